@@ -1,0 +1,29 @@
+"""Clusters of octahedra, doping configurations and model Hamiltonians (as operator terms).
+
+This is the lowest layer: it imports nothing from :mod:`localpairs.solvers` or
+:mod:`localpairs.analysis`.
+"""
+
+from .cluster import DEFAULT_LATTICE_CONSTANT, PRESETS, Bond, Cluster, hopping_matrix, make_cluster
+from .doping import PLACEMENTS, DopingConfig, doping_config, large_count
+from .fermi_bose import fermi_bose_mixture
+from .hubbard import extended_hubbard, site_energies
+from .model import Model, Term
+
+__all__ = [
+    "DEFAULT_LATTICE_CONSTANT",
+    "PRESETS",
+    "PLACEMENTS",
+    "Bond",
+    "Cluster",
+    "DopingConfig",
+    "Model",
+    "Term",
+    "doping_config",
+    "extended_hubbard",
+    "fermi_bose_mixture",
+    "hopping_matrix",
+    "large_count",
+    "make_cluster",
+    "site_energies",
+]

@@ -1,0 +1,118 @@
+"""Spatially separated Fermi–Bose mixture: local pairs on large octahedra, fermions on small ones.
+
+Bosons are local electron pairs, written as ``b†_i = c†_i↑ c†_i↓`` on bosonic sites whose
+occupancy is restricted to 0 or 2 (hard-core bosons). With that identification the conserved
+charge ``2 N_B + N_F`` is simply ``N_↑ + N_↓`` and S_z is conserved, so one QuSpin
+spinful-fermion sector restricted to physical states holds the physics (see the solvers'
+constrained basis). Nothing here is a tensor basis: the conversion term is never dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from localpairs.errors import require
+
+from .cluster import Cluster
+from .doping import DopingConfig
+from .model import Model, Term, hopping, merge_terms, pair_hopping
+
+
+def fermi_bose_mixture(
+    cluster: Cluster,
+    doping: DopingConfig,
+    *,
+    t_B: float = 0.0,
+    t_F: float = 1.0,
+    E_B: float = 0.0,
+    g: float = 0.0,
+    V_BB: float = 0.0,
+    V_BF: float = 0.0,
+    U_F: float = 0.0,
+    eps_F: float = 0.0,
+    mu: float = 0.0,
+) -> Model:
+    r"""Fermi–Bose mixture Hamiltonian on bosonic (large) and fermionic (small) octahedra.
+
+    .. math::
+
+        H = -t_B \sum_{\langle ij\rangle \in BB} (b^\dagger_i b_j + \mathrm{h.c.})
+            - t_F \sum_{\langle ij\rangle \in FF,\sigma} (c^\dagger_{i\sigma} c_{j\sigma} + \mathrm{h.c.})
+            + E_B \sum_{i \in B} n^B_i
+            + g \sum_{\langle ij\rangle,\, i\in B,\, j\in F} (b^\dagger_i c_{j\downarrow} c_{j\uparrow} + \mathrm{h.c.})
+            + V_{BB} \sum_{\langle ij\rangle \in BB} n^B_i n^B_j
+            + V_{BF} \sum_{\langle ij\rangle,\, i\in B,\, j\in F} n^B_i n_j
+            + U_F \sum_{j\in F} n_{j\uparrow} n_{j\downarrow}
+            + \varepsilon_F \sum_{j \in F} n_j
+            - \mu (2 N_B + N_F)
+
+    with ``b†_i = c†_i↑ c†_i↓``, ``n^B_i = n_i↑ n_i↓`` on bosonic sites (occupancy 0 or 2) and
+    ``n_j = n_j↑ + n_j↓`` on fermionic sites. Sums over ⟨ij⟩ run over the cluster's bonds.
+
+    Parameters
+    ----------
+    cluster
+        The cluster.
+    doping
+        Which sites are bosonic (large) and fermionic (small).
+    t_B, t_F
+        Pair tunnelling between bosonic neighbours and fermion hopping between fermionic
+        neighbours, in eV (both enter with a minus sign).
+    E_B
+        Boson (local-pair) level in eV.
+    g
+        Boson–fermion conversion amplitude in eV between neighbouring bosonic and fermionic sites.
+    V_BB, V_BF
+        Boson–boson and boson–fermion nearest-neighbour density interactions in eV.
+    U_F
+        Hubbard interaction on fermionic sites in eV (default 0).
+    eps_F
+        Fermion level in eV (default 0).
+    mu
+        Chemical potential in eV coupling to the charge 2N_B + N_F.
+
+    Returns
+    -------
+    Model
+        With :attr:`~Model.bosonic_sites` set: solvers restrict those sites to occupancy 0 or 2.
+    """
+    require(
+        len(doping.large) == cluster.n_sites,
+        "doping",
+        f"{len(doping.large)} sites",
+        f"a doping configuration of this {cluster.n_sites}-site cluster",
+    )
+    values = dict(t_B=t_B, t_F=t_F, E_B=E_B, g=g, V_BB=V_BB, V_BF=V_BF, U_F=U_F, eps_F=eps_F, mu=mu)
+    for name, value in values.items():
+        require(bool(np.isfinite(value)), f"model.{name}", value, "a finite number in eV")
+    large = doping.large
+    terms: list[Term] = []
+    for bond in cluster.bonds:
+        i, j = bond.i, bond.j
+        if large[i] and large[j]:
+            terms.append(pair_hopping(i, j, -float(t_B)))
+            terms.append(Term("nn|nn", ((float(V_BB), i, j, i, j),)))
+        elif not large[i] and not large[j]:
+            terms += hopping(i, j, float(t_F))
+        else:
+            b, f = (i, j) if large[i] else (j, i)
+            terms.append(pair_hopping(b, f, float(g)))
+            # n^B_b n_f = n_b↑ n_b↓ (n_f↑ + n_f↓)
+            terms.append(Term("nn|n", ((float(V_BF), b, f, b),)))
+            terms.append(Term("n|nn", ((float(V_BF), b, b, f),)))
+    bos = doping.bosonic_sites
+    fer = doping.fermionic_sites
+    # boson level: n^B = n↑n↓, charge 2 per boson
+    terms.append(Term("n|n", tuple((float(E_B) - 2.0 * mu, i, i) for i in bos)))
+    terms.append(Term("n|n", tuple((float(U_F), j, j) for j in fer)))
+    onsite = tuple((float(eps_F) - mu, j) for j in fer)
+    terms += [Term("n|", onsite), Term("|n", onsite)]
+    params = {k: float(v) for k, v in values.items()}
+    return Model(
+        kind="fermi_bose",
+        cluster=cluster,
+        terms=merge_terms(terms),
+        parameters=params,
+        bosonic_sites=bos,
+        doping=doping,
+    )

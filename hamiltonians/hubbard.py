@@ -1,0 +1,140 @@
+"""Extended Hubbard model on a cluster of octahedra (one σ* orbital per octahedron)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from localpairs.errors import require
+
+from .cluster import Cluster
+from .doping import DopingConfig, doping_config
+from .model import Model, Term, density_density, hopping, merge_terms, pair_hopping
+
+
+def _per_bond(value: float | Sequence[float], cluster: Cluster, field: str) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        arr = np.full(cluster.n_bonds, float(arr))
+    require(
+        arr.shape == (cluster.n_bonds,),
+        field,
+        value,
+        f"one number or {cluster.n_bonds} numbers (one per bond)",
+    )
+    require(bool(np.all(np.isfinite(arr))), field, value, "finite numbers in eV")
+    return arr
+
+
+def site_energies(
+    cluster: Cluster,
+    *,
+    breathing: float = 0.0,
+    doping: DopingConfig | None = None,
+    eps: Sequence[float] | None = None,
+) -> np.ndarray:
+    """On-site energies ε_i in eV.
+
+    ``eps`` given per site wins. Otherwise the breathing amplitude Δ sets ε_i = −Δ on large
+    octahedra (they hold electron pairs, so their level is lower for Δ > 0) and ε_i = +Δ on
+    small ones; ``doping`` says which are large (default: rock-salt order at x = 0).
+    """
+    if eps is not None:
+        arr = np.asarray(eps, dtype=float)
+        require(
+            arr.shape == (cluster.n_sites,),
+            "model.eps",
+            list(eps),
+            f"{cluster.n_sites} numbers (one per site) in eV",
+        )
+        require(bool(np.all(np.isfinite(arr))), "model.eps", list(eps), "finite numbers in eV")
+        return arr
+    require(np.isfinite(breathing), "model.breathing", breathing, "a finite number in eV")
+    if breathing == 0.0:
+        return np.zeros(cluster.n_sites)
+    config = doping if doping is not None else doping_config(cluster, x=0.0)
+    return np.where(np.array(config.large), -breathing, breathing).astype(float)
+
+
+def extended_hubbard(
+    cluster: Cluster,
+    *,
+    t: float | Sequence[float] = 1.0,
+    U: float = 0.0,
+    V: float = 0.0,
+    breathing: float = 0.0,
+    eps: Sequence[float] | None = None,
+    J_p: float = 0.0,
+    mu: float = 0.0,
+    doping: DopingConfig | None = None,
+) -> Model:
+    r"""Extended Hubbard model with breathing site energies and pair hopping.
+
+    .. math::
+
+        H = -\sum_{\langle ij\rangle\sigma} t_{ij}\,(c^\dagger_{i\sigma} c_{j\sigma} + \mathrm{h.c.})
+            + U \sum_i n_{i\uparrow} n_{i\downarrow}
+            + V \sum_{\langle ij\rangle} n_i n_j
+            + \sum_i \varepsilon_i n_i
+            + J_p \sum_{\langle ij\rangle} (c^\dagger_{i\uparrow} c^\dagger_{i\downarrow}
+                   c_{j\downarrow} c_{j\uparrow} + \mathrm{h.c.})
+            - \mu N
+
+    Sums over ⟨ij⟩ run over bonds (bridging oxygens) of the cluster, so on a periodic axis of
+    length 2 each pair of sites appears twice (see :mod:`~localpairs.hamiltonians.cluster`).
+
+    Parameters
+    ----------
+    cluster
+        The cluster of octahedra.
+    t
+        Hopping in eV, one for all bonds or one per bond; enters with a minus sign.
+    U
+        On-site interaction in eV; U < 0 is attraction (the default use).
+    V
+        Nearest-neighbour density interaction in eV (V > 0 repulsive).
+    breathing
+        Breathing amplitude Δ in eV: ε_i = −Δ on large octahedra, +Δ on small ones.
+    eps
+        Site energies ε_i in eV (overrides ``breathing``).
+    J_p
+        Pair hopping in eV.
+    mu
+        Chemical potential in eV (enters as −μN).
+    doping
+        Which octahedra are large (for ``breathing``); default: rock-salt order at x = 0.
+
+    Returns
+    -------
+    Model
+    """
+    tb = _per_bond(t, cluster, "model.t")
+    for name, value in (("model.U", U), ("model.V", V), ("model.J_p", J_p), ("model.mu", mu)):
+        require(bool(np.isfinite(value)), name, value, "a finite number in eV")
+    energies = site_energies(cluster, breathing=breathing, doping=doping, eps=eps)
+    terms: list[Term] = []
+    for bond, tv in zip(cluster.bonds, tb):
+        terms += hopping(bond.i, bond.j, float(tv))
+    terms.append(Term("n|n", tuple((float(U), i, i) for i in range(cluster.n_sites))))
+    for bond in cluster.bonds:
+        terms += density_density(bond.i, bond.j, float(V))
+        terms.append(pair_hopping(bond.i, bond.j, float(J_p)))
+    onsite = tuple((float(e - mu), i) for i, e in enumerate(energies))
+    terms += [Term("n|", onsite), Term("|n", onsite)]
+    params = {
+        "t": tb.tolist() if np.ptp(tb) > 0 else float(tb[0]),
+        "U": float(U),
+        "V": float(V),
+        "breathing": float(breathing),
+        "eps": energies.tolist(),
+        "J_p": float(J_p),
+        "mu": float(mu),
+    }
+    return Model(
+        kind="extended_hubbard",
+        cluster=cluster,
+        terms=merge_terms(terms),
+        parameters=params,
+        doping=doping,
+    )

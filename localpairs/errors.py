@@ -1,0 +1,52 @@
+"""Exceptions raised by localpairs.
+
+Every error a user can trigger with bad input is a :class:`LocalPairsError`. Messages name the
+field, the value given and what is allowed, so that the fix is obvious from the message alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LocalPairsError(Exception):
+    """Base class of every error localpairs raises on purpose."""
+
+
+class InputError(LocalPairsError, ValueError):
+    """A parameter has a value that is not allowed.
+
+    Parameters
+    ----------
+    field
+        Name of the parameter or run-spec key (dotted for nested keys, e.g. ``model.U``).
+    value
+        The value that was given.
+    allowed
+        What would have been accepted, in words.
+    """
+
+    def __init__(self, field: str, value: Any, allowed: str) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field} = {value!r} is not allowed: {allowed}")
+
+
+class TooLargeError(LocalPairsError, MemoryError):
+    """A problem is refused before allocation because it would not fit the memory budget."""
+
+    def __init__(self, what: str, dimension: int, estimate_gb: float, budget_gb: float, hint: str) -> None:
+        self.dimension = dimension
+        self.estimate_gb = estimate_gb
+        self.budget_gb = budget_gb
+        super().__init__(
+            f"{what}: Hilbert-space dimension {dimension:,} needs about {estimate_gb:.2f} GB, "
+            f"more than the memory budget of {budget_gb:.2f} GB. {hint}"
+        )
+
+
+def require(condition: bool, field: str, value: Any, allowed: str) -> None:
+    """Raise :class:`InputError` for ``field`` unless ``condition`` holds."""
+    if not condition:
+        raise InputError(field, value, allowed)

@@ -1,0 +1,96 @@
+"""From a model and a sector to a QuSpin basis and the Hamiltonian's sparse matrix.
+
+Hubbard models use QuSpin's ``spinful_fermion_basis_general``; models with bosonic sites
+(the Fermi–Bose mixture) use :func:`~localpairs.solvers.pair_basis.pair_constrained_basis`.
+Both are built only after :func:`~localpairs.solvers.memory.check_memory` has passed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from math import comb
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from quspin.basis import spinful_fermion_basis_general
+from quspin.operators import hamiltonian
+
+from localpairs.hamiltonians import Model
+
+from .pair_basis import constrained_dimension, pair_constrained_basis, spinless_terms
+from .sector import Sector, check_sector_fits
+
+_NO_CHECKS = dict(check_symm=False, check_herm=False, check_pcon=False)
+
+
+def sector_dimension(model: Model, sec: Sector) -> int:
+    """Dimension of ``sec`` for ``model``, computed by counting (nothing is allocated)."""
+    check_sector_fits(sec, model.n_sites)
+    if model.bosonic_sites:
+        return constrained_dimension(model.n_sites, model.bosonic_sites, sec.n_up, sec.n_down)
+    return comb(model.n_sites, sec.n_up) * comb(model.n_sites, sec.n_down)
+
+
+def build_basis(model: Model, sec: Sector) -> Any:
+    """QuSpin basis of ``sec`` for ``model`` (no memory check: call the solvers, not this)."""
+    check_sector_fits(sec, model.n_sites)
+    if sec.blocks:
+        raise NotImplementedError("symmetry blocks are not available yet")
+    if model.bosonic_sites:
+        return pair_constrained_basis(model.n_sites, model.bosonic_sites, sec.n_up, sec.n_down)
+    return spinful_fermion_basis_general(model.n_sites, Nf=(sec.n_up, sec.n_down))
+
+
+def is_pair_basis(model: Model) -> bool:
+    """True when ``model`` lives on the pair-constrained (user) basis."""
+    return bool(model.bosonic_sites)
+
+
+def quspin_terms(model: Model, static: list) -> list:
+    """Spinful terms in the notation of ``model``'s basis."""
+    return spinless_terms(static, model.n_sites) if is_pair_basis(model) else static
+
+
+def matrix_dtype(model: Model) -> type:
+    """complex128 for complex couplings, else float64."""
+    return np.complex128 if model.is_complex else np.float64
+
+
+def operator_matrix(model: Model, basis: Any, static: list, dtype: type | None = None) -> sp.csr_matrix:
+    """CSR matrix of the spinful ``static`` terms on ``basis`` (QuSpin's checks off, silenced)."""
+    dtype = dtype or matrix_dtype(model)
+    if not static:
+        return sp.csr_matrix((basis.Ns, basis.Ns), dtype=dtype)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        op = hamiltonian(quspin_terms(model, static), [], basis=basis, dtype=dtype, **_NO_CHECKS)
+    mat = op.static
+    if not sp.isspmatrix_csr(mat):
+        mat = sp.csr_matrix(mat)
+    return mat
+
+
+def hamiltonian_matrix(model: Model, basis: Any) -> sp.csr_matrix:
+    """CSR matrix of ``model`` on ``basis``."""
+    return operator_matrix(model, basis, model.static_list())
+
+
+def hermiticity_residual(matrix: sp.spmatrix, *, seed: int = 0, probes: int = 2) -> float:
+    """max |⟨x|H y⟩ − ⟨Hx|y⟩| / (‖H‖_probe ‖x‖‖y‖) over random probes: O(dim) memory.
+
+    The full ‖H − H†‖ needs a transposed copy of the matrix; this matrix-free check is what the
+    solvers run on every matrix they build. Tests also compute the full norm on small matrices.
+    """
+    rng = np.random.default_rng(seed)
+    n = matrix.shape[0]
+    worst = 0.0
+    for _ in range(probes):
+        x = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+        y = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+        hx, hy = matrix @ x, matrix @ y
+        scale = max(np.linalg.norm(hx) * np.linalg.norm(y), np.linalg.norm(hy) * np.linalg.norm(x), 1e-300)
+        worst = max(worst, abs(np.vdot(x, hy) - np.vdot(hx, y)) / scale)
+    return float(worst)

@@ -1,0 +1,133 @@
+"""Dimension and memory estimates, and the guard that refuses too-large problems.
+
+The estimate is made from counting alone, before any basis or matrix is allocated. It is
+calibrated on the 2×2×3 half-filled Hubbard sector (853,776 states, 2.3e7 non-zeros), where
+QuSpin's build of the CSR matrix plus ``eigsh`` peaks at about 0.8 GB: the build holds the
+matrix elements of every term before they are summed, about :data:`BUILD_OVERHEAD` times the
+final CSR.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from localpairs.errors import InputError, TooLargeError, require
+from localpairs.hamiltonians import Model
+
+from .sector import Sector
+
+#: Peak of QuSpin's matrix build relative to the final CSR (measured, see module docstring).
+BUILD_OVERHEAD = 2.2
+#: Dimension at or below which dense diagonalization is used.
+DENSE_THRESHOLD = 3000
+#: Fraction of available memory used as the default budget.
+DEFAULT_BUDGET_FRACTION = 0.8
+#: Environment variable overriding the default memory budget (GB).
+BUDGET_ENV = "LOCALPAIRS_MEMORY_GB"
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Estimated footprint of one sector's exact diagonalization.
+
+    Attributes
+    ----------
+    dimension
+        Number of basis states.
+    nnz
+        Estimated non-zeros of the Hamiltonian matrix.
+    method
+        ``"dense"`` or ``"lanczos"``.
+    total_gb
+        Estimated peak in GB.
+    """
+
+    dimension: int
+    nnz: int
+    method: str
+    basis_bytes: int
+    matrix_bytes: int
+    solver_bytes: int
+
+    @property
+    def total_gb(self) -> float:
+        """Estimated peak memory in GB."""
+        peak_build = self.basis_bytes + self.matrix_bytes * BUILD_OVERHEAD
+        peak_solve = self.basis_bytes + self.matrix_bytes + self.solver_bytes
+        return max(peak_build, peak_solve) / 1e9
+
+
+def available_memory_gb() -> float:
+    """Available memory in GB (``MemAvailable`` from /proc/meminfo, else total pages)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 / 1e9
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+
+
+def default_budget_gb() -> float:
+    """The memory budget: ``$LOCALPAIRS_MEMORY_GB`` if set, else 80 % of available memory."""
+    env = os.environ.get(BUDGET_ENV)
+    if env:
+        try:
+            value = float(env)
+        except ValueError:
+            raise InputError(BUDGET_ENV, env, "a positive number of GB") from None
+        require(value > 0, BUDGET_ENV, env, "a positive number of GB")
+        return value
+    return DEFAULT_BUDGET_FRACTION * available_memory_gb()
+
+
+def _nnz_per_row(model: Model, sec: Sector) -> float:
+    """Mean non-zeros per row: diagonal plus hops that find an occupied→empty pair."""
+    n = model.n_sites
+    pairs = {tuple(sorted((b.i, b.j))) for b in model.cluster.bonds}
+    if model.bosonic_sites:
+        fill = sec.n_electrons / (2.0 * n)
+        per_pair = 2.0 * fill * (1.0 - fill)
+        return 1.0 + len(pairs) * 2.0 * per_pair
+    hop = sum(2.0 * (k / n) * (1.0 - k / n) for k in (sec.n_up, sec.n_down))
+    pair_terms = 0.0
+    if model.parameters.get("J_p", 0.0):
+        d = min(sec.n_up, sec.n_down) / n
+        pair_terms = 2.0 * d * (1.0 - d)
+    return 1.0 + len(pairs) * (hop + pair_terms)
+
+
+def estimate_memory(model: Model, sec: Sector, *, n_states: int = 1, dense_threshold: int = DENSE_THRESHOLD) -> MemoryEstimate:
+    """Estimate dimension, non-zeros and peak memory of diagonalizing ``sec`` (allocates nothing)."""
+    from .basis import sector_dimension
+
+    dim = sector_dimension(model, sec)
+    item = 16 if model.is_complex else 8
+    nnz = int(dim * _nnz_per_row(model, sec))
+    basis_bytes = dim * (8 + 2)
+    matrix_bytes = nnz * (item + 4) + (dim + 1) * 8
+    if dim <= dense_threshold:
+        method = "dense"
+        solver_bytes = 3 * dim * dim * item
+    else:
+        method = "lanczos"
+        ncv = max(2 * n_states + 1, 20)
+        solver_bytes = (ncv + n_states + 4) * dim * item
+    return MemoryEstimate(dim, nnz, method, basis_bytes, matrix_bytes, solver_bytes)
+
+
+def check_memory(model: Model, sec: Sector, estimate: MemoryEstimate, budget_gb: float | None) -> None:
+    """Raise :class:`TooLargeError` when ``estimate`` exceeds the budget (default: see above)."""
+    budget = default_budget_gb() if budget_gb is None else float(budget_gb)
+    require(budget > 0, "memory_budget_gb", budget_gb, "a positive number of GB")
+    if estimate.total_gb > budget:
+        raise TooLargeError(
+            f"{model.kind} on {model.cluster.describe()}, sector {sec.label()}",
+            estimate.dimension,
+            estimate.total_gb,
+            budget,
+            "Reduce it with a smaller cluster, fewer electrons or a sector further from half "
+            "filling, or raise the budget (memory_budget_gb / $LOCALPAIRS_MEMORY_GB).",
+        )

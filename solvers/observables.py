@@ -1,0 +1,118 @@
+"""Observables of any state (real or complex) in a sector basis.
+
+Density-type observables are read off the basis states' bit patterns (one pass, no operator
+matrices); pair correlations use QuSpin's ``basis.Op`` matrix elements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from localpairs.hamiltonians import Model
+
+from .basis import quspin_terms
+
+
+def occupations(basis: Any, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
+    """(dim, L) arrays of spin-up and spin-down occupations of every basis state.
+
+    QuSpin stores site i spin up in bit ``2L − 1 − i`` and spin down in bit ``L − 1 − i``.
+    """
+    states = np.asarray(basis.states).astype(np.uint64)
+    L = n_sites
+    shifts_up = np.array([2 * L - 1 - i for i in range(L)], dtype=np.uint64)
+    shifts_dn = np.array([L - 1 - i for i in range(L)], dtype=np.uint64)
+    up = ((states[:, None] >> shifts_up[None, :]) & np.uint64(1)).astype(np.uint8)
+    dn = ((states[:, None] >> shifts_dn[None, :]) & np.uint64(1)).astype(np.uint8)
+    return up, dn
+
+
+def _probabilities(psi: np.ndarray) -> np.ndarray:
+    p = np.abs(np.asarray(psi)) ** 2
+    return p / p.sum()
+
+
+def expectation_of_term(model: Model, basis: Any, psi: np.ndarray, opstr: str, indices: list) -> complex:
+    """⟨ψ|O|ψ⟩/⟨ψ|ψ⟩ for one spinful operator string with unit coupling on ``indices``."""
+    [[op, [[_, *idx]]]] = quspin_terms(model, [[opstr, [[1.0, *indices]]]])
+    me, row, col = basis.Op(op, idx, 1.0, np.complex128)
+    psi = np.asarray(psi)
+    return complex(np.sum(np.conj(psi[row]) * me * psi[col]) / np.vdot(psi, psi))
+
+
+@dataclass(frozen=True)
+class StateObservables:
+    """Observables of one state.
+
+    Attributes
+    ----------
+    site_charge
+        ⟨n_i⟩ per site.
+    double_occupancy
+        ⟨n_i↑ n_i↓⟩ per site.
+    unpaired
+        Expected number of singly occupied sites, Σ_i ⟨n_i − 2 n_i↑ n_i↓⟩.
+    lpdw_order
+        Staggered charge (1/N) Σ_i (−1)^{s_i} ⟨n_i⟩ with s_i the rock-salt sublattice
+        (positive when sublattice 0, the parent's large octahedra, holds more charge).
+    charge_correlations
+        Connected ⟨n_i n_j⟩ − ⟨n_i⟩⟨n_j⟩ (L×L).
+    pair_correlations
+        ⟨Δ†_i Δ_j⟩ with Δ_i = c_i↓ c_i↑ (L×L, complex; diagonal = double occupancy), or None.
+    """
+
+    site_charge: np.ndarray
+    double_occupancy: np.ndarray
+    unpaired: float
+    lpdw_order: float
+    charge_correlations: np.ndarray
+    pair_correlations: np.ndarray | None
+
+
+def lpdw_order(site_charge: np.ndarray, sublattice: np.ndarray) -> float:
+    """Staggered charge (1/N) Σ_i (−1)^{s_i} n_i (see :class:`StateObservables`)."""
+    signs = 1 - 2 * np.asarray(sublattice)
+    return float(np.mean(signs * np.asarray(site_charge)))
+
+
+def pair_correlations(model: Model, basis: Any, psi: np.ndarray, double_occupancy: np.ndarray) -> np.ndarray:
+    """⟨Δ†_i Δ_j⟩ for all i, j (Δ†_i Δ_j = c†_i↑ c_j↑ c†_i↓ c_j↓, QuSpin's ``"+-|+-"``)."""
+    L = model.n_sites
+    out = np.zeros((L, L), dtype=complex)
+    for i in range(L):
+        out[i, i] = double_occupancy[i]
+        for j in range(i + 1, L):
+            val = expectation_of_term(model, basis, psi, "+-|+-", [i, j, i, j])
+            out[i, j] = val
+            out[j, i] = np.conj(val)
+    return out
+
+
+def measure(model: Model, basis: Any, psi: np.ndarray, *, with_pairs: bool = True) -> StateObservables:
+    """All observables of state ``psi`` (a vector in ``basis``) of ``model``."""
+    L = model.n_sites
+    up, dn = occupations(basis, L)
+    p = _probabilities(psi)
+    n_site = up.astype(float) + dn
+    charge = p @ n_site
+    dbl = p @ (up & dn).astype(float)
+    nn = (n_site * p[:, None]).T @ n_site
+    corr = nn - np.outer(charge, charge)
+    pairs = pair_correlations(model, basis, psi, dbl) if with_pairs else None
+    return StateObservables(
+        site_charge=charge,
+        double_occupancy=dbl,
+        unpaired=float(np.sum(charge - 2 * dbl)),
+        lpdw_order=lpdw_order(charge, model.cluster.sublattice),
+        charge_correlations=corr,
+        pair_correlations=pairs,
+    )
+
+
+def energy(matrix: Any, psi: np.ndarray) -> float:
+    """⟨ψ|H|ψ⟩/⟨ψ|ψ⟩ in eV."""
+    psi = np.asarray(psi)
+    return float(np.real(np.vdot(psi, matrix @ psi) / np.vdot(psi, psi)))
