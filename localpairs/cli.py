@@ -1,0 +1,53 @@
+"""The ``localpairs`` command line: ``localpairs run runs/X.toml [--out DIR] [--no-resume]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from localpairs import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="localpairs", description="Exact-diagonalization studies of local electron pairing.")
+    parser.add_argument("--version", action="version", version=f"localpairs {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="validate and run a study spec (TOML)")
+    run.add_argument("spec", type=Path, help="run spec, e.g. runs/babio3_ground_state.toml")
+    run.add_argument("--out", type=Path, default=None, help="output folder (default: results/<spec name>)")
+    run.add_argument("--resume", dest="resume", action="store_true", default=True, help="reuse checkpoints of an earlier, interrupted run of the same spec (default)")
+    run.add_argument("--no-resume", dest="resume", action="store_false", help="ignore checkpoints and recompute everything")
+    check = sub.add_parser("check", help="validate a study spec without running it")
+    check.add_argument("spec", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = _parser().parse_args(argv)
+    from localpairs.errors import LocalPairsError
+    from localpairs.spec import load_spec
+
+    try:
+        spec = load_spec(args.spec)
+        from localpairs.studies import run_study
+        from localpairs.studies.common import build_system
+
+        if args.command == "check":
+            system = build_system(spec)
+            print(f"{args.spec}: valid ({system.cluster.describe()}, {system.model.kind}, sector {system.sector.label()})")
+            return 0
+        out = args.out if args.out is not None else Path("results") / args.spec.stem
+        report = run_study(spec, out, resume=args.resume)
+        print(report)
+        return 0
+    except LocalPairsError as err:
+        print(f"localpairs: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Run specifications: the TOML files in ``runs/``, validated strictly before any work.
+
+An unknown key, a wrong type or a non-physical value gives one :class:`SpecError` naming the key,
+the value and what is allowed. Validation is done by pydantic (strict mode, unknown keys
+forbidden) followed by the physical checks of the builders themselves, which run in
+:func:`localpairs.studies.common.build_system` before anything heavy.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, ValidationError
+
+from localpairs.errors import LocalPairsError
+
+
+class SpecError(LocalPairsError, ValueError):
+    """A run specification is invalid; the message names the key, the value and what is allowed."""
+
+
+from localpairs.spec_base import Strict
+from localpairs.studies.pump_spec import PumpSpec
+from localpairs.studies.spectra_spec import SpectraSpec
+
+
+class ClusterSpec(Strict):
+    """``[cluster]``: shape (preset or ``"LxxLyxLz"`` or [Lx, Ly, Lz]), boundaries, lattice constant (Å)."""
+
+    shape: str | list[int] = "cube"
+    periodic: bool | list[bool] = True
+    lattice_constant: Annotated[float, Field(gt=0)] = 4.35
+
+
+class DopingSpec(Strict):
+    """``[doping]``: K concentration x and the placement of large octahedra."""
+
+    x: Annotated[float, Field(ge=0, le=1)] = 0.0
+    placement: Literal["rock_salt", "random", "random_rock_salt"] = "rock_salt"
+    seed: int | None = None
+
+
+class HubbardSpec(Strict):
+    """``[model]`` with ``kind = "extended_hubbard"``; energies in eV."""
+
+    kind: Literal["extended_hubbard"]
+    t: float | list[float] = 1.0
+    U: float = 0.0
+    V: float = 0.0
+    breathing: float = 0.0
+    eps: list[float] | None = None
+    J_p: float = 0.0
+    mu: float = 0.0
+
+
+class FermiBoseSpec(Strict):
+    """``[model]`` with ``kind = "fermi_bose"``; energies in eV."""
+
+    kind: Literal["fermi_bose"]
+    t_B: float = 0.0
+    t_F: float = 1.0
+    E_B: float = 0.0
+    g: float = 0.0
+    V_BB: float = 0.0
+    V_BF: float = 0.0
+    U_F: float = 0.0
+    eps_F: float = 0.0
+    mu: float = 0.0
+
+
+class SectorSpec(Strict):
+    """``[sector]``: electron number (default: the doping's nominal 2·n_large) or per-spin numbers."""
+
+    electrons: Annotated[int, Field(ge=0)] | None = None
+    n_up: Annotated[int, Field(ge=0)] | None = None
+    n_down: Annotated[int, Field(ge=0)] | None = None
+
+
+class SolverSpec(Strict):
+    """``[solver]``: eigenpairs, dense/Lanczos threshold, memory budget (GB)."""
+
+    n_states: Annotated[int, Field(ge=1, le=200)] = 4
+    dense_threshold: Annotated[int, Field(ge=0)] = 3000
+    memory_budget_gb: Annotated[float, Field(gt=0)] | None = None
+
+
+class GroundStateSpec(Strict):
+    """``[ground_state]``: what to compute about the ground state."""
+
+    pair_binding: bool = True
+    pair_correlations: bool = True
+
+
+class RunSpec(Strict):
+    """A whole study."""
+
+    title: str
+    description: str = ""
+    study: Literal["ground_state", "spectra", "pump"] = "ground_state"
+    cluster: ClusterSpec = ClusterSpec()
+    doping: DopingSpec = DopingSpec()
+    model: Annotated[Union[HubbardSpec, FermiBoseSpec], Field(discriminator="kind")]
+    sector: SectorSpec = SectorSpec()
+    solver: SolverSpec = SolverSpec()
+    ground_state: GroundStateSpec = GroundStateSpec()
+    spectra: SpectraSpec | None = None
+    pump: PumpSpec | None = None
+
+
+def _format_errors(source: str, err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in ("extended_hubbard", "fermi_bose")))
+        if e["type"] == "extra_forbidden":
+            lines.append(f"{source}: unknown key {loc} = {e['input']!r}: remove it or check its spelling")
+        elif e["type"] == "missing":
+            lines.append(f"{source}: key {loc} is required")
+        else:
+            lines.append(f"{source}: {loc} = {e['input']!r} is not allowed: {e['msg']}")
+    return "\n".join(lines)
+
+
+def parse_spec(data: dict[str, Any], *, source: str = "spec") -> RunSpec:
+    """Validate a spec given as a dict (as read from TOML)."""
+    try:
+        return RunSpec.model_validate(data)
+    except ValidationError as err:
+        raise SpecError(_format_errors(source, err)) from None
+
+
+def load_spec(path: str | Path) -> RunSpec:
+    """Read and validate a TOML run spec."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"{path}: no such run spec file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"{path}: not valid TOML: {err}") from None
+    return parse_spec(data, source=str(path))
