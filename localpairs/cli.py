@@ -35,8 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         from localpairs.studies import run_study
         from localpairs.studies.common import build_system
 
+        system = build_system(spec, source=str(args.spec))  # physical checks before any work
         if args.command == "check":
-            system = build_system(spec)
             print(f"{args.spec}: valid ({system.cluster.describe()}, {system.model.kind}, sector {system.sector.label()})")
             return 0
         out = args.out if args.out is not None else Path("results") / args.spec.stem

@@ -43,7 +43,7 @@ def build_model(spec: RunSpec, cluster: Cluster, doping: DopingConfig, **overrid
     return fermi_bose_mixture(cluster, doping, **params)
 
 
-def build_system(spec: RunSpec) -> System:
+def build_system(spec: RunSpec, *, source: str = "spec") -> System:
     """Build cluster, doping, model and sector; check the physics and the memory estimate.
 
     Raises :class:`~localpairs.spec.SpecError` naming the key for any non-physical value,
@@ -70,7 +70,7 @@ def build_system(spec: RunSpec) -> System:
         estimate = estimate_memory(model, sec, n_states=spec.solver.n_states, dense_threshold=spec.solver.dense_threshold)
         check_memory(model, sec, estimate, spec.solver.memory_budget_gb)
     except InputError as err:
-        raise SpecError(str(err)) from None
+        raise SpecError(f"{source}: {err}") from None
     return System(cluster, doping, model, sec)
 
 
