@@ -1,0 +1,24 @@
+"""README's two fresh-machine commands and .ci/run agree."""
+
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def bash_blocks(text):
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", text, flags=re.S)]
+
+
+def test_ci_runs_readme_test_command():
+    blocks = bash_blocks((REPO / "README.md").read_text())
+    test_cmd = next(b for b in blocks if "pytest" in b)
+    ci_lines = [ln.strip() for ln in (REPO / ".ci" / "run").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert test_cmd in ci_lines
+
+
+def test_readme_main_study_exists():
+    blocks = bash_blocks((REPO / "README.md").read_text())
+    run_cmd = next(b for b in blocks if "localpairs run" in b)
+    spec = re.search(r"localpairs run (\S+)", run_cmd).group(1)
+    assert (REPO / spec).is_file()
