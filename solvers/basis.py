@@ -87,9 +87,14 @@ def hermiticity_residual(matrix: sp.spmatrix, *, seed: int = 0, probes: int = 2)
     rng = np.random.default_rng(seed)
     n = matrix.shape[0]
     worst = 0.0
+
+    def probe() -> np.ndarray:
+        # probes of the matrix's own dtype: a complex probe would make scipy copy a real matrix
+        v = rng.standard_normal(n)
+        return v + 1j * rng.standard_normal(n) if np.iscomplexobj(matrix.data) else v
+
     for _ in range(probes):
-        x = rng.standard_normal(n) + 1j * rng.standard_normal(n)
-        y = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+        x, y = probe(), probe()
         hx, hy = matrix @ x, matrix @ y
         scale = max(np.linalg.norm(hx) * np.linalg.norm(y), np.linalg.norm(hy) * np.linalg.norm(x), 1e-300)
         worst = max(worst, abs(np.vdot(x, hy) - np.vdot(hx, y)) / scale)
