@@ -85,23 +85,26 @@ def site_charge_figure(site_charge: Sequence[float], double_occupancy: Sequence[
 
 
 def ladder_figure(energies: Mapping[int, float], n: int, *, pair_binding: float | None = None) -> Figure:
-    """Ground energies E(N) around N with the straight line through E(N) and E(N+2) removed.
+    """Ground energies E(N) around N₀ = ``n`` with a chemical-potential line removed.
 
-    Subtracting that line leaves E(N+1) at −E_pb/2, so a bound pair shows as a bump at odd N.
+    μ = [E(N₀+2) − E(N₀−2)]/4 when both exist (else the slope of the available neighbours), so
+    E(N₀±2) sit at the two-particle gap and a bound pair shows as odd-N points above the even ones.
     """
     ns = np.array(sorted(energies))
     e = np.array([energies[k] for k in ns])
-    if n in energies and n + 2 in energies:
-        slope = (energies[n + 2] - energies[n]) / 2.0
-        e = e - (energies[n] + slope * (ns - n))
-        ylabel = "E(N) − linear interpolation (eV)"
-    else:
-        ylabel = "E(N) (eV)"
+    lo, hi = min(ns), max(ns)
+    mu = (energies[hi] - energies[lo]) / (hi - lo) if hi > lo else 0.0
+    if n - 2 in energies and n + 2 in energies:
+        mu = (energies[n + 2] - energies[n - 2]) / 4.0
+    ref = energies.get(n, e[0])
     fig, ax = plt.subplots(figsize=(5.0, 3.4))
-    ax.plot(ns, e, "o-", color="k")
+    ax.plot(ns, e - ref - mu * (ns - n), "o-", color="k")
+    ax.axhline(0.0, color="0.6", lw=0.7)
     ax.set_xlabel("electrons N")
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(f"E(N) − E({n}) − μ(N − {n}) (eV)")
     ax.set_xticks(ns)
+    title = f"Charge ladder, μ = {mu:.3f} eV"
     if pair_binding is not None:
-        ax.set_title(f"Charge ladder; pair binding E_pb = {pair_binding:.3f} eV", fontsize=10)
+        title += f"; pair binding E_pb = {pair_binding:.3f} eV"
+    ax.set_title(title, fontsize=10)
     return fig
