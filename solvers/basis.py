@@ -22,26 +22,53 @@ from localpairs.hamiltonians import Model
 
 from .pair_basis import constrained_dimension, pair_constrained_basis, spinless_terms
 from .sector import Sector, check_sector_fits
+from .symmetry import is_complex_block, quspin_blocks, resolve_blocks
 
 _NO_CHECKS = dict(check_symm=False, check_herm=False, check_pcon=False)
 
 
 def sector_dimension(model: Model, sec: Sector) -> int:
-    """Dimension of ``sec`` for ``model``, computed by counting (nothing is allocated)."""
+    """Dimension of ``sec`` for ``model``, computed by counting (nothing is allocated).
+
+    With symmetry blocks this is the particle-sector count divided by the group order, rounded
+    up: exact up to states with non-trivial stabilizers, a few per cent on these clusters.
+    """
     check_sector_fits(sec, model.n_sites)
     if model.bosonic_sites:
-        return constrained_dimension(model.n_sites, model.bosonic_sites, sec.n_up, sec.n_down)
-    return comb(model.n_sites, sec.n_up) * comb(model.n_sites, sec.n_down)
+        full = constrained_dimension(model.n_sites, model.bosonic_sites, sec.n_up, sec.n_down)
+    else:
+        full = comb(model.n_sites, sec.n_up) * comb(model.n_sites, sec.n_down)
+    if not sec.blocks or full == 0:
+        return full
+    order = int(np.prod([period for _, period, _ in resolve_blocks(model, sec.blocks).values()]))
+    return -(-full // order)
+
+
+def sector_dtype(model: Model, sec: Sector) -> type:
+    """complex128 when the model's couplings or any symmetry block is complex, else float64."""
+    if model.is_complex:
+        return np.complex128
+    resolved = resolve_blocks(model, sec.blocks) if sec.blocks else {}
+    return np.complex128 if any(is_complex_block(n, q, p) for n, (_, p, q) in resolved.items()) else np.float64
 
 
 def build_basis(model: Model, sec: Sector) -> Any:
-    """QuSpin basis of ``sec`` for ``model`` (no memory check: call the solvers, not this)."""
+    """QuSpin basis of ``sec`` for ``model`` (no memory check: call the solvers, not this).
+
+    The basis carries ``localpairs_dtype``, the dtype its operators must use (complex momentum
+    blocks with a real dtype give wrong spectra in QuSpin, see QUSPIN.md).
+    """
     check_sector_fits(sec, model.n_sites)
-    if sec.blocks:
-        raise NotImplementedError("symmetry blocks are not available yet")
+    resolved = resolve_blocks(model, sec.blocks) if sec.blocks else {}
+    blocks = quspin_blocks(resolved, user_basis=bool(model.bosonic_sites), n_sites=model.n_sites)
     if model.bosonic_sites:
-        return pair_constrained_basis(model.n_sites, model.bosonic_sites, sec.n_up, sec.n_down)
-    return spinful_fermion_basis_general(model.n_sites, Nf=(sec.n_up, sec.n_down))
+        basis = pair_constrained_basis(model.n_sites, model.bosonic_sites, sec.n_up, sec.n_down, blocks=blocks)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            basis = spinful_fermion_basis_general(model.n_sites, Nf=(sec.n_up, sec.n_down), **blocks)
+    basis.localpairs_dtype = sector_dtype(model, sec)
+    return basis
 
 
 def is_pair_basis(model: Model) -> bool:
@@ -54,14 +81,16 @@ def quspin_terms(model: Model, static: list) -> list:
     return spinless_terms(static, model.n_sites) if is_pair_basis(model) else static
 
 
-def matrix_dtype(model: Model) -> type:
-    """complex128 for complex couplings, else float64."""
-    return np.complex128 if model.is_complex else np.float64
+def matrix_dtype(model: Model, basis: Any = None) -> type:
+    """complex128 for complex couplings or a complex symmetry block, else float64."""
+    if model.is_complex or getattr(basis, "localpairs_dtype", np.float64) == np.complex128:
+        return np.complex128
+    return np.float64
 
 
 def operator_matrix(model: Model, basis: Any, static: list, dtype: type | None = None) -> sp.csr_matrix:
     """CSR matrix of the spinful ``static`` terms on ``basis`` (QuSpin's checks off, silenced)."""
-    dtype = dtype or matrix_dtype(model)
+    dtype = dtype or matrix_dtype(model, basis)
     if not static:
         return sp.csr_matrix((basis.Ns, basis.Ns), dtype=dtype)
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):

@@ -10,6 +10,8 @@ final CSR.
 from __future__ import annotations
 
 import os
+
+import numpy as np
 from dataclasses import dataclass
 
 from localpairs.errors import InputError, TooLargeError, require
@@ -101,10 +103,10 @@ def _nnz_per_row(model: Model, sec: Sector) -> float:
 
 def estimate_memory(model: Model, sec: Sector, *, n_states: int = 1, dense_threshold: int = DENSE_THRESHOLD) -> MemoryEstimate:
     """Estimate dimension, non-zeros and peak memory of diagonalizing ``sec`` (allocates nothing)."""
-    from .basis import sector_dimension
+    from .basis import sector_dimension, sector_dtype
 
     dim = sector_dimension(model, sec)
-    item = 16 if model.is_complex else 8
+    item = 16 if sector_dtype(model, sec) == np.complex128 else 8
     nnz = int(dim * _nnz_per_row(model, sec))
     basis_bytes = dim * (8 + 2)
     matrix_bytes = nnz * (item + 4) + (dim + 1) * 8

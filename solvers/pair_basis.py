@@ -129,7 +129,9 @@ def constrained_dimension(n_sites: int, bosonic_sites: tuple[int, ...], n_up: in
     )
 
 
-def pair_constrained_basis(n_sites: int, bosonic_sites: tuple[int, ...], n_up: int, n_down: int) -> user_basis:
+def pair_constrained_basis(
+    n_sites: int, bosonic_sites: tuple[int, ...], n_up: int, n_down: int, *, blocks: dict | None = None
+) -> user_basis:
     """QuSpin ``user_basis`` of ``n_up``/``n_down`` electrons, bosonic sites holding 0 or 2.
 
     Parameters
@@ -140,6 +142,9 @@ def pair_constrained_basis(n_sites: int, bosonic_sites: tuple[int, ...], n_up: i
         Sites restricted to occupancy 0 or 2.
     n_up, n_down
         Electrons per spin.
+    blocks
+        User-basis symmetry blocks ``name=(map_cfunc, period, q, args)``
+        (see :func:`localpairs.solvers.symmetry.quspin_blocks`).
     """
     L = n_sites
     N = 2 * L
@@ -157,7 +162,10 @@ def pair_constrained_basis(n_sites: int, bosonic_sites: tuple[int, ...], n_up: i
         count_particles_args=np.array([L], dtype=np.int32),
         n_sectors=2,
     )
+    blocks = blocks or {}
+    order = int(np.prod([b[1] for b in blocks.values()])) if blocks else 1
     dim = constrained_dimension(L, tuple(bosonic_sites), n_up, n_down)
+    estimate = dim if order == 1 else 2 * (dim // order) + 64
     return user_basis(
         np.uint64,
         N,
@@ -166,7 +174,8 @@ def pair_constrained_basis(n_sites: int, bosonic_sites: tuple[int, ...], n_up: i
         sps=2,
         pcon_dict=pcon,
         pre_check_state=(_pairs_only_on_bosonic_sites, np.array([bmask, low], dtype=np.uint64)),
-        Ns_block_est=max(dim, 1),
+        Ns_block_est=max(estimate, 1),
+        **blocks,
     )
 
 

@@ -44,7 +44,8 @@ class Sector:
 
     def label(self) -> str:
         """Short text label such as ``N=8 (4↑4↓)``."""
-        return f"N={self.n_electrons} ({self.n_up}↑{self.n_down}↓)"
+        labels = "".join(f" {k}={v}" for k, v in self.blocks.items())
+        return f"N={self.n_electrons} ({self.n_up}↑{self.n_down}↓){labels}"
 
     def as_dict(self) -> dict:
         """Resolved quantum numbers for the record."""
@@ -52,22 +53,23 @@ class Sector:
 
 
 def sector(
-    *, electrons: int | None = None, n_up: int | None = None, n_down: int | None = None
+    *, electrons: int | None = None, n_up: int | None = None, n_down: int | None = None, **blocks: int
 ) -> Sector:
     """Build a :class:`Sector`.
 
     Give either ``electrons`` (then S_z is the smallest possible: ``n_up = ceil(N/2)``) or both
-    ``n_up`` and ``n_down``.
+    ``n_up`` and ``n_down``. Symmetry labels go as keywords, e.g. ``sector(electrons=8, kx=0,
+    px=1)``; see :mod:`localpairs.solvers.symmetry` for the names.
     """
     if electrons is not None:
         require(n_up is None and n_down is None, "sector", "electrons and n_up/n_down", "either electrons or (n_up, n_down), not both")
         require(isinstance(electrons, int) and electrons >= 0, "sector.electrons", electrons, "a non-negative integer")
-        return Sector(n_up=(electrons + 1) // 2, n_down=electrons // 2)
+        return Sector(n_up=(electrons + 1) // 2, n_down=electrons // 2, blocks=dict(blocks))
     if n_up is None or n_down is None:
         raise InputError("sector", {"n_up": n_up, "n_down": n_down}, "electrons=N, or both n_up and n_down")
     for name, value in (("sector.n_up", n_up), ("sector.n_down", n_down)):
         require(isinstance(value, int) and value >= 0, name, value, "a non-negative integer")
-    return Sector(n_up=n_up, n_down=n_down)
+    return Sector(n_up=n_up, n_down=n_down, blocks=dict(blocks))
 
 
 def check_sector_fits(sec: Sector, n_sites: int) -> None:
