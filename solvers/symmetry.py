@@ -7,7 +7,11 @@ Block names in a :class:`~localpairs.solvers.sector.Sector`:
     k = 2πq/L (QuSpin's convention: ψ(r) ∝ exp(−2πi q·r/L)). Complex unless 2q ≡ 0 mod L.
 ``px``, ``py``, ``pz``
     Reflection r_α → L_α − 1 − r_α; label 0 (even) or 1 (odd). On an axis that also carries a
-    momentum it commutes with the translation only at q = 0 or L/2.
+    momentum it commutes with the translation only at q = 0 or L/2. On a periodic axis of
+    length 2 the reflection is the translation, so only ``k`` is offered there.
+``dxy``
+    The diagonal mirror x ↔ y when L_x = L_y; label 0 or 1. It commutes with momenta only
+    when kx = ky and is not combined with ``px``/``py``.
 
 A symmetry is applied only after checking that it maps the model's terms (and the bosonic sites
 of a Fermi–Bose mixture) onto themselves; otherwise an :class:`~localpairs.errors.InputError`
@@ -42,9 +46,14 @@ def generators(cluster: Cluster) -> dict[str, tuple[np.ndarray, int]]:
             shifted = coords.copy()
             shifted[:, axis] = (shifted[:, axis] + 1) % n
             out[f"k{AXES[axis]}"] = (np.array([cluster.site_index(*c) for c in shifted]), n)
+        if periodic and n == 2:
+            continue  # the reflection equals the translation
         mirrored = coords.copy()
         mirrored[:, axis] = n - 1 - mirrored[:, axis]
         out[f"p{AXES[axis]}"] = (np.array([cluster.site_index(*c) for c in mirrored]), 2)
+    if cluster.shape[0] == cluster.shape[1] >= 2 and cluster.periodic[0] == cluster.periodic[1]:
+        swapped = coords[:, [1, 0, 2]]
+        out["dxy"] = (np.array([cluster.site_index(*c) for c in swapped]), 2)
     return out
 
 
@@ -95,6 +104,11 @@ def resolve_blocks(model: Model, blocks: Mapping[str, int]) -> dict[str, tuple[n
                 "(a doping configuration, breathing, site energies or a field breaks it); drop it from the sector",
             )
         out[name] = (perm, period, int(q))
+    if "dxy" in out:
+        if "px" in out or "py" in out:
+            raise InputError("sector.dxy", out["dxy"][2], "no diagonal-mirror block together with px or py (they do not commute)")
+        if out.get("kx", (None, 0, 0))[2] != out.get("ky", (None, 0, 0))[2]:
+            raise InputError("sector.dxy", out["dxy"][2], "a diagonal-mirror block needs kx = ky (both given, or neither)")
     for name, (_, period, q) in out.items():
         if name.startswith("p") and f"k{name[1]}" in out:
             _, lk, qk = out[f"k{name[1]}"]

@@ -43,8 +43,10 @@ def full_spectrum(model, n_up, n_down):
         ((4, 1, 1), ["kx"], 3, 1),
         ((3, 2, 1), ["kx", "ky"], 2, 2),
         ("plaquette", ["kx", "ky"], 2, 1),
-        ("plaquette", ["px", "py"], 2, 2),
+        ((3, 3, 1), ["px", "py"], 2, 2),
         ((4, 2, 1), ["ky", "px"], 2, 2),
+        ((3, 3, 1), ["dxy"], 2, 2),
+        ((2, 2, 3), ["kz", "dxy"], 2, 2),
     ],
 )
 def test_hubbard_blocks_union_is_full_spectrum(shape, names, n_up, n_down):
