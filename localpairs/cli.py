@@ -19,6 +19,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, help="output folder (default: results/<spec name>)")
     run.add_argument("--resume", dest="resume", action="store_true", default=True, help="reuse checkpoints of an earlier, interrupted run of the same spec (default)")
     run.add_argument("--no-resume", dest="resume", action="store_false", help="ignore checkpoints and recompute everything")
+    run.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler for sweeps (default: a local cluster)")
     check = sub.add_parser("check", help="validate a study spec without running it")
     check.add_argument("spec", type=Path)
     return parser
@@ -35,11 +36,19 @@ def main(argv: list[str] | None = None) -> int:
         from localpairs.studies import run_study
         from localpairs.studies.common import build_system
 
+        out = args.out if args.out is not None else Path("results") / args.spec.stem
+        if spec.sweep is not None:
+            from localpairs.sweep import point_specs, run_sweep
+
+            if args.command == "check":
+                print(f"{args.spec}: valid sweep of {len(point_specs(spec, source=str(args.spec)))} points")
+                return 0
+            print(run_sweep(spec, out, resume=args.resume, scheduler=args.scheduler, source=str(args.spec)))
+            return 0
         system = build_system(spec, source=str(args.spec))  # physical checks before any work
         if args.command == "check":
             print(f"{args.spec}: valid ({system.cluster.describe()}, {system.model.kind}, sector {system.sector.label()})")
             return 0
-        out = args.out if args.out is not None else Path("results") / args.spec.stem
         report = run_study(spec, out, resume=args.resume)
         print(report)
         return 0

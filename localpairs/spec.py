@@ -93,6 +93,13 @@ class GroundStateSpec(Strict):
     pair_correlations: bool = True
 
 
+class SweepSpec(Strict):
+    """``[sweep]``: parameter grids (``[sweep.parameters]``, dotted keys → lists) and local workers."""
+
+    parameters: dict[str, Annotated[list[float | int | bool | str], Field(min_length=1)]]
+    workers: Annotated[int, Field(ge=1, le=64)] = 2
+
+
 class RunSpec(Strict):
     """A whole study."""
 
@@ -107,6 +114,7 @@ class RunSpec(Strict):
     ground_state: GroundStateSpec = GroundStateSpec()
     spectra: SpectraSpec | None = None
     pump: PumpSpec | None = None
+    sweep: SweepSpec | None = None
 
 
 def _format_errors(source: str, err: ValidationError) -> str:
