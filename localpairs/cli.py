@@ -22,6 +22,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler for sweeps (default: a local cluster)")
     check = sub.add_parser("check", help="validate a study spec without running it")
     check.add_argument("spec", type=Path)
+    bench = sub.add_parser("bench", help="localpairs against plain-QuSpin baselines, side by side")
+    bench.add_argument("--quick", action="store_true", help="small sizes (seconds)")
+    bench.add_argument("--only", nargs="+", default=None, help="case keys to run")
+    bench.add_argument("--repeat", type=int, default=1, help="runs per side; the fastest counts")
     return parser
 
 
@@ -32,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     from localpairs.spec import load_spec
 
     try:
+        if args.command == "bench":
+            from localpairs.bench import run_bench
+
+            print(run_bench(quick=args.quick, only=args.only, repeat=args.repeat))
+            return 0
         spec = load_spec(args.spec)
         from localpairs.studies import run_study
         from localpairs.studies.common import build_system

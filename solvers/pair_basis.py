@@ -15,7 +15,9 @@ spinless strings ``"AB"`` with indices ``(i..., L + j...)``: the same operator p
 
 from __future__ import annotations
 
+from functools import lru_cache
 from math import comb
+from types import SimpleNamespace
 
 import numpy as np
 from numba import carray, cfunc, uint64, int32
@@ -28,84 +30,92 @@ from quspin.basis.user import (
 )
 
 
-@cfunc(op_sig_64, locals=dict(pos=uint64, n=uint64, above=uint64, f_count=int32, b=uint64))
-def _fermion_op(op_struct_ptr, op_str, site_ind, N, args):
-    op_struct = carray(op_struct_ptr, 1)[0]
-    err = 0
-    pos = uint64(N - site_ind - 1)
-    n = (op_struct.state >> pos) & uint64(1)
-    b = uint64(1) << pos
-    above = op_struct.state >> (pos + uint64(1))
-    f_count = 0
-    while above:
-        above &= above - uint64(1)
-        f_count += 1
-    sign = -1.0 if f_count & 1 else 1.0
-    if op_str == 43:  # '+'
-        if n:
-            op_struct.matrix_ele = 0
+@lru_cache(maxsize=None)
+def _compiled() -> SimpleNamespace:
+    """Compile the basis's numba callbacks once, on first use (cached on disk by numba)."""
+
+    @cfunc(op_sig_64, cache=True, locals=dict(pos=uint64, n=uint64, above=uint64, f_count=int32, b=uint64))
+    def _fermion_op(op_struct_ptr, op_str, site_ind, N, args):
+        op_struct = carray(op_struct_ptr, 1)[0]
+        err = 0
+        pos = uint64(N - site_ind - 1)
+        n = (op_struct.state >> pos) & uint64(1)
+        b = uint64(1) << pos
+        above = op_struct.state >> (pos + uint64(1))
+        f_count = 0
+        while above:
+            above &= above - uint64(1)
+            f_count += 1
+        sign = -1.0 if f_count & 1 else 1.0
+        if op_str == 43:  # '+'
+            if n:
+                op_struct.matrix_ele = 0
+            else:
+                op_struct.matrix_ele *= sign
+                op_struct.state ^= b
+        elif op_str == 45:  # '-'
+            if n:
+                op_struct.matrix_ele *= sign
+                op_struct.state ^= b
+            else:
+                op_struct.matrix_ele = 0
+        elif op_str == 110:  # 'n'
+            op_struct.matrix_ele *= n
+        elif op_str == 73:  # 'I'
+            pass
         else:
-            op_struct.matrix_ele *= sign
-            op_struct.state ^= b
-    elif op_str == 45:  # '-'
-        if n:
-            op_struct.matrix_ele *= sign
-            op_struct.state ^= b
-        else:
             op_struct.matrix_ele = 0
-    elif op_str == 110:  # 'n'
-        op_struct.matrix_ele *= n
-    elif op_str == 73:  # 'I'
-        pass
-    else:
-        op_struct.matrix_ele = 0
-        err = -1
-    return err
+            err = -1
+        return err
 
 
-@cfunc(next_state_sig_64, locals=dict(half=uint64, s_left=uint64, s_right=uint64, t=uint64, mask=uint64))
-def _next_state(s, counter, N, args):
-    # args: mask of the low half, smallest and largest right (spin-down) states
-    mask = args[0]
-    half = uint64(N) >> uint64(1)
-    s_left = s >> half
-    s_right = s & mask
-    if s_right < args[2]:
-        if s_right > uint64(0):
-            t = (s_right | (s_right - uint64(1))) + uint64(1)
-            s_right = t | ((((t & (~t + uint64(1))) // (s_right & (~s_right + uint64(1)))) >> uint64(1)) - uint64(1))
-    else:
-        s_right = args[1]
-        if s_left > uint64(0):
-            t = (s_left | (s_left - uint64(1))) + uint64(1)
-            s_left = t | ((((t & (~t + uint64(1))) // (s_left & (~s_left + uint64(1)))) >> uint64(1)) - uint64(1))
-    return (s_left << half) + s_right
+    @cfunc(next_state_sig_64, cache=True, locals=dict(half=uint64, s_left=uint64, s_right=uint64, t=uint64, mask=uint64))
+    def _next_state(s, counter, N, args):
+        # args: mask of the low half, smallest and largest right (spin-down) states
+        mask = args[0]
+        half = uint64(N) >> uint64(1)
+        s_left = s >> half
+        s_right = s & mask
+        if s_right < args[2]:
+            if s_right > uint64(0):
+                t = (s_right | (s_right - uint64(1))) + uint64(1)
+                s_right = t | ((((t & (~t + uint64(1))) // (s_right & (~s_right + uint64(1)))) >> uint64(1)) - uint64(1))
+        else:
+            s_right = args[1]
+            if s_left > uint64(0):
+                t = (s_left | (s_left - uint64(1))) + uint64(1)
+                s_left = t | ((((t & (~t + uint64(1))) // (s_left & (~s_left + uint64(1)))) >> uint64(1)) - uint64(1))
+        return (s_left << half) + s_right
 
 
-@cfunc(pre_check_state_sig_64, locals=dict(half=uint64, up=uint64, dn=uint64))
-def _pairs_only_on_bosonic_sites(s, N, args):
-    # args: [bosonic-site mask over one half, mask of the low half]
-    half = uint64(N) >> uint64(1)
-    up = s >> half
-    dn = s & args[1]
-    return uint64(1) if ((up ^ dn) & args[0]) == uint64(0) else uint64(0)
+    @cfunc(pre_check_state_sig_64, cache=True, locals=dict(half=uint64, up=uint64, dn=uint64))
+    def _pairs_only_on_bosonic_sites(s, N, args):
+        # args: [bosonic-site mask over one half, mask of the low half]
+        half = uint64(N) >> uint64(1)
+        up = s >> half
+        dn = s & args[1]
+        return uint64(1) if ((up ^ dn) & args[0]) == uint64(0) else uint64(0)
 
 
-@cfunc(count_particles_sig_64, locals=dict(x=uint64, c_up=int32, c_dn=int32, half=uint64))
-def _count_particles(s, p_number_ptr, args):
-    half = uint64(args[0])
-    x = s >> half
-    c_up = 0
-    while x:
-        x &= x - uint64(1)
-        c_up += 1
-    x = s & ((uint64(1) << half) - uint64(1))
-    c_dn = 0
-    while x:
-        x &= x - uint64(1)
-        c_dn += 1
-    p_number_ptr[0] = c_up
-    p_number_ptr[1] = c_dn
+    @cfunc(count_particles_sig_64, cache=True, locals=dict(x=uint64, c_up=int32, c_dn=int32, half=uint64))
+    def _count_particles(s, p_number_ptr, args):
+        half = uint64(args[0])
+        x = s >> half
+        c_up = 0
+        while x:
+            x &= x - uint64(1)
+            c_up += 1
+        x = s & ((uint64(1) << half) - uint64(1))
+        c_dn = 0
+        while x:
+            x &= x - uint64(1)
+            c_dn += 1
+        p_number_ptr[0] = c_up
+        p_number_ptr[1] = c_dn
+
+    return SimpleNamespace(
+        op=_fermion_op, next_state=_next_state, pre_check=_pairs_only_on_bosonic_sites, count=_count_particles
+    )
 
 
 def _get_s0_pcon(N: int, Np: tuple[int, int]) -> int:
@@ -152,13 +162,14 @@ def pair_constrained_basis(
     bmask = np.uint64(sum(1 << (L - 1 - i) for i in bosonic_sites))
     s_right_min = sum(1 << i for i in range(n_down))
     s_right_max = sum(1 << (L - i - 1) for i in range(n_down))
+    fn = _compiled()
     pcon = dict(
         Np=(n_up, n_down),
-        next_state=_next_state,
+        next_state=fn.next_state,
         next_state_args=np.array([low, s_right_min, s_right_max], dtype=np.uint64),
         get_Ns_pcon=_get_Ns_pcon,
         get_s0_pcon=_get_s0_pcon,
-        count_particles=_count_particles,
+        count_particles=fn.count,
         count_particles_args=np.array([L], dtype=np.int32),
         n_sectors=2,
     )
@@ -169,11 +180,11 @@ def pair_constrained_basis(
     return user_basis(
         np.uint64,
         N,
-        dict(op=_fermion_op, op_args=np.array([], dtype=np.uint64)),
+        dict(op=fn.op, op_args=np.array([], dtype=np.uint64)),
         allowed_ops=set("+-nI"),
         sps=2,
         pcon_dict=pcon,
-        pre_check_state=(_pairs_only_on_bosonic_sites, np.array([bmask, low], dtype=np.uint64)),
+        pre_check_state=(fn.pre_check, np.array([bmask, low], dtype=np.uint64)),
         Ns_block_est=max(estimate, 1),
         **blocks,
     )

@@ -1,0 +1,78 @@
+"""``localpairs bench``: localpairs against plain-QuSpin baselines, side by side in one run.
+
+Every case has two sides, each a function in :mod:`localpairs.bench_cases` run in its own fresh
+subprocess (so its peak memory, ``ru_maxrss``, is its own) one after the other. The table prints
+wall times, peak memory and the ratios localpairs/baseline, and checks that both sides computed
+the same number. ``--quick`` uses small sizes (seconds; what CI could afford).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from localpairs.errors import LocalPairsError
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark: names of the two side functions and the sizes (quick, full)."""
+
+    name: str
+    ours: str
+    baseline: str
+    baseline_label: str
+    quick: str
+    full: str
+    agree_tol: float
+
+
+CASES: dict[str, Case] = {
+    "ground_state": Case("ground state, no symmetry", "ours_ground_state", "quspin_ground_state", "QuSpin basis+hamiltonian+eigsh", "cube", "2x2x3", 1e-8),
+    "ground_state_k0": Case("ground state, k = 0 block", "ours_ground_state_k0", "quspin_ground_state_k0", "QuSpin with k-blocks", "cube", "2x2x3", 1e-8),
+}
+
+
+def register(key: str, case: Case) -> None:
+    """Add a case (used by the spectra and dynamics capabilities)."""
+    CASES[key] = case
+
+
+def _side(func: str, size: str) -> dict:
+    code = f"from localpairs import bench_cases as b; b.report(b.{func}, {size!r})"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise LocalPairsError(f"benchmark side {func}({size}) failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_bench(*, quick: bool = False, only: list[str] | None = None, repeat: int = 1) -> str:
+    """Run the cases and return the table as text."""
+    from localpairs import bench_cases  # noqa: F401  (registers optional cases)
+
+    keys = only or list(CASES)
+    unknown = [k for k in keys if k not in CASES]
+    if unknown:
+        raise LocalPairsError(f"unknown benchmark case(s) {unknown}; available: {sorted(CASES)}")
+    lines = [
+        f"{'case':28s}{'size':>8s}{'ours (s)':>10s}{'base (s)':>10s}{'ratio':>7s}{'ours (GB)':>11s}{'base (GB)':>11s}{'ratio':>7s}  baseline",
+    ]
+    for key in keys:
+        case = CASES[key]
+        size = case.quick if quick else case.full
+        ours, base = [], []
+        for _ in range(repeat):  # alternate the sides so that load drifts hit both alike
+            base.append(_side(case.baseline, size))
+            ours.append(_side(case.ours, size))
+        o = min(ours, key=lambda r: r["wall"])
+        b = min(base, key=lambda r: r["wall"])
+        if abs(o["value"] - b["value"]) > case.agree_tol * max(1.0, abs(b["value"])):
+            raise LocalPairsError(f"{case.name}: the two sides disagree ({o['value']!r} vs {b['value']!r})")
+        lines.append(
+            f"{case.name:28s}{size:>8s}{o['wall']:10.2f}{b['wall']:10.2f}{o['wall'] / b['wall']:7.2f}"
+            f"{o['peak_gb']:11.3f}{b['peak_gb']:11.3f}{o['peak_gb'] / b['peak_gb']:7.2f}  {case.baseline_label}"
+        )
+    lines.append("ratio = localpairs / baseline (wall time; peak resident memory of the whole process)")
+    return "\n".join(lines)
