@@ -21,6 +21,7 @@ explains what breaks it.
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import Any, Mapping
 
 import numpy as np
@@ -117,23 +118,29 @@ def resolve_blocks(model: Model, blocks: Mapping[str, int]) -> dict[str, tuple[n
     return out
 
 
-@cfunc(map_sig_64, locals=dict(out=uint64, m=int32, mp=int32, tm=uint64, inversions=int32, one=uint64))
-def _permute_modes(x, N, sign_ptr, args):
-    # args[m] = target mode of mode m; mode m lives in bit N − 1 − m. Sign: parity of the
-    # reordering of the occupied modes' images into Jordan–Wigner order.
-    one = uint64(1)
-    out = uint64(0)
-    inversions = 0
-    for m in range(N):
-        if (x >> uint64(N - 1 - m)) & one:
-            tm = args[m]
-            out |= one << (uint64(N - 1) - tm)
-            for mp in range(m):
-                if (x >> uint64(N - 1 - mp)) & one and args[mp] > tm:
-                    inversions += 1
-    if inversions & 1:
-        sign_ptr[0] *= -1
-    return out
+@lru_cache(maxsize=None)
+def _permute_modes_cfunc():
+    """Compile the user-basis permutation map once, on first use (cached on disk by numba)."""
+
+    @cfunc(map_sig_64, cache=True, locals=dict(out=uint64, m=int32, mp=int32, tm=uint64, inversions=int32, one=uint64))
+    def _permute_modes(x, N, sign_ptr, args):
+        # args[m] = target mode of mode m; mode m lives in bit N − 1 − m. Sign: parity of the
+        # reordering of the occupied modes' images into Jordan–Wigner order.
+        one = uint64(1)
+        out = uint64(0)
+        inversions = 0
+        for m in range(N):
+            if (x >> uint64(N - 1 - m)) & one:
+                tm = args[m]
+                out |= one << (uint64(N - 1) - tm)
+                for mp in range(m):
+                    if (x >> uint64(N - 1 - mp)) & one and args[mp] > tm:
+                        inversions += 1
+        if inversions & 1:
+            sign_ptr[0] *= -1
+        return out
+
+    return _permute_modes
 
 
 def quspin_blocks(resolved: Mapping[str, tuple[np.ndarray, int, int]], *, user_basis: bool, n_sites: int) -> dict[str, Any]:
@@ -142,7 +149,7 @@ def quspin_blocks(resolved: Mapping[str, tuple[np.ndarray, int, int]], *, user_b
     for name, (perm, period, q) in resolved.items():
         if user_basis:
             modes = np.concatenate([perm, perm + n_sites]).astype(np.uint64)
-            out[f"{name}block"] = (_permute_modes, period, q, modes)
+            out[f"{name}block"] = (_permute_modes_cfunc(), period, q, modes)
         else:
             out[f"{name}block"] = (perm, q)
     return out
