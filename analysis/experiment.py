@@ -11,8 +11,8 @@ Examples
 >>> ref = load_reference()
 >>> ref["tau3"].value, ref["tau3"].unit
 (1.5, 'ps')
->>> ref.citation("tau3")
-'A. P. Menushenkov and M. Yu. Kagan, Usp. Fiz. Nauk ...'  # doctest: +SKIP
+>>> ref.citation("tau3").startswith("A. P. Menushenkov and M. Yu. Kagan")
+True
 """
 
 from __future__ import annotations

@@ -1,0 +1,297 @@
+"""Three-exponential kinetics of a ΔXAS delay trace (review Sec. 4, Fig. 8; Mitrano et al. 2019).
+
+    ΔXAS(t) = [Θ(s)(1 − e^{−s/τ1})(A1 + A2 e^{−s/τ2} + A3 e^{−s/τ3})]²,   s = t − t_d,
+
+optionally convolved with a Gaussian instrument response of FWHM ``irf_fwhm``. The square is
+expanded into a sum of terms c·Θ(s)e^{−ks}, each convolved with the Gaussian in closed form
+(exponentially modified Gaussian, evaluated with ``erfcx`` so it never overflows).
+
+Time unit: all functions work in whatever unit the delays are given in (the experiment uses ps);
+τ's, t_d and ``irf_fwhm`` are in that same unit. :class:`KineticsFit` records the unit name only
+for its report.
+
+The model is unchanged by (A1, A2, A3) → −(A1, A2, A3) and by swapping (A2, τ2) with (A3, τ3); the
+fit returns the representative with A1 ≥ 0 and τ2 ≤ τ3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import optimize, special
+
+from localpairs.errors import InputError, LocalPairsError, require
+
+#: Parameter order of the model.
+PARAMETERS: tuple[str, ...] = ("t_d", "tau1", "tau2", "tau3", "A1", "A2", "A3")
+_FWHM_TO_SIGMA = 1.0 / (2.0 * np.sqrt(2.0 * np.log(2.0)))
+
+
+class FitError(LocalPairsError):
+    """A fit did not converge or gave an undefined covariance."""
+
+
+def _theta_exp_conv(s: NDArray[np.float64], k: float, sigma: float) -> NDArray[np.float64]:
+    """(Θ(s)e^{−ks}) ⊗ Gaussian(σ), normalised Gaussian; σ = 0 gives Θ(s)e^{−ks}."""
+    if sigma == 0.0:
+        return np.where(s >= 0, np.exp(-k * np.maximum(s, 0.0)), 0.0)
+    u = (k * sigma * sigma - s) / (sigma * np.sqrt(2.0))
+    # ½ e^{−ks + k²σ²/2} erfc(u) = ½ e^{−s²/(2σ²)} erfcx(u) for u ≥ 0 (no overflow either way)
+    pos = 0.5 * np.exp(-(s * s) / (2 * sigma * sigma)) * special.erfcx(np.maximum(u, 0.0))
+    neg = 0.5 * np.exp(np.minimum(-k * s + 0.5 * (k * sigma) ** 2, 0.0)) * special.erfc(np.minimum(u, 0.0))
+    return np.where(u >= 0, pos, neg)
+
+
+def three_exponential(t: ArrayLike, *, t_d: float, tau1: float, tau2: float, tau3: float,
+                      A1: float, A2: float, A3: float, irf_fwhm: float = 0.0) -> NDArray[np.float64]:
+    """Evaluate the three-exponential model (module docstring) at delays ``t``.
+
+    Parameters
+    ----------
+    t
+        Delays (any unit; all times below in the same unit).
+    t_d, tau1, tau2, tau3
+        Onset and the three time constants (τ's > 0).
+    A1, A2, A3
+        Amplitudes inside the square.
+    irf_fwhm
+        FWHM of the Gaussian instrument response; 0 means no convolution.
+    """
+    for name, tau in (("tau1", tau1), ("tau2", tau2), ("tau3", tau3)):
+        require(tau > 0, name, tau, "a positive time constant")
+    require(irf_fwhm >= 0, "irf_fwhm", irf_fwhm, "a non-negative FWHM")
+    s = np.asarray(t, dtype=float) - t_d
+    sigma = irf_fwhm * _FWHM_TO_SIGMA
+    rise = ((0.0, 1.0), (1.0 / tau1, -2.0), (2.0 / tau1, 1.0))  # (1 − e^{−s/τ1})²
+    amps = ((0.0, A1), (1.0 / tau2, A2), (1.0 / tau3, A3))
+    out = np.zeros_like(s)
+    for kr, cr in rise:
+        for i, (ki, ai) in enumerate(amps):
+            for kj, aj in amps[i:]:
+                c = cr * ai * aj * (1.0 if ki == kj and ai is aj else 2.0)
+                out += c * _theta_exp_conv(s, kr + ki + kj, sigma)
+    return out
+
+
+@dataclass(frozen=True)
+class KineticsFit:
+    """Result of :func:`fit_three_exponential` (lmfit-like)."""
+
+    values: Mapping[str, float]
+    stderr: Mapping[str, float]
+    covariance: NDArray[np.float64]
+    free: tuple[str, ...]
+    chi2: float
+    dof: int
+    n_data: int
+    nfev: int
+    message: str
+    irf_fwhm: float
+    time_unit: str
+    absolute_sigma: bool
+    residuals: NDArray[np.float64] = field(repr=False)
+
+    @property
+    def reduced_chi2(self) -> float:
+        """χ²/dof."""
+        return self.chi2 / self.dof
+
+    def model(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Evaluate the fitted model at ``t``."""
+        return three_exponential(t, irf_fwhm=self.irf_fwhm, **self.values)
+
+    def report(self) -> str:
+        """Readable summary: fit statistics and each parameter with its standard error."""
+        lines = ["[[Fit statistics]]",
+                 f"    model              = three-exponential, IRF FWHM {self.irf_fwhm:g} {self.time_unit}",
+                 f"    # data points      = {self.n_data}",
+                 f"    # variables        = {len(self.free)}",
+                 f"    # function evals   = {self.nfev}",
+                 f"    chi-square         = {self.chi2:.6g}",
+                 f"    reduced chi-square = {self.reduced_chi2:.6g}",
+                 f"    errors             = {'from sigma (absolute)' if self.absolute_sigma else 'scaled by reduced chi-square'}",
+                 "[[Variables]]"]
+        for name in PARAMETERS:
+            unit = self.time_unit if name.startswith(("t_", "tau")) else ""
+            v = self.values[name]
+            if name in self.free:
+                e = self.stderr[name]
+                rel = f" ({100 * e / abs(v):.2f}%)" if v != 0 else ""
+                lines.append(f"    {name:5s} = {v: .6g} +/- {e:.3g}{rel} {unit}".rstrip())
+            else:
+                lines.append(f"    {name:5s} = {v: .6g} (fixed) {unit}".rstrip())
+        return "\n".join(lines)
+
+
+def _default_guess(t: NDArray[np.float64], y: NDArray[np.float64]) -> dict[str, float]:
+    span = float(t[-1] - t[0])
+    ipk = int(np.argmax(y))
+    ymax = float(y[ipk])
+    above = np.flatnonzero(y > 0.1 * ymax)
+    t_d = float(t[above[0]]) if above.size else float(t[0])
+    rise = max(float(t[ipk]) - t_d, span / 200.0)
+    late = np.sqrt(max(float(np.mean(y[-max(2, t.size // 5):])), 0.0))
+    top = np.sqrt(max(ymax, 0.0))
+    return {"t_d": t_d - 0.3 * rise, "tau1": rise / 2.0, "tau2": rise, "tau3": max(span / 10.0, 4 * rise),
+            "A1": late, "A2": max(top - late, 1e-3 * top) * 0.5, "A3": max(top - late, 1e-3 * top) * 0.5}
+
+
+def fit_three_exponential(t: ArrayLike, y: ArrayLike, *, sigma: ArrayLike | None = None, irf_fwhm: float = 0.0,
+                          initial: Mapping[str, float] | None = None, fixed: Mapping[str, float] | None = None,
+                          time_unit: str = "ps", max_nfev: int = 20000) -> KineticsFit:
+    """Least-squares fit of :func:`three_exponential` to a delay trace.
+
+    Parameters
+    ----------
+    t, y
+        Delays (sorted, any unit) and ΔXAS values.
+    sigma
+        Standard errors of ``y``. If given, χ² = Σ(r/σ)² and the standard errors are the square
+        roots of the diagonal of (JᵀJ)⁻¹ (absolute σ); if not, σ = 1 and the covariance is
+        scaled by χ²/dof (as ``curve_fit(absolute_sigma=False)``).
+    irf_fwhm
+        FWHM of the Gaussian instrument response (same unit as ``t``); held fixed.
+    initial
+        Starting values for any of :data:`PARAMETERS`; missing ones come from a heuristic.
+    fixed
+        Parameters held at the given values (e.g. ``{"t_d": 0.0}``).
+    time_unit
+        Name of the unit of ``t``, used only in :meth:`KineticsFit.report`.
+    max_nfev
+        Limit on model evaluations.
+
+    Raises
+    ------
+    InputError
+        Bad arrays or unknown parameter names.
+    FitError
+        If the optimiser does not converge or the covariance is singular / not finite.
+    """
+    tt = np.asarray(t, dtype=float)
+    yy = np.asarray(y, dtype=float)
+    require(tt.ndim == 1 and tt.shape == yy.shape, "y", f"shape {yy.shape}", f"a 1D array shaped like t {tt.shape}")
+    require(bool(np.all(np.isfinite(tt)) and np.all(np.isfinite(yy))), "t/y", "NaN/inf", "finite values")
+    require(bool(np.all(np.diff(tt) > 0)), "t", "not strictly increasing", "strictly increasing delays")
+    ss = np.ones_like(yy) if sigma is None else np.broadcast_to(np.asarray(sigma, dtype=float), yy.shape)
+    require(bool(np.all(ss > 0) and np.all(np.isfinite(ss))), "sigma", "non-positive or NaN", "positive finite errors")
+    fixed = dict(fixed or {})
+    for name in list(fixed) + list(initial or {}):
+        require(name in PARAMETERS, "parameter", name, f"one of {PARAMETERS}")
+    guess = _default_guess(tt, yy)
+    guess.update(initial or {})
+    guess.update(fixed)
+    free = tuple(p for p in PARAMETERS if p not in fixed)
+    require(len(free) < tt.size, "y", f"{tt.size} points", f"more points than the {len(free)} free parameters")
+    lower = np.array([0.0 if p.startswith("tau") else -np.inf for p in free])
+    x0 = np.array([guess[p] for p in free])
+    x0 = np.where(lower == 0.0, np.maximum(x0, 1e-9 * (tt[-1] - tt[0])), x0)
+
+    def values_of(x: NDArray[np.float64]) -> dict[str, float]:
+        v = dict(fixed)
+        v.update(zip(free, (float(xi) for xi in x)))
+        return v
+
+    def residual(x: NDArray[np.float64]) -> NDArray[np.float64]:
+        v = values_of(x)
+        if min(v["tau1"], v["tau2"], v["tau3"]) <= 0:
+            return np.full_like(yy, 1e10)
+        return (three_exponential(tt, irf_fwhm=irf_fwhm, **v) - yy) / ss
+
+    sol = optimize.least_squares(residual, x0, bounds=(lower, np.inf), x_scale="jac", max_nfev=max_nfev,
+                                 xtol=1e-12, ftol=1e-12, gtol=1e-12)
+    if not sol.success or not np.all(np.isfinite(sol.x)):
+        raise FitError(f"three-exponential fit did not converge after {sol.nfev} evaluations: {sol.message}")
+    chi2, dof, jtj = float(np.sum(sol.fun**2)), tt.size - len(free), sol.jac.T @ sol.jac
+    diag = np.diag(jtj)
+    dead = [p for p, d in zip(free, diag) if not d > 0]
+    if dead or np.linalg.cond(jtj / np.sqrt(np.outer(diag, diag))) > 1e15:  # scale-free conditioning
+        raise FitError("three-exponential fit: singular Jacobian, parameters not determined by the data"
+                       + (f" ({', '.join(dead)} have no effect)" if dead else "") + "; fix some parameters")
+    cov = np.linalg.inv(jtj) * (1.0 if sigma is not None else chi2 / dof)
+    if not np.all(np.isfinite(cov)) or not np.all(np.diag(cov) > 0):
+        raise FitError("three-exponential fit: covariance not finite or not positive; fix some parameters")
+    values = values_of(sol.x)
+    # Canonical representative: A1 ≥ 0 (sign symmetry), τ2 ≤ τ3 (swap symmetry).
+    perm = list(range(len(free)))
+    swappable = not ({"tau2", "tau3", "A2", "A3"} & fixed.keys())
+    if swappable and values["tau2"] > values["tau3"]:
+        values["tau2"], values["tau3"], values["A2"], values["A3"] = values["tau3"], values["tau2"], values["A3"], values["A2"]
+        swap = {"tau2": "tau3", "tau3": "tau2", "A2": "A3", "A3": "A2"}
+        perm = [free.index(swap.get(p, p)) for p in free]
+    if values["A1"] < 0 and not ({"A1", "A2", "A3"} & fixed.keys()):
+        for a in ("A1", "A2", "A3"):
+            values[a] = -values[a]
+        flip = np.array([-1.0 if p.startswith("A") else 1.0 for p in free])
+        cov = cov * np.outer(flip, flip)
+    cov = cov[np.ix_(perm, perm)]
+    return KineticsFit(values=values, stderr=dict(zip(free, np.sqrt(np.diag(cov)).tolist())), covariance=cov,
+                       free=free, chi2=chi2, dof=dof, n_data=tt.size, nfev=int(sol.nfev), message=str(sol.message),
+                       irf_fwhm=irf_fwhm, time_unit=time_unit, absolute_sigma=sigma is not None,
+                       residuals=sol.fun * ss)
+
+
+@dataclass(frozen=True)
+class DelayTrace:
+    """A delay scan read from CSV: delays, values and optional standard errors."""
+
+    delay: NDArray[np.float64]
+    value: NDArray[np.float64]
+    sigma: NDArray[np.float64] | None
+
+
+def read_delay_trace(path: str | Path) -> DelayTrace:
+    """Read a CSV delay trace with columns ``delay, value[, sigma]``.
+
+    Blank lines and lines starting with ``#`` are skipped; the first remaining line is a header
+    if none of its fields is a number. Every data line must have the same number (2 or 3) of
+    finite numeric fields, delays strictly increasing and unique, sigma positive.
+
+    Raises
+    ------
+    InputError
+        Field ``"<file> line <n>"`` names the offending line (missing, non-numeric, NaN,
+        unsorted or duplicate delay, wrong column count), or ``path`` if nothing was read.
+    """
+    p = Path(path)
+    require(p.is_file(), "path", str(p), "an existing CSV file")
+    rows: list[tuple[int, list[float]]] = []
+    header_done = False
+    for n, raw in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = [f.strip() for f in line.split(",")]
+        where = f"{p.name} line {n}"
+        if not header_done:
+            header_done = True
+            if not any(_is_number(f) for f in fields):
+                continue
+        if len(fields) not in (2, 3) or (rows and len(fields) != len(rows[0][1])):
+            raise InputError(where, raw, "2 or 3 comma-separated columns (delay, value[, sigma]), the same on every line")
+        for name, f in zip(("delay", "value", "sigma"), fields):
+            if f == "":
+                raise InputError(where, raw, f"a {name} (the field is empty)")
+            if not _is_number(f) or not np.isfinite(float(f)):
+                raise InputError(where, raw, f"a finite number for {name}, got {f!r}")
+        vals = [float(f) for f in fields]
+        if len(vals) == 3 and vals[2] <= 0:
+            raise InputError(where, raw, "a positive sigma")
+        if rows and vals[0] == rows[-1][1][0]:
+            raise InputError(where, raw, f"a new delay; {vals[0]} duplicates line {rows[-1][0]}")
+        if rows and vals[0] < rows[-1][1][0]:
+            raise InputError(where, raw, f"delays in increasing order; {vals[0]} < {rows[-1][1][0]} on line {rows[-1][0]}")
+        rows.append((n, vals))
+    require(len(rows) > 0, "path", str(p), "a CSV with at least one data line")
+    data = np.array([r for _, r in rows])
+    return DelayTrace(delay=data[:, 0], value=data[:, 1], sigma=data[:, 2] if data.shape[1] == 3 else None)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return float(text) is not None
+    except ValueError:
+        return False
