@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         from localpairs.studies import run_study
         from localpairs.studies.common import build_system
 
-        out = args.out if args.out is not None else Path("results") / args.spec.stem
+        out = getattr(args, "out", None) or Path("results") / args.spec.stem
         if spec.sweep is not None:
             from localpairs.sweep import point_specs, run_sweep
 
