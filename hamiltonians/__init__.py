@@ -9,6 +9,7 @@ from .doping import PLACEMENTS, DopingConfig, doping_config, large_count
 from .fermi_bose import fermi_bose_mixture
 from .hubbard import extended_hubbard, site_energies
 from .model import Model, Term
+from .pump import DrivenModel, Pulse, Quench, drive, field_to_fluence, fluence_to_field, gaussian_pulse
 
 __all__ = [
     "DEFAULT_LATTICE_CONSTANT",
@@ -17,11 +18,18 @@ __all__ = [
     "Bond",
     "Cluster",
     "DopingConfig",
+    "DrivenModel",
     "Model",
+    "Pulse",
+    "Quench",
     "Term",
     "doping_config",
+    "drive",
     "extended_hubbard",
     "fermi_bose_mixture",
+    "field_to_fluence",
+    "fluence_to_field",
+    "gaussian_pulse",
     "hopping_matrix",
     "large_count",
     "make_cluster",

@@ -24,6 +24,7 @@ class SpecError(LocalPairsError, ValueError):
 from localpairs.spec_base import Strict
 from localpairs.studies.pump_spec import PumpSpec
 from localpairs.studies.spectra_spec import SpectraSpec
+from localpairs.studies.xfel_spec import XfelSpec
 
 
 class ClusterSpec(Strict):
@@ -105,7 +106,7 @@ class RunSpec(Strict):
 
     title: str
     description: str = ""
-    study: Literal["ground_state", "spectra", "pump"] = "ground_state"
+    study: Literal["ground_state", "spectra", "pump", "xfel"] = "ground_state"
     cluster: ClusterSpec = ClusterSpec()
     doping: DopingSpec = DopingSpec()
     model: Annotated[Union[HubbardSpec, FermiBoseSpec], Field(discriminator="kind")]
@@ -114,6 +115,7 @@ class RunSpec(Strict):
     ground_state: GroundStateSpec = GroundStateSpec()
     spectra: SpectraSpec | None = None
     pump: PumpSpec | None = None
+    xfel: XfelSpec | None = None
     sweep: SweepSpec | None = None
 
 

@@ -20,6 +20,7 @@ STUDIES: dict[str, str] = {
     "ground_state": "ground_state",
     "spectra": "spectra",
     "pump": "pump",
+    "xfel": "xfel",
 }
 
 

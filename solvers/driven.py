@@ -1,0 +1,251 @@
+"""Sparse matrices of a driven model: ``H(t) = Σ_k c_k(t) P_k + diag(shift)`` on one sparsity pattern.
+
+Every piece ``P_k`` of a :class:`~localpairs.hamiltonians.pump.DrivenModel` is built once as a
+sparse matrix (:func:`~localpairs.solvers.basis.operator_matrix`) and mapped onto the union of
+all sparsity patterns. Pieces whose coefficient is constant within a quench segment (interactions,
+site energies, hops with no component along the polarization) are summed once into a *base* per
+segment; each field-dependent piece keeps only its values and their positions in the union
+(pieces with identical entries, such as the forward and backward hops of a periodic length-2
+axis, are stored once with their coefficients added). One complex CSR matrix with the union
+pattern is refilled ("assembled") for any coefficients by a compiled loop, and multiplied by
+scipy's serial CSR kernel (small dimensions) or QuSpin's OpenMP kernel.
+
+Memory: the union CSR (16 + 4 bytes per non-zero), one base per segment (16 bytes per
+non-zero) and 12 bytes per non-zero of every field-dependent piece: about 2–3 complex
+Hamiltonians, nothing quadratic in the dimension. The assembled matrix is a shared buffer
+holding the last assembled coefficients.
+
+Site-energy shifts (the lattice of :mod:`~localpairs.solvers.lattice`) enter as a diagonal
+``Σ_i δε_i n_i`` built from the occupations of the basis states.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+from quspin.tools.misc import get_matvec_function
+from scipy.sparse import _sparsetools
+
+from localpairs.errors import LocalPairsError
+from localpairs.hamiltonians.pump import DrivenModel
+
+from .basis import operator_matrix
+from .observables import occupations
+
+#: Below this dimension scipy's serial kernel is called directly (QuSpin's OpenMP kernel has
+#: ~25 µs of Python overhead per call and threads do not pay off below ~1e5 states).
+SERIAL_MATVEC_MAX_DIM = 20000
+
+
+@numba.njit(cache=True)
+def _assemble(data, bases, weights, pos, val, ptr, coefs, diag_pos, diag):  # pragma: no cover - compiled
+    """data = Σ_s w_s base_s + Σ_k c_k P_k + diag (the first base assigned, not added: one pass)."""
+    w0 = weights[0]
+    base = bases[0]
+    for e in range(data.size):
+        data[e] = w0 * base[e]
+    for s in range(1, weights.size):
+        w = weights[s]
+        if w != 0:
+            base = bases[s]
+            for e in range(data.size):
+                data[e] += w * base[e]
+    for k in range(coefs.size):
+        c = coefs[k]
+        if c == 0:
+            continue
+        for m in range(ptr[k], ptr[k + 1]):
+            data[pos[m]] += c * val[m]
+    for r in range(diag.size):
+        data[diag_pos[r]] += diag[r]
+
+
+def _piece_dtype(static: tuple, basis: Any) -> type:
+    complex_coupling = any(isinstance(c[0], complex) and c[0].imag != 0 for _, cs in static for c in cs)
+    if complex_coupling or getattr(basis, "localpairs_dtype", np.float64) == np.complex128:
+        return np.complex128
+    return np.float64
+
+
+class DrivenOperator:
+    """The pieces of ``driven`` on ``basis`` and their sum for any coefficients.
+
+    Parameters
+    ----------
+    driven
+        The driven model.
+    basis
+        QuSpin basis of the sector (from :func:`~localpairs.solvers.basis.build_basis`).
+    window
+        ``(t_start, t_end)`` in fs: pieces of a quench segment never active in it are not built.
+    """
+
+    def __init__(self, driven: DrivenModel, basis: Any, *, window: tuple[float, float] | None = None) -> None:
+        self.driven = driven
+        self.basis = basis
+        self.dim = dim = int(basis.Ns)
+        segments = [0, 1] if driven.quench is not None else [0]
+        if driven.quench is not None and window is not None:
+            if driven.quench.time <= window[0]:
+                segments = [1]
+            elif driven.quench.time >= window[1]:
+                segments = [0]
+        self.segments = segments
+        self.active = np.array([k for k, p in enumerate(driven.pieces) if p.segment in segments], dtype=np.int64)
+        mats = {}
+        for k in self.active:
+            piece = driven.pieces[k]
+            static = [[op, [list(c) for c in cs]] for op, cs in piece.static]
+            mat = sp.csr_matrix(operator_matrix(driven.model, basis, static, dtype=_piece_dtype(piece.static, basis)))
+            mat.sum_duplicates()
+            mats[int(k)] = mat
+        pattern = sp.identity(dim, format="csr", dtype=np.float32)
+        for mat in mats.values():
+            pattern = pattern + sp.csr_matrix((np.ones(mat.nnz, dtype=np.float32), mat.indices, mat.indptr), shape=mat.shape)
+        pattern.sum_duplicates()
+        itype = np.int32 if pattern.nnz < 2**31 - 1 else np.int64
+        indptr, indices = pattern.indptr.astype(np.int64), pattern.indices.astype(itype)
+        del pattern
+        keys = np.repeat(np.arange(dim, dtype=np.int64), np.diff(indptr)) * dim + indices
+
+        def place(mat: sp.csr_matrix) -> np.ndarray:
+            rows = np.repeat(np.arange(dim, dtype=np.int64), np.diff(mat.indptr))
+            return np.searchsorted(keys, rows * dim + mat.indices).astype(itype)
+
+        self._diag_pos = place(sp.identity(dim, format="csr"))
+        constant = driven.constant
+        self._bases = np.zeros((len(segments), len(indices)), dtype=np.complex128)
+        self._const_of = {s: [int(k) for k in self.active if constant[k] and driven.pieces[k].segment == s] for s in segments}
+        groups: list[list[int]] = []
+        positions, values = [], []
+        for k, mat in mats.items():
+            pos = place(mat)
+            if constant[k]:
+                self._bases[segments.index(driven.pieces[k].segment), pos] += mat.data
+                continue
+            for g, members in enumerate(groups):  # merge pieces with identical entries
+                if driven.pieces[members[0]].segment == driven.pieces[k].segment and np.array_equal(positions[g], pos) and np.array_equal(values[g], mat.data):
+                    members.append(k)
+                    break
+            else:
+                groups.append([k])
+                positions.append(pos)
+                values.append(mat.data)
+        del keys, mats
+        self._groups = groups
+        vtype = np.complex128 if any(v.dtype == np.complex128 for v in values) else np.float64
+        self._pos = np.concatenate(positions) if positions else np.zeros(0, dtype=itype)
+        self._val = np.concatenate(values).astype(vtype, copy=False) if values else np.zeros(0, dtype=vtype)
+        self._ptr = np.concatenate([[0], np.cumsum([len(p) for p in positions])]).astype(np.int64)
+        self.matrix = sp.csr_matrix((np.zeros(len(indices), dtype=np.complex128), indices, indptr), shape=(dim, dim))
+        self.matrix.has_sorted_indices = True
+        self._matvec = get_matvec_function(self.matrix)
+        self._occupations: np.ndarray | None = None
+        self._no_diag = np.zeros(0)
+
+    def retarget(self, driven: DrivenModel) -> "DrivenOperator":
+        """The same matrices for another description with identical pieces (e.g. another photon
+        energy or field along the same polarization); shares the assembly buffer."""
+        mine = [(p.name, p.segment, p.static) for p in self.driven.pieces]
+        theirs = [(p.name, p.segment, p.static) for p in driven.pieces]
+        if mine != theirs or not np.array_equal(driven.constant, self.driven.constant):
+            raise LocalPairsError("retarget needs the same pieces and the same field-dependent ones")
+        new = copy.copy(self)
+        new.driven = driven
+        return new
+
+    # -- assembly and products -------------------------------------------------------------
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the bases, the field-dependent pieces and the union matrix."""
+        m = self.matrix
+        arrays = (m.data, m.indices, m.indptr, self._bases, self._pos, self._val, self._diag_pos)
+        return int(sum(a.nbytes for a in arrays))
+
+    def assemble(self, coefs: np.ndarray, diag: np.ndarray | None = None) -> sp.csr_matrix:
+        """Fill the shared matrix with ``Σ_k coefs[k] P_k + diag(diag)``; return it.
+
+        ``coefs`` has one entry per piece of the driven model. Constant pieces of one segment
+        share one coefficient (true for every ``c(t)``, combination of them and ``−∂c/∂A``);
+        ``diag`` is a real vector of length ``dim`` or None.
+        """
+        coefs = np.asarray(coefs, dtype=np.complex128)
+        weights = np.zeros(len(self.segments), dtype=np.complex128)
+        for n, s in enumerate(self.segments):
+            const = coefs[self._const_of[s]]
+            if const.size:
+                if np.any(const != const[0]):
+                    raise LocalPairsError("constant pieces of one segment need one common coefficient")
+                weights[n] = const[0]
+        gcoefs = np.array([coefs[g].sum() for g in self._groups], dtype=np.complex128)
+        d = self._no_diag if diag is None else np.ascontiguousarray(diag, dtype=np.float64)
+        _assemble(self.matrix.data, self._bases, weights, self._pos, self._val, self._ptr, gcoefs, self._diag_pos, d)
+        return self.matrix
+
+    def matvec(self, v: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``out = M v`` with the last assembled matrix M."""
+        m = self.matrix
+        if self.dim < SERIAL_MATVEC_MAX_DIM:
+            out[:] = 0.0
+            _sparsetools.csr_matvec(self.dim, self.dim, m.indptr, m.indices, m.data, v, out)
+        else:
+            self._matvec(m, v, out=out, overwrite_out=True)
+        return out
+
+    def expectation(self, coefs: np.ndarray, psi: np.ndarray, diag: np.ndarray | None = None) -> complex:
+        """⟨ψ|Σ_k coefs[k] P_k + diag|ψ⟩ / ⟨ψ|ψ⟩."""
+        self.assemble(coefs, diag)
+        psi = np.ascontiguousarray(psi, dtype=np.complex128)
+        out = np.empty(self.dim, dtype=np.complex128)
+        self.matvec(psi, out)
+        return complex(np.vdot(psi, out) / np.vdot(psi, psi))
+
+    # -- physics ---------------------------------------------------------------------------
+    @property
+    def site_occupations(self) -> np.ndarray:
+        """(dim, L) electron number of every site in every basis state (float64)."""
+        if self._occupations is None:
+            up, dn = occupations(self.basis, self.driven.model.n_sites)
+            self._occupations = up.astype(np.float64) + dn
+        return self._occupations
+
+    def site_charge(self, psi: np.ndarray) -> np.ndarray:
+        """⟨n_i⟩ of a normalised state."""
+        return (np.abs(psi) ** 2) @ self.site_occupations
+
+    def shift_diagonal(self, site_shifts: np.ndarray | None) -> np.ndarray | None:
+        """Diagonal of ``Σ_i δε_i n_i`` for site-energy shifts ``δε`` (eV), or None."""
+        return None if site_shifts is None else self.site_occupations @ np.asarray(site_shifts, dtype=float)
+
+    def energy(self, t: float, psi: np.ndarray, site_shifts: np.ndarray | None = None) -> float:
+        """⟨H(t)⟩ in eV (with the site shifts of a lattice, if given)."""
+        return self.expectation(self.driven.coefficients(t), psi, self.shift_diagonal(site_shifts)).real
+
+    def current(self, t: float, psi: np.ndarray) -> float:
+        """⟨j⟩ = −⟨∂H/∂A⟩ along the polarization at time t, in e·Å/fs."""
+        return self.expectation(self.driven.current_coefficients(t), psi).real
+
+    def hamiltonian(self, t: float, site_shifts: np.ndarray | None = None) -> sp.csr_matrix:
+        """A copy of H(t) as CSR (for dense checks and eigensolvers)."""
+        return self.assemble(self.driven.coefficients(t), self.shift_diagonal(site_shifts)).copy()
+
+    def static_matrix(self, segment: int) -> sp.csr_matrix:
+        """Sum of the constant pieces of ``segment`` as CSR (a copy)."""
+        mat = self.matrix.copy()
+        mat.data = self._bases[self.segments.index(segment)].copy()
+        mat.eliminate_zeros()
+        return mat
+
+    def piece_matrix(self, k: int) -> sp.csr_matrix:
+        """Field-dependent piece ``k`` (index into ``driven.pieces``) as CSR (a copy)."""
+        g = next(n for n, members in enumerate(self._groups) if k in members)
+        data = np.zeros(self.matrix.nnz, dtype=np.complex128)
+        sel = slice(self._ptr[g], self._ptr[g + 1])
+        data[self._pos[sel]] = self._val[sel]
+        mat = sp.csr_matrix((data, self.matrix.indices.copy(), self.matrix.indptr.copy()), shape=self.matrix.shape)  # eliminate_zeros works in place
+        mat.eliminate_zeros()
+        return mat

@@ -1,0 +1,236 @@
+r"""Classical bridging oxygens in a double well, coupled to the octahedra's site energies (Ehrenfest).
+
+Coordinates and coupling
+------------------------
+Each bond ``b: i → j`` (one bridging oxygen) has a displacement ``u_b`` (Å) along the bond from the
+midpoint, positive towards ``j``. Moving the oxygen towards ``j`` shortens the Bi–O distance of
+octahedron ``j`` (it shrinks) and lengthens that of ``i`` (it grows). A larger octahedron holds
+electrons better, so its level goes down:
+
+.. math:: ε_i \mathrel{+}= λ \sum_{b∋i} s_{ib} u_b,\qquad s_{ib} = -1 \text{ if } i = b.i,\; +1 \text{ if } i = b.j,
+
+with λ > 0 in eV/Å. In the LPDW all oxygens next to a large octahedron move away from it, and
+its level is lowered by ``6λu_0`` on the cubic lattice: the model's breathing Δ corresponds to
+``λ = Δ/(6 u_0)``.
+
+Double well
+-----------
+``V(u) = B [(u/u0)² − 1]²`` per oxygen: minima at ``±u0``, barrier ``B`` at ``u = 0``. The review
+(Menushenkov et al.) quotes a barrier of 500 K and a "width" d ≈ 0.07 Å, entering the WKB
+transparency ``D ≈ (d/ħ)√(2MB)``. That integral runs between the turning points of the
+tunnelling motion, which for a particle at the bottom of a quartic double well lie at the two
+minima: we take ``d = 2u0`` (well separation), so ``u0 = 0.035 Å``. Small oscillations in a well
+have ``ω² = 8B/(M u0²)``: with the defaults (B = 500 K·k_B, u0 = 0.035 Å, M = 16 u) the period
+is 15.3 fs.
+
+Equations of motion (Ehrenfest)
+-------------------------------
+``M ü_b = −V'(u_b) − ∂⟨H⟩/∂u_b − γ M u̇_b`` with ``∂⟨H⟩/∂u_b = λ(⟨n_j⟩ − ⟨n_i⟩)`` (Hellmann–
+Feynman). The integrator (:mod:`~localpairs.solvers.evolution`) uses a Strang splitting:
+damping over h/2 (exact, ``p → e^{−γh/2} p``), kick h/2, drift of ``u`` with the quantum step
+over h (``u`` linear in time inside the step), kick h/2, damping h/2. Without damping this is
+velocity Verlet: time reversible, with a bounded O(h²) error of the total energy
+``⟨H(u)⟩ + Σ p²/2M + Σ V(u)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from localpairs.errors import LocalPairsError, require
+from localpairs.hamiltonians import Cluster
+from localpairs.units import AMU_KG, E_CHARGE_C, kelvin_to_ev
+
+#: One atomic mass unit in eV·fs²/Å² (≈ 103.64).
+AMU_EV_FS2_PER_A2 = AMU_KG / (E_CHARGE_C * 1e-30 / 1e-20)
+#: Defaults: barrier 500 K·k_B, well separation 2u0 = 0.07 Å, oxygen mass 16 u.
+DEFAULT_BARRIER_K = 500.0
+DEFAULT_WELL_SEPARATION = 0.07
+DEFAULT_MASS_U = 16.0
+
+
+@dataclass(frozen=True, eq=False)
+class Lattice:
+    """Oxygen double wells and their coupling; build with :func:`oxygen_lattice`.
+
+    Attributes
+    ----------
+    signs
+        (n_sites, n_bonds) matrix ``s_ib`` (−1 for the bond's tail i, +1 for its head j).
+    coupling
+        λ in eV/Å.
+    barrier
+        B in eV.
+    u0
+        Half the well separation in Å.
+    mass
+        Oxygen mass in eV·fs²/Å².
+    damping
+        γ in 1/fs.
+    """
+
+    signs: np.ndarray
+    coupling: float
+    barrier: float
+    u0: float
+    mass: float
+    damping: float = 0.0
+
+    @property
+    def n_bonds(self) -> int:
+        """Number of oxygens."""
+        return int(self.signs.shape[1])
+
+    @property
+    def well_period(self) -> float:
+        """Period of small oscillations in one well, 2π/√(8B/(M u0²)), in fs."""
+        return float(2 * np.pi / np.sqrt(8 * self.barrier / (self.mass * self.u0**2)))
+
+    @property
+    def momentum_scale(self) -> float:
+        """√(2MB): the momentum of an oxygen with the barrier's kinetic energy (eV·fs/Å)."""
+        return float(np.sqrt(2 * self.mass * self.barrier))
+
+    def site_shifts(self, u: np.ndarray) -> np.ndarray:
+        """δε_i = λ Σ_b s_ib u_b in eV."""
+        return self.coupling * (self.signs @ u)
+
+    def potential(self, u: np.ndarray) -> float:
+        """Σ_b V(u_b) in eV."""
+        x = np.asarray(u) / self.u0
+        return float(self.barrier * np.sum((x**2 - 1.0) ** 2))
+
+    def potential_force(self, u: np.ndarray) -> np.ndarray:
+        """−V'(u_b) in eV/Å."""
+        x = np.asarray(u) / self.u0
+        return -4.0 * self.barrier * x * (x**2 - 1.0) / self.u0
+
+    def force(self, u: np.ndarray, site_charge: np.ndarray) -> np.ndarray:
+        """Total force −V'(u) − λ Σ_i s_ib ⟨n_i⟩ on every oxygen (eV/Å); damping excluded."""
+        return self.potential_force(u) - self.coupling * (self.signs.T @ np.asarray(site_charge))
+
+    def kinetic(self, p: np.ndarray) -> float:
+        """Σ p²/2M in eV."""
+        return float(np.sum(np.asarray(p) ** 2) / (2 * self.mass))
+
+    def damp(self, p: np.ndarray, h: float) -> np.ndarray:
+        """Exact damping flow over time h: p e^{−γh}."""
+        return p * np.exp(-self.damping * h) if self.damping else p
+
+    def as_dict(self) -> dict:
+        """Parameters for the record (eV, Å, u, fs)."""
+        return {
+            "coupling_eV_per_A": self.coupling,
+            "barrier_eV": self.barrier,
+            "well_separation_A": 2 * self.u0,
+            "mass_u": self.mass / AMU_EV_FS2_PER_A2,
+            "damping_per_fs": self.damping,
+            "well_period_fs": self.well_period,
+        }
+
+
+def bond_signs(cluster: Cluster) -> np.ndarray:
+    """(n_sites, n_bonds) matrix ``s_ib``: −1 at the bond's tail, +1 at its head."""
+    s = np.zeros((cluster.n_sites, cluster.n_bonds))
+    for b in cluster.bonds:
+        s[b.i, b.id] -= 1.0
+        s[b.j, b.id] += 1.0
+    return s
+
+
+def oxygen_lattice(
+    cluster: Cluster,
+    *,
+    coupling: float,
+    barrier: float | None = None,
+    well_separation: float = DEFAULT_WELL_SEPARATION,
+    mass_u: float = DEFAULT_MASS_U,
+    damping: float = 0.0,
+) -> Lattice:
+    """The oxygens of ``cluster`` in double wells.
+
+    Parameters
+    ----------
+    coupling
+        λ in eV/Å (≥ 0; 0 decouples the lattice).
+    barrier
+        B in eV; default 500 K·k_B = 0.0431 eV.
+    well_separation
+        2u0 in Å (default 0.07 Å, see the module docstring).
+    mass_u
+        Oxygen mass in atomic mass units.
+    damping
+        γ in 1/fs (≥ 0).
+    """
+    barrier = kelvin_to_ev(DEFAULT_BARRIER_K) if barrier is None else barrier
+    for name, value in (("lattice.coupling", coupling), ("lattice.damping", damping)):
+        require(bool(np.isfinite(value) and value >= 0), name, value, "a finite number ≥ 0")
+    for name, value in (("lattice.barrier", barrier), ("lattice.well_separation", well_separation), ("lattice.mass_u", mass_u)):
+        require(bool(np.isfinite(value) and value > 0), name, value, "a positive number")
+    return Lattice(
+        signs=bond_signs(cluster),
+        coupling=float(coupling),
+        barrier=float(barrier),
+        u0=0.5 * float(well_separation),
+        mass=float(mass_u) * AMU_EV_FS2_PER_A2,
+        damping=float(damping),
+    )
+
+
+def lpdw_displacements(cluster: Cluster, large: Sequence[bool], u0: float) -> np.ndarray:
+    """u_b = ±u0 with every oxygen moved away from a large octahedron (0 between equal ones)."""
+    u = np.zeros(cluster.n_bonds)
+    for b in cluster.bonds:
+        if large[b.i] and not large[b.j]:
+            u[b.id] = u0
+        elif large[b.j] and not large[b.i]:
+            u[b.id] = -u0
+    return u
+
+
+def bond_minimum(lattice: Lattice, tilt: np.ndarray, u_near: np.ndarray) -> np.ndarray:
+    """Minimum of ``V(u) + tilt·u`` per bond: the lower of the two wells (the one near ``u_near``
+    when only one survives the tilt, i.e. the global minimum)."""
+    out = np.empty_like(np.asarray(tilt, dtype=float))
+    k = 4.0 * lattice.barrier / lattice.u0
+    for b, f in enumerate(tilt):
+        roots = np.roots([k, 0.0, -k, f])  # k x³ − k x + f = 0 with x = u/u0, k = 4B/u0
+        x = roots[np.abs(roots.imag) < 1e-9].real
+        x = x[3 * x**2 - 1 > 0] if np.any(3 * x**2 - 1 > 0) else x
+        energy = lattice.barrier * (x**2 - 1) ** 2 + f * lattice.u0 * x
+        best = np.flatnonzero(np.isclose(energy, energy.min(), rtol=0, atol=1e-14 * lattice.barrier))
+        pick = best[np.argmin(np.abs(x[best] * lattice.u0 - u_near[b]))]
+        out[b] = x[pick] * lattice.u0
+    return out
+
+
+def relax_lattice(
+    lattice: Lattice,
+    ground_state: Callable[[np.ndarray], np.ndarray],
+    site_charge: Callable[[np.ndarray], np.ndarray],
+    u_start: np.ndarray,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 200,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Born–Oppenheimer equilibrium: ``u`` with zero force in the electronic ground state of H(u).
+
+    Fixed point: ``ψ = ground_state(site_shifts(u))``, then every oxygen goes to the minimum of
+    ``V(u) + λ(⟨n_j⟩ − ⟨n_i⟩) u``; repeated until ``max |Δu| < tol·u0``.
+
+    Returns
+    -------
+    (u, ψ)
+    """
+    u = np.array(u_start, dtype=float)
+    for _ in range(max_iter):
+        psi = ground_state(lattice.site_shifts(u))
+        tilt = lattice.coupling * (lattice.signs.T @ site_charge(psi))
+        new = bond_minimum(lattice, tilt, u)
+        if np.max(np.abs(new - u)) < tol * lattice.u0:
+            return new, ground_state(lattice.site_shifts(new))
+        u = new
+    raise LocalPairsError(f"lattice relaxation did not converge in {max_iter} iterations")

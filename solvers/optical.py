@@ -1,0 +1,68 @@
+r"""Optical transitions of a state: poles and weights of the current–current spectrum.
+
+For the ground state ``|0⟩`` and the current ``j = −∂H/∂A`` along the polarization (at A = 0),
+Lanczos on ``H`` from ``j|0⟩`` gives the poles ``ω_n = E_n − E_0`` and weights ``|⟨n|j|0⟩|²``
+of ``⟨0|j (z − H)^{-1} j|0⟩`` (full reorthogonalization: meant for clusters of a few thousand
+states, enough steps to resolve the low poles exactly). The optical absorption is
+``Re σ(ω) ∝ Σ_n |⟨n|j|0⟩|²/ω_n δ(ω − ω_n)``; :func:`lowest_strong_transition` picks the lowest
+pole carrying at least a fraction of the strongest absorption: the "optical gap" a pump is tuned
+to. This is the small helper the pump study needs; full spectra belong to the spectra modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from localpairs.errors import LocalPairsError
+
+from .driven import DrivenOperator
+from .krylov import lanczos_tridiagonal
+
+#: Poles below this excitation energy (eV) are the ground state itself or degenerate with it.
+ZERO_FREQUENCY = 1e-6
+
+
+@dataclass(frozen=True)
+class OpticalTransitions:
+    """Poles ``omega`` (eV, ascending, > 0) and weights ``|⟨n|j|0⟩|²`` ((e·Å/fs)²);
+    ``absorption`` is weight/ω (arbitrary units, proportional to the integrated Re σ)."""
+
+    omega: np.ndarray
+    weight: np.ndarray
+
+    @property
+    def absorption(self) -> np.ndarray:
+        """Integrated Re σ of every pole, ∝ weight/ω."""
+        return self.weight / self.omega
+
+
+def optical_transitions(
+    op: DrivenOperator, psi0: np.ndarray, *, t: float = 0.0, site_shifts: np.ndarray | None = None, steps: int = 300
+) -> OpticalTransitions:
+    """Current–current poles from ``psi0`` with ``H(t)`` at ``A = 0`` (plus lattice ``site_shifts``)."""
+    driven = op.driven
+    seg = driven.segment(t)
+    psi0 = np.ascontiguousarray(psi0, dtype=np.complex128)
+    op.assemble(driven.current_coefficients_at(0.0, seg))
+    phi = op.matvec(psi0, np.empty_like(psi0))
+    if float(np.vdot(phi, phi).real) < 1e-24:
+        raise LocalPairsError("the current operator annihilates the state: no optical transition along this polarization "
+                              "(e.g. every axis along it is periodic with length 2, where the two bonds cancel)")
+    op.assemble(driven.coefficients_at(0.0, seg), op.shift_diagonal(site_shifts))
+    e0 = float(np.vdot(psi0, op.matvec(psi0, np.empty_like(psi0))).real)
+    alpha, beta, norm2 = lanczos_tridiagonal(op.matvec, phi, steps)
+    T = np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1)
+    evals, evecs = np.linalg.eigh(T)
+    weights = norm2 * np.abs(evecs[0]) ** 2
+    omega = evals - e0
+    keep = omega > ZERO_FREQUENCY
+    return OpticalTransitions(omega[keep], weights[keep])
+
+
+def lowest_strong_transition(transitions: OpticalTransitions, *, fraction: float = 0.1) -> float:
+    """The lowest ω_n whose absorption is at least ``fraction`` of the strongest (eV)."""
+    absorption = transitions.absorption
+    strong = np.flatnonzero(absorption >= fraction * absorption.max())
+    return float(transitions.omega[strong[0]])

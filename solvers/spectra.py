@@ -1,0 +1,321 @@
+r"""Spectral functions of a state by the Lanczos continued fraction, as labelled arrays.
+
+For a normalized state ``|ψ⟩`` in sector ``s`` and operators ``O_c`` (channels)
+
+.. math::
+
+    S_c(ω) = \langle ψ|O_c^\dagger\, δ_η\big(ω - s\,(H - E_{\rm ref})\big)\, O_c|ψ\rangle
+           = \sum_n |\langle n|O_c|ψ\rangle|^2\, V\big(ω - s(E_n - E_{\rm ref})\big),
+
+computed in the target sector of ``O_c`` (see :mod:`~localpairs.solvers.excitations`), with
+``V`` a Lorentzian of half width ``η`` (``L_η(x) = (η/π)/(x² + η²)``), convolved with a Gaussian
+of FWHM ``gaussian_fwhm`` when that is positive. ``s = +1`` (default) puts the spectrum at the
+excitation energies ``E_n − E_ref``; ``s = −1`` mirrors it (photoemission convention,
+ω = E_ref − E_n) so that removal and addition spectra share one axis. ``E_ref = ⟨ψ|H|ψ⟩``
+unless given.
+
+Sum rules reported per channel: the zeroth moment ``m0 = ‖O ψ‖²`` with ``⟨ψ|O†O|ψ⟩`` computed
+independently beside it, and the first moment ``m1 = s ⟨ψ|O†(H − E_ref)O|ψ⟩`` (both exact,
+not from the broadened curve). Pole energies are stored unmirrored, as ``E_n − E_ref``.
+
+An operator that annihilates the state gives a zero spectrum and a :class:`SpectraWarning`.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+import xarray as xr
+
+from localpairs.errors import InputError, require
+from localpairs.hamiltonians import Model
+
+from .basis import build_basis, hamiltonian_matrix
+from .excitations import Excitation, apply_excitation, target_sector
+from .lanczos import LanczosChain, broadened_spectrum, lanczos_chain
+from .memory import check_memory, estimate_memory
+from .sector import Sector
+
+#: ‖O ψ‖² at or below this counts as "O annihilates ψ" (an exact zero stays exactly zero).
+ZERO_NORM2 = 1e-24
+#: Default number of Lanczos steps.
+DEFAULT_STEPS = 200
+
+
+class SpectraWarning(UserWarning):
+    """A spectrum is empty or otherwise deserves attention (never an error)."""
+
+
+class SectorCache:
+    """Bases and Hamiltonian matrices of one model, built once per sector after a memory check.
+
+    Parameters
+    ----------
+    model
+        The model.
+    memory_budget_gb
+        Budget for :func:`~localpairs.solvers.memory.check_memory` (default from available memory).
+    """
+
+    def __init__(self, model: Model, *, memory_budget_gb: float | None = None) -> None:
+        self.model = model
+        self.memory_budget_gb = memory_budget_gb
+        self._bases: dict[tuple[int, int], Any] = {}
+        self._matrices: dict[tuple[int, int], sp.csr_matrix] = {}
+
+    @staticmethod
+    def _key(sec: Sector) -> tuple[int, int]:
+        if sec.blocks:
+            raise InputError(
+                "sector",
+                dict(sec.blocks),
+                "a sector without symmetry blocks: operators that change the momentum need QuSpin's "
+                "Op_shift_sector between blocks, which returns meaningless vectors for a wrong target block (QUSPIN.md)",
+            )
+        return (sec.n_up, sec.n_down)
+
+    def add(self, sec: Sector, basis: Any = None, matrix: sp.spmatrix | None = None) -> None:
+        """Register an already built basis and/or matrix of ``sec``."""
+        if basis is not None:
+            self._bases[self._key(sec)] = basis
+        if matrix is not None:
+            self._matrices[self._key(sec)] = sp.csr_matrix(matrix)
+
+    def basis(self, sec: Sector) -> Any:
+        """The basis of ``sec`` (built on first use, after the memory check)."""
+        key = self._key(sec)
+        if key not in self._bases:
+            check_memory(self.model, sec, estimate_memory(self.model, sec), self.memory_budget_gb)
+            self._bases[key] = build_basis(self.model, sec)
+        return self._bases[key]
+
+    def matrix(self, sec: Sector) -> sp.csr_matrix:
+        """The Hamiltonian matrix of ``sec`` (built on first use)."""
+        key = self._key(sec)
+        if key not in self._matrices:
+            self._matrices[key] = hamiltonian_matrix(self.model, self.basis(sec))
+        return self._matrices[key]
+
+    def drop(self, sec: Sector) -> None:
+        """Free the matrix of ``sec``."""
+        self._matrices.pop(self._key(sec), None)
+
+
+def check_broadening(value: float, field: str, *, allow_zero: bool = False) -> float:
+    """A finite broadening in eV, > 0 (or ≥ 0 with ``allow_zero``); :class:`InputError` otherwise."""
+    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value)
+    ok = ok and (value >= 0 if allow_zero else value > 0)
+    require(ok, field, value, f"a finite number {'≥ 0' if allow_zero else '> 0'} in eV")
+    return float(value)
+
+
+def check_omega(omega: Any) -> np.ndarray:
+    """A non-empty 1D array of finite energies in eV."""
+    arr = np.asarray(omega, dtype=float) if np.ndim(omega) == 1 else None
+    require(arr is not None and arr.size >= 1 and bool(np.all(np.isfinite(arr))), "omega", type(omega).__name__, "a non-empty 1D array of finite energies in eV")
+    return arr  # type: ignore[return-value]
+
+
+def normalized_state(psi: Any, dim: int) -> np.ndarray:
+    """``psi / ‖psi‖`` after checking length and finiteness."""
+    psi = np.asarray(psi)
+    require(psi.ndim == 1 and psi.shape[0] == dim, "psi", psi.shape, f"a vector of length {dim} (the sector dimension)")
+    require(bool(np.all(np.isfinite(psi))), "psi", "non-finite entries", "finite amplitudes")
+    norm = float(np.linalg.norm(psi))
+    require(norm > 0, "psi", "zero vector", "a non-zero state")
+    return psi / norm
+
+
+def chain_of(
+    model: Model,
+    sec: Sector,
+    psi: np.ndarray,
+    exc: Excitation,
+    cache: SectorCache,
+    *,
+    n_steps: int,
+    reorthogonalize: bool | None = None,
+    project_out_state: bool = False,
+    diagonal: np.ndarray | None = None,
+) -> tuple[LanczosChain, float, Sector]:
+    """Apply ``exc`` to the normalized ``psi`` and run the Lanczos chain in the target sector.
+
+    Returns ``(chain, ⟨ψ|O†O|ψ⟩ [minus |⟨ψ|O|ψ⟩|² when projected], target sector)``. A zero
+    ``O|ψ⟩`` gives an empty chain and a :class:`SpectraWarning`.
+    """
+    tsec = target_sector(sec, exc, model.n_sites)
+    phi, expected = apply_excitation(model, exc, psi, cache.basis(sec), cache.basis(tsec))
+    if project_out_state:
+        require(exc.shift == (0, 0), "project_out_state", True, "only for operators that stay in the sector (density, current)")
+        overlap = np.vdot(psi, phi)
+        phi = phi - overlap * psi
+        expected -= abs(overlap) ** 2
+    if float(np.vdot(phi, phi).real) <= ZERO_NORM2:
+        warnings.warn(f"{exc.label} annihilates the state ({sec.label()}): its spectrum is zero", SpectraWarning, stacklevel=3)
+        return LanczosChain(np.zeros(0), np.zeros(0), 0.0), 0.0, tsec
+    chain = lanczos_chain(cache.matrix(tsec), phi, n_steps=n_steps, diagonal=diagonal, reorthogonalize=reorthogonalize)
+    return chain, expected, tsec
+
+
+def convergence(chain: LanczosChain, curve: np.ndarray, omega: np.ndarray, **broadening: Any) -> float:
+    """max |S_m − S_{3m/4}| / max S_m: change of the curve over the last quarter of the chain."""
+    if chain.exhausted or chain.n_steps < 8 or curve.max() <= 0:
+        return 0.0
+    short = broadened_spectrum(chain.truncated(3 * chain.n_steps // 4), omega, **broadening)
+    return float(np.abs(curve - short).max() / curve.max())
+
+
+def spectra_dataset(
+    chains: Sequence[LanczosChain],
+    channels: Sequence[Excitation],
+    expected: Sequence[float],
+    targets: Sequence[Sector],
+    omega: np.ndarray,
+    *,
+    e_ref: float,
+    eta: float,
+    gaussian_fwhm: float = 0.0,
+    sign: int = 1,
+    weights: Sequence[float] | None = None,
+    attrs: dict | None = None,
+) -> xr.Dataset:
+    """Labelled arrays of a set of chains: spectra, sum rules, poles (see the module docstring).
+
+    ``weights`` multiply each channel in ``total`` (default 1): e.g. the multiplicity of a
+    symmetry-equivalent channel.
+    """
+    broadening = dict(e_ref=e_ref, eta=eta, gaussian_fwhm=gaussian_fwhm, sign=sign)
+    curves = np.array([broadened_spectrum(c, omega, **broadening) for c in chains]).reshape(len(chains), omega.size)
+    n_pole = max([c.n_steps for c in chains] + [1])
+    pe = np.zeros((len(chains), n_pole))
+    pw = np.zeros((len(chains), n_pole))
+    for k, c in enumerate(chains):
+        e, w = c.poles()
+        pe[k, : e.size], pw[k, : w.size] = e - e_ref, w
+    wts = np.ones(len(chains)) if weights is None else np.asarray(weights, dtype=float)
+    ds = xr.Dataset(
+        {
+            "spectrum": (("channel", "omega"), curves, {"units": "1/eV", "long_name": "S(ω) per channel"}),
+            "total": (("omega",), wts @ curves, {"units": "1/eV", "long_name": "Σ_channels weight × S(ω)"}),
+            "m0": (("channel",), np.array([c.norm2 for c in chains]), {"long_name": "zeroth moment ‖Oψ‖²"}),
+            "m0_expected": (("channel",), np.asarray(expected, dtype=float), {"long_name": "⟨ψ|O†O|ψ⟩ computed independently"}),
+            "m1": (("channel",), np.array([sign * c.first_moment(e_ref) for c in chains]), {"units": "eV", "long_name": "first moment s⟨O†(H − E_ref)O⟩"}),
+            "pole_energy": (("channel", "pole"), pe, {"units": "eV", "long_name": "E_n − E_ref (unmirrored; padding has weight 0)"}),
+            "pole_weight": (("channel", "pole"), pw, {"long_name": "|⟨n|O|ψ⟩|² (Gauss quadrature of the chain)"}),
+            "lanczos_steps": (("channel",), np.array([c.n_steps for c in chains])),
+            "convergence": (("channel",), np.array([convergence(c, s, omega, **broadening) for c, s in zip(chains, curves)]), {"long_name": "max|S_m − S_3m/4| / max S_m"}),
+            "weight": (("channel",), wts),
+        },
+        coords={
+            "omega": ("omega", omega, {"units": "eV"}),
+            "channel": [c.label for c in channels],
+            "kind": ("channel", [c.kind for c in channels]),
+            "site": ("channel", [-1 if c.site is None else c.site for c in channels]),
+            "spin": ("channel", [c.spin or "" for c in channels]),
+            "k": ("channel", ["" if c.k is None else ",".join(map(str, c.k)) for c in channels]),
+            "target_sector": ("channel", [t.label() for t in targets]),
+        },
+        attrs={"e_ref_eV": e_ref, "eta_eV": eta, "gaussian_fwhm_eV": gaussian_fwhm, "sign": sign, **(attrs or {})},
+    )
+    return ds
+
+
+def spectra(
+    model: Model,
+    sec: Sector,
+    psi: np.ndarray,
+    excitations: Sequence[Excitation],
+    omega: Sequence[float],
+    *,
+    eta: float,
+    gaussian_fwhm: float = 0.0,
+    e_ref: float | None = None,
+    sign: int = 1,
+    n_steps: int = DEFAULT_STEPS,
+    reorthogonalize: bool | None = None,
+    project_out_state: bool = False,
+    basis: Any = None,
+    cache: SectorCache | None = None,
+    memory_budget_gb: float | None = None,
+) -> xr.Dataset:
+    """Spectral functions of ``psi`` for each operator in ``excitations`` (see the module docstring).
+
+    Parameters
+    ----------
+    model, sec, psi
+        The state: a vector (real or complex, normalized here) in sector ``sec`` of ``model``.
+    excitations
+        Operators, e.g. from :func:`~localpairs.solvers.excitations.make_excitation`.
+    omega
+        Energies in eV where S is evaluated.
+    eta
+        Lorentzian half width in eV (> 0).
+    gaussian_fwhm
+        Optional Gaussian resolution (FWHM, eV, ≥ 0).
+    e_ref
+        Reference energy in eV; default ``⟨ψ|H|ψ⟩``.
+    sign
+        +1: ω = E_n − E_ref; −1: ω = E_ref − E_n.
+    n_steps
+        Lanczos steps per channel (fewer when the Krylov space is exhausted).
+    reorthogonalize
+        See :func:`~localpairs.solvers.lanczos.lanczos_chain`.
+    project_out_state
+        Remove the ``|ψ⟩`` component of ``O|ψ⟩`` (connected density response; regular current part).
+    basis, cache
+        Already built basis of ``sec``; a :class:`SectorCache` shared between calls.
+    memory_budget_gb
+        Budget for new sectors.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``spectrum(channel, omega)``, ``total(omega)``, ``m0``, ``m0_expected``, ``m1``,
+        ``pole_energy``/``pole_weight(channel, pole)``, ``convergence``; resolved parameters in attrs.
+    """
+    eta = check_broadening(eta, "eta")
+    gaussian_fwhm = check_broadening(gaussian_fwhm, "gaussian_fwhm", allow_zero=True)
+    omega = check_omega(omega)
+    require(sign in (1, -1), "sign", sign, "+1 (ω = E_n − E_ref) or −1 (ω = E_ref − E_n)")
+    require(isinstance(n_steps, int) and n_steps >= 1, "n_steps", n_steps, "an integer ≥ 1")
+    excitations = list(excitations)
+    require(len(excitations) > 0 and all(isinstance(e, Excitation) for e in excitations), "excitations", excitations, "a non-empty list of Excitation objects (make_excitation)")
+    cache = cache or SectorCache(model, memory_budget_gb=memory_budget_gb)
+    if basis is not None:
+        cache.add(sec, basis)
+    psi = normalized_state(psi, cache.basis(sec).Ns)
+    if e_ref is None:
+        e_ref = float(np.vdot(psi, cache.matrix(sec) @ psi).real)
+    require(np.isfinite(e_ref), "e_ref", e_ref, "a finite energy in eV")
+    chains, expected, targets = [], [], []
+    for exc in excitations:
+        chain, exp, tsec = chain_of(model, sec, psi, exc, cache, n_steps=n_steps, reorthogonalize=reorthogonalize, project_out_state=project_out_state)
+        chains.append(chain)
+        expected.append(exp)
+        targets.append(tsec)
+    attrs = {
+        "definition": "S(ω) = Σ_n |<n|O|ψ>|² V(ω − s(E_n − E_ref)); V = Lorentzian (HWHM eta) ⊗ Gaussian (FWHM gaussian_fwhm)",
+        "model_kind": model.kind,
+        "model_parameters": json.dumps(dict(model.parameters)),
+        "cluster": model.cluster.describe(),
+        "sector": sec.label(),
+        "n_steps_requested": n_steps,
+        "project_out_state": int(project_out_state),
+    }
+    return spectra_dataset(chains, excitations, expected, targets, omega, e_ref=float(e_ref), eta=eta, gaussian_fwhm=gaussian_fwhm, sign=sign, attrs=attrs)
+
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "SectorCache",
+    "SpectraWarning",
+    "chain_of",
+    "check_broadening",
+    "check_omega",
+    "spectra",
+    "spectra_dataset",
+]

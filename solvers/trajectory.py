@@ -1,0 +1,324 @@
+"""Trajectories: observables along a time evolution at requested times, checkpointed and resumable.
+
+:func:`run_trajectory` drives a :class:`~localpairs.solvers.evolution.CFM4Integrator` (or QuSpin's
+``evolve``) and records, at every requested time, the quantities of :data:`OBSERVABLES` as
+labelled arrays (an ``xarray.Dataset`` with a ``time`` coordinate in fs).
+
+Probes
+------
+``probes`` maps a name to a function ``probe(t, psi) -> {key: array}`` called with the state at
+each of ``probe_times`` (fs), e.g. a time-resolved X-ray absorption spectrum. Results become
+variables ``probe_<name>_<key>`` with a ``probe_time`` dimension. Arrays must have the same
+shape at every time.
+
+Checkpoints
+-----------
+Every ``checkpoint_every`` accepted steps the integrator state (state vector, time, next step
+size, counters, lattice coordinates) and everything recorded so far are written atomically to
+one ``.npz`` file (:func:`localpairs.io.write_with`), tagged with ``key``. With ``resume=True`` a
+run finds that file and continues from it; because the step sequence depends only on the
+integrator state, the resumed run repeats the uninterrupted one exactly.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import xarray as xr
+from tqdm import tqdm
+
+from localpairs.errors import require
+from localpairs.io import write_with
+
+from .basis import operator_matrix
+from .driven import DrivenOperator
+from .evolution import CFM4Integrator, EvolutionOptions, IntegratorState, check_state, check_times
+from .lattice import Lattice
+from .observables import measure
+
+Probe = Callable[[float, np.ndarray], Mapping[str, np.ndarray]]
+
+#: name → (dimensions after "time", unit, description)
+OBSERVABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "vector_potential": ((), "V fs / angstrom", "A(t) along the polarization"),
+    "electric_field": ((), "V / angstrom", "E(t) = -dA/dt along the polarization"),
+    "energy": ((), "eV", "<H(t)> of the electrons (with lattice site shifts)"),
+    "total_energy": ((), "eV", "<H(t)> + lattice kinetic + lattice potential"),
+    "absorbed_energy": ((), "eV", "total_energy(t) - total_energy(t_start)"),
+    "current": ((), "e angstrom / fs", "<j> = -<dH/dA> along the polarization"),
+    "norm": ((), "1", "||psi(t)||"),
+    "double_occupancy": ((), "1", "sum_i <n_i_up n_i_down>"),
+    "unpaired": ((), "1", "sum_i <n_i - 2 n_i_up n_i_down> (singly occupied sites)"),
+    "lpdw_order": ((), "1", "(1/N) sum_i (-1)^s_i <n_i>"),
+    "site_charge": (("site",), "1", "<n_i>"),
+    "site_double_occupancy": (("site",), "1", "<n_i_up n_i_down>"),
+    "charge_correlation": (("site", "site_j"), "1", "<n_i n_j> - <n_i><n_j>"),
+    "pair_correlation_real": (("site", "site_j"), "1", "Re <Delta_i^dag Delta_j>"),
+    "pair_correlation_imag": (("site", "site_j"), "1", "Im <Delta_i^dag Delta_j>"),
+    "oxygen_displacement": (("bond",), "angstrom", "u_b (positive towards the bond's head j)"),
+    "oxygen_momentum": (("bond",), "eV fs / angstrom", "p_b"),
+    "lattice_kinetic": ((), "eV", "sum p^2/2M"),
+    "lattice_potential": ((), "eV", "sum V(u)"),
+    "steps": ((), "1", "accepted integrator steps so far"),
+    "matvecs": ((), "1", "matrix-vector products so far"),
+}
+_LATTICE_ONLY = ("oxygen_displacement", "oxygen_momentum", "lattice_kinetic", "lattice_potential")
+_PAIRS = ("pair_correlation_real", "pair_correlation_imag")
+
+
+def _wanted(lattice: Lattice | None, pairs: bool) -> list[str]:
+    return [n for n in OBSERVABLES if (lattice is not None or n not in _LATTICE_ONLY) and (pairs or n not in _PAIRS)]
+
+
+class PairOperators:
+    """Sparse matrices of ``Δ†_i Δ_j`` (i < j), built once per trajectory.
+
+    :func:`~localpairs.solvers.observables.measure` evaluates them through QuSpin's ``basis.Op``,
+    which costs ~30 ms per pair and call whatever the dimension; along a trajectory with
+    hundreds of outputs the matrices pay off after the first output.
+    """
+
+    def __init__(self, op: DrivenOperator) -> None:
+        model = op.driven.model
+        L = model.n_sites
+        self.n_sites = L
+        self.pairs = [(i, j) for i in range(L) for j in range(i + 1, L)]
+        self.matrices = [operator_matrix(model, op.basis, [["+-|+-", [[1.0, i, j, i, j]]]]) for i, j in self.pairs]
+
+    def __call__(self, psi: np.ndarray, double_occupancy: np.ndarray) -> np.ndarray:
+        """⟨Δ†_i Δ_j⟩ (L × L, complex; diagonal = double occupancy) of a normalised state."""
+        out = np.diag(np.asarray(double_occupancy, dtype=complex))
+        for (i, j), mat in zip(self.pairs, self.matrices):
+            out[i, j] = np.vdot(psi, mat @ psi)
+            out[j, i] = np.conj(out[i, j])
+        return out
+
+
+def observe(
+    op: DrivenOperator, state: IntegratorState, *, lattice: Lattice | None = None, pair_correlations: bool | PairOperators = True
+) -> dict[str, Any]:
+    """All observables of :data:`OBSERVABLES` at one state (``absorbed_energy`` left at 0).
+
+    ``pair_correlations`` may be a prebuilt :class:`PairOperators` (True builds one here).
+    """
+    t, psi = state.t, state.psi
+    driven = op.driven
+    norm = float(np.linalg.norm(psi))
+    obs = measure(driven.model, op.basis, psi, with_pairs=False)
+    shifts = lattice.site_shifts(state.u) if lattice is not None else None
+    energy = op.energy(t, psi, shifts)
+    out: dict[str, Any] = {
+        "vector_potential": driven.vector_potential(t),
+        "electric_field": driven.electric_field(t),
+        "energy": energy,
+        "current": op.current(t, psi),
+        "norm": norm,
+        "double_occupancy": float(obs.double_occupancy.sum()),
+        "unpaired": obs.unpaired,
+        "lpdw_order": obs.lpdw_order,
+        "site_charge": obs.site_charge,
+        "site_double_occupancy": obs.double_occupancy,
+        "charge_correlation": obs.charge_correlations,
+        "steps": state.steps,
+        "matvecs": state.matvecs,
+        "absorbed_energy": 0.0,
+    }
+    total = energy
+    if pair_correlations is not False:
+        pairs = PairOperators(op) if pair_correlations is True else pair_correlations
+        corr = pairs(psi / norm, obs.double_occupancy)
+        out["pair_correlation_real"] = corr.real
+        out["pair_correlation_imag"] = corr.imag
+    if lattice is not None:
+        out.update(
+            oxygen_displacement=state.u, oxygen_momentum=state.p,
+            lattice_kinetic=lattice.kinetic(state.p), lattice_potential=lattice.potential(state.u),
+        )
+        total += out["lattice_kinetic"] + out["lattice_potential"]
+    out["total_energy"] = total
+    return out
+
+
+class _Recorder:
+    """Preallocated observable and probe arrays, with (de)serialisation for checkpoints."""
+
+    def __init__(self, names: list[str], n_times: int, n_probe: int, sizes: dict[str, int]) -> None:
+        self.names = names
+        self.arrays = {n: np.full((n_times,) + tuple(sizes[d] for d in OBSERVABLES[n][0]), np.nan) for n in names}
+        self.next_output = 0
+        self.next_probe = 0
+        self.probes: dict[str, list[np.ndarray]] = {}
+        self.n_probe = n_probe
+
+    def put(self, k: int, values: dict[str, Any]) -> None:
+        for n in self.names:
+            self.arrays[n][k] = values[n]
+        self.arrays["absorbed_energy"][k] = values["total_energy"] - self.arrays["total_energy"][0]
+
+    def put_probe(self, name: str, result: Mapping[str, np.ndarray]) -> None:
+        for key, value in result.items():
+            self.probes.setdefault(f"{name}_{key}", []).append(np.asarray(value))
+
+    def to_npz(self) -> dict[str, np.ndarray]:
+        out = {f"obs_{n}": a for n, a in self.arrays.items()}
+        out["next_output"], out["next_probe"] = np.int64(self.next_output), np.int64(self.next_probe)
+        for key, values in self.probes.items():
+            out[f"probe_{key}"] = np.stack(values)
+        return out
+
+    def load(self, data: Mapping[str, np.ndarray]) -> None:
+        for n in self.names:
+            self.arrays[n] = np.array(data[f"obs_{n}"])
+        self.next_output, self.next_probe = int(data["next_output"]), int(data["next_probe"])
+        self.probes = {k[len("probe_"):]: list(np.array(data[k])) for k in data if k.startswith("probe_")}
+
+
+def _save(path: Path, key: str, state: IntegratorState, rec: _Recorder, finished: bool) -> None:
+    arrays = {f"state_{k}": v for k, v in state.arrays().items()}
+    arrays.update(rec.to_npz())
+    arrays["key"], arrays["finished"] = np.array(key), np.bool_(finished)
+
+    def writer(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    write_with(path, writer)
+
+
+def _load(path: Path, key: str) -> dict[str, np.ndarray] | None:
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        if str(data["key"]) != key:
+            return None
+        return {k: data[k] for k in data.files}
+
+
+def run_trajectory(
+    op: DrivenOperator,
+    psi0: np.ndarray,
+    times: Sequence[float],
+    *,
+    options: EvolutionOptions | None = None,
+    lattice: Lattice | None = None,
+    u0: np.ndarray | None = None,
+    p0: np.ndarray | None = None,
+    pair_correlations: bool = True,
+    probes: Mapping[str, Probe] | None = None,
+    probe_times: Sequence[float] = (),
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 200,
+    key: str = "",
+    resume: bool = True,
+    progress: bool = True,
+    on_step: Callable[[IntegratorState], None] | None = None,
+) -> xr.Dataset:
+    """Evolve ``psi0`` (at ``times[0]``) and record observables at ``times`` (fs).
+
+    Parameters
+    ----------
+    op
+        The driven operator.
+    psi0
+        Normalised initial state.
+    times
+        Strictly increasing output times in fs; the evolution runs from the first to the last.
+    options
+        Integrator settings (tolerance and so on).
+    lattice, u0, p0
+        Optional classical oxygens with initial displacements (Å) and momenta (eV·fs/Å).
+    pair_correlations
+        Record ⟨Δ†_i Δ_j⟩ (L² matrix elements per time).
+    probes, probe_times
+        Functions of the state called at ``probe_times`` (see the module docstring).
+    checkpoint
+        ``.npz`` path for checkpoints (None: no checkpoints).
+    checkpoint_every
+        Accepted steps between checkpoints.
+    key
+        Tag of the run (e.g. the spec hash); a checkpoint with another key is ignored.
+    resume
+        Continue from a matching checkpoint if there is one.
+    progress
+        Show a tqdm progress bar (simulated fs, with ETA) on stderr.
+    on_step
+        Called with the state after every accepted step (and after its checkpoint).
+    """
+    times = check_times(times)
+    psi0 = check_state(psi0, op.dim)
+    options = (options or EvolutionOptions()).validate()
+    probe_times = np.asarray(probe_times, dtype=float)
+    probes = dict(probes or {})
+    require(probe_times.size == 0 or (bool(probes) and bool(np.all(np.diff(probe_times) > 0)) and times[0] <= probe_times[0] and probe_times[-1] <= times[-1]),
+            "probe_times", probe_times.tolist(), f"increasing times within [{times[0]:g}, {times[-1]:g}] fs, with probes given")
+    require(isinstance(checkpoint_every, int) and checkpoint_every >= 1, "checkpoint_every", checkpoint_every, "an integer ≥ 1")
+    if lattice is not None:
+        require(u0 is not None and np.shape(u0) == (lattice.n_bonds,), "u0", None if u0 is None else np.shape(u0), f"{lattice.n_bonds} displacements (Å)")
+        p0 = np.zeros(lattice.n_bonds) if p0 is None else np.asarray(p0, dtype=float)
+    L = op.driven.model.n_sites
+    sizes = {"site": L, "site_j": L, "bond": lattice.n_bonds if lattice else 0}
+    pairs = PairOperators(op) if pair_correlations else False
+    rec = _Recorder(_wanted(lattice, pair_correlations), times.size, probe_times.size, sizes)
+    integ = CFM4Integrator(op, t_start=times[0], t_end=times[-1], options=options, lattice=lattice)
+    state = IntegratorState(times[0], psi0, options.h_init, None if lattice is None else np.array(u0, float), None if lattice is None else p0)
+    path = Path(checkpoint) if checkpoint is not None else None
+    saved = _load(path, key) if (path is not None and resume) else None
+    if saved is not None:
+        state = IntegratorState.from_arrays({k[len("state_"):]: v for k, v in saved.items() if k.startswith("state_")})
+        rec.load(saved)
+    else:
+        rec.put(0, observe(op, state, lattice=lattice, pair_correlations=pairs))
+        rec.next_output = 1
+
+    def take_probes(before: IntegratorState, after: IntegratorState) -> None:
+        while rec.next_probe < probe_times.size and probe_times[rec.next_probe] <= after.t + 1e-12 * integ.span:
+            at = integ.interpolate(before, after, probe_times[rec.next_probe]) if probe_times[rec.next_probe] > before.t else before
+            for name, fn in probes.items():
+                rec.put_probe(name, fn(at.t, at.psi))
+            rec.next_probe += 1
+
+    take_probes(state, state)
+    bar = tqdm(total=float(times[-1] - times[0]), initial=float(state.t - times[0]), unit="fs", desc="time evolution",
+               disable=not progress, mininterval=1.0, bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} fs [{elapsed}<{remaining}{postfix}]")
+    try:
+        for before, after in integ.steps(state):
+            while rec.next_output < times.size and times[rec.next_output] <= after.t + 1e-12 * integ.span:
+                at = integ.interpolate(before, after, times[rec.next_output])
+                rec.put(rec.next_output, observe(op, at, lattice=lattice, pair_correlations=pairs))
+                rec.next_output += 1
+            take_probes(before, after)
+            state = after
+            bar.update(after.t - before.t)
+            if after.steps % 20 == 0:
+                bar.set_postfix_str(f"h={after.h:.3g} fs, {after.steps} steps", refresh=False)
+            if path is not None and after.steps % checkpoint_every == 0:
+                _save(path, key, after, rec, finished=False)
+            if on_step is not None:
+                on_step(after)
+    finally:
+        bar.close()
+    if path is not None:
+        _save(path, key, state, rec, finished=True)
+    return _dataset(rec, times, probe_times, sizes, state, options)
+
+
+def _dataset(rec: _Recorder, times: np.ndarray, probe_times: np.ndarray, sizes: dict[str, int], state: IntegratorState, options: EvolutionOptions) -> xr.Dataset:
+    data = {}
+    for n in rec.names:
+        dims, unit, text = OBSERVABLES[n]
+        data[n] = xr.Variable(("time",) + dims, rec.arrays[n], {"units": unit, "long_name": text})
+    for key, values in rec.probes.items():
+        arr = np.stack(values)
+        data[f"probe_{key}"] = xr.Variable(("probe_time",) + tuple(f"probe_{key}_dim{i}" for i in range(arr.ndim - 1)), arr)
+    coords = {"time": ("time", times, {"units": "fs"}), "site": np.arange(sizes["site"]), "site_j": np.arange(sizes["site_j"])}
+    if sizes["bond"]:
+        coords["bond"] = np.arange(sizes["bond"])
+    if probe_times.size:
+        coords["probe_time"] = ("probe_time", probe_times, {"units": "fs"})
+    attrs = {"tolerance": options.tol, "steps": state.steps, "rejected_steps": state.rejected, "matvecs": state.matvecs, "integrator": "CFM4 (Alvermann-Fehske) + Lanczos, step doubling"}
+    return xr.Dataset(data, coords=coords, attrs=attrs)
