@@ -22,3 +22,12 @@ def test_readme_main_study_exists():
     run_cmd = next(b for b in blocks if "localpairs run" in b)
     spec = re.search(r"localpairs run (\S+)", run_cmd).group(1)
     assert (REPO / spec).is_file()
+
+
+def test_every_subpackage_is_packaged():
+    """A regular install must contain every package folder (not only editable installs)."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    core = {"localpairs." + p.parent.relative_to(REPO / "localpairs").as_posix().replace("/", ".") for p in (REPO / "localpairs").rglob("__init__.py") if p.parent != REPO / "localpairs"}
+    assert core | {"localpairs", "localpairs.hamiltonians", "localpairs.solvers", "localpairs.analysis"} <= listed
