@@ -27,6 +27,11 @@ with ``m = min(steps, dim)``. That covers sectors up to ~400 states run to exhau
 Krylov space then ends cleanly and the continued fraction is exact, as the tests require).
 Pass ``reorthogonalize`` to choose.
 
+Vector operations are two fused single-threaded numba passes per step (Re⟨v|w⟩; then
+``w −= α v`` together with ``‖w‖²``): on a machine shared with other jobs, threaded BLAS calls
+(``numpy.vdot``, ``axpy``) next to QuSpin's OpenMP kernel cost 5–13 ms each at 4 × 10⁵ states,
+against 0.3 ms for a plain pass.
+
 Matrix–vector products: from :data:`PARALLEL_MATVEC_MIN_DIM` states on, QuSpin's OpenMP kernel
 (``quspin.tools.misc.get_matvec_function``) accumulates ``H v`` into the vector that already
 holds ``−β v_prev`` (no temporaries); below it SciPy's single-threaded product is faster (on a
@@ -38,10 +43,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import eigh_tridiagonal
-from scipy.linalg.blas import get_blas_funcs
 from scipy.special import voigt_profile
 
 from localpairs.errors import require
@@ -130,6 +135,25 @@ class LanczosChain:
         return cls(np.asarray(data["alpha"], float), np.asarray(data["beta"], float), float(data["norm2"]), bool(data["reorthogonalized"]), bool(data["exhausted"]))
 
 
+@numba.njit(cache=False)
+def _real_dot(v, w):  # pragma: no cover - compiled
+    """Re ⟨v|w⟩ in one single-threaded pass."""
+    s = 0.0
+    for i in range(v.size):
+        s += (np.conj(v[i]) * w[i]).real
+    return s
+
+
+@numba.njit(cache=False)
+def _axpy_norm2(a, v, w):  # pragma: no cover - compiled
+    """w ← w − a v and return ‖w‖², fused in one single-threaded pass."""
+    s = 0.0
+    for i in range(v.size):
+        w[i] -= a * v[i]
+        s += w[i].real ** 2 + w[i].imag ** 2
+    return s
+
+
 def lanczos_chain(
     matrix: sp.spmatrix,
     phi: np.ndarray,
@@ -173,7 +197,6 @@ def lanczos_chain(
     v = (phi / norm).astype(dtype)
     v_prev = np.zeros(dim, dtype=dtype)
     tmp = np.empty(dim, dtype=dtype) if diag is not None else None
-    axpy, dotc, nrm2, scal = get_blas_funcs(("axpy", "dotc", "nrm2", "scal"), (v,))  # in place, one pass each
     basis = np.empty((m_max, dim), dtype=dtype) if full else None
     alpha, beta = [], []
     scale = 0.0
@@ -181,7 +204,8 @@ def lanczos_chain(
     for k in range(m_max):
         if basis is not None:
             basis[k] = v
-        w = scal(-beta[-1] if beta else 0.0, v_prev)
+        w = v_prev
+        w *= -beta[-1] if beta else 0.0
         if parallel is not None:
             parallel(matrix, v, out=w, overwrite_out=False)
         else:
@@ -189,13 +213,14 @@ def lanczos_chain(
         if diag is not None:
             np.multiply(diag, v, out=tmp)
             w += tmp
-        a = float(np.real(dotc(v, w)))
-        w = axpy(v, w, a=-a)
+        a = float(_real_dot(v, w))
+        b2 = _axpy_norm2(a, v, w)
         if basis is not None:
             done = basis[: k + 1]
             for _ in range(2):  # classical Gram–Schmidt, twice; ⟨v_j|w⟩ = conj(v_j^T conj(w))
                 w -= (done @ w.conj()).conj() @ done
-        b = float(nrm2(w))
+            b2 = float(np.vdot(w, w).real)
+        b = float(np.sqrt(b2))
         alpha.append(a)
         scale = max(scale, abs(a), b)
         if k == m_max - 1:
@@ -205,7 +230,7 @@ def lanczos_chain(
             exhausted = True
             break
         beta.append(b)
-        w = scal(1.0 / b, w)
+        w *= 1.0 / b
         v_prev, v = v, w
     return LanczosChain(
         alpha=np.array(alpha),

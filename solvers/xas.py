@@ -38,6 +38,7 @@ channel; the tests check that both agree.
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections import Counter
 from typing import Any
@@ -174,7 +175,9 @@ def xas(
     keys, mult = _channels(model, coherence)
     if not keys:
         raise InputError("model", model.kind, "a cluster with at least one oxygen next to an octahedron that can take an electron")
+    t0 = time.perf_counter()
     syms = symmetries(model, basis_in, psi, n_up=sec.n_up, n_down=sec.n_down) if use_symmetry else []
+    t_sym = time.perf_counter() - t0
     groups = orbits(keys, [_act(s, coherence) for s in syms]) if syms else [[k] for k in keys]
     reps = [g[0] for g in groups]
     weights = [sum(mult[k] for k in g) for g in groups]
@@ -182,6 +185,8 @@ def xas(
     chains: list[LanczosChain] = []
     excs, expected, targets = [], [], []
     occ_cache: dict[tuple, np.ndarray] = {}
+    t_matrix = 0.0
+    t0 = time.perf_counter()
     for key in reps:
         exc = _operator(model, key, coherence)
         tsec = target_sector(sec, exc, L)
@@ -197,13 +202,20 @@ def xas(
                 occ_cache[tkey] = (up + dn).astype(np.float64)
             n = occ_cache[tkey]
             i, j = key[0]
+            t1 = time.perf_counter()
+            cache.matrix(tsec)
+            t_matrix += time.perf_counter() - t1
             diag = U_c * (n[:, i] + n[:, j]) if U_c != 0 else None
             chain = lanczos_chain(cache.matrix(tsec), phi, n_steps=n_steps, diagonal=diag, reorthogonalize=reorthogonalize)
         chains.append(chain)
         excs.append(exc)
         expected.append(exp)
         targets.append(tsec)
+    t_channels = time.perf_counter() - t0 - t_matrix
     attrs = {
+        "seconds_symmetry": t_sym,
+        "seconds_matrices": t_matrix,
+        "seconds_channels": t_channels,
         "definition": "XAS(ω) = Σ_oxygens Σ_(i or j) Σ_σ <ψ|c δ_Γ(ω − offset − (H + U_c(n_i + n_j) − E_ref)) c†|ψ> (coherent: D = (c†_i − c†_j)/√2)",
         "U_c_eV": float(U_c),
         "Gamma_eV": Gamma,

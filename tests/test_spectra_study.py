@@ -10,7 +10,7 @@ from localpairs.analysis.gaps import gap_table
 from localpairs.analysis.spectral_gaps import EnergyScales, merge_poles, scales_from_energies, spectral_edge
 from localpairs.errors import InputError
 from localpairs.hamiltonians import extended_hubbard, make_cluster
-from localpairs.solvers import charge_ladder, sector, solve
+from localpairs.solvers import charge_ladder
 from localpairs.spec import SpecError, load_spec, parse_spec
 from localpairs.studies.spectra import run
 

@@ -19,7 +19,8 @@ from localpairs.spec import RunSpec
 from .common import Checkpoints, System, build_system, progress, provenance, spec_hash
 
 
-def _ladder(spec: RunSpec, system: System, checkpoints: Checkpoints) -> dict[int, float]:
+def checkpointed_ladder(spec: RunSpec, system: System, checkpoints: Checkpoints) -> dict[int, float]:
+    """E(N) for N = N0 ± 1, ± 2 (not N0), each sector checkpointed so a rerun reuses it."""
     n0 = system.sector.n_electrons
     wanted = [n for n in range(n0 - 2, n0 + 3) if 0 <= n <= 2 * system.cluster.n_sites and n != n0]
     energies: dict[int, float] = {}
@@ -143,7 +144,7 @@ def run(spec: RunSpec, outdir: Path, *, resume: bool = True) -> Path:
     progress(f"ground state: E0 = {result.ground_energy:.6f} eV (dimension {result.dimension:,}, {result.method})")
     ladder = {system.sector.n_electrons: result.ground_energy}
     if spec.ground_state.pair_binding:
-        ladder.update(_ladder(spec, system, checkpoints))
+        ladder.update(checkpointed_ladder(spec, system, checkpoints))
     gaps = gap_table(ladder, system.sector.n_electrons)
     obs = measure(system.model, result.basis, result.ground_state, with_pairs=spec.ground_state.pair_correlations)
     outdir.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ from localpairs.solvers.xas import xas
 from localpairs.spec import RunSpec
 
 from .common import Checkpoints, System, build_system, progress, provenance, spec_hash
-from .ground_state import _ladder
+from .ground_state import checkpointed_ladder
 from .spectra_spec import SpectraSpec
 
 SPINS = ("up", "down")
@@ -317,7 +317,7 @@ def run(spec: RunSpec, outdir: Path, *, resume: bool = True) -> Path:
     r = _Run(spec, system, cfg, checkpoints)
     progress(f"ground state: E0 = {r.gs.ground_energy:.6f} eV (dimension {r.gs.dimension:,})")
     n = system.sector.n_electrons
-    ladder = {n: r.gs.ground_energy, **_ladder(spec, system, checkpoints)}
+    ladder = {n: r.gs.ground_energy, **checkpointed_ladder(spec, system, checkpoints)}
     groups = _compute(r, ladder)
     g = _gaps(cfg, groups, ladder, n)
     outdir.mkdir(parents=True, exist_ok=True)
