@@ -115,6 +115,18 @@ class Pulse:
         out = env * (self.omega * np.sin(self.omega * tau) + tau / self.sigma**2 * np.cos(self.omega * tau))
         return float(out) if out.ndim == 0 else out
 
+    def quiet_window(self, a_max: float) -> tuple[float, float]:
+        """``(lo, hi)``: outside ``[lo, hi]`` the envelope, hence ``|A(t)|``, is at most ``a_max``.
+
+        ``lo = hi = center`` when ``A0 ≤ a_max`` (the pulse is everywhere below ``a_max``).
+        """
+        if a_max <= 0:
+            return -math.inf, math.inf
+        if self.amplitude <= a_max:
+            return self.center, self.center
+        w = self.sigma * math.sqrt(2.0 * math.log(self.amplitude / a_max))
+        return self.center - w, self.center + w
+
     def peierls_phase(self, lattice_constant: float) -> float:
         """Peak Peierls phase e·A0·a/ħ (dimensionless) for bonds along the polarization."""
         return self.amplitude * lattice_constant / HBAR_EV_FS

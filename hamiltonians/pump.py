@@ -76,7 +76,7 @@ from .pulse import (  # noqa: F401 - the pulse API is part of this module's
 
 __all__ = [
     "Channel", "DrivenModel", "Piece", "Pulse", "PumpWarning", "Quench", "drive", "field_to_fluence", "fluence_to_field",
-    "gaussian_pulse", "model_bandwidth", "split_hopping", "unit_polarization",
+    "gaussian_pulse", "hopping_channels", "model_bandwidth", "peierls_phase", "split_hopping", "unit_polarization",
 ]
 
 class PumpWarning(UserWarning):
@@ -87,6 +87,8 @@ class PumpWarning(UserWarning):
 MAX_FIELD_BANDWIDTH_RATIO = 1.0
 #: Operator strings that move charge across a bond → the charge q they move.
 _HOPS = {"+-|": 1, "|+-": 1, "+-|+-": 2}
+#: The operator strings :func:`split_hopping` treats as hops.
+HOPPING_OPSTRS = tuple(_HOPS)
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,34 @@ def split_hopping(model: Model) -> tuple[list, dict[tuple[int, int], tuple[list,
     return static, channels
 
 
+def hopping_channels(model: Model) -> tuple[list, list[tuple[Channel, list, list]]]:
+    """:func:`split_hopping` with the :class:`Channel` of each ``(axis, q)``, sorted by axis and charge.
+
+    Returns ``(static, [(channel, forward, backward), ...])``. Every bond points along ``+a`` of
+    its axis (across a periodic boundary too), so ``channel.displacement = r_j − r_i = +a e_axis``
+    for all its forward hops ``i ← j``; with :func:`peierls_phase` this is the one place the
+    Peierls sign convention lives (the pump pieces and the current operator of
+    :mod:`localpairs.solvers.excitations` both use it).
+    """
+    static, channels = split_hopping(model)
+    out = []
+    for (axis, q), (forward, backward) in sorted(channels.items()):
+        disp = [0.0, 0.0, 0.0]
+        disp[axis] = model.cluster.lattice_constant
+        out.append((Channel(axis, q, tuple(disp)), forward, backward))  # type: ignore[arg-type]
+    return static, out
+
+
+def peierls_phase(channel: Channel, vector_potential, *, hbar: float = HBAR_EV_FS) -> float:
+    """``θ = q A·d/ħ`` of a channel: its forward hops carry ``exp(+iθ)``, its backward hops ``exp(−iθ)``.
+
+    ``vector_potential`` is a 3-vector in V·fs/Å with the default ħ (eV·fs); pass ``hbar=1`` for
+    ``A`` in 1/Å (ħ = e = 1, the units of :mod:`localpairs.solvers.excitations`). θ is linear in A,
+    so ``peierls_phase(channel, e)`` is ``∂θ/∂A_e``.
+    """
+    return channel.charge * float(np.dot(np.asarray(vector_potential, dtype=float), channel.displacement)) / hbar
+
+
 def model_bandwidth(model: Model) -> float:
     """``W = 2 max_i Σ_{b∋i} |t_b|`` in eV: 12t on the simple-cubic crystal for uniform t.
 
@@ -230,6 +260,16 @@ class DrivenModel:
         """E(t) = −dA/dt along the polarization in V/Å (0 without a pulse)."""
         return float(self.pulse.electric_field(t)) if self.pulse else 0.0
 
+    def field_window(self, a_max: float) -> tuple[float, float] | None:
+        """``(lo, hi)`` outside which ``|A(t)| ≤ a_max``; None without a pulse (H(t) is then
+        constant between quench times)."""
+        return self.pulse.quiet_window(a_max) if self.pulse else None
+
+    def peierls_rates(self) -> np.ndarray:
+        """Per piece: ``|∂(phase)/∂A|`` in 1/(V·fs/Å) (0 for pieces the field does not touch)."""
+        _, rate, sign = self._tables()
+        return np.abs(rate * sign)
+
     def segment(self, t: float) -> int:
         """0 before the quench, 1 from its time on."""
         return int(self.quench is not None and t >= self.quench.time)
@@ -273,13 +313,10 @@ class DrivenModel:
 
 
 def _pieces_of(model: Model, segment: int) -> list[Piece]:
-    static, channels = split_hopping(model)
+    static, channels = hopping_channels(model)
     out = [Piece(f"static{segment}", _freeze(static), segment)] if static else []
-    for (axis, q), (forward, backward) in sorted(channels.items()):
-        disp = [0.0, 0.0, 0.0]
-        disp[axis] = model.cluster.lattice_constant
-        ch = Channel(axis, q, tuple(disp))  # type: ignore[arg-type]
-        name = f"{'xyz'[axis]}_q{q}_s{segment}"
+    for ch, forward, backward in channels:
+        name = f"{'xyz'[ch.axis]}_q{ch.charge}_s{segment}"
         out.append(Piece(f"hop_{name}", _freeze(forward), segment, ch, False))
         out.append(Piece(f"hop_{name}_dagger", _freeze(backward), segment, ch, True))
     return out

@@ -146,6 +146,7 @@ class DrivenOperator:
         self._matvec = get_matvec_function(self.matrix)
         self._occupations: np.ndarray | None = None
         self._no_diag = np.zeros(0)
+        self._sensitivity: float | None = None
 
     def retarget(self, driven: DrivenModel) -> "DrivenOperator":
         """The same matrices for another description with identical pieces (e.g. another photon
@@ -156,6 +157,7 @@ class DrivenOperator:
             raise LocalPairsError("retarget needs the same pieces and the same field-dependent ones")
         new = copy.copy(self)
         new.driven = driven
+        new._sensitivity = None  # the Peierls rates depend on the polarization
         return new
 
     # -- assembly and products -------------------------------------------------------------
@@ -185,6 +187,26 @@ class DrivenOperator:
         d = self._no_diag if diag is None else np.ascontiguousarray(diag, dtype=np.float64)
         _assemble(self.matrix.data, self._bases, weights, self._pos, self._val, self._ptr, gcoefs, self._diag_pos, d)
         return self.matrix
+
+    def field_sensitivity(self) -> float:
+        """Upper bound on ``‖H(A) − H(0)‖ / |A|`` in eV per (V·fs/Å).
+
+        ``|e^{iφA} − 1| ≤ |φ||A|`` for every field-dependent piece ``P`` and ``‖P‖₂ ≤
+        √(‖P‖₁‖P‖_∞)`` (largest column and row sums of ``|P|``; Schur's test). Cached.
+        """
+        if self._sensitivity is None:
+            rates = self.driven.peierls_rates()
+            rows = np.repeat(np.arange(self.dim, dtype=np.int64), np.diff(self.matrix.indptr))
+            total = 0.0
+            for g, members in enumerate(self._groups):
+                sel = slice(self._ptr[g], self._ptr[g + 1])
+                r = rows[self._pos[sel]]
+                c = self.matrix.indices[self._pos[sel]]
+                a = np.abs(self._val[sel])
+                norm = float(np.sqrt(np.bincount(r, a, self.dim).max() * np.bincount(c, a, self.dim).max())) if a.size else 0.0
+                total += norm * float(sum(rates[k] for k in members))
+            self._sensitivity = total
+        return self._sensitivity
 
     def matvec(self, v: np.ndarray, out: np.ndarray) -> np.ndarray:
         """``out = M v`` with the last assembled matrix M."""

@@ -14,14 +14,16 @@ Kinds (:data:`KINDS`)
 ``current``
     ``j_e = −∂H/∂A`` along the unit polarization ``e`` at ``A = 0``, with the Peierls
     substitution ``t_ij → t_ij exp[i (e/ħ) A·(r_j − r_i)]`` on every term that moves ``q``
-    electrons from ``j`` to ``i`` across a bond (``r_j − r_i`` = ``bond.displacement``, so a
-    bond that wraps around a periodic axis has the right sign). For such a term
-    ``C X_{i←j} + C* X_{j←i}``
+    electrons from ``j`` to ``i`` across a bond (``r_j − r_i`` = ``+a`` along the bond's axis,
+    also for a bond that wraps around a periodic axis). For such a term ``C X_{i←j} + C* X_{j←i}``
 
     .. math:: j_e = -i\,\frac{e}{ħ} \sum_b q_b\,(e·d_b)\,(C_b X_{i←j} - C_b^* X_{j←i}),
 
     hopping ``−t c†_iσ c_jσ`` (q = 1), pair hopping ``J_p Δ†_i Δ_j``, pair tunnelling
-    ``−t_B b†_i b_j`` and conversion ``g b†_i c_j↓ c_j↑`` (q = 2). In the lattice units used here
+    ``−t_B b†_i b_j`` and conversion ``g b†_i c_j↓ c_j↑`` (q = 2). The terms, their bonds and the
+    Peierls phase are those of the pump (:func:`~localpairs.hamiltonians.pump.hopping_channels`,
+    :func:`~localpairs.hamiltonians.pump.peierls_phase`), taken from the model's own couplings
+    (complex ones included), so the two share one sign convention. In the lattice units used here
     (ħ = e = 1, energies eV, lengths Å) ``j`` is in eV·Å; the physical current is ``(e/ħ) j``
     (multiply by e/ħ = 1.519 × 10¹⁵ C/(eV·s)). :func:`diamagnetic` gives ``∂²H/∂A²`` for the
     f-sum rule.
@@ -42,6 +44,14 @@ independently in the source sector (the matrix of the product terms O†O, built
 fermion signs, by QuSpin's ``hamiltonian``) or, for operators that keep the sector, as
 ``‖O ψ‖²`` with O's own matrix.
 
+Symmetry blocks: from a momentum (or point-group) block, :func:`target_sector` finds the block O
+maps to from O's character under each generator
+(:func:`~localpairs.solvers.symmetry.shifted_blocks`): ``c†_k`` with ``k_α = 2π n_α/(L_α a)``
+moves the ``kα`` label q to ``q − n_α``; an operator that is no eigenoperator of a generator
+(``c†_iσ`` under a translation, ``c†_k`` under a reflection that maps k to −k) is refused. The
+norm check cannot tell k from −k when the state is symmetric under a reflection that QuSpin's
+block does not use; the block rule itself is tested against the no-symmetry spectra.
+
 Sign convention: QuSpin's spinful basis orders the fermion signs of its basis states differently
 from a Jordan–Wigner product in ascending mode order (its single-fermion operators differ from
 that reference by a factor that depends only on the particle numbers). Every operator here is a
@@ -52,15 +62,17 @@ sign of ``O|ψ⟩``: spectra, norms and interference between sites are unaffecte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians import Cluster, Model, Term
+from localpairs.hamiltonians.pump import HOPPING_OPSTRS, Channel, hopping_channels, peierls_phase
 
 from .basis import operator_matrix, quspin_terms
 from .sector import Sector
+from .symmetry import shifted_blocks
 
 KINDS = ("electron_addition", "electron_removal", "pair_addition", "pair_removal", "density", "current")
 SPINS = ("up", "down")
@@ -249,64 +261,31 @@ def _unit(polarization: Sequence[float]) -> np.ndarray:
     return e / np.linalg.norm(e)
 
 
-def _moving_terms(model: Model) -> list[tuple[Any, float, int, str]]:
-    """(bond, C, q, "hop" | "pair") for every term of ``model`` that moves charge across a bond.
+#: Operator strings of the terms that move charge across bonds (those of :func:`~localpairs.hamiltonians.pump.split_hopping`).
+MOVING_OPSTRS = HOPPING_OPSTRS
 
-    Rebuilt from the bonds and the model's parameters (the terms do not say which of two bonds
-    joining the same sites a coupling belongs to). In both model kinds these are exactly the
-    couplings of the strings in :data:`MOVING_OPSTRS`.
+
+def _channel_terms(model: Model, weight: Callable[[Channel], tuple[complex, complex]]) -> tuple[Term, ...]:
+    """``Σ_c (f_c K_c + g_c K_c†)`` with ``(f_c, g_c) = weight(channel)``.
+
+    ``K_c`` are the forward hops of channel c (axis, charge) and ``K_c†`` its backward hops, as
+    split by :func:`~localpairs.hamiltonians.pump.hopping_channels` from the model's own terms;
+    the Peierls phase of a channel is :func:`~localpairs.hamiltonians.pump.peierls_phase` (ħ = e = 1).
     """
-    require(not model.is_complex, "model", "complex couplings", "a model with real couplings (the current is built from its bond parameters at A = 0)")
-    p = model.parameters
-    out = []
-    if model.kind == "extended_hubbard":
-        tb = np.broadcast_to(np.asarray(p["t"], dtype=float), (model.cluster.n_bonds,))
-        for bond, t in zip(model.cluster.bonds, tb):
-            out += [(bond, -float(t), 1, "hop"), (bond, float(p["J_p"]), 2, "pair")]
-    elif model.kind == "fermi_bose":
-        large = model.doping.large
-        for bond in model.cluster.bonds:
-            if large[bond.i] and large[bond.j]:
-                out.append((bond, -float(p["t_B"]), 2, "pair"))
-            elif not large[bond.i] and not large[bond.j]:
-                out.append((bond, -float(p["t_F"]), 1, "hop"))
-            else:
-                out.append((bond, float(p["g"]), 2, "pair"))
-    else:
-        raise InputError("model.kind", model.kind, "extended_hubbard or fermi_bose")
-    return [o for o in out if o[1] != 0.0]
-
-
-#: Operator strings of the terms that move charge across bonds (see :func:`_moving_terms`).
-MOVING_OPSTRS = ("+-|", "|+-", "+-|+-")
-
-
-def _bond_terms(moving: list, weight) -> tuple[Term, ...]:
-    """``Σ_b (f_b X_{i←j} + g_b X_{j←i})`` with ``(f_b, g_b) = weight(C, q, bond)``."""
     grouped: dict[str, list[tuple]] = {}
-    for bond, C, q, what in moving:
-        fwd, back = weight(C, q, bond)
-        if fwd == 0 and back == 0:
+    for channel, forward, backward in hopping_channels(model)[1]:
+        f, g = weight(channel)
+        if f == 0 and g == 0:
             continue
-        i, j = bond.i, bond.j
-        if what == "hop":
-            for ops in ("+-|", "|+-"):
-                grouped.setdefault(ops, []).extend([(fwd, i, j), (back, j, i)])
-        else:
-            grouped.setdefault("+-|+-", []).extend([(fwd, i, j, i, j), (back, j, i, j, i)])
+        for static, factor in ((forward, f), (backward, g)):
+            for op, couplings in static:
+                grouped.setdefault(op, []).extend((factor * c[0], *c[1:]) for c in couplings)
     return tuple(Term(k, tuple(v)) for k, v in grouped.items())
 
 
-def _phase(q: int, bond: Any, vector_potential: np.ndarray | None) -> complex:
-    """``exp(i q A·d_b)`` (ħ = e = 1, A in Å⁻¹): the Peierls factor of moving q electrons j → i."""
-    if vector_potential is None:
-        return 1.0
-    return complex(np.exp(1j * q * float(np.asarray(vector_potential) @ np.asarray(bond.displacement))))
-
-
-def _vector_potential(value: Sequence[float] | None) -> np.ndarray | None:
+def _vector_potential(value: Sequence[float] | None) -> np.ndarray:
     if value is None:
-        return None
+        return np.zeros(3)
     a = np.asarray(value, dtype=float)
     require(a.shape == (3,) and bool(np.all(np.isfinite(a))), "vector_potential", list(np.ravel(value)), "three finite numbers in 1/Å (ħ = e = 1)")
     return a
@@ -315,39 +294,36 @@ def _vector_potential(value: Sequence[float] | None) -> np.ndarray | None:
 def current(model: Model, *, polarization: Sequence[float] = (1.0, 0.0, 0.0), vector_potential: Sequence[float] | None = None) -> Excitation:
     """``j_e = −∂H(A)/∂A_e`` in eV·Å (ħ = e = 1) at a uniform ``vector_potential`` A (default 0).
 
-    ``model`` is the model at A = 0 (real couplings); ``H(A)`` is
-    :func:`~localpairs.solvers.optics.peierls_model`. See the module docstring.
+    ``model`` is the model at A = 0; ``H(A)`` is :func:`~localpairs.solvers.optics.peierls_model`.
+    See the module docstring.
     """
     e = _unit(polarization)
     A = _vector_potential(vector_potential)
 
-    def weight(C, q, bond):
-        proj = float(e @ np.asarray(bond.displacement))
-        ph = _phase(q, bond, A)
-        return -1j * q * proj * C * ph, 1j * q * proj * C * np.conj(ph)
+    def weight(ch: Channel) -> tuple[complex, complex]:
+        rate, theta = peierls_phase(ch, e, hbar=1.0), peierls_phase(ch, A, hbar=1.0)
+        return -1j * rate * np.exp(1j * theta), 1j * rate * np.exp(-1j * theta)
 
-    terms = _bond_terms(_moving_terms(model), weight)
     label = "j_(" + ",".join(f"{x:g}" for x in e) + ")"
-    return Excitation("current", label, terms, (0, 0), polarization=tuple(float(x) for x in e))
+    return Excitation("current", label, _channel_terms(model, weight), (0, 0), polarization=tuple(float(x) for x in e))
 
 
 def diamagnetic(model: Model, *, polarization: Sequence[float] = (1.0, 0.0, 0.0), vector_potential: Sequence[float] | None = None) -> tuple[Term, ...]:
-    """Terms of ``∂²H/∂A_e²``: ``−Σ_b q² (e·d_b)² (C e^{iqθ_b} X_{i←j} + h.c.)`` (eV·Å²)."""
+    """Terms of ``∂²H/∂A_e²``: ``−Σ_c (q_c e·d_c)² (e^{iθ_c} K_c + e^{−iθ_c} K_c†)`` (eV·Å²)."""
     e = _unit(polarization)
     A = _vector_potential(vector_potential)
 
-    def weight(C, q, bond):
-        proj = float(e @ np.asarray(bond.displacement))
-        ph = _phase(q, bond, A)
-        return -(q * proj) ** 2 * C * ph, -(q * proj) ** 2 * C * np.conj(ph)
+    def weight(ch: Channel) -> tuple[complex, complex]:
+        rate, theta = peierls_phase(ch, e, hbar=1.0), peierls_phase(ch, A, hbar=1.0)
+        return -(rate**2) * np.exp(1j * theta), -(rate**2) * np.exp(-1j * theta)
 
-    return _bond_terms(_moving_terms(model), weight)
+    return _channel_terms(model, weight)
 
 
 def peierls_terms(model: Model, vector_potential: Sequence[float]) -> tuple[Term, ...]:
     """The terms of ``model`` that move charge across bonds, with their Peierls factors at A."""
     A = _vector_potential(vector_potential)
-    return _bond_terms(_moving_terms(model), lambda C, q, bond: (C * _phase(q, bond, A), C * np.conj(_phase(q, bond, A))))
+    return _channel_terms(model, lambda ch: (np.exp(1j * peierls_phase(ch, A, hbar=1.0)), np.exp(-1j * peierls_phase(ch, A, hbar=1.0))))
 
 
 _BUILDERS = {
@@ -371,8 +347,19 @@ def make_excitation(model: Model, kind: str, **options: Any) -> Excitation:
 
 
 # ---------------------------------------------------------------- action on states
-def target_sector(sec: Sector, exc: Excitation, n_sites: int) -> Sector:
-    """The sector ``O`` maps ``sec`` to; :class:`InputError` when it does not exist on the cluster."""
+def target_sector(sec: Sector, exc: Excitation, model: Model | int) -> Sector:
+    """The sector ``O`` maps ``sec`` to; :class:`InputError` when it does not exist or is not one block.
+
+    Parameters
+    ----------
+    sec, exc
+        Source sector and operator.
+    model
+        The model; a site count is enough for a sector without symmetry blocks. With blocks the
+        target labels follow from O's character under each generator
+        (:func:`~localpairs.solvers.symmetry.shifted_blocks`).
+    """
+    n_sites = int(model) if isinstance(model, (int, np.integer)) else model.n_sites
     n_up, n_down = sec.n_up + exc.shift[0], sec.n_down + exc.shift[1]
     if not (0 <= n_up <= n_sites and 0 <= n_down <= n_sites):
         raise InputError(
@@ -380,20 +367,27 @@ def target_sector(sec: Sector, exc: Excitation, n_sites: int) -> Sector:
             f"{exc.label} on {sec.label()}",
             f"an operator whose target sector exists on {n_sites} sites (0 ≤ n_up, n_down ≤ {n_sites}); it would give {n_up}↑{n_down}↓",
         )
-    return sec.shifted(*exc.shift)
+    if not sec.blocks:
+        return sec.shifted(*exc.shift)
+    if isinstance(model, (int, np.integer)):
+        raise InputError("sector", dict(sec.blocks), f"a sector without symmetry blocks, or the model instead of a site count: the block {exc.label} maps to follows from the model's symmetry generators")
+    return Sector(n_up, n_down, shifted_blocks(model, sec.blocks, exc.terms, exc.label))
 
 
 def apply_excitation(model: Model, exc: Excitation, psi: np.ndarray, basis_in: Any, basis_out: Any) -> tuple[np.ndarray, float]:
     """``(O|ψ⟩ in basis_out, ⟨ψ|O†O|ψ⟩)`` for a normalized ψ; raises if QuSpin's result fails the norm check.
 
-    The check value is computed without ``Op_shift_sector``: as ``‖O ψ‖²`` with O's matrix in the
-    sector when O keeps the sector, else as ``⟨ψ|O†O|ψ⟩`` with the product terms' matrix.
+    ``basis_out`` must be the basis of :func:`target_sector`. The check value is computed without
+    ``Op_shift_sector``: as ``‖O ψ‖²`` with O's matrix in the sector when O keeps the sector
+    (same particle numbers and block labels), else as ``⟨ψ|O†O|ψ⟩`` with the product terms' matrix.
+    The vector is complex whenever O, ψ or either block is.
     """
     psi = np.asarray(psi)
-    dtype = np.result_type(_coef_dtype(exc.terms), psi.dtype, np.float64)
+    block_dtypes = [getattr(b, "localpairs_dtype", np.float64) for b in (basis_in, basis_out)]
+    dtype = np.result_type(_coef_dtype(exc.terms), psi.dtype, *block_dtypes, np.float64)
     psi = psi.astype(dtype, copy=False)
     phi = np.asarray(basis_out.Op_shift_sector(basis_in, op_list(model, exc.terms), psi), dtype=dtype).reshape(-1)
-    if exc.shift == (0, 0):
+    if exc.shift == (0, 0) and getattr(basis_in, "blocks", {}) == getattr(basis_out, "blocks", {}):
         other = operator_on(model, basis_in, exc.terms, dtype) @ psi
         expected = complex(np.vdot(other, other))
     else:

@@ -19,6 +19,12 @@ independently beside it, and the first moment ``m1 = s ⟨ψ|O†(H − E_ref)O|
 not from the broadened curve). Pole energies are stored unmirrored, as ``E_n − E_ref``.
 
 An operator that annihilates the state gives a zero spectrum and a :class:`SpectraWarning`.
+
+Symmetry blocks: the state may live in a momentum/point-group block; each channel's target
+block is found by :func:`~localpairs.solvers.excitations.target_sector` (``c†_k`` from block q
+lands in q − n; an operator that is no eigenoperator of a block's generator is refused), and the
+channel's ``target_sector`` coordinate names it. Sectors are cached per particle numbers and
+block labels.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 import xarray as xr
 
-from localpairs.errors import InputError, require
+from localpairs.errors import require
 from localpairs.hamiltonians import Model
 
 from .basis import build_basis, hamiltonian_matrix
@@ -64,19 +70,12 @@ class SectorCache:
     def __init__(self, model: Model, *, memory_budget_gb: float | None = None) -> None:
         self.model = model
         self.memory_budget_gb = memory_budget_gb
-        self._bases: dict[tuple[int, int], Any] = {}
-        self._matrices: dict[tuple[int, int], sp.csr_matrix] = {}
+        self._bases: dict[tuple, Any] = {}
+        self._matrices: dict[tuple, sp.csr_matrix] = {}
 
     @staticmethod
-    def _key(sec: Sector) -> tuple[int, int]:
-        if sec.blocks:
-            raise InputError(
-                "sector",
-                dict(sec.blocks),
-                "a sector without symmetry blocks: operators that change the momentum need QuSpin's "
-                "Op_shift_sector between blocks, which returns meaningless vectors for a wrong target block (QUSPIN.md)",
-            )
-        return (sec.n_up, sec.n_down)
+    def _key(sec: Sector) -> tuple:
+        return (sec.n_up, sec.n_down, tuple(sorted(sec.blocks.items())))
 
     def add(self, sec: Sector, basis: Any = None, matrix: sp.spmatrix | None = None) -> None:
         """Register an already built basis and/or matrix of ``sec``."""
@@ -147,10 +146,11 @@ def chain_of(
     Returns ``(chain, ⟨ψ|O†O|ψ⟩ [minus |⟨ψ|O|ψ⟩|² when projected], target sector)``. A zero
     ``O|ψ⟩`` gives an empty chain and a :class:`SpectraWarning`.
     """
-    tsec = target_sector(sec, exc, model.n_sites)
+    tsec = target_sector(sec, exc, model)
+    if project_out_state:
+        require(tsec == sec, "project_out_state", True, f"only for operators that stay in the sector (density, current); {exc.label} maps {sec.label()} to {tsec.label()}")
     phi, expected = apply_excitation(model, exc, psi, cache.basis(sec), cache.basis(tsec))
     if project_out_state:
-        require(exc.shift == (0, 0), "project_out_state", True, "only for operators that stay in the sector (density, current)")
         overlap = np.vdot(psi, phi)
         phi = phi - overlap * psi
         expected -= abs(overlap) ** 2

@@ -3,8 +3,12 @@
 Block names in a :class:`~localpairs.solvers.sector.Sector`:
 
 ``kx``, ``ky``, ``kz``
-    Translation by one site along a periodic axis; label q = 0 … L−1, the momentum
-    k = 2πq/L (QuSpin's convention: ψ(r) ∝ exp(−2πi q·r/L)). Complex unless 2q ≡ 0 mod L.
+    Translation by one site along a periodic axis; label q = 0 … L−1. QuSpin's convention,
+    checked numerically here: with ``g`` the unitary ``g c†_iσ g† = c†_{perm(i)σ}`` (translation
+    by +a), a state of block q has ``g|ψ⟩ = e^{+2πi q/L}|ψ⟩``, i.e. ψ(r) ∝ exp(−2πi q·r/L) for one
+    particle: its crystal momentum in the plane-wave convention ``e^{+ik·r}`` of
+    ``c†_k`` (:mod:`~localpairs.solvers.excitations`) is ``K = −2πq/(La)``. Complex unless
+    2q ≡ 0 mod L.
 ``px``, ``py``, ``pz``
     Reflection r_α → L_α − 1 − r_α; label 0 (even) or 1 (odd). On an axis that also carries a
     momentum it commutes with the translation only at q = 0 or L/2. On a periodic axis of
@@ -16,20 +20,29 @@ Block names in a :class:`~localpairs.solvers.sector.Sector`:
 A symmetry is applied only after checking that it maps the model's terms (and the bosonic sites
 of a Fermi–Bose mixture) onto themselves; otherwise an :class:`~localpairs.errors.InputError`
 explains what breaks it.
+
+Operators between blocks
+------------------------
+An operator O maps block q of generator g to a single block only when it is an eigenoperator,
+``g O g† = e^{2πi m/P} O`` (P the period); the target label is then ``q + m mod P``
+(:func:`shifted_blocks`). ``c†_k`` (k = 2πn/(La)) has m = −n under the translation: it moves
+block q to q − n. A reflection maps ``c†_k`` to ``c†_{−k}``, so a reflection block is kept only
+for k ≡ −k along its axis (m = 0 or 1); site-resolved operators are no eigenoperators of any
+translation and are refused with an explanation.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 from numba import cfunc, int32, uint64
 from quspin.basis.user import map_sig_64
 
 from localpairs.errors import InputError
-from localpairs.hamiltonians import Cluster, Model
+from localpairs.hamiltonians import Cluster, Model, Term
 
 AXES = "xyz"
 #: Couplings are compared after rounding to this many decimals (eV).
@@ -115,6 +128,68 @@ def resolve_blocks(model: Model, blocks: Mapping[str, int]) -> dict[str, tuple[n
             _, lk, qk = out[f"k{name[1]}"]
             if (2 * qk) % lk != 0:
                 raise InputError(f"sector.{name}", q, f"no reflection block with k{name[1]} = {qk}: they commute only at q = 0 or {lk // 2}")
+    return out
+
+
+#: Relative tolerance of the eigenoperator test ``g O g† = λ O`` (coefficients are sums of phases).
+CHARACTER_TOL = 1e-10
+
+
+def _coefficients(terms: Sequence[Term], perm: np.ndarray | None) -> dict[tuple, complex]:
+    """``{canonical factors: coefficient}`` of ``Σ terms``, with every site index mapped by ``perm``."""
+    out: dict[tuple, complex] = {}
+    for term in terms:
+        for coef, *idx in term.couplings:
+            sites = tuple(int(perm[i]) for i in idx) if perm is not None else tuple(int(i) for i in idx)
+            key = _canonical(term.opstr, sites)
+            out[key] = out.get(key, 0.0) + complex(coef)
+    return out
+
+
+def operator_character(terms: Sequence[Term], perm: np.ndarray, period: int) -> int | None:
+    """m with ``g O g† = e^{2πi m/period} O`` for the site permutation g; None if O is no eigenoperator.
+
+    ``g c†_iσ g† = c†_{perm(i)σ}`` maps every factor of a string to the permuted site without
+    reordering, so ``g O g†`` has the same strings with permuted indices.
+    """
+    before, after = _coefficients(terms, None), _coefficients(terms, perm)
+    scale = max((abs(c) for c in before.values()), default=0.0)
+    if scale == 0.0:
+        return 0
+    ref = max(before, key=lambda k: abs(before[k]))
+    lam = after.get(ref, 0.0) / before[ref]
+    m = int(round(period * np.angle(lam) / (2.0 * np.pi))) % period
+    lam_m = np.exp(2j * np.pi * m / period)
+    if abs(lam - lam_m) > CHARACTER_TOL:
+        return None
+    keys = set(before) | set(after)
+    if any(abs(after.get(k, 0.0) - lam_m * before.get(k, 0.0)) > CHARACTER_TOL * scale for k in keys):
+        return None
+    return m
+
+
+def shifted_blocks(model: Model, blocks: Mapping[str, int], terms: Sequence[Term], label: str) -> dict[str, int]:
+    """The block labels O (``terms``) maps ``blocks`` to: ``q + m mod period`` per generator.
+
+    Raises
+    ------
+    InputError
+        When O is not an eigenoperator of one of the generators (it would spread the state over
+        several blocks), naming the generator.
+    """
+    out: dict[str, int] = {}
+    for name, (perm, period, q) in resolve_blocks(model, blocks).items():
+        m = operator_character(terms, perm, period)
+        if m is None:
+            what = "a translation" if name.startswith("k") else "a reflection"
+            raise InputError(
+                f"sector.{name}",
+                q,
+                f"no {name} block for {label}: the operator is not an eigenoperator of {what} ({name}), so it spreads the "
+                f"state over several {name} blocks. Use a momentum-resolved operator (k = …) on a translation block, a k "
+                f"with k ≡ −k along a reflected axis, or a sector without {name}",
+            )
+        out[name] = (q + m) % period
     return out
 
 
