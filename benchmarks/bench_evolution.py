@@ -121,6 +121,8 @@ def main() -> None:
     parser.add_argument("--t-end", type=float, default=600.0, help="end of the evolution in fs (pulse centre 94.7 fs)")
     parser.add_argument("--repeat", type=int, default=2, help="alternating timed runs per side; the best is kept")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--tol", type=float, nargs=2, metavar=("CFM4", "QUSPIN"), default=None,
+                        help="start the tolerance searches at these (skips looser ones that are known to miss the target)")
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "localpairs-bench")
     args = parser.parse_args()
     cache = args.cache / f"{args.size}_t{args.t_end:g}"
@@ -142,8 +144,9 @@ def main() -> None:
                 return tol, r
         raise SystemExit(f"{name}: no tolerance in {tols} reached {TARGET:g}")
 
-    tol_l, _ = search(LOCALPAIRS, CFM4_TOLS, "localpairs")
-    tol_q, rq = search(PLAIN_QUSPIN, QUSPIN_TOLS, "QuSpin")
+    start_l, start_q = args.tol or (CFM4_TOLS[0], QUSPIN_TOLS[0])
+    tol_l, _ = search(LOCALPAIRS, [start_l] + [t for t in CFM4_TOLS if t < start_l], "localpairs")
+    tol_q, rq = search(PLAIN_QUSPIN, [start_q] + [t for t in QUSPIN_TOLS if t < start_q], "QuSpin")
     ours, plain = [], []
     for _ in range(args.repeat):
         ours.append(run(LOCALPAIRS, threads, tol=tol_l, **fmt))

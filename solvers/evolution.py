@@ -42,9 +42,23 @@ Output at requested times is "dense": a state at ``t_out`` inside an accepted st
 ``[t_n, t_n + h]`` is one extra CFM4 step of size ``t_out − t_n < h`` from ``ψ(t_n)``, so the
 step sequence does not depend on the output grid.
 
-The cost of the estimate (three steps for two) buys steps limited by the physics only: after the
-pulse, H is constant, the CFM4 error vanishes and steps grow until the Krylov space (``m_max``)
-limits them.
+Field-free stretches
+--------------------
+Where the pulse's vector potential is below ``a_max = f·tol·ħ/(S·span)`` (``S`` bounds
+``‖H(A) − H(0)‖/|A|``, :meth:`~localpairs.solvers.driven.DrivenOperator.field_sensitivity`;
+``f`` = ``krylov_fraction``) — before and after the pulse, and everywhere between quench times
+without a pulse — H is treated as constant (error ≤ ``f·tol`` over the whole window). There a
+step is one Lanczos basis of up to ``m_max`` vectors, no CFM4 pair and no step doubling: the
+step is the longest the basis supports at ``f·tol`` per unit time
+(:func:`~localpairs.solvers.krylov.propagate_lanczos`), and output times inside it cost no
+matrix–vector product (the same basis gives ψ at every time of the step). The CFM4 steps inside
+the field window then get the rest of the budget, ``(1 − 2f)·tol`` spread over the window's
+length rather than over the whole span. Not used with a lattice (u moves) or fixed steps.
+
+Cost: inside the pulse CFM4 steps are limited to ``h‖H‖/ħ ≲ 0.4`` at tolerances ~1e-7 by the
+size of its error constant (nested commutators of the static part with the field term, see
+``benchmarks/bench_evolution.py``), about as short as dop853's; the gain over QuSpin's
+``evolve`` comes from the field-free stretches.
 
 Reference backend: QuSpin's ``hamiltonian.evolve`` (scipy's dop853) on the same matrices,
 :func:`evolve_quspin`.
@@ -62,7 +76,7 @@ from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.units import HBAR_EV_FS
 
 from .driven import DrivenOperator
-from .krylov import KrylovWorkspace, expm_lanczos, vector_norm
+from .krylov import KrylovWorkspace, expm_lanczos, propagate_lanczos, vector_norm
 from .lattice import Lattice
 
 SQRT3 = math.sqrt(3.0)
@@ -173,6 +187,54 @@ class CFM4Integrator:
         self.lattice = lattice
         self.work = KrylovWorkspace(op.dim, self.options.m_max)
         self.stops = sorted({b for b in self.driven.breakpoints if self.t_start < b < self.t_end} | {self.t_end})
+        self.field_window, self.field_span = self._field_window()
+
+    # -- field-free stretches -------------------------------------------------------------------
+    def _field_window(self) -> tuple[tuple[float, float] | None, float]:
+        """Where H(t) depends on time, and the length of that part of the window.
+
+        Outside ``[lo, hi]`` the pulse changes H by less than ``‖H(A) − H(0)‖ ≤ S·|A|`` with
+        ``|A| ≤ a_max = f·tol·ħ/(S·span)`` (``S`` from :meth:`DrivenOperator.field_sensitivity`,
+        ``f`` = ``krylov_fraction``): neglecting it costs at most ``f·tol`` over the whole window,
+        and H is constant there (between quench times). Without a pulse the window is empty.
+        Returns ``(None, 0)`` when every step must be a CFM4 step (a lattice moves, or fixed steps).
+        """
+        opt = self.options
+        if self.lattice is not None or opt.fixed_step is not None:
+            return None, self.span
+        sens = self.op.field_sensitivity() if self.driven.pulse is not None else 0.0
+        if self.driven.pulse is None or sens == 0.0:
+            return (self.t_start, self.t_start), 0.0
+        a_max = opt.krylov_fraction * opt.tol * HBAR_EV_FS / (sens * self.span)
+        lo, hi = self.driven.field_window(a_max)
+        return (lo, hi), max(0.0, min(hi, self.t_end) - max(lo, self.t_start))
+
+    def static_until(self, t: float) -> float | None:
+        """End of the field-free stretch that starts at ``t`` (at most the next stop), or None."""
+        if self.field_window is None:
+            return None
+        lo, hi = self.field_window
+        stop = next(s for s in self.stops if s > t + 1e-12 * self.span)
+        if t >= hi - 1e-12 * self.span:
+            return stop
+        if t < lo - 1e-12 * self.span:
+            return min(lo, stop)
+        return None
+
+    def _static_attempt(self, state: IntegratorState, until: float) -> tuple[bool, IntegratorState] | None:
+        """One Lanczos step of a constant H (no step doubling: the only error is Lanczos')."""
+        opt = self.options
+        h_max = min(until - state.t, opt.h_max)
+        self.op.assemble(self.driven.coefficients_at(0.0, self.driven.segment(state.t + 0.5 * h_max)))
+        rate = opt.krylov_fraction * opt.tol / self.span * HBAR_EV_FS  # error per unit τ = h/ħ
+        prop = propagate_lanczos(self.op.matvec, state.psi, h_max / HBAR_EV_FS, error_rate=max(rate, KRYLOV_TOL_FLOOR), work=self.work)
+        if prop.tau <= 0.0:
+            return None
+        h = prop.tau * HBAR_EV_FS
+        t_new = until if prop.tau >= h_max / HBAR_EV_FS else state.t + h
+        prop.tau = (t_new - state.t) / HBAR_EV_FS
+        new = IntegratorState(t_new, prop.vector(prop.tau), state.h, None, None, state.steps + 1, state.rejected, state.matvecs + prop.m, 0.0, {"propagator": prop})
+        return True, new
 
     # -- one step ----------------------------------------------------------------------------
     def _generator(self, t: float, h: float, weights: tuple[float, float], u0, u1, segment: int):
@@ -240,13 +302,18 @@ class CFM4Integrator:
     def attempt(self, state: IntegratorState) -> tuple[bool, IntegratorState]:
         """Try one step from ``state``; return (accepted, next state or state with a smaller h)."""
         opt = self.options
+        until = self.static_until(state.t)
+        if until is not None:
+            done = self._static_attempt(state, until)
+            if done is not None:
+                return done
         h, t_new = self._clip(state.t, min(state.h, opt.h_max) if opt.fixed_step is None else opt.fixed_step)
         if opt.fixed_step is not None:
             psi, u, p, mv, _ = self.step(state.t, state.psi, h, u=state.u, p=state.p)
             if psi is None:
                 raise LocalPairsError(f"fixed step {h:g} fs needs more than m_max = {opt.m_max} Lanczos vectors")
             return True, replace(state, t=t_new, psi=psi, u=u, p=p, steps=state.steps + 1, matvecs=state.matvecs + mv)
-        target = opt.tol * h / self.span
+        target = (1.0 - 2.0 * opt.krylov_fraction) * opt.tol * h / self.field_span if self.field_window is not None else opt.tol * h / self.span
         ktol = max(opt.krylov_fraction * target, KRYLOV_TOL_FLOOR)
         target = max(target, ERROR_FLOOR)
         full = self.step(state.t, state.psi, h, u=state.u, p=state.p, ktol=ktol)
@@ -292,6 +359,9 @@ class CFM4Integrator:
             return after
         if abs(t_out - before.t) <= 1e-12 * self.span:
             return before
+        prop = after.extra.get("propagator")
+        if prop is not None and prop.generation == self.work.generation:
+            return replace(before, t=t_out, psi=prop.vector((t_out - before.t) / HBAR_EV_FS), extra={})
         h = t_out - before.t
         ktol = self.options.krylov_tol if self.options.fixed_step else max(self.options.krylov_fraction * self.options.tol * h / self.span, KRYLOV_TOL_FLOOR)
         psi, u, p, _, _ = self.step(before.t, before.psi, h, u=before.u, p=before.p, ktol=ktol)

@@ -29,8 +29,12 @@ import numpy as np
 from scipy.linalg import eigh_tridiagonal
 from scipy.linalg.lapack import dstev
 
+from localpairs.errors import LocalPairsError
+
 #: β below this (relative to the largest |α|, β seen) ends the recursion: invariant subspace.
 BREAKDOWN_TOL = 1e-13
+#: Round-off level of the a-posteriori error estimate (relative to ‖v‖).
+ROUNDOFF = 1e-14
 
 
 @dataclass
@@ -50,6 +54,8 @@ class KrylovWorkspace:
     def __init__(self, dim: int, m_max: int) -> None:
         self.m_max = int(m_max)
         self.V = np.empty((self.m_max + 1, dim), dtype=np.complex128)
+        #: Incremented whenever a recursion overwrites ``V`` (guards :class:`KrylovPropagator`).
+        self.generation = 0
 
 
 @numba.njit(cache=True)
@@ -133,6 +139,7 @@ def expm_lanczos(
     """
     V = work.V
     m_max = work.m_max
+    work.generation += 1
     v = np.ascontiguousarray(v, dtype=np.complex128)
     out = np.empty_like(v)
     beta0 = float(vector_norm(v))
@@ -158,6 +165,106 @@ def expm_lanczos(
         w *= 1.0 / b
     _combine(y, V, beta0, out)
     return KrylovResult(out, m_max, err, False)
+
+
+class KrylovPropagator:
+    """``exp(−isH) v`` for every ``0 ≤ s ≤ tau`` from one Lanczos basis (see :func:`propagate_lanczos`).
+
+    Valid only while the workspace's vectors are untouched: :meth:`vector` raises once another
+    recursion has run on the same workspace.
+    """
+
+    def __init__(self, work: KrylovWorkspace, alpha: np.ndarray, beta: np.ndarray, beta0: float, tau: float, exact: bool) -> None:
+        self.work, self.generation = work, work.generation
+        self.m = alpha.size
+        self.beta0, self.tau, self.exact = beta0, tau, exact
+        self.last_beta = float(beta[-1]) if beta.size >= self.m and self.m else 0.0
+        if self.m == 1:
+            self.evals, self.evecs = alpha.copy(), np.ones((1, 1))
+        else:
+            self.evals, self.evecs = eigh_tridiagonal(alpha, beta[: self.m - 1])
+
+    def coefficients(self, s: float) -> np.ndarray:
+        """``exp(−isT) e_1`` in the Lanczos basis."""
+        return self.evecs @ (np.exp(-1j * s * self.evals) * self.evecs[0])
+
+    def error(self, s: np.ndarray | float) -> np.ndarray:
+        """Error estimate ``‖v‖ β_m |e_m^T exp(−isT) e_1|`` for each ``s`` (0 if the space is invariant)."""
+        s = np.atleast_1d(np.asarray(s, dtype=float))
+        if self.exact:
+            return np.zeros(s.size)
+        last = (np.exp(-1j * np.outer(s, self.evals)) * self.evecs[0]) @ self.evecs[-1]
+        return self.beta0 * self.last_beta * np.abs(last)
+
+    def vector(self, s: float) -> np.ndarray:
+        """``exp(−isH) v`` for ``0 ≤ s ≤ tau``."""
+        if self.work.generation != self.generation:
+            raise LocalPairsError("the Lanczos basis of this propagator was overwritten by a later recursion")
+        out = np.empty(self.work.V.shape[1], dtype=np.complex128)
+        _combine(self.coefficients(s), self.work.V, self.beta0, out)
+        return out
+
+
+def propagate_lanczos(
+    matvec: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    v: np.ndarray,
+    tau_max: float,
+    *,
+    error_rate: float,
+    work: KrylovWorkspace,
+    m_min: int = 4,
+) -> KrylovPropagator:
+    """One Lanczos basis for ``exp(−isH) v`` and the longest step ``tau ≤ tau_max`` it supports.
+
+    The recursion stops as soon as the error estimate at ``tau_max`` is below
+    ``error_rate · tau_max`` (or the Krylov space is invariant); otherwise, after ``m_max``
+    vectors, ``tau`` is the largest time such that the estimate stays below ``error_rate · s``
+    (plus its round-off level :data:`ROUNDOFF`·‖v‖) for all ``s ≤ tau`` on a fine logarithmic grid refined by bisection. A constant Hamiltonian
+    therefore costs one Lanczos basis per ``tau``, and states at any time inside the step come
+    for free (:meth:`KrylovPropagator.vector`). ``tau = 0`` means no step was possible.
+    """
+    V = work.V
+    m_max = work.m_max
+    work.generation += 1
+    v = np.ascontiguousarray(v, dtype=np.complex128)
+    beta0 = float(vector_norm(v))
+    np.multiply(v, 1.0 / beta0, out=V[0])
+    alpha = np.empty(m_max)
+    beta = np.empty(m_max)
+    scale = 0.0
+    for j in range(m_max):
+        w = V[j + 1]
+        matvec(V[j], w)
+        a, b = _orthogonalize(V, j, w, beta[j - 1] if j > 0 else 0.0)
+        alpha[j], beta[j] = a, b
+        scale = max(scale, abs(a), b)
+        if b <= BREAKDOWN_TOL * scale:
+            return KrylovPropagator(work, alpha[: j + 1], beta[: j + 1], beta0, tau_max, True)
+        w *= 1.0 / b
+        if j + 1 >= m_min:
+            y = _exp_tridiagonal(alpha[: j + 1], beta[:j], tau_max)
+            if beta0 * b * abs(y[j]) <= error_rate * tau_max:
+                return KrylovPropagator(work, alpha[: j + 1], beta[: j + 1], beta0, tau_max, False)
+    prop = KrylovPropagator(work, alpha, beta, beta0, tau_max, False)
+    floor = ROUNDOFF * beta0  # the estimate is a sum of O(1) terms: it cannot resolve less
+
+    def fine(s: np.ndarray) -> np.ndarray:
+        return prop.error(s) <= error_rate * s + floor
+
+    grid = tau_max * np.logspace(-6, 0, 241)
+    ok = fine(grid)
+    if not ok[0]:
+        prop.tau = 0.0
+        return prop
+    bad = np.flatnonzero(~ok)
+    if bad.size == 0:
+        return prop
+    lo, hi = grid[bad[0] - 1], grid[bad[0]]
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if fine(np.array([mid]))[0] else (lo, mid)
+    prop.tau = lo
+    return prop
 
 
 def lanczos_tridiagonal(

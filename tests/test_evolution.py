@@ -12,13 +12,13 @@ import pytest
 import scipy.linalg as sla
 from scipy.integrate import solve_ivp
 
-from localpairs.errors import InputError
+from localpairs.errors import InputError, LocalPairsError
 from localpairs.hamiltonians import extended_hubbard, make_cluster
 from localpairs.hamiltonians.pump import Quench, drive, gaussian_pulse
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector
 from localpairs.solvers.driven import DrivenOperator
-from localpairs.solvers.evolution import EvolutionOptions, evolve
-from localpairs.solvers.krylov import KrylovWorkspace, expm_lanczos
+from localpairs.solvers.evolution import CFM4Integrator, EvolutionOptions, evolve
+from localpairs.solvers.krylov import KrylovWorkspace, expm_lanczos, propagate_lanczos
 from localpairs.units import HBAR_EV_FS
 
 PARAMS = dict(t=0.33, U=-1.2, V=0.15, breathing=0.1, J_p=0.05)
@@ -151,3 +151,53 @@ def test_bad_input_is_one_clear_error_before_evolving(plaquette, kwargs, field):
     with pytest.raises(InputError) as err:
         evolve(op, psi0, times, **kwargs)
     assert err.value.field == field
+
+
+def test_lanczos_propagator_dense_output_matches_expm():
+    """One Lanczos basis serves every time inside its step: exp(−isH)v against dense expm."""
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((80, 80)) + 1j * rng.standard_normal((80, 80))
+    h = (a + a.conj().T) / 10
+    v = random_state(80, seed=4)
+    work = KrylovWorkspace(80, 30)
+    rate = 1e-12
+    prop = propagate_lanczos(lambda x, out: np.matmul(h, x, out=out), v, 50.0, error_rate=rate, work=work)
+    assert 0.5 < prop.tau < 50.0  # 30 vectors cannot reach τ‖H‖ ≈ 100; they do reach more than ~1
+    for s in np.linspace(0.0, prop.tau, 7):
+        # the a-posteriori estimate is sharp once converged: allow 10× it plus round-off
+        assert np.linalg.norm(prop.vector(s) - sla.expm(-1j * s * h) @ v) < 10 * rate * max(s, 1e-3) + 1e-13
+    expm_lanczos(lambda x, out: np.matmul(h, x, out=out), v, 0.1, tol=1e-12, work=work)
+    with pytest.raises(LocalPairsError):
+        prop.vector(0.5 * prop.tau)  # the basis was overwritten
+
+
+def test_field_sensitivity_bounds_the_field_term(pulsed):
+    """‖H(A) − H(0)‖₂ ≤ S·|A| for the bound S used to find field-free stretches (dense norms)."""
+    op, *_ = pulsed
+    d = op.driven
+    h0 = op.assemble(d.coefficients_at(0.0)).toarray()
+    sens = op.field_sensitivity()
+    for A in (1e-4, 1e-2, 0.1):
+        diff = np.linalg.norm(op.assemble(d.coefficients_at(A)).toarray() - h0, 2)
+        assert diff <= sens * A * (1 + 1e-12)
+        assert diff > 0.05 * sens * A  # and not uselessly loose
+
+
+def test_pulse_then_field_free_delays_match_dop853(plaquette):
+    """Pulse followed by a long field-free stretch (Lanczos steps with dense output) against DOP853."""
+    model, basis = plaquette
+    pulse = gaussian_pulse(photon_energy=1.5, duration=4.0, peak_field=0.1, polarization=(1.0, 0.0, 0.0))
+    op = DrivenOperator(drive(model, pulse=pulse), basis)
+    _, vecs = np.linalg.eigh(hamiltonian_matrix(model, basis).toarray())
+    psi0 = vecs[:, 0].astype(complex)
+    times = np.linspace(0.0, 120.0, 241)
+
+    def rhs(t, y):
+        return -1j / HBAR_EV_FS * (op.assemble(op.driven.coefficients(t)) @ y)
+
+    ref = solve_ivp(rhs, (times[0], times[-1]), psi0, method="DOP853", rtol=1e-12, atol=1e-14, t_eval=times).y
+    tol = 1e-8
+    integ = CFM4Integrator(op, t_start=times[0], t_end=times[-1], options=EvolutionOptions(tol=tol))
+    assert integ.field_window[1] < 40.0  # most of the window is field-free
+    res = evolve(op, psi0, times, options=EvolutionOptions(tol=tol))
+    assert np.linalg.norm(res.states - ref, axis=0).max() < tol
