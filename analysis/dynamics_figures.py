@@ -1,8 +1,9 @@
 """Figures of pump–probe trajectories: observables against time, labelled with units.
 
-Every function takes the ``xarray.Dataset`` written by
+The trajectory figures take the ``xarray.Dataset`` written by
 :func:`localpairs.solvers.trajectory.run_trajectory` (variables ``time``, ``electric_field``,
-``absorbed_energy``, ...) and returns a matplotlib Figure; save it with
+``absorbed_energy``, ...); the time-resolved XAS figures (:func:`dxas_map_figure`,
+:func:`xas_delays_figure`) take plain arrays. All return a matplotlib Figure; save it with
 :func:`localpairs.analysis.figures.save_figure`.
 """
 
@@ -14,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
+from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from scipy.integrate import cumulative_simpson  # noqa: E402
 
@@ -111,5 +113,93 @@ def lattice_figure(ds: xr.Dataset) -> Figure:
     axes[1].set_ylabel("energy (eV)")
     axes[1].set_xlabel("time (fs)")
     axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _pick(n: int, most: int) -> list[int]:
+    """At most ``most`` indices of ``range(n)``, evenly spread, first and last included."""
+    if n <= most:
+        return list(range(n))
+    return sorted({int(round(k)) for k in np.linspace(0, n - 1, most)})
+
+
+def dxas_map_figure(
+    omega: np.ndarray,
+    delay: np.ndarray,
+    dxas: np.ndarray,
+    *,
+    positive_energy: np.ndarray | None = None,
+    negative_energy: np.ndarray | None = None,
+    pre_edge: float | None = None,
+    colorbar_label: str = "ΔXAS (1/eV)",
+    title: str = "",
+) -> Figure:
+    """ΔXAS(ω, delay) as a heat map: x = photon energy (eV), y = delay (fs).
+
+    Diverging colormap centred at 0 (red: more absorption, blue: less), symmetric limits.
+    Each delay is one band (cells centred on the delays, any spacing). Optional markers at the
+    strongest positive (▲) and negative (▼) ΔXAS of each delay, and a line at the ground-state
+    pre-edge peak.
+    """
+    omega, delay, z = np.asarray(omega, float), np.asarray(delay, float), np.asarray(dxas, float)
+    vmax = float(np.max(np.abs(z))) or 1.0
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    mesh = ax.pcolormesh(omega, delay, z, shading="nearest", cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -vmax, vmax), rasterized=True)
+    bar = fig.colorbar(mesh, ax=ax, pad=0.02)
+    bar.set_label(colorbar_label, fontsize=11)
+    if positive_energy is not None:
+        ax.plot(positive_energy, delay, "^", color="k", ms=5, mfc="#c0392b", label="strongest ΔXAS > 0")
+    if negative_energy is not None:
+        ax.plot(negative_energy, delay, "v", color="k", ms=5, mfc="#2e86c1", label="strongest ΔXAS < 0")
+    if pre_edge is not None:
+        ax.axvline(pre_edge, color="0.3", ls=":", lw=1.0, label=f"ground-state peak {pre_edge:.1f} eV")
+    if positive_energy is not None or negative_energy is not None or pre_edge is not None:
+        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False)  # below the axes: nothing hidden
+    ax.set_xlabel("photon energy (eV)", fontsize=12)
+    ax.set_ylabel("delay after pump centre (fs)", fontsize=12)
+    ax.tick_params(labelsize=10)
+    ax.set_title(title or "O K-edge ΔXAS = XAS[ψ(t)] − XAS[ψ0]", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def xas_delays_figure(
+    omega: np.ndarray,
+    ground: np.ndarray,
+    xas: np.ndarray,
+    delay: np.ndarray,
+    dxas: np.ndarray,
+    *,
+    max_curves: int = 6,
+    title: str = "",
+) -> Figure:
+    """XAS at selected delays over the ground-state XAS (top) and their ΔXAS (bottom).
+
+    Up to ``max_curves`` delays, evenly spread over ``delay`` (first and last included);
+    ``xas`` and ``dxas`` have shape (len(delay), len(omega)). Energies eV, spectra 1/eV.
+    """
+    omega, delay = np.asarray(omega, float), np.asarray(delay, float)
+    xas, dxas = np.asarray(xas, float), np.asarray(dxas, float)
+    pick = _pick(delay.size, max_curves)
+    colors = plt.cm.viridis(np.linspace(0.0, 0.9, len(pick)))
+    fig, axes = plt.subplots(2, 1, figsize=(7.5, 6.4), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    ax = axes[0]
+    ax.plot(omega, ground, color="k", lw=2.4, label="ground state ψ0")
+    for c, k in zip(colors, pick):
+        ax.plot(omega, xas[k], color=c, lw=1.1, label=f"{delay[k]:g} fs")
+    ax.set_ylabel("XAS (1/eV)", fontsize=12)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=9, title="delay after pump centre", title_fontsize=9, ncol=2)
+    ax.set_title(title or "O K-edge XAS of ψ(t)", fontsize=11)
+    ax = axes[1]
+    ax.axhline(0.0, color="k", lw=0.6)
+    for c, k in zip(colors, pick):
+        ax.plot(omega, dxas[k], color=c, lw=1.1)
+    ax.set_ylabel("ΔXAS (1/eV)", fontsize=12)
+    ax.set_xlabel("photon energy (eV)", fontsize=12)
+    ax.set_xlim(omega[0], omega[-1])
+    for a in axes:
+        a.tick_params(labelsize=10)
     fig.tight_layout()
     return fig

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from localpairs.spec_base import Strict
 
+from .spectra_spec import SpectraSpec
+
 Positive = Annotated[float, Field(gt=0)]
+#: Defaults of the XAS settings shared with the spectra study (``[spectra]``), so both agree.
+_XAS_DEFAULTS = SpectraSpec.model_fields
 
 
 class LatticeSpec(Strict):
@@ -45,6 +49,50 @@ class QuenchSpec(Strict):
     model: dict[str, float] = {}
 
 
+class XasProbeSpec(Strict):
+    """``[pump.xas]``: the time-resolved O K-edge XAS recorded at ``pump.xas_delays``.
+
+    Same settings and defaults as the XAS of the spectra study (:class:`SpectraSpec`): core-hole
+    potential ``U_c`` (eV, < 0 attracts), Lorentzian half width ``Gamma`` (eV), Gaussian
+    resolution ``gaussian_fwhm`` (eV), ``lanczos_steps`` per channel, ``coherence`` and
+    ``use_symmetry``. Photon energies: ``pre_edge_eV + window`` on ``n_omega`` points; the
+    offset places the main (σ*) peak of the *ground-state* XAS at ``pre_edge_eV`` unless
+    ``offset_eV`` is given, and is then kept for every delay.
+
+    ``probe_fwhm`` (fs, ≥ 0; 0 = none) is the intensity FWHM of a Gaussian probe: the reported
+    ΔXAS is convolved with it along the delay (:func:`localpairs.analysis.probe.probe_convolution`).
+    ``excited_fraction`` α ∈ (0, 1] (default 1) scales the reported ΔXAS: the fraction of the
+    probed volume in the pumped state (the EuXFEL experiment estimates α ≈ 5 % at 8 mJ/cm²).
+    The raw ΔXAS (α = 1, no convolution) is always stored as well.
+
+    ``energy_reference``: ``"split"`` (default, the long-probe limit) measures the ground-state
+    component of ψ(t) from E_0 and the excited remainder from its own mean energy;
+    ``"ground"`` measures all of ψ(t) from E_0 (puts excited lines too high by their excitation
+    energy; kept for comparison). See :mod:`localpairs.studies.pump`.
+    """
+
+    U_c: Annotated[float, Field(ge=-50, le=50)] = _XAS_DEFAULTS["U_c"].default
+    Gamma: Annotated[float, Field(gt=0, le=5)] = _XAS_DEFAULTS["Gamma"].default
+    gaussian_fwhm: Annotated[float, Field(ge=0, le=5)] = _XAS_DEFAULTS["xas_gaussian_fwhm"].default
+    offset_eV: float | None = _XAS_DEFAULTS["offset_eV"].default
+    pre_edge_eV: Positive = _XAS_DEFAULTS["pre_edge_eV"].default
+    window: list[float] = list(_XAS_DEFAULTS["xas_window"].default)
+    n_omega: Annotated[int, Field(ge=10, le=100_000)] = 901
+    lanczos_steps: Annotated[int, Field(ge=10, le=5000)] = _XAS_DEFAULTS["xas_lanczos_steps"].default
+    coherence: Literal["incoherent", "coherent"] = _XAS_DEFAULTS["coherence"].default
+    use_symmetry: bool = _XAS_DEFAULTS["use_symmetry"].default
+    probe_fwhm: Annotated[float, Field(ge=0, le=10_000)] = 0.0
+    excited_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
+    energy_reference: Literal["split", "ground"] = "split"
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: list[float]) -> list[float]:
+        if len(value) != 2 or not value[0] < value[1]:
+            raise ValueError("[low, high] in eV relative to the pre-edge peak, low < high")
+        return value
+
+
 class PumpSpec(Strict):
     """``[pump]``: settings of the pump study.
 
@@ -53,7 +101,10 @@ class PumpSpec(Strict):
     ``peak_field`` (V/Å). ``duration`` is an FWHM in fs, of the intensity (default) or of the
     field (``duration_kind``). ``center`` defaults to the time where |A| has risen to 1e-6 A0.
     Output every ``output_step`` fs from 0 to ``t_end`` (or at the explicit ``times``).
-    ``xas_delays`` (fs after the pulse centre) are the delays for the time-resolved XAS hook.
+    ``xas_delays`` (fs after the pulse centre; after t = 0 without a pulse) are the delays at
+    which the O K-edge XAS of ψ(t) is recorded, with the settings of ``[pump.xas]``
+    (:class:`XasProbeSpec`); centre + delay must lie within the output window. The probe sees
+    only ψ(t), so it cannot be combined with a classical lattice.
     """
 
     photon_energy: Positive | Literal["optical_gap"] = "optical_gap"
@@ -73,6 +124,7 @@ class PumpSpec(Strict):
     checkpoint_every: Annotated[int, Field(ge=1)] = 200
     pair_correlations: bool = True
     xas_delays: list[float] = []
+    xas: XasProbeSpec | None = None
     lattice: LatticeSpec | None = None
     quench: QuenchSpec | None = None
 
@@ -93,7 +145,16 @@ class PumpSpec(Strict):
             raise ValueError(f"output_step = {self.output_step} fs must be shorter than t_end = {self.t_end} fs")
         if any(d != d for d in self.xas_delays) or any(b <= a for a, b in zip(self.xas_delays, self.xas_delays[1:])):
             raise ValueError(f"xas_delays = {self.xas_delays} must be strictly increasing")
+        if self.xas_delays and self.lattice is not None:
+            raise ValueError("xas_delays with a [pump.lattice] is not supported: the XAS probe sees ψ(t) but not the oxygen displacements u(t); remove one of them")
+        if self.xas is not None and not self.xas_delays:
+            raise ValueError("[pump.xas] is given but xas_delays is empty: nothing would be recorded; give xas_delays (fs after the pulse centre)")
         return self
+
+    @property
+    def xas_settings(self) -> XasProbeSpec:
+        """``[pump.xas]`` or its defaults."""
+        return self.xas if self.xas is not None else XasProbeSpec()
 
     @property
     def end_time(self) -> float:
