@@ -1,9 +1,15 @@
 """Peaks A and B of a difference spectrum ΔXAS(ω) = XAS_excited − XAS_ground.
 
 Following the XFEL analysis (Menushenkov et al., PRR 6, 023307 (2024); review Sec. 4), peak A is
-the largest positive value and peak B the most negative value of ΔXAS inside an energy window
-(the pre-edge region). Positions and amplitudes are refined by the vertex of the parabola through
-the extremal grid point and its two neighbours (works on non-uniform grids). Energies in eV.
+the largest positive peak and peak B the deepest negative peak of ΔXAS inside an energy window
+(the pre-edge region). A peak is a local extremum on the grid (not lower, resp. not higher, than
+both grid neighbours; the first and last grid points never qualify) whose size exceeds
+``min_amplitude`` times the largest |ΔXAS| in the window (default :data:`DEFAULT_MIN_AMPLITUDE`):
+wiggles at the noise level are never reported, and a window without such a peak is an error that
+says so ("no peak above threshold"), never a NaN. With ``a_below_b`` peak A is sought only at
+lower photon energy than B, as identified in the experiment. Positions and amplitudes are refined by the
+vertex of the parabola through the extremal grid point and its two neighbours (works on
+non-uniform grids). Energies in eV.
 
 Uncertainty of a position (documented, deterministic, not statistical):
 
@@ -23,6 +29,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from localpairs.errors import InputError, require
+
+#: Default relative peak threshold: a peak must exceed 5 % of the largest |ΔXAS| in the window.
+#: Measured ΔXAS have noise of a few % of the signal (review Fig. 6b); model spectra have small
+#: wiggles from discrete cluster levels. Both stay below it.
+DEFAULT_MIN_AMPLITUDE = 0.05
 
 
 @dataclass(frozen=True)
@@ -107,9 +118,40 @@ def _refine(e: NDArray[np.float64], y: NDArray[np.float64], idx: NDArray[np.intp
     return Extremum(energy=pos, amplitude=amp, energy_error=err, at_edge=bool(at_edge), interpolated=interpolated)
 
 
+def _threshold(y: NDArray[np.float64], idx: NDArray[np.intp], min_amplitude: float) -> float:
+    """Absolute threshold ``min_amplitude × max |y|`` over the window points ``idx``."""
+    require(0.0 <= min_amplitude < 1.0, "min_amplitude", min_amplitude,
+            "a fraction in [0, 1) of the largest |ΔXAS| in the window (0.05 ignores wiggles below 5 %)")
+    return float(min_amplitude * np.max(np.abs(y[idx])))
+
+
+def _best_peak(y: NDArray[np.float64], idx: NDArray[np.intp], threshold: float) -> int | None:
+    """Index of the largest local maximum of ``y`` in ``idx`` with ``y > threshold`` (and > 0), or None.
+
+    A local maximum is a grid point not lower than its two grid neighbours (neighbours may lie
+    outside the window); the first and last grid points are never peaks (one side unknown).
+    """
+    inner = idx[(idx > 0) & (idx < y.size - 1)]
+    is_max = (y[inner] >= y[inner - 1]) & (y[inner] >= y[inner + 1]) & (y[inner] > threshold) & (y[inner] > 0.0)
+    cand = inner[is_max]
+    return int(cand[np.argmax(y[cand])]) if cand.size else None
+
+
+def _no_peak(field: str, which: str, y: NDArray[np.float64], idx: NDArray[np.intp], threshold: float,
+             min_amplitude: float, window: tuple[float, float] | None, where: str = "") -> InputError:
+    sign = "positive" if which == "A" else "negative"
+    extreme = float(np.max(y[idx])) if which == "A" else float(np.min(y[idx]))
+    return InputError(
+        field, f"{'max' if which == 'A' else 'min'} {extreme:.4g}{where} in window {window}",
+        f"a {sign} peak {which} (a local extremum of ΔXAS, not the first or last grid point) whose size exceeds "
+        f"min_amplitude = {min_amplitude:g} × max|ΔXAS| in the window = {threshold:.4g}: none found (no peak above threshold)",
+    )
+
+
 def find_ab_peaks(energy: ArrayLike, dxas: ArrayLike, *, window: tuple[float, float] | None = None,
-                  broadening_fwhm: float = 0.0, min_amplitude: float = 0.0) -> PeakPair:
-    """Locate peak A (largest positive) and B (most negative) of ΔXAS within ``window``.
+                  broadening_fwhm: float = 0.0, min_amplitude: float = DEFAULT_MIN_AMPLITUDE,
+                  a_below_b: bool = False) -> PeakPair:
+    """Locate peak A (largest positive peak) and B (deepest negative peak) of ΔXAS within ``window``.
 
     Parameters
     ----------
@@ -122,29 +164,42 @@ def find_ab_peaks(energy: ArrayLike, dxas: ArrayLike, *, window: tuple[float, fl
     broadening_fwhm
         Broadening FWHM Γ in eV entering the uncertainty (see module docstring).
     min_amplitude
-        A feature counts only if ``|ΔXAS| > min_amplitude`` (e.g. the noise level).
+        Relative threshold: a peak counts only if ``|ΔXAS|`` at it exceeds ``min_amplitude`` times
+        the largest ``|ΔXAS|`` in the window (default :data:`DEFAULT_MIN_AMPLITUDE`), so that
+        wiggles at the noise level are never reported as A or B.
+    a_below_b
+        If true, A is the largest positive peak at lower photon energy than B (the identification
+        of the BaBiO₃ experiment, where A lies ~1 eV below the bleached pre-edge peak B); B is then
+        found first. If false (default), A is the largest positive peak anywhere in the window.
 
     Raises
     ------
     InputError
         Mismatched, unsorted or non-finite arrays; an empty window; no positive (field
-        ``dxas``, "peak A") or no negative (``dxas``, "peak B") feature in the window.
+        ``dxas``, "peak A") or no negative (``dxas``, "peak B") peak above the threshold in the
+        window (the message says "no peak above threshold"; never a NaN).
     """
     e = _as_grid(energy)
     y = np.asarray(dxas, dtype=float)
     require(y.shape == e.shape, "dxas", f"shape {y.shape}", f"the shape of energy, {e.shape}")
     require(bool(np.all(np.isfinite(y))), "dxas", "contains NaN/inf", "finite ΔXAS values")
     require(broadening_fwhm >= 0, "broadening_fwhm", broadening_fwhm, "a non-negative FWHM in eV")
-    require(min_amplitude >= 0, "min_amplitude", min_amplitude, "a non-negative threshold")
     idx = np.flatnonzero(_check_window(e, window))
-    ia = int(idx[np.argmax(y[idx])])
-    ib = int(idx[np.argmin(y[idx])])
-    if not y[ia] > min_amplitude:
-        raise InputError("dxas", f"max {y[ia]:.4g} in window {window}",
-                         f"a positive feature (peak A) above {min_amplitude} in the window")
-    if not y[ib] < -min_amplitude:
-        raise InputError("dxas", f"min {y[ib]:.4g} in window {window}",
-                         f"a negative feature (peak B) below {-min_amplitude} in the window")
+    thr = _threshold(y, idx, min_amplitude)
+    ib = _best_peak(-y, idx, thr)
+    if a_below_b:
+        if ib is None:
+            raise _no_peak("dxas", "B", y, idx, thr, min_amplitude, window)
+        below = idx[idx < ib]
+        ia = _best_peak(y, below, thr) if below.size else None
+        if ia is None:
+            raise _no_peak("dxas", "A", y, idx, thr, min_amplitude, window, where=f" (searched below B at {e[ib]:.4g} eV)")
+    else:
+        ia = _best_peak(y, idx, thr)
+        if ia is None:
+            raise _no_peak("dxas", "A", y, idx, thr, min_amplitude, window)
+        if ib is None:
+            raise _no_peak("dxas", "B", y, idx, thr, min_amplitude, window)
     b = _refine(e, -y, idx, ib, broadening_fwhm)  # a minimum of y is a maximum of −y
     b = Extremum(b.energy, -b.amplitude, b.energy_error, b.at_edge, b.interpolated)
     return PeakPair(a=_refine(e, y, idx, ia, broadening_fwhm), b=b)
@@ -168,7 +223,8 @@ class PeakTrack:
 
 
 def peak_a_vs_delay(energy: ArrayLike, delay: ArrayLike, dxas: ArrayLike, *, window: tuple[float, float] | None = None,
-                    broadening_fwhm: float = 0.0, min_amplitude: float = 0.0, skip_missing: bool = False) -> PeakTrack:
+                    broadening_fwhm: float = 0.0, min_amplitude: float = DEFAULT_MIN_AMPLITUDE,
+                    skip_missing: bool = False) -> PeakTrack:
     """Track peak A (largest positive ΔXAS in ``window``) through a 2D map ΔXAS(ω, t).
 
     Parameters
@@ -179,8 +235,12 @@ def peak_a_vs_delay(energy: ArrayLike, delay: ArrayLike, dxas: ArrayLike, *, win
         Pump–probe delays (any time unit), length n_t; need not be sorted but must be finite.
     dxas
         Array of shape (n_ω, n_t): ``dxas[i, j]`` = ΔXAS(energy[i], delay[j]).
-    window, broadening_fwhm, min_amplitude
+    window, broadening_fwhm
         As in :func:`find_ab_peaks` (only peak A is required here).
+    min_amplitude
+        Relative threshold as in :func:`find_ab_peaks`, but relative to the largest ``|ΔXAS|``
+        of the whole map in the window (so a delay with no signal, e.g. before time zero, has no
+        peak rather than a peak made of noise).
     skip_missing
         If false (default) a delay without a positive feature raises :class:`InputError`; if true
         that entry is NaN and ``found`` is False.
@@ -194,16 +254,17 @@ def peak_a_vs_delay(energy: ArrayLike, delay: ArrayLike, dxas: ArrayLike, *, win
     require(bool(np.all(np.isfinite(z))), "dxas", "contains NaN/inf", "finite ΔXAS values")
     require(broadening_fwhm >= 0, "broadening_fwhm", broadening_fwhm, "a non-negative FWHM in eV")
     idx = np.flatnonzero(_check_window(e, window))
+    require(0.0 <= min_amplitude < 1.0, "min_amplitude", min_amplitude, "a fraction in [0, 1) of the largest |ΔXAS| in the window")
+    thr = float(min_amplitude * np.max(np.abs(z[idx, :])))
     out = np.full((3, t.size), np.nan)
     found = np.zeros(t.size, dtype=bool)
     for j in range(t.size):
         y = z[:, j]
-        ia = int(idx[np.argmax(y[idx])])
-        if not y[ia] > min_amplitude:
+        ia = _best_peak(y, idx, thr)
+        if ia is None:
             if skip_missing:
                 continue
-            raise InputError(f"dxas[:, {j}]", f"max {y[ia]:.4g} at delay {t[j]}",
-                             f"a positive feature (peak A) above {min_amplitude} in the window {window}")
+            raise _no_peak(f"dxas[:, {j}]", "A", y, idx, thr, min_amplitude, window, where=f" at delay {t[j]}")
         ex = _refine(e, y, idx, ia, broadening_fwhm)
         out[:, j] = ex.energy, ex.energy_error, ex.amplitude
         found[j] = True

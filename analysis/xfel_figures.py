@@ -15,29 +15,42 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 
-def dxas_maps(sp: Mapping[str, Any], *, title: str = "") -> Figure:
-    """ΔXAS(ω) curves per delay for the unrelaxed and relaxed lattice (one panel each)."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+def dxas_maps(sp: Mapping[str, Any], *, title: str = "", hw: float | None = None) -> Figure:
+    """ΔXAS(ω) curves per delay for the unrelaxed and relaxed lattice (one panel each), zoomed on the
+    pre-edge window (shaded: where A and B are searched), with the found A (▲) and B (▼) marked and
+    the ground-state XAS (scaled, grey) for orientation."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     omega = np.asarray(sp["omega"])
+    lo, hi = sp.get("window", (omega[0], omega[-1]))
+    view = (omega >= lo - 1.5) & (omega <= hi + 1.5)
+    ground = np.asarray(sp["ground"])
+    scale = max(abs(np.asarray(sp[lat]["dxas"])[:, view]).max() for lat in ("unrelaxed", "relaxed")) or 1.0
     for ax, lat in zip(axes, ("unrelaxed", "relaxed")):
-        for d, curve in zip(sp["delays"], sp[lat]["dxas"]):
-            ax.plot(omega, curve, label=f"{d:g} fs")
+        ax.axvspan(lo, hi, color="0.93", zorder=0)
+        ax.plot(omega[view], ground[view] / ground.max() * scale, color="0.6", lw=1, label="ground-state XAS (scaled)")
+        for i, (d, curve, p) in enumerate(zip(sp["delays"], sp[lat]["dxas"], sp[lat]["peaks"])):
+            c = f"C{i}"
+            ax.plot(omega[view], np.asarray(curve)[view], color=c, label=f"ΔXAS, {d:g} fs")
+            if p["found"]:
+                ax.plot([p["A"]], [p["A_amp"]], "^", color=c, ms=7)
+                ax.plot([p["B"]], [p["B_amp"]], "v", color=c, ms=7)
         ax.axhline(0.0, color="k", lw=0.5)
-        ax.set_xlabel("photon energy ħω (eV)")
-        ax.set_title(f"{title}: {lat} lattice")
-    axes[0].set_ylabel("ΔXAS (arb. units)")
-    axes[0].legend(title="delay after pulse", fontsize=8)
+        ax.set_xlabel("photon energy (eV)")
+        ax.set_title(f"{title}: {lat} lattice" + (f" (ħω = {hw:.2f} eV)" if hw else ""), fontsize=10)
+    axes[0].set_ylabel("ΔXAS (arb. units; α × per-cluster spectrum)")
+    axes[0].legend(title="delay after pulse end", fontsize=8, title_fontsize=8)
     fig.tight_layout()
     return fig
 
 
 def peaks_vs_delay(sp: Mapping[str, Any], *, title: str = "") -> Figure:
-    """Energies of peaks A and B against delay, both lattices."""
+    """Energies of peaks A and B against delay, both lattices (delays without a peak are left out)."""
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    d = np.asarray(sp["delays"], dtype=float)
     for lat, style in (("unrelaxed", "-o"), ("relaxed", "--s")):
-        ax.plot(d, [p["A"] for p in sp[lat]["peaks"]], style, color="C3", label=f"A, {lat}")
-        ax.plot(d, [p["B"] for p in sp[lat]["peaks"]], style, color="C0", label=f"B, {lat}")
+        pts = [(d, p) for d, p in zip(sp["delays"], sp[lat]["peaks"]) if p["found"]]
+        d = [x for x, _ in pts]
+        ax.plot(d, [p["A"] for _, p in pts], style, color="C3", label=f"A, {lat}")
+        ax.plot(d, [p["B"] for _, p in pts], style, color="C0", label=f"B, {lat}")
     ax.set_xlabel("delay after pulse end (fs)")
     ax.set_ylabel("peak energy (eV)")
     ax.set_title(title)
@@ -46,13 +59,13 @@ def peaks_vs_delay(sp: Mapping[str, Any], *, title: str = "") -> Figure:
     return fig
 
 
-def kinetics(delay: np.ndarray, value: np.ndarray, fit: np.ndarray | None, *, title: str = "") -> Figure:
+def kinetics(delay: np.ndarray, value: np.ndarray, fit: np.ndarray | None, *, title: str = "", xlabel: str = "delay (ps)") -> Figure:
     """A delay trace with an optional fitted curve."""
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     ax.plot(delay, value, "o", label="data")
     if fit is not None:
         ax.plot(delay, fit, "-", label="fit")
-    ax.set_xlabel("delay")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("ΔXAS at peak A (arb. units)")
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
@@ -60,15 +73,17 @@ def kinetics(delay: np.ndarray, value: np.ndarray, fit: np.ndarray | None, *, ti
     return fig
 
 
-def alpha_vs_fluence(fluence: np.ndarray, alpha: np.ndarray, slope: float, population: np.ndarray, measured: Mapping[float, float]) -> Figure:
-    """α(F) of the model with the line through the origin, the excited population and the measured points."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    f = np.linspace(0.0, float(max(fluence.max(), *measured)), 50)
-    ax.plot(fluence, alpha, "o", label="model α (XAS fit)")
-    ax.plot(f, slope * f, "-", label=f"linear fit, {slope:.3g} per mJ/cm²")
-    ax.plot(fluence, population, "^", label="model 1 − |⟨ψ0|ψ⟩|²")
-    ax.plot(list(measured), list(measured.values()), "k*", ms=10, label="measured")
-    ax.set_xlabel("fluence (mJ/cm²)")
+def alpha_vs_fluence(factor: np.ndarray, alpha: np.ndarray, population: np.ndarray, measured: Mapping[float, float],
+                     f_main: float) -> Figure:
+    """Excited fraction against fluence relative to the calibration point: model (XAS fit and population,
+    with the line through the origin fixed by the first point) and the measured points (F / ``f_main``)."""
+    fig, ax = plt.subplots(figsize=(5.8, 4.0))
+    f = np.linspace(0.0, float(max(factor.max(), *measured)), 50)
+    ax.plot(factor, population, "^", label="model 1 − |⟨ψ0|ψ⟩|²")
+    ax.plot(factor, alpha, "o", mfc="none", label="model α (XAS fit)")
+    ax.plot(f, population[0] / factor[0] * f, ":", color="C0", label="linear (one-photon) from the first point")
+    ax.plot(list(measured), list(measured.values()), "k*", ms=10, label=f"measured (F / {f_main:g} mJ cm⁻²)")
+    ax.set_xlabel(f"fluence / calibration fluence (model) or / {f_main:g} mJ cm⁻² (experiment)")
     ax.set_ylabel("excited fraction α")
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -124,3 +124,109 @@ def test_map_shape_checked() -> None:
     with pytest.raises(InputError) as err:
         peak_a_vs_delay(e, np.arange(3.0), np.ones((3, e.size)))
     assert err.value.field == "dxas"
+
+
+# ---------------------------------------------------------------- relative threshold and noise
+SIGMA_LINE = 0.3  # eV, Gaussian line width of the synthetic peaks below
+H_NOISE = 0.05  # eV grid step of the noisy spectra
+NOISE = 0.02  # uniform noise amplitude ε, relative to the A peak height 1 (below the 5 % default threshold)
+
+
+def noisy_tol(amplitude: float) -> float:
+    """Bound on the position error of a peak of height ``amplitude`` under noise |ε| ≤ NOISE.
+
+    The highest grid point can be any point where the line has dropped by less than 2ε, i.e.
+    within σ·sqrt(4ε/amplitude) of the true peak; the parabola vertex then moves by at most one
+    grid step h (it is clipped to the neighbours); 0.005 eV covers the shift of the extrema by the
+    overlap of the A and B lines. A wrong feature (a noise wiggle) would be ≥ 0.5 eV off.
+    """
+    return SIGMA_LINE * np.sqrt(4 * NOISE / amplitude) + H_NOISE + 0.005
+
+
+def gauss(e: np.ndarray, centre: float, amplitude: float) -> np.ndarray:
+    return amplitude * np.exp(-((e - centre) ** 2) / (2 * SIGMA_LINE**2))
+
+
+def noisy(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    e = np.arange(525.0, 535.0, H_NOISE)
+    return e, NOISE * (2 * rng.random(e.size) - 1)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_noisy_peaks_found_at_known_positions(seed: int) -> None:
+    e, noise = noisy(seed)
+    y = gauss(e, E_A, 1.0) - gauss(e, E_B, 0.6) + noise
+    pair = find_ab_peaks(e, y, window=(526.0, 532.0))
+    assert pair.a.energy == pytest.approx(E_A, abs=noisy_tol(1.0))
+    assert pair.b.energy == pytest.approx(E_B, abs=noisy_tol(0.6))
+    assert abs(pair.separation - (E_A - E_B)) <= noisy_tol(1.0) + noisy_tol(0.6)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_noise_never_reported_as_peak(seed: int) -> None:
+    """Without a threshold the deepest noise wiggle would be B; with the default one it is refused."""
+    e, noise = noisy(seed)
+    y = gauss(e, E_A, 1.0) + noise  # a real peak A, only noise below zero
+    assert find_ab_peaks(e, y, min_amplitude=0.0).b.amplitude < 0  # the old behaviour: a noise "peak B"
+    with pytest.raises(InputError, match="no peak above threshold") as err:
+        find_ab_peaks(e, y)
+    assert "peak B" in str(err.value)
+    with pytest.raises(InputError, match="peak A"):  # mirror image: only a dip, noise above zero
+        find_ab_peaks(e, -y)
+
+
+def test_threshold_is_relative_to_window_maximum() -> None:
+    e = np.arange(525.0, 535.0, 0.1)
+    y = cap(e, E_A, 10.0) - cap(e, E_B, 0.4)  # B is 4 % of A: below 5 %, above 3 %
+    with pytest.raises(InputError, match="no peak above threshold"):
+        find_ab_peaks(e, y)
+    assert find_ab_peaks(e, y, min_amplitude=0.03).b.energy == pytest.approx(E_B, abs=EXACT_TOL)
+    for scale in (1e-6, 1.0, 1e6):  # relative: independent of the units of ΔXAS
+        assert find_ab_peaks(e, scale * y, min_amplitude=0.03).b.energy == pytest.approx(E_B, abs=EXACT_TOL)
+
+
+def test_window_without_peak_is_an_error_not_nan() -> None:
+    """A window on the flank of a peak holds large values but no peak: an error naming the threshold."""
+    e = np.arange(525.0, 535.0, 0.1)
+    y = gauss(e, E_A, 1.0) - gauss(e, E_B, 0.6)
+    with pytest.raises(InputError, match="no peak above threshold") as err:
+        find_ab_peaks(e, y, window=(530.5, 534.0))  # only the decaying tail of B, rising to zero
+    assert err.value.field == "dxas"
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, 2.0])
+def test_bad_min_amplitude(bad: float) -> None:
+    e = np.arange(525.0, 535.0, 0.1)
+    with pytest.raises(InputError) as err:
+        find_ab_peaks(e, cap(e, E_A, 1.0) - cap(e, E_B, 0.6), min_amplitude=bad)
+    assert err.value.field == "min_amplitude"
+
+
+def test_track_threshold_relative_to_whole_map() -> None:
+    """A delay with only noise (before time zero) has no peak A, even though its own maximum is positive."""
+    e, noise = noisy(11)
+    delay = np.array([-0.1, 0.2, 0.5])
+    z = np.stack([noise, gauss(e, E_A, 1.0) + noise, gauss(e, E_A + 0.2, 0.8) + noise], axis=1)
+    track = peak_a_vs_delay(e, delay, z, window=(526.0, 532.0), skip_missing=True)
+    assert list(track.found) == [False, True, True]
+    np.testing.assert_allclose(track.energy[1:], [E_A, E_A + 0.2], atol=noisy_tol(0.8))
+
+
+def test_a_below_b_selects_the_low_energy_peak() -> None:
+    """A derivative-like positive lobe above B (a shifted line) is larger, but A of the experiment lies below B."""
+    e = np.arange(525.0, 535.0, 0.05)
+    y = gauss(e, E_A, 0.5) - gauss(e, E_B, 1.0) + gauss(e, E_B + 0.6, 0.8)
+    assert find_ab_peaks(e, y).a.energy > E_B  # largest positive peak anywhere: above B
+    pair = find_ab_peaks(e, y, a_below_b=True)
+    assert pair.a.energy == pytest.approx(E_A, abs=GAUSS_TOL + 0.01)  # 0.01 eV: tails of the other lines
+    assert pair.separation < 0
+    with pytest.raises(InputError, match="below B"):
+        find_ab_peaks(e, -gauss(e, E_B, 1.0) + gauss(e, E_B + 0.6, 0.8), a_below_b=True)
+
+
+def test_missing_b_message_gives_the_minimum() -> None:
+    e = np.arange(525.0, 535.0, 0.1)
+    with pytest.raises(InputError) as err:
+        find_ab_peaks(e, cap(e, E_A, 1.0) - cap(e, E_B, 0.01))
+    assert "min -0.00996" in str(err.value) and "peak B" in str(err.value)  # the cap sampled off-centre

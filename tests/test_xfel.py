@@ -1,63 +1,222 @@
+"""The XFEL comparison study: spec validation, the forward model of the fits against the Hubbard
+dimer in closed form, the split of a pumped state for the probe, and a small end-to-end run."""
+
+import math
 import re
 import time
 
+import numpy as np
 import pytest
 
+from localpairs.analysis.spectral_gaps import merge_poles
+from localpairs.errors import InputError
+from localpairs.solvers import solve
+from localpairs.solvers.xas import xas
 from localpairs.spec import SpecError, parse_spec
 from localpairs.studies import run_study
+from localpairs.studies.common import build_system
+from localpairs.studies.xfel_fit import Context, fit_scenario
+from localpairs.studies.xfel_probe import check_pump_axis, excited_part
+from localpairs.studies.xfel_report import ab_table, shift_rows
 
+T = 0.33
 BASE = {
     "title": "xfel smoke",
     "study": "xfel",
     "cluster": {"shape": "dimer", "periodic": False},
-    "model": {"kind": "extended_hubbard", "t": 0.33, "V": 0.15, "U": -1.0, "breathing": 0.3},
+    "model": {"kind": "extended_hubbard", "t": T, "V": 0.15, "U": -1.0, "breathing": 0.3},
 }
 
 SMALL = {
-    "fit_max_nfev": 2, "delays": [0.0, 5.0], "omega_step": 0.1, "xas_steps": 30, "fluence_scan": [1.0, 2.0], "fluence": 2.0,
-    "percolation_sizes": [4, 6], "percolation_samples": 10, "tunnelling_sites": [1, 2, 3], "tc_x": [0.4, 0.45], "duration": 10.0, "evolution_tol": 1e-4,
+    "fit_max_nfev": 8, "delays": [0.0, 5.0], "omega_step": 0.1, "xas_steps": 30, "fluence_factors": [1.0, 2.0], "fluence": 1e-3,
+    "percolation_sizes": [4, 6], "percolation_samples": 10, "tunnelling_sites": [1, 2, 3], "tc_x": [0.4, 0.45], "duration": 10.0,
+    "evolution_tol": 1e-4,
 }
+
+# Energies from 3×3 matrices and closed forms are exact up to the eigensolver: round-off only.
+EXACT = 1e-9
+# The fits stop at xtol = 1e-3 (relative step) on smooth residuals: the targets are met to ~1e-3 eV.
+FIT_TOL = 5e-3
 
 
 def spec(**xfel):
     return parse_spec({**BASE, "xfel": xfel})
 
 
+def dimer_ctx(**xfel) -> Context:
+    s = spec(**xfel)
+    return Context(s, build_system(s))
+
+
 def test_defaults_validate():
     s = spec()
-    assert s.xfel.fluence == 8.0 and s.xfel.Gamma == 0.2
+    assert s.xfel.Gamma == 0.2 and s.xfel.paired_targets == ["E_G", "E_a", "E_b"] and s.xfel.peak_min_amplitude == 0.05
 
 
 @pytest.mark.parametrize("bad, key", [
     ({"fluence_typo": 1.0}, "xfel.fluence_typo"),
+    ({"fluence_scan": [8.0, 16.0]}, "xfel.fluence_scan"),  # replaced by fluence_factors
     ({"Gamma": -0.1}, "xfel.Gamma"),
     ({"delays": [10.0, 5.0]}, "delays"),
     ({"U_guess": 1.0}, "xfel.U_guess"),
+    ({"U_guess": -7.0}, "U_min"),
     ({"U_unpaired": -0.5}, "xfel.U_unpaired"),
     ({"pre_edge_window": [5.0, 1.0]}, "pre_edge_window"),
     ({"fluence": "8"}, "xfel.fluence"),
+    ({"peak_min_amplitude": 1.5}, "xfel.peak_min_amplitude"),
+    ({"paired_targets": ["E_G", "E_x"]}, "xfel.paired_targets"),
+    ({"max_probe_excitation": 0.0}, "xfel.max_probe_excitation"),
 ])
 def test_bad_spec_names_key(bad, key):
     with pytest.raises(SpecError, match=re.escape(key)):
         spec(**bad)
 
 
+def test_refuses_pump_along_periodic_axis_of_length_two(tmp_path):
+    """On the fully periodic cube the x current vanishes: refused before any work, with the reason."""
+    s = parse_spec({**BASE, "cluster": {"shape": "cube", "periodic": True}, "xfel": SMALL})
+    t0 = time.perf_counter()
+    with pytest.raises(SpecError, match="cluster.periodic") as err:
+        run_study(s, tmp_path)
+    assert time.perf_counter() - t0 < 30.0  # no fit, no evolution
+    assert "opposite Peierls" in str(err.value) and "[false, true, true]" in str(err.value)
+    open_x = build_system(parse_spec({**BASE, "cluster": {"shape": "cube", "periodic": [False, True, True]}})).cluster
+    check_pump_axis(open_x)  # x open: accepted
+    with pytest.raises(InputError, match="axis y"):
+        check_pump_axis(open_x, (0.0, 1.0, 0.0))
+
+
+# ---------------------------------------------------------------- forward model vs the dimer
+def dimer_reference(U: float, V: float, D: float, fraction: float = 0.1) -> dict[str, float]:
+    """E_G, E_a, E_b of the two-site extended Hubbard model with site energies ∓D, by hand.
+
+    Two electrons, singlet basis (|20⟩, |02⟩, |S⟩): H = [[U − 2D, 0, −√2t], [0, U + 2D, −√2t],
+    [−√2t, −√2t, V]]; the forward hop K (site 1 → 0) has ⟨20|K|S⟩ = ⟨S|K|02⟩ = √2 and the current
+    is ∝ i(K − K†). One electron: −√(D² + t²); three: U + 2V − √(D² + t²); zero and four: 0, 2U + 4V.
+    E_G: lowest pole with ≥ ``fraction`` of Σ|⟨n|j|0⟩|²/ω_n.
+    """
+    r2 = math.sqrt(2.0)
+    H = np.array([[U - 2 * D, 0, -r2 * T], [0, U + 2 * D, -r2 * T], [-r2 * T, -r2 * T, V]])
+    K = np.array([[0, 0, r2], [0, 0, 0], [0, r2, 0]])
+    j = 1j * (K - K.T)
+    w, v = np.linalg.eigh(H)
+    amp = np.abs(v.conj().T @ j @ v[:, 0]) ** 2
+    omega = w - w[0]
+    weight = np.where(omega > 1e-9, amp / np.where(omega > 1e-9, omega, 1.0), 0.0)
+    e_g = float(omega[np.flatnonzero(weight >= fraction * weight.sum())[0]])
+    e1 = -math.sqrt(D * D + T * T)
+    energies = {0: 0.0, 1: e1, 2: w[0], 3: U + 2 * V + e1, 4: 2 * U + 4 * V}
+    d1 = energies[3] + energies[1] - 2 * energies[2]
+    d2 = 0.5 * (energies[4] + energies[0] - 2 * energies[2])
+    return {"E_G": e_g, "E_a": d2 / 2, "E_b": d1 - d2}
+
+
+@pytest.mark.parametrize("U, V, D", [(-1.0, 0.0, 0.0), (-1.2, 0.1, 0.2), (0.5, 0.05, 0.6), (-2.5, 0.0, 0.36)])
+def test_evaluate_matches_dimer_by_hand(U, V, D):
+    got = dimer_ctx().evaluate(U, V, D)
+    ref = dimer_reference(U, V, D)
+    for k in ("E_G", "E_a", "E_b"):
+        assert got[k] == pytest.approx(ref[k], abs=EXACT), k
+
+
+def test_evaluate_closed_form_at_zero_breathing():
+    """PHYSICS.md: E2 = (U+V)/2 − √((U−V)²/4 + 4t²); the odd doublon state at U is the optical one."""
+    U, V = -1.0, 0.1
+    e2 = (U + V) / 2 - math.sqrt((U - V) ** 2 / 4 + 4 * T * T)
+    got = dimer_ctx().evaluate(U, V, 0.0)
+    assert got["E_G"] == pytest.approx(U - e2, abs=EXACT)
+    assert got["E_a"] == pytest.approx((U + 2 * V - e2) / 2, abs=EXACT)
+    assert got["E_b"] == pytest.approx(-2 * T - e2, abs=EXACT)
+
+
+def test_fits_reach_reachable_targets():
+    """Targets made by hand at known parameters are met by both fits; the unpaired Δ is recovered."""
+    ctx = dimer_ctx(U_guess=-1.5, V_guess=0.05, breathing_guess=0.1, U_unpaired=0.5, V_unpaired=0.05, breathing_guess_unpaired=0.3)
+    truth = dimer_reference(-1.2, 0.1, 0.2)
+    fit = fit_scenario(ctx, "paired", truth)
+    assert fit["converged"] and fit["fitted"] == ["U", "V", "breathing"]
+    for k, r in fit["residuals"].items():
+        assert abs(r) < FIT_TOL, (k, r)
+    un = fit_scenario(ctx, "unpaired", {"E_G": dimer_reference(0.5, 0.05, 0.6)["E_G"]})
+    assert un["fitted"] == ["breathing"] and un["fixed"]["U"] == 0.5 and un["fixed"]["V"] == 0.05
+    assert abs(un["residuals"]["E_G"]) < FIT_TOL and un["breathing"] == pytest.approx(0.6, abs=0.01)
+
+
+def test_unreachable_target_is_reported_not_hidden():
+    """An E_G beyond what Δ ≤ breathing_max can give: the fit stops at the bound and says so."""
+    ctx = dimer_ctx(breathing_max=0.8, breathing_guess_unpaired=0.5, V_unpaired=0.0)  # E_G rises with Δ above 0.3 eV
+    fit = fit_scenario(ctx, "unpaired", {"E_G": 5.0})
+    assert fit["at_bound"] == ["breathing = upper bound 0.8"]
+    assert fit["residuals"]["E_G"] < -1.0 and math.isfinite(fit["residuals"]["E_G"])
+
+
+def test_fit_out_of_evaluations_is_flagged():
+    """A budget too small to converge: converged False with scipy's reason, finite numbers, no NaN."""
+    ctx = dimer_ctx(fit_max_nfev=2)
+    fit = fit_scenario(ctx, "paired", dimer_reference(-1.2, 0.1, 0.2))
+    assert not fit["converged"] and "evaluations" in fit["message"]
+    assert all(math.isfinite(v) for v in fit["residuals"].values())
+
+
+# ---------------------------------------------------------------- the probe: each part from its own energy
+def test_excited_part_measured_from_its_own_energy():
+    """ψ = √0.9 ψ0 + √0.1 e^{iφ} ψ1 on the dimer (U < 0, V = Δ = 0): χ̂ is ψ1, its energy is U (the odd
+    doublon state), and with U_c = 0 its XAS lines sit at ±t (N = 3 energies U ∓ t measured from U),
+    not at ±t + (U − E0) as a common reference E0 would put them."""
+    U = -1.0
+    ctx = dimer_ctx()
+    model = ctx.model(U, 0.0, 0.0)
+    res = solve(model, ctx.system.sector, n_states=6)
+    e0 = res.energies[0]
+    i1 = int(np.argmin(np.abs(res.energies - U)))
+    assert res.energies[i1] == pytest.approx(U, abs=EXACT)
+    psi0, psi1 = res.states[:, 0].astype(complex), res.states[:, i1].astype(complex)
+    alpha, chi = excited_part(psi0, math.sqrt(0.9) * psi0 + math.sqrt(0.1) * np.exp(0.7j) * psi1)
+    assert alpha == pytest.approx(0.1, abs=EXACT) and abs(np.vdot(psi1, chi)) == pytest.approx(1.0, abs=EXACT)
+    ds = xas(model, ctx.system.sector, chi, np.linspace(-2, 2, 41), U_c=0.0, Gamma=0.1)  # e_ref = ⟨χ̂|H|χ̂⟩
+    w = ds["pole_weight"].values * ds["weight"].values[:, None]
+    e, wt = merge_poles(ds["pole_energy"].values, w, tol=1e-6)
+    lines = e[wt > 1e-6 * wt.sum()]
+    np.testing.assert_allclose(np.sort(lines), [-T, T], atol=1e-6)
+    assert abs(U - e0) > 0.3  # the wrong reference would be off by more than Γ
+
+
+def test_missing_peaks_give_reasons_not_nan():
+    """Report tables built from a spectrum without peak B: 'not available' with the reason, no NaN."""
+    from localpairs.analysis.experiment import load_reference
+
+    ref = load_reference()
+    ok = {"found": True, "reason": "", "A": 528.2, "B": 529.2, "A_amp": 1.0, "B_amp": -1.0, "separation": 1.0, "signed": -1.0, "A_anywhere": 528.2}
+    bad = {"found": False, "reason": "no peak above threshold", "A": None, "B": None, "A_amp": None, "B_amp": None, "separation": None}
+    sp = {"delays": [0.0, 60.0], "unrelaxed": {"peaks": [bad, ok]}, "relaxed": {"peaks": [ok, ok]}}
+    spectra, fits = {"paired": sp, "unpaired": sp}, {"paired": {"E_G": 1.96}, "unpaired": {"E_G": 1.96}}
+    cfg = spec().xfel
+    table = ab_table(ref, fits, spectra, cfg)
+    assert "nan" not in table.lower() and table.count("no peak above threshold") == 2
+    assert table.count("| consistent | consistent |") == 2  # the found rows: 1.0 eV = 0.51 ħω exactly
+    rows = shift_rows(ref, spectra, cfg)
+    assert rows[0].model is None and rows[0].verdict == "not available" and "no peak A" in rows[0].note
+
+
+# ---------------------------------------------------------------- end to end
 def test_smoke_run_and_resume(tmp_path):
     s = spec(**SMALL)
-    t0 = time.perf_counter()
     report = run_study(s, tmp_path)
-    first = time.perf_counter() - t0
     text = report.read_text()
-    rows = [line for line in text.splitlines() if line.startswith("| A−B separation")]
-    assert len(rows) == 4
-    for line in rows:
+    assert "nan" not in text.lower()
+    rows = [line for line in text.splitlines() if line.startswith("| paired |") or line.startswith("| unpaired |")]
+    ab = [r for r in rows if "relaxed (" in r]
+    assert len(ab) == 4  # two scenarios × (unrelaxed early, relaxed late)
+    for line in ab:
         cells = [c.strip() for c in line.strip("|").split("|")]
-        float(cells[1].split()[0])  # model number
-        assert cells[5] in ("consistent", "inconsistent")
+        assert "ħω" in cells[5]
+        assert cells[8].split(" (")[0] in ("consistent", "inconsistent", "not available")
+    assert text.count("| A shift, ") == 2
+    assert "| E_G (paired) |" in text and "| E_a (paired) |" in text  # achieved vs targets
+    assert "absorbed / (α ħω)" in text
     assert (tmp_path / "results.nc").is_file() and (tmp_path / "dxas_paired.png").is_file()
     assert (tmp_path / "checkpoints" / "fit_paired.json").is_file()
     # a rerun with nothing changed reuses every checkpoint: none is rewritten
     stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "checkpoints").iterdir()}
-    assert stamps and first > 0
     run_study(s, tmp_path)
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "checkpoints").iterdir()} == stamps

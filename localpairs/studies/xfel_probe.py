@@ -1,0 +1,208 @@
+"""XFEL study, step 2: pump each scenario at its optical gap and probe it by O K-edge XAS.
+
+Pump
+----
+An x-polarized Gaussian pulse (Peierls phases) at ħω = the scenario's E_G; ψ(t) by the CFM4
+integrator. Reported per delay: the excited fraction ``α = 1 − |⟨ψ0|ψ⟩|²`` and the absorbed
+energy ``⟨H⟩_ψ − E0`` (the pulse is over: A ≈ 0). In the linear (one-photon) regime α ∝ fluence
+and absorbed energy / (α ħω) = 1; a Rabi-saturated pulse breaks both.
+
+Calibrated fluence: a bare 8-site cluster absorbs far more per octahedron than the 90 nm film
+(no reflection, no screening, a single discrete resonance), so the nominal 8 mJ/cm² saturates it.
+With ``calibrate_fluence`` a probe run at ``[xfel] fluence`` (refused unless α < 
+``max_probe_excitation``) gives α per mJ/cm², and the ΔXAS fluence is the one giving the measured
+α at 8 mJ/cm²; the achieved α and the exponent d ln α / d ln F between the two runs are reported.
+
+Probe
+-----
+After the pulse ψ(t) = c0 ψ0 + χ(t) with χ ⟂ ψ0 (weight α = ‖χ‖²). An X-ray probe much longer
+than the period 2πħ/E_G (2 fs) averages out the interference between ψ0 and χ, and each part is
+measured from its own energy (notes/PHYSICS.md, two-time formula): with I[φ; H](ω) the XAS of the
+normalized state φ with reference energy ⟨φ|H|φ⟩,
+
+    XAS(ω, t) = (1 − α) I[ψ0; H] + α I[χ̂; H_lat],    ΔXAS = α (I[χ̂; H_lat] − I[ψ0; H]),
+
+with H_lat = H (unrelaxed lattice) or H at Δ = 0 (relaxed lattice: the excited clusters'
+octahedra identical, sudden limit — same χ̂; the unexcited majority keeps its lattice). Measuring
+the excited part from E0 instead would put its lines ħω too high. χ spans the pump bandwidth
+(≈ 0.1 eV ≪ Γ), so one reference energy ⟨χ̂|H|χ̂⟩ is accurate to within it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from localpairs.analysis.xas_peaks import find_ab_peaks
+from localpairs.errors import InputError
+from localpairs.hamiltonians.pump import drive, gaussian_pulse
+from localpairs.solvers import solve
+from localpairs.solvers.driven import DrivenOperator
+from localpairs.solvers.evolution import EvolutionOptions, evolve
+from localpairs.solvers.spectra import SectorCache
+from localpairs.solvers.xas import xas
+
+from .common import progress
+from .xfel_fit import Context
+
+#: Pump polarization of the study (x).
+POLARIZATION = (1.0, 0.0, 0.0)
+#: Below this excited fraction the probe run is taken as "no coupling" (nothing to calibrate from).
+MIN_PROBE_EXCITATION = 1e-10
+
+
+def check_pump_axis(cluster, polarization=POLARIZATION) -> None:  # noqa: ANN001
+    """Refuse a polarization with a component along a periodic axis of length 2.
+
+    On such an axis the two bonds joining a pair of octahedra carry opposite Peierls phases, so
+    the current operator vanishes identically and the pulse couples only at second order
+    (through cos(eAa/ħ)): no one-photon absorption, an excited fraction ∝ fluence² that means
+    nothing for the experiment.
+
+    Raises
+    ------
+    InputError
+        Naming ``cluster.periodic`` and the axis.
+    """
+    names = "xyz"
+    bad = [names[ax] for ax in range(3) if abs(polarization[ax]) > 1e-12 and cluster.periodic[ax] and cluster.shape[ax] == 2]
+    if bad:
+        raise InputError(
+            "cluster.periodic", list(cluster.periodic),
+            f"an open boundary along the pump polarization {list(polarization)} (axis {', '.join(bad)}): on {cluster.describe()} "
+            f"the {'/'.join(bad)} axis is periodic with length 2, its two bonds per pair of octahedra carry opposite Peierls "
+            "phases, the current vanishes identically and the pump would couple only at second order (no one-photon "
+            "absorption). Use e.g. periodic = [false, true, true]",
+        )
+
+
+def pump_states(ctx: Context, fit: dict[str, Any], fluence: float) -> dict[str, Any]:
+    """ψ0 and ψ at the delays for one scenario's model and fluence.
+
+    Returns
+    -------
+    dict
+        ``times`` (fs, first entry 0 = ψ0), ``states`` (dim × n_times), ``E0``, ``pulse`` info,
+        ``population`` α per delay, ``absorbed`` energy per delay (eV per cluster).
+    """
+    cfg, sec = ctx.cfg, ctx.system.sector
+    model = ctx.model(fit["U"], fit["V"], fit["breathing"])
+    gs = solve(model, sec)
+    psi0 = gs.ground_state.astype(np.complex128)
+    pulse = gaussian_pulse(photon_energy=fit["E_G"], duration=cfg.duration, fluence=fluence, polarization=list(POLARIZATION))
+    end = pulse.center + cfg.duration
+    times = np.concatenate([[0.0], end + np.asarray(cfg.delays, dtype=float)])
+    op = DrivenOperator(drive(model, pulse=pulse), gs.basis)
+    states = evolve(op, psi0, times, options=EvolutionOptions(tol=cfg.evolution_tol)).states
+    pop = [float(1.0 - abs(np.vdot(states[:, 0], states[:, k])) ** 2) for k in range(1, len(times))]
+    absorbed = [float(op.energy(float(times[k]), states[:, k]) - gs.ground_energy) for k in range(1, len(times))]
+    return {"times": times, "states": states, "E0": float(gs.ground_energy), "population": pop, "absorbed": absorbed,
+            "pulse": {"fluence": float(fluence), "center_fs": float(pulse.center), "end_fs": float(end), "peak_field": float(pulse.peak_field)}}
+
+
+def calibrate(ctx: Context, fit: dict[str, Any], alpha_target: float) -> dict[str, float]:
+    """Fluence giving the excited fraction ``alpha_target``, from a probe run at ``[xfel] fluence``.
+
+    Raises
+    ------
+    InputError
+        If the probe run excites nothing (no coupling) or too much (not in the linear regime).
+    """
+    cfg = ctx.cfg
+    run = pump_states(ctx, fit, cfg.fluence)
+    p = run["population"][-1]
+    if p < MIN_PROBE_EXCITATION:
+        raise InputError("xfel.fluence", cfg.fluence, f"a pulse that excites the cluster: α = {p:.3g} at the last delay, "
+                         "check the photon energy (E_G) and the boundary along x")
+    if p > cfg.max_probe_excitation:
+        raise InputError("xfel.fluence", cfg.fluence, f"a probe fluence in the linear regime: it excites α = {p:.3g} > "
+                         f"max_probe_excitation = {cfg.max_probe_excitation:g}; lower it")
+    return {"probe_fluence": float(cfg.fluence), "probe_population": p, "probe_absorbed": run["absorbed"][-1],
+            "fluence": float(cfg.fluence * alpha_target / p), "alpha_target": float(alpha_target)}
+
+
+def _spectrum(cache: SectorCache, sec, psi: np.ndarray, omega: np.ndarray, e_ref: float | None, offset: float, cfg) -> np.ndarray:  # noqa: ANN001
+    ds = xas(cache.model, sec, psi, omega, U_c=cfg.U_c, Gamma=cfg.Gamma, offset=offset, e_ref=e_ref, n_steps=cfg.xas_steps, cache=cache)
+    return np.asarray(ds["total"].values, dtype=float)
+
+
+def _pre_edge_peak(omega: np.ndarray, y: np.ndarray) -> float:
+    """Lowest local maximum of ``y`` carrying ≥ 10 % of its maximum."""
+    i = np.flatnonzero((y[1:-1] >= y[:-2]) & (y[1:-1] >= y[2:]) & (y[1:-1] >= 0.1 * y.max()))
+    return float(omega[i[0] + 1]) if i.size else float(omega[int(np.argmax(y))])
+
+
+def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg) -> dict[str, Any]:  # noqa: ANN001
+    """A and B of one ΔXAS, or ``found = False`` with the reason (never NaN).
+
+    ``A_anywhere`` is the largest positive peak in the whole window (None if none), reported
+    when A is sought below B only and the two differ.
+    """
+    kw = {"window": window, "broadening_fwhm": 2 * cfg.Gamma, "min_amplitude": cfg.peak_min_amplitude}
+    try:
+        anywhere = find_ab_peaks(omega, d, **kw).a.energy
+    except InputError:
+        anywhere = None
+    try:
+        pp = find_ab_peaks(omega, d, a_below_b=cfg.peak_a_below_b, **kw)
+    except InputError as err:
+        return {"found": False, "reason": str(err), "A": None, "B": None, "A_amp": None, "B_amp": None, "separation": None,
+                "A_anywhere": anywhere}
+    return {"found": True, "reason": "", "A": pp.a.energy, "B": pp.b.energy, "A_amp": pp.a.amplitude, "B_amp": pp.b.amplitude,
+            "A_at_edge": pp.a.at_edge, "B_at_edge": pp.b.at_edge, "separation": abs(pp.separation), "signed": pp.separation,
+            "A_anywhere": anywhere}
+
+
+def excited_part(psi0: np.ndarray, psi: np.ndarray) -> tuple[float, np.ndarray]:
+    """Weight α = ‖χ‖² and normalized χ̂ of the part χ = ψ − ⟨ψ0|ψ⟩ψ0 of ψ orthogonal to ψ0 (normalized ψ0, ψ).
+
+    ``χ̂`` is the zero vector when α = 0 (nothing excited).
+    """
+    chi = psi - np.vdot(psi0, psi) * psi0
+    alpha = float(np.vdot(chi, chi).real)
+    return alpha, (chi / np.sqrt(alpha) if alpha > 0 else chi)
+
+
+def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float, *, full: bool = True) -> dict[str, Any]:
+    """ΔXAS (unrelaxed and relaxed lattice) and peaks A/B at each delay for one scenario (module docstring).
+
+    With ``full = False`` only what the fluence scan needs: the unrelaxed lattice at the last delay.
+    """
+    cfg, sec = ctx.cfg, ctx.system.sector
+    run = pump_states(ctx, fit, fluence)
+    states, times = run["states"], run["times"]
+    model = ctx.model(fit["U"], fit["V"], fit["breathing"])
+    caches = {"unrelaxed": SectorCache(model), "relaxed": SectorCache(ctx.model(fit["U"], fit["V"], 0.0))}
+    psi0 = states[:, 0]
+    rel = np.arange(cfg.omega_span[0] - 4.0, cfg.omega_span[1], cfg.omega_step)
+    offset = cfg.pre_edge_peak - _pre_edge_peak(rel, _spectrum(caches["unrelaxed"], sec, psi0, rel, run["E0"], 0.0, cfg))
+    omega = cfg.pre_edge_peak + np.arange(cfg.omega_span[0], cfg.omega_span[1] + 1e-9, cfg.omega_step)
+    ground = _spectrum(caches["unrelaxed"], sec, psi0, omega, run["E0"], offset, cfg)
+    window = (cfg.pre_edge_peak + cfg.pre_edge_window[0], cfg.pre_edge_peak + cfg.pre_edge_window[1])
+    ks = list(range(1, len(times))) if full else [len(times) - 1]
+    lattices = ("unrelaxed", "relaxed") if full else ("unrelaxed",)
+    out: dict[str, Any] = {"omega": omega.tolist(), "ground": ground.tolist(), "offset": offset, "times": [float(times[k]) for k in ks],
+                           "delays": [cfg.delays[k - 1] for k in ks], "pulse": run["pulse"], "E0": run["E0"],
+                           "population": [run["population"][k - 1] for k in ks], "absorbed": [run["absorbed"][k - 1] for k in ks],
+                           "excitation_energy": [], "window": list(window)}
+    for lat in lattices:
+        out[lat] = {"dxas": [], "peaks": []}
+    for k in ks:
+        alpha, chi_hat = excited_part(psi0, states[:, k])
+        mat = caches["unrelaxed"].matrix(sec)
+        out["excitation_energy"].append(float(np.vdot(chi_hat, mat @ chi_hat).real - run["E0"]))
+        for lat in lattices:
+            excited = _spectrum(caches[lat], sec, chi_hat, omega, None, offset, cfg) if alpha > 0 else ground
+            d = alpha * (excited - ground)
+            out[lat]["dxas"].append(d.tolist())
+            out[lat]["peaks"].append(_peaks(omega, d, window, cfg))
+            if lat == "unrelaxed" and k == ks[-1]:
+                out["excited_component_xas"] = excited.tolist()
+                out["last_xas"] = (ground + d).tolist()
+    u, r = out["unrelaxed"]["peaks"], out.get("relaxed", {"peaks": [None]})["peaks"]
+    sep = lambda p: "no peak" if p is None or not p["found"] else f"{p['separation']:.3f} eV"  # noqa: E731
+    progress(f"ΔXAS at {fluence:.4g} mJ/cm²: α = {out['population'][-1]:.3g}, absorbed {out['absorbed'][-1]:.3g} eV, "
+             f"⟨H⟩_χ − E0 = {out['excitation_energy'][-1]:.3f} eV (ħω = {fit['E_G']:.3f}); |A−B| unrelaxed (first delay) {sep(u[0])}"
+             + (f", relaxed (last delay) {sep(r[-1])}" if full else ""))
+    return out
