@@ -235,3 +235,15 @@ def xas(
     # ω = offset + E_n − E_ref: the spectra machinery's reference energy is E_ref − offset
     ds = spectra_dataset(chains, excs, expected, targets, omega, e_ref=float(e_ref) - float(offset), eta=Gamma, gaussian_fwhm=gaussian_fwhm, sign=1, weights=weights, attrs=attrs)
     return ds.assign_coords(oxygen_i=("channel", [k[0][0] for k in reps]), oxygen_j=("channel", [k[0][1] for k in reps]))
+
+
+def excited_part(psi0: np.ndarray, psi: np.ndarray) -> tuple[float, np.ndarray]:
+    """Weight ``α = ‖χ‖²`` and normalized ``χ̂`` of ``χ = ψ − ⟨ψ0|ψ⟩ψ0`` (normalized ψ0 and ψ).
+
+    The split used for the XAS of a pumped state in the long-probe limit: the ground-state part
+    measured from E0, the excited part from its own energy (``xas(..., e_ref=None)``).
+    ``χ̂`` is the zero vector when α = 0 (nothing excited).
+    """
+    chi = psi - np.vdot(psi0, psi) * psi0
+    alpha = float(np.vdot(chi, chi).real)
+    return alpha, (chi / np.sqrt(alpha) if alpha > 0 else chi)

@@ -75,7 +75,7 @@ from localpairs.solvers.lattice import Lattice, lpdw_displacements, oxygen_latti
 from localpairs.solvers.optical import OpticalTransitions, lowest_strong_transition, optical_transitions
 from localpairs.solvers.spectra import SectorCache
 from localpairs.solvers.trajectory import run_trajectory
-from localpairs.solvers.xas import xas as xas_spectrum
+from localpairs.solvers.xas import excited_part, xas as xas_spectrum
 from localpairs.spec import RunSpec, SpecError
 from localpairs.units import kelvin_to_ev
 
@@ -165,8 +165,7 @@ class XasProbe:
         psi = np.asarray(psi, dtype=np.complex128)
         psi = psi / np.linalg.norm(psi)
         energy = float(np.vdot(psi, h @ psi).real)
-        c0 = np.vdot(self.psi0, psi)
-        alpha = max(0.0, 1.0 - abs(c0) ** 2)
+        alpha, chi_hat = excited_part(self.psi0, psi)
         quenched = model is not self._models[0][1]
         if self.settings.energy_reference == "ground":
             total, spread = self._spectrum(model, cache, psi, self.omega, self.offset)["total"].values, np.nan
@@ -175,8 +174,7 @@ class XasProbe:
         elif alpha < EXCITED_FLOOR:
             total, spread = self.ground, 0.0
         else:
-            chi = psi - c0 * self.psi0
-            part, spread = self._own_reference(model, cache, h, chi / np.linalg.norm(chi))
+            part, spread = self._own_reference(model, cache, h, chi_hat)
             total = (1.0 - alpha) * self.ground + alpha * part
         return {"total": np.asarray(total, dtype=float), "excited_population": alpha, "excess_energy": energy - self.e_ref,
                 "excited_energy_spread": float(spread)}

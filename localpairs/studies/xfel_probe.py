@@ -41,7 +41,7 @@ from localpairs.solvers import solve
 from localpairs.solvers.driven import DrivenOperator
 from localpairs.solvers.evolution import EvolutionOptions, evolve
 from localpairs.solvers.spectra import SectorCache
-from localpairs.solvers.xas import xas
+from localpairs.solvers.xas import excited_part, xas
 
 from .common import progress
 from .xfel_fit import Context
@@ -152,16 +152,6 @@ def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg) -
     return {"found": True, "reason": "", "A": pp.a.energy, "B": pp.b.energy, "A_amp": pp.a.amplitude, "B_amp": pp.b.amplitude,
             "A_at_edge": pp.a.at_edge, "B_at_edge": pp.b.at_edge, "separation": abs(pp.separation), "signed": pp.separation,
             "A_anywhere": anywhere}
-
-
-def excited_part(psi0: np.ndarray, psi: np.ndarray) -> tuple[float, np.ndarray]:
-    """Weight α = ‖χ‖² and normalized χ̂ of the part χ = ψ − ⟨ψ0|ψ⟩ψ0 of ψ orthogonal to ψ0 (normalized ψ0, ψ).
-
-    ``χ̂`` is the zero vector when α = 0 (nothing excited).
-    """
-    chi = psi - np.vdot(psi0, psi) * psi0
-    alpha = float(np.vdot(chi, chi).real)
-    return alpha, (chi / np.sqrt(alpha) if alpha > 0 else chi)
 
 
 def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float, *, full: bool = True) -> dict[str, Any]:
