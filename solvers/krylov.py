@@ -22,7 +22,7 @@ SIAM J. Sci. Comput. 19, 38 (1998)); norm conservation is checked by the tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numba
 import numpy as np
@@ -137,34 +137,46 @@ def expm_lanczos(
     m_min
         Fewest steps before the error estimate is trusted.
     """
-    V = work.V
-    m_max = work.m_max
-    work.generation += 1
     v = np.ascontiguousarray(v, dtype=np.complex128)
     out = np.empty_like(v)
     beta0 = float(vector_norm(v))
     if beta0 == 0.0:
         return KrylovResult(np.zeros_like(v), 0, 0.0, True)
-    np.multiply(v, 1.0 / beta0, out=V[0])
-    alpha = np.empty(m_max)
-    beta = np.empty(m_max)
-    scale = 0.0
     y = np.ones(1, dtype=np.complex128)
     err = np.inf
-    for j in range(m_max):
+    for j, alpha, beta, invariant in _recursion(matvec, v, beta0, work):
+        y = _exp_tridiagonal(alpha[: j + 1], beta[:j], tau)
+        err = beta0 * beta[j] * abs(y[j])
+        if invariant or (j + 1 >= m_min and err <= tol):
+            _combine(y, work.V, beta0, out)
+            return KrylovResult(out, j + 1, err, True)
+    _combine(y, work.V, beta0, out)
+    return KrylovResult(out, work.m_max, err, False)
+
+
+def _recursion(matvec: Callable[[np.ndarray, np.ndarray], np.ndarray], v: np.ndarray, beta0: float, work: KrylovWorkspace) -> Iterator[tuple[int, np.ndarray, np.ndarray, bool]]:
+    """The Lanczos recursion from ``v`` (norm ``beta0`` > 0) into ``work.V``, one step per item.
+
+    Yields ``(j, alpha, beta, invariant)`` after step j: ``alpha[:j+1]``, ``beta[:j+1]`` are valid
+    (``beta[j]`` the norm of the residual, ``V[j+1]`` the normalized residual unless
+    ``invariant``: the Krylov space is exhausted and the caller must stop).
+    """
+    V = work.V
+    work.generation += 1
+    np.multiply(v, 1.0 / beta0, out=V[0])
+    alpha = np.empty(work.m_max)
+    beta = np.empty(work.m_max)
+    scale = 0.0
+    for j in range(work.m_max):
         w = V[j + 1]
         matvec(V[j], w)
         a, b = _orthogonalize(V, j, w, beta[j - 1] if j > 0 else 0.0)
         alpha[j], beta[j] = a, b
         scale = max(scale, abs(a), b)
-        y = _exp_tridiagonal(alpha[: j + 1], beta[:j], tau)
-        err = beta0 * b * abs(y[j])
-        if b <= BREAKDOWN_TOL * scale or (j + 1 >= m_min and err <= tol):
-            _combine(y, V, beta0, out)
-            return KrylovResult(out, j + 1, err, True)
-        w *= 1.0 / b
-    _combine(y, V, beta0, out)
-    return KrylovResult(out, m_max, err, False)
+        invariant = b <= BREAKDOWN_TOL * scale
+        if not invariant:
+            w *= 1.0 / b
+        yield j, alpha, beta, invariant
 
 
 class KrylovPropagator:
@@ -219,31 +231,20 @@ def propagate_lanczos(
     The recursion stops as soon as the error estimate at ``tau_max`` is below
     ``error_rate · tau_max`` (or the Krylov space is invariant); otherwise, after ``m_max``
     vectors, ``tau`` is the largest time such that the estimate stays below ``error_rate · s``
-    (plus its round-off level :data:`ROUNDOFF`·‖v‖) for all ``s ≤ tau`` on a fine logarithmic grid refined by bisection. A constant Hamiltonian
-    therefore costs one Lanczos basis per ``tau``, and states at any time inside the step come
+    (plus its round-off level :data:`ROUNDOFF`·‖v‖) for all ``s ≤ tau`` on a fine logarithmic
+    grid refined by bisection. A constant Hamiltonian therefore costs one Lanczos basis per ``tau``, and states at any time inside the step come
     for free (:meth:`KrylovPropagator.vector`). ``tau = 0`` means no step was possible.
     """
-    V = work.V
-    m_max = work.m_max
-    work.generation += 1
     v = np.ascontiguousarray(v, dtype=np.complex128)
     beta0 = float(vector_norm(v))
-    np.multiply(v, 1.0 / beta0, out=V[0])
-    alpha = np.empty(m_max)
-    beta = np.empty(m_max)
-    scale = 0.0
-    for j in range(m_max):
-        w = V[j + 1]
-        matvec(V[j], w)
-        a, b = _orthogonalize(V, j, w, beta[j - 1] if j > 0 else 0.0)
-        alpha[j], beta[j] = a, b
-        scale = max(scale, abs(a), b)
-        if b <= BREAKDOWN_TOL * scale:
+    if beta0 == 0.0:
+        raise LocalPairsError("propagate_lanczos needs a non-zero start vector")
+    for j, alpha, beta, invariant in _recursion(matvec, v, beta0, work):
+        if invariant:
             return KrylovPropagator(work, alpha[: j + 1], beta[: j + 1], beta0, tau_max, True)
-        w *= 1.0 / b
         if j + 1 >= m_min:
             y = _exp_tridiagonal(alpha[: j + 1], beta[:j], tau_max)
-            if beta0 * b * abs(y[j]) <= error_rate * tau_max:
+            if beta0 * beta[j] * abs(y[j]) <= error_rate * tau_max:
                 return KrylovPropagator(work, alpha[: j + 1], beta[: j + 1], beta0, tau_max, False)
     prop = KrylovPropagator(work, alpha, beta, beta0, tau_max, False)
     floor = ROUNDOFF * beta0  # the estimate is a sum of O(1) terms: it cannot resolve less
