@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from localpairs.errors import LocalPairsError
 
@@ -72,11 +72,19 @@ class FermiBoseSpec(Strict):
 
 
 class SectorSpec(Strict):
-    """``[sector]``: electron number (default: the doping's nominal 2·n_large) or per-spin numbers."""
+    """``[sector]``: electron number (default: the doping's nominal 2·n_large) or per-spin numbers.
+
+    ``momentum = "scan"`` solves every sector of the study (N₀ and the pair-binding ladder) one
+    translation block (kx, ky, kz) at a time, only one block per set related by time reversal or
+    a point-group symmetry of the model (:func:`localpairs.solvers.lowest_by_momentum`): the report
+    gets E(N, k) tables and the ground state's k. It needs a periodic cluster whose translations
+    the model keeps (no breathing, no doping pattern); ``"none"`` (default) solves each sector whole.
+    """
 
     electrons: Annotated[int, Field(ge=0)] | None = None
     n_up: Annotated[int, Field(ge=0)] | None = None
     n_down: Annotated[int, Field(ge=0)] | None = None
+    momentum: Literal["none", "scan"] = "none"
 
 
 class SolverSpec(Strict):
@@ -88,10 +96,23 @@ class SolverSpec(Strict):
 
 
 class GroundStateSpec(Strict):
-    """``[ground_state]``: what to compute about the ground state."""
+    """``[ground_state]``: what to compute about the ground state.
+
+    ``ladder`` lists the offsets d of the sectors N₀ + d solved for pair binding and gaps (default
+    ±1, ±2; e.g. ``[-1, 1]`` when N₀ + 2 is too large): pair binding E(N+2) + E(N) − 2E(N+1) is
+    reported for every N whose three sectors are solved.
+    """
 
     pair_binding: bool = True
     pair_correlations: bool = True
+    ladder: Annotated[list[Annotated[int, Field(ge=-4, le=4)]], Field(min_length=1)] = [-2, -1, 1, 2]
+
+    @field_validator("ladder")
+    @classmethod
+    def _nonzero_unique(cls, value: list[int]) -> list[int]:
+        if 0 in value or len(set(value)) != len(value):
+            raise ValueError("distinct non-zero offsets from N₀ (N₀ itself is always solved), e.g. [-1, 1]")
+        return sorted(value)
 
 
 class SweepSpec(Strict):

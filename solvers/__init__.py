@@ -5,6 +5,7 @@ Imports :mod:`localpairs.hamiltonians` only; never :mod:`localpairs.analysis`.
 
 from .basis import build_basis, hamiltonian_matrix, hermiticity_residual, operator_matrix, sector_dimension
 from .ed import EDResult, charge_ladder, solve
+from .momentum import MomentumBlock, MomentumScan, lowest_by_momentum
 from .memory import MemoryEstimate, available_memory_gb, check_memory, default_budget_gb, estimate_memory
 from .observables import StateObservables, energy, lpdw_order, measure, occupations
 from .sector import Sector, sector
@@ -58,4 +59,8 @@ __all__ = [
     "optical_conductivity",
     "spectra",
     "xas",
+    # momentum scans (appended)
+    "MomentumBlock",
+    "MomentumScan",
+    "lowest_by_momentum",
 ]

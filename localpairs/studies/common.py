@@ -21,6 +21,7 @@ from localpairs.hamiltonians import (
 )
 from localpairs.io import versions, write_json_atomic
 from localpairs.solvers import Sector, check_memory, estimate_memory, sector
+from localpairs.solvers.momentum import block_estimates
 from localpairs.spec import RunSpec, SpecError
 
 
@@ -67,7 +68,11 @@ def build_system(spec: RunSpec, *, source: str = "spec") -> System:
             if n > 2 * cluster.n_sites:
                 raise InputError("sector.electrons", n, f"at most 2 × {cluster.n_sites} sites = {2 * cluster.n_sites}")
             sec = sector(electrons=n)
-        estimate = estimate_memory(model, sec, n_states=spec.solver.n_states, dense_threshold=spec.solver.dense_threshold)
+        if s.momentum == "scan":  # solved one k-block at a time: the largest block must fit
+            estimates = block_estimates(model, n_up=sec.n_up, n_down=sec.n_down, n_states=spec.solver.n_states, dense_threshold=spec.solver.dense_threshold)
+            estimate = max(estimates.values(), key=lambda e: e.total_gb)
+        else:
+            estimate = estimate_memory(model, sec, n_states=spec.solver.n_states, dense_threshold=spec.solver.dense_threshold)
         check_memory(model, sec, estimate, spec.solver.memory_budget_gb)
     except InputError as err:
         raise SpecError(f"{source}: {err}") from None

@@ -1,0 +1,125 @@
+"""16 sites (issue 6, item 2): the periodic 2×2×4 cluster at half filling and at x = 0.375.
+
+Each case runs in its own fresh process (its own peak memory) and prints one JSON line; the parent
+prints a table of dimension, wall time, peak resident memory, E0, lowest excitations and pair
+binding, with the machine's load average at the start of each case (the targets, 15 min and
+12 GB per case, are for a 2-core machine that may be shared).
+
+Cases (t = 0.33, U = −1.2, V = 0.15 eV, no breathing; mixture as in runs/fermi_bose_2x2x4.toml):
+
+``half_filling``
+    N = 16 (8↑8↓; 165,636,900 states without symmetry): the fully symmetric block
+    k = 0, pz = 0, dxy = 0 (2.6 million states), its lowest levels. Excitations are those of that
+    block only (other blocks, other k and S_z, are not solved).
+``x0375``
+    N = 10: every momentum block (9 distinct of 16), lowest levels per block; the global ground
+    state's k, degeneracy and lowest excitations.
+``pair_binding``
+    N = 8, 9, 11 by momentum (lowest level only), with E(10) from ``x0375``:
+    E(10) + E(8) − 2E(9) and E(11) + E(9) − 2E(10).
+``fermi_bose``
+    The mixture at x = 0.375, N = 10 (1,061,050 states, no translation symmetry): Lanczos.
+
+    OMP_NUM_THREADS=2 python benchmarks/bench_16_sites.py [--only CASE ...] [--n-states 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+CASES = ("half_filling", "half_filling_Q", "x0375", "pair_binding", "fermi_bose")
+PARAMS = dict(t=0.33, U=-1.2, V=0.15)
+MIXTURE = dict(t_B=0.05, t_F=0.33, E_B=-0.5, g=0.2)
+
+
+def _case(name: str, n_states: int, shape: str) -> dict:
+    """Run one case in this process; return its numbers."""
+    from localpairs.hamiltonians import doping_config, extended_hubbard, fermi_bose_mixture, make_cluster
+    from localpairs.solvers import lowest_by_momentum, sector, solve
+    from localpairs.solvers.momentum import solve_block
+    from localpairs.solvers.symmetry import generators
+
+    cl = make_cluster(shape, periodic=True)
+    model = extended_hubbard(cl, **PARAMS)
+    half, n0 = cl.n_sites, doping_config(cl, x=0.375).n_electrons
+    mirrors = {m: 0 for m in ("pz", "dxy") if m in generators(cl)}  # 2×2×4: both
+    if name == "half_filling":
+        r = solve_block(model, sector(electrons=half, kx=0, ky=0, kz=0, **mirrors), n_states=n_states)
+        return dict(what=f"N={half}, block k=0 {' '.join(f'{m}=0' for m in mirrors)}", dimension=r.dimension, e0=r.ground_energy,
+                    excitations=[float(e - r.ground_energy) for e in r.energies[1:]], seconds=r.seconds)
+    if name == "half_filling_Q":  # the LPDW ordering vector (π, π, π): both z parities, lowest level each
+        q = dict(kx=1, ky=1, kz=cl.shape[2] // 2)
+        parities = [dict(mirrors, pz=p) for p in (0, 1)] if "pz" in mirrors else [mirrors]
+        rs = [solve_block(model, sector(electrons=half, **q, **m), n_states=1) for m in parities]
+        return dict(what=f"N={half}, k=(π,π,π), pz=0 and 1", dimension=sum(r.dimension for r in rs),
+                    levels=[r.ground_energy for r in rs], e0=min(r.ground_energy for r in rs))
+    if name == "x0375":
+        scan = lowest_by_momentum(model, n_up=(n0 + 1) // 2, n_down=n0 // 2, n_states=n_states)
+        return dict(what=f"N={n0}, {len(scan.blocks)} k-blocks", dimension=scan.dimension, e0=scan.ground_energy,
+                    ground_k=list(scan.ground_k), degeneracy=scan.degeneracy,
+                    excitations=[float(de) for de, _, m in scan.excitations(n_states) for _ in range(m)][:n_states],
+                    blocks=[dict(k=list(b.k), star=b.multiplicity, dim=b.dimension, energies=list(b.energies)) for b in scan.blocks])
+    if name == "pair_binding":
+        energies = {n: lowest_by_momentum(model, n_up=(n + 1) // 2, n_down=n // 2, n_states=1).ground_energy for n in (n0 - 2, n0 - 1, n0 + 1)}
+        return dict(what=f"N={n0 - 2}, {n0 - 1}, {n0 + 1} by momentum", energies=energies, n0=n0)
+    if name == "fermi_bose":
+        mix = fermi_bose_mixture(cl, doping_config(cl, x=0.375), **MIXTURE)
+        r = solve(mix, sector(electrons=n0), n_states=n_states)
+        return dict(what=f"Fermi–Bose N={n0}, no symmetry", dimension=r.dimension, e0=r.ground_energy,
+                    excitations=[float(e - r.ground_energy) for e in r.energies[1:]], seconds=r.seconds)
+    raise SystemExit(f"unknown case {name!r}; choose from {CASES}")
+
+
+def _child(name: str, n_states: int, shape: str) -> None:
+    start = time.perf_counter()
+    out = _case(name, n_states, shape)
+    out.update(case=name, wall=time.perf_counter() - start, peak_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6)
+    print(json.dumps(out), flush=True)
+
+
+def _fmt_exc(values: list) -> str:
+    return ", ".join(f"{v:.4g}" for v in values[:3]) or "—"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=CASES, default=list(CASES))
+    parser.add_argument("--n-states", type=int, default=4)
+    parser.add_argument("--quick", action="store_true", help="the 2×2×2 cube instead (seconds; checks the script)")
+    parser.add_argument("--child", choices=CASES, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    shape = "2x2x2" if args.quick else "2x2x4"  # quick: no pz on the cube
+    if args.child:
+        return _child(args.child, args.n_states, shape)
+    results = {}
+    for name in args.only:
+        load = os.getloadavg()[0]
+        done = subprocess.run([sys.executable, __file__, "--child", name, "--n-states", str(args.n_states), *(["--quick"] if args.quick else [])],
+                              stdout=subprocess.PIPE, text=True, check=True)
+        results[name] = json.loads(done.stdout.strip().splitlines()[-1]) | {"load": load}
+        print(f"# {name}: {json.dumps(results[name])}", file=sys.stderr, flush=True)
+    if "pair_binding" in results and "x0375" in results:
+        n = results["pair_binding"]["n0"]
+        e = {int(k): v for k, v in results["pair_binding"]["energies"].items()} | {n: results["x0375"]["e0"]}
+        results["pair_binding"]["pb"] = (f"E({n})+E({n - 2})−2E({n - 1}) = {e[n] + e[n - 2] - 2 * e[n - 1]:+.5f}; "
+                                         f"E({n + 1})+E({n - 1})−2E({n}) = {e[n + 1] + e[n - 1] - 2 * e[n]:+.5f}")
+    if "half_filling_Q" in results and "half_filling" in results:
+        r = results["half_filling_Q"]
+        r["excitations"] = [r["e0"] - results["half_filling"]["e0"]]
+    print(f"{'case':<15} {'what':<30} {'dimension':>12} {'wall (s)':>9} {'peak GB':>8} {'E0 (eV)':>13} {'lowest E−E0 (eV)':<26} {'load':>5}  pair binding (eV)")
+    for name, r in results.items():
+        dim = f"{r['dimension']:,}" if "dimension" in r else "—"
+        e0 = f"{r['e0']:.6f}" if "e0" in r else "—"
+        extra = f" k={tuple(r['ground_k'])} deg {r['degeneracy']}" if "ground_k" in r else ""
+        print(f"{name:<15} {r['what']:<30} {dim:>12} {r['wall']:>9.1f} {r['peak_gb']:>8.2f} {e0:>13} {_fmt_exc(r.get('excitations', [])):<26} "
+              f"{r['load']:>5.2f}  {r.get('pb', '')}{extra}")
+
+
+if __name__ == "__main__":
+    main()

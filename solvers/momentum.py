@@ -1,0 +1,405 @@
+"""Lowest levels of a particle sector, resolved by crystal momentum: one translation block at a time.
+
+A periodic cluster's sector splits into translation blocks ``(kx, ky, kz)`` (QuSpin labels q,
+crystal momentum ``K = −2πq/(La)``, see :mod:`~localpairs.solvers.symmetry`). Blocks related by a
+symmetry of the model have the same spectrum, so only one block per *star* is solved:
+
+- time reversal (complex conjugation) maps q → −q when every coupling is real;
+- a reflection ``p{a}`` that commutes with the model maps q_a → −q_a;
+- the diagonal mirror ``dxy`` that commutes with the model swaps q_x and q_y.
+
+The union of the solved blocks' spectra, each counted ``multiplicity`` times, is the sector's
+spectrum; :func:`lowest_by_momentum` checks that the block dimensions add up to the sector's.
+Every block's memory estimate is checked before the first one is built. For spinful-fermion
+models the blocks' bases and matrices come from :mod:`~localpairs.solvers.block_matrix` (the
+sector's representatives found once for all blocks; equal to QuSpin's element by element, about
+20× faster to build on the 16-site cluster); other models go through :func:`~localpairs.solvers.solve`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, replace
+from itertools import product
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import scipy.sparse.linalg as spla
+from tqdm import tqdm
+
+from localpairs.errors import InputError, LocalPairsError, require
+from localpairs.hamiltonians import Model
+
+from .basis import hermiticity_residual, sector_dimension, sector_dtype
+from .block_matrix import Representatives, block_matrix, supported
+from .ed import HERMITICITY_TOL, EDResult, solve
+from .memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
+from .sector import Sector, check_sector_fits
+from .symmetry import commutes, generators, resolve_blocks
+
+#: Levels closer than this (eV) to the lowest one count as degenerate with it.
+DEGENERACY_TOL = 1e-8
+#: Lanczos (ARPACK) tolerance when only the lowest level is wanted: residual ≤ tol·|E|, so the
+#: energy is good to ~1e-9 eV at |E| ~ 10 eV, well inside DEGENERACY_TOL; against tol = 0 it saves
+#: about a third of the matrix–vector products on the 16-site blocks. With several levels the
+#: default is tol = 0: ARPACK then finds exactly degenerate partners inside a block through
+#: round-off, which a loose tolerance misses (checked in tests/test_momentum.py).
+LANCZOS_TOL = 1e-10
+
+
+def default_tol(n_states: int) -> float:
+    """:data:`LANCZOS_TOL` for one level, 0 (machine precision) for several."""
+    return LANCZOS_TOL if n_states == 1 else 0.0
+
+Label = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MomentumBlock:
+    """The lowest levels of one translation block (standing for its whole star).
+
+    Attributes
+    ----------
+    k
+        QuSpin labels (q per translation name of :attr:`MomentumScan.names`).
+    star
+        All labels with the same spectrum (``k`` included), sorted.
+    dimension
+        Block dimension.
+    energies
+        Lowest eigenvalues (eV), ascending; empty for an empty block.
+    method
+        ``"dense"``, ``"lanczos"`` or ``"empty"``.
+    seconds
+        Wall time of this block (basis, matrix, solve).
+    """
+
+    k: Label
+    star: tuple[Label, ...]
+    dimension: int
+    energies: tuple[float, ...]
+    method: str
+    seconds: float
+
+    @property
+    def multiplicity(self) -> int:
+        """Number of blocks in the star."""
+        return len(self.star)
+
+    def as_dict(self) -> dict:
+        """JSON-ready form (for checkpoints)."""
+        return {"k": list(self.k), "star": [list(s) for s in self.star], "dimension": self.dimension,
+                "energies": list(self.energies), "method": self.method, "seconds": self.seconds}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "MomentumBlock":
+        """Inverse of :meth:`as_dict`."""
+        return cls(tuple(data["k"]), tuple(tuple(s) for s in data["star"]), int(data["dimension"]),
+                   tuple(float(e) for e in data["energies"]), str(data["method"]), float(data["seconds"]))
+
+
+@dataclass(frozen=True)
+class MomentumScan:
+    """Lowest levels of a sector in every momentum block (one block per star).
+
+    Attributes
+    ----------
+    n_up, n_down
+        The particle sector.
+    names, periods
+        Translation names (``"kx"`` …) and their periods L.
+    blocks
+        One :class:`MomentumBlock` per star, k = 0 first.
+    symmetries
+        Operations used to relate blocks (``"time_reversal"``, ``"pz"``, ``"dxy"`` …).
+    n_states
+        Levels computed per block.
+    """
+
+    n_up: int
+    n_down: int
+    names: tuple[str, ...]
+    periods: tuple[int, ...]
+    blocks: tuple[MomentumBlock, ...]
+    symmetries: tuple[str, ...]
+    n_states: int
+
+    @property
+    def dimension(self) -> int:
+        """Sector dimension: Σ block dimension × multiplicity."""
+        return sum(b.dimension * b.multiplicity for b in self.blocks)
+
+    def levels(self) -> list[tuple[float, Label, int]]:
+        """All computed levels as ``(energy, k, multiplicity)``, ascending."""
+        return sorted((e, b.k, b.multiplicity) for b in self.blocks for e in b.energies)
+
+    @property
+    def ground_energy(self) -> float:
+        """Lowest energy of the sector (eV)."""
+        return self.levels()[0][0]
+
+    @property
+    def ground_k(self) -> Label:
+        """k label of the block holding the ground state (the first in k order on ties)."""
+        e0 = self.ground_energy
+        return next(b.k for b in self.blocks if b.energies and b.energies[0] <= e0 + DEGENERACY_TOL)
+
+    @property
+    def complete_below(self) -> float:
+        """Energy below which :meth:`levels` holds every level of the sector (strictly below).
+
+        A block whose computed levels do not exhaust it may have more levels at or above its
+        highest one (a degenerate partner of that level included).
+        """
+        cut = [b.energies[-1] for b in self.blocks if len(b.energies) < b.dimension]
+        return min(cut, default=np.inf)
+
+    @property
+    def degeneracy(self) -> int:
+        """Number of states within :data:`DEGENERACY_TOL` of the ground energy (stars counted fully).
+
+        A lower bound when :attr:`degeneracy_is_lower_bound` (a block's levels were all degenerate).
+        """
+        e0 = self.ground_energy
+        return sum(m for e, _, m in self.levels() if e <= e0 + DEGENERACY_TOL)
+
+    @property
+    def degeneracy_is_lower_bound(self) -> bool:
+        """True when more degenerate levels may exist beyond the ``n_states`` computed per block."""
+        return self.complete_below <= self.ground_energy + 2 * DEGENERACY_TOL
+
+    def excitations(self, count: int | None = None) -> list[tuple[float, Label, int]]:
+        """Lowest levels above the ground level(s): ``(E − E0, k, multiplicity)``, complete ones only."""
+        e0, top = self.ground_energy, self.complete_below
+        out = [(e - e0, k, m) for e, k, m in self.levels() if e0 + DEGENERACY_TOL < e < top - DEGENERACY_TOL]
+        return out if count is None else out[:count]
+
+    def k_over_pi(self, k: Label) -> tuple[float, ...]:
+        """Crystal momentum ``K a/π = −2q/L`` per axis, wrapped to (−1, 1]."""
+        out = []
+        for q, period in zip(k, self.periods):
+            v = -2.0 * q / period
+            v = v - 2.0 * np.floor((v + 1.0) / 2.0)
+            out.append(1.0 if v == -1.0 else float(v) + 0.0)
+        return tuple(out)
+
+
+def translation_names(model: Model) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Translation names and periods of ``model``'s cluster, refusing those the model breaks.
+
+    Raises
+    ------
+    InputError
+        When the cluster has no periodic axis, or a translation does not commute with the model
+        (the message of :func:`~localpairs.solvers.symmetry.resolve_blocks` says what breaks it).
+    """
+    gens = generators(model.cluster)
+    names = tuple(n for n in ("kx", "ky", "kz") if n in gens)
+    if not names:
+        raise InputError("momentum", "scan", f"a cluster with a periodic axis of length ≥ 2 ({model.cluster.describe()} has none)")
+    resolve_blocks(model, {n: 0 for n in names})  # raises when a translation does not commute
+    return names, tuple(gens[n][1] for n in names)
+
+
+def real_couplings(model: Model) -> bool:
+    """True when every coupling of the model is real (then time reversal relates k and −k)."""
+    if model.is_complex:
+        return False
+    return all(complex(c[0]).imag == 0.0 for term in model.terms for c in term.couplings)
+
+
+def block_maps(model: Model, names: tuple[str, ...], periods: tuple[int, ...]) -> dict[str, Callable[[Label], Label]]:
+    """Maps of labels onto labels with the same spectrum, one per symmetry of ``model``."""
+    gens = generators(model.cluster)
+    maps: dict[str, Callable[[Label], Label]] = {}
+    if real_couplings(model):
+        maps["time_reversal"] = lambda q: tuple((-x) % p for x, p in zip(q, periods))
+    for a, name in enumerate(names):
+        refl = "p" + name[1]
+        if refl in gens and commutes(model, gens[refl][0]):
+            maps[refl] = lambda q, a=a: tuple((-x) % p if i == a else x for i, (x, p) in enumerate(zip(q, periods)))
+    if "dxy" in gens and "kx" in names and "ky" in names and commutes(model, gens["dxy"][0]):
+        ix, iy = names.index("kx"), names.index("ky")
+
+        def swap(q: Label) -> Label:
+            out = list(q)
+            out[ix], out[iy] = q[iy], q[ix]
+            return tuple(out)
+
+        maps["dxy"] = swap
+    return maps
+
+
+def stars(periods: tuple[int, ...], maps: Mapping[str, Callable[[Label], Label]]) -> list[tuple[Label, ...]]:
+    """Orbits of the label grid under ``maps``, each sorted; ordered by their smallest label."""
+    seen: set[Label] = set()
+    out = []
+    for start in product(*(range(p) for p in periods)):
+        if start in seen:
+            continue
+        orbit, todo = {start}, [start]
+        while todo:
+            q = todo.pop()
+            for f in maps.values():
+                r = f(q)
+                if r not in orbit:
+                    orbit.add(r)
+                    todo.append(r)
+        seen |= orbit
+        out.append(tuple(sorted(orbit)))
+    return out
+
+
+def block_estimates(model: Model, *, n_up: int, n_down: int, n_states: int = 1,
+                    dense_threshold: int = DENSE_THRESHOLD) -> dict[Label, MemoryEstimate]:
+    """Memory estimate of every distinct block (allocates nothing); refuses broken translations."""
+    names, periods = translation_names(model)
+    return {
+        star[0]: estimate_memory(model, Sector(n_up, n_down, dict(zip(names, star[0]))), n_states=n_states, dense_threshold=dense_threshold)
+        for star in stars(periods, block_maps(model, names, periods))
+    }
+
+
+def solve_block(
+    model: Model,
+    sec: Sector,
+    *,
+    n_states: int = 1,
+    dense_threshold: int = DENSE_THRESHOLD,
+    memory_budget_gb: float | None = None,
+    tol: float | None = None,
+    representatives: Representatives | None = None,
+) -> EDResult:
+    """Lowest eigenpairs of a symmetry block, with the compiled block builder where it applies.
+
+    Same contract as :func:`~localpairs.solvers.solve` (memory checked before anything is built);
+    for :func:`~localpairs.solvers.block_matrix.supported` models the result's ``basis`` is a
+    :class:`~localpairs.solvers.block_matrix.BlockBasis` (``states`` as QuSpin's representatives).
+    ``representatives`` of the sector under the same generators may be passed to be reused.
+    ``tol`` defaults to :func:`default_tol`.
+    """
+    tol = default_tol(n_states) if tol is None else tol
+    if not supported(model):
+        return solve(model, sec, n_states=n_states, dense_threshold=dense_threshold, memory_budget_gb=memory_budget_gb, tol=tol)
+    require(isinstance(n_states, int) and n_states >= 1, "n_states", n_states, "an integer ≥ 1")
+    estimate = estimate_memory(model, sec, n_states=n_states, dense_threshold=dense_threshold)
+    check_memory(model, sec, estimate, memory_budget_gb)
+    resolved = resolve_blocks(model, sec.blocks)
+    seconds = {}
+    t0 = time.perf_counter()
+    if representatives is None or representatives.names != tuple(resolved):
+        representatives = Representatives(resolved, n_sites=model.n_sites, n_up=sec.n_up, n_down=sec.n_down)
+    basis = representatives.block({n: q for n, (_, _, q) in resolved.items()}, sector_dtype(model, sec))
+    seconds["basis"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    matrix = block_matrix(model, representatives, basis)
+    seconds["matrix"] = time.perf_counter() - t0
+    herm = hermiticity_residual(matrix) if matrix.shape[0] else 0.0
+    if herm > HERMITICITY_TOL:
+        raise LocalPairsError(f"Hamiltonian is not Hermitian: relative residual {herm:.2e}")
+    dim, k = matrix.shape[0], min(n_states, matrix.shape[0])
+    t0 = time.perf_counter()
+    if dim <= dense_threshold or k >= dim - 1:
+        energies, states = np.linalg.eigh(matrix.toarray())
+        energies, states, method = energies[:k], states[:, :k], "dense"
+    else:
+        v0 = np.random.default_rng(12345).standard_normal(dim).astype(matrix.dtype)
+        energies, states = spla.eigsh(matrix, k=k, which="SA", v0=v0, tol=tol)
+        order = np.argsort(energies)
+        energies, states, method = energies[order], states[:, order], "lanczos"
+    seconds["solve"] = time.perf_counter() - t0
+    return EDResult(model=model, sector=sec, energies=np.asarray(energies, dtype=float), states=states, basis=basis,
+                    method=method, estimate=estimate, hermiticity=herm, seconds=seconds)
+
+
+def lowest_by_momentum(
+    model: Model,
+    *,
+    n_up: int,
+    n_down: int,
+    n_states: int = 4,
+    dense_threshold: int = DENSE_THRESHOLD,
+    memory_budget_gb: float | None = None,
+    tol: float | None = None,
+    progress: bool = True,
+    done: Mapping[Label, MomentumBlock] | None = None,
+    on_block: Callable[[MomentumBlock, EDResult], None] | None = None,
+) -> MomentumScan:
+    """Lowest ``n_states`` levels of every distinct translation block of the sector (n_up, n_down).
+
+    Parameters
+    ----------
+    model
+        A model whose translations commute with it (no breathing, doping pattern or field).
+    n_up, n_down, n_states
+        Electrons per spin; levels per block.
+    dense_threshold
+        Dense diagonalization at or below this block dimension, Lanczos above.
+    memory_budget_gb
+        Every block's estimate is checked against it before the first block is built (default:
+        from the available memory).
+    tol
+        Lanczos tolerance (0: machine precision); default :func:`default_tol`.
+    progress
+        Show a progress bar and one line per solved block on stderr.
+    done
+        Blocks solved earlier (e.g. from checkpoints), keyed by their k label: reused, not solved.
+    on_block
+        Called after each newly solved block with the block and its full :class:`EDResult`
+        (states and basis, e.g. for checkpoints or observables); the result is dropped afterwards.
+
+    Returns
+    -------
+    MomentumScan
+
+    Raises
+    ------
+    InputError
+        When the cluster has no periodic axis or a translation does not commute with the model.
+    TooLargeError
+        When a block's estimate exceeds the budget (before any block is built).
+    """
+    require(isinstance(n_states, int) and n_states >= 1, "n_states", n_states, "an integer ≥ 1")
+    check_sector_fits(Sector(n_up, n_down), model.n_sites)
+    names, periods = translation_names(model)
+    maps = block_maps(model, names, periods)
+    orbits = stars(periods, maps)
+    done = dict(done or {})
+    todo = [star for star in orbits if not (star[0] in done and len(done[star[0]].energies) >= min(n_states, done[star[0]].dimension))]
+    estimates = block_estimates(model, n_up=n_up, n_down=n_down, n_states=n_states, dense_threshold=dense_threshold)
+    for star in todo:  # every memory check before any work
+        check_memory(model, Sector(n_up, n_down, dict(zip(names, star[0]))), estimates[star[0]], memory_budget_gb)
+    reps = None
+    if todo and supported(model):
+        reps = Representatives(resolve_blocks(model, {n: 0 for n in names}), n_sites=model.n_sites, n_up=n_up, n_down=n_down)
+    blocks: list[MomentumBlock] = []
+    bar = tqdm(total=len(orbits), desc=f"N={n_up + n_down} ({n_up}↑{n_down}↓) k-blocks", unit="block",
+               disable=not progress, leave=False, mininterval=1.0)
+    for star in orbits:
+        k = star[0]
+        if star not in todo:
+            block = replace(done[k], star=star)
+        else:
+            t0 = time.perf_counter()
+            sec = Sector(n_up, n_down, dict(zip(names, k)))
+            result = solve_block(model, sec, n_states=n_states, dense_threshold=dense_threshold, memory_budget_gb=memory_budget_gb,
+                                 tol=tol, representatives=reps)
+            method = result.method if result.dimension else "empty"
+            block = MomentumBlock(k, star, result.dimension, tuple(float(e) for e in result.energies), method, time.perf_counter() - t0)
+            if on_block is not None:
+                on_block(block, result)
+            del result
+            if progress:
+                e0 = f"{block.energies[0]:.8f} eV" if block.energies else "—"
+                bar.write(f"  N={n_up + n_down} k={k} ×{len(star)}: dim {block.dimension:,}, E0 {e0}, {block.method}, {block.seconds:.1f} s", file=sys.stderr)
+        blocks.append(block)
+        bar.update(1)
+    bar.close()
+    scan = MomentumScan(n_up, n_down, names, periods, tuple(blocks), tuple(maps), n_states)
+    expected = sector_dimension(model, Sector(n_up, n_down))
+    if scan.dimension != expected:
+        raise LocalPairsError(f"momentum blocks of N={n_up + n_down} add up to {scan.dimension:,} states, not the sector's {expected:,}")
+    if not any(b.energies for b in blocks):
+        raise LocalPairsError(f"sector {n_up}↑{n_down}↓ of {model.kind} on {model.cluster.describe()} has no states")
+    return scan
