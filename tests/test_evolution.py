@@ -33,21 +33,29 @@ def plaquette():
     return model, basis
 
 
-@pytest.fixture(scope="module")
-def pulsed(plaquette):
-    """A 4 fs pulse polarised in the xy plane, its operator, ground state and DOP853 reference."""
-    model, basis = plaquette
-    pulse = gaussian_pulse(photon_energy=1.5, duration=4.0, peak_field=0.1, polarization=(1.0, 1.0, 0.0))
+def pumped_ground_state(model, basis, polarization):
+    """A 4 fs, 1.5 eV pulse along ``polarization``: its operator, the ground state and the pulse."""
+    pulse = gaussian_pulse(photon_energy=1.5, duration=4.0, peak_field=0.1, polarization=polarization)
     op = DrivenOperator(drive(model, pulse=pulse), basis)
     _, vecs = np.linalg.eigh(hamiltonian_matrix(model, basis).toarray())
-    psi0 = vecs[:, 0].astype(complex)
-    times = np.linspace(0.0, 2 * pulse.center, 6)
+    return op, vecs[:, 0].astype(complex), pulse
+
+
+def dop853_reference(op, psi0, times):
+    """ψ(times) by scipy's DOP853 at rtol 1e-12, atol 1e-14 (the independent reference)."""
 
     def rhs(t, y):
         return -1j / HBAR_EV_FS * (op.assemble(op.driven.coefficients(t)) @ y)
 
-    ref = solve_ivp(rhs, (times[0], times[-1]), psi0, method="DOP853", rtol=1e-12, atol=1e-14, t_eval=times).y
-    return op, psi0, times, ref
+    return solve_ivp(rhs, (times[0], times[-1]), psi0, method="DOP853", rtol=1e-12, atol=1e-14, t_eval=times).y
+
+
+@pytest.fixture(scope="module")
+def pulsed(plaquette):
+    """A 4 fs pulse polarised in the xy plane, its operator, ground state and DOP853 reference."""
+    op, psi0, pulse = pumped_ground_state(*plaquette, (1.0, 1.0, 0.0))
+    times = np.linspace(0.0, 2 * pulse.center, 6)
+    return op, psi0, times, dop853_reference(op, psi0, times)
 
 
 def random_state(dim, seed=1):
@@ -185,17 +193,9 @@ def test_field_sensitivity_bounds_the_field_term(pulsed):
 
 def test_pulse_then_field_free_delays_match_dop853(plaquette):
     """Pulse followed by a long field-free stretch (Lanczos steps with dense output) against DOP853."""
-    model, basis = plaquette
-    pulse = gaussian_pulse(photon_energy=1.5, duration=4.0, peak_field=0.1, polarization=(1.0, 0.0, 0.0))
-    op = DrivenOperator(drive(model, pulse=pulse), basis)
-    _, vecs = np.linalg.eigh(hamiltonian_matrix(model, basis).toarray())
-    psi0 = vecs[:, 0].astype(complex)
+    op, psi0, _ = pumped_ground_state(*plaquette, (1.0, 0.0, 0.0))
     times = np.linspace(0.0, 120.0, 241)
-
-    def rhs(t, y):
-        return -1j / HBAR_EV_FS * (op.assemble(op.driven.coefficients(t)) @ y)
-
-    ref = solve_ivp(rhs, (times[0], times[-1]), psi0, method="DOP853", rtol=1e-12, atol=1e-14, t_eval=times).y
+    ref = dop853_reference(op, psi0, times)
     tol = 1e-8
     integ = CFM4Integrator(op, t_start=times[0], t_end=times[-1], options=EvolutionOptions(tol=tol))
     assert integ.field_window[1] < 40.0  # most of the window is field-free
