@@ -190,7 +190,7 @@ class KrylovPropagator:
         self.work, self.generation = work, work.generation
         self.m = alpha.size
         self.beta0, self.tau, self.exact = beta0, tau, exact
-        self.last_beta = float(beta[-1]) if beta.size >= self.m and self.m else 0.0
+        self.last_beta = float(beta[self.m - 1])  # β_m: the residual norm after the last step
         if self.m == 1:
             self.evals, self.evecs = alpha.copy(), np.ones((1, 1))
         else:

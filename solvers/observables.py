@@ -91,24 +91,48 @@ def pair_correlations(model: Model, basis: Any, psi: np.ndarray, double_occupanc
     return out
 
 
-def measure(model: Model, basis: Any, psi: np.ndarray, *, with_pairs: bool = True) -> StateObservables:
-    """All observables of state ``psi`` (a vector in ``basis``) of ``model``."""
-    L = model.n_sites
-    up, dn = occupations(basis, L)
+def _densities(model: Model, basis: Any, psi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """⟨n_i⟩, ⟨n_i↑ n_i↓⟩ and ⟨n_i n_j⟩ read off the basis states' bit patterns."""
+    up, dn = occupations(basis, model.n_sites)
     p = _probabilities(psi)
     n_site = up.astype(float) + dn
-    charge = p @ n_site
-    dbl = p @ (up & dn).astype(float)
-    nn = (n_site * p[:, None]).T @ n_site
-    corr = nn - np.outer(charge, charge)
-    pairs = pair_correlations(model, basis, psi, dbl) if with_pairs else None
+    return p @ n_site, p @ (up & dn).astype(float), (n_site * p[:, None]).T @ n_site
+
+
+def _observables(model: Model, charge: np.ndarray, dbl: np.ndarray, nn: np.ndarray, pairs: np.ndarray | None) -> StateObservables:
     return StateObservables(
         site_charge=charge,
         double_occupancy=dbl,
         unpaired=float(np.sum(charge - 2 * dbl)),
         lpdw_order=lpdw_order(charge, model.cluster.sublattice),
-        charge_correlations=corr,
+        charge_correlations=nn - np.outer(charge, charge),
         pair_correlations=pairs,
+    )
+
+
+def measure(model: Model, basis: Any, psi: np.ndarray, *, with_pairs: bool = True) -> StateObservables:
+    """All observables of state ``psi`` (a vector in ``basis``) of ``model``."""
+    charge, dbl, nn = _densities(model, basis, psi)
+    pairs = pair_correlations(model, basis, psi, dbl) if with_pairs else None
+    return _observables(model, charge, dbl, nn, pairs)
+
+
+def measure_translation_averaged(model: Model, basis: Any, psi: np.ndarray, perms: np.ndarray) -> StateObservables:
+    """Density observables of a momentum eigenstate in a translation-block ``basis``.
+
+    The basis states are orbit representatives, so bit-pattern densities hold for the
+    representatives only; averaging them over the translations ``perms`` ((|G|, L) site
+    permutations, :func:`~localpairs.solvers.symmetry.translation_group`) is exact for a momentum
+    eigenstate, whose densities are translation invariant. Pair correlations are not computed
+    (None): they are off-diagonal in the block basis.
+    """
+    charge, dbl, nn = _densities(model, basis, psi)
+    return _observables(
+        model,
+        np.mean([charge[g] for g in perms], axis=0),
+        np.mean([dbl[g] for g in perms], axis=0),
+        np.mean([nn[np.ix_(g, g)] for g in perms], axis=0),
+        None,
     )
 
 

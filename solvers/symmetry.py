@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
+from itertools import product
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -69,6 +70,19 @@ def generators(cluster: Cluster) -> dict[str, tuple[np.ndarray, int]]:
         swapped = coords[:, [1, 0, 2]]
         out["dxy"] = (np.array([cluster.site_index(*c) for c in swapped]), 2)
     return out
+
+
+def translation_group(cluster: Cluster, names: tuple[str, ...]) -> np.ndarray:
+    """(|G|, L) site permutations of every element of the translation group spanned by ``names``."""
+    gens = generators(cluster)
+    out = []
+    for exps in product(*(range(gens[n][1]) for n in names)):
+        site = np.arange(cluster.n_sites)
+        for n, e in zip(names, exps):
+            for _ in range(e):
+                site = gens[n][0][site]
+        out.append(site)
+    return np.array(out)
 
 
 def _canonical(opstr: str, sites: tuple[int, ...]) -> tuple:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import time
 from fractions import Fraction
-from itertools import product
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +23,8 @@ from localpairs.analysis.gaps import GapTable, gap_table, pair_binding
 from localpairs.io import write_text_atomic, write_with
 from localpairs.solvers import EDResult, MomentumBlock, MomentumScan, Sector, StateObservables, lowest_by_momentum, measure, solve
 from localpairs.solvers.momentum import block_maps, stars, translation_names
-from localpairs.solvers.observables import lpdw_order, occupations
-from localpairs.solvers.symmetry import generators
+from localpairs.solvers.observables import measure_translation_averaged
+from localpairs.solvers.symmetry import translation_group
 from localpairs.spec import RunSpec
 
 from .common import Checkpoints, System, build_system, progress, provenance, spec_hash
@@ -199,33 +198,6 @@ MOMENTUM_NOTE = (
 )
 
 
-def translation_group(cluster, names: tuple[str, ...]) -> np.ndarray:
-    """(|G|, L) site permutations of every element of the translation group ``names`` spans."""
-    gens = generators(cluster)
-    out = []
-    for exps in product(*(range(gens[n][1]) for n in names)):
-        site = np.arange(cluster.n_sites)
-        for n, e in zip(names, exps):
-            for _ in range(e):
-                site = gens[n][0][site]
-        out.append(site)
-    return np.array(out)
-
-
-def averaged_observables(model, basis, psi: np.ndarray, perms: np.ndarray) -> StateObservables:
-    """Density observables of a momentum eigenstate, averaged over the translations ``perms`` (exact)."""
-    up, dn = occupations(basis, model.n_sites)
-    p = np.abs(np.asarray(psi)) ** 2
-    p /= p.sum()
-    n_site = up.astype(float) + dn
-    charge = np.mean([(p @ n_site)[g] for g in perms], axis=0)
-    dbl = np.mean([(p @ (up & dn).astype(float))[g] for g in perms], axis=0)
-    nn_raw = (n_site * p[:, None]).T @ n_site
-    nn = np.mean([nn_raw[np.ix_(g, g)] for g in perms], axis=0)
-    return StateObservables(charge, dbl, float(np.sum(charge - 2 * dbl)), lpdw_order(charge, model.cluster.sublattice),
-                            nn - np.outer(charge, charge), None)
-
-
 def checkpointed_scan(spec: RunSpec, system: System, checkpoints: Checkpoints, n: int, *, n_states: int, observe: bool) -> tuple[MomentumScan, dict]:
     """The momentum scan of N = n (lowest |S_z|, or the spec's spins at N₀), each (N, k) block checkpointed.
 
@@ -246,7 +218,7 @@ def checkpointed_scan(spec: RunSpec, system: System, checkpoints: Checkpoints, n
     def on_block(block: MomentumBlock, result: EDResult) -> None:
         obs = None
         if observe and result.dimension:
-            o = averaged_observables(model, result.basis, result.ground_state, perms)
+            o = measure_translation_averaged(model, result.basis, result.ground_state, perms)
             obs = {f: np.asarray(getattr(o, f)).tolist() for f in ("site_charge", "double_occupancy", "unpaired", "lpdw_order", "charge_correlations")}
         observed[block.k] = obs
         checkpoints.save(key(block.k), {"block": block.as_dict(), "observables": obs})
