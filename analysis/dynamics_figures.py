@@ -1,7 +1,7 @@
 """Figures of pump–probe trajectories: observables against time, labelled with units.
 
 The trajectory figures take the ``xarray.Dataset`` written by
-:func:`localpairs.solvers.trajectory.run_trajectory` (variables ``time``, ``electric_field``,
+:func:`localpairs.solvers.dynamics.trajectory.run_trajectory` (variables ``time``, ``electric_field``,
 ``absorbed_energy``, ...); the time-resolved XAS figures (:func:`dxas_map_figure`,
 :func:`xas_delays_figure`) take plain arrays. All return a matplotlib Figure; save it with
 :func:`localpairs.analysis.figures.save_figure`.

@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from localpairs.errors import require
 
-from .xas_peaks import peak_a_vs_delay
+from localpairs.analysis.xas_peaks import peak_a_vs_delay
 
 
 def _delays(delay: ArrayLike) -> NDArray[np.float64]:

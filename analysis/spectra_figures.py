@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from .figures import plt  # Agg backend set there
+from localpairs.analysis.figures import plt  # Agg backend set there
 
 ADD_COLOR = "#c0392b"
 REMOVE_COLOR = "#2e86c1"

@@ -42,8 +42,8 @@ def _case(name: str, n_states: int, shape: str) -> dict:
     """Run one case in this process; return its numbers."""
     from localpairs.hamiltonians import doping_config, extended_hubbard, fermi_bose_mixture, make_cluster
     from localpairs.solvers import lowest_by_momentum, sector, solve
-    from localpairs.solvers.momentum import solve_block
-    from localpairs.solvers.symmetry import generators
+    from localpairs.solvers.ed.momentum import solve_block
+    from localpairs.solvers.hilbert.lattice_symmetry import generators
 
     cl = make_cluster(shape, periodic=True)
     model = extended_hubbard(cl, **PARAMS)

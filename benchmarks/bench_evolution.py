@@ -45,7 +45,7 @@ COMMON = r"""
 import json, resource, sys, time
 import numpy as np
 from localpairs.hamiltonians import extended_hubbard, make_cluster
-from localpairs.hamiltonians.pump import gaussian_pulse
+from localpairs.hamiltonians.driven_model import gaussian_pulse
 size, cache = {size!r}, {cache!r}
 cluster = make_cluster(size, periodic=[False, True, True])
 model = extended_hubbard(cluster, **{params!r})
@@ -67,10 +67,10 @@ print(json.dumps(dict(dim=gs.dimension, energy=gs.ground_energy)))
 """
 
 LOCALPAIRS = COMMON + r"""
-from localpairs.hamiltonians.pump import drive
+from localpairs.hamiltonians.driven_model import drive
 from localpairs.solvers import build_basis, sector
-from localpairs.solvers.driven import DrivenOperator
-from localpairs.solvers.evolution import EvolutionOptions, evolve
+from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
 psi0 = np.load(cache + "/psi0.npy")
 start = time.perf_counter()
 op = DrivenOperator(drive(model, pulse=pulse), build_basis(model, sector(electrons=cluster.n_sites)))

@@ -37,10 +37,10 @@ def main() -> None:
 
     from localpairs.hamiltonians import extended_hubbard, make_cluster
     from localpairs.solvers import sector, solve
-    from localpairs.solvers.excitations import apply_excitation, electron_addition, target_sector
+    from localpairs.solvers.spectra.excitations import apply_excitation, electron_addition, target_sector
     from localpairs.solvers.lanczos import lanczos_chain, lorentzian_spectrum
-    from localpairs.solvers.spectra import SectorCache
-    from localpairs.solvers.xas import xas
+    from localpairs.solvers.spectra.spectral_functions import SectorCache
+    from localpairs.solvers.spectra.xas import xas
 
     t0 = time.perf_counter()
     model = extended_hubbard(make_cluster("2x2x3", periodic=True), **PARAMS)

@@ -4,12 +4,13 @@ This is the lowest layer: it imports nothing from :mod:`localpairs.solvers` or
 :mod:`localpairs.analysis`.
 """
 
-from .cluster import DEFAULT_LATTICE_CONSTANT, PRESETS, Bond, Cluster, hopping_matrix, make_cluster
-from .doping import PLACEMENTS, DopingConfig, doping_config, large_count
-from .fermi_bose import fermi_bose_mixture
-from .hubbard import extended_hubbard, site_energies
-from .model import Model, Term
-from .pump import DrivenModel, Pulse, Quench, drive, field_to_fluence, fluence_to_field, gaussian_pulse
+from localpairs.hamiltonians.cluster import DEFAULT_LATTICE_CONSTANT, PRESETS, Bond, Cluster, hopping_matrix, make_cluster
+from localpairs.hamiltonians.doping import PLACEMENTS, DopingConfig, doping_config, large_count
+from localpairs.hamiltonians.fermi_bose import fermi_bose_mixture
+from localpairs.hamiltonians.hubbard import extended_hubbard, site_energies
+from localpairs.hamiltonians.model import Model, Term
+from localpairs.hamiltonians.oxygen_lattice import Lattice, oxygen_lattice, relax_lattice
+from localpairs.hamiltonians.driven_model import DrivenModel, Pulse, Quench, drive, field_to_fluence, fluence_to_field, gaussian_pulse
 
 __all__ = [
     "DEFAULT_LATTICE_CONSTANT",
@@ -19,6 +20,7 @@ __all__ = [
     "Cluster",
     "DopingConfig",
     "DrivenModel",
+    "Lattice",
     "Model",
     "Pulse",
     "Quench",
@@ -33,5 +35,7 @@ __all__ = [
     "hopping_matrix",
     "large_count",
     "make_cluster",
+    "oxygen_lattice",
+    "relax_lattice",
     "site_energies",
 ]

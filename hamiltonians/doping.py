@@ -30,7 +30,7 @@ import numpy as np
 
 from localpairs.errors import InputError, require
 
-from .cluster import Cluster
+from localpairs.hamiltonians.cluster import Cluster
 
 PLACEMENTS = ("rock_salt", "random", "random_rock_salt")
 

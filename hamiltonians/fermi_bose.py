@@ -13,9 +13,9 @@ import numpy as np
 
 from localpairs.errors import require
 
-from .cluster import Cluster
-from .doping import DopingConfig
-from .model import Model, Term, hopping, merge_terms, pair_hopping
+from localpairs.hamiltonians.cluster import Cluster
+from localpairs.hamiltonians.doping import DopingConfig
+from localpairs.hamiltonians.model import Model, Term, hopping, merge_terms, pair_hopping
 
 
 def fermi_bose_mixture(

@@ -8,9 +8,9 @@ import numpy as np
 
 from localpairs.errors import require
 
-from .cluster import Cluster
-from .doping import DopingConfig, doping_config
-from .model import Model, Term, density_density, hopping, merge_terms, pair_hopping
+from localpairs.hamiltonians.cluster import Cluster
+from localpairs.hamiltonians.doping import DopingConfig, doping_config
+from localpairs.hamiltonians.model import Model, Term, density_density, hopping, merge_terms, pair_hopping
 
 
 def _per_bond(value: float | Sequence[float], cluster: Cluster, field: str) -> np.ndarray:

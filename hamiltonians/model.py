@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .cluster import Cluster
-from .doping import DopingConfig
+from localpairs.hamiltonians.cluster import Cluster
+from localpairs.hamiltonians.doping import DopingConfig
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 r"""Gaussian pump pulses in physical units: vector potential, field, fluence.
 
 ``A(t) = e A0 exp[−(t − t0)²/(2σ²)] cos[ω(t − t0)]`` along the unit polarization ``e`` and
-``E(t) = −∂A/∂t`` (the sign convention of :mod:`~localpairs.hamiltonians.pump`). Units: ħω in eV,
+``E(t) = −∂A/∂t`` (the sign convention of :mod:`~localpairs.hamiltonians.driven_model`). Units: ħω in eV,
 times in fs, A in V·fs/Å (e·A in eV·fs/Å), fields in V/Å, fluence in mJ/cm².
 
 Fluence and field

@@ -122,7 +122,7 @@ def _solved_frequencies(size: str) -> np.ndarray:
 def ours_spectra(size: str) -> float:
     from localpairs.hamiltonians import extended_hubbard, make_cluster
     from localpairs.solvers import sector, solve, spectra
-    from localpairs.solvers.excitations import electron_addition
+    from localpairs.solvers.spectra.excitations import electron_addition
 
     model = extended_hubbard(make_cluster(size, periodic=True), **PARAMS)
     gs = solve(model, sector(electrons=model.n_sites))

@@ -1,30 +1,30 @@
-"""Sectors, QuSpin bases, exact diagonalization and observables.
+"""Solvers, by family: ``hilbert`` (sectors, bases, memory), ``ed`` (eigenpairs, momentum scans,
+observables), ``spectra`` (Lanczos spectra, σ(ω), XAS) and ``dynamics`` (driven evolution).
+The shared Lanczos recursion is :mod:`localpairs.solvers.lanczos`.
 
 Imports :mod:`localpairs.hamiltonians` only; never :mod:`localpairs.analysis`.
 """
 
-from .basis import build_basis, hamiltonian_matrix, hermiticity_residual, operator_matrix, sector_dimension
-from .ed import EDResult, charge_ladder, solve
-from .momentum import MomentumBlock, MomentumScan, lowest_by_momentum
-from .memory import MemoryEstimate, available_memory_gb, check_memory, default_budget_gb, estimate_memory
-from .observables import StateObservables, energy, lpdw_order, measure, occupations
-from .sector import Sector, sector
-from .driven import DrivenOperator
-from .evolution import CFM4Integrator, EvolutionOptions, EvolutionResult, evolve
-from .lattice import Lattice, oxygen_lattice, relax_lattice
-from .optical import optical_transitions
-from .trajectory import run_trajectory
-from .excitations import KINDS, Excitation, make_excitation
-from .optics import optical_conductivity
-from .spectra import SectorCache, SpectraWarning, spectra
-from .xas import xas
+from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix, hermiticity_residual, operator_matrix, sector_dimension
+from localpairs.solvers.ed.eigensolve import EDResult, charge_ladder, solve
+from localpairs.solvers.ed.momentum import MomentumBlock, MomentumScan, lowest_by_momentum
+from localpairs.solvers.hilbert.memory import MemoryEstimate, available_memory_gb, check_memory, default_budget_gb, estimate_memory
+from localpairs.solvers.ed.observables import StateObservables, energy, lpdw_order, measure, occupations
+from localpairs.solvers.hilbert.sector import Sector, sector
+from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.evolution import CFM4Integrator, EvolutionOptions, EvolutionResult, evolve
+from localpairs.solvers.spectra.optical_transitions import optical_transitions
+from localpairs.solvers.dynamics.trajectory import run_trajectory
+from localpairs.solvers.spectra.excitations import KINDS, Excitation, make_excitation
+from localpairs.solvers.spectra.conductivity import optical_conductivity
+from localpairs.solvers.spectra.spectral_functions import SectorCache, SpectraWarning, spectra
+from localpairs.solvers.spectra.xas import xas
 
 __all__ = [
     "CFM4Integrator",
     "DrivenOperator",
     "EvolutionOptions",
     "EvolutionResult",
-    "Lattice",
     "EDResult",
     "MemoryEstimate",
     "Sector",
@@ -44,8 +44,6 @@ __all__ = [
     "occupations",
     "operator_matrix",
     "optical_transitions",
-    "oxygen_lattice",
-    "relax_lattice",
     "run_trajectory",
     "sector",
     "sector_dimension",

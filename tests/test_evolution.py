@@ -14,11 +14,11 @@ from scipy.integrate import solve_ivp
 
 from localpairs.errors import InputError, LocalPairsError
 from localpairs.hamiltonians import extended_hubbard, make_cluster
-from localpairs.hamiltonians.pump import Quench, drive, gaussian_pulse
+from localpairs.hamiltonians.driven_model import Quench, drive, gaussian_pulse
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector
-from localpairs.solvers.driven import DrivenOperator
-from localpairs.solvers.evolution import CFM4Integrator, EvolutionOptions, evolve
-from localpairs.solvers.krylov import KrylovWorkspace, expm_lanczos, propagate_lanczos
+from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.evolution import CFM4Integrator, EvolutionOptions, evolve
+from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos, propagate_lanczos
 from localpairs.units import HBAR_EV_FS
 
 PARAMS = dict(t=0.33, U=-1.2, V=0.15, breathing=0.1, J_p=0.05)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from localpairs.analysis.gaps import gap_table, pair_binding, single_particle_gap, two_particle_gap
+from localpairs.analysis.pair_binding import gap_table, pair_binding, single_particle_gap, two_particle_gap
 from localpairs.errors import InputError
 from localpairs.hamiltonians import extended_hubbard, make_cluster
 from localpairs.solvers import charge_ladder

@@ -9,7 +9,7 @@ import pytest
 from localpairs.errors import InputError, TooLargeError
 from localpairs.hamiltonians import doping_config, extended_hubbard, fermi_bose_mixture, make_cluster
 from localpairs.solvers import build_basis, estimate_memory, hamiltonian_matrix, sector, solve
-from localpairs.solvers.memory import BUDGET_ENV, default_budget_gb
+from localpairs.solvers.hilbert.memory import BUDGET_ENV, default_budget_gb
 
 #: The non-zero estimate is a mean-field count; within this factor of the true count is useful.
 NNZ_FACTOR = 1.6

@@ -5,9 +5,9 @@ import pytest
 
 from localpairs.hamiltonians import doping_config, extended_hubbard, fermi_bose_mixture, make_cluster
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, solve
-from localpairs.solvers.block_matrix import Representatives, block_matrix, supported
-from localpairs.solvers.momentum import solve_block
-from localpairs.solvers.symmetry import resolve_blocks
+from localpairs.solvers.hilbert.block_matrix import Representatives, block_matrix, supported
+from localpairs.solvers.ed.momentum import solve_block
+from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks
 
 #: Matrix elements are sums of a few products of couplings and roots of unity: round-off only.
 ELEMENT_TOL = 1e-13

@@ -17,14 +17,14 @@ from scipy.integrate import simpson
 
 from localpairs.errors import InputError
 from localpairs.hamiltonians import extended_hubbard, make_cluster
-from localpairs.hamiltonians.pump import (
+from localpairs.hamiltonians.driven_model import (
     PumpWarning, Quench, drive, field_to_fluence, fluence_to_field, gaussian_pulse, model_bandwidth, split_hopping,
 )
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector
-from localpairs.solvers.driven import DrivenOperator
-from localpairs.solvers.evolution import EvolutionOptions, IntegratorState
-from localpairs.solvers.observables import measure
-from localpairs.solvers.trajectory import observe, run_trajectory
+from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.evolution import EvolutionOptions, IntegratorState
+from localpairs.solvers.ed.observables import measure
+from localpairs.solvers.dynamics.trajectory import observe, run_trajectory
 from localpairs.spec import SpecError, parse_spec
 from localpairs.units import C_LIGHT_M_S, EPS0_F_M
 

@@ -28,11 +28,11 @@ import xarray as xr
 from localpairs.analysis.probe import dxas_extrema, probe_convolution, reported_dxas, trapezoid_weights
 from localpairs.errors import InputError
 from localpairs.hamiltonians import extended_hubbard, make_cluster
-from localpairs.hamiltonians.pump import drive, gaussian_pulse
+from localpairs.hamiltonians.driven_model import drive, gaussian_pulse
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector
-from localpairs.solvers.driven import DrivenOperator
-from localpairs.solvers.evolution import EvolutionOptions, evolve
-from localpairs.solvers.xas import xas
+from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
+from localpairs.solvers.spectra.xas import xas
 from localpairs.spec import SpecError, parse_spec
 from localpairs.studies.pump_spec import XasProbeSpec
 from localpairs.studies.spectra_spec import SpectraSpec

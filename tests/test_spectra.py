@@ -12,7 +12,7 @@ from localpairs.hamiltonians import Term, extended_hubbard, fermi_bose_mixture, 
 from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.hamiltonians.model import hopping
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, solve
-from localpairs.solvers.excitations import (
+from localpairs.solvers.spectra.excitations import (
     apply_excitation,
     current,
     density,
@@ -27,8 +27,8 @@ from localpairs.solvers.excitations import (
     target_sector,
 )
 from localpairs.solvers.lanczos import lanczos_chain, pole_spectrum
-from localpairs.solvers.optics import optical_conductivity, peierls_model
-from localpairs.solvers.spectra import SpectraWarning, spectra
+from localpairs.solvers.spectra.conductivity import optical_conductivity, peierls_model
+from localpairs.solvers.spectra.spectral_functions import SpectraWarning, spectra
 
 #: The issue's bound: continued fraction vs Lehmann sum, relative to the peak height. With the
 #: Krylov space exhausted the two are the same rational function; round-off leaves ~1e-13.

@@ -12,7 +12,7 @@ from localpairs.errors import InputError
 from localpairs.hamiltonians import Term, extended_hubbard, fermi_bose_mixture, make_cluster
 from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, solve
-from localpairs.solvers.excitations import (
+from localpairs.solvers.spectra.excitations import (
     Excitation,
     apply_excitation,
     electron_addition,
@@ -20,8 +20,8 @@ from localpairs.solvers.excitations import (
     momentum_grid,
     target_sector,
 )
-from localpairs.solvers.optics import peierls_model
-from localpairs.solvers.spectra import spectra
+from localpairs.solvers.spectra.conductivity import peierls_model
+from localpairs.solvers.spectra.spectral_functions import spectra
 
 #: Block spectra against the dense no-symmetry Lehmann sum, relative to the largest peak: both are
 #: exact (the block chains exhaust their Krylov spaces); round-off leaves ~1e-13.
@@ -50,8 +50,11 @@ def block_ground_state(model, n_up, n_down):
     found = []
     for qs in itertools.product(*[range(n) for n in cl.shape if n > 1]):
         found.append(solve(model, sector(n_up=n_up, n_down=n_down, **dict(zip(names, qs))), n_states=1))
-    best = min(found, key=lambda r: r.ground_energy)
-    degenerate = [dict(r.sector.blocks) for r in found if abs(r.ground_energy - best.ground_energy) < 1e-9]
+    lowest = min(r.ground_energy for r in found)
+    # Degenerate blocks (within round-off) are ordered by label: the first one is "the" ground state.
+    at_lowest = [r for r in found if abs(r.ground_energy - lowest) < 1e-9]
+    best = at_lowest[0]
+    degenerate = [dict(r.sector.blocks) for r in at_lowest]
     return best, degenerate
 
 

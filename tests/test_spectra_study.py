@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from localpairs.analysis.gaps import gap_table
-from localpairs.analysis.spectral_gaps import EnergyScales, merge_poles, scales_from_energies, spectral_edge
+from localpairs.analysis.pair_binding import gap_table
+from localpairs.analysis.spectral_edges import EnergyScales, merge_poles, scales_from_energies, spectral_edge
 from localpairs.errors import InputError
 from localpairs.hamiltonians import extended_hubbard, make_cluster
 from localpairs.solvers import charge_ladder

@@ -9,7 +9,7 @@ from localpairs.errors import InputError
 from localpairs.hamiltonians import doping_config, extended_hubbard, fermi_bose_mixture, make_cluster
 from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, solve
-from localpairs.solvers.symmetry import generators
+from localpairs.solvers.hilbert.lattice_symmetry import generators
 
 #: Dense eigenvalues of ≤ 5000-dimensional blocks: round-off ~1e-13 × ‖H‖.
 EIG_TOL = 1e-10

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from localpairs.analysis.tunnelling import fit_exponential_decay, two_fermion_decay_constant
+from localpairs.analysis.tunnelling_fit import fit_exponential_decay, two_fermion_decay_constant
 from localpairs.errors import InputError
-from localpairs.studies.tunnelling import pair_tunnelling_splittings
+from localpairs.solvers.ed.pair_tunnelling import pair_tunnelling_splittings
 
 #: With the N^−p prefactor fitted, D matches the closed form to ~1 % for N ≤ 9; allow 3 %.
 SLOPE_REL_TOL = 0.03

@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from localpairs.analysis.spectral_gaps import merge_poles
+from localpairs.analysis.spectral_edges import merge_poles
 from localpairs.errors import InputError
 from localpairs.solvers import solve
-from localpairs.solvers.xas import xas
+from localpairs.solvers.spectra.xas import xas
 from localpairs.spec import SpecError, parse_spec
 from localpairs.studies import run_study
 from localpairs.studies.common import build_system

@@ -21,7 +21,7 @@ from localpairs.hamiltonians import (
 )
 from localpairs.io import versions, write_json_atomic
 from localpairs.solvers import Sector, check_memory, estimate_memory, sector
-from localpairs.solvers.momentum import block_estimates
+from localpairs.solvers.ed.momentum import block_estimates
 from localpairs.spec import RunSpec, SpecError
 
 

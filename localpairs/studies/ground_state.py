@@ -19,15 +19,15 @@ import xarray as xr
 from tqdm import tqdm
 
 from localpairs.analysis.figures import cluster_figure, ladder_figure, save_figure, site_charge_figure
-from localpairs.analysis.gaps import GapTable, gap_table, pair_binding
+from localpairs.analysis.pair_binding import GapTable, gap_table, pair_binding
 from localpairs.io import write_text_atomic, write_with
 from localpairs.solvers import EDResult, MomentumBlock, MomentumScan, Sector, StateObservables, lowest_by_momentum, measure, solve
-from localpairs.solvers.momentum import block_maps, stars, translation_names
-from localpairs.solvers.observables import measure_translation_averaged
-from localpairs.solvers.symmetry import translation_group
+from localpairs.solvers.ed.momentum import block_maps, stars, translation_names
+from localpairs.solvers.ed.observables import measure_translation_averaged
+from localpairs.solvers.hilbert.lattice_symmetry import translation_group
 from localpairs.spec import RunSpec
 
-from .common import Checkpoints, System, build_system, progress, provenance, spec_hash
+from localpairs.studies.common import Checkpoints, System, build_system, progress, provenance, spec_hash
 
 
 def ladder_electrons(spec: RunSpec, system: System) -> list[int]:

@@ -3,14 +3,14 @@ r"""Pump study: a ground state (LPDW) under an optical pulse and/or a quench; ob
 Steps: build the system; the initial state is the ground state of H(0) (with classical oxygens
 relaxed to their Born–Oppenheimer equilibrium when a lattice is coupled); the photon energy is
 the spec's number or the lowest strong optical transition of that state along the polarization
-(:mod:`localpairs.solvers.optical`); the pulse is checked against the model's validity before any
+(:mod:`localpairs.solvers.spectra.optical_transitions`); the pulse is checked against the model's validity before any
 evolution; the trajectory is integrated with checkpoints (``outdir/checkpoints``), then written to
 ``results.nc`` with figures and ``report.md``.
 
 Time-resolved XAS
 -----------------
 At ``pulse centre + pump.xas_delays`` the O K-edge XAS of the instantaneous state ψ(t) is
-computed with :func:`localpairs.solvers.xas.xas` (:func:`make_xas_probe`, settings
+computed with :func:`localpairs.solvers.spectra.xas.xas` (:func:`make_xas_probe`, settings
 ``[pump.xas]``):
 
 .. math:: XAS_t(ω) = \sum_{b,s,σ} ⟨ψ(t)|c_{sσ}\, δ_Γ\big(ω - \mathrm{offset} - (H_b - E_0)\big)\, c^†_{sσ}|ψ(t)⟩,
@@ -63,25 +63,25 @@ from localpairs.analysis.dynamics_figures import (
 )
 from localpairs.analysis.figures import save_figure
 from localpairs.analysis.probe import dxas_extrema, reported_dxas
-from localpairs.analysis.spectral_gaps import curve_peak
+from localpairs.analysis.spectral_edges import curve_peak
 from localpairs.errors import InputError, LocalPairsError
 from localpairs.hamiltonians import Model
-from localpairs.hamiltonians.pump import Quench, drive, gaussian_pulse
+from localpairs.hamiltonians.driven_model import Quench, drive, gaussian_pulse
 from localpairs.io import write_text_atomic, write_with
 from localpairs.solvers import Sector, build_basis
-from localpairs.solvers.driven import DrivenOperator
-from localpairs.solvers.evolution import EvolutionOptions
-from localpairs.solvers.lattice import Lattice, lpdw_displacements, oxygen_lattice, relax_lattice
-from localpairs.solvers.optical import OpticalTransitions, lowest_strong_transition, optical_transitions
-from localpairs.solvers.spectra import SectorCache
-from localpairs.solvers.trajectory import run_trajectory
-from localpairs.solvers.xas import excited_part, xas as xas_spectrum
+from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.evolution import EvolutionOptions
+from localpairs.hamiltonians.oxygen_lattice import Lattice, lpdw_displacements, oxygen_lattice, relax_lattice
+from localpairs.solvers.spectra.optical_transitions import OpticalTransitions, lowest_strong_transition, optical_transitions
+from localpairs.solvers.spectra.spectral_functions import SectorCache
+from localpairs.solvers.dynamics.trajectory import run_trajectory
+from localpairs.solvers.spectra.xas import excited_part, xas as xas_spectrum
 from localpairs.spec import RunSpec, SpecError
 from localpairs.units import kelvin_to_ev
 
-from .common import Checkpoints, System, build_model, build_system, progress, provenance, spec_hash
-from .pump_report import report_text
-from .pump_spec import XasProbeSpec
+from localpairs.studies.common import Checkpoints, System, build_model, build_system, progress, provenance, spec_hash
+from localpairs.studies.pump_report import report_text
+from localpairs.studies.pump_spec import XasProbeSpec
 
 
 #: Grid (eV, offset 0) on which the ground-state XAS peak is located to fix the offset (as the spectra study).

@@ -7,13 +7,13 @@ import json
 import numpy as np
 import xarray as xr
 
-from localpairs.hamiltonians.pump import DrivenModel, Pulse, Quench
-from localpairs.solvers.lattice import Lattice
-from localpairs.solvers.optical import OpticalTransitions
+from localpairs.hamiltonians.driven_model import DrivenModel, Pulse, Quench
+from localpairs.hamiltonians.oxygen_lattice import Lattice
+from localpairs.solvers.spectra.optical_transitions import OpticalTransitions
 from localpairs.spec import RunSpec
 from localpairs.units import HBAR_EV_FS
 
-from .common import System, provenance
+from localpairs.studies.common import System, provenance
 
 
 def _pulse_rows(pulse: Pulse | None, driven: DrivenModel) -> str:

@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from localpairs.spec_base import Strict
 
-from .spectra_spec import SpectraSpec
+from localpairs.studies.spectra_spec import SpectraSpec
 
 Positive = Annotated[float, Field(gt=0)]
 #: Defaults of the XAS settings shared with the spectra study (``[spectra]``), so both agree.
@@ -21,7 +21,7 @@ _XAS_DEFAULTS = SpectraSpec.model_fields
 
 
 class LatticeSpec(Strict):
-    """``[pump.lattice]``: classical bridging oxygens in double wells (see solvers/lattice.py).
+    """``[pump.lattice]``: classical bridging oxygens in double wells (see hamiltonians/oxygen_lattice.py).
 
     ``coupling`` λ in eV/Å (the LPDW splitting is 6λu0 on the cube), ``barrier_K`` the barrier
     in kelvin, ``well_separation`` 2u0 in Å, ``mass_u`` in u, ``damping`` γ in 1/fs. With

@@ -1,7 +1,7 @@
 """Spectra study: single-particle and pair spectra with their gaps, σ(ω) and O K-edge XAS of the ground state.
 
 The ground state of the spec's sector is solved; E(N±1), E(N±2) are solved too (for the mid-gap
-chemical potentials and the ground-state-energy gaps of :mod:`localpairs.analysis.gaps`). Then,
+chemical potentials and the ground-state-energy gaps of :mod:`localpairs.analysis.pair_binding`). Then,
 as the ``[spectra]`` section asks (:class:`~localpairs.studies.spectra_spec.SpectraSpec`):
 
 - electron addition ``c†_iσ`` and removal ``c_iσ`` on every site and spin (and ``c_kσ`` on the
@@ -28,21 +28,21 @@ import xarray as xr
 
 from localpairs.analysis.experiment import load_reference
 from localpairs.analysis.figures import save_figure
-from localpairs.analysis.gaps import gap_table
+from localpairs.analysis.pair_binding import gap_table
 from localpairs.analysis.spectra_figures import charge_spectra_figure, conductivity_figure, momentum_spectra_figure, xas_figure
-from localpairs.analysis.spectral_gaps import EnergyScales, curve_onset, curve_peak, edge_of, gap_from_edges, optical_gap
+from localpairs.analysis.spectral_edges import EnergyScales, curve_onset, curve_peak, edge_of, gap_from_edges, optical_gap
 from localpairs.errors import InputError
 from localpairs.io import write_text_atomic, write_with
 from localpairs.solvers import solve
-from localpairs.solvers.excitations import electron_addition, electron_removal, momentum_grid, pair_addition, pair_removal
-from localpairs.solvers.optics import optical_conductivity
-from localpairs.solvers.spectra import SectorCache, spectra
-from localpairs.solvers.xas import xas
+from localpairs.solvers.spectra.excitations import electron_addition, electron_removal, momentum_grid, pair_addition, pair_removal
+from localpairs.solvers.spectra.conductivity import optical_conductivity
+from localpairs.solvers.spectra.spectral_functions import SectorCache, spectra
+from localpairs.solvers.spectra.xas import xas
 from localpairs.spec import RunSpec
 
-from .common import Checkpoints, System, build_system, progress, provenance, spec_hash
-from .ground_state import checkpointed_ladder
-from .spectra_spec import SpectraSpec
+from localpairs.studies.common import Checkpoints, System, build_system, progress, provenance, spec_hash
+from localpairs.studies.ground_state import checkpointed_ladder
+from localpairs.studies.spectra_spec import SpectraSpec
 
 SPINS = ("up", "down")
 
@@ -219,7 +219,7 @@ def _report(spec: RunSpec, system: System, cfg: SpectraSpec, r: _Run, ladder: di
         rv = {name: ref[key].value for name, key in (("E_G", "optical_gap"), ("E_a", "activation_energy"), ("E_b", "pair_binding_energy"))}
         scales = f"""
 ## E_G against E_b + 2E_a (model vs review)
-Definitions (`analysis/spectral_gaps.py`): 2E_a := Δ2 (two-particle transport gap per electron),
+Definitions (`analysis/spectral_edges.py`): 2E_a := Δ2 (two-particle transport gap per electron),
 E_b := Δ1 − Δ2 (mean binding energy of an electron pair and a hole pair), so E_b + 2E_a = Δ1;
 E_G is the optical gap of σ(ω). Model numbers are from the spectra; nothing is fitted.
 

@@ -28,17 +28,17 @@ from localpairs.analysis.experiment import load_reference
 from localpairs.analysis.figures import save_figure
 from localpairs.analysis.kinetics import fit_three_exponential, read_delay_trace
 from localpairs.analysis.percolation import percolation_threshold, wrapping_curve
-from localpairs.analysis.tunnelling import fit_exponential_decay
+from localpairs.analysis.tunnelling_fit import fit_exponential_decay
 from localpairs.analysis.verdicts import Row
 from localpairs.errors import InputError
 from localpairs.io import write_text_atomic, write_with
 from localpairs.spec import RunSpec, SpecError
 
-from .common import Checkpoints, System, build_system, progress, provenance, spec_hash
-from .tunnelling import pair_tunnelling_splittings
-from .xfel_fit import Context, fit_scenario
-from .xfel_probe import calibrate, check_pump_axis, scenario_xas
-from .xfel_report import SCENARIOS, report_text
+from localpairs.studies.common import Checkpoints, System, build_system, progress, provenance, spec_hash
+from localpairs.solvers.ed.pair_tunnelling import pair_tunnelling_splittings
+from localpairs.studies.xfel_fit import Context, fit_scenario
+from localpairs.studies.xfel_probe import calibrate, check_pump_axis, scenario_xas
+from localpairs.studies.xfel_report import SCENARIOS, report_text
 
 
 def _cached(cp: Checkpoints, name: str, compute: Callable[[], Any]) -> Any:

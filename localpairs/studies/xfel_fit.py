@@ -8,7 +8,7 @@ energies E(N−2 … N+2) of :func:`~localpairs.solvers.charge_ladder` and the o
 - ``E_b := Δ1 − Δ2`` with ``Δ1 = E(N+1) + E(N−1) − 2E(N)`` (mean binding of an added electron
   pair and hole pair), so that ``E_b + 2E_a = Δ1``;
 - ``E_G``: lowest σ(ω) pole carrying at least ``optical_gap_fraction`` of ∫σ dω, x-polarized
-  (:func:`~localpairs.analysis.spectral_gaps.optical_gap`).
+  (:func:`~localpairs.analysis.spectral_edges.optical_gap`).
 
 Scenarios:
 
@@ -30,13 +30,13 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
-from localpairs.analysis.spectral_gaps import optical_gap, scales_from_energies
+from localpairs.analysis.spectral_edges import optical_gap, scales_from_energies
 from localpairs.errors import InputError
 from localpairs.solvers import charge_ladder
-from localpairs.solvers.optics import optical_conductivity
+from localpairs.solvers.spectra.conductivity import optical_conductivity
 from localpairs.spec import RunSpec
 
-from .common import System, build_model, progress
+from localpairs.studies.common import System, build_model, progress
 
 #: Parameter order of the paired fit.
 PAIRED_PARAMETERS = ("U", "V", "breathing")

@@ -36,15 +36,15 @@ import numpy as np
 
 from localpairs.analysis.xas_peaks import find_ab_peaks
 from localpairs.errors import InputError
-from localpairs.hamiltonians.pump import drive, gaussian_pulse
+from localpairs.hamiltonians.driven_model import drive, gaussian_pulse
 from localpairs.solvers import solve
-from localpairs.solvers.driven import DrivenOperator
-from localpairs.solvers.evolution import EvolutionOptions, evolve
-from localpairs.solvers.spectra import SectorCache
-from localpairs.solvers.xas import excited_part, xas
+from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
+from localpairs.solvers.spectra.spectral_functions import SectorCache
+from localpairs.solvers.spectra.xas import excited_part, xas
 
-from .common import progress
-from .xfel_fit import Context
+from localpairs.studies.common import progress
+from localpairs.studies.xfel_fit import Context
 
 #: Pump polarization of the study (x).
 POLARIZATION = (1.0, 0.0, 0.0)

@@ -13,8 +13,8 @@ from typing import Any
 from localpairs.analysis.verdicts import Row, markdown_table
 from localpairs.spec import RunSpec
 
-from .common import System
-from .xfel_fit import reachability
+from localpairs.studies.common import System
+from localpairs.studies.xfel_fit import reachability
 
 SCENARIOS = ("paired", "unpaired")
 #: Rows of the A−B table: (lattice, index into the delays): unrelaxed early, relaxed late.

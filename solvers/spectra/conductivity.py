@@ -8,7 +8,7 @@ Kubo formula for the regular (finite-frequency) part, at T = 0, per volume ``V =
         \frac{|\langle n|j_e|ψ\rangle|^2}{ω_n}\, V(ω - ω_n),
     \qquad ω_n = E_n - E_0,
 
-with ``j_e`` from :func:`~localpairs.solvers.excitations.current` in eV·Å (ħ = e = 1), energies in
+with ``j_e`` from :func:`~localpairs.solvers.spectra.excitations.current` in eV·Å (ħ = e = 1), energies in
 eV and ``a`` in Å, so the sum is in (e²/ħ)/Å; it is reported in S/cm (× e²/ħ = 2.434 × 10⁻⁴ S and
 1 Å⁻¹ = 10⁸ cm⁻¹). ``V`` is a Lorentzian of half width η (⊗ an optional Gaussian): each pole is
 divided by its own ``ω_n`` before broadening, so the curve has no 1/ω divergence at ω → 0.
@@ -43,11 +43,11 @@ from localpairs.errors import require
 from localpairs.hamiltonians import Model
 from localpairs.units import E_CHARGE_C, HBAR_EV_FS
 
-from .ed import solve
-from .excitations import MOVING_OPSTRS, current, diamagnetic, expectation, peierls_terms
-from .lanczos import pole_spectrum
-from .sector import Sector
-from .spectra import DEFAULT_STEPS, SectorCache, SpectraWarning, chain_of, check_broadening, check_omega, normalized_state
+from localpairs.solvers.ed.eigensolve import solve
+from localpairs.solvers.spectra.excitations import MOVING_OPSTRS, current, diamagnetic, expectation, peierls_terms
+from localpairs.solvers.lanczos import pole_spectrum
+from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.spectra.spectral_functions import DEFAULT_STEPS, SectorCache, SpectraWarning, chain_of, check_broadening, check_omega, normalized_state
 
 #: Excitation energies below this (eV) are zero-frequency weight (ground-state degeneracy), not σ.
 ZERO_FREQUENCY = 1e-8
@@ -114,7 +114,7 @@ def optical_conductivity(
     psi
         A state at A = 0 (only with ``twists = 1``); default: the ground state of ``sec``.
     basis, n_steps, reorthogonalize, memory_budget_gb
-        As for :func:`~localpairs.solvers.spectra.spectra`.
+        As for :func:`~localpairs.solvers.spectra.spectral_functions.spectra`.
 
     Returns
     -------

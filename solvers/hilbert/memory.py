@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from localpairs.errors import InputError, TooLargeError, require
 from localpairs.hamiltonians import Model
 
-from .sector import Sector
+from localpairs.solvers.hilbert.sector import Sector
 
 #: Peak of QuSpin's matrix build relative to the final CSR (measured, see module docstring).
 BUILD_OVERHEAD = 2.2
@@ -103,7 +103,7 @@ def _nnz_per_row(model: Model, sec: Sector) -> float:
 
 def estimate_memory(model: Model, sec: Sector, *, n_states: int = 1, dense_threshold: int = DENSE_THRESHOLD) -> MemoryEstimate:
     """Estimate dimension, non-zeros and peak memory of diagonalizing ``sec`` (allocates nothing)."""
-    from .basis import sector_dimension, sector_dtype
+    from localpairs.solvers.hilbert.basis import sector_dimension, sector_dtype
 
     dim = sector_dimension(model, sec)
     item = 16 if sector_dtype(model, sec) == np.complex128 else 8

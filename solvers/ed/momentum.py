@@ -1,7 +1,7 @@
 """Lowest levels of a particle sector, resolved by crystal momentum: one translation block at a time.
 
 A periodic cluster's sector splits into translation blocks ``(kx, ky, kz)`` (QuSpin labels q,
-crystal momentum ``K = −2πq/(La)``, see :mod:`~localpairs.solvers.symmetry`). Blocks related by a
+crystal momentum ``K = −2πq/(La)``, see :mod:`~localpairs.solvers.hilbert.lattice_symmetry`). Blocks related by a
 symmetry of the model have the same spectrum, so only one block per *star* is solved:
 
 - time reversal (complex conjugation) maps q → −q when every coupling is real;
@@ -11,7 +11,7 @@ symmetry of the model have the same spectrum, so only one block per *star* is so
 The union of the solved blocks' spectra, each counted ``multiplicity`` times, is the sector's
 spectrum; :func:`lowest_by_momentum` checks that the block dimensions add up to the sector's.
 Every block's memory estimate is checked before the first one is built. For spinful-fermion
-models the blocks' bases and matrices come from :mod:`~localpairs.solvers.block_matrix` (the
+models the blocks' bases and matrices come from :mod:`~localpairs.solvers.hilbert.block_matrix` (the
 sector's representatives found once for all blocks; equal to QuSpin's element by element, about
 20× faster to build on the 16-site cluster); other models go through :func:`~localpairs.solvers.solve`.
 """
@@ -31,12 +31,12 @@ from tqdm import tqdm
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians import Model
 
-from .basis import hermiticity_residual, sector_dimension, sector_dtype
-from .block_matrix import Representatives, block_matrix, supported
-from .ed import HERMITICITY_TOL, EDResult, solve
-from .memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
-from .sector import Sector, check_sector_fits
-from .symmetry import commutes, generators, resolve_blocks
+from localpairs.solvers.hilbert.basis import hermiticity_residual, sector_dimension, sector_dtype
+from localpairs.solvers.hilbert.block_matrix import Representatives, block_matrix, supported
+from localpairs.solvers.ed.eigensolve import HERMITICITY_TOL, EDResult, solve
+from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
+from localpairs.solvers.hilbert.sector import Sector, check_sector_fits
+from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, resolve_blocks
 
 #: Levels closer than this (eV) to the lowest one count as degenerate with it.
 DEGENERACY_TOL = 1e-8
@@ -192,7 +192,7 @@ def translation_names(model: Model) -> tuple[tuple[str, ...], tuple[int, ...]]:
     ------
     InputError
         When the cluster has no periodic axis, or a translation does not commute with the model
-        (the message of :func:`~localpairs.solvers.symmetry.resolve_blocks` says what breaks it).
+        (the message of :func:`~localpairs.solvers.hilbert.lattice_symmetry.resolve_blocks` says what breaks it).
     """
     gens = generators(model.cluster)
     names = tuple(n for n in ("kx", "ky", "kz") if n in gens)
@@ -274,8 +274,8 @@ def solve_block(
     """Lowest eigenpairs of a symmetry block, with the compiled block builder where it applies.
 
     Same contract as :func:`~localpairs.solvers.solve` (memory checked before anything is built);
-    for :func:`~localpairs.solvers.block_matrix.supported` models the result's ``basis`` is a
-    :class:`~localpairs.solvers.block_matrix.BlockBasis` (``states`` as QuSpin's representatives).
+    for :func:`~localpairs.solvers.hilbert.block_matrix.supported` models the result's ``basis`` is a
+    :class:`~localpairs.solvers.hilbert.block_matrix.BlockBasis` (``states`` as QuSpin's representatives).
     ``representatives`` of the sector under the same generators may be passed to be reused.
     ``tol`` defaults to :func:`default_tol`.
     """

@@ -62,8 +62,8 @@ import numpy as np
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.units import HBAR_EV_FS
 
-from .model import Model
-from .pulse import (  # noqa: F401 - the pulse API is part of this module's
+from localpairs.hamiltonians.model import Model
+from localpairs.hamiltonians.pulse import (  # noqa: F401 - the pulse API is part of this module's
     DEFAULT_CENTER_SIGMAS,
     SIGMA_PER_FIELD_FWHM,
     SIGMA_PER_INTENSITY_FWHM,
@@ -187,7 +187,7 @@ def hopping_channels(model: Model) -> tuple[list, list[tuple[Channel, list, list
     its axis (across a periodic boundary too), so ``channel.displacement = r_j − r_i = +a e_axis``
     for all its forward hops ``i ← j``; with :func:`peierls_phase` this is the one place the
     Peierls sign convention lives (the pump pieces and the current operator of
-    :mod:`localpairs.solvers.excitations` both use it).
+    :mod:`localpairs.solvers.spectra.excitations` both use it).
     """
     static, channels = split_hopping(model)
     out = []
@@ -202,7 +202,7 @@ def peierls_phase(channel: Channel, vector_potential, *, hbar: float = HBAR_EV_F
     """``θ = q A·d/ħ`` of a channel: its forward hops carry ``exp(+iθ)``, its backward hops ``exp(−iθ)``.
 
     ``vector_potential`` is a 3-vector in V·fs/Å with the default ħ (eV·fs); pass ``hbar=1`` for
-    ``A`` in 1/Å (ħ = e = 1, the units of :mod:`localpairs.solvers.excitations`). θ is linear in A,
+    ``A`` in 1/Å (ħ = e = 1, the units of :mod:`localpairs.solvers.spectra.excitations`). θ is linear in A,
     so ``peierls_phase(channel, e)`` is ``∂θ/∂A_e``.
     """
     return channel.charge * float(np.dot(np.asarray(vector_potential, dtype=float), channel.displacement)) / hbar

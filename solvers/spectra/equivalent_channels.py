@@ -1,15 +1,15 @@
 """Symmetries of a model *and a state*, for computing only inequivalent channels of a spectrum.
 
-Used by the XAS sum over oxygens (:mod:`~localpairs.solvers.xas`). If a unitary ``P`` satisfies
+Used by the XAS sum over oxygens (:mod:`~localpairs.solvers.spectra.xas`). If a unitary ``P`` satisfies
 ``P H P† = H`` and ``P|ψ⟩ = λ|ψ⟩`` (``|λ| = 1``), the spectra of ``O`` and of ``P O P†`` from ``ψ``
 are identical, exactly. Both conditions are checked, never assumed:
 
 - the model: a site permutation must map the terms onto themselves
-  (:func:`localpairs.solvers.symmetry.commutes`); the spin flip ``c†_i↑ ↔ c†_i↓`` is checked
+  (:func:`localpairs.solvers.hilbert.lattice_symmetry.commutes`); the spin flip ``c†_i↑ ↔ c†_i↓`` is checked
   the same way here;
 - the state: ``|⟨ψ|P ψ⟩| ≥ 1 − STATE_TOL`` with ``P ψ`` computed on the basis states.
 
-Unlike the QuSpin blocks of :mod:`~localpairs.solvers.symmetry` (built from generators), the
+Unlike the QuSpin blocks of :mod:`~localpairs.solvers.hilbert.lattice_symmetry` (built from generators), the
 candidates here are *all* lattice operations of the cluster (translations along periodic axes,
 axis reflections, permutations of equivalent axes, and their products): a breathing pattern
 breaks single translations but keeps e.g. the translation by (1, 1, 0), which a generator set
@@ -29,7 +29,7 @@ import numpy as np
 
 from localpairs.hamiltonians import Cluster, Model
 
-from .symmetry import commutes
+from localpairs.solvers.hilbert.lattice_symmetry import commutes
 
 #: Coefficients of the spin-flipped terms must equal the original ones to this absolute tolerance (eV).
 TERM_TOL = 1e-12

@@ -26,7 +26,7 @@ is 15.3 fs.
 Equations of motion (Ehrenfest)
 -------------------------------
 ``M ü_b = −V'(u_b) − ∂⟨H⟩/∂u_b − γ M u̇_b`` with ``∂⟨H⟩/∂u_b = λ(⟨n_j⟩ − ⟨n_i⟩)`` (Hellmann–
-Feynman). The integrator (:mod:`~localpairs.solvers.evolution`) uses a Strang splitting:
+Feynman). The integrator (:mod:`~localpairs.solvers.dynamics.evolution`) uses a Strang splitting:
 damping over h/2 (exact, ``p → e^{−γh/2} p``), kick h/2, drift of ``u`` with the quantum step
 over h (``u`` linear in time inside the step), kick h/2, damping h/2. Without damping this is
 velocity Verlet: time reversible, with a bounded O(h²) error of the total energy

@@ -30,7 +30,7 @@ Symmetry
 --------
 With ``use_symmetry`` the channels (oxygen, octahedron, spin) are grouped into orbits of the
 lattice operations and spin flip that leave the model's terms *and* the state invariant
-(:mod:`~localpairs.solvers.channel_symmetry`); one channel per orbit is computed and weighted
+(:mod:`~localpairs.solvers.spectra.equivalent_channels`); one channel per orbit is computed and weighted
 by the orbit's size. Two oxygens joining the same pair of sites (periodic axes of length 2) give
 identical channels and are counted with multiplicity. ``use_symmetry=False`` computes every
 channel; the tests check that both agree.
@@ -49,12 +49,12 @@ import xarray as xr
 from localpairs.errors import InputError, require
 from localpairs.hamiltonians import Model, Term
 
-from .channel_symmetry import orbits, symmetries
-from .excitations import Excitation, apply_excitation, target_sector
-from .lanczos import LanczosChain, lanczos_chain
-from .observables import occupations
-from .sector import Sector
-from .spectra import ZERO_NORM2, SectorCache, SpectraWarning, check_broadening, check_omega, normalized_state, spectra_dataset
+from localpairs.solvers.spectra.equivalent_channels import orbits, symmetries
+from localpairs.solvers.spectra.excitations import Excitation, apply_excitation, target_sector
+from localpairs.solvers.lanczos import LanczosChain, lanczos_chain
+from localpairs.solvers.ed.observables import occupations
+from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.spectra.spectral_functions import ZERO_NORM2, SectorCache, SpectraWarning, check_broadening, check_omega, normalized_state, spectra_dataset
 
 COHERENCE = ("incoherent", "coherent")
 #: Default core-hole half width Γ in eV.
@@ -150,7 +150,7 @@ def xas(
     use_symmetry
         Compute one channel per symmetry orbit (checked symmetries of model and state).
     e_ref, n_steps, reorthogonalize, basis, cache, memory_budget_gb
-        As for :func:`~localpairs.solvers.spectra.spectra`.
+        As for :func:`~localpairs.solvers.spectra.spectral_functions.spectra`.
 
     Returns
     -------

@@ -8,10 +8,10 @@ One step of size h from t (Alvermann & Fehske, J. Comput. Phys. 230, 5930 (2011)
 .. math:: ψ(t+h) = e^{-ih(α_1 H_1 + α_2 H_2)/ħ}\; e^{-ih(α_2 H_1 + α_1 H_2)/ħ}\,ψ(t)
 
 (the right factor acts first). Each generator is assembled once on the shared sparsity pattern
-(:class:`~localpairs.solvers.driven.DrivenOperator`) and exponentiated by Lanczos
-(:func:`~localpairs.solvers.krylov.expm_lanczos`).
+(:class:`~localpairs.solvers.dynamics.driven_operator.DrivenOperator`) and exponentiated by Lanczos
+(:func:`~localpairs.solvers.dynamics.krylov.expm_lanczos`).
 
-With a classical lattice (:mod:`~localpairs.solvers.lattice`) the basic step is the Strang
+With a classical lattice (:mod:`~localpairs.hamiltonians.oxygen_lattice`) the basic step is the Strang
 splitting described there, the oxygen coordinates entering the site energies linearly in time
 within the step. That step is time-symmetric (CFM4 is, and so is the linear interpolation) but
 only of order 2 for the coupled system; three of them with sizes (w1, w0, w1)·h, Yoshida's
@@ -56,12 +56,12 @@ step sequence does not depend on the output grid.
 Field-free stretches
 --------------------
 Where the pulse's vector potential is below ``a_max = f·tol·ħ/(S·span)`` (``S`` bounds
-``‖H(A) − H(0)‖/|A|``, :meth:`~localpairs.solvers.driven.DrivenOperator.field_sensitivity`;
+``‖H(A) − H(0)‖/|A|``, :meth:`~localpairs.solvers.dynamics.driven_operator.DrivenOperator.field_sensitivity`;
 ``f`` = :data:`STATIC_SHARE`) — before and after the pulse, and everywhere between quench times
 without a pulse — H is treated as constant (error ≤ ``f·tol`` over the whole window). There a
 step is one Lanczos basis of up to ``m_max`` vectors, no CFM4 pair and no step doubling: the
 step is the longest the basis supports at ``f·tol`` per unit time
-(:func:`~localpairs.solvers.krylov.propagate_lanczos`), and output times inside it cost no
+(:func:`~localpairs.solvers.dynamics.krylov.propagate_lanczos`), and output times inside it cost no
 matrix–vector product (the same basis gives ψ at every time of the step). The CFM4 steps inside
 the field window then get the rest of the budget, ``(1 − 2f)·tol`` spread over the window's
 length rather than over the whole span. Not used with a lattice (u moves) or fixed steps.
@@ -86,9 +86,9 @@ import numpy as np
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.units import HBAR_EV_FS
 
-from .driven import DrivenOperator
-from .krylov import KrylovWorkspace, expm_lanczos, propagate_lanczos, vector_norm
-from .lattice import Lattice
+from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos, propagate_lanczos, vector_norm
+from localpairs.hamiltonians.oxygen_lattice import Lattice
 
 SQRT3 = math.sqrt(3.0)
 #: Gauss nodes c1, c2 and weights α1, α2 of the 4th-order commutator-free Magnus step.
@@ -455,7 +455,7 @@ def evolve(
     require(backend in ("cfm4", "quspin"), "backend", backend, "'cfm4' or 'quspin'")
     if backend == "quspin":
         require(lattice is None, "backend", backend, "'cfm4' when a lattice is coupled")
-        from .quspin_backend import evolve_quspin
+        from localpairs.solvers.dynamics.quspin_reference import evolve_quspin
 
         states = evolve_quspin(op, psi, times, rtol=rtol or options.tol, atol=atol or options.tol)
         return EvolutionResult(times, states, None, None, {})

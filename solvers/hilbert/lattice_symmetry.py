@@ -1,13 +1,13 @@
 """Lattice symmetries of a cluster as QuSpin blocks: translations (momenta) and reflections.
 
-Block names in a :class:`~localpairs.solvers.sector.Sector`:
+Block names in a :class:`~localpairs.solvers.hilbert.sector.Sector`:
 
 ``kx``, ``ky``, ``kz``
     Translation by one site along a periodic axis; label q = 0 … L−1. QuSpin's convention,
     checked numerically here: with ``g`` the unitary ``g c†_iσ g† = c†_{perm(i)σ}`` (translation
     by +a), a state of block q has ``g|ψ⟩ = e^{+2πi q/L}|ψ⟩``, i.e. ψ(r) ∝ exp(−2πi q·r/L) for one
     particle: its crystal momentum in the plane-wave convention ``e^{+ik·r}`` of
-    ``c†_k`` (:mod:`~localpairs.solvers.excitations`) is ``K = −2πq/(La)``. Complex unless
+    ``c†_k`` (:mod:`~localpairs.solvers.spectra.excitations`) is ``K = −2πq/(La)``. Complex unless
     2q ≡ 0 mod L.
 ``px``, ``py``, ``pz``
     Reflection r_α → L_α − 1 − r_α; label 0 (even) or 1 (odd). On an axis that also carries a

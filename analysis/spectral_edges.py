@@ -1,7 +1,7 @@
 r"""Gaps from spectra: spectral edges, the optical gap, and the energy scales E_G, E_a, E_b.
 
 All functions are pure: they take pole arrays or the Datasets returned by
-:func:`localpairs.solvers.spectra.spectra` / :func:`localpairs.solvers.optics.optical_conductivity`
+:func:`localpairs.solvers.spectra.spectral_functions.spectra` / :func:`localpairs.solvers.spectra.conductivity.optical_conductivity`
 and return eV.
 
 Edges
@@ -22,7 +22,7 @@ addition edge is ``E(N+1) − E(N)`` whenever ``c†|ψ⟩`` overlaps the ground
   with a measured absorption band, :func:`curve_onset` (first ω where σ reaches a fraction of
   its maximum) and :func:`curve_peak` are also given.
 
-These are the same Δ1 and Δ2 that :mod:`localpairs.analysis.gaps` defines from ground-state
+These are the same Δ1 and Δ2 that :mod:`localpairs.analysis.pair_binding` defines from ground-state
 energies E(N); the two routes agree when the edges carry weight.
 
 E_G, E_a and E_b from the model
@@ -52,7 +52,7 @@ import xarray as xr
 
 from localpairs.errors import InputError
 
-from .gaps import single_particle_gap, two_particle_gap
+from localpairs.analysis.pair_binding import single_particle_gap, two_particle_gap
 
 #: Poles closer than this (eV) are merged before thresholds are applied.
 MERGE_TOL = 1e-6
@@ -99,7 +99,7 @@ def spectral_edge(energies: np.ndarray, weights: np.ndarray, *, rel_threshold: f
 
 
 def edge_of(ds: xr.Dataset, *, rel_threshold: float = EDGE_THRESHOLD) -> float:
-    """Edge of a :func:`~localpairs.solvers.spectra.spectra` Dataset (all channels, channel weights applied)."""
+    """Edge of a :func:`~localpairs.solvers.spectra.spectral_functions.spectra` Dataset (all channels, channel weights applied)."""
     weights = ds["pole_weight"].values * ds["weight"].values[:, None]
     return spectral_edge(ds["pole_energy"].values, weights, rel_threshold=rel_threshold)
 
@@ -167,5 +167,5 @@ class EnergyScales:
 
 
 def scales_from_energies(energies: Mapping[int, float], n: int, *, optical: float | None = None) -> EnergyScales:
-    """:class:`EnergyScales` from ground-state energies E(N−2 … N+2) (:mod:`~localpairs.analysis.gaps`)."""
+    """:class:`EnergyScales` from ground-state energies E(N−2 … N+2) (:mod:`~localpairs.analysis.pair_binding`)."""
     return EnergyScales(single_particle_gap(energies, n), two_particle_gap(energies, n), optical)

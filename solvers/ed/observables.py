@@ -13,7 +13,7 @@ import numpy as np
 
 from localpairs.hamiltonians import Model
 
-from .basis import quspin_terms
+from localpairs.solvers.hilbert.basis import quspin_terms
 
 
 def occupations(basis: Any, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +122,7 @@ def measure_translation_averaged(model: Model, basis: Any, psi: np.ndarray, perm
 
     The basis states are orbit representatives, so bit-pattern densities hold for the
     representatives only; averaging them over the translations ``perms`` ((|G|, L) site
-    permutations, :func:`~localpairs.solvers.symmetry.translation_group`) is exact for a momentum
+    permutations, :func:`~localpairs.solvers.hilbert.lattice_symmetry.translation_group`) is exact for a momentum
     eigenstate, whose densities are translation invariant. Pair correlations are not computed
     (None): they are off-diagonal in the block basis.
     """

@@ -1,6 +1,6 @@
 """Trajectories: observables along a time evolution at requested times, checkpointed and resumable.
 
-:func:`run_trajectory` drives a :class:`~localpairs.solvers.evolution.CFM4Integrator` (or QuSpin's
+:func:`run_trajectory` drives a :class:`~localpairs.solvers.dynamics.evolution.CFM4Integrator` (or QuSpin's
 ``evolve``) and records, at every requested time, the quantities of :data:`OBSERVABLES` as
 labelled arrays (an ``xarray.Dataset`` with a ``time`` coordinate in fs).
 
@@ -33,11 +33,11 @@ from tqdm import tqdm
 from localpairs.errors import require
 from localpairs.io import write_with
 
-from .basis import operator_matrix
-from .driven import DrivenOperator
-from .evolution import CFM4Integrator, EvolutionOptions, IntegratorState, check_state, check_times
-from .lattice import Lattice
-from .observables import measure
+from localpairs.solvers.hilbert.basis import operator_matrix
+from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.evolution import CFM4Integrator, EvolutionOptions, IntegratorState, check_state, check_times
+from localpairs.hamiltonians.oxygen_lattice import Lattice
+from localpairs.solvers.ed.observables import measure
 
 Probe = Callable[[float, np.ndarray], Mapping[str, np.ndarray]]
 
@@ -76,7 +76,7 @@ def _wanted(lattice: Lattice | None, pairs: bool) -> list[str]:
 class PairOperators:
     """Sparse matrices of ``Δ†_i Δ_j`` (i < j), built once per trajectory.
 
-    :func:`~localpairs.solvers.observables.measure` evaluates them through QuSpin's ``basis.Op``,
+    :func:`~localpairs.solvers.ed.observables.measure` evaluates them through QuSpin's ``basis.Op``,
     which costs ~30 ms per pair and call whatever the dimension; along a trajectory with
     hundreds of outputs the matrices pay off after the first output.
     """

@@ -36,7 +36,7 @@ from numba import njit, prange
 
 from localpairs.hamiltonians import Model
 
-from .pair_basis import spinless_terms
+from localpairs.solvers.hilbert.pair_basis import spinless_terms
 
 _CODES = {"+": 0, "-": 1, "n": 2}
 #: Largest L for the per-spin-up index table of the state lookup (2^L entries).

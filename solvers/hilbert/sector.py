@@ -59,7 +59,7 @@ def sector(
 
     Give either ``electrons`` (then S_z is the smallest possible: ``n_up = ceil(N/2)``) or both
     ``n_up`` and ``n_down``. Symmetry labels go as keywords, e.g. ``sector(electrons=8, kx=0,
-    px=1)``; see :mod:`localpairs.solvers.symmetry` for the names.
+    px=1)``; see :mod:`localpairs.solvers.hilbert.lattice_symmetry` for the names.
     """
     if electrons is not None:
         require(n_up is None and n_down is None, "sector", "electrons and n_up/n_down", "either electrons or (n_up, n_down), not both")

@@ -18,7 +18,7 @@ from quspin.operators import hamiltonian
 
 from localpairs.units import HBAR_EV_FS
 
-from .driven import DrivenOperator
+from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 
 
 def _factor(t: float, pulse, charge_proj: float, sign: float) -> complex:

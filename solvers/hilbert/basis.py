@@ -1,8 +1,8 @@
 """From a model and a sector to a QuSpin basis and the Hamiltonian's sparse matrix.
 
 Hubbard models use QuSpin's ``spinful_fermion_basis_general``; models with bosonic sites
-(the Fermi–Bose mixture) use :func:`~localpairs.solvers.pair_basis.pair_constrained_basis`.
-Both are built only after :func:`~localpairs.solvers.memory.check_memory` has passed.
+(the Fermi–Bose mixture) use :func:`~localpairs.solvers.hilbert.pair_basis.pair_constrained_basis`.
+Both are built only after :func:`~localpairs.solvers.hilbert.memory.check_memory` has passed.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from quspin.operators import hamiltonian
 
 from localpairs.hamiltonians import Model
 
-from .pair_basis import constrained_dimension, pair_constrained_basis, spinless_terms
-from .sector import Sector, check_sector_fits
-from .symmetry import is_complex_block, quspin_blocks, resolve_blocks
+from localpairs.solvers.hilbert.pair_basis import constrained_dimension, pair_constrained_basis, spinless_terms
+from localpairs.solvers.hilbert.sector import Sector, check_sector_fits
+from localpairs.solvers.hilbert.lattice_symmetry import is_complex_block, quspin_blocks, resolve_blocks
 
 _NO_CHECKS = dict(check_symm=False, check_herm=False, check_pcon=False)
 

@@ -17,9 +17,9 @@ import scipy.sparse.linalg as spla
 from localpairs.errors import LocalPairsError, require
 from localpairs.hamiltonians import Model
 
-from .basis import build_basis, hamiltonian_matrix, hermiticity_residual
-from .memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
-from .sector import Sector
+from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix, hermiticity_residual
+from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
+from localpairs.solvers.hilbert.sector import Sector
 
 #: Largest accepted relative hermiticity residual of a built matrix (round-off is ~1e-16).
 HERMITICITY_TOL = 1e-10

@@ -17,8 +17,8 @@ import numpy as np
 
 from localpairs.errors import LocalPairsError
 
-from .driven import DrivenOperator
-from .krylov import lanczos_tridiagonal
+from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.krylov import lanczos_tridiagonal
 
 #: Poles below this excitation energy (eV) are the ground state itself or degenerate with it.
 ZERO_FREQUENCY = 1e-6

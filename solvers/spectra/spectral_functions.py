@@ -7,7 +7,7 @@ For a normalized state ``|ψ⟩`` in sector ``s`` and operators ``O_c`` (channel
     S_c(ω) = \langle ψ|O_c^\dagger\, δ_η\big(ω - s\,(H - E_{\rm ref})\big)\, O_c|ψ\rangle
            = \sum_n |\langle n|O_c|ψ\rangle|^2\, V\big(ω - s(E_n - E_{\rm ref})\big),
 
-computed in the target sector of ``O_c`` (see :mod:`~localpairs.solvers.excitations`), with
+computed in the target sector of ``O_c`` (see :mod:`~localpairs.solvers.spectra.excitations`), with
 ``V`` a Lorentzian of half width ``η`` (``L_η(x) = (η/π)/(x² + η²)``), convolved with a Gaussian
 of FWHM ``gaussian_fwhm`` when that is positive. ``s = +1`` (default) puts the spectrum at the
 excitation energies ``E_n − E_ref``; ``s = −1`` mirrors it (photoemission convention,
@@ -21,7 +21,7 @@ not from the broadened curve). Pole energies are stored unmirrored, as ``E_n −
 An operator that annihilates the state gives a zero spectrum and a :class:`SpectraWarning`.
 
 Symmetry blocks: the state may live in a momentum/point-group block; each channel's target
-block is found by :func:`~localpairs.solvers.excitations.target_sector` (``c†_k`` from block q
+block is found by :func:`~localpairs.solvers.spectra.excitations.target_sector` (``c†_k`` from block q
 lands in q − n; an operator that is no eigenoperator of a block's generator is refused), and the
 channel's ``target_sector`` coordinate names it. Sectors are cached per particle numbers and
 block labels.
@@ -40,11 +40,11 @@ import xarray as xr
 from localpairs.errors import require
 from localpairs.hamiltonians import Model
 
-from .basis import build_basis, hamiltonian_matrix
-from .excitations import Excitation, apply_excitation, target_sector
-from .lanczos import LanczosChain, broadened_spectrum, lanczos_chain
-from .memory import check_memory, estimate_memory
-from .sector import Sector
+from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix
+from localpairs.solvers.spectra.excitations import Excitation, apply_excitation, target_sector
+from localpairs.solvers.lanczos import LanczosChain, broadened_spectrum, lanczos_chain
+from localpairs.solvers.hilbert.memory import check_memory, estimate_memory
+from localpairs.solvers.hilbert.sector import Sector
 
 #: ‖O ψ‖² at or below this counts as "O annihilates ψ" (an exact zero stays exactly zero).
 ZERO_NORM2 = 1e-24
@@ -64,7 +64,7 @@ class SectorCache:
     model
         The model.
     memory_budget_gb
-        Budget for :func:`~localpairs.solvers.memory.check_memory` (default from available memory).
+        Budget for :func:`~localpairs.solvers.hilbert.memory.check_memory` (default from available memory).
     """
 
     def __init__(self, model: Model, *, memory_budget_gb: float | None = None) -> None:
@@ -249,7 +249,7 @@ def spectra(
     model, sec, psi
         The state: a vector (real or complex, normalized here) in sector ``sec`` of ``model``.
     excitations
-        Operators, e.g. from :func:`~localpairs.solvers.excitations.make_excitation`.
+        Operators, e.g. from :func:`~localpairs.solvers.spectra.excitations.make_excitation`.
     omega
         Energies in eV where S is evaluated.
     eta

@@ -154,7 +154,7 @@ def pair_constrained_basis(
         Electrons per spin.
     blocks
         User-basis symmetry blocks ``name=(map_cfunc, period, q, args)``
-        (see :func:`localpairs.solvers.symmetry.quspin_blocks`).
+        (see :func:`localpairs.solvers.hilbert.lattice_symmetry.quspin_blocks`).
     """
     L = n_sites
     N = 2 * L

@@ -21,8 +21,8 @@ Kinds (:data:`KINDS`)
 
     hopping ``−t c†_iσ c_jσ`` (q = 1), pair hopping ``J_p Δ†_i Δ_j``, pair tunnelling
     ``−t_B b†_i b_j`` and conversion ``g b†_i c_j↓ c_j↑`` (q = 2). The terms, their bonds and the
-    Peierls phase are those of the pump (:func:`~localpairs.hamiltonians.pump.hopping_channels`,
-    :func:`~localpairs.hamiltonians.pump.peierls_phase`), taken from the model's own couplings
+    Peierls phase are those of the pump (:func:`~localpairs.hamiltonians.driven_model.hopping_channels`,
+    :func:`~localpairs.hamiltonians.driven_model.peierls_phase`), taken from the model's own couplings
     (complex ones included), so the two share one sign convention. In the lattice units used here
     (ħ = e = 1, energies eV, lengths Å) ``j`` is in eV·Å; the physical current is ``(e/ħ) j``
     (multiply by e/ħ = 1.519 × 10¹⁵ C/(eV·s)). :func:`diamagnetic` gives ``∂²H/∂A²`` for the
@@ -46,7 +46,7 @@ fermion signs, by QuSpin's ``hamiltonian``) or, for operators that keep the sect
 
 Symmetry blocks: from a momentum (or point-group) block, :func:`target_sector` finds the block O
 maps to from O's character under each generator
-(:func:`~localpairs.solvers.symmetry.shifted_blocks`): ``c†_k`` with ``k_α = 2π n_α/(L_α a)``
+(:func:`~localpairs.solvers.hilbert.lattice_symmetry.shifted_blocks`): ``c†_k`` with ``k_α = 2π n_α/(L_α a)``
 moves the ``kα`` label q to ``q − n_α``; an operator that is no eigenoperator of a generator
 (``c†_iσ`` under a translation, ``c†_k`` under a reflection that maps k to −k) is refused. The
 norm check cannot tell k from −k when the state is symmetric under a reflection that QuSpin's
@@ -68,11 +68,11 @@ import numpy as np
 
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians import Cluster, Model, Term
-from localpairs.hamiltonians.pump import HOPPING_OPSTRS, Channel, hopping_channels, peierls_phase
+from localpairs.hamiltonians.driven_model import HOPPING_OPSTRS, Channel, hopping_channels, peierls_phase
 
-from .basis import operator_matrix, quspin_terms
-from .sector import Sector
-from .symmetry import shifted_blocks
+from localpairs.solvers.hilbert.basis import operator_matrix, quspin_terms
+from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.hilbert.lattice_symmetry import shifted_blocks
 
 KINDS = ("electron_addition", "electron_removal", "pair_addition", "pair_removal", "density", "current")
 SPINS = ("up", "down")
@@ -261,7 +261,7 @@ def _unit(polarization: Sequence[float]) -> np.ndarray:
     return e / np.linalg.norm(e)
 
 
-#: Operator strings of the terms that move charge across bonds (those of :func:`~localpairs.hamiltonians.pump.split_hopping`).
+#: Operator strings of the terms that move charge across bonds (those of :func:`~localpairs.hamiltonians.driven_model.split_hopping`).
 MOVING_OPSTRS = HOPPING_OPSTRS
 
 
@@ -269,8 +269,8 @@ def _channel_terms(model: Model, weight: Callable[[Channel], tuple[complex, comp
     """``Σ_c (f_c K_c + g_c K_c†)`` with ``(f_c, g_c) = weight(channel)``.
 
     ``K_c`` are the forward hops of channel c (axis, charge) and ``K_c†`` its backward hops, as
-    split by :func:`~localpairs.hamiltonians.pump.hopping_channels` from the model's own terms;
-    the Peierls phase of a channel is :func:`~localpairs.hamiltonians.pump.peierls_phase` (ħ = e = 1).
+    split by :func:`~localpairs.hamiltonians.driven_model.hopping_channels` from the model's own terms;
+    the Peierls phase of a channel is :func:`~localpairs.hamiltonians.driven_model.peierls_phase` (ħ = e = 1).
     """
     grouped: dict[str, list[tuple]] = {}
     for channel, forward, backward in hopping_channels(model)[1]:
@@ -294,7 +294,7 @@ def _vector_potential(value: Sequence[float] | None) -> np.ndarray:
 def current(model: Model, *, polarization: Sequence[float] = (1.0, 0.0, 0.0), vector_potential: Sequence[float] | None = None) -> Excitation:
     """``j_e = −∂H(A)/∂A_e`` in eV·Å (ħ = e = 1) at a uniform ``vector_potential`` A (default 0).
 
-    ``model`` is the model at A = 0; ``H(A)`` is :func:`~localpairs.solvers.optics.peierls_model`.
+    ``model`` is the model at A = 0; ``H(A)`` is :func:`~localpairs.solvers.spectra.conductivity.peierls_model`.
     See the module docstring.
     """
     e = _unit(polarization)
@@ -343,7 +343,7 @@ def make_excitation(model: Model, kind: str, **options: Any) -> Excitation:
     try:
         return _BUILDERS[kind](model, **options)
     except TypeError as err:
-        raise InputError(f"{kind} options", sorted(options), f"the keyword options of localpairs.solvers.excitations.{kind}: {err}") from None
+        raise InputError(f"{kind} options", sorted(options), f"the keyword options of localpairs.solvers.spectra.excitations.{kind}: {err}") from None
 
 
 # ---------------------------------------------------------------- action on states
@@ -357,7 +357,7 @@ def target_sector(sec: Sector, exc: Excitation, model: Model | int) -> Sector:
     model
         The model; a site count is enough for a sector without symmetry blocks. With blocks the
         target labels follow from O's character under each generator
-        (:func:`~localpairs.solvers.symmetry.shifted_blocks`).
+        (:func:`~localpairs.solvers.hilbert.lattice_symmetry.shifted_blocks`).
     """
     n_sites = int(model) if isinstance(model, (int, np.integer)) else model.n_sites
     n_up, n_down = sec.n_up + exc.shift[0], sec.n_down + exc.shift[1]

@@ -1,7 +1,7 @@
 """Sparse matrices of a driven model: ``H(t) = Σ_k c_k(t) P_k + diag(shift)`` on one sparsity pattern.
 
-Every piece ``P_k`` of a :class:`~localpairs.hamiltonians.pump.DrivenModel` is built once as a
-sparse matrix (:func:`~localpairs.solvers.basis.operator_matrix`) and mapped onto the union of
+Every piece ``P_k`` of a :class:`~localpairs.hamiltonians.driven_model.DrivenModel` is built once as a
+sparse matrix (:func:`~localpairs.solvers.hilbert.basis.operator_matrix`) and mapped onto the union of
 all sparsity patterns. Pieces whose coefficient is constant within a quench segment (interactions,
 site energies, hops with no component along the polarization) are summed once into a *base* per
 segment; each field-dependent piece keeps only its values and their positions in the union
@@ -15,7 +15,7 @@ non-zero) and 12 bytes per non-zero of every field-dependent piece: about 2–3 
 Hamiltonians, nothing quadratic in the dimension. The assembled matrix is a shared buffer
 holding the last assembled coefficients.
 
-Site-energy shifts (the lattice of :mod:`~localpairs.solvers.lattice`) enter as a diagonal
+Site-energy shifts (the lattice of :mod:`~localpairs.hamiltonians.oxygen_lattice`) enter as a diagonal
 ``Σ_i δε_i n_i`` built from the occupations of the basis states.
 """
 
@@ -31,10 +31,10 @@ from quspin.tools.misc import get_matvec_function
 from scipy.sparse import _sparsetools
 
 from localpairs.errors import LocalPairsError
-from localpairs.hamiltonians.pump import DrivenModel
+from localpairs.hamiltonians.driven_model import DrivenModel
 
-from .basis import operator_matrix
-from .observables import occupations
+from localpairs.solvers.hilbert.basis import operator_matrix
+from localpairs.solvers.ed.observables import occupations
 
 #: Below this dimension scipy's serial kernel is called directly (QuSpin's OpenMP kernel has
 #: ~25 µs of Python overhead per call and threads do not pay off below ~1e5 states).
@@ -79,7 +79,7 @@ class DrivenOperator:
     driven
         The driven model.
     basis
-        QuSpin basis of the sector (from :func:`~localpairs.solvers.basis.build_basis`).
+        QuSpin basis of the sector (from :func:`~localpairs.solvers.hilbert.basis.build_basis`).
     window
         ``(t_start, t_end)`` in fs: pieces of a quench segment never active in it are not built.
     """

@@ -1,0 +1,1 @@
+"""Driven dynamics: driven-operator matrices, Krylov exponentials, CFM4 evolution, trajectories."""

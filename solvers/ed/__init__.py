@@ -1,0 +1,1 @@
+"""Exact diagonalization: lowest eigenpairs, momentum-block scans, observables of states."""

@@ -1,0 +1,1 @@
+"""Hilbert spaces: sectors and symmetry blocks, QuSpin bases, block matrices, memory estimates."""

@@ -1,0 +1,1 @@
+"""Spectra of a state: excitation operators, Lanczos continued fractions, σ(ω), O K-edge XAS."""
