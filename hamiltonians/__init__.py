@@ -8,7 +8,7 @@ from localpairs.hamiltonians.cluster import DEFAULT_LATTICE_CONSTANT, PRESETS, B
 from localpairs.hamiltonians.doping import PLACEMENTS, DopingConfig, doping_config, large_count
 from localpairs.hamiltonians.fermi_bose import fermi_bose_mixture
 from localpairs.hamiltonians.hubbard import extended_hubbard, site_energies
-from localpairs.hamiltonians.model import Model, Term
+from localpairs.hamiltonians.model import BondLabel, Model, Term
 from localpairs.hamiltonians.oxygen_lattice import Lattice, oxygen_lattice, relax_lattice
 from localpairs.hamiltonians.driven_model import DrivenModel, Pulse, Quench, drive, field_to_fluence, fluence_to_field, gaussian_pulse
 
@@ -17,6 +17,7 @@ __all__ = [
     "PRESETS",
     "PLACEMENTS",
     "Bond",
+    "BondLabel",
     "Cluster",
     "DopingConfig",
     "DrivenModel",

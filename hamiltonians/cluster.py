@@ -200,47 +200,10 @@ def make_cluster(
         lattice_constant,
         "a positive length in Å",
     )
-    if isinstance(periodic, (bool, np.bool_)):
-        pbc = tuple(bool(periodic) and n >= 2 for n in dims)
-    else:
-        pbc = tuple(bool(p) for p in periodic)
-        require(len(pbc) == 3, "cluster.periodic", list(periodic), "one bool per axis (x, y, z)")
-        for axis, (n, p) in enumerate(zip(dims, pbc)):
-            require(
-                not (p and n == 1),
-                f"cluster.periodic[{axis}]",
-                True,
-                f"open (false) for the {_AXES[axis]} axis of length 1: a site cannot bond to itself",
-            )
+    pbc = _resolve_periodic(periodic, dims)
     a = float(lattice_constant)
     coords = np.array(list(product(*(range(n) for n in dims))), dtype=int)
-    lx, ly, lz = dims
-
-    def index(c: Sequence[int]) -> int:
-        return (c[0] * ly + c[1]) * lz + c[2]
-
-    bonds: list[Bond] = []
-    for c in coords:
-        for axis in range(3):
-            nxt = c.copy()
-            nxt[axis] += 1
-            if nxt[axis] == dims[axis]:
-                if not pbc[axis]:
-                    continue
-                nxt[axis] = 0
-            disp = [0.0, 0.0, 0.0]
-            disp[axis] = a
-            ri = c * a
-            bonds.append(
-                Bond(
-                    id=len(bonds),
-                    i=index(c),
-                    j=index(nxt),
-                    axis=axis,
-                    displacement=tuple(disp),  # type: ignore[arg-type]
-                    oxygen_position=tuple(ri + np.array(disp) / 2.0),  # type: ignore[arg-type]
-                )
-            )
+    bonds = _forward_bonds(coords, dims, pbc, a)
     positions = coords.astype(float) * a
     positions.setflags(write=False)
     sub = (coords.sum(axis=1) % 2).astype(int)
@@ -252,8 +215,51 @@ def make_cluster(
         lattice_constant=a,
         positions=positions,
         sublattice=sub,
-        bonds=tuple(bonds),
+        bonds=bonds,
     )
+
+
+def _resolve_periodic(periodic: bool | Sequence[bool], dims: tuple[int, int, int]) -> tuple[bool, bool, bool]:
+    """Periodic flag per axis: ``True`` means every axis of length ≥ 2; a periodic axis of length 1 is refused."""
+    if isinstance(periodic, (bool, np.bool_)):
+        return tuple(bool(periodic) and n >= 2 for n in dims)  # type: ignore[return-value]
+    pbc = tuple(bool(p) for p in periodic)
+    require(len(pbc) == 3, "cluster.periodic", list(periodic), "one bool per axis (x, y, z)")
+    for axis, (n, p) in enumerate(zip(dims, pbc)):
+        require(
+            not (p and n == 1),
+            f"cluster.periodic[{axis}]",
+            True,
+            f"open (false) for the {_AXES[axis]} axis of length 1: a site cannot bond to itself",
+        )
+    return pbc  # type: ignore[return-value]
+
+
+def _forward_bonds(coords: np.ndarray, dims: tuple[int, int, int], pbc: tuple[bool, bool, bool], a: float) -> tuple[Bond, ...]:
+    """The forward bond ``r → r + e_α`` of every site and axis (wrapping on periodic axes), see the module docstring."""
+    ly, lz = dims[1], dims[2]
+    bonds: list[Bond] = []
+    for c in coords:
+        for axis in range(3):
+            nxt = c.copy()
+            nxt[axis] += 1
+            if nxt[axis] == dims[axis]:
+                if not pbc[axis]:
+                    continue
+                nxt[axis] = 0
+            disp = [0.0, 0.0, 0.0]
+            disp[axis] = a
+            bonds.append(
+                Bond(
+                    id=len(bonds),
+                    i=int((c[0] * ly + c[1]) * lz + c[2]),
+                    j=int((nxt[0] * ly + nxt[1]) * lz + nxt[2]),
+                    axis=axis,
+                    displacement=tuple(disp),  # type: ignore[arg-type]
+                    oxygen_position=tuple(c * a + np.array(disp) / 2.0),  # type: ignore[arg-type]
+                )
+            )
+    return tuple(bonds)
 
 
 def hopping_matrix(cluster: Cluster, t: float | Sequence[float] = 1.0) -> np.ndarray:

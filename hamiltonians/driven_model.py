@@ -19,7 +19,9 @@ With this convention the power absorbed by the electrons is ``dE/dt = ⟨j⟩·E
 Pieces
 ------
 A Peierls phase depends on a bond only through ``e·displacement``, i.e. on its axis, and on the
-charge ``q`` it moves. The hopping terms are therefore split into channels ``(axis, q)`` and
+charge ``q`` it moves. Every charge-moving coupling carries its bond and charge
+(:class:`~localpairs.hamiltonians.model.BondLabel`, set by the builder), so the hopping terms are
+split by these labels (:func:`channel_terms`) into channels ``(axis, q)`` and
 
 .. math::
 
@@ -62,7 +64,7 @@ import numpy as np
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.units import HBAR_EV_FS
 
-from localpairs.hamiltonians.model import Model
+from localpairs.hamiltonians.model import Model, Term
 from localpairs.hamiltonians.pulse import (  # noqa: F401 - the pulse API is part of this module's
     DEFAULT_CENTER_SIGMAS,
     SIGMA_PER_FIELD_FWHM,
@@ -75,7 +77,7 @@ from localpairs.hamiltonians.pulse import (  # noqa: F401 - the pulse API is par
 )
 
 __all__ = [
-    "Channel", "DrivenModel", "Piece", "Pulse", "PumpWarning", "Quench", "drive", "field_to_fluence", "fluence_to_field",
+    "Channel", "DrivenModel", "Piece", "Pulse", "PumpWarning", "Quench", "channel_terms", "drive", "field_to_fluence", "fluence_to_field",
     "gaussian_pulse", "hopping_channels", "model_bandwidth", "peierls_phase", "split_hopping", "unit_polarization",
 ]
 
@@ -85,12 +87,6 @@ class PumpWarning(UserWarning):
 
 #: Largest accepted e·E0·a relative to the band width W (see module docstring).
 MAX_FIELD_BANDWIDTH_RATIO = 1.0
-#: Operator strings that move charge across a bond → the charge q they move.
-_HOPS = {"+-|": 1, "|+-": 1, "+-|+-": 2}
-#: The operator strings :func:`split_hopping` treats as hops.
-HOPPING_OPSTRS = tuple(_HOPS)
-
-
 @dataclass(frozen=True)
 class Quench:
     """A sudden change of all parameters: ``H(t) = model`` for ``t ≥ time`` (before: the driven model's own)."""
@@ -128,60 +124,79 @@ def _freeze(static: list) -> tuple:
     return tuple((op, tuple(tuple(c) for c in couplings)) for op, couplings in static)
 
 
-def split_hopping(model: Model) -> tuple[list, dict[tuple[int, int], tuple[list, list]]]:
-    """Split ``model`` into its field-independent static list and hopping channels.
+def channel_terms(model: Model) -> tuple[tuple[Term, ...], list[tuple[Channel, tuple[Term, ...], tuple[Term, ...]]]]:
+    """Split ``model`` by the bond labels of its terms: ``(static, [(channel, forward, backward), ...])``.
 
-    Returns ``(static, channels)`` with ``channels[(axis, q)] = (forward, backward)``, each a
-    QuSpin static list. For every bond ``i → j`` the first unused coupling moving charge from j
-    to i is its forward hop and the first unused conjugate coupling from i to j its backward hop
-    (the order in which the builders write them, which keeps the two bonds of a periodic
-    length-2 axis apart even when their amplitudes differ).
+    A coupling labelled with a bond and a charge ``q ≠ 0`` (:class:`~localpairs.hamiltonians.model.BondLabel`)
+    belongs to channel ``(bond.axis, |q|)``: forward when it moves ``|q|`` electrons from
+    ``bond.j`` to ``bond.i`` (q > 0), backward otherwise. Every other coupling is static. Zero
+    couplings are dropped (as in :meth:`Model.static_list`). Channels are sorted by axis and
+    charge; within one the terms by operator string and their couplings by bond id, so the
+    result does not depend on the order in which the builder wrote the terms. Static terms keep
+    the model's order.
+
+    Raises
+    ------
+    LocalPairsError
+        When the forward and backward couplings of one bond and operator string are not
+        Hermitian conjugates (their coefficient sums are not complex conjugates).
     """
-    hops: dict[str, list[list]] = {op: [] for op in _HOPS}
-    static: list = []
-    for op, couplings in model.static_list():
-        if op in _HOPS:
-            hops[op].extend(list(c) for c in couplings)
-        else:
-            static.append([op, couplings])
-    used = {op: [False] * len(c) for op, c in hops.items()}
-    grouped: dict[tuple[int, int], tuple[dict, dict]] = {}
-
-    def take(op: str, idx: tuple, value: complex | None) -> list | None:
-        for k, c in enumerate(hops[op]):
-            if used[op][k] or tuple(c[1:]) != idx:
+    static: dict[str, tuple[list, list]] = {}
+    hops: dict[tuple[int, int, bool], dict[str, list]] = {}
+    for term in model.terms:
+        for c, label in zip(term.couplings, term.bonds):
+            if c[0] == 0:
                 continue
-            if value is None or np.isclose(c[0], value, rtol=1e-12, atol=1e-14):
-                used[op][k] = True
-                return c
-        return None
-
-    for bond in model.cluster.bonds:
-        for op, q in _HOPS.items():
-            fwd_idx = (bond.i, bond.j) if q == 1 else (bond.i, bond.j, bond.i, bond.j)
-            bwd_idx = (bond.j, bond.i) if q == 1 else (bond.j, bond.i, bond.j, bond.i)
-            fwd = take(op, fwd_idx, None)
-            if fwd is None:
+            if label is None or label.charge == 0:
+                couplings, bonds = static.setdefault(term.opstr, ([], []))
+                couplings.append(c)
+                bonds.append(label)
                 continue
-            bwd = take(op, bwd_idx, np.conj(fwd[0]))
-            if bwd is None:
-                raise LocalPairsError(f"hopping {op} {fwd_idx} of {model.kind} has no Hermitian partner on bond {bond.id}")
-            forward, backward = grouped.setdefault((bond.axis, q), ({}, {}))
-            forward.setdefault(op, []).append(fwd)
-            backward.setdefault(op, []).append(bwd)
-    for op, couplings in hops.items():
-        rest = [c for c, u in zip(couplings, used[op]) if not u]
-        moving = [c for c in rest if len(set(c[1:])) > 1]
-        if moving:
-            raise InputError("model", f"{op} {moving[0][1:]}", "hopping only between sites joined by a bond (a Peierls phase needs a bond)")
-        if rest:
-            static.append([op, rest])
-    channels = {key: ([[op, c] for op, c in f.items()], [[op, c] for op, c in b.items()]) for key, (f, b) in grouped.items()}
-    return static, channels
+            key = (label.bond.axis, abs(label.charge), label.charge < 0)
+            hops.setdefault(key, {}).setdefault(term.opstr, []).append((label.bond.id, c, label))
+    _check_hermitian(model, hops)
+    channels = []
+    for axis, q in sorted({(axis, q) for axis, q, _ in hops}):
+        disp = [0.0, 0.0, 0.0]
+        disp[axis] = model.cluster.lattice_constant
+        forward, backward = (_sorted_terms(hops.get((axis, q, back), {})) for back in (False, True))
+        channels.append((Channel(axis, q, tuple(disp)), forward, backward))  # type: ignore[arg-type]
+    return tuple(Term(op, tuple(c), tuple(b)) for op, (c, b) in static.items()), channels
+
+
+def _sorted_terms(by_op: dict[str, list]) -> tuple[Term, ...]:
+    """Terms of one direction of a channel: operator strings sorted, couplings by bond id (stable)."""
+    out = []
+    for op in sorted(by_op):
+        rows = sorted(by_op[op], key=lambda row: row[0])
+        out.append(Term(op, tuple(c for _, c, _ in rows), tuple(label for _, _, label in rows)))
+    return tuple(out)
+
+
+def _check_hermitian(model: Model, hops: dict[tuple[int, int, bool], dict[str, list]]) -> None:
+    sums: dict[tuple[str, int], list[complex]] = {}
+    for (_, _, back), by_op in hops.items():
+        for op, rows in by_op.items():
+            for bond_id, c, _ in rows:
+                pair = sums.setdefault((op, bond_id), [0.0, 0.0])
+                pair[back] += complex(c[0])
+    for (op, bond_id), (fwd, bwd) in sums.items():
+        if not np.isclose(fwd, np.conj(bwd), rtol=1e-12, atol=1e-14):
+            raise LocalPairsError(f"hopping {op} of {model.kind} on bond {bond_id} has no Hermitian partner: forward {fwd:.6g}, backward {bwd:.6g}")
+
+
+def _static_list(terms: tuple[Term, ...]) -> list:
+    return [[t.opstr, [list(c) for c in t.couplings]] for t in terms]
+
+
+def split_hopping(model: Model) -> tuple[list, dict[tuple[int, int], tuple[list, list]]]:
+    """:func:`channel_terms` as QuSpin static lists: ``(static, {(axis, q): (forward, backward)})``."""
+    static, channels = channel_terms(model)
+    return _static_list(static), {(ch.axis, ch.charge): (_static_list(f), _static_list(b)) for ch, f, b in channels}
 
 
 def hopping_channels(model: Model) -> tuple[list, list[tuple[Channel, list, list]]]:
-    """:func:`split_hopping` with the :class:`Channel` of each ``(axis, q)``, sorted by axis and charge.
+    """:func:`channel_terms` as QuSpin static lists, sorted by axis and charge.
 
     Returns ``(static, [(channel, forward, backward), ...])``. Every bond points along ``+a`` of
     its axis (across a periodic boundary too), so ``channel.displacement = r_j − r_i = +a e_axis``
@@ -189,13 +204,8 @@ def hopping_channels(model: Model) -> tuple[list, list[tuple[Channel, list, list
     Peierls sign convention lives (the pump pieces and the current operator of
     :mod:`localpairs.solvers.spectra.excitations` both use it).
     """
-    static, channels = split_hopping(model)
-    out = []
-    for (axis, q), (forward, backward) in sorted(channels.items()):
-        disp = [0.0, 0.0, 0.0]
-        disp[axis] = model.cluster.lattice_constant
-        out.append((Channel(axis, q, tuple(disp)), forward, backward))  # type: ignore[arg-type]
-    return static, out
+    static, channels = channel_terms(model)
+    return _static_list(static), [(ch, _static_list(f), _static_list(b)) for ch, f, b in channels]
 
 
 def peierls_phase(channel: Channel, vector_potential, *, hbar: float = HBAR_EV_FS) -> float:

@@ -85,34 +85,40 @@ def fermi_bose_mixture(
     values = dict(t_B=t_B, t_F=t_F, E_B=E_B, g=g, V_BB=V_BB, V_BF=V_BF, U_F=U_F, eps_F=eps_F, mu=mu)
     for name, value in values.items():
         require(bool(np.isfinite(value)), f"model.{name}", value, "a finite number in eV")
+    params = {k: float(v) for k, v in values.items()}
+    terms = _mixture_terms(cluster, doping, **params)
+    return Model(
+        kind="fermi_bose",
+        cluster=cluster,
+        terms=terms,
+        parameters=params,
+        bosonic_sites=doping.bosonic_sites,
+        doping=doping,
+    )
+
+
+def _mixture_terms(cluster: Cluster, doping: DopingConfig, *, t_B: float, t_F: float, E_B: float, g: float, V_BB: float,
+                   V_BF: float, U_F: float, eps_F: float, mu: float) -> tuple[Term, ...]:
+    """The terms of :func:`fermi_bose_mixture` (tunnelling, hops and conversion labelled with their
+    bonds), merged by operator string."""
     large = doping.large
     terms: list[Term] = []
     for bond in cluster.bonds:
         i, j = bond.i, bond.j
         if large[i] and large[j]:
-            terms.append(pair_hopping(i, j, -float(t_B)))
-            terms.append(Term("nn|nn", ((float(V_BB), i, j, i, j),)))
+            terms.append(pair_hopping(bond, -t_B))
+            terms.append(Term("nn|nn", ((V_BB, i, j, i, j),)))
         elif not large[i] and not large[j]:
-            terms += hopping(i, j, float(t_F))
+            terms += hopping(bond, t_F)
         else:
             b, f = (i, j) if large[i] else (j, i)
-            terms.append(pair_hopping(b, f, float(g)))
+            terms.append(pair_hopping(bond, g, into=b))
             # n^B_b n_f = n_b↑ n_b↓ (n_f↑ + n_f↓)
-            terms.append(Term("nn|n", ((float(V_BF), b, f, b),)))
-            terms.append(Term("n|nn", ((float(V_BF), b, b, f),)))
-    bos = doping.bosonic_sites
-    fer = doping.fermionic_sites
+            terms.append(Term("nn|n", ((V_BF, b, f, b),)))
+            terms.append(Term("n|nn", ((V_BF, b, b, f),)))
     # boson level: n^B = n↑n↓, charge 2 per boson
-    terms.append(Term("n|n", tuple((float(E_B) - 2.0 * mu, i, i) for i in bos)))
-    terms.append(Term("n|n", tuple((float(U_F), j, j) for j in fer)))
-    onsite = tuple((float(eps_F) - mu, j) for j in fer)
+    terms.append(Term("n|n", tuple((E_B - 2.0 * mu, i, i) for i in doping.bosonic_sites)))
+    terms.append(Term("n|n", tuple((U_F, j, j) for j in doping.fermionic_sites)))
+    onsite = tuple((eps_F - mu, j) for j in doping.fermionic_sites)
     terms += [Term("n|", onsite), Term("|n", onsite)]
-    params = {k: float(v) for k, v in values.items()}
-    return Model(
-        kind="fermi_bose",
-        cluster=cluster,
-        terms=merge_terms(terms),
-        parameters=params,
-        bosonic_sites=bos,
-        doping=doping,
-    )
+    return merge_terms(terms)

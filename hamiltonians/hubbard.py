@@ -113,15 +113,7 @@ def extended_hubbard(
     for name, value in (("model.U", U), ("model.V", V), ("model.J_p", J_p), ("model.mu", mu)):
         require(bool(np.isfinite(value)), name, value, "a finite number in eV")
     energies = site_energies(cluster, breathing=breathing, doping=doping, eps=eps)
-    terms: list[Term] = []
-    for bond, tv in zip(cluster.bonds, tb):
-        terms += hopping(bond.i, bond.j, float(tv))
-    terms.append(Term("n|n", tuple((float(U), i, i) for i in range(cluster.n_sites))))
-    for bond in cluster.bonds:
-        terms += density_density(bond.i, bond.j, float(V))
-        terms.append(pair_hopping(bond.i, bond.j, float(J_p)))
-    onsite = tuple((float(e - mu), i) for i, e in enumerate(energies))
-    terms += [Term("n|", onsite), Term("|n", onsite)]
+    terms = _hubbard_terms(cluster, tb, U=float(U), V=float(V), J_p=float(J_p), onsite=energies - mu)
     params = {
         "t": tb.tolist() if np.ptp(tb) > 0 else float(tb[0]),
         "U": float(U),
@@ -134,7 +126,21 @@ def extended_hubbard(
     return Model(
         kind="extended_hubbard",
         cluster=cluster,
-        terms=merge_terms(terms),
+        terms=terms,
         parameters=params,
         doping=doping,
     )
+
+
+def _hubbard_terms(cluster: Cluster, tb: np.ndarray, *, U: float, V: float, J_p: float, onsite: np.ndarray) -> tuple[Term, ...]:
+    """The terms of :func:`extended_hubbard` (hops and pair hops labelled with their bonds), merged by operator string."""
+    terms: list[Term] = []
+    for bond, tv in zip(cluster.bonds, tb):
+        terms += hopping(bond, float(tv))
+    terms.append(Term("n|n", tuple((U, i, i) for i in range(cluster.n_sites))))
+    for bond in cluster.bonds:
+        terms += density_density(bond.i, bond.j, V)
+        terms.append(pair_hopping(bond, J_p))
+    site = tuple((float(e), i) for i, e in enumerate(onsite))
+    terms += [Term("n|", site), Term("|n", site)]
+    return merge_terms(terms)

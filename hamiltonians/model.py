@@ -1,35 +1,119 @@
-"""Models as plain data: operator terms in QuSpin's spinful-fermion notation.
+"""Models as plain data: operator terms in QuSpin's spinful-fermion notation, with their bonds.
 
-A term is an operator string and a list of couplings, exactly as QuSpin takes them::
+A term is an operator string and a list of couplings, exactly as QuSpin takes them, plus one
+:class:`BondLabel` per coupling that moves charge between sites::
 
-    Term("+-|", ((-t, i, j), (-t, j, i)))      # −t (c†_i↑ c_j↑ + c†_j↑ c_i↑)
-    Term("n|n", ((U, i, i),))                  # U n_i↑ n_i↓
+    hopping(bond, t)       # −t (c†_i↑ c_j↑ + c†_j↑ c_i↑) and the same for spin down, labelled
+    Term("n|n", ((U, i, i),))                  # U n_i↑ n_i↓: moves no charge, needs no label
 
 Characters left of ``|`` act on spin-up modes, right of it on spin-down modes; the operator
 product is taken in the written order (all spin-up factors stand left of the spin-down ones).
 A :class:`Model` is a cluster plus its terms plus the resolved parameters; it never holds a
 matrix. Solvers turn it into a QuSpin basis and operator.
+
+Bond labels
+-----------
+A coupling moves charge when it creates electrons on one site and removes them from another
+(:func:`charge_transfer`). Such a coupling carries the bond (bridging oxygen) it moves the charge
+across and how many electrons it moves (:class:`BondLabel`), set by the builder that writes it;
+the Peierls split of the pump, the current operator and the memory estimate read these labels.
+:class:`Model` refuses a charge-moving coupling without a label, or with a label that does not
+match its operator.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
-from localpairs.hamiltonians.cluster import Cluster
+from localpairs.errors import InputError
+
+from localpairs.hamiltonians.cluster import Bond, Cluster
 from localpairs.hamiltonians.doping import DopingConfig
 
 
 @dataclass(frozen=True)
+class BondLabel:
+    """The bond a coupling moves charge across, and the charge it moves.
+
+    Attributes
+    ----------
+    bond
+        The :class:`~localpairs.hamiltonians.cluster.Bond`: its id, sites ``i → j``, axis,
+        displacement ``r_j − r_i`` and oxygen position (Å).
+    charge
+        Electrons the coupling moves from ``bond.j`` to ``bond.i``: 1 for a single-electron hop,
+        2 for pair hopping, pair tunnelling or conversion, negative for the Hermitian-conjugate
+        direction (``bond.i`` to ``bond.j``). The coupling's Peierls factor is
+        ``exp[i charge (e/ħ) A·displacement]``.
+    """
+
+    bond: Bond
+    charge: int
+
+
+@dataclass(frozen=True)
 class Term:
-    """One operator string with its couplings ``(coefficient, site indices...)``."""
+    """One operator string with its couplings ``(coefficient, site indices...)``.
+
+    ``bonds`` holds one :class:`BondLabel` (or None) per coupling; left empty it means no coupling
+    is labelled (fine for terms that move no charge, such as densities).
+    """
 
     opstr: str
     couplings: tuple[tuple, ...]
+    bonds: tuple[BondLabel | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.bonds:
+            object.__setattr__(self, "bonds", (None,) * len(self.couplings))
+        if len(self.bonds) != len(self.couplings):
+            raise InputError(f"Term({self.opstr!r}).bonds", len(self.bonds), f"one label (or None) per coupling: {len(self.couplings)}")
 
     def as_quspin(self) -> list:
         """``[opstr, [[coef, i, ...], ...]]`` for QuSpin's ``hamiltonian``."""
         return [self.opstr, [list(c) for c in self.couplings]]
+
+    def scaled(self, factor: complex) -> "Term":
+        """The term with every coefficient multiplied by ``factor`` (labels kept)."""
+        return Term(self.opstr, tuple((factor * c[0], *c[1:]) for c in self.couplings), self.bonds)
+
+    @property
+    def moves_charge(self) -> bool:
+        """True when some coupling moves charge between sites."""
+        return any(_moves(charge_transfer(self.opstr, c[1:])) for c in self.couplings)
+
+
+def charge_transfer(opstr: str, sites: Sequence[int]) -> dict[int, int]:
+    """Net electrons one coupling adds per site (``+`` adds one, ``−`` removes one); zeros omitted."""
+    net: dict[int, int] = {}
+    for op, site in zip(opstr.replace("|", ""), sites):
+        if op in "+-":
+            net[site] = net.get(site, 0) + (1 if op == "+" else -1)
+    return {s: n for s, n in net.items() if n}
+
+
+def _moves(net: Mapping[int, int]) -> bool:
+    return any(n > 0 for n in net.values()) and any(n < 0 for n in net.values())
+
+
+def _check_labels(kind: str, cluster: Cluster, terms: Sequence[Term]) -> None:
+    """Refuse charge-moving couplings without a bond, and labels that contradict their operator."""
+    for term in terms:
+        for c, label in zip(term.couplings, term.bonds):
+            net = charge_transfer(term.opstr, c[1:])
+            where = f"{kind} term {term.opstr!r}"
+            if label is None:
+                if _moves(net):
+                    raise InputError(where, tuple(c[1:]), "a BondLabel on every coupling that moves charge between sites, set where the term is "
+                                     "built (its Peierls phase needs the bond): use hopping() / pair_hopping() of hamiltonians.model")
+                continue
+            bond = label.bond
+            if not (0 <= bond.id < cluster.n_bonds and cluster.bonds[bond.id] == bond):
+                raise InputError(f"{where} bond", bond.id, f"a bond of {cluster.describe()}")
+            expected = {s: n for s, n in ((bond.i, label.charge), (bond.j, -label.charge)) if n}
+            if net != expected:
+                raise InputError(f"{where} {tuple(c[1:])} charge", label.charge, f"the charge it moves from site {bond.j} to {bond.i}: net change per site {net}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,7 +128,8 @@ class Model:
     cluster
         The cluster.
     terms
-        Static terms; together they are H.
+        Static terms; together they are H. Every coupling that moves charge between sites
+        carries its :class:`BondLabel` (refused otherwise).
     parameters
         The resolved parameters (eV), for the record.
     bosonic_sites
@@ -61,6 +146,9 @@ class Model:
     bosonic_sites: tuple[int, ...] = ()
     doping: DopingConfig | None = None
     is_complex: bool = field(default=False)
+
+    def __post_init__(self) -> None:
+        _check_labels(self.kind, self.cluster, self.terms)
 
     @property
     def n_sites(self) -> int:
@@ -93,7 +181,7 @@ class Model:
 
 
 def density_density(i: int, j: int, coef: float) -> list[Term]:
-    """Terms of ``coef · n_i n_j`` with ``n = n_↑ + n_↓`` (i ≠ j)."""
+    """Terms of ``+coef · n_i n_j`` with ``n = n_↑ + n_↓`` (i ≠ j)."""
     return [
         Term("nn|", ((coef, i, j),)),
         Term("|nn", ((coef, i, j),)),
@@ -101,27 +189,37 @@ def density_density(i: int, j: int, coef: float) -> list[Term]:
     ]
 
 
-def hopping(i: int, j: int, amplitude: complex) -> list[Term]:
-    """Terms of ``−amplitude c†_iσ c_jσ − conj(amplitude) c†_jσ c_iσ`` summed over σ."""
+def hopping(bond: Bond, amplitude: complex) -> list[Term]:
+    """Terms of ``−amplitude c†_iσ c_jσ − conj(amplitude) c†_jσ c_iσ`` summed over σ, on ``bond`` (i → j)."""
+    i, j = bond.i, bond.j
     back = amplitude.conjugate() if isinstance(amplitude, complex) else amplitude
+    labels = (BondLabel(bond, 1), BondLabel(bond, -1))
     return [
-        Term("+-|", ((-amplitude, i, j), (-back, j, i))),
-        Term("|+-", ((-amplitude, i, j), (-back, j, i))),
+        Term("+-|", ((-amplitude, i, j), (-back, j, i)), labels),
+        Term("|+-", ((-amplitude, i, j), (-back, j, i)), labels),
     ]
 
 
-def pair_hopping(i: int, j: int, amplitude: float) -> Term:
-    """``amplitude (Δ†_i Δ_j + Δ†_j Δ_i)`` with ``Δ†_i = c†_i↑ c†_i↓``.
+def pair_hopping(bond: Bond, amplitude: float, *, into: int | None = None) -> Term:
+    """``+amplitude (Δ†_a Δ_b + Δ†_b Δ_a)`` on ``bond`` with ``Δ†_a = c†_a↑ c†_a↓``.
 
-    In QuSpin's order ``"+-|+-"`` with indices ``(i, j, i, j)`` is
-    ``c†_i↑ c_j↑ c†_i↓ c_j↓ = c†_i↑ c†_i↓ c_j↓ c_j↑ = Δ†_i Δ_j`` (two transpositions).
+    ``a`` is ``into`` (one of the bond's sites; default ``bond.i``), ``b`` the other. In QuSpin's
+    order ``"+-|+-"`` with indices ``(a, b, a, b)`` is
+    ``c†_a↑ c_b↑ c†_a↓ c_b↓ = c†_a↑ c†_a↓ c_b↓ c_b↑ = Δ†_a Δ_b`` (two transpositions).
     """
-    return Term("+-|+-", ((amplitude, i, j, i, j), (amplitude, j, i, j, i)))
+    a = bond.i if into is None else into
+    if a not in (bond.i, bond.j):
+        raise InputError("pair_hopping.into", into, f"a site of bond {bond.id}: {bond.i} or {bond.j}")
+    b = bond.j if a == bond.i else bond.i
+    q = 2 if a == bond.i else -2
+    return Term("+-|+-", ((amplitude, a, b, a, b), (amplitude, b, a, b, a)), (BondLabel(bond, q), BondLabel(bond, -q)))
 
 
-def merge_terms(terms: list[Term]) -> tuple[Term, ...]:
-    """Group couplings by operator string, keeping first-seen order."""
-    grouped: dict[str, list[tuple]] = {}
+def merge_terms(terms: Sequence[Term]) -> tuple[Term, ...]:
+    """Group couplings (with their labels) by operator string, keeping first-seen order."""
+    grouped: dict[str, tuple[list, list]] = {}
     for term in terms:
-        grouped.setdefault(term.opstr, []).extend(term.couplings)
-    return tuple(Term(k, tuple(v)) for k, v in grouped.items())
+        couplings, bonds = grouped.setdefault(term.opstr, ([], []))
+        couplings.extend(term.couplings)
+        bonds.extend(term.bonds)
+    return tuple(Term(k, tuple(c), tuple(b)) for k, (c, b) in grouped.items())

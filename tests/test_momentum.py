@@ -80,8 +80,8 @@ def test_complex_couplings_do_not_use_time_reversal():
     base = hubbard((4, 1, 1))
     flux = np.exp(0.3j)
     terms = [t for t in base.terms if t.opstr not in ("+-|", "|+-")]
-    for i in range(4):
-        terms += hopping(i, (i + 1) % 4, 1.0 * flux)
+    for bond in base.cluster.bonds:  # i → i + 1 around the ring
+        terms += hopping(bond, 1.0 * flux)
     m = base.with_terms(merge_terms(terms))
     assert m.is_complex
     scan = lowest_by_momentum(m, n_up=2, n_down=1, n_states=ALL_LEVELS, progress=False)

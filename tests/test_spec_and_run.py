@@ -12,7 +12,8 @@ import xarray as xr
 from localpairs.cli import main
 from localpairs.io import write_with
 from localpairs.spec import SpecError, load_spec, parse_spec
-from localpairs.studies.common import build_system
+from localpairs.errors import InputError
+from localpairs.studies.common import build_model, build_system
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -131,3 +132,15 @@ def test_command_line_entry_point(tmp_path):
     done = subprocess.run([sys.executable, "-m", "localpairs.cli", "check", str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "fermi_bose" in done.stdout
+
+
+def test_unknown_model_kind_is_refused_by_the_builder():
+    """A spec whose model kind has no builder (here slipped past validation) is refused, not
+    built as another model."""
+    spec = parse_spec(spec_with(), source="t.toml")
+    system = build_system(spec)
+    assert build_model(spec, system.cluster, system.doping).kind == "extended_hubbard"
+    odd = spec.model_copy(update={"model": spec.model.model_copy(update={"kind": "holstein"})})
+    with pytest.raises(InputError) as err:
+        build_model(odd, system.cluster, system.doping)
+    assert "model.kind" in str(err.value) and "holstein" in str(err.value) and "fermi_bose" in str(err.value)

@@ -83,7 +83,7 @@ def flux_plaquette(flux=0.7):
     terms = [t for t in base.terms if t.opstr not in ("+-|", "|+-")]
     for k, bond in enumerate(cl.bonds):
         amp = complex(np.exp(1j * flux)) if k == 0 else 1.0
-        terms += hopping(bond.i, bond.j, amp)
+        terms += hopping(bond, amp)
     from localpairs.hamiltonians.model import merge_terms
 
     return base.with_terms(merge_terms(terms), flux=flux)

@@ -35,13 +35,32 @@ class System:
     sector: Sector
 
 
+def _hubbard_from_spec(cluster: Cluster, doping: DopingConfig, params: dict[str, Any]) -> Model:
+    return extended_hubbard(cluster, doping=doping, **params)
+
+
+def _fermi_bose_from_spec(cluster: Cluster, doping: DopingConfig, params: dict[str, Any]) -> Model:
+    return fermi_bose_mixture(cluster, doping, **params)
+
+
+#: The builder of every ``[model] kind``.
+MODEL_BUILDERS = {"extended_hubbard": _hubbard_from_spec, "fermi_bose": _fermi_bose_from_spec}
+
+
 def build_model(spec: RunSpec, cluster: Cluster, doping: DopingConfig, **overrides: Any) -> Model:
-    """The model of ``spec`` (with optional parameter overrides, e.g. for a relaxed lattice)."""
+    """The model of ``spec`` (with optional parameter overrides, e.g. for a relaxed lattice).
+
+    Raises
+    ------
+    InputError
+        When ``model.kind`` has no builder in :data:`MODEL_BUILDERS`.
+    """
+    builder = MODEL_BUILDERS.get(spec.model.kind)
+    if builder is None:
+        raise InputError("model.kind", spec.model.kind, f"one of {sorted(MODEL_BUILDERS)}")
     params = spec.model.model_dump(exclude={"kind"})
     params.update(overrides)
-    if spec.model.kind == "extended_hubbard":
-        return extended_hubbard(cluster, doping=doping, **params)
-    return fermi_bose_mixture(cluster, doping, **params)
+    return builder(cluster, doping, params)
 
 
 def build_system(spec: RunSpec, *, source: str = "spec") -> System:

@@ -323,7 +323,11 @@ def _compact(indptr, indices, data_re, data_im):
 
 
 def _term_arrays(static: list, n_sites: int, diagonal: bool) -> tuple:
+    """Coupling arrays ``(codes, modes, lengths, coefficients)`` of the diagonal or off-diagonal
+    spinless couplings, in a canonical order (operator string, modes, coefficient): a matrix
+    element sums its contributions in the same order whatever order the model's terms have."""
     rows = [(o, c) for o, cs in spinless_terms(static, n_sites) for c in cs if (set(o) <= {"n"}) == diagonal]
+    rows.sort(key=lambda row: (row[0], tuple(row[1][1:]), complex(row[1][0]).real, complex(row[1][0]).imag))
     width = max((len(o) for o, _ in rows), default=1)
     codes = np.zeros((len(rows), width), dtype=np.int8)
     modes = np.zeros((len(rows), width), dtype=np.int64)

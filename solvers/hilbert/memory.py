@@ -85,20 +85,38 @@ def default_budget_gb() -> float:
     return DEFAULT_BUDGET_FRACTION * available_memory_gb()
 
 
+def _bonded_pairs(model: Model) -> dict[tuple[int, int], frozenset[int]]:
+    """Site pairs joined by non-zero charge-moving couplings → the charges moved across them, read
+    from the terms' bond labels (independent of the order of the terms)."""
+    charges: dict[tuple[int, int], set[int]] = {}
+    for term in model.terms:
+        for c, label in zip(term.couplings, term.bonds):
+            if label is not None and label.charge and c[0] != 0:
+                pair = (min(label.bond.i, label.bond.j), max(label.bond.i, label.bond.j))
+                charges.setdefault(pair, set()).add(abs(label.charge))
+    return {pair: frozenset(q) for pair, q in charges.items()}
+
+
 def _nnz_per_row(model: Model, sec: Sector) -> float:
-    """Mean non-zeros per row: diagonal plus hops that find an occupied→empty pair."""
+    """Mean non-zeros per row: diagonal plus hops that find an occupied→empty pair.
+
+    A bonded pair contributes per charge moved across it: single-electron hops (q = 1) one
+    occupied→empty chance per spin, pair hops (q = 2) one for a doubly occupied site next to an
+    empty one. On the pair-constrained basis (bosonic sites) each bonded pair contributes the
+    chance of a pair or electron to move, whatever the charge.
+    """
     n = model.n_sites
-    pairs = {tuple(sorted((b.i, b.j))) for b in model.cluster.bonds}
+    pairs = _bonded_pairs(model)
     if model.bosonic_sites:
         fill = sec.n_electrons / (2.0 * n)
         per_pair = 2.0 * fill * (1.0 - fill)
         return 1.0 + len(pairs) * 2.0 * per_pair
-    hop = sum(2.0 * (k / n) * (1.0 - k / n) for k in (sec.n_up, sec.n_down))
-    pair_terms = 0.0
-    if model.parameters.get("J_p", 0.0):
-        d = min(sec.n_up, sec.n_down) / n
-        pair_terms = 2.0 * d * (1.0 - d)
-    return 1.0 + len(pairs) * (hop + pair_terms)
+    d = min(sec.n_up, sec.n_down) / n
+    rate = {1: sum(2.0 * (k / n) * (1.0 - k / n) for k in (sec.n_up, sec.n_down)), 2: 2.0 * d * (1.0 - d)}
+    count: dict[frozenset[int], int] = {}
+    for charges in pairs.values():
+        count[charges] = count.get(charges, 0) + 1
+    return 1.0 + sum(k * sum(rate[q] for q in sorted(charges)) for charges, k in sorted(count.items(), key=lambda kv: sorted(kv[0])))
 
 
 def estimate_memory(model: Model, sec: Sector, *, n_states: int = 1, dense_threshold: int = DENSE_THRESHOLD) -> MemoryEstimate:

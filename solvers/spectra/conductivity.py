@@ -44,7 +44,7 @@ from localpairs.hamiltonians import Model
 from localpairs.units import E_CHARGE_C, HBAR_EV_FS
 
 from localpairs.solvers.ed.eigensolve import solve
-from localpairs.solvers.spectra.excitations import MOVING_OPSTRS, current, diamagnetic, expectation, peierls_terms
+from localpairs.solvers.spectra.excitations import current, diamagnetic, expectation, peierls_terms
 from localpairs.solvers.lanczos import pole_spectrum
 from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.spectra.spectral_functions import DEFAULT_STEPS, SectorCache, SpectraWarning, chain_of, check_broadening, check_omega, normalized_state
@@ -60,7 +60,7 @@ def peierls_model(model: Model, vector_potential: Sequence[float]) -> Model:
 
     ``A`` in Å⁻¹ (ħ = e = 1); ``d_b`` = ``bond.displacement``. Terms that move no charge are kept.
     """
-    static = tuple(t for t in model.terms if t.opstr not in MOVING_OPSTRS)
+    static = tuple(t for t in model.terms if not t.moves_charge)
     return model.with_terms(static + peierls_terms(model, vector_potential), vector_potential=list(map(float, vector_potential)))
 
 

@@ -68,7 +68,8 @@ import numpy as np
 
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians import Cluster, Model, Term
-from localpairs.hamiltonians.driven_model import HOPPING_OPSTRS, Channel, hopping_channels, peierls_phase
+from localpairs.hamiltonians.driven_model import Channel, channel_terms, peierls_phase
+from localpairs.hamiltonians.model import merge_terms
 
 from localpairs.solvers.hilbert.basis import operator_matrix, quspin_terms
 from localpairs.solvers.hilbert.sector import Sector
@@ -261,26 +262,20 @@ def _unit(polarization: Sequence[float]) -> np.ndarray:
     return e / np.linalg.norm(e)
 
 
-#: Operator strings of the terms that move charge across bonds (those of :func:`~localpairs.hamiltonians.driven_model.split_hopping`).
-MOVING_OPSTRS = HOPPING_OPSTRS
-
-
 def _channel_terms(model: Model, weight: Callable[[Channel], tuple[complex, complex]]) -> tuple[Term, ...]:
-    """``Σ_c (f_c K_c + g_c K_c†)`` with ``(f_c, g_c) = weight(channel)``.
+    """``Σ_c (f_c K_c + g_c K_c†)`` with ``(f_c, g_c) = weight(channel)``, bond labels kept.
 
     ``K_c`` are the forward hops of channel c (axis, charge) and ``K_c†`` its backward hops, as
-    split by :func:`~localpairs.hamiltonians.driven_model.hopping_channels` from the model's own terms;
+    split by :func:`~localpairs.hamiltonians.driven_model.channel_terms` from the model's own terms;
     the Peierls phase of a channel is :func:`~localpairs.hamiltonians.driven_model.peierls_phase` (ħ = e = 1).
     """
-    grouped: dict[str, list[tuple]] = {}
-    for channel, forward, backward in hopping_channels(model)[1]:
+    scaled = []
+    for channel, forward, backward in channel_terms(model)[1]:
         f, g = weight(channel)
         if f == 0 and g == 0:
             continue
-        for static, factor in ((forward, f), (backward, g)):
-            for op, couplings in static:
-                grouped.setdefault(op, []).extend((factor * c[0], *c[1:]) for c in couplings)
-    return tuple(Term(k, tuple(v)) for k, v in grouped.items())
+        scaled += [t.scaled(f) for t in forward] + [t.scaled(g) for t in backward]
+    return merge_terms(scaled)
 
 
 def _vector_potential(value: Sequence[float] | None) -> np.ndarray:
