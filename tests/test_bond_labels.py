@@ -156,3 +156,30 @@ def test_non_hermitian_hop_is_refused_by_the_split():
     one_way = Term("+-|", ((-0.5, bond.i, bond.j),), (BondLabel(bond, 1),))
     with pytest.raises(LocalPairsError, match="Hermitian partner"):
         split_hopping(model.with_terms(model.terms + (one_way,)))
+
+
+def test_a_new_labelled_term_gets_its_peierls_phase_without_other_edits():
+    """Correlated hopping x (c†_0↑ c_1↑ + h.c.) n_0↓, written only where the model is built, is
+    split into the single-electron channel of its bond. Reference: gauge invariance. On an open
+    dimer a uniform A is a pure gauge, so H(A) has the spectrum of H(0) only if every hop across
+    the bond carries the phase (a term left static would change the spectrum)."""
+    from localpairs.solvers.spectra.conductivity import peierls_model
+
+    base = extended_hubbard(make_cluster("dimer"), t=1.0, U=-2.0, V=0.3)
+    bond = base.cluster.bonds[0]
+    corr = Term("+-|n", ((0.4, bond.i, bond.j, bond.i), (0.4, bond.j, bond.i, bond.i)), (BondLabel(bond, 1), BondLabel(bond, -1)))
+    model = base.with_terms(merge_terms(list(base.terms) + [corr]))
+    _, channels = split_hopping(model)
+    assert dict(channels[(0, 1)][0])["+-|n"] == [[0.4, bond.i, bond.j, bond.i]]
+    sec = sector(n_up=1, n_down=1)
+
+    def spectrum(m):
+        return np.linalg.eigvalsh(hamiltonian_matrix(m, build_basis(m, sec)).toarray())
+
+    e0 = spectrum(model)
+    e_a = spectrum(peierls_model(model, (0.3, 0.0, 0.0)))
+    # phase 0.3 · a ≈ 1.3 rad: far from a gauge-trivial multiple of 2π; eigvalsh round-off ~1e-15
+    assert np.abs(e_a - e0).max() < 1e-12
+    base_a = peierls_model(base, (0.3, 0.0, 0.0))
+    broken = spectrum(base_a.with_terms(merge_terms(list(base_a.terms) + [corr])))
+    assert np.abs(broken - e0).max() > 1e-3  # the same term without its phase breaks the gauge symmetry
