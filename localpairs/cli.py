@@ -73,7 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     import matplotlib
 
-    matplotlib.use("Agg")  # figures are written to files; before any study imports pyplot
+    # Figures are only written to files: Agg here before any study imports pyplot, and in the
+    # processes a sweep or bench starts (Dask workers run tasks in threads, where GUI backends fail).
+    matplotlib.use("Agg")
+    backend_env = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
     level = log.level
     handler = _logging_handler(args.log_level)
     try:
@@ -81,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         log.removeHandler(handler)
         log.setLevel(level)
+        if backend_env is None:
+            del os.environ["MPLBACKEND"]
+        else:
+            os.environ["MPLBACKEND"] = backend_env
 
 
 def _dispatch(args: argparse.Namespace) -> int:
