@@ -73,7 +73,7 @@ def test_versions_of_this_checkout():
 
 def test_hanging_git_gives_none(tmp_path, monkeypatch):
     fake = tmp_path / "git"
-    fake.write_text("#!/bin/sh\nsleep 30\n")
+    fake.write_text("#!/bin/sh\nexec sleep 30\n")  # exec: the timeout kills the sleep itself
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(io, "GIT_TIMEOUT_S", 0.2)
