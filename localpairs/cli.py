@@ -2,8 +2,9 @@
 
 Results (report path, sweep table, ``check`` verdict, bench table) go to stdout. Messages go
 through :mod:`logging` (logger ``localpairs`` and its children); only this module configures
-it: a handler on stderr showing INFO as ``[localpairs] message`` and warnings/errors as
-``localpairs: error: message``, for the duration of :func:`main`. It also selects matplotlib's
+it: a handler on stderr showing INFO as ``[localpairs] message`` and warnings and errors as
+``localpairs: warning: message`` / ``localpairs: error: message``, for the duration of
+:func:`main`. It also selects matplotlib's
 Agg backend (files only, no display), which the library itself never does.
 """
 
