@@ -9,15 +9,12 @@ The trajectory figures take the ``xarray.Dataset`` written by
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from scipy.integrate import cumulative_simpson  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+from scipy.integrate import cumulative_simpson
 
 
 def cumulative_work(time: np.ndarray, current: np.ndarray, field: np.ndarray) -> np.ndarray:

@@ -9,15 +9,12 @@ from __future__ import annotations
 import os
 from typing import Mapping, Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from localpairs.hamiltonians import Cluster  # noqa: E402
-from localpairs.io import write_with  # noqa: E402
+from localpairs.hamiltonians import Cluster
+from localpairs.io import write_with
 
 LARGE_COLOR = "#c0392b"
 SMALL_COLOR = "#2e86c1"

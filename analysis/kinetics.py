@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, special
+from lmfit import Minimizer, Parameters, fit_report
+from lmfit.minimizer import MinimizerResult
+from scipy import special
 
 from localpairs.errors import InputError, LocalPairsError, require
 
@@ -79,21 +81,60 @@ def three_exponential(t: ArrayLike, *, t_d: float, tau1: float, tau2: float, tau
 
 @dataclass(frozen=True)
 class KineticsFit:
-    """Result of :func:`fit_three_exponential` (lmfit-like)."""
+    """Result of :func:`fit_three_exponential`: lmfit's result with the model's settings.
 
-    values: Mapping[str, float]
-    stderr: Mapping[str, float]
-    covariance: NDArray[np.float64]
-    free: tuple[str, ...]
-    chi2: float
-    dof: int
-    n_data: int
-    nfev: int
-    message: str
+    ``result`` is the :class:`lmfit.minimizer.MinimizerResult` of the canonical representative
+    (its ``params``, ``covar``, ``uvars`` and :func:`lmfit.fit_report` work as usual); the other
+    attributes are shortcuts to it. ``nfev`` counts the model evaluations of all fit passes,
+    ``residuals`` are model − data (unweighted).
+    """
+
+    result: MinimizerResult = field(repr=False)
     irf_fwhm: float
     time_unit: str
     absolute_sigma: bool
+    nfev: int
     residuals: NDArray[np.float64] = field(repr=False)
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Best-fit value of every parameter (free and fixed), in :data:`PARAMETERS` order."""
+        return {name: float(self.result.params[name].value) for name in PARAMETERS}
+
+    @property
+    def stderr(self) -> dict[str, float]:
+        """Standard error of each free parameter."""
+        return {name: float(self.result.params[name].stderr) for name in self.free}
+
+    @property
+    def covariance(self) -> NDArray[np.float64]:
+        """Covariance of the free parameters, in :attr:`free` order."""
+        return np.asarray(self.result.covar)
+
+    @property
+    def free(self) -> tuple[str, ...]:
+        """Names of the fitted (not fixed) parameters."""
+        return tuple(self.result.var_names)
+
+    @property
+    def chi2(self) -> float:
+        """Σ((model − y)/σ)², σ = 1 when no errors were given."""
+        return float(self.result.chisqr)
+
+    @property
+    def dof(self) -> int:
+        """Data points minus free parameters."""
+        return int(self.result.nfree)
+
+    @property
+    def n_data(self) -> int:
+        """Number of data points."""
+        return int(self.result.ndata)
+
+    @property
+    def message(self) -> str:
+        """The optimiser's closing message."""
+        return str(self.result.message)
 
     @property
     def reduced_chi2(self) -> float:
@@ -105,26 +146,11 @@ class KineticsFit:
         return three_exponential(t, irf_fwhm=self.irf_fwhm, **self.values)
 
     def report(self) -> str:
-        """Readable summary: fit statistics and each parameter with its standard error."""
-        lines = ["[[Fit statistics]]",
-                 f"    model              = three-exponential, IRF FWHM {self.irf_fwhm:g} {self.time_unit}",
-                 f"    # data points      = {self.n_data}",
-                 f"    # variables        = {len(self.free)}",
-                 f"    # function evals   = {self.nfev}",
-                 f"    chi-square         = {self.chi2:.6g}",
-                 f"    reduced chi-square = {self.reduced_chi2:.6g}",
-                 f"    errors             = {'from sigma (absolute)' if self.absolute_sigma else 'scaled by reduced chi-square'}",
-                 "[[Variables]]"]
-        for name in PARAMETERS:
-            unit = self.time_unit if name.startswith(("t_", "tau")) else ""
-            v = self.values[name]
-            if name in self.free:
-                e = self.stderr[name]
-                rel = f" ({100 * e / abs(v):.2f}%)" if v != 0 else ""
-                lines.append(f"    {name:5s} = {v: .6g} +/- {e:.3g}{rel} {unit}".rstrip())
-            else:
-                lines.append(f"    {name:5s} = {v: .6g} (fixed) {unit}".rstrip())
-        return "\n".join(lines)
+        """lmfit's fit report, preceded by the model, its time unit and how errors were scaled."""
+        errors = "from sigma (absolute)" if self.absolute_sigma else "scaled by reduced chi-square"
+        head = (f"[[Model]]\n    three-exponential, IRF FWHM {self.irf_fwhm:g} {self.time_unit}; t_d and tau in "
+                f"{self.time_unit}; errors {errors}; {self.nfev} function evaluations in all passes")
+        return f"{head}\n{fit_report(self.result, min_correl=0.5)}"
 
 
 def _default_guess(t: NDArray[np.float64], y: NDArray[np.float64]) -> dict[str, float]:
@@ -140,10 +166,63 @@ def _default_guess(t: NDArray[np.float64], y: NDArray[np.float64]) -> dict[str, 
             "A1": late, "A2": max(top - late, 1e-3 * top) * 0.5, "A3": max(top - late, 1e-3 * top) * 0.5}
 
 
+def _checked_trace(t: ArrayLike, y: ArrayLike, sigma: ArrayLike | None) -> tuple[NDArray[np.float64], ...]:
+    """(t, y, σ) as float arrays after checking shapes, order and finiteness (σ = 1 if None)."""
+    tt = np.asarray(t, dtype=float)
+    yy = np.asarray(y, dtype=float)
+    require(tt.ndim == 1 and tt.shape == yy.shape, "y", f"shape {yy.shape}", f"a 1D array shaped like t {tt.shape}")
+    require(bool(np.all(np.isfinite(tt)) and np.all(np.isfinite(yy))), "t/y", "NaN/inf", "finite values")
+    require(bool(np.all(np.diff(tt) > 0)), "t", "not strictly increasing", "strictly increasing delays")
+    ss = np.ones_like(yy) if sigma is None else np.broadcast_to(np.asarray(sigma, dtype=float), yy.shape)
+    require(bool(np.all(ss > 0) and np.all(np.isfinite(ss))), "sigma", "non-positive or NaN", "positive finite errors")
+    return tt, yy, ss
+
+
+def _weighted_residual(params: Parameters, t: NDArray[np.float64], y: NDArray[np.float64], sigma: NDArray[np.float64],
+                       irf_fwhm: float) -> NDArray[np.float64]:
+    v = params.valuesdict()
+    if min(v["tau1"], v["tau2"], v["tau3"]) <= 0:  # on the bound τ = 0: a wall, not an exception
+        return np.full_like(y, 1e10)
+    return (three_exponential(t, irf_fwhm=irf_fwhm, **v) - y) / sigma
+
+
+def _mirror(values: Mapping[str, float], fixed: Mapping[str, float]) -> dict[str, float] | None:
+    """The canonical partner (A1 ≥ 0, τ2 ≤ τ3) of ``values`` under the model's symmetries, or None if
+    ``values`` is canonical already (or the symmetry is broken by fixed parameters)."""
+    v, changed = dict(values), False
+    if v["tau2"] > v["tau3"] and not ({"tau2", "tau3", "A2", "A3"} & fixed.keys()):
+        v["tau2"], v["tau3"], v["A2"], v["A3"] = v["tau3"], v["tau2"], v["A3"], v["A2"]
+        changed = True
+    if v["A1"] < 0 and not ({"A1", "A2", "A3"} & fixed.keys()):
+        v.update(A1=-v["A1"], A2=-v["A2"], A3=-v["A3"])
+        changed = True
+    return v if changed else None
+
+
+def _require_determined(result: MinimizerResult, nfev: int) -> None:
+    """Raise :class:`FitError` unless the fit converged with a well-conditioned, positive covariance."""
+    if result.aborted or not result.success or not all(np.isfinite(p.value) for p in result.params.values()):
+        raise FitError(f"three-exponential fit did not converge after {nfev} evaluations: {result.message}")
+    jtj = result.jac.T @ result.jac
+    diag = np.diag(jtj)
+    dead = [p for p, d in zip(result.var_names, diag) if not d > 0]
+    if dead or np.linalg.cond(jtj / np.sqrt(np.outer(diag, diag))) > 1e15:  # scale-free conditioning
+        raise FitError("three-exponential fit: singular Jacobian, parameters not determined by the data"
+                       + (f" ({', '.join(dead)} have no effect)" if dead else "") + "; fix some parameters")
+    cov = result.covar
+    if cov is None or not np.all(np.isfinite(cov)) or not np.all(np.diag(cov) > 0):
+        raise FitError("three-exponential fit: covariance not finite or not positive; fix some parameters")
+
+
 def fit_three_exponential(t: ArrayLike, y: ArrayLike, *, sigma: ArrayLike | None = None, irf_fwhm: float = 0.0,
                           initial: Mapping[str, float] | None = None, fixed: Mapping[str, float] | None = None,
                           time_unit: str = "ps", max_nfev: int = 20000) -> KineticsFit:
-    """Least-squares fit of :func:`three_exponential` to a delay trace.
+    """Least-squares fit of :func:`three_exponential` to a delay trace, with lmfit.
+
+    lmfit's ``least_squares`` (SciPy's trust-region reflective method; τ's bounded below by 0).
+    The result is the canonical representative (module docstring): a fit that ends elsewhere is
+    refitted from its mirror image, the same minimum, so that lmfit's covariance and report refer
+    to the canonical parameters.
 
     Parameters
     ----------
@@ -152,7 +231,7 @@ def fit_three_exponential(t: ArrayLike, y: ArrayLike, *, sigma: ArrayLike | None
     sigma
         Standard errors of ``y``. If given, χ² = Σ(r/σ)² and the standard errors are the square
         roots of the diagonal of (JᵀJ)⁻¹ (absolute σ); if not, σ = 1 and the covariance is
-        scaled by χ²/dof (as ``curve_fit(absolute_sigma=False)``).
+        scaled by χ²/dof (lmfit's ``scale_covar``, as ``curve_fit(absolute_sigma=False)``).
     irf_fwhm
         FWHM of the Gaussian instrument response (same unit as ``t``); held fixed.
     initial
@@ -162,7 +241,7 @@ def fit_three_exponential(t: ArrayLike, y: ArrayLike, *, sigma: ArrayLike | None
     time_unit
         Name of the unit of ``t``, used only in :meth:`KineticsFit.report`.
     max_nfev
-        Limit on model evaluations.
+        Limit on model evaluations per fit pass (finite-difference Jacobians included).
 
     Raises
     ------
@@ -171,67 +250,32 @@ def fit_three_exponential(t: ArrayLike, y: ArrayLike, *, sigma: ArrayLike | None
     FitError
         If the optimiser does not converge or the covariance is singular / not finite.
     """
-    tt = np.asarray(t, dtype=float)
-    yy = np.asarray(y, dtype=float)
-    require(tt.ndim == 1 and tt.shape == yy.shape, "y", f"shape {yy.shape}", f"a 1D array shaped like t {tt.shape}")
-    require(bool(np.all(np.isfinite(tt)) and np.all(np.isfinite(yy))), "t/y", "NaN/inf", "finite values")
-    require(bool(np.all(np.diff(tt) > 0)), "t", "not strictly increasing", "strictly increasing delays")
-    ss = np.ones_like(yy) if sigma is None else np.broadcast_to(np.asarray(sigma, dtype=float), yy.shape)
-    require(bool(np.all(ss > 0) and np.all(np.isfinite(ss))), "sigma", "non-positive or NaN", "positive finite errors")
+    tt, yy, ss = _checked_trace(t, y, sigma)
     fixed = dict(fixed or {})
     for name in list(fixed) + list(initial or {}):
         require(name in PARAMETERS, "parameter", name, f"one of {PARAMETERS}")
-    guess = _default_guess(tt, yy)
-    guess.update(initial or {})
-    guess.update(fixed)
-    free = tuple(p for p in PARAMETERS if p not in fixed)
-    require(len(free) < tt.size, "y", f"{tt.size} points", f"more points than the {len(free)} free parameters")
-    lower = np.array([0.0 if p.startswith("tau") else -np.inf for p in free])
-    x0 = np.array([guess[p] for p in free])
-    x0 = np.where(lower == 0.0, np.maximum(x0, 1e-9 * (tt[-1] - tt[0])), x0)
-
-    def values_of(x: NDArray[np.float64]) -> dict[str, float]:
-        v = dict(fixed)
-        v.update(zip(free, (float(xi) for xi in x)))
-        return v
-
-    def residual(x: NDArray[np.float64]) -> NDArray[np.float64]:
-        v = values_of(x)
-        if min(v["tau1"], v["tau2"], v["tau3"]) <= 0:
-            return np.full_like(yy, 1e10)
-        return (three_exponential(tt, irf_fwhm=irf_fwhm, **v) - yy) / ss
-
-    sol = optimize.least_squares(residual, x0, bounds=(lower, np.inf), x_scale="jac", max_nfev=max_nfev,
-                                 xtol=1e-12, ftol=1e-12, gtol=1e-12)
-    if not sol.success or not np.all(np.isfinite(sol.x)):
-        raise FitError(f"three-exponential fit did not converge after {sol.nfev} evaluations: {sol.message}")
-    chi2, dof, jtj = float(np.sum(sol.fun**2)), tt.size - len(free), sol.jac.T @ sol.jac
-    diag = np.diag(jtj)
-    dead = [p for p, d in zip(free, diag) if not d > 0]
-    if dead or np.linalg.cond(jtj / np.sqrt(np.outer(diag, diag))) > 1e15:  # scale-free conditioning
-        raise FitError("three-exponential fit: singular Jacobian, parameters not determined by the data"
-                       + (f" ({', '.join(dead)} have no effect)" if dead else "") + "; fix some parameters")
-    cov = np.linalg.inv(jtj) * (1.0 if sigma is not None else chi2 / dof)
-    if not np.all(np.isfinite(cov)) or not np.all(np.diag(cov) > 0):
-        raise FitError("three-exponential fit: covariance not finite or not positive; fix some parameters")
-    values = values_of(sol.x)
-    # Canonical representative: A1 ≥ 0 (sign symmetry), τ2 ≤ τ3 (swap symmetry).
-    perm = list(range(len(free)))
-    swappable = not ({"tau2", "tau3", "A2", "A3"} & fixed.keys())
-    if swappable and values["tau2"] > values["tau3"]:
-        values["tau2"], values["tau3"], values["A2"], values["A3"] = values["tau3"], values["tau2"], values["A3"], values["A2"]
-        swap = {"tau2": "tau3", "tau3": "tau2", "A2": "A3", "A3": "A2"}
-        perm = [free.index(swap.get(p, p)) for p in free]
-    if values["A1"] < 0 and not ({"A1", "A2", "A3"} & fixed.keys()):
-        for a in ("A1", "A2", "A3"):
-            values[a] = -values[a]
-        flip = np.array([-1.0 if p.startswith("A") else 1.0 for p in free])
-        cov = cov * np.outer(flip, flip)
-    cov = cov[np.ix_(perm, perm)]
-    return KineticsFit(values=values, stderr=dict(zip(free, np.sqrt(np.diag(cov)).tolist())), covariance=cov,
-                       free=free, chi2=chi2, dof=dof, n_data=tt.size, nfev=int(sol.nfev), message=str(sol.message),
-                       irf_fwhm=irf_fwhm, time_unit=time_unit, absolute_sigma=sigma is not None,
-                       residuals=sol.fun * ss)
+    start = _default_guess(tt, yy) | dict(initial or {}) | fixed
+    require(len(PARAMETERS) - len(fixed) < tt.size, "y", f"{tt.size} points",
+            f"more points than the {len(PARAMETERS) - len(fixed)} free parameters")
+    params = Parameters()
+    for name in PARAMETERS:
+        tau, free = name.startswith("tau"), name not in fixed
+        value = max(start[name], 1e-9 * (tt[-1] - tt[0])) if tau and free else start[name]  # strictly inside the bound
+        params.add(name, value=value, vary=free, min=0.0 if tau else -np.inf)
+    minimizer = Minimizer(_weighted_residual, params, fcn_args=(tt, yy, ss, irf_fwhm), scale_covar=sigma is None,
+                          max_nfev=max_nfev)
+    options = dict(x_scale="jac", xtol=1e-12, ftol=1e-12, gtol=1e-12)
+    result = minimizer.minimize(method="least_squares", **options)
+    nfev = result.nfev
+    mirror = _mirror(result.params.valuesdict(), fixed) if result.success else None
+    if mirror is not None:
+        for name, value in mirror.items():
+            params[name].set(value=value)
+        result = minimizer.minimize(method="least_squares", params=params, **options)
+        nfev += result.nfev
+    _require_determined(result, nfev)
+    return KineticsFit(result=result, irf_fwhm=irf_fwhm, time_unit=time_unit, absolute_sigma=sigma is not None,
+                       nfev=nfev, residuals=result.residual * ss)
 
 
 @dataclass(frozen=True)

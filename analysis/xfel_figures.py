@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
 
 def dxas_maps(sp: Mapping[str, Any], *, title: str = "", hw: float | None = None) -> Figure:

@@ -9,7 +9,8 @@ run's distance to it is printed as a cross-check). For each side the loosest tol
 the target is searched (CFM4: ``tol``; QuSpin: ``rtol = atol``), then each side is timed
 ``--repeat`` times, alternating, in fresh subprocesses (peak memory = ru_maxrss). The QuSpin side
 is plain QuSpin: a ``hamiltonian`` built from operator strings with the Peierls factors as
-dynamic terms.
+dynamic terms. The sides are the functions of :mod:`localpairs.bench_evolution` (shared with
+``localpairs bench``'s ``evolution`` case).
 
     python benchmarks/bench_evolution.py [--size 2x2x2|2x2x3] [--t-end 600] [--repeat 2] [--threads N] [--tol CFM4 QUSPIN]
 
@@ -28,94 +29,14 @@ and 2 above. Wall times on a shared machine are noisy: the best of the repeats i
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-PARAMS = dict(t=0.33, U=-1.2, V=0.15, breathing=0.1)
-PULSE = dict(photon_energy=2.0, duration=30.0, fluence=8.0, polarization=(1.0, 0.0, 0.0))
+from localpairs.bench_evolution import PULSE, REFERENCE_TOL, cache_folder, run_in_subprocess
+
 TARGET = 1e-8
 CFM4_TOLS = [1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7, 1e-7, 3e-8, 1e-8]
-REFERENCE_TOL = 1e-9
 QUSPIN_TOLS = [1e-11, 3e-12, 1e-12, 3e-13, 1e-13, 3e-14]
-
-COMMON = r"""
-import json, resource, sys, time
-import numpy as np
-from localpairs.hamiltonians import extended_hubbard, make_cluster
-from localpairs.hamiltonians.driven_model import gaussian_pulse
-size, cache = {size!r}, {cache!r}
-cluster = make_cluster(size, periodic=[False, True, True])
-model = extended_hubbard(cluster, **{params!r})
-pulse = gaussian_pulse(**{pulse!r})
-def report(psi, wall, setup, stats=None):
-    out = dict(wall=wall, setup=setup, peak_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, stats=stats or {{}})
-    try:
-        out["error"] = float(np.linalg.norm(psi - np.load(cache + "/reference.npy")))
-    except FileNotFoundError:
-        np.save(cache + "/reference.npy", psi)
-    print(json.dumps(out))
-"""
-
-PREPARE = COMMON + r"""
-from localpairs.solvers import sector, solve
-gs = solve(model, sector(electrons=cluster.n_sites))
-np.save(cache + "/psi0.npy", gs.ground_state.astype(complex))
-print(json.dumps(dict(dim=gs.dimension, energy=gs.ground_energy)))
-"""
-
-LOCALPAIRS = COMMON + r"""
-from localpairs.hamiltonians.driven_model import drive
-from localpairs.solvers import build_basis, sector
-from localpairs.solvers.dynamics.driven_operator import DrivenOperator
-from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
-psi0 = np.load(cache + "/psi0.npy")
-start = time.perf_counter()
-op = DrivenOperator(drive(model, pulse=pulse), build_basis(model, sector(electrons=cluster.n_sites)))
-setup = time.perf_counter() - start
-start = time.perf_counter()
-res = evolve(op, psi0, [0.0, {t_end}], options=EvolutionOptions(tol={tol}))
-report(res.states[:, -1], time.perf_counter() - start, setup, res.stats)
-"""
-
-PLAIN_QUSPIN = COMMON + r"""
-from quspin.basis import spinful_fermion_basis_general
-from quspin.operators import hamiltonian
-from localpairs.units import HBAR_EV_FS as hbar
-psi0 = np.load(cache + "/psi0.npy")
-start = time.perf_counter()
-N = cluster.n_sites
-basis = spinful_fermion_basis_general(N, Nf=(N // 2, N // 2))
-t, U, V, D = {params[t]}, {params[U]}, {params[V]}, {params[breathing]}
-eps = [-D if s == 0 else D for s in cluster.sublattice]
-bonds = [(b.i, b.j, b.axis) for b in cluster.bonds]
-fixed = [[-t / hbar, i, j] for i, j, a in bonds if a != 0] + [[-t / hbar, j, i] for i, j, a in bonds if a != 0]
-fwd = [[-t / hbar, i, j] for i, j, a in bonds if a == 0]
-bwd = [[-t / hbar, j, i] for i, j, a in bonds if a == 0]
-static = [["+-|", fixed], ["|+-", fixed], ["n|n", [[U / hbar, i, i] for i in range(N)]],
-          ["nn|", [[V / hbar, i, j] for i, j, _ in bonds]], ["|nn", [[V / hbar, i, j] for i, j, _ in bonds]],
-          ["n|n", [[V / hbar, i, j] for i, j, _ in bonds] + [[V / hbar, j, i] for i, j, _ in bonds]],
-          ["n|", [[e / hbar, i] for i, e in enumerate(eps)]], ["|n", [[e / hbar, i] for i, e in enumerate(eps)]]]
-a = cluster.lattice_constant
-def peierls(time, sign):
-    return np.exp(sign * 1j * a * pulse.vector_potential(time) / hbar)
-dynamic = [[op, fwd, peierls, (1.0,)] for op in ("+-|", "|+-")] + [[op, bwd, peierls, (-1.0,)] for op in ("+-|", "|+-")]
-H = hamiltonian(static, dynamic, basis=basis, dtype=np.complex128, check_herm=False, check_symm=False, check_pcon=False)
-setup = time.perf_counter() - start
-start = time.perf_counter()
-psi = H.evolve(psi0, 0.0, [{t_end}], rtol={tol}, atol={tol})
-report(np.asarray(psi).reshape(-1), time.perf_counter() - start, setup)
-"""
-
-
-def run(code: str, threads: int, **fmt) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, "-c", code.format(**fmt)], capture_output=True, text=True, env=env)
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+LOCALPAIRS, PLAIN_QUSPIN, PREPARE = "localpairs", "quspin", "prepare"  # sides of localpairs.bench_evolution
 
 
 def main() -> None:
@@ -126,21 +47,20 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--tol", type=float, nargs=2, metavar=("CFM4", "QUSPIN"), default=None,
                         help="start the tolerance searches at these (skips looser ones that are known to miss the target)")
-    parser.add_argument("--cache", type=Path, default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "localpairs-bench")
+    parser.add_argument("--cache", type=Path, default=None, help="cache root (default: $XDG_CACHE_HOME/localpairs-bench)")
     args = parser.parse_args()
-    cache = args.cache / f"{args.size}_t{args.t_end:g}"
-    cache.mkdir(parents=True, exist_ok=True)
+    cache = cache_folder(args.size, args.t_end, root=args.cache)
     threads = args.threads or (1 if args.size == "2x2x2" else 2)
-    fmt = dict(size=args.size, cache=str(cache), params=PARAMS, pulse=PULSE, t_end=args.t_end)
-    info = run(PREPARE, threads, **fmt)
+    fmt = dict(size=args.size, cache=str(cache), t_end=args.t_end)
+    info = run_in_subprocess(PREPARE, threads=threads, **fmt)
     print(f"{args.size}, x open, dimension {info['dim']:,}, E0 = {info['energy']:.8f} eV; pulse {PULSE}, t ∈ [0, {args.t_end:g}] fs; {threads} thread(s)", flush=True)
     if not (cache / "reference.npy").is_file():
-        ref = run(LOCALPAIRS, threads, tol=REFERENCE_TOL, **fmt)
+        ref = run_in_subprocess(LOCALPAIRS, threads=threads, tol=REFERENCE_TOL, **fmt)
         print(f"reference: CFM4 at tol {REFERENCE_TOL:g} ({ref['wall']:.1f} s)", flush=True)
 
-    def search(code: str, tols: list[float], name: str) -> tuple[float, dict]:
+    def search(side: str, tols: list[float], name: str) -> tuple[float, dict]:
         for tol in tols:
-            r = run(code, threads, tol=tol, **fmt)
+            r = run_in_subprocess(side, threads=threads, tol=tol, **fmt)
             extra = f" ({r['stats']['steps']} steps, {r['stats']['matvecs']} matvecs)" if r["stats"] else ""
             print(f"  {name:10s} tol {tol:.0e}: error {r['error']:.2e}, {r['wall']:.2f} s{extra}", flush=True)
             if r["error"] <= TARGET:
@@ -152,8 +72,8 @@ def main() -> None:
     tol_q, rq = search(PLAIN_QUSPIN, [start_q] + [t for t in QUSPIN_TOLS if t < start_q], "QuSpin")
     ours, plain = [], []
     for _ in range(args.repeat):
-        ours.append(run(LOCALPAIRS, threads, tol=tol_l, **fmt))
-        plain.append(run(PLAIN_QUSPIN, threads, tol=tol_q, **fmt))
+        ours.append(run_in_subprocess(LOCALPAIRS, threads=threads, tol=tol_l, **fmt))
+        plain.append(run_in_subprocess(PLAIN_QUSPIN, threads=threads, tol=tol_q, **fmt))
     o = min(ours, key=lambda r: r["wall"])
     p = min(plain, key=lambda r: r["wall"])
     print(f"\nfinal-state error ≤ {TARGET:g} against the CFM4 reference (the independent QuSpin run agrees with it to {rq['error']:.1e})")

@@ -1,7 +1,8 @@
 """``localpairs bench``: localpairs against plain-QuSpin baselines, side by side in one run.
 
 Every case has two sides, each a function in :mod:`localpairs.bench_cases` run in its own fresh
-subprocess (so its peak memory, ``ru_maxrss``, is its own) one after the other. The table prints
+subprocess (``python -m localpairs.bench_cases CASE SIDE SIZE``, so its peak memory,
+``ru_maxrss``, is its own) one after the other. The table prints
 wall times, peak memory and the ratios localpairs/baseline, and checks that both sides computed
 the same number. ``--quick`` uses small sizes (seconds; what CI could afford).
 
@@ -44,11 +45,11 @@ def register(key: str, case: Case) -> None:
     CASES[key] = case
 
 
-def _side(func: str, size: str) -> dict:
-    code = f"from localpairs import bench_cases as b; b.report(b.{func}, {size!r})"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+def _side(key: str, side: str, size: str) -> dict:
+    """Run side ``ours`` or ``baseline`` of case ``key`` in a fresh process; its JSON report."""
+    done = subprocess.run([sys.executable, "-m", "localpairs.bench_cases", key, side, size], capture_output=True, text=True)
     if done.returncode != 0:
-        raise LocalPairsError(f"benchmark side {func}({size}) failed:\n{done.stderr[-2000:]}")
+        raise LocalPairsError(f"benchmark side {key} {side} ({size}) failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -68,8 +69,8 @@ def run_bench(*, quick: bool = False, only: list[str] | None = None, repeat: int
         size = case.quick if quick else case.full
         ours, base = [], []
         for _ in range(repeat):  # alternate the sides so that load drifts hit both alike
-            base.append(_side(case.baseline, size))
-            ours.append(_side(case.ours, size))
+            base.append(_side(key, "baseline", size))
+            ours.append(_side(key, "ours", size))
         o = min(ours, key=lambda r: r["wall"])
         b = min(base, key=lambda r: r["wall"])
         if abs(o["value"] - b["value"]) > case.agree_tol * max(1.0, abs(b["value"])):

@@ -8,25 +8,25 @@ The ``spectra`` and ``evolution`` cases are registered at the end of this module
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import io
 import json
-import os
 import resource
+import sys
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from localpairs.bench import Case, register
+from localpairs.bench import CASES, Case, register
 
 PARAMS = dict(t=0.33, U=-1.2, V=0.15)
 
 
 def report(func: Callable[[str], Any], size: str) -> None:
-    """Run one side and print wall time, peak memory, its value (and a note) as JSON."""
+    """Run one side and print wall time, peak memory, its value (and a note) as JSON.
+
+    ``python -m localpairs.bench_cases CASE SIDE SIZE`` (SIDE: ``ours`` or ``baseline``) does this
+    for a side of :data:`localpairs.bench.CASES` in a fresh process.
+    """
     start = time.perf_counter()
     out = func(size)
     wall = time.perf_counter() - start
@@ -176,34 +176,23 @@ EVOLUTION_TOL = {"localpairs": 1e-5, "quspin": 1e-13}
 EVOLUTION_SIZES = {"2x2x2,5fs": ("2x2x2", 5.0), "2x2x2,600fs": ("2x2x2", 600.0)}
 
 
-def _bench_evolution() -> Any:
-    """benchmarks/bench_evolution.py of the source checkout, imported (its code strings and runner are reused)."""
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_evolution.py"
-    if not path.is_file():
-        raise FileNotFoundError(f"the evolution case runs {path} from a source checkout of localpairs")
-    spec = importlib.util.spec_from_file_location("bench_evolution", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
 def _evolution_side(size: str, which: str) -> dict:
-    """Run bench_evolution's LOCALPAIRS or PLAIN_QUSPIN code in this process; its own timer (set-up + evolve)."""
-    be = _bench_evolution()
+    """One side of :mod:`localpairs.bench_evolution` in this process; its own timer (set-up + evolve).
+
+    The initial state and the reference are computed once per size in separate processes
+    (untimed) and cached under ``$XDG_CACHE_HOME/localpairs-bench``.
+    """
+    from localpairs import bench_evolution as be
+
     cluster, t_end = EVOLUTION_SIZES[size]
-    root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "localpairs-bench"
-    cache = root / f"{cluster}_t{t_end:g}"
-    cache.mkdir(parents=True, exist_ok=True)
-    fmt = dict(size=cluster, cache=str(cache), params=be.PARAMS, pulse=be.PULSE, t_end=t_end)
-    if not (cache / "psi0.npy").is_file():  # one-time, untimed: initial state and tight CFM4 reference
-        be.run(be.PREPARE, 1, **fmt)
+    cache = be.cache_folder(cluster, t_end)
+    where = dict(size=cluster, cache=str(cache), t_end=t_end)
+    if not (cache / "psi0.npy").is_file():
+        be.run_in_subprocess("prepare", **where)
     if not (cache / "reference.npy").is_file():
-        be.run(be.LOCALPAIRS, 1, tol=be.REFERENCE_TOL, **fmt)
-    code = be.LOCALPAIRS if which == "localpairs" else be.PLAIN_QUSPIN
-    text = io.StringIO()
-    with contextlib.redirect_stdout(text):
-        exec(code.format(tol=EVOLUTION_TOL[which], **fmt), {"__name__": "bench_evolution_side"})  # noqa: S102 - the benchmark's own code
-    r = json.loads(text.getvalue().strip().splitlines()[-1])
+        be.run_in_subprocess("localpairs", tol=be.REFERENCE_TOL, **where)
+    side = be.evolve_localpairs if which == "localpairs" else be.evolve_quspin
+    r = side(tol=EVOLUTION_TOL[which], **where)
     note = f"{which} tol {EVOLUTION_TOL[which]:g}: final-state error {r['error']:.1e} vs CFM4 tol {be.REFERENCE_TOL:g}; time = set-up + evolve"
     return {"value": r["error"], "wall": r["setup"] + r["wall"], "note": note}
 
@@ -218,3 +207,8 @@ def quspin_evolution(size: str) -> dict:
 
 register("spectra", Case("spectrum c†_0↑, 200 ω", "ours_spectra", "quspin_spectra", "QuSpin + sparse solve per ω (extrapolated)", "cube", "2x2x3", 1e-4))
 register("evolution", Case("pumped evolution", "ours_evolution", "quspin_evolution", "QuSpin hamiltonian.evolve (dop853)", "2x2x2,5fs", "2x2x2,600fs", 1e-7))
+
+
+if __name__ == "__main__":
+    _case = CASES[sys.argv[1]]
+    report(globals()[{"ours": _case.ours, "baseline": _case.baseline}[sys.argv[2]]], sys.argv[3])

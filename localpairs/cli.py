@@ -1,28 +1,68 @@
-"""The ``localpairs`` command line: ``localpairs run runs/X.toml [--out DIR] [--no-resume]``."""
+"""The ``localpairs`` command line: ``localpairs run runs/X.toml [--out DIR] [--no-resume]``.
+
+Results (report path, sweep table, ``check`` verdict, bench table) go to stdout. Messages go
+through :mod:`logging` (logger ``localpairs`` and its children); only this module configures
+it: a handler on stderr showing INFO as ``[localpairs] message`` and warnings and errors as
+``localpairs: warning: message`` / ``localpairs: error: message``, for the duration of
+:func:`main`. It also selects matplotlib's
+Agg backend (files only, no display), which the library itself never does.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
 
 from localpairs import __version__
 
+log = logging.getLogger("localpairs")
+
+
+class _MessageFormatter(logging.Formatter):
+    """``[localpairs] message`` below WARNING, ``localpairs: warning: message`` from WARNING up."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.levelno >= logging.WARNING:
+            return f"localpairs: {record.levelname.lower()}: {record.getMessage()}"
+        return f"[localpairs] {record.getMessage()}"
+
+
+def _logging_handler(level: int) -> logging.Handler:
+    """Attach a stderr handler at ``level`` to the ``localpairs`` logger; return it (to remove)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_MessageFormatter())
+    log.addHandler(handler)
+    log.setLevel(level)
+    return handler
+
+
+def _add_loudness(parser: argparse.ArgumentParser, *, default: object) -> None:
+    loud = parser.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", dest="log_level", action="store_const", const=logging.WARNING, default=default,
+                      help="only warnings and errors on stderr, no progress messages")
+    loud.add_argument("-v", "--verbose", dest="log_level", action="store_const", const=logging.DEBUG, default=default,
+                      help="also debug messages")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="localpairs", description="Exact-diagonalization studies of local electron pairing.")
     parser.add_argument("--version", action="version", version=f"localpairs {__version__}")
+    _add_loudness(parser, default=logging.INFO)
+    loudness = argparse.ArgumentParser(add_help=False)  # the same options after the command
+    _add_loudness(loudness, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="validate and run a study spec (TOML)")
+    run = sub.add_parser("run", parents=[loudness], help="validate and run a study spec (TOML)")
     run.add_argument("spec", type=Path, help="run spec, e.g. runs/babio3_ground_state.toml")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: results/<spec name>)")
     run.add_argument("--resume", dest="resume", action="store_true", default=True, help="reuse checkpoints of an earlier, interrupted run of the same spec (default)")
     run.add_argument("--no-resume", dest="resume", action="store_false", help="ignore checkpoints and recompute everything")
     run.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler for sweeps (default: a local cluster)")
-    check = sub.add_parser("check", help="validate a study spec without running it")
+    check = sub.add_parser("check", parents=[loudness], help="validate a study spec without running it")
     check.add_argument("spec", type=Path)
-    bench = sub.add_parser("bench", help="localpairs against plain-QuSpin baselines, side by side")
+    bench = sub.add_parser("bench", parents=[loudness], help="localpairs against plain-QuSpin baselines, side by side")
     bench.add_argument("--quick", action="store_true", help="small sizes (seconds)")
     bench.add_argument("--only", nargs="+", default=None, help="case keys to run")
     bench.add_argument("--repeat", type=int, default=1, help="runs per side; the fastest counts")
@@ -32,6 +72,28 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
+    import matplotlib
+
+    # Figures are only written to files: Agg here before any study imports pyplot, and in the
+    # processes a sweep or bench starts (Dask workers run tasks in threads, where GUI backends fail).
+    matplotlib.use("Agg")
+    backend_env = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    level = log.level
+    handler = _logging_handler(args.log_level)
+    try:
+        return _dispatch(args)
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+        if backend_env is None:
+            del os.environ["MPLBACKEND"]
+        else:
+            os.environ["MPLBACKEND"] = backend_env
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the parsed command; results on stdout, a LocalPairsError as an error message (status 2)."""
     from localpairs.errors import LocalPairsError
     from localpairs.spec import load_spec
 
@@ -62,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         print(report)
         return 0
     except LocalPairsError as err:
-        print(f"localpairs: error: {err}", file=sys.stderr)
+        log.error("%s", err)
         return 2
 
 

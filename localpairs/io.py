@@ -1,4 +1,4 @@
-"""Atomic file output and provenance (package and library versions).
+"""Atomic file output and provenance (package and library versions, git commit of a checkout).
 
 Every file a study writes goes to a temporary file in the same folder first and is then moved
 into place with :func:`os.replace`, which is atomic on POSIX: after a crash either the old file
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
 import tempfile
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -61,12 +63,59 @@ def _jsonable(obj: Any) -> Any:
     raise TypeError(f"cannot store {type(obj).__name__} as JSON")
 
 
+#: Seconds allowed for each ``git`` call of :func:`git_revision` (a slow network file system
+#: must not stall a study; provenance then simply lacks the commit).
+GIT_TIMEOUT_S = 5.0
+_SHA1 = re.compile(r"[0-9a-f]{40}")
+
+
+def git_revision(directory: str | os.PathLike | None = None) -> tuple[str, bool] | None:
+    """Commit and dirty flag of the git checkout ``directory`` belongs to, or None.
+
+    Parameters
+    ----------
+    directory
+        Folder to ask about; default: the folder of this package. It counts as a checkout only if
+        git tracks files in it (a package installed into a virtual environment that lies inside
+        some other repository gives None, not that repository's commit).
+
+    Returns
+    -------
+    tuple or None
+        ``(commit, dirty)``: the 40-hex ``HEAD`` commit and whether tracked files differ from it
+        (untracked files do not count). None when not a checkout, git is missing, or it fails or
+        takes longer than :data:`GIT_TIMEOUT_S`: this never raises.
+    """
+    folder = Path(__file__).resolve().parent if directory is None else Path(directory)
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=GIT_TIMEOUT_S)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    tracked = git("ls-files", "--", ".")
+    head = git("rev-parse", "HEAD") if tracked else None
+    if head is None or not _SHA1.fullmatch(head.strip()):
+        return None
+    changes = git("status", "--porcelain", "--untracked-files=no")
+    return head.strip(), changes is None or changes.strip() != ""
+
+
 def versions() -> dict[str, str]:
-    """Versions of localpairs and of the libraries whose numbers it produces."""
+    """Versions of localpairs and of the libraries whose numbers it produces.
+
+    When localpairs runs from a git checkout, ``"localpairs-commit"`` is its ``HEAD`` commit
+    (40 hex digits), followed by ``-dirty`` if tracked files were changed; otherwise absent.
+    """
     out = {}
     for name in ("localpairs", "quspin", "quspin-extensions", "numpy", "scipy", "xarray", "matplotlib"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = "not installed"
+    revision = git_revision()
+    if revision is not None:
+        out["localpairs-commit"] = revision[0] + ("-dirty" if revision[1] else "")
     return out

@@ -1,9 +1,14 @@
 """``localpairs bench``: the spectra case runs quick and agrees with the per-frequency solves; the
-evolution case finds the code it reuses from benchmarks/bench_evolution.py."""
+evolution case's sides are importable functions shared with benchmarks/bench_evolution.py; no side
+is a code string or a file loaded by path."""
 
+import ast
 import re
+from pathlib import Path
 
 from localpairs import bench, bench_cases
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_new_cases_are_registered():
@@ -13,13 +18,24 @@ def test_new_cases_are_registered():
         assert callable(getattr(bench_cases, case.ours)) and callable(getattr(bench_cases, case.baseline))
 
 
-def test_evolution_case_reuses_bench_evolution_strings():
-    be = bench_cases._bench_evolution()
-    for name in ("PREPARE", "LOCALPAIRS", "PLAIN_QUSPIN", "PARAMS", "PULSE", "REFERENCE_TOL", "run"):
-        assert hasattr(be, name)
-    fmt = dict(size="2x2x2", cache="/tmp/x", params=be.PARAMS, pulse=be.PULSE, t_end=5.0, tol=1e-8)
-    for code in (be.LOCALPAIRS, be.PLAIN_QUSPIN):
-        compile(code.format(**fmt), "<bench_evolution>", "exec")  # the placeholders the case fills in
+def test_evolution_sides_are_importable_functions_shared_with_the_script():
+    from localpairs import bench_evolution
+
+    assert set(bench_evolution.SIDES) == {"prepare", "localpairs", "quspin"}
+    for side in bench_evolution.SIDES.values():
+        assert callable(side) and side.__module__ == "localpairs.bench_evolution"
+    script = ast.parse((REPO / "benchmarks" / "bench_evolution.py").read_text())
+    imported = {a.name for n in ast.walk(script) if isinstance(n, ast.ImportFrom) and n.module == "localpairs.bench_evolution" for a in n.names}
+    assert {"run_in_subprocess", "REFERENCE_TOL"} <= imported  # the script runs the same sides
+
+
+def test_bench_runs_no_code_strings_and_loads_no_files_by_path():
+    for path in [REPO / "localpairs" / f"{name}.py" for name in ("bench", "bench_cases", "bench_evolution")] + sorted((REPO / "benchmarks").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        calls = {n.func.id if isinstance(n.func, ast.Name) else getattr(n.func, "attr", "") for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        assert not calls & {"exec", "eval", "spec_from_file_location", "exec_module"}, path
+        strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        assert "-c" not in strings, path  # no `python -c CODE` subprocesses
 
 
 def test_spectra_case_quick_row():

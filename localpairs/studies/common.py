@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,5 +140,9 @@ class Checkpoints:
 
 
 def progress(message: str) -> None:
-    """One progress line on stderr."""
-    print(f"[localpairs] {message}", file=sys.stderr, flush=True)
+    """Log one progress message at INFO (logger ``localpairs.studies.common``).
+
+    The command line shows these on stderr as ``[localpairs] message``; a library user sees
+    them only after configuring logging (e.g. ``logging.basicConfig(level=logging.INFO)``).
+    """
+    logging.getLogger(__name__).info(message)

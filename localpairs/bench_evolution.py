@@ -1,0 +1,147 @@
+"""Sides of the pumped-evolution benchmark: localpairs' CFM4–Lanczos integrator and plain QuSpin.
+
+The pump study's model (t = 0.33, U = −1.2, V = 0.15, breathing 0.1 eV; x open, y and z periodic)
+and pulse (ħω = 2.0 eV, 30 fs intensity FWHM, 8 mJ/cm² along x, centred at 94.7 fs), evolved from
+the half-filled ground state to ``t_end`` fs. Each side returns its final state's distance to a
+tight reference (CFM4 at :data:`REFERENCE_TOL`) stored in the cache folder with the initial
+state, its set-up and evolve wall times and peak memory.
+
+Every side is an importable function; :func:`run_in_subprocess` runs one in a fresh process
+(``python -m localpairs.bench_evolution SIDE JSON``) so its peak memory and thread count are its
+own. Used by ``localpairs bench`` (case ``evolution``) and ``benchmarks/bench_evolution.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+PARAMS = dict(t=0.33, U=-1.2, V=0.15, breathing=0.1)
+PULSE = dict(photon_energy=2.0, duration=30.0, fluence=8.0, polarization=(1.0, 0.0, 0.0))
+#: CFM4 tolerance of the reference state (achieved final-state error ~1e-11).
+REFERENCE_TOL = 1e-9
+
+
+def cache_folder(size: str, t_end: float, *, root: str | os.PathLike | None = None) -> Path:
+    """Folder (created) for the initial state and reference of one size and end time; ``root``
+    defaults to ``$XDG_CACHE_HOME/localpairs-bench`` (``~/.cache/localpairs-bench``)."""
+    base = Path(root) if root is not None else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "localpairs-bench"
+    folder = base / f"{size}_t{t_end:g}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _setting(size: str) -> tuple[Any, Any, Any]:
+    from localpairs.hamiltonians import extended_hubbard, make_cluster
+    from localpairs.hamiltonians.driven_model import gaussian_pulse
+
+    cluster = make_cluster(size, periodic=[False, True, True])
+    return cluster, extended_hubbard(cluster, **PARAMS), gaussian_pulse(**PULSE)
+
+
+def _report(psi: np.ndarray, cache: Path, *, wall: float, setup: float, stats: dict | None = None) -> dict[str, Any]:
+    """Times, peak memory and the distance to the cached reference (``psi`` becomes it if there is none)."""
+    out: dict[str, Any] = dict(wall=wall, setup=setup, peak_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, stats=stats or {})
+    try:
+        out["error"] = float(np.linalg.norm(psi - np.load(cache / "reference.npy")))
+    except FileNotFoundError:
+        np.save(cache / "reference.npy", psi)
+    return out
+
+
+def prepare(*, size: str, cache: str, t_end: float | None = None, tol: float | None = None) -> dict[str, Any]:
+    """Solve the half-filled ground state and store it as ``cache/psi0.npy``; dimension and energy.
+
+    ``t_end`` and ``tol`` are ignored (accepted so that every side takes the same arguments).
+    """
+    from localpairs.solvers import sector, solve
+
+    cluster, model, _ = _setting(size)
+    gs = solve(model, sector(electrons=cluster.n_sites))
+    np.save(Path(cache) / "psi0.npy", gs.ground_state.astype(complex))
+    return dict(dim=gs.dimension, energy=gs.ground_energy)
+
+
+def evolve_localpairs(*, size: str, cache: str, t_end: float, tol: float) -> dict[str, Any]:
+    """localpairs: :class:`DrivenOperator` and CFM4–Lanczos :func:`evolve` at tolerance ``tol``."""
+    from localpairs.hamiltonians.driven_model import drive
+    from localpairs.solvers import build_basis, sector
+    from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+    from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
+
+    cluster, model, pulse = _setting(size)
+    psi0 = np.load(Path(cache) / "psi0.npy")
+    start = time.perf_counter()
+    op = DrivenOperator(drive(model, pulse=pulse), build_basis(model, sector(electrons=cluster.n_sites)))
+    setup = time.perf_counter() - start
+    start = time.perf_counter()
+    res = evolve(op, psi0, [0.0, t_end], options=EvolutionOptions(tol=tol))
+    return _report(res.states[:, -1], Path(cache), wall=time.perf_counter() - start, setup=setup, stats=res.stats)
+
+
+def evolve_quspin(*, size: str, cache: str, t_end: float, tol: float) -> dict[str, Any]:
+    """Plain QuSpin: a ``hamiltonian`` from operator strings with the Peierls factors as dynamic
+    terms, ``evolve`` (dop853) at ``rtol = atol = tol``; times in fs, energies over ħ."""
+    from quspin.basis import spinful_fermion_basis_general
+    from quspin.operators import hamiltonian
+
+    from localpairs.units import HBAR_EV_FS as hbar
+
+    cluster, _, pulse = _setting(size)
+    psi0 = np.load(Path(cache) / "psi0.npy")
+    start = time.perf_counter()
+    N = cluster.n_sites
+    basis = spinful_fermion_basis_general(N, Nf=(N // 2, N // 2))
+    t, U, V, D = PARAMS["t"], PARAMS["U"], PARAMS["V"], PARAMS["breathing"]
+    eps = [-D if s == 0 else D for s in cluster.sublattice]
+    bonds = [(b.i, b.j, b.axis) for b in cluster.bonds]
+    fixed = [[-t / hbar, i, j] for i, j, a in bonds if a != 0] + [[-t / hbar, j, i] for i, j, a in bonds if a != 0]
+    fwd = [[-t / hbar, i, j] for i, j, a in bonds if a == 0]
+    bwd = [[-t / hbar, j, i] for i, j, a in bonds if a == 0]
+    static = [["+-|", fixed], ["|+-", fixed], ["n|n", [[U / hbar, i, i] for i in range(N)]],
+              ["nn|", [[V / hbar, i, j] for i, j, _ in bonds]], ["|nn", [[V / hbar, i, j] for i, j, _ in bonds]],
+              ["n|n", [[V / hbar, i, j] for i, j, _ in bonds] + [[V / hbar, j, i] for i, j, _ in bonds]],
+              ["n|", [[e / hbar, i] for i, e in enumerate(eps)]], ["|n", [[e / hbar, i] for i, e in enumerate(eps)]]]
+    a = cluster.lattice_constant
+
+    def peierls(t_fs: float, sign: float) -> complex:
+        return np.exp(sign * 1j * a * pulse.vector_potential(t_fs) / hbar)
+
+    dynamic = [[op, fwd, peierls, (1.0,)] for op in ("+-|", "|+-")] + [[op, bwd, peierls, (-1.0,)] for op in ("+-|", "|+-")]
+    H = hamiltonian(static, dynamic, basis=basis, dtype=np.complex128, check_herm=False, check_symm=False, check_pcon=False)
+    setup = time.perf_counter() - start
+    start = time.perf_counter()
+    psi = H.evolve(psi0, 0.0, [t_end], rtol=tol, atol=tol)
+    return _report(np.asarray(psi).reshape(-1), Path(cache), wall=time.perf_counter() - start, setup=setup)
+
+
+#: Side name → function, for ``python -m localpairs.bench_evolution SIDE JSON``.
+SIDES: dict[str, Callable[..., dict[str, Any]]] = {"prepare": prepare, "localpairs": evolve_localpairs, "quspin": evolve_quspin}
+
+
+def run_in_subprocess(side: str, *, threads: int = 1, **arguments: Any) -> dict[str, Any]:
+    """Run ``SIDES[side](**arguments)`` in a fresh Python process with ``threads`` OpenMP threads.
+
+    Raises
+    ------
+    RuntimeError
+        With the end of the child's stderr if it fails.
+    """
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS="1")
+    done = subprocess.run([sys.executable, "-m", "localpairs.bench_evolution", side, json.dumps(arguments)],
+                          capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"evolution benchmark side {side!r} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+if __name__ == "__main__":
+    print(json.dumps(SIDES[sys.argv[1]](**json.loads(sys.argv[2]))))
