@@ -1,4 +1,7 @@
-r"""Lanczos (Haydock) recursion and continued fractions for spectral functions.
+r"""The Lanczos recursion of the package (:func:`lanczos_recursion`) and continued fractions for spectra.
+
+Continued-fraction spectra (:func:`lanczos_chain`), Krylov exponentials
+(:mod:`~localpairs.solvers.dynamics.krylov`) and optical transitions all run :func:`lanczos_recursion`.
 
 For a start vector ``|φ⟩ = O|ψ⟩`` and a Hermitian matrix ``H`` the recursion builds the
 tridiagonal matrix ``T`` (diagonal ``α``, off-diagonal ``β``) of ``H`` in the Krylov space of
@@ -27,15 +30,16 @@ with ``m = min(steps, dim)``. That covers sectors up to ~400 states run to exhau
 Krylov space then ends cleanly and the continued fraction is exact, as the tests require).
 Pass ``reorthogonalize`` to choose.
 
-Vector operations are two fused single-threaded numba passes per step (Re⟨v|w⟩; then
-``w −= α v`` together with ``‖w‖²``): on a machine shared with other jobs, threaded BLAS calls
-(``numpy.vdot``, ``axpy``) next to QuSpin's OpenMP kernel cost 5–13 ms each at 4 × 10⁵ states,
-against 0.3 ms for a plain pass.
+Vector operations are two fused single-threaded numba passes per step (``w −= β v_prev`` with
+Re⟨v|w⟩; then ``w −= α v`` with ``‖w‖²``): on a machine shared with other jobs, threaded BLAS
+calls (``numpy.vdot``, ``axpy``) next to QuSpin's OpenMP kernel cost 5–13 ms each at 4 × 10⁵
+states, against 0.3 ms for a plain pass.
 
 Matrix–vector products: from :data:`PARALLEL_MATVEC_MIN_DIM` states on, QuSpin's OpenMP kernel
 (``quspin.tools.misc.get_matvec_function``) accumulates ``H v`` into the vector that already
-holds ``−β v_prev`` (no temporaries); below it SciPy's single-threaded product is faster (on a
-machine shared with other jobs the OpenMP kernel was 80× slower than SciPy at 4,000 states).
+holds ``−β v_prev`` (no temporaries); below it SciPy's single-threaded CSR kernel writes ``H v``
+in place (on a machine shared with other jobs the OpenMP kernel was 80× slower than SciPy at
+4,000 states). A ``matvec(x, out)`` callable (e.g. a driven operator) is used as given.
 """
 
 from __future__ import annotations
