@@ -42,7 +42,7 @@ def _case(name: str, n_states: int, shape: str) -> dict:
     """Run one case in this process; return its numbers."""
     from localpairs.hamiltonians import doping_config, extended_hubbard, fermi_bose_mixture, make_cluster
     from localpairs.solvers import lowest_by_momentum, sector, solve
-    from localpairs.solvers.ed.momentum import solve_block
+    from localpairs.solvers.ed.momentum import default_tol
     from localpairs.solvers.hilbert.lattice_symmetry import generators
 
     cl = make_cluster(shape, periodic=True)
@@ -50,13 +50,13 @@ def _case(name: str, n_states: int, shape: str) -> dict:
     half, n0 = cl.n_sites, doping_config(cl, x=0.375).n_electrons
     mirrors = {m: 0 for m in ("pz", "dxy") if m in generators(cl)}  # 2×2×4: both
     if name == "half_filling":
-        r = solve_block(model, sector(electrons=half, kx=0, ky=0, kz=0, **mirrors), n_states=n_states)
+        r = solve(model, sector(electrons=half, kx=0, ky=0, kz=0, **mirrors), n_states=n_states, tol=default_tol(n_states))
         return dict(what=f"N={half}, block k=0 {' '.join(f'{m}=0' for m in mirrors)}", dimension=r.dimension, e0=r.ground_energy,
                     excitations=[float(e - r.ground_energy) for e in r.energies[1:]], seconds=r.seconds)
     if name == "half_filling_Q":  # the LPDW ordering vector (π, π, π): both z parities, lowest level each
         q = dict(kx=1, ky=1, kz=cl.shape[2] // 2)
         parities = [dict(mirrors, pz=p) for p in (0, 1)] if "pz" in mirrors else [mirrors]
-        rs = [solve_block(model, sector(electrons=half, **q, **m), n_states=1) for m in parities]
+        rs = [solve(model, sector(electrons=half, **q, **m), n_states=1, tol=default_tol(1)) for m in parities]
         return dict(what=f"N={half}, k=(π,π,π), pz=0 and 1", dimension=sum(r.dimension for r in rs),
                     levels=[r.ground_energy for r in rs], e0=min(r.ground_energy for r in rs))
     if name == "x0375":

@@ -1,4 +1,7 @@
-r"""Lanczos (Haydock) recursion and continued fractions for spectral functions.
+r"""The Lanczos recursion of the package (:func:`lanczos_recursion`) and continued fractions for spectra.
+
+Continued-fraction spectra (:func:`lanczos_chain`), Krylov exponentials
+(:mod:`~localpairs.solvers.dynamics.krylov`) and optical transitions all run :func:`lanczos_recursion`.
 
 For a start vector ``|φ⟩ = O|ψ⟩`` and a Hermitian matrix ``H`` the recursion builds the
 tridiagonal matrix ``T`` (diagonal ``α``, off-diagonal ``β``) of ``H`` in the Krylov space of
@@ -27,25 +30,28 @@ with ``m = min(steps, dim)``. That covers sectors up to ~400 states run to exhau
 Krylov space then ends cleanly and the continued fraction is exact, as the tests require).
 Pass ``reorthogonalize`` to choose.
 
-Vector operations are two fused single-threaded numba passes per step (Re⟨v|w⟩; then
-``w −= α v`` together with ``‖w‖²``): on a machine shared with other jobs, threaded BLAS calls
-(``numpy.vdot``, ``axpy``) next to QuSpin's OpenMP kernel cost 5–13 ms each at 4 × 10⁵ states,
-against 0.3 ms for a plain pass.
+Vector operations are two fused single-threaded numba passes per step (``w −= β v_prev`` with
+Re⟨v|w⟩; then ``w −= α v`` with ``‖w‖²``): on a machine shared with other jobs, threaded BLAS
+calls (``numpy.vdot``, ``axpy``) next to QuSpin's OpenMP kernel cost 5–13 ms each at 4 × 10⁵
+states, against 0.3 ms for a plain pass.
 
 Matrix–vector products: from :data:`PARALLEL_MATVEC_MIN_DIM` states on, QuSpin's OpenMP kernel
 (``quspin.tools.misc.get_matvec_function``) accumulates ``H v`` into the vector that already
-holds ``−β v_prev`` (no temporaries); below it SciPy's single-threaded product is faster (on a
-machine shared with other jobs the OpenMP kernel was 80× slower than SciPy at 4,000 states).
+holds ``−β v_prev`` (no temporaries); below it SciPy's single-threaded CSR kernel writes ``H v``
+in place (on a machine shared with other jobs the OpenMP kernel was 80× slower than SciPy at
+4,000 states). A ``matvec(x, out)`` callable (e.g. a driven operator) is used as given.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Callable, Iterator, Union
 
 import numba
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse import _sparsetools
 from scipy.linalg import eigh_tridiagonal
 from scipy.special import voigt_profile
 
@@ -135,7 +141,7 @@ class LanczosChain:
         return cls(np.asarray(data["alpha"], float), np.asarray(data["beta"], float), float(data["norm2"]), bool(data["reorthogonalized"]), bool(data["exhausted"]))
 
 
-@numba.njit(cache=False)
+@numba.njit(cache=True)
 def _real_dot(v, w):  # pragma: no cover - compiled
     """Re ⟨v|w⟩ in one single-threaded pass."""
     s = 0.0
@@ -144,7 +150,22 @@ def _real_dot(v, w):  # pragma: no cover - compiled
     return s
 
 
-@numba.njit(cache=False)
+@numba.njit(cache=True)
+def _residual_dot(w, v_prev, beta, v, diag):  # pragma: no cover - compiled
+    """w ← (w − β v_prev) + diag·v (``diag`` empty: no diagonal) and return Re ⟨v|w⟩, in one pass."""
+    s = 0.0
+    if diag.size:
+        for i in range(v.size):
+            w[i] = (w[i] - beta * v_prev[i]) + diag[i] * v[i]
+            s += (np.conj(v[i]) * w[i]).real
+    else:
+        for i in range(v.size):
+            w[i] = w[i] - beta * v_prev[i]
+            s += (np.conj(v[i]) * w[i]).real
+    return s
+
+
+@numba.njit(cache=True)
 def _axpy_norm2(a, v, w):  # pragma: no cover - compiled
     """w ← w − a v and return ‖w‖², fused in one single-threaded pass."""
     s = 0.0
@@ -154,20 +175,122 @@ def _axpy_norm2(a, v, w):  # pragma: no cover - compiled
     return s
 
 
+#: ``matvec(x, out)`` writes ``H x`` into ``out`` (and returns it).
+Matvec = Callable[[np.ndarray, np.ndarray], np.ndarray]
+Operator = Union[sp.spmatrix, Matvec]
+
+
+def _residual_step(operator: Operator, start: np.ndarray, diagonal: np.ndarray | None) -> Callable[[np.ndarray, np.ndarray, float, np.ndarray], float]:
+    """``step(v, v_prev, β, w)``: leaves ``w = H v − β v_prev (+ diag v)`` and returns ``Re⟨v|w⟩``.
+
+    A CSR matrix from :data:`PARALLEL_MATVEC_MIN_DIM` states on accumulates QuSpin's OpenMP
+    product into ``w = −β v_prev`` (``w`` may be ``v_prev``'s buffer); otherwise ``H v`` is
+    written into ``w`` (SciPy's serial CSR kernel, or the callable) and one fused pass subtracts
+    ``β v_prev``, adds the diagonal and takes the product. ``w`` must not alias ``v_prev`` then.
+    """
+    diag = np.zeros(0) if diagonal is None else np.asarray(diagonal, dtype=float)
+    if not sp.issparse(operator):
+        def step(v, v_prev, beta, w):
+            operator(v, w)
+            return _residual_dot(w, v_prev, beta, v, diag)
+        return step
+    matrix, dim = operator.tocsr(), start.size
+    if dim >= PARALLEL_MATVEC_MIN_DIM:
+        from quspin.tools.misc import get_matvec_function
+
+        kernel = get_matvec_function(matrix)
+
+        def step(v, v_prev, beta, w):
+            np.multiply(v_prev, -beta, out=w)
+            kernel(matrix, v, out=w, overwrite_out=False)
+            if diag.size:
+                w += diag * v
+            return _real_dot(v, w)
+        return step
+
+    data = matrix.data.astype(start.dtype, copy=False)  # SciPy's product upcasts the same way
+
+    def step(v, v_prev, beta, w):
+        w[:] = 0.0
+        _sparsetools.csr_matvec(dim, dim, matrix.indptr, matrix.indices, data, v, w)
+        return _residual_dot(w, v_prev, beta, v, diag)
+    return step
+
+
+def lanczos_recursion(
+    operator: Operator,
+    start: np.ndarray,
+    *,
+    m_max: int,
+    vectors: np.ndarray | None = None,
+    reorthogonalize: bool = False,
+    breakdown_tol: float = BREAKDOWN_TOL,
+    diagonal: np.ndarray | None = None,
+) -> Iterator[tuple[int, np.ndarray, np.ndarray, bool]]:
+    """The Lanczos recursion of a Hermitian ``H`` from a unit vector: the one every solver uses.
+
+    Step j: ``w = H v_j − β_{j−1} v_{j−1}``, ``α_j = Re⟨v_j|w⟩``, ``w −= α_j v_j``,
+    ``β_j = ‖w‖``, ``v_{j+1} = w/β_j``. Yields ``(j, alpha, beta, invariant)`` after each step:
+    ``alpha[:j+1]`` and ``beta[:j+1]`` are valid (``beta[j]`` the residual norm);
+    ``invariant`` when ``β_j ≤ breakdown_tol × max(|α|, β seen)`` (Krylov space exhausted;
+    ``v_{j+1}`` is then not formed and the caller must stop). At most ``m_max`` steps.
+
+    Cost model: one matrix–vector product and two fused single-threaded vector passes per step
+    (the module docstring says why not BLAS). Memory: three vectors of ``dim``, or
+    ``vectors`` (``(m_max + 1, dim)``, caller-owned) when the Lanczos vectors are kept (Krylov
+    exponentials; required for ``reorthogonalize``, which adds classical Gram–Schmidt against
+    every kept vector, twice: ``4 j·dim`` operations at step j).
+
+    Parameters
+    ----------
+    operator
+        A Hermitian sparse matrix, or ``matvec(x, out)`` writing ``H x`` into ``out``.
+    start
+        The normalized start vector; its dtype (or ``vectors``') is the vectors' dtype.
+    diagonal
+        Optional real vector added to the diagonal of ``H`` (e.g. a core-hole potential).
+    """
+    require(not reorthogonalize or vectors is not None, "vectors", None, "an (m_max + 1, dim) array when reorthogonalize is set")
+    step = _residual_step(operator, start, diagonal)
+    kept = vectors is not None
+    if not kept:
+        vectors = np.empty((3, start.size), dtype=start.dtype)  # v_{j−1}, v_j, v_{j+1}, cycled
+    vectors[0] = start
+    alpha, beta = np.zeros(m_max), np.zeros(m_max)
+    scale = 0.0
+    for j in range(m_max):
+        v, w = vectors[j if kept else j % 3], vectors[j + 1 if kept else (j + 1) % 3]
+        v_prev = vectors[j - 1 if kept else (j - 1) % 3] if j else v
+        a = step(v, v_prev, beta[j - 1] if j else 0.0, w)
+        b2 = _axpy_norm2(a, v, w)
+        if reorthogonalize:
+            done = vectors[: j + 1]
+            for _ in range(2):  # classical Gram–Schmidt, twice; ⟨v_i|w⟩ = conj(v_i^T conj(w))
+                w -= (done @ w.conj()).conj() @ done
+            b2 = float(np.vdot(w, w).real)
+        b = float(np.sqrt(b2))
+        alpha[j], beta[j] = a, b
+        scale = max(scale, abs(a), b)
+        invariant = b <= breakdown_tol * scale
+        if not invariant:
+            w *= 1.0 / b
+        yield j, alpha, beta, invariant
+
+
 def lanczos_chain(
-    matrix: sp.spmatrix,
+    operator: Operator,
     phi: np.ndarray,
     *,
     n_steps: int,
     diagonal: np.ndarray | None = None,
     reorthogonalize: bool | None = None,
 ) -> LanczosChain:
-    """Run the Lanczos recursion of ``matrix (+ diag(diagonal))`` from ``phi``.
+    """The :class:`LanczosChain` of ``operator (+ diag(diagonal))`` from ``phi`` (:func:`lanczos_recursion`).
 
     Parameters
     ----------
-    matrix
-        Hermitian sparse matrix (CSR), real or complex.
+    operator
+        Hermitian sparse matrix (CSR), real or complex, or ``matvec(x, out)``.
     phi
         Start vector (not necessarily normalized; a zero vector gives an empty chain).
     n_steps
@@ -178,68 +301,28 @@ def lanczos_chain(
         Full reorthogonalization; default: when ``min(n_steps, dim)² × dim ≤``
         :data:`FULL_REORTH_BUDGET` (see the module docstring).
     """
-    from quspin.tools.misc import get_matvec_function
-
     require(isinstance(n_steps, (int, np.integer)) and n_steps >= 1, "n_steps", n_steps, "an integer ≥ 1")
     start = time.perf_counter()
-    dim = matrix.shape[0]
     phi = np.asarray(phi)
-    require(phi.shape == (dim,), "phi", phi.shape, f"a vector of length {dim} (the sector dimension)")
-    dtype = np.result_type(matrix.dtype, phi.dtype, np.float64)
+    dim = phi.size
+    if sp.issparse(operator):
+        require(phi.shape == (operator.shape[0],), "phi", phi.shape, f"a vector of length {operator.shape[0]} (the sector dimension)")
+    dtype = np.result_type(getattr(operator, "dtype", phi.dtype), phi.dtype, np.float64)
     norm = float(np.linalg.norm(phi))
     if norm == 0.0:
         return LanczosChain(np.zeros(0), np.zeros(0), 0.0, seconds=time.perf_counter() - start)
     m_max = int(min(n_steps, dim))
-    auto = m_max**2 * dim <= FULL_REORTH_BUDGET
-    full = auto if reorthogonalize is None else bool(reorthogonalize)
-    parallel = get_matvec_function(matrix) if dim >= PARALLEL_MATVEC_MIN_DIM else None
-    diag = None if diagonal is None else np.asarray(diagonal, dtype=float)
-    v = (phi / norm).astype(dtype)
-    v_prev = np.zeros(dim, dtype=dtype)
-    tmp = np.empty(dim, dtype=dtype) if diag is not None else None
-    basis = np.empty((m_max, dim), dtype=dtype) if full else None
-    alpha, beta = [], []
-    scale = 0.0
-    exhausted = False
-    for k in range(m_max):
-        if basis is not None:
-            basis[k] = v
-        w = v_prev
-        w *= -beta[-1] if beta else 0.0
-        if parallel is not None:
-            parallel(matrix, v, out=w, overwrite_out=False)
-        else:
-            w += matrix @ v
-        if diag is not None:
-            np.multiply(diag, v, out=tmp)
-            w += tmp
-        a = float(_real_dot(v, w))
-        b2 = _axpy_norm2(a, v, w)
-        if basis is not None:
-            done = basis[: k + 1]
-            for _ in range(2):  # classical Gram–Schmidt, twice; ⟨v_j|w⟩ = conj(v_j^T conj(w))
-                w -= (done @ w.conj()).conj() @ done
-            b2 = float(np.vdot(w, w).real)
-        b = float(np.sqrt(b2))
-        alpha.append(a)
-        scale = max(scale, abs(a), b)
-        if k == m_max - 1:
-            exhausted = full and k == dim - 1
+    full = m_max**2 * dim <= FULL_REORTH_BUDGET if reorthogonalize is None else bool(reorthogonalize)
+    vectors = np.empty((m_max + 1, dim), dtype=dtype) if full else None
+    m, exhausted = 0, False
+    for j, alpha, beta, invariant in lanczos_recursion(operator, (phi / norm).astype(dtype), m_max=m_max, vectors=vectors,
+                                                       reorthogonalize=full, diagonal=diagonal):
+        m = j + 1
+        if j == m_max - 1 or invariant:
+            exhausted = invariant if j < m_max - 1 else (full and j == dim - 1)
             break
-        if b <= BREAKDOWN_TOL * scale:
-            exhausted = True
-            break
-        beta.append(b)
-        w *= 1.0 / b
-        v_prev, v = v, w
-    return LanczosChain(
-        alpha=np.array(alpha),
-        beta=np.array(beta),
-        norm2=norm**2,
-        reorthogonalized=full,
-        exhausted=exhausted,
-        seconds=time.perf_counter() - start,
-    )
+    return LanczosChain(alpha=alpha[:m].copy(), beta=beta[: m - 1].copy(), norm2=norm**2, reorthogonalized=full,
+                        exhausted=exhausted, seconds=time.perf_counter() - start)
 
 
 def lorentzian_spectrum(chain: LanczosChain, omega: np.ndarray, *, e_ref: float, eta: float, sign: int = 1) -> np.ndarray:

@@ -218,7 +218,7 @@ def checkpointed_scan(spec: RunSpec, system: System, checkpoints: Checkpoints, n
     def on_block(block: MomentumBlock, result: EDResult) -> None:
         obs = None
         if observe and result.dimension:
-            o = measure_translation_averaged(model, result.basis, result.ground_state, perms)
+            o = measure_translation_averaged(model, result.matrix_basis, result.ground_state, perms)
             obs = {f: np.asarray(getattr(o, f)).tolist() for f in ("site_charge", "double_occupancy", "unpaired", "lpdw_order", "charge_correlations")}
         observed[block.k] = obs
         checkpoints.save(key(block.k), {"block": block.as_dict(), "observables": obs})

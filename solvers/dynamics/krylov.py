@@ -10,9 +10,10 @@ below ``tol`` or when ``β_m`` vanishes (the Krylov space is invariant and the r
 estimate is sharp once the approximation converges superlinearly, which is where it is used:
 callers choose ``tol`` a decade below their error budget.
 
-Vector operations run in small serial numba kernels, not BLAS: multithreaded OpenBLAS level-1/2
-calls on vectors of a few thousand entries were five times slower on a shared, oversubscribed
-machine (spinning threads), and serial loops keep results bit-for-bit reproducible.
+The recursion is the shared :func:`~localpairs.solvers.lanczos.lanczos_recursion` (serial fused
+numba passes, not BLAS: multithreaded OpenBLAS level-1/2 calls on vectors of a few thousand
+entries were five times slower on a shared, oversubscribed machine, and serial loops keep results
+bit-for-bit reproducible), keeping its vectors in a :class:`KrylovWorkspace`.
 
 No reorthogonalization: for the short recursions used in time stepping (≲ 40 steps) the loss of
 orthogonality does not spoil matrix-function approximations (Druskin, Greenbaum & Knizhnerman,
@@ -22,7 +23,7 @@ SIAM J. Sci. Comput. 19, 38 (1998)); norm conservation is checked by the tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Iterator
 
 import numba
 import numpy as np
@@ -30,6 +31,7 @@ from scipy.linalg import eigh_tridiagonal
 from scipy.linalg.lapack import dstev
 
 from localpairs.errors import LocalPairsError
+from localpairs.solvers.lanczos import Matvec, lanczos_recursion
 
 #: β below this (relative to the largest |α|, β seen) ends the recursion: invariant subspace.
 BREAKDOWN_TOL = 1e-13
@@ -56,27 +58,6 @@ class KrylovWorkspace:
         self.V = np.empty((self.m_max + 1, dim), dtype=np.complex128)
         #: Incremented whenever a recursion overwrites ``V`` (guards :class:`KrylovPropagator`).
         self.generation = 0
-
-
-@numba.njit(cache=True)
-def _orthogonalize(V, j, w, beta_prev):  # pragma: no cover - compiled
-    """α = Re⟨v_j|w⟩; w −= α v_j + β_{j−1} v_{j−1}; return (α, ‖w‖)."""
-    n = w.size
-    a = 0.0
-    vj = V[j]
-    for r in range(n):
-        a += vj[r].real * w[r].real + vj[r].imag * w[r].imag
-    s = 0.0
-    if j > 0:
-        vp = V[j - 1]
-        for r in range(n):
-            w[r] -= a * vj[r] + beta_prev * vp[r]
-            s += w[r].real * w[r].real + w[r].imag * w[r].imag
-    else:
-        for r in range(n):
-            w[r] -= a * vj[r]
-            s += w[r].real * w[r].real + w[r].imag * w[r].imag
-    return a, np.sqrt(s)
 
 
 @numba.njit(cache=True)
@@ -112,7 +93,7 @@ def _exp_tridiagonal(alpha: np.ndarray, beta: np.ndarray, tau: float) -> np.ndar
 
 
 def expm_lanczos(
-    matvec: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    matvec: Matvec,
     v: np.ndarray,
     tau: float,
     *,
@@ -154,29 +135,11 @@ def expm_lanczos(
     return KrylovResult(out, work.m_max, err, False)
 
 
-def _recursion(matvec: Callable[[np.ndarray, np.ndarray], np.ndarray], v: np.ndarray, beta0: float, work: KrylovWorkspace) -> Iterator[tuple[int, np.ndarray, np.ndarray, bool]]:
-    """The Lanczos recursion from ``v`` (norm ``beta0`` > 0) into ``work.V``, one step per item.
-
-    Yields ``(j, alpha, beta, invariant)`` after step j: ``alpha[:j+1]``, ``beta[:j+1]`` are valid
-    (``beta[j]`` the norm of the residual, ``V[j+1]`` the normalized residual unless
-    ``invariant``: the Krylov space is exhausted and the caller must stop).
-    """
-    V = work.V
+def _recursion(matvec: Matvec, v: np.ndarray, beta0: float, work: KrylovWorkspace) -> Iterator[tuple[int, np.ndarray, np.ndarray, bool]]:
+    """:func:`~localpairs.solvers.lanczos.lanczos_recursion` from ``v`` (norm ``beta0`` > 0) into ``work.V``."""
     work.generation += 1
-    np.multiply(v, 1.0 / beta0, out=V[0])
-    alpha = np.empty(work.m_max)
-    beta = np.empty(work.m_max)
-    scale = 0.0
-    for j in range(work.m_max):
-        w = V[j + 1]
-        matvec(V[j], w)
-        a, b = _orthogonalize(V, j, w, beta[j - 1] if j > 0 else 0.0)
-        alpha[j], beta[j] = a, b
-        scale = max(scale, abs(a), b)
-        invariant = b <= BREAKDOWN_TOL * scale
-        if not invariant:
-            w *= 1.0 / b
-        yield j, alpha, beta, invariant
+    np.multiply(v, 1.0 / beta0, out=work.V[0])
+    return lanczos_recursion(matvec, work.V[0], m_max=work.m_max, vectors=work.V, breakdown_tol=BREAKDOWN_TOL)
 
 
 class KrylovPropagator:
@@ -218,7 +181,7 @@ class KrylovPropagator:
 
 
 def propagate_lanczos(
-    matvec: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    matvec: Matvec,
     v: np.ndarray,
     tau_max: float,
     *,
@@ -266,32 +229,3 @@ def propagate_lanczos(
         lo, hi = (mid, hi) if fine(np.array([mid]))[0] else (lo, mid)
     prop.tau = lo
     return prop
-
-
-def lanczos_tridiagonal(
-    matvec: Callable[[np.ndarray, np.ndarray], np.ndarray], v: np.ndarray, steps: int
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """Lanczos with full reorthogonalization (small problems): ``(alpha, beta, ‖v‖²)``.
-
-    The poles and weights of ``⟨v|(z − H)^{-1}|v⟩`` are the eigenvalues ``E_n`` of T and
-    ``‖v‖² |U_{0n}|²``. Stops early when the Krylov space is exhausted.
-    """
-    dim = v.size
-    steps = int(min(steps, dim))
-    V = np.empty((steps + 1, dim), dtype=np.complex128)
-    norm2 = float(np.vdot(v, v).real)
-    V[0] = v / np.sqrt(norm2)
-    alpha, beta = [], []
-    w = np.empty(dim, dtype=np.complex128)
-    for j in range(steps):
-        matvec(V[j], w)
-        a = float(np.vdot(V[j], w).real)
-        for _ in range(2):  # classical Gram–Schmidt, twice
-            w -= V[: j + 1].T @ (V[: j + 1].conj() @ w)
-        b = float(np.linalg.norm(w))
-        alpha.append(a)
-        if j == steps - 1 or b <= 1e-10 * max(abs(a), 1.0):
-            break
-        beta.append(b)
-        V[j + 1] = w / b
-    return np.array(alpha), np.array(beta), norm2

@@ -1,6 +1,6 @@
 """Trajectories: observables along a time evolution at requested times, checkpointed and resumable.
 
-:func:`run_trajectory` drives a :class:`~localpairs.solvers.dynamics.evolution.CFM4Integrator` (or QuSpin's
+:func:`run_trajectory` drives a :class:`~localpairs.solvers.dynamics.cfm4.CFM4Integrator` (or QuSpin's
 ``evolve``) and records, at every requested time, the quantities of :data:`OBSERVABLES` as
 labelled arrays (an ``xarray.Dataset`` with a ``time`` coordinate in fs).
 
@@ -35,7 +35,9 @@ from localpairs.io import write_with
 
 from localpairs.solvers.hilbert.basis import operator_matrix
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
-from localpairs.solvers.dynamics.evolution import CFM4Integrator, EvolutionOptions, IntegratorState, check_state, check_times
+from localpairs.solvers.dynamics.cfm4 import CFM4Integrator
+from localpairs.solvers.dynamics.evolution import check_state, check_times
+from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
 from localpairs.hamiltonians.oxygen_lattice import Lattice
 from localpairs.solvers.ed.observables import measure
 
@@ -162,6 +164,32 @@ class _Recorder:
         for key, value in result.items():
             self.probes.setdefault(f"{name}_{key}", []).append(np.asarray(value))
 
+    def start(self, state: IntegratorState, saved: Mapping[str, np.ndarray] | None,
+              observe_at: Callable[[IntegratorState], dict[str, Any]]) -> IntegratorState:
+        """The state to continue from: a checkpoint's (``saved``, loaded here) or ``state`` (recorded as output 0)."""
+        if saved is not None:
+            self.load(saved)
+            return IntegratorState.from_arrays({k[len("state_"):]: v for k, v in saved.items() if k.startswith("state_")})
+        self.put(0, observe_at(state))
+        self.next_output = 1
+        return state
+
+    def outputs_until(self, integ: CFM4Integrator, before: IntegratorState, after: IntegratorState, times: np.ndarray,
+                      observe_at: Callable[[IntegratorState], dict[str, Any]]) -> None:
+        """Record the observables at every output time in ``(before.t, after.t]``."""
+        while self.next_output < times.size and times[self.next_output] <= after.t + 1e-12 * integ.span:
+            self.put(self.next_output, observe_at(integ.interpolate(before, after, times[self.next_output])))
+            self.next_output += 1
+
+    def probes_until(self, integ: CFM4Integrator, before: IntegratorState, after: IntegratorState, probe_times: np.ndarray,
+                     probes: Mapping[str, Probe]) -> None:
+        """Call every probe at each probe time in ``[before.t, after.t]`` not taken yet."""
+        while self.next_probe < probe_times.size and probe_times[self.next_probe] <= after.t + 1e-12 * integ.span:
+            at = integ.interpolate(before, after, probe_times[self.next_probe]) if probe_times[self.next_probe] > before.t else before
+            for name, fn in probes.items():
+                self.put_probe(name, fn(at.t, at.psi))
+            self.next_probe += 1
+
     def to_npz(self) -> dict[str, np.ndarray]:
         out = {f"obs_{n}": a for n, a in self.arrays.items()}
         out["next_output"], out["next_probe"] = np.int64(self.next_output), np.int64(self.next_probe)
@@ -252,46 +280,21 @@ def run_trajectory(
     times = check_times(times)
     psi0 = check_state(psi0, op.dim)
     options = (options or EvolutionOptions()).validate()
-    probe_times = np.asarray(probe_times, dtype=float)
-    probes = dict(probes or {})
-    require(probe_times.size == 0 or (bool(probes) and bool(np.all(np.diff(probe_times) > 0)) and times[0] <= probe_times[0] and probe_times[-1] <= times[-1]),
-            "probe_times", probe_times.tolist(), f"increasing times within [{times[0]:g}, {times[-1]:g}] fs, with probes given")
-    require(isinstance(checkpoint_every, int) and checkpoint_every >= 1, "checkpoint_every", checkpoint_every, "an integer ≥ 1")
-    if lattice is not None:
-        require(u0 is not None and np.shape(u0) == (lattice.n_bonds,), "u0", None if u0 is None else np.shape(u0), f"{lattice.n_bonds} displacements (Å)")
-        p0 = np.zeros(lattice.n_bonds) if p0 is None else np.asarray(p0, dtype=float)
-    L = op.driven.model.n_sites
-    sizes = {"site": L, "site_j": L, "bond": lattice.n_bonds if lattice else 0}
+    probe_times, probes = np.asarray(probe_times, dtype=float), dict(probes or {})
+    p0 = _check_inputs(times, probe_times, probes, checkpoint_every, lattice, u0, p0)
+    sizes = {"site": op.driven.model.n_sites, "site_j": op.driven.model.n_sites, "bond": lattice.n_bonds if lattice else 0}
     pairs = PairOperators(op) if pair_correlations else False
+    observe_at = lambda at: observe(op, at, lattice=lattice, pair_correlations=pairs)  # noqa: E731
     rec = _Recorder(_wanted(lattice, pair_correlations), times.size, probe_times.size, sizes)
     integ = CFM4Integrator(op, t_start=times[0], t_end=times[-1], options=options, lattice=lattice)
     state = IntegratorState(times[0], psi0, options.h_init, None if lattice is None else np.array(u0, float), None if lattice is None else p0)
     path = Path(checkpoint) if checkpoint is not None else None
-    saved = _load(path, key) if (path is not None and resume) else None
-    if saved is not None:
-        state = IntegratorState.from_arrays({k[len("state_"):]: v for k, v in saved.items() if k.startswith("state_")})
-        rec.load(saved)
-    else:
-        rec.put(0, observe(op, state, lattice=lattice, pair_correlations=pairs))
-        rec.next_output = 1
-
-    def take_probes(before: IntegratorState, after: IntegratorState) -> None:
-        while rec.next_probe < probe_times.size and probe_times[rec.next_probe] <= after.t + 1e-12 * integ.span:
-            at = integ.interpolate(before, after, probe_times[rec.next_probe]) if probe_times[rec.next_probe] > before.t else before
-            for name, fn in probes.items():
-                rec.put_probe(name, fn(at.t, at.psi))
-            rec.next_probe += 1
-
-    take_probes(state, state)
-    bar = tqdm(total=float(times[-1] - times[0]), initial=float(state.t - times[0]), unit="fs", desc="time evolution",
-               disable=not progress, mininterval=1.0, bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} fs [{elapsed}<{remaining}{postfix}]")
-    try:
+    state = rec.start(state, _load(path, key) if (path is not None and resume) else None, observe_at)
+    rec.probes_until(integ, state, state, probe_times, probes)
+    with _progress_bar(times, state, disable=not progress) as bar:
         for before, after in integ.steps(state):
-            while rec.next_output < times.size and times[rec.next_output] <= after.t + 1e-12 * integ.span:
-                at = integ.interpolate(before, after, times[rec.next_output])
-                rec.put(rec.next_output, observe(op, at, lattice=lattice, pair_correlations=pairs))
-                rec.next_output += 1
-            take_probes(before, after)
+            rec.outputs_until(integ, before, after, times, observe_at)
+            rec.probes_until(integ, before, after, probe_times, probes)
             state = after
             bar.update(after.t - before.t)
             if after.steps % 20 == 0:
@@ -300,11 +303,27 @@ def run_trajectory(
                 _save(path, key, after, rec, finished=False)
             if on_step is not None:
                 on_step(after)
-    finally:
-        bar.close()
     if path is not None:
         _save(path, key, state, rec, finished=True)
     return _dataset(rec, times, probe_times, sizes, state, options)
+
+
+def _check_inputs(times: np.ndarray, probe_times: np.ndarray, probes: Mapping[str, Probe], checkpoint_every: int,
+                  lattice: Lattice | None, u0: np.ndarray | None, p0: np.ndarray | None) -> np.ndarray | None:
+    """Refuse bad probe times, checkpoint interval or lattice start; return ``p0`` (zeros by default with a lattice)."""
+    require(probe_times.size == 0 or (bool(probes) and bool(np.all(np.diff(probe_times) > 0)) and times[0] <= probe_times[0] and probe_times[-1] <= times[-1]),
+            "probe_times", probe_times.tolist(), f"increasing times within [{times[0]:g}, {times[-1]:g}] fs, with probes given")
+    require(isinstance(checkpoint_every, int) and checkpoint_every >= 1, "checkpoint_every", checkpoint_every, "an integer ≥ 1")
+    if lattice is None:
+        return p0
+    require(u0 is not None and np.shape(u0) == (lattice.n_bonds,), "u0", None if u0 is None else np.shape(u0), f"{lattice.n_bonds} displacements (Å)")
+    return np.zeros(lattice.n_bonds) if p0 is None else np.asarray(p0, dtype=float)
+
+
+def _progress_bar(times: np.ndarray, state: IntegratorState, *, disable: bool) -> tqdm:
+    """A tqdm bar over simulated fs (with ETA), starting at ``state.t``."""
+    return tqdm(total=float(times[-1] - times[0]), initial=float(state.t - times[0]), unit="fs", desc="time evolution",
+                disable=disable, mininterval=1.0, bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} fs [{elapsed}<{remaining}{postfix}]")
 
 
 def _dataset(rec: _Recorder, times: np.ndarray, probe_times: np.ndarray, sizes: dict[str, int], state: IntegratorState, options: EvolutionOptions) -> xr.Dataset:

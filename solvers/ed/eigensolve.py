@@ -1,6 +1,9 @@
-"""Exact diagonalization: lowest eigenpairs of a model in a sector.
+"""Exact diagonalization: lowest eigenpairs of a model in a sector. :func:`solve` is the one entry point.
 
-Dense ``numpy.linalg.eigh`` at or below a dimension threshold, ``scipy.sparse.linalg.eigsh``
+Basis and matrix: in a symmetry block of a spinful-fermion model the compiled block builder
+(:mod:`~localpairs.solvers.hilbert.block_matrix`, equal to QuSpin element by element and about 5×
+faster on a 2×2×3 k-block, 20× on the 16-site blocks); QuSpin otherwise. Eigenpairs: dense
+``numpy.linalg.eigh`` at or below a dimension threshold, ``scipy.sparse.linalg.eigsh``
 (implicitly restarted Lanczos, the same routine QuSpin's ``hamiltonian.eigsh`` calls) above it.
 The memory estimate is checked before the basis is built.
 """
@@ -12,17 +15,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from localpairs.errors import LocalPairsError, require
 from localpairs.hamiltonians import Model
 
-from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix, hermiticity_residual
+from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix, hermiticity_residual, sector_dtype
+from localpairs.solvers.hilbert.block_matrix import Representatives, block_matrix, supported
+from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks
 from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
 from localpairs.solvers.hilbert.sector import Sector
 
 #: Largest accepted relative hermiticity residual of a built matrix (round-off is ~1e-16).
 HERMITICITY_TOL = 1e-10
+#: How :func:`solve` builds basis and matrix: ``"auto"`` (compiled where it applies), or forced.
+BUILDERS = ("auto", "compiled", "quspin")
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,8 +45,10 @@ class EDResult:
         (k,) eigenvalues in eV, ascending.
     states
         (dim, k) eigenvectors in the basis's order.
-    basis
-        The QuSpin basis (for observables and spectra).
+    matrix_basis
+        The basis the matrix was built in (its ``states`` are the basis states): the QuSpin
+        basis, or for the compiled builder a
+        :class:`~localpairs.solvers.hilbert.block_matrix.BlockBasis` (QuSpin's states, same order).
     method
         ``"dense"`` or ``"lanczos"``.
     estimate
@@ -47,17 +57,34 @@ class EDResult:
         Relative hermiticity residual of the built matrix.
     seconds
         Wall time of basis build, matrix build and solve.
+    builder
+        ``"compiled"`` or ``"quspin"``: who built basis and matrix.
     """
 
     model: Model
     sector: Sector
     energies: np.ndarray
     states: np.ndarray
-    basis: Any
+    matrix_basis: Any
     method: str
     estimate: MemoryEstimate
     hermiticity: float
     seconds: dict = field(default_factory=dict)
+    builder: str = "quspin"
+    _quspin_basis: list = field(default_factory=list, repr=False)
+
+    @property
+    def basis(self) -> Any:
+        """The QuSpin basis of ``states`` (for operators and spectra).
+
+        Built on first use for a compiled result (same states in the same order); prefer
+        :attr:`matrix_basis` where only the basis states are needed.
+        """
+        if self.builder == "quspin":
+            return self.matrix_basis
+        if not self._quspin_basis:
+            self._quspin_basis.append(build_basis(self.model, self.sector))
+        return self._quspin_basis[0]
 
     @property
     def dimension(self) -> int:
@@ -75,6 +102,11 @@ class EDResult:
         return self.states[:, 0]
 
 
+def compiled_applies(model: Model, sec: Sector) -> bool:
+    """True when the compiled block builder handles ``sec``: a spinful-fermion model in a symmetry block."""
+    return bool(sec.blocks) and supported(model)
+
+
 def solve(
     model: Model,
     sec: Sector,
@@ -83,6 +115,8 @@ def solve(
     dense_threshold: int = DENSE_THRESHOLD,
     memory_budget_gb: float | None = None,
     tol: float = 0.0,
+    builder: str = "auto",
+    representatives: Representatives | None = None,
 ) -> EDResult:
     """Lowest ``n_states`` eigenpairs of ``model`` in sector ``sec``.
 
@@ -101,49 +135,61 @@ def solve(
         the available memory.
     tol
         Lanczos tolerance (0: machine precision).
+    builder
+        ``"auto"``: the compiled block builder when :func:`compiled_applies`, QuSpin otherwise;
+        ``"compiled"`` or ``"quspin"`` force one (the former only where it applies).
+    representatives
+        Orbit representatives of the particle sector under the block's generators, reused across
+        the blocks of one sector (compiled builder only; built when None or of other generators).
     """
     require(isinstance(n_states, int) and n_states >= 1, "n_states", n_states, "an integer ≥ 1")
     require(dense_threshold >= 0, "dense_threshold", dense_threshold, "a non-negative integer")
+    require(builder in BUILDERS, "builder", builder, " or ".join(BUILDERS))
+    compiled = builder == "compiled" or (builder == "auto" and compiled_applies(model, sec))
+    require(not compiled or compiled_applies(model, sec), "builder", builder,
+            "'auto' or 'quspin' here (the compiled builder needs a spinful-fermion model in a symmetry block)")
     estimate = estimate_memory(model, sec, n_states=n_states, dense_threshold=dense_threshold)
     if estimate.dimension == 0:
         raise LocalPairsError(f"sector {sec.label()} of {model.kind} on {model.cluster.describe()} has no states")
     check_memory(model, sec, estimate, memory_budget_gb)
     seconds = {}
     t0 = time.perf_counter()
-    basis = build_basis(model, sec)
+    if compiled:
+        resolved = resolve_blocks(model, sec.blocks)
+        if representatives is None or representatives.names != tuple(resolved):
+            representatives = Representatives(resolved, n_sites=model.n_sites, n_up=sec.n_up, n_down=sec.n_down)
+        basis = representatives.block({n: q for n, (_, _, q) in resolved.items()}, sector_dtype(model, sec))
+    else:
+        basis = build_basis(model, sec)
     seconds["basis"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    matrix = hamiltonian_matrix(model, basis)
+    matrix = block_matrix(model, representatives, basis) if compiled else hamiltonian_matrix(model, basis)
     seconds["matrix"] = time.perf_counter() - t0
-    herm = hermiticity_residual(matrix)
+    herm = hermiticity_residual(matrix) if matrix.shape[0] else 0.0
     if herm > HERMITICITY_TOL:
         raise LocalPairsError(f"Hamiltonian is not Hermitian: relative residual {herm:.2e}")
+    t0 = time.perf_counter()
+    energies, states, method = lowest_eigenpairs(matrix, n_states, dense_threshold=dense_threshold, tol=tol)
+    seconds["solve"] = time.perf_counter() - t0
+    return EDResult(model=model, sector=sec, energies=energies, states=states, matrix_basis=basis, method=method,
+                    estimate=estimate, hermiticity=herm, seconds=seconds, builder="compiled" if compiled else "quspin")
+
+
+def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: int, tol: float) -> tuple[np.ndarray, np.ndarray, str]:
+    """``(energies, states, method)``: the lowest ``min(n_states, dim)`` eigenpairs of a Hermitian matrix.
+
+    Dense ``eigh`` at or below ``dense_threshold`` (or when nearly all pairs are wanted), else
+    ``eigsh`` (tolerance ``tol``) from a fixed random start vector (reproducible results).
+    """
     dim = matrix.shape[0]
     k = min(n_states, dim)
-    t0 = time.perf_counter()
     if dim <= dense_threshold or k >= dim - 1:
         energies, states = np.linalg.eigh(matrix.toarray())
-        energies, states = energies[:k], states[:, :k]
-        method = "dense"
-    else:
-        rng = np.random.default_rng(12345)
-        v0 = rng.standard_normal(dim).astype(matrix.dtype)
-        energies, states = spla.eigsh(matrix, k=k, which="SA", v0=v0, tol=tol)
-        order = np.argsort(energies)
-        energies, states = energies[order], states[:, order]
-        method = "lanczos"
-    seconds["solve"] = time.perf_counter() - t0
-    return EDResult(
-        model=model,
-        sector=sec,
-        energies=np.asarray(energies, dtype=float),
-        states=states,
-        basis=basis,
-        method=method,
-        estimate=estimate,
-        hermiticity=herm,
-        seconds=seconds,
-    )
+        return np.asarray(energies[:k], dtype=float), states[:, :k], "dense"
+    v0 = np.random.default_rng(12345).standard_normal(dim).astype(matrix.dtype)
+    energies, states = spla.eigsh(matrix, k=k, which="SA", v0=v0, tol=tol)
+    order = np.argsort(energies)
+    return np.asarray(energies[order], dtype=float), states[:, order], "lanczos"
 
 
 def charge_ladder(

@@ -10,10 +10,10 @@ symmetry of the model have the same spectrum, so only one block per *star* is so
 
 The union of the solved blocks' spectra, each counted ``multiplicity`` times, is the sector's
 spectrum; :func:`lowest_by_momentum` checks that the block dimensions add up to the sector's.
-Every block's memory estimate is checked before the first one is built. For spinful-fermion
-models the blocks' bases and matrices come from :mod:`~localpairs.solvers.hilbert.block_matrix` (the
-sector's representatives found once for all blocks; equal to QuSpin's element by element, about
-20× faster to build on the 16-site cluster); other models go through :func:`~localpairs.solvers.solve`.
+Every block's memory estimate is checked before the first one is built. Every block is solved by
+:func:`~localpairs.solvers.solve`, which builds spinful-fermion blocks with
+:mod:`~localpairs.solvers.hilbert.block_matrix`; the sector's representatives are found once
+here and shared by all its blocks.
 """
 
 from __future__ import annotations
@@ -25,15 +25,14 @@ from itertools import product
 from typing import Any, Callable, Mapping
 
 import numpy as np
-import scipy.sparse.linalg as spla
 from tqdm import tqdm
 
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians import Model
 
-from localpairs.solvers.hilbert.basis import hermiticity_residual, sector_dimension, sector_dtype
-from localpairs.solvers.hilbert.block_matrix import Representatives, block_matrix, supported
-from localpairs.solvers.ed.eigensolve import HERMITICITY_TOL, EDResult, solve
+from localpairs.solvers.hilbert.basis import sector_dimension
+from localpairs.solvers.hilbert.block_matrix import Representatives, supported
+from localpairs.solvers.ed.eigensolve import EDResult, solve
 from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
 from localpairs.solvers.hilbert.sector import Sector, check_sector_fits
 from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, resolve_blocks
@@ -86,6 +85,11 @@ class MomentumBlock:
     def multiplicity(self) -> int:
         """Number of blocks in the star."""
         return len(self.star)
+
+    def summary(self, n_electrons: int) -> str:
+        """One progress line: label, multiplicity, dimension, lowest energy, method, time."""
+        e0 = f"{self.energies[0]:.8f} eV" if self.energies else "—"
+        return f"  N={n_electrons} k={self.k} ×{len(self.star)}: dim {self.dimension:,}, E0 {e0}, {self.method}, {self.seconds:.1f} s"
 
     def as_dict(self) -> dict:
         """JSON-ready form (for checkpoints)."""
@@ -261,58 +265,6 @@ def block_estimates(model: Model, *, n_up: int, n_down: int, n_states: int = 1,
     }
 
 
-def solve_block(
-    model: Model,
-    sec: Sector,
-    *,
-    n_states: int = 1,
-    dense_threshold: int = DENSE_THRESHOLD,
-    memory_budget_gb: float | None = None,
-    tol: float | None = None,
-    representatives: Representatives | None = None,
-) -> EDResult:
-    """Lowest eigenpairs of a symmetry block, with the compiled block builder where it applies.
-
-    Same contract as :func:`~localpairs.solvers.solve` (memory checked before anything is built);
-    for :func:`~localpairs.solvers.hilbert.block_matrix.supported` models the result's ``basis`` is a
-    :class:`~localpairs.solvers.hilbert.block_matrix.BlockBasis` (``states`` as QuSpin's representatives).
-    ``representatives`` of the sector under the same generators may be passed to be reused.
-    ``tol`` defaults to :func:`default_tol`.
-    """
-    tol = default_tol(n_states) if tol is None else tol
-    if not supported(model):
-        return solve(model, sec, n_states=n_states, dense_threshold=dense_threshold, memory_budget_gb=memory_budget_gb, tol=tol)
-    require(isinstance(n_states, int) and n_states >= 1, "n_states", n_states, "an integer ≥ 1")
-    estimate = estimate_memory(model, sec, n_states=n_states, dense_threshold=dense_threshold)
-    check_memory(model, sec, estimate, memory_budget_gb)
-    resolved = resolve_blocks(model, sec.blocks)
-    seconds = {}
-    t0 = time.perf_counter()
-    if representatives is None or representatives.names != tuple(resolved):
-        representatives = Representatives(resolved, n_sites=model.n_sites, n_up=sec.n_up, n_down=sec.n_down)
-    basis = representatives.block({n: q for n, (_, _, q) in resolved.items()}, sector_dtype(model, sec))
-    seconds["basis"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    matrix = block_matrix(model, representatives, basis)
-    seconds["matrix"] = time.perf_counter() - t0
-    herm = hermiticity_residual(matrix) if matrix.shape[0] else 0.0
-    if herm > HERMITICITY_TOL:
-        raise LocalPairsError(f"Hamiltonian is not Hermitian: relative residual {herm:.2e}")
-    dim, k = matrix.shape[0], min(n_states, matrix.shape[0])
-    t0 = time.perf_counter()
-    if dim <= dense_threshold or k >= dim - 1:
-        energies, states = np.linalg.eigh(matrix.toarray())
-        energies, states, method = energies[:k], states[:, :k], "dense"
-    else:
-        v0 = np.random.default_rng(12345).standard_normal(dim).astype(matrix.dtype)
-        energies, states = spla.eigsh(matrix, k=k, which="SA", v0=v0, tol=tol)
-        order = np.argsort(energies)
-        energies, states, method = energies[order], states[:, order], "lanczos"
-    seconds["solve"] = time.perf_counter() - t0
-    return EDResult(model=model, sector=sec, energies=np.asarray(energies, dtype=float), states=states, basis=basis,
-                    method=method, estimate=estimate, hermiticity=herm, seconds=seconds)
-
-
 def lowest_by_momentum(
     model: Model,
     *,
@@ -371,31 +323,21 @@ def lowest_by_momentum(
     for star in todo:  # every memory check before any work
         check_memory(model, Sector(n_up, n_down, dict(zip(names, star[0]))), estimates[star[0]], memory_budget_gb)
     reps = None
-    if todo and supported(model):
+    if todo and supported(model):  # the sector's representatives, found once for all blocks
         reps = Representatives(resolve_blocks(model, {n: 0 for n in names}), n_sites=model.n_sites, n_up=n_up, n_down=n_down)
+    options = dict(n_states=n_states, dense_threshold=dense_threshold, memory_budget_gb=memory_budget_gb,
+                   tol=default_tol(n_states) if tol is None else tol, representatives=reps)
     blocks: list[MomentumBlock] = []
-    bar = tqdm(total=len(orbits), desc=f"N={n_up + n_down} ({n_up}↑{n_down}↓) k-blocks", unit="block",
-               disable=not progress, leave=False, mininterval=1.0)
-    for star in orbits:
-        k = star[0]
-        if star not in todo:
-            block = replace(done[k], star=star)
-        else:
-            t0 = time.perf_counter()
-            sec = Sector(n_up, n_down, dict(zip(names, k)))
-            result = solve_block(model, sec, n_states=n_states, dense_threshold=dense_threshold, memory_budget_gb=memory_budget_gb,
-                                 tol=tol, representatives=reps)
-            method = result.method if result.dimension else "empty"
-            block = MomentumBlock(k, star, result.dimension, tuple(float(e) for e in result.energies), method, time.perf_counter() - t0)
-            if on_block is not None:
-                on_block(block, result)
-            del result
-            if progress:
-                e0 = f"{block.energies[0]:.8f} eV" if block.energies else "—"
-                bar.write(f"  N={n_up + n_down} k={k} ×{len(star)}: dim {block.dimension:,}, E0 {e0}, {block.method}, {block.seconds:.1f} s", file=sys.stderr)
-        blocks.append(block)
-        bar.update(1)
-    bar.close()
+    with tqdm(total=len(orbits), desc=f"N={n_up + n_down} ({n_up}↑{n_down}↓) k-blocks", unit="block",
+              disable=not progress, leave=False, mininterval=1.0) as bar:
+        for star in orbits:
+            if star in todo:
+                blocks.append(_solve_block(model, Sector(n_up, n_down, dict(zip(names, star[0]))), star, options, on_block))
+                if progress:
+                    bar.write(blocks[-1].summary(n_up + n_down), file=sys.stderr)
+            else:
+                blocks.append(replace(done[star[0]], star=star))
+            bar.update(1)
     scan = MomentumScan(n_up, n_down, names, periods, tuple(blocks), tuple(maps), n_states)
     expected = sector_dimension(model, Sector(n_up, n_down))
     if scan.dimension != expected:
@@ -403,3 +345,15 @@ def lowest_by_momentum(
     if not any(b.energies for b in blocks):
         raise LocalPairsError(f"sector {n_up}↑{n_down}↓ of {model.kind} on {model.cluster.describe()} has no states")
     return scan
+
+
+def _solve_block(model: Model, sec: Sector, star: tuple[Label, ...], options: dict,
+                 on_block: Callable[[MomentumBlock, EDResult], None] | None) -> MomentumBlock:
+    """Solve the block ``sec`` (standing for ``star``) through :func:`solve`; report it to ``on_block``."""
+    t0 = time.perf_counter()
+    result = solve(model, sec, **options)
+    block = MomentumBlock(star[0], star, result.dimension, tuple(float(e) for e in result.energies),
+                          result.method if result.dimension else "empty", time.perf_counter() - t0)
+    if on_block is not None:
+        on_block(block, result)
+    return block

@@ -30,9 +30,8 @@ from quspin.basis.user import (
 )
 
 
-@lru_cache(maxsize=None)
-def _compiled() -> SimpleNamespace:
-    """Compile the basis's numba callbacks once, on first use (cached on disk by numba)."""
+def _compile_fermion_op():
+    """Compile the operator callback: + − n I on one mode, with the Jordan–Wigner sign."""
 
     @cfunc(op_sig_64, cache=True, locals=dict(pos=uint64, n=uint64, above=uint64, f_count=int32, b=uint64))
     def _fermion_op(op_struct_ptr, op_str, site_ind, N, args):
@@ -68,6 +67,11 @@ def _compiled() -> SimpleNamespace:
             err = -1
         return err
 
+    return _fermion_op
+
+
+def _compile_next_state():
+    """Compile the enumeration callback: the next state with the same (N↑, N↓)."""
 
     @cfunc(next_state_sig_64, cache=True, locals=dict(half=uint64, s_left=uint64, s_right=uint64, t=uint64, mask=uint64))
     def _next_state(s, counter, N, args):
@@ -87,6 +91,11 @@ def _compiled() -> SimpleNamespace:
                 s_left = t | ((((t & (~t + uint64(1))) // (s_left & (~s_left + uint64(1)))) >> uint64(1)) - uint64(1))
         return (s_left << half) + s_right
 
+    return _next_state
+
+
+def _compile_pre_check():
+    """Compile the filter callback: bosonic sites empty or doubly occupied."""
 
     @cfunc(pre_check_state_sig_64, cache=True, locals=dict(half=uint64, up=uint64, dn=uint64))
     def _pairs_only_on_bosonic_sites(s, N, args):
@@ -96,6 +105,11 @@ def _compiled() -> SimpleNamespace:
         dn = s & args[1]
         return uint64(1) if ((up ^ dn) & args[0]) == uint64(0) else uint64(0)
 
+    return _pairs_only_on_bosonic_sites
+
+
+def _compile_count_particles():
+    """Compile the particle-count callback: (N↑, N↓) of a state."""
 
     @cfunc(count_particles_sig_64, cache=True, locals=dict(x=uint64, c_up=int32, c_dn=int32, half=uint64))
     def _count_particles(s, p_number_ptr, args):
@@ -113,9 +127,14 @@ def _compiled() -> SimpleNamespace:
         p_number_ptr[0] = c_up
         p_number_ptr[1] = c_dn
 
-    return SimpleNamespace(
-        op=_fermion_op, next_state=_next_state, pre_check=_pairs_only_on_bosonic_sites, count=_count_particles
-    )
+    return _count_particles
+
+
+@lru_cache(maxsize=None)
+def _compiled() -> SimpleNamespace:
+    """Compile the basis's numba callbacks once, on first use (cached on disk by numba)."""
+    return SimpleNamespace(op=_compile_fermion_op(), next_state=_compile_next_state(), pre_check=_compile_pre_check(),
+                           count=_compile_count_particles())
 
 
 def _get_s0_pcon(N: int, Np: tuple[int, int]) -> int:

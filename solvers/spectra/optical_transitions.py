@@ -18,7 +18,7 @@ import numpy as np
 from localpairs.errors import LocalPairsError
 
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
-from localpairs.solvers.dynamics.krylov import lanczos_tridiagonal
+from localpairs.solvers.lanczos import lanczos_chain
 
 #: Poles below this excitation energy (eV) are the ground state itself or degenerate with it.
 ZERO_FREQUENCY = 1e-6
@@ -52,7 +52,8 @@ def optical_transitions(
                               "(e.g. every axis along it is periodic with length 2, where the two bonds cancel)")
     op.assemble(driven.coefficients_at(0.0, seg), op.shift_diagonal(site_shifts))
     e0 = float(np.vdot(psi0, op.matvec(psi0, np.empty_like(psi0))).real)
-    alpha, beta, norm2 = lanczos_tridiagonal(op.matvec, phi, steps)
+    chain = lanczos_chain(op.matvec, phi, n_steps=steps, reorthogonalize=True)
+    alpha, beta, norm2 = chain.alpha, chain.beta, chain.norm2
     T = np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1)
     evals, evecs = np.linalg.eigh(T)
     weights = norm2 * np.abs(evecs[0]) ** 2

@@ -1,0 +1,99 @@
+"""Settings (:class:`EvolutionOptions`) and the checkpointable state (:class:`IntegratorState`) of the
+CFM4–Lanczos integrator (:mod:`~localpairs.solvers.dynamics.cfm4`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from localpairs.errors import require
+
+
+@dataclass(frozen=True)
+class EvolutionOptions:
+    """Settings of :class:`CFM4Integrator`.
+
+    Attributes
+    ----------
+    tol
+        Target error ‖ψ(t_end) − ψ_exact(t_end)‖ for a normalised state (adaptive mode).
+    fixed_step
+        Step in fs: no error control (convergence studies); Lanczos converged to ``krylov_tol``.
+    h_init, h_max
+        First and largest step in fs.
+    m_max
+        Most Lanczos vectors per exponential (memory: (m_max + 1) vectors).
+    krylov_fraction
+        Lanczos tolerance as a fraction of the step's error budget.
+    krylov_tol
+        Lanczos tolerance in fixed-step mode.
+    steps_per_cycle
+        Fewest CFM4 steps per period 2π/ω of the pulse's carrier while the field is on (see
+        "Step-size control").
+    extrapolate
+        Keep the Richardson-extrapolated (6th-order) state of each adaptive step (module
+        docstring); not applied with a lattice.
+    """
+
+    tol: float = 1e-8
+    fixed_step: float | None = None
+    h_init: float = 0.02
+    h_max: float = math.inf
+    m_max: int = 40
+    krylov_fraction: float = 0.1
+    krylov_tol: float = 1e-13
+    extrapolate: bool = True
+    steps_per_cycle: int = 16
+    safety: float = 0.9
+    fac_min: float = 0.25
+    fac_max: float = 4.0
+
+    def validate(self) -> "EvolutionOptions":
+        """Raise :class:`InputError` for non-physical settings; return self."""
+        require(isinstance(self.tol, (int, float)) and math.isfinite(self.tol) and 0 < self.tol < 1, "tolerance", self.tol, "a number in (0, 1), e.g. 1e-8")
+        if self.fixed_step is not None:
+            require(math.isfinite(self.fixed_step) and self.fixed_step > 0, "fixed_step", self.fixed_step, "a positive step in fs")
+        require(math.isfinite(self.h_init) and self.h_init > 0, "h_init", self.h_init, "a positive step in fs")
+        require(self.h_max > 0, "h_max", self.h_max, "a positive step in fs")
+        require(isinstance(self.m_max, int) and 4 <= self.m_max <= 200, "m_max", self.m_max, "an integer in [4, 200]")
+        require(0 < self.krylov_fraction <= 1 and self.krylov_tol > 0, "krylov_fraction", self.krylov_fraction, "a fraction in (0, 1]")
+        require(isinstance(self.steps_per_cycle, int) and self.steps_per_cycle >= 1, "steps_per_cycle", self.steps_per_cycle, "an integer ≥ 1 (16 by default)")
+        return self
+
+
+@dataclass
+class IntegratorState:
+    """Everything needed to continue an evolution exactly (checkpointed by trajectories)."""
+
+    t: float
+    psi: np.ndarray
+    h: float
+    u: np.ndarray | None = None
+    p: np.ndarray | None = None
+    steps: int = 0
+    rejected: int = 0
+    matvecs: int = 0
+    last_error: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The state as named arrays (for ``np.savez``)."""
+        out = {
+            "t": np.float64(self.t), "psi": self.psi, "h": np.float64(self.h), "steps": np.int64(self.steps),
+            "rejected": np.int64(self.rejected), "matvecs": np.int64(self.matvecs), "last_error": np.float64(self.last_error),
+        }
+        if self.u is not None:
+            out["u"], out["p"] = self.u, self.p
+        return out
+
+    @classmethod
+    def from_arrays(cls, data) -> "IntegratorState":
+        """Inverse of :meth:`arrays`."""
+        has_lattice = "u" in data
+        return cls(
+            t=float(data["t"]), psi=np.array(data["psi"]), h=float(data["h"]),
+            u=np.array(data["u"]) if has_lattice else None, p=np.array(data["p"]) if has_lattice else None,
+            steps=int(data["steps"]), rejected=int(data["rejected"]), matvecs=int(data["matvecs"]), last_error=float(data["last_error"]),
+        )
