@@ -144,3 +144,13 @@ def test_ladder_sectors_must_fit_the_memory_budget():
     with pytest.raises(TooLargeError, match=r"sector N=4 \(2↑2↓\).*memory budget"):
         check_study(parse_spec(data), source="s.toml")
     check_study(parse_spec({**data, "ground_state": {"pair_binding": False}}), source="s.toml")  # no ladder: fits
+
+
+def test_shipped_specs_load_and_round_trip_through_spec_data():
+    """Every spec in runs/ names its study; spec_data (used by sweeps) gives a dict parse_spec accepts again."""
+    from localpairs.spec import load_spec, spec_data
+
+    for path in sorted((STUDIES_DIR.parents[1] / "runs").glob("*.toml")):
+        spec = load_spec(path)
+        assert "study" in path.read_text() and spec.study in STUDIES
+        assert parse_spec(spec_data(spec), source=str(path)) == spec, path.name
