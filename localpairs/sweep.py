@@ -22,7 +22,7 @@ from typing import Any
 
 from localpairs.errors import LocalPairsError
 from localpairs.io import write_json_atomic, write_text_atomic
-from localpairs.spec import RunSpec, SpecError, parse_spec
+from localpairs.spec import RunSpec, SpecError, parse_spec, spec_data
 
 #: Seconds to wait for an existing scheduler before giving up.
 SCHEDULER_TIMEOUT_S = 5
@@ -30,10 +30,11 @@ SCHEDULER_TIMEOUT_S = 5
 
 def point_specs(spec: RunSpec, *, source: str = "spec") -> list[tuple[str, dict[str, Any], RunSpec]]:
     """(id, overrides, spec) for every grid point, all validated; raises SpecError naming the key."""
-    from localpairs.studies.common import build_system, spec_hash
+    from localpairs.studies import check_study
+    from localpairs.studies.common import spec_hash
 
     assert spec.sweep is not None
-    base = spec.model_dump(mode="json", exclude={"sweep"}, exclude_none=True)
+    base = spec_data(spec, exclude={"sweep"}, exclude_none=True)
     keys = list(spec.sweep.parameters)
     out = []
     for index, values in enumerate(itertools.product(*(spec.sweep.parameters[k] for k in keys))):
@@ -50,7 +51,7 @@ def point_specs(spec: RunSpec, *, source: str = "spec") -> list[tuple[str, dict[
                 raise SpecError(f"{source}: sweep.parameters.{dotted} = {list(spec.sweep.parameters[dotted])!r}: no key '{leaf}' in [{'.'.join(path)}]")
             node[leaf] = value
         point = parse_spec(data, source=f"{source} (sweep point {overrides})")
-        build_system(point, source=f"{source} (sweep point {overrides})")
+        check_study(point, source=f"{source} (sweep point {overrides})")
         out.append((f"point_{index:03d}_{spec_hash(point)[:8]}", overrides, point))
     return out
 
@@ -132,7 +133,7 @@ def run_sweep(spec: RunSpec, outdir: Path, *, resume: bool = True, scheduler: st
         client, cluster = _client(scheduler, spec.sweep.workers)
         try:
             futures = [
-                client.submit(run_point, p.model_dump(mode="json", exclude_none=True), o, str(outdir.resolve()), pid, key=pid, pure=False)
+                client.submit(run_point, spec_data(p, exclude_none=True), o, str(outdir.resolve()), pid, key=pid, pure=False)
                 for pid, o, p in todo
             ]
             for future in tqdm(as_completed(futures), total=len(futures), desc="sweep points", unit="point"):

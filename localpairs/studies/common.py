@@ -7,8 +7,12 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+import numpy as np
+import xarray as xr
+
+from localpairs.analysis.pair_binding import pair_binding
 from localpairs.errors import InputError
 from localpairs.hamiltonians import (
     Cluster,
@@ -19,8 +23,10 @@ from localpairs.hamiltonians import (
     fermi_bose_mixture,
     make_cluster,
 )
-from localpairs.io import versions, write_json_atomic
+from localpairs.io import versions, write_json_atomic, write_with
 from localpairs.solvers import Sector, check_memory, estimate_memory, sector
+from localpairs.solvers.ed.charge_ladder import check_ladder_memory, ladder_sector, solve_ladder
+from localpairs.solvers.ed.charge_ladder import ladder_electrons as solver_ladder_electrons
 from localpairs.solvers.ed.momentum import block_estimates
 from localpairs.spec import RunSpec, SpecError
 
@@ -63,6 +69,21 @@ def build_model(spec: RunSpec, cluster: Cluster, doping: DopingConfig, **overrid
     return builder(cluster, doping, params)
 
 
+def cluster_of_spec(section: dict[str, Any]) -> Cluster:
+    """The cluster of a spec's ``[cluster]`` section (as a dict, e.g. from a results file's provenance)."""
+    shape, periodic = section["shape"], section["periodic"]
+    return make_cluster(
+        shape if isinstance(shape, str) else tuple(shape),
+        periodic=periodic if isinstance(periodic, bool) else tuple(periodic),
+        lattice_constant=section["lattice_constant"],
+    )
+
+
+def cluster_of_results(root: xr.Dataset) -> Cluster:
+    """The cluster a results file was computed on (rebuilt from its ``provenance`` attribute)."""
+    return cluster_of_spec(json.loads(root.attrs["provenance"])["spec"]["cluster"])
+
+
 def build_system(spec: RunSpec, *, source: str = "spec") -> System:
     """Build cluster, doping, model and sector; check the physics and the memory estimate.
 
@@ -70,11 +91,7 @@ def build_system(spec: RunSpec, *, source: str = "spec") -> System:
     before anything heavy is allocated.
     """
     try:
-        cluster = make_cluster(
-            spec.cluster.shape if isinstance(spec.cluster.shape, str) else tuple(spec.cluster.shape),
-            periodic=spec.cluster.periodic if isinstance(spec.cluster.periodic, bool) else tuple(spec.cluster.periodic),
-            lattice_constant=spec.cluster.lattice_constant,
-        )
+        cluster = cluster_of_spec(spec.cluster.model_dump())
         doping = doping_config(cluster, x=spec.doping.x, placement=spec.doping.placement, seed=spec.doping.seed)
         model = build_model(spec, cluster, doping)
         s = spec.sector
@@ -98,6 +115,59 @@ def build_system(spec: RunSpec, *, source: str = "spec") -> System:
     return System(cluster, doping, model, sec)
 
 
+def ladder_electrons(spec: RunSpec, system: System) -> list[int]:
+    """N₀ + d for the offsets d of ``[ground_state] ladder`` that exist on the cluster (N₀ excluded)."""
+    return solver_ladder_electrons(system.sector.n_electrons, spec.ground_state.ladder, system.cluster.n_sites)
+
+
+def check_ladder_fits(spec: RunSpec, system: System, electrons: list[int]) -> None:
+    """Refuse (:class:`~localpairs.errors.TooLargeError`) a ladder sector over the memory budget.
+
+    With ``[sector] momentum = "scan"`` each sector is solved one k-block at a time, so its
+    largest block must fit; otherwise the whole lowest-|S_z| sector must.
+    """
+    if spec.sector.momentum != "scan":
+        check_ladder_memory(system.model, electrons, dense_threshold=spec.solver.dense_threshold, memory_budget_gb=spec.solver.memory_budget_gb)
+        return
+    for n in electrons:
+        sec = ladder_sector(n)
+        estimates = block_estimates(system.model, n_up=sec.n_up, n_down=sec.n_down, dense_threshold=spec.solver.dense_threshold)
+        check_memory(system.model, sec, max(estimates.values(), key=lambda e: e.total_gb), spec.solver.memory_budget_gb)
+
+
+def checkpointed_ladder(spec: RunSpec, system: System, checkpoints: "Checkpoints") -> dict[int, float]:
+    """E(N) for N = N₀ + d, d in ``[ground_state] ladder`` (default ±1, ±2), each sector checkpointed."""
+    return solve_ladder(
+        system.model,
+        ladder_electrons(spec, system),
+        dense_threshold=spec.solver.dense_threshold,
+        memory_budget_gb=spec.solver.memory_budget_gb,
+        stored=lambda n: checkpoints.load(f"ground_energy_N{n}"),
+        on_solved=lambda n, energy: checkpoints.save(f"ground_energy_N{n}", energy),
+    )
+
+
+def system_attrs(spec: RunSpec, system: System) -> dict[str, Any]:
+    """The spec's description and the built system's descriptions, as netCDF attributes for reports."""
+    return {
+        "description": spec.description,
+        "cluster_description": system.cluster.describe(),
+        "doping_x": system.doping.x,
+        "doping_placement": system.doping.placement,
+        "large_sites": json.dumps(list(system.doping.bosonic_sites)),
+        "model_kind": system.model.kind,
+        "model_parameters": json.dumps(dict(system.model.parameters)),
+        "sector_label": system.sector.label(),
+        "N0": system.sector.n_electrons,
+        "n_sites": system.cluster.n_sites,
+    }
+
+
+def pair_binding_vs_n(energies: dict[int, float]) -> np.ndarray:
+    """E(N+2) + E(N) − 2E(N+1) for every N of ``energies`` (sorted); NaN where N+1 or N+2 is missing."""
+    return np.array([pair_binding(energies, n) if n + 1 in energies and n + 2 in energies else np.nan for n in sorted(energies)])
+
+
 def spec_hash(spec: RunSpec) -> str:
     """Short hash of the resolved spec: checkpoints are reused only for the same spec."""
     blob = json.dumps(spec.model_dump(mode="json"), sort_keys=True).encode()
@@ -119,7 +189,13 @@ def provenance(spec: RunSpec, system: System) -> dict[str, Any]:
 
 
 class Checkpoints:
-    """Small JSON checkpoints in ``outdir/checkpoints``, keyed by name and tied to one spec hash."""
+    """The checkpoints of one run in ``outdir/checkpoints``, keyed by name and tied to one spec hash.
+
+    :meth:`json` and :meth:`dataset` return a stored value or compute, store and return it; the
+    value returned is always the one read back from the file, so a fresh run and a resumed run
+    see the same thing. :meth:`load` / :meth:`save` serve incremental loops (per block, per delay).
+    With ``enabled=False`` nothing is read, but everything is still written.
+    """
 
     def __init__(self, outdir: Path, key: str, *, enabled: bool = True) -> None:
         self.folder = Path(outdir) / "checkpoints"
@@ -127,16 +203,50 @@ class Checkpoints:
         self.enabled = enabled
 
     def load(self, name: str) -> Any | None:
-        """The stored value for ``name``, or None (also when stored for another spec)."""
+        """The stored JSON value for ``name``, or None (also when stored for another spec)."""
+        return self._read_json(name) if self.enabled else None
+
+    def save(self, name: str, value: Any) -> None:
+        """Store ``value`` (JSON-able; numpy arrays become lists) for ``name`` atomically."""
+        write_json_atomic(self.folder / f"{name}.json", {"spec_hash": self.key, "value": value})
+
+    def json(self, name: str, compute: Callable[[], Any]) -> Any:
+        """The JSON value ``name`` from its checkpoint, or ``compute()`` stored and read back."""
+        value = self.load(name)
+        if value is None:
+            self.save(name, compute())
+            value = self._read_json(name)
+        return value
+
+    def dataset(self, name: str, compute: Callable[[], xr.Dataset]) -> xr.Dataset:
+        """The Dataset ``name`` from its netCDF checkpoint, or ``compute()`` stored and read back."""
+        path = self.folder / f"{name}.nc"
+        stored = self._read_dataset(path) if self.enabled else None
+        if stored is not None:
+            return stored
+        ds = compute().copy()
+        ds.attrs[_HASH_ATTR] = self.key
+        write_with(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+        return self._read_dataset(path)
+
+    def _read_json(self, name: str) -> Any | None:
         path = self.folder / f"{name}.json"
-        if not (self.enabled and path.is_file()):
+        if not path.is_file():
             return None
         data = json.loads(path.read_text())
         return data["value"] if data.get("spec_hash") == self.key else None
 
-    def save(self, name: str, value: Any) -> None:
-        """Store ``value`` for ``name`` atomically."""
-        write_json_atomic(self.folder / f"{name}.json", {"spec_hash": self.key, "value": value})
+    def _read_dataset(self, path: Path) -> xr.Dataset | None:
+        if not path.is_file():
+            return None
+        with xr.open_dataset(path, engine="h5netcdf") as stored:
+            ds = stored.load()
+        if ds.attrs.pop(_HASH_ATTR, None) != self.key:
+            return None
+        return ds
+
+
+_HASH_ATTR = "checkpoint_spec_hash"
 
 
 def progress(message: str) -> None:
