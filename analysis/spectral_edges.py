@@ -123,9 +123,9 @@ def optical_gap(excitation_energy: ArrayLike, absorption: ArrayLike, *, fraction
     multiplets, twist copies, Lanczos copies of a converged pole), and E_G is the lowest merged
     pole whose absorption is at least ``fraction`` × the total absorption of the remaining poles.
 
-    Why a share of the total, not of the strongest pole: ∫σ dω over all poles is fixed by the
-    f-sum rule, so "carries f of the optical weight" is a statement about the spectrum that does
-    not depend on how the weight happens to be distributed among poles. Measured against the
+    Why a share of the total, not of the strongest pole: ∫σ dω over all poles is a ground-state
+    property (f-sum rule: ⟨∂²H/∂A²⟩/2 minus the Drude weight), so "carries f of the optical
+    weight" does not depend on how that weight happens to be distributed among poles. Measured against the
     strongest pole instead, the threshold halves when that pole splits into two (a symmetry
     lowered by a twist or a small term, a multiplet split by more than the merge tolerance), and
     it falls as a larger cluster spreads the band over more poles; a weak low pole can then pass
