@@ -17,10 +17,12 @@ addition edge is ``E(N+1) − E(N)`` whenever ``c†|ψ⟩`` overlaps the ground
   edges of the electron spectra);
 - two-particle gap ``Δ2 = (ε_pair-add + ε_pair-rem)/2 = [E(N+2) + E(N−2) − 2E(N)]/2``, per
   electron (pair spectra);
-- optical gap ``E_G``: the lowest current-carrying excitation whose share of ∫σ dω is at least
-  :data:`OPTICAL_THRESHOLD` (pole weights ``|⟨n|j|ψ⟩|²/ω_n``, twist-averaged). For comparison
-  with a measured absorption band, :func:`curve_onset` (first ω where σ reaches a fraction of
-  its maximum) and :func:`curve_peak` are also given.
+- optical gap ``E_G`` (:func:`optical_gap`, the one definition used by every study and report:
+  the spectra study's E_G, the XFEL fits' E_G and the pump's photon energy): the lowest
+  current-carrying excitation whose share of ∫σ dω is at least a fraction (pole weights
+  ``|⟨n|j|ψ⟩|²/ω_n``, twist-averaged). For comparison with a measured absorption band,
+  :func:`curve_onset` (first ω where σ reaches a fraction of its maximum) and
+  :func:`curve_peak` are also given.
 
 These are the same Δ1 and Δ2 that :mod:`localpairs.analysis.pair_binding` defines from ground-state
 energies E(N); the two routes agree when the edges carry weight.
@@ -49,16 +51,19 @@ from typing import Mapping
 
 import numpy as np
 import xarray as xr
+from numpy.typing import ArrayLike
 
 from localpairs.errors import InputError
 
 from localpairs.analysis.pair_binding import single_particle_gap, two_particle_gap
+from localpairs.solvers.spectra.optical_transitions import ZERO_FREQUENCY
 
-#: Poles closer than this (eV) are merged before thresholds are applied.
+#: Poles closer than this (eV) are merged before thresholds are applied (equal to the optical
+#: zero-frequency cut-off :data:`~localpairs.solvers.spectra.optical_transitions.ZERO_FREQUENCY`).
 MERGE_TOL = 1e-6
 #: An edge needs at least this fraction of the spectrum's total weight.
 EDGE_THRESHOLD = 1e-3
-#: The optical gap needs at least this fraction of ∫σ dω.
+#: Default share of ∫σ dω the optical gap's pole needs (the spectra study's default).
 OPTICAL_THRESHOLD = 1e-2
 #: Default fraction of max σ for :func:`curve_onset`.
 ONSET_FRACTION = 0.1
@@ -85,8 +90,8 @@ def merge_poles(energies: np.ndarray, weights: np.ndarray, *, tol: float = MERGE
 
 def spectral_edge(energies: np.ndarray, weights: np.ndarray, *, rel_threshold: float = EDGE_THRESHOLD, above: float | None = None) -> float:
     """Lowest merged pole (above ``above`` if given) with weight ≥ ``rel_threshold`` × total weight."""
-    if not 0 < rel_threshold < 1:
-        raise InputError("rel_threshold", rel_threshold, "a fraction between 0 and 1")
+    if not 0 < rel_threshold <= 1:
+        raise InputError("rel_threshold", rel_threshold, "a fraction in (0, 1]")
     e, w = merge_poles(energies, weights)
     if above is not None:
         sel = e > above
@@ -109,10 +114,53 @@ def gap_from_edges(addition_edge: float, removal_edge: float) -> float:
     return float(addition_edge + removal_edge)
 
 
-def optical_gap(conductivity: xr.Dataset, *, rel_threshold: float = OPTICAL_THRESHOLD) -> float:
-    """Lowest pole carrying ≥ ``rel_threshold`` of ∫σ dω (twist-averaged), in eV."""
+def optical_gap(excitation_energy: ArrayLike, absorption: ArrayLike, *, fraction: float = OPTICAL_THRESHOLD) -> float:
+    """The optical gap E_G in eV: the lowest optical pole carrying at least ``fraction`` of ∫σ dω.
+
+    The one definition of the optical gap in this package. Poles at or below
+    :data:`~localpairs.solvers.spectra.optical_transitions.ZERO_FREQUENCY` (the ground state and
+    its degenerate partners) are dropped, poles within :data:`MERGE_TOL` are merged (degenerate
+    multiplets, twist copies, Lanczos copies of a converged pole), and E_G is the lowest merged
+    pole whose absorption is at least ``fraction`` × the total absorption of the remaining poles.
+
+    Why a share of the total, not of the strongest pole: ∫σ dω over all poles is a ground-state
+    property (f-sum rule: ⟨∂²H/∂A²⟩/2 minus the Drude weight), so "carries f of the optical
+    weight" does not depend on how that weight happens to be distributed among poles. Measured against the
+    strongest pole instead, the threshold halves when that pole splits into two (a symmetry
+    lowered by a twist or a small term, a multiplet split by more than the merge tolerance), and
+    it falls as a larger cluster spreads the band over more poles; a weak low pole can then pass
+    or fail the threshold for reasons unrelated to its own weight. (On a cluster large enough for
+    a quasi-continuous band no single pole keeps a fixed share; then lower ``fraction`` or use
+    :func:`curve_onset`.)
+
+    Parameters
+    ----------
+    excitation_energy
+        Pole positions ``ω_n = E_n − E_0`` in eV, any shape (e.g. twist × pole).
+    absorption
+        Integrated Re σ of each pole, ∝ ``|⟨n|j|0⟩|²/ω_n`` (any units; twist weights applied), same
+        shape; poles of weight 0 (padding) are ignored.
+    fraction
+        Share of the total absorption, in (0, 1].
+
+    Raises
+    ------
+    InputError
+        If ``fraction`` is outside (0, 1], the shapes differ or no pole above the cut-off has weight.
+    """
+    omega, weight = np.asarray(excitation_energy, dtype=float), np.asarray(absorption, dtype=float)
+    if omega.shape != weight.shape:
+        raise InputError("absorption", f"shape {weight.shape}", f"one weight per pole (shape {omega.shape})")
+    if not 0 < fraction <= 1:
+        raise InputError("fraction", fraction, "a share of ∫σ dω in (0, 1]")
+    regular = omega > ZERO_FREQUENCY
+    return spectral_edge(omega[regular], weight[regular], rel_threshold=fraction)
+
+
+def conductivity_gap(conductivity: xr.Dataset, *, fraction: float = OPTICAL_THRESHOLD) -> float:
+    """:func:`optical_gap` of an :func:`~localpairs.solvers.spectra.conductivity.optical_conductivity` Dataset (twist-averaged ∫σ per pole)."""
     w = conductivity["sigma_weight"].values * conductivity["twist_weight"].values[:, None]
-    return spectral_edge(conductivity["pole_energy"].values, w, rel_threshold=rel_threshold, above=0.0)
+    return optical_gap(conductivity["pole_energy"].values, w, fraction=fraction)
 
 
 def curve_onset(omega: np.ndarray, values: np.ndarray, *, fraction: float = ONSET_FRACTION) -> float:

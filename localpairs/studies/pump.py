@@ -2,8 +2,8 @@ r"""Pump study: a ground state (LPDW) under an optical pulse and/or a quench; ob
 
 Steps: build the system; the initial state is the ground state of H(0) (with classical oxygens
 relaxed to their Born–Oppenheimer equilibrium when a lattice is coupled); the photon energy is
-the spec's number or the lowest strong optical transition of that state along the polarization
-(:mod:`localpairs.solvers.spectra.optical_transitions`); the pulse is checked against the model's validity before any
+the spec's number or the optical gap (:func:`localpairs.analysis.spectral_edges.optical_gap`) of that state's
+poles along the polarization (:mod:`localpairs.solvers.spectra.optical_transitions`); the pulse is checked against the model's validity before any
 evolution; the trajectory is integrated with checkpoints (``outdir/checkpoints``), then written to
 ``results.nc`` with figures and ``report.md``.
 
@@ -63,7 +63,7 @@ from localpairs.analysis.dynamics_figures import (
 )
 from localpairs.analysis.figures import save_figure
 from localpairs.analysis.probe import dxas_extrema, reported_dxas
-from localpairs.analysis.spectral_edges import curve_peak
+from localpairs.analysis.spectral_edges import curve_peak, optical_gap
 from localpairs.errors import InputError, LocalPairsError
 from localpairs.hamiltonians import Model
 from localpairs.hamiltonians.driven_model import Quench, drive, gaussian_pulse
@@ -72,7 +72,7 @@ from localpairs.solvers import Sector, build_basis
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions
 from localpairs.hamiltonians.oxygen_lattice import Lattice, lpdw_displacements, oxygen_lattice, relax_lattice
-from localpairs.solvers.spectra.optical_transitions import OpticalTransitions, lowest_strong_transition, optical_transitions
+from localpairs.solvers.spectra.optical_transitions import OpticalTransitions, optical_transitions
 from localpairs.solvers.spectra.spectral_functions import SectorCache
 from localpairs.solvers.dynamics.trajectory import run_trajectory
 from localpairs.solvers.spectra.xas import excited_part, xas as xas_spectrum
@@ -81,7 +81,7 @@ from localpairs.units import kelvin_to_ev
 
 from localpairs.studies.common import Checkpoints, System, build_model, build_system, progress, provenance, spec_hash
 from localpairs.studies.pump_report import report_text
-from localpairs.studies.pump_spec import XasProbeSpec
+from localpairs.studies.pump_spec import PumpSpec, XasProbeSpec
 
 
 #: Grid (eV, offset 0) on which the ground-state XAS peak is located to fix the offset (as the spectra study).
@@ -319,6 +319,13 @@ def _times(spec: RunSpec) -> np.ndarray:
     return grid if abs(grid[-1] - ps.t_end) < 1e-9 else np.append(grid, ps.t_end)
 
 
+def photon_energy(ps: PumpSpec, transitions: OpticalTransitions) -> tuple[float, float]:
+    """(optical gap, photon energy) in eV: :func:`~localpairs.analysis.spectral_edges.optical_gap` of the
+    initial state's transitions (nan without any), and the spec's photon energy or, for ``"optical_gap"``, that gap."""
+    gap = optical_gap(transitions.omega, transitions.absorption, fraction=ps.optical_gap_fraction) if transitions.omega.size else float("nan")
+    return gap, gap if ps.photon_energy == "optical_gap" else float(ps.photon_energy)
+
+
 def run(spec: RunSpec, outdir: Path, *, resume: bool = True) -> Path:
     """Run a pump study into ``outdir``; return the path of report.md."""
     start = time.perf_counter()
@@ -359,8 +366,7 @@ def run(spec: RunSpec, outdir: Path, *, resume: bool = True) -> Path:
             optical = {"omega": [], "weight": []}
         checkpoints.save("optical_transitions", optical)
     transitions = OpticalTransitions(np.array(optical["omega"]), np.array(optical["weight"]))
-    gap = lowest_strong_transition(transitions, fraction=ps.optical_gap_fraction) if transitions.omega.size else float("nan")
-    photon = gap if ps.photon_energy == "optical_gap" else float(ps.photon_energy)
+    gap, photon = photon_energy(ps, transitions)
     try:
         pulse = None
         if has_pulse:

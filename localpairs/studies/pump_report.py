@@ -129,7 +129,7 @@ def report_text(
     params = "\n".join(f"| {k} | {v if not isinstance(v, list) else ', '.join(f'{x:g}' for x in v)} |" for k, v in system.model.parameters.items())
     gap = float(ds.attrs["optical_gap_eV"])
     pulse_energy = pulse.photon_energy if pulse is not None else float("nan")
-    photon_note = "the lowest strong optical transition of the initial state (below)" if spec.pump.photon_energy == "optical_gap" else "set in the spec"
+    photon_note = "the optical gap of the initial state (below)" if spec.pump.photon_energy == "optical_gap" else "set in the spec"
     lattice_text = "No classical lattice." if lattice is None else "Bridging oxygens in double wells: " + ", ".join(f"{k} = {v:.4g}" for k, v in lattice.as_dict().items())
     quench_text = "No quench." if quench is None else f"Quench at t = {quench.time:g} fs to: " + ", ".join(f"{k} = {v}" for k, v in quench.model.parameters.items() if k != "eps")
     xas_text = _xas_section(ds, pulse, quench, system.cluster.n_bonds)
@@ -158,7 +158,7 @@ from j to i. Fluence F = ½ c ε0 n E0² σ √π (Gaussian envelope, cycle-aver
 {_pulse_rows(pulse, driven)}
 
 ## Optical transitions of the initial state (current along the polarization)
-Lowest strong transition (absorption ≥ {spec.pump.optical_gap_fraction:g} of the strongest): **{gap:.4f} eV**.
+Optical gap (lowest pole with ≥ {spec.pump.optical_gap_fraction:g} of ∫σ dω, `analysis.spectral_edges.optical_gap`): **{gap:.4f} eV**.
 
 {_transition_rows(transitions, gap)}
 

@@ -96,8 +96,9 @@ class XasProbeSpec(Strict):
 class PumpSpec(Strict):
     """``[pump]``: settings of the pump study.
 
-    ``photon_energy`` is a number (eV) or ``"optical_gap"`` (the lowest strong optical
-    transition of the ground state along the polarization). Give ``fluence`` (mJ/cm²) or
+    ``photon_energy`` is a number (eV) or ``"optical_gap"``: the optical gap of the ground state
+    along the polarization, the lowest pole carrying at least ``optical_gap_fraction`` of ∫σ dω
+    (:func:`localpairs.analysis.spectral_edges.optical_gap`). Give ``fluence`` (mJ/cm²) or
     ``peak_field`` (V/Å). ``duration`` is an FWHM in fs, of the intensity (default) or of the
     field (``duration_kind``). ``center`` defaults to the time where |A| has risen to 1e-6 A0.
     Output every ``output_step`` fs from 0 to ``t_end`` (or at the explicit ``times``).

@@ -31,7 +31,7 @@ from localpairs.analysis.experiment import load_reference
 from localpairs.analysis.figures import save_figure
 from localpairs.analysis.pair_binding import gap_table
 from localpairs.analysis.spectra_figures import charge_spectra_figure, conductivity_figure, momentum_spectra_figure, xas_figure
-from localpairs.analysis.spectral_edges import curve_onset, curve_peak, edge_of, gap_from_edges, optical_gap
+from localpairs.analysis.spectral_edges import conductivity_gap, curve_onset, curve_peak, edge_of, gap_from_edges
 from localpairs.solvers import solve
 from localpairs.solvers.spectra.excitations import electron_addition, electron_removal, momentum_grid, pair_addition, pair_removal
 from localpairs.solvers.spectra.conductivity import optical_conductivity
@@ -143,7 +143,7 @@ def _gaps(cfg: SpectraSpec, groups: dict[str, xr.Dataset], ladder: dict[int, flo
         g["two_particle_gap"] = 0.5 * gap_from_edges(g["pair_addition_edge"], g["pair_removal_edge"])
     if "optical" in groups:
         opt = groups["optical"]
-        g["optical_gap"] = optical_gap(opt, rel_threshold=cfg.optical_threshold) if float(opt["sigma"].max()) > 0 else None
+        g["optical_gap"] = conductivity_gap(opt, fraction=cfg.optical_threshold) if float(opt["sigma"].max()) > 0 else None
         if g["optical_gap"] is not None:
             g["optical_onset"] = curve_onset(opt["omega"].values, opt["sigma"].values)
             g["optical_peak"] = curve_peak(opt["omega"].values, opt["sigma"].values)

@@ -8,7 +8,7 @@ energies E(N−2 … N+2) of :func:`~localpairs.solvers.charge_ladder` and the o
 - ``E_b := Δ1 − Δ2`` with ``Δ1 = E(N+1) + E(N−1) − 2E(N)`` (mean binding of an added electron
   pair and hole pair), so that ``E_b + 2E_a = Δ1``;
 - ``E_G``: lowest σ(ω) pole carrying at least ``optical_gap_fraction`` of ∫σ dω, x-polarized
-  (:func:`~localpairs.analysis.spectral_edges.optical_gap`).
+  (:func:`~localpairs.analysis.spectral_edges.optical_gap`, the definition every study uses).
 
 Scenarios:
 
@@ -28,9 +28,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import xarray as xr
 from scipy.optimize import least_squares
 
-from localpairs.analysis.spectral_edges import optical_gap, scales_from_energies
+from localpairs.analysis.spectral_edges import conductivity_gap, scales_from_energies
 from localpairs.errors import InputError
 from localpairs.solvers import charge_ladder
 from localpairs.solvers.spectra.conductivity import optical_conductivity
@@ -69,14 +70,19 @@ class Context:
         m = self.model(U, V, breathing)
         ladder = charge_ladder(m, self.n, spread=2)
         cond = optical_conductivity(m, self.system.sector, SIGMA_OMEGA, eta=SIGMA_ETA, polarization=(1.0, 0.0, 0.0))
-        scales = scales_from_energies(ladder, self.n, optical=optical_gap(cond, rel_threshold=self.cfg.optical_gap_fraction))
-        out = {"U": float(U), "V": float(V), "breathing": float(breathing), "E_G": float(scales.optical_gap),
-               "E_a": scales.E_a, "E_b": scales.E_b, "E_b_plus_2E_a": scales.E_b_plus_2E_a,
-               "delta1": scales.single_particle_gap, "delta2": scales.two_particle_gap}
+        out = {"U": float(U), "V": float(V), "breathing": float(breathing), **model_numbers(ladder, self.n, cond, optical_gap_fraction=self.cfg.optical_gap_fraction)}
         bad = [k for k, v in out.items() if not np.isfinite(v)]
         if bad:
             raise InputError("fit point", {k: out[k] for k in ("U", "V", "breathing")}, f"finite model numbers; {bad} are not")
         return out
+
+
+def model_numbers(ladder: dict[int, float], n: int, conductivity: xr.Dataset, *, optical_gap_fraction: float) -> dict[str, float]:
+    """E_G (:func:`~localpairs.analysis.spectral_edges.conductivity_gap` of the σ(ω) Dataset), E_a, E_b,
+    E_b + 2E_a, Δ1 and Δ2 (eV) from the ground energies ``ladder`` {N: E(N)} around ``n`` electrons."""
+    scales = scales_from_energies(ladder, n, optical=conductivity_gap(conductivity, fraction=optical_gap_fraction))
+    return {"E_G": float(scales.optical_gap), "E_a": scales.E_a, "E_b": scales.E_b, "E_b_plus_2E_a": scales.E_b_plus_2E_a,
+            "delta1": scales.single_particle_gap, "delta2": scales.two_particle_gap}
 
 
 def _setup(ctx: Context, name: str, paired_V: float | None) -> tuple[list[float], list[float], list[float], list[str], dict[str, float]]:

@@ -13,7 +13,8 @@ eV and ``a`` in Å, so the sum is in (e²/ħ)/Å; it is reported in S/cm (× e²
 1 Å⁻¹ = 10⁸ cm⁻¹). ``V`` is a Lorentzian of half width η (⊗ an optional Gaussian): each pole is
 divided by its own ``ω_n`` before broadening, so the curve has no 1/ω divergence at ω → 0.
 The ``|ψ⟩`` component of ``j|ψ⟩`` (a persistent current) is projected out; poles below
-:data:`ZERO_FREQUENCY` (degenerate ground states) count as zero-frequency weight, not as σ.
+:data:`~localpairs.solvers.spectra.optical_transitions.ZERO_FREQUENCY` (degenerate ground
+states; the one cut-off of every optical pole list) count as zero-frequency weight, not as σ.
 
 f-sum rule: ``Σ_n |⟨n|j|ψ⟩|²/ω_n = ⟨∂²H/∂A²⟩/2 − D`` with ``D ≥ 0`` the Drude weight
 (``E_0(A) = E_0 + D A² + …``). On an open cluster A is a gauge, ``D = 0`` and the rule is an
@@ -45,12 +46,11 @@ from localpairs.units import E_CHARGE_C, HBAR_EV_FS
 
 from localpairs.solvers.ed.eigensolve import solve
 from localpairs.solvers.spectra.excitations import current, diamagnetic, expectation, peierls_terms
+from localpairs.solvers.spectra.optical_transitions import ZERO_FREQUENCY
 from localpairs.solvers.lanczos import pole_spectrum
 from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.spectra.spectral_functions import DEFAULT_STEPS, SectorCache, SpectraWarning, chain_of, check_broadening, check_omega, normalized_state
 
-#: Excitation energies below this (eV) are zero-frequency weight (ground-state degeneracy), not σ.
-ZERO_FREQUENCY = 1e-8
 #: e²/ħ in siemens times 10⁸ (Å⁻¹ → cm⁻¹): S/cm per (e²/ħ)/Å.
 S_PER_CM = E_CHARGE_C / (HBAR_EV_FS * 1e-15) * 1e8
 
@@ -78,6 +78,68 @@ def _twists(model: Model, polarization: np.ndarray, twists: int) -> list[tuple[f
         w = 1.0 / twists if np.isclose(phi, np.pi) else 2.0 / twists
         out.append((phi, w, polarization * phi / length))
     return out
+
+
+def _twist_state(model_A: Model, sec: Sector, psi: np.ndarray | None, basis: Any, *,
+                 memory_budget_gb: float | None) -> tuple[SectorCache, np.ndarray, float]:
+    """Sector cache of ``H(A)``, the normalized state and its energy: ``psi``, else the ground state."""
+    cache = SectorCache(model_A, memory_budget_gb=memory_budget_gb)
+    if basis is not None:
+        cache.add(sec, basis)
+    if psi is None:
+        gs = solve(model_A, sec, memory_budget_gb=memory_budget_gb)
+        cache.add(sec, gs.basis)
+        state, e0 = gs.ground_state, gs.ground_energy
+    else:
+        state = normalized_state(psi, cache.basis(sec).Ns)
+        e0 = float(np.vdot(state, cache.matrix(sec) @ state).real)
+    return cache, normalized_state(state, cache.basis(sec).Ns), e0
+
+
+def _twist_poles(model: Model, model_A: Model, sec: Sector, state: np.ndarray, e0: float, A: np.ndarray | None, e: np.ndarray,
+                 cache: SectorCache, *, n_steps: int, reorthogonalize: bool | None, prefactor: float) -> dict[str, Any]:
+    """Current poles, σ weights and f-sum diagnostics of one twist (``A`` None: no twist)."""
+    j = current(model, polarization=e, vector_potential=A)
+    chain, m0, _ = chain_of(model_A, sec, state, j, cache, n_steps=n_steps, reorthogonalize=reorthogonalize, project_out_state=True)
+    energies, weights = chain.poles()
+    omega_n = energies - e0
+    regular = omega_n > ZERO_FREQUENCY
+    sig_w = np.where(regular, prefactor * weights / np.where(regular, omega_n, 1.0), 0.0)
+    dia = expectation(model_A, cache.basis(sec), state, diamagnetic(model, polarization=e, vector_potential=A)).real
+    return dict(e0=e0, omega_n=omega_n, weights=weights, sig_w=sig_w, regular=regular, m0=m0, zero=float(weights[~regular].sum()),
+                f_regular=float(np.sum(np.where(regular, weights / np.where(regular, omega_n, 1.0), 0.0))), f_total=0.5 * dia, steps=chain.n_steps)
+
+
+def _conductivity_dataset(rows: list[dict[str, Any]], omega: np.ndarray, attrs: dict[str, Any]) -> xr.Dataset:
+    """Labelled arrays of the twist rows (poles padded with weight 0 to a common length)."""
+    n_pole = max(max(r["omega_n"].size for r in rows), 1)
+
+    def padded(key: str) -> np.ndarray:
+        out = np.zeros((len(rows), n_pole))
+        for k, r in enumerate(rows):
+            out[k, : r[key].size] = r[key]
+        return out
+
+    def per_twist(key: str) -> np.ndarray:
+        return np.array([r[key] for r in rows])
+
+    curves, tw = per_twist("curve"), per_twist("weight")
+    data = {
+        "sigma": (("omega",), tw @ curves, {"units": "S/cm", "long_name": "Re σ(ω), twist average"}),
+        "sigma_twist": (("twist", "omega"), curves, {"units": "S/cm"}),
+        "pole_energy": (("twist", "pole"), padded("omega_n"), {"units": "eV", "long_name": "E_n − E_0 of current-carrying states (padding: weight 0)"}),
+        "pole_weight": (("twist", "pole"), padded("weights"), {"units": "eV^2 Å^2", "long_name": "|<n|j|ψ>|²"}),
+        "sigma_weight": (("twist", "pole"), padded("sig_w"), {"units": "S/cm eV", "long_name": "∫σ dω of each pole"}),
+        "twist_weight": (("twist",), tw),
+        "ground_energy": (("twist",), per_twist("e0"), {"units": "eV"}),
+        "m0": (("twist",), per_twist("m0"), {"long_name": "<j²> − <j>² (eV² Å²)"}),
+        "zero_frequency_weight": (("twist",), per_twist("zero")),
+        "f_sum_regular": (("twist",), per_twist("f_regular"), {"long_name": "Σ |<n|j|ψ>|²/ω_n (eV Å²)"}),
+        "f_sum_total": (("twist",), per_twist("f_total"), {"long_name": "<∂²H/∂A²>/2 (eV Å²)"}),
+        "lanczos_steps": (("twist",), per_twist("steps")),
+    }
+    coords = {"omega": ("omega", omega, {"units": "eV"}), "twist": ("twist", per_twist("phi"), {"long_name": "boundary twist Φ (rad)"})}
+    return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
 def optical_conductivity(
@@ -136,81 +198,16 @@ def optical_conductivity(
     rows = []
     for phi_twist, w_twist, A in _twists(model, e, twists):
         model_A = model if twists == 1 else peierls_model(model, A)
-        cache = SectorCache(model_A, memory_budget_gb=memory_budget_gb)
-        if basis is not None:
-            cache.add(sec, basis)
-        if psi is None or twists > 1:
-            gs = solve(model_A, sec, memory_budget_gb=memory_budget_gb)
-            cache.add(sec, gs.basis)
-            state, e0 = gs.ground_state, gs.ground_energy
-        else:
-            state = normalized_state(psi, cache.basis(sec).Ns)
-            e0 = float(np.vdot(state, cache.matrix(sec) @ state).real)
-        state = normalized_state(state, cache.basis(sec).Ns)
-        j = current(model, polarization=e, vector_potential=None if twists == 1 else A)
-        chain, m0, _ = chain_of(model_A, sec, state, j, cache, n_steps=n_steps, reorthogonalize=reorthogonalize, project_out_state=True)
-        energies, weights = chain.poles()
-        omega_n = energies - e0
-        regular = omega_n > ZERO_FREQUENCY
-        sig_w = np.where(regular, prefactor * weights / np.where(regular, omega_n, 1.0), 0.0)
-        dia = expectation(model_A, cache.basis(sec), state, diamagnetic(model, polarization=e, vector_potential=None if twists == 1 else A)).real
-        rows.append(
-            dict(
-                phi=phi_twist,
-                weight=w_twist,
-                e0=e0,
-                omega_n=omega_n,
-                weights=weights,
-                sig_w=sig_w,
-                curve=pole_spectrum(omega_n[regular], sig_w[regular], omega, eta=eta, gaussian_fwhm=gaussian_fwhm),
-                m0=m0,
-                zero=float(weights[~regular].sum()),
-                f_regular=float(np.sum(np.where(regular, weights / np.where(regular, omega_n, 1.0), 0.0))),
-                f_total=0.5 * dia,
-                steps=chain.n_steps,
-            )
-        )
+        cache, state, e0 = _twist_state(model_A, sec, psi, basis, memory_budget_gb=memory_budget_gb)
+        row = _twist_poles(model, model_A, sec, state, e0, None if twists == 1 else A, e, cache, n_steps=n_steps, reorthogonalize=reorthogonalize, prefactor=prefactor)
+        reg = row.pop("regular")
+        rows.append(dict(row, phi=phi_twist, weight=w_twist, curve=pole_spectrum(row["omega_n"][reg], row["sig_w"][reg], omega, eta=eta, gaussian_fwhm=gaussian_fwhm)))
     if all(r["m0"] == 0.0 for r in rows):
         warnings.warn("the current annihilates the state at every twist: σ(ω) = 0 (on a periodic axis of length 2 use twists > 1)", SpectraWarning, stacklevel=2)
-    n_pole = max(max(r["omega_n"].size for r in rows), 1)
-
-    def padded(key):
-        out = np.zeros((len(rows), n_pole))
-        for k, r in enumerate(rows):
-            out[k, : r[key].size] = r[key]
-        return out
-
-    curves = np.array([r["curve"] for r in rows])
-    tw = np.array([r["weight"] for r in rows])
-    ds = xr.Dataset(
-        {
-            "sigma": (("omega",), tw @ curves, {"units": "S/cm", "long_name": "Re σ(ω), twist average"}),
-            "sigma_twist": (("twist", "omega"), curves, {"units": "S/cm"}),
-            "pole_energy": (("twist", "pole"), padded("omega_n"), {"units": "eV", "long_name": "E_n − E_0 of current-carrying states (padding: weight 0)"}),
-            "pole_weight": (("twist", "pole"), padded("weights"), {"units": "eV^2 Å^2", "long_name": "|<n|j|ψ>|²"}),
-            "sigma_weight": (("twist", "pole"), padded("sig_w"), {"units": "S/cm eV", "long_name": "∫σ dω of each pole"}),
-            "twist_weight": (("twist",), tw),
-            "ground_energy": (("twist",), np.array([r["e0"] for r in rows]), {"units": "eV"}),
-            "m0": (("twist",), np.array([r["m0"] for r in rows]), {"long_name": "<j²> − <j>² (eV² Å²)"}),
-            "zero_frequency_weight": (("twist",), np.array([r["zero"] for r in rows])),
-            "f_sum_regular": (("twist",), np.array([r["f_regular"] for r in rows]), {"long_name": "Σ |<n|j|ψ>|²/ω_n (eV Å²)"}),
-            "f_sum_total": (("twist",), np.array([r["f_total"] for r in rows]), {"long_name": "<∂²H/∂A²>/2 (eV Å²)"}),
-            "lanczos_steps": (("twist",), np.array([r["steps"] for r in rows])),
-        },
-        coords={"omega": ("omega", omega, {"units": "eV"}), "twist": ("twist", np.array([r["phi"] for r in rows]), {"long_name": "boundary twist Φ (rad)"})},
-        attrs={
-            "definition": "Re σ(ω) = (e²/ħ) π/(N a³) Σ_n |<n|j|ψ>|²/ω_n V(ω − ω_n), j = −∂H/∂A (eV Å), in S/cm",
-            "eta_eV": eta,
-            "gaussian_fwhm_eV": gaussian_fwhm,
-            "polarization": e.tolist(),
-            "twists": twists,
-            "S_per_cm_per_e2_over_hbar_angstrom": S_PER_CM,
-            "volume_A3": cl.n_sites * cl.lattice_constant**3,
-            "model_kind": model.kind,
-            "model_parameters": json.dumps(dict(model.parameters)),
-            "cluster": cl.describe(),
-            "sector": sec.label(),
-            "n_steps_requested": n_steps,
-        },
-    )
-    return ds
+    return _conductivity_dataset(rows, omega, attrs={
+        "definition": "Re σ(ω) = (e²/ħ) π/(N a³) Σ_n |<n|j|ψ>|²/ω_n V(ω − ω_n), j = −∂H/∂A (eV Å), in S/cm",
+        "eta_eV": eta, "gaussian_fwhm_eV": gaussian_fwhm, "polarization": e.tolist(), "twists": twists,
+        "S_per_cm_per_e2_over_hbar_angstrom": S_PER_CM, "volume_A3": cl.n_sites * cl.lattice_constant**3,
+        "model_kind": model.kind, "model_parameters": json.dumps(dict(model.parameters)), "cluster": cl.describe(),
+        "sector": sec.label(), "n_steps_requested": n_steps,
+    })

@@ -321,14 +321,7 @@ def peierls_terms(model: Model, vector_potential: Sequence[float]) -> tuple[Term
     return _channel_terms(model, lambda ch: (np.exp(1j * peierls_phase(ch, A, hbar=1.0)), np.exp(-1j * peierls_phase(ch, A, hbar=1.0))))
 
 
-_BUILDERS = {
-    "electron_addition": electron_addition,
-    "electron_removal": electron_removal,
-    "pair_addition": pair_addition,
-    "pair_removal": pair_removal,
-    "density": density,
-    "current": current,
-}
+_BUILDERS = {f.__name__: f for f in (electron_addition, electron_removal, pair_addition, pair_removal, density, current)}
 
 
 def make_excitation(model: Model, kind: str, **options: Any) -> Excitation:

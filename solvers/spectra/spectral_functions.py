@@ -291,20 +291,12 @@ def spectra(
     if e_ref is None:
         e_ref = float(np.vdot(psi, cache.matrix(sec) @ psi).real)
     require(np.isfinite(e_ref), "e_ref", e_ref, "a finite energy in eV")
-    chains, expected, targets = [], [], []
-    for exc in excitations:
-        chain, exp, tsec = chain_of(model, sec, psi, exc, cache, n_steps=n_steps, reorthogonalize=reorthogonalize, project_out_state=project_out_state)
-        chains.append(chain)
-        expected.append(exp)
-        targets.append(tsec)
+    runs = [chain_of(model, sec, psi, exc, cache, n_steps=n_steps, reorthogonalize=reorthogonalize, project_out_state=project_out_state) for exc in excitations]
+    chains, expected, targets = ([run[k] for run in runs] for k in range(3))
     attrs = {
         "definition": "S(ω) = Σ_n |<n|O|ψ>|² V(ω − s(E_n − E_ref)); V = Lorentzian (HWHM eta) ⊗ Gaussian (FWHM gaussian_fwhm)",
-        "model_kind": model.kind,
-        "model_parameters": json.dumps(dict(model.parameters)),
-        "cluster": model.cluster.describe(),
-        "sector": sec.label(),
-        "n_steps_requested": n_steps,
-        "project_out_state": int(project_out_state),
+        "model_kind": model.kind, "model_parameters": json.dumps(dict(model.parameters)), "cluster": model.cluster.describe(),
+        "sector": sec.label(), "n_steps_requested": n_steps, "project_out_state": int(project_out_state),
     }
     return spectra_dataset(chains, excitations, expected, targets, omega, e_ref=float(e_ref), eta=eta, gaussian_fwhm=gaussian_fwhm, sign=sign, attrs=attrs)
 

@@ -39,7 +39,6 @@ channel; the tests check that both agree.
 from __future__ import annotations
 
 import time
-import warnings
 from collections import Counter
 from typing import Any
 
@@ -50,11 +49,11 @@ from localpairs.errors import InputError, require
 from localpairs.hamiltonians import Model, Term
 
 from localpairs.solvers.spectra.equivalent_channels import orbits, symmetries
-from localpairs.solvers.spectra.excitations import Excitation, apply_excitation, target_sector
-from localpairs.solvers.lanczos import LanczosChain, lanczos_chain
+from localpairs.solvers.spectra.excitations import Excitation, target_sector
+from localpairs.solvers.lanczos import LanczosChain
 from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.hilbert.sector import Sector
-from localpairs.solvers.spectra.spectral_functions import ZERO_NORM2, SectorCache, SpectraWarning, check_broadening, check_omega, normalized_state, spectra_dataset
+from localpairs.solvers.spectra.spectral_functions import SectorCache, chain_of, check_broadening, check_omega, normalized_state, spectra_dataset
 
 COHERENCE = ("incoherent", "coherent")
 #: Default core-hole half width Γ in eV.
@@ -64,7 +63,7 @@ DEFAULT_XAS_STEPS = 150
 
 
 def _channels(model: Model, coherence: str) -> tuple[list[tuple], dict[tuple, int]]:
-    """Channels and their multiplicity: ((i, j), site, spin) or ((i, j), spin) with i < j."""
+    """Channels and their multiplicity: ((i, j), site, spin) or ((i, j), spin) with i < j; InputError if none."""
     pairs = Counter(tuple(sorted((int(b.i), int(b.j)))) for b in model.cluster.bonds)
     bosonic = set(model.bosonic_sites)
     out, mult = [], {}
@@ -77,7 +76,15 @@ def _channels(model: Model, coherence: str) -> tuple[list[tuple], dict[tuple, in
             for key in keys:
                 out.append(key)
                 mult[key] = n
+    if not out:
+        raise InputError("model", model.kind, "a cluster with at least one oxygen next to an octahedron that can take an electron")
     return out, mult
+
+
+def _representatives(keys: list[tuple], mult: dict[tuple, int], actions: list) -> tuple[list[tuple], list[int]]:
+    """One channel per orbit of ``actions`` (every channel without them) and its weight: the summed multiplicity."""
+    groups = orbits(keys, actions) if actions else [[k] for k in keys]
+    return [g[0] for g in groups], [sum(mult[k] for k in g) for g in groups]
 
 
 def _operator(model: Model, key: tuple, coherence: str) -> Excitation:
@@ -108,6 +115,36 @@ def _act(sym, coherence: str):
         return (pair, spin_of(key[1]))
 
     return act
+
+
+def _channel_chains(
+    model: Model, sec: Sector, psi: np.ndarray, operators: list[Excitation], oxygens: list[tuple[int, int]], cache: SectorCache, *,
+    U_c: float, n_steps: int, reorthogonalize: bool | None,
+) -> tuple[list[LanczosChain], list[float], list[Sector], float]:
+    """Chains of ``H_b = H + U_c (n_i + n_j)`` from ``O|ψ⟩`` for each operator and its oxygen ``(i, j)``.
+
+    Returns the chains, ⟨ψ|O†O|ψ⟩, the target sectors and the seconds spent building
+    Hamiltonian matrices. Sectors with symmetry blocks are refused (the channels are site operators).
+    """
+    occupation: dict[tuple, np.ndarray] = {}
+    chains, expected, targets, t_matrix = [], [], [], 0.0
+    for exc, (i, j) in zip(operators, oxygens):
+        tsec = target_sector(sec, exc, model.n_sites)
+        diagonal = None
+        if U_c != 0:
+            if (tsec.n_up, tsec.n_down) not in occupation:
+                up, dn = occupations(cache.basis(tsec), model.n_sites)
+                occupation[(tsec.n_up, tsec.n_down)] = (up + dn).astype(np.float64)
+            n = occupation[(tsec.n_up, tsec.n_down)]
+            diagonal = U_c * (n[:, i] + n[:, j])
+        t1 = time.perf_counter()
+        cache.matrix(tsec)
+        t_matrix += time.perf_counter() - t1
+        chain, norm2, _ = chain_of(model, sec, psi, exc, cache, n_steps=n_steps, reorthogonalize=reorthogonalize, diagonal=diagonal)
+        chains.append(chain)
+        expected.append(norm2)
+        targets.append(tsec)
+    return chains, expected, targets, t_matrix
 
 
 def xas(
@@ -173,64 +210,19 @@ def xas(
     if e_ref is None:
         e_ref = float(np.vdot(psi, cache.matrix(sec) @ psi).real)
     keys, mult = _channels(model, coherence)
-    if not keys:
-        raise InputError("model", model.kind, "a cluster with at least one oxygen next to an octahedron that can take an electron")
     t0 = time.perf_counter()
     syms = symmetries(model, basis_in, psi, n_up=sec.n_up, n_down=sec.n_down) if use_symmetry else []
     t_sym = time.perf_counter() - t0
-    groups = orbits(keys, [_act(s, coherence) for s in syms]) if syms else [[k] for k in keys]
-    reps = [g[0] for g in groups]
-    weights = [sum(mult[k] for k in g) for g in groups]
-    L = model.n_sites
-    chains: list[LanczosChain] = []
-    excs, expected, targets = [], [], []
-    occ_cache: dict[tuple, np.ndarray] = {}
-    t_matrix = 0.0
+    reps, weights = _representatives(keys, mult, [_act(s, coherence) for s in syms])
     t0 = time.perf_counter()
-    for key in reps:
-        exc = _operator(model, key, coherence)
-        tsec = target_sector(sec, exc, L)
-        basis_out = cache.basis(tsec)
-        phi, exp = apply_excitation(model, exc, psi, basis_in, basis_out)
-        if float(np.vdot(phi, phi).real) <= ZERO_NORM2:
-            warnings.warn(f"{exc.label} annihilates the state: its XAS channel is zero", SpectraWarning, stacklevel=2)
-            chain = LanczosChain(np.zeros(0), np.zeros(0), 0.0)
-        else:
-            tkey = (tsec.n_up, tsec.n_down)
-            if tkey not in occ_cache:
-                up, dn = occupations(basis_out, L)
-                occ_cache[tkey] = (up + dn).astype(np.float64)
-            n = occ_cache[tkey]
-            i, j = key[0]
-            t1 = time.perf_counter()
-            cache.matrix(tsec)
-            t_matrix += time.perf_counter() - t1
-            diag = U_c * (n[:, i] + n[:, j]) if U_c != 0 else None
-            chain = lanczos_chain(cache.matrix(tsec), phi, n_steps=n_steps, diagonal=diag, reorthogonalize=reorthogonalize)
-        chains.append(chain)
-        excs.append(exc)
-        expected.append(exp)
-        targets.append(tsec)
-    t_channels = time.perf_counter() - t0 - t_matrix
+    excs = [_operator(model, k, coherence) for k in reps]
+    chains, expected, targets, t_matrix = _channel_chains(model, sec, psi, excs, [k[0] for k in reps], cache, U_c=U_c, n_steps=n_steps, reorthogonalize=reorthogonalize)
     attrs = {
-        "seconds_symmetry": t_sym,
-        "seconds_matrices": t_matrix,
-        "seconds_channels": t_channels,
+        "seconds_symmetry": t_sym, "seconds_matrices": t_matrix, "seconds_channels": time.perf_counter() - t0 - t_matrix,
         "definition": "XAS(ω) = Σ_oxygens Σ_(i or j) Σ_σ <ψ|c δ_Γ(ω − offset − (H + U_c(n_i + n_j) − E_ref)) c†|ψ> (coherent: D = (c†_i − c†_j)/√2)",
-        "U_c_eV": float(U_c),
-        "Gamma_eV": Gamma,
-        "offset_eV": float(offset),
-        "e_ref_true_eV": float(e_ref),
-        "coherence": coherence,
-        "n_oxygens": model.cluster.n_bonds,
-        "n_channels_all": len(keys),
-        "n_channels_computed": len(reps),
-        "n_symmetries": len(syms),
-        "use_symmetry": int(use_symmetry),
-        "model_kind": model.kind,
-        "cluster": model.cluster.describe(),
-        "sector": sec.label(),
-        "n_steps_requested": n_steps,
+        "U_c_eV": float(U_c), "Gamma_eV": Gamma, "offset_eV": float(offset), "e_ref_true_eV": float(e_ref), "coherence": coherence,
+        "n_oxygens": model.cluster.n_bonds, "n_channels_all": len(keys), "n_channels_computed": len(reps), "n_symmetries": len(syms),
+        "use_symmetry": int(use_symmetry), "model_kind": model.kind, "cluster": model.cluster.describe(), "sector": sec.label(), "n_steps_requested": n_steps,
     }
     # ω = offset + E_n − E_ref: the spectra machinery's reference energy is E_ref − offset
     ds = spectra_dataset(chains, excs, expected, targets, omega, e_ref=float(e_ref) - float(offset), eta=Gamma, gaussian_fwhm=gaussian_fwhm, sign=1, weights=weights, attrs=attrs)
