@@ -32,7 +32,7 @@ from localpairs.solvers import build_basis, hamiltonian_matrix, sector
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
 from localpairs.solvers.dynamics.linear_response import (
-    ALPHA_LINEAR_MAX, linear_response, linear_response_state, pulse_transform,
+    ALPHA_LINEAR_MAX, TWO_PHOTON_CONSTANT, linear_response, linear_response_state, pulse_transform,
 )
 from localpairs.solvers.spectra.optical_transitions import optical_transitions
 from localpairs.units import HBAR_EV_FS
@@ -81,6 +81,9 @@ def test_two_level_dimer_closed_form():
     again = linear_response_state(model, basis, g, -hop, pulse, t=t_after, order=2)
     assert np.allclose(again.chi, res.chi, rtol=0, atol=1e-15)
     assert again.ground_amplitude == pytest.approx(1 - res.alpha / 2, rel=1e-14)
+    # ψ ≈ (1 − α/2)e^{−iE_g t/ħ}g + χ: unit norm up to the O(A⁴) term α²/4 (χ ⊥ g).
+    assert np.vdot(g, again.state(g)) == pytest.approx((1 - res.alpha / 2) * np.exp(1j * hop * t_after / HBAR_EV_FS), rel=1e-14)
+    assert np.linalg.norm(again.state(g)) ** 2 == pytest.approx(1 + res.alpha**2 / 4, rel=1e-14)
 
 
 def test_plaquette_against_dense_diagonalization():
@@ -162,6 +165,49 @@ def test_alpha_energy_and_depletion_match_evolution(cube, fluence_scan):
         # Depletion 1 − α/2 is exact to O(A⁴): two-level value α²/24; allowed α²/4.
         assert abs(overlap - lr.ground_amplitude) < lr.alpha**2 / 4
         assert lr.linear_regime and lr.alpha < ALPHA_LINEAR_MAX
+
+
+def test_two_photon_estimate_bounds_the_even_part(cube, fluence_scan):
+    """The even part of ψ(±A) minus its ψ₀ component is χ⁽²⁾ + O(A⁴): its size must stay below the
+    estimate ``two_photon_ratio`` (calibrated at 0.94× of it on this pulse) and scale as A."""
+    _, _, psi0, _ = cube
+    ratios = {}
+    for f, (lr, (plus, minus)) in fluence_scan.items():
+        even = (plus + minus) / 2
+        chi2 = even - np.vdot(psi0, even) * psi0
+        ratios[f] = np.linalg.norm(chi2) / np.linalg.norm(lr.chi)
+        assert ratios[f] <= lr.two_photon_ratio
+    assert ratios[0.02] / ratios[0.002] == pytest.approx(np.sqrt(10.0), rel=0.15)
+
+
+def test_off_resonant_pulse_needs_the_full_evolution(cube):
+    """ħω = 1.0 eV, far below the 2.009 eV line: one-photon α ≈ 4e-11, the evolution excites 7e-6
+    (two-photon); the validity report must say so."""
+    model, op, psi0, e0 = cube
+    pulse = gaussian_pulse(photon_energy=1.0, duration=5.0, fluence=0.02)
+    lr = linear_response(op, psi0, e0, t=2 * pulse.center, pulse=pulse)
+    psi = evolve(op.retarget(drive(model, pulse=pulse)), psi0, [0.0, 2 * pulse.center], options=EvolutionOptions(tol=1e-6)).states[:, -1]
+    excited = 1.0 - abs(np.vdot(psi0, psi)) ** 2
+    assert lr.converged and lr.alpha < 1e-9
+    assert excited > 1e4 * lr.alpha
+    assert excited <= TWO_PHOTON_CONSTANT * lr.virtual_weight**2  # the bound behind the estimate
+    assert not lr.linear_regime and lr.two_photon_ratio > 1.0
+
+
+@pytest.mark.slow
+def test_threshold_alpha_against_evolution(cube):
+    """10 fs pulse at α ≈ 0.014 and 0.14 (the threshold brackets 0.1): measured relative errors of
+    α 0.5 % / 5.1 %, of χ 1.5 % / 5.5 %; required ≤ α/2 and ≤ 0.1 (χ)."""
+    model, op, psi0, e0 = cube
+    for fluence, linear in ((0.01, True), (0.1, False)):
+        pulse = gaussian_pulse(photon_energy=2.0, duration=10.0, fluence=fluence)
+        lr = linear_response(op, psi0, e0, t=2 * pulse.center, pulse=pulse)
+        psi = evolve(op.retarget(drive(model, pulse=pulse)), psi0, [0.0, 2 * pulse.center], options=EvolutionOptions(tol=1e-7)).states[:, -1]
+        full = psi - np.vdot(psi0, psi) * psi0
+        excited = float(np.vdot(full, full).real)
+        assert abs(excited / lr.alpha - 1) < lr.alpha / 2
+        assert np.linalg.norm(full - lr.chi) / np.linalg.norm(full) < 0.1
+        assert lr.linear_regime is linear
 
 
 def test_alpha_from_optical_transition_poles(cube, fluence_scan):
