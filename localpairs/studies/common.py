@@ -74,6 +74,7 @@ def build_system(spec: RunSpec, *, source: str = "spec") -> System:
             spec.cluster.shape if isinstance(spec.cluster.shape, str) else tuple(spec.cluster.shape),
             periodic=spec.cluster.periodic if isinstance(spec.cluster.periodic, bool) else tuple(spec.cluster.periodic),
             lattice_constant=spec.cluster.lattice_constant,
+            bond_multiplicity=spec.cluster.bond_multiplicity,
         )
         doping = doping_config(cluster, x=spec.doping.x, placement=spec.doping.placement, seed=spec.doping.seed)
         model = build_model(spec, cluster, doping)
