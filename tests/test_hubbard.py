@@ -7,6 +7,7 @@ from jw_reference import atomic_energies, fock_states, hubbard_full, restrict
 from localpairs.errors import InputError, LocalPairsError
 from localpairs.hamiltonians import PRESETS, extended_hubbard, hopping_matrix, make_cluster
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, solve
+from localpairs.solvers.ed.momentum import lowest_by_momentum
 from localpairs.solvers.hilbert.basis import operator_matrix
 from localpairs.spec import SpecError, parse_spec
 from localpairs.studies.common import build_system
@@ -220,3 +221,14 @@ def test_spec_takes_re_im_pairs_and_refuses_other_shapes():
         assert str(err.value).count("\n") == 0
     with pytest.raises(SpecError, match=r"model\.t = \[\[1\.0, 0\.5\]\] is not allowed: one number or 4"):
         build_system(parse_spec(base | {"model": {"kind": "extended_hubbard", "t": [[1.0, 0.5]]}}))
+
+
+def test_uniform_flux_momentum_blocks_equal_full_spectrum():
+    """A uniform flux keeps the translations but not time reversal: the complex k-blocks (compiled
+    block builder, no k ↔ −k map) together hold the whole sector's spectrum."""
+    model = flux_ring(1.6, spread=True, t=0.8, U=2.0, V=0.3)
+    full = solve(model, sector(n_up=2, n_down=2), n_states=36)
+    scan = lowest_by_momentum(model, n_up=2, n_down=2, n_states=36, progress=False)
+    assert scan.symmetries == ()
+    blocks = np.sort(np.concatenate([b.energies for b in scan.blocks]))
+    assert blocks.size == 36 and np.abs(blocks - full.energies).max() <= EIG_TOL
