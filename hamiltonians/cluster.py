@@ -296,7 +296,7 @@ def bond_multiplicity_request(value: BondMultiplicity) -> int | tuple[int | None
     if isinstance(value, Mapping):
         require(set(value) <= set(_AXES), field, dict(value), "a mapping from axes 'x', 'y', 'z' to 1 or 2")
         value = [value.get(ax) for ax in _AXES]
-    elif not isinstance(value, Sequence) or isinstance(value, str):
+    elif not isinstance(value, (Sequence, np.ndarray)) or isinstance(value, str):
         require(_is_count(value), field, value, allowed + forms)
         return int(value)  # type: ignore[arg-type]
     per_axis = list(value)

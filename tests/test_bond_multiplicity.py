@@ -148,7 +148,8 @@ def test_bad_multiplicity_names_the_field(kwargs, field):
 
 @pytest.mark.parametrize(
     "shape, periodic, multiplicity",
-    [("cube", True, None), ("cube", [False, True, True], {"z": 1}), ("2x2x3", True, 1), ("plaquette", True, [1, 2, None])],
+    [("cube", True, None), ("cube", [False, True, True], {"z": 1}), ("2x2x3", True, 1), ("plaquette", True, [1, 2, None]),
+     ("cube", True, np.array([2, 1, 2]))],
 )
 def test_as_dict_rebuilds_the_cluster(shape, periodic, multiplicity):
     cl = make_cluster(shape, periodic=periodic, bond_multiplicity=multiplicity)
