@@ -4,7 +4,8 @@ This is the lowest layer: it imports nothing from :mod:`localpairs.solvers` or
 :mod:`localpairs.analysis`.
 """
 
-from localpairs.hamiltonians.cluster import DEFAULT_LATTICE_CONSTANT, PRESETS, Bond, Cluster, hopping_matrix, make_cluster
+from localpairs.hamiltonians.cluster import DEFAULT_LATTICE_CONSTANT, PRESETS, Bond, Cluster, make_cluster
+from localpairs.hamiltonians.hopping import hopping_matrix
 from localpairs.hamiltonians.doping import PLACEMENTS, DopingConfig, doping_config, large_count
 from localpairs.hamiltonians.fermi_bose import fermi_bose_mixture
 from localpairs.hamiltonians.hubbard import extended_hubbard, site_energies

@@ -9,18 +9,27 @@ the forward bond of the last site is absent; on a periodic axis it wraps to the 
 Every bond therefore has the displacement ``r_j − r_i = +a e_α`` (``a`` the lattice constant),
 which fixes the sign of Peierls phases once and for all.
 
-On a periodic axis of length 2 the forward and backward neighbours of a site coincide. We count
-the bond **twice**: sites 0 and 1 are joined by two distinct oxygens, one at +a/2 and one at −a/2
-of site 0, exactly as in the infinite crystal the cluster repeats. Single-particle levels then
-are the crystal's ``−2t Σ_α cos k_α`` on the cluster's k-grid, and a vector potential along that
-axis gives the two bonds opposite Peierls phases. An axis of length 1 cannot be periodic.
+On a periodic axis of length 2 the forward and backward neighbours of a site coincide. By
+default we count the bond **twice** (``bond_multiplicity = 2``): sites 0 and 1 are joined by two
+distinct oxygens, one at +a/2 and one at −a/2 of site 0, exactly as in the infinite crystal the
+cluster repeats. Single-particle levels then are the crystal's ``−2t Σ_α cos k_α`` on the
+cluster's k-grid, and a vector potential along that axis gives the two bonds opposite Peierls
+phases (the current along it vanishes identically). An axis of length 1 cannot be periodic.
+
+Bond multiplicity
+-----------------
+``bond_multiplicity = 1`` on a periodic axis of length 2 joins each pair by **one** oxygen (the
+forward bond of site 0; the wrapping bond is left out): the pair hops with t, not 2t, and a
+vector potential along the axis couples linearly. Its bonds are then those of the open axis; the
+axis stays periodic for its translation symmetry. Use it for a cluster that is isotropic (every
+axis hops with t) with an open pump axis. Every other axis has no choice: one oxygen per pair.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import product
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -39,6 +48,10 @@ PRESETS: dict[str, tuple[int, int, int]] = {
 }
 
 _AXES = "xyz"
+
+#: What ``make_cluster(bond_multiplicity=...)`` takes: one value for every periodic axis of length 2,
+#: one per axis (None where there is no choice) or a mapping ``{"y": 1, ...}``.
+BondMultiplicity = int | Sequence[int | None] | Mapping[str, int] | None
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,9 @@ class Cluster:
         parent compound.
     bonds
         All bonds (oxygens), see :class:`Bond`.
+    bond_multiplicity
+        Oxygens joining each bonded pair along each axis: 1 or 2 on a periodic axis of length 2
+        (the choice of :func:`make_cluster`), 1 on every other axis.
     """
 
     name: str
@@ -97,6 +113,7 @@ class Cluster:
     positions: np.ndarray
     sublattice: np.ndarray
     bonds: tuple[Bond, ...]
+    bond_multiplicity: tuple[int, int, int] = (1, 1, 1)
 
     @property
     def n_sites(self) -> int:
@@ -127,9 +144,26 @@ class Cluster:
         lx, ly, lz = self.shape
         return (x * ly + y) * lz + z
 
+    @property
+    def has_multiplicity_choice(self) -> tuple[bool, bool, bool]:
+        """Per axis: periodic with length 2, where :attr:`bond_multiplicity` is a choice."""
+        return tuple(p and n == 2 for n, p in zip(self.shape, self.periodic))  # type: ignore[return-value]
+
+    @property
+    def doubled_axes(self) -> tuple[bool, bool, bool]:
+        """Per axis: each pair joined by two oxygens (opposite Peierls phases, no linear current)."""
+        return tuple(m == 2 for m in self.bond_multiplicity)  # type: ignore[return-value]
+
     def describe(self) -> str:
-        """One-line summary, e.g. ``cube 2×2×2 (ppp), 8 sites, 24 bonds, a = 4.35 Å``."""
+        """One-line summary, e.g. ``cube 2×2×2 (ppp), 8 sites, 24 bonds, a = 4.35 Å``.
+
+        Periodic length-2 axes whose pairs are joined once are named, e.g.
+        ``cube 2×2×2 (opp; y, z one oxygen per pair), 8 sites, 12 bonds, a = 4.35 Å``.
+        """
         bc = "".join("p" if p else "o" for p in self.periodic)
+        single = [_AXES[ax] for ax, choice in enumerate(self.has_multiplicity_choice) if choice and self.bond_multiplicity[ax] == 1]
+        if single:
+            bc += f"; {', '.join(single)} one oxygen per pair"
         dims = "×".join(str(n) for n in self.shape)
         return (
             f"{self.name} {dims} ({bc}), {self.n_sites} sites, {self.n_bonds} bonds, "
@@ -137,12 +171,14 @@ class Cluster:
         )
 
     def as_dict(self) -> dict:
-        """Parameters that rebuild this cluster with :func:`make_cluster`."""
+        """Parameters that rebuild this cluster with :func:`make_cluster` (``bond_multiplicity``
+        per axis, None where there is no choice)."""
         return {
             "shape": list(self.shape),
             "periodic": list(self.periodic),
             "lattice_constant": self.lattice_constant,
             "name": self.name,
+            "bond_multiplicity": [m if choice else None for m, choice in zip(self.bond_multiplicity, self.has_multiplicity_choice)],
         }
 
 
@@ -168,6 +204,7 @@ def make_cluster(
     *,
     periodic: bool | Sequence[bool] = False,
     lattice_constant: float = DEFAULT_LATTICE_CONSTANT,
+    bond_multiplicity: BondMultiplicity = None,
 ) -> Cluster:
     """Build a cluster of octahedra.
 
@@ -181,6 +218,11 @@ def make_cluster(
         set each axis (a periodic axis of length 1 is refused).
     lattice_constant
         Octahedron spacing in Å (default 4.35 Å, pseudo-cubic BaBiO3).
+    bond_multiplicity
+        Oxygens joining each pair on a periodic axis of length 2 (module docstring): 2 (the
+        default, the crystal's count) or 1. One value sets every such axis; three values (or a
+        mapping such as ``{"y": 1}``) set each axis, None on axes without a choice (open, or
+        length ≠ 2), where a value is refused.
 
     Returns
     -------
@@ -201,9 +243,10 @@ def make_cluster(
         "a positive length in Å",
     )
     pbc = _resolve_periodic(periodic, dims)
+    multiplicity = _resolve_multiplicity(bond_multiplicity, dims, pbc)
     a = float(lattice_constant)
     coords = np.array(list(product(*(range(n) for n in dims))), dtype=int)
-    bonds = _forward_bonds(coords, dims, pbc, a)
+    bonds = _forward_bonds(coords, dims, pbc, a, multiplicity)
     positions = coords.astype(float) * a
     positions.setflags(write=False)
     sub = (coords.sum(axis=1) % 2).astype(int)
@@ -216,6 +259,7 @@ def make_cluster(
         positions=positions,
         sublattice=sub,
         bonds=bonds,
+        bond_multiplicity=multiplicity,
     )
 
 
@@ -235,8 +279,60 @@ def _resolve_periodic(periodic: bool | Sequence[bool], dims: tuple[int, int, int
     return pbc  # type: ignore[return-value]
 
 
-def _forward_bonds(coords: np.ndarray, dims: tuple[int, int, int], pbc: tuple[bool, bool, bool], a: float) -> tuple[Bond, ...]:
-    """The forward bond ``r → r + e_α`` of every site and axis (wrapping on periodic axes), see the module docstring."""
+def bond_multiplicity_request(value: BondMultiplicity) -> int | tuple[int | None, int | None, int | None] | None:
+    """The form of ``bond_multiplicity`` checked without a cluster: None, one value, or one per axis.
+
+    Raises
+    ------
+    InputError
+        Naming ``cluster.bond_multiplicity`` (or its axis) unless every value is 1 or 2, three
+        values are given per axis, or a mapping's keys are axes ``x``, ``y``, ``z``.
+    """
+    field = "cluster.bond_multiplicity"
+    allowed = "1 (one oxygen per pair) or 2 (two, the default)"
+    forms = ", one value per axis [x, y, z], or a mapping of axes such as {'y': 1}"
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        require(set(value) <= set(_AXES), field, dict(value), "a mapping from axes 'x', 'y', 'z' to 1 or 2")
+        value = [value.get(ax) for ax in _AXES]
+    elif not isinstance(value, (Sequence, np.ndarray)) or isinstance(value, str):
+        require(_is_count(value), field, value, allowed + forms)
+        return int(value)  # type: ignore[arg-type]
+    per_axis = list(value)
+    require(len(per_axis) == 3, field, per_axis, "one value per axis (x, y, z): 1, 2 or None")
+    for axis, m in enumerate(per_axis):
+        require(m is None or _is_count(m), f"{field}.{_AXES[axis]}", m, allowed + ", or None where the axis has no choice")
+    return tuple(None if m is None else int(m) for m in per_axis)  # type: ignore[return-value]
+
+
+def _is_count(m: object) -> bool:
+    return isinstance(m, (int, np.integer)) and not isinstance(m, (bool, np.bool_)) and int(m) in (1, 2)
+
+
+def _resolve_multiplicity(value: BondMultiplicity, dims: tuple[int, int, int], pbc: tuple[bool, bool, bool]) -> tuple[int, int, int]:
+    """Oxygens per bonded pair on each axis; refuses a value where it means nothing (module docstring)."""
+    request = bond_multiplicity_request(value)
+    choice = [p and n == 2 for n, p in zip(dims, pbc)]
+    if isinstance(request, int):
+        require(any(choice), "cluster.bond_multiplicity", request, f"no value: the {'×'.join(map(str, dims))} cluster with periodic "
+                f"{list(pbc)} has no periodic axis of length 2 (only there are pairs joined by one or two oxygens)")
+        return tuple(request if c else 1 for c in choice)  # type: ignore[return-value]
+    out = []
+    for axis, c in enumerate(choice):
+        m = None if request is None else request[axis]
+        if not c:
+            why = "open" if not pbc[axis] else f"periodic with length {dims[axis]}"
+            require(m is None, f"cluster.bond_multiplicity.{_AXES[axis]}", m,
+                    f"None: the {_AXES[axis]} axis is {why}, its pairs are joined by one oxygen with no choice (only a periodic axis of length 2 has one)")
+        out.append(1 if not c else (2 if m is None else m))
+    return tuple(out)  # type: ignore[return-value]
+
+
+def _forward_bonds(coords: np.ndarray, dims: tuple[int, int, int], pbc: tuple[bool, bool, bool], a: float,
+                   multiplicity: tuple[int, int, int]) -> tuple[Bond, ...]:
+    """The forward bond ``r → r + e_α`` of every site and axis (wrapping on periodic axes, but not
+    where a length-2 axis joins its pairs once), see the module docstring."""
     ly, lz = dims[1], dims[2]
     bonds: list[Bond] = []
     for c in coords:
@@ -244,7 +340,7 @@ def _forward_bonds(coords: np.ndarray, dims: tuple[int, int, int], pbc: tuple[bo
             nxt = c.copy()
             nxt[axis] += 1
             if nxt[axis] == dims[axis]:
-                if not pbc[axis]:
+                if not pbc[axis] or (dims[axis] == 2 and multiplicity[axis] == 1):
                     continue
                 nxt[axis] = 0
             disp = [0.0, 0.0, 0.0]
@@ -260,21 +356,3 @@ def _forward_bonds(coords: np.ndarray, dims: tuple[int, int, int], pbc: tuple[bo
                 )
             )
     return tuple(bonds)
-
-
-def hopping_matrix(cluster: Cluster, t: float | Sequence[float] = 1.0) -> np.ndarray:
-    """Single-particle matrix ``h_ij = −Σ_bonds t_b`` (symmetric), the U = 0 problem per spin.
-
-    Parameters
-    ----------
-    cluster
-        The cluster.
-    t
-        One hopping in eV for all bonds, or one per bond (in :attr:`Cluster.bonds` order).
-    """
-    tb = np.broadcast_to(np.asarray(t, dtype=float), (cluster.n_bonds,))
-    h = np.zeros((cluster.n_sites, cluster.n_sites))
-    for b, tv in zip(cluster.bonds, tb):
-        h[b.i, b.j] -= tv
-        h[b.j, b.i] -= tv
-    return h

@@ -43,7 +43,8 @@ There the two bonds between a pair of sites have opposite displacements as seen 
 so their Peierls phases are opposite and ``H`` depends on A only through ``cos(eAa/ħ)``: the
 current operator vanishes identically and a pulse has no one-photon (linear) coupling along such
 an axis. :func:`drive` warns (:class:`PumpWarning`) when every axis along the polarization is of
-this kind; open the axis (``periodic = [false, …]``) to pump it.
+this kind; open the axis (``periodic = [false, …]``) or join its pairs once
+(``bond_multiplicity = 1``, see :mod:`~localpairs.hamiltonians.cluster`) to pump it.
 
 Validity
 --------
@@ -366,7 +367,7 @@ def drive(model: Model, *, pulse: Pulse | None = None, quench: Quench | None = N
             )
         cl = model.cluster
         along = [ax for ax in range(3) if abs(pulse.polarization[ax]) > 1e-12]
-        linear = not all(cl.periodic[ax] and cl.shape[ax] == 2 for ax in along)
+        linear = not all(cl.doubled_axes[ax] for ax in along)
         if not linear:
             warnings.warn(
                 f"every axis along the polarization {pulse.polarization} is periodic with length 2 on {cl.describe()}: "

@@ -10,21 +10,8 @@ from localpairs.errors import require
 
 from localpairs.hamiltonians.cluster import Cluster
 from localpairs.hamiltonians.doping import DopingConfig, doping_config
+from localpairs.hamiltonians.hopping import HoppingValue, hopping_record, per_bond_hopping
 from localpairs.hamiltonians.model import Model, Term, density_density, hopping, merge_terms, pair_hopping
-
-
-def _per_bond(value: float | Sequence[float], cluster: Cluster, field: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if arr.ndim == 0:
-        arr = np.full(cluster.n_bonds, float(arr))
-    require(
-        arr.shape == (cluster.n_bonds,),
-        field,
-        value,
-        f"one number or {cluster.n_bonds} numbers (one per bond)",
-    )
-    require(bool(np.all(np.isfinite(arr))), field, value, "finite numbers in eV")
-    return arr
 
 
 def site_energies(
@@ -60,7 +47,7 @@ def site_energies(
 def extended_hubbard(
     cluster: Cluster,
     *,
-    t: float | Sequence[float] = 1.0,
+    t: HoppingValue = 1.0,
     U: float = 0.0,
     V: float = 0.0,
     breathing: float = 0.0,
@@ -82,14 +69,21 @@ def extended_hubbard(
             - \mu N
 
     Sums over ⟨ij⟩ run over bonds (bridging oxygens) of the cluster, so on a periodic axis of
-    length 2 each pair of sites appears twice (see :mod:`~localpairs.hamiltonians.cluster`).
+    length 2 each pair of sites appears twice unless the cluster joins it once
+    (``bond_multiplicity``, see :mod:`~localpairs.hamiltonians.cluster`). A complex ``t_b`` on the
+    bond ``i → j`` (a flux or twist, see :mod:`~localpairs.hamiltonians.hopping`) enters as
+    ``−t_b c†_iσ c_jσ − t_b* c†_jσ c_iσ``; the model is then complex (``Model.is_complex``) and
+    the solvers build complex matrices. Only the single-electron hop carries the phase: ``J_p``
+    stays real, so with ``J_p ≠ 0`` a phase on t is not a gauge-invariant flux for the pairs.
 
     Parameters
     ----------
     cluster
         The cluster of octahedra.
     t
-        Hopping in eV, one for all bonds or one per bond; enters with a minus sign.
+        Hopping in eV, one for all bonds or one per bond (:attr:`Cluster.bonds` order); enters
+        with a minus sign. Complex values (or ``[re, im]`` pairs per bond, the TOML form) put a
+        phase on a bond; see :func:`~localpairs.hamiltonians.hopping.hopping_amplitudes`.
     U
         On-site interaction in eV; U < 0 is attraction (the default use).
     V
@@ -109,34 +103,21 @@ def extended_hubbard(
     -------
     Model
     """
-    tb = _per_bond(t, cluster, "model.t")
+    tb = per_bond_hopping(t, cluster, field="model.t")
     for name, value in (("model.U", U), ("model.V", V), ("model.J_p", J_p), ("model.mu", mu)):
         require(bool(np.isfinite(value)), name, value, "a finite number in eV")
     energies = site_energies(cluster, breathing=breathing, doping=doping, eps=eps)
     terms = _hubbard_terms(cluster, tb, U=float(U), V=float(V), J_p=float(J_p), onsite=energies - mu)
-    params = {
-        "t": tb.tolist() if np.ptp(tb) > 0 else float(tb[0]),
-        "U": float(U),
-        "V": float(V),
-        "breathing": float(breathing),
-        "eps": energies.tolist(),
-        "J_p": float(J_p),
-        "mu": float(mu),
-    }
-    return Model(
-        kind="extended_hubbard",
-        cluster=cluster,
-        terms=terms,
-        parameters=params,
-        doping=doping,
-    )
+    params = {**hopping_record(tb), "U": float(U), "V": float(V), "breathing": float(breathing), "eps": energies.tolist(),
+              "J_p": float(J_p), "mu": float(mu)}
+    return Model(kind="extended_hubbard", cluster=cluster, terms=terms, parameters=params, doping=doping)
 
 
 def _hubbard_terms(cluster: Cluster, tb: np.ndarray, *, U: float, V: float, J_p: float, onsite: np.ndarray) -> tuple[Term, ...]:
     """The terms of :func:`extended_hubbard` (hops and pair hops labelled with their bonds), merged by operator string."""
     terms: list[Term] = []
     for bond, tv in zip(cluster.bonds, tb):
-        terms += hopping(bond, float(tv))
+        terms += hopping(bond, complex(tv) if np.iscomplexobj(tv) else float(tv))
     terms.append(Term("n|n", tuple((U, i, i) for i in range(cluster.n_sites))))
     for bond in cluster.bonds:
         terms += density_density(bond.i, bond.j, V)

@@ -137,6 +137,9 @@ class Model:
         Hubbard model.
     doping
         The doping configuration used, if any.
+    is_complex
+        True when some coupling is complex (set from the terms when not given): the solvers then
+        build complex matrices (a real matrix would drop the imaginary parts).
     """
 
     kind: str
@@ -149,6 +152,8 @@ class Model:
 
     def __post_init__(self) -> None:
         _check_labels(self.kind, self.cluster, self.terms)
+        if not self.is_complex and _has_complex_coupling(self.terms):
+            object.__setattr__(self, "is_complex", True)  # solvers then build complex matrices
 
     @property
     def n_sites(self) -> int:
@@ -168,7 +173,6 @@ class Model:
         """A copy with other terms (and updated parameters): for quenches and added fields."""
         merged = dict(self.parameters)
         merged.update(parameters)
-        complex_terms = any(isinstance(c[0], complex) for t in terms for c in t.couplings)
         return Model(
             kind=self.kind,
             cluster=self.cluster,
@@ -176,8 +180,12 @@ class Model:
             parameters=merged,
             bosonic_sites=self.bosonic_sites,
             doping=self.doping,
-            is_complex=complex_terms,
         )
+
+
+def _has_complex_coupling(terms: Sequence[Term]) -> bool:
+    """True when some coefficient is complex-typed (a Peierls phase, a complex hopping)."""
+    return any(isinstance(c[0], complex) for t in terms for c in t.couplings)
 
 
 def density_density(i: int, j: int, coef: float) -> list[Term]:

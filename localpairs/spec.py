@@ -12,9 +12,11 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_serializer
 
-from localpairs.errors import LocalPairsError
+from localpairs.errors import InputError, LocalPairsError
+from localpairs.hamiltonians.cluster import bond_multiplicity_request
+from localpairs.hamiltonians.hopping import hopping_amplitudes
 
 
 class SpecError(LocalPairsError, ValueError):
@@ -28,11 +30,35 @@ from localpairs.studies.xfel_spec import XfelSpec
 
 
 class ClusterSpec(Strict):
-    """``[cluster]``: shape (preset or ``"LxxLyxLz"`` or [Lx, Ly, Lz]), boundaries, lattice constant (Å)."""
+    """``[cluster]``: shape (preset or ``"LxxLyxLz"`` or [Lx, Ly, Lz]), boundaries, lattice constant (Å).
+
+    ``bond_multiplicity``: oxygens joining each pair on a periodic axis of length 2 (absent: 2, the
+    crystal's count; see :mod:`localpairs.hamiltonians.cluster`). One value (``1`` or ``2``) sets
+    every such axis; ``[2, 1, 1]`` sets each axis (every axis then periodic with length 2); a
+    table such as ``{ y = 1, z = 2 }`` sets the named axes. A value on an axis without a choice is
+    refused when the cluster is built. Left out, the spec (and its hash) is as before the key.
+    """
 
     shape: str | list[int] = "cube"
     periodic: bool | list[bool] = True
     lattice_constant: Annotated[float, Field(gt=0)] = 4.35
+    bond_multiplicity: int | list[int] | dict[str, int] | None = None
+
+    @field_validator("bond_multiplicity", mode="before")
+    @classmethod
+    def _one_or_two(cls, value: Any) -> Any:
+        try:
+            bond_multiplicity_request(value)
+        except InputError as err:  # the message names the axis when one entry is wrong
+            raise ValueError(err.allowed if err.field == "cluster.bond_multiplicity" else f"{err.field} = {err.value!r}: {err.allowed}") from None
+        return value
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_multiplicity(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        if self.bond_multiplicity is None:  # keeps every earlier spec's dump and hash
+            data.pop("bond_multiplicity", None)
+        return data
 
 
 class DopingSpec(Strict):
@@ -47,7 +73,19 @@ class HubbardSpec(Strict):
     """``[model]`` with ``kind = "extended_hubbard"``; energies in eV."""
 
     kind: Literal["extended_hubbard"]
-    t: float | list[float] = 1.0
+    #: One hopping (eV), one per bond, or one ``[re, im]`` pair per bond (a complex t for a flux or
+    #: twist; TOML has no complex numbers), see :mod:`localpairs.hamiltonians.hopping`.
+    t: float | list[float] | list[list[float]] = 1.0
+
+    @field_validator("t", mode="before")
+    @classmethod
+    def _hopping_form(cls, value: Any) -> Any:
+        try:
+            hopping_amplitudes(value, field="model.t")
+        except InputError as err:
+            raise ValueError(err.allowed) from None
+        return value
+
     U: float = 0.0
     V: float = 0.0
     breathing: float = 0.0

@@ -56,16 +56,21 @@ def fock_states(n_sites: int, n_up: int, n_down: int, bosonic: tuple[int, ...] =
 
 
 def hubbard_full(n_sites, bonds, t, U, V=0.0, eps=None, J_p=0.0):
-    """Extended Hubbard H on the full Fock space; bonds as (i, j) pairs, t one per bond."""
+    """Extended Hubbard H on the full Fock space; bonds as (i, j) pairs, t one per bond (complex t:
+    −t c†_i c_j − t* c†_j c_i)."""
     L = n_sites
     dim = 1 << (2 * L)
     H = np.zeros((dim, dim))
     eps = np.zeros(L) if eps is None else np.asarray(eps)
-    tb = np.broadcast_to(np.asarray(t, dtype=float), (len(bonds),))
+    tb = np.broadcast_to(np.asarray(t), (len(bonds),))
+    if np.iscomplexobj(tb):
+        H = H.astype(complex)
+    else:
+        tb = tb.astype(float)
     for (i, j), tv in zip(bonds, tb):
         for s in (0, 1):
             hop = c(L, i, s).T @ c(L, j, s)
-            H -= tv * (hop + hop.T)
+            H -= tv * hop + np.conj(tv) * hop.T if np.iscomplexobj(tb) else tv * (hop + hop.T)
         ni = number(L, i, 0) + number(L, i, 1)
         nj = number(L, j, 0) + number(L, j, 1)
         H += V * ni @ nj

@@ -48,6 +48,17 @@ def test_periodic_length_two_counts_each_oxygen_twice():
     assert h[0, 1] == -2.0
 
 
+def test_periodic_length_two_with_one_oxygen():
+    # bond_multiplicity = 1: the pair is joined once (the forward bond 0 → 1, not the wrapping one)
+    cl = make_cluster("dimer", periodic=True, bond_multiplicity=1)
+    assert cl.n_bonds == 1 and [(b.i, b.j) for b in cl.bonds] == [(0, 1)]
+    assert hopping_matrix(cl, 1.0)[0, 1] == -1.0
+    # per axis: 2×2×3 periodic with one oxygen along x only: y keeps two, z (length 3) has no choice
+    mixed = make_cluster("2x2x3", periodic=True, bond_multiplicity=[1, None, None])
+    assert mixed.bond_multiplicity == (1, 2, 1)
+    assert mixed.n_bonds == expected_bonds(mixed.shape, mixed.periodic) - 6  # the 6 wrapping x bonds left out
+
+
 @pytest.mark.parametrize("name", ["cube", "2x2x3", "2x2x4"])
 def test_periodic_levels_are_the_crystal_band(name):
     """U = 0 levels on a fully periodic cluster equal −2t Σ cos k on its k-grid."""
@@ -74,6 +85,9 @@ def test_lattice_constant_and_site_index():
         (dict(shape=(1, 1, 1)), "cluster.shape"),
         (dict(shape=(2, 2, 1), periodic=(True, True, True)), "cluster.periodic[2]"),
         (dict(shape="cube", lattice_constant=-1.0), "cluster.lattice_constant"),
+        (dict(shape="cube", periodic=True, bond_multiplicity=3), "cluster.bond_multiplicity"),
+        (dict(shape="cube", periodic=[False, True, True], bond_multiplicity=[1, 1, 1]), "cluster.bond_multiplicity.x"),
+        (dict(shape="2x2x3", periodic=True, bond_multiplicity=[None, None, 2]), "cluster.bond_multiplicity.z"),
     ],
 )
 def test_bad_clusters_name_the_field(kwargs, field):

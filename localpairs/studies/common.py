@@ -76,6 +76,7 @@ def cluster_of_spec(section: dict[str, Any]) -> Cluster:
         shape if isinstance(shape, str) else tuple(shape),
         periodic=periodic if isinstance(periodic, bool) else tuple(periodic),
         lattice_constant=section["lattice_constant"],
+        bond_multiplicity=section.get("bond_multiplicity"),
     )
 
 

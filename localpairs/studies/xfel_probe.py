@@ -66,7 +66,7 @@ def check_pump_axis(cluster, polarization=POLARIZATION) -> None:  # noqa: ANN001
         Naming ``cluster.periodic`` and the axis.
     """
     names = "xyz"
-    bad = [names[ax] for ax in range(3) if abs(polarization[ax]) > 1e-12 and cluster.periodic[ax] and cluster.shape[ax] == 2]
+    bad = [names[ax] for ax in range(3) if abs(polarization[ax]) > 1e-12 and cluster.doubled_axes[ax]]
     if bad:
         raise InputError(
             "cluster.periodic", list(cluster.periodic),

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from quspin.basis import spinful_fermion_basis_general
 from quspin.operators import hamiltonian
 
+from localpairs.errors import LocalPairsError
 from localpairs.hamiltonians import Model
 
 from localpairs.solvers.hilbert.pair_basis import constrained_dimension, pair_constrained_basis, spinless_terms
@@ -91,6 +92,9 @@ def matrix_dtype(model: Model, basis: Any = None) -> type:
 def operator_matrix(model: Model, basis: Any, static: list, dtype: type | None = None) -> sp.csr_matrix:
     """CSR matrix of the spinful ``static`` terms on ``basis`` (QuSpin's checks off, silenced)."""
     dtype = dtype or matrix_dtype(model, basis)
+    if np.dtype(dtype).kind != "c" and _has_imaginary(static):  # QuSpin would drop the imaginary parts silently
+        raise LocalPairsError(f"complex couplings of {model.kind} asked for as a real ({np.dtype(dtype).name}) matrix: the imaginary "
+                              "parts would be dropped; use complex128 (matrix_dtype does for a complex model)")
     if not static:
         return sp.csr_matrix((basis.Ns, basis.Ns), dtype=dtype)
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
@@ -100,6 +104,10 @@ def operator_matrix(model: Model, basis: Any, static: list, dtype: type | None =
     if not sp.isspmatrix_csr(mat):
         mat = sp.csr_matrix(mat)
     return mat
+
+
+def _has_imaginary(static: list) -> bool:
+    return any(complex(c[0]).imag != 0.0 for _, cs in static for c in cs)
 
 
 def hamiltonian_matrix(model: Model, basis: Any) -> sp.csr_matrix:
