@@ -16,7 +16,8 @@ from localpairs.spec import SpecError, parse_spec
 from localpairs.studies import run_study
 from localpairs.studies.common import build_system
 from localpairs.studies.xfel_fit import Context, fit_scenario
-from localpairs.studies.xfel_probe import check_pump_axis, excited_part
+from localpairs.solvers.spectra.xas import excited_part
+from localpairs.studies.xfel_probe import check_pump_axis
 from localpairs.studies.xfel_report import ab_table, shift_rows
 
 T = 0.33

@@ -9,42 +9,17 @@ evolution; the trajectory is integrated with checkpoints (``outdir/checkpoints``
 
 Time-resolved XAS
 -----------------
-At ``pulse centre + pump.xas_delays`` the O K-edge XAS of the instantaneous state ψ(t) is
-computed with :func:`localpairs.solvers.spectra.xas.xas` (:func:`make_xas_probe`, settings
-``[pump.xas]``):
-
-.. math:: XAS_t(ω) = \sum_{b,s,σ} ⟨ψ(t)|c_{sσ}\, δ_Γ\big(ω - \mathrm{offset} - (H_b - E_0)\big)\, c^†_{sσ}|ψ(t)⟩,
-          \qquad H_b = H + U_c (n_i + n_j).
-
-Approximations, all deliberate:
-
-- *sudden (instantaneous) probe*: the spectrum is that of ψ(t) frozen at the probe time, and the
-  core hole lives (1/Γ ≈ 3 fs at Γ = 0.2 eV) short against the valence dynamics, so the probe
-  does not see the state evolve; a finite probe duration enters only afterwards, as a Gaussian
-  average of ΔXAS over delays (``probe_fwhm``, :func:`localpairs.analysis.probe.probe_convolution`);
-- *static Hamiltonian at A = 0*: H and H_b are the model without the pump field (after a quench
-  time: the quenched model), even during the pulse;
-- *each part from its own energy* (``energy_reference = "split"``, default): write
-  ψ(t) = c_0 ψ_0 + χ(t) with χ ⟂ ψ_0 and α = ‖χ‖². A probe longer than the beat period between
-  ψ_0 and χ (2πħ/ħω ≈ 2 fs) averages their interference out, and the long-probe limit of the
-  two-time formula (Chen et al., PRB 99, 104306 (2019); notes/PHYSICS.md) measures every
-  eigencomponent from its own energy:
-
-  .. math:: XAS_t(ω) = (1 − α)\, I[ψ_0; E_0](ω) + α\, I[\hat χ; \bar E_χ](ω),
-            \qquad \bar E_χ = ⟨\hat χ|H|\hat χ⟩,
-
-  with one reference energy for the whole excited part: exact for the components within the
-  spread ``σ_χ = (⟨H²⟩_χ − \bar E_χ²)^{1/2}``, which is recorded per delay (``excited_energy_spread``)
-  so the approximation can be judged (σ_χ ≪ Γ: exact to the broadening). After a quench ψ_0 is no
-  longer stationary and the whole ψ(t) is measured from its own mean energy.
-  ``energy_reference = "ground"`` measures all of ψ(t) from E_0 instead (its excited lines then
-  sit too high by their excitation energy);
-- *one energy axis*: the offset that puts the main peak of the ground-state XAS at
-  ``pre_edge_eV`` is fixed once, before evolving, for every delay.
-
-This is not the full two-time formula (no probe-pulse shape inside the spectrum, no
-coherences between excited components of different energies). The dataset records, per delay,
-α = 1 − |⟨ψ0|ψ(t)⟩|², ⟨ψ(t)|H|ψ(t)⟩ − E_0 and σ_χ.
+At ``pulse centre + pump.xas_delays`` (``t = 0`` + delays without a pulse) the O K-edge XAS of
+the instantaneous state ψ(t) is recorded by the probe of
+:mod:`localpairs.solvers.dynamics.transient_xas` (:func:`make_xas_probe`, settings
+``[pump.xas]``): a sudden probe with the static Hamiltonian at A = 0 (after a quench time: the
+quenched model), the offset fixed once by the ground state (its main peak at ``pre_edge_eV``),
+and with ``energy_reference = "split"`` (default) the ground part of ψ(t) measured from E_0 and
+its excited part χ from its own mean energy (the long-probe limit of the two-time formula,
+Chen et al., PRB 99, 104306 (2019)). A finite probe duration enters only afterwards, as a
+Gaussian average of ΔXAS over delays (``probe_fwhm``, :func:`localpairs.analysis.probe.probe_convolution`).
+The dataset records, per delay, α = 1 − |⟨ψ0|ψ(t)⟩|², ⟨ψ(t)|H|ψ(t)⟩ − E_0 and the energy spread σ_χ
+of the excited part.
 """
 
 from __future__ import annotations
@@ -52,7 +27,6 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import scipy.sparse.linalg as spla
@@ -75,7 +49,7 @@ from localpairs.hamiltonians.oxygen_lattice import Lattice, lpdw_displacements, 
 from localpairs.solvers.spectra.optical_transitions import OpticalTransitions, lowest_strong_transition, optical_transitions
 from localpairs.solvers.spectra.spectral_functions import SectorCache
 from localpairs.solvers.dynamics.trajectory import run_trajectory
-from localpairs.solvers.spectra.xas import excited_part, xas as xas_spectrum
+from localpairs.solvers.dynamics.transient_xas import TransientXasProbe, ground_offset, state_xas
 from localpairs.spec import RunSpec, SpecError
 from localpairs.units import kelvin_to_ev
 
@@ -89,127 +63,46 @@ LOCATE_GRID = np.linspace(-20.0, 20.0, 8001)
 #: ΔXAS features below this fraction of max XAS_ground count as absent in the peak table
 #: (round-off of a stationary state is ~1e-13 of it).
 PEAK_FLOOR = 1e-8
-#: Below this excited weight α the state is the ground state to round-off (‖χ‖ ~ 1e-8 is noise).
-EXCITED_FLOOR = 1e-14
-
-
-class XasProbe:
-    """O K-edge XAS of ψ(t) on one fixed energy axis (see the module docstring).
-
-    Call it as ``probe(t, psi)``: it returns ``{"total": XAS(ω), "excited_population":
-    1 − |⟨ψ0|ψ⟩|², "excess_energy": ⟨ψ|H|ψ⟩ − E_0, "excited_energy_spread": σ_χ}`` (XAS in 1/eV,
-    energies in eV). Attributes:
-    ``omega`` (eV), ``offset`` and ``e_ref`` (eV), ``ground`` (the XAS of ψ0), ``channels``
-    (computed / all, of the ground state).
-
-    Parameters
-    ----------
-    model
-        The static model (A = 0) in which ψ0 is the ground state.
-    sec, basis
-        Sector and basis of the states (the basis of the evolution, so vectors match).
-    psi0, e_ground
-        Initial state and its energy E_0 (eV), the fixed reference ``e_ref``.
-    settings
-        ``[pump.xas]`` (:class:`~localpairs.studies.pump_spec.XasProbeSpec`).
-    quench
-        After ``quench.time`` the XAS uses ``quench.model`` (the static Hamiltonian then in force).
-    offset
-        Absolute offset in eV; None: place the main peak of the ground-state XAS at
-        ``settings.pre_edge_eV`` (located on :data:`LOCATE_GRID`).
-    ground, channels
-        The ground-state XAS on ``omega`` and its (computed, all) channel counts if already known
-        (a checkpoint); computed otherwise.
-    memory_budget_gb
-        Memory budget of the sector caches.
-    """
-
-    def __init__(self, *, model: Model, sec: Sector, basis: Any, psi0: np.ndarray, e_ground: float, settings: XasProbeSpec, quench: Quench | None = None,
-                 offset: float | None = None, ground: np.ndarray | None = None, channels: tuple[int, int] | None = None,
-                 memory_budget_gb: float | None = None) -> None:
-        self.settings, self.sec = settings, sec
-        self.psi0 = np.asarray(psi0, dtype=np.complex128) / np.linalg.norm(psi0)
-        self.e_ref = float(e_ground)
-        self.omega = settings.pre_edge_eV + np.linspace(settings.window[0], settings.window[1], settings.n_omega)
-        self._models = [(-np.inf, model)] + ([(float(quench.time), quench.model)] if quench is not None else [])
-        self._caches = []
-        for _, m in self._models:
-            cache = SectorCache(m, memory_budget_gb=memory_budget_gb)
-            cache.add(sec, basis)
-            self._caches.append(cache)
-        if offset is None:
-            located = self._spectrum(model, self._caches[0], self.psi0, LOCATE_GRID, 0.0)
-            offset = settings.pre_edge_eV - curve_peak(LOCATE_GRID, located["total"].values)
-        self.offset = float(offset)
-        if ground is None:
-            ds = self._spectrum(model, self._caches[0], self.psi0, self.omega, self.offset)
-            ground = ds["total"].values
-            channels = (int(ds.attrs["n_channels_computed"]), int(ds.attrs["n_channels_all"]))
-        self.channels = tuple(int(c) for c in channels) if channels is not None else (-1, -1)
-        self.ground = np.asarray(ground, dtype=float)
-
-    def _spectrum(self, model: Model, cache: SectorCache, psi: np.ndarray, omega: np.ndarray, offset: float, e_ref: float | None = None) -> xr.Dataset:
-        c = self.settings
-        return xas_spectrum(model, self.sec, psi, omega, U_c=c.U_c, Gamma=c.Gamma, gaussian_fwhm=c.gaussian_fwhm, offset=offset, coherence=c.coherence,
-                            use_symmetry=c.use_symmetry, e_ref=self.e_ref if e_ref is None else e_ref, n_steps=c.lanczos_steps, cache=cache)
-
-    def model_at(self, t: float) -> tuple[Model, SectorCache]:
-        """The static model (A = 0) in force at ``t`` (fs) and its sector cache."""
-        k = max(i for i, (start, _) in enumerate(self._models) if t >= start)
-        return self._models[k][1], self._caches[k]
-
-    def __call__(self, t: float, psi: np.ndarray) -> dict[str, Any]:
-        """XAS(ω), excited population and excess energy of ``psi`` at time ``t`` (fs)."""
-        model, cache = self.model_at(t)
-        h = cache.matrix(self.sec)
-        psi = np.asarray(psi, dtype=np.complex128)
-        psi = psi / np.linalg.norm(psi)
-        energy = float(np.vdot(psi, h @ psi).real)
-        alpha, chi_hat = excited_part(self.psi0, psi)
-        quenched = model is not self._models[0][1]
-        if self.settings.energy_reference == "ground":
-            total, spread = self._spectrum(model, cache, psi, self.omega, self.offset)["total"].values, np.nan
-        elif quenched:
-            total, spread = self._own_reference(model, cache, h, psi)
-        elif alpha < EXCITED_FLOOR:
-            total, spread = self.ground, 0.0
-        else:
-            part, spread = self._own_reference(model, cache, h, chi_hat)
-            total = (1.0 - alpha) * self.ground + alpha * part
-        return {"total": np.asarray(total, dtype=float), "excited_population": alpha, "excess_energy": energy - self.e_ref,
-                "excited_energy_spread": float(spread)}
-
-    def _own_reference(self, model: Model, cache: SectorCache, h: Any, phi: np.ndarray) -> tuple[np.ndarray, float]:
-        """XAS of the normalised ``phi`` measured from ⟨φ|H|φ⟩, and the energy spread of φ (eV)."""
-        hphi = h @ phi
-        mean = float(np.vdot(phi, hphi).real)
-        spread = float(np.sqrt(max(0.0, np.vdot(hphi, hphi).real - mean**2)))
-        return self._spectrum(model, cache, phi, self.omega, self.offset, e_ref=mean)["total"].values, spread
 
 
 def make_xas_probe(system: System, op: DrivenOperator, spec: RunSpec, *, psi0: np.ndarray, e_ground: float, quench: Quench | None = None,
-                   checkpoints: Checkpoints | None = None) -> XasProbe | None:
+                   checkpoints: Checkpoints | None = None) -> TransientXasProbe | None:
     """The time-resolved XAS probe of the pump study (``probe(t, psi) -> {key: array}``), or None.
 
-    None when ``pump.xas_delays`` is empty. The offset and the XAS of ``psi0`` (the ground state of
-    ``system.model`` in ``op.basis``, energy ``e_ground``) are computed here, once, before any
-    evolution (and checkpointed as ``xas_ground`` when ``checkpoints`` are given); every delay
-    shares that energy axis. Settings: ``spec.pump.xas_settings``.
+    None when ``pump.xas_delays`` is empty. The offset (the main peak of the XAS of ``psi0`` at
+    ``pre_edge_eV``, located on :data:`LOCATE_GRID`, unless ``offset_eV`` is given) and the XAS of
+    ``psi0`` (the ground state of ``system.model`` in ``op.basis``, energy ``e_ground``) are
+    computed here, once, before any evolution (and checkpointed as ``xas_ground`` when
+    ``checkpoints`` are given); every delay shares that energy axis. After ``quench.time`` the
+    probe uses ``quench.model``. Settings: ``spec.pump.xas_settings``.
     """
     if not spec.pump.xas_delays:
         return None
     cfg = spec.pump.xas_settings
+    settings, sec = cfg.solver_settings(), system.sector
+    psi0 = np.asarray(psi0, dtype=np.complex128) / np.linalg.norm(psi0)
+    hamiltonians = []
+    for start, model in [(-np.inf, system.model)] + ([(float(quench.time), quench.model)] if quench is not None else []):
+        cache = SectorCache(model, memory_budget_gb=spec.solver.memory_budget_gb)
+        cache.add(sec, op.basis)
+        hamiltonians.append((start, cache))
+    omega = cfg.pre_edge_eV + np.linspace(cfg.window[0], cfg.window[1], cfg.n_omega)
     stored = checkpoints.load("xas_ground") if checkpoints is not None else None
-    common = dict(model=system.model, sec=system.sector, basis=op.basis, psi0=psi0, e_ground=e_ground, settings=cfg, quench=quench, memory_budget_gb=spec.solver.memory_budget_gb)
-    if stored is not None:
-        return XasProbe(**common, offset=stored["offset"], ground=np.array(stored["ground"]), channels=tuple(stored["channels"]))
-    probe = XasProbe(**common, offset=cfg.offset_eV)
-    if checkpoints is not None:
-        checkpoints.save("xas_ground", {"offset": probe.offset, "ground": probe.ground.tolist(), "channels": list(probe.channels)})
-    return probe
+    if stored is None:
+        offset = cfg.offset_eV
+        if offset is None:
+            offset = ground_offset(hamiltonians[0][1], sec, psi0, settings, e_ground=e_ground, grid=LOCATE_GRID, target=cfg.pre_edge_eV, feature=curve_peak)
+        ds = state_xas(hamiltonians[0][1], sec, psi0, omega, settings, offset=float(offset), e_ref=e_ground)
+        stored = {"offset": float(offset), "ground": ds["total"].values.tolist(),
+                  "channels": [int(ds.attrs["n_channels_computed"]), int(ds.attrs["n_channels_all"])]}
+        if checkpoints is not None:
+            checkpoints.save("xas_ground", stored)
+    return TransientXasProbe(psi0=psi0, e_ground=e_ground, sec=sec, hamiltonians=hamiltonians, omega=omega, offset=stored["offset"],
+                             ground=np.array(stored["ground"]), settings=settings, energy_reference=cfg.energy_reference,
+                             ground_channels=tuple(stored["channels"]))
 
 
-def _xas_variables(ds: xr.Dataset, probe: XasProbe, delays: np.ndarray, cfg: XasProbeSpec) -> xr.Dataset:
+def _xas_variables(ds: xr.Dataset, probe: TransientXasProbe, delays: np.ndarray, cfg: XasProbeSpec) -> xr.Dataset:
     """Replace the raw ``probe_xas_*`` variables by ``xas_ground``, ``xas``, ``dxas``, ``dxas_reported`` and the peaks."""
     total = ds["probe_xas_total"].values
     population = ds["probe_xas_excited_population"].values
@@ -243,7 +136,7 @@ def _xas_variables(ds: xr.Dataset, probe: XasProbe, delays: np.ndarray, cfg: Xas
         unit = "1/eV" if key.endswith("amplitude") else "eV"
         ds[f"dxas_{key}"] = (("delay",), ext[key], {"units": unit, "long_name": f"{text} (NaN: none above {PEAK_FLOOR:g} max XAS_ground)"})
     settings = {**cfg.model_dump(mode="json"), "offset_eV": probe.offset, "e_ref_eV": probe.e_ref,
-                "channels_computed": probe.channels[0], "channels_all": probe.channels[1], "peak_floor": PEAK_FLOOR,
+                "channels_computed": probe.ground_channels[0], "channels_all": probe.ground_channels[1], "peak_floor": PEAK_FLOOR,
                 "approximation": "sudden probe; XAS of psi(t) with the static H at A = 0; E_ref = E0 and offset fixed by the ground state; not the two-time formula (Chen et al., PRB 99, 104306 (2019))"}
     ds.attrs["xas_settings"] = json.dumps(settings)
     return ds

@@ -15,17 +15,17 @@ With ``calibrate_fluence`` a probe run at ``[xfel] fluence`` (refused unless α 
 
 Probe
 -----
-After the pulse ψ(t) = c0 ψ0 + χ(t) with χ ⟂ ψ0 (weight α = ‖χ‖²). An X-ray probe much longer
-than the period 2πħ/E_G (2 fs) averages out the interference between ψ0 and χ, and each part is
-measured from its own energy (notes/PHYSICS.md, two-time formula): with I[φ; H](ω) the XAS of the
-normalized state φ with reference energy ⟨φ|H|φ⟩,
+After the pulse ψ(t) = c0 ψ0 + χ(t) with χ ⟂ ψ0 (weight α = ‖χ‖²); each part is measured from its
+own energy (:func:`localpairs.solvers.dynamics.transient_xas.split_xas`, the pipeline the pump study
+uses too):
 
-    XAS(ω, t) = (1 − α) I[ψ0; H] + α I[χ̂; H_lat],    ΔXAS = α (I[χ̂; H_lat] − I[ψ0; H]),
+    ΔXAS(ω, t) = α (I[χ̂; H_lat] − I[ψ0; H]),
 
 with H_lat = H (unrelaxed lattice) or H at Δ = 0 (relaxed lattice: the excited clusters'
-octahedra identical, sudden limit — same χ̂; the unexcited majority keeps its lattice). Measuring
-the excited part from E0 instead would put its lines ħω too high. χ spans the pump bandwidth
-(≈ 0.1 eV ≪ Γ), so one reference energy ⟨χ̂|H|χ̂⟩ is accurate to within it.
+octahedra identical, sudden limit — same χ̂; the unexcited majority keeps its lattice). One
+offset per scenario puts the lowest strong peak of XAS[ψ0] at ``pre_edge_peak``
+(:func:`localpairs.analysis.xas_peaks.pre_edge_peak`). χ spans the pump bandwidth (≈ 0.1 eV ≪ Γ),
+so one reference energy ⟨χ̂|H|χ̂⟩ is accurate to within it.
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ from typing import Any
 
 import numpy as np
 
-from localpairs.analysis.xas_peaks import find_ab_peaks
+from localpairs.analysis.xas_peaks import find_ab_peaks, pre_edge_peak
 from localpairs.errors import InputError
 from localpairs.hamiltonians.driven_model import drive, gaussian_pulse
 from localpairs.solvers import solve
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
+from localpairs.solvers.dynamics.transient_xas import XasSettings, ground_offset, split_xas, state_xas
 from localpairs.solvers.spectra.spectral_functions import SectorCache
-from localpairs.solvers.spectra.xas import excited_part, xas
 
 from localpairs.studies.common import progress
 from localpairs.studies.xfel_fit import Context
@@ -122,15 +122,9 @@ def calibrate(ctx: Context, fit: dict[str, Any], alpha_target: float) -> dict[st
             "fluence": float(cfg.fluence * alpha_target / p), "alpha_target": float(alpha_target)}
 
 
-def _spectrum(cache: SectorCache, sec, psi: np.ndarray, omega: np.ndarray, e_ref: float | None, offset: float, cfg) -> np.ndarray:  # noqa: ANN001
-    ds = xas(cache.model, sec, psi, omega, U_c=cfg.U_c, Gamma=cfg.Gamma, offset=offset, e_ref=e_ref, n_steps=cfg.xas_steps, cache=cache)
-    return np.asarray(ds["total"].values, dtype=float)
-
-
-def _pre_edge_peak(omega: np.ndarray, y: np.ndarray) -> float:
-    """Lowest local maximum of ``y`` carrying ≥ 10 % of its maximum."""
-    i = np.flatnonzero((y[1:-1] >= y[:-2]) & (y[1:-1] >= y[2:]) & (y[1:-1] >= 0.1 * y.max()))
-    return float(omega[i[0] + 1]) if i.size else float(omega[int(np.argmax(y))])
+def xas_settings(cfg) -> XasSettings:  # noqa: ANN001
+    """The settings of every XAS of the study: ``[xfel]`` U_c, Γ and Lanczos steps (no resolution, incoherent, symmetric)."""
+    return XasSettings(U_c=cfg.U_c, Gamma=cfg.Gamma, n_steps=cfg.xas_steps)
 
 
 def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg) -> dict[str, Any]:  # noqa: ANN001
@@ -154,21 +148,23 @@ def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg) -
             "A_anywhere": anywhere}
 
 
-def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float, *, full: bool = True) -> dict[str, Any]:
-    """ΔXAS (unrelaxed and relaxed lattice) and peaks A/B at each delay for one scenario (module docstring).
+def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
+    """ΔXAS (unrelaxed and relaxed lattice) and peaks A/B of the pumped states of one scenario.
 
+    ``run`` is :func:`pump_states`'s (``states[:, 0]`` = ψ0, the others the states at the delays).
     With ``full = False`` only what the fluence scan needs: the unrelaxed lattice at the last delay.
+    The spectra come from :func:`localpairs.solvers.dynamics.transient_xas.split_xas`.
     """
     cfg, sec = ctx.cfg, ctx.system.sector
-    run = pump_states(ctx, fit, fluence)
     states, times = run["states"], run["times"]
     model = ctx.model(fit["U"], fit["V"], fit["breathing"])
     caches = {"unrelaxed": SectorCache(model), "relaxed": SectorCache(ctx.model(fit["U"], fit["V"], 0.0))}
+    settings = xas_settings(cfg)
     psi0 = states[:, 0]
     rel = np.arange(cfg.omega_span[0] - 4.0, cfg.omega_span[1], cfg.omega_step)
-    offset = cfg.pre_edge_peak - _pre_edge_peak(rel, _spectrum(caches["unrelaxed"], sec, psi0, rel, run["E0"], 0.0, cfg))
+    offset = ground_offset(caches["unrelaxed"], sec, psi0, settings, e_ground=run["E0"], grid=rel, target=cfg.pre_edge_peak, feature=pre_edge_peak)
     omega = cfg.pre_edge_peak + np.arange(cfg.omega_span[0], cfg.omega_span[1] + 1e-9, cfg.omega_step)
-    ground = _spectrum(caches["unrelaxed"], sec, psi0, omega, run["E0"], offset, cfg)
+    ground = state_xas(caches["unrelaxed"], sec, psi0, omega, settings, offset=offset, e_ref=run["E0"])["total"].values
     window = (cfg.pre_edge_peak + cfg.pre_edge_window[0], cfg.pre_edge_peak + cfg.pre_edge_window[1])
     ks = list(range(1, len(times))) if full else [len(times) - 1]
     lattices = ("unrelaxed", "relaxed") if full else ("unrelaxed",)
@@ -179,17 +175,22 @@ def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float, *, full: boo
     for lat in lattices:
         out[lat] = {"dxas": [], "peaks": []}
     for k in ks:
-        alpha, chi_hat = excited_part(psi0, states[:, k])
-        mat = caches["unrelaxed"].matrix(sec)
-        out["excitation_energy"].append(float(np.vdot(chi_hat, mat @ chi_hat).real - run["E0"]))
         for lat in lattices:
-            excited = _spectrum(caches[lat], sec, chi_hat, omega, None, offset, cfg) if alpha > 0 else ground
-            d = alpha * (excited - ground)
+            split = split_xas(psi0, states[:, k], ground=ground, cache=caches[lat], sec=sec, omega=omega, offset=offset, settings=settings)
+            d = split.difference
             out[lat]["dxas"].append(d.tolist())
             out[lat]["peaks"].append(_peaks(omega, d, window, cfg))
-            if lat == "unrelaxed" and k == ks[-1]:
-                out["excited_component_xas"] = excited.tolist()
-                out["last_xas"] = (ground + d).tolist()
+            if lat == "unrelaxed":
+                out["excitation_energy"].append(split.excited_energy - run["E0"])
+                if k == ks[-1]:
+                    out["excited_component_xas"] = split.excited.tolist()
+                    out["last_xas"] = (ground + d).tolist()
+    return out
+
+
+def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float, *, full: bool = True) -> dict[str, Any]:
+    """Pump one scenario at ``fluence`` (mJ/cm²) and probe it (:func:`pump_states`, :func:`probe_states`)."""
+    out = probe_states(ctx, fit, pump_states(ctx, fit, fluence), full=full)
     u, r = out["unrelaxed"]["peaks"], out.get("relaxed", {"peaks": [None]})["peaks"]
     sep = lambda p: "no peak" if p is None or not p["found"] else f"{p['separation']:.3f} eV"  # noqa: E731
     progress(f"ΔXAS at {fluence:.4g} mJ/cm²: α = {out['population'][-1]:.3g}, absorbed {out['absorbed'][-1]:.3g} eV, "
