@@ -42,8 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             print(run_bench(quick=args.quick, only=args.only, repeat=args.repeat))
             return 0
         spec = load_spec(args.spec)
-        from localpairs.studies import run_study
-        from localpairs.studies.common import build_system
+        from localpairs.studies import check_study, run_study
 
         out = getattr(args, "out", None) or Path("results") / args.spec.stem
         if spec.sweep is not None:
@@ -54,11 +53,11 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             print(run_sweep(spec, out, resume=args.resume, scheduler=args.scheduler, source=str(args.spec)))
             return 0
-        system = build_system(spec, source=str(args.spec))  # physical checks before any work
-        if args.command == "check":
+        if args.command == "check":  # every check `run` makes, nothing heavy
+            system = check_study(spec, source=str(args.spec))
             print(f"{args.spec}: valid ({system.cluster.describe()}, {system.model.kind}, sector {system.sector.label()})")
             return 0
-        report = run_study(spec, out, resume=args.resume)
+        report = run_study(spec, out, resume=args.resume, source=str(args.spec))
         print(report)
         return 0
     except LocalPairsError as err:

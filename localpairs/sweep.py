@@ -30,7 +30,8 @@ SCHEDULER_TIMEOUT_S = 5
 
 def point_specs(spec: RunSpec, *, source: str = "spec") -> list[tuple[str, dict[str, Any], RunSpec]]:
     """(id, overrides, spec) for every grid point, all validated; raises SpecError naming the key."""
-    from localpairs.studies.common import build_system, spec_hash
+    from localpairs.studies import check_study
+    from localpairs.studies.common import spec_hash
 
     assert spec.sweep is not None
     base = spec.model_dump(mode="json", exclude={"sweep"}, exclude_none=True)
@@ -50,7 +51,7 @@ def point_specs(spec: RunSpec, *, source: str = "spec") -> list[tuple[str, dict[
                 raise SpecError(f"{source}: sweep.parameters.{dotted} = {list(spec.sweep.parameters[dotted])!r}: no key '{leaf}' in [{'.'.join(path)}]")
             node[leaf] = value
         point = parse_spec(data, source=f"{source} (sweep point {overrides})")
-        build_system(point, source=f"{source} (sweep point {overrides})")
+        check_study(point, source=f"{source} (sweep point {overrides})")
         out.append((f"point_{index:03d}_{spec_hash(point)[:8]}", overrides, point))
     return out
 

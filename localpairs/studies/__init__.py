@@ -1,19 +1,23 @@
 """Studies run by ``localpairs run``: each reads a validated spec and writes results, figures, report.
 
-A study is a module here with ``run(spec, outdir, *, resume) -> Path`` (the report's path); it is
-imported only when a spec asks for it.
+A study is a module here exposing ``STUDY = Study(...)`` (:mod:`localpairs.studies.framework`);
+it is imported only when a spec asks for it. :func:`run_study` runs it through the one shared
+output tail (:func:`~localpairs.studies.framework.execute`); :func:`check_study` runs every check
+that ``run`` would, and nothing heavy.
 """
 
 from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from localpairs.errors import LocalPairsError
 
 if TYPE_CHECKING:
     from localpairs.spec import RunSpec
+    from localpairs.studies.common import System
 
 #: study name → module in localpairs.studies
 STUDIES: dict[str, str] = {
@@ -24,12 +28,33 @@ STUDIES: dict[str, str] = {
 }
 
 
-def run_study(spec: "RunSpec", outdir: Path, *, resume: bool = True) -> Path:
-    """Run the study named in ``spec.study`` into ``outdir``; return the report's path."""
+def study_module(name: str) -> ModuleType:
+    """The module of study ``name`` (imported on demand)."""
+    module_name = f"localpairs.studies.{STUDIES[name]}"
     try:
-        module = importlib.import_module(f"localpairs.studies.{STUDIES[spec.study]}")
+        return importlib.import_module(module_name)
     except ModuleNotFoundError as err:
-        if err.name == f"localpairs.studies.{STUDIES[spec.study]}":
-            raise LocalPairsError(f"study '{spec.study}' is not available in this version") from None
+        if err.name == module_name:
+            raise LocalPairsError(f"study '{name}' is not available in this version") from None
         raise
-    return module.run(spec, Path(outdir), resume=resume)
+
+
+def run_study(spec: "RunSpec", outdir: Path, *, resume: bool = True, source: str = "spec") -> Path:
+    """Run the study named in ``spec.study`` into ``outdir``; return the report's path."""
+    from localpairs.studies.framework import execute
+
+    module = study_module(spec.study)
+    if not hasattr(module, "STUDY"):  # a study not yet in the Study shape (transitional)
+        return module.run(spec, Path(outdir), resume=resume)
+    return execute(module.STUDY, spec, Path(outdir), resume=resume, source=source)
+
+
+def check_study(spec: "RunSpec", *, source: str = "spec") -> "System":
+    """Build the system of ``spec`` and run every check its study makes before running; return the system."""
+    from localpairs.studies.common import build_system
+    from localpairs.studies.framework import prepare
+
+    module = study_module(spec.study)
+    if not hasattr(module, "STUDY"):  # transitional, see run_study
+        return build_system(spec, source=source)
+    return prepare(module.STUDY, spec, source=source)

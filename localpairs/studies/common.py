@@ -7,7 +7,9 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+import xarray as xr
 
 from localpairs.errors import InputError
 from localpairs.hamiltonians import (
@@ -19,7 +21,7 @@ from localpairs.hamiltonians import (
     fermi_bose_mixture,
     make_cluster,
 )
-from localpairs.io import versions, write_json_atomic
+from localpairs.io import versions, write_json_atomic, write_with
 from localpairs.solvers import Sector, check_memory, estimate_memory, sector
 from localpairs.solvers.ed.momentum import block_estimates
 from localpairs.spec import RunSpec, SpecError
@@ -100,7 +102,13 @@ def provenance(spec: RunSpec, system: System) -> dict[str, Any]:
 
 
 class Checkpoints:
-    """Small JSON checkpoints in ``outdir/checkpoints``, keyed by name and tied to one spec hash."""
+    """The checkpoints of one run in ``outdir/checkpoints``, keyed by name and tied to one spec hash.
+
+    :meth:`json` and :meth:`dataset` return a stored value or compute, store and return it; the
+    value returned is always the one read back from the file, so a fresh run and a resumed run
+    see the same thing. :meth:`load` / :meth:`save` serve incremental loops (per block, per delay).
+    With ``enabled=False`` nothing is read, but everything is still written.
+    """
 
     def __init__(self, outdir: Path, key: str, *, enabled: bool = True) -> None:
         self.folder = Path(outdir) / "checkpoints"
@@ -108,16 +116,50 @@ class Checkpoints:
         self.enabled = enabled
 
     def load(self, name: str) -> Any | None:
-        """The stored value for ``name``, or None (also when stored for another spec)."""
+        """The stored JSON value for ``name``, or None (also when stored for another spec)."""
+        return self._read_json(name) if self.enabled else None
+
+    def save(self, name: str, value: Any) -> None:
+        """Store ``value`` (JSON-able; numpy arrays become lists) for ``name`` atomically."""
+        write_json_atomic(self.folder / f"{name}.json", {"spec_hash": self.key, "value": value})
+
+    def json(self, name: str, compute: Callable[[], Any]) -> Any:
+        """The JSON value ``name`` from its checkpoint, or ``compute()`` stored and read back."""
+        value = self.load(name)
+        if value is None:
+            self.save(name, compute())
+            value = self._read_json(name)
+        return value
+
+    def dataset(self, name: str, compute: Callable[[], xr.Dataset]) -> xr.Dataset:
+        """The Dataset ``name`` from its netCDF checkpoint, or ``compute()`` stored and read back."""
+        path = self.folder / f"{name}.nc"
+        stored = self._read_dataset(path) if self.enabled else None
+        if stored is not None:
+            return stored
+        ds = compute().copy()
+        ds.attrs[_HASH_ATTR] = self.key
+        write_with(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+        return self._read_dataset(path)
+
+    def _read_json(self, name: str) -> Any | None:
         path = self.folder / f"{name}.json"
-        if not (self.enabled and path.is_file()):
+        if not path.is_file():
             return None
         data = json.loads(path.read_text())
         return data["value"] if data.get("spec_hash") == self.key else None
 
-    def save(self, name: str, value: Any) -> None:
-        """Store ``value`` for ``name`` atomically."""
-        write_json_atomic(self.folder / f"{name}.json", {"spec_hash": self.key, "value": value})
+    def _read_dataset(self, path: Path) -> xr.Dataset | None:
+        if not path.is_file():
+            return None
+        with xr.open_dataset(path, engine="h5netcdf") as stored:
+            ds = stored.load()
+        if ds.attrs.pop(_HASH_ATTR, None) != self.key:
+            return None
+        return ds
+
+
+_HASH_ATTR = "checkpoint_spec_hash"
 
 
 def progress(message: str) -> None:

@@ -1,0 +1,195 @@
+"""The one shape of a study, and the one output tail every study shares.
+
+A study module ``localpairs/studies/<name>.py`` exposes ``STUDY = Study(...)``:
+
+- ``validate(spec, system)``: every check beyond the pydantic schema (sections present and
+  consistent with the model, memory of every sector the study will build). ``localpairs check``
+  and ``localpairs run`` both call it, so ``check`` refuses whatever ``run`` would refuse.
+- ``compute(ctx)``: all heavy work and every derived number, returned as :class:`Results`
+  (a root :class:`xarray.Dataset` and optional named groups, written as netCDF groups).
+- ``figures(results, outdir, title)``: PNG files drawn from the results; returns their names.
+- ``report(results)``: the Markdown report rendered from the results alone by a Jinja2 template
+  in ``localpairs/studies/templates/`` (see :func:`render`); nothing is computed there.
+
+:func:`execute` runs them in order and writes ``results.nc`` (atomically; the resolved spec and
+versions in the root's ``provenance`` attribute), the figures and ``report.md`` (the study's text,
+then one shared section listing the figures and one shared provenance section).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import xarray as xr
+
+from localpairs.errors import InputError
+from localpairs.io import write_text_atomic, write_with
+from localpairs.spec import RunSpec, SpecError
+from localpairs.studies.common import Checkpoints, System, build_system, provenance, spec_hash
+
+__all__ = ["Checkpoints", "Results", "RunContext", "Study", "execute", "prepare", "render", "write_results"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Results:
+    """What a study computes: a root Dataset and optional named groups (netCDF groups)."""
+
+    root: xr.Dataset
+    groups: Mapping[str, xr.Dataset] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What :attr:`Study.compute` gets: the spec, the built system, checkpoints and the output folder."""
+
+    spec: RunSpec
+    system: System
+    checkpoints: Checkpoints
+    outdir: Path
+
+
+@dataclass(frozen=True)
+class Study:
+    """One study kind: what ``localpairs run`` does for a spec whose ``study`` key is ``name``.
+
+    Attributes
+    ----------
+    name
+        The value of the spec's ``study`` key.
+    section
+        The spec section the study reads (``"spectra"``, ``"pump"``, ``"xfel"``) or None.
+    validate
+        Every check beyond the schema; raises :class:`~localpairs.spec.SpecError` (or
+        :class:`~localpairs.errors.InputError`, reported as one). Allocates nothing heavy.
+    compute
+        All heavy work and all derived numbers.
+    figures
+        ``(results, outdir, title) -> names`` of the PNG files written into ``outdir``.
+    report
+        The study's Markdown text rendered from the results alone (see :func:`render`).
+    """
+
+    name: str
+    section: str | None
+    validate: Callable[[RunSpec, System], None]
+    compute: Callable[[RunContext], Results]
+    figures: Callable[[Results, Path, str], list[str]]
+    report: Callable[[Results], str]
+
+
+def prepare(study: Study, spec: RunSpec, *, source: str = "spec") -> System:
+    """Build the system of ``spec`` and run every check of ``study``; nothing heavy is allocated.
+
+    Raises :class:`~localpairs.spec.SpecError` whose message starts with ``source`` (the file).
+    """
+    if spec.study != study.name:
+        raise SpecError(f"{source}: study = {spec.study!r} is not allowed here: this is the {study.name!r} study")
+    system = build_system(spec, source=source)
+    try:
+        study.validate(spec, system)
+    except InputError as err:
+        raise SpecError(f"{source}: {err}") from None
+    except SpecError as err:
+        message = str(err)
+        raise SpecError(message if message.startswith(f"{source}:") else f"{source}: {message}") from None
+    return system
+
+
+def write_results(path: Path, results: Results) -> None:
+    """Write the root Dataset and every group into one netCDF file, atomically."""
+
+    def writer(tmp: Path) -> None:
+        results.root.to_netcdf(tmp, engine="h5netcdf")
+        for name, ds in results.groups.items():
+            ds.to_netcdf(tmp, mode="a", group=name, engine="h5netcdf")
+
+    write_with(path, writer)
+
+
+def execute(study: Study, spec: RunSpec, outdir: Path, *, resume: bool = True, source: str = "spec") -> Path:
+    """Run ``study`` for ``spec`` into ``outdir``: results.nc, figures, report.md; return the report's path.
+
+    Parameters
+    ----------
+    study
+        The study to run (``spec.study`` must name it).
+    spec
+        The validated run spec.
+    outdir
+        Output folder; checkpoints go to ``outdir/checkpoints``.
+    resume
+        Reuse checkpoints written by an earlier run of the same spec (same spec hash).
+    source
+        Where the spec came from (file name), for error messages.
+    """
+    start = time.perf_counter()
+    outdir = Path(outdir)
+    system = prepare(study, spec, source=source)
+    logger.info("%s: %s; %s; sector %s", study.name, system.cluster.describe(), system.model.kind, system.sector.label())
+    checkpoints = Checkpoints(outdir, spec_hash(spec), enabled=resume)
+    results = study.compute(RunContext(spec, system, checkpoints, outdir))
+    root = results.root.copy()
+    root.attrs.setdefault("title", spec.title)
+    root.attrs["provenance"] = json.dumps(provenance(spec, system))
+    results = Results(root, dict(results.groups))
+    outdir.mkdir(parents=True, exist_ok=True)
+    write_results(outdir / "results.nc", results)
+    figures = study.figures(results, outdir, spec.title)
+    text = study.report(results).rstrip("\n") + "\n\n" + render("shared_tail.md.j2", results, figures=figures, seconds=time.perf_counter() - start)
+    report = outdir / "report.md"
+    write_text_atomic(report, text)
+    logger.info("wrote %s", report)
+    return report
+
+
+# --- report templates ---------------------------------------------------------------------------
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value == "none") or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt(value: Any, spec: str = "g", missing: str = "n/a", suffix: str = "") -> str:
+    """``format(value, spec) + suffix``, or ``missing`` for None, NaN and the stored ``"none"``."""
+    if _missing(value):
+        return missing
+    return format(value.item() if hasattr(value, "item") else value, spec) + suffix
+
+
+def fmt_list(values: Iterable[Any], spec: str = "g", sep: str = ", ") -> str:
+    """The values formatted with ``spec`` and joined by ``sep``."""
+    return sep.join(fmt(v, spec) for v in values)
+
+
+def from_json(text: str) -> Any:
+    """A JSON attribute (e.g. ``provenance``) as Python values."""
+    return json.loads(text)
+
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("localpairs.studies", "templates"),
+    autoescape=False,  # Markdown, not HTML
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_ENV.filters.update(fmt=fmt, fmt_list=fmt_list, from_json=from_json)
+
+
+def render(template: str, results: Results, **extra: Any) -> str:
+    """Render ``templates/<template>`` with ``root``, ``groups``, ``attrs`` (root attributes) and ``extra``.
+
+    Filters: ``fmt(spec, missing="n/a", suffix="")``, ``fmt_list(spec, sep=", ")``, ``from_json``.
+    """
+    return _ENV.get_template(template).render(root=results.root, groups=results.groups, attrs=results.root.attrs, **extra)
