@@ -42,7 +42,7 @@ def pumped_like_state(psi0: np.ndarray, seed: int = 3, weight: float = 0.3) -> n
 def test_pump_probe_and_xfel_probe_agree_for_the_same_state():
     """The pump study's probe (make_xas_probe) and the XFEL study's probe (probe_states) on the
     dimer, same model, XAS settings, offset and photon energies: the same XAS of the same state."""
-    from localpairs.studies.pump import make_xas_probe
+    from localpairs.studies.pump_xas import make_xas_probe
     from localpairs.studies.xfel_fit import Context
     from localpairs.studies.xfel_probe import probe_states
 
