@@ -29,9 +29,12 @@ BASE = {
 }
 
 SMALL = {
-    "fit_max_nfev": 8, "delays": [0.0, 5.0], "omega_step": 0.1, "xas_steps": 30, "fluence_factors": [1.0, 2.0], "fluence": 1e-3,
-    "percolation_sizes": [4, 6], "percolation_samples": 10, "tunnelling_sites": [1, 2, 3], "tc_x": [0.4, 0.45], "duration": 10.0,
-    "evolution_tol": 1e-4,
+    "fit": {"max_nfev": 8},
+    "pump": {"delays": [0.0, 5.0], "fluence_factors": [1.0, 2.0], "fluence": 1e-3, "duration": 10.0, "evolution_tol": 1e-4},
+    "probe": {"omega_step": 0.1, "lanczos_steps": 30},
+    "percolation": {"sizes": [4, 6], "samples": 10},
+    "tunnelling": {"sites": [1, 2, 3]},
+    "tc": {"x": [0.4, 0.45]},
 }
 
 # Energies from 3×3 matrices and closed forms are exact up to the eigensolver: round-off only.
@@ -51,22 +54,30 @@ def dimer_ctx(**xfel) -> Context:
 
 def test_defaults_validate():
     s = spec()
-    assert s.xfel.Gamma == 0.2 and s.xfel.paired_targets == ["E_G", "E_a", "E_b"] and s.xfel.peak_min_amplitude == 0.05
+    assert s.xfel.probe.Gamma == 0.2 and s.xfel.fit.paired_targets == ["E_G", "E_a", "E_b"] and s.xfel.peaks.min_amplitude == 0.05
 
 
 @pytest.mark.parametrize("bad, key", [
     ({"fluence_typo": 1.0}, "xfel.fluence_typo"),
     ({"fluence_scan": [8.0, 16.0]}, "xfel.fluence_scan"),  # replaced by fluence_factors
-    ({"Gamma": -0.1}, "xfel.Gamma"),
-    ({"delays": [10.0, 5.0]}, "delays"),
-    ({"U_guess": 1.0}, "xfel.U_guess"),
-    ({"U_guess": -7.0}, "U_min"),
-    ({"U_unpaired": -0.5}, "xfel.U_unpaired"),
-    ({"pre_edge_window": [5.0, 1.0]}, "pre_edge_window"),
-    ({"fluence": "8"}, "xfel.fluence"),
-    ({"peak_min_amplitude": 1.5}, "xfel.peak_min_amplitude"),
-    ({"paired_targets": ["E_G", "E_x"]}, "xfel.paired_targets"),
-    ({"max_probe_excitation": 0.0}, "xfel.max_probe_excitation"),
+    ({"pump": {"fluence_scan": [8.0, 16.0]}}, "xfel.pump.fluence_scan"),
+    ({"fluence": 0.01}, "xfel.fluence is now xfel.pump.fluence"),  # the former flat key points to its table
+    ({"probe": {"Gamma": -0.1}}, "xfel.probe.Gamma"),
+    ({"pump": {"delays": [10.0, 5.0]}}, "xfel.pump.delays"),
+    ({"fit": {"U_guess": 1.0}}, "xfel.fit.U_guess"),
+    ({"fit": {"U_guess": -7.0}}, "xfel.fit.U_min"),
+    ({"fit": {"U_unpaired": -0.5}}, "xfel.fit.U_unpaired"),
+    ({"fit": {"breathing_guess_unpaired": 1.5}}, "xfel.fit.breathing_guess_unpaired"),
+    ({"peaks": {"window": [5.0, 1.0]}}, "xfel.peaks.window"),
+    ({"peaks": {"window": [-3.0, 9.0]}}, "xfel.peaks.window"),  # beyond xfel.probe.omega_span
+    ({"probe": {"omega_span": [2.0, 1.0]}}, "xfel.probe.omega_span"),
+    ({"pump": {"fluence": "8"}}, "xfel.pump.fluence"),
+    ({"peaks": {"min_amplitude": 1.5}}, "xfel.peaks.min_amplitude"),
+    ({"fit": {"paired_targets": ["E_G", "E_x"]}}, "xfel.fit.paired_targets"),
+    ({"fit": {"paired_targets": ["E_G", "E_G"]}}, "xfel.fit.paired_targets"),
+    ({"pump": {"max_probe_excitation": 0.0}}, "xfel.pump.max_probe_excitation"),
+    ({"pump": {"fluence_factors": [1.0, 1.0]}}, "xfel.pump.fluence_factors"),
+    ({"percolation": {"sizes": [8, 8]}}, "xfel.percolation.sizes"),
 ])
 def test_bad_spec_names_key(bad, key):
     with pytest.raises(SpecError, match=re.escape(key)):
@@ -132,7 +143,7 @@ def test_evaluate_closed_form_at_zero_breathing():
 
 def test_fits_reach_reachable_targets():
     """Targets made by hand at known parameters are met by both fits; the unpaired Δ is recovered."""
-    ctx = dimer_ctx(U_guess=-1.5, V_guess=0.05, breathing_guess=0.1, U_unpaired=0.5, V_unpaired=0.05, breathing_guess_unpaired=0.3)
+    ctx = dimer_ctx(fit={"U_guess": -1.5, "V_guess": 0.05, "breathing_guess": 0.1, "U_unpaired": 0.5, "V_unpaired": 0.05, "breathing_guess_unpaired": 0.3})
     truth = dimer_reference(-1.2, 0.1, 0.2)
     fit = fit_scenario(ctx, "paired", truth)
     assert fit["converged"] and fit["fitted"] == ["U", "V", "breathing"]
@@ -145,7 +156,7 @@ def test_fits_reach_reachable_targets():
 
 def test_unreachable_target_is_reported_not_hidden():
     """An E_G beyond what Δ ≤ breathing_max can give: the fit stops at the bound and says so."""
-    ctx = dimer_ctx(breathing_max=0.8, breathing_guess_unpaired=0.5, V_unpaired=0.0)  # E_G rises with Δ above 0.3 eV
+    ctx = dimer_ctx(fit={"breathing_max": 0.8, "breathing_guess_unpaired": 0.5, "V_unpaired": 0.0})  # E_G rises with Δ above 0.3 eV
     fit = fit_scenario(ctx, "unpaired", {"E_G": 5.0})
     assert fit["at_bound"] == ["breathing = upper bound 0.8"]
     assert fit["residuals"]["E_G"] < -1.0 and math.isfinite(fit["residuals"]["E_G"])
@@ -153,7 +164,7 @@ def test_unreachable_target_is_reported_not_hidden():
 
 def test_fit_out_of_evaluations_is_flagged():
     """A budget too small to converge: converged False with scipy's reason, finite numbers, no NaN."""
-    ctx = dimer_ctx(fit_max_nfev=2)
+    ctx = dimer_ctx(fit={"max_nfev": 2})
     fit = fit_scenario(ctx, "paired", dimer_reference(-1.2, 0.1, 0.2))
     assert not fit["converged"] and "evaluations" in fit["message"]
     assert all(math.isfinite(v) for v in fit["residuals"].values())

@@ -77,10 +77,10 @@ def extras(spec: RunSpec, cp: Checkpoints, ref, fits: dict, spectra: dict, scan:
     """Kinetics, excited fraction, T_c(x), percolation and tunnelling: rows, summary and figures."""
     cfg, rows, summary, figures = spec.xfel, {}, {}, {}
     tau = {k: float(ref[k].value) for k in ("tau1", "tau2", "tau3")}
-    if cfg.kinetics_csv is not None:
-        trace = read_delay_trace(cfg.kinetics_csv)
+    if cfg.kinetics.csv is not None:
+        trace = read_delay_trace(cfg.kinetics.csv)
         kf = fit_three_exponential(trace.delay, trace.value, sigma=trace.sigma)
-        rows["kinetics"] = [Row(k, float(kf.values[k]), tau[k], 0.3 * tau[k], "ps", f"fit of {cfg.kinetics_csv} (measured trace)") for k in tau]
+        rows["kinetics"] = [Row(k, float(kf.values[k]), tau[k], 0.3 * tau[k], "ps", f"fit of {cfg.kinetics.csv} (measured trace)") for k in tau]
         figures["kinetics.png"] = figs.kinetics(trace.delay, trace.value, None, title="measured trace and three-exponential fit")
     else:
         sp = spectra["paired"]
@@ -104,10 +104,10 @@ def extras(spec: RunSpec, cp: Checkpoints, ref, fits: dict, spectra: dict, scan:
         factor = f_exp / f_main
         name = f"α at {f_exp:g} mJ/cm² ↔ model F/F_ΔXAS = {factor:g}"
         if factor not in pop:
-            rows["alpha"].append(Row(name, None, float(ref[key].value), cfg.tolerance_alpha, "", f"factor {factor:g} not in fluence_factors"))
+            rows["alpha"].append(Row(name, None, float(ref[key].value), cfg.tolerances.alpha, "", f"factor {factor:g} not in xfel.pump.fluence_factors"))
             continue
-        note = "calibrated to this number (not a test)" if (cfg.calibrate_fluence and factor == 1.0) else "population 1 − |⟨ψ0|ψ⟩|²"
-        rows["alpha"].append(Row(name, pop[factor], float(ref[key].value), cfg.tolerance_alpha, "", note))
+        note = "calibrated to this number (not a test)" if (cfg.pump.calibrate_fluence and factor == 1.0) else "population 1 − |⟨ψ0|ψ⟩|²"
+        rows["alpha"].append(Row(name, pop[factor], float(ref[key].value), cfg.tolerances.alpha, "", note))
     measured = {1.0: float(ref["alpha_at_8"].value), float(ref["fluence_max"].value) / f_main: float(ref["alpha_at_32"].value)}
     figures["excited_fraction.png"] = figs.alpha_vs_fluence(np.asarray(factors), np.array([alpha[f] for f in factors]),
                                                             np.array([pop[f] for f in factors]), measured, f_main)
@@ -116,25 +116,25 @@ def extras(spec: RunSpec, cp: Checkpoints, ref, fits: dict, spectra: dict, scan:
     tcl = np.array([fermi_bose_lattice_tc(float(x)) for x in xs])
     tc04 = fermi_bose_tc(0.4)
     summary["tc_x04_K"] = tc04
-    rows["tc"] = [Row("T_c(0.4) vs measured", tc04, float(ref["tc_measured_x04"].value), cfg.tolerance_tc_K, "K", "continuum BEC, review Eq. (8)"),
-                  Row("T_c(0.4) vs review estimate", tc04, float(ref["tc_estimate_x04"].value), cfg.tolerance_tc_K, "K", ""),
-                  Row("lattice T_c(0.4) vs measured", fermi_bose_lattice_tc(0.4), float(ref["tc_measured_x04"].value), cfg.tolerance_tc_K, "K", "lattice bosons")]
+    rows["tc"] = [Row("T_c(0.4) vs measured", tc04, float(ref["tc_measured_x04"].value), cfg.tolerances.tc_K, "K", "continuum BEC, review Eq. (8)"),
+                  Row("T_c(0.4) vs review estimate", tc04, float(ref["tc_estimate_x04"].value), cfg.tolerances.tc_K, "K", ""),
+                  Row("lattice T_c(0.4) vs measured", fermi_bose_lattice_tc(0.4), float(ref["tc_measured_x04"].value), cfg.tolerances.tc_K, "K", "lattice bosons")]
     figures["tc_vs_x.png"] = figs.tc_vs_x(xs, tc, tcl, 0.4, float(ref["tc_measured_x04"].value))
 
     def perc() -> dict[str, Any]:
         out = {}
         for placement in ("random", "rocksalt"):
-            th = percolation_threshold(tuple(cfg.percolation_sizes), n_samples=cfg.percolation_samples, placement=placement, species="large", seed=cfg.percolation_seed)
+            th = percolation_threshold(tuple(cfg.percolation.sizes), n_samples=cfg.percolation.samples, placement=placement, species="large", seed=cfg.percolation.seed)
             grid = np.linspace(0.0, 1.0, 41)
-            curves = {str(L): wrapping_curve(grid, L=L, n_samples=cfg.percolation_samples, placement=placement, species="large", seed=cfg.percolation_seed).tolist() for L in cfg.percolation_sizes}
+            curves = {str(L): wrapping_curve(grid, L=L, n_samples=cfg.percolation.samples, placement=placement, species="large", seed=cfg.percolation.seed).tolist() for L in cfg.percolation.sizes}
             out[placement] = {"x": th.x, "x_error": th.x_error, "grid": grid.tolist(), "curves": curves}
         return out
     pc = _cached(cp, "percolation_large", perc)
-    rows["percolation"] = [Row(f"x_c (large octahedra stop wrapping, {p})", pc[p]["x"], float(ref["x_percolation"].value), cfg.tolerance_x, "",
+    rows["percolation"] = [Row(f"x_c (large octahedra stop wrapping, {p})", pc[p]["x"], float(ref["x_percolation"].value), cfg.tolerances.x, "",
                                "no wrapping" if pc[p]["x"] is None else f"± {pc[p]['x_error']:.2g} (stat + finite size)") for p in pc]
     figures["percolation.png"] = figs.percolation(pc, float(ref["x_percolation"].value))
     tun = _cached(cp, "tunnelling", lambda: {k: np.asarray(v).tolist() for k, v in pair_tunnelling_splittings(
-        list(cfg.tunnelling_sites), t_F=cfg.tunnelling_t_F, g=cfg.tunnelling_g, E_B=cfg.tunnelling_E_B).items()})
+        list(cfg.tunnelling.sites), t_F=cfg.tunnelling.t_F, g=cfg.tunnelling.g, E_B=cfg.tunnelling.E_B).items()})
     dec = fit_exponential_decay(np.asarray(tun["n"]), np.asarray(tun["splitting"]))
     summary["tunnelling"] = {"n": tun["n"], "splitting_eV": tun["splitting"], "D": dec.D, "D_error": dec.D_error}
     return {"rows": rows, "summary": summary, "figures": figures}
@@ -173,14 +173,14 @@ def _run(spec: RunSpec, outdir: Path, system: System, ctx: Context, cp: Checkpoi
     fits: dict[str, Any] = {}
     calib: dict[str, Any] = {}
     spectra: dict[str, Any] = {}
-    targets = {"paired": {k: measured[k] for k in cfg.paired_targets}, "unpaired": {"E_G": measured["E_G"]}}
+    targets = {"paired": {k: measured[k] for k in cfg.fit.paired_targets}, "unpaired": {"E_G": measured["E_G"]}}
     for s in SCENARIOS:
         t0 = time.perf_counter()
         fits[s] = _cached(cp, f"fit_{s}", lambda s=s: fit_scenario(ctx, s, targets[s], paired_V=fits.get("paired", {}).get("V")))
         timings[f"{s}: fit"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        fluence = cfg.fluence
-        if cfg.calibrate_fluence:
+        fluence = cfg.pump.fluence
+        if cfg.pump.calibrate_fluence:
             calib[s] = _cached(cp, f"calibration_{s}", lambda s=s: calibrate(ctx, fits[s], float(ref["alpha_at_8"].value)))
             fluence = calib[s]["fluence"]
         spectra[s] = _cached(cp, f"xas_{s}", lambda s=s, F=fluence: scenario_xas(ctx, fits[s], F))
@@ -188,7 +188,7 @@ def _run(spec: RunSpec, outdir: Path, system: System, ctx: Context, cp: Checkpoi
     t0 = time.perf_counter()
     base = spectra["paired"]["pulse"]["fluence"]
     scan = {f: spectra["paired"] if f == 1.0 else _cached(cp, f"scan_{f:g}", lambda f=f: scenario_xas(ctx, fits["paired"], f * base, full=False))
-            for f in cfg.fluence_factors}
+            for f in cfg.pump.fluence_factors}
     timings["fluence scan"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     more = extras(spec, cp, ref, fits, spectra, scan)

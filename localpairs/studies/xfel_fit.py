@@ -69,7 +69,7 @@ class Context:
         m = self.model(U, V, breathing)
         ladder = charge_ladder(m, self.n, spread=2)
         cond = optical_conductivity(m, self.system.sector, SIGMA_OMEGA, eta=SIGMA_ETA, polarization=(1.0, 0.0, 0.0))
-        scales = scales_from_energies(ladder, self.n, optical=optical_gap(cond, rel_threshold=self.cfg.optical_gap_fraction))
+        scales = scales_from_energies(ladder, self.n, optical=optical_gap(cond, rel_threshold=self.cfg.fit.optical_gap_fraction))
         out = {"U": float(U), "V": float(V), "breathing": float(breathing), "E_G": float(scales.optical_gap),
                "E_a": scales.E_a, "E_b": scales.E_b, "E_b_plus_2E_a": scales.E_b_plus_2E_a,
                "delta1": scales.single_particle_gap, "delta2": scales.two_particle_gap}
@@ -83,12 +83,12 @@ def _setup(ctx: Context, name: str, paired_V: float | None) -> tuple[list[float]
     """Start, bounds, fitted parameter names and fixed parameters of one scenario."""
     cfg = ctx.cfg
     if name == "paired":
-        return ([cfg.U_guess, cfg.V_guess, cfg.breathing_guess], [cfg.U_min, 0.0, 0.0], [-1e-3, cfg.V_max, cfg.breathing_max],
+        return ([cfg.fit.U_guess, cfg.fit.V_guess, cfg.fit.breathing_guess], [cfg.fit.U_min, 0.0, 0.0], [-1e-3, cfg.fit.V_max, cfg.fit.breathing_max],
                 list(PAIRED_PARAMETERS), {"t": ctx.spec.model.t})
-    V = cfg.V_unpaired if cfg.V_unpaired is not None else paired_V
+    V = cfg.fit.V_unpaired if cfg.fit.V_unpaired is not None else paired_V
     if V is None:
-        raise InputError("xfel.V_unpaired", None, "a value, or a paired fit whose V the unpaired control takes")
-    return [cfg.breathing_guess_unpaired], [0.0], [cfg.breathing_max], ["breathing"], {"t": ctx.spec.model.t, "U": cfg.U_unpaired, "V": float(V)}
+        raise InputError("xfel.fit.V_unpaired", None, "a value, or a paired fit whose V the unpaired control takes")
+    return [cfg.fit.breathing_guess_unpaired], [0.0], [cfg.fit.breathing_max], ["breathing"], {"t": ctx.spec.model.t, "U": cfg.fit.U_unpaired, "V": float(V)}
 
 
 def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, paired_V: float | None = None) -> dict[str, Any]:
@@ -137,8 +137,8 @@ def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, paired_V
                  + ", ".join(f"{k} = {r[k]:.4f}" for k in ("E_G", "E_a", "E_b")) + " eV")
         return np.array([r[k] - targets[k] for k in keys])
 
-    sol = least_squares(residual, x0, bounds=(lo, hi), xtol=cfg.fit_xtol, ftol=1e-3, gtol=1e-6,
-                        max_nfev=max(1, cfg.fit_max_nfev // (len(x0) + 1)), diff_step=0.03)
+    sol = least_squares(residual, x0, bounds=(lo, hi), xtol=cfg.fit.xtol, ftol=1e-3, gtol=1e-6,
+                        max_nfev=max(1, cfg.fit.max_nfev // (len(x0) + 1)), diff_step=0.03)
     best = point(sol.x)
     p = params(sol.x)
     span = np.asarray(hi) - np.asarray(lo)
@@ -146,7 +146,7 @@ def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, paired_V
                 for k, v, l, h, s in zip(fitted, sol.x, lo, hi, span) if min(abs(v - l), abs(h - v)) <= 1e-3 * s]
     converged = bool(sol.status > 0)
     if not converged:
-        progress(f"WARNING fit {name} did not converge within {cfg.fit_max_nfev} ED evaluations ({sol.message}); "
+        progress(f"WARNING fit {name} did not converge within {cfg.fit.max_nfev} ED evaluations ({sol.message}); "
                  "its parameters are the best point found, see the report")
     return {"U": p["U"], "V": p["V"], "breathing": p["breathing"], "fitted": fitted, "fixed": fixed,
             "bounds": {k: [l, h] for k, l, h in zip(fitted, lo, hi)}, "targets": dict(targets),

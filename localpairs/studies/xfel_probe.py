@@ -90,11 +90,11 @@ def pump_states(ctx: Context, fit: dict[str, Any], fluence: float) -> dict[str, 
     model = ctx.model(fit["U"], fit["V"], fit["breathing"])
     gs = solve(model, sec)
     psi0 = gs.ground_state.astype(np.complex128)
-    pulse = gaussian_pulse(photon_energy=fit["E_G"], duration=cfg.duration, fluence=fluence, polarization=list(POLARIZATION))
-    end = pulse.center + cfg.duration
-    times = np.concatenate([[0.0], end + np.asarray(cfg.delays, dtype=float)])
+    pulse = gaussian_pulse(photon_energy=fit["E_G"], duration=cfg.pump.duration, fluence=fluence, polarization=list(POLARIZATION))
+    end = pulse.center + cfg.pump.duration
+    times = np.concatenate([[0.0], end + np.asarray(cfg.pump.delays, dtype=float)])
     op = DrivenOperator(drive(model, pulse=pulse), gs.basis)
-    states = evolve(op, psi0, times, options=EvolutionOptions(tol=cfg.evolution_tol)).states
+    states = evolve(op, psi0, times, options=EvolutionOptions(tol=cfg.pump.evolution_tol)).states
     pop = [float(1.0 - abs(np.vdot(states[:, 0], states[:, k])) ** 2) for k in range(1, len(times))]
     absorbed = [float(op.energy(float(times[k]), states[:, k]) - gs.ground_energy) for k in range(1, len(times))]
     return {"times": times, "states": states, "E0": float(gs.ground_energy), "population": pop, "absorbed": absorbed,
@@ -110,21 +110,21 @@ def calibrate(ctx: Context, fit: dict[str, Any], alpha_target: float) -> dict[st
         If the probe run excites nothing (no coupling) or too much (not in the linear regime).
     """
     cfg = ctx.cfg
-    run = pump_states(ctx, fit, cfg.fluence)
+    run = pump_states(ctx, fit, cfg.pump.fluence)
     p = run["population"][-1]
     if p < MIN_PROBE_EXCITATION:
-        raise InputError("xfel.fluence", cfg.fluence, f"a pulse that excites the cluster: α = {p:.3g} at the last delay, "
+        raise InputError("xfel.pump.fluence", cfg.pump.fluence, f"a pulse that excites the cluster: α = {p:.3g} at the last delay, "
                          "check the photon energy (E_G) and the boundary along x")
-    if p > cfg.max_probe_excitation:
-        raise InputError("xfel.fluence", cfg.fluence, f"a probe fluence in the linear regime: it excites α = {p:.3g} > "
-                         f"max_probe_excitation = {cfg.max_probe_excitation:g}; lower it")
-    return {"probe_fluence": float(cfg.fluence), "probe_population": p, "probe_absorbed": run["absorbed"][-1],
-            "fluence": float(cfg.fluence * alpha_target / p), "alpha_target": float(alpha_target)}
+    if p > cfg.pump.max_probe_excitation:
+        raise InputError("xfel.pump.fluence", cfg.pump.fluence, f"a probe fluence in the linear regime: it excites α = {p:.3g} > "
+                         f"xfel.pump.max_probe_excitation = {cfg.pump.max_probe_excitation:g}; lower it")
+    return {"probe_fluence": float(cfg.pump.fluence), "probe_population": p, "probe_absorbed": run["absorbed"][-1],
+            "fluence": float(cfg.pump.fluence * alpha_target / p), "alpha_target": float(alpha_target)}
 
 
 def xas_settings(cfg) -> XasSettings:  # noqa: ANN001
     """The settings of every XAS of the study: ``[xfel]`` U_c, Γ and Lanczos steps (no resolution, incoherent, symmetric)."""
-    return XasSettings(U_c=cfg.U_c, Gamma=cfg.Gamma, n_steps=cfg.xas_steps)
+    return XasSettings(U_c=cfg.probe.U_c, Gamma=cfg.probe.Gamma, n_steps=cfg.probe.lanczos_steps)
 
 
 def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg) -> dict[str, Any]:  # noqa: ANN001
@@ -133,13 +133,13 @@ def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg) -
     ``A_anywhere`` is the largest positive peak in the whole window (None if none), reported
     when A is sought below B only and the two differ.
     """
-    kw = {"window": window, "broadening_fwhm": 2 * cfg.Gamma, "min_amplitude": cfg.peak_min_amplitude}
+    kw = {"window": window, "broadening_fwhm": 2 * cfg.probe.Gamma, "min_amplitude": cfg.peaks.min_amplitude}
     try:
         anywhere = find_ab_peaks(omega, d, **kw).a.energy
     except InputError:
         anywhere = None
     try:
-        pp = find_ab_peaks(omega, d, a_below_b=cfg.peak_a_below_b, **kw)
+        pp = find_ab_peaks(omega, d, a_below_b=cfg.peaks.a_below_b, **kw)
     except InputError as err:
         return {"found": False, "reason": str(err), "A": None, "B": None, "A_amp": None, "B_amp": None, "separation": None,
                 "A_anywhere": anywhere}
@@ -161,15 +161,15 @@ def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full
     caches = {"unrelaxed": SectorCache(model), "relaxed": SectorCache(ctx.model(fit["U"], fit["V"], 0.0))}
     settings = xas_settings(cfg)
     psi0 = states[:, 0]
-    rel = np.arange(cfg.omega_span[0] - 4.0, cfg.omega_span[1], cfg.omega_step)
-    offset = ground_offset(caches["unrelaxed"], sec, psi0, settings, e_ground=run["E0"], grid=rel, target=cfg.pre_edge_peak, feature=pre_edge_peak)
-    omega = cfg.pre_edge_peak + np.arange(cfg.omega_span[0], cfg.omega_span[1] + 1e-9, cfg.omega_step)
+    rel = np.arange(cfg.probe.omega_span[0] - 4.0, cfg.probe.omega_span[1], cfg.probe.omega_step)
+    offset = ground_offset(caches["unrelaxed"], sec, psi0, settings, e_ground=run["E0"], grid=rel, target=cfg.probe.pre_edge_peak, feature=pre_edge_peak)
+    omega = cfg.probe.pre_edge_peak + np.arange(cfg.probe.omega_span[0], cfg.probe.omega_span[1] + 1e-9, cfg.probe.omega_step)
     ground = state_xas(caches["unrelaxed"], sec, psi0, omega, settings, offset=offset, e_ref=run["E0"])["total"].values
-    window = (cfg.pre_edge_peak + cfg.pre_edge_window[0], cfg.pre_edge_peak + cfg.pre_edge_window[1])
+    window = (cfg.probe.pre_edge_peak + cfg.peaks.window[0], cfg.probe.pre_edge_peak + cfg.peaks.window[1])
     ks = list(range(1, len(times))) if full else [len(times) - 1]
     lattices = ("unrelaxed", "relaxed") if full else ("unrelaxed",)
     out: dict[str, Any] = {"omega": omega.tolist(), "ground": ground.tolist(), "offset": offset, "times": [float(times[k]) for k in ks],
-                           "delays": [cfg.delays[k - 1] for k in ks], "pulse": run["pulse"], "E0": run["E0"],
+                           "delays": [cfg.pump.delays[k - 1] for k in ks], "pulse": run["pulse"], "E0": run["E0"],
                            "population": [run["population"][k - 1] for k in ks], "absorbed": [run["absorbed"][k - 1] for k in ks],
                            "excitation_energy": [], "window": list(window)}
     for lat in lattices:

@@ -52,9 +52,9 @@ def gap_rows(fits: dict[str, Any], measured: dict[str, float], tolerance: float)
 def ab_table(ref, fits: dict[str, Any], spectra: dict[str, Any], cfg) -> str:  # noqa: ANN001
     """The four A−B rows (two scenarios × unrelaxed early / relaxed late), in eV and in units of ħω."""
     ab, hw_exp = float(ref["ab_separation"].value), float(ref["pump_photon_energy"].value)
-    tol_hw = cfg.tolerance_ab / hw_exp
+    tol_hw = cfg.tolerances.ab / hw_exp
     lines = ["| scenario | lattice (delay after pulse) | E_A (eV) | E_B (eV) | \\|A−B\\| (eV) | \\|A−B\\| (ħω) | measured | "
-             "difference (eV) | verdict (eV, ±{0:g} eV) | verdict (ħω, ±{1:.3f} ħω) |".format(cfg.tolerance_ab, tol_hw),
+             "difference (eV) | verdict (eV, ±{0:g} eV) | verdict (ħω, ±{1:.3f} ħω) |".format(cfg.tolerances.ab, tol_hw),
              "|---|---|---|---|---|---|---|---|---|---|"]
     for s in SCENARIOS:
         sp, hw = spectra[s], fits[s]["E_G"]
@@ -62,7 +62,7 @@ def ab_table(ref, fits: dict[str, Any], spectra: dict[str, Any], cfg) -> str:  #
             p = sp[lat]["peaks"][k]
             delay = sp["delays"][k]
             sep = p["separation"] if p["found"] else None
-            r_ev = Row("", sep, ab, cfg.tolerance_ab, "eV")
+            r_ev = Row("", sep, ab, cfg.tolerances.ab, "eV")
             r_hw = Row("", None if sep is None else sep / hw, ab / hw_exp, tol_hw)
             why = "" if p["found"] else f" ({p['reason']})"
             order = "" if not p["found"] else (" A below B" if p["signed"] < 0 else " **A above B**")
@@ -85,10 +85,10 @@ def shift_rows(ref, spectra: dict[str, Any], cfg) -> list[Row]:  # noqa: ANN001
         name = f"A shift, {s}: E_A(relaxed, {sp['delays'][-1]:g} fs) − E_A(unrelaxed, {sp['delays'][0]:g} fs)"
         if not (un["found"] and re["found"]):
             missing = "unrelaxed" if not un["found"] else "relaxed"
-            rows.append(Row(name, None, shift, cfg.tolerance_a_shift, "eV", f"no peak A above threshold ({missing} lattice)"))
+            rows.append(Row(name, None, shift, cfg.tolerances.a_shift, "eV", f"no peak A above threshold ({missing} lattice)"))
             continue
         note = f"lattice alone (both at {sp['delays'][-1]:g} fs): {re['A'] - same['A']:+.3f} eV" if same["found"] else ""
-        rows.append(Row(name, re["A"] - un["A"], shift, cfg.tolerance_a_shift, "eV", note))
+        rows.append(Row(name, re["A"] - un["A"], shift, cfg.tolerances.a_shift, "eV", note))
     return rows
 
 
@@ -124,13 +124,13 @@ def report_text(spec: RunSpec, system: System, ref, measured: dict[str, float], 
                 scan: dict, more: dict, timings: dict[str, float]) -> str:
     """The markdown report."""
     cfg = spec.xfel
-    delays = ", ".join(f"{d:g}" for d in cfg.delays)
+    delays = ", ".join(f"{d:g}" for d in cfg.pump.delays)
     t = "\n".join(f"- {k}: {v:.1f} s" for k, v in timings.items())
     tun = more["summary"]["tunnelling"]
-    w = cfg.pre_edge_window
+    w = cfg.peaks.window
     cal = (f"calibrated per scenario so that α equals the measured α = {ref['alpha_at_8'].value:g} at "
-           f"{ref['fluence_main'].value:g} mJ/cm² (probe run at {cfg.fluence:g} mJ/cm², refused above α = {cfg.max_probe_excitation:g})"
-           if cfg.calibrate_fluence else f"{cfg.fluence:g} mJ/cm² (not calibrated)")
+           f"{ref['fluence_main'].value:g} mJ/cm² (probe run at {cfg.pump.fluence:g} mJ/cm², refused above α = {cfg.pump.max_probe_excitation:g})"
+           if cfg.pump.calibrate_fluence else f"{cfg.pump.fluence:g} mJ/cm² (not calibrated)")
     return f"""# {spec.title}
 
 {spec.description}
@@ -143,22 +143,22 @@ Measured numbers: `analysis/data/xfel_babio3.toml`. Verdict: consistent iff |mod
 
 Definitions: 2E_a := Δ2 = [E(N+2) + E(N−2) − 2E(N)]/2 (two-particle gap per electron); E_b := Δ1 − Δ2 with
 Δ1 = E(N+1) + E(N−1) − 2E(N), so E_b + 2E_a = Δ1 (the review's E_G = E_b + 2E_a); E_G := lowest x-polarized
-σ(ω) pole with ≥ {cfg.optical_gap_fraction:g} of ∫σ dω.
+σ(ω) pole with ≥ {cfg.fit.optical_gap_fraction:g} of ∫σ dω.
 Paired: U, V, Δ fitted to {', '.join(fits['paired']['targets'])} = {', '.join(f'{v:g}' for v in fits['paired']['targets'].values())} eV
 (E_b = {measured['E_b']:g} eV is the review's E_G − 2E_a; with E_G and E_a alone the three parameters are under-determined).
-Unpaired control: U and V fixed (V = the paired fit's V unless `V_unpaired` is set), Δ fitted to E_G alone.
+Unpaired control: U and V fixed (V = the paired fit's V unless `xfel.fit.V_unpaired` is set), Δ fitted to E_G alone.
 
 {fit_table(fits)}
 
-Reach of the paired model: {reachability(fits['paired'], measured, cfg.tolerance_gap)}
+Reach of the paired model: {reachability(fits['paired'], measured, cfg.tolerances.gap)}
 
 ## 2. Gaps
 
-{markdown_table(gap_rows(fits, measured, cfg.tolerance_gap))}
+{markdown_table(gap_rows(fits, measured, cfg.tolerances.gap))}
 
 ## 3. Pump: fluence, excited fraction, linearity
 
-x-polarized Gaussian, {cfg.duration:g} fs intensity FWHM, ħω = the scenario's E_G; fluence {cal}.
+x-polarized Gaussian, {cfg.pump.duration:g} fs intensity FWHM, ħω = the scenario's E_G; fluence {cal}.
 α = 1 − |⟨ψ0|ψ⟩|² and the absorbed energy ⟨H⟩ − E0 at the last delay. One-photon (linear) absorption means
 d ln α / d ln F ≈ 1 (2 would be two-photon) and absorbed / (α ħω) ≈ 1; ⟨H⟩_χ − E0 ≈ ħω is the mean energy of the
 excited component.
@@ -169,11 +169,11 @@ excited component.
 
 ΔXAS = α (XAS[χ̂; H_lat] − XAS[ψ0; H]) at delays {delays} fs after the pulse end (centre + one FWHM), each part
 measured from its own energy (`localpairs/studies/xfel_probe.py`); unrelaxed: H_lat = the fitted H; relaxed:
-breathing 0 (identical octahedra, sudden limit, same χ̂). U_c = {cfg.U_c} eV, Γ = {cfg.Gamma} eV; one offset per
-scenario puts the ground-state pre-edge peak at {cfg.pre_edge_peak} eV. A (B): the {'largest positive local maximum below B' if cfg.peak_a_below_b else 'largest positive local maximum'}
-(deepest negative local minimum) in [{cfg.pre_edge_peak + w[0]:g}, {cfg.pre_edge_peak + w[1]:g}] eV (the measured O2p–Bi6p shoulder
-starts at {ref['shoulder_range'].value[0]:g} eV) exceeding {cfg.peak_min_amplitude:g} × max|ΔXAS| there. Unrelaxed rows: first delay (early); relaxed rows:
-last delay. Tolerance ±{cfg.tolerance_ab} eV: experimental resolution (~0.2 eV) plus the model broadening Γ; in
+breathing 0 (identical octahedra, sudden limit, same χ̂). U_c = {cfg.probe.U_c} eV, Γ = {cfg.probe.Gamma} eV; one offset per
+scenario puts the ground-state pre-edge peak at {cfg.probe.pre_edge_peak} eV. A (B): the {'largest positive local maximum below B' if cfg.peaks.a_below_b else 'largest positive local maximum'}
+(deepest negative local minimum) in [{cfg.probe.pre_edge_peak + w[0]:g}, {cfg.probe.pre_edge_peak + w[1]:g}] eV (the measured O2p–Bi6p shoulder
+starts at {ref['shoulder_range'].value[0]:g} eV) exceeding {cfg.peaks.min_amplitude:g} × max|ΔXAS| there. Unrelaxed rows: first delay (early); relaxed rows:
+last delay. Tolerance ±{cfg.tolerances.ab} eV: experimental resolution (~0.2 eV) plus the model broadening Γ; in
 units of ħω the same tolerance divided by the measured ħω = {ref['pump_photon_energy'].value:g} eV. The review's
 argument: paired → |A−B| ≈ ħω/2, unpaired → ≈ ħω.
 
@@ -202,7 +202,7 @@ largest fluence.
 
 {markdown_table(more['rows']['tc'] + more['rows']['percolation'])}
 
-Pair tunnelling (Fermi–Bose chain, t_F = {cfg.tunnelling_t_F}, g = {cfg.tunnelling_g}, E_B = {cfg.tunnelling_E_B} eV):
+Pair tunnelling (Fermi–Bose chain, t_F = {cfg.tunnelling.t_F}, g = {cfg.tunnelling.g}, E_B = {cfg.tunnelling.E_B} eV):
 N = {tun['n']}, splittings {', '.join(f'{v:.3g}' for v in tun['splitting_eV'])} eV, decay D = {tun['D']:.3f} ± {tun['D_error']:.2g} per site.
 
 Figures: dxas_paired.png, dxas_unpaired.png, peaks_*.png, kinetics.png, excited_fraction.png, tc_vs_x.png, percolation.png.
