@@ -18,7 +18,7 @@ from localpairs.studies.common import build_system
 from localpairs.studies.xfel_fit import Context, fit_scenario
 from localpairs.solvers.spectra.xas import excited_part
 from localpairs.studies.xfel_probe import check_pump_axis
-from localpairs.studies.xfel_report import ab_table, shift_rows
+from localpairs.studies.xfel_summary import ab_rows, shift_rows
 
 T = 0.33
 BASE = {
@@ -203,9 +203,11 @@ def test_missing_peaks_give_reasons_not_nan():
     sp = {"delays": [0.0, 60.0], "unrelaxed": {"peaks": [bad, ok]}, "relaxed": {"peaks": [ok, ok]}}
     spectra, fits = {"paired": sp, "unpaired": sp}, {"paired": {"E_G": 1.96}, "unpaired": {"E_G": 1.96}}
     cfg = spec().xfel
-    table = ab_table(ref, fits, spectra, cfg)
-    assert "nan" not in table.lower() and table.count("no peak above threshold") == 2
-    assert table.count("| consistent | consistent |") == 2  # the found rows: 1.0 eV = 0.51 ħω exactly
+    table = ab_rows(ref, fits, spectra, cfg)
+    numbers = [v for r in table for v in r.values() if isinstance(v, float)]
+    assert all(math.isfinite(v) for v in numbers) and "nan" not in str(table).lower()
+    assert sum("no peak above threshold" in r["reason"] for r in table) == 2
+    assert sum(r["verdict"] == r["verdict_hw"] == "consistent" for r in table) == 2  # the found rows: 1.0 eV = 0.51 ħω exactly
     rows = shift_rows(ref, spectra, cfg)
     assert rows[0].model is None and rows[0].verdict == "not available" and "no peak A" in rows[0].note
 
@@ -215,7 +217,7 @@ def test_smoke_run_and_resume(tmp_path):
     s = spec(**SMALL)
     report = run_study(s, tmp_path)
     text = report.read_text()
-    assert "nan" not in text.lower()
+    assert not re.search(r"\bnan\b", text.lower())  # a NaN number (the word "Provenance" of the shared tail contains "nan")
     rows = [line for line in text.splitlines() if line.startswith("| paired |") or line.startswith("| unpaired |")]
     ab = [r for r in rows if "relaxed (" in r]
     assert len(ab) == 4  # two scenarios × (unrelaxed early, relaxed late)
@@ -232,3 +234,19 @@ def test_smoke_run_and_resume(tmp_path):
     stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "checkpoints").iterdir()}
     run_study(s, tmp_path)
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "checkpoints").iterdir()} == stamps
+
+
+@pytest.mark.parametrize("data, text", [
+    ({**BASE, "cluster": {"shape": "cube", "periodic": True}, "xfel": {}}, "cluster.periodic"),
+    ({**BASE}, "needs an [xfel] section"),
+    ({**BASE, "model": {"kind": "fermi_bose"}, "xfel": {}}, "model.kind = 'extended_hubbard'"),
+    ({**BASE, "xfel": {"kinetics": {"csv": "/nonexistent/trace.csv"}}}, "xfel.kinetics.csv = '/nonexistent/trace.csv' is not allowed"),
+])
+def test_check_refuses_what_run_refuses(data, text):
+    """`localpairs check` (check_study) refuses, before any fit, what `run` would refuse later."""
+    from localpairs.studies import check_study
+
+    with pytest.raises(SpecError) as err:
+        check_study(parse_spec(data), source="x.toml")
+    assert text in str(err.value) and str(err.value).startswith("x.toml: ")
+    check_study(spec())  # the defaults pass

@@ -30,6 +30,7 @@ so one reference energy ⟨χ̂|H|χ̂⟩ is accurate to within it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -43,8 +44,9 @@ from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
 from localpairs.solvers.dynamics.transient_xas import XasSettings, ground_offset, split_xas, state_xas
 from localpairs.solvers.spectra.spectral_functions import SectorCache
 
-from localpairs.studies.common import progress
 from localpairs.studies.xfel_fit import Context
+
+logger = logging.getLogger(__name__)
 
 #: Pump polarization of the study (x).
 POLARIZATION = (1.0, 0.0, 0.0)
@@ -193,7 +195,7 @@ def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float, *, full: boo
     out = probe_states(ctx, fit, pump_states(ctx, fit, fluence), full=full)
     u, r = out["unrelaxed"]["peaks"], out.get("relaxed", {"peaks": [None]})["peaks"]
     sep = lambda p: "no peak" if p is None or not p["found"] else f"{p['separation']:.3f} eV"  # noqa: E731
-    progress(f"ΔXAS at {fluence:.4g} mJ/cm²: α = {out['population'][-1]:.3g}, absorbed {out['absorbed'][-1]:.3g} eV, "
+    logger.info(f"ΔXAS at {fluence:.4g} mJ/cm²: α = {out['population'][-1]:.3g}, absorbed {out['absorbed'][-1]:.3g} eV, "
              f"⟨H⟩_χ − E0 = {out['excitation_energy'][-1]:.3f} eV (ħω = {fit['E_G']:.3f}); |A−B| unrelaxed (first delay) {sep(u[0])}"
              + (f", relaxed (last delay) {sep(r[-1])}" if full else ""))
     return out
