@@ -122,12 +122,22 @@ class SweepSpec(Strict):
     workers: Annotated[int, Field(ge=1, le=64)] = 2
 
 
+#: The sections each study reads besides the common ones (title, description, study, cluster,
+#: doping, model, sector, solver, sweep); any other study section in a spec is refused.
+STUDY_SECTIONS: dict[str, tuple[str, ...]] = {
+    "ground_state": ("ground_state",),
+    "spectra": ("spectra", "ground_state"),
+    "pump": ("pump",),
+    "xfel": ("xfel",),
+}
+
+
 class RunSpec(Strict):
     """A whole study."""
 
     title: str
     description: str = ""
-    study: Literal["ground_state", "spectra", "pump", "xfel"] = "ground_state"
+    study: Literal["ground_state", "spectra", "pump", "xfel"]
     cluster: ClusterSpec = ClusterSpec()
     doping: DopingSpec = DopingSpec()
     model: Annotated[Union[HubbardSpec, FermiBoseSpec], Field(discriminator="kind")]
@@ -153,8 +163,37 @@ def _format_errors(source: str, err: ValidationError) -> str:
     return "\n".join(lines)
 
 
+def _check_study_sections(data: dict[str, Any], source: str) -> None:
+    """Refuse a spec without ``study`` and study sections its study does not read (one clear error)."""
+    studies = ", ".join(repr(name) for name in STUDY_SECTIONS)
+    if "study" not in data:
+        raise SpecError(f"{source}: key study is required: one of {studies}, e.g. study = \"ground_state\"")
+    study = data["study"]
+    if study not in STUDY_SECTIONS:
+        return  # the schema names the allowed values
+    for section in sorted(set().union(*STUDY_SECTIONS.values())):
+        if section in data and section not in STUDY_SECTIONS[study]:
+            allowed = ", ".join(f"[{s}]" for s in STUDY_SECTIONS[study])
+            raise SpecError(f"{source}: section [{section}] is not used by study = {study!r}: remove it "
+                            f"(besides the common sections, study {study!r} reads {allowed})")
+
+
+def spec_data(spec: RunSpec, **dump_options: Any) -> dict[str, Any]:
+    """``spec`` as a dict that :func:`parse_spec` accepts again (no sections its study does not read)."""
+    data = spec.model_dump(mode="json", **dump_options)
+    for section in set().union(*STUDY_SECTIONS.values()) - set(STUDY_SECTIONS[spec.study]):
+        data.pop(section, None)
+    return data
+
+
 def parse_spec(data: dict[str, Any], *, source: str = "spec") -> RunSpec:
-    """Validate a spec given as a dict (as read from TOML)."""
+    """Validate a spec given as a dict (as read from TOML).
+
+    Besides the schema: ``study`` is required and only the study sections it reads may appear
+    (:data:`STUDY_SECTIONS`).
+    """
+    if isinstance(data, dict):
+        _check_study_sections(data, source)
     try:
         return RunSpec.model_validate(data)
     except ValidationError as err:

@@ -22,7 +22,7 @@ from typing import Any
 
 from localpairs.errors import LocalPairsError
 from localpairs.io import write_json_atomic, write_text_atomic
-from localpairs.spec import RunSpec, SpecError, parse_spec
+from localpairs.spec import RunSpec, SpecError, parse_spec, spec_data
 
 #: Seconds to wait for an existing scheduler before giving up.
 SCHEDULER_TIMEOUT_S = 5
@@ -34,7 +34,7 @@ def point_specs(spec: RunSpec, *, source: str = "spec") -> list[tuple[str, dict[
     from localpairs.studies.common import spec_hash
 
     assert spec.sweep is not None
-    base = spec.model_dump(mode="json", exclude={"sweep"}, exclude_none=True)
+    base = spec_data(spec, exclude={"sweep"}, exclude_none=True)
     keys = list(spec.sweep.parameters)
     out = []
     for index, values in enumerate(itertools.product(*(spec.sweep.parameters[k] for k in keys))):
@@ -133,7 +133,7 @@ def run_sweep(spec: RunSpec, outdir: Path, *, resume: bool = True, scheduler: st
         client, cluster = _client(scheduler, spec.sweep.workers)
         try:
             futures = [
-                client.submit(run_point, p.model_dump(mode="json", exclude_none=True), o, str(outdir.resolve()), pid, key=pid, pure=False)
+                client.submit(run_point, spec_data(p, exclude_none=True), o, str(outdir.resolve()), pid, key=pid, pure=False)
                 for pid, o, p in todo
             ]
             for future in tqdm(as_completed(futures), total=len(futures), desc="sweep points", unit="point"):

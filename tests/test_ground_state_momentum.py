@@ -17,6 +17,7 @@ OBS_TOL = 1e-8
 
 # x periodic (length 2), z open (length 3): site charges vary along z, so the averages are tested.
 SPEC = """title = "ladder"
+study = "ground_state"
 [cluster]
 shape = [2, 1, 3]
 periodic = [true, false, false]
@@ -71,11 +72,11 @@ def test_blocks_are_checkpointed_and_reused(tmp_path):
 
 
 def test_scan_refused_when_translations_are_broken():
-    spec = parse_spec({"title": "t", "cluster": {"shape": "cube"}, "sector": {"momentum": "scan"},
+    spec = parse_spec({"title": "t", "study": "ground_state", "cluster": {"shape": "cube"}, "sector": {"momentum": "scan"},
                        "model": {"kind": "extended_hubbard", "U": -1.0, "breathing": 0.1}}, source="t.toml")
     with pytest.raises(SpecError, match="does not commute"):
         build_system(spec, source="t.toml")
-    spec = parse_spec({"title": "t", "cluster": {"shape": "cube", "periodic": False}, "sector": {"momentum": "scan"},
+    spec = parse_spec({"title": "t", "study": "ground_state", "cluster": {"shape": "cube", "periodic": False}, "sector": {"momentum": "scan"},
                        "model": {"kind": "extended_hubbard", "U": -1.0}}, source="t.toml")
     with pytest.raises(SpecError, match="periodic axis"):
         build_system(spec, source="t.toml")
@@ -83,4 +84,4 @@ def test_scan_refused_when_translations_are_broken():
 
 def test_ladder_offsets_are_validated():
     with pytest.raises(SpecError, match="ground_state.ladder"):
-        parse_spec({"title": "t", "model": {"kind": "extended_hubbard"}, "ground_state": {"ladder": [0, 1]}})
+        parse_spec({"title": "t", "study": "ground_state", "model": {"kind": "extended_hubbard"}, "ground_state": {"ladder": [0, 1]}})

@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 BASE = {
     "title": "dimer test",
+    "study": "ground_state",
     "cluster": {"shape": "dimer", "periodic": False},
     "model": {"kind": "extended_hubbard", "t": 1.0, "U": -4.0},
     "solver": {"n_states": 2},
@@ -60,7 +61,7 @@ def test_bad_specs_give_one_clear_error(changes, key, value_text):
 
 def test_bad_spec_fails_before_any_work(tmp_path, capsys):
     path = tmp_path / "bad.toml"
-    path.write_text('title = "x"\n[cluster]\nshape = "cube"\n[model]\nkind = "extended_hubbard"\nU = -1\nt = "big"\n')
+    path.write_text('title = "x"\nstudy = "ground_state"\n[cluster]\nshape = "cube"\n[model]\nkind = "extended_hubbard"\nU = -1\nt = "big"\n')
     assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "model.t" in err and "'big'" in err
@@ -75,7 +76,7 @@ def test_shipped_specs_are_valid():
 def test_ground_state_run_end_to_end(tmp_path):
     path = tmp_path / "dimer.toml"
     path.write_text(
-        'title = "dimer"\n[cluster]\nshape = "dimer"\nperiodic = false\n'
+        'title = "dimer"\nstudy = "ground_state"\n[cluster]\nshape = "dimer"\nperiodic = false\n'
         '[model]\nkind = "extended_hubbard"\nt = 1.0\nU = -4.0\n[sector]\nelectrons = 2\n'
     )
     out = tmp_path / "out"
@@ -96,7 +97,7 @@ def test_ground_state_run_end_to_end(tmp_path):
 
 def test_resume_reuses_checkpoints(tmp_path):
     path = tmp_path / "dimer.toml"
-    path.write_text('title = "dimer"\n[cluster]\nshape = "dimer"\n[model]\nkind = "extended_hubbard"\nU = -4.0\n')
+    path.write_text('title = "dimer"\nstudy = "ground_state"\n[cluster]\nshape = "dimer"\n[model]\nkind = "extended_hubbard"\nU = -4.0\n')
     out = tmp_path / "out"
     assert main(["run", str(path), "--out", str(out)]) == 0
     ckpt = out / "checkpoints" / "ground_energy_N3.json"
@@ -127,7 +128,7 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
 
 def test_command_line_entry_point(tmp_path):
     path = tmp_path / "dimer.toml"
-    path.write_text('title = "dimer"\n[cluster]\nshape = "dimer"\n[model]\nkind = "fermi_bose"\nt_F = 1.0\n')
+    path.write_text('title = "dimer"\nstudy = "ground_state"\n[cluster]\nshape = "dimer"\n[model]\nkind = "fermi_bose"\nt_F = 1.0\n')
     done = subprocess.run([sys.executable, "-m", "localpairs.cli", "check", str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "fermi_bose" in done.stdout

@@ -12,7 +12,7 @@ from localpairs.errors import InputError
 from localpairs.hamiltonians import extended_hubbard, make_cluster
 from localpairs.solvers import charge_ladder
 from localpairs.spec import SpecError, load_spec, parse_spec
-from localpairs.studies.spectra import run
+from localpairs.studies import run_study
 
 BASE = {
     "title": "dimer spectra",
@@ -60,7 +60,7 @@ def test_run_spec_in_repo_is_valid():
 
 def test_dimer_study_end_to_end(tmp_path):
     spec = parse_spec(BASE)
-    report = run(spec, tmp_path)
+    report = run_study(spec, tmp_path)
     text = report.read_text()
     for needle in ("single-particle gap Δ1", "E_b + 2E_a", "1.96 eV", "Sum rules"):
         assert needle in text
@@ -77,9 +77,9 @@ def test_dimer_study_end_to_end(tmp_path):
     assert abs(peak - 529.0) < 0.2  # the main σ* peak is placed at pre_edge_eV (grid step 0.15 eV)
     root.close(), add.close(), xas.close()
     # resume: a second run reads every spectrum from its checkpoint
-    mtime = (tmp_path / "checkpoints" / "spectra_xas.json").stat().st_mtime
-    run(spec, tmp_path)
-    assert (tmp_path / "checkpoints" / "spectra_xas.json").stat().st_mtime == mtime
+    mtime = (tmp_path / "checkpoints" / "spectra_xas.nc").stat().st_mtime
+    run_study(spec, tmp_path)
+    assert (tmp_path / "checkpoints" / "spectra_xas.nc").stat().st_mtime == mtime
 
 
 def test_edges_and_energy_scales():

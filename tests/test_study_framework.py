@@ -67,7 +67,7 @@ def test_execute_writes_results_figures_report_and_reuses_checkpoints(tmp_path):
     assert prov["spec"]["title"] == "fake study" and prov["resolved"]["cluster"]["shape"] == [2, 1, 1]
     text = report.read_text()
     assert text.startswith("# fake study\n\ntotal 0.857143 over 2 sites\n")  # 6/7 = sum(0..3)/7
-    assert "## Figures\n![fake.png](fake.png)" in text
+    assert "## Figures\n![fake](fake.png)" in text
     assert "netCDF groups big" in text
     assert "Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()) + ". Wall time" in text
     assert calls == {"json": 1, "dataset": 1}

@@ -15,6 +15,7 @@ from localpairs.spec import SpecError, parse_spec
 from localpairs.sweep import point_specs
 
 SPEC = """title = "sweep"
+study = "ground_state"
 [cluster]
 shape = "plaquette"
 [model]
@@ -71,7 +72,7 @@ def test_sweep_killed_and_resumed_equals_uninterrupted(tmp_path):
 
 
 def test_bad_sweep_keys_are_refused_before_running():
-    base = {"title": "x", "cluster": {"shape": "dimer"}, "model": {"kind": "extended_hubbard"}}
+    base = {"title": "x", "study": "ground_state", "cluster": {"shape": "dimer"}, "model": {"kind": "extended_hubbard"}}
     with pytest.raises(SpecError, match="model.W"):
         point_specs(parse_spec({**base, "sweep": {"parameters": {"model.W": [1.0]}}}))
     with pytest.raises(SpecError, match="sector.electrons"):

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import xarray as xr
 
+from localpairs.analysis.pair_binding import pair_binding
 from localpairs.errors import InputError
 from localpairs.hamiltonians import (
     Cluster,
@@ -23,6 +25,8 @@ from localpairs.hamiltonians import (
 )
 from localpairs.io import versions, write_json_atomic, write_with
 from localpairs.solvers import Sector, check_memory, estimate_memory, sector
+from localpairs.solvers.ed.charge_ladder import check_ladder_memory, ladder_sector, solve_ladder
+from localpairs.solvers.ed.charge_ladder import ladder_electrons as solver_ladder_electrons
 from localpairs.solvers.ed.momentum import block_estimates
 from localpairs.spec import RunSpec, SpecError
 
@@ -46,6 +50,21 @@ def build_model(spec: RunSpec, cluster: Cluster, doping: DopingConfig, **overrid
     return fermi_bose_mixture(cluster, doping, **params)
 
 
+def cluster_of_spec(section: dict[str, Any]) -> Cluster:
+    """The cluster of a spec's ``[cluster]`` section (as a dict, e.g. from a results file's provenance)."""
+    shape, periodic = section["shape"], section["periodic"]
+    return make_cluster(
+        shape if isinstance(shape, str) else tuple(shape),
+        periodic=periodic if isinstance(periodic, bool) else tuple(periodic),
+        lattice_constant=section["lattice_constant"],
+    )
+
+
+def cluster_of_results(root: xr.Dataset) -> Cluster:
+    """The cluster a results file was computed on (rebuilt from its ``provenance`` attribute)."""
+    return cluster_of_spec(json.loads(root.attrs["provenance"])["spec"]["cluster"])
+
+
 def build_system(spec: RunSpec, *, source: str = "spec") -> System:
     """Build cluster, doping, model and sector; check the physics and the memory estimate.
 
@@ -53,11 +72,7 @@ def build_system(spec: RunSpec, *, source: str = "spec") -> System:
     before anything heavy is allocated.
     """
     try:
-        cluster = make_cluster(
-            spec.cluster.shape if isinstance(spec.cluster.shape, str) else tuple(spec.cluster.shape),
-            periodic=spec.cluster.periodic if isinstance(spec.cluster.periodic, bool) else tuple(spec.cluster.periodic),
-            lattice_constant=spec.cluster.lattice_constant,
-        )
+        cluster = cluster_of_spec(spec.cluster.model_dump())
         doping = doping_config(cluster, x=spec.doping.x, placement=spec.doping.placement, seed=spec.doping.seed)
         model = build_model(spec, cluster, doping)
         s = spec.sector
@@ -79,6 +94,59 @@ def build_system(spec: RunSpec, *, source: str = "spec") -> System:
     except InputError as err:
         raise SpecError(f"{source}: {err}") from None
     return System(cluster, doping, model, sec)
+
+
+def ladder_electrons(spec: RunSpec, system: System) -> list[int]:
+    """N₀ + d for the offsets d of ``[ground_state] ladder`` that exist on the cluster (N₀ excluded)."""
+    return solver_ladder_electrons(system.sector.n_electrons, spec.ground_state.ladder, system.cluster.n_sites)
+
+
+def check_ladder_fits(spec: RunSpec, system: System, electrons: list[int]) -> None:
+    """Refuse (:class:`~localpairs.errors.TooLargeError`) a ladder sector over the memory budget.
+
+    With ``[sector] momentum = "scan"`` each sector is solved one k-block at a time, so its
+    largest block must fit; otherwise the whole lowest-|S_z| sector must.
+    """
+    if spec.sector.momentum != "scan":
+        check_ladder_memory(system.model, electrons, dense_threshold=spec.solver.dense_threshold, memory_budget_gb=spec.solver.memory_budget_gb)
+        return
+    for n in electrons:
+        sec = ladder_sector(n)
+        estimates = block_estimates(system.model, n_up=sec.n_up, n_down=sec.n_down, dense_threshold=spec.solver.dense_threshold)
+        check_memory(system.model, sec, max(estimates.values(), key=lambda e: e.total_gb), spec.solver.memory_budget_gb)
+
+
+def checkpointed_ladder(spec: RunSpec, system: System, checkpoints: "Checkpoints") -> dict[int, float]:
+    """E(N) for N = N₀ + d, d in ``[ground_state] ladder`` (default ±1, ±2), each sector checkpointed."""
+    return solve_ladder(
+        system.model,
+        ladder_electrons(spec, system),
+        dense_threshold=spec.solver.dense_threshold,
+        memory_budget_gb=spec.solver.memory_budget_gb,
+        stored=lambda n: checkpoints.load(f"ground_energy_N{n}"),
+        on_solved=lambda n, energy: checkpoints.save(f"ground_energy_N{n}", energy),
+    )
+
+
+def system_attrs(spec: RunSpec, system: System) -> dict[str, Any]:
+    """The spec's description and the built system's descriptions, as netCDF attributes for reports."""
+    return {
+        "description": spec.description,
+        "cluster_description": system.cluster.describe(),
+        "doping_x": system.doping.x,
+        "doping_placement": system.doping.placement,
+        "large_sites": json.dumps(list(system.doping.bosonic_sites)),
+        "model_kind": system.model.kind,
+        "model_parameters": json.dumps(dict(system.model.parameters)),
+        "sector_label": system.sector.label(),
+        "N0": system.sector.n_electrons,
+        "n_sites": system.cluster.n_sites,
+    }
+
+
+def pair_binding_vs_n(energies: dict[int, float]) -> np.ndarray:
+    """E(N+2) + E(N) − 2E(N+1) for every N of ``energies`` (sorted); NaN where N+1 or N+2 is missing."""
+    return np.array([pair_binding(energies, n) if n + 1 in energies and n + 2 in energies else np.nan for n in sorted(energies)])
 
 
 def spec_hash(spec: RunSpec) -> str:

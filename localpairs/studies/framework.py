@@ -35,7 +35,7 @@ from localpairs.io import write_text_atomic, write_with
 from localpairs.spec import RunSpec, SpecError
 from localpairs.studies.common import Checkpoints, System, build_system, provenance, spec_hash
 
-__all__ = ["Checkpoints", "Results", "RunContext", "Study", "execute", "prepare", "render", "write_results"]
+__all__ = ["Checkpoints", "Results", "RunContext", "Study", "execute", "prepare", "render", "spec_of", "write_results"]
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,8 @@ def prepare(study: Study, spec: RunSpec, *, source: str = "spec") -> System:
     """
     if spec.study != study.name:
         raise SpecError(f"{source}: study = {spec.study!r} is not allowed here: this is the {study.name!r} study")
+    if study.section is not None and getattr(spec, study.section) is None:
+        raise SpecError(f"{source}: study = {study.name!r} needs a [{study.section}] section (an empty one takes every default)")
     system = build_system(spec, source=source)
     try:
         study.validate(spec, system)
@@ -103,6 +105,11 @@ def prepare(study: Study, spec: RunSpec, *, source: str = "spec") -> System:
         message = str(err)
         raise SpecError(message if message.startswith(f"{source}:") else f"{source}: {message}") from None
     return system
+
+
+def spec_of(results: Results) -> RunSpec:
+    """The run spec a results file was computed from (its root's ``provenance`` attribute)."""
+    return RunSpec.model_validate(json.loads(results.root.attrs["provenance"])["spec"])
 
 
 def write_results(path: Path, results: Results) -> None:
@@ -171,6 +178,11 @@ def fmt_list(values: Iterable[Any], spec: str = "g", sep: str = ", ") -> str:
     return sep.join(fmt(v, spec) for v in values)
 
 
+def chop(value: float, decimals: int = 12) -> float:
+    """``value`` rounded to ``decimals`` with −0 made +0 (so that round-off does not print as −0.0000)."""
+    return round(float(value), decimals) + 0.0
+
+
 def from_json(text: str) -> Any:
     """A JSON attribute (e.g. ``provenance``) as Python values."""
     return json.loads(text)
@@ -184,12 +196,15 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_ENV.filters.update(fmt=fmt, fmt_list=fmt_list, from_json=from_json)
+_ENV.filters.update(fmt=fmt, fmt_list=fmt_list, from_json=from_json, chop=chop)
+_ENV.tests["missing"] = _missing
+_ENV.globals["zip"] = zip
 
 
 def render(template: str, results: Results, **extra: Any) -> str:
     """Render ``templates/<template>`` with ``root``, ``groups``, ``attrs`` (root attributes) and ``extra``.
 
-    Filters: ``fmt(spec, missing="n/a", suffix="")``, ``fmt_list(spec, sep=", ")``, ``from_json``.
+    Filters: ``fmt(spec, missing="n/a", suffix="")``, ``fmt_list(spec, sep=", ")``, ``from_json``,
+    ``chop``; test ``missing`` (None, NaN or ``"none"``); global ``zip``.
     """
     return _ENV.get_template(template).render(root=results.root, groups=results.groups, attrs=results.root.attrs, **extra)
