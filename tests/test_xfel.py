@@ -238,7 +238,7 @@ def test_smoke_run_and_resume(tmp_path):
 
 @pytest.mark.parametrize("data, text", [
     ({**BASE, "cluster": {"shape": "cube", "periodic": True}, "xfel": {}}, "cluster.periodic"),
-    ({**BASE}, "needs an [xfel] section"),
+    ({**BASE}, "needs a [xfel] section"),
     ({**BASE, "model": {"kind": "fermi_bose"}, "xfel": {}}, "model.kind = 'extended_hubbard'"),
     ({**BASE, "xfel": {"kinetics": {"csv": "/nonexistent/trace.csv"}}}, "xfel.kinetics.csv = '/nonexistent/trace.csv' is not allowed"),
 ])

@@ -12,8 +12,8 @@ Steps (each piece is checkpointed in ``outdir/checkpoints`` and reused when the 
    ``STUDY`` (:mod:`localpairs.studies.framework`) writes ``results.nc``, the figures and
    ``report.md`` from ``templates/xfel.md.j2``.
 
-:func:`validate` refuses, before any work, a spec without ``[xfel]``, a model other than the
-extended Hubbard model, a pump polarization along a periodic axis of length 2 and an unreadable
+:func:`validate` refuses, before any work (the framework has checked that ``[xfel]`` is there),
+a model other than the extended Hubbard model, a pump polarization along a periodic axis of length 2 and an unreadable
 ``xfel.kinetics.csv``. The probe-run bounds of the fluence calibration (α below
 ``xfel.pump.max_probe_excitation`` and above zero) depend on a computed α and are refused during
 :func:`compute`.
@@ -170,8 +170,6 @@ def extras(spec: RunSpec, cp: Checkpoints, ref, fits: dict, spectra: dict, scan:
 
 def validate(spec: RunSpec, system: System) -> None:
     """Every check of the XFEL study beyond the schema (module docstring); nothing heavy."""
-    if spec.xfel is None:
-        raise SpecError("study = 'xfel' needs an [xfel] section")
     if spec.model.kind != "extended_hubbard":
         raise SpecError(f"study = 'xfel' needs model.kind = 'extended_hubbard', not {spec.model.kind!r}")
     try:
