@@ -71,7 +71,7 @@ class XasProbeSpec(Strict):
     ``energy_reference``: ``"split"`` (default, the long-probe limit) measures the ground-state
     component of ψ(t) from E_0 and the excited remainder from its own mean energy;
     ``"ground"`` measures all of ψ(t) from E_0 (puts excited lines too high by their excitation
-    energy; kept for comparison). See :mod:`localpairs.studies.pump`.
+    energy; kept for comparison). See :mod:`localpairs.solvers.dynamics.transient_xas`.
     """
 
     U_c: Annotated[float, Field(ge=-50, le=50)] = _XAS_DEFAULTS["U_c"].default

@@ -33,7 +33,7 @@ import xarray as xr
 from localpairs.analysis import xfel_figures as figs
 from localpairs.analysis.bec import fermi_bose_lattice_tc, fermi_bose_tc
 from localpairs.analysis.excited_fraction import fit_excited_fraction
-from localpairs.analysis.experiment import load_reference
+from localpairs.analysis.experiment import Reference, load_reference
 from localpairs.analysis.figures import save_figure
 from localpairs.analysis.kinetics import fit_three_exponential, read_delay_trace
 from localpairs.analysis.percolation import percolation_threshold, wrapping_curve
@@ -47,6 +47,7 @@ from localpairs.studies.common import Checkpoints, System
 from localpairs.studies.framework import Results, RunContext, Study, render
 from localpairs.studies.xfel_fit import Context, fit_scenario, reachability
 from localpairs.studies.xfel_probe import calibrate, check_pump_axis, scenario_xas
+from localpairs.studies.xfel_spec import XfelSpec
 from localpairs.studies.xfel_summary import SCENARIOS, summarize
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def _dataset(fits: dict, spectra: dict) -> xr.Dataset:
     return ds
 
 
-def _kinetics(cfg, ref, spectra: dict) -> tuple[list[Row], dict[str, Any]]:  # noqa: ANN001
+def _kinetics(cfg: XfelSpec, ref: Reference, spectra: dict) -> tuple[list[Row], dict[str, Any]]:
     """Kinetics rows and the trace of the kinetics figure (measured and fitted, or the simulated ΔXAS at A)."""
     tau = {k: float(ref[k].value) for k in ("tau1", "tau2", "tau3")}
     if cfg.kinetics.csv is not None:
@@ -95,7 +96,7 @@ def _kinetics(cfg, ref, spectra: dict) -> tuple[list[Row], dict[str, Any]]:  # n
     return rows, {"kinetics_delay": np.asarray(sp["delays"]), "kinetics_value": np.asarray(trace), "kinetics_figure": figure}
 
 
-def _alpha(cfg, ref, scan: dict) -> tuple[list[Row], dict[str, Any]]:  # noqa: ANN001
+def _alpha(cfg: XfelSpec, ref: Reference, scan: dict) -> tuple[list[Row], dict[str, Any]]:
     """Excited fraction against fluence: rows, the XAS-fit α per factor and the figure's arrays."""
     factors = sorted(scan)
     excited = np.asarray(scan[factors[-1]]["excited_component_xas"])
@@ -117,7 +118,7 @@ def _alpha(cfg, ref, scan: dict) -> tuple[list[Row], dict[str, Any]]:  # noqa: A
     return rows, {"alpha_fit": alpha, "population": pop, "plots": plots}
 
 
-def _tc(cfg, ref) -> tuple[list[Row], dict[str, Any]]:  # noqa: ANN001
+def _tc(cfg: XfelSpec, ref: Reference) -> tuple[list[Row], dict[str, Any]]:
     """T_c(0.4) rows (continuum and lattice BEC) and the T_c(x) curves."""
     xs = np.linspace(0.37, 0.5, 27)
     tc04 = fermi_bose_tc(0.4)
@@ -129,7 +130,7 @@ def _tc(cfg, ref) -> tuple[list[Row], dict[str, Any]]:  # noqa: ANN001
     return rows, {"tc_x04_K": tc04, "curves": curves}
 
 
-def _percolation(cfg, cp: Checkpoints) -> dict[str, Any]:  # noqa: ANN001
+def _percolation(cfg: XfelSpec, cp: Checkpoints) -> dict[str, Any]:
     """Wrapping thresholds and curves of the large octahedra, random and rock-salt placement (checkpointed)."""
     pc = cfg.percolation
 
@@ -145,7 +146,7 @@ def _percolation(cfg, cp: Checkpoints) -> dict[str, Any]:  # noqa: ANN001
     return cp.json("percolation_large", compute)
 
 
-def extras(spec: RunSpec, cp: Checkpoints, ref, fits: dict, spectra: dict, scan: dict, measured: dict[str, float]) -> dict[str, Any]:  # noqa: ANN001
+def extras(spec: RunSpec, cp: Checkpoints, ref: Reference, fits: dict, spectra: dict, scan: dict, measured: dict[str, float]) -> dict[str, Any]:
     """Kinetics, excited fraction, T_c(x), percolation, tunnelling and the fits' reach: rows, summary numbers and figure data."""
     cfg = spec.xfel
     rows, summary = {}, {}
@@ -184,7 +185,7 @@ def validate(spec: RunSpec, system: System) -> None:
             raise SpecError(f"xfel.kinetics.csv = {csv!r} is not allowed: a readable delay trace (CSV) is needed: {err}") from None
 
 
-def _scenarios(ctx: Context, cp: Checkpoints, ref, measured: dict[str, float], timings: dict[str, float]) -> tuple[dict, dict, dict]:  # noqa: ANN001
+def _scenarios(ctx: Context, cp: Checkpoints, ref: Reference, measured: dict[str, float], timings: dict[str, float]) -> tuple[dict, dict, dict]:
     """Fits, fluence calibration and pump–probe spectra of both scenarios (checkpointed)."""
     cfg = ctx.cfg
     fits: dict[str, Any] = {}

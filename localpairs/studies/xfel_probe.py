@@ -37,6 +37,7 @@ import numpy as np
 
 from localpairs.analysis.xas_peaks import find_ab_peaks, pre_edge_peak
 from localpairs.errors import InputError
+from localpairs.hamiltonians import Cluster
 from localpairs.hamiltonians.driven_model import drive, gaussian_pulse
 from localpairs.solvers import solve
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
@@ -45,6 +46,7 @@ from localpairs.solvers.dynamics.transient_xas import XasSettings, ground_offset
 from localpairs.solvers.spectra.spectral_functions import SectorCache
 
 from localpairs.studies.xfel_fit import Context
+from localpairs.studies.xfel_spec import XfelSpec
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ POLARIZATION = (1.0, 0.0, 0.0)
 MIN_PROBE_EXCITATION = 1e-10
 
 
-def check_pump_axis(cluster, polarization=POLARIZATION) -> None:  # noqa: ANN001
+def check_pump_axis(cluster: Cluster, polarization: tuple[float, float, float] = POLARIZATION) -> None:
     """Refuse a polarization with a component along a periodic axis of length 2.
 
     On such an axis the two bonds joining a pair of octahedra carry opposite Peierls phases, so
@@ -124,12 +126,12 @@ def calibrate(ctx: Context, fit: dict[str, Any], alpha_target: float) -> dict[st
             "fluence": float(cfg.pump.fluence * alpha_target / p), "alpha_target": float(alpha_target)}
 
 
-def xas_settings(cfg) -> XasSettings:  # noqa: ANN001
-    """The settings of every XAS of the study: ``[xfel]`` U_c, Γ and Lanczos steps (no resolution, incoherent, symmetric)."""
+def xas_settings(cfg: XfelSpec) -> XasSettings:
+    """The settings of every XAS of the study: ``[xfel.probe]`` U_c, Γ and Lanczos steps (no resolution, incoherent, symmetric)."""
     return XasSettings(U_c=cfg.probe.U_c, Gamma=cfg.probe.Gamma, n_steps=cfg.probe.lanczos_steps)
 
 
-def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg) -> dict[str, Any]:  # noqa: ANN001
+def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg: XfelSpec) -> dict[str, Any]:
     """A and B of one ΔXAS, or ``found = False`` with the reason (never NaN).
 
     ``A_anywhere`` is the largest positive peak in the whole window (None if none), reported

@@ -17,7 +17,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from localpairs.analysis.experiment import Reference
 from localpairs.analysis.verdicts import Row
+
+from localpairs.studies.common import System
+from localpairs.studies.xfel_spec import XfelSpec
 
 SCENARIOS = ("paired", "unpaired")
 #: Rows of the A−B table: (lattice, index into the delays): unrelaxed early, relaxed late.
@@ -44,7 +48,7 @@ def gap_rows(fits: dict[str, Any], measured: dict[str, float], tolerance: float)
     return rows
 
 
-def ab_rows(ref, fits: dict[str, Any], spectra: dict[str, Any], cfg) -> list[dict[str, Any]]:  # noqa: ANN001
+def ab_rows(ref: Reference, fits: dict[str, Any], spectra: dict[str, Any], cfg: XfelSpec) -> list[dict[str, Any]]:
     """The four A−B rows (two scenarios × unrelaxed early / relaxed late), in eV and in units of ħω.
 
     Each row: scenario, lattice, delay, A, B, separation (None without peaks) and its order note,
@@ -71,7 +75,7 @@ def ab_rows(ref, fits: dict[str, Any], spectra: dict[str, Any], cfg) -> list[dic
     return rows
 
 
-def shift_rows(ref, spectra: dict[str, Any], cfg) -> list[Row]:  # noqa: ANN001
+def shift_rows(ref: Reference, spectra: dict[str, Any], cfg: XfelSpec) -> list[Row]:
     """Shift of peak A, relaxed (last delay) − unrelaxed (first delay), against the measured +0.2 eV."""
     rows, shift = [], float(ref["a_shift"].value)
     for s in SCENARIOS:
@@ -132,7 +136,7 @@ def _figure_arrays(spectra: dict[str, Any], plots: dict[str, Any]) -> dict[str, 
     return out
 
 
-def summarize(*, system, ref, measured: dict[str, float], fits: dict, spectra: dict, calib: dict, scan: dict, more: dict, cfg,  # noqa: ANN001
+def summarize(*, system: System, ref: Reference, measured: dict[str, float], fits: dict, spectra: dict, calib: dict, scan: dict, more: dict, cfg: XfelSpec,
               timings: dict[str, float]) -> xr.Dataset:
     """The ``summary`` group: tables (JSON attributes) and figure arrays (variables) of the XFEL report."""
     rows = {k: [row_record(r) for r in v] for k, v in more["rows"].items()}
