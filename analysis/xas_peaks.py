@@ -269,3 +269,21 @@ def peak_a_vs_delay(energy: ArrayLike, delay: ArrayLike, dxas: ArrayLike, *, win
         out[:, j] = ex.energy, ex.energy_error, ex.amplitude
         found[j] = True
     return PeakTrack(delay=t, energy=out[0], energy_error=out[1], amplitude=out[2], found=found)
+
+
+#: Fraction of the maximum a local maximum needs to count as the pre-edge peak of a spectrum.
+PRE_EDGE_FRACTION = 0.1
+
+
+def pre_edge_peak(energy: ArrayLike, xas: ArrayLike, *, fraction: float = PRE_EDGE_FRACTION) -> float:
+    """Photon energy of the lowest local maximum of ``xas`` carrying ≥ ``fraction`` of its maximum.
+
+    A local maximum is an inner grid point not lower than its two neighbours (no refinement: the
+    grid point itself). Without one, the grid point of the maximum. Used to put the pre-edge peak
+    of a ground-state XAS at its measured energy (weak wiggles below it do not count).
+    """
+    e = np.asarray(energy, dtype=float)
+    y = np.asarray(xas, dtype=float)
+    require(y.ndim == 1 and y.shape == e.shape and y.size >= 3, "xas", f"shape {y.shape}", f"the shape of energy, {e.shape}, at least 3 points")
+    i = np.flatnonzero((y[1:-1] >= y[:-2]) & (y[1:-1] >= y[2:]) & (y[1:-1] >= fraction * y.max()))
+    return float(e[i[0] + 1]) if i.size else float(e[int(np.argmax(y))])

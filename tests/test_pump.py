@@ -256,10 +256,10 @@ def test_killed_trajectory_resumes_to_the_same_result(plaquette, tmp_path):
 
 
 def test_pump_study_killed_and_resumed(tmp_path, monkeypatch):
-    from localpairs.studies import pump as study
+    from localpairs.studies import pump as study, run_study
 
     spec = parse_spec(with_pump(), source="t.toml")
-    clean = study.run(spec, tmp_path / "clean", resume=False)
+    clean = run_study(spec, tmp_path / "clean", resume=False)
     real = study.run_trajectory
 
     def killed_after_12_steps(*args, **kwargs):
@@ -271,9 +271,9 @@ def test_pump_study_killed_and_resumed(tmp_path, monkeypatch):
 
     monkeypatch.setattr(study, "run_trajectory", killed_after_12_steps)
     with pytest.raises(KeyboardInterrupt):
-        study.run(spec, tmp_path / "resumed")
+        run_study(spec, tmp_path / "resumed")
     monkeypatch.setattr(study, "run_trajectory", real)
-    resumed = study.run(spec, tmp_path / "resumed")
+    resumed = run_study(spec, tmp_path / "resumed")
     a = xr.load_dataset(clean.parent / "results.nc", engine="h5netcdf")
     b = xr.load_dataset(resumed.parent / "results.nc", engine="h5netcdf")
     for name in a.data_vars:
@@ -284,10 +284,10 @@ def test_pump_study_killed_and_resumed(tmp_path, monkeypatch):
 def test_pump_study_with_lattice_and_relaxed_lattice_quench(tmp_path):
     """Ehrenfest oxygens relaxed to the Born–Oppenheimer equilibrium, then a quench to identical
     octahedra (breathing 0) during the pulse: the study runs and records the lattice."""
-    from localpairs.studies import pump as study
+    from localpairs.studies import run_study
 
     data = with_pump(lattice={"coupling": 0.3}, quench={"time": 8.0, "relaxed_lattice": True}, tolerance=1e-6, pair_correlations=False)
-    report = study.run(parse_spec(data, source="t.toml"), tmp_path / "lattice", resume=False)
+    report = run_study(parse_spec(data, source="t.toml"), tmp_path / "lattice", resume=False)
     ds = xr.load_dataset(report.parent / "results.nc", engine="h5netcdf")
     u = ds["oxygen_displacement"].values
     assert u.shape == (ds.sizes["time"], 6) and np.all(np.isfinite(u))
@@ -334,3 +334,26 @@ def test_cli_run_killed_by_signal_resumes_to_the_same_result(tmp_path):
     b = xr.load_dataset(tmp_path / "killed" / "results.nc", engine="h5netcdf")
     for name in a.data_vars:
         assert np.max(np.abs(a[name].values - b[name].values)) <= 1e-12, name
+
+
+@pytest.mark.parametrize(
+    "changes, text",
+    [
+        (dict(t_end=20.0, xas_delays=[0.0, 9.0]), "pump.xas_delays = [0.0, 9.0] is not allowed"),
+        (dict(peak_field=None, fluence=5000.0), "pump.peak_field"),
+        (dict(photon_energy="optical_gap", polarization=[0.0, 1.0, 0.0]), "pump.photon_energy = 'optical_gap' is not allowed"),
+        (dict(quench={"time": 1.0, "model": {"no_such_parameter": 1.0}}), "pump.quench.model"),
+        (None, "needs a [pump] section"),
+    ],
+)
+def test_check_refuses_what_run_refuses(changes, text):
+    """`localpairs check` (check_study) makes every check `run` makes, before any state is computed:
+    probe delays outside the output window, a field beyond the model's validity, tuning to an optical
+    gap along a periodic length-2 axis (y here: no linear current), a quench model that cannot be built."""
+    from localpairs.studies import check_study
+
+    data = with_pump(**changes) if changes is not None else {k: v for k, v in BASE.items() if k != "pump"}
+    with pytest.raises(SpecError) as err:
+        check_study(parse_spec(data, source="t.toml"), source="t.toml")
+    assert text in str(err.value) and str(err.value).startswith("t.toml: ")
+    check_study(parse_spec(with_pump(), source="t.toml"))  # the base spec passes

@@ -60,10 +60,10 @@ def spec_dict(**pump_changes):
 
 @pytest.fixture(scope="module")
 def pumped(tmp_path_factory):
-    from localpairs.studies import pump as study
+    from localpairs.studies import run_study
 
     out = tmp_path_factory.mktemp("pump_xas")
-    report = study.run(parse_spec(spec_dict(), source="t.toml"), out, resume=False)
+    report = run_study(parse_spec(spec_dict(), source="t.toml"), out, resume=False)
     return report, xr.load_dataset(out / "results.nc", engine="h5netcdf")
 
 
@@ -125,7 +125,7 @@ def test_probe_equals_xas_of_independently_evolved_state(pumped):
 def test_probe_object_equals_direct_xas():
     """make_xas_probe(...)(t, ψ) is the long-probe split of solvers.xas.xas with the ground state's
     offset (default), or xas of all of ψ from E_0 (energy_reference = "ground")."""
-    from localpairs.studies import pump as study
+    from localpairs.studies import pump_xas as study
     from localpairs.studies.common import build_system
 
     spec = parse_spec(spec_dict(), source="t.toml")
@@ -156,10 +156,10 @@ def test_probe_object_equals_direct_xas():
 def test_stationary_state_gives_zero_dxas(tmp_path):
     """No field (a quench to the same model, no pulse): ψ(t) = e^{−iE0t/ħ}ψ0 and ΔXAS vanishes to
     round-off at every delay (delays count from t = 0 without a pulse)."""
-    from localpairs.studies import pump as study
+    from localpairs.studies import run_study
 
     data = spec_dict(peak_field=None, quench={"time": 0.0}, xas_delays=[0.0, 4.0, 19.5])
-    report = study.run(parse_spec(data, source="t.toml"), tmp_path / "still", resume=False)
+    report = run_study(parse_spec(data, source="t.toml"), tmp_path / "still", resume=False)
     ds = xr.load_dataset(report.parent / "results.nc", engine="h5netcdf")
     scale = ds["xas_ground"].values.max()
     assert np.allclose(ds["probe_time"].values, [0.0, 4.0, 19.5])
@@ -260,11 +260,11 @@ def test_bad_xas_specs(changes, field):
 
 
 def test_delays_outside_the_time_window_are_refused_before_any_work(tmp_path):
-    from localpairs.studies import pump as study
+    from localpairs.studies import run_study
 
     for delays in ([-20.0, 0.0], [0.0, 9.0]):  # centre 12.6 fs, window [0, 20] fs
         with pytest.raises(SpecError, match=r"pump\.xas_delays = .* delays in \[-12\.6\d*, 7\.3\d*\] fs") as err:
-            study.run(parse_spec(spec_dict(xas_delays=delays), source="t.toml"), tmp_path / "bad", resume=False)
+            run_study(parse_spec(spec_dict(xas_delays=delays), source="t.toml"), tmp_path / "bad", resume=False)
         assert len(str(err.value).splitlines()) == 1
     assert not (tmp_path / "bad" / "checkpoints").exists()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from localpairs.analysis.xas_peaks import find_ab_peaks, peak_a_vs_delay
+from localpairs.analysis.xas_peaks import find_ab_peaks, peak_a_vs_delay, pre_edge_peak
 from localpairs.errors import InputError
 
 # Parabolic caps are exactly quadratic around their extremum, so the 3-point vertex is exact:
@@ -230,3 +230,15 @@ def test_missing_b_message_gives_the_minimum() -> None:
     with pytest.raises(InputError) as err:
         find_ab_peaks(e, cap(e, E_A, 1.0) - cap(e, E_B, 0.01))
     assert "min -0.00996" in str(err.value) and "peak B" in str(err.value)  # the cap sampled off-centre
+
+
+def test_pre_edge_peak_is_the_lowest_strong_maximum() -> None:
+    """A wiggle below 10 % of the maximum is skipped; the lowest strong local maximum is returned
+    (a grid point: the lines are centred on grid points, so the answer is exact); without an inner
+    maximum the arg-max is returned."""
+    e = np.round(np.arange(525.0, 535.0, 0.05), 10)
+    line = lambda c, a: a * np.exp(-0.5 * ((e - c) / 0.2) ** 2)  # noqa: E731
+    y = line(526.0, 0.05) + line(529.0, 0.4) + line(532.0, 1.0)
+    assert pre_edge_peak(e, y) == pytest.approx(529.0, abs=1e-12)
+    assert pre_edge_peak(e, y, fraction=0.01) == pytest.approx(526.0, abs=1e-12)
+    assert pre_edge_peak(e, e - 525.0) == pytest.approx(e[-1], abs=1e-12)  # rising: no inner maximum

@@ -16,8 +16,9 @@ from localpairs.spec import SpecError, parse_spec
 from localpairs.studies import run_study
 from localpairs.studies.common import build_system
 from localpairs.studies.xfel_fit import Context, fit_scenario
-from localpairs.studies.xfel_probe import check_pump_axis, excited_part
-from localpairs.studies.xfel_report import ab_table, shift_rows
+from localpairs.solvers.spectra.xas import excited_part
+from localpairs.studies.xfel_probe import check_pump_axis
+from localpairs.studies.xfel_summary import ab_rows, shift_rows
 
 T = 0.33
 BASE = {
@@ -28,9 +29,12 @@ BASE = {
 }
 
 SMALL = {
-    "fit_max_nfev": 8, "delays": [0.0, 5.0], "omega_step": 0.1, "xas_steps": 30, "fluence_factors": [1.0, 2.0], "fluence": 1e-3,
-    "percolation_sizes": [4, 6], "percolation_samples": 10, "tunnelling_sites": [1, 2, 3], "tc_x": [0.4, 0.45], "duration": 10.0,
-    "evolution_tol": 1e-4,
+    "fit": {"max_nfev": 8},
+    "pump": {"delays": [0.0, 5.0], "fluence_factors": [1.0, 2.0], "fluence": 1e-3, "duration": 10.0, "evolution_tol": 1e-4},
+    "probe": {"omega_step": 0.1, "lanczos_steps": 30},
+    "percolation": {"sizes": [4, 6], "samples": 10},
+    "tunnelling": {"sites": [1, 2, 3]},
+    "tc": {"x": [0.4, 0.45]},
 }
 
 # Energies from 3×3 matrices and closed forms are exact up to the eigensolver: round-off only.
@@ -50,22 +54,30 @@ def dimer_ctx(**xfel) -> Context:
 
 def test_defaults_validate():
     s = spec()
-    assert s.xfel.Gamma == 0.2 and s.xfel.paired_targets == ["E_G", "E_a", "E_b"] and s.xfel.peak_min_amplitude == 0.05
+    assert s.xfel.probe.Gamma == 0.2 and s.xfel.fit.paired_targets == ["E_G", "E_a", "E_b"] and s.xfel.peaks.min_amplitude == 0.05
 
 
 @pytest.mark.parametrize("bad, key", [
     ({"fluence_typo": 1.0}, "xfel.fluence_typo"),
     ({"fluence_scan": [8.0, 16.0]}, "xfel.fluence_scan"),  # replaced by fluence_factors
-    ({"Gamma": -0.1}, "xfel.Gamma"),
-    ({"delays": [10.0, 5.0]}, "delays"),
-    ({"U_guess": 1.0}, "xfel.U_guess"),
-    ({"U_guess": -7.0}, "U_min"),
-    ({"U_unpaired": -0.5}, "xfel.U_unpaired"),
-    ({"pre_edge_window": [5.0, 1.0]}, "pre_edge_window"),
-    ({"fluence": "8"}, "xfel.fluence"),
-    ({"peak_min_amplitude": 1.5}, "xfel.peak_min_amplitude"),
-    ({"paired_targets": ["E_G", "E_x"]}, "xfel.paired_targets"),
-    ({"max_probe_excitation": 0.0}, "xfel.max_probe_excitation"),
+    ({"pump": {"fluence_scan": [8.0, 16.0]}}, "xfel.pump.fluence_scan"),
+    ({"fluence": 0.01}, "xfel.fluence is now xfel.pump.fluence"),  # the former flat key points to its table
+    ({"probe": {"Gamma": -0.1}}, "xfel.probe.Gamma"),
+    ({"pump": {"delays": [10.0, 5.0]}}, "xfel.pump.delays"),
+    ({"fit": {"U_guess": 1.0}}, "xfel.fit.U_guess"),
+    ({"fit": {"U_guess": -7.0}}, "xfel.fit.U_min"),
+    ({"fit": {"U_unpaired": -0.5}}, "xfel.fit.U_unpaired"),
+    ({"fit": {"breathing_guess_unpaired": 1.5}}, "xfel.fit.breathing_guess_unpaired"),
+    ({"peaks": {"window": [5.0, 1.0]}}, "xfel.peaks.window"),
+    ({"peaks": {"window": [-3.0, 9.0]}}, "xfel.peaks.window"),  # beyond xfel.probe.omega_span
+    ({"probe": {"omega_span": [2.0, 1.0]}}, "xfel.probe.omega_span"),
+    ({"pump": {"fluence": "8"}}, "xfel.pump.fluence"),
+    ({"peaks": {"min_amplitude": 1.5}}, "xfel.peaks.min_amplitude"),
+    ({"fit": {"paired_targets": ["E_G", "E_x"]}}, "xfel.fit.paired_targets"),
+    ({"fit": {"paired_targets": ["E_G", "E_G"]}}, "xfel.fit.paired_targets"),
+    ({"pump": {"max_probe_excitation": 0.0}}, "xfel.pump.max_probe_excitation"),
+    ({"pump": {"fluence_factors": [1.0, 1.0]}}, "xfel.pump.fluence_factors"),
+    ({"percolation": {"sizes": [8, 8]}}, "xfel.percolation.sizes"),
 ])
 def test_bad_spec_names_key(bad, key):
     with pytest.raises(SpecError, match=re.escape(key)):
@@ -131,7 +143,7 @@ def test_evaluate_closed_form_at_zero_breathing():
 
 def test_fits_reach_reachable_targets():
     """Targets made by hand at known parameters are met by both fits; the unpaired Δ is recovered."""
-    ctx = dimer_ctx(U_guess=-1.5, V_guess=0.05, breathing_guess=0.1, U_unpaired=0.5, V_unpaired=0.05, breathing_guess_unpaired=0.3)
+    ctx = dimer_ctx(fit={"U_guess": -1.5, "V_guess": 0.05, "breathing_guess": 0.1, "U_unpaired": 0.5, "V_unpaired": 0.05, "breathing_guess_unpaired": 0.3})
     truth = dimer_reference(-1.2, 0.1, 0.2)
     fit = fit_scenario(ctx, "paired", truth)
     assert fit["converged"] and fit["fitted"] == ["U", "V", "breathing"]
@@ -144,7 +156,7 @@ def test_fits_reach_reachable_targets():
 
 def test_unreachable_target_is_reported_not_hidden():
     """An E_G beyond what Δ ≤ breathing_max can give: the fit stops at the bound and says so."""
-    ctx = dimer_ctx(breathing_max=0.8, breathing_guess_unpaired=0.5, V_unpaired=0.0)  # E_G rises with Δ above 0.3 eV
+    ctx = dimer_ctx(fit={"breathing_max": 0.8, "breathing_guess_unpaired": 0.5, "V_unpaired": 0.0})  # E_G rises with Δ above 0.3 eV
     fit = fit_scenario(ctx, "unpaired", {"E_G": 5.0})
     assert fit["at_bound"] == ["breathing = upper bound 0.8"]
     assert fit["residuals"]["E_G"] < -1.0 and math.isfinite(fit["residuals"]["E_G"])
@@ -152,7 +164,7 @@ def test_unreachable_target_is_reported_not_hidden():
 
 def test_fit_out_of_evaluations_is_flagged():
     """A budget too small to converge: converged False with scipy's reason, finite numbers, no NaN."""
-    ctx = dimer_ctx(fit_max_nfev=2)
+    ctx = dimer_ctx(fit={"max_nfev": 2})
     fit = fit_scenario(ctx, "paired", dimer_reference(-1.2, 0.1, 0.2))
     assert not fit["converged"] and "evaluations" in fit["message"]
     assert all(math.isfinite(v) for v in fit["residuals"].values())
@@ -191,9 +203,11 @@ def test_missing_peaks_give_reasons_not_nan():
     sp = {"delays": [0.0, 60.0], "unrelaxed": {"peaks": [bad, ok]}, "relaxed": {"peaks": [ok, ok]}}
     spectra, fits = {"paired": sp, "unpaired": sp}, {"paired": {"E_G": 1.96}, "unpaired": {"E_G": 1.96}}
     cfg = spec().xfel
-    table = ab_table(ref, fits, spectra, cfg)
-    assert "nan" not in table.lower() and table.count("no peak above threshold") == 2
-    assert table.count("| consistent | consistent |") == 2  # the found rows: 1.0 eV = 0.51 ħω exactly
+    table = ab_rows(ref, fits, spectra, cfg)
+    numbers = [v for r in table for v in r.values() if isinstance(v, float)]
+    assert all(math.isfinite(v) for v in numbers) and "nan" not in str(table).lower()
+    assert sum("no peak above threshold" in r["reason"] for r in table) == 2
+    assert sum(r["verdict"] == r["verdict_hw"] == "consistent" for r in table) == 2  # the found rows: 1.0 eV = 0.51 ħω exactly
     rows = shift_rows(ref, spectra, cfg)
     assert rows[0].model is None and rows[0].verdict == "not available" and "no peak A" in rows[0].note
 
@@ -203,7 +217,7 @@ def test_smoke_run_and_resume(tmp_path):
     s = spec(**SMALL)
     report = run_study(s, tmp_path)
     text = report.read_text()
-    assert "nan" not in text.lower()
+    assert not re.search(r"\bnan\b", text.lower())  # a NaN number (the word "Provenance" of the shared tail contains "nan")
     rows = [line for line in text.splitlines() if line.startswith("| paired |") or line.startswith("| unpaired |")]
     ab = [r for r in rows if "relaxed (" in r]
     assert len(ab) == 4  # two scenarios × (unrelaxed early, relaxed late)
@@ -220,3 +234,19 @@ def test_smoke_run_and_resume(tmp_path):
     stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "checkpoints").iterdir()}
     run_study(s, tmp_path)
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "checkpoints").iterdir()} == stamps
+
+
+@pytest.mark.parametrize("data, text", [
+    ({**BASE, "cluster": {"shape": "cube", "periodic": True}, "xfel": {}}, "cluster.periodic"),
+    ({**BASE}, "needs a [xfel] section"),
+    ({**BASE, "model": {"kind": "fermi_bose"}, "xfel": {}}, "model.kind = 'extended_hubbard'"),
+    ({**BASE, "xfel": {"kinetics": {"csv": "/nonexistent/trace.csv"}}}, "xfel.kinetics.csv = '/nonexistent/trace.csv' is not allowed"),
+])
+def test_check_refuses_what_run_refuses(data, text):
+    """`localpairs check` (check_study) refuses, before any fit, what `run` would refuse later."""
+    from localpairs.studies import check_study
+
+    with pytest.raises(SpecError) as err:
+        check_study(parse_spec(data), source="x.toml")
+    assert text in str(err.value) and str(err.value).startswith("x.toml: ")
+    check_study(spec())  # the defaults pass

@@ -1,265 +1,63 @@
 r"""Pump study: a ground state (LPDW) under an optical pulse and/or a quench; observables against time.
 
-Steps: build the system; the initial state is the ground state of H(0) (with classical oxygens
-relaxed to their Born–Oppenheimer equilibrium when a lattice is coupled); the photon energy is
-the spec's number or the optical gap (:func:`localpairs.analysis.spectral_edges.optical_gap`) of that state's
-poles along the polarization (:mod:`localpairs.solvers.spectra.optical_transitions`); the pulse is checked against the model's validity before any
-evolution; the trajectory is integrated with checkpoints (``outdir/checkpoints``), then written to
-``results.nc`` with figures and ``report.md``.
+``STUDY`` (:mod:`localpairs.studies.framework`): :func:`validate` checks the spec against the
+model before anything heavy (a buildable quench, the pulse's field against the
+model's validity, an optical gap to tune to, XAS delays inside the output window); :func:`compute`
+takes the ground state of H(0) (with classical oxygens relaxed to their Born–Oppenheimer
+equilibrium when a lattice is coupled), the photon energy (the spec's number or the optical gap,
+:func:`localpairs.analysis.spectral_edges.optical_gap`, of that state along the polarization,
+:mod:`localpairs.solvers.spectra.optical_transitions`), integrates the trajectory with checkpoints
+and returns the dataset plus its ``summary`` group (:mod:`.pump_summary`); the report is
+``templates/pump.md.j2``.
 
 Time-resolved XAS
 -----------------
-At ``pulse centre + pump.xas_delays`` the O K-edge XAS of the instantaneous state ψ(t) is
-computed with :func:`localpairs.solvers.spectra.xas.xas` (:func:`make_xas_probe`, settings
-``[pump.xas]``):
-
-.. math:: XAS_t(ω) = \sum_{b,s,σ} ⟨ψ(t)|c_{sσ}\, δ_Γ\big(ω - \mathrm{offset} - (H_b - E_0)\big)\, c^†_{sσ}|ψ(t)⟩,
-          \qquad H_b = H + U_c (n_i + n_j).
-
-Approximations, all deliberate:
-
-- *sudden (instantaneous) probe*: the spectrum is that of ψ(t) frozen at the probe time, and the
-  core hole lives (1/Γ ≈ 3 fs at Γ = 0.2 eV) short against the valence dynamics, so the probe
-  does not see the state evolve; a finite probe duration enters only afterwards, as a Gaussian
-  average of ΔXAS over delays (``probe_fwhm``, :func:`localpairs.analysis.probe.probe_convolution`);
-- *static Hamiltonian at A = 0*: H and H_b are the model without the pump field (after a quench
-  time: the quenched model), even during the pulse;
-- *each part from its own energy* (``energy_reference = "split"``, default): write
-  ψ(t) = c_0 ψ_0 + χ(t) with χ ⟂ ψ_0 and α = ‖χ‖². A probe longer than the beat period between
-  ψ_0 and χ (2πħ/ħω ≈ 2 fs) averages their interference out, and the long-probe limit of the
-  two-time formula (Chen et al., PRB 99, 104306 (2019); notes/PHYSICS.md) measures every
-  eigencomponent from its own energy:
-
-  .. math:: XAS_t(ω) = (1 − α)\, I[ψ_0; E_0](ω) + α\, I[\hat χ; \bar E_χ](ω),
-            \qquad \bar E_χ = ⟨\hat χ|H|\hat χ⟩,
-
-  with one reference energy for the whole excited part: exact for the components within the
-  spread ``σ_χ = (⟨H²⟩_χ − \bar E_χ²)^{1/2}``, which is recorded per delay (``excited_energy_spread``)
-  so the approximation can be judged (σ_χ ≪ Γ: exact to the broadening). After a quench ψ_0 is no
-  longer stationary and the whole ψ(t) is measured from its own mean energy.
-  ``energy_reference = "ground"`` measures all of ψ(t) from E_0 instead (its excited lines then
-  sit too high by their excitation energy);
-- *one energy axis*: the offset that puts the main peak of the ground-state XAS at
-  ``pre_edge_eV`` is fixed once, before evolving, for every delay.
-
-This is not the full two-time formula (no probe-pulse shape inside the spectrum, no
-coherences between excited components of different energies). The dataset records, per delay,
-α = 1 − |⟨ψ0|ψ(t)⟩|², ⟨ψ(t)|H|ψ(t)⟩ − E_0 and σ_χ.
+At ``pulse centre + pump.xas_delays`` (``t = 0`` + delays without a pulse) the O K-edge XAS of
+the instantaneous state ψ(t) is recorded by the probe of
+:mod:`localpairs.solvers.dynamics.transient_xas` (:func:`make_xas_probe`, settings
+``[pump.xas]``): a sudden probe with the static Hamiltonian at A = 0 (after a quench time: the
+quenched model), the offset fixed once by the ground state (its main peak at ``pre_edge_eV``),
+and with ``energy_reference = "split"`` (default) the ground part of ψ(t) measured from E_0 and
+its excited part χ from its own mean energy (the long-probe limit of the two-time formula,
+Chen et al., PRB 99, 104306 (2019)). A finite probe duration enters only afterwards, as a
+Gaussian average of ΔXAS over delays (``probe_fwhm``, :func:`localpairs.analysis.probe.probe_convolution`).
+The dataset records, per delay, α = 1 − |⟨ψ0|ψ(t)⟩|², ⟨ψ(t)|H|ψ(t)⟩ − E_0 and the energy spread σ_χ
+of the excited part.
 """
 
 from __future__ import annotations
 
 import json
-import time
+import logging
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import scipy.sparse.linalg as spla
-import xarray as xr
 
-from localpairs.analysis.dynamics_figures import (
-    cumulative_work, current_figure, dxas_map_figure, lattice_figure, overview_figure, site_charge_figure, xas_delays_figure,
-)
+from localpairs.analysis.dynamics_figures import cumulative_work, current_figure, lattice_figure, overview_figure, site_charge_figure
 from localpairs.analysis.figures import save_figure
-from localpairs.analysis.probe import dxas_extrema, reported_dxas
-from localpairs.analysis.spectral_edges import curve_peak, optical_gap
+from localpairs.analysis.spectral_edges import optical_gap
 from localpairs.errors import InputError, LocalPairsError
-from localpairs.hamiltonians import Model
-from localpairs.hamiltonians.driven_model import Quench, drive, gaussian_pulse
-from localpairs.io import write_text_atomic, write_with
-from localpairs.solvers import Sector, build_basis
+from localpairs.hamiltonians.driven_model import DrivenModel, PumpWarning, Quench, drive, gaussian_pulse
+from localpairs.hamiltonians.oxygen_lattice import Lattice, lpdw_displacements, oxygen_lattice, relax_lattice
+from localpairs.hamiltonians.pulse import Pulse
+from localpairs.solvers import build_basis
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions
-from localpairs.hamiltonians.oxygen_lattice import Lattice, lpdw_displacements, oxygen_lattice, relax_lattice
-from localpairs.solvers.spectra.optical_transitions import OpticalTransitions, optical_transitions
-from localpairs.solvers.spectra.spectral_functions import SectorCache
 from localpairs.solvers.dynamics.trajectory import run_trajectory
-from localpairs.solvers.spectra.xas import excited_part, xas as xas_spectrum
+from localpairs.solvers.spectra.optical_transitions import OpticalTransitions, optical_transitions
 from localpairs.spec import RunSpec, SpecError
 from localpairs.units import kelvin_to_ev
 
-from localpairs.studies.common import Checkpoints, System, build_model, build_system, progress, provenance, spec_hash
-from localpairs.studies.pump_report import report_text
-from localpairs.studies.pump_spec import PumpSpec, XasProbeSpec
+from localpairs.studies.common import Checkpoints, System, build_model
+from localpairs.studies.framework import Results, RunContext, Study, render
+from localpairs.studies.pump_spec import PumpSpec
+from localpairs.studies.pump_summary import summarize
+from localpairs.studies.pump_xas import make_xas_probe, xas_figures, xas_variables
 
-
-#: Grid (eV, offset 0) on which the ground-state XAS peak is located to fix the offset (as the spectra study).
-LOCATE_GRID = np.linspace(-20.0, 20.0, 8001)
-#: ΔXAS features below this fraction of max XAS_ground count as absent in the peak table
-#: (round-off of a stationary state is ~1e-13 of it).
-PEAK_FLOOR = 1e-8
-#: Below this excited weight α the state is the ground state to round-off (‖χ‖ ~ 1e-8 is noise).
-EXCITED_FLOOR = 1e-14
-
-
-class XasProbe:
-    """O K-edge XAS of ψ(t) on one fixed energy axis (see the module docstring).
-
-    Call it as ``probe(t, psi)``: it returns ``{"total": XAS(ω), "excited_population":
-    1 − |⟨ψ0|ψ⟩|², "excess_energy": ⟨ψ|H|ψ⟩ − E_0, "excited_energy_spread": σ_χ}`` (XAS in 1/eV,
-    energies in eV). Attributes:
-    ``omega`` (eV), ``offset`` and ``e_ref`` (eV), ``ground`` (the XAS of ψ0), ``channels``
-    (computed / all, of the ground state).
-
-    Parameters
-    ----------
-    model
-        The static model (A = 0) in which ψ0 is the ground state.
-    sec, basis
-        Sector and basis of the states (the basis of the evolution, so vectors match).
-    psi0, e_ground
-        Initial state and its energy E_0 (eV), the fixed reference ``e_ref``.
-    settings
-        ``[pump.xas]`` (:class:`~localpairs.studies.pump_spec.XasProbeSpec`).
-    quench
-        After ``quench.time`` the XAS uses ``quench.model`` (the static Hamiltonian then in force).
-    offset
-        Absolute offset in eV; None: place the main peak of the ground-state XAS at
-        ``settings.pre_edge_eV`` (located on :data:`LOCATE_GRID`).
-    ground, channels
-        The ground-state XAS on ``omega`` and its (computed, all) channel counts if already known
-        (a checkpoint); computed otherwise.
-    memory_budget_gb
-        Memory budget of the sector caches.
-    """
-
-    def __init__(self, *, model: Model, sec: Sector, basis: Any, psi0: np.ndarray, e_ground: float, settings: XasProbeSpec, quench: Quench | None = None,
-                 offset: float | None = None, ground: np.ndarray | None = None, channels: tuple[int, int] | None = None,
-                 memory_budget_gb: float | None = None) -> None:
-        self.settings, self.sec = settings, sec
-        self.psi0 = np.asarray(psi0, dtype=np.complex128) / np.linalg.norm(psi0)
-        self.e_ref = float(e_ground)
-        self.omega = settings.pre_edge_eV + np.linspace(settings.window[0], settings.window[1], settings.n_omega)
-        self._models = [(-np.inf, model)] + ([(float(quench.time), quench.model)] if quench is not None else [])
-        self._caches = []
-        for _, m in self._models:
-            cache = SectorCache(m, memory_budget_gb=memory_budget_gb)
-            cache.add(sec, basis)
-            self._caches.append(cache)
-        if offset is None:
-            located = self._spectrum(model, self._caches[0], self.psi0, LOCATE_GRID, 0.0)
-            offset = settings.pre_edge_eV - curve_peak(LOCATE_GRID, located["total"].values)
-        self.offset = float(offset)
-        if ground is None:
-            ds = self._spectrum(model, self._caches[0], self.psi0, self.omega, self.offset)
-            ground = ds["total"].values
-            channels = (int(ds.attrs["n_channels_computed"]), int(ds.attrs["n_channels_all"]))
-        self.channels = tuple(int(c) for c in channels) if channels is not None else (-1, -1)
-        self.ground = np.asarray(ground, dtype=float)
-
-    def _spectrum(self, model: Model, cache: SectorCache, psi: np.ndarray, omega: np.ndarray, offset: float, e_ref: float | None = None) -> xr.Dataset:
-        c = self.settings
-        return xas_spectrum(model, self.sec, psi, omega, U_c=c.U_c, Gamma=c.Gamma, gaussian_fwhm=c.gaussian_fwhm, offset=offset, coherence=c.coherence,
-                            use_symmetry=c.use_symmetry, e_ref=self.e_ref if e_ref is None else e_ref, n_steps=c.lanczos_steps, cache=cache)
-
-    def model_at(self, t: float) -> tuple[Model, SectorCache]:
-        """The static model (A = 0) in force at ``t`` (fs) and its sector cache."""
-        k = max(i for i, (start, _) in enumerate(self._models) if t >= start)
-        return self._models[k][1], self._caches[k]
-
-    def __call__(self, t: float, psi: np.ndarray) -> dict[str, Any]:
-        """XAS(ω), excited population and excess energy of ``psi`` at time ``t`` (fs)."""
-        model, cache = self.model_at(t)
-        h = cache.matrix(self.sec)
-        psi = np.asarray(psi, dtype=np.complex128)
-        psi = psi / np.linalg.norm(psi)
-        energy = float(np.vdot(psi, h @ psi).real)
-        alpha, chi_hat = excited_part(self.psi0, psi)
-        quenched = model is not self._models[0][1]
-        if self.settings.energy_reference == "ground":
-            total, spread = self._spectrum(model, cache, psi, self.omega, self.offset)["total"].values, np.nan
-        elif quenched:
-            total, spread = self._own_reference(model, cache, h, psi)
-        elif alpha < EXCITED_FLOOR:
-            total, spread = self.ground, 0.0
-        else:
-            part, spread = self._own_reference(model, cache, h, chi_hat)
-            total = (1.0 - alpha) * self.ground + alpha * part
-        return {"total": np.asarray(total, dtype=float), "excited_population": alpha, "excess_energy": energy - self.e_ref,
-                "excited_energy_spread": float(spread)}
-
-    def _own_reference(self, model: Model, cache: SectorCache, h: Any, phi: np.ndarray) -> tuple[np.ndarray, float]:
-        """XAS of the normalised ``phi`` measured from ⟨φ|H|φ⟩, and the energy spread of φ (eV)."""
-        hphi = h @ phi
-        mean = float(np.vdot(phi, hphi).real)
-        spread = float(np.sqrt(max(0.0, np.vdot(hphi, hphi).real - mean**2)))
-        return self._spectrum(model, cache, phi, self.omega, self.offset, e_ref=mean)["total"].values, spread
-
-
-def make_xas_probe(system: System, op: DrivenOperator, spec: RunSpec, *, psi0: np.ndarray, e_ground: float, quench: Quench | None = None,
-                   checkpoints: Checkpoints | None = None) -> XasProbe | None:
-    """The time-resolved XAS probe of the pump study (``probe(t, psi) -> {key: array}``), or None.
-
-    None when ``pump.xas_delays`` is empty. The offset and the XAS of ``psi0`` (the ground state of
-    ``system.model`` in ``op.basis``, energy ``e_ground``) are computed here, once, before any
-    evolution (and checkpointed as ``xas_ground`` when ``checkpoints`` are given); every delay
-    shares that energy axis. Settings: ``spec.pump.xas_settings``.
-    """
-    if not spec.pump.xas_delays:
-        return None
-    cfg = spec.pump.xas_settings
-    stored = checkpoints.load("xas_ground") if checkpoints is not None else None
-    common = dict(model=system.model, sec=system.sector, basis=op.basis, psi0=psi0, e_ground=e_ground, settings=cfg, quench=quench, memory_budget_gb=spec.solver.memory_budget_gb)
-    if stored is not None:
-        return XasProbe(**common, offset=stored["offset"], ground=np.array(stored["ground"]), channels=tuple(stored["channels"]))
-    probe = XasProbe(**common, offset=cfg.offset_eV)
-    if checkpoints is not None:
-        checkpoints.save("xas_ground", {"offset": probe.offset, "ground": probe.ground.tolist(), "channels": list(probe.channels)})
-    return probe
-
-
-def _xas_variables(ds: xr.Dataset, probe: XasProbe, delays: np.ndarray, cfg: XasProbeSpec) -> xr.Dataset:
-    """Replace the raw ``probe_xas_*`` variables by ``xas_ground``, ``xas``, ``dxas``, ``dxas_reported`` and the peaks."""
-    total = ds["probe_xas_total"].values
-    population = ds["probe_xas_excited_population"].values
-    excess = ds["probe_xas_excess_energy"].values
-    spread = ds["probe_xas_excited_energy_spread"].values
-    probe_times = ds["probe_time"].values
-    ds = ds.drop_vars([v for v in ds.data_vars if str(v).startswith("probe_xas_")] + ["probe_time"])
-    omega = probe.omega
-    dxas = total - probe.ground[None, :]
-    reported = reported_dxas(delays, dxas, probe_fwhm=cfg.probe_fwhm, excited_fraction=cfg.excited_fraction)
-    ext = dxas_extrema(omega, delays, dxas, broadening_fwhm=float(np.hypot(2 * cfg.Gamma, cfg.gaussian_fwhm)), floor=PEAK_FLOOR * float(probe.ground.max()))
-    ds = ds.assign_coords(
-        omega=("omega", omega, {"units": "eV", "long_name": "photon energy"}),
-        delay=("delay", delays, {"units": "fs", "long_name": "delay after the pump pulse centre"}),
-        probe_time=("delay", probe_times, {"units": "fs", "long_name": "time of the (instantaneous) probe"}),
-    )
-    per = "XAS summed over all oxygens and both spins"
-    ds["xas_ground"] = (("omega",), probe.ground, {"units": "1/eV", "long_name": f"O K-edge XAS of the initial state psi0 ({per})"})
-    ds["xas"] = (("delay", "omega"), total, {"units": "1/eV", "long_name": f"O K-edge XAS of psi(t) at t = pulse centre + delay ({per}; sudden probe, static H at A = 0)"})
-    ds["dxas"] = (("delay", "omega"), dxas, {"units": "1/eV", "long_name": "raw XAS[psi(t)] - XAS[psi0] (whole cluster pumped, instantaneous probe)"})
-    ds["dxas_reported"] = (("delay", "omega"), reported, {
-        "units": "1/eV", "long_name": "excited_fraction x (Gaussian probe * dxas along delay)",
-        "excited_fraction": cfg.excited_fraction, "probe_fwhm_fs": cfg.probe_fwhm,
-        "edges": "Gaussian truncated at the first/last delay and renormalized (localpairs.analysis.probe)"})
-    ds["xas_excited_population"] = (("delay",), population, {"units": "1", "long_name": "1 - |<psi0|psi(t)>|^2"})
-    ds["xas_excess_energy"] = (("delay",), excess, {"units": "eV", "long_name": "<psi(t)|H(A=0)|psi(t)> - E0 (H in force at t)"})
-    ds["xas_excited_energy_spread"] = (("delay",), spread, {"units": "eV", "long_name": "energy spread of the excited part chi (its XAS reference is its mean energy; NaN: energy_reference = ground)"})
-    for key, text in (("positive_energy", "photon energy of the strongest dxas > 0"), ("positive_amplitude", "strongest dxas > 0"),
-                      ("negative_energy", "photon energy of the most negative dxas"), ("negative_amplitude", "most negative dxas"),
-                      ("energy_error", "uncertainty of the peak energies sqrt(h^2/12 + (FWHM/2)^2)")):
-        unit = "1/eV" if key.endswith("amplitude") else "eV"
-        ds[f"dxas_{key}"] = (("delay",), ext[key], {"units": unit, "long_name": f"{text} (NaN: none above {PEAK_FLOOR:g} max XAS_ground)"})
-    settings = {**cfg.model_dump(mode="json"), "offset_eV": probe.offset, "e_ref_eV": probe.e_ref,
-                "channels_computed": probe.channels[0], "channels_all": probe.channels[1], "peak_floor": PEAK_FLOOR,
-                "approximation": "sudden probe; XAS of psi(t) with the static H at A = 0; E_ref = E0 and offset fixed by the ground state; not the two-time formula (Chen et al., PRB 99, 104306 (2019))"}
-    ds.attrs["xas_settings"] = json.dumps(settings)
-    return ds
-
-
-def _xas_figures(ds: xr.Dataset, outdir: Path, title: str) -> None:
-    """``dxas_map.png`` (ΔXAS(ω, delay), raw and, if different, as reported) and ``xas_delays.png``."""
-    omega, delay = ds["omega"].values, ds["delay"].values
-    peak = float(curve_peak(omega, ds["xas_ground"].values))
-    save_figure(dxas_map_figure(omega, delay, ds["dxas"].values, positive_energy=ds["dxas_positive_energy"].values,
-                                negative_energy=ds["dxas_negative_energy"].values, pre_edge=peak, title=f"{title}: ΔXAS = XAS[ψ(t)] − XAS[ψ0]"), outdir / "dxas_map.png")
-    rep = ds["dxas_reported"]
-    if not np.array_equal(rep.values, ds["dxas"].values):
-        label = f"α × (probe ∗ ΔXAS) (1/eV), α = {rep.attrs['excited_fraction']:g}, probe FWHM {rep.attrs['probe_fwhm_fs']:g} fs"
-        save_figure(dxas_map_figure(omega, delay, rep.values, pre_edge=peak, colorbar_label="reported ΔXAS (1/eV)", title=label), outdir / "dxas_reported_map.png")
-    save_figure(xas_delays_figure(omega, ds["xas_ground"].values, ds["xas"].values, delay, ds["dxas"].values, title=f"{title}: O K-edge XAS of ψ(t)"), outdir / "xas_delays.png")
+logger = logging.getLogger(__name__)
 
 
 def _lowest(matrix, *, dense_threshold: int) -> tuple[float, np.ndarray]:
@@ -319,6 +117,94 @@ def _times(spec: RunSpec) -> np.ndarray:
     return grid if abs(grid[-1] - ps.t_end) < 1e-9 else np.append(grid, ps.t_end)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What the spec fixes before any state is computed (all checked by :func:`validate`)."""
+
+    times: np.ndarray
+    quench: Quench | None
+    has_pulse: bool  # else a quench alone
+    center: float  # pulse centre (fs), or 0 without a pulse
+    delays: np.ndarray
+    weak_pulse: Pulse  # a weak pulse along the polarization: the operator's pieces and current at A = 0
+
+
+def _pulse(spec: RunSpec, photon_energy: float) -> Pulse:
+    ps = spec.pump
+    return gaussian_pulse(photon_energy=photon_energy, duration=ps.duration, duration_kind=ps.duration_kind, fluence=ps.fluence,
+                          peak_field=ps.peak_field, polarization=ps.polarization, center=ps.center, refractive_index=ps.refractive_index)
+
+
+def _plan(spec: RunSpec, system: System) -> _Plan:
+    """Time grid, quench, pulse centre and XAS delays; the pulse checked against the model (no matrices).
+
+    Raises
+    ------
+    SpecError
+        Naming the key: a quench model that cannot be built, a pulse beyond the model's validity,
+        ``photon_energy = "optical_gap"`` along axes without a linear current, XAS delays outside
+        the output window.
+    """
+    ps = spec.pump
+    times = _times(spec)
+    quench = _quench(spec, system)
+    has_pulse = ps.fluence is not None or ps.peak_field is not None
+    try:
+        weak = gaussian_pulse(photon_energy=1.0, duration=ps.duration, duration_kind=ps.duration_kind, peak_field=1e-9, polarization=ps.polarization, center=ps.center)
+        with warnings.catch_warnings():  # the compute step warns about a length-2 periodic axis
+            warnings.simplefilter("ignore", PumpWarning)
+            # the field's validity does not depend on the photon energy: 1 eV stands for the optical gap
+            driven = drive(system.model, pulse=_pulse(spec, 1.0 if ps.photon_energy == "optical_gap" else float(ps.photon_energy)) if has_pulse else None, quench=quench)
+    except InputError as err:
+        raise SpecError(f"[pump]: {err}") from None
+    if has_pulse and ps.photon_energy == "optical_gap" and not driven.info["linear_coupling"]:
+        raise SpecError(f"pump.photon_energy = 'optical_gap' is not allowed here: every axis along the polarization {ps.polarization} is periodic with "
+                        f"length 2 on {system.cluster.describe()}, the current vanishes and there is no optical transition to tune to; "
+                        "give the photon energy in eV or open that axis")
+    center = weak.center if has_pulse else 0.0  # the centre does not depend on the photon energy
+    delays = np.array(ps.xas_delays, dtype=float)
+    probe_times = center + delays
+    if probe_times.size and not (times[0] <= probe_times[0] and probe_times[-1] <= times[-1]):
+        raise SpecError(f"pump.xas_delays = {ps.xas_delays} is not allowed: {'pulse centre' if has_pulse else 't = 0'} ({center:g} fs) + delays must lie in "
+                        f"[{times[0]:g}, {times[-1]:g}] fs, i.e. delays in [{times[0] - center:g}, {times[-1] - center:g}] fs")
+    return _Plan(times, quench, has_pulse, center, delays, weak)
+
+
+def validate(spec: RunSpec, system: System) -> None:
+    """Every check of the pump study beyond the schema and the section's presence (see :func:`_plan`); nothing heavy."""
+    _plan(spec, system)
+
+
+def _transitions(checkpoints: Checkpoints, prep: DrivenOperator, psi0: np.ndarray, shifts0: np.ndarray | None, spec: RunSpec) -> OpticalTransitions:
+    """Optical transitions of ψ0 along the polarization (checkpointed); none without a linear coupling."""
+
+    def compute() -> dict[str, list[float]]:
+        try:
+            tr = optical_transitions(prep, psi0, site_shifts=shifts0)
+            return {"omega": tr.omega.tolist(), "weight": tr.weight.tolist()}
+        except LocalPairsError as err:  # no linear coupling along the polarization
+            if spec.pump.photon_energy == "optical_gap":
+                raise SpecError(f"pump.photon_energy = 'optical_gap' is not allowed here: {err}") from None
+            return {"omega": [], "weight": []}
+
+    optical = checkpoints.json("optical_transitions", compute)
+    return OpticalTransitions(np.array(optical["omega"]), np.array(optical["weight"]))
+
+
+def _driven(spec: RunSpec, system: System, plan: _Plan, prep: DrivenOperator, photon: float) -> tuple[Pulse | None, DrivenModel, DrivenOperator]:
+    """The pulse at ``photon`` eV (if any), the driven model and its operator on the basis of ``prep``."""
+    try:
+        pulse = _pulse(spec, photon) if plan.has_pulse else None
+        driven = drive(system.model, pulse=pulse, quench=plan.quench)
+    except InputError as err:
+        raise SpecError(f"[pump]: {err}") from None
+    times = plan.times
+    op = prep.retarget(driven) if plan.quench is None and pulse is not None else DrivenOperator(driven, prep.basis, window=(times[0], times[-1]))
+    if pulse is not None:
+        logger.info("pulse: ħω = %.4f eV, E0 = %.4f V/Å, %.3g mJ/cm², Peierls phase %.3f", photon, pulse.peak_field, pulse.fluence, driven.info["peierls_phase"])
+    return pulse, driven, op
+
+
 def photon_energy(ps: PumpSpec, transitions: OpticalTransitions) -> tuple[float, float]:
     """(optical gap, photon energy) in eV: :func:`~localpairs.analysis.spectral_edges.optical_gap` of the
     initial state's transitions (nan without any), and the spec's photon energy or, for ``"optical_gap"``, that gap."""
@@ -326,92 +212,63 @@ def photon_energy(ps: PumpSpec, transitions: OpticalTransitions) -> tuple[float,
     return gap, gap if ps.photon_energy == "optical_gap" else float(ps.photon_energy)
 
 
-def run(spec: RunSpec, outdir: Path, *, resume: bool = True) -> Path:
-    """Run a pump study into ``outdir``; return the path of report.md."""
-    start = time.perf_counter()
-    if spec.pump is None:
-        raise SpecError("study = 'pump' needs a [pump] section")
+def compute(ctx: RunContext) -> Results:
+    """Ground state, optical gap, pulse, trajectory with the XAS probe; the root dataset and the ``summary`` group."""
+    spec, system, checkpoints = ctx.spec, ctx.system, ctx.checkpoints
     ps = spec.pump
-    system = build_system(spec)
-    key = spec_hash(spec)
-    checkpoints = Checkpoints(outdir, key, enabled=resume)
-    times = _times(spec)
+    plan = _plan(spec, system)
     lattice = _lattice(spec, system)
-    quench = _quench(spec, system)
-    progress(f"{system.cluster.describe()}; {system.model.kind}; sector {system.sector.label()}")
-    try:  # a weak probe pulse along the polarization: pieces and current at A = 0
-        probe = gaussian_pulse(photon_energy=1.0, duration=ps.duration, duration_kind=ps.duration_kind, peak_field=1e-9, polarization=ps.polarization, center=ps.center)
-        prep = DrivenOperator(drive(system.model, pulse=probe), build_basis(system.model, system.sector))
-    except InputError as err:
-        raise SpecError(f"[pump]: {err}") from None
-    has_pulse = ps.fluence is not None or ps.peak_field is not None  # else: a quench alone
-    center = probe.center if has_pulse else 0.0  # the centre does not depend on the photon energy
-    delays = np.array(ps.xas_delays, dtype=float)
-    probe_times = center + delays
-    if probe_times.size and not (times[0] <= probe_times[0] and probe_times[-1] <= times[-1]):
-        raise SpecError(f"pump.xas_delays = {ps.xas_delays} is not allowed: {'pulse centre' if has_pulse else 't = 0'} ({center:g} fs) + delays must lie in "
-                        f"[{times[0]:g}, {times[-1]:g}] fs, i.e. delays in [{times[0] - center:g}, {times[-1] - center:g}] fs")
+    prep = DrivenOperator(drive(system.model, pulse=plan.weak_pulse), build_basis(system.model, system.sector))
     psi0, u0 = _initial_state(prep, lattice, spec, system)
     shifts0 = lattice.site_shifts(u0) if lattice is not None else None
     e_ground = prep.energy(0.0, psi0, shifts0)
-    progress(f"initial state: E = {e_ground:.6f} eV (dimension {prep.dim:,})")
-    optical = checkpoints.load("optical_transitions")
-    if optical is None:
-        try:
-            tr = optical_transitions(prep, psi0, site_shifts=shifts0)
-            optical = {"omega": tr.omega.tolist(), "weight": tr.weight.tolist()}
-        except LocalPairsError as err:  # no linear coupling along the polarization
-            if ps.photon_energy == "optical_gap":
-                raise SpecError(f"pump.photon_energy = 'optical_gap' is not allowed here: {err}") from None
-            optical = {"omega": [], "weight": []}
-        checkpoints.save("optical_transitions", optical)
-    transitions = OpticalTransitions(np.array(optical["omega"]), np.array(optical["weight"]))
+    logger.info("initial state: E = %.6f eV (dimension %s)", e_ground, f"{prep.dim:,}")
+    transitions = _transitions(checkpoints, prep, psi0, shifts0, spec)
     gap, photon = photon_energy(ps, transitions)
-    try:
-        pulse = None
-        if has_pulse:
-            pulse = gaussian_pulse(photon_energy=photon, duration=ps.duration, duration_kind=ps.duration_kind, fluence=ps.fluence,
-                                   peak_field=ps.peak_field, polarization=ps.polarization, center=ps.center, refractive_index=ps.refractive_index)
-        driven = drive(system.model, pulse=pulse, quench=quench)
-    except InputError as err:
-        raise SpecError(f"[pump]: {err}") from None
-    op = prep.retarget(driven) if quench is None and pulse is not None else DrivenOperator(driven, prep.basis, window=(times[0], times[-1]))
-    if pulse is not None:
-        progress(f"pulse: ħω = {photon:.4f} eV, E0 = {pulse.peak_field:.4f} V/Å, {pulse.fluence:.3g} mJ/cm², Peierls phase {driven.info['peierls_phase']:.3f}")
-    xas = None
-    if probe_times.size:
-        t0 = time.perf_counter()
-        xas = make_xas_probe(system, op, spec, psi0=psi0, e_ground=e_ground, quench=quench, checkpoints=checkpoints)
-        progress(f"ground-state XAS: offset {xas.offset:.3f} eV, {time.perf_counter() - t0:.1f} s; probing at {len(delays)} delays")
+    pulse, driven, op = _driven(spec, system, plan, prep, photon)
+    xas = make_xas_probe(system, op, spec, psi0=psi0, e_ground=e_ground, quench=plan.quench, checkpoints=checkpoints) if plan.delays.size else None
+    if xas is not None:
+        logger.info("ground-state XAS: offset %.3f eV; probing at %d delays", xas.offset, plan.delays.size)
     ds = run_trajectory(
-        op, psi0, times,
+        op, psi0, plan.times,
         options=EvolutionOptions(tol=ps.tolerance, m_max=ps.max_krylov),
         lattice=lattice, u0=u0, pair_correlations=ps.pair_correlations,
         probes={"xas": xas} if xas is not None else None,
-        probe_times=probe_times if xas is not None else (),
-        checkpoint=outdir / "checkpoints" / "trajectory.npz", checkpoint_every=ps.checkpoint_every, key=key, resume=resume,
+        probe_times=plan.center + plan.delays if xas is not None else (),
+        checkpoint=checkpoints.folder / "trajectory.npz", checkpoint_every=ps.checkpoint_every, key=checkpoints.key, resume=checkpoints.enabled,
     )
     if xas is not None:
-        ds = _xas_variables(ds, xas, delays, ps.xas_settings)
-    ds["field_work"] = (("time",), cumulative_work(times, ds["current"].values, ds["electric_field"].values), {"units": "eV", "long_name": "int <j>.E dt (cumulative Simpson on the output grid)"})
+        ds = xas_variables(ds, xas, plan.delays, ps.xas_settings)
+    ds["field_work"] = (("time",), cumulative_work(plan.times, ds["current"].values, ds["electric_field"].values), {"units": "eV", "long_name": "int <j>.E dt (cumulative Simpson on the output grid)"})
+    quench = plan.quench
     ds.attrs.update(
         title=spec.title, dimension=op.dim, ground_energy_eV=e_ground, optical_gap_eV=gap, photon_energy_eV=photon,
         pulse=json.dumps(pulse.as_dict() if pulse else None), driven=json.dumps({k: v for k, v in driven.info.items()}),
         lattice=json.dumps(lattice.as_dict() if lattice else None), quench=json.dumps(None if quench is None else {"time_fs": quench.time, **dict(quench.model.parameters)}),
         xas="recorded" if xas is not None else "not requested",
-        provenance=json.dumps(provenance(spec, system)),
     )
     ds.attrs = {k: (int(v) if isinstance(v, (bool, np.bool_)) else v) for k, v in ds.attrs.items()}
-    outdir.mkdir(parents=True, exist_ok=True)
-    write_with(outdir / "results.nc", lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
-    save_figure(overview_figure(ds, title=spec.title), outdir / "dynamics.png")
+    return Results(ds, {"summary": summarize(ds, spec, system, transitions, pulse)})
+
+
+def figures(results: Results, outdir: Path, title: str) -> list[str]:
+    """Dynamics, current, site charges, lattice (if any) and the XAS figures (if recorded); their names."""
+    ds, summary = results.root, results.groups["summary"]
+    save_figure(overview_figure(ds, title=title), outdir / "dynamics.png")
     save_figure(current_figure(ds), outdir / "current.png")
-    save_figure(site_charge_figure(ds, system.doping.large), outdir / "site_charge_vs_time.png")
-    if lattice is not None:
+    save_figure(site_charge_figure(ds, [bool(v) for v in summary["site_is_large"].values]), outdir / "site_charge_vs_time.png")
+    names = ["dynamics.png", "current.png", "site_charge_vs_time.png"]
+    if json.loads(ds.attrs["lattice"]) is not None:
         save_figure(lattice_figure(ds), outdir / "lattice.png")
-    if xas is not None:
-        _xas_figures(ds, outdir, spec.title)
-    report = outdir / "report.md"
-    write_text_atomic(report, report_text(spec, system, ds, transitions, pulse, driven, lattice, quench, time.perf_counter() - start))
-    progress(f"wrote {report}")
-    return report
+        names.append("lattice.png")
+    if ds.attrs["xas"] == "recorded":
+        names += xas_figures(ds, outdir, title)
+    return names
+
+
+def report(results: Results) -> str:
+    """The pump study's Markdown (templates/pump.md.j2), rendered from the results alone."""
+    return render("pump.md.j2", results, summary=results.groups["summary"])
+
+
+STUDY = Study(name="pump", section="pump", validate=validate, compute=compute, figures=figures, report=report)

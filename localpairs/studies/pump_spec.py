@@ -7,13 +7,16 @@ study before any evolution.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from localpairs.spec_base import Strict
 
 from localpairs.studies.spectra_spec import SpectraSpec
+
+if TYPE_CHECKING:  # the spec stays importable without the solvers (QuSpin)
+    from localpairs.solvers.dynamics.transient_xas import XasSettings
 
 Positive = Annotated[float, Field(gt=0)]
 #: Defaults of the XAS settings shared with the spectra study (``[spectra]``), so both agree.
@@ -68,7 +71,7 @@ class XasProbeSpec(Strict):
     ``energy_reference``: ``"split"`` (default, the long-probe limit) measures the ground-state
     component of ψ(t) from E_0 and the excited remainder from its own mean energy;
     ``"ground"`` measures all of ψ(t) from E_0 (puts excited lines too high by their excitation
-    energy; kept for comparison). See :mod:`localpairs.studies.pump`.
+    energy; kept for comparison). See :mod:`localpairs.solvers.dynamics.transient_xas`.
     """
 
     U_c: Annotated[float, Field(ge=-50, le=50)] = _XAS_DEFAULTS["U_c"].default
@@ -91,6 +94,13 @@ class XasProbeSpec(Strict):
         if len(value) != 2 or not value[0] < value[1]:
             raise ValueError("[low, high] in eV relative to the pre-edge peak, low < high")
         return value
+
+    def solver_settings(self) -> XasSettings:
+        """The settings of each XAS computed by the probe (:mod:`localpairs.solvers.dynamics.transient_xas`)."""
+        from localpairs.solvers.dynamics.transient_xas import XasSettings
+
+        return XasSettings(U_c=self.U_c, Gamma=self.Gamma, gaussian_fwhm=self.gaussian_fwhm, coherence=self.coherence,
+                           use_symmetry=self.use_symmetry, n_steps=self.lanczos_steps)
 
 
 class PumpSpec(Strict):

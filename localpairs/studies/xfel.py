@@ -8,15 +8,24 @@ Steps (each piece is checkpointed in ``outdir/checkpoints`` and reused when the 
    the current vanishes), at a fluence calibrated to the measured excited fraction; ΔXAS(ω, t)
    for the unrelaxed and the relaxed (Δ = 0) lattice, peaks A and B (:mod:`.xfel_probe`);
 3. kinetics, excited fraction vs fluence, T_c(x), percolation, pair tunnelling;
-4. ``results.nc``, figures and ``report.md`` with verdicts (:mod:`.xfel_report`).
+4. every verdict and table of the report (:mod:`.xfel_summary`), stored in the ``summary`` group;
+   ``STUDY`` (:mod:`localpairs.studies.framework`) writes ``results.nc``, the figures and
+   ``report.md`` from ``templates/xfel.md.j2``.
+
+:func:`validate` refuses, before any work (the framework has checked that ``[xfel]`` is there),
+a model other than the extended Hubbard model, a pump polarization along a periodic axis of length 2 and an unreadable
+``xfel.kinetics.csv``. The probe-run bounds of the fluence calibration (α below
+``xfel.pump.max_probe_excitation`` and above zero) depend on a computed α and are refused during
+:func:`compute`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -24,29 +33,24 @@ import xarray as xr
 from localpairs.analysis import xfel_figures as figs
 from localpairs.analysis.bec import fermi_bose_lattice_tc, fermi_bose_tc
 from localpairs.analysis.excited_fraction import fit_excited_fraction
-from localpairs.analysis.experiment import load_reference
+from localpairs.analysis.experiment import Reference, load_reference
 from localpairs.analysis.figures import save_figure
 from localpairs.analysis.kinetics import fit_three_exponential, read_delay_trace
 from localpairs.analysis.percolation import percolation_threshold, wrapping_curve
 from localpairs.analysis.tunnelling_fit import fit_exponential_decay
 from localpairs.analysis.verdicts import Row
-from localpairs.errors import InputError
-from localpairs.io import write_text_atomic, write_with
+from localpairs.errors import InputError, LocalPairsError
+from localpairs.solvers.ed.pair_tunnelling import pair_tunnelling_splittings
 from localpairs.spec import RunSpec, SpecError
 
-from localpairs.studies.common import Checkpoints, System, build_system, progress, provenance, spec_hash
-from localpairs.solvers.ed.pair_tunnelling import pair_tunnelling_splittings
-from localpairs.studies.xfel_fit import Context, fit_scenario
+from localpairs.studies.common import Checkpoints, System
+from localpairs.studies.framework import Results, RunContext, Study, render
+from localpairs.studies.xfel_fit import Context, fit_scenario, reachability
 from localpairs.studies.xfel_probe import calibrate, check_pump_axis, scenario_xas
-from localpairs.studies.xfel_report import SCENARIOS, report_text
+from localpairs.studies.xfel_spec import XfelSpec
+from localpairs.studies.xfel_summary import SCENARIOS, summarize
 
-
-def _cached(cp: Checkpoints, name: str, compute: Callable[[], Any]) -> Any:
-    value = cp.load(name)
-    if value is None:
-        value = compute()
-        cp.save(name, value)
-    return value
+logger = logging.getLogger(__name__)
 
 
 def _dataset(fits: dict, spectra: dict) -> xr.Dataset:
@@ -73,138 +77,196 @@ def _dataset(fits: dict, spectra: dict) -> xr.Dataset:
     return ds
 
 
-def extras(spec: RunSpec, cp: Checkpoints, ref, fits: dict, spectra: dict, scan: dict) -> dict[str, Any]:  # noqa: ANN001
-    """Kinetics, excited fraction, T_c(x), percolation and tunnelling: rows, summary and figures."""
-    cfg, rows, summary, figures = spec.xfel, {}, {}, {}
+def _kinetics(cfg: XfelSpec, ref: Reference, spectra: dict) -> tuple[list[Row], dict[str, Any]]:
+    """Kinetics rows and the trace of the kinetics figure (measured and fitted, or the simulated ΔXAS at A)."""
     tau = {k: float(ref[k].value) for k in ("tau1", "tau2", "tau3")}
-    if cfg.kinetics_csv is not None:
-        trace = read_delay_trace(cfg.kinetics_csv)
+    if cfg.kinetics.csv is not None:
+        trace = read_delay_trace(cfg.kinetics.csv)
         kf = fit_three_exponential(trace.delay, trace.value, sigma=trace.sigma)
-        rows["kinetics"] = [Row(k, float(kf.values[k]), tau[k], 0.3 * tau[k], "ps", f"fit of {cfg.kinetics_csv} (measured trace)") for k in tau]
-        figures["kinetics.png"] = figs.kinetics(trace.delay, trace.value, None, title="measured trace and three-exponential fit")
-    else:
-        sp = spectra["paired"]
-        span = sp["times"][-1]
-        rows["kinetics"] = [Row(k, None, tau[k], None, "ps", f"not comparable (cluster dynamics covers {span:.0f} fs, τ are ps)") for k in tau]
-        found = [p for p in sp["unrelaxed"]["peaks"] if p["found"]]
-        a0 = found[0]["A"] if found else float(np.asarray(sp["omega"])[np.argmax(np.asarray(sp["unrelaxed"]["dxas"][0]))])
-        om = np.asarray(sp["omega"])
-        trace = [float(np.interp(a0, om, np.asarray(d))) for d in sp["unrelaxed"]["dxas"]]
-        figures["kinetics.png"] = figs.kinetics(np.asarray(sp["delays"]), np.asarray(trace), None, xlabel="delay after pulse end (fs)",
-                                                title=f"simulated ΔXAS at A = {a0:.2f} eV (paired, unrelaxed); {len(trace)} delays: no fit")
+        rows = [Row(k, float(kf.values[k]), tau[k], 0.3 * tau[k], "ps", f"fit of {cfg.kinetics.csv} (measured trace)") for k in tau]
+        return rows, {"kinetics_delay": trace.delay, "kinetics_value": trace.value, "kinetics_figure": {"title": "measured trace and three-exponential fit"}}
+    sp = spectra["paired"]
+    span = sp["times"][-1]
+    rows = [Row(k, None, tau[k], None, "ps", f"not comparable (cluster dynamics covers {span:.0f} fs, τ are ps)") for k in tau]
+    found = [p for p in sp["unrelaxed"]["peaks"] if p["found"]]
+    a0 = found[0]["A"] if found else float(np.asarray(sp["omega"])[np.argmax(np.asarray(sp["unrelaxed"]["dxas"][0]))])
+    om = np.asarray(sp["omega"])
+    trace = [float(np.interp(a0, om, np.asarray(d))) for d in sp["unrelaxed"]["dxas"]]
+    figure = {"xlabel": "delay after pulse end (fs)", "title": f"simulated ΔXAS at A = {a0:.2f} eV (paired, unrelaxed); {len(trace)} delays: no fit"}
+    return rows, {"kinetics_delay": np.asarray(sp["delays"]), "kinetics_value": np.asarray(trace), "kinetics_figure": figure}
+
+
+def _alpha(cfg: XfelSpec, ref: Reference, scan: dict) -> tuple[list[Row], dict[str, Any]]:
+    """Excited fraction against fluence: rows, the XAS-fit α per factor and the figure's arrays."""
     factors = sorted(scan)
     excited = np.asarray(scan[factors[-1]]["excited_component_xas"])
     alpha = {f: fit_excited_fraction(np.asarray(scan[f]["last_xas"]), np.asarray(scan[f]["ground"]), excited).alpha for f in factors}
     pop = {f: scan[f]["population"][-1] for f in factors}
-    summary["alpha_fit"], summary["population"] = alpha, pop
     f_main = float(ref["fluence_main"].value)
-    rows["alpha"] = []
+    rows = []
     for key in ("alpha_at_8", "alpha_at_32"):
         f_exp = float(ref[{"alpha_at_8": "fluence_main", "alpha_at_32": "fluence_max"}[key]].value)
         factor = f_exp / f_main
         name = f"α at {f_exp:g} mJ/cm² ↔ model F/F_ΔXAS = {factor:g}"
         if factor not in pop:
-            rows["alpha"].append(Row(name, None, float(ref[key].value), cfg.tolerance_alpha, "", f"factor {factor:g} not in fluence_factors"))
+            rows.append(Row(name, None, float(ref[key].value), cfg.tolerances.alpha, "", f"factor {factor:g} not in xfel.pump.fluence_factors"))
             continue
-        note = "calibrated to this number (not a test)" if (cfg.calibrate_fluence and factor == 1.0) else "population 1 − |⟨ψ0|ψ⟩|²"
-        rows["alpha"].append(Row(name, pop[factor], float(ref[key].value), cfg.tolerance_alpha, "", note))
+        note = "calibrated to this number (not a test)" if (cfg.pump.calibrate_fluence and factor == 1.0) else "population 1 − |⟨ψ0|ψ⟩|²"
+        rows.append(Row(name, pop[factor], float(ref[key].value), cfg.tolerances.alpha, "", note))
     measured = {1.0: float(ref["alpha_at_8"].value), float(ref["fluence_max"].value) / f_main: float(ref["alpha_at_32"].value)}
-    figures["excited_fraction.png"] = figs.alpha_vs_fluence(np.asarray(factors), np.array([alpha[f] for f in factors]),
-                                                            np.array([pop[f] for f in factors]), measured, f_main)
-    xs = np.linspace(0.37, 0.5, 27)
-    tc = np.array([fermi_bose_tc(float(x)) for x in xs])
-    tcl = np.array([fermi_bose_lattice_tc(float(x)) for x in xs])
-    tc04 = fermi_bose_tc(0.4)
-    summary["tc_x04_K"] = tc04
-    rows["tc"] = [Row("T_c(0.4) vs measured", tc04, float(ref["tc_measured_x04"].value), cfg.tolerance_tc_K, "K", "continuum BEC, review Eq. (8)"),
-                  Row("T_c(0.4) vs review estimate", tc04, float(ref["tc_estimate_x04"].value), cfg.tolerance_tc_K, "K", ""),
-                  Row("lattice T_c(0.4) vs measured", fermi_bose_lattice_tc(0.4), float(ref["tc_measured_x04"].value), cfg.tolerance_tc_K, "K", "lattice bosons")]
-    figures["tc_vs_x.png"] = figs.tc_vs_x(xs, tc, tcl, 0.4, float(ref["tc_measured_x04"].value))
+    plots = {"scan_factor": factors, "scan_alpha_fit": [alpha[f] for f in factors], "scan_population": [pop[f] for f in factors], "measured_alpha": measured}
+    return rows, {"alpha_fit": alpha, "population": pop, "plots": plots}
 
-    def perc() -> dict[str, Any]:
+
+def _tc(cfg: XfelSpec, ref: Reference) -> tuple[list[Row], dict[str, Any]]:
+    """T_c(0.4) rows (continuum and lattice BEC) and the T_c(x) curves."""
+    xs = np.linspace(0.37, 0.5, 27)
+    tc04 = fermi_bose_tc(0.4)
+    measured = float(ref["tc_measured_x04"].value)
+    rows = [Row("T_c(0.4) vs measured", tc04, measured, cfg.tolerances.tc_K, "K", "continuum BEC, review Eq. (8)"),
+            Row("T_c(0.4) vs review estimate", tc04, float(ref["tc_estimate_x04"].value), cfg.tolerances.tc_K, "K", ""),
+            Row("lattice T_c(0.4) vs measured", fermi_bose_lattice_tc(0.4), measured, cfg.tolerances.tc_K, "K", "lattice bosons")]
+    curves = {"tc_x": xs, "tc_tc": [fermi_bose_tc(float(x)) for x in xs], "tc_tc_lattice": [fermi_bose_lattice_tc(float(x)) for x in xs]}
+    return rows, {"tc_x04_K": tc04, "curves": curves}
+
+
+def _percolation(cfg: XfelSpec, cp: Checkpoints) -> dict[str, Any]:
+    """Wrapping thresholds and curves of the large octahedra, random and rock-salt placement (checkpointed)."""
+    pc = cfg.percolation
+
+    def compute() -> dict[str, Any]:
         out = {}
         for placement in ("random", "rocksalt"):
-            th = percolation_threshold(tuple(cfg.percolation_sizes), n_samples=cfg.percolation_samples, placement=placement, species="large", seed=cfg.percolation_seed)
+            th = percolation_threshold(tuple(pc.sizes), n_samples=pc.samples, placement=placement, species="large", seed=pc.seed)
             grid = np.linspace(0.0, 1.0, 41)
-            curves = {str(L): wrapping_curve(grid, L=L, n_samples=cfg.percolation_samples, placement=placement, species="large", seed=cfg.percolation_seed).tolist() for L in cfg.percolation_sizes}
+            curves = {str(L): wrapping_curve(grid, L=L, n_samples=pc.samples, placement=placement, species="large", seed=pc.seed).tolist() for L in pc.sizes}
             out[placement] = {"x": th.x, "x_error": th.x_error, "grid": grid.tolist(), "curves": curves}
         return out
-    pc = _cached(cp, "percolation_large", perc)
-    rows["percolation"] = [Row(f"x_c (large octahedra stop wrapping, {p})", pc[p]["x"], float(ref["x_percolation"].value), cfg.tolerance_x, "",
+
+    return cp.json("percolation_large", compute)
+
+
+def extras(spec: RunSpec, cp: Checkpoints, ref: Reference, fits: dict, spectra: dict, scan: dict, measured: dict[str, float]) -> dict[str, Any]:
+    """Kinetics, excited fraction, T_c(x), percolation, tunnelling and the fits' reach: rows, summary numbers and figure data."""
+    cfg = spec.xfel
+    rows, summary = {}, {}
+    rows["kinetics"], plots = _kinetics(cfg, ref, spectra)
+    rows["alpha"], alpha = _alpha(cfg, ref, scan)
+    summary["alpha_fit"], summary["population"] = alpha["alpha_fit"], alpha["population"]
+    plots.update(alpha["plots"])
+    rows["tc"], tc = _tc(cfg, ref)
+    summary["tc_x04_K"] = tc["tc_x04_K"]
+    plots.update(tc["curves"])
+    pc = _percolation(cfg, cp)
+    rows["percolation"] = [Row(f"x_c (large octahedra stop wrapping, {p})", pc[p]["x"], float(ref["x_percolation"].value), cfg.tolerances.x, "",
                                "no wrapping" if pc[p]["x"] is None else f"± {pc[p]['x_error']:.2g} (stat + finite size)") for p in pc]
-    figures["percolation.png"] = figs.percolation(pc, float(ref["x_percolation"].value))
-    tun = _cached(cp, "tunnelling", lambda: {k: np.asarray(v).tolist() for k, v in pair_tunnelling_splittings(
-        list(cfg.tunnelling_sites), t_F=cfg.tunnelling_t_F, g=cfg.tunnelling_g, E_B=cfg.tunnelling_E_B).items()})
+    plots["percolation"] = {"thresholds": pc, "measured": float(ref["x_percolation"].value), "tc_measured_x04": float(ref["tc_measured_x04"].value),
+                            "fluence_main": float(ref["fluence_main"].value)}
+    tn = cfg.tunnelling
+    tun = cp.json("tunnelling", lambda: {k: np.asarray(v).tolist() for k, v in pair_tunnelling_splittings(list(tn.sites), t_F=tn.t_F, g=tn.g, E_B=tn.E_B).items()})
     dec = fit_exponential_decay(np.asarray(tun["n"]), np.asarray(tun["splitting"]))
     summary["tunnelling"] = {"n": tun["n"], "splitting_eV": tun["splitting"], "D": dec.D, "D_error": dec.D_error}
-    return {"rows": rows, "summary": summary, "figures": figures}
+    return {"rows": rows, "summary": summary, "plots": plots, "reachability": reachability(fits["paired"], measured, cfg.tolerances.gap)}
 
 
-def run(spec: RunSpec, outdir: Path, *, resume: bool = True) -> Path:
-    """Run the XFEL comparison study into ``outdir``; return the path of report.md."""
-    start = time.perf_counter()
-    if spec.xfel is None:
-        raise SpecError("study = 'xfel' needs an [xfel] section")
+def validate(spec: RunSpec, system: System) -> None:
+    """Every check of the XFEL study beyond the schema (module docstring); nothing heavy."""
     if spec.model.kind != "extended_hubbard":
         raise SpecError(f"study = 'xfel' needs model.kind = 'extended_hubbard', not {spec.model.kind!r}")
-    system = build_system(spec)
     try:
         check_pump_axis(system.cluster)
     except InputError as err:
         raise SpecError(f"study = 'xfel': {err}") from None
-    ctx = Context(spec, system)
-    cp = Checkpoints(outdir, spec_hash(spec), enabled=resume)
-    ref = load_reference()
-    measured = {"E_G": float(ref["optical_gap"].value), "E_a": float(ref["activation_energy"].value),
-                "E_b": float(ref["pair_binding_energy"].value)}
-    progress(f"{system.cluster.describe()}; sector {system.sector.label()}; measured "
-             + ", ".join(f"{k} = {v:g} eV" for k, v in measured.items()))
-    try:
-        return _run(spec, outdir, system, ctx, cp, ref, measured, start)
-    except InputError as err:
-        raise SpecError(f"[xfel]: {err}") from None
+    csv = spec.xfel.kinetics.csv
+    if csv is not None:
+        try:
+            read_delay_trace(csv)
+        except (OSError, LocalPairsError, ValueError) as err:
+            raise SpecError(f"xfel.kinetics.csv = {csv!r} is not allowed: a readable delay trace (CSV) is needed: {err}") from None
 
 
-def _run(spec: RunSpec, outdir: Path, system: System, ctx: Context, cp: Checkpoints, ref, measured: dict[str, float],  # noqa: ANN001
-         start: float) -> Path:
-    """The steps of :func:`run` (see the module docstring)."""
-    cfg = spec.xfel
-    timings: dict[str, float] = {}
+def _scenarios(ctx: Context, cp: Checkpoints, ref: Reference, measured: dict[str, float], timings: dict[str, float]) -> tuple[dict, dict, dict]:
+    """Fits, fluence calibration and pump–probe spectra of both scenarios (checkpointed)."""
+    cfg = ctx.cfg
     fits: dict[str, Any] = {}
     calib: dict[str, Any] = {}
     spectra: dict[str, Any] = {}
-    targets = {"paired": {k: measured[k] for k in cfg.paired_targets}, "unpaired": {"E_G": measured["E_G"]}}
+    targets = {"paired": {k: measured[k] for k in cfg.fit.paired_targets}, "unpaired": {"E_G": measured["E_G"]}}
     for s in SCENARIOS:
         t0 = time.perf_counter()
-        fits[s] = _cached(cp, f"fit_{s}", lambda s=s: fit_scenario(ctx, s, targets[s], paired_V=fits.get("paired", {}).get("V")))
+        fits[s] = cp.json(f"fit_{s}", lambda s=s: fit_scenario(ctx, s, targets[s], paired_V=fits.get("paired", {}).get("V")))
         timings[f"{s}: fit"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        fluence = cfg.fluence
-        if cfg.calibrate_fluence:
-            calib[s] = _cached(cp, f"calibration_{s}", lambda s=s: calibrate(ctx, fits[s], float(ref["alpha_at_8"].value)))
+        fluence = cfg.pump.fluence
+        if cfg.pump.calibrate_fluence:
+            calib[s] = cp.json(f"calibration_{s}", lambda s=s: calibrate(ctx, fits[s], float(ref["alpha_at_8"].value)))
             fluence = calib[s]["fluence"]
-        spectra[s] = _cached(cp, f"xas_{s}", lambda s=s, F=fluence: scenario_xas(ctx, fits[s], F))
+        spectra[s] = cp.json(f"xas_{s}", lambda s=s, F=fluence: scenario_xas(ctx, fits[s], F))
         timings[f"{s}: pump and ΔXAS"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    base = spectra["paired"]["pulse"]["fluence"]
-    scan = {f: spectra["paired"] if f == 1.0 else _cached(cp, f"scan_{f:g}", lambda f=f: scenario_xas(ctx, fits["paired"], f * base, full=False))
-            for f in cfg.fluence_factors}
-    timings["fluence scan"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    more = extras(spec, cp, ref, fits, spectra, scan)
-    timings["kinetics, T_c, percolation, tunnelling"] = time.perf_counter() - t0
-    outdir.mkdir(parents=True, exist_ok=True)
+    return fits, calib, spectra
+
+
+def compute(ctx: RunContext) -> Results:
+    """Fits, pump–probe spectra, fluence scan and extras (module docstring): the root dataset and the ``summary`` group."""
+    spec, cp = ctx.spec, ctx.checkpoints
+    cfg = spec.xfel
+    context = Context(spec, ctx.system)
+    ref = load_reference()
+    measured = {"E_G": float(ref["optical_gap"].value), "E_a": float(ref["activation_energy"].value), "E_b": float(ref["pair_binding_energy"].value)}
+    logger.info("measured %s", ", ".join(f"{k} = {v:g} eV" for k, v in measured.items()))
+    timings: dict[str, float] = {}
+    try:
+        fits, calib, spectra = _scenarios(context, cp, ref, measured, timings)
+        t0 = time.perf_counter()
+        base = spectra["paired"]["pulse"]["fluence"]
+        scan = {f: spectra["paired"] if f == 1.0 else cp.json(f"scan_{f:g}", lambda f=f: scenario_xas(context, fits["paired"], f * base, full=False))
+                for f in cfg.pump.fluence_factors}
+        timings["fluence scan"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        more = extras(spec, cp, ref, fits, spectra, scan, measured)
+        timings["kinetics, T_c, percolation, tunnelling"] = time.perf_counter() - t0
+    except InputError as err:
+        raise SpecError(f"[xfel]: {err}") from None
     ds = _dataset(fits, spectra)
-    ds.attrs.update(title=spec.title, provenance=json.dumps(provenance(spec, system)), extras=json.dumps(more["summary"], default=str),
-                    calibration=json.dumps(calib))
-    write_with(outdir / "results.nc", lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+    ds.attrs.update(title=spec.title, extras=json.dumps(more["summary"], default=str), calibration=json.dumps(calib))
+    summary = summarize(system=ctx.system, ref=ref, measured=measured, fits=fits, spectra=spectra, calib=calib, scan=scan, more=more, cfg=cfg, timings=timings)
+    return Results(ds, {"summary": summary})
+
+
+def _spectrum_view(ds: xr.Dataset, summary: xr.Dataset, s: str) -> dict[str, Any]:
+    """The figures' view of one scenario's spectra, read back from the results."""
+    out: dict[str, Any] = {"omega": ds[f"omega_{s}"].values, "ground": ds[f"xas_ground_{s}"].values, "delays": ds[f"delay_{s}"].values.tolist(),
+                           "window": json.loads(summary.attrs["peak_window"])}
+    for lat in ("unrelaxed", "relaxed"):
+        keys = {"found": ds[f"found_{s}_{lat}"].values, "A": ds[f"A_{s}_{lat}"].values, "B": ds[f"B_{s}_{lat}"].values,
+                "A_amp": summary[f"A_amp_{s}_{lat}"].values, "B_amp": summary[f"B_amp_{s}_{lat}"].values}
+        peaks = [{k: (bool(v[i]) if k == "found" else float(v[i])) for k, v in keys.items()} for i in range(len(out["delays"]))]
+        out[lat] = {"dxas": ds[f"dxas_{s}_{lat}"].values, "peaks": peaks}
+    return out
+
+
+def figures(results: Results, outdir: Path, title: str) -> list[str]:
+    """ΔXAS maps and peaks per scenario, kinetics, excited fraction, T_c(x) and percolation; their names."""
+    ds, sm = results.root, results.groups["summary"]
+    names = []
     for s in SCENARIOS:
-        save_figure(figs.dxas_maps(spectra[s], title=f"{s} scenario", hw=fits[s]["E_G"]), outdir / f"dxas_{s}.png")
-        save_figure(figs.peaks_vs_delay(spectra[s], title=f"{s} scenario"), outdir / f"peaks_{s}.png")
-    for name, fig in more["figures"].items():
-        save_figure(fig, outdir / name)
-    timings["total"] = time.perf_counter() - start
-    report = outdir / "report.md"
-    write_text_atomic(report, report_text(spec, system, ref, measured, fits, spectra, calib, scan, more, timings))
-    progress(f"wrote {report} ({timings['total']:.1f} s)")
-    return report
+        sp = _spectrum_view(ds, sm, s)
+        save_figure(figs.dxas_maps(sp, title=f"{s} scenario", hw=json.loads(ds.attrs[f"fit_{s}"])["E_G"]), outdir / f"dxas_{s}.png")
+        save_figure(figs.peaks_vs_delay(sp, title=f"{s} scenario"), outdir / f"peaks_{s}.png")
+        names += [f"dxas_{s}.png", f"peaks_{s}.png"]
+    perc = json.loads(sm.attrs["percolation"])
+    measured_alpha = {float(k): float(v) for k, v in json.loads(sm.attrs["measured_alpha"])}
+    save_figure(figs.kinetics(sm["kinetics_delay"].values, sm["kinetics_value"].values, None, **json.loads(sm.attrs["kinetics_figure"])), outdir / "kinetics.png")
+    save_figure(figs.alpha_vs_fluence(sm["scan_factor"].values, sm["scan_alpha_fit"].values, sm["scan_population"].values, measured_alpha,
+                                      perc["fluence_main"]), outdir / "excited_fraction.png")
+    save_figure(figs.tc_vs_x(sm["tc_curve_x"].values, sm["tc_curve_tc"].values, sm["tc_curve_tc_lattice"].values, 0.4, perc["tc_measured_x04"]), outdir / "tc_vs_x.png")
+    save_figure(figs.percolation(perc["thresholds"], perc["measured"]), outdir / "percolation.png")
+    return names + ["kinetics.png", "excited_fraction.png", "tc_vs_x.png", "percolation.png"]
+
+
+def report(results: Results) -> str:
+    """The XFEL study's Markdown (templates/xfel.md.j2), rendered from the results alone."""
+    return render("xfel.md.j2", results, summary=results.groups["summary"])
+
+
+STUDY = Study(name="xfel", section="xfel", validate=validate, compute=compute, figures=figures, report=report)

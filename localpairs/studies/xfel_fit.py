@@ -8,7 +8,7 @@ energies E(N−2 … N+2) of :func:`~localpairs.solvers.charge_ladder` and the o
 - ``E_b := Δ1 − Δ2`` with ``Δ1 = E(N+1) + E(N−1) − 2E(N)`` (mean binding of an added electron
   pair and hole pair), so that ``E_b + 2E_a = Δ1``;
 - ``E_G``: lowest σ(ω) pole carrying at least ``optical_gap_fraction`` of ∫σ dω, x-polarized
-  (:func:`~localpairs.analysis.spectral_edges.optical_gap`, the definition every study uses).
+  (:func:`~localpairs.analysis.spectral_edges.optical_gap`).
 
 Scenarios:
 
@@ -25,6 +25,7 @@ not converged (with scipy's message); targets it cannot reach show up as residua
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,9 @@ from localpairs.solvers import charge_ladder
 from localpairs.solvers.spectra.conductivity import optical_conductivity
 from localpairs.spec import RunSpec
 
-from localpairs.studies.common import System, build_model, progress
+from localpairs.studies.common import System, build_model
+
+logger = logging.getLogger(__name__)
 
 #: Parameter order of the paired fit.
 PAIRED_PARAMETERS = ("U", "V", "breathing")
@@ -70,7 +73,8 @@ class Context:
         m = self.model(U, V, breathing)
         ladder = charge_ladder(m, self.n, spread=2)
         cond = optical_conductivity(m, self.system.sector, SIGMA_OMEGA, eta=SIGMA_ETA, polarization=(1.0, 0.0, 0.0))
-        out = {"U": float(U), "V": float(V), "breathing": float(breathing), **model_numbers(ladder, self.n, cond, optical_gap_fraction=self.cfg.optical_gap_fraction)}
+        out = {"U": float(U), "V": float(V), "breathing": float(breathing),
+               **model_numbers(ladder, self.n, cond, optical_gap_fraction=self.cfg.fit.optical_gap_fraction)}
         bad = [k for k, v in out.items() if not np.isfinite(v)]
         if bad:
             raise InputError("fit point", {k: out[k] for k in ("U", "V", "breathing")}, f"finite model numbers; {bad} are not")
@@ -89,12 +93,12 @@ def _setup(ctx: Context, name: str, paired_V: float | None) -> tuple[list[float]
     """Start, bounds, fitted parameter names and fixed parameters of one scenario."""
     cfg = ctx.cfg
     if name == "paired":
-        return ([cfg.U_guess, cfg.V_guess, cfg.breathing_guess], [cfg.U_min, 0.0, 0.0], [-1e-3, cfg.V_max, cfg.breathing_max],
+        return ([cfg.fit.U_guess, cfg.fit.V_guess, cfg.fit.breathing_guess], [cfg.fit.U_min, 0.0, 0.0], [-1e-3, cfg.fit.V_max, cfg.fit.breathing_max],
                 list(PAIRED_PARAMETERS), {"t": ctx.spec.model.t})
-    V = cfg.V_unpaired if cfg.V_unpaired is not None else paired_V
+    V = cfg.fit.V_unpaired if cfg.fit.V_unpaired is not None else paired_V
     if V is None:
-        raise InputError("xfel.V_unpaired", None, "a value, or a paired fit whose V the unpaired control takes")
-    return [cfg.breathing_guess_unpaired], [0.0], [cfg.breathing_max], ["breathing"], {"t": ctx.spec.model.t, "U": cfg.U_unpaired, "V": float(V)}
+        raise InputError("xfel.fit.V_unpaired", None, "a value, or a paired fit whose V the unpaired control takes")
+    return [cfg.fit.breathing_guess_unpaired], [0.0], [cfg.fit.breathing_max], ["breathing"], {"t": ctx.spec.model.t, "U": cfg.fit.U_unpaired, "V": float(V)}
 
 
 def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, paired_V: float | None = None) -> dict[str, Any]:
@@ -139,12 +143,12 @@ def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, paired_V
 
     def residual(x: np.ndarray) -> np.ndarray:
         r = point(x)
-        progress(f"fit {name}: U = {r['U']:.4f}, V = {r['V']:.4f}, Δ = {r['breathing']:.4f} → "
+        logger.info(f"fit {name}: U = {r['U']:.4f}, V = {r['V']:.4f}, Δ = {r['breathing']:.4f} → "
                  + ", ".join(f"{k} = {r[k]:.4f}" for k in ("E_G", "E_a", "E_b")) + " eV")
         return np.array([r[k] - targets[k] for k in keys])
 
-    sol = least_squares(residual, x0, bounds=(lo, hi), xtol=cfg.fit_xtol, ftol=1e-3, gtol=1e-6,
-                        max_nfev=max(1, cfg.fit_max_nfev // (len(x0) + 1)), diff_step=0.03)
+    sol = least_squares(residual, x0, bounds=(lo, hi), xtol=cfg.fit.xtol, ftol=1e-3, gtol=1e-6,
+                        max_nfev=max(1, cfg.fit.max_nfev // (len(x0) + 1)), diff_step=0.03)
     best = point(sol.x)
     p = params(sol.x)
     span = np.asarray(hi) - np.asarray(lo)
@@ -152,7 +156,7 @@ def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, paired_V
                 for k, v, l, h, s in zip(fitted, sol.x, lo, hi, span) if min(abs(v - l), abs(h - v)) <= 1e-3 * s]
     converged = bool(sol.status > 0)
     if not converged:
-        progress(f"WARNING fit {name} did not converge within {cfg.fit_max_nfev} ED evaluations ({sol.message}); "
+        logger.warning(f"fit {name} did not converge within {cfg.fit.max_nfev} ED evaluations ({sol.message}); "
                  "its parameters are the best point found, see the report")
     return {"U": p["U"], "V": p["V"], "breathing": p["breathing"], "fitted": fitted, "fixed": fixed,
             "bounds": {k: [l, h] for k, l, h in zip(fitted, lo, hi)}, "targets": dict(targets),
@@ -161,18 +165,17 @@ def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, paired_V
             "message": str(sol.message), "at_bound": at_bound, "nfev": len(evals), "evaluations": evals}
 
 
-def reachability(fit: dict[str, Any], measured: dict[str, float], tolerance: float) -> str:
-    """One sentence on how close the evaluated points came to E_a while matching E_G within ``tolerance``.
+def reachability(fit: dict[str, Any], measured: dict[str, float], tolerance: float) -> dict[str, Any]:
+    """How close the evaluated points came to E_a while matching E_G within ``tolerance`` (numbers for one sentence).
 
     Computed from the fit's evaluations (no number is assumed): among the points with
-    |E_G − measured E_G| ≤ tolerance, the one with E_a closest to the measured E_a.
+    |E_G − measured E_G| ≤ tolerance (``n_within`` of ``n_evaluations``), the one with E_a closest
+    to the measured E_a (``best``: its E_a, U, V, breathing; None if there is none); the largest
+    E_G/E_a seen and the measured ratio.
     """
     ok = [e for e in fit["evaluations"] if abs(e["E_G"] - measured["E_G"]) <= tolerance]
     ratios = [e["E_G"] / e["E_a"] for e in fit["evaluations"] if e["E_a"] > 0]
-    if not ok:
-        return f"none of the {len(fit['evaluations'])} evaluated points has |E_G − {measured['E_G']:g}| ≤ {tolerance:g} eV."
-    best = min(ok, key=lambda e: abs(e["E_a"] - measured["E_a"]))
-    return (f"of the {len(fit['evaluations'])} evaluated points, {len(ok)} have |E_G − {measured['E_G']:g}| ≤ {tolerance:g} eV; "
-            f"the E_a closest to the measured one among them is {best['E_a']:.3f} eV (measured {measured['E_a']:g} eV; at U = {best['U']:.3f}, "
-            f"V = {best['V']:.3f}, Δ = {best['breathing']:.3f} eV). Largest E_G/E_a seen: {max(ratios):.2f} "
-            f"(measured {measured['E_G'] / measured['E_a']:.2f}).")
+    best = min(ok, key=lambda e: abs(e["E_a"] - measured["E_a"])) if ok else None
+    return {"n_evaluations": len(fit["evaluations"]), "n_within": len(ok), "E_G": measured["E_G"], "E_a": measured["E_a"], "tolerance": tolerance,
+            "best": None if best is None else {k: best[k] for k in ("E_a", "U", "V", "breathing")},
+            "max_ratio": max(ratios) if ratios else None, "measured_ratio": measured["E_G"] / measured["E_a"]}

@@ -15,36 +15,40 @@ With ``calibrate_fluence`` a probe run at ``[xfel] fluence`` (refused unless α 
 
 Probe
 -----
-After the pulse ψ(t) = c0 ψ0 + χ(t) with χ ⟂ ψ0 (weight α = ‖χ‖²). An X-ray probe much longer
-than the period 2πħ/E_G (2 fs) averages out the interference between ψ0 and χ, and each part is
-measured from its own energy (notes/PHYSICS.md, two-time formula): with I[φ; H](ω) the XAS of the
-normalized state φ with reference energy ⟨φ|H|φ⟩,
+After the pulse ψ(t) = c0 ψ0 + χ(t) with χ ⟂ ψ0 (weight α = ‖χ‖²); each part is measured from its
+own energy (:func:`localpairs.solvers.dynamics.transient_xas.split_xas`, the pipeline the pump study
+uses too):
 
-    XAS(ω, t) = (1 − α) I[ψ0; H] + α I[χ̂; H_lat],    ΔXAS = α (I[χ̂; H_lat] − I[ψ0; H]),
+    ΔXAS(ω, t) = α (I[χ̂; H_lat] − I[ψ0; H]),
 
 with H_lat = H (unrelaxed lattice) or H at Δ = 0 (relaxed lattice: the excited clusters'
-octahedra identical, sudden limit — same χ̂; the unexcited majority keeps its lattice). Measuring
-the excited part from E0 instead would put its lines ħω too high. χ spans the pump bandwidth
-(≈ 0.1 eV ≪ Γ), so one reference energy ⟨χ̂|H|χ̂⟩ is accurate to within it.
+octahedra identical, sudden limit — same χ̂; the unexcited majority keeps its lattice). One
+offset per scenario puts the lowest strong peak of XAS[ψ0] at ``pre_edge_peak``
+(:func:`localpairs.analysis.xas_peaks.pre_edge_peak`). χ spans the pump bandwidth (≈ 0.1 eV ≪ Γ),
+so one reference energy ⟨χ̂|H|χ̂⟩ is accurate to within it.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
 
-from localpairs.analysis.xas_peaks import find_ab_peaks
+from localpairs.analysis.xas_peaks import find_ab_peaks, pre_edge_peak
 from localpairs.errors import InputError
+from localpairs.hamiltonians import Cluster
 from localpairs.hamiltonians.driven_model import drive, gaussian_pulse
 from localpairs.solvers import solve
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
+from localpairs.solvers.dynamics.transient_xas import XasSettings, ground_offset, split_xas, state_xas
 from localpairs.solvers.spectra.spectral_functions import SectorCache
-from localpairs.solvers.spectra.xas import excited_part, xas
 
-from localpairs.studies.common import progress
 from localpairs.studies.xfel_fit import Context
+from localpairs.studies.xfel_spec import XfelSpec
+
+logger = logging.getLogger(__name__)
 
 #: Pump polarization of the study (x).
 POLARIZATION = (1.0, 0.0, 0.0)
@@ -52,7 +56,7 @@ POLARIZATION = (1.0, 0.0, 0.0)
 MIN_PROBE_EXCITATION = 1e-10
 
 
-def check_pump_axis(cluster, polarization=POLARIZATION) -> None:  # noqa: ANN001
+def check_pump_axis(cluster: Cluster, polarization: tuple[float, float, float] = POLARIZATION) -> None:
     """Refuse a polarization with a component along a periodic axis of length 2.
 
     On such an axis the two bonds joining a pair of octahedra carry opposite Peierls phases, so
@@ -90,11 +94,11 @@ def pump_states(ctx: Context, fit: dict[str, Any], fluence: float) -> dict[str, 
     model = ctx.model(fit["U"], fit["V"], fit["breathing"])
     gs = solve(model, sec)
     psi0 = gs.ground_state.astype(np.complex128)
-    pulse = gaussian_pulse(photon_energy=fit["E_G"], duration=cfg.duration, fluence=fluence, polarization=list(POLARIZATION))
-    end = pulse.center + cfg.duration
-    times = np.concatenate([[0.0], end + np.asarray(cfg.delays, dtype=float)])
+    pulse = gaussian_pulse(photon_energy=fit["E_G"], duration=cfg.pump.duration, fluence=fluence, polarization=list(POLARIZATION))
+    end = pulse.center + cfg.pump.duration
+    times = np.concatenate([[0.0], end + np.asarray(cfg.pump.delays, dtype=float)])
     op = DrivenOperator(drive(model, pulse=pulse), gs.basis)
-    states = evolve(op, psi0, times, options=EvolutionOptions(tol=cfg.evolution_tol)).states
+    states = evolve(op, psi0, times, options=EvolutionOptions(tol=cfg.pump.evolution_tol)).states
     pop = [float(1.0 - abs(np.vdot(states[:, 0], states[:, k])) ** 2) for k in range(1, len(times))]
     absorbed = [float(op.energy(float(times[k]), states[:, k]) - gs.ground_energy) for k in range(1, len(times))]
     return {"times": times, "states": states, "E0": float(gs.ground_energy), "population": pop, "absorbed": absorbed,
@@ -110,42 +114,36 @@ def calibrate(ctx: Context, fit: dict[str, Any], alpha_target: float) -> dict[st
         If the probe run excites nothing (no coupling) or too much (not in the linear regime).
     """
     cfg = ctx.cfg
-    run = pump_states(ctx, fit, cfg.fluence)
+    run = pump_states(ctx, fit, cfg.pump.fluence)
     p = run["population"][-1]
     if p < MIN_PROBE_EXCITATION:
-        raise InputError("xfel.fluence", cfg.fluence, f"a pulse that excites the cluster: α = {p:.3g} at the last delay, "
+        raise InputError("xfel.pump.fluence", cfg.pump.fluence, f"a pulse that excites the cluster: α = {p:.3g} at the last delay, "
                          "check the photon energy (E_G) and the boundary along x")
-    if p > cfg.max_probe_excitation:
-        raise InputError("xfel.fluence", cfg.fluence, f"a probe fluence in the linear regime: it excites α = {p:.3g} > "
-                         f"max_probe_excitation = {cfg.max_probe_excitation:g}; lower it")
-    return {"probe_fluence": float(cfg.fluence), "probe_population": p, "probe_absorbed": run["absorbed"][-1],
-            "fluence": float(cfg.fluence * alpha_target / p), "alpha_target": float(alpha_target)}
+    if p > cfg.pump.max_probe_excitation:
+        raise InputError("xfel.pump.fluence", cfg.pump.fluence, f"a probe fluence in the linear regime: it excites α = {p:.3g} > "
+                         f"xfel.pump.max_probe_excitation = {cfg.pump.max_probe_excitation:g}; lower it")
+    return {"probe_fluence": float(cfg.pump.fluence), "probe_population": p, "probe_absorbed": run["absorbed"][-1],
+            "fluence": float(cfg.pump.fluence * alpha_target / p), "alpha_target": float(alpha_target)}
 
 
-def _spectrum(cache: SectorCache, sec, psi: np.ndarray, omega: np.ndarray, e_ref: float | None, offset: float, cfg) -> np.ndarray:  # noqa: ANN001
-    ds = xas(cache.model, sec, psi, omega, U_c=cfg.U_c, Gamma=cfg.Gamma, offset=offset, e_ref=e_ref, n_steps=cfg.xas_steps, cache=cache)
-    return np.asarray(ds["total"].values, dtype=float)
+def xas_settings(cfg: XfelSpec) -> XasSettings:
+    """The settings of every XAS of the study: ``[xfel.probe]`` U_c, Γ and Lanczos steps (no resolution, incoherent, symmetric)."""
+    return XasSettings(U_c=cfg.probe.U_c, Gamma=cfg.probe.Gamma, n_steps=cfg.probe.lanczos_steps)
 
 
-def _pre_edge_peak(omega: np.ndarray, y: np.ndarray) -> float:
-    """Lowest local maximum of ``y`` carrying ≥ 10 % of its maximum."""
-    i = np.flatnonzero((y[1:-1] >= y[:-2]) & (y[1:-1] >= y[2:]) & (y[1:-1] >= 0.1 * y.max()))
-    return float(omega[i[0] + 1]) if i.size else float(omega[int(np.argmax(y))])
-
-
-def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg) -> dict[str, Any]:  # noqa: ANN001
+def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg: XfelSpec) -> dict[str, Any]:
     """A and B of one ΔXAS, or ``found = False`` with the reason (never NaN).
 
     ``A_anywhere`` is the largest positive peak in the whole window (None if none), reported
     when A is sought below B only and the two differ.
     """
-    kw = {"window": window, "broadening_fwhm": 2 * cfg.Gamma, "min_amplitude": cfg.peak_min_amplitude}
+    kw = {"window": window, "broadening_fwhm": 2 * cfg.probe.Gamma, "min_amplitude": cfg.peaks.min_amplitude}
     try:
         anywhere = find_ab_peaks(omega, d, **kw).a.energy
     except InputError:
         anywhere = None
     try:
-        pp = find_ab_peaks(omega, d, a_below_b=cfg.peak_a_below_b, **kw)
+        pp = find_ab_peaks(omega, d, a_below_b=cfg.peaks.a_below_b, **kw)
     except InputError as err:
         return {"found": False, "reason": str(err), "A": None, "B": None, "A_amp": None, "B_amp": None, "separation": None,
                 "A_anywhere": anywhere}
@@ -154,45 +152,52 @@ def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg) -
             "A_anywhere": anywhere}
 
 
-def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float, *, full: bool = True) -> dict[str, Any]:
-    """ΔXAS (unrelaxed and relaxed lattice) and peaks A/B at each delay for one scenario (module docstring).
+def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
+    """ΔXAS (unrelaxed and relaxed lattice) and peaks A/B of the pumped states of one scenario.
 
+    ``run`` is :func:`pump_states`'s (``states[:, 0]`` = ψ0, the others the states at the delays).
     With ``full = False`` only what the fluence scan needs: the unrelaxed lattice at the last delay.
+    The spectra come from :func:`localpairs.solvers.dynamics.transient_xas.split_xas`.
     """
     cfg, sec = ctx.cfg, ctx.system.sector
-    run = pump_states(ctx, fit, fluence)
     states, times = run["states"], run["times"]
     model = ctx.model(fit["U"], fit["V"], fit["breathing"])
     caches = {"unrelaxed": SectorCache(model), "relaxed": SectorCache(ctx.model(fit["U"], fit["V"], 0.0))}
+    settings = xas_settings(cfg)
     psi0 = states[:, 0]
-    rel = np.arange(cfg.omega_span[0] - 4.0, cfg.omega_span[1], cfg.omega_step)
-    offset = cfg.pre_edge_peak - _pre_edge_peak(rel, _spectrum(caches["unrelaxed"], sec, psi0, rel, run["E0"], 0.0, cfg))
-    omega = cfg.pre_edge_peak + np.arange(cfg.omega_span[0], cfg.omega_span[1] + 1e-9, cfg.omega_step)
-    ground = _spectrum(caches["unrelaxed"], sec, psi0, omega, run["E0"], offset, cfg)
-    window = (cfg.pre_edge_peak + cfg.pre_edge_window[0], cfg.pre_edge_peak + cfg.pre_edge_window[1])
+    rel = np.arange(cfg.probe.omega_span[0] - 4.0, cfg.probe.omega_span[1], cfg.probe.omega_step)
+    offset = ground_offset(caches["unrelaxed"], sec, psi0, settings, e_ground=run["E0"], grid=rel, target=cfg.probe.pre_edge_peak, feature=pre_edge_peak)
+    omega = cfg.probe.pre_edge_peak + np.arange(cfg.probe.omega_span[0], cfg.probe.omega_span[1] + 1e-9, cfg.probe.omega_step)
+    ground = state_xas(caches["unrelaxed"], sec, psi0, omega, settings, offset=offset, e_ref=run["E0"])["total"].values
+    window = (cfg.probe.pre_edge_peak + cfg.peaks.window[0], cfg.probe.pre_edge_peak + cfg.peaks.window[1])
     ks = list(range(1, len(times))) if full else [len(times) - 1]
     lattices = ("unrelaxed", "relaxed") if full else ("unrelaxed",)
     out: dict[str, Any] = {"omega": omega.tolist(), "ground": ground.tolist(), "offset": offset, "times": [float(times[k]) for k in ks],
-                           "delays": [cfg.delays[k - 1] for k in ks], "pulse": run["pulse"], "E0": run["E0"],
+                           "delays": [cfg.pump.delays[k - 1] for k in ks], "pulse": run["pulse"], "E0": run["E0"],
                            "population": [run["population"][k - 1] for k in ks], "absorbed": [run["absorbed"][k - 1] for k in ks],
                            "excitation_energy": [], "window": list(window)}
     for lat in lattices:
         out[lat] = {"dxas": [], "peaks": []}
     for k in ks:
-        alpha, chi_hat = excited_part(psi0, states[:, k])
-        mat = caches["unrelaxed"].matrix(sec)
-        out["excitation_energy"].append(float(np.vdot(chi_hat, mat @ chi_hat).real - run["E0"]))
         for lat in lattices:
-            excited = _spectrum(caches[lat], sec, chi_hat, omega, None, offset, cfg) if alpha > 0 else ground
-            d = alpha * (excited - ground)
+            split = split_xas(psi0, states[:, k], ground=ground, cache=caches[lat], sec=sec, omega=omega, offset=offset, settings=settings)
+            d = split.difference
             out[lat]["dxas"].append(d.tolist())
             out[lat]["peaks"].append(_peaks(omega, d, window, cfg))
-            if lat == "unrelaxed" and k == ks[-1]:
-                out["excited_component_xas"] = excited.tolist()
-                out["last_xas"] = (ground + d).tolist()
+            if lat == "unrelaxed":
+                out["excitation_energy"].append(split.excited_energy - run["E0"])
+                if k == ks[-1]:
+                    out["excited_component_xas"] = split.excited.tolist()
+                    out["last_xas"] = (ground + d).tolist()
+    return out
+
+
+def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float, *, full: bool = True) -> dict[str, Any]:
+    """Pump one scenario at ``fluence`` (mJ/cm²) and probe it (:func:`pump_states`, :func:`probe_states`)."""
+    out = probe_states(ctx, fit, pump_states(ctx, fit, fluence), full=full)
     u, r = out["unrelaxed"]["peaks"], out.get("relaxed", {"peaks": [None]})["peaks"]
     sep = lambda p: "no peak" if p is None or not p["found"] else f"{p['separation']:.3f} eV"  # noqa: E731
-    progress(f"ΔXAS at {fluence:.4g} mJ/cm²: α = {out['population'][-1]:.3g}, absorbed {out['absorbed'][-1]:.3g} eV, "
+    logger.info(f"ΔXAS at {fluence:.4g} mJ/cm²: α = {out['population'][-1]:.3g}, absorbed {out['absorbed'][-1]:.3g} eV, "
              f"⟨H⟩_χ − E0 = {out['excitation_energy'][-1]:.3f} eV (ħω = {fit['E_G']:.3f}); |A−B| unrelaxed (first delay) {sep(u[0])}"
              + (f", relaxed (last delay) {sep(r[-1])}" if full else ""))
     return out

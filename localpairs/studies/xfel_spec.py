@@ -2,12 +2,15 @@
 
 Units: eV, fs, mJ/cm², K. Measured numbers are not given here: they come from
 ``analysis/data/xfel_babio3.toml``; the spec holds the model choices, the grids and the
-tolerances of the verdicts (absolute, in the unit of each quantity).
+tolerances of the verdicts (absolute, in the unit of each quantity), in sub-tables
+``[xfel.fit]``, ``[xfel.pump]``, ``[xfel.probe]``, ``[xfel.peaks]``, ``[xfel.kinetics]``,
+``[xfel.tc]``, ``[xfel.percolation]``, ``[xfel.tunnelling]`` and ``[xfel.tolerances]``. Every
+cross-field check names the dotted key it refuses (e.g. ``xfel.peaks.window``).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -15,30 +18,20 @@ from localpairs.spec_base import Strict
 
 Positive = Annotated[float, Field(gt=0)]
 Tolerance = Annotated[float, Field(ge=0)]
-
-
 FitTarget = Literal["E_G", "E_a", "E_b"]
 
 
-class XfelSpec(Strict):
-    """``[xfel]``: scenario fits, pump, XAS grid, scans and tolerances.
+class FitSpec(Strict):
+    """``[xfel.fit]``: the two scenario fits (ED in the loop).
 
-    Scenario (a) "paired": U < 0, V ≥ 0 and breathing Δ fitted (bounded by ``U_min``, ``V_max``,
-    ``breathing_max``) to the measured gaps named in ``paired_targets`` (E_G, E_a with 2E_a = Δ2,
-    E_b = Δ1 − Δ2; the review's E_G = E_b + 2E_a makes E_b the third number that pins U); t from
-    ``[model]``. Scenario (b) "unpaired": U = ``U_unpaired`` ≥ 0 and V = ``V_unpaired`` (default:
-    the paired fit's V) fixed, Δ fitted to E_G alone. ``optical_gap_fraction``: E_G is the lowest
-    σ(ω) pole carrying at least this fraction of ∫σ dω.
-
-    Pump: x-polarized Gaussian at each scenario's E_G. With ``calibrate_fluence`` the ΔXAS
-    fluence of each scenario is the one that excites the measured α at 8 mJ/cm² (the reference
-    data), found from a probe run at ``fluence`` (which must excite less than
-    ``max_probe_excitation``: the linear regime); otherwise ``fluence`` is used as it is.
-    ``fluence_factors`` are multiples of that fluence (experiment: 8, 16, 32 mJ/cm² ↔ 1, 2, 4).
-    ``delays`` are fs after the end of the pulse (centre + one intensity FWHM); the unrelaxed
-    rows use the first delay (early), the relaxed rows the last one. Peaks A/B: local extrema of
-    ΔXAS in ``pre_edge_window`` (eV relative to ``pre_edge_peak``) above ``peak_min_amplitude``
-    × max|ΔXAS| there; with ``peak_a_below_b`` A is sought below B, as identified in the experiment.
+    Scenario (a) "paired": U < 0, V ≥ 0 and breathing Δ fitted from (``U_guess``, ``V_guess``,
+    ``breathing_guess``) within ``U_min`` < U < 0, 0 ≤ V ≤ ``V_max``, 0 ≤ Δ ≤ ``breathing_max`` to
+    the measured gaps named in ``paired_targets`` (E_G, E_a with 2E_a = Δ2, E_b = Δ1 − Δ2; the
+    review's E_G = E_b + 2E_a makes E_b the third number that pins U); t from ``[model]``.
+    Scenario (b) "unpaired": U = ``U_unpaired`` ≥ 0 and V = ``V_unpaired`` (default: the paired
+    fit's V) fixed, Δ fitted to E_G alone from ``breathing_guess_unpaired``. ``max_nfev`` ED
+    evaluations per fit (incl. finite-difference Jacobians), ``xtol`` relative step tolerance.
+    ``optical_gap_fraction``: E_G is the lowest σ(ω) pole carrying at least this fraction of ∫σ dω.
     """
 
     U_guess: Annotated[float, Field(lt=0)] = -1.5
@@ -51,9 +44,35 @@ class XfelSpec(Strict):
     breathing_guess_unpaired: Annotated[float, Field(ge=0)] = 0.5
     U_unpaired: Annotated[float, Field(ge=0)] = 0.5
     V_unpaired: Annotated[float, Field(ge=0)] | None = None
-    fit_max_nfev: Annotated[int, Field(ge=1, le=400)] = 80  # ED evaluations incl. finite-difference Jacobians
-    fit_xtol: Annotated[float, Field(gt=0, lt=1)] = 1e-3
+    max_nfev: Annotated[int, Field(ge=1, le=400)] = 80
+    xtol: Annotated[float, Field(gt=0, lt=1)] = 1e-3
     optical_gap_fraction: Annotated[float, Field(gt=0, le=1)] = 0.1
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "FitSpec":
+        if len(set(self.paired_targets)) != len(self.paired_targets):
+            raise ValueError(f"xfel.fit.paired_targets = {self.paired_targets} must be distinct")
+        if not (self.U_min < self.U_guess < 0 and 0 <= self.V_guess <= self.V_max and 0 <= self.breathing_guess <= self.breathing_max):
+            raise ValueError(f"the paired start xfel.fit.(U_guess, V_guess, breathing_guess) = ({self.U_guess}, {self.V_guess}, "
+                             f"{self.breathing_guess}) must lie inside the bounds xfel.fit.U_min = {self.U_min} < U < 0, "
+                             f"0 ≤ V ≤ xfel.fit.V_max = {self.V_max}, 0 ≤ Δ ≤ xfel.fit.breathing_max = {self.breathing_max}")
+        if self.breathing_guess_unpaired > self.breathing_max:
+            raise ValueError(f"xfel.fit.breathing_guess_unpaired = {self.breathing_guess_unpaired} exceeds xfel.fit.breathing_max = {self.breathing_max}")
+        return self
+
+
+class PumpSpec(Strict):
+    """``[xfel.pump]``: the x-polarized Gaussian pump at each scenario's E_G.
+
+    With ``calibrate_fluence`` the ΔXAS fluence of each scenario is the one that excites the
+    measured α at 8 mJ/cm² (the reference data), found from a probe run at ``fluence`` (mJ/cm²),
+    which must excite less than ``max_probe_excitation`` (the linear regime); otherwise
+    ``fluence`` is used as it is. ``fluence_factors`` are multiples of that fluence (experiment:
+    8, 16, 32 mJ/cm² ↔ 1, 2, 4). ``duration``: intensity FWHM (fs). ``delays`` are fs after the end
+    of the pulse (centre + one intensity FWHM); the unrelaxed rows use the first delay (early),
+    the relaxed rows the last one. ``evolution_tol``: integrator tolerance.
+    """
+
     fluence: Positive = 0.01
     calibrate_fluence: bool = True
     max_probe_excitation: Annotated[float, Field(gt=0, lt=1)] = 0.2
@@ -61,50 +80,137 @@ class XfelSpec(Strict):
     duration: Positive = 30.0
     delays: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)] = [0.0, 30.0, 60.0]
     evolution_tol: Annotated[float, Field(gt=0, lt=1e-2)] = 1e-6
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "PumpSpec":
+        if any(b <= a for a, b in zip(self.delays, self.delays[1:])):
+            raise ValueError(f"xfel.pump.delays = {self.delays} must be strictly increasing")
+        if len(set(self.fluence_factors)) != len(self.fluence_factors):
+            raise ValueError(f"xfel.pump.fluence_factors = {self.fluence_factors} must be distinct")
+        return self
+
+
+class ProbeSpec(Strict):
+    """``[xfel.probe]``: the O K-edge XAS (core-hole potential ``U_c`` and half width ``Gamma``, eV).
+
+    One offset per scenario puts the ground-state pre-edge peak at ``pre_edge_peak`` (eV); photon
+    energies ``pre_edge_peak + omega_span`` (eV) in steps of ``omega_step``; ``lanczos_steps``
+    per channel.
+    """
+
     U_c: Annotated[float, Field(ge=-50, le=50)] = -1.0
     Gamma: Positive = 0.2
     pre_edge_peak: float = 529.0
     omega_span: Annotated[list[float], Field(min_length=2, max_length=2)] = [-4.0, 8.0]
     omega_step: Positive = 0.02
-    pre_edge_window: Annotated[list[float], Field(min_length=2, max_length=2)] = [-3.0, 2.0]
-    peak_min_amplitude: Annotated[float, Field(ge=0, lt=1)] = 0.05
-    peak_a_below_b: bool = True
-    xas_steps: Annotated[int, Field(ge=10, le=1000)] = 150
-    kinetics_csv: str | None = None
-    tc_x: Annotated[list[Annotated[float, Field(ge=0.37, le=0.5)]], Field(min_length=2)] = [0.37, 0.4, 0.45, 0.5]
-    percolation_sizes: Annotated[list[Annotated[int, Field(ge=4, le=64)]], Field(min_length=2)] = [8, 12]
-    percolation_samples: Annotated[int, Field(ge=10, le=100000)] = 200
-    percolation_seed: int = 7
-    tunnelling_sites: Annotated[list[Annotated[int, Field(ge=1, le=8)]], Field(min_length=3)] = [1, 2, 3, 4]
-    tunnelling_t_F: Positive = 0.33
-    tunnelling_g: Positive = 0.1
-    tunnelling_E_B: float = 0.5
-    tolerance_ab: Tolerance = 0.3
-    tolerance_a_shift: Tolerance = 0.15
-    tolerance_gap: Tolerance = 0.1
-    tolerance_alpha: Tolerance = 0.05
-    tolerance_tc_K: Tolerance = 15.0
-    tolerance_x: Tolerance = 0.05
+    lanczos_steps: Annotated[int, Field(ge=10, le=1000)] = 150
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ProbeSpec":
+        if self.omega_span[0] >= self.omega_span[1]:
+            raise ValueError(f"xfel.probe.omega_span = {self.omega_span} must be [low, high] with low < high (eV, relative to the pre-edge peak)")
+        return self
+
+
+class PeaksSpec(Strict):
+    """``[xfel.peaks]``: peaks A/B are local extrema of ΔXAS in ``window`` (eV relative to the
+    pre-edge peak, inside ``xfel.probe.omega_span``) above ``min_amplitude`` × max|ΔXAS| there;
+    with ``a_below_b`` A is sought below B, as identified in the experiment."""
+
+    window: Annotated[list[float], Field(min_length=2, max_length=2)] = [-3.0, 2.0]
+    min_amplitude: Annotated[float, Field(ge=0, lt=1)] = 0.05
+    a_below_b: bool = True
+
+
+class KineticsSpec(Strict):
+    """``[xfel.kinetics]``: ``csv``, a measured delay trace to fit with three exponentials (optional)."""
+
+    csv: str | None = None
+
+
+class TcSpec(Strict):
+    """``[xfel.tc]``: doping levels ``x`` of the T_c(x) table."""
+
+    x: Annotated[list[Annotated[float, Field(ge=0.37, le=0.5)]], Field(min_length=2)] = [0.37, 0.4, 0.45, 0.5]
+
+
+class PercolationSpec(Strict):
+    """``[xfel.percolation]``: cluster ``sizes`` L (distinct), ``samples`` per point and the random ``seed``."""
+
+    sizes: Annotated[list[Annotated[int, Field(ge=4, le=64)]], Field(min_length=2)] = [8, 12]
+    samples: Annotated[int, Field(ge=10, le=100000)] = 200
+    seed: int = 7
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "PercolationSpec":
+        if len(set(self.sizes)) != len(self.sizes):
+            raise ValueError(f"xfel.percolation.sizes = {self.sizes} must be distinct")
+        return self
+
+
+class TunnellingSpec(Strict):
+    """``[xfel.tunnelling]``: Fermi–Bose chains of ``sites`` lengths, t_F, g and E_B in eV."""
+
+    sites: Annotated[list[Annotated[int, Field(ge=1, le=8)]], Field(min_length=3)] = [1, 2, 3, 4]
+    t_F: Positive = 0.33
+    g: Positive = 0.1
+    E_B: float = 0.5
+
+
+class TolerancesSpec(Strict):
+    """``[xfel.tolerances]``: absolute tolerances of the verdicts (|A−B| ``ab``, A shift ``a_shift``,
+    gaps ``gap`` in eV; excited fraction ``alpha``; ``tc_K`` in K; percolation threshold ``x``)."""
+
+    ab: Tolerance = 0.3
+    a_shift: Tolerance = 0.15
+    gap: Tolerance = 0.1
+    alpha: Tolerance = 0.05
+    tc_K: Tolerance = 15.0
+    x: Tolerance = 0.05
+
+
+#: Keys of the former flat ``[xfel]`` section → their sub-table keys (for a helpful error).
+MOVED_KEYS: dict[str, str] = {
+    **{k: f"fit.{k}" for k in ("U_guess", "V_guess", "breathing_guess", "U_min", "V_max", "breathing_max", "paired_targets",
+                               "breathing_guess_unpaired", "U_unpaired", "V_unpaired", "optical_gap_fraction")},
+    "fit_max_nfev": "fit.max_nfev", "fit_xtol": "fit.xtol",
+    **{k: f"pump.{k}" for k in ("fluence", "calibrate_fluence", "max_probe_excitation", "fluence_factors", "duration", "delays", "evolution_tol")},
+    **{k: f"probe.{k}" for k in ("U_c", "Gamma", "pre_edge_peak", "omega_span", "omega_step")},
+    "xas_steps": "probe.lanczos_steps",
+    "pre_edge_window": "peaks.window", "peak_min_amplitude": "peaks.min_amplitude", "peak_a_below_b": "peaks.a_below_b",
+    "kinetics_csv": "kinetics.csv", "tc_x": "tc.x",
+    "percolation_sizes": "percolation.sizes", "percolation_samples": "percolation.samples", "percolation_seed": "percolation.seed",
+    **{f"tunnelling_{k}": f"tunnelling.{k}" for k in ("sites", "t_F", "g", "E_B")},
+    **{f"tolerance_{k}": f"tolerances.{k}" for k in ("ab", "a_shift", "gap", "alpha", "tc_K", "x")},
+}
+
+
+class XfelSpec(Strict):
+    """``[xfel]``: scenario fits, pump, XAS probe, peaks, kinetics, T_c, percolation, tunnelling, tolerances."""
+
+    fit: FitSpec = Field(default_factory=FitSpec)
+    pump: PumpSpec = Field(default_factory=PumpSpec)
+    probe: ProbeSpec = Field(default_factory=ProbeSpec)
+    peaks: PeaksSpec = Field(default_factory=PeaksSpec)
+    kinetics: KineticsSpec = Field(default_factory=KineticsSpec)
+    tc: TcSpec = Field(default_factory=TcSpec)
+    percolation: PercolationSpec = Field(default_factory=PercolationSpec)
+    tunnelling: TunnellingSpec = Field(default_factory=TunnellingSpec)
+    tolerances: TolerancesSpec = Field(default_factory=TolerancesSpec)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            moved = [k for k in data if k in MOVED_KEYS]
+            if moved:
+                raise ValueError("; ".join(f"xfel.{k} is now xfel.{MOVED_KEYS[k]} ([xfel.{MOVED_KEYS[k].split('.')[0]}] table)" for k in moved))
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> "XfelSpec":
-        if self.omega_span[0] >= self.omega_span[1]:
-            raise ValueError(f"omega_span = {self.omega_span} must be [low, high] with low < high (eV, relative to the pre-edge peak)")
-        lo, hi = self.pre_edge_window
-        if not (self.omega_span[0] <= lo < hi <= self.omega_span[1]):
-            raise ValueError(f"pre_edge_window = {self.pre_edge_window} must be increasing and inside omega_span = {self.omega_span}")
-        if any(b <= a for a, b in zip(self.delays, self.delays[1:])):
-            raise ValueError(f"delays = {self.delays} must be strictly increasing")
-        if len(set(self.percolation_sizes)) != len(self.percolation_sizes):
-            raise ValueError(f"percolation_sizes = {self.percolation_sizes} must be distinct")
-        if len(set(self.paired_targets)) != len(self.paired_targets):
-            raise ValueError(f"paired_targets = {self.paired_targets} must be distinct")
-        if len(set(self.fluence_factors)) != len(self.fluence_factors):
-            raise ValueError(f"fluence_factors = {self.fluence_factors} must be distinct")
-        if not (self.U_min < self.U_guess < 0 and 0 <= self.V_guess <= self.V_max and 0 <= self.breathing_guess <= self.breathing_max):
-            raise ValueError(f"the paired start (U_guess, V_guess, breathing_guess) = ({self.U_guess}, {self.V_guess}, "
-                             f"{self.breathing_guess}) must lie inside the bounds U_min < U < 0, 0 ≤ V ≤ V_max = {self.V_max}, "
-                             f"0 ≤ Δ ≤ breathing_max = {self.breathing_max}")
-        if self.breathing_guess_unpaired > self.breathing_max:
-            raise ValueError(f"breathing_guess_unpaired = {self.breathing_guess_unpaired} exceeds breathing_max = {self.breathing_max}")
+        lo, hi = self.peaks.window
+        span = self.probe.omega_span
+        if not (span[0] <= lo < hi <= span[1]):
+            raise ValueError(f"xfel.peaks.window = {self.peaks.window} must be increasing and inside xfel.probe.omega_span = {span}")
         return self

@@ -1,0 +1,155 @@
+"""XFEL study, step 4: every number of ``report.md``, computed once into the ``summary`` group.
+
+Every verdict here is computed by :mod:`localpairs.analysis.verdicts` from a model number, a
+measured number (``analysis/data/xfel_babio3.toml``) and a tolerance from ``[xfel.tolerances]``;
+a missing number (e.g. no peak above threshold) gives "not available" with the reason, never a
+NaN. :func:`summarize` stores the tables as JSON attributes (rows of numbers and strings) and the
+arrays the figures need as variables, so that ``templates/xfel.md.j2`` and the figures only read
+stored values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from localpairs.analysis.experiment import Reference
+from localpairs.analysis.verdicts import Row
+
+from localpairs.studies.common import System
+from localpairs.studies.xfel_spec import XfelSpec
+
+SCENARIOS = ("paired", "unpaired")
+#: Rows of the A−B table: (lattice, index into the delays): unrelaxed early, relaxed late.
+AB_ROWS = (("unrelaxed", 0), ("relaxed", -1))
+#: Measured numbers the report quotes (names in analysis/data/xfel_babio3.toml).
+QUOTED_REFERENCE = ("alpha_at_8", "fluence_main", "pump_photon_energy", "shoulder_range", "ab_separation")
+
+
+def row_record(row: Row) -> dict[str, Any]:
+    """A verdict row as stored numbers and strings (difference and verdict included)."""
+    num = lambda v: None if v is None else float(v)  # noqa: E731
+    return {"name": row.name, "model": num(row.model), "experiment": num(row.experiment), "tolerance": num(row.tolerance),
+            "unit": row.unit, "note": row.note, "difference": num(row.difference), "verdict": row.verdict}
+
+
+def gap_rows(fits: dict[str, Any], measured: dict[str, float], tolerance: float) -> list[Row]:
+    """Achieved E_G, E_a, E_b and E_b + 2E_a of each scenario against the measured values."""
+    rows = []
+    for s in SCENARIOS:
+        f = fits[s]
+        for name, key, target in (("E_G", "E_G", "E_G"), ("E_a", "E_a", "E_a"), ("E_b", "E_b", "E_b"), ("E_b + 2E_a", "E_b_plus_2E_a", "E_G")):
+            role = "fitted" if key in f["targets"] else "prediction"
+            rows.append(Row(f"{name} ({s})", f["achieved"][key], measured[target], tolerance, "eV", role))
+    return rows
+
+
+def ab_rows(ref: Reference, fits: dict[str, Any], spectra: dict[str, Any], cfg: XfelSpec) -> list[dict[str, Any]]:
+    """The four A−B rows (two scenarios × unrelaxed early / relaxed late), in eV and in units of ħω.
+
+    Each row: scenario, lattice, delay, A, B, separation (None without peaks) and its order note,
+    ħω, separation / ħω, measured in eV and ħω, difference, both verdicts and the reason of a
+    missing peak.
+    """
+    ab, hw_exp = float(ref["ab_separation"].value), float(ref["pump_photon_energy"].value)
+    tolerance = cfg.tolerances.ab
+    rows = []
+    for s in SCENARIOS:
+        sp, hw = spectra[s], fits[s]["E_G"]
+        for lat, k in AB_ROWS:
+            p = sp[lat]["peaks"][k]
+            sep = p["separation"] if p["found"] else None
+            r_ev = Row("", sep, ab, tolerance, "eV")
+            r_hw = Row("", None if sep is None else sep / hw, ab / hw_exp, tolerance / hw_exp)
+            order = "" if not p["found"] else (" A below B" if p["signed"] < 0 else " **A above B**")
+            other = p.get("A_anywhere")
+            if p["found"] and other is not None and abs(other - p["A"]) > 1e-9:
+                order += f"; largest positive peak anywhere: {other:.2f} eV"
+            rows.append({"scenario": s, "lattice": lat, "delay": sp["delays"][k], "A": p["A"], "B": p["B"], "separation": sep, "order": order,
+                         "hw": hw, "separation_hw": None if sep is None else sep / hw, "measured": ab, "measured_hw": ab / hw_exp,
+                         "difference": r_ev.difference, "verdict": r_ev.verdict, "verdict_hw": r_hw.verdict, "reason": "" if p["found"] else p["reason"]})
+    return rows
+
+
+def shift_rows(ref: Reference, spectra: dict[str, Any], cfg: XfelSpec) -> list[Row]:
+    """Shift of peak A, relaxed (last delay) − unrelaxed (first delay), against the measured +0.2 eV."""
+    rows, shift = [], float(ref["a_shift"].value)
+    for s in SCENARIOS:
+        sp = spectra[s]
+        un, re = sp["unrelaxed"]["peaks"][0], sp["relaxed"]["peaks"][-1]
+        same = sp["unrelaxed"]["peaks"][-1]
+        name = f"A shift, {s}: E_A(relaxed, {sp['delays'][-1]:g} fs) − E_A(unrelaxed, {sp['delays'][0]:g} fs)"
+        if not (un["found"] and re["found"]):
+            missing = "unrelaxed" if not un["found"] else "relaxed"
+            rows.append(Row(name, None, shift, cfg.tolerances.a_shift, "eV", f"no peak A above threshold ({missing} lattice)"))
+            continue
+        note = f"lattice alone (both at {sp['delays'][-1]:g} fs): {re['A'] - same['A']:+.3f} eV" if same["found"] else ""
+        rows.append(Row(name, re["A"] - un["A"], shift, cfg.tolerances.a_shift, "eV", note))
+    return rows
+
+
+def pump_rows(fits: dict[str, Any], spectra: dict[str, Any], calib: dict[str, Any]) -> list[dict[str, Any]]:
+    """Fluence, excited fraction, absorbed energy and the one-photon checks of each scenario's ΔXAS run."""
+    rows = []
+    for s in SCENARIOS:
+        sp, c, hw = spectra[s], calib.get(s), fits[s]["E_G"]
+        a, e = sp["population"][-1], sp["absorbed"][-1]
+        F = sp["pulse"]["fluence"]
+        exponent = None
+        if c is not None and abs(math.log(F / c["probe_fluence"])) > 0.05:
+            exponent = math.log(a / c["probe_population"]) / math.log(F / c["probe_fluence"])
+        rows.append({"scenario": s, "hw": hw, "probe_fluence": None if c is None else c["probe_fluence"],
+                     "probe_population": None if c is None else c["probe_population"], "fluence": F, "population": a,
+                     "exponent": exponent, "absorbed": e, "absorbed_per_photon": e / (a * hw), "excitation_energy": sp["excitation_energy"][-1]})
+    return rows
+
+
+def scan_rows(scan: dict[float, Any], alpha_fit: dict[float, float], hw: float) -> list[dict[str, float]]:
+    """The paired fluence scan: α (population and XAS fit) and absorbed energy per factor."""
+    rows = []
+    for f in sorted(scan):
+        sp = scan[f]
+        a = sp["population"][-1]
+        rows.append({"factor": f, "fluence": sp["pulse"]["fluence"], "population": a, "alpha_fit": alpha_fit[f],
+                     "absorbed_per_photon": sp["absorbed"][-1] / (a * hw)})
+    return rows
+
+
+def _figure_arrays(spectra: dict[str, Any], plots: dict[str, Any]) -> dict[str, Any]:
+    """Peak amplitudes per delay and the arrays of the kinetics, excited-fraction and T_c figures."""
+    out: dict[str, Any] = {}
+    for s in SCENARIOS:
+        for lat in ("unrelaxed", "relaxed"):
+            for key in ("A_amp", "B_amp"):
+                vals = [np.nan if p[key] is None else p[key] for p in spectra[s][lat]["peaks"]]
+                out[f"{key}_{s}_{lat}"] = (f"delay_{s}", np.asarray(vals, dtype=float), {"long_name": f"ΔXAS at peak {key[0]} (NaN: not found)"})
+    out["kinetics_delay"] = ("kinetics_point", np.asarray(plots["kinetics_delay"], dtype=float))
+    out["kinetics_value"] = ("kinetics_point", np.asarray(plots["kinetics_value"], dtype=float))
+    for key in ("factor", "alpha_fit", "population"):
+        out[f"scan_{key}"] = ("scan_factor", np.asarray(plots[f"scan_{key}"], dtype=float))
+    for key in ("x", "tc", "tc_lattice"):
+        out[f"tc_curve_{key}"] = ("tc_point", np.asarray(plots[f"tc_{key}"], dtype=float), {"units": "" if key == "x" else "K"})
+    return out
+
+
+def summarize(*, system: System, ref: Reference, measured: dict[str, float], fits: dict, spectra: dict, calib: dict, scan: dict, more: dict, cfg: XfelSpec,
+              timings: dict[str, float]) -> xr.Dataset:
+    """The ``summary`` group: tables (JSON attributes) and figure arrays (variables) of the XFEL report."""
+    rows = {k: [row_record(r) for r in v] for k, v in more["rows"].items()}
+    rows["gaps"] = [row_record(r) for r in gap_rows(fits, measured, cfg.tolerances.gap)]
+    rows["shift"] = [row_record(r) for r in shift_rows(ref, spectra, cfg)]
+    quoted = {k: ref[k].value for k in QUOTED_REFERENCE}
+    attrs = {
+        "cluster": system.cluster.describe(), "sector": system.sector.label(), "measured": json.dumps(measured), "reference": json.dumps(quoted),
+        "verdict_rows": json.dumps(rows), "ab_rows": json.dumps(ab_rows(ref, fits, spectra, cfg)), "pump_rows": json.dumps(pump_rows(fits, spectra, calib)),
+        "scan_rows": json.dumps(scan_rows(scan, more["summary"]["alpha_fit"], fits["paired"]["E_G"])),
+        "reachability": json.dumps(more["reachability"]), "tunnelling": json.dumps(more["summary"]["tunnelling"]), "timings": json.dumps(timings),
+        "percolation": json.dumps(more["plots"]["percolation"]), "kinetics_figure": json.dumps(more["plots"]["kinetics_figure"]),
+        "measured_alpha": json.dumps([[k, v] for k, v in more["plots"]["measured_alpha"].items()]),
+        "peak_window": json.dumps(spectra["paired"]["window"]),
+    }
+    return xr.Dataset(_figure_arrays(spectra, more["plots"]), attrs=attrs)
