@@ -48,8 +48,11 @@ DEGENERACY_TOL = 1e-8
 #: A Ritz value whose weight is at most this does not make its window "multi-level": its cross
 #: terms with the others scale as √weight ≤ 1e-7 of theirs, below the 1e-6 accuracy aimed at.
 NEGLIGIBLE_WEIGHT = 1e-14
-#: Steps between convergence checks of the Ritz residuals (one small tridiagonal eigenproblem each).
-CHECK_EVERY = 8
+#: Ritz indices of a component: a slice (one window) or an index array (several).
+Members = slice | np.ndarray
+#: First convergence check of the Ritz residuals; later checks every 8 steps or 25 % more steps,
+#: whichever is more (each solves the tridiagonal eigenproblem: O(m²), a few checks in all).
+FIRST_CHECK = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +68,11 @@ class Window:
     def key(self) -> tuple[int, int]:
         """The Ritz-index range: two windows with the same range have the same component."""
         return (self.start, self.stop)
+
+    @property
+    def members(self) -> slice:
+        """The Ritz indices as a slice."""
+        return slice(self.start, self.stop)
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,27 +121,29 @@ class RitzDecomposition:
 
     def energy_spread(self) -> float:
         """``(⟨H²⟩ − ⟨H⟩²)^{1/2}`` of ψ in eV (exact: T reproduces the moments up to 2m − 1)."""
-        return self.spread(0, self.theta.size)
+        return self.spread(slice(None))
 
-    def mean_energy(self, start: int, stop: int) -> float:
-        """Mean energy of the component on Ritz values ``start:stop`` (eV, exact; unweighted if its norm is 0)."""
-        w = self.weights[start:stop]
-        return float(np.average(self.theta[start:stop], weights=w if np.sum(w) > 0 else None))
+    def norm2(self, members: Members) -> float:
+        """‖φ‖² of the component on the Ritz values ``members`` (a slice or an index array)."""
+        return float(np.sum(self.weights[members]))
 
-    def norm2(self, start: int, stop: int) -> float:
-        """‖φ_W‖² of the component on Ritz values ``start:stop``."""
-        return float(np.sum(self.weights[start:stop]))
+    def mean_energy(self, members: Members) -> float:
+        """Mean energy of the component on ``members`` (eV, exact; unweighted if its norm is 0)."""
+        w = self.weights[members]
+        return float(np.average(self.theta[members], weights=w if np.sum(w) > 0 else None))
 
-    def spread(self, start: int, stop: int) -> float:
-        """Energy spread σ_W (eV) of the component on Ritz values ``start:stop`` (module docstring)."""
-        a, w = self.amplitude[start:stop], self.weights[start:stop]
-        inside = np.sum(w * (self.theta[start:stop] - self.mean_energy(start, stop)) ** 2)
-        outside = (self.beta_last * np.sum(a * self.last_row[start:stop])) ** 2
-        return float(np.sqrt((inside + outside) / np.sum(w))) if np.sum(w) > 0 else 0.0
+    def spread(self, members: Members) -> float:
+        """Energy spread σ_W (eV) of the component on ``members`` (module docstring)."""
+        a, w = self.amplitude[members], self.weights[members]
+        if np.sum(w) <= 0:
+            return 0.0
+        inside = np.sum(w * (self.theta[members] - self.mean_energy(members)) ** 2)
+        outside = (self.beta_last * np.sum(a * self.last_row[members])) ** 2
+        return float(np.sqrt((inside + outside) / np.sum(w)))
 
-    def component(self, start: int, stop: int, eigvecs: np.ndarray) -> np.ndarray:
-        """``φ_W = Q S_W S_Wᵀ e_1`` for Ritz values ``start:stop`` (``eigvecs`` = S, see :func:`ritz_decomposition`)."""
-        coeff = eigvecs[:, start:stop] @ self.amplitude[start:stop]
+    def component(self, members: Members, eigvecs: np.ndarray) -> np.ndarray:
+        """``φ = Q S_W S_Wᵀ e_1`` on the Ritz values ``members`` (``eigvecs`` = S, see :func:`ritz_decomposition`)."""
+        coeff = eigvecs[:, members] @ self.amplitude[members]
         return coeff @ self.vectors
 
 
@@ -144,8 +154,8 @@ def ritz_decomposition(
 
     Stops when the Krylov space is exhausted (``β_k ≤`` :data:`~localpairs.solvers.lanczos.BREAKDOWN_TOL`
     × the largest |α|, β seen), when the weighted residual
-    :meth:`RitzDecomposition.residual_rms` is at most ``residual_tol`` eV (checked every
-    :data:`CHECK_EVERY` steps), or after ``max_steps`` steps.
+    :meth:`RitzDecomposition.residual_rms` is at most ``residual_tol`` eV (checked from
+    :data:`FIRST_CHECK` steps on, at growing intervals), or after ``max_steps`` steps.
     """
     require(isinstance(max_steps, (int, np.integer)) and max_steps >= 1, "krylov_steps", max_steps, "an integer ≥ 1")
     start = time.perf_counter()
@@ -155,7 +165,7 @@ def ritz_decomposition(
     q = np.empty((m_max, dim), dtype=dtype)
     q[0] = psi / np.linalg.norm(psi)
     alpha, beta = [], []
-    scale, b, exhausted = 0.0, 0.0, False
+    scale, b, exhausted, check = 0.0, 0.0, False, FIRST_CHECK
     for k in range(m_max):
         w = matrix @ q[k]
         alpha.append(float(np.vdot(q[k], w).real))
@@ -168,7 +178,8 @@ def ritz_decomposition(
             break
         if k == m_max - 1:
             break
-        if (k + 1) % CHECK_EVERY == 0:
+        if k + 1 == check:
+            check = max(check + FIRST_CHECK, int(1.25 * check))
             _, s = eigh_tridiagonal(np.array(alpha), np.array(beta))
             if b * np.sqrt(np.sum(s[0] ** 2 * s[-1] ** 2)) <= residual_tol:
                 break
@@ -182,10 +193,16 @@ def ritz_decomposition(
     return dec, s
 
 
-def energy_windows(theta: np.ndarray, *, width: float) -> list[Window]:
-    """Partition ascending Ritz values into bins of ``width`` eV anchored at ``theta[0]`` (empty bins dropped)."""
+def check_width(width: float) -> float:
+    """A window width in eV: > 0, ``inf`` for one window; :class:`InputError` otherwise."""
     ok = isinstance(width, (int, float, np.floating)) and not isinstance(width, bool) and width > 0
     require(ok, "width", width, "a window width > 0 in eV (inf: one window)")
+    return float(width)
+
+
+def energy_windows(theta: np.ndarray, *, width: float) -> list[Window]:
+    """Partition ascending Ritz values into bins of ``width`` eV anchored at ``theta[0]`` (empty bins dropped)."""
+    width = check_width(width)
     if not np.isfinite(width):
         return [Window(0, theta.size, float(width), 0)]
     bins = np.floor((theta - theta[0]) / width).astype(np.int64)
@@ -224,3 +241,16 @@ def bisect_until_split(window: Window, theta: np.ndarray, weights: np.ndarray) -
             a, b = window.start, window.start + cut
             return [Window(a, b, width, index), Window(b, window.stop, width, index + 1)]
         index += 0 if heavy[:cut].any() else 1
+
+
+def split_light(windows: list[Window], weights: np.ndarray, *, budget: float) -> tuple[list[Window], list[Window]]:
+    """``(heavy, light)``: the lightest windows whose weights sum to at most ``budget`` are light.
+
+    Light windows are meant to be probed together as one remainder component; its error is of
+    the order of its weight (relative to the peak), whatever its energy spread.
+    """
+    w = np.array([float(np.sum(weights[win.members])) for win in windows])
+    order = np.argsort(w, kind="stable")
+    n_light = int(np.searchsorted(np.cumsum(w[order]), budget, side="right"))
+    light = set(order[:n_light].tolist())
+    return [x for k, x in enumerate(windows) if k not in light], [x for k, x in enumerate(windows) if k in light]
