@@ -47,7 +47,7 @@ Light windows: the lightest windows whose weights sum to at most ``LIGHT_PER_TOL
 are probed together, as one remainder component from its own mean energy (the last entry of the
 ``window`` dimension). Whatever its spread, its error is at most a few times its weight relative
 to the peak, and it keeps the sum rules exact. Ritz weights of a generic state decay over many
-windows: on the half-filled 2×2×2 cube, the excited part of n_0ψ₀ has 310 windows of Γ/4 of
+windows: on the half-filled 2×2×2 cube, the excited part of n_0ψ₀ has 424 windows of Γ/4 of
 which 62 hold all but 1e-4 of the weight.
 
 Cost
@@ -58,7 +58,10 @@ Decomposition: ``m ≤ krylov_steps`` products in ψ's sector, ``2 m² dim`` Gra
 components probed: the heavy windows at the accepted width (at most ``min(m, span/w + 1)``),
 their bisections in the check, one remainder, and those of rejected widths. Probing dominates:
 a window costs ``n_channels × n_steps`` products (48 × 150 on the cube without symmetry) against
-one product per decomposition step. Counts and wall times are in the attrs.
+one product per decomposition step. Counts and wall times are in the attrs. Measured on the
+half-filled 2×2×2 cube (4,900 states, Γ = 0.2 eV, defaults, one core): the breathing ground state
+after a sudden Δ → 0 (σ = 1.4 eV) took 150 + 3,750 products in 23 xas calls, 5 s CPU; the excited
+part of n_0ψ₀ (σ = 2.2 eV) 707 + 64,500 products in 85 calls, 19 s CPU.
 """
 
 from __future__ import annotations
@@ -226,7 +229,8 @@ def windowed_xas(
     xarray.Dataset
         ``total(omega)`` in 1/eV; ``window_spectrum(window, omega)``, each window's weighted
         part (they sum to ``total``), with coordinates ``window_energy`` (its reference, eV),
-        ``window_weight`` (‖φ_W‖²), ``window_spread`` (σ_W, eV), ``window_width`` (eV). Attrs:
+        ``window_weight`` (‖φ_W‖²), ``window_spread`` (σ_W, eV), ``window_width`` (eV) and
+        ``window_kind`` (the last window may be the ``"remainder"`` of light ones). Attrs:
         ``window_width_eV``, ``n_windows``, ``halving_change``, ``width_converged``,
         ``energy_spread_eV`` (σ of ψ), the decomposition's state and the cost (matvecs, seconds).
     """
