@@ -167,6 +167,7 @@ def test_halving_change_bounds_the_change_of_a_halved_width():
     opts = dict(U_c=U_C, Gamma=1.0, cache=cache, max_halvings=0, halving_tol=1e-9)  # no light remainder
     with pytest.warns(SpectraWarning, match="not converged"):
         coarse = windowed_xas(m, sec, psi, OMEGA, width=0.25, **opts)
+    with pytest.warns(SpectraWarning, match="not converged"):
         half = windowed_xas(m, sec, psi, OMEGA, width=0.125, **opts)
     assert half.attrs["n_windows"] > coarse.attrs["n_windows"]
     change = rel(coarse["total"].values, half["total"].values)
