@@ -94,7 +94,8 @@ from localpairs.hamiltonians.pulse import DEFAULT_CENTER_SIGMAS
 from localpairs.units import HBAR_EV_FS
 
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
-from localpairs.solvers.dynamics.krylov import KrylovWorkspace, _recursion, vector_norm
+from localpairs.solvers.dynamics.krylov import BREAKDOWN_TOL, vector_norm
+from localpairs.solvers.lanczos import lanczos_recursion
 
 logger = logging.getLogger(__name__)
 
@@ -257,9 +258,10 @@ def _lanczos_function(op: DrivenOperator, phi: np.ndarray, func, pulse: Pulse, *
     (``g_max = sup|func|``) for a result that is zero to round-off (far off resonance).
     """
     beta0 = float(vector_norm(phi))
-    work = KrylovWorkspace(op.dim, steps)
+    vectors = np.empty((steps + 1, op.dim), dtype=np.complex128)  # the Lanczos vectors are kept: χ is built from them
+    vectors[0] = phi / beta0
     previous, change, converged = None, math.inf, False
-    for j, alpha, beta, invariant in _recursion(op.matvec, phi, beta0, work):
+    for j, alpha, beta, invariant in lanczos_recursion(op.matvec, vectors[0], m_max=steps, vectors=vectors, breakdown_tol=BREAKDOWN_TOL):
         m = j + 1
         if not (invariant or m == steps or m % CHECK_EVERY == 0):
             continue
@@ -277,7 +279,7 @@ def _lanczos_function(op: DrivenOperator, phi: np.ndarray, func, pulse: Pulse, *
             break
         if m >= _window_steps(theta[-1] - theta[0], pulse):
             previous = coefs
-    vector = (beta0 * coefs) @ work.V[:m]
+    vector = (beta0 * coefs) @ vectors[:m]
     return vector, theta, beta0**2 * u[0] ** 2, m, converged, change
 
 

@@ -41,7 +41,7 @@ import scipy.sparse as sp
 from scipy.linalg import eigh_tridiagonal
 
 from localpairs.errors import require
-from localpairs.solvers.lanczos import BREAKDOWN_TOL
+from localpairs.solvers.lanczos import lanczos_recursion
 
 #: Ritz values closer than this (eV) are one level: windows are never bisected below it.
 DEGENERACY_TOL = 1e-8
@@ -162,31 +162,23 @@ def ritz_decomposition(
     dim = matrix.shape[0]
     m_max = int(min(max_steps, dim))
     dtype = np.result_type(matrix.dtype, psi.dtype, np.float64)
-    q = np.empty((m_max, dim), dtype=dtype)
-    q[0] = psi / np.linalg.norm(psi)
-    alpha, beta = [], []
-    scale, b, exhausted, check = 0.0, 0.0, False, FIRST_CHECK
-    for k in range(m_max):
-        w = matrix @ q[k]
-        alpha.append(float(np.vdot(q[k], w).real))
-        for _ in range(2):  # classical Gram–Schmidt, twice (removes the α and β terms too)
-            w -= (q[: k + 1] @ w.conj()).conj() @ q[: k + 1]  # ⟨q_j|w⟩ = conj(q_jᵀ conj(w))
-        b = float(np.linalg.norm(w))
-        scale = max(scale, abs(alpha[-1]), b)
-        if b <= BREAKDOWN_TOL * scale:
+    q = np.empty((m_max + 1, dim), dtype=dtype)  # the Lanczos vectors are kept: the windows are built from them
+    unit = (psi / np.linalg.norm(psi)).astype(dtype)
+    alpha, beta = np.zeros(1), np.zeros(1)
+    m, b, exhausted, check = 0, 0.0, False, FIRST_CHECK
+    for k, alpha, beta, invariant in lanczos_recursion(matrix, unit, m_max=m_max, vectors=q, reorthogonalize=True):
+        m, b = k + 1, float(beta[k])
+        if invariant:
             exhausted, b = True, 0.0
             break
-        if k == m_max - 1:
+        if m == m_max:
             break
-        if k + 1 == check:
+        if m == check:
             check = max(check + FIRST_CHECK, int(1.25 * check))
-            _, s = eigh_tridiagonal(np.array(alpha), np.array(beta))
+            _, s = eigh_tridiagonal(alpha[:m], beta[: m - 1])
             if b * np.sqrt(np.sum(s[0] ** 2 * s[-1] ** 2)) <= residual_tol:
                 break
-        beta.append(b)
-        q[k + 1] = w / b
-    m = len(alpha)
-    theta, s = eigh_tridiagonal(np.array(alpha), np.array(beta[: m - 1]))
+    theta, s = eigh_tridiagonal(alpha[:m], beta[: m - 1])
     sign = np.where(s[0] < 0, -1.0, 1.0)  # amplitudes ≥ 0: a fixed convention, nothing depends on it
     s = s * sign
     dec = RitzDecomposition(theta, s[0].copy(), s[-1].copy(), b, q[:m], exhausted, time.perf_counter() - start)
