@@ -186,7 +186,7 @@ def test_every_placement_against_dense_lehmann_sum(core_hole, coherence):
 def test_symmetry_groups_only_channels_with_equal_spectra(shape, periodic, core_hole):
     """Every symmetry group of channels (which a single-site hole makes smaller) holds equal spectra, checked
     on every channel computed without symmetry; the reduced total equals the full one."""
-    from localpairs.solvers.spectra.equivalent_channels import symmetries
+    from localpairs.solvers.spectra.equivalent_channels import orbits, symmetries
     from localpairs.solvers.spectra.xas import _act, _channels, _representatives
 
     model = extended_hubbard(make_cluster(shape, periodic=periodic), t=0.8, U=-2.0, V=0.2, breathing=0.3)
@@ -197,7 +197,7 @@ def test_symmetry_groups_only_channels_with_equal_spectra(shape, periodic, core_
     reduced = xas(model, res.sector, res.ground_state, omega, **kw)
     keys, mult = _channels(model, "incoherent", core_hole)
     syms = symmetries(model, res.basis, res.ground_state, n_up=res.sector.n_up, n_down=res.sector.n_down)
-    groups = [[keys.index(k) for k in g] for g in __import__("localpairs.solvers.spectra.equivalent_channels", fromlist=["orbits"]).orbits(keys, [_act(s) for s in syms], ignore_outside=True)]
+    groups = [[keys.index(k) for k in g] for g in orbits(keys, [_act(s) for s in syms], ignore_outside=True)]
     spectra = full["spectrum"].values
     scale = spectra.max()
     assert any(len(g) > 1 for g in groups)  # something is merged ...
@@ -260,15 +260,14 @@ def test_gamma_is_the_half_width_of_a_single_pole(Gamma):
 def test_placements_agree_where_they_must():
     """U_c = 0: every placement is the addition spectrum; (1, 1) is "both"; (1, 0) is "site_i"; "site" averages i and j."""
     omega = np.linspace(-3, 4, 301)
-    run = lambda **kw: _xas("RING", omega, **kw)  # noqa: E731
     zero = {ch: _xas_with(omega, U_c=0.0, core_hole=ch) for ch in ("both", "site", "site_i", "receiving", (0.5, 2.0))}
     for ch, ds in zero.items():
         assert np.abs(ds["total"].values - zero["both"]["total"].values).max() <= EXACT_TOL * zero["both"]["total"].values.max(), ch
-    both, ones = run(core_hole="both"), run(core_hole=(1.0, 1.0))
+    both, ones = _xas("RING", omega, core_hole="both"), _xas("RING", omega, core_hole=(1.0, 1.0))
     assert np.abs(both["total"].values - ones["total"].values).max() <= EXACT_TOL * both["total"].values.max()
-    si, s10 = run(core_hole="site_i"), run(core_hole=(1.0, 0.0))
+    si, s10 = _xas("RING", omega, core_hole="site_i"), _xas("RING", omega, core_hole=(1.0, 0.0))
     assert np.abs(si["total"].values - s10["total"].values).max() <= EXACT_TOL * si["total"].values.max()
-    site, sj = run(core_hole="site"), run(core_hole="site_j")
+    site, sj = _xas("RING", omega, core_hole="site"), _xas("RING", omega, core_hole="site_j")
     half = 0.5 * (si["total"].values + sj["total"].values)
     assert np.abs(site["total"].values - half).max() <= EXACT_TOL * half.max()
     assert np.isclose(float((site["weight"] * site["m0"]).sum()), float((both["weight"] * both["m0"]).sum()), rtol=EXACT_TOL)
@@ -309,3 +308,44 @@ def test_cube_single_site_spectrum_against_dense_lehmann_sum():
     _assert_tables_equal(merged(e, w, min_weight=CUBE["table_min_weight"]), CUBE_POLES, POLE_TOL)
     curve = lorentzian_sum(e, w, omega, CUBE["Gamma"])
     assert np.abs(x["spectrum"].values[0] - curve).max() <= LEHMANN_TOL * curve.max()
+
+
+SPEC = {
+    "title": "dimer spectra", "study": "spectra", "cluster": {"shape": "dimer", "periodic": False},
+    "model": {"kind": "extended_hubbard", "t": 1.0, "U": -3.0, "breathing": 0.2}, "solver": {"n_states": 1},
+    "spectra": {"compute": ["xas"], "n_omega": 60, "twists": 1, "xas_lanczos_steps": 20},
+}
+
+
+@pytest.mark.parametrize("value, ok", [("both", True), ("site", True), ([1.0, 0.5], True), ("receiving", True), ("middle", False), ([1.0], False),
+                                       ([1.0, float("inf")], False), ("one", False)])
+def test_spectra_spec_core_hole(value, ok):
+    from localpairs.spec import SpecError, parse_spec
+
+    data = {**SPEC, "spectra": {**SPEC["spectra"], "core_hole": value}}
+    if ok:
+        assert parse_spec(data).spectra.core_hole == value
+    else:
+        with pytest.raises(SpecError, match="spectra.core_hole"):
+            parse_spec(data)
+
+
+def test_spectra_spec_core_hole_default_and_coherent_receiving():
+    from localpairs.spec import SpecError, parse_spec
+
+    assert parse_spec(SPEC).spectra.core_hole == "both"
+    with pytest.raises(SpecError, match="coherence = 'incoherent'"):
+        parse_spec({**SPEC, "spectra": {**SPEC["spectra"], "core_hole": "receiving", "coherence": "coherent"}})
+
+
+def test_spectra_study_reports_the_placement(tmp_path):
+    """A run with core_hole = "site" passes it to xas and its report says so."""
+    import xarray as xr
+
+    from localpairs.spec import parse_spec
+    from localpairs.studies import run_study
+
+    report = run_study(parse_spec({**SPEC, "spectra": {**SPEC["spectra"], "core_hole": "site"}}), tmp_path).read_text()
+    assert "on one octahedron next to the oxygen (single-site core hole, averaged over the two) (`core_hole = site`)" in report
+    with xr.open_dataset(tmp_path / "results.nc", group="xas", engine="h5netcdf") as x:
+        assert x.attrs["core_hole"] == "site" and "core hole U_c(n_0)" in str(x["channel"].values[0])

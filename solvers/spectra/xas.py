@@ -245,6 +245,24 @@ def _channel_chains(
     return chains, expected, targets, t_matrix
 
 
+#: Report wording of each named placement (:func:`describe_core_hole`).
+_PLACEMENT_TEXT = {
+    "both": "on both octahedra next to the oxygen",
+    "site": "on one octahedron next to the oxygen (single-site core hole, averaged over the two)",
+    "site_i": "on the octahedron at the bond's i end only (single-site core hole)",
+    "site_j": "on the octahedron at the bond's j end only (single-site core hole)",
+    "receiving": "on the octahedron that takes the electron (single-site core hole)",
+}
+
+
+def describe_core_hole(core_hole: CoreHole) -> str:
+    """Where ``U_c`` acts, in words for a report (``"on both octahedra next to the oxygen"`` for ``"both"``)."""
+    core_hole = check_core_hole(core_hole)
+    if isinstance(core_hole, str):
+        return _PLACEMENT_TEXT[core_hole]
+    return f"with weights w_i = {core_hole[0]:g}, w_j = {core_hole[1]:g} on the octahedra at the bond's i and j ends"
+
+
 def _definition(core_hole: str | tuple[float, float]) -> str:
     """The ``definition`` attribute: the formula with this core-hole placement."""
     if core_hole == "both":
@@ -253,6 +271,18 @@ def _definition(core_hole: str | tuple[float, float]) -> str:
     text = field[core_hole] if isinstance(core_hole, str) else f"U_c({core_hole[0]:g} n_i + {core_hole[1]:g} n_j)"
     return (f"XAS(ω) = Σ_oxygens Σ_(s = i or j) Σ_σ <ψ|c_s δ_Γ(ω − offset − (H + {text} − E_ref)) c†_s|ψ>, bond i → j "
             "(coherent: D = (c†_i − c†_j)/√2)")
+
+
+def _checked(*, Gamma: float, gaussian_fwhm: float, omega: Any, U_c: float, offset: float, coherence: str,
+             core_hole: CoreHole) -> tuple[float, float, np.ndarray, str | tuple[float, float]]:
+    """The options of :func:`xas` checked (InputError naming the field): Γ, Gaussian FWHM, ω grid and the core-hole placement."""
+    Gamma = check_broadening(Gamma, "Gamma")
+    gaussian_fwhm = check_broadening(gaussian_fwhm, "gaussian_fwhm", allow_zero=True)
+    omega = check_omega(omega)
+    for name, value in (("U_c", U_c), ("offset", offset)):
+        require(isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value), name, value, "a finite number in eV")
+    require(coherence in COHERENCE, "coherence", coherence, f"one of {COHERENCE}")
+    return Gamma, gaussian_fwhm, omega, check_core_hole(core_hole, coherence=coherence)
 
 
 def _plan(model: Model, basis_in: Any, psi: np.ndarray, sec: Sector, *, coherence: str, core_hole: str | tuple[float, float],
@@ -323,13 +353,7 @@ def xas(
         for ``"site"``), sum rules and poles (``pole_energy`` on the photon-energy axis);
         parameters in attrs (``core_hole`` among them).
     """
-    Gamma = check_broadening(Gamma, "Gamma")
-    gaussian_fwhm = check_broadening(gaussian_fwhm, "gaussian_fwhm", allow_zero=True)
-    omega = check_omega(omega)
-    for name, value in (("U_c", U_c), ("offset", offset)):
-        require(isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value), name, value, "a finite number in eV")
-    require(coherence in COHERENCE, "coherence", coherence, f"one of {COHERENCE}")
-    core_hole = check_core_hole(core_hole, coherence=coherence)
+    Gamma, gaussian_fwhm, omega, core_hole = _checked(Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, omega=omega, U_c=U_c, offset=offset, coherence=coherence, core_hole=core_hole)
     cache = cache or SectorCache(model, memory_budget_gb=memory_budget_gb)
     if basis is not None:
         cache.add(sec, basis)
@@ -345,6 +369,7 @@ def xas(
         "seconds_symmetry": counts.pop("seconds_symmetry"), "seconds_matrices": t_matrix, "seconds_channels": time.perf_counter() - t0 - t_matrix,
         "definition": _definition(core_hole), "U_c_eV": float(U_c), "Gamma_eV": Gamma, "offset_eV": float(offset), "e_ref_true_eV": float(e_ref),
         "coherence": coherence, "core_hole": core_hole if isinstance(core_hole, str) else f"weights (w_i, w_j) = ({core_hole[0]:g}, {core_hole[1]:g})",
+        "core_hole_text": describe_core_hole(core_hole),
         "n_oxygens": model.cluster.n_bonds, **counts,
         "use_symmetry": int(use_symmetry), "model_kind": model.kind, "cluster": model.cluster.describe(), "sector": sec.label(), "n_steps_requested": n_steps,
     }
