@@ -114,7 +114,9 @@ def _spectra(r: _Run, ladder: dict[int, float]) -> dict[str, xr.Dataset]:
 
 def _xas(r: _Run) -> dict[str, xr.Dataset]:
     cfg, gs = r.cfg, r.gs
-    common = dict(Gamma=cfg.Gamma, gaussian_fwhm=cfg.xas_gaussian_fwhm, coherence=cfg.coherence, use_symmetry=cfg.use_symmetry, e_ref=gs.ground_energy, n_steps=cfg.xas_lanczos_steps, cache=r.cache)
+    core_hole = cfg.core_hole if isinstance(cfg.core_hole, str) else tuple(cfg.core_hole)
+    common = dict(Gamma=cfg.Gamma, gaussian_fwhm=cfg.xas_gaussian_fwhm, coherence=cfg.coherence, core_hole=core_hole, use_symmetry=cfg.use_symmetry,
+                  e_ref=gs.ground_energy, n_steps=cfg.xas_lanczos_steps, cache=r.cache)
     offset = cfg.offset_eV
     if offset is None:
         # locate the main peak on a wide grid with offset 0, then place it at pre_edge_eV

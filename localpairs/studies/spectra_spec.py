@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -17,6 +18,13 @@ class SpectraSpec(Strict):
     Single-particle and pair spectra share the axis ``ω − nμ`` (n = 1 electron or one pair, μ the
     mid-gap chemical potential from E(N±n)), from ``omega_min`` to ``omega_max``. σ(ω) runs on
     ``(0, optical_omega_max]``; the XAS on ``pre-edge + xas_window``.
+
+    ``core_hole`` places the XAS core-hole potential ``U_c`` in the final state of the oxygen on
+    bond ``i → j`` (:func:`localpairs.solvers.spectra.xas.xas`): ``"both"`` (default,
+    ``U_c(n_i + n_j)``), ``"site"`` (a single-site core hole, averaged over the two octahedra),
+    ``"site_i"``/``"site_j"`` (the octahedron at the bond's i/j end), ``"receiving"`` (the
+    octahedron that takes the electron; incoherent only) or two weights ``[w_i, w_j]``
+    (``U_c(w_i n_i + w_j n_j)``).
     """
 
     compute: list[SpectrumName] = ["single_particle", "pair", "optical", "xas"]
@@ -40,6 +48,7 @@ class SpectraSpec(Strict):
     xas_window: list[float] = [-3.0, 6.0]
     xas_lanczos_steps: Annotated[int, Field(ge=10, le=5000)] = 150
     coherence: Literal["incoherent", "coherent"] = "incoherent"
+    core_hole: Literal["both", "site", "site_i", "site_j", "receiving"] | Annotated[list[float], Field(min_length=2, max_length=2)] = "both"
     use_symmetry: bool = True
 
     @field_validator("compute")
@@ -63,8 +72,17 @@ class SpectraSpec(Strict):
             raise ValueError("[low, high] in eV relative to the pre-edge peak, low < high")
         return value
 
+    @field_validator("core_hole")
+    @classmethod
+    def _finite_weights(cls, value: str | list[float]) -> str | list[float]:
+        if isinstance(value, list) and not all(math.isfinite(w) for w in value):
+            raise ValueError("two finite weights [w_i, w_j] for the octahedra at the bond's i and j ends")
+        return value
+
     @model_validator(mode="after")
     def _omega_range(self) -> "SpectraSpec":
         if not self.omega_min < self.omega_max:
             raise ValueError(f"omega_min = {self.omega_min} must be below omega_max = {self.omega_max}")
+        if self.core_hole == "receiving" and self.coherence == "coherent":
+            raise ValueError("core_hole = 'receiving' needs coherence = 'incoherent' (the coherent operator puts the electron on both octahedra)")
         return self

@@ -46,7 +46,7 @@ def validate(spec: RunSpec, system: System) -> None:
         if cfg.twists > 1:  # each twist solves its own (complex) ground state in sector N
             twisted = peierls_model(model, twists[0][2])
             check_memory(twisted, system.sector, estimate_memory(twisted, system.sector, dense_threshold=spec.solver.dense_threshold), spec.solver.memory_budget_gb)
-    if "xas" in cfg.compute and not _channels(model, cfg.coherence)[0]:
+    if "xas" in cfg.compute and not _channels(model, cfg.coherence, cfg.core_hole if isinstance(cfg.core_hole, str) else tuple(cfg.core_hole))[0]:
         raise InputError("spectra.compute", "xas", "a cluster with at least one oxygen next to an octahedron that can take an electron")
 
 

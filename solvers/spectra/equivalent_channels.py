@@ -145,8 +145,17 @@ def symmetries(model: Model, basis: Any, psi: np.ndarray, *, n_up: int, n_down: 
     return found
 
 
-def orbits(items: Sequence[Hashable], actions: Iterable[Callable[[Any], Hashable]]) -> list[list[Hashable]]:
-    """Partition ``items`` into orbits under the maps in ``actions`` (each maps items onto items)."""
+def orbits(items: Sequence[Hashable], actions: Iterable[Callable[[Any], Hashable]], *, ignore_outside: bool = False) -> list[list[Hashable]]:
+    """Partition ``items`` into orbits under the maps in ``actions``.
+
+    By default each action must map ``items`` onto itself (a ValueError names the first item it
+    maps outside). With ``ignore_outside`` an image outside ``items`` is skipped: two items share a
+    group only when some action maps one onto the other, so nothing inequivalent is merged; when
+    ``actions`` is a whole group (as :func:`symmetries` returns) the groups are exactly its orbits
+    cut down to ``items``. That is the case of a channel set with less symmetry than the model
+    and the state (an XAS core hole on one octahedron of each oxygen, which a mirror through the
+    oxygen maps onto the other octahedron).
+    """
     parent = {x: x for x in items}
 
     def find(x):
@@ -159,6 +168,8 @@ def orbits(items: Sequence[Hashable], actions: Iterable[Callable[[Any], Hashable
         for x in items:
             y = act(x)
             if y not in parent:
+                if ignore_outside:
+                    continue
                 raise ValueError(f"symmetry maps {x!r} outside the channel set ({y!r})")
             rx, ry = find(x), find(y)
             if rx != ry:

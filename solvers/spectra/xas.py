@@ -4,11 +4,13 @@ Model
 -----
 Each bridging oxygen is a bond ``(i, j)`` of the cluster. Absorption promotes its 1s electron
 into the σ* orbital of octahedron ``i`` or ``j`` (the orbitals the oxygen's 2p_σ lobe takes part
-in), with either spin. In the final state the 1s core hole attracts the added electron: both
-octahedra next to that oxygen feel a core-hole potential ``U_c`` (``U_c < 0`` lowers the
-final-state energy), i.e. ``H_b = H + U_c (n_i + n_j)`` with ``n = n_↑ + n_↓``. The core hole
-decays with a Lorentzian half width ``Γ`` (amplitude ∝ e^{−Γ|t|}, FWHM 2Γ), and an optional
-Gaussian of FWHM ``gaussian_fwhm`` models the resolution. The photon-energy axis is
+in), with either spin. In the final state the 1s core hole attracts the added electron through
+a core-hole potential ``U_c`` (``U_c < 0`` lowers the final-state energy) on the octahedra chosen
+by ``core_hole`` (below); by default on both octahedra next to that oxygen,
+``H_b = H + U_c (n_i + n_j)`` with ``n = n_↑ + n_↓``. The core hole decays with a Lorentzian
+*half* width ``Γ`` (HWHM: amplitude ∝ e^{−Γ|t|/ħ}, resolvent at ``ω + iΓ``, a single pole has
+FWHM 2Γ), and an optional Gaussian of FWHM ``gaussian_fwhm`` models the resolution (their exact
+convolution, a Voigt profile, when it is positive). The photon-energy axis is
 
 .. math:: ω = \mathrm{offset} + E_n^{(b)} - E_{\rm ref},
 
@@ -26,12 +28,35 @@ oxygen. ``"coherent"`` uses one transition operator per oxygen and spin,
 and keeps the interference between ``i`` and ``j``. In a Fermi–Bose model bosonic sites hold 0 or
 2 electrons, so only fermionic sites next to an oxygen take the electron.
 
+Core-hole placement (``core_hole``)
+-----------------------------------
+The oxygen of bond ``i → j`` (the bond points along +x, +y or +z: ``r_j − r_i = +a`` along its
+axis, see :class:`~localpairs.hamiltonians.cluster.Bond`) sits between the octahedron at its
+``i`` end (``r_O − a/2``) and the one at its ``j`` end (``r_O + a/2``). The final-state term is
+``U_c Σ_s w_s n_s`` with
+
+- ``"both"`` (default): ``w_i = w_j = 1``, the O 1s hole acting on both σ* orbitals it
+  hybridizes with;
+- ``"site_i"`` / ``"site_j"``: ``U_c n_i`` / ``U_c n_j``, a single-site core hole at the bond's
+  i (j) end; each is the mirror image of the other through the oxygen;
+- ``"site"``: a single-site core hole as the physics of a symmetric oxygen demands: neither end
+  is preferred, so every channel is the average ``½[site_i] + ½[site_j]`` of the two placements
+  (two final-state Hamiltonians, an incoherent sum, each with weight ½). Sum rules and the
+  ``U_c = 0`` spectrum equal those of ``"both"``;
+- ``"receiving"`` (incoherent only): ``U_c n_s`` on the octahedron ``s`` that takes the electron
+  (the "core hole on the absorbing site" of single-ion multiplet codes);
+- ``(w_i, w_j)``: user weights per octahedron, ``U_c (w_i n_i + w_j n_j)``.
+
 Symmetry
 --------
 With ``use_symmetry`` the channels (oxygen, octahedron, spin) are grouped into orbits of the
 lattice operations and spin flip that leave the model's terms *and* the state invariant
 (:mod:`~localpairs.solvers.spectra.equivalent_channels`); one channel per orbit is computed and weighted
-by the orbit's size. Two oxygens joining the same pair of sites (periodic axes of length 2) give
+by the orbit's size. A channel is (oxygen, octahedron, spin, core-hole field); an operation acts
+on all four, so a single-site core hole, which a mirror through the oxygen moves to the other
+octahedron, is never merged with a channel it is not equivalent to (images outside the channel
+set are ignored, :func:`~localpairs.solvers.spectra.equivalent_channels.orbits`). Two oxygens
+joining the same pair of sites (periodic axes of length 2) with the same core-hole field give
 identical channels and are counted with multiplicity. ``use_symmetry=False`` computes every
 channel; the tests check that both agree.
 """
@@ -39,8 +64,7 @@ channel; the tests check that both agree.
 from __future__ import annotations
 
 import time
-from collections import Counter
-from typing import Any
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 import xarray as xr
@@ -48,7 +72,7 @@ import xarray as xr
 from localpairs.errors import InputError, require
 from localpairs.hamiltonians import Model, Term
 
-from localpairs.solvers.spectra.equivalent_channels import orbits, symmetries
+from localpairs.solvers.spectra.equivalent_channels import Symmetry, orbits, symmetries
 from localpairs.solvers.spectra.excitations import Excitation, target_sector
 from localpairs.solvers.lanczos import LanczosChain
 from localpairs.solvers.ed.observables import occupations
@@ -56,87 +80,161 @@ from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.spectra.spectral_functions import SectorCache, chain_of, check_broadening, check_omega, normalized_state, spectra_dataset
 
 COHERENCE = ("incoherent", "coherent")
+#: Named core-hole placements of ``xas(core_hole=...)`` (see the module docstring).
+CORE_HOLES = ("both", "site", "site_i", "site_j", "receiving")
+#: What ``core_hole`` takes: a name of :data:`CORE_HOLES` or per-octahedron weights ``(w_i, w_j)``.
+CoreHole = str | Sequence[float]
+#: A final-state core-hole field: ``((site, weight), ...)`` sorted by site; the term is ``U_c Σ w n_site``.
+HoleField = tuple[tuple[int, float], ...]
 #: Default core-hole half width Γ in eV.
 DEFAULT_GAMMA = 0.2
 #: Default Lanczos steps per channel: Γ = 0.2 eV smooths the spectrum, 150 steps converge it.
 DEFAULT_XAS_STEPS = 150
 
 
-def _channels(model: Model, coherence: str) -> tuple[list[tuple], dict[tuple, int]]:
-    """Channels and their multiplicity: ((i, j), site, spin) or ((i, j), spin) with i < j; InputError if none."""
-    pairs = Counter(tuple(sorted((int(b.i), int(b.j)))) for b in model.cluster.bonds)
+class XasChannel(NamedTuple):
+    """One XAS channel: the oxygen's sorted site pair, the receiving site (None: coherent D), spin, core-hole field."""
+
+    oxygen: tuple[int, int]
+    site: int | None
+    spin: str
+    hole: HoleField
+
+
+def check_core_hole(core_hole: Any, *, coherence: str = "incoherent") -> str | tuple[float, float]:
+    """``core_hole`` validated: a name of :data:`CORE_HOLES` or a pair of finite weights ``(w_i, w_j)``.
+
+    :class:`InputError` (field ``core_hole``) otherwise, and for ``"receiving"`` with the coherent
+    operator (which puts the electron on both octahedra at once).
+    """
+    if isinstance(core_hole, str):
+        require(core_hole in CORE_HOLES, "core_hole", core_hole, f"one of {CORE_HOLES} or two weights (w_i, w_j)")
+        require(not (core_hole == "receiving" and coherence == "coherent"), "core_hole", core_hole,
+                "a placement defined for the coherent operator D = (c†_i − c†_j)/√2: 'both', 'site', 'site_i', 'site_j' or (w_i, w_j)")
+        return core_hole
+    ok = isinstance(core_hole, Sequence) and len(core_hole) == 2
+    ok = ok and all(isinstance(w, (int, float, np.floating)) and not isinstance(w, bool) and np.isfinite(w) for w in core_hole)
+    require(ok, "core_hole", core_hole, f"one of {CORE_HOLES} or two finite weights (w_i, w_j) for the octahedra at the bond's i and j ends")
+    return float(core_hole[0]), float(core_hole[1])
+
+
+def _hole_fields(i: int, j: int, site: int | None, core_hole: str | tuple[float, float]) -> list[tuple[HoleField, float]]:
+    """Core-hole fields of the oxygen on bond ``i → j`` with the electron on ``site``, with their probabilities."""
+    if core_hole == "both":
+        return [(((min(i, j), 1.0), (max(i, j), 1.0)), 1.0)]
+    if core_hole == "site":
+        return [(((i, 1.0),), 0.5), (((j, 1.0),), 0.5)]
+    if isinstance(core_hole, str):
+        return [(((dict(site_i=i, site_j=j, receiving=site)[core_hole], 1.0),), 1.0)]
+    weights: dict[int, float] = {}
+    for s, w in ((i, core_hole[0]), (j, core_hole[1])):
+        weights[s] = weights.get(s, 0.0) + w
+    return [(tuple(sorted((s, w) for s, w in weights.items() if w != 0.0)), 1.0)]
+
+
+def _channels(model: Model, coherence: str, core_hole: CoreHole = "both") -> tuple[list[XasChannel], dict[XasChannel, float]]:
+    """Channels and their multiplicity (oxygens × probability of the core-hole field); InputError if none.
+
+    Channels differing only in the oxygen (two oxygens joining one pair of sites on a periodic
+    axis of length 2) are one channel with the summed multiplicity.
+    """
+    core_hole = check_core_hole(core_hole, coherence=coherence)
     bosonic = set(model.bosonic_sites)
-    out, mult = [], {}
-    for pair, n in pairs.items():
+    slots: dict[tuple[tuple[int, int], HoleField], dict[int | None, float]] = {}
+    for b in model.cluster.bonds:
+        i, j = int(b.i), int(b.j)
+        pair = (min(i, j), max(i, j))
         sites = [s for s in pair if s not in bosonic]
-        if not sites:
-            continue
+        receivers: list[int | None] = list(sites) if coherence == "incoherent" else ([None] if sites else [])
+        for s in receivers:
+            for hole, p in _hole_fields(i, j, s, core_hole):
+                slot = slots.setdefault((pair, hole), {})
+                slot[s] = slot.get(s, 0.0) + p
+    out, mult = [], {}
+    for (pair, hole), by_site in slots.items():
         for spin in ("up", "down"):
-            keys = [(pair, s, spin) for s in sites] if coherence == "incoherent" else [(pair, spin)]
-            for key in keys:
+            for s, m in by_site.items():
+                key = XasChannel(pair, s, spin, hole)
                 out.append(key)
-                mult[key] = n
+                mult[key] = m
     if not out:
         raise InputError("model", model.kind, "a cluster with at least one oxygen next to an octahedron that can take an electron")
     return out, mult
 
 
-def _representatives(keys: list[tuple], mult: dict[tuple, int], actions: list) -> tuple[list[tuple], list[int]]:
-    """One channel per orbit of ``actions`` (every channel without them) and its weight: the summed multiplicity."""
-    groups = orbits(keys, actions) if actions else [[k] for k in keys]
+def _representatives(keys: list[XasChannel], mult: dict[XasChannel, float], actions: list, *, closed: bool) -> tuple[list[XasChannel], list[float]]:
+    """One channel per orbit of ``actions`` (every channel without them) and its weight: the summed multiplicity.
+
+    ``closed``: the actions map the channel set onto itself (checked by
+    :func:`~localpairs.solvers.spectra.equivalent_channels.orbits`); otherwise images outside the set
+    are ignored and the groups are the orbits cut down to the set.
+    """
+    groups = orbits(keys, actions, ignore_outside=not closed) if actions else [[k] for k in keys]
     return [g[0] for g in groups], [sum(mult[k] for k in g) for g in groups]
 
 
-def _operator(model: Model, key: tuple, coherence: str) -> Excitation:
-    pair, spin = key[0], key[-1]
+def _hole_text(hole: HoleField) -> str:
+    """``U_c(n_0 + 0.5 n_3)`` style text of a core-hole field."""
+    parts = [f"n_{s}" if w == 1.0 else f"{w:g} n_{s}" for s, w in hole]
+    return "U_c(" + " + ".join(parts) + ")" if parts else "no core-hole field"
+
+
+def _operator(model: Model, key: XasChannel, *, label_hole: bool) -> Excitation:
+    pair, spin = key.oxygen, key.spin
     arrow = "↑" if spin == "up" else "↓"
     ops = "+|" if spin == "up" else "|+"
     shift = (1, 0) if spin == "up" else (0, 1)
-    if coherence == "incoherent":
-        s = key[1]
-        return Excitation("xas", f"O{pair}: c†_{s}{arrow}", (Term(ops, ((1.0, s),)),), shift, site=s, spin=spin)
+    hole = f", core hole {_hole_text(key.hole)}" if label_hole else ""
+    if key.site is not None:
+        s = key.site
+        return Excitation("xas", f"O{pair}: c†_{s}{arrow}{hole}", (Term(ops, ((1.0, s),)),), shift, site=s, spin=spin)
     sites = [s for s in pair if s not in model.bosonic_sites]
     signs = [1.0, -1.0] if len(sites) == 2 else [1.0]
     norm = np.sqrt(len(sites))
     couplings = tuple((sg / norm, s) for sg, s in zip(signs, sites))
-    return Excitation("xas", f"O{pair}: D{arrow}", (Term(ops, couplings),), shift, spin=spin)
+    return Excitation("xas", f"O{pair}: D{arrow}{hole}", (Term(ops, couplings),), shift, spin=spin)
 
 
-def _act(sym, coherence: str):
+def _act(sym: Symmetry) -> Callable[[XasChannel], XasChannel]:
+    """The channel a symmetry maps ``key`` to: sites (and the core-hole field) permuted, spin flipped if it flips."""
     perm, flip = sym.perm, sym.spin_flip
 
-    def spin_of(spin):
-        return ("down" if spin == "up" else "up") if flip else spin
-
-    def act(key):
-        pair = tuple(sorted((int(perm[key[0][0]]), int(perm[key[0][1]]))))
-        if coherence == "incoherent":
-            return (pair, int(perm[key[1]]), spin_of(key[2]))
-        return (pair, spin_of(key[1]))
+    def act(key: XasChannel) -> XasChannel:
+        a, b = int(perm[key.oxygen[0]]), int(perm[key.oxygen[1]])
+        spin = ("down" if key.spin == "up" else "up") if flip else key.spin
+        site = None if key.site is None else int(perm[key.site])
+        return XasChannel((min(a, b), max(a, b)), site, spin, tuple(sorted((int(perm[s]), w) for s, w in key.hole)))
 
     return act
 
 
+def _hole_diagonal(U_c: float, hole: HoleField, occupation: np.ndarray) -> np.ndarray | None:
+    """``U_c Σ_s w_s n_s`` on the target basis (``occupation[:, s]`` = n_s), None without a field."""
+    if U_c == 0 or not hole:
+        return None
+    field = hole[0][1] * occupation[:, hole[0][0]]
+    for s, w in hole[1:]:
+        field = field + w * occupation[:, s]
+    return U_c * field
+
+
 def _channel_chains(
-    model: Model, sec: Sector, psi: np.ndarray, operators: list[Excitation], oxygens: list[tuple[int, int]], cache: SectorCache, *,
+    model: Model, sec: Sector, psi: np.ndarray, operators: list[Excitation], holes: list[HoleField], cache: SectorCache, *,
     U_c: float, n_steps: int, reorthogonalize: bool | None,
 ) -> tuple[list[LanczosChain], list[float], list[Sector], float]:
-    """Chains of ``H_b = H + U_c (n_i + n_j)`` from ``O|ψ⟩`` for each operator and its oxygen ``(i, j)``.
+    """Chains of ``H_b = H + U_c Σ_s w_s n_s`` from ``O|ψ⟩`` for each operator and its core-hole field.
 
     Returns the chains, ⟨ψ|O†O|ψ⟩, the target sectors and the seconds spent building
     Hamiltonian matrices. Sectors with symmetry blocks are refused (the channels are site operators).
     """
     occupation: dict[tuple, np.ndarray] = {}
     chains, expected, targets, t_matrix = [], [], [], 0.0
-    for exc, (i, j) in zip(operators, oxygens):
+    for exc, hole in zip(operators, holes):
         tsec = target_sector(sec, exc, model.n_sites)
-        diagonal = None
-        if U_c != 0:
-            if (tsec.n_up, tsec.n_down) not in occupation:
-                up, dn = occupations(cache.basis(tsec), model.n_sites)
-                occupation[(tsec.n_up, tsec.n_down)] = (up + dn).astype(np.float64)
-            n = occupation[(tsec.n_up, tsec.n_down)]
-            diagonal = U_c * (n[:, i] + n[:, j])
+        if U_c != 0 and (tsec.n_up, tsec.n_down) not in occupation:
+            up, dn = occupations(cache.basis(tsec), model.n_sites)
+            occupation[(tsec.n_up, tsec.n_down)] = (up + dn).astype(np.float64)
+        diagonal = _hole_diagonal(U_c, hole, occupation.get((tsec.n_up, tsec.n_down)))  # type: ignore[arg-type]
         t1 = time.perf_counter()
         cache.matrix(tsec)
         t_matrix += time.perf_counter() - t1
@@ -145,6 +243,57 @@ def _channel_chains(
         expected.append(norm2)
         targets.append(tsec)
     return chains, expected, targets, t_matrix
+
+
+#: Report wording of each named placement (:func:`describe_core_hole`).
+_PLACEMENT_TEXT = {
+    "both": "on both octahedra next to the oxygen",
+    "site": "on one octahedron next to the oxygen (single-site core hole, averaged over the two)",
+    "site_i": "on the octahedron at the bond's i end only (single-site core hole)",
+    "site_j": "on the octahedron at the bond's j end only (single-site core hole)",
+    "receiving": "on the octahedron that takes the electron (single-site core hole)",
+}
+
+
+def describe_core_hole(core_hole: CoreHole) -> str:
+    """Where ``U_c`` acts, in words for a report (``"on both octahedra next to the oxygen"`` for ``"both"``)."""
+    core_hole = check_core_hole(core_hole)
+    if isinstance(core_hole, str):
+        return _PLACEMENT_TEXT[core_hole]
+    return f"with weights w_i = {core_hole[0]:g}, w_j = {core_hole[1]:g} on the octahedra at the bond's i and j ends"
+
+
+def _definition(core_hole: str | tuple[float, float]) -> str:
+    """The ``definition`` attribute: the formula with this core-hole placement."""
+    if core_hole == "both":
+        return "XAS(ω) = Σ_oxygens Σ_(i or j) Σ_σ <ψ|c δ_Γ(ω − offset − (H + U_c(n_i + n_j) − E_ref)) c†|ψ> (coherent: D = (c†_i − c†_j)/√2)"
+    field = {"site": "½ Σ_(h = i, j) [U_c n_h]", "site_i": "U_c n_i", "site_j": "U_c n_j", "receiving": "U_c n_s (s the receiving octahedron)"}
+    text = field[core_hole] if isinstance(core_hole, str) else f"U_c({core_hole[0]:g} n_i + {core_hole[1]:g} n_j)"
+    return (f"XAS(ω) = Σ_oxygens Σ_(s = i or j) Σ_σ <ψ|c_s δ_Γ(ω − offset − (H + {text} − E_ref)) c†_s|ψ>, bond i → j "
+            "(coherent: D = (c†_i − c†_j)/√2)")
+
+
+def _checked(*, Gamma: float, gaussian_fwhm: float, omega: Any, U_c: float, offset: float, coherence: str,
+             core_hole: CoreHole) -> tuple[float, float, np.ndarray, str | tuple[float, float]]:
+    """The options of :func:`xas` checked (InputError naming the field): Γ, Gaussian FWHM, ω grid and the core-hole placement."""
+    Gamma = check_broadening(Gamma, "Gamma")
+    gaussian_fwhm = check_broadening(gaussian_fwhm, "gaussian_fwhm", allow_zero=True)
+    omega = check_omega(omega)
+    for name, value in (("U_c", U_c), ("offset", offset)):
+        require(isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value), name, value, "a finite number in eV")
+    require(coherence in COHERENCE, "coherence", coherence, f"one of {COHERENCE}")
+    return Gamma, gaussian_fwhm, omega, check_core_hole(core_hole, coherence=coherence)
+
+
+def _plan(model: Model, basis_in: Any, psi: np.ndarray, sec: Sector, *, coherence: str, core_hole: str | tuple[float, float],
+          use_symmetry: bool) -> tuple[list[XasChannel], list[float], dict[str, Any]]:
+    """Representative channels, their weights and bookkeeping attrs (channel counts, symmetries, seconds)."""
+    keys, mult = _channels(model, coherence, core_hole)
+    t0 = time.perf_counter()
+    syms = symmetries(model, basis_in, psi, n_up=sec.n_up, n_down=sec.n_down) if use_symmetry else []
+    t_sym = time.perf_counter() - t0
+    reps, weights = _representatives(keys, mult, [_act(s) for s in syms], closed=core_hole == "both")
+    return reps, weights, {"seconds_symmetry": t_sym, "n_channels_all": len(keys), "n_channels_computed": len(reps), "n_symmetries": len(syms)}
 
 
 def xas(
@@ -158,6 +307,7 @@ def xas(
     gaussian_fwhm: float = 0.0,
     offset: float = 0.0,
     coherence: str = "incoherent",
+    core_hole: CoreHole = "both",
     use_symmetry: bool = True,
     e_ref: float | None = None,
     n_steps: int = DEFAULT_XAS_STEPS,
@@ -175,15 +325,21 @@ def xas(
     omega
         Photon energies in eV.
     U_c
-        Core-hole potential in eV on the two octahedra next to the excited oxygen (< 0 attracts).
+        Core-hole potential in eV (< 0 attracts), placed by ``core_hole``.
     Gamma
-        Core-hole Lorentzian half width in eV (> 0).
+        Core-hole Lorentzian half width (HWHM) in eV (> 0); a single pole has FWHM 2Γ.
     gaussian_fwhm
         Gaussian resolution (FWHM, eV, ≥ 0).
     offset
         Absolute energy offset in eV (photon energy of a final state at ``E_ref``).
     coherence
         ``"incoherent"`` or ``"coherent"`` sum over the two octahedra of an oxygen.
+    core_hole
+        Where ``U_c`` acts in the final state of the oxygen on bond ``i → j``: ``"both"``
+        (default, ``U_c(n_i + n_j)``), ``"site"`` (one octahedron, averaged over the two choices),
+        ``"site_i"``/``"site_j"`` (the octahedron at the bond's i/j end), ``"receiving"`` (the
+        octahedron that takes the electron; incoherent only) or weights ``(w_i, w_j)``
+        (``U_c(w_i n_i + w_j n_j)``). See the module docstring.
     use_symmetry
         Compute one channel per symmetry orbit (checked symmetries of model and state).
     e_ref, n_steps, reorthogonalize, basis, cache, memory_budget_gb
@@ -193,15 +349,11 @@ def xas(
     -------
     xarray.Dataset
         ``total(omega)`` = XAS(ω) summed over oxygens and spins, ``spectrum(channel, omega)`` per
-        computed channel with ``weight`` = its orbit size × oxygen multiplicity, sum rules and
-        poles (``pole_energy`` on the photon-energy axis); parameters in attrs.
+        computed channel with ``weight`` = its orbit size × oxygen multiplicity (× ½ per placement
+        for ``"site"``), sum rules and poles (``pole_energy`` on the photon-energy axis);
+        parameters in attrs (``core_hole`` among them).
     """
-    Gamma = check_broadening(Gamma, "Gamma")
-    gaussian_fwhm = check_broadening(gaussian_fwhm, "gaussian_fwhm", allow_zero=True)
-    omega = check_omega(omega)
-    for name, value in (("U_c", U_c), ("offset", offset)):
-        require(isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value), name, value, "a finite number in eV")
-    require(coherence in COHERENCE, "coherence", coherence, f"one of {COHERENCE}")
+    Gamma, gaussian_fwhm, omega, core_hole = _checked(Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, omega=omega, U_c=U_c, offset=offset, coherence=coherence, core_hole=core_hole)
     cache = cache or SectorCache(model, memory_budget_gb=memory_budget_gb)
     if basis is not None:
         cache.add(sec, basis)
@@ -209,24 +361,21 @@ def xas(
     psi = normalized_state(psi, basis_in.Ns)
     if e_ref is None:
         e_ref = float(np.vdot(psi, cache.matrix(sec) @ psi).real)
-    keys, mult = _channels(model, coherence)
+    reps, weights, counts = _plan(model, basis_in, psi, sec, coherence=coherence, core_hole=core_hole, use_symmetry=use_symmetry)
     t0 = time.perf_counter()
-    syms = symmetries(model, basis_in, psi, n_up=sec.n_up, n_down=sec.n_down) if use_symmetry else []
-    t_sym = time.perf_counter() - t0
-    reps, weights = _representatives(keys, mult, [_act(s, coherence) for s in syms])
-    t0 = time.perf_counter()
-    excs = [_operator(model, k, coherence) for k in reps]
-    chains, expected, targets, t_matrix = _channel_chains(model, sec, psi, excs, [k[0] for k in reps], cache, U_c=U_c, n_steps=n_steps, reorthogonalize=reorthogonalize)
+    excs = [_operator(model, k, label_hole=core_hole != "both") for k in reps]
+    chains, expected, targets, t_matrix = _channel_chains(model, sec, psi, excs, [k.hole for k in reps], cache, U_c=U_c, n_steps=n_steps, reorthogonalize=reorthogonalize)
     attrs = {
-        "seconds_symmetry": t_sym, "seconds_matrices": t_matrix, "seconds_channels": time.perf_counter() - t0 - t_matrix,
-        "definition": "XAS(ω) = Σ_oxygens Σ_(i or j) Σ_σ <ψ|c δ_Γ(ω − offset − (H + U_c(n_i + n_j) − E_ref)) c†|ψ> (coherent: D = (c†_i − c†_j)/√2)",
-        "U_c_eV": float(U_c), "Gamma_eV": Gamma, "offset_eV": float(offset), "e_ref_true_eV": float(e_ref), "coherence": coherence,
-        "n_oxygens": model.cluster.n_bonds, "n_channels_all": len(keys), "n_channels_computed": len(reps), "n_symmetries": len(syms),
+        "seconds_symmetry": counts.pop("seconds_symmetry"), "seconds_matrices": t_matrix, "seconds_channels": time.perf_counter() - t0 - t_matrix,
+        "definition": _definition(core_hole), "U_c_eV": float(U_c), "Gamma_eV": Gamma, "offset_eV": float(offset), "e_ref_true_eV": float(e_ref),
+        "coherence": coherence, "core_hole": core_hole if isinstance(core_hole, str) else f"weights (w_i, w_j) = ({core_hole[0]:g}, {core_hole[1]:g})",
+        "core_hole_text": describe_core_hole(core_hole),
+        "n_oxygens": model.cluster.n_bonds, **counts,
         "use_symmetry": int(use_symmetry), "model_kind": model.kind, "cluster": model.cluster.describe(), "sector": sec.label(), "n_steps_requested": n_steps,
     }
     # ω = offset + E_n − E_ref: the spectra machinery's reference energy is E_ref − offset
     ds = spectra_dataset(chains, excs, expected, targets, omega, e_ref=float(e_ref) - float(offset), eta=Gamma, gaussian_fwhm=gaussian_fwhm, sign=1, weights=weights, attrs=attrs)
-    return ds.assign_coords(oxygen_i=("channel", [k[0][0] for k in reps]), oxygen_j=("channel", [k[0][1] for k in reps]))
+    return ds.assign_coords(oxygen_i=("channel", [k.oxygen[0] for k in reps]), oxygen_j=("channel", [k.oxygen[1] for k in reps]))
 
 
 def excited_part(psi0: np.ndarray, psi: np.ndarray) -> tuple[float, np.ndarray]:
