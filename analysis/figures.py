@@ -7,7 +7,7 @@ Every function takes arrays (and a cluster for geometry) and returns a matplotli
 from __future__ import annotations
 
 import os
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -40,7 +40,7 @@ SPECIES = ("large", "small")
 
 
 @numba.njit(cache=True)
-def _find(i, parent, off):  # noqa: ANN001, ANN202 — numba kernel
+def _find(i, parent, off):
     """Root of i and displacement i → root (3 ints), with path compression."""
     root = i
     dx = 0
@@ -67,7 +67,7 @@ def _find(i, parent, off):  # noqa: ANN001, ANN202 — numba kernel
 
 
 @numba.njit(cache=True)
-def _add(s, L, occ, parent, off, size):  # noqa: ANN001, ANN202
+def _add(s, L, occ, parent, off, size):
     """Occupy site s, join occupied neighbours; return wrap flags (x, y, z) created by s."""
     occ[s] = True
     parent[s] = s
@@ -118,7 +118,7 @@ def _add(s, L, occ, parent, off, size):  # noqa: ANN001, ANN202
 
 
 @numba.njit(cache=True)
-def _first_wrap(L, pre, order):  # noqa: ANN001, ANN202
+def _first_wrap(L, pre, order):
     """Occupy ``pre`` then ``order``; first step (1-based in ``order``, 0 if already) wrapping per axis."""
     n = L * L * L
     occ = np.zeros(n, dtype=np.bool_)

@@ -6,7 +6,7 @@ it with :func:`localpairs.analysis.figures.save_figure`.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure

@@ -37,8 +37,8 @@ def main() -> None:
 
     from localpairs.hamiltonians import extended_hubbard, make_cluster
     from localpairs.solvers import sector, solve
-    from localpairs.solvers.spectra.excitations import apply_excitation, electron_addition, target_sector
     from localpairs.solvers.lanczos import lanczos_chain, lorentzian_spectrum
+    from localpairs.solvers.spectra.excitations import apply_excitation, electron_addition, target_sector
     from localpairs.solvers.spectra.spectral_functions import SectorCache
     from localpairs.solvers.spectra.xas import xas
 

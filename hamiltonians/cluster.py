@@ -27,9 +27,9 @@ axis hops with t) with an open pump axis. Every other axis has no choice: one ox
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
-from typing import Mapping, Sequence
 
 import numpy as np
 

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from localpairs.errors import InputError, require
-
 from localpairs.hamiltonians.cluster import Cluster
 
 PLACEMENTS = ("rock_salt", "random", "random_rock_salt")

@@ -63,8 +63,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from localpairs.errors import InputError, LocalPairsError, require
-from localpairs.units import HBAR_EV_FS
-
 from localpairs.hamiltonians.model import Model, Term
 from localpairs.hamiltonians.pulse import (  # noqa: F401 - the pulse API is part of this module's
     DEFAULT_CENTER_SIGMAS,
@@ -76,6 +74,7 @@ from localpairs.hamiltonians.pulse import (  # noqa: F401 - the pulse API is par
     gaussian_pulse,
     unit_polarization,
 )
+from localpairs.units import HBAR_EV_FS
 
 __all__ = [
     "Channel", "DrivenModel", "Piece", "Pulse", "PumpWarning", "Quench", "channel_terms", "drive", "field_to_fluence", "fluence_to_field",

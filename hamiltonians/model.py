@@ -23,11 +23,11 @@ match its operator.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from localpairs.errors import InputError
-
 from localpairs.hamiltonians.cluster import Bond, Cluster
 from localpairs.hamiltonians.doping import DopingConfig
 
@@ -74,7 +74,7 @@ class Term:
         """``[opstr, [[coef, i, ...], ...]]`` for QuSpin's ``hamiltonian``."""
         return [self.opstr, [list(c) for c in self.couplings]]
 
-    def scaled(self, factor: complex) -> "Term":
+    def scaled(self, factor: complex) -> Term:
         """The term with every coefficient multiplied by ``factor`` (labels kept)."""
         return Term(self.opstr, tuple((factor * c[0], *c[1:]) for c in self.couplings), self.bonds)
 
@@ -169,7 +169,7 @@ class Model:
                 out.append([term.opstr, couplings])
         return out
 
-    def with_terms(self, terms: tuple[Term, ...], **parameters: Any) -> "Model":
+    def with_terms(self, terms: tuple[Term, ...], **parameters: Any) -> Model:
         """A copy with other terms (and updated parameters): for quenches and added fields."""
         merged = dict(self.parameters)
         merged.update(parameters)

@@ -23,8 +23,8 @@ experimental figure) gives ``σ = FWHM/(2√ln2)``; ``"field_fwhm"`` gives ``σ 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

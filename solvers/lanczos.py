@@ -45,14 +45,15 @@ in place (on a machine shared with other jobs the OpenMP kernel was 80× slower 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Union
+from typing import Union
 
 import numba
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse import _sparsetools
 from scipy.linalg import eigh_tridiagonal
+from scipy.sparse import _sparsetools
 from scipy.special import voigt_profile
 
 from localpairs.errors import require
@@ -126,7 +127,7 @@ class LanczosChain:
         """``⟨φ|H − E_ref|φ⟩`` in eV (exact after one step)."""
         return 0.0 if self.n_steps == 0 else float(self.norm2 * (self.alpha[0] - e_ref))
 
-    def truncated(self, m: int) -> "LanczosChain":
+    def truncated(self, m: int) -> LanczosChain:
         """The chain of the first ``m`` steps (for convergence checks)."""
         m = max(0, min(m, self.n_steps))
         return LanczosChain(self.alpha[:m].copy(), self.beta[: max(m - 1, 0)].copy(), self.norm2, self.reorthogonalized, False)
@@ -136,7 +137,7 @@ class LanczosChain:
         return {"alpha": self.alpha.tolist(), "beta": self.beta.tolist(), "norm2": self.norm2, "reorthogonalized": self.reorthogonalized, "exhausted": self.exhausted}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "LanczosChain":
+    def from_dict(cls, data: dict) -> LanczosChain:
         """Inverse of :meth:`as_dict`."""
         return cls(np.asarray(data["alpha"], float), np.asarray(data["beta"], float), float(data["norm2"]), bool(data["reorthogonalized"]), bool(data["exhausted"]))
 

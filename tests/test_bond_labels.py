@@ -8,7 +8,7 @@ from localpairs.errors import InputError, LocalPairsError
 from localpairs.hamiltonians import doping_config, extended_hubbard, fermi_bose_mixture, make_cluster
 from localpairs.hamiltonians.driven_model import drive, split_hopping
 from localpairs.hamiltonians.model import BondLabel, Term, charge_transfer, hopping, merge_terms, pair_hopping
-from localpairs.solvers import estimate_memory, hamiltonian_matrix, build_basis, sector
+from localpairs.solvers import build_basis, estimate_memory, hamiltonian_matrix, sector
 from localpairs.solvers.hilbert.block_matrix import Representatives, block_matrix
 from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks
 

@@ -2,13 +2,14 @@
 
 import numpy as np
 import pytest
-from jw_reference import fermi_bose_full, fock_states, number, restrict
 from quspin.basis import boson_basis_general
 from quspin.operators import hamiltonian
 
 from localpairs.hamiltonians import doping_config, fermi_bose_mixture, make_cluster
 from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, sector_dimension, solve
+
+from jw_reference import fermi_bose_full, fock_states, number, restrict
 
 #: Matrix elements are sums of a few O(1) couplings: equal to round-off.
 MATRIX_TOL = 1e-12

@@ -32,7 +32,11 @@ from localpairs.solvers import build_basis, hamiltonian_matrix, sector
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
 from localpairs.solvers.dynamics.linear_response import (
-    ALPHA_LINEAR_MAX, TWO_PHOTON_CONSTANT, linear_response, linear_response_state, pulse_transform,
+    ALPHA_LINEAR_MAX,
+    TWO_PHOTON_CONSTANT,
+    linear_response,
+    linear_response_state,
+    pulse_transform,
 )
 from localpairs.solvers.spectra.optical_transitions import optical_transitions
 from localpairs.units import HBAR_EV_FS

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-from jw_reference import c, number
 
 from localpairs.hamiltonians import extended_hubbard, fermi_bose_mixture, make_cluster
 from localpairs.hamiltonians.doping import DopingConfig
-from localpairs.solvers import build_basis, energy, hamiltonian_matrix, measure, sector, solve
+from localpairs.solvers import energy, hamiltonian_matrix, measure, sector, solve
+
+from jw_reference import c, number
 
 #: Expectation values of normalized states: round-off only.
 TOL = 1e-12

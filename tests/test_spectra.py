@@ -5,13 +5,14 @@ import warnings
 
 import numpy as np
 import pytest
-from jw_reference import c, fock_states, number
 
 from localpairs.errors import InputError
 from localpairs.hamiltonians import Term, extended_hubbard, fermi_bose_mixture, hopping_matrix, make_cluster
 from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.hamiltonians.model import hopping
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, solve
+from localpairs.solvers.lanczos import lanczos_chain, pole_spectrum
+from localpairs.solvers.spectra.conductivity import optical_conductivity, peierls_model
 from localpairs.solvers.spectra.excitations import (
     apply_excitation,
     current,
@@ -26,9 +27,9 @@ from localpairs.solvers.spectra.excitations import (
     pair_removal,
     target_sector,
 )
-from localpairs.solvers.lanczos import lanczos_chain, pole_spectrum
-from localpairs.solvers.spectra.conductivity import optical_conductivity, peierls_model
 from localpairs.solvers.spectra.spectral_functions import SpectraWarning, spectra
+
+from jw_reference import c, fock_states, number
 
 #: The issue's bound: continued fraction vs Lehmann sum, relative to the peak height. With the
 #: Krylov space exhausted the two are the same rational function; round-off leaves ~1e-13.

@@ -12,6 +12,7 @@ from localpairs.errors import InputError
 from localpairs.hamiltonians import Term, extended_hubbard, fermi_bose_mixture, make_cluster
 from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, solve
+from localpairs.solvers.spectra.conductivity import peierls_model
 from localpairs.solvers.spectra.excitations import (
     Excitation,
     apply_excitation,
@@ -20,7 +21,6 @@ from localpairs.solvers.spectra.excitations import (
     momentum_grid,
     target_sector,
 )
-from localpairs.solvers.spectra.conductivity import peierls_model
 from localpairs.solvers.spectra.spectral_functions import spectra
 
 #: Block spectra against the dense no-symmetry Lehmann sum, relative to the largest peak: both are

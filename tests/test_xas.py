@@ -8,9 +8,9 @@ from localpairs.errors import InputError
 from localpairs.hamiltonians import Term, extended_hubbard, fermi_bose_mixture, make_cluster
 from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, solve
+from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.spectra.equivalent_channels import Symmetry, lattice_permutations, state_map, symmetries
 from localpairs.solvers.spectra.excitations import Excitation, apply_excitation, electron_addition, target_sector
-from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.spectra.spectral_functions import SectorCache, spectra
 from localpairs.solvers.spectra.xas import xas
 

@@ -22,7 +22,6 @@ from localpairs.analysis.figures import cluster_figure, ladder_figure, save_figu
 from localpairs.analysis.pair_binding import GapTable, gap_table
 from localpairs.solvers import EDResult, StateObservables, measure, solve
 from localpairs.spec import RunSpec
-
 from localpairs.studies.common import (
     System,
     check_ladder_fits,

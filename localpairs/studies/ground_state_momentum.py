@@ -23,7 +23,6 @@ from localpairs.solvers.ed.momentum import block_maps, stars, translation_names
 from localpairs.solvers.ed.observables import measure_translation_averaged
 from localpairs.solvers.hilbert.lattice_symmetry import translation_group
 from localpairs.spec import RunSpec
-
 from localpairs.studies.common import Checkpoints, System, ladder_electrons, pair_binding_vs_n, system_attrs
 from localpairs.studies.framework import Results, RunContext
 

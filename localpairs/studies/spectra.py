@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import xarray as xr
@@ -33,12 +33,11 @@ from localpairs.analysis.pair_binding import gap_table
 from localpairs.analysis.spectra_figures import charge_spectra_figure, conductivity_figure, momentum_spectra_figure, xas_figure
 from localpairs.analysis.spectral_edges import conductivity_gap, curve_onset, curve_peak, edge_of, gap_from_edges
 from localpairs.solvers import solve
-from localpairs.solvers.spectra.excitations import electron_addition, electron_removal, momentum_grid, pair_addition, pair_removal
 from localpairs.solvers.spectra.conductivity import optical_conductivity
+from localpairs.solvers.spectra.excitations import electron_addition, electron_removal, momentum_grid, pair_addition, pair_removal
 from localpairs.solvers.spectra.spectral_functions import SectorCache, spectra
 from localpairs.solvers.spectra.xas import xas
 from localpairs.spec import RunSpec
-
 from localpairs.studies.common import Checkpoints, System, checkpointed_ladder, system_attrs
 from localpairs.studies.framework import Results, RunContext, Study, render, spec_of
 from localpairs.studies.spectra_spec import SpectraSpec

@@ -64,7 +64,7 @@ class SpectraSpec(Strict):
         return value
 
     @model_validator(mode="after")
-    def _omega_range(self) -> "SpectraSpec":
+    def _omega_range(self) -> SpectraSpec:
         if not self.omega_min < self.omega_max:
             raise ValueError(f"omega_min = {self.omega_min} must be below omega_max = {self.omega_max}")
         return self

@@ -17,7 +17,6 @@ from localpairs.solvers import check_memory, estimate_memory
 from localpairs.solvers.spectra.conductivity import _twists, peierls_model
 from localpairs.solvers.spectra.xas import _channels
 from localpairs.spec import RunSpec
-
 from localpairs.studies.common import System, check_ladder_fits, ladder_electrons
 
 

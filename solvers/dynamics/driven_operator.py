@@ -32,9 +32,8 @@ from scipy.sparse import _sparsetools
 
 from localpairs.errors import LocalPairsError
 from localpairs.hamiltonians.driven_model import DrivenModel
-
-from localpairs.solvers.hilbert.basis import operator_matrix
 from localpairs.solvers.ed.observables import occupations
+from localpairs.solvers.hilbert.basis import operator_matrix
 
 #: Below this dimension scipy's serial kernel is called directly (QuSpin's OpenMP kernel has
 #: ~25 µs of Python overhead per call and threads do not pay off below ~1e5 states).
@@ -148,7 +147,7 @@ class DrivenOperator:
         self._no_diag = np.zeros(0)
         self._sensitivity: float | None = None
 
-    def retarget(self, driven: DrivenModel) -> "DrivenOperator":
+    def retarget(self, driven: DrivenModel) -> DrivenOperator:
         """The same matrices for another description with identical pieces (e.g. another photon
         energy or field along the same polarization); shares the assembly buffer."""
         mine = [(p.name, p.segment, p.static) for p in self.driven.pieces]

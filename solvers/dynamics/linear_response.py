@@ -91,10 +91,9 @@ from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians.driven_model import DrivenModel, Pulse, drive
 from localpairs.hamiltonians.model import Model
 from localpairs.hamiltonians.pulse import DEFAULT_CENTER_SIGMAS
-from localpairs.units import HBAR_EV_FS
-
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.krylov import KrylovWorkspace, _recursion, vector_norm
+from localpairs.units import HBAR_EV_FS
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ import scipy.sparse.linalg as spla
 
 from localpairs.errors import LocalPairsError, require
 from localpairs.hamiltonians import Model
-
 from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix, hermiticity_residual, sector_dtype
 from localpairs.solvers.hilbert.block_matrix import Representatives, block_matrix, supported
 from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks

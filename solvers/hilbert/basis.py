@@ -20,10 +20,9 @@ from quspin.operators import hamiltonian
 
 from localpairs.errors import LocalPairsError
 from localpairs.hamiltonians import Model
-
+from localpairs.solvers.hilbert.lattice_symmetry import is_complex_block, quspin_blocks, resolve_blocks
 from localpairs.solvers.hilbert.pair_basis import constrained_dimension, pair_constrained_basis, spinless_terms
 from localpairs.solvers.hilbert.sector import Sector, check_sector_fits
-from localpairs.solvers.hilbert.lattice_symmetry import is_complex_block, quspin_blocks, resolve_blocks
 
 _NO_CHECKS = dict(check_symm=False, check_herm=False, check_pcon=False)
 

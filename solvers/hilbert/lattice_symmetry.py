@@ -34,9 +34,10 @@ translation and are refused with an explanation.
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
+from collections.abc import Mapping, Sequence
+from functools import cache
 from itertools import product
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numba import cfunc, int32, uint64
@@ -207,7 +208,7 @@ def shifted_blocks(model: Model, blocks: Mapping[str, int], terms: Sequence[Term
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _permute_modes_cfunc():
     """Compile the user-basis permutation map once, on first use (cached on disk by numba)."""
 

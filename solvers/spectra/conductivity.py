@@ -35,21 +35,21 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from localpairs.errors import require
 from localpairs.hamiltonians import Model
-from localpairs.units import E_CHARGE_C, HBAR_EV_FS
-
 from localpairs.solvers.ed.eigensolve import solve
+from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.lanczos import pole_spectrum
 from localpairs.solvers.spectra.excitations import current, diamagnetic, expectation, peierls_terms
 from localpairs.solvers.spectra.optical_transitions import ZERO_FREQUENCY
-from localpairs.solvers.lanczos import pole_spectrum
-from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.spectra.spectral_functions import DEFAULT_STEPS, SectorCache, SpectraWarning, chain_of, check_broadening, check_omega, normalized_state
+from localpairs.units import E_CHARGE_C, HBAR_EV_FS
 
 #: e²/ħ in siemens times 10⁸ (Å⁻¹ → cm⁻¹): S/cm per (e²/ħ)/Å.
 S_PER_CM = E_CHARGE_C / (HBAR_EV_FS * 1e-15) * 1e8

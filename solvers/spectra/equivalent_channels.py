@@ -21,14 +21,14 @@ basis and for the pair basis alike).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import permutations, product
-from typing import Any, Callable, Hashable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from localpairs.hamiltonians import Cluster, Model
-
 from localpairs.solvers.hilbert.lattice_symmetry import commutes
 
 #: Coefficients of the spin-flipped terms must equal the original ones to this absolute tolerance (eV).

@@ -61,8 +61,9 @@ sign of ``O|ψ⟩``: spectra, norms and interference between sites are unaffecte
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -70,10 +71,9 @@ from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians import Cluster, Model, Term
 from localpairs.hamiltonians.driven_model import Channel, channel_terms, peierls_phase
 from localpairs.hamiltonians.model import merge_terms
-
 from localpairs.solvers.hilbert.basis import operator_matrix, quspin_terms
-from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.hilbert.lattice_symmetry import shifted_blocks
+from localpairs.solvers.hilbert.sector import Sector
 
 KINDS = ("electron_addition", "electron_removal", "pair_addition", "pair_removal", "density", "current")
 SPINS = ("up", "down")

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,12 +40,11 @@ import xarray as xr
 
 from localpairs.errors import require
 from localpairs.hamiltonians import Model
-
 from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix
-from localpairs.solvers.spectra.excitations import Excitation, apply_excitation, target_sector
-from localpairs.solvers.lanczos import LanczosChain, broadened_spectrum, lanczos_chain
 from localpairs.solvers.hilbert.memory import check_memory, estimate_memory
 from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.lanczos import LanczosChain, broadened_spectrum, lanczos_chain
+from localpairs.solvers.spectra.excitations import Excitation, apply_excitation, target_sector
 
 #: ‖O ψ‖² at or below this counts as "O annihilates ψ" (an exact zero stays exactly zero).
 ZERO_NORM2 = 1e-24
