@@ -130,7 +130,7 @@ def lattice_boson_density(temperature: float, *, t_b: float = 1.0) -> float:
     require(temperature > 0, "temperature", temperature, "a positive temperature")
     require(t_b > 0, "t_b", t_b, "a positive boson hopping")
     beta2 = 2.0 * t_b / temperature  # argument of the Bessel function per Bose-series order
-    m_max = max(8, int(math.ceil(_Z_TAIL / beta2)))
+    m_max = max(8, math.ceil(_Z_TAIL / beta2))
     return _bose_sum_1d_cubed(beta2, m_max)
 
 

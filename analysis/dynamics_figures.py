@@ -118,7 +118,7 @@ def _pick(n: int, most: int) -> list[int]:
     """At most ``most`` indices of ``range(n)``, evenly spread, first and last included."""
     if n <= most:
         return list(range(n))
-    return sorted({int(round(k)) for k in np.linspace(0, n - 1, most)})
+    return sorted({round(k) for k in np.linspace(0, n - 1, most)})
 
 
 def dxas_map_figure(

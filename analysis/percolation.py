@@ -26,6 +26,7 @@ connectivity between nearest-neighbour (corner-sharing) octahedra:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numba
@@ -247,7 +248,7 @@ def percolation_threshold(sizes: tuple[int, ...], *, n_samples: int, placement: 
     ss = np.random.SeedSequence(seed).spawn(len(sizes))
     runs = [sample_wrapping(L, n_samples=n_samples, placement=placement, species=species,
                             seed=int(s.generate_state(1)[0])) for L, s in zip(sizes, ss)]
-    found = [(a.L, b.L, _crossing(a, b)) for a, b in zip(runs[:-1], runs[1:])]
+    found = [(a.L, b.L, _crossing(a, b)) for a, b in itertools.pairwise(runs)]
     if any(c is None for *_, c in found):
         return Threshold(None, None, None, None, (), None, None, placement, species)
     q, stat = found[-1][2]

@@ -113,7 +113,7 @@ def main() -> None:
     for k in picks:
         count = [0]
         t0 = time.perf_counter()
-        x, info = spla.gmres(shifted(z_all[k]), phi.astype(complex), rtol=1e-6, restart=60, maxiter=args.max_restarts, callback=lambda r: count.__setitem__(0, count[0] + 1), callback_type="pr_norm")
+        x, info = spla.gmres(shifted(z_all[k]), phi.astype(complex), rtol=1e-6, restart=60, maxiter=args.max_restarts, callback=lambda r, count=count: count.__setitem__(0, count[0] + 1), callback_type="pr_norm")
         t_solve += time.perf_counter() - t0
         s_direct = np.vdot(phi, x).imag / np.pi  # x = (H − z)^{-1}φ, G = −⟨φ|x⟩, S = −Im G/π
         worst = max(worst, abs(s_direct - curve[k]) / curve.max())

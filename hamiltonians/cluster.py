@@ -141,7 +141,7 @@ class Cluster:
 
     def site_index(self, x: int, y: int, z: int) -> int:
         """Index of the site at integer coordinates (x, y, z)."""
-        lx, ly, lz = self.shape
+        _lx, ly, lz = self.shape
         return (x * ly + y) * lz + z
 
     @property

@@ -47,7 +47,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Union
 
 import numba
 import numpy as np
@@ -178,7 +177,7 @@ def _axpy_norm2(a, v, w):  # pragma: no cover - compiled
 
 #: ``matvec(x, out)`` writes ``H x`` into ``out`` (and returns it).
 Matvec = Callable[[np.ndarray, np.ndarray], np.ndarray]
-Operator = Union[sp.spmatrix, Matvec]
+Operator = sp.spmatrix | Matvec
 
 
 def _residual_step(operator: Operator, start: np.ndarray, diagonal: np.ndarray | None) -> Callable[[np.ndarray, np.ndarray, float, np.ndarray], float]:
@@ -316,7 +315,8 @@ def lanczos_chain(
     full = m_max**2 * dim <= FULL_REORTH_BUDGET if reorthogonalize is None else bool(reorthogonalize)
     vectors = np.empty((m_max + 1, dim), dtype=dtype) if full else None
     m, exhausted = 0, False
-    for j, alpha, beta, invariant in lanczos_recursion(operator, (phi / norm).astype(dtype), m_max=m_max, vectors=vectors,
+    # alpha, beta are the recursion's coefficient buffers, read after the loop
+    for j, alpha, beta, invariant in lanczos_recursion(operator, (phi / norm).astype(dtype), m_max=m_max, vectors=vectors,  # noqa: B007
                                                        reorthogonalize=full, diagonal=diagonal):
         m = j + 1
         if j == m_max - 1 or invariant:

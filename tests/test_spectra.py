@@ -116,7 +116,7 @@ def jw_operator(kind, L, *, site=None, spin="up", k=None, cluster=None):
     }[kind]()
 
 
-@pytest.mark.parametrize("kind, opts", HUBBARD_OPS + [("electron_addition", dict(k=(1, 0, 0))), ("electron_removal", dict(k=(1, 1, 0), spin="down"))])
+@pytest.mark.parametrize("kind, opts", [*HUBBARD_OPS, ("electron_addition", dict(k=(1, 0, 0))), ("electron_removal", dict(k=(1, 1, 0), spin="down"))])
 def test_operators_match_jordan_wigner_hubbard(kind, opts):
     cl = make_cluster("plaquette", periodic=True)
     m = extended_hubbard(cl, t=1.0, U=-2.0, V=0.3, breathing=0.2, J_p=0.1)

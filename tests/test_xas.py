@@ -99,7 +99,7 @@ def test_found_symmetries_leave_hamiltonian_and_state_invariant():
     v = rng.standard_normal(res.basis.Ns)
     for sym in syms:
         index, sign = state_map(res.basis, 8, sym)
-        def P(x):
+        def P(x, index=index, sign=sign):
             out = np.zeros_like(x)
             out[index] = sign * x
             return out

@@ -111,18 +111,18 @@ class DrivenOperator:
         del pattern
         keys = np.repeat(np.arange(dim, dtype=np.int64), np.diff(indptr)) * dim + indices
 
-        def place(mat: sp.csr_matrix) -> np.ndarray:
+        def place(mat: sp.csr_matrix, keys: np.ndarray) -> np.ndarray:
             rows = np.repeat(np.arange(dim, dtype=np.int64), np.diff(mat.indptr))
             return np.searchsorted(keys, rows * dim + mat.indices).astype(itype)
 
-        self._diag_pos = place(sp.identity(dim, format="csr"))
+        self._diag_pos = place(sp.identity(dim, format="csr"), keys)
         constant = driven.constant
         self._bases = np.zeros((len(segments), len(indices)), dtype=np.complex128)
         self._const_of = {s: [int(k) for k in self.active if constant[k] and driven.pieces[k].segment == s] for s in segments}
         groups: list[list[int]] = []
         positions, values = [], []
         for k, mat in mats.items():
-            pos = place(mat)
+            pos = place(mat, keys)
             if constant[k]:
                 self._bases[segments.index(driven.pieces[k].segment), pos] += mat.data
                 continue

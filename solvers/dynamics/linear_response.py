@@ -245,7 +245,7 @@ def _check_times(pulse: Pulse, t: float, t_start: float) -> None:
 
 def _window_steps(ritz_range: float, pulse: Pulse) -> int:
     """Steps after which Gauss nodes are spaced ≤ ħ/σ mid-spectrum: ``π W σ/(2ħ)``."""
-    return int(math.ceil(0.5 * math.pi * ritz_range * pulse.sigma / HBAR_EV_FS))
+    return math.ceil(0.5 * math.pi * ritz_range * pulse.sigma / HBAR_EV_FS)
 
 
 def _lanczos_function(op: DrivenOperator, phi: np.ndarray, func, pulse: Pulse, *, steps: int, tol: float, g_max: float):

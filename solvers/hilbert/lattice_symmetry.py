@@ -138,7 +138,7 @@ def resolve_blocks(model: Model, blocks: Mapping[str, int]) -> dict[str, tuple[n
             raise InputError("sector.dxy", out["dxy"][2], "no diagonal-mirror block together with px or py (they do not commute)")
         if out.get("kx", (None, 0, 0))[2] != out.get("ky", (None, 0, 0))[2]:
             raise InputError("sector.dxy", out["dxy"][2], "a diagonal-mirror block needs kx = ky (both given, or neither)")
-    for name, (_, period, q) in out.items():
+    for name, (_, _period, q) in out.items():
         if name.startswith("p") and f"k{name[1]}" in out:
             _, lk, qk = out[f"k{name[1]}"]
             if (2 * qk) % lk != 0:
@@ -173,7 +173,7 @@ def operator_character(terms: Sequence[Term], perm: np.ndarray, period: int) -> 
         return 0
     ref = max(before, key=lambda k: abs(before[k]))
     lam = after.get(ref, 0.0) / before[ref]
-    m = int(round(period * np.angle(lam) / (2.0 * np.pi))) % period
+    m = round(period * np.angle(lam) / (2.0 * np.pi)) % period
     lam_m = np.exp(2j * np.pi * m / period)
     if abs(lam - lam_m) > CHARACTER_TOL:
         return None
