@@ -113,7 +113,8 @@ def _check_labels(kind: str, cluster: Cluster, terms: Sequence[Term]) -> None:
                 raise InputError(f"{where} bond", bond.id, f"a bond of {cluster.describe()}")
             expected = {s: n for s, n in ((bond.i, label.charge), (bond.j, -label.charge)) if n}
             if net != expected:
-                raise InputError(f"{where} {tuple(c[1:])} charge", label.charge, f"the charge it moves from site {bond.j} to {bond.i}: net change per site {net}")
+                raise InputError(f"{where} {tuple(c[1:])} charge", label.charge,
+                                 f"the charge it moves from site {bond.j} to {bond.i}: net change per site {net}")
 
 
 @dataclass(frozen=True, eq=False)

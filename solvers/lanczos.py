@@ -133,12 +133,14 @@ class LanczosChain:
 
     def as_dict(self) -> dict:
         """JSON-able form (for checkpoints)."""
-        return {"alpha": self.alpha.tolist(), "beta": self.beta.tolist(), "norm2": self.norm2, "reorthogonalized": self.reorthogonalized, "exhausted": self.exhausted}
+        return {"alpha": self.alpha.tolist(), "beta": self.beta.tolist(), "norm2": self.norm2, "reorthogonalized": self.reorthogonalized,
+                "exhausted": self.exhausted}
 
     @classmethod
     def from_dict(cls, data: dict) -> LanczosChain:
         """Inverse of :meth:`as_dict`."""
-        return cls(np.asarray(data["alpha"], float), np.asarray(data["beta"], float), float(data["norm2"]), bool(data["reorthogonalized"]), bool(data["exhausted"]))
+        return cls(np.asarray(data["alpha"], float), np.asarray(data["beta"], float), float(data["norm2"]), bool(data["reorthogonalized"]),
+                   bool(data["exhausted"]))
 
 
 @numba.njit(cache=True)

@@ -86,7 +86,8 @@ def test_all_bosonic_equals_hard_core_bosons(n_pairs):
     e_pairs = np.linalg.eigvalsh(hamiltonian_matrix(m, build_basis(m, sector(n_up=n_pairs, n_down=n_pairs))).toarray())
     hcb = boson_basis_general(cl.n_sites, Nb=n_pairs, sps=2)
     bonds = [[b.i, b.j] for b in cl.bonds]
-    static = [["+-", [[-t_B, i, j] for i, j in bonds] + [[-t_B, j, i] for i, j in bonds]], ["nn", [[V_BB, i, j] for i, j in bonds]], ["n", [[E_B, i] for i in range(cl.n_sites)]]]
+    static = [["+-", [[-t_B, i, j] for i, j in bonds] + [[-t_B, j, i] for i, j in bonds]], ["nn", [[V_BB, i, j] for i, j in bonds]],
+              ["n", [[E_B, i] for i in range(cl.n_sites)]]]
     h = hamiltonian(static, [], basis=hcb, dtype=np.float64, check_herm=False, check_symm=False, check_pcon=False).toarray()
     assert np.allclose(e_pairs, np.linalg.eigvalsh(h), atol=EIG_TOL)
 

@@ -106,7 +106,9 @@ def test_found_symmetries_leave_hamiltonian_and_state_invariant():
         assert np.abs(P(H @ v) - H @ P(v)).max() < 1e-12
         assert abs(abs(np.vdot(res.ground_state, P(res.ground_state))) - 1) < 1e-10
     # a breathing pattern breaks the single translation x → x + 1 (it swaps the sublattices)
-    shift_x = next(p for p in lattice_permutations(m.cluster) if p[0] == m.cluster.site_index(1, 0, 0) and all(p[m.cluster.site_index(0, y, z)] == m.cluster.site_index(1, y, z) for y in range(2) for z in range(2)))
+    shift_x = next(p for p in lattice_permutations(m.cluster)
+                   if p[0] == m.cluster.site_index(1, 0, 0)
+                   and all(p[m.cluster.site_index(0, y, z)] == m.cluster.site_index(1, y, z) for y in range(2) for z in range(2)))
     assert all(s.perm != shift_x for s in syms)
 
 
@@ -128,7 +130,9 @@ def test_fermi_bose_electrons_enter_fermionic_octahedra_only():
     assert x["total"].values.max() > 0 and not np.isnan(x["total"].values).any()
 
 
-@pytest.mark.parametrize("field, kwargs", [("Gamma", dict(Gamma=-0.2)), ("Gamma", dict(Gamma=0.0)), ("U_c", dict(U_c=float("nan"))), ("coherence", dict(coherence="partial")), ("gaussian_fwhm", dict(gaussian_fwhm=-0.1)), ("offset", dict(offset=float("inf")))])
+@pytest.mark.parametrize("field, kwargs", [("Gamma", dict(Gamma=-0.2)), ("Gamma", dict(Gamma=0.0)), ("U_c", dict(U_c=float("nan"))),
+                                            ("coherence", dict(coherence="partial")), ("gaussian_fwhm", dict(gaussian_fwhm=-0.1)),
+                                            ("offset", dict(offset=float("inf")))])
 def test_bad_input(field, kwargs):
     m = extended_hubbard(make_cluster("dimer"), t=1.0, U=-2.0)
     res = solve(m, sector(electrons=2))

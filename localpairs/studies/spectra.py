@@ -54,7 +54,8 @@ class _Run:
     def __init__(self, spec: RunSpec, system: System, cfg: SpectraSpec, checkpoints: Checkpoints) -> None:
         self.spec, self.system, self.cfg, self.checkpoints = spec, system, cfg, checkpoints
         self.model = system.model
-        self.gs = solve(system.model, system.sector, n_states=spec.solver.n_states, dense_threshold=spec.solver.dense_threshold, memory_budget_gb=spec.solver.memory_budget_gb)
+        self.gs = solve(system.model, system.sector, n_states=spec.solver.n_states, dense_threshold=spec.solver.dense_threshold,
+                        memory_budget_gb=spec.solver.memory_budget_gb)
         self.cache = SectorCache(system.model, memory_budget_gb=spec.solver.memory_budget_gb)
         self.cache.add(system.sector, self.gs.basis)
         self.omega_rel = np.linspace(cfg.omega_min, cfg.omega_max, cfg.n_omega)
@@ -73,7 +74,8 @@ class _Run:
     def charge(self, operators: list, mu: float, sign: int) -> xr.Dataset:
         """Spectra of ``operators`` on the axis ω − μ (sign −1: mirrored removal)."""
         c = self.cfg
-        ds = spectra(self.model, self.system.sector, self.gs.ground_state, operators, mu + self.omega_rel, eta=c.eta, gaussian_fwhm=c.gaussian_fwhm, e_ref=self.gs.ground_energy, sign=sign, n_steps=c.lanczos_steps, cache=self.cache)
+        ds = spectra(self.model, self.system.sector, self.gs.ground_state, operators, mu + self.omega_rel, eta=c.eta,
+                     gaussian_fwhm=c.gaussian_fwhm, e_ref=self.gs.ground_energy, sign=sign, n_steps=c.lanczos_steps, cache=self.cache)
         ds = ds.assign_coords(omega=("omega", self.omega_rel, {"units": "eV", "long_name": "ω − nμ"}))
         ds.attrs["mu_eV"] = mu
         return ds
@@ -89,8 +91,10 @@ def _spectra(r: _Run, ladder: dict[int, float]) -> dict[str, xr.Dataset]:
     if "single_particle" in cfg.compute:
         mu1 = 0.5 * (ladder[n + 1] - ladder[n - 1])
         sites = _electron_sites(model)
-        out["electron_addition"] = r.cached("electron_addition", lambda: r.charge([electron_addition(model, site=i, spin=s) for i in sites for s in SPINS], mu1, +1))
-        out["electron_removal"] = r.cached("electron_removal", lambda: r.charge([electron_removal(model, site=i, spin=s) for i in sites for s in SPINS], mu1, -1))
+        out["electron_addition"] = r.cached(
+            "electron_addition", lambda: r.charge([electron_addition(model, site=i, spin=s) for i in sites for s in SPINS], mu1, +1))
+        out["electron_removal"] = r.cached(
+            "electron_removal", lambda: r.charge([electron_removal(model, site=i, spin=s) for i in sites for s in SPINS], mu1, -1))
         if cfg.momentum_resolved and not model.bosonic_sites and all(p or L == 1 for p, L in zip(model.cluster.periodic, model.cluster.shape)):
             ks = momentum_grid(model.cluster)
             out["electron_addition_k"] = r.cached("electron_addition_k", lambda: r.charge([electron_addition(model, k=k) for k in ks], mu1, +1))
@@ -104,7 +108,9 @@ def _spectra(r: _Run, ladder: dict[int, float]) -> dict[str, xr.Dataset]:
         omega = np.linspace(cfg.optical_omega_max / cfg.n_omega, cfg.optical_omega_max, cfg.n_omega)
         out["optical"] = r.cached(
             "optical",
-            lambda: optical_conductivity(model, r.system.sector, omega, eta=cfg.eta, gaussian_fwhm=cfg.gaussian_fwhm, polarization=cfg.polarization, twists=cfg.twists, basis=r.gs.basis, n_steps=cfg.lanczos_steps, memory_budget_gb=r.spec.solver.memory_budget_gb),
+            lambda: optical_conductivity(model, r.system.sector, omega, eta=cfg.eta, gaussian_fwhm=cfg.gaussian_fwhm,
+                                         polarization=cfg.polarization, twists=cfg.twists, basis=r.gs.basis, n_steps=cfg.lanczos_steps,
+                                         memory_budget_gb=r.spec.solver.memory_budget_gb),
         )
     if "xas" in cfg.compute:
         out.update(_xas(r))
@@ -113,7 +119,8 @@ def _spectra(r: _Run, ladder: dict[int, float]) -> dict[str, xr.Dataset]:
 
 def _xas(r: _Run) -> dict[str, xr.Dataset]:
     cfg, gs = r.cfg, r.gs
-    common = dict(Gamma=cfg.Gamma, gaussian_fwhm=cfg.xas_gaussian_fwhm, coherence=cfg.coherence, use_symmetry=cfg.use_symmetry, e_ref=gs.ground_energy, n_steps=cfg.xas_lanczos_steps, cache=r.cache)
+    common = dict(Gamma=cfg.Gamma, gaussian_fwhm=cfg.xas_gaussian_fwhm, coherence=cfg.coherence, use_symmetry=cfg.use_symmetry,
+                  e_ref=gs.ground_energy, n_steps=cfg.xas_lanczos_steps, cache=r.cache)
     offset = cfg.offset_eV
     if offset is None:
         # locate the main peak on a wide grid with offset 0, then place it at pre_edge_eV
@@ -173,7 +180,8 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
         a, rm = groups[name], groups[name.replace("addition", "removal")]
         mu = a.attrs["mu_eV"]
         edges = (-_edge(root, f"{kind}removal_edge") - mu, _edge(root, f"{kind}addition_edge") - mu)
-        panels.append(dict(addition=a["total"].values / n_sites, removal=rm["total"].values / n_sites, label=label, edges=edges, gap_text=gap_text(), addition_label=add_label, removal_label=rem_label))
+        panels.append(dict(addition=a["total"].values / n_sites, removal=rm["total"].values / n_sites, label=label, edges=edges,
+                           gap_text=gap_text(), addition_label=add_label, removal_label=rem_label))
     if panels:
         omega = groups["electron_addition" if "electron_addition" in groups else "pair_addition"]["omega"].values
         save_figure(charge_spectra_figure(omega, panels, title=f"{title}: charge spectra (η = {cfg.eta:g} eV)"), outdir / "charge_spectra.png")
@@ -185,12 +193,18 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
         names.append("momentum_spectra.png")
     if "optical" in groups:
         opt = groups["optical"]
-        save_figure(conductivity_figure(opt["omega"].values, opt["sigma"].values, optical_gap=_edge(root, "optical_gap"), reference_gap=load_reference()["optical_gap"].value, twist_curves=opt["sigma_twist"].values, title=f"{title}: Re σ(ω), {int(opt.attrs['twists'])} twist(s)"), outdir / "optical_conductivity.png")
+        figure = conductivity_figure(opt["omega"].values, opt["sigma"].values, optical_gap=_edge(root, "optical_gap"),
+                                     reference_gap=load_reference()["optical_gap"].value, twist_curves=opt["sigma_twist"].values,
+                                     title=f"{title}: Re σ(ω), {int(opt.attrs['twists'])} twist(s)")
+        save_figure(figure, outdir / "optical_conductivity.png")
         names.append("optical_conductivity.png")
     if "xas" in groups:
         x = groups["xas"]
         none = groups.get("xas_no_core_hole")
-        save_figure(xas_figure(x["omega"].values, x["total"].values, n_oxygens=int(x.attrs["n_oxygens"]), reference_pre_edge=load_reference()["pre_edge"].value, no_core_hole=None if none is None else none["total"].values, title=f"{title}: O K-edge XAS, U_c = {cfg.U_c:g} eV, Γ = {cfg.Gamma:g} eV"), outdir / "xas.png")
+        figure = xas_figure(x["omega"].values, x["total"].values, n_oxygens=int(x.attrs["n_oxygens"]),
+                            reference_pre_edge=load_reference()["pre_edge"].value, no_core_hole=None if none is None else none["total"].values,
+                            title=f"{title}: O K-edge XAS, U_c = {cfg.U_c:g} eV, Γ = {cfg.Gamma:g} eV")
+        save_figure(figure, outdir / "xas.png")
         names.append("xas.png")
     return names
 
@@ -198,7 +212,8 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
 def _root(spec: RunSpec, system: System, ladder: dict[int, float], g: dict, r: _Run) -> xr.Dataset:
     ns = sorted(ladder)
     attrs = {f"{k}_eV": ("none" if v is None else float(v)) for k, v in g.items()}
-    attrs.update(title=spec.title, ground_energy_eV=r.gs.ground_energy, ground_dimension=r.gs.dimension, ground_method=r.gs.method, **system_attrs(spec, system))
+    attrs.update(title=spec.title, ground_energy_eV=r.gs.ground_energy, ground_dimension=r.gs.dimension, ground_method=r.gs.method,
+                 **system_attrs(spec, system))
     return xr.Dataset({"ground_energy_vs_N": (("n_electrons",), np.array([ladder[k] for k in ns]), {"units": "eV"})}, coords={"n_electrons": ns}, attrs=attrs)
 
 

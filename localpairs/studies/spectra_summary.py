@@ -44,7 +44,8 @@ def validate(spec: RunSpec, system: System) -> None:
             raise InputError(f"spectra.{err.field}", err.value, err.allowed) from None
         if cfg.twists > 1:  # each twist solves its own (complex) ground state in sector N
             twisted = peierls_model(model, twists[0][2])
-            check_memory(twisted, system.sector, estimate_memory(twisted, system.sector, dense_threshold=spec.solver.dense_threshold), spec.solver.memory_budget_gb)
+            estimate = estimate_memory(twisted, system.sector, dense_threshold=spec.solver.dense_threshold)
+            check_memory(twisted, system.sector, estimate, spec.solver.memory_budget_gb)
     if "xas" in cfg.compute and not _channels(model, cfg.coherence)[0]:
         raise InputError("spectra.compute", "xas", "a cluster with at least one oxygen next to an octahedron that can take an electron")
 

@@ -229,7 +229,8 @@ class LinearResponseState:
     def validity(self) -> dict:
         """α, the threshold and the verdict, for the record."""
         return {"alpha": self.alpha, "alpha_linear_max": ALPHA_LINEAR_MAX, "virtual_weight": self.virtual_weight,
-                "two_photon_estimate": self.two_photon_estimate, "two_photon_ratio": self.two_photon_ratio, "two_photon_ratio_max": TWO_PHOTON_RATIO_MAX, "linear_regime": self.linear_regime,
+                "two_photon_estimate": self.two_photon_estimate, "two_photon_ratio": self.two_photon_ratio,
+                "two_photon_ratio_max": TWO_PHOTON_RATIO_MAX, "linear_regime": self.linear_regime,
                 "order": self.order, "lanczos_converged": self.converged, "lanczos_change": self.change}
 
 

@@ -184,7 +184,8 @@ def _site(model: Model, site: Any, *, electron: bool = False) -> int:
     L = model.n_sites
     require(isinstance(site, (int, np.integer)) and not isinstance(site, bool) and 0 <= site < L, "site", site, f"an integer 0 … {L - 1}")
     if electron and site in model.bosonic_sites:
-        raise InputError("site", int(site), f"a fermionic site {sorted(set(range(L)) - set(model.bosonic_sites))}: bosonic sites of a Fermi–Bose model hold 0 or 2 electrons")
+        fermionic = sorted(set(range(L)) - set(model.bosonic_sites))
+        raise InputError("site", int(site), f"a fermionic site {fermionic}: bosonic sites of a Fermi–Bose model hold 0 or 2 electrons")
     return int(site)
 
 
@@ -258,7 +259,8 @@ def density(model: Model, *, site: int) -> Excitation:
 
 def _unit(polarization: Sequence[float]) -> np.ndarray:
     e = np.asarray(polarization, dtype=float)
-    require(e.shape == (3,) and np.all(np.isfinite(e)) and np.linalg.norm(e) > 0, "polarization", list(np.ravel(polarization)), "three finite numbers, not all zero")
+    require(e.shape == (3,) and np.all(np.isfinite(e)) and np.linalg.norm(e) > 0, "polarization", list(np.ravel(polarization)),
+            "three finite numbers, not all zero")
     return e / np.linalg.norm(e)
 
 
@@ -358,7 +360,8 @@ def target_sector(sec: Sector, exc: Excitation, model: Model | int) -> Sector:
     if not sec.blocks:
         return sec.shifted(*exc.shift)
     if isinstance(model, (int, np.integer)):
-        raise InputError("sector", dict(sec.blocks), f"a sector without symmetry blocks, or the model instead of a site count: the block {exc.label} maps to follows from the model's symmetry generators")
+        raise InputError("sector", dict(sec.blocks), "a sector without symmetry blocks, or the model instead of a site count: "
+                         f"the block {exc.label} maps to follows from the model's symmetry generators")
     return Sector(n_up, n_down, shifted_blocks(model, sec.blocks, exc.terms, exc.label))
 
 

@@ -115,7 +115,8 @@ def check_broadening(value: float, field: str, *, allow_zero: bool = False) -> f
 def check_omega(omega: Any) -> np.ndarray:
     """A non-empty 1D array of finite energies in eV."""
     arr = np.asarray(omega, dtype=float) if np.ndim(omega) == 1 else None
-    require(arr is not None and arr.size >= 1 and bool(np.all(np.isfinite(arr))), "omega", type(omega).__name__, "a non-empty 1D array of finite energies in eV")
+    require(arr is not None and arr.size >= 1 and bool(np.all(np.isfinite(arr))), "omega", type(omega).__name__,
+            "a non-empty 1D array of finite energies in eV")
     return arr  # type: ignore[return-value]
 
 
@@ -148,7 +149,8 @@ def chain_of(
     """
     tsec = target_sector(sec, exc, model)
     if project_out_state:
-        require(tsec == sec, "project_out_state", True, f"only for operators that stay in the sector (density, current); {exc.label} maps {sec.label()} to {tsec.label()}")
+        require(tsec == sec, "project_out_state", True,
+                f"only for operators that stay in the sector (density, current); {exc.label} maps {sec.label()} to {tsec.label()}")
     phi, expected = apply_excitation(model, exc, psi, cache.basis(sec), cache.basis(tsec))
     if project_out_state:
         overlap = np.vdot(psi, phi)
@@ -207,7 +209,8 @@ def spectra_dataset(
             "pole_energy": (("channel", "pole"), pe, {"units": "eV", "long_name": "E_n − E_ref (unmirrored; padding has weight 0)"}),
             "pole_weight": (("channel", "pole"), pw, {"long_name": "|⟨n|O|ψ⟩|² (Gauss quadrature of the chain)"}),
             "lanczos_steps": (("channel",), np.array([c.n_steps for c in chains])),
-            "convergence": (("channel",), np.array([convergence(c, s, omega, **broadening) for c, s in zip(chains, curves)]), {"long_name": "max|S_m − S_3m/4| / max S_m"}),
+            "convergence": (("channel",), np.array([convergence(c, s, omega, **broadening) for c, s in zip(chains, curves)]),
+                            {"long_name": "max|S_m − S_3m/4| / max S_m"}),
             "weight": (("channel",), wts),
         },
         coords={
@@ -283,7 +286,8 @@ def spectra(
     require(sign in (1, -1), "sign", sign, "+1 (ω = E_n − E_ref) or −1 (ω = E_ref − E_n)")
     require(isinstance(n_steps, int) and n_steps >= 1, "n_steps", n_steps, "an integer ≥ 1")
     excitations = list(excitations)
-    require(len(excitations) > 0 and all(isinstance(e, Excitation) for e in excitations), "excitations", excitations, "a non-empty list of Excitation objects (make_excitation)")
+    require(len(excitations) > 0 and all(isinstance(e, Excitation) for e in excitations), "excitations", excitations,
+            "a non-empty list of Excitation objects (make_excitation)")
     cache = cache or SectorCache(model, memory_budget_gb=memory_budget_gb)
     if basis is not None:
         cache.add(sec, basis)
