@@ -47,6 +47,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeAlias, cast
 
 import numba
 import numpy as np
@@ -179,7 +180,7 @@ def _axpy_norm2(a, v, w):  # pragma: no cover - compiled
 
 #: ``matvec(x, out)`` writes ``H x`` into ``out`` (and returns it).
 Matvec = Callable[[np.ndarray, np.ndarray], np.ndarray]
-Operator = sp.spmatrix | Matvec
+Operator: TypeAlias = "sp.spmatrix | Matvec"
 
 
 def _residual_step(operator: Operator, start: np.ndarray, diagonal: np.ndarray | None) -> Callable[[np.ndarray, np.ndarray, float, np.ndarray], float]:
@@ -192,31 +193,33 @@ def _residual_step(operator: Operator, start: np.ndarray, diagonal: np.ndarray |
     """
     diag = np.zeros(0) if diagonal is None else np.asarray(diagonal, dtype=float)
     if not sp.issparse(operator):
-        def step(v, v_prev, beta, w):
-            operator(v, w)
+        matvec = cast(Matvec, operator)
+
+        def step_matvec(v, v_prev, beta, w):
+            matvec(v, w)
             return _residual_dot(w, v_prev, beta, v, diag)
-        return step
-    matrix, dim = operator.tocsr(), start.size
+        return step_matvec
+    matrix, dim = cast("sp.spmatrix", operator).tocsr(), start.size
     if dim >= PARALLEL_MATVEC_MIN_DIM:
         from quspin.tools.misc import get_matvec_function
 
         kernel = get_matvec_function(matrix)
 
-        def step(v, v_prev, beta, w):
+        def step_openmp(v, v_prev, beta, w):
             np.multiply(v_prev, -beta, out=w)
             kernel(matrix, v, out=w, overwrite_out=False)
             if diag.size:
                 w += diag * v
             return _real_dot(v, w)
-        return step
+        return step_openmp
 
     data = matrix.data.astype(start.dtype, copy=False)  # SciPy's product upcasts the same way
 
-    def step(v, v_prev, beta, w):
+    def step_serial(v, v_prev, beta, w):
         w[:] = 0.0
         _sparsetools.csr_matvec(dim, dim, matrix.indptr, matrix.indices, data, v, w)
         return _residual_dot(w, v_prev, beta, v, diag)
-    return step
+    return step_serial
 
 
 def lanczos_recursion(
@@ -255,7 +258,7 @@ def lanczos_recursion(
     require(not reorthogonalize or vectors is not None, "vectors", None, "an (m_max + 1, dim) array when reorthogonalize is set")
     step = _residual_step(operator, start, diagonal)
     kept = vectors is not None
-    if not kept:
+    if vectors is None:
         vectors = np.empty((3, start.size), dtype=start.dtype)  # v_{j−1}, v_j, v_{j+1}, cycled
     vectors[0] = start
     alpha, beta = np.zeros(m_max), np.zeros(m_max)
@@ -308,7 +311,8 @@ def lanczos_chain(
     phi = np.asarray(phi)
     dim = phi.size
     if sp.issparse(operator):
-        require(phi.shape == (operator.shape[0],), "phi", phi.shape, f"a vector of length {operator.shape[0]} (the sector dimension)")
+        rows = cast("sp.spmatrix", operator).shape[0]
+        require(phi.shape == (rows,), "phi", phi.shape, f"a vector of length {rows} (the sector dimension)")
     dtype = np.result_type(getattr(operator, "dtype", phi.dtype), phi.dtype, np.float64)
     norm = float(np.linalg.norm(phi))
     if norm == 0.0:

@@ -120,7 +120,8 @@ class DrivenOperator:
         self._bases = np.zeros((len(segments), len(indices)), dtype=np.complex128)
         self._const_of = {s: [int(k) for k in self.active if constant[k] and driven.pieces[k].segment == s] for s in segments}
         groups: list[list[int]] = []
-        positions, values = [], []
+        positions: list[np.ndarray] = []
+        values: list[np.ndarray] = []
         for k, mat in mats.items():
             pos = place(mat, keys)
             if constant[k]:

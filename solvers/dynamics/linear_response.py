@@ -333,7 +333,8 @@ def linear_response(
     start = time.perf_counter()
     driven = op.driven
     pulse = driven.pulse if pulse is None else pulse
-    require(pulse is not None, "pulse", None, "a Pulse (the driven model has none)")
+    if pulse is None:
+        raise InputError("pulse", None, "a Pulse (the driven model has none)")
     require(bool(np.allclose(pulse.polarization, driven.polarization)), "pulse.polarization", list(pulse.polarization),
             f"the operator's polarization {list(driven.polarization)} (∂H/∂A is built along it)")
     require(driven.quench is None, "driven.quench", driven.quench, "None: linear response is about a pulse on a fixed H₀")

@@ -222,7 +222,10 @@ def block_maps(model: Model, names: tuple[str, ...], periods: tuple[int, ...]) -
     for a, name in enumerate(names):
         refl = "p" + name[1]
         if refl in gens and commutes(model, gens[refl][0]):
-            maps[refl] = lambda q, a=a: tuple((-x) % p if i == a else x for i, (x, p) in enumerate(zip(q, periods)))
+            def reflect(q: Label, a: int = a) -> Label:
+                return tuple((-x) % p if i == a else x for i, (x, p) in enumerate(zip(q, periods)))
+
+            maps[refl] = reflect
     if "dxy" in gens and "kx" in names and "ky" in names and commutes(model, gens["dxy"][0]):
         ix, iy = names.index("kx"), names.index("ky")
 

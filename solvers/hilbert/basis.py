@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import DTypeLike
 from quspin.basis import spinful_fermion_basis_general
 from quspin.operators import hamiltonian
 
@@ -88,7 +89,7 @@ def matrix_dtype(model: Model, basis: Any = None) -> type:
     return np.float64
 
 
-def operator_matrix(model: Model, basis: Any, static: list, dtype: type | None = None) -> sp.csr_matrix:
+def operator_matrix(model: Model, basis: Any, static: list, dtype: DTypeLike | None = None) -> sp.csr_matrix:
     """CSR matrix of the spinful ``static`` terms on ``basis`` (QuSpin's checks off, silenced)."""
     dtype = dtype or matrix_dtype(model, basis)
     if np.dtype(dtype).kind != "c" and _has_imaginary(static):  # QuSpin would drop the imaginary parts silently

@@ -207,7 +207,8 @@ class Representatives:
 def _threads() -> None:
     threads = os.environ.get("OMP_NUM_THREADS", "")
     if threads.isdigit():
-        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+        # numba.config sets its options as module attributes at import time, invisible to mypy
+        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
 
 
 @njit(cache=True, inline="always")

@@ -55,7 +55,7 @@ from localpairs.units import E_CHARGE_C, HBAR_EV_FS
 S_PER_CM = E_CHARGE_C / (HBAR_EV_FS * 1e-15) * 1e8
 
 
-def peierls_model(model: Model, vector_potential: Sequence[float]) -> Model:
+def peierls_model(model: Model, vector_potential: Sequence[float] | np.ndarray) -> Model:
     """``H(A)``: ``model`` with every charge-moving term given its Peierls factor ``exp(i q A·d_b)``.
 
     ``A`` in Å⁻¹ (ħ = e = 1); ``d_b`` = ``bond.displacement``. Terms that move no charge are kept.

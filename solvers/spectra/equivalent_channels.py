@@ -104,10 +104,10 @@ def state_map(basis: Any, n_sites: int, sym: Symmetry) -> tuple[np.ndarray, np.n
     for m in modes:
         image |= occ[:, m].astype(np.uint64) << np.uint64(2 * L - 1 - target[m])
     parity = np.zeros(states.shape, dtype=bool)
-    for m in range(2 * L):
-        for m2 in range(m + 1, 2 * L):
-            if target[m] > target[m2]:
-                parity ^= occ[:, m] & occ[:, m2]
+    for m1 in range(2 * L):
+        for m2 in range(m1 + 1, 2 * L):
+            if target[m1] > target[m2]:
+                parity ^= occ[:, m1] & occ[:, m2]
     order = np.argsort(states)
     pos = np.clip(np.searchsorted(states[order], image), 0, states.size - 1)
     index = order[pos]

@@ -190,7 +190,7 @@ def spectra_dataset(
     ``weights`` multiply each channel in ``total`` (default 1): e.g. the multiplicity of a
     symmetry-equivalent channel.
     """
-    broadening = dict(e_ref=e_ref, eta=eta, gaussian_fwhm=gaussian_fwhm, sign=sign)
+    broadening: dict[str, Any] = dict(e_ref=e_ref, eta=eta, gaussian_fwhm=gaussian_fwhm, sign=sign)
     curves = np.array([broadened_spectrum(c, omega, **broadening) for c in chains]).reshape(len(chains), omega.size)
     n_pole = max([c.n_steps for c in chains] + [1])
     pe = np.zeros((len(chains), n_pole))
@@ -232,7 +232,7 @@ def spectra(
     sec: Sector,
     psi: np.ndarray,
     excitations: Sequence[Excitation],
-    omega: Sequence[float],
+    omega: Sequence[float] | np.ndarray,
     *,
     eta: float,
     gaussian_fwhm: float = 0.0,
@@ -296,7 +296,9 @@ def spectra(
         e_ref = float(np.vdot(psi, cache.matrix(sec) @ psi).real)
     require(np.isfinite(e_ref), "e_ref", e_ref, "a finite energy in eV")
     runs = [chain_of(model, sec, psi, exc, cache, n_steps=n_steps, reorthogonalize=reorthogonalize, project_out_state=project_out_state) for exc in excitations]
-    chains, expected, targets = ([run[k] for run in runs] for k in range(3))
+    chains = [chain for chain, _, _ in runs]
+    expected = [m0 for _, m0, _ in runs]
+    targets = [target for _, _, target in runs]
     attrs = {
         "definition": "S(ω) = Σ_n |<n|O|ψ>|² V(ω − s(E_n − E_ref)); V = Lorentzian (HWHM eta) ⊗ Gaussian (FWHM gaussian_fwhm)",
         "model_kind": model.kind, "model_parameters": json.dumps(dict(model.parameters)), "cluster": model.cluster.describe(),
