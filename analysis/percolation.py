@@ -248,8 +248,8 @@ def percolation_threshold(sizes: tuple[int, ...], *, n_samples: int, placement: 
     ss = np.random.SeedSequence(seed).spawn(len(sizes))
     runs = [sample_wrapping(L, n_samples=n_samples, placement=placement, species=species,
                             seed=int(s.generate_state(1)[0])) for L, s in zip(sizes, ss)]
-    found = [(a.L, b.L, _crossing(a, b)) for a, b in itertools.pairwise(runs)]
-    if any(c is None for *_, c in found):
+    found = [(a.L, b.L, c) for a, b in itertools.pairwise(runs) if (c := _crossing(a, b)) is not None]
+    if len(found) < len(runs) - 1:  # a pair of sizes without a crossing
         return Threshold(None, None, None, None, (), None, None, placement, species)
     q, stat = found[-1][2]
     fse = abs(q - found[-2][2][0]) if len(found) >= 2 else 0.0
