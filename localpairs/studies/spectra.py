@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -32,6 +33,7 @@ from localpairs.analysis.figures import save_figure
 from localpairs.analysis.pair_binding import gap_table
 from localpairs.analysis.spectra_figures import charge_spectra_figure, conductivity_figure, momentum_spectra_figure, xas_figure
 from localpairs.analysis.spectral_edges import conductivity_gap, curve_onset, curve_peak, edge_of, gap_from_edges
+from localpairs.errors import LocalPairsError
 from localpairs.solvers import solve
 from localpairs.solvers.spectra.conductivity import optical_conductivity
 from localpairs.solvers.spectra.excitations import electron_addition, electron_removal, momentum_grid, pair_addition, pair_removal
@@ -40,7 +42,7 @@ from localpairs.solvers.spectra.xas import xas
 from localpairs.spec import RunSpec
 from localpairs.studies.common import Checkpoints, System, checkpointed_ladder, system_attrs
 from localpairs.studies.framework import Results, RunContext, Study, render, spec_of
-from localpairs.studies.spectra_spec import SpectraSpec
+from localpairs.studies.spectra_spec import SpectraSpec, spectra_section
 from localpairs.studies.spectra_summary import report_summary, validate
 
 logger = logging.getLogger(__name__)
@@ -101,9 +103,9 @@ def _spectra(r: _Run, ladder: dict[int, float]) -> dict[str, xr.Dataset]:
             out["electron_removal_k"] = r.cached("electron_removal_k", lambda: r.charge([electron_removal(model, k=k) for k in ks], mu1, -1))
     if "pair" in cfg.compute:
         mu2 = 0.5 * (ladder[n + 2] - ladder[n - 2])
-        sites = range(model.n_sites)
-        out["pair_addition"] = r.cached("pair_addition", lambda: r.charge([pair_addition(model, site=i) for i in sites], mu2, +1))
-        out["pair_removal"] = r.cached("pair_removal", lambda: r.charge([pair_removal(model, site=i) for i in sites], mu2, -1))
+        pair_sites = range(model.n_sites)
+        out["pair_addition"] = r.cached("pair_addition", lambda: r.charge([pair_addition(model, site=i) for i in pair_sites], mu2, +1))
+        out["pair_removal"] = r.cached("pair_removal", lambda: r.charge([pair_removal(model, site=i) for i in pair_sites], mu2, -1))
     if "optical" in cfg.compute:
         omega = np.linspace(cfg.optical_omega_max / cfg.n_omega, cfg.optical_omega_max, cfg.n_omega)
         out["optical"] = r.cached(
@@ -119,8 +121,8 @@ def _spectra(r: _Run, ladder: dict[int, float]) -> dict[str, xr.Dataset]:
 
 def _xas(r: _Run) -> dict[str, xr.Dataset]:
     cfg, gs = r.cfg, r.gs
-    common = dict(Gamma=cfg.Gamma, gaussian_fwhm=cfg.xas_gaussian_fwhm, coherence=cfg.coherence, use_symmetry=cfg.use_symmetry,
-                  e_ref=gs.ground_energy, n_steps=cfg.xas_lanczos_steps, cache=r.cache)
+    common: dict[str, Any] = dict(Gamma=cfg.Gamma, gaussian_fwhm=cfg.xas_gaussian_fwhm, coherence=cfg.coherence, use_symmetry=cfg.use_symmetry,
+                                  e_ref=gs.ground_energy, n_steps=cfg.xas_lanczos_steps, cache=r.cache)
     offset = cfg.offset_eV
     if offset is None:
         # locate the main peak on a wide grid with offset 0, then place it at pre_edge_eV
@@ -140,13 +142,11 @@ def _gaps(cfg: SpectraSpec, groups: dict[str, xr.Dataset], ladder: dict[int, flo
     g: dict[str, float | None] = {}
     thr = cfg.edge_threshold
     if "electron_addition" in groups:
-        g["addition_edge"] = edge_of(groups["electron_addition"], rel_threshold=thr)
-        g["removal_edge"] = edge_of(groups["electron_removal"], rel_threshold=thr)
-        g["single_particle_gap"] = gap_from_edges(g["addition_edge"], g["removal_edge"])
+        add, rem = edge_of(groups["electron_addition"], rel_threshold=thr), edge_of(groups["electron_removal"], rel_threshold=thr)
+        g["addition_edge"], g["removal_edge"], g["single_particle_gap"] = add, rem, gap_from_edges(add, rem)
     if "pair_addition" in groups:
-        g["pair_addition_edge"] = edge_of(groups["pair_addition"], rel_threshold=thr)
-        g["pair_removal_edge"] = edge_of(groups["pair_removal"], rel_threshold=thr)
-        g["two_particle_gap"] = 0.5 * gap_from_edges(g["pair_addition_edge"], g["pair_removal_edge"])
+        add, rem = edge_of(groups["pair_addition"], rel_threshold=thr), edge_of(groups["pair_removal"], rel_threshold=thr)
+        g["pair_addition_edge"], g["pair_removal_edge"], g["two_particle_gap"] = add, rem, 0.5 * gap_from_edges(add, rem)
     if "optical" in groups:
         opt = groups["optical"]
         g["optical_gap"] = conductivity_gap(opt, fraction=cfg.optical_threshold) if float(opt["sigma"].max()) > 0 else None
@@ -165,21 +165,30 @@ def _edge(root: xr.Dataset, key: str) -> float | None:
     return None if isinstance(value, str) else float(value)
 
 
+def _computed_edge(root: xr.Dataset, key: str) -> float:
+    """An edge or gap the results must hold (its spectra were computed); an error naming it otherwise."""
+    value = _edge(root, key)
+    if value is None:
+        raise LocalPairsError(f"results attribute {key}_eV is 'none', but the spectra it comes from were computed")
+    return value
+
+
 def figures(results: Results, outdir: Path, title: str) -> list[str]:
     """Charge spectra with their edges, k-resolved spectra, σ(ω) and the XAS, as far as computed."""
-    cfg, groups, root = spec_of(results).spectra, results.groups, results.root
+    cfg, groups, root = spectra_section(spec_of(results)), results.groups, results.root
     n_sites = int(root.attrs["n_sites"])
     names, panels = [], []
     for kind, label, gap_text, add_label, rem_label in (
-        ("", "A(ω) per site (1/eV)", lambda: f"Δ1 = {_edge(root, 'single_particle_gap'):.3f} eV", "c† (addition)", "c (removal, mirrored)"),
-        ("pair_", "P(ω) per site (1/eV)", lambda: f"2Δ2 = {2 * _edge(root, 'two_particle_gap'):.3f} eV", "Δ† (pair addition)", "Δ (pair removal, mirrored)"),
+        ("", "A(ω) per site (1/eV)", lambda: f"Δ1 = {_computed_edge(root, 'single_particle_gap'):.3f} eV", "c† (addition)", "c (removal, mirrored)"),
+        ("pair_", "P(ω) per site (1/eV)", lambda: f"2Δ2 = {2 * _computed_edge(root, 'two_particle_gap'):.3f} eV", "Δ† (pair addition)",
+         "Δ (pair removal, mirrored)"),
     ):
         name = "electron_addition" if not kind else "pair_addition"
         if name not in groups:
             continue
         a, rm = groups[name], groups[name.replace("addition", "removal")]
         mu = a.attrs["mu_eV"]
-        edges = (-_edge(root, f"{kind}removal_edge") - mu, _edge(root, f"{kind}addition_edge") - mu)
+        edges = (-_computed_edge(root, f"{kind}removal_edge") - mu, _computed_edge(root, f"{kind}addition_edge") - mu)
         panels.append(dict(addition=a["total"].values / n_sites, removal=rm["total"].values / n_sites, label=label, edges=edges,
                            gap_text=gap_text(), addition_label=add_label, removal_label=rem_label))
     if panels:
@@ -194,7 +203,7 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
     if "optical" in groups:
         opt = groups["optical"]
         figure = conductivity_figure(opt["omega"].values, opt["sigma"].values, optical_gap=_edge(root, "optical_gap"),
-                                     reference_gap=load_reference()["optical_gap"].value, twist_curves=opt["sigma_twist"].values,
+                                     reference_gap=load_reference()["optical_gap"].number, twist_curves=opt["sigma_twist"].values,
                                      title=f"{title}: Re σ(ω), {int(opt.attrs['twists'])} twist(s)")
         save_figure(figure, outdir / "optical_conductivity.png")
         names.append("optical_conductivity.png")
@@ -202,7 +211,7 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
         x = groups["xas"]
         none = groups.get("xas_no_core_hole")
         figure = xas_figure(x["omega"].values, x["total"].values, n_oxygens=int(x.attrs["n_oxygens"]),
-                            reference_pre_edge=load_reference()["pre_edge"].value, no_core_hole=None if none is None else none["total"].values,
+                            reference_pre_edge=load_reference()["pre_edge"].number, no_core_hole=None if none is None else none["total"].values,
                             title=f"{title}: O K-edge XAS, U_c = {cfg.U_c:g} eV, Γ = {cfg.Gamma:g} eV")
         save_figure(figure, outdir / "xas.png")
         names.append("xas.png")
@@ -220,7 +229,7 @@ def _root(spec: RunSpec, system: System, ladder: dict[int, float], g: dict, r: _
 def compute(ctx: RunContext) -> Results:
     """Ground state, E(N) ladder, the spectra of ``[spectra] compute``, their gaps and the report's numbers."""
     spec, system = ctx.spec, ctx.system
-    cfg = spec.spectra
+    cfg = spectra_section(spec)
     r = _Run(spec, system, cfg, ctx.checkpoints)
     logger.info("ground state: E0 = %.6f eV (dimension %s); spectra %s", r.gs.ground_energy, f"{r.gs.dimension:,}", cfg.compute)
     n = system.sector.n_electrons

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from localpairs.errors import InputError
 from localpairs.spec_base import Strict
+
+if TYPE_CHECKING:
+    from localpairs.spec import RunSpec
 
 SpectrumName = Literal["single_particle", "pair", "optical", "xas"]
 
@@ -68,3 +72,10 @@ class SpectraSpec(Strict):
         if not self.omega_min < self.omega_max:
             raise ValueError(f"omega_min = {self.omega_min} must be below omega_max = {self.omega_max}")
         return self
+
+
+def spectra_section(spec: RunSpec) -> SpectraSpec:
+    """``spec.spectra``, which a spectra study needs; an :class:`InputError` when the section is absent."""
+    if spec.spectra is None:
+        raise InputError("spectra", None, f"a [spectra] section (study = {spec.study!r})")
+    return spec.spectra
