@@ -61,6 +61,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians.model import Model, Term
@@ -208,7 +209,7 @@ def hopping_channels(model: Model) -> tuple[list, list[tuple[Channel, list, list
     return _static_list(static), [(ch, _static_list(f), _static_list(b)) for ch, f, b in channels]
 
 
-def peierls_phase(channel: Channel, vector_potential, *, hbar: float = HBAR_EV_FS) -> float:
+def peierls_phase(channel: Channel, vector_potential: ArrayLike, *, hbar: float = HBAR_EV_FS) -> float:
     """``θ = q A·d/ħ`` of a channel: its forward hops carry ``exp(+iθ)``, its backward hops ``exp(−iθ)``.
 
     ``vector_potential`` is a 3-vector in V·fs/Å with the default ħ (eV·fs); pass ``hbar=1`` for

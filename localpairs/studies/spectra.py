@@ -34,6 +34,7 @@ from localpairs.analysis.pair_binding import gap_table
 from localpairs.analysis.spectra_figures import charge_spectra_figure, conductivity_figure, momentum_spectra_figure, xas_figure
 from localpairs.analysis.spectral_edges import conductivity_gap, curve_onset, curve_peak, edge_of, gap_from_edges
 from localpairs.errors import LocalPairsError
+from localpairs.hamiltonians import Model
 from localpairs.solvers import solve
 from localpairs.solvers.spectra.conductivity import optical_conductivity
 from localpairs.solvers.spectra.excitations import electron_addition, electron_removal, momentum_grid, pair_addition, pair_removal
@@ -83,7 +84,7 @@ class _Run:
         return ds
 
 
-def _electron_sites(model) -> list[int]:
+def _electron_sites(model: Model) -> list[int]:
     return [i for i in range(model.n_sites) if i not in model.bosonic_sites]
 
 

@@ -81,6 +81,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -249,7 +250,8 @@ def _window_steps(ritz_range: float, pulse: Pulse) -> int:
     return math.ceil(0.5 * math.pi * ritz_range * pulse.sigma / HBAR_EV_FS)
 
 
-def _lanczos_function(op: DrivenOperator, phi: np.ndarray, func, pulse: Pulse, *, steps: int, tol: float, g_max: float):
+def _lanczos_function(op: DrivenOperator, phi: np.ndarray, func: Callable[[np.ndarray], np.ndarray], pulse: Pulse, *, steps: int, tol: float,
+                      g_max: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, bool, float]:
     """``‖φ‖ V_m func(T_m) e₁`` by Lanczos on the last assembled matrix of ``op``.
 
     Returns ``(vector, ritz_values, weights ‖φ‖²|U₀ₙ|², m, converged, change)``; the convergence
