@@ -24,11 +24,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import constants as _c
 from scipy import integrate, optimize, special
 
 from localpairs.errors import require
 from localpairs.units import AMU_KG, ANGSTROM_M, KB_EV_PER_K
-from scipy import constants as _c
 
 #: C = 2π/ζ(3/2)^{2/3}: k_B T_c = C ħ² n^{2/3}/m for the continuum ideal Bose gas (≈ 3.3125).
 CONTINUUM_BEC_PREFACTOR: float = 2.0 * math.pi / float(special.zeta(1.5)) ** (2.0 / 3.0)
@@ -130,7 +130,7 @@ def lattice_boson_density(temperature: float, *, t_b: float = 1.0) -> float:
     require(temperature > 0, "temperature", temperature, "a positive temperature")
     require(t_b > 0, "t_b", t_b, "a positive boson hopping")
     beta2 = 2.0 * t_b / temperature  # argument of the Bessel function per Bose-series order
-    m_max = max(8, int(math.ceil(_Z_TAIL / beta2)))
+    m_max = max(8, math.ceil(_Z_TAIL / beta2))
     return _bose_sum_1d_cubed(beta2, m_max)
 
 

@@ -9,9 +9,12 @@ The trajectory figures take the ``xarray.Dataset`` written by
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from scipy.integrate import cumulative_simpson
@@ -29,7 +32,7 @@ def cumulative_work(time: np.ndarray, current: np.ndarray, field: np.ndarray) ->
     return cumulative_simpson(power, x=np.asarray(time), initial=0.0)
 
 
-def _pulse_shade(ax, ds: xr.Dataset) -> None:
+def _pulse_shade(ax: Axes, ds: xr.Dataset) -> None:
     field = np.abs(ds["electric_field"].values)
     if field.max() > 0:
         t = ds["time"].values
@@ -84,7 +87,7 @@ def current_figure(ds: xr.Dataset) -> Figure:
     return fig
 
 
-def site_charge_figure(ds: xr.Dataset, large) -> Figure:
+def site_charge_figure(ds: xr.Dataset, large: Sequence[bool] | np.ndarray) -> Figure:
     """⟨n_i(t)⟩ of every octahedron, large ones in red, small ones in blue."""
     t = ds["time"].values
     fig, ax = plt.subplots(figsize=(7.0, 3.4))
@@ -118,7 +121,7 @@ def _pick(n: int, most: int) -> list[int]:
     """At most ``most`` indices of ``range(n)``, evenly spread, first and last included."""
     if n <= most:
         return list(range(n))
-    return sorted({int(round(k)) for k in np.linspace(0, n - 1, most)})
+    return sorted({round(k) for k in np.linspace(0, n - 1, most)})
 
 
 def dxas_map_figure(

@@ -73,6 +73,13 @@ class Quantity:
         """Full citation string of the source."""
         return self.source.citation
 
+    @property
+    def number(self) -> float:
+        """``value`` as one number; an :class:`InputError` naming the quantity when it is a list or range."""
+        if isinstance(self.value, tuple):
+            raise InputError(f"reference {self.name}", self.value, "a single number (this quantity is a list or a range)")
+        return float(self.value)
+
 
 @dataclass(frozen=True)
 class Reference(Mapping[str, Quantity]):

@@ -7,7 +7,7 @@ Every function takes arrays (and a cluster for geometry) and returns a matplotli
 from __future__ import annotations
 
 import os
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -27,7 +27,7 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> None
 
 
 def cluster_figure(
-    cluster: Cluster, large: Sequence[bool], *, site_charge: Sequence[float] | None = None, title: str = ""
+    cluster: Cluster, large: Sequence[bool] | np.ndarray, *, site_charge: Sequence[float] | np.ndarray | None = None, title: str = ""
 ) -> Figure:
     """3D picture of the cluster: large (bosonic) and small (fermionic) octahedra, bridging oxygens.
 
@@ -45,9 +45,9 @@ def cluster_figure(
         end = ri + 0.5 * np.array(bond.displacement) if wraps else rj
         ax.plot(*np.stack([ri, end]).T, color="0.6", lw=1.0, ls=":" if wraps else "-", zorder=1)
         ax.scatter(*bond.oxygen_position, s=12, color="0.35", zorder=2)
-    large = np.asarray(large, dtype=bool)
+    is_large = np.asarray(large, dtype=bool)
     for flag, color, label, size in ((True, LARGE_COLOR, "large (L⁰, electron pair)", 420), (False, SMALL_COLOR, "small (L², hole pair)", 200)):
-        sel = large == flag
+        sel = is_large == flag
         if sel.any():
             ax.scatter(*pos[sel].T, s=size, color=color, alpha=0.85, edgecolor="k", label=label, zorder=3, depthshade=False)
     if site_charge is not None:
@@ -62,7 +62,8 @@ def cluster_figure(
     return fig
 
 
-def site_charge_figure(site_charge: Sequence[float], double_occupancy: Sequence[float], large: Sequence[bool], *, title: str = "") -> Figure:
+def site_charge_figure(site_charge: Sequence[float] | np.ndarray, double_occupancy: Sequence[float] | np.ndarray,
+                       large: Sequence[bool] | np.ndarray, *, title: str = "") -> Figure:
     """Bar chart of ⟨n_i⟩ and 2⟨n_i↑n_i↓⟩ per octahedron, coloured by size class."""
     q = np.asarray(site_charge)
     d = np.asarray(double_occupancy)

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
 from lmfit import Minimizer, Parameters, fit_report
 from lmfit.minimizer import MinimizerResult
+from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from localpairs.errors import InputError, LocalPairsError, require

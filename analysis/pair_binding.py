@@ -13,8 +13,8 @@ Conventions (N the reference electron number):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from localpairs.errors import InputError
 

@@ -26,6 +26,7 @@ connectivity between nearest-neighbour (corner-sharing) octahedra:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numba
@@ -40,7 +41,7 @@ SPECIES = ("large", "small")
 
 
 @numba.njit(cache=True)
-def _find(i, parent, off):  # noqa: ANN001, ANN202 — numba kernel
+def _find(i, parent, off):
     """Root of i and displacement i → root (3 ints), with path compression."""
     root = i
     dx = 0
@@ -67,7 +68,7 @@ def _find(i, parent, off):  # noqa: ANN001, ANN202 — numba kernel
 
 
 @numba.njit(cache=True)
-def _add(s, L, occ, parent, off, size):  # noqa: ANN001, ANN202
+def _add(s, L, occ, parent, off, size):
     """Occupy site s, join occupied neighbours; return wrap flags (x, y, z) created by s."""
     occ[s] = True
     parent[s] = s
@@ -118,7 +119,7 @@ def _add(s, L, occ, parent, off, size):  # noqa: ANN001, ANN202
 
 
 @numba.njit(cache=True)
-def _first_wrap(L, pre, order):  # noqa: ANN001, ANN202
+def _first_wrap(L, pre, order):
     """Occupy ``pre`` then ``order``; first step (1-based in ``order``, 0 if already) wrapping per axis."""
     n = L * L * L
     occ = np.zeros(n, dtype=np.bool_)
@@ -247,8 +248,8 @@ def percolation_threshold(sizes: tuple[int, ...], *, n_samples: int, placement: 
     ss = np.random.SeedSequence(seed).spawn(len(sizes))
     runs = [sample_wrapping(L, n_samples=n_samples, placement=placement, species=species,
                             seed=int(s.generate_state(1)[0])) for L, s in zip(sizes, ss)]
-    found = [(a.L, b.L, _crossing(a, b)) for a, b in zip(runs[:-1], runs[1:])]
-    if any(c is None for *_, c in found):
+    found = [(a.L, b.L, c) for a, b in itertools.pairwise(runs) if (c := _crossing(a, b)) is not None]
+    if len(found) < len(runs) - 1:  # a pair of sizes without a crossing
         return Threshold(None, None, None, None, (), None, None, placement, species)
     q, stat = found[-1][2]
     fse = abs(q - found[-2][2][0]) if len(found) >= 2 else 0.0

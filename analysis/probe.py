@@ -35,9 +35,8 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from localpairs.errors import require
-
 from localpairs.analysis.xas_peaks import peak_a_vs_delay
+from localpairs.errors import require
 
 
 def _delays(delay: ArrayLike) -> NDArray[np.float64]:

@@ -6,9 +6,10 @@ it with :func:`localpairs.analysis.figures.save_figure`.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from localpairs.analysis.figures import plt  # Agg backend set there
@@ -17,7 +18,7 @@ ADD_COLOR = "#c0392b"
 REMOVE_COLOR = "#2e86c1"
 
 
-def _gap_arrow(ax, low: float, high: float, y: float, text: str) -> None:
+def _gap_arrow(ax: Axes, low: float, high: float, y: float, text: str) -> None:
     ax.axvline(low, color="k", lw=0.7, ls="--")
     ax.axvline(high, color="k", lw=0.7, ls="--")
     ax.annotate("", xy=(low, y), xytext=(high, y), arrowprops=dict(arrowstyle="<->", lw=0.9))

@@ -46,16 +46,15 @@ carriers were taken, ``E_a`` would be Δ2, not Δ2/2; the report states which is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
-from localpairs.errors import InputError
-
 from localpairs.analysis.pair_binding import single_particle_gap, two_particle_gap
+from localpairs.errors import InputError
 from localpairs.solvers.spectra.optical_transitions import ZERO_FREQUENCY
 
 #: Poles closer than this (eV) are merged before thresholds are applied (equal to the optical

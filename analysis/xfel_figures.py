@@ -5,7 +5,8 @@ Pure functions of arrays/dicts returning matplotlib figures (axes labelled with 
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -53,7 +53,8 @@ def main() -> None:
     threads = args.threads or (1 if args.size == "2x2x2" else 2)
     fmt = dict(size=args.size, cache=str(cache), t_end=args.t_end)
     info = run_in_subprocess(PREPARE, threads=threads, **fmt)
-    print(f"{args.size}, x open, dimension {info['dim']:,}, E0 = {info['energy']:.8f} eV; pulse {PULSE}, t ∈ [0, {args.t_end:g}] fs; {threads} thread(s)", flush=True)
+    print(f"{args.size}, x open, dimension {info['dim']:,}, E0 = {info['energy']:.8f} eV; pulse {PULSE}, "
+          f"t ∈ [0, {args.t_end:g}] fs; {threads} thread(s)", flush=True)
     if not (cache / "reference.npy").is_file():
         ref = run_in_subprocess(LOCALPAIRS, threads=threads, tol=REFERENCE_TOL, **fmt)
         print(f"reference: CFM4 at tol {REFERENCE_TOL:g} ({ref['wall']:.1f} s)", flush=True)

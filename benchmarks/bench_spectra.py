@@ -29,7 +29,8 @@ def main() -> None:
     parser.add_argument("--frequencies", type=int, default=200)
     parser.add_argument("--solved", type=int, default=2, help="frequencies actually solved by GMRES (extrapolated to --frequencies)")
     parser.add_argument("--eta", type=float, default=0.1)
-    parser.add_argument("--max-restarts", type=int, default=25, help="GMRES(60) restarts per ω (≤ 1,500 matvecs); info > 0 = not converged, then its time is a lower bound")
+    parser.add_argument("--max-restarts", type=int, default=25,
+                        help="GMRES(60) restarts per ω (≤ 1,500 matvecs); info > 0 = not converged, then its time is a lower bound")
     parser.add_argument("--skip-xas", action="store_true")
     args = parser.parse_args()
 
@@ -37,8 +38,8 @@ def main() -> None:
 
     from localpairs.hamiltonians import extended_hubbard, make_cluster
     from localpairs.solvers import sector, solve
-    from localpairs.solvers.spectra.excitations import apply_excitation, electron_addition, target_sector
     from localpairs.solvers.lanczos import lanczos_chain, lorentzian_spectrum
+    from localpairs.solvers.spectra.excitations import apply_excitation, electron_addition, target_sector
     from localpairs.solvers.spectra.spectral_functions import SectorCache
     from localpairs.solvers.spectra.xas import xas
 
@@ -91,9 +92,12 @@ def main() -> None:
         t0 = time.perf_counter()
         ds = xas(model, gs.sector, gs.ground_state, 529.0 + np.linspace(-3, 6, 901), U_c=-1.0, Gamma=0.2, offset=529.0, e_ref=gs.ground_energy, cache=cache_x)
         t_xas = time.perf_counter() - t0
-        print(f"\n{'full O K-edge XAS':38s}{t_xas:10.1f}          target < 120 s; {int(ds.attrs['n_channels_computed'])} of {int(ds.attrs['n_channels_all'])} channels "
-              f"({int(ds.attrs['n_symmetries'])} symmetries), {int(ds['lanczos_steps'].max())} steps each, max convergence {float(ds['convergence'].max()):.1e}")
-        print(f"{'':38s}symmetry search {ds.attrs['seconds_symmetry']:.1f} s, target-sector matrices {ds.attrs['seconds_matrices']:.1f} s, chains and operators {ds.attrs['seconds_channels']:.1f} s")
+        print(f"\n{'full O K-edge XAS':38s}{t_xas:10.1f}          target < 120 s; "
+              f"{int(ds.attrs['n_channels_computed'])} of {int(ds.attrs['n_channels_all'])} channels "
+              f"({int(ds.attrs['n_symmetries'])} symmetries), {int(ds['lanczos_steps'].max())} steps each, "
+              f"max convergence {float(ds['convergence'].max()):.1e}")
+        print(f"{'':38s}symmetry search {ds.attrs['seconds_symmetry']:.1f} s, target-sector matrices {ds.attrs['seconds_matrices']:.1f} s, "
+              f"chains and operators {ds.attrs['seconds_channels']:.1f} s")
 
     # 3. one GMRES solve per frequency
     z_all = gs.ground_energy + omega + 1j * args.eta
@@ -113,7 +117,8 @@ def main() -> None:
     for k in picks:
         count = [0]
         t0 = time.perf_counter()
-        x, info = spla.gmres(shifted(z_all[k]), phi.astype(complex), rtol=1e-6, restart=60, maxiter=args.max_restarts, callback=lambda r: count.__setitem__(0, count[0] + 1), callback_type="pr_norm")
+        x, info = spla.gmres(shifted(z_all[k]), phi.astype(complex), rtol=1e-6, restart=60, maxiter=args.max_restarts,
+                             callback=lambda r, count=count: count.__setitem__(0, count[0] + 1), callback_type="pr_norm")
         t_solve += time.perf_counter() - t0
         s_direct = np.vdot(phi, x).imag / np.pi  # x = (H − z)^{-1}φ, G = −⟨φ|x⟩, S = −Im G/π
         worst = max(worst, abs(s_direct - curve[k]) / curve.max())

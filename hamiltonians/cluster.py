@@ -27,9 +27,9 @@ axis hops with t) with an open pump axis. Every other axis has no choice: one ox
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -141,7 +141,7 @@ class Cluster:
 
     def site_index(self, x: int, y: int, z: int) -> int:
         """Index of the site at integer coordinates (x, y, z)."""
-        lx, ly, lz = self.shape
+        _lx, ly, lz = self.shape
         return (x * ly + y) * lz + z
 
     @property
@@ -253,8 +253,8 @@ def make_cluster(
     sub.setflags(write=False)
     return Cluster(
         name=name,
-        shape=dims,  # type: ignore[arg-type]
-        periodic=pbc,  # type: ignore[arg-type]
+        shape=dims,
+        periodic=pbc,
         lattice_constant=a,
         positions=positions,
         sublattice=sub,
@@ -298,7 +298,7 @@ def bond_multiplicity_request(value: BondMultiplicity) -> int | tuple[int | None
         value = [value.get(ax) for ax in _AXES]
     elif not isinstance(value, (Sequence, np.ndarray)) or isinstance(value, str):
         require(_is_count(value), field, value, allowed + forms)
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     per_axis = list(value)
     require(len(per_axis) == 3, field, per_axis, "one value per axis (x, y, z): 1, 2 or None")
     for axis, m in enumerate(per_axis):
@@ -351,8 +351,8 @@ def _forward_bonds(coords: np.ndarray, dims: tuple[int, int, int], pbc: tuple[bo
                     i=int((c[0] * ly + c[1]) * lz + c[2]),
                     j=int((nxt[0] * ly + nxt[1]) * lz + nxt[2]),
                     axis=axis,
-                    displacement=tuple(disp),  # type: ignore[arg-type]
-                    oxygen_position=tuple(c * a + np.array(disp) / 2.0),  # type: ignore[arg-type]
+                    displacement=(disp[0], disp[1], disp[2]),
+                    oxygen_position=tuple(c * a + np.array(disp) / 2.0),
                 )
             )
     return tuple(bonds)

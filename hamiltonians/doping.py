@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from localpairs.errors import InputError, require
-
 from localpairs.hamiltonians.cluster import Cluster
 
 PLACEMENTS = ("rock_salt", "random", "random_rock_salt")
@@ -93,7 +92,7 @@ class DopingConfig:
 
 def large_count(n_sites: int, x: float) -> int:
     """``floor((1 − x)/2 · n_sites + 1/2)``: the number of large octahedra (see module docs)."""
-    return int(math.floor((1.0 - x) / 2.0 * n_sites + 0.5))
+    return math.floor((1.0 - x) / 2.0 * n_sites + 0.5)
 
 
 def doping_config(

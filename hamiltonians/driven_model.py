@@ -61,10 +61,9 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from localpairs.errors import InputError, LocalPairsError, require
-from localpairs.units import HBAR_EV_FS
-
 from localpairs.hamiltonians.model import Model, Term
 from localpairs.hamiltonians.pulse import (  # noqa: F401 - the pulse API is part of this module's
     DEFAULT_CENTER_SIGMAS,
@@ -76,6 +75,7 @@ from localpairs.hamiltonians.pulse import (  # noqa: F401 - the pulse API is par
     gaussian_pulse,
     unit_polarization,
 )
+from localpairs.units import HBAR_EV_FS
 
 __all__ = [
     "Channel", "DrivenModel", "Piece", "Pulse", "PumpWarning", "Quench", "channel_terms", "drive", "field_to_fluence", "fluence_to_field",
@@ -209,7 +209,7 @@ def hopping_channels(model: Model) -> tuple[list, list[tuple[Channel, list, list
     return _static_list(static), [(ch, _static_list(f), _static_list(b)) for ch, f, b in channels]
 
 
-def peierls_phase(channel: Channel, vector_potential, *, hbar: float = HBAR_EV_FS) -> float:
+def peierls_phase(channel: Channel, vector_potential: ArrayLike, *, hbar: float = HBAR_EV_FS) -> float:
     """``θ = q A·d/ħ`` of a channel: its forward hops carry ``exp(+iθ)``, its backward hops ``exp(−iθ)``.
 
     ``vector_potential`` is a 3-vector in V·fs/Å with the default ħ (eV·fs); pass ``hbar=1`` for

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from localpairs.errors import require
-
 from localpairs.hamiltonians.cluster import Cluster
 from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.hamiltonians.model import Model, Term, hopping, merge_terms, pair_hopping

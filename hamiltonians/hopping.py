@@ -20,12 +20,12 @@ complex numbers). Values whose imaginary parts are all exactly zero are real.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from localpairs.errors import InputError, require
-
 from localpairs.hamiltonians.cluster import Cluster
 
 #: What a per-bond hopping may be given as (see the module docstring).

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from localpairs.errors import require
-
 from localpairs.hamiltonians.cluster import Cluster
 from localpairs.hamiltonians.doping import DopingConfig, doping_config
 from localpairs.hamiltonians.hopping import HoppingValue, hopping_record, per_bond_hopping

@@ -23,11 +23,11 @@ match its operator.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from localpairs.errors import InputError
-
 from localpairs.hamiltonians.cluster import Bond, Cluster
 from localpairs.hamiltonians.doping import DopingConfig
 
@@ -74,7 +74,7 @@ class Term:
         """``[opstr, [[coef, i, ...], ...]]`` for QuSpin's ``hamiltonian``."""
         return [self.opstr, [list(c) for c in self.couplings]]
 
-    def scaled(self, factor: complex) -> "Term":
+    def scaled(self, factor: complex) -> Term:
         """The term with every coefficient multiplied by ``factor`` (labels kept)."""
         return Term(self.opstr, tuple((factor * c[0], *c[1:]) for c in self.couplings), self.bonds)
 
@@ -113,7 +113,8 @@ def _check_labels(kind: str, cluster: Cluster, terms: Sequence[Term]) -> None:
                 raise InputError(f"{where} bond", bond.id, f"a bond of {cluster.describe()}")
             expected = {s: n for s, n in ((bond.i, label.charge), (bond.j, -label.charge)) if n}
             if net != expected:
-                raise InputError(f"{where} {tuple(c[1:])} charge", label.charge, f"the charge it moves from site {bond.j} to {bond.i}: net change per site {net}")
+                raise InputError(f"{where} {tuple(c[1:])} charge", label.charge,
+                                 f"the charge it moves from site {bond.j} to {bond.i}: net change per site {net}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,7 +170,7 @@ class Model:
                 out.append([term.opstr, couplings])
         return out
 
-    def with_terms(self, terms: tuple[Term, ...], **parameters: Any) -> "Model":
+    def with_terms(self, terms: tuple[Term, ...], **parameters: Any) -> Model:
         """A copy with other terms (and updated parameters): for quenches and added fields."""
         merged = dict(self.parameters)
         merged.update(parameters)

@@ -35,8 +35,8 @@ velocity Verlet: time reversible, with a bounded O(h²) error of the total energ
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 

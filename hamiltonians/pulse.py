@@ -23,8 +23,8 @@ experimental figure) gives ``σ = FWHM/(2√ln2)``; ``"field_fwhm"`` gives ``σ 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -196,8 +196,10 @@ def gaussian_pulse(
     photon_energy = _positive("pump.photon_energy", photon_energy, "eV")
     duration = _positive("pump.duration", duration, "fs")
     require(duration_kind in _DURATION_KINDS, "pump.duration_kind", duration_kind, f"one of {sorted(_DURATION_KINDS)}")
-    require(isinstance(refractive_index, (int, float)) and math.isfinite(refractive_index) and refractive_index >= 1.0, "pump.refractive_index", refractive_index, "a number ≥ 1")
-    require((peak_field is None) != (fluence is None), "pump.fluence/peak_field", {"fluence": fluence, "peak_field": peak_field}, "exactly one of fluence (mJ/cm²) and peak_field (V/Å)")
+    require(isinstance(refractive_index, (int, float)) and math.isfinite(refractive_index) and refractive_index >= 1.0,
+            "pump.refractive_index", refractive_index, "a number ≥ 1")
+    require((peak_field is None) != (fluence is None), "pump.fluence/peak_field", {"fluence": fluence, "peak_field": peak_field},
+            "exactly one of fluence (mJ/cm²) and peak_field (V/Å)")
     sigma = duration * _DURATION_KINDS[duration_kind]
     if fluence is not None:
         fluence = _positive("pump.fluence", fluence, "mJ/cm²")

@@ -12,13 +12,14 @@ import json
 import resource
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from localpairs.bench import CASES, Case, register
 
-PARAMS = dict(t=0.33, U=-1.2, V=0.15)
+PARAMS: dict[str, Any] = dict(t=0.33, U=-1.2, V=0.15)
 
 
 def report(func: Callable[[str], Any], size: str) -> None:
@@ -186,7 +187,7 @@ def _evolution_side(size: str, which: str) -> dict:
 
     cluster, t_end = EVOLUTION_SIZES[size]
     cache = be.cache_folder(cluster, t_end)
-    where = dict(size=cluster, cache=str(cache), t_end=t_end)
+    where: dict[str, Any] = dict(size=cluster, cache=str(cache), t_end=t_end)
     if not (cache / "psi0.npy").is_file():
         be.run_in_subprocess("prepare", **where)
     if not (cache / "reference.npy").is_file():

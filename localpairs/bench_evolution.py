@@ -19,13 +19,14 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-PARAMS = dict(t=0.33, U=-1.2, V=0.15, breathing=0.1)
-PULSE = dict(photon_energy=2.0, duration=30.0, fluence=8.0, polarization=(1.0, 0.0, 0.0))
+PARAMS: dict[str, Any] = dict(t=0.33, U=-1.2, V=0.15, breathing=0.1)
+PULSE: dict[str, Any] = dict(photon_energy=2.0, duration=30.0, fluence=8.0, polarization=(1.0, 0.0, 0.0))
 #: CFM4 tolerance of the reference state (achieved final-state error ~1e-11).
 REFERENCE_TOL = 1e-9
 

@@ -6,7 +6,10 @@ field, the value given and what is allowed, so that the fix is obvious from the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class LocalPairsError(Exception):
@@ -46,7 +49,7 @@ class TooLargeError(LocalPairsError, MemoryError):
         )
 
 
-def require(condition: bool, field: str, value: Any, allowed: str) -> None:
+def require(condition: bool | np.bool_, field: str, value: Any, allowed: str) -> None:
     """Raise :class:`InputError` for ``field`` unless ``condition`` holds."""
     if not condition:
         raise InputError(field, value, allowed)

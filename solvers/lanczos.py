@@ -45,14 +45,15 @@ in place (on a machine shared with other jobs the OpenMP kernel was 80× slower 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Union
+from typing import TypeAlias, cast
 
 import numba
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse import _sparsetools
 from scipy.linalg import eigh_tridiagonal
+from scipy.sparse import _sparsetools
 from scipy.special import voigt_profile
 
 from localpairs.errors import require
@@ -126,19 +127,21 @@ class LanczosChain:
         """``⟨φ|H − E_ref|φ⟩`` in eV (exact after one step)."""
         return 0.0 if self.n_steps == 0 else float(self.norm2 * (self.alpha[0] - e_ref))
 
-    def truncated(self, m: int) -> "LanczosChain":
+    def truncated(self, m: int) -> LanczosChain:
         """The chain of the first ``m`` steps (for convergence checks)."""
         m = max(0, min(m, self.n_steps))
         return LanczosChain(self.alpha[:m].copy(), self.beta[: max(m - 1, 0)].copy(), self.norm2, self.reorthogonalized, False)
 
     def as_dict(self) -> dict:
         """JSON-able form (for checkpoints)."""
-        return {"alpha": self.alpha.tolist(), "beta": self.beta.tolist(), "norm2": self.norm2, "reorthogonalized": self.reorthogonalized, "exhausted": self.exhausted}
+        return {"alpha": self.alpha.tolist(), "beta": self.beta.tolist(), "norm2": self.norm2, "reorthogonalized": self.reorthogonalized,
+                "exhausted": self.exhausted}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "LanczosChain":
+    def from_dict(cls, data: dict) -> LanczosChain:
         """Inverse of :meth:`as_dict`."""
-        return cls(np.asarray(data["alpha"], float), np.asarray(data["beta"], float), float(data["norm2"]), bool(data["reorthogonalized"]), bool(data["exhausted"]))
+        return cls(np.asarray(data["alpha"], float), np.asarray(data["beta"], float), float(data["norm2"]), bool(data["reorthogonalized"]),
+                   bool(data["exhausted"]))
 
 
 @numba.njit(cache=True)
@@ -177,7 +180,7 @@ def _axpy_norm2(a, v, w):  # pragma: no cover - compiled
 
 #: ``matvec(x, out)`` writes ``H x`` into ``out`` (and returns it).
 Matvec = Callable[[np.ndarray, np.ndarray], np.ndarray]
-Operator = Union[sp.spmatrix, Matvec]
+Operator: TypeAlias = "sp.spmatrix | Matvec"
 
 
 def _residual_step(operator: Operator, start: np.ndarray, diagonal: np.ndarray | None) -> Callable[[np.ndarray, np.ndarray, float, np.ndarray], float]:
@@ -190,31 +193,33 @@ def _residual_step(operator: Operator, start: np.ndarray, diagonal: np.ndarray |
     """
     diag = np.zeros(0) if diagonal is None else np.asarray(diagonal, dtype=float)
     if not sp.issparse(operator):
-        def step(v, v_prev, beta, w):
-            operator(v, w)
+        matvec = cast(Matvec, operator)
+
+        def step_matvec(v, v_prev, beta, w):
+            matvec(v, w)
             return _residual_dot(w, v_prev, beta, v, diag)
-        return step
-    matrix, dim = operator.tocsr(), start.size
+        return step_matvec
+    matrix, dim = cast("sp.spmatrix", operator).tocsr(), start.size
     if dim >= PARALLEL_MATVEC_MIN_DIM:
         from quspin.tools.misc import get_matvec_function
 
         kernel = get_matvec_function(matrix)
 
-        def step(v, v_prev, beta, w):
+        def step_openmp(v, v_prev, beta, w):
             np.multiply(v_prev, -beta, out=w)
             kernel(matrix, v, out=w, overwrite_out=False)
             if diag.size:
                 w += diag * v
             return _real_dot(v, w)
-        return step
+        return step_openmp
 
     data = matrix.data.astype(start.dtype, copy=False)  # SciPy's product upcasts the same way
 
-    def step(v, v_prev, beta, w):
+    def step_serial(v, v_prev, beta, w):
         w[:] = 0.0
         _sparsetools.csr_matvec(dim, dim, matrix.indptr, matrix.indices, data, v, w)
         return _residual_dot(w, v_prev, beta, v, diag)
-    return step
+    return step_serial
 
 
 def lanczos_recursion(
@@ -253,7 +258,7 @@ def lanczos_recursion(
     require(not reorthogonalize or vectors is not None, "vectors", None, "an (m_max + 1, dim) array when reorthogonalize is set")
     step = _residual_step(operator, start, diagonal)
     kept = vectors is not None
-    if not kept:
+    if vectors is None:
         vectors = np.empty((3, start.size), dtype=start.dtype)  # v_{j−1}, v_j, v_{j+1}, cycled
     vectors[0] = start
     alpha, beta = np.zeros(m_max), np.zeros(m_max)
@@ -306,7 +311,8 @@ def lanczos_chain(
     phi = np.asarray(phi)
     dim = phi.size
     if sp.issparse(operator):
-        require(phi.shape == (operator.shape[0],), "phi", phi.shape, f"a vector of length {operator.shape[0]} (the sector dimension)")
+        rows = cast("sp.spmatrix", operator).shape[0]
+        require(phi.shape == (rows,), "phi", phi.shape, f"a vector of length {rows} (the sector dimension)")
     dtype = np.result_type(getattr(operator, "dtype", phi.dtype), phi.dtype, np.float64)
     norm = float(np.linalg.norm(phi))
     if norm == 0.0:
@@ -315,7 +321,8 @@ def lanczos_chain(
     full = m_max**2 * dim <= FULL_REORTH_BUDGET if reorthogonalize is None else bool(reorthogonalize)
     vectors = np.empty((m_max + 1, dim), dtype=dtype) if full else None
     m, exhausted = 0, False
-    for j, alpha, beta, invariant in lanczos_recursion(operator, (phi / norm).astype(dtype), m_max=m_max, vectors=vectors,
+    # alpha, beta are the recursion's coefficient buffers, read after the loop
+    for j, alpha, beta, invariant in lanczos_recursion(operator, (phi / norm).astype(dtype), m_max=m_max, vectors=vectors,  # noqa: B007
                                                        reorthogonalize=full, diagonal=diagonal):
         m = j + 1
         if j == m_max - 1 or invariant:

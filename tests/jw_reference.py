@@ -8,12 +8,12 @@ layout QuSpin uses), and ``c_m`` carries ``(−1)^(occupied modes m' < m)``.
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
 
-@lru_cache(maxsize=None)
+@cache
 def annihilators(n_sites: int) -> tuple[np.ndarray, ...]:
     """Dense c_m for the 2L modes on the 2^(2L) Fock space (index = integer state)."""
     n_modes = 2 * n_sites

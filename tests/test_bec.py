@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -74,7 +75,7 @@ def test_fermi_bose_tc_hand_calculation() -> None:
 
 def test_fermi_bose_tc_decreases_with_doping() -> None:
     values = [bec.fermi_bose_tc(x) for x in (0.37, 0.4, 0.45, 0.5)]
-    assert all(a > b for a, b in zip(values, values[1:]))
+    assert all(a > b for a, b in itertools.pairwise(values))
 
 
 def test_lattice_version_mass_convention() -> None:

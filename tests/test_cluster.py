@@ -15,7 +15,7 @@ EIG_TOL = 1e-12
 def expected_bonds(shape, periodic):
     """Bonds per axis: L−1 per line when open, L per line when periodic (L = 2 counted twice)."""
     total = 0
-    for axis, (n, p) in enumerate(zip(shape, periodic)):
+    for n, p in zip(shape, periodic):
         lines = np.prod(shape) // n
         total += lines * (n if p else n - 1)
     return total
@@ -121,9 +121,9 @@ def test_random_placements_are_seeded():
     assert len(draws) > 1
     rs = doping_config(cl, x=0.375, placement="random_rock_salt", seed=3)
     assert all(cl.sublattice[i] == 0 for i in rs.bosonic_sites)
-    with pytest.raises(InputError, match="doping.seed"):
+    with pytest.raises(InputError, match=r"doping\.seed"):
         doping_config(cl, x=0.375, placement="random")
-    with pytest.raises(InputError, match="doping.x"):
+    with pytest.raises(InputError, match=r"doping\.x"):
         doping_config(cl, x=1.5)
-    with pytest.raises(InputError, match="doping.placement"):
+    with pytest.raises(InputError, match=r"doping\.placement"):
         doping_config(cl, x=0.1, placement="checkerboard")

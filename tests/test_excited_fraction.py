@@ -89,7 +89,7 @@ def test_fluence_slope_recovered() -> None:
         (lambda g, x: fit_alpha_vs_fluence([8.0, 32.0], [0.05]), "alpha"),
     ],
 )
-def test_bad_input_names_field(call, field: str) -> None:  # noqa: ANN001
+def test_bad_input_names_field(call, field: str) -> None:
     _, g, x = spectra()
     with pytest.raises(InputError) as err:
         call(g, x)

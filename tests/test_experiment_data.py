@@ -73,3 +73,10 @@ def test_parse_rejects_bad_documents() -> None:
         parse_reference({"sources": src, "quantities": {"a": {"value": 1, "source": "s"}}})
     with pytest.raises(LocalPairsError, match="not a number"):
         parse_reference({"sources": src, "quantities": {"a": {"value": "x", "unit": "", "source": "s", "where": "w"}}})
+
+
+def test_number_is_a_single_value_and_refuses_a_range() -> None:
+    ref = load_reference()
+    assert ref["optical_gap"].number == EXPECTED["optical_gap"][0]
+    with pytest.raises(InputError, match=r"^reference probe_range = \(525\.0, 550\.0\) is not allowed: a single number"):
+        _ = ref["probe_range"].number

@@ -2,13 +2,14 @@
 
 import numpy as np
 import pytest
-from jw_reference import fermi_bose_full, fock_states, number, restrict
 from quspin.basis import boson_basis_general
 from quspin.operators import hamiltonian
 
 from localpairs.hamiltonians import doping_config, fermi_bose_mixture, make_cluster
 from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, sector_dimension, solve
+
+from jw_reference import fermi_bose_full, fock_states, number, restrict
 
 #: Matrix elements are sums of a few O(1) couplings: equal to round-off.
 MATRIX_TOL = 1e-12
@@ -85,7 +86,8 @@ def test_all_bosonic_equals_hard_core_bosons(n_pairs):
     e_pairs = np.linalg.eigvalsh(hamiltonian_matrix(m, build_basis(m, sector(n_up=n_pairs, n_down=n_pairs))).toarray())
     hcb = boson_basis_general(cl.n_sites, Nb=n_pairs, sps=2)
     bonds = [[b.i, b.j] for b in cl.bonds]
-    static = [["+-", [[-t_B, i, j] for i, j in bonds] + [[-t_B, j, i] for i, j in bonds]], ["nn", [[V_BB, i, j] for i, j in bonds]], ["n", [[E_B, i] for i in range(cl.n_sites)]]]
+    static = [["+-", [[-t_B, i, j] for i, j in bonds] + [[-t_B, j, i] for i, j in bonds]], ["nn", [[V_BB, i, j] for i, j in bonds]],
+              ["n", [[E_B, i] for i in range(cl.n_sites)]]]
     h = hamiltonian(static, [], basis=hcb, dtype=np.float64, check_herm=False, check_symm=False, check_pcon=False).toarray()
     assert np.allclose(e_pairs, np.linalg.eigvalsh(h), atol=EIG_TOL)
 

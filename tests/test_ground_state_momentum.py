@@ -83,5 +83,5 @@ def test_scan_refused_when_translations_are_broken():
 
 
 def test_ladder_offsets_are_validated():
-    with pytest.raises(SpecError, match="ground_state.ladder"):
+    with pytest.raises(SpecError, match=r"ground_state\.ladder"):
         parse_spec({"title": "t", "study": "ground_state", "model": {"kind": "extended_hubbard"}, "ground_state": {"ladder": [0, 1]}})

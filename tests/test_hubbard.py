@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from jw_reference import atomic_energies, fock_states, hubbard_full, restrict
 
 from localpairs.errors import InputError, LocalPairsError
 from localpairs.hamiltonians import PRESETS, extended_hubbard, hopping_matrix, make_cluster
@@ -11,6 +10,8 @@ from localpairs.solvers.ed.momentum import lowest_by_momentum
 from localpairs.solvers.hilbert.basis import operator_matrix
 from localpairs.spec import SpecError, parse_spec
 from localpairs.studies.common import build_system
+
+from jw_reference import atomic_energies, fock_states, hubbard_full, restrict
 
 #: Eigenvalues of double-precision matrices of dimension ≤ 5000 agree to ~1e-12 eV (× norm).
 EIG_TOL = 1e-10

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.signal import fftconvolve
 
-from localpairs.analysis.kinetics import FitError, PARAMETERS, fit_three_exponential, read_delay_trace, three_exponential
+from localpairs.analysis.kinetics import PARAMETERS, FitError, fit_three_exponential, read_delay_trace, three_exponential
 from localpairs.errors import InputError
 
 # Review values (ps) with amplitudes giving a rise, a fast partial decay and a plateau (Fig. 8).

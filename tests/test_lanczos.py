@@ -37,7 +37,8 @@ def test_recursion_satisfies_the_lanczos_relation(complex_, reorthogonalize):
     start = np.random.default_rng(1).standard_normal(dim).astype(h.dtype)
     start /= np.linalg.norm(start)
     vectors = np.empty((m + 1, dim), dtype=h.dtype)
-    for j, alpha, beta, invariant in lanczos_recursion(h, start, m_max=m, vectors=vectors, diagonal=diag, reorthogonalize=reorthogonalize):
+    # alpha, beta: the recursion's coefficient buffers, complete after the loop
+    for _j, alpha, beta, invariant in lanczos_recursion(h, start, m_max=m, vectors=vectors, diagonal=diag, reorthogonalize=reorthogonalize):  # noqa: B007
         assert not invariant
     full = h.toarray() + np.diag(diag)
     V = vectors[:m].T

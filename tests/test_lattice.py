@@ -13,10 +13,10 @@ import pytest
 from localpairs.errors import InputError
 from localpairs.hamiltonians import doping_config, extended_hubbard, make_cluster, site_energies
 from localpairs.hamiltonians.driven_model import drive
+from localpairs.hamiltonians.oxygen_lattice import AMU_EV_FS2_PER_A2, lpdw_displacements, oxygen_lattice, relax_lattice
 from localpairs.solvers import build_basis, sector
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
-from localpairs.hamiltonians.oxygen_lattice import AMU_EV_FS2_PER_A2, lpdw_displacements, oxygen_lattice, relax_lattice
 from localpairs.units import kelvin_to_ev
 
 

@@ -32,7 +32,11 @@ from localpairs.solvers import build_basis, hamiltonian_matrix, sector
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
 from localpairs.solvers.dynamics.linear_response import (
-    ALPHA_LINEAR_MAX, TWO_PHOTON_CONSTANT, linear_response, linear_response_state, pulse_transform,
+    ALPHA_LINEAR_MAX,
+    TWO_PHOTON_CONSTANT,
+    linear_response,
+    linear_response_state,
+    pulse_transform,
 )
 from localpairs.solvers.spectra.optical_transitions import optical_transitions
 from localpairs.units import HBAR_EV_FS
@@ -152,7 +156,7 @@ def test_first_order_error_falls_with_fluence(cube, fluence_scan):
 
 
 def test_alpha_energy_and_depletion_match_evolution(cube, fluence_scan):
-    model, op, psi0, e0 = cube
+    _model, op, psi0, e0 = cube
     op.assemble(op.driven.coefficients_at(0.0))
     for lr, (plus, _) in fluence_scan.values():
         overlap = abs(np.vdot(psi0, plus))
@@ -230,16 +234,16 @@ def test_alpha_from_optical_transition_poles(cube, fluence_scan):
 
 
 def test_bad_input(cube):
-    model, op, psi0, e0 = cube
+    _model, op, psi0, e0 = cube
     pulse = op.driven.pulse
-    with pytest.raises(InputError, match="^t ="):
+    with pytest.raises(InputError, match=r"^t ="):
         linear_response(op, psi0, e0, t=pulse.center)
-    with pytest.raises(InputError, match="^t_start ="):
+    with pytest.raises(InputError, match=r"^t_start ="):
         linear_response(op, psi0, e0, t=2 * pulse.center, t_start=pulse.center)
-    with pytest.raises(InputError, match="^psi0 ="):
+    with pytest.raises(InputError, match=r"^psi0 ="):
         linear_response(op, psi0, e0 + 0.01, t=2 * pulse.center)
     turned = gaussian_pulse(photon_energy=2.0, duration=5.0, fluence=0.002, polarization=(0.0, 0.0, 1.0))
-    with pytest.raises(InputError, match="^pulse.polarization ="):
+    with pytest.raises(InputError, match=r"^pulse\.polarization ="):
         linear_response(op, psi0, e0, t=2 * pulse.center, pulse=turned)
-    with pytest.raises(InputError, match="^order ="):
+    with pytest.raises(InputError, match=r"^order ="):
         linear_response(op, psi0, e0, t=2 * pulse.center, order=3)

@@ -62,5 +62,5 @@ def test_budget_from_environment(monkeypatch):
 
 def test_sector_outside_cluster_is_refused():
     m = extended_hubbard(make_cluster("dimer"), t=1.0)
-    with pytest.raises(InputError, match="sector.n_up"):
+    with pytest.raises(InputError, match=r"sector\.n_up"):
         solve(m, sector(n_up=3, n_down=0))

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 from localpairs.errors import InputError
-
-from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.hamiltonians import doping_config, extended_hubbard, fermi_bose_mixture, make_cluster
+from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, solve
 from localpairs.solvers.hilbert.block_matrix import BlockBasis, Representatives, block_matrix, supported
 from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks

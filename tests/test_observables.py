@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-from jw_reference import c, number
 
 from localpairs.hamiltonians import extended_hubbard, fermi_bose_mixture, make_cluster
 from localpairs.hamiltonians.doping import DopingConfig
-from localpairs.solvers import build_basis, energy, hamiltonian_matrix, measure, sector, solve
+from localpairs.solvers import energy, hamiltonian_matrix, measure, sector, solve
+
+from jw_reference import c, number
 
 #: Expectation values of normalized states: round-off only.
 TOL = 1e-12
@@ -71,7 +72,7 @@ def test_fermi_bose_observables_on_pair_basis():
     m = fermi_bose_mixture(cl, dop, t_B=0.3, t_F=1.0, g=0.4, E_B=-0.5)
     res = solve(m, sector(electrons=4))
     obs = measure(m, res.basis, res.ground_state)
-    charge, dbl, pairs, corr = reference(embed(res.basis, res.ground_state, 4), 4)
+    charge, _dbl, pairs, _corr = reference(embed(res.basis, res.ground_state, 4), 4)
     assert np.allclose(obs.site_charge, charge, atol=TOL)
     assert np.allclose(obs.pair_correlations, pairs, atol=TOL)
     # bosonic sites are never singly occupied

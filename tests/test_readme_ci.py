@@ -29,5 +29,6 @@ def test_every_subpackage_is_packaged():
     import tomllib
 
     listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    core = {"localpairs." + p.parent.relative_to(REPO / "localpairs").as_posix().replace("/", ".") for p in (REPO / "localpairs").rglob("__init__.py") if p.parent != REPO / "localpairs"}
+    core = {"localpairs." + p.parent.relative_to(REPO / "localpairs").as_posix().replace("/", ".")
+            for p in (REPO / "localpairs").rglob("__init__.py") if p.parent != REPO / "localpairs"}
     assert core | {"localpairs", "localpairs.hamiltonians", "localpairs.solvers", "localpairs.analysis"} <= listed

@@ -5,13 +5,14 @@ import warnings
 
 import numpy as np
 import pytest
-from jw_reference import c, fock_states, number
 
 from localpairs.errors import InputError
 from localpairs.hamiltonians import Term, extended_hubbard, fermi_bose_mixture, hopping_matrix, make_cluster
 from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.hamiltonians.model import hopping
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, solve
+from localpairs.solvers.lanczos import lanczos_chain, pole_spectrum
+from localpairs.solvers.spectra.conductivity import optical_conductivity, peierls_model
 from localpairs.solvers.spectra.excitations import (
     apply_excitation,
     current,
@@ -26,9 +27,9 @@ from localpairs.solvers.spectra.excitations import (
     pair_removal,
     target_sector,
 )
-from localpairs.solvers.lanczos import lanczos_chain, pole_spectrum
-from localpairs.solvers.spectra.conductivity import optical_conductivity, peierls_model
 from localpairs.solvers.spectra.spectral_functions import SpectraWarning, spectra
+
+from jw_reference import c, fock_states, number
 
 #: The issue's bound: continued fraction vs Lehmann sum, relative to the peak height. With the
 #: Krylov space exhausted the two are the same rational function; round-off leaves ~1e-13.
@@ -115,7 +116,7 @@ def jw_operator(kind, L, *, site=None, spin="up", k=None, cluster=None):
     }[kind]()
 
 
-@pytest.mark.parametrize("kind, opts", HUBBARD_OPS + [("electron_addition", dict(k=(1, 0, 0))), ("electron_removal", dict(k=(1, 1, 0), spin="down"))])
+@pytest.mark.parametrize("kind, opts", [*HUBBARD_OPS, ("electron_addition", dict(k=(1, 0, 0))), ("electron_removal", dict(k=(1, 1, 0), spin="down"))])
 def test_operators_match_jordan_wigner_hubbard(kind, opts):
     cl = make_cluster("plaquette", periodic=True)
     m = extended_hubbard(cl, t=1.0, U=-2.0, V=0.3, breathing=0.2, J_p=0.1)
@@ -130,7 +131,8 @@ def test_operators_match_jordan_wigner_hubbard(kind, opts):
     assert np.isclose(expected, np.vdot(ref_full, ref_full).real, atol=VEC_TOL)  # ⟨O†O⟩
 
 
-@pytest.mark.parametrize("kind, site", [("electron_addition", 1), ("electron_removal", 2), ("pair_addition", 0), ("pair_removal", 3), ("pair_addition", 1), ("density", 0)])
+@pytest.mark.parametrize("kind, site", [("electron_addition", 1), ("electron_removal", 2), ("pair_addition", 0), ("pair_removal", 3),
+                                        ("pair_addition", 1), ("density", 0)])
 def test_operators_on_the_pair_basis(kind, site):
     """Fermi–Bose mixture: bosonic sites 0 and 3 hold 0 or 2 electrons; P O P against JW."""
     cl = make_cluster("plaquette")
@@ -252,7 +254,8 @@ def test_u0_momentum_resolved_single_pole():
     m = extended_hubbard(cl, t=1.0, U=0.0)
     res = solve(m, sector(n_up=1, n_down=1))  # k = 0 filled
     omega = np.linspace(-4, 4, 9)
-    ds = spectra(m, res.sector, res.ground_state, [electron_addition(m, k=(n, 0, 0)) for n in (1, 2)] + [electron_removal(m, k=(0, 0, 0))], omega, eta=0.1, basis=res.basis)
+    operators = [electron_addition(m, k=(n, 0, 0)) for n in (1, 2)] + [electron_removal(m, k=(0, 0, 0))]
+    ds = spectra(m, res.sector, res.ground_state, operators, omega, eta=0.1, basis=res.basis)
     assert merged(ds, 0) == pytest.approx({0.0: 1.0}, abs=EXACT_TOL)  # ε_1 = 0
     for k in (1, 2):  # ε_2 = 2t and −ε_0 = 2t: one pole of weight 1 each
         [(energy, weight)] = merged(ds, k).items()
@@ -319,7 +322,8 @@ def test_current_is_minus_dH_dA(periodic):
     A0 = np.array([0.05, -0.03, 0.0])
     ref = jw_peierls_hamiltonian(cl, A0, t=0.8, U=-1.5, V=0.2, eps=m.parameters["eps"])
     h = 1e-5
-    num = -(jw_peierls_hamiltonian(cl, A0 + h * e, t=0.8, U=-1.5, V=0.2, eps=m.parameters["eps"]) - jw_peierls_hamiltonian(cl, A0 - h * e, t=0.8, U=-1.5, V=0.2, eps=m.parameters["eps"])) / (2 * h)
+    num = -(jw_peierls_hamiltonian(cl, A0 + h * e, t=0.8, U=-1.5, V=0.2, eps=m.parameters["eps"])
+            - jw_peierls_hamiltonian(cl, A0 - h * e, t=0.8, U=-1.5, V=0.2, eps=m.parameters["eps"])) / (2 * h)
     sec = sector(n_up=2, n_down=1)
     b = build_basis(m, sec)
     idx = np.asarray(b.states, dtype=np.int64)
@@ -332,7 +336,8 @@ def test_current_is_minus_dH_dA(periodic):
     jv, _ = apply_excitation(m, j, v / np.linalg.norm(v), b, b)
     ref_jv = num[np.ix_(idx, idx)] @ (v / np.linalg.norm(v))
     assert_equal_up_to_sign(jv, ref_jv, tol=1e-8)  # central difference error ~h²
-    d2 = -(jw_peierls_hamiltonian(cl, A0 + h * e, t=0.8, U=-1.5, V=0.2, eps=m.parameters["eps"]) - 2 * ref + jw_peierls_hamiltonian(cl, A0 - h * e, t=0.8, U=-1.5, V=0.2, eps=m.parameters["eps"])) / h**2
+    d2 = -(jw_peierls_hamiltonian(cl, A0 + h * e, t=0.8, U=-1.5, V=0.2, eps=m.parameters["eps"]) - 2 * ref
+           + jw_peierls_hamiltonian(cl, A0 - h * e, t=0.8, U=-1.5, V=0.2, eps=m.parameters["eps"])) / h**2
     psi = v / np.linalg.norm(v)
     dia = expectation(m, b, psi, diamagnetic(m, polarization=e, vector_potential=A0))
     assert np.isclose(dia, np.vdot(psi, -d2[np.ix_(idx, idx)] @ psi), atol=1e-4)  # second difference error ~1e-5
@@ -432,7 +437,8 @@ def test_operator_that_annihilates_the_state_gives_zero_spectrum(small):
     up_site = next(i for i in range(2) if (int(res.basis.states[0]) >> (3 - i)) & 1)
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
-        ds = spectra(m, res.sector, psi, [electron_addition(m, site=up_site, spin="up"), electron_addition(m, site=1 - up_site, spin="up")], np.linspace(-3, 3, 7), eta=0.1, basis=res.basis)
+        operators = [electron_addition(m, site=up_site, spin="up"), electron_addition(m, site=1 - up_site, spin="up")]
+        ds = spectra(m, res.sector, psi, operators, np.linspace(-3, 3, 7), eta=0.1, basis=res.basis)
     assert any(issubclass(r.category, SpectraWarning) for r in rec)
     assert np.all(ds["spectrum"].values[0] == 0.0) and ds["m0"].values[0] == 0.0 and ds["m1"].values[0] == 0.0
     assert ds["spectrum"].values[1].max() > 0

@@ -12,6 +12,7 @@ from localpairs.errors import InputError
 from localpairs.hamiltonians import Term, extended_hubbard, fermi_bose_mixture, make_cluster
 from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, solve
+from localpairs.solvers.spectra.conductivity import peierls_model
 from localpairs.solvers.spectra.excitations import (
     Excitation,
     apply_excitation,
@@ -20,7 +21,6 @@ from localpairs.solvers.spectra.excitations import (
     momentum_grid,
     target_sector,
 )
-from localpairs.solvers.spectra.conductivity import peierls_model
 from localpairs.solvers.spectra.spectral_functions import spectra
 
 #: Block spectra against the dense no-symmetry Lehmann sum, relative to the largest peak: both are
@@ -223,7 +223,7 @@ def test_reflection_block_keeps_k_equal_minus_k():
     assert np.abs(ds["spectrum"].values - curves).max() <= SPECTRUM_TOL * curves.max()
     p0 = res.sector.blocks["px"]
     assert [f"px={(p0 + (o.k[0] == 2)) % 2}" in t for o, t in zip(ops, ds["target_sector"].values)] == [True] * len(ops)
-    with pytest.raises(InputError, match="sector.px.*not an eigenoperator of a reflection"):
+    with pytest.raises(InputError, match=r"sector\.px.*not an eigenoperator of a reflection"):
         spectra(model, res.sector, res.ground_state, [electron_addition(model, k=(1, 0, 0))], OMEGA, eta=ETA, basis=res.basis)
 
 
@@ -239,7 +239,7 @@ def test_diagonal_mirror_block():
     ref = lehmann_reference(model, full_sec, psi, ops)
     curves = np.array([lorentzian(E, w, res.ground_energy) for E, w in ref])
     assert np.abs(ds["spectrum"].values - curves).max() <= SPECTRUM_TOL * curves.max()
-    with pytest.raises(InputError, match="sector.dxy"):
+    with pytest.raises(InputError, match=r"sector\.dxy"):
         spectra(model, res.sector, res.ground_state, [electron_removal(model, k=(1, 0, 0))], OMEGA, eta=ETA, basis=res.basis)
 
 
@@ -247,7 +247,7 @@ def test_diagonal_mirror_block():
 def test_site_operator_in_momentum_block_is_refused():
     model = extended_hubbard(make_cluster((4, 1, 1), periodic=True), **PARAMS)
     res = solve(model, sector(n_up=2, n_down=2, kx=0))
-    with pytest.raises(InputError, match="sector.kx.*not an eigenoperator of a translation"):
+    with pytest.raises(InputError, match=r"sector\.kx.*not an eigenoperator of a translation"):
         spectra(model, res.sector, res.ground_state, [electron_addition(model, site=0)], OMEGA, eta=ETA, basis=res.basis)
     with pytest.raises(InputError, match="a sector without symmetry blocks, or the model"):
         target_sector(res.sector, electron_addition(model, k=(1, 0, 0)), model.n_sites)

@@ -13,6 +13,7 @@ from localpairs.hamiltonians import extended_hubbard, make_cluster
 from localpairs.solvers import charge_ladder
 from localpairs.spec import SpecError, load_spec, parse_spec
 from localpairs.studies import run_study
+from localpairs.studies.spectra_spec import spectra_section
 
 BASE = {
     "title": "dimer spectra",
@@ -98,3 +99,11 @@ def test_edges_and_energy_scales():
     assert spectral_edge([1.0, 2.0, 0.5], [0.5, 0.5, 1e-5], rel_threshold=1e-6) == 0.5
     with pytest.raises(InputError):
         spectral_edge([], [])
+
+
+def test_spectra_section_is_the_parsed_section_or_an_error_naming_it():
+    spec = parse_spec(BASE)
+    assert spectra_section(spec) is spec.spectra
+    ground = parse_spec({k: v for k, v in BASE.items() if k != "spectra"} | {"study": "ground_state"})
+    with pytest.raises(InputError, match=r"^spectra = None is not allowed: a \[spectra\] section \(study = 'ground_state'\)"):
+        spectra_section(ground)

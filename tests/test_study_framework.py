@@ -98,7 +98,7 @@ def test_prepare_runs_the_study_checks_and_names_the_file():
     assert system.cluster.n_sites == 2
     with pytest.raises(SpecError, match=r"^runs/x\.toml: description = 'refuse' is not allowed"):
         prepare(fake_study(calls), parse_spec({**SPEC, "description": "refuse"}), source="runs/x.toml")
-    with pytest.raises(SpecError, match="runs/x.toml: study = 'spectra'"):
+    with pytest.raises(SpecError, match=r"runs/x\.toml: study = 'spectra'"):
         prepare(fake_study(calls), parse_spec({**SPEC, "study": "spectra"}), source="runs/x.toml")
     assert calls == {}  # nothing computed
 

@@ -49,7 +49,8 @@ def foreign_study_imports(module: str, source: str) -> list[str]:
 def test_the_import_check_catches_a_study_importing_another():
     assert foreign_study_imports("spectra", "from localpairs.studies.ground_state import checkpointed_ladder\n") == ["ground_state"]
     assert foreign_study_imports("xfel", "from localpairs.studies import pump\n") == ["pump"]
-    assert foreign_study_imports("spectra", "from localpairs.studies.spectra_summary import validate\nfrom localpairs.studies.pump_spec import PumpSpec\n") == []
+    source = "from localpairs.studies.spectra_summary import validate\nfrom localpairs.studies.pump_spec import PumpSpec\n"
+    assert foreign_study_imports("spectra", source) == []
 
 
 def test_studies_never_import_each_other():

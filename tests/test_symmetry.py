@@ -101,9 +101,9 @@ def test_reflection_needs_invariant_momentum():
     m = extended_hubbard(cl, t=1.0, U=-2.0)
     with pytest.raises(InputError, match="px"):
         build_basis(m, sector(electrons=4, kx=1, px=0))
-    with pytest.raises(InputError, match="sector.kq"):
+    with pytest.raises(InputError, match=r"sector\.kq"):
         build_basis(m, sector(electrons=4, kq=0))
-    with pytest.raises(InputError, match="sector.kx"):
+    with pytest.raises(InputError, match=r"sector\.kx"):
         build_basis(m, sector(electrons=4, kx=7))
 
 

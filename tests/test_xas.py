@@ -8,9 +8,9 @@ from localpairs.errors import InputError
 from localpairs.hamiltonians import Term, extended_hubbard, fermi_bose_mixture, make_cluster
 from localpairs.hamiltonians.doping import DopingConfig
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector, solve
+from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.spectra.equivalent_channels import Symmetry, lattice_permutations, state_map, symmetries
 from localpairs.solvers.spectra.excitations import Excitation, apply_excitation, electron_addition, target_sector
-from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.spectra.spectral_functions import SectorCache, spectra
 from localpairs.solvers.spectra.xas import xas
 
@@ -99,14 +99,16 @@ def test_found_symmetries_leave_hamiltonian_and_state_invariant():
     v = rng.standard_normal(res.basis.Ns)
     for sym in syms:
         index, sign = state_map(res.basis, 8, sym)
-        def P(x):
+        def P(x, index=index, sign=sign):
             out = np.zeros_like(x)
             out[index] = sign * x
             return out
         assert np.abs(P(H @ v) - H @ P(v)).max() < 1e-12
         assert abs(abs(np.vdot(res.ground_state, P(res.ground_state))) - 1) < 1e-10
     # a breathing pattern breaks the single translation x → x + 1 (it swaps the sublattices)
-    shift_x = next(p for p in lattice_permutations(m.cluster) if p[0] == m.cluster.site_index(1, 0, 0) and all(p[m.cluster.site_index(0, y, z)] == m.cluster.site_index(1, y, z) for y in range(2) for z in range(2)))
+    shift_x = next(p for p in lattice_permutations(m.cluster)
+                   if p[0] == m.cluster.site_index(1, 0, 0)
+                   and all(p[m.cluster.site_index(0, y, z)] == m.cluster.site_index(1, y, z) for y in range(2) for z in range(2)))
     assert all(s.perm != shift_x for s in syms)
 
 
@@ -128,7 +130,9 @@ def test_fermi_bose_electrons_enter_fermionic_octahedra_only():
     assert x["total"].values.max() > 0 and not np.isnan(x["total"].values).any()
 
 
-@pytest.mark.parametrize("field, kwargs", [("Gamma", dict(Gamma=-0.2)), ("Gamma", dict(Gamma=0.0)), ("U_c", dict(U_c=float("nan"))), ("coherence", dict(coherence="partial")), ("gaussian_fwhm", dict(gaussian_fwhm=-0.1)), ("offset", dict(offset=float("inf")))])
+@pytest.mark.parametrize("field, kwargs", [("Gamma", dict(Gamma=-0.2)), ("Gamma", dict(Gamma=0.0)), ("U_c", dict(U_c=float("nan"))),
+                                            ("coherence", dict(coherence="partial")), ("gaussian_fwhm", dict(gaussian_fwhm=-0.1)),
+                                            ("offset", dict(offset=float("inf")))])
 def test_bad_input(field, kwargs):
     m = extended_hubbard(make_cluster("dimer"), t=1.0, U=-2.0)
     res = solve(m, sector(electrons=2))

@@ -22,7 +22,6 @@ from localpairs.analysis.figures import cluster_figure, ladder_figure, save_figu
 from localpairs.analysis.pair_binding import GapTable, gap_table
 from localpairs.solvers import EDResult, StateObservables, measure, solve
 from localpairs.spec import RunSpec
-
 from localpairs.studies.common import (
     System,
     check_ladder_fits,
@@ -86,7 +85,8 @@ def compute(ctx: RunContext) -> Results:
     spec, system = ctx.spec, ctx.system
     if spec.sector.momentum == "scan":
         return compute_momentum(ctx)
-    result = solve(system.model, system.sector, n_states=spec.solver.n_states, dense_threshold=spec.solver.dense_threshold, memory_budget_gb=spec.solver.memory_budget_gb)
+    result = solve(system.model, system.sector, n_states=spec.solver.n_states, dense_threshold=spec.solver.dense_threshold,
+                   memory_budget_gb=spec.solver.memory_budget_gb)
     logger.info("ground state: E0 = %.6f eV (dimension %s, %s)", result.ground_energy, f"{result.dimension:,}", result.method)
     ladder = {system.sector.n_electrons: result.ground_energy}
     if spec.ground_state.pair_binding:

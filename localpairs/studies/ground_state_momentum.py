@@ -23,7 +23,6 @@ from localpairs.solvers.ed.momentum import block_maps, stars, translation_names
 from localpairs.solvers.ed.observables import measure_translation_averaged
 from localpairs.solvers.hilbert.lattice_symmetry import translation_group
 from localpairs.spec import RunSpec
-
 from localpairs.studies.common import Checkpoints, System, ladder_electrons, pair_binding_vs_n, system_attrs
 from localpairs.studies.framework import Results, RunContext
 
@@ -144,5 +143,6 @@ def compute_momentum(ctx: RunContext) -> Results:
             logger.info("N=%d: E0 = %.8f eV at k = %s", n, scans[n].ground_energy, scans[n].ground_k)
     gaps = gap_table({n: scan.ground_energy for n, scan in scans.items()}, n0)
     o = observed[s0.ground_k]
-    obs = StateObservables(np.array(o["site_charge"]), np.array(o["double_occupancy"]), o["unpaired"], o["lpdw_order"], np.array(o["charge_correlations"]), None)
+    obs = StateObservables(np.array(o["site_charge"]), np.array(o["double_occupancy"]), o["unpaired"], o["lpdw_order"],
+                           np.array(o["charge_correlations"]), None)
     return Results(_momentum_dataset(spec, system, scans, gaps, obs))

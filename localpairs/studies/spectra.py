@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -32,16 +33,17 @@ from localpairs.analysis.figures import save_figure
 from localpairs.analysis.pair_binding import gap_table
 from localpairs.analysis.spectra_figures import charge_spectra_figure, conductivity_figure, momentum_spectra_figure, xas_figure
 from localpairs.analysis.spectral_edges import conductivity_gap, curve_onset, curve_peak, edge_of, gap_from_edges
+from localpairs.errors import LocalPairsError
+from localpairs.hamiltonians import Model
 from localpairs.solvers import solve
-from localpairs.solvers.spectra.excitations import electron_addition, electron_removal, momentum_grid, pair_addition, pair_removal
 from localpairs.solvers.spectra.conductivity import optical_conductivity
+from localpairs.solvers.spectra.excitations import electron_addition, electron_removal, momentum_grid, pair_addition, pair_removal
 from localpairs.solvers.spectra.spectral_functions import SectorCache, spectra
 from localpairs.solvers.spectra.xas import xas
 from localpairs.spec import RunSpec
-
 from localpairs.studies.common import Checkpoints, System, checkpointed_ladder, system_attrs
 from localpairs.studies.framework import Results, RunContext, Study, render, spec_of
-from localpairs.studies.spectra_spec import SpectraSpec
+from localpairs.studies.spectra_spec import SpectraSpec, spectra_section
 from localpairs.studies.spectra_summary import report_summary, validate
 
 logger = logging.getLogger(__name__)
@@ -55,7 +57,8 @@ class _Run:
     def __init__(self, spec: RunSpec, system: System, cfg: SpectraSpec, checkpoints: Checkpoints) -> None:
         self.spec, self.system, self.cfg, self.checkpoints = spec, system, cfg, checkpoints
         self.model = system.model
-        self.gs = solve(system.model, system.sector, n_states=spec.solver.n_states, dense_threshold=spec.solver.dense_threshold, memory_budget_gb=spec.solver.memory_budget_gb)
+        self.gs = solve(system.model, system.sector, n_states=spec.solver.n_states, dense_threshold=spec.solver.dense_threshold,
+                        memory_budget_gb=spec.solver.memory_budget_gb)
         self.cache = SectorCache(system.model, memory_budget_gb=spec.solver.memory_budget_gb)
         self.cache.add(system.sector, self.gs.basis)
         self.omega_rel = np.linspace(cfg.omega_min, cfg.omega_max, cfg.n_omega)
@@ -74,13 +77,14 @@ class _Run:
     def charge(self, operators: list, mu: float, sign: int) -> xr.Dataset:
         """Spectra of ``operators`` on the axis ω − μ (sign −1: mirrored removal)."""
         c = self.cfg
-        ds = spectra(self.model, self.system.sector, self.gs.ground_state, operators, mu + self.omega_rel, eta=c.eta, gaussian_fwhm=c.gaussian_fwhm, e_ref=self.gs.ground_energy, sign=sign, n_steps=c.lanczos_steps, cache=self.cache)
+        ds = spectra(self.model, self.system.sector, self.gs.ground_state, operators, mu + self.omega_rel, eta=c.eta,
+                     gaussian_fwhm=c.gaussian_fwhm, e_ref=self.gs.ground_energy, sign=sign, n_steps=c.lanczos_steps, cache=self.cache)
         ds = ds.assign_coords(omega=("omega", self.omega_rel, {"units": "eV", "long_name": "ω − nμ"}))
         ds.attrs["mu_eV"] = mu
         return ds
 
 
-def _electron_sites(model) -> list[int]:
+def _electron_sites(model: Model) -> list[int]:
     return [i for i in range(model.n_sites) if i not in model.bosonic_sites]
 
 
@@ -90,22 +94,26 @@ def _spectra(r: _Run, ladder: dict[int, float]) -> dict[str, xr.Dataset]:
     if "single_particle" in cfg.compute:
         mu1 = 0.5 * (ladder[n + 1] - ladder[n - 1])
         sites = _electron_sites(model)
-        out["electron_addition"] = r.cached("electron_addition", lambda: r.charge([electron_addition(model, site=i, spin=s) for i in sites for s in SPINS], mu1, +1))
-        out["electron_removal"] = r.cached("electron_removal", lambda: r.charge([electron_removal(model, site=i, spin=s) for i in sites for s in SPINS], mu1, -1))
+        out["electron_addition"] = r.cached(
+            "electron_addition", lambda: r.charge([electron_addition(model, site=i, spin=s) for i in sites for s in SPINS], mu1, +1))
+        out["electron_removal"] = r.cached(
+            "electron_removal", lambda: r.charge([electron_removal(model, site=i, spin=s) for i in sites for s in SPINS], mu1, -1))
         if cfg.momentum_resolved and not model.bosonic_sites and all(p or L == 1 for p, L in zip(model.cluster.periodic, model.cluster.shape)):
             ks = momentum_grid(model.cluster)
             out["electron_addition_k"] = r.cached("electron_addition_k", lambda: r.charge([electron_addition(model, k=k) for k in ks], mu1, +1))
             out["electron_removal_k"] = r.cached("electron_removal_k", lambda: r.charge([electron_removal(model, k=k) for k in ks], mu1, -1))
     if "pair" in cfg.compute:
         mu2 = 0.5 * (ladder[n + 2] - ladder[n - 2])
-        sites = range(model.n_sites)
-        out["pair_addition"] = r.cached("pair_addition", lambda: r.charge([pair_addition(model, site=i) for i in sites], mu2, +1))
-        out["pair_removal"] = r.cached("pair_removal", lambda: r.charge([pair_removal(model, site=i) for i in sites], mu2, -1))
+        pair_sites = range(model.n_sites)
+        out["pair_addition"] = r.cached("pair_addition", lambda: r.charge([pair_addition(model, site=i) for i in pair_sites], mu2, +1))
+        out["pair_removal"] = r.cached("pair_removal", lambda: r.charge([pair_removal(model, site=i) for i in pair_sites], mu2, -1))
     if "optical" in cfg.compute:
         omega = np.linspace(cfg.optical_omega_max / cfg.n_omega, cfg.optical_omega_max, cfg.n_omega)
         out["optical"] = r.cached(
             "optical",
-            lambda: optical_conductivity(model, r.system.sector, omega, eta=cfg.eta, gaussian_fwhm=cfg.gaussian_fwhm, polarization=cfg.polarization, twists=cfg.twists, basis=r.gs.basis, n_steps=cfg.lanczos_steps, memory_budget_gb=r.spec.solver.memory_budget_gb),
+            lambda: optical_conductivity(model, r.system.sector, omega, eta=cfg.eta, gaussian_fwhm=cfg.gaussian_fwhm,
+                                         polarization=cfg.polarization, twists=cfg.twists, basis=r.gs.basis, n_steps=cfg.lanczos_steps,
+                                         memory_budget_gb=r.spec.solver.memory_budget_gb),
         )
     if "xas" in cfg.compute:
         out.update(_xas(r))
@@ -115,8 +123,8 @@ def _spectra(r: _Run, ladder: dict[int, float]) -> dict[str, xr.Dataset]:
 def _xas(r: _Run) -> dict[str, xr.Dataset]:
     cfg, gs = r.cfg, r.gs
     core_hole = cfg.core_hole if isinstance(cfg.core_hole, str) else tuple(cfg.core_hole)
-    common = dict(Gamma=cfg.Gamma, gaussian_fwhm=cfg.xas_gaussian_fwhm, coherence=cfg.coherence, core_hole=core_hole, use_symmetry=cfg.use_symmetry,
-                  e_ref=gs.ground_energy, n_steps=cfg.xas_lanczos_steps, cache=r.cache)
+    common: dict[str, Any] = dict(Gamma=cfg.Gamma, gaussian_fwhm=cfg.xas_gaussian_fwhm, coherence=cfg.coherence, core_hole=core_hole,
+                                  use_symmetry=cfg.use_symmetry, e_ref=gs.ground_energy, n_steps=cfg.xas_lanczos_steps, cache=r.cache)
     offset = cfg.offset_eV
     if offset is None:
         # locate the main peak on a wide grid with offset 0, then place it at pre_edge_eV
@@ -136,13 +144,11 @@ def _gaps(cfg: SpectraSpec, groups: dict[str, xr.Dataset], ladder: dict[int, flo
     g: dict[str, float | None] = {}
     thr = cfg.edge_threshold
     if "electron_addition" in groups:
-        g["addition_edge"] = edge_of(groups["electron_addition"], rel_threshold=thr)
-        g["removal_edge"] = edge_of(groups["electron_removal"], rel_threshold=thr)
-        g["single_particle_gap"] = gap_from_edges(g["addition_edge"], g["removal_edge"])
+        add, rem = edge_of(groups["electron_addition"], rel_threshold=thr), edge_of(groups["electron_removal"], rel_threshold=thr)
+        g["addition_edge"], g["removal_edge"], g["single_particle_gap"] = add, rem, gap_from_edges(add, rem)
     if "pair_addition" in groups:
-        g["pair_addition_edge"] = edge_of(groups["pair_addition"], rel_threshold=thr)
-        g["pair_removal_edge"] = edge_of(groups["pair_removal"], rel_threshold=thr)
-        g["two_particle_gap"] = 0.5 * gap_from_edges(g["pair_addition_edge"], g["pair_removal_edge"])
+        add, rem = edge_of(groups["pair_addition"], rel_threshold=thr), edge_of(groups["pair_removal"], rel_threshold=thr)
+        g["pair_addition_edge"], g["pair_removal_edge"], g["two_particle_gap"] = add, rem, 0.5 * gap_from_edges(add, rem)
     if "optical" in groups:
         opt = groups["optical"]
         g["optical_gap"] = conductivity_gap(opt, fraction=cfg.optical_threshold) if float(opt["sigma"].max()) > 0 else None
@@ -161,22 +167,32 @@ def _edge(root: xr.Dataset, key: str) -> float | None:
     return None if isinstance(value, str) else float(value)
 
 
+def _computed_edge(root: xr.Dataset, key: str) -> float:
+    """An edge or gap the results must hold (its spectra were computed); an error naming it otherwise."""
+    value = _edge(root, key)
+    if value is None:
+        raise LocalPairsError(f"results attribute {key}_eV is 'none', but the spectra it comes from were computed")
+    return value
+
+
 def figures(results: Results, outdir: Path, title: str) -> list[str]:
     """Charge spectra with their edges, k-resolved spectra, σ(ω) and the XAS, as far as computed."""
-    cfg, groups, root = spec_of(results).spectra, results.groups, results.root
+    cfg, groups, root = spectra_section(spec_of(results)), results.groups, results.root
     n_sites = int(root.attrs["n_sites"])
     names, panels = [], []
     for kind, label, gap_text, add_label, rem_label in (
-        ("", "A(ω) per site (1/eV)", lambda: f"Δ1 = {_edge(root, 'single_particle_gap'):.3f} eV", "c† (addition)", "c (removal, mirrored)"),
-        ("pair_", "P(ω) per site (1/eV)", lambda: f"2Δ2 = {2 * _edge(root, 'two_particle_gap'):.3f} eV", "Δ† (pair addition)", "Δ (pair removal, mirrored)"),
+        ("", "A(ω) per site (1/eV)", lambda: f"Δ1 = {_computed_edge(root, 'single_particle_gap'):.3f} eV", "c† (addition)", "c (removal, mirrored)"),
+        ("pair_", "P(ω) per site (1/eV)", lambda: f"2Δ2 = {2 * _computed_edge(root, 'two_particle_gap'):.3f} eV", "Δ† (pair addition)",
+         "Δ (pair removal, mirrored)"),
     ):
         name = "electron_addition" if not kind else "pair_addition"
         if name not in groups:
             continue
         a, rm = groups[name], groups[name.replace("addition", "removal")]
         mu = a.attrs["mu_eV"]
-        edges = (-_edge(root, f"{kind}removal_edge") - mu, _edge(root, f"{kind}addition_edge") - mu)
-        panels.append(dict(addition=a["total"].values / n_sites, removal=rm["total"].values / n_sites, label=label, edges=edges, gap_text=gap_text(), addition_label=add_label, removal_label=rem_label))
+        edges = (-_computed_edge(root, f"{kind}removal_edge") - mu, _computed_edge(root, f"{kind}addition_edge") - mu)
+        panels.append(dict(addition=a["total"].values / n_sites, removal=rm["total"].values / n_sites, label=label, edges=edges,
+                           gap_text=gap_text(), addition_label=add_label, removal_label=rem_label))
     if panels:
         omega = groups["electron_addition" if "electron_addition" in groups else "pair_addition"]["omega"].values
         save_figure(charge_spectra_figure(omega, panels, title=f"{title}: charge spectra (η = {cfg.eta:g} eV)"), outdir / "charge_spectra.png")
@@ -188,12 +204,18 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
         names.append("momentum_spectra.png")
     if "optical" in groups:
         opt = groups["optical"]
-        save_figure(conductivity_figure(opt["omega"].values, opt["sigma"].values, optical_gap=_edge(root, "optical_gap"), reference_gap=load_reference()["optical_gap"].value, twist_curves=opt["sigma_twist"].values, title=f"{title}: Re σ(ω), {int(opt.attrs['twists'])} twist(s)"), outdir / "optical_conductivity.png")
+        figure = conductivity_figure(opt["omega"].values, opt["sigma"].values, optical_gap=_edge(root, "optical_gap"),
+                                     reference_gap=load_reference()["optical_gap"].number, twist_curves=opt["sigma_twist"].values,
+                                     title=f"{title}: Re σ(ω), {int(opt.attrs['twists'])} twist(s)")
+        save_figure(figure, outdir / "optical_conductivity.png")
         names.append("optical_conductivity.png")
     if "xas" in groups:
         x = groups["xas"]
         none = groups.get("xas_no_core_hole")
-        save_figure(xas_figure(x["omega"].values, x["total"].values, n_oxygens=int(x.attrs["n_oxygens"]), reference_pre_edge=load_reference()["pre_edge"].value, no_core_hole=None if none is None else none["total"].values, title=f"{title}: O K-edge XAS, U_c = {cfg.U_c:g} eV, Γ = {cfg.Gamma:g} eV"), outdir / "xas.png")
+        figure = xas_figure(x["omega"].values, x["total"].values, n_oxygens=int(x.attrs["n_oxygens"]),
+                            reference_pre_edge=load_reference()["pre_edge"].number, no_core_hole=None if none is None else none["total"].values,
+                            title=f"{title}: O K-edge XAS, U_c = {cfg.U_c:g} eV, Γ = {cfg.Gamma:g} eV")
+        save_figure(figure, outdir / "xas.png")
         names.append("xas.png")
     return names
 
@@ -201,14 +223,15 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
 def _root(spec: RunSpec, system: System, ladder: dict[int, float], g: dict, r: _Run) -> xr.Dataset:
     ns = sorted(ladder)
     attrs = {f"{k}_eV": ("none" if v is None else float(v)) for k, v in g.items()}
-    attrs.update(title=spec.title, ground_energy_eV=r.gs.ground_energy, ground_dimension=r.gs.dimension, ground_method=r.gs.method, **system_attrs(spec, system))
+    attrs.update(title=spec.title, ground_energy_eV=r.gs.ground_energy, ground_dimension=r.gs.dimension, ground_method=r.gs.method,
+                 **system_attrs(spec, system))
     return xr.Dataset({"ground_energy_vs_N": (("n_electrons",), np.array([ladder[k] for k in ns]), {"units": "eV"})}, coords={"n_electrons": ns}, attrs=attrs)
 
 
 def compute(ctx: RunContext) -> Results:
     """Ground state, E(N) ladder, the spectra of ``[spectra] compute``, their gaps and the report's numbers."""
     spec, system = ctx.spec, ctx.system
-    cfg = spec.spectra
+    cfg = spectra_section(spec)
     r = _Run(spec, system, cfg, ctx.checkpoints)
     logger.info("ground state: E0 = %.6f eV (dimension %s); spectra %s", r.gs.ground_energy, f"{r.gs.dimension:,}", cfg.compute)
     n = system.sector.n_electrons

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from localpairs.errors import InputError
 from localpairs.spec_base import Strict
+
+if TYPE_CHECKING:
+    from localpairs.spec import RunSpec
 
 SpectrumName = Literal["single_particle", "pair", "optical", "xas"]
 
@@ -80,9 +84,16 @@ class SpectraSpec(Strict):
         return value
 
     @model_validator(mode="after")
-    def _omega_range(self) -> "SpectraSpec":
+    def _omega_range(self) -> SpectraSpec:
         if not self.omega_min < self.omega_max:
             raise ValueError(f"omega_min = {self.omega_min} must be below omega_max = {self.omega_max}")
         if self.core_hole == "receiving" and self.coherence == "coherent":
             raise ValueError("core_hole = 'receiving' needs coherence = 'incoherent' (the coherent operator puts the electron on both octahedra)")
         return self
+
+
+def spectra_section(spec: RunSpec) -> SpectraSpec:
+    """``spec.spectra``, which a spectra study needs; an :class:`InputError` when the section is absent."""
+    if spec.spectra is None:
+        raise InputError("spectra", None, f"a [spectra] section (study = {spec.study!r})")
+    return spec.spectra

@@ -17,8 +17,8 @@ from localpairs.solvers import check_memory, estimate_memory
 from localpairs.solvers.spectra.conductivity import _twists, peierls_model
 from localpairs.solvers.spectra.xas import _channels
 from localpairs.spec import RunSpec
-
 from localpairs.studies.common import System, check_ladder_fits, ladder_electrons
+from localpairs.studies.spectra_spec import spectra_section
 
 
 def validate(spec: RunSpec, system: System) -> None:
@@ -28,7 +28,7 @@ def validate(spec: RunSpec, system: System) -> None:
     spectra; twists only along a periodic polarization axis; an oxygen next to a fermionic site for
     the XAS; the memory of every sector built (ladder, twisted N-sector).
     """
-    cfg, model, n = spec.spectra, system.model, system.sector.n_electrons
+    cfg, model, n = spectra_section(spec), system.model, system.sector.n_electrons
     if spec.sector.momentum != "none":
         raise InputError("sector.momentum", spec.sector.momentum, "'none' for the spectra study (it solves whole sectors)")
     electrons = ladder_electrons(spec, system)
@@ -45,8 +45,10 @@ def validate(spec: RunSpec, system: System) -> None:
             raise InputError(f"spectra.{err.field}", err.value, err.allowed) from None
         if cfg.twists > 1:  # each twist solves its own (complex) ground state in sector N
             twisted = peierls_model(model, twists[0][2])
-            check_memory(twisted, system.sector, estimate_memory(twisted, system.sector, dense_threshold=spec.solver.dense_threshold), spec.solver.memory_budget_gb)
-    if "xas" in cfg.compute and not _channels(model, cfg.coherence, cfg.core_hole if isinstance(cfg.core_hole, str) else tuple(cfg.core_hole))[0]:
+            estimate = estimate_memory(twisted, system.sector, dense_threshold=spec.solver.dense_threshold)
+            check_memory(twisted, system.sector, estimate, spec.solver.memory_budget_gb)
+    core_hole = cfg.core_hole if isinstance(cfg.core_hole, str) else tuple(cfg.core_hole)
+    if "xas" in cfg.compute and not _channels(model, cfg.coherence, core_hole)[0]:
         raise InputError("spectra.compute", "xas", "a cluster with at least one oxygen next to an octahedron that can take an electron")
 
 
@@ -54,7 +56,7 @@ def _energy_scales(g: dict) -> dict[str, float | None]:
     """E_a, E_b, E_b + 2E_a of the model and of the review (Menushenkov & Kagan 2026), in eV."""
     s = EnergyScales(g["single_particle_gap"], g["two_particle_gap"], g.get("optical_gap"))
     ref = load_reference()
-    rv = {name: ref[key].value for name, key in (("E_G", "optical_gap"), ("E_a", "activation_energy"), ("E_b", "pair_binding_energy"))}
+    rv = {name: ref[key].number for name, key in (("E_G", "optical_gap"), ("E_a", "activation_energy"), ("E_b", "pair_binding_energy"))}
     return {
         "E_a": s.E_a, "two_E_a": 2 * s.E_a, "E_b": s.E_b, "E_b_plus_2E_a": s.E_b_plus_2E_a,
         "E_G_minus_E_b_plus_2E_a": None if s.optical_gap is None else s.optical_gap - s.E_b_plus_2E_a,
@@ -98,7 +100,7 @@ def report_summary(root: xr.Dataset, groups: dict[str, xr.Dataset], g: dict) -> 
     if "xas" in groups:
         x = groups["xas"]
         root.attrs["xas_main_peak_eV"] = curve_peak(x["omega"].values, x["total"].values)
-        root.attrs["reference_pre_edge_eV"] = float(load_reference()["pre_edge"].value)
+        root.attrs["reference_pre_edge_eV"] = load_reference()["pre_edge"].number
         if "xas_no_core_hole" in groups:
             root.attrs["xas_core_hole_shift_eV"] = root.attrs["xas_main_peak_eV"] - curve_peak(x["omega"].values, groups["xas_no_core_hole"]["total"].values)
     return root, groups

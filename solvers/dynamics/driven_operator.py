@@ -32,9 +32,8 @@ from scipy.sparse import _sparsetools
 
 from localpairs.errors import LocalPairsError
 from localpairs.hamiltonians.driven_model import DrivenModel
-
-from localpairs.solvers.hilbert.basis import operator_matrix
 from localpairs.solvers.ed.observables import occupations
+from localpairs.solvers.hilbert.basis import operator_matrix
 
 #: Below this dimension scipy's serial kernel is called directly (QuSpin's OpenMP kernel has
 #: ~25 µs of Python overhead per call and threads do not pay off below ~1e5 states).
@@ -112,18 +111,19 @@ class DrivenOperator:
         del pattern
         keys = np.repeat(np.arange(dim, dtype=np.int64), np.diff(indptr)) * dim + indices
 
-        def place(mat: sp.csr_matrix) -> np.ndarray:
+        def place(mat: sp.csr_matrix, keys: np.ndarray) -> np.ndarray:
             rows = np.repeat(np.arange(dim, dtype=np.int64), np.diff(mat.indptr))
             return np.searchsorted(keys, rows * dim + mat.indices).astype(itype)
 
-        self._diag_pos = place(sp.identity(dim, format="csr"))
+        self._diag_pos = place(sp.identity(dim, format="csr"), keys)
         constant = driven.constant
         self._bases = np.zeros((len(segments), len(indices)), dtype=np.complex128)
         self._const_of = {s: [int(k) for k in self.active if constant[k] and driven.pieces[k].segment == s] for s in segments}
         groups: list[list[int]] = []
-        positions, values = [], []
+        positions: list[np.ndarray] = []
+        values: list[np.ndarray] = []
         for k, mat in mats.items():
-            pos = place(mat)
+            pos = place(mat, keys)
             if constant[k]:
                 self._bases[segments.index(driven.pieces[k].segment), pos] += mat.data
                 continue
@@ -148,7 +148,7 @@ class DrivenOperator:
         self._no_diag = np.zeros(0)
         self._sensitivity: float | None = None
 
-    def retarget(self, driven: DrivenModel) -> "DrivenOperator":
+    def retarget(self, driven: DrivenModel) -> DrivenOperator:
         """The same matrices for another description with identical pieces (e.g. another photon
         energy or field along the same polarization); shares the assembly buffer."""
         mine = [(p.name, p.segment, p.static) for p in self.driven.pieces]

@@ -22,8 +22,8 @@ SIAM J. Sci. Comput. 19, 38 (1998)); norm conservation is checked by the tests.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numba
 import numpy as np

@@ -81,6 +81,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,11 +92,10 @@ from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians.driven_model import DrivenModel, Pulse, drive
 from localpairs.hamiltonians.model import Model
 from localpairs.hamiltonians.pulse import DEFAULT_CENTER_SIGMAS
-from localpairs.units import HBAR_EV_FS
-
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.krylov import BREAKDOWN_TOL, vector_norm
 from localpairs.solvers.lanczos import lanczos_recursion
+from localpairs.units import HBAR_EV_FS
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +231,8 @@ class LinearResponseState:
     def validity(self) -> dict:
         """α, the threshold and the verdict, for the record."""
         return {"alpha": self.alpha, "alpha_linear_max": ALPHA_LINEAR_MAX, "virtual_weight": self.virtual_weight,
-                "two_photon_estimate": self.two_photon_estimate, "two_photon_ratio": self.two_photon_ratio, "two_photon_ratio_max": TWO_PHOTON_RATIO_MAX, "linear_regime": self.linear_regime,
+                "two_photon_estimate": self.two_photon_estimate, "two_photon_ratio": self.two_photon_ratio,
+                "two_photon_ratio_max": TWO_PHOTON_RATIO_MAX, "linear_regime": self.linear_regime,
                 "order": self.order, "lanczos_converged": self.converged, "lanczos_change": self.change}
 
 
@@ -247,10 +248,11 @@ def _check_times(pulse: Pulse, t: float, t_start: float) -> None:
 
 def _window_steps(ritz_range: float, pulse: Pulse) -> int:
     """Steps after which Gauss nodes are spaced ≤ ħ/σ mid-spectrum: ``π W σ/(2ħ)``."""
-    return int(math.ceil(0.5 * math.pi * ritz_range * pulse.sigma / HBAR_EV_FS))
+    return math.ceil(0.5 * math.pi * ritz_range * pulse.sigma / HBAR_EV_FS)
 
 
-def _lanczos_function(op: DrivenOperator, phi: np.ndarray, func, pulse: Pulse, *, steps: int, tol: float, g_max: float):
+def _lanczos_function(op: DrivenOperator, phi: np.ndarray, func: Callable[[np.ndarray], np.ndarray], pulse: Pulse, *, steps: int, tol: float,
+                      g_max: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, bool, float]:
     """``‖φ‖ V_m func(T_m) e₁`` by Lanczos on the last assembled matrix of ``op``.
 
     Returns ``(vector, ritz_values, weights ‖φ‖²|U₀ₙ|², m, converged, change)``; the convergence
@@ -335,7 +337,8 @@ def linear_response(
     start = time.perf_counter()
     driven = op.driven
     pulse = driven.pulse if pulse is None else pulse
-    require(pulse is not None, "pulse", None, "a Pulse (the driven model has none)")
+    if pulse is None:
+        raise InputError("pulse", None, "a Pulse (the driven model has none)")
     require(bool(np.allclose(pulse.polarization, driven.polarization)), "pulse.polarization", list(pulse.polarization),
             f"the operator's polarization {list(driven.polarization)} (∂H/∂A is built along it)")
     require(driven.quench is None, "driven.quench", driven.quench, "None: linear response is about a pulse on a fixed H₀")

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from tqdm import tqdm
 
 from localpairs.hamiltonians import Model
-
 from localpairs.solvers.ed.eigensolve import solve
 from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, check_memory, estimate_memory
 from localpairs.solvers.hilbert.sector import Sector

@@ -20,7 +20,6 @@ import scipy.sparse.linalg as spla
 
 from localpairs.errors import LocalPairsError, require
 from localpairs.hamiltonians import Model
-
 from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix, hermiticity_residual, sector_dtype
 from localpairs.solvers.hilbert.block_matrix import Representatives, block_matrix, supported
 from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks
@@ -154,16 +153,18 @@ def solve(
     check_memory(model, sec, estimate, memory_budget_gb)
     seconds = {}
     t0 = time.perf_counter()
+    compiled_reps: Representatives | None = None  # set when the compiled block build is used
     if compiled:
         resolved = resolve_blocks(model, sec.blocks)
         if representatives is None or representatives.names != tuple(resolved):
             representatives = Representatives(resolved, n_sites=model.n_sites, n_up=sec.n_up, n_down=sec.n_down)
+        compiled_reps = representatives
         basis = representatives.block({n: q for n, (_, _, q) in resolved.items()}, sector_dtype(model, sec))
     else:
         basis = build_basis(model, sec)
     seconds["basis"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    matrix = block_matrix(model, representatives, basis) if compiled else hamiltonian_matrix(model, basis)
+    matrix = block_matrix(model, compiled_reps, basis) if compiled_reps is not None else hamiltonian_matrix(model, basis)
     seconds["matrix"] = time.perf_counter() - t0
     herm = hermiticity_residual(matrix) if matrix.shape[0] else 0.0
     if herm > HERMITICITY_TOL:

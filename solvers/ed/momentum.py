@@ -20,22 +20,22 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from itertools import product
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians import Model
-
+from localpairs.solvers.ed.eigensolve import EDResult, solve
 from localpairs.solvers.hilbert.basis import sector_dimension
 from localpairs.solvers.hilbert.block_matrix import Representatives, supported
-from localpairs.solvers.ed.eigensolve import EDResult, solve
+from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, resolve_blocks
 from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
 from localpairs.solvers.hilbert.sector import Sector, check_sector_fits
-from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, resolve_blocks
 
 #: Levels closer than this (eV) to the lowest one count as degenerate with it.
 DEGENERACY_TOL = 1e-8
@@ -97,7 +97,7 @@ class MomentumBlock:
                 "energies": list(self.energies), "method": self.method, "seconds": self.seconds}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "MomentumBlock":
+    def from_dict(cls, data: Mapping[str, Any]) -> MomentumBlock:
         """Inverse of :meth:`as_dict`."""
         return cls(tuple(data["k"]), tuple(tuple(s) for s in data["star"]), int(data["dimension"]),
                    tuple(float(e) for e in data["energies"]), str(data["method"]), float(data["seconds"]))
@@ -222,7 +222,10 @@ def block_maps(model: Model, names: tuple[str, ...], periods: tuple[int, ...]) -
     for a, name in enumerate(names):
         refl = "p" + name[1]
         if refl in gens and commutes(model, gens[refl][0]):
-            maps[refl] = lambda q, a=a: tuple((-x) % p if i == a else x for i, (x, p) in enumerate(zip(q, periods)))
+            def reflect(q: Label, a: int = a) -> Label:
+                return tuple((-x) % p if i == a else x for i, (x, p) in enumerate(zip(q, periods)))
+
+            maps[refl] = reflect
     if "dxy" in gens and "kx" in names and "ky" in names and commutes(model, gens["dxy"][0]):
         ix, iy = names.index("kx"), names.index("ky")
 

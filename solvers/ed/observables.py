@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from localpairs.hamiltonians import Model
-
 from localpairs.solvers.hilbert.basis import quspin_terms
 
 

@@ -15,15 +15,15 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import DTypeLike
 from quspin.basis import spinful_fermion_basis_general
 from quspin.operators import hamiltonian
 
 from localpairs.errors import LocalPairsError
 from localpairs.hamiltonians import Model
-
+from localpairs.solvers.hilbert.lattice_symmetry import is_complex_block, quspin_blocks, resolve_blocks
 from localpairs.solvers.hilbert.pair_basis import constrained_dimension, pair_constrained_basis, spinless_terms
 from localpairs.solvers.hilbert.sector import Sector, check_sector_fits
-from localpairs.solvers.hilbert.lattice_symmetry import is_complex_block, quspin_blocks, resolve_blocks
 
 _NO_CHECKS = dict(check_symm=False, check_herm=False, check_pcon=False)
 
@@ -89,7 +89,7 @@ def matrix_dtype(model: Model, basis: Any = None) -> type:
     return np.float64
 
 
-def operator_matrix(model: Model, basis: Any, static: list, dtype: type | None = None) -> sp.csr_matrix:
+def operator_matrix(model: Model, basis: Any, static: list, dtype: DTypeLike | None = None) -> sp.csr_matrix:
     """CSR matrix of the spinful ``static`` terms on ``basis`` (QuSpin's checks off, silenced)."""
     dtype = dtype or matrix_dtype(model, basis)
     if np.dtype(dtype).kind != "c" and _has_imaginary(static):  # QuSpin would drop the imaginary parts silently

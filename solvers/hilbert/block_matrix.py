@@ -25,9 +25,9 @@ mode m lives in bit 2L − 1 − m; ``c_m`` carries (−1)^(occupied modes m' < 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations, product
-from typing import Mapping
 
 import numba
 import numpy as np
@@ -35,7 +35,6 @@ import scipy.sparse as sp
 from numba import njit, prange
 
 from localpairs.hamiltonians import Model
-
 from localpairs.solvers.hilbert.pair_basis import spinless_terms
 
 _CODES = {"+": 0, "-": 1, "n": 2}
@@ -153,7 +152,7 @@ class BlockBasis:
     localpairs_dtype: type
 
     @property
-    def Ns(self) -> int:  # noqa: N802 - QuSpin's name
+    def Ns(self) -> int:
         """Block dimension."""
         return int(self.states.size)
 
@@ -208,7 +207,8 @@ class Representatives:
 def _threads() -> None:
     threads = os.environ.get("OMP_NUM_THREADS", "")
     if threads.isdigit():
-        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+        # numba.config sets its options as module attributes at import time, invisible to mypy
+        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
 
 
 @njit(cache=True, inline="always")

@@ -34,9 +34,10 @@ translation and are refused with an explanation.
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
+from collections.abc import Mapping, Sequence
+from functools import cache
 from itertools import product
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numba import cfunc, int32, uint64
@@ -137,7 +138,7 @@ def resolve_blocks(model: Model, blocks: Mapping[str, int]) -> dict[str, tuple[n
             raise InputError("sector.dxy", out["dxy"][2], "no diagonal-mirror block together with px or py (they do not commute)")
         if out.get("kx", (None, 0, 0))[2] != out.get("ky", (None, 0, 0))[2]:
             raise InputError("sector.dxy", out["dxy"][2], "a diagonal-mirror block needs kx = ky (both given, or neither)")
-    for name, (_, period, q) in out.items():
+    for name, (_, _period, q) in out.items():
         if name.startswith("p") and f"k{name[1]}" in out:
             _, lk, qk = out[f"k{name[1]}"]
             if (2 * qk) % lk != 0:
@@ -172,7 +173,7 @@ def operator_character(terms: Sequence[Term], perm: np.ndarray, period: int) -> 
         return 0
     ref = max(before, key=lambda k: abs(before[k]))
     lam = after.get(ref, 0.0) / before[ref]
-    m = int(round(period * np.angle(lam) / (2.0 * np.pi))) % period
+    m = round(period * np.angle(lam) / (2.0 * np.pi)) % period
     lam_m = np.exp(2j * np.pi * m / period)
     if abs(lam - lam_m) > CHARACTER_TOL:
         return None
@@ -207,7 +208,7 @@ def shifted_blocks(model: Model, blocks: Mapping[str, int], terms: Sequence[Term
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _permute_modes_cfunc():
     """Compile the user-basis permutation map once, on first use (cached on disk by numba)."""
 

@@ -10,13 +10,12 @@ final CSR.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
-from dataclasses import dataclass
 
 from localpairs.errors import InputError, TooLargeError, require
 from localpairs.hamiltonians import Model
-
 from localpairs.solvers.hilbert.sector import Sector
 
 #: Peak of QuSpin's matrix build relative to the final CSR (measured, see module docstring).

@@ -15,12 +15,12 @@ spinless strings ``"AB"`` with indices ``(i..., L + j...)``: the same operator p
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from math import comb
 from types import SimpleNamespace
 
 import numpy as np
-from numba import carray, cfunc, uint64, int32
+from numba import carray, cfunc, int32, uint64
 from quspin.basis.user import (
     count_particles_sig_64,
     next_state_sig_64,
@@ -130,7 +130,7 @@ def _compile_count_particles():
     return _count_particles
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled() -> SimpleNamespace:
     """Compile the basis's numba callbacks once, on first use (cached on disk by numba)."""
     return SimpleNamespace(op=_compile_fermion_op(), next_state=_compile_next_state(), pre_check=_compile_pre_check(),
@@ -153,7 +153,7 @@ def constrained_dimension(n_sites: int, bosonic_sites: tuple[int, ...], n_up: in
     nf = n_sites - nb
     return sum(
         comb(nb, k) * comb(nf, n_up - k) * comb(nf, n_down - k)
-        for k in range(0, min(nb, n_up, n_down) + 1)
+        for k in range(min(nb, n_up, n_down) + 1)
         if n_up - k <= nf and n_down - k <= nf
     )
 

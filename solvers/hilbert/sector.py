@@ -6,8 +6,9 @@ go (QuSpin's ``name=(permutation, q)`` blocks), so that adding them changes no c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from localpairs.errors import InputError, require
 
@@ -38,7 +39,7 @@ class Sector:
         """S_z = (n_up − n_down)/2."""
         return 0.5 * (self.n_up - self.n_down)
 
-    def shifted(self, d_up: int, d_down: int) -> "Sector":
+    def shifted(self, d_up: int, d_down: int) -> Sector:
         """The sector with ``d_up``/``d_down`` electrons added (negative: removed)."""
         return Sector(self.n_up + d_up, self.n_down + d_down, dict(self.blocks))
 

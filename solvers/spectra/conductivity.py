@@ -35,27 +35,27 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from localpairs.errors import require
 from localpairs.hamiltonians import Model
-from localpairs.units import E_CHARGE_C, HBAR_EV_FS
-
 from localpairs.solvers.ed.eigensolve import solve
+from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.lanczos import pole_spectrum
 from localpairs.solvers.spectra.excitations import current, diamagnetic, expectation, peierls_terms
 from localpairs.solvers.spectra.optical_transitions import ZERO_FREQUENCY
-from localpairs.solvers.lanczos import pole_spectrum
-from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.spectra.spectral_functions import DEFAULT_STEPS, SectorCache, SpectraWarning, chain_of, check_broadening, check_omega, normalized_state
+from localpairs.units import E_CHARGE_C, HBAR_EV_FS
 
 #: e²/ħ in siemens times 10⁸ (Å⁻¹ → cm⁻¹): S/cm per (e²/ħ)/Å.
 S_PER_CM = E_CHARGE_C / (HBAR_EV_FS * 1e-15) * 1e8
 
 
-def peierls_model(model: Model, vector_potential: Sequence[float]) -> Model:
+def peierls_model(model: Model, vector_potential: Sequence[float] | np.ndarray) -> Model:
     """``H(A)``: ``model`` with every charge-moving term given its Peierls factor ``exp(i q A·d_b)``.
 
     ``A`` in Å⁻¹ (ħ = e = 1); ``d_b`` = ``bond.displacement``. Terms that move no charge are kept.
@@ -191,7 +191,8 @@ def optical_conductivity(
     require(isinstance(twists, int) and not isinstance(twists, bool) and 1 <= twists <= 64, "twists", twists, "an integer 1 … 64")
     require(psi is None or twists == 1, "psi", "a given state", "no state with twists > 1 (each twist solves its own ground state)")
     e = np.asarray(polarization, dtype=float)
-    require(e.shape == (3,) and bool(np.all(np.isfinite(e))) and np.linalg.norm(e) > 0, "polarization", list(np.ravel(polarization)), "three finite numbers, not all zero")
+    require(e.shape == (3,) and bool(np.all(np.isfinite(e))) and np.linalg.norm(e) > 0, "polarization", list(np.ravel(polarization)),
+            "three finite numbers, not all zero")
     e = e / np.linalg.norm(e)
     cl = model.cluster
     prefactor = S_PER_CM * np.pi / (cl.n_sites * cl.lattice_constant**3)
@@ -199,11 +200,14 @@ def optical_conductivity(
     for phi_twist, w_twist, A in _twists(model, e, twists):
         model_A = model if twists == 1 else peierls_model(model, A)
         cache, state, e0 = _twist_state(model_A, sec, psi, basis, memory_budget_gb=memory_budget_gb)
-        row = _twist_poles(model, model_A, sec, state, e0, None if twists == 1 else A, e, cache, n_steps=n_steps, reorthogonalize=reorthogonalize, prefactor=prefactor)
+        row = _twist_poles(model, model_A, sec, state, e0, None if twists == 1 else A, e, cache, n_steps=n_steps,
+                           reorthogonalize=reorthogonalize, prefactor=prefactor)
         reg = row.pop("regular")
-        rows.append(dict(row, phi=phi_twist, weight=w_twist, curve=pole_spectrum(row["omega_n"][reg], row["sig_w"][reg], omega, eta=eta, gaussian_fwhm=gaussian_fwhm)))
+        curve = pole_spectrum(row["omega_n"][reg], row["sig_w"][reg], omega, eta=eta, gaussian_fwhm=gaussian_fwhm)
+        rows.append(dict(row, phi=phi_twist, weight=w_twist, curve=curve))
     if all(r["m0"] == 0.0 for r in rows):
-        warnings.warn("the current annihilates the state at every twist: σ(ω) = 0 (on a periodic axis of length 2 use twists > 1)", SpectraWarning, stacklevel=2)
+        warnings.warn("the current annihilates the state at every twist: σ(ω) = 0 (on a periodic axis of length 2 use twists > 1)",
+                      SpectraWarning, stacklevel=2)
     return _conductivity_dataset(rows, omega, attrs={
         "definition": "Re σ(ω) = (e²/ħ) π/(N a³) Σ_n |<n|j|ψ>|²/ω_n V(ω − ω_n), j = −∂H/∂A (eV Å), in S/cm",
         "eta_eV": eta, "gaussian_fwhm_eV": gaussian_fwhm, "polarization": e.tolist(), "twists": twists,

@@ -21,14 +21,14 @@ basis and for the pair basis alike).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import permutations, product
-from typing import Any, Callable, Hashable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from localpairs.hamiltonians import Cluster, Model
-
 from localpairs.solvers.hilbert.lattice_symmetry import commutes
 
 #: Coefficients of the spin-flipped terms must equal the original ones to this absolute tolerance (eV).
@@ -104,10 +104,10 @@ def state_map(basis: Any, n_sites: int, sym: Symmetry) -> tuple[np.ndarray, np.n
     for m in modes:
         image |= occ[:, m].astype(np.uint64) << np.uint64(2 * L - 1 - target[m])
     parity = np.zeros(states.shape, dtype=bool)
-    for m in range(2 * L):
-        for m2 in range(m + 1, 2 * L):
-            if target[m] > target[m2]:
-                parity ^= occ[:, m] & occ[:, m2]
+    for m1 in range(2 * L):
+        for m2 in range(m1 + 1, 2 * L):
+            if target[m1] > target[m2]:
+                parity ^= occ[:, m1] & occ[:, m2]
     order = np.argsort(states)
     pos = np.clip(np.searchsorted(states[order], image), 0, states.size - 1)
     index = order[pos]

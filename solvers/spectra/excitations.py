@@ -61,19 +61,20 @@ sign of ``O|ψ⟩``: spectra, norms and interference between sites are unaffecte
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians import Cluster, Model, Term
 from localpairs.hamiltonians.driven_model import Channel, channel_terms, peierls_phase
 from localpairs.hamiltonians.model import merge_terms
-
 from localpairs.solvers.hilbert.basis import operator_matrix, quspin_terms
-from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.hilbert.lattice_symmetry import shifted_blocks
+from localpairs.solvers.hilbert.sector import Sector
 
 KINDS = ("electron_addition", "electron_removal", "pair_addition", "pair_removal", "density", "current")
 SPINS = ("up", "down")
@@ -161,7 +162,7 @@ def _coef_dtype(terms: Sequence[Term]) -> type:
     return np.complex128 if any(isinstance(c[0], complex) or np.iscomplexobj(c[0]) for t in terms for c in t.couplings) else np.float64
 
 
-def operator_on(model: Model, basis: Any, terms: Sequence[Term], dtype: type) -> Any:
+def operator_on(model: Model, basis: Any, terms: Sequence[Term], dtype: DTypeLike) -> Any:
     """Sparse matrix of ``Σ terms`` within one sector (QuSpin's ``hamiltonian`` build, all couplings at once)."""
     static = [[t.opstr, [list(c) for c in t.couplings]] for t in terms]
     return operator_matrix(model, basis, static, dtype=dtype)
@@ -184,7 +185,8 @@ def _site(model: Model, site: Any, *, electron: bool = False) -> int:
     L = model.n_sites
     require(isinstance(site, (int, np.integer)) and not isinstance(site, bool) and 0 <= site < L, "site", site, f"an integer 0 … {L - 1}")
     if electron and site in model.bosonic_sites:
-        raise InputError("site", int(site), f"a fermionic site {sorted(set(range(L)) - set(model.bosonic_sites))}: bosonic sites of a Fermi–Bose model hold 0 or 2 electrons")
+        fermionic = sorted(set(range(L)) - set(model.bosonic_sites))
+        raise InputError("site", int(site), f"a fermionic site {fermionic}: bosonic sites of a Fermi–Bose model hold 0 or 2 electrons")
     return int(site)
 
 
@@ -216,11 +218,11 @@ def electron_addition(model: Model, *, site: int | None = None, k: Sequence[int]
     _spin(spin)
     ops = "+|" if spin == "up" else "|+"
     shift = (1, 0) if spin == "up" else (0, 1)
-    if (site is None) == (k is None):
-        raise InputError("site/k", {"site": site, "k": k}, "exactly one of site (an integer) or k (a grid label)")
-    if site is not None:
+    if site is not None and k is None:
         i = _site(model, site, electron=True)
         return Excitation("electron_addition", f"c†_{i}{_ARROW[spin]}", (Term(ops, ((1.0, i),)),), shift, site=i, spin=spin)
+    if k is None or site is not None:
+        raise InputError("site/k", {"site": site, "k": k}, "exactly one of site (an integer) or k (a grid label)")
     if model.bosonic_sites:
         raise InputError("k", tuple(k), "site-resolved operators for a Fermi–Bose model (momentum needs electrons on every site)")
     cl = model.cluster
@@ -228,7 +230,7 @@ def electron_addition(model: Model, *, site: int | None = None, k: Sequence[int]
     phases = np.exp(1j * cl.positions @ kvec) / np.sqrt(cl.n_sites)
     coefs = phases.real if np.abs(phases.imag).max() < 1e-14 else phases
     couplings = tuple((c.item(), i) for i, c in enumerate(coefs))
-    kk = tuple(int(n) for n in k)
+    kk = (int(k[0]), int(k[1]), int(k[2]))  # three entries: checked by momentum_vector
     return Excitation("electron_addition", f"c†_k{_k_label(cl, kk)}{_ARROW[spin]}", (Term(ops, couplings),), shift, spin=spin, k=kk)
 
 
@@ -256,9 +258,10 @@ def density(model: Model, *, site: int) -> Excitation:
     return Excitation("density", f"n_{i}", (Term("n|", ((1.0, i),)), Term("|n", ((1.0, i),))), (0, 0), site=i)
 
 
-def _unit(polarization: Sequence[float]) -> np.ndarray:
+def _unit(polarization: Sequence[float] | np.ndarray) -> np.ndarray:
     e = np.asarray(polarization, dtype=float)
-    require(e.shape == (3,) and np.all(np.isfinite(e)) and np.linalg.norm(e) > 0, "polarization", list(np.ravel(polarization)), "three finite numbers, not all zero")
+    require(e.shape == (3,) and np.all(np.isfinite(e)) and np.linalg.norm(e) > 0, "polarization", list(np.ravel(polarization)),
+            "three finite numbers, not all zero")
     return e / np.linalg.norm(e)
 
 
@@ -278,7 +281,7 @@ def _channel_terms(model: Model, weight: Callable[[Channel], tuple[complex, comp
     return merge_terms(scaled)
 
 
-def _vector_potential(value: Sequence[float] | None) -> np.ndarray:
+def _vector_potential(value: Sequence[float] | np.ndarray | None) -> np.ndarray:
     if value is None:
         return np.zeros(3)
     a = np.asarray(value, dtype=float)
@@ -286,7 +289,8 @@ def _vector_potential(value: Sequence[float] | None) -> np.ndarray:
     return a
 
 
-def current(model: Model, *, polarization: Sequence[float] = (1.0, 0.0, 0.0), vector_potential: Sequence[float] | None = None) -> Excitation:
+def current(model: Model, *, polarization: Sequence[float] | np.ndarray = (1.0, 0.0, 0.0),
+            vector_potential: Sequence[float] | np.ndarray | None = None) -> Excitation:
     """``j_e = −∂H(A)/∂A_e`` in eV·Å (ħ = e = 1) at a uniform ``vector_potential`` A (default 0).
 
     ``model`` is the model at A = 0; ``H(A)`` is :func:`~localpairs.solvers.spectra.conductivity.peierls_model`.
@@ -300,10 +304,11 @@ def current(model: Model, *, polarization: Sequence[float] = (1.0, 0.0, 0.0), ve
         return -1j * rate * np.exp(1j * theta), 1j * rate * np.exp(-1j * theta)
 
     label = "j_(" + ",".join(f"{x:g}" for x in e) + ")"
-    return Excitation("current", label, _channel_terms(model, weight), (0, 0), polarization=tuple(float(x) for x in e))
+    return Excitation("current", label, _channel_terms(model, weight), (0, 0), polarization=(float(e[0]), float(e[1]), float(e[2])))
 
 
-def diamagnetic(model: Model, *, polarization: Sequence[float] = (1.0, 0.0, 0.0), vector_potential: Sequence[float] | None = None) -> tuple[Term, ...]:
+def diamagnetic(model: Model, *, polarization: Sequence[float] | np.ndarray = (1.0, 0.0, 0.0),
+                vector_potential: Sequence[float] | np.ndarray | None = None) -> tuple[Term, ...]:
     """Terms of ``∂²H/∂A_e²``: ``−Σ_c (q_c e·d_c)² (e^{iθ_c} K_c + e^{−iθ_c} K_c†)`` (eV·Å²)."""
     e = _unit(polarization)
     A = _vector_potential(vector_potential)
@@ -315,7 +320,7 @@ def diamagnetic(model: Model, *, polarization: Sequence[float] = (1.0, 0.0, 0.0)
     return _channel_terms(model, weight)
 
 
-def peierls_terms(model: Model, vector_potential: Sequence[float]) -> tuple[Term, ...]:
+def peierls_terms(model: Model, vector_potential: Sequence[float] | np.ndarray) -> tuple[Term, ...]:
     """The terms of ``model`` that move charge across bonds, with their Peierls factors at A."""
     A = _vector_potential(vector_potential)
     return _channel_terms(model, lambda ch: (np.exp(1j * peierls_phase(ch, A, hbar=1.0)), np.exp(-1j * peierls_phase(ch, A, hbar=1.0))))
@@ -358,7 +363,8 @@ def target_sector(sec: Sector, exc: Excitation, model: Model | int) -> Sector:
     if not sec.blocks:
         return sec.shifted(*exc.shift)
     if isinstance(model, (int, np.integer)):
-        raise InputError("sector", dict(sec.blocks), f"a sector without symmetry blocks, or the model instead of a site count: the block {exc.label} maps to follows from the model's symmetry generators")
+        raise InputError("sector", dict(sec.blocks), "a sector without symmetry blocks, or the model instead of a site count: "
+                         f"the block {exc.label} maps to follows from the model's symmetry generators")
     return Sector(n_up, n_down, shifted_blocks(model, sec.blocks, exc.terms, exc.label))
 
 

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from localpairs.errors import LocalPairsError
-
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.lanczos import lanczos_chain
 

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,12 +40,11 @@ import xarray as xr
 
 from localpairs.errors import require
 from localpairs.hamiltonians import Model
-
 from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix
-from localpairs.solvers.spectra.excitations import Excitation, apply_excitation, target_sector
-from localpairs.solvers.lanczos import LanczosChain, broadened_spectrum, lanczos_chain
 from localpairs.solvers.hilbert.memory import check_memory, estimate_memory
 from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.lanczos import LanczosChain, broadened_spectrum, lanczos_chain
+from localpairs.solvers.spectra.excitations import Excitation, apply_excitation, target_sector
 
 #: ‖O ψ‖² at or below this counts as "O annihilates ψ" (an exact zero stays exactly zero).
 ZERO_NORM2 = 1e-24
@@ -115,7 +115,8 @@ def check_broadening(value: float, field: str, *, allow_zero: bool = False) -> f
 def check_omega(omega: Any) -> np.ndarray:
     """A non-empty 1D array of finite energies in eV."""
     arr = np.asarray(omega, dtype=float) if np.ndim(omega) == 1 else None
-    require(arr is not None and arr.size >= 1 and bool(np.all(np.isfinite(arr))), "omega", type(omega).__name__, "a non-empty 1D array of finite energies in eV")
+    require(arr is not None and arr.size >= 1 and bool(np.all(np.isfinite(arr))), "omega", type(omega).__name__,
+            "a non-empty 1D array of finite energies in eV")
     return arr  # type: ignore[return-value]
 
 
@@ -148,7 +149,8 @@ def chain_of(
     """
     tsec = target_sector(sec, exc, model)
     if project_out_state:
-        require(tsec == sec, "project_out_state", True, f"only for operators that stay in the sector (density, current); {exc.label} maps {sec.label()} to {tsec.label()}")
+        require(tsec == sec, "project_out_state", True,
+                f"only for operators that stay in the sector (density, current); {exc.label} maps {sec.label()} to {tsec.label()}")
     phi, expected = apply_excitation(model, exc, psi, cache.basis(sec), cache.basis(tsec))
     if project_out_state:
         overlap = np.vdot(psi, phi)
@@ -188,7 +190,7 @@ def spectra_dataset(
     ``weights`` multiply each channel in ``total`` (default 1): e.g. the multiplicity of a
     symmetry-equivalent channel.
     """
-    broadening = dict(e_ref=e_ref, eta=eta, gaussian_fwhm=gaussian_fwhm, sign=sign)
+    broadening: dict[str, Any] = dict(e_ref=e_ref, eta=eta, gaussian_fwhm=gaussian_fwhm, sign=sign)
     curves = np.array([broadened_spectrum(c, omega, **broadening) for c in chains]).reshape(len(chains), omega.size)
     n_pole = max([c.n_steps for c in chains] + [1])
     pe = np.zeros((len(chains), n_pole))
@@ -207,7 +209,8 @@ def spectra_dataset(
             "pole_energy": (("channel", "pole"), pe, {"units": "eV", "long_name": "E_n − E_ref (unmirrored; padding has weight 0)"}),
             "pole_weight": (("channel", "pole"), pw, {"long_name": "|⟨n|O|ψ⟩|² (Gauss quadrature of the chain)"}),
             "lanczos_steps": (("channel",), np.array([c.n_steps for c in chains])),
-            "convergence": (("channel",), np.array([convergence(c, s, omega, **broadening) for c, s in zip(chains, curves)]), {"long_name": "max|S_m − S_3m/4| / max S_m"}),
+            "convergence": (("channel",), np.array([convergence(c, s, omega, **broadening) for c, s in zip(chains, curves)]),
+                            {"long_name": "max|S_m − S_3m/4| / max S_m"}),
             "weight": (("channel",), wts),
         },
         coords={
@@ -229,7 +232,7 @@ def spectra(
     sec: Sector,
     psi: np.ndarray,
     excitations: Sequence[Excitation],
-    omega: Sequence[float],
+    omega: Sequence[float] | np.ndarray,
     *,
     eta: float,
     gaussian_fwhm: float = 0.0,
@@ -283,7 +286,8 @@ def spectra(
     require(sign in (1, -1), "sign", sign, "+1 (ω = E_n − E_ref) or −1 (ω = E_ref − E_n)")
     require(isinstance(n_steps, int) and n_steps >= 1, "n_steps", n_steps, "an integer ≥ 1")
     excitations = list(excitations)
-    require(len(excitations) > 0 and all(isinstance(e, Excitation) for e in excitations), "excitations", excitations, "a non-empty list of Excitation objects (make_excitation)")
+    require(len(excitations) > 0 and all(isinstance(e, Excitation) for e in excitations), "excitations", excitations,
+            "a non-empty list of Excitation objects (make_excitation)")
     cache = cache or SectorCache(model, memory_budget_gb=memory_budget_gb)
     if basis is not None:
         cache.add(sec, basis)
@@ -292,7 +296,9 @@ def spectra(
         e_ref = float(np.vdot(psi, cache.matrix(sec) @ psi).real)
     require(np.isfinite(e_ref), "e_ref", e_ref, "a finite energy in eV")
     runs = [chain_of(model, sec, psi, exc, cache, n_steps=n_steps, reorthogonalize=reorthogonalize, project_out_state=project_out_state) for exc in excitations]
-    chains, expected, targets = ([run[k] for run in runs] for k in range(3))
+    chains = [chain for chain, _, _ in runs]
+    expected = [m0 for _, m0, _ in runs]
+    targets = [target for _, _, target in runs]
     attrs = {
         "definition": "S(ω) = Σ_n |<n|O|ψ>|² V(ω − s(E_n − E_ref)); V = Lorentzian (HWHM eta) ⊗ Gaussian (FWHM gaussian_fwhm)",
         "model_kind": model.kind, "model_parameters": json.dumps(dict(model.parameters)), "cluster": model.cluster.describe(),
