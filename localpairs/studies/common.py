@@ -99,6 +99,9 @@ def build_system(spec: RunSpec, *, source: str = "spec") -> System:
         if s.n_up is not None or s.n_down is not None:
             if s.electrons is not None:
                 raise InputError("sector", s.model_dump(), "either electrons or (n_up, n_down), not both")
+            for name, count in (("sector.n_up", s.n_up), ("sector.n_down", s.n_down)):
+                if count is not None and count > cluster.n_sites:
+                    raise InputError(name, count, f"at most one electron of each spin per site: ≤ {cluster.n_sites}")
             sec = sector(n_up=s.n_up, n_down=s.n_down)
         else:
             n = doping.n_electrons if s.electrons is None else s.electrons

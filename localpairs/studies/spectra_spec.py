@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from localpairs.spec_base import Strict
+from localpairs.spec_base import Strict, WindowEnergy
 
 SpectrumName = Literal["single_particle", "pair", "optical", "xas"]
 
@@ -22,8 +22,8 @@ class SpectraSpec(Strict):
     compute: list[SpectrumName] = ["single_particle", "pair", "optical", "xas"]
     eta: Annotated[float, Field(gt=0, le=5)] = 0.05
     gaussian_fwhm: Annotated[float, Field(ge=0, le=5)] = 0.0
-    omega_min: float = -4.0
-    omega_max: float = 4.0
+    omega_min: WindowEnergy = -4.0
+    omega_max: WindowEnergy = 4.0
     n_omega: Annotated[int, Field(ge=10, le=100_000)] = 1601
     lanczos_steps: Annotated[int, Field(ge=10, le=5000)] = 200
     momentum_resolved: bool = True
@@ -37,7 +37,7 @@ class SpectraSpec(Strict):
     xas_gaussian_fwhm: Annotated[float, Field(ge=0, le=5)] = 0.0
     offset_eV: float | None = None
     pre_edge_eV: Annotated[float, Field(gt=0)] = 529.0
-    xas_window: list[float] = [-3.0, 6.0]
+    xas_window: list[WindowEnergy] = [-3.0, 6.0]
     xas_lanczos_steps: Annotated[int, Field(ge=10, le=5000)] = 150
     coherence: Literal["incoherent", "coherent"] = "incoherent"
     use_symmetry: bool = True
