@@ -9,7 +9,7 @@ import pytest
 
 from localpairs.cli import main
 
-DIMER = 'title = "dimer"\n[cluster]\nshape = "dimer"\nperiodic = false\n[model]\nkind = "extended_hubbard"\nt = 1.0\nU = -4.0\n'
+DIMER = 'title = "dimer"\nstudy = "ground_state"\n[cluster]\nshape = "dimer"\nperiodic = false\n[model]\nkind = "extended_hubbard"\nt = 1.0\nU = -4.0\n'
 
 
 @pytest.fixture
