@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,23 @@ def test_unreachable_scheduler_fails_fast(tmp_path, capsys):
     assert main(["run", str(spec), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert time.time() - start < 30
     assert "could not reach the Dask scheduler" in capsys.readouterr().err
+
+
+def test_a_failing_point_is_recorded_and_the_others_finish(tmp_path, capsys):
+    """A point whose checkpoint is damaged fails on its worker; sweep.csv records it, the rest run, exit 1."""
+    spec = tmp_path / "sweep.toml"
+    spec.write_text(SPEC.replace('"model.U" = [-1.0, -2.0, -3.0, -4.0]\n"model.V" = [0.0, 0.5]', '"model.U" = [-1.0, -2.0, -3.0]'))
+    out = tmp_path / "out"
+    points = point_specs(parse_spec(tomllib.loads(spec.read_text())))
+    assert len(points) == 3
+    bad = points[1][0]
+    folder = out / "points" / bad / "checkpoints"
+    folder.mkdir(parents=True)
+    for n in range(9):  # whichever ladder sector the point reads first is damaged
+        (folder / f"ground_energy_N{n}.json").write_text('{"spec_hash": "trunc')
+    assert main(["run", str(spec), "--out", str(out)]) == 1
+    rows = {row["point"]: row for row in read_table(out / "sweep.csv")}
+    assert {pid: rows[pid]["status"] for pid, _, _ in points} == {points[0][0]: "ok", bad: "failed", points[2][0]: "ok"}
+    assert "damaged" in rows[bad]["error"] and "--no-resume" in rows[bad]["error"]
+    assert rows[points[0][0]]["pair_binding_eV"] != "" and rows[bad]["pair_binding_eV"] == ""
+    assert f"1 of the sweep's points failed ({bad})" in capsys.readouterr().err
