@@ -114,7 +114,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _check(spec, args.spec)
         return _run(spec, args)
     except LocalPairsError as err:
-        log.error("%s", err)
+        message, spec = str(err), getattr(args, "spec", None)
+        if spec is not None and not message.startswith(f"{spec}:"):  # every message names the spec file
+            message = f"{spec}: {message}"
+        log.error("%s", message)
         return 2
 
 

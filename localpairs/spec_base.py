@@ -18,7 +18,9 @@ also refuses ``inf`` and ``nan`` anywhere in a spec). Model energies are bounded
 Energy windows relative to a reference (XAS windows, ω spans) are bounded by
 :data:`MAX_WINDOW_EV` (:data:`WindowEnergy`): an O K-edge XAS spans a few tens of eV above its
 pre-edge; 100 eV either side covers every spectrum the model can produce (its many-body
-bandwidth is at most a few × 12 t).
+bandwidth is at most a few × 12 t). Absolute photon energies of an absorption edge (the O K
+pre-edge at 529 eV) are bounded by :data:`MAX_EDGE_EV` (:data:`EdgeEnergy`): the K edges of the
+heaviest elements lie near 100–120 keV, so 200 keV refuses only nonsense.
 """
 
 from typing import Annotated
@@ -30,12 +32,20 @@ MAX_ENERGY_EV = 100.0
 #: Largest |energy| (eV) of a window edge given relative to a reference energy (XAS windows).
 MAX_WINDOW_EV = 100.0
 
+#: Largest absolute photon energy (eV) of an absorption edge (K edges of the heaviest elements: ~120 keV).
+MAX_EDGE_EV = 200_000.0
+
 #: A finite float (refuses ``inf`` and ``nan``).
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 #: A model energy in eV: finite, |value| ≤ :data:`MAX_ENERGY_EV`.
 Energy = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_ENERGY_EV, le=MAX_ENERGY_EV)]
 #: An energy in eV relative to a reference: finite, |value| ≤ :data:`MAX_WINDOW_EV`.
 WindowEnergy = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_WINDOW_EV, le=MAX_WINDOW_EV)]
+
+#: An absolute photon energy in eV at an absorption edge: 0 < value ≤ :data:`MAX_EDGE_EV`.
+EdgeEnergy = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_EDGE_EV)]
+#: An offset in eV of an absolute photon-energy axis: |value| ≤ :data:`MAX_EDGE_EV`.
+EdgeOffset = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_EDGE_EV, le=MAX_EDGE_EV)]
 
 
 class Strict(BaseModel):

@@ -3,6 +3,7 @@
 import csv
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -107,3 +108,29 @@ def test_a_failing_point_is_recorded_and_the_others_finish(tmp_path, capsys):
     assert "damaged" in rows[bad]["error"] and "--no-resume" in rows[bad]["error"]
     assert rows[points[0][0]]["pair_binding_eV"] != "" and rows[bad]["pair_binding_eV"] == ""
     assert f"1 of the sweep's points failed ({bad})" in capsys.readouterr().err
+
+
+def _refused(port):
+    with socket.socket() as probe:
+        probe.settimeout(2)
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_local_cluster_uses_tls_and_serves_no_http():
+    """Only TLS with this cluster's certificate is accepted; the scheduler's and workers' HTTP ports are closed."""
+    from dask.distributed import Client
+
+    from localpairs.sweep import _client
+
+    client, cluster = _client(None, 1)
+    try:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://127.0.0.1:")
+        assert client.submit(lambda: 6 * 7).result() == 42
+        with pytest.raises((OSError, TypeError)):  # plain TCP, or TLS without the cluster's certificate
+            Client(address.replace("tls://", "tcp://"), timeout="3s")
+        http_ports = [cluster.scheduler.http_server.port, *client.run(lambda dask_worker: dask_worker.http_server.port).values()]
+        assert len(http_ports) == 2 and all(_refused(port) for port in http_ports), http_ports
+    finally:
+        client.close()
+        cluster.close()

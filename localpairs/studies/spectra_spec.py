@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from localpairs.spec_base import Strict, WindowEnergy
+from localpairs.spec_base import EdgeEnergy, EdgeOffset, Strict, WindowEnergy
 
 SpectrumName = Literal["single_particle", "pair", "optical", "xas"]
 
@@ -35,8 +35,8 @@ class SpectraSpec(Strict):
     U_c: Annotated[float, Field(ge=-50, le=50)] = -1.0
     Gamma: Annotated[float, Field(gt=0, le=5)] = 0.2
     xas_gaussian_fwhm: Annotated[float, Field(ge=0, le=5)] = 0.0
-    offset_eV: float | None = None
-    pre_edge_eV: Annotated[float, Field(gt=0)] = 529.0
+    offset_eV: EdgeOffset | None = None
+    pre_edge_eV: EdgeEnergy = 529.0
     xas_window: list[WindowEnergy] = [-3.0, 6.0]
     xas_lanczos_steps: Annotated[int, Field(ge=10, le=5000)] = 150
     coherence: Literal["incoherent", "coherent"] = "incoherent"
