@@ -167,7 +167,7 @@ def test_default_is_two_oxygens_and_describe_unchanged():
     assert make_cluster("cube", periodic=True, bond_multiplicity=2).bonds == cl.bonds
 
 
-BASE = {"title": "x", "model": {"kind": "extended_hubbard", "t": 0.33, "U": -1.0}}
+BASE = {"title": "x", "study": "ground_state", "model": {"kind": "extended_hubbard", "t": 0.33, "U": -1.0}}
 
 
 def test_spec_key():

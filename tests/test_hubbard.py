@@ -210,7 +210,7 @@ def test_real_matrix_of_complex_couplings_is_refused():
 
 
 def test_spec_takes_re_im_pairs_and_refuses_other_shapes():
-    base = {"title": "x", "cluster": {"shape": [4, 1, 1], "periodic": [True, False, False]}, "sector": {"electrons": 2}}
+    base = {"title": "x", "study": "ground_state", "cluster": {"shape": [4, 1, 1], "periodic": [True, False, False]}, "sector": {"electrons": 2}}
     spec = parse_spec(base | {"model": {"kind": "extended_hubbard", "t": [[1.0, 0.0]] * 3 + [[np.cos(1.0), np.sin(1.0)]], "U": 2.0}})
     model = build_system(spec).model
     assert model.is_complex and model.parameters["t_phase"] == pytest.approx([0, 0, 0, 1.0])
