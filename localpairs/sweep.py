@@ -133,7 +133,8 @@ def _local_cluster(workers: int):  # noqa: ANN202  (LocalCluster)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with dask.config.set({"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, worker_dashboard_address=None, security=True)
+                               dashboard_address=None, worker_dashboard_address=None, security=True,
+                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # not 8787: a free loopback port, stopped below
     http = getattr(cluster.scheduler, "http_server", None)
     if http is not None:
         cluster.sync(_stop_http, http)
