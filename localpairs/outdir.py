@@ -1,7 +1,7 @@
 """The output folder of a run: checked before any work, locked while the run writes, tied to one spec.
 
 :func:`check_output_folder` refuses an ``--out`` that is a file, lies below a file, or cannot be
-created or written, before anything is computed. :func:`claimed_output_folder` then holds an
+created or written, or whose file system is nearly full, before anything is computed. :func:`claimed_output_folder` then holds an
 exclusive lock (``fcntl.flock`` on ``OUT/.localpairs.lock``) for the whole run, so a second run into
 the same folder stops with a clear error instead of racing the first; it refuses a folder holding
 results of a different spec (``OUT/.localpairs-spec.json``) unless ``force`` is given; and it
@@ -14,6 +14,7 @@ import fcntl
 import json
 import logging
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,10 @@ logger = logging.getLogger(__name__)
 
 #: The lock file in an output folder.
 LOCK_NAME = ".localpairs.lock"
+#: Free space (bytes) an output folder's file system must have before a run starts. A floor, not an
+#: estimate of the study's output: the shipped studies write 1–20 MB (results.nc, PNG figures,
+#: checkpoints incl. the pump's state vectors of ≤ 16 sites' sectors); 100 MB leaves a margin.
+MIN_FREE_BYTES = 100_000_000
 #: The record of which spec (hash and file) the folder's results belong to.
 MARKER_NAME = ".localpairs-spec.json"
 
@@ -34,7 +39,8 @@ def check_output_folder(out: str | os.PathLike) -> Path:
     """``out`` as a Path if it is a writable folder or could be created as one; else :class:`OutputError`.
 
     Nothing is created. The first existing folder on the way up must be writable (``os.access``;
-    a read-only file system or missing permission is refused).
+    a read-only file system or missing permission is refused) with at least
+    :data:`MIN_FREE_BYTES` free.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -48,6 +54,10 @@ def check_output_folder(out: str | os.PathLike) -> Path:
         raise OutputError(f"--out {out} cannot be created: {existing} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputError(f"--out {out} is not writable: no permission to write in {existing} (or a read-only file system)")
+    free = shutil.disk_usage(existing).free
+    if free < MIN_FREE_BYTES:
+        raise OutputError(f"--out {out}: only {free / 1e6:.1f} MB free on its file system, less than the {MIN_FREE_BYTES / 1e6:.0f} MB "
+                          "a run needs at least (results, figures, checkpoints): free some space or choose another --out")
     return out
 
 

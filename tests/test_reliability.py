@@ -6,6 +6,7 @@ import errno
 import fcntl
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -114,9 +115,12 @@ def test_bad_out_scheduler_and_bench_options_are_refused_before_any_work(tmp_pat
     one_clear_line(*cli(["run", spec, "--out", a_file / "sub"], capsys), "is a file, not a folder")
     one_clear_line(*cli(["run", spec, "--scheduler", "not a url", "--out", tmp_path / "o"], capsys), "--scheduler", "'not a url'")
     one_clear_line(*cli(["bench", "--repeat", "0"], capsys), "bench --repeat = 0", "≥ 1")
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr("localpairs.outdir.shutil.disk_usage", lambda path: usage._replace(free=10_000_000))  # 10 MB left
+    one_clear_line(*cli(["run", spec, "--out", tmp_path / "full"], capsys), "10.0 MB free")
     monkeypatch.setattr("localpairs.outdir.os.access", lambda path, mode: False)  # a read-only folder (root may write anywhere)
     one_clear_line(*cli(["run", spec, "--out", tmp_path / "ro"], capsys), "is not writable")
-    assert not (tmp_path / "ro").exists() and not (tmp_path / "o").exists()  # nothing was written
+    assert not any((tmp_path / name).exists() for name in ("ro", "o", "full"))  # nothing was written
 
 
 def test_a_failed_write_names_the_file(tmp_path, capsys, monkeypatch):
