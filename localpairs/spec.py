@@ -204,7 +204,7 @@ def _format_errors(source: str, err: ValidationError) -> str:
     """One line: ``source: <first problem>; <second problem>; ...``."""
     parts = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in ("extended_hubbard", "fermi_bose")))
+        loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"] if p not in ("extended_hubbard", "fermi_bose")).lstrip(".")
         if e["type"] == "extra_forbidden":
             parts.append(f"unknown key {loc} = {shown(e['input'])}: remove it or check its spelling")
         elif e["type"] == "missing":

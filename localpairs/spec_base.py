@@ -21,6 +21,14 @@ pre-edge; 100 eV either side covers every spectrum the model can produce (its ma
 bandwidth is at most a few × 12 t). Absolute photon energies of an absorption edge (the O K
 pre-edge at 529 eV) are bounded by :data:`MAX_EDGE_EV` (:data:`EdgeEnergy`): the K edges of the
 heaviest elements lie near 100–120 keV, so 200 keV refuses only nonsense.
+
+For the pump and XFEL sections (types to adopt there): pulse durations lie in
+[:data:`MIN_DURATION_FS`, :data:`MAX_TIME_FS`] (:data:`Duration`; one optical cycle at 2 eV lasts
+2 fs, nothing shorter than 0.1 fs is a pulse, and a zero duration divides by zero), times and
+delays within ±:data:`MAX_TIME_FS` (:data:`TimeFs`; 1 ns is 10⁵ times the 10-fs steps of the
+integrator: more output points than memory holds), fluences in (0, :data:`MAX_FLUENCE`]
+(:data:`Fluence`; solids ablate at 100–1000 mJ/cm²), pump photon energies in
+(0, :data:`MAX_ENERGY_EV`] (:data:`PhotonEnergy`; a valence-band model ends well below).
 """
 
 from typing import Annotated
@@ -35,6 +43,12 @@ MAX_WINDOW_EV = 100.0
 #: Largest absolute photon energy (eV) of an absorption edge (K edges of the heaviest elements: ~120 keV).
 MAX_EDGE_EV = 200_000.0
 
+#: Shortest pulse duration (fs) and largest |time| (fs) of a pump or probe.
+MIN_DURATION_FS = 0.1
+MAX_TIME_FS = 1.0e6
+#: Largest fluence (mJ/cm²): well above the ablation threshold of any solid.
+MAX_FLUENCE = 10_000.0
+
 #: A finite float (refuses ``inf`` and ``nan``).
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 #: A model energy in eV: finite, |value| ≤ :data:`MAX_ENERGY_EV`.
@@ -46,6 +60,15 @@ WindowEnergy = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_WINDOW_EV, le
 EdgeEnergy = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_EDGE_EV)]
 #: An offset in eV of an absolute photon-energy axis: |value| ≤ :data:`MAX_EDGE_EV`.
 EdgeOffset = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_EDGE_EV, le=MAX_EDGE_EV)]
+
+#: A pulse duration in fs: :data:`MIN_DURATION_FS` ≤ value ≤ :data:`MAX_TIME_FS`.
+Duration = Annotated[float, Field(allow_inf_nan=False, ge=MIN_DURATION_FS, le=MAX_TIME_FS)]
+#: A time or delay in fs: |value| ≤ :data:`MAX_TIME_FS`.
+TimeFs = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_TIME_FS, le=MAX_TIME_FS)]
+#: A fluence in mJ/cm²: 0 < value ≤ :data:`MAX_FLUENCE`.
+Fluence = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_FLUENCE)]
+#: A pump photon energy in eV: 0 < value ≤ :data:`MAX_ENERGY_EV`.
+PhotonEnergy = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_ENERGY_EV)]
 
 
 class Strict(BaseModel):
