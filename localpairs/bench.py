@@ -18,7 +18,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from localpairs.errors import LocalPairsError
+from localpairs.errors import InputError, LocalPairsError
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ def run_bench(*, quick: bool = False, only: list[str] | None = None, repeat: int
     """Run the cases and return the table as text."""
     from localpairs import bench_cases  # noqa: F401  (registers optional cases)
 
+    if not isinstance(repeat, int) or repeat < 1:
+        raise InputError("bench --repeat", repeat, "an integer ≥ 1 (runs per side; the fastest counts)")
     keys = only or list(CASES)
     unknown = [k for k in keys if k not in CASES]
     if unknown:

@@ -16,7 +16,12 @@ import os
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from localpairs import __version__
+
+if TYPE_CHECKING:
+    from localpairs.spec import RunSpec
 
 log = logging.getLogger("localpairs")
 
@@ -59,13 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, help="output folder (default: results/<spec name>)")
     run.add_argument("--resume", dest="resume", action="store_true", default=True, help="reuse checkpoints of an earlier, interrupted run of the same spec (default)")
     run.add_argument("--no-resume", dest="resume", action="store_false", help="ignore checkpoints and recompute everything")
-    run.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler for sweeps (default: a local cluster)")
+    run.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler for sweeps, e.g. tls://127.0.0.1:8786 (default: a local cluster)")
+    run.add_argument("--force", action="store_true", help="write into an --out folder that holds results of a different spec")
     check = sub.add_parser("check", parents=[loudness], help="validate a study spec without running it")
     check.add_argument("spec", type=Path)
     bench = sub.add_parser("bench", parents=[loudness], help="localpairs against plain-QuSpin baselines, side by side")
     bench.add_argument("--quick", action="store_true", help="small sizes (seconds)")
     bench.add_argument("--only", nargs="+", default=None, help="case keys to run")
-    bench.add_argument("--repeat", type=int, default=1, help="runs per side; the fastest counts")
+    bench.add_argument("--repeat", type=int, default=1, help="runs per side (≥ 1); the fastest counts")
     return parser
 
 
@@ -104,27 +110,57 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(run_bench(quick=args.quick, only=args.only, repeat=args.repeat))
             return 0
         spec = load_spec(args.spec)
-        from localpairs.studies import check_study, run_study
-
-        out = getattr(args, "out", None) or Path("results") / args.spec.stem
-        if spec.sweep is not None:
-            from localpairs.sweep import point_specs, run_sweep
-
-            if args.command == "check":
-                print(f"{args.spec}: valid sweep of {len(point_specs(spec, source=str(args.spec)))} points")
-                return 0
-            print(run_sweep(spec, out, resume=args.resume, scheduler=args.scheduler, source=str(args.spec)))
-            return 0
-        if args.command == "check":  # every check `run` makes, nothing heavy
-            system = check_study(spec, source=str(args.spec))
-            print(f"{args.spec}: valid ({system.cluster.describe()}, {system.model.kind}, sector {system.sector.label()})")
-            return 0
-        report = run_study(spec, out, resume=args.resume, source=str(args.spec))
-        print(report)
-        return 0
+        if args.command == "check":
+            return _check(spec, args.spec)
+        return _run(spec, args)
     except LocalPairsError as err:
-        log.error("%s", err)
+        message, spec = str(err), getattr(args, "spec", None)
+        if spec is not None and not message.startswith(f"{spec}:"):  # every message names the spec file
+            message = f"{spec}: {message}"
+        log.error("%s", message)
         return 2
+
+
+def _check(spec: "RunSpec", source: Path) -> int:
+    """``localpairs check``: every check ``run`` makes, nothing heavy; the verdict on stdout."""
+    from localpairs.studies import check_study
+
+    if spec.sweep is not None:
+        from localpairs.sweep import point_specs
+
+        print(f"{source}: valid sweep of {len(point_specs(spec, source=str(source)))} points")
+        return 0
+    system = check_study(spec, source=str(source))
+    print(f"{source}: valid ({system.cluster.describe()}, {system.model.kind}, sector {system.sector.label()})")
+    return 0
+
+
+def _run(spec: "RunSpec", args: argparse.Namespace) -> int:
+    """``localpairs run``: the output folder and the scheduler address are checked before any work.
+
+    Returns 0, or 1 when some points of a sweep failed (they are listed in ``sweep.csv``).
+    """
+    from localpairs.outdir import check_output_folder
+    from localpairs.studies import run_study
+    from localpairs.sweep import check_scheduler_address
+
+    if args.scheduler:
+        check_scheduler_address(args.scheduler)
+        if spec.sweep is None:
+            log.warning("--scheduler is used by sweeps only; this spec has no [sweep], so it runs here")
+    out = check_output_folder(args.out or Path("results") / args.spec.stem)
+    if spec.sweep is None:
+        print(run_study(spec, out, resume=args.resume, source=str(args.spec), force=args.force))
+        return 0
+    from localpairs.sweep import run_sweep
+
+    outcome = run_sweep(spec, out, resume=args.resume, scheduler=args.scheduler, source=str(args.spec), force=args.force)
+    print(outcome.table)
+    if outcome.failed:
+        log.error("%d of the sweep's points failed (%s): see the status and error columns of %s",
+                  len(outcome.failed), ", ".join(outcome.failed), outcome.table)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

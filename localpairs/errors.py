@@ -12,6 +12,16 @@ if TYPE_CHECKING:
     import numpy as np
 
 
+#: Characters of a value's repr shown in an error message (nested junk must not flood the message).
+SHOWN_CHARS = 120
+
+
+def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)``, cut to ``limit`` characters with `` ...`` marking the cut."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + " ..."
+
+
 class LocalPairsError(Exception):
     """Base class of every error localpairs raises on purpose."""
 
@@ -33,7 +43,7 @@ class InputError(LocalPairsError, ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{field} = {value!r} is not allowed: {allowed}")
+        super().__init__(f"{field} = {shown(value)} is not allowed: {allowed}")
 
 
 class TooLargeError(LocalPairsError, MemoryError):

@@ -17,21 +17,71 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from localpairs.errors import LocalPairsError
+
+
+#: Names of the temporary files of :func:`atomic_path`: ``.<target name>.<8 random characters>.tmp``
+#: (:func:`tempfile.mkstemp`'s alphabet). Only files matching it are removed by :func:`remove_stale_temp_files`.
+TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
+class OutputError(LocalPairsError, OSError):
+    """An output file or folder cannot be written (permissions, read-only or full file system)."""
+
+
+def current_umask() -> int:
+    """The process's file-mode creation mask (read from /proc where possible: setting it is not thread-safe)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
 
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success move it onto ``path`` atomically."""
+    """Yield a temporary path beside ``path``; on success move it onto ``path`` atomically.
+
+    The file gets the mode a plainly created file would have (``0o666 & ~umask``; the temporary
+    file is created ``0o600``). Any :class:`OSError` (no permission, read-only or full file
+    system) becomes an :class:`OutputError` naming ``path``; the temporary file is removed.
+    """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        tmp_path = Path(tmp)
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~current_umask())
         os.replace(tmp_path, target)
+    except OSError as err:
+        if isinstance(err, LocalPairsError):
+            raise
+        raise OutputError(f"cannot write {target}: {err.strerror or err}") from err
     finally:
-        if tmp_path.exists():
+        if tmp_path is not None and tmp_path.exists():
             tmp_path.unlink()
+
+
+def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files a killed run left in ``folder`` and below (names :data:`TEMP_NAME`); return them.
+
+    Call it only while holding the folder's lock (:mod:`localpairs.outdir`): a running writer's
+    temporary file has the same form.
+    """
+    removed = []
+    for candidate in Path(folder).rglob("*.tmp"):
+        if TEMP_NAME.match(candidate.name) and candidate.is_file():
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:

@@ -8,13 +8,15 @@ forbidden) followed by the physical checks of the builders themselves, which run
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
+import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_serializer
 
-from localpairs.errors import InputError, LocalPairsError
+from localpairs.errors import InputError, LocalPairsError, shown
 from localpairs.hamiltonians.cluster import bond_multiplicity_request
 from localpairs.hamiltonians.hopping import hopping_amplitudes
 
@@ -23,10 +25,14 @@ class SpecError(LocalPairsError, ValueError):
     """A run specification is invalid; the message names the key, the value and what is allowed."""
 
 
-from localpairs.spec_base import Strict
+from localpairs.spec_base import MAX_ENERGY_EV, Energy, Strict
 from localpairs.studies.pump_spec import PumpSpec
 from localpairs.studies.spectra_spec import SpectraSpec
 from localpairs.studies.xfel_spec import XfelSpec
+
+
+#: Largest lattice constant (Å): BaBiO3 has 4.35 Å; 100 Å is no crystal of octahedra.
+MAX_LATTICE_CONSTANT = 100.0
 
 
 class ClusterSpec(Strict):
@@ -41,7 +47,7 @@ class ClusterSpec(Strict):
 
     shape: str | list[int] = "cube"
     periodic: bool | list[bool] = True
-    lattice_constant: Annotated[float, Field(gt=0)] = 4.35
+    lattice_constant: Annotated[float, Field(gt=0, le=MAX_LATTICE_CONSTANT)] = 4.35
     bond_multiplicity: int | list[int] | dict[str, int] | None = None
 
     @field_validator("bond_multiplicity", mode="before")
@@ -66,7 +72,7 @@ class DopingSpec(Strict):
 
     x: Annotated[float, Field(ge=0, le=1)] = 0.0
     placement: Literal["rock_salt", "random", "random_rock_salt"] = "rock_salt"
-    seed: int | None = None
+    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
 
 
 class HubbardSpec(Strict):
@@ -81,32 +87,34 @@ class HubbardSpec(Strict):
     @classmethod
     def _hopping_form(cls, value: Any) -> Any:
         try:
-            hopping_amplitudes(value, field="model.t")
+            amplitudes = hopping_amplitudes(value, field="model.t")
         except InputError as err:
             raise ValueError(err.allowed) from None
+        if not np.all(np.abs(amplitudes) <= MAX_ENERGY_EV):  # also refuses nan
+            raise ValueError(f"finite hoppings with |t| ≤ {MAX_ENERGY_EV:g} eV (see localpairs.spec_base)")
         return value
 
-    U: float = 0.0
-    V: float = 0.0
-    breathing: float = 0.0
-    eps: list[float] | None = None
-    J_p: float = 0.0
-    mu: float = 0.0
+    U: Energy = 0.0
+    V: Energy = 0.0
+    breathing: Energy = 0.0
+    eps: list[Energy] | None = None
+    J_p: Energy = 0.0
+    mu: Energy = 0.0
 
 
 class FermiBoseSpec(Strict):
     """``[model]`` with ``kind = "fermi_bose"``; energies in eV."""
 
     kind: Literal["fermi_bose"]
-    t_B: float = 0.0
-    t_F: float = 1.0
-    E_B: float = 0.0
-    g: float = 0.0
-    V_BB: float = 0.0
-    V_BF: float = 0.0
-    U_F: float = 0.0
-    eps_F: float = 0.0
-    mu: float = 0.0
+    t_B: Energy = 0.0
+    t_F: Energy = 1.0
+    E_B: Energy = 0.0
+    g: Energy = 0.0
+    V_BB: Energy = 0.0
+    V_BF: Energy = 0.0
+    U_F: Energy = 0.0
+    eps_F: Energy = 0.0
+    mu: Energy = 0.0
 
 
 class SectorSpec(Strict):
@@ -125,12 +133,16 @@ class SectorSpec(Strict):
     momentum: Literal["none", "scan"] = "none"
 
 
+#: Largest memory budget (GB) a spec may give: far above any single machine, far below nonsense.
+MAX_MEMORY_BUDGET_GB = 100_000.0
+
+
 class SolverSpec(Strict):
     """``[solver]``: eigenpairs, dense/Lanczos threshold, memory budget (GB)."""
 
     n_states: Annotated[int, Field(ge=1, le=200)] = 4
     dense_threshold: Annotated[int, Field(ge=0)] = 3000
-    memory_budget_gb: Annotated[float, Field(gt=0)] | None = None
+    memory_budget_gb: Annotated[float, Field(gt=0, le=MAX_MEMORY_BUDGET_GB)] | None = None
 
 
 class GroundStateSpec(Strict):
@@ -189,16 +201,29 @@ class RunSpec(Strict):
 
 
 def _format_errors(source: str, err: ValidationError) -> str:
-    lines = []
+    """One line: ``source: <first problem>; <second problem>; ...``."""
+    parts = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in ("extended_hubbard", "fermi_bose")))
+        loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"] if p not in ("extended_hubbard", "fermi_bose")).lstrip(".")
         if e["type"] == "extra_forbidden":
-            lines.append(f"{source}: unknown key {loc} = {e['input']!r}: remove it or check its spelling")
+            parts.append(f"unknown key {loc} = {shown(e['input'])}: remove it or check its spelling")
         elif e["type"] == "missing":
-            lines.append(f"{source}: key {loc} is required")
+            parts.append(f"key {loc} is required")
         else:
-            lines.append(f"{source}: {loc} = {e['input']!r} is not allowed: {e['msg']}")
-    return "\n".join(lines)
+            parts.append(f"{loc} = {shown(e['input'])} is not allowed: {e['msg']}")
+    return f"{source}: " + "; ".join(parts)
+
+
+def _non_finite(data: Any, path: str = "") -> tuple[str, float] | None:
+    """The dotted key and value of the first ``inf`` or ``nan`` in ``data`` (nested dicts and lists), or None."""
+    if isinstance(data, float):
+        return None if math.isfinite(data) else (path, data)
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        found = _non_finite(value, f"{path}.{key}" if isinstance(key, str) and path else f"{path}[{key}]" if isinstance(key, int) else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _check_study_sections(data: dict[str, Any], source: str) -> None:
@@ -207,7 +232,7 @@ def _check_study_sections(data: dict[str, Any], source: str) -> None:
     if "study" not in data:
         raise SpecError(f"{source}: key study is required: one of {studies}, e.g. study = \"ground_state\"")
     study = data["study"]
-    if study not in STUDY_SECTIONS:
+    if not isinstance(study, str) or study not in STUDY_SECTIONS:
         return  # the schema names the allowed values
     for section in sorted(set().union(*STUDY_SECTIONS.values())):
         if section in data and section not in STUDY_SECTIONS[study]:
@@ -228,23 +253,58 @@ def parse_spec(data: dict[str, Any], *, source: str = "spec") -> RunSpec:
     """Validate a spec given as a dict (as read from TOML).
 
     Besides the schema: ``study`` is required and only the study sections it reads may appear
-    (:data:`STUDY_SECTIONS`).
+    (:data:`STUDY_SECTIONS`); no value anywhere may be ``inf`` or ``nan`` (TOML allows both,
+    no parameter means either). A study's own section is required by
+    :func:`localpairs.studies.check_study`.
     """
-    if isinstance(data, dict):
-        _check_study_sections(data, source)
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}: a run spec is a table of keys, not {type(data).__name__}")
     try:
+        found = _non_finite(data)
+        if found is not None:
+            raise SpecError(f"{source}: {found[0]} = {found[1]!r} is not allowed: a finite number (inf and nan are refused everywhere in a run spec)")
+        _check_study_sections(data, source)
         return RunSpec.model_validate(data)
     except ValidationError as err:
         raise SpecError(_format_errors(source, err)) from None
+    except RecursionError:
+        raise SpecError(f"{source}: not a run spec: values nested too deeply (a run spec nests a few levels)") from None
+
+
+#: Largest run-spec file read (bytes); the shipped specs are a few kB.
+MAX_SPEC_BYTES = 1_000_000
+
+
+def read_spec_text(path: Path) -> str:
+    """The text of the spec file ``path`` (UTF-8, a leading byte-order mark dropped); SpecError if unreadable."""
+    if path.is_dir():
+        raise SpecError(f"{path}: is a folder, not a run spec file (give a .toml file, e.g. runs/babio3_ground_state.toml)")
+    if not path.exists():
+        raise SpecError(f"{path}: no such run spec file")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_SPEC_BYTES + 1)
+    except OSError as err:
+        raise SpecError(f"{path}: cannot read the run spec: {err.strerror or err}") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(f"{path}: larger than {MAX_SPEC_BYTES:,} bytes, not a run spec (the shipped specs are a few kB)")
+    try:
+        return raw.decode("utf-8-sig")  # a UTF-8 byte-order mark (some Windows editors write one) is accepted
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise SpecError(f"{path}: not UTF-8 text: byte {raw[err.start]:#04x} on line {line} cannot be decoded; save the file as UTF-8") from None
 
 
 def load_spec(path: str | Path) -> RunSpec:
-    """Read and validate a TOML run spec."""
+    """Read and validate a TOML run spec; any problem with the file gives one :class:`SpecError` naming it."""
     path = Path(path)
-    if not path.is_file():
-        raise SpecError(f"{path}: no such run spec file")
+    text = read_spec_text(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"{path}: not valid TOML: {err}") from None
+    except ValueError as err:  # e.g. an integer of more digits than Python converts
+        raise SpecError(f"{path}: not a run spec: {err}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: not a run spec: values nested too deeply for the TOML reader (a run spec nests a few levels)") from None
     return parse_spec(data, source=str(path))

@@ -3,10 +3,12 @@
 Points are the Cartesian product of the grids. Every point's spec is validated (including the
 physical checks and the memory estimate) before any point runs. Points run as tasks on
 ``dask.distributed``: a LocalCluster on this machine by default (one single-threaded worker
-process per core), or an existing scheduler given by address. Each point writes its study output
+process per core; TLS with throw-away certificates, no HTTP endpoint), or an existing scheduler
+given by address. Each point writes its study output
 into ``OUT/points/<id>/`` and then, atomically, ``OUT/points/<id>.json`` with its scalar results:
 that file marks the point finished. ``--resume`` skips finished points of the same spec, so a
-sweep killed midway loses no finished point. The table of all points is ``OUT/sweep.csv``.
+sweep killed midway loses no finished point. The table of all points is ``OUT/sweep.csv``; a point
+that fails is recorded there (``status`` = ``failed``, ``error``) and the others finish.
 """
 
 from __future__ import annotations
@@ -16,13 +18,17 @@ import csv
 import io
 import itertools
 import json
+import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localpairs.errors import LocalPairsError
+from localpairs.errors import InputError, LocalPairsError
 from localpairs.io import write_json_atomic, write_text_atomic
 from localpairs.spec import RunSpec, SpecError, parse_spec, spec_data
+
+logger = logging.getLogger(__name__)
 
 #: Seconds to wait for an existing scheduler before giving up.
 SCHEDULER_TIMEOUT_S = 5
@@ -96,59 +102,144 @@ def _finished(outdir: Path, point_id: str, point: RunSpec) -> dict[str, Any] | N
     return data["summary"] if data.get("spec_hash") == spec_hash(point) else None
 
 
-def _client(scheduler: str | None, workers: int):
-    from dask.distributed import Client, LocalCluster
+#: Schemes of a Dask scheduler address accepted by ``--scheduler``.
+SCHEDULER_SCHEMES = ("tcp", "tls")
+_SCHEDULER_ALLOWED = "the address of a running Dask scheduler, e.g. tls://127.0.0.1:8786 or tcp://127.0.0.1:8786"
+
+
+def check_scheduler_address(address: str) -> None:
+    """Refuse a ``--scheduler`` value that is not ``tcp://HOST:PORT`` or ``tls://HOST:PORT`` (before any work)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address, strict=True)
+        parse_host_port(location)
+    except (ValueError, TypeError):
+        raise InputError("--scheduler", address, _SCHEDULER_ALLOWED) from None
+    if scheme not in SCHEDULER_SCHEMES:
+        raise InputError("--scheduler", address, _SCHEDULER_ALLOWED)
+
+
+def _local_cluster(workers: int):  # noqa: ANN202  (LocalCluster)
+    """A LocalCluster on this machine only: TLS with throw-away self-signed certificates, no HTTP endpoint.
+
+    ``security=True`` makes every connection TLS with a certificate created for this cluster, so
+    another local user cannot submit code to it; the scheduler's and workers' HTTP servers
+    (dashboard, metrics) get no routes and are stopped (the workers' by :func:`_client`).
+    """
+    import dask
+    from dask.distributed import LocalCluster
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    with dask.config.set({"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, worker_dashboard_address=None, security=True,
+                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # not 8787: a free loopback port, stopped below
+    http = getattr(cluster.scheduler, "http_server", None)
+    if http is not None:
+        cluster.sync(_stop_http, http)
+    return cluster
+
+
+async def _stop_http(server) -> None:  # noqa: ANN001
+    server.stop()
+
+
+def _client(scheduler: str | None, workers: int):  # noqa: ANN202
+    from dask.distributed import Client
 
     if scheduler:
+        check_scheduler_address(scheduler)
         try:
             return Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s"), None
-        except (OSError, TimeoutError) as err:
+        except (OSError, TimeoutError, ValueError) as err:
             raise LocalPairsError(
                 f"could not reach the Dask scheduler at {scheduler!r} within {SCHEDULER_TIMEOUT_S} s ({err}). "
-                "Start one with `dask scheduler` and workers with `dask worker ADDRESS`, or leave out "
-                "--scheduler to run on a local cluster."
+                "Start one bound to this machine, e.g. `dask scheduler --host 127.0.0.1`, and workers with "
+                "`dask worker ADDRESS`, or leave out --scheduler to run on a local cluster."
             ) from None
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-    return Client(cluster), cluster
+    cluster = _local_cluster(workers)
+    client = Client(cluster, security=cluster.security)
+    client.run(_stop_worker_http)
+    return client, cluster
 
 
-def run_sweep(spec: RunSpec, outdir: Path, *, resume: bool = True, scheduler: str | None = None, source: str = "spec") -> Path:
-    """Run every point of ``spec``'s sweep; return the path of ``sweep.csv``."""
+def _stop_worker_http(dask_worker) -> None:  # noqa: ANN001  (run on each worker by Client.run)
+    dask_worker.http_server.stop()
+
+
+def _error_text(err: BaseException) -> str:
+    """One line for ``sweep.csv``: a LocalPairsError's message, else the exception's type and message."""
+    text = str(err) if isinstance(err, LocalPairsError) else f"{type(err).__name__}: {err}"
+    return " ".join(text.split())
+
+
+def _run_points(client, todo: list[tuple[str, dict[str, Any], RunSpec]], outdir: Path) -> dict[str, dict[str, Any]]:  # noqa: ANN001
+    """Run the points on ``client``; a point that raises is recorded as failed, with its error."""
     from dask.distributed import as_completed
     from tqdm import tqdm
 
-    assert spec.sweep is not None
-    points = point_specs(spec, source=source)
-    outdir.mkdir(parents=True, exist_ok=True)
-    summaries: dict[str, dict[str, Any]] = {}
-    todo = []
-    for point_id, overrides, point in points:
-        done = _finished(outdir, point_id, point) if resume else None
-        if done is not None:
-            summaries[point_id] = done
-        else:
-            todo.append((point_id, overrides, point))
-    if todo:
-        client, cluster = _client(scheduler, spec.sweep.workers)
+    futures = {
+        client.submit(run_point, spec_data(p, exclude_none=True), o, str(outdir.resolve()), pid, key=pid, pure=False): (pid, o)
+        for pid, o, p in todo
+    }
+    summaries = {}
+    for future in tqdm(as_completed(futures), total=len(futures), desc="sweep points", unit="point"):
+        pid, overrides = futures[future]
         try:
-            futures = [
-                client.submit(run_point, spec_data(p, exclude_none=True), o, str(outdir.resolve()), pid, key=pid, pure=False)
-                for pid, o, p in todo
-            ]
-            for future in tqdm(as_completed(futures), total=len(futures), desc="sweep points", unit="point"):
-                summary = future.result()
-                summaries[summary["point"]] = summary
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-    rows = [summaries[pid] for pid, _, _ in points]
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(rows)
-    table = outdir / "sweep.csv"
-    write_text_atomic(table, buffer.getvalue())
-    return table
+            summaries[pid] = {"status": "ok", **future.result()}
+        except Exception as err:  # noqa: BLE001  (any failure of one point is recorded; the others go on)
+            summaries[pid] = {"point": pid, **overrides, "status": "failed", "error": _error_text(err)}
+            logger.warning("sweep point %s failed: %s", pid, summaries[pid]["error"])
+    return summaries
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """Where the table is and which points failed (their errors are in its ``error`` column)."""
+
+    table: Path
+    failed: list[str]
+
+
+def run_sweep(spec: RunSpec, outdir: Path, *, resume: bool = True, scheduler: str | None = None, source: str = "spec",
+              force: bool = False) -> SweepOutcome:
+    """Run every point of ``spec``'s sweep into ``outdir``; write ``sweep.csv`` (a ``status`` column).
+
+    A point that fails is recorded as ``failed`` with its error and does not stop the others; it
+    is run again by a resumed sweep. The folder is claimed as for a single run
+    (:func:`localpairs.outdir.claimed_output_folder`).
+    """
+    from localpairs.outdir import claimed_output_folder
+    from localpairs.studies.common import spec_hash
+
+    assert spec.sweep is not None
+    if scheduler:
+        check_scheduler_address(scheduler)
+    points = point_specs(spec, source=source)
+    with claimed_output_folder(outdir, key=spec_hash(spec), source=source, force=force):
+        summaries: dict[str, dict[str, Any]] = {}
+        todo = []
+        for point_id, overrides, point in points:
+            done = _finished(outdir, point_id, point) if resume else None
+            if done is not None:
+                summaries[point_id] = {"status": "ok", **done}
+            else:
+                todo.append((point_id, overrides, point))
+        if todo:
+            client, cluster = _client(scheduler, spec.sweep.workers)
+            try:
+                summaries.update(_run_points(client, todo, outdir))
+            finally:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+        rows = [summaries[pid] for pid, _, _ in points]
+        columns = list(dict.fromkeys(["point", *(k for row in rows for k in row if k not in ("status", "error")), "status", "error"]))
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+        table = outdir / "sweep.csv"
+        write_text_atomic(table, buffer.getvalue())
+    return SweepOutcome(table, [pid for pid, _, _ in points if summaries[pid]["status"] != "ok"])

@@ -9,6 +9,7 @@ import xarray as xr
 from localpairs.cli import main
 from localpairs.spec import SpecError, parse_spec
 from localpairs.studies.common import build_system
+from localpairs.studies.checkpoints import Checkpoints
 
 #: Dense and Lanczos energies of ≤ 400-state sectors, two ways: round-off only.
 ENERGY_TOL = 1e-9
@@ -66,7 +67,7 @@ def test_blocks_are_checkpointed_and_reused(tmp_path):
     assert len(ckpt) == 2  # kx = 0 and kx = 1
     data = json.loads(ckpt[0].read_text())
     data["value"]["block"]["energies"] = [-123.0]
-    ckpt[0].write_text(json.dumps(data))
+    Checkpoints(out, data["spec_hash"]).save(ckpt[0].stem, data["value"])  # a valid checkpoint (checksum) of another value
     _, again = run(tmp_path, "scan")
     assert -123.0 in again["ground_energy_vs_N"].values
 

@@ -14,6 +14,7 @@ from localpairs.io import write_with
 from localpairs.spec import SpecError, load_spec, parse_spec
 from localpairs.errors import InputError
 from localpairs.studies.common import build_model, build_system
+from localpairs.studies.checkpoints import Checkpoints
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -104,7 +105,7 @@ def test_resume_reuses_checkpoints(tmp_path):
     ckpt = out / "checkpoints" / "ground_energy_N3.json"
     data = json.loads(ckpt.read_text())
     data["value"] = 123.0  # a resumed run must take the stored value instead of recomputing
-    ckpt.write_text(json.dumps(data))
+    Checkpoints(out, data["spec_hash"]).save("ground_energy_N3", data["value"])  # a valid checkpoint (checksum) of another value
     assert main(["run", str(path), "--out", str(out)]) == 0
     ds = xr.load_dataset(out / "results.nc", engine="h5netcdf")
     assert 123.0 in ds["ground_energy_vs_N"].values

@@ -3,9 +3,11 @@
 import csv
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,49 @@ def test_unreachable_scheduler_fails_fast(tmp_path, capsys):
     assert main(["run", str(spec), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert time.time() - start < 30
     assert "could not reach the Dask scheduler" in capsys.readouterr().err
+
+
+def test_a_failing_point_is_recorded_and_the_others_finish(tmp_path, capsys):
+    """A point whose checkpoint is damaged fails on its worker; sweep.csv records it, the rest run, exit 1."""
+    spec = tmp_path / "sweep.toml"
+    spec.write_text(SPEC.replace('"model.U" = [-1.0, -2.0, -3.0, -4.0]\n"model.V" = [0.0, 0.5]', '"model.U" = [-1.0, -2.0, -3.0]'))
+    out = tmp_path / "out"
+    points = point_specs(parse_spec(tomllib.loads(spec.read_text())))
+    assert len(points) == 3
+    bad = points[1][0]
+    folder = out / "points" / bad / "checkpoints"
+    folder.mkdir(parents=True)
+    for n in range(9):  # whichever ladder sector the point reads first is damaged
+        (folder / f"ground_energy_N{n}.json").write_text('{"spec_hash": "trunc')
+    assert main(["run", str(spec), "--out", str(out)]) == 1
+    rows = {row["point"]: row for row in read_table(out / "sweep.csv")}
+    assert {pid: rows[pid]["status"] for pid, _, _ in points} == {points[0][0]: "ok", bad: "failed", points[2][0]: "ok"}
+    assert "damaged" in rows[bad]["error"] and "--no-resume" in rows[bad]["error"]
+    assert rows[points[0][0]]["pair_binding_eV"] != "" and rows[bad]["pair_binding_eV"] == ""
+    assert f"1 of the sweep's points failed ({bad})" in capsys.readouterr().err
+
+
+def _refused(port):
+    with socket.socket() as probe:
+        probe.settimeout(2)
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_local_cluster_uses_tls_and_serves_no_http():
+    """Only TLS with this cluster's certificate is accepted; the scheduler's and workers' HTTP ports are closed."""
+    from dask.distributed import Client
+
+    from localpairs.sweep import _client
+
+    client, cluster = _client(None, 1)
+    try:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://127.0.0.1:")
+        assert client.submit(lambda: 6 * 7).result() == 42
+        with pytest.raises((OSError, TypeError)):  # plain TCP, or TLS without the cluster's certificate
+            Client(address.replace("tls://", "tcp://"), timeout="3s")
+        http_ports = [cluster.scheduler.http_server.port, *client.run(lambda dask_worker: dask_worker.http_server.port).values()]
+        assert len(http_ports) == 2 and all(_refused(port) for port in http_ports), http_ports
+    finally:
+        client.close()
+        cluster.close()

@@ -39,14 +39,32 @@ def study_module(name: str) -> ModuleType:
         raise
 
 
-def run_study(spec: "RunSpec", outdir: Path, *, resume: bool = True, source: str = "spec") -> Path:
-    """Run the study named in ``spec.study`` into ``outdir``; return the report's path."""
+def _transitional_checks(spec: "RunSpec", source: str) -> None:
+    """What :func:`~localpairs.studies.framework.prepare` checks first, for a study not yet in the Study shape."""
+    from localpairs.spec import SpecError
+
+    section = spec.study if spec.study != "ground_state" else None
+    if section is not None and getattr(spec, section, None) is None:
+        raise SpecError(f"{source}: study = {spec.study!r} needs a [{section}] section (an empty one takes every default)")
+
+
+def run_study(spec: "RunSpec", outdir: Path, *, resume: bool = True, source: str = "spec", force: bool = False) -> Path:
+    """Run the study named in ``spec.study`` into ``outdir``; return the report's path.
+
+    The folder is claimed first (:func:`localpairs.outdir.claimed_output_folder`): locked for the
+    run, refused if it holds results of another spec (unless ``force``), cleared of stale
+    temporary files.
+    """
+    from localpairs.outdir import claimed_output_folder
+    from localpairs.studies.common import spec_hash
     from localpairs.studies.framework import execute
 
     module = study_module(spec.study)
-    if not hasattr(module, "STUDY"):  # a study not yet in the Study shape (transitional)
-        return module.run(spec, Path(outdir), resume=resume)
-    return execute(module.STUDY, spec, Path(outdir), resume=resume, source=source)
+    with claimed_output_folder(outdir, key=spec_hash(spec), source=source, force=force) as folder:
+        if not hasattr(module, "STUDY"):  # a study not yet in the Study shape (transitional)
+            _transitional_checks(spec, source)
+            return module.run(spec, folder, resume=resume)
+        return execute(module.STUDY, spec, folder, resume=resume, source=source)
 
 
 def check_study(spec: "RunSpec", *, source: str = "spec") -> "System":
@@ -56,5 +74,6 @@ def check_study(spec: "RunSpec", *, source: str = "spec") -> "System":
 
     module = study_module(spec.study)
     if not hasattr(module, "STUDY"):  # transitional, see run_study
+        _transitional_checks(spec, source)
         return build_system(spec, source=source)
     return prepare(module.STUDY, spec, source=source)

@@ -6,8 +6,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -23,12 +22,13 @@ from localpairs.hamiltonians import (
     fermi_bose_mixture,
     make_cluster,
 )
-from localpairs.io import versions, write_json_atomic, write_with
+from localpairs.io import versions
 from localpairs.solvers import Sector, check_memory, estimate_memory, sector
 from localpairs.solvers.ed.charge_ladder import check_ladder_memory, ladder_sector, solve_ladder
 from localpairs.solvers.ed.charge_ladder import ladder_electrons as solver_ladder_electrons
 from localpairs.solvers.ed.momentum import block_estimates
 from localpairs.spec import RunSpec, SpecError
+from localpairs.studies.checkpoints import Checkpoints
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,6 +99,9 @@ def build_system(spec: RunSpec, *, source: str = "spec") -> System:
         if s.n_up is not None or s.n_down is not None:
             if s.electrons is not None:
                 raise InputError("sector", s.model_dump(), "either electrons or (n_up, n_down), not both")
+            for name, count in (("sector.n_up", s.n_up), ("sector.n_down", s.n_down)):
+                if count is not None and count > cluster.n_sites:
+                    raise InputError(name, count, f"at most one electron of each spin per site: ≤ {cluster.n_sites}")
             sec = sector(n_up=s.n_up, n_down=s.n_down)
         else:
             n = doping.n_electrons if s.electrons is None else s.electrons
@@ -136,14 +139,14 @@ def check_ladder_fits(spec: RunSpec, system: System, electrons: list[int]) -> No
         check_memory(system.model, sec, max(estimates.values(), key=lambda e: e.total_gb), spec.solver.memory_budget_gb)
 
 
-def checkpointed_ladder(spec: RunSpec, system: System, checkpoints: "Checkpoints") -> dict[int, float]:
+def checkpointed_ladder(spec: RunSpec, system: System, checkpoints: Checkpoints) -> dict[int, float]:
     """E(N) for N = N₀ + d, d in ``[ground_state] ladder`` (default ±1, ±2), each sector checkpointed."""
     return solve_ladder(
         system.model,
         ladder_electrons(spec, system),
         dense_threshold=spec.solver.dense_threshold,
         memory_budget_gb=spec.solver.memory_budget_gb,
-        stored=lambda n: checkpoints.load(f"ground_energy_N{n}"),
+        stored=lambda n: checkpoints.load(f"ground_energy_N{n}", expect=float),
         on_solved=lambda n, energy: checkpoints.save(f"ground_energy_N{n}", energy),
     )
 
@@ -189,65 +192,6 @@ def provenance(spec: RunSpec, system: System) -> dict[str, Any]:
     }
 
 
-class Checkpoints:
-    """The checkpoints of one run in ``outdir/checkpoints``, keyed by name and tied to one spec hash.
-
-    :meth:`json` and :meth:`dataset` return a stored value or compute, store and return it; the
-    value returned is always the one read back from the file, so a fresh run and a resumed run
-    see the same thing. :meth:`load` / :meth:`save` serve incremental loops (per block, per delay).
-    With ``enabled=False`` nothing is read, but everything is still written.
-    """
-
-    def __init__(self, outdir: Path, key: str, *, enabled: bool = True) -> None:
-        self.folder = Path(outdir) / "checkpoints"
-        self.key = key
-        self.enabled = enabled
-
-    def load(self, name: str) -> Any | None:
-        """The stored JSON value for ``name``, or None (also when stored for another spec)."""
-        return self._read_json(name) if self.enabled else None
-
-    def save(self, name: str, value: Any) -> None:
-        """Store ``value`` (JSON-able; numpy arrays become lists) for ``name`` atomically."""
-        write_json_atomic(self.folder / f"{name}.json", {"spec_hash": self.key, "value": value})
-
-    def json(self, name: str, compute: Callable[[], Any]) -> Any:
-        """The JSON value ``name`` from its checkpoint, or ``compute()`` stored and read back."""
-        value = self.load(name)
-        if value is None:
-            self.save(name, compute())
-            value = self._read_json(name)
-        return value
-
-    def dataset(self, name: str, compute: Callable[[], xr.Dataset]) -> xr.Dataset:
-        """The Dataset ``name`` from its netCDF checkpoint, or ``compute()`` stored and read back."""
-        path = self.folder / f"{name}.nc"
-        stored = self._read_dataset(path) if self.enabled else None
-        if stored is not None:
-            return stored
-        ds = compute().copy()
-        ds.attrs[_HASH_ATTR] = self.key
-        write_with(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
-        return self._read_dataset(path)
-
-    def _read_json(self, name: str) -> Any | None:
-        path = self.folder / f"{name}.json"
-        if not path.is_file():
-            return None
-        data = json.loads(path.read_text())
-        return data["value"] if data.get("spec_hash") == self.key else None
-
-    def _read_dataset(self, path: Path) -> xr.Dataset | None:
-        if not path.is_file():
-            return None
-        with xr.open_dataset(path, engine="h5netcdf") as stored:
-            ds = stored.load()
-        if ds.attrs.pop(_HASH_ATTR, None) != self.key:
-            return None
-        return ds
-
-
-_HASH_ATTR = "checkpoint_spec_hash"
 
 
 def progress(message: str) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from localpairs.errors import InputError
-from localpairs.spec_base import Strict
+from localpairs.spec_base import EdgeEnergy, EdgeOffset, Strict, WindowEnergy
 
 if TYPE_CHECKING:
     from localpairs.spec import RunSpec
@@ -34,8 +34,8 @@ class SpectraSpec(Strict):
     compute: list[SpectrumName] = ["single_particle", "pair", "optical", "xas"]
     eta: Annotated[float, Field(gt=0, le=5)] = 0.05
     gaussian_fwhm: Annotated[float, Field(ge=0, le=5)] = 0.0
-    omega_min: float = -4.0
-    omega_max: float = 4.0
+    omega_min: WindowEnergy = -4.0
+    omega_max: WindowEnergy = 4.0
     n_omega: Annotated[int, Field(ge=10, le=100_000)] = 1601
     lanczos_steps: Annotated[int, Field(ge=10, le=5000)] = 200
     momentum_resolved: bool = True
@@ -47,9 +47,9 @@ class SpectraSpec(Strict):
     U_c: Annotated[float, Field(ge=-50, le=50)] = -1.0
     Gamma: Annotated[float, Field(gt=0, le=5)] = 0.2
     xas_gaussian_fwhm: Annotated[float, Field(ge=0, le=5)] = 0.0
-    offset_eV: float | None = None
-    pre_edge_eV: Annotated[float, Field(gt=0)] = 529.0
-    xas_window: list[float] = [-3.0, 6.0]
+    offset_eV: EdgeOffset | None = None
+    pre_edge_eV: EdgeEnergy = 529.0
+    xas_window: list[WindowEnergy] = [-3.0, 6.0]
     xas_lanczos_steps: Annotated[int, Field(ge=10, le=5000)] = 150
     coherence: Literal["incoherent", "coherent"] = "incoherent"
     core_hole: Literal["both", "site", "site_i", "site_j", "receiving"] | Annotated[list[float], Field(min_length=2, max_length=2)] = "both"

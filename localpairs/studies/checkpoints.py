@@ -1,0 +1,164 @@
+"""Checkpoints that cannot lie: each tied to one spec and one package version, checked on load.
+
+Every checkpoint records the spec hash, the localpairs version and a SHA-256 checksum of its
+content. On load (resume):
+
+- a checkpoint of another spec or another localpairs version (or of the format before checksums)
+  is ignored and recomputed;
+- a damaged one (unreadable, truncated), one whose content does not match its checksum (edited),
+  one holding a non-finite number (JSON checkpoints) or not of the type the caller expects is
+  refused with a :class:`CheckpointError` naming the file and saying ``--no-resume``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import xarray as xr
+
+from localpairs import __version__
+from localpairs.errors import LocalPairsError
+from localpairs.io import write_json_atomic, write_with
+
+__all__ = ["CheckpointError", "Checkpoints"]
+
+logger = logging.getLogger(__name__)
+
+_HASH_ATTR = "checkpoint_spec_hash"
+_VERSION_ATTR = "checkpoint_localpairs_version"
+_SUM_ATTR = "checkpoint_sha256"
+
+
+class CheckpointError(LocalPairsError):
+    """A checkpoint is damaged or was altered; the message names it and says ``--no-resume``."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"checkpoint {path} {problem}: delete it or rerun with --no-resume to recompute everything")
+
+
+def _canonical(value: Any) -> str:
+    """The JSON text whose checksum is stored: ``value`` as it reads back, keys sorted."""
+    from localpairs.io import _jsonable
+
+    return json.dumps(json.loads(json.dumps(value, default=_jsonable)), sort_keys=True)
+
+
+def _sha256(text: str | bytes) -> str:
+    return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"holds {name}")
+
+
+def _dataset_checksum(ds: xr.Dataset) -> str:
+    """SHA-256 of every variable's name, shape and values (numbers as float64/complex128, the rest as text)."""
+    digest = hashlib.sha256()
+    for name in sorted(map(str, ds.variables)):
+        values = np.asarray(ds[name].values)
+        digest.update(f"{name}{values.shape}".encode())
+        if values.dtype.kind in "biuf":
+            digest.update(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+        elif values.dtype.kind == "c":
+            digest.update(np.ascontiguousarray(values, dtype=np.complex128).tobytes())
+        else:
+            digest.update("\x00".join(map(str, values.ravel().tolist())).encode())
+    return digest.hexdigest()
+
+
+class Checkpoints:
+    """The checkpoints of one run in ``outdir/checkpoints``, keyed by name and tied to one spec hash.
+
+    :meth:`json` and :meth:`dataset` return a stored value or compute, store and return it; the
+    value returned is always the one read back from the file, so a fresh run and a resumed run
+    see the same thing. :meth:`load` / :meth:`save` serve incremental loops (per block, per delay).
+    With ``enabled=False`` nothing is read, but everything is still written.
+    """
+
+    def __init__(self, outdir: Path, key: str, *, enabled: bool = True) -> None:
+        self.folder = Path(outdir) / "checkpoints"
+        self.key = key
+        self.version = __version__
+        self.enabled = enabled
+
+    def load(self, name: str, *, expect: type | tuple[type, ...] | None = None) -> Any | None:
+        """The stored JSON value for ``name``, or None (none stored, or stored for another spec or version).
+
+        ``expect``: the type(s) the value must have (e.g. ``float``); another type is refused.
+        """
+        return self._read_json(name, expect) if self.enabled else None
+
+    def save(self, name: str, value: Any) -> None:
+        """Store ``value`` (JSON-able; numpy arrays become lists) for ``name`` atomically, with its checksum."""
+        record = {"spec_hash": self.key, "localpairs_version": self.version, "sha256": _sha256(_canonical(value)), "value": value}
+        write_json_atomic(self.folder / f"{name}.json", record)
+
+    def json(self, name: str, compute: Callable[[], Any]) -> Any:
+        """The JSON value ``name`` from its checkpoint, or ``compute()`` stored and read back."""
+        value = self.load(name)
+        if value is None:
+            self.save(name, compute())
+            value = self._read_json(name, None)
+        return value
+
+    def dataset(self, name: str, compute: Callable[[], xr.Dataset]) -> xr.Dataset:
+        """The Dataset ``name`` from its netCDF checkpoint, or ``compute()`` stored and read back."""
+        path = self.folder / f"{name}.nc"
+        stored = self._read_dataset(path) if self.enabled else None
+        if stored is not None:
+            return stored
+        ds = compute().copy()
+        ds.attrs.update({_HASH_ATTR: self.key, _VERSION_ATTR: self.version, _SUM_ATTR: _dataset_checksum(ds)})
+        write_with(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+        return self._read_dataset(path)
+
+    def _current(self, path: Path, spec_hash: Any, version: Any) -> bool:
+        """Whether a checkpoint with these tags belongs to this run (else it is recomputed)."""
+        if spec_hash != self.key:
+            return False
+        if version != self.version:
+            logger.info("%s was written by localpairs %s, not %s: recomputed", path, version, self.version)
+            return False
+        return True
+
+    def _read_json(self, name: str, expect: type | tuple[type, ...] | None) -> Any | None:
+        path = self.folder / f"{name}.json"
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+        except ValueError as err:  # also UnicodeDecodeError, a truncated file, NaN or Infinity
+            raise CheckpointError(path, f"is damaged or holds a non-finite number ({err})") from None
+        except OSError as err:
+            raise CheckpointError(path, f"cannot be read ({err.strerror or err})") from None
+        if not isinstance(data, dict) or "value" not in data:
+            raise CheckpointError(path, "is not a localpairs checkpoint (no value)")
+        if not self._current(path, data.get("spec_hash"), data.get("localpairs_version")):
+            return None
+        value = data["value"]
+        if data.get("sha256") != _sha256(_canonical(value)):
+            raise CheckpointError(path, "does not match its checksum (edited or damaged)")
+        if expect is not None and not isinstance(value, expect):
+            raise CheckpointError(path, f"holds a {type(value).__name__}, not the expected {expect}")
+        return value
+
+    def _read_dataset(self, path: Path) -> xr.Dataset | None:
+        if not path.is_file():
+            return None
+        try:
+            with xr.open_dataset(path, engine="h5netcdf") as stored:
+                ds = stored.load()
+        except Exception as err:  # noqa: BLE001  (h5py/h5netcdf raise OSError, ValueError or KeyError on damaged files)
+            raise CheckpointError(path, f"is damaged ({type(err).__name__}: {err})") from None
+        key, version, checksum = (ds.attrs.pop(a, None) for a in (_HASH_ATTR, _VERSION_ATTR, _SUM_ATTR))
+        if not self._current(path, key, version):
+            return None
+        if checksum != _dataset_checksum(ds):
+            raise CheckpointError(path, "does not match its checksum (edited or damaged)")
+        return ds
+
