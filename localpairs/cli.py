@@ -15,7 +15,6 @@ import logging
 import os
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from localpairs import __version__
@@ -62,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[loudness], help="validate and run a study spec (TOML)")
     run.add_argument("spec", type=Path, help="run spec, e.g. runs/babio3_ground_state.toml")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: results/<spec name>)")
-    run.add_argument("--resume", dest="resume", action="store_true", default=True, help="reuse checkpoints of an earlier, interrupted run of the same spec (default)")
+    run.add_argument("--resume", dest="resume", action="store_true", default=True,
+                     help="reuse checkpoints of an earlier, interrupted run of the same spec (default)")
     run.add_argument("--no-resume", dest="resume", action="store_false", help="ignore checkpoints and recompute everything")
     run.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler for sweeps, e.g. tls://127.0.0.1:8786 (default: a local cluster)")
     run.add_argument("--force", action="store_true", help="write into an --out folder that holds results of a different spec")
@@ -114,14 +114,14 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _check(spec, args.spec)
         return _run(spec, args)
     except LocalPairsError as err:
-        message, spec = str(err), getattr(args, "spec", None)
-        if spec is not None and not message.startswith(f"{spec}:"):  # every message names the spec file
-            message = f"{spec}: {message}"
+        message, spec_path = str(err), getattr(args, "spec", None)
+        if spec_path is not None and not message.startswith(f"{spec_path}:"):  # every message names the spec file
+            message = f"{spec_path}: {message}"
         log.error("%s", message)
         return 2
 
 
-def _check(spec: "RunSpec", source: Path) -> int:
+def _check(spec: RunSpec, source: Path) -> int:
     """``localpairs check``: every check ``run`` makes, nothing heavy; the verdict on stdout."""
     from localpairs.studies import check_study
 
@@ -135,7 +135,7 @@ def _check(spec: "RunSpec", source: Path) -> int:
     return 0
 
 
-def _run(spec: "RunSpec", args: argparse.Namespace) -> int:
+def _run(spec: RunSpec, args: argparse.Namespace) -> int:
     """``localpairs run``: the output folder and the scheduler address are checked before any work.
 
     Returns 0, or 1 when some points of a sweep failed (they are listed in ``sweep.csv``).

@@ -12,13 +12,13 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from localpairs.errors import LocalPairsError
-
 
 #: Names of the temporary files of :func:`atomic_path`: ``.<target name>.<8 random characters>.tmp``
 #: (:func:`tempfile.mkstemp`'s alphabet). Only files matching it are removed by :func:`remove_stale_temp_files`.

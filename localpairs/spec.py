@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_serializer
@@ -19,16 +19,14 @@ from pydantic import Field, ValidationError, field_validator, model_serializer
 from localpairs.errors import InputError, LocalPairsError, shown
 from localpairs.hamiltonians.cluster import bond_multiplicity_request
 from localpairs.hamiltonians.hopping import hopping_amplitudes
-
-
-class SpecError(LocalPairsError, ValueError):
-    """A run specification is invalid; the message names the key, the value and what is allowed."""
-
-
 from localpairs.spec_base import MAX_ENERGY_EV, Energy, Strict
 from localpairs.studies.pump_spec import PumpSpec
 from localpairs.studies.spectra_spec import SpectraSpec
 from localpairs.studies.xfel_spec import XfelSpec
+
+
+class SpecError(LocalPairsError, ValueError):
+    """A run specification is invalid; the message names the key, the value and what is allowed."""
 
 
 #: Largest lattice constant (Å): BaBiO3 has 4.35 Å; 100 Å is no crystal of octahedra.
@@ -190,7 +188,7 @@ class RunSpec(Strict):
     study: Literal["ground_state", "spectra", "pump", "xfel"]
     cluster: ClusterSpec = ClusterSpec()
     doping: DopingSpec = DopingSpec()
-    model: Annotated[Union[HubbardSpec, FermiBoseSpec], Field(discriminator="kind")]
+    model: Annotated[HubbardSpec | FermiBoseSpec, Field(discriminator="kind")]
     sector: SectorSpec = SectorSpec()
     solver: SolverSpec = SolverSpec()
     ground_state: GroundStateSpec = GroundStateSpec()

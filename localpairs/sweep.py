@@ -120,7 +120,7 @@ def check_scheduler_address(address: str) -> None:
         raise InputError("--scheduler", address, _SCHEDULER_ALLOWED)
 
 
-def _local_cluster(workers: int):  # noqa: ANN202  (LocalCluster)
+def _local_cluster(workers: int) -> Any:
     """A LocalCluster on this machine only: TLS with throw-away self-signed certificates, no HTTP endpoint.
 
     ``security=True`` makes every connection TLS with a certificate created for this cluster, so
@@ -141,11 +141,11 @@ def _local_cluster(workers: int):  # noqa: ANN202  (LocalCluster)
     return cluster
 
 
-async def _stop_http(server) -> None:  # noqa: ANN001
+async def _stop_http(server: Any) -> None:
     server.stop()
 
 
-def _client(scheduler: str | None, workers: int):  # noqa: ANN202
+def _client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
     from dask.distributed import Client
 
     if scheduler:
@@ -164,7 +164,7 @@ def _client(scheduler: str | None, workers: int):  # noqa: ANN202
     return client, cluster
 
 
-def _stop_worker_http(dask_worker) -> None:  # noqa: ANN001  (run on each worker by Client.run)
+def _stop_worker_http(dask_worker: Any) -> None:
     dask_worker.http_server.stop()
 
 
@@ -174,7 +174,7 @@ def _error_text(err: BaseException) -> str:
     return " ".join(text.split())
 
 
-def _run_points(client, todo: list[tuple[str, dict[str, Any], RunSpec]], outdir: Path) -> dict[str, dict[str, Any]]:  # noqa: ANN001
+def _run_points(client: Any, todo: list[tuple[str, dict[str, Any], RunSpec]], outdir: Path) -> dict[str, dict[str, Any]]:
     """Run the points on ``client``; a point that raises is recorded as failed, with its error."""
     from dask.distributed import as_completed
     from tqdm import tqdm
@@ -188,7 +188,7 @@ def _run_points(client, todo: list[tuple[str, dict[str, Any], RunSpec]], outdir:
         pid, overrides = futures[future]
         try:
             summaries[pid] = {"status": "ok", **future.result()}
-        except Exception as err:  # noqa: BLE001  (any failure of one point is recorded; the others go on)
+        except Exception as err:
             summaries[pid] = {"point": pid, **overrides, "status": "failed", "error": _error_text(err)}
             logger.warning("sweep point %s failed: %s", pid, summaries[pid]["error"])
     return summaries

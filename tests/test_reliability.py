@@ -27,7 +27,7 @@ def cli(argv, capsys):
     """Exit status and the stderr lines of ``localpairs ARGV`` run in-process (``run`` with ``-q``: no progress lines)."""
     capsys.readouterr()  # drop the output of earlier calls
     argv = [str(a) for a in argv]
-    code = main(argv[:1] + ["-q"] + argv[1:] if argv[0] == "run" else argv)
+    code = main([*argv[:1], "-q", *argv[1:]] if argv[0] == "run" else argv)
     err = capsys.readouterr().err
     assert "Traceback" not in err, err
     # messages only: progress bars (tqdm, drawn with carriage returns) are not messages
@@ -172,7 +172,7 @@ def test_dataset_checkpoints_refuse_edited_or_truncated_files(tmp_path):
     with pytest.raises(CheckpointError, match="checksum"):
         cp.dataset("d", lambda: pytest.fail("recomputed"))
     write_text_atomic(path, "CDF")  # truncated
-    with pytest.raises(CheckpointError, match="damaged.*--no-resume"):
+    with pytest.raises(CheckpointError, match=r"damaged.*--no-resume"):
         cp.dataset("d", lambda: ds)
 
 

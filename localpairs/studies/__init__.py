@@ -39,16 +39,7 @@ def study_module(name: str) -> ModuleType:
         raise
 
 
-def _transitional_checks(spec: "RunSpec", source: str) -> None:
-    """What :func:`~localpairs.studies.framework.prepare` checks first, for a study not yet in the Study shape."""
-    from localpairs.spec import SpecError
-
-    section = spec.study if spec.study != "ground_state" else None
-    if section is not None and getattr(spec, section, None) is None:
-        raise SpecError(f"{source}: study = {spec.study!r} needs a [{section}] section (an empty one takes every default)")
-
-
-def run_study(spec: "RunSpec", outdir: Path, *, resume: bool = True, source: str = "spec", force: bool = False) -> Path:
+def run_study(spec: RunSpec, outdir: Path, *, resume: bool = True, source: str = "spec", force: bool = False) -> Path:
     """Run the study named in ``spec.study`` into ``outdir``; return the report's path.
 
     The folder is claimed first (:func:`localpairs.outdir.claimed_output_folder`): locked for the
@@ -61,19 +52,12 @@ def run_study(spec: "RunSpec", outdir: Path, *, resume: bool = True, source: str
 
     module = study_module(spec.study)
     with claimed_output_folder(outdir, key=spec_hash(spec), source=source, force=force) as folder:
-        if not hasattr(module, "STUDY"):  # a study not yet in the Study shape (transitional)
-            _transitional_checks(spec, source)
-            return module.run(spec, folder, resume=resume)
         return execute(module.STUDY, spec, folder, resume=resume, source=source)
 
 
-def check_study(spec: "RunSpec", *, source: str = "spec") -> "System":
+def check_study(spec: RunSpec, *, source: str = "spec") -> System:
     """Build the system of ``spec`` and run every check its study makes before running; return the system."""
-    from localpairs.studies.common import build_system
     from localpairs.studies.framework import prepare
 
     module = study_module(spec.study)
-    if not hasattr(module, "STUDY"):  # transitional, see run_study
-        _transitional_checks(spec, source)
-        return build_system(spec, source=source)
     return prepare(module.STUDY, spec, source=source)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -115,7 +116,10 @@ class Checkpoints:
         ds = compute().copy()
         ds.attrs.update({_HASH_ATTR: self.key, _VERSION_ATTR: self.version, _SUM_ATTR: _dataset_checksum(ds)})
         write_with(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
-        return self._read_dataset(path)
+        stored = self._read_dataset(path)
+        if stored is None:  # just written by this run: unreadable means the disk failed under us
+            raise CheckpointError(path, "could not be read back right after it was written")
+        return stored
 
     def _current(self, path: Path, spec_hash: Any, version: Any) -> bool:
         """Whether a checkpoint with these tags belongs to this run (else it is recomputed)."""
@@ -153,7 +157,7 @@ class Checkpoints:
         try:
             with xr.open_dataset(path, engine="h5netcdf") as stored:
                 ds = stored.load()
-        except Exception as err:  # noqa: BLE001  (h5py/h5netcdf raise OSError, ValueError or KeyError on damaged files)
+        except Exception as err:
             raise CheckpointError(path, f"is damaged ({type(err).__name__}: {err})") from None
         key, version, checksum = (ds.attrs.pop(a, None) for a in (_HASH_ATTR, _VERSION_ATTR, _SUM_ATTR))
         if not self._current(path, key, version):
