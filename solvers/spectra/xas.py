@@ -64,19 +64,19 @@ channel; the tests check that both agree.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import xarray as xr
 
 from localpairs.errors import InputError, require
 from localpairs.hamiltonians import Model, Term
-
-from localpairs.solvers.spectra.equivalent_channels import Symmetry, orbits, symmetries
-from localpairs.solvers.spectra.excitations import Excitation, target_sector
-from localpairs.solvers.lanczos import LanczosChain
 from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.lanczos import LanczosChain
+from localpairs.solvers.spectra.equivalent_channels import Symmetry, orbits, symmetries
+from localpairs.solvers.spectra.excitations import Excitation, target_sector
 from localpairs.solvers.spectra.spectral_functions import SectorCache, chain_of, check_broadening, check_omega, normalized_state, spectra_dataset
 
 COHERENCE = ("incoherent", "coherent")
@@ -125,7 +125,10 @@ def _hole_fields(i: int, j: int, site: int | None, core_hole: str | tuple[float,
     if core_hole == "site":
         return [(((i, 1.0),), 0.5), (((j, 1.0),), 0.5)]
     if isinstance(core_hole, str):
-        return [(((dict(site_i=i, site_j=j, receiving=site)[core_hole], 1.0),), 1.0)]
+        centre = {"site_i": i, "site_j": j, "receiving": site}[core_hole]
+        if centre is None:  # check_core_hole refuses "receiving" for the coherent operator, the only one without a receiving site
+            raise InputError("core_hole", core_hole, "a placement with a receiving site (incoherent channels)")
+        return [(((centre, 1.0),), 1.0)]
     weights: dict[int, float] = {}
     for s, w in ((i, core_hole[0]), (j, core_hole[1])):
         weights[s] = weights.get(s, 0.0) + w
@@ -353,7 +356,8 @@ def xas(
         for ``"site"``), sum rules and poles (``pole_energy`` on the photon-energy axis);
         parameters in attrs (``core_hole`` among them).
     """
-    Gamma, gaussian_fwhm, omega, core_hole = _checked(Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, omega=omega, U_c=U_c, offset=offset, coherence=coherence, core_hole=core_hole)
+    Gamma, gaussian_fwhm, omega, core_hole = _checked(Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, omega=omega, U_c=U_c, offset=offset, coherence=coherence,
+                                                      core_hole=core_hole)
     cache = cache or SectorCache(model, memory_budget_gb=memory_budget_gb)
     if basis is not None:
         cache.add(sec, basis)
@@ -364,7 +368,8 @@ def xas(
     reps, weights, counts = _plan(model, basis_in, psi, sec, coherence=coherence, core_hole=core_hole, use_symmetry=use_symmetry)
     t0 = time.perf_counter()
     excs = [_operator(model, k, label_hole=core_hole != "both") for k in reps]
-    chains, expected, targets, t_matrix = _channel_chains(model, sec, psi, excs, [k.hole for k in reps], cache, U_c=U_c, n_steps=n_steps, reorthogonalize=reorthogonalize)
+    chains, expected, targets, t_matrix = _channel_chains(model, sec, psi, excs, [k.hole for k in reps], cache, U_c=U_c, n_steps=n_steps,
+                                                          reorthogonalize=reorthogonalize)
     attrs = {
         "seconds_symmetry": counts.pop("seconds_symmetry"), "seconds_matrices": t_matrix, "seconds_channels": time.perf_counter() - t0 - t_matrix,
         "definition": _definition(core_hole), "U_c_eV": float(U_c), "Gamma_eV": Gamma, "offset_eV": float(offset), "e_ref_true_eV": float(e_ref),
@@ -374,7 +379,8 @@ def xas(
         "use_symmetry": int(use_symmetry), "model_kind": model.kind, "cluster": model.cluster.describe(), "sector": sec.label(), "n_steps_requested": n_steps,
     }
     # ω = offset + E_n − E_ref: the spectra machinery's reference energy is E_ref − offset
-    ds = spectra_dataset(chains, excs, expected, targets, omega, e_ref=float(e_ref) - float(offset), eta=Gamma, gaussian_fwhm=gaussian_fwhm, sign=1, weights=weights, attrs=attrs)
+    ds = spectra_dataset(chains, excs, expected, targets, omega, e_ref=float(e_ref) - float(offset), eta=Gamma, gaussian_fwhm=gaussian_fwhm, sign=1,
+                         weights=weights, attrs=attrs)
     return ds.assign_coords(oxygen_i=("channel", [k.oxygen[0] for k in reps]), oxygen_j=("channel", [k.oxygen[1] for k in reps]))
 
 
