@@ -10,9 +10,9 @@ import pytest
 import xarray as xr
 
 from localpairs.cli import main
+from localpairs.errors import InputError
 from localpairs.io import write_with
 from localpairs.spec import SpecError, load_spec, parse_spec
-from localpairs.errors import InputError
 from localpairs.studies.common import build_model, build_system
 
 REPO = Path(__file__).resolve().parents[1]
