@@ -365,3 +365,13 @@ def test_check_refuses_what_run_refuses(changes, text):
         check_study(parse_spec(data, source="t.toml"), source="t.toml")
     assert text in str(err.value) and str(err.value).startswith("t.toml: ")
     check_study(parse_spec(with_pump(), source="t.toml"))  # the base spec passes
+
+
+def test_pump_section_is_the_parsed_section_or_an_error_naming_it():
+    from localpairs.studies.pump_spec import pump_section
+
+    spec = parse_spec(with_pump(), source="t.toml")
+    assert pump_section(spec) is spec.pump
+    ground = parse_spec({k: v for k, v in BASE.items() if k != "pump"} | {"study": "ground_state"})
+    with pytest.raises(InputError, match=r"^pump = None is not allowed: a \[pump\] section \(study = 'ground_state'\)"):
+        pump_section(ground)

@@ -249,3 +249,13 @@ def test_check_refuses_what_run_refuses(data, text):
         check_study(parse_spec(data), source="x.toml")
     assert text in str(err.value) and str(err.value).startswith("x.toml: ")
     check_study(spec())  # the defaults pass
+
+
+def test_xfel_section_is_the_parsed_section_or_an_error_naming_it():
+    from localpairs.studies.xfel_spec import xfel_section
+
+    s = spec(**SMALL)
+    assert xfel_section(s) is s.xfel
+    ground = parse_spec({**BASE, "study": "ground_state"})
+    with pytest.raises(InputError, match=r"^xfel = None is not allowed: an \[xfel\] section \(study = 'ground_state'\)"):
+        xfel_section(ground)

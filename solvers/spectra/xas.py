@@ -338,11 +338,10 @@ def xas(
     coherence
         ``"incoherent"`` or ``"coherent"`` sum over the two octahedra of an oxygen.
     core_hole
-        Where ``U_c`` acts in the final state of the oxygen on bond ``i → j``: ``"both"``
-        (default, ``U_c(n_i + n_j)``), ``"site"`` (one octahedron, averaged over the two choices),
-        ``"site_i"``/``"site_j"`` (the octahedron at the bond's i/j end), ``"receiving"`` (the
-        octahedron that takes the electron; incoherent only) or weights ``(w_i, w_j)``
-        (``U_c(w_i n_i + w_j n_j)``). See the module docstring.
+        Where ``U_c`` acts in the final state of the oxygen on bond ``i → j``: ``"both"`` (default, ``U_c(n_i + n_j)``),
+        ``"site"`` (one octahedron, averaged over the two choices), ``"site_i"``/``"site_j"`` (the octahedron at the bond's i/j end),
+        ``"receiving"`` (the octahedron that takes the electron; incoherent only) or weights ``(w_i, w_j)`` (``U_c(w_i n_i + w_j n_j)``).
+        See the module docstring.
     use_symmetry
         Compute one channel per symmetry orbit (checked symmetries of model and state).
     e_ref, n_steps, reorthogonalize, basis, cache, memory_budget_gb
@@ -351,10 +350,9 @@ def xas(
     Returns
     -------
     xarray.Dataset
-        ``total(omega)`` = XAS(ω) summed over oxygens and spins, ``spectrum(channel, omega)`` per
-        computed channel with ``weight`` = its orbit size × oxygen multiplicity (× ½ per placement
-        for ``"site"``), sum rules and poles (``pole_energy`` on the photon-energy axis);
-        parameters in attrs (``core_hole`` among them).
+        ``total(omega)`` = XAS(ω) summed over oxygens and spins, ``spectrum(channel, omega)`` per computed channel with
+        ``weight`` = its orbit size × oxygen multiplicity (× ½ per placement for ``"site"``), sum rules and poles
+        (``pole_energy`` on the photon-energy axis); parameters in attrs (``core_hole`` among them).
     """
     Gamma, gaussian_fwhm, omega, core_hole = _checked(Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, omega=omega, U_c=U_c, offset=offset, coherence=coherence,
                                                       core_hole=core_hole)
@@ -374,8 +372,7 @@ def xas(
         "seconds_symmetry": counts.pop("seconds_symmetry"), "seconds_matrices": t_matrix, "seconds_channels": time.perf_counter() - t0 - t_matrix,
         "definition": _definition(core_hole), "U_c_eV": float(U_c), "Gamma_eV": Gamma, "offset_eV": float(offset), "e_ref_true_eV": float(e_ref),
         "coherence": coherence, "core_hole": core_hole if isinstance(core_hole, str) else f"weights (w_i, w_j) = ({core_hole[0]:g}, {core_hole[1]:g})",
-        "core_hole_text": describe_core_hole(core_hole),
-        "n_oxygens": model.cluster.n_bonds, **counts,
+        "core_hole_text": describe_core_hole(core_hole), "n_oxygens": model.cluster.n_bonds, **counts,
         "use_symmetry": int(use_symmetry), "model_kind": model.kind, "cluster": model.cluster.describe(), "sector": sec.label(), "n_steps_requested": n_steps,
     }
     # ω = offset + E_n − E_ref: the spectra machinery's reference energy is E_ref − offset
