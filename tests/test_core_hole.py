@@ -10,12 +10,12 @@ Lehmann weights). Regenerate (b) and (c) with ``cd tests && python lehmann_refer
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
-
 from lehmann_reference import DenseXas, lorentzian_sum, merged
+
 from localpairs.errors import InputError
 from localpairs.hamiltonians import extended_hubbard, make_cluster
 from localpairs.solvers import sector, solve
@@ -51,7 +51,7 @@ CUBE_POLES = [  # (E_n − E0 in eV, |⟨n|c†_0↑|ψ0⟩|²), weight ≥ 0.00
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _solved(name: str):
     case = dict(DIMER=DIMER, RING=RING, CUBE=CUBE)[name]
     model = extended_hubbard(make_cluster(case["shape"], periodic=case["periodic"]), t=case["t"], U=case["U"], V=case["V"], breathing=case["breathing"])
@@ -173,7 +173,7 @@ def test_ring_single_site_table_from_dense_and_xas():
                                                   ("receiving", "incoherent"), ((1.0, 0.4), "incoherent"), ("site", "coherent"), ((0.3, 1.0), "coherent")])
 def test_every_placement_against_dense_lehmann_sum(core_hole, coherence):
     """Total XAS (symmetry-reduced) on the ring against the dense sum over every oxygen, site, spin and field."""
-    model, res = _solved("RING")
+    model, _ = _solved("RING")
     omega = np.linspace(-3, 4, 351)
     x = _xas("RING", omega, core_hole=core_hole, coherence=coherence)
     ref = _dense_total(reference_of(RING), model, omega, core_hole, U_c=RING["U_c"], Gamma=RING["Gamma"], coherence=coherence)
@@ -204,7 +204,8 @@ def test_symmetry_groups_only_channels_with_equal_spectra(shape, periodic, core_
     assert any(np.abs(spectra[a] - spectra[b]).max() > 1e-3 * scale for a in range(len(keys)) for b in range(a))  # ... and wrong merges would show
     for g in groups:
         assert all(np.abs(spectra[k] - spectra[g[0]]).max() <= EXACT_TOL * scale for k in g), [keys[k] for k in g]
-    assert len(groups) == reduced.attrs["n_channels_computed"] and _representatives(keys, mult, [_act(s) for s in syms], closed=False)[0] == [keys[g[0]] for g in groups]
+    assert len(groups) == reduced.attrs["n_channels_computed"]
+    assert _representatives(keys, mult, [_act(s) for s in syms], closed=False)[0] == [keys[g[0]] for g in groups]
     assert np.abs(reduced["total"].values - full["total"].values).max() <= EXACT_TOL * full["total"].values.max()
 
 
@@ -326,7 +327,7 @@ def test_spectra_spec_core_hole(value, ok):
     if ok:
         assert parse_spec(data).spectra.core_hole == value
     else:
-        with pytest.raises(SpecError, match="spectra.core_hole"):
+        with pytest.raises(SpecError, match=r"spectra\.core_hole"):
             parse_spec(data)
 
 

@@ -8,8 +8,8 @@ import xarray as xr
 
 from localpairs.cli import main
 from localpairs.spec import SpecError, parse_spec
-from localpairs.studies.common import build_system
 from localpairs.studies.checkpoints import Checkpoints
+from localpairs.studies.common import build_system
 
 #: Dense and Lanczos energies of ≤ 400-state sectors, two ways: round-off only.
 ENERGY_TOL = 1e-9

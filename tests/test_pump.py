@@ -18,13 +18,20 @@ from scipy.integrate import simpson
 from localpairs.errors import InputError
 from localpairs.hamiltonians import extended_hubbard, make_cluster
 from localpairs.hamiltonians.driven_model import (
-    PumpWarning, Quench, drive, field_to_fluence, fluence_to_field, gaussian_pulse, model_bandwidth, split_hopping,
+    PumpWarning,
+    Quench,
+    drive,
+    field_to_fluence,
+    fluence_to_field,
+    gaussian_pulse,
+    model_bandwidth,
+    split_hopping,
 )
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions, IntegratorState
-from localpairs.solvers.ed.observables import measure
 from localpairs.solvers.dynamics.trajectory import observe, run_trajectory
+from localpairs.solvers.ed.observables import measure
 from localpairs.spec import SpecError, parse_spec
 from localpairs.units import C_LIGHT_M_S, EPS0_F_M
 
@@ -256,7 +263,8 @@ def test_killed_trajectory_resumes_to_the_same_result(plaquette, tmp_path):
 
 
 def test_pump_study_killed_and_resumed(tmp_path, monkeypatch):
-    from localpairs.studies import pump as study, run_study
+    from localpairs.studies import pump as study
+    from localpairs.studies import run_study
 
     spec = parse_spec(with_pump(), source="t.toml")
     clean = run_study(spec, tmp_path / "clean", resume=False)
@@ -319,8 +327,8 @@ def test_cli_run_killed_by_signal_resumes_to_the_same_result(tmp_path):
     spec.write_text("\n".join(lines) + "\n")
     cmd = [sys.executable, "-m", "localpairs.cli", "run", str(spec), "--out"]
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    subprocess.run(cmd + [str(tmp_path / "clean")], check=True, capture_output=True, env=env)
-    proc = subprocess.Popen(cmd + [str(tmp_path / "killed")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    subprocess.run([*cmd, str(tmp_path / "clean")], check=True, capture_output=True, env=env)
+    proc = subprocess.Popen([*cmd, str(tmp_path / "killed")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     checkpoint = tmp_path / "killed" / "checkpoints" / "trajectory.npz"
     deadline = time.time() + 300
     while not checkpoint.exists() and proc.poll() is None and time.time() < deadline:
@@ -329,7 +337,7 @@ def test_cli_run_killed_by_signal_resumes_to_the_same_result(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (tmp_path / "killed" / "results.nc").exists()
-    subprocess.run(cmd + [str(tmp_path / "killed")], check=True, capture_output=True, env=env)
+    subprocess.run([*cmd, str(tmp_path / "killed")], check=True, capture_output=True, env=env)
     a = xr.load_dataset(tmp_path / "clean" / "results.nc", engine="h5netcdf")
     b = xr.load_dataset(tmp_path / "killed" / "results.nc", engine="h5netcdf")
     for name in a.data_vars:
@@ -357,3 +365,13 @@ def test_check_refuses_what_run_refuses(changes, text):
         check_study(parse_spec(data, source="t.toml"), source="t.toml")
     assert text in str(err.value) and str(err.value).startswith("t.toml: ")
     check_study(parse_spec(with_pump(), source="t.toml"))  # the base spec passes
+
+
+def test_pump_section_is_the_parsed_section_or_an_error_naming_it():
+    from localpairs.studies.pump_spec import pump_section
+
+    spec = parse_spec(with_pump(), source="t.toml")
+    assert pump_section(spec) is spec.pump
+    ground = parse_spec({k: v for k, v in BASE.items() if k != "pump"} | {"study": "ground_state"})
+    with pytest.raises(InputError, match=r"^pump = None is not allowed: a \[pump\] section \(study = 'ground_state'\)"):
+        pump_section(ground)

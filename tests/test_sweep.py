@@ -57,7 +57,8 @@ def test_sweep_killed_and_resumed_equals_uninterrupted(tmp_path):
     assert len(reference) == 8
 
     killed = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "localpairs.cli", "run", str(spec), "--out", str(killed)], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "localpairs.cli", "run", str(spec), "--out", str(killed)], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     points = killed / "points"
     while time.time() < deadline and len(list(points.glob("*.json"))) < 2:
@@ -74,9 +75,9 @@ def test_sweep_killed_and_resumed_equals_uninterrupted(tmp_path):
 
 def test_bad_sweep_keys_are_refused_before_running():
     base = {"title": "x", "study": "ground_state", "cluster": {"shape": "dimer"}, "model": {"kind": "extended_hubbard"}}
-    with pytest.raises(SpecError, match="model.W"):
+    with pytest.raises(SpecError, match=r"model\.W"):
         point_specs(parse_spec({**base, "sweep": {"parameters": {"model.W": [1.0]}}}))
-    with pytest.raises(SpecError, match="sector.electrons"):
+    with pytest.raises(SpecError, match=r"sector\.electrons"):
         point_specs(parse_spec({**base, "sweep": {"parameters": {"sector.electrons": [2, 9]}}}))
 
 

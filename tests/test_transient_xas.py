@@ -19,7 +19,12 @@ from localpairs.hamiltonians.driven_model import drive
 from localpairs.solvers import build_basis, hamiltonian_matrix, sector
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.transient_xas import (
-    EXCITED_FLOOR, XasSettings, ground_offset, own_reference_xas, split_xas, state_xas,
+    EXCITED_FLOOR,
+    XasSettings,
+    ground_offset,
+    own_reference_xas,
+    split_xas,
+    state_xas,
 )
 from localpairs.solvers.spectra.spectral_functions import SectorCache
 from localpairs.spec import parse_spec
@@ -59,7 +64,7 @@ def test_pump_probe_and_xfel_probe_agree_for_the_same_state():
     xfel = probe_states(ctx, {"U": U, "V": V, "breathing": D}, run, full=False)
 
     span = cfg.omega_span
-    n = int(round((span[1] - span[0]) / cfg.omega_step)) + 1
+    n = round((span[1] - span[0]) / cfg.omega_step) + 1
     xas_table = {"U_c": cfg.U_c, "Gamma": cfg.Gamma, "lanczos_steps": cfg.lanczos_steps, "offset_eV": xfel["offset"],
                  "pre_edge_eV": cfg.pre_edge_peak, "window": list(span), "n_omega": n}
     pump_spec = parse_spec({"title": "p", "study": "pump", "cluster": DIMER, "model": MODEL,

@@ -206,7 +206,8 @@ def test_unconverged_width_warns():
     assert got.attrs["width_converged"] == 0 and got.attrs["halving_change"] > got.attrs["halving_tol"]
 
 
-@pytest.mark.parametrize("field, kwargs", [("width", dict(width=0.0)), ("width", dict(width=float("nan"))), ("halving_tol", dict(halving_tol=-1.0)), ("max_halvings", dict(max_halvings=-1)), ("krylov_steps", dict(krylov_steps=0)), ("Gamma", dict(Gamma=0.0))])
+@pytest.mark.parametrize("field, kwargs", [("width", dict(width=0.0)), ("width", dict(width=float("nan"))), ("halving_tol", dict(halving_tol=-1.0)),
+                                           ("max_halvings", dict(max_halvings=-1)), ("krylov_steps", dict(krylov_steps=0)), ("Gamma", dict(Gamma=0.0))])
 def test_bad_input(field, kwargs):
     m, sec = lpdw("dimer", 1, 1)
     psi = solve(m, sec).ground_state

@@ -11,12 +11,11 @@ import pytest
 from localpairs.analysis.spectral_edges import merge_poles
 from localpairs.errors import InputError
 from localpairs.solvers import solve
-from localpairs.solvers.spectra.xas import xas
+from localpairs.solvers.spectra.xas import excited_part, xas
 from localpairs.spec import SpecError, parse_spec
 from localpairs.studies import run_study
 from localpairs.studies.common import build_system
 from localpairs.studies.xfel_fit import Context, fit_scenario
-from localpairs.solvers.spectra.xas import excited_part
 from localpairs.studies.xfel_probe import check_pump_axis
 from localpairs.studies.xfel_summary import ab_rows, shift_rows
 
@@ -88,7 +87,7 @@ def test_refuses_pump_along_periodic_axis_of_length_two(tmp_path):
     """On the fully periodic cube the x current vanishes: refused before any work, with the reason."""
     s = parse_spec({**BASE, "cluster": {"shape": "cube", "periodic": True}, "xfel": SMALL})
     t0 = time.perf_counter()
-    with pytest.raises(SpecError, match="cluster.periodic") as err:
+    with pytest.raises(SpecError, match=r"cluster\.periodic") as err:
         run_study(s, tmp_path)
     assert time.perf_counter() - t0 < 30.0  # no fit, no evolution
     assert "opposite Peierls" in str(err.value) and "[false, true, true]" in str(err.value)
@@ -218,7 +217,7 @@ def test_smoke_run_and_resume(tmp_path):
     report = run_study(s, tmp_path)
     text = report.read_text()
     assert not re.search(r"\bnan\b", text.lower())  # a NaN number (the word "Provenance" of the shared tail contains "nan")
-    rows = [line for line in text.splitlines() if line.startswith("| paired |") or line.startswith("| unpaired |")]
+    rows = [line for line in text.splitlines() if line.startswith(("| paired |", "| unpaired |"))]
     ab = [r for r in rows if "relaxed (" in r]
     assert len(ab) == 4  # two scenarios × (unrelaxed early, relaxed late)
     for line in ab:
@@ -250,3 +249,13 @@ def test_check_refuses_what_run_refuses(data, text):
         check_study(parse_spec(data), source="x.toml")
     assert text in str(err.value) and str(err.value).startswith("x.toml: ")
     check_study(spec())  # the defaults pass
+
+
+def test_xfel_section_is_the_parsed_section_or_an_error_naming_it():
+    from localpairs.studies.xfel_spec import xfel_section
+
+    s = spec(**SMALL)
+    assert xfel_section(s) is s.xfel
+    ground = parse_spec({**BASE, "study": "ground_state"})
+    with pytest.raises(InputError, match=r"^xfel = None is not allowed: an \[xfel\] section \(study = 'ground_state'\)"):
+        xfel_section(ground)

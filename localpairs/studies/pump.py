@@ -30,10 +30,13 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
+import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from localpairs.analysis.dynamics_figures import cumulative_work, current_figure, lattice_figure, overview_figure, site_charge_figure
@@ -49,18 +52,17 @@ from localpairs.solvers.dynamics.evolution import EvolutionOptions
 from localpairs.solvers.dynamics.trajectory import run_trajectory
 from localpairs.solvers.spectra.optical_transitions import OpticalTransitions, optical_transitions
 from localpairs.spec import RunSpec, SpecError
-from localpairs.units import kelvin_to_ev
-
 from localpairs.studies.common import Checkpoints, System, build_model
 from localpairs.studies.framework import Results, RunContext, Study, render
-from localpairs.studies.pump_spec import PumpSpec
+from localpairs.studies.pump_spec import PumpSpec, pump_section
 from localpairs.studies.pump_summary import summarize
 from localpairs.studies.pump_xas import make_xas_probe, xas_figures, xas_variables
+from localpairs.units import kelvin_to_ev
 
 logger = logging.getLogger(__name__)
 
 
-def _lowest(matrix, *, dense_threshold: int) -> tuple[float, np.ndarray]:
+def _lowest(matrix: sp.csr_matrix, *, dense_threshold: int) -> tuple[float, np.ndarray]:
     dim = matrix.shape[0]
     if dim <= dense_threshold:
         w, v = np.linalg.eigh(matrix.toarray())
@@ -71,17 +73,18 @@ def _lowest(matrix, *, dense_threshold: int) -> tuple[float, np.ndarray]:
 
 
 def _lattice(spec: RunSpec, system: System) -> Lattice | None:
-    ls = spec.pump.lattice
+    ls = pump_section(spec).lattice
     if ls is None:
         return None
-    return oxygen_lattice(system.cluster, coupling=ls.coupling, barrier=kelvin_to_ev(ls.barrier_K), well_separation=ls.well_separation, mass_u=ls.mass_u, damping=ls.damping)
+    return oxygen_lattice(system.cluster, coupling=ls.coupling, barrier=kelvin_to_ev(ls.barrier_K), well_separation=ls.well_separation,
+                          mass_u=ls.mass_u, damping=ls.damping)
 
 
 def _quench(spec: RunSpec, system: System) -> Quench | None:
-    qs = spec.pump.quench
+    qs = pump_section(spec).quench
     if qs is None:
         return None
-    overrides = dict(qs.model)
+    overrides: dict[str, float | None] = dict(qs.model)  # eps may be set to None below
     if qs.relaxed_lattice:
         if spec.model.kind != "extended_hubbard":
             raise SpecError("pump.quench.relaxed_lattice needs model.kind = 'extended_hubbard' (breathing → 0)")
@@ -99,17 +102,18 @@ def _initial_state(op: DrivenOperator, lattice: Lattice | None, spec: RunSpec, s
     def ground(shifts: np.ndarray | None) -> np.ndarray:
         return _lowest(op.assemble(c0, op.shift_diagonal(shifts)), dense_threshold=threshold)[1]
 
-    if lattice is None:
+    lattice_spec = pump_section(spec).lattice
+    if lattice is None or lattice_spec is None:  # both or neither: the lattice is built from the spec's [pump.lattice]
         return ground(None), None
     u_start = lpdw_displacements(system.cluster, system.doping.large, lattice.u0)
-    if spec.pump.lattice.relax_initial:
+    if lattice_spec.relax_initial:
         u0, psi = relax_lattice(lattice, ground, op.site_charge, u_start)
         return psi, u0
     return ground(lattice.site_shifts(u_start)), u_start
 
 
 def _times(spec: RunSpec) -> np.ndarray:
-    ps = spec.pump
+    ps = pump_section(spec)
     if ps.times is not None:
         return np.array(ps.times, dtype=float)
     n = int(np.floor(ps.t_end / ps.output_step + 1e-9))
@@ -130,7 +134,7 @@ class _Plan:
 
 
 def _pulse(spec: RunSpec, photon_energy: float) -> Pulse:
-    ps = spec.pump
+    ps = pump_section(spec)
     return gaussian_pulse(photon_energy=photon_energy, duration=ps.duration, duration_kind=ps.duration_kind, fluence=ps.fluence,
                           peak_field=ps.peak_field, polarization=ps.polarization, center=ps.center, refractive_index=ps.refractive_index)
 
@@ -145,16 +149,18 @@ def _plan(spec: RunSpec, system: System) -> _Plan:
         ``photon_energy = "optical_gap"`` along axes without a linear current, XAS delays outside
         the output window.
     """
-    ps = spec.pump
+    ps = pump_section(spec)
     times = _times(spec)
     quench = _quench(spec, system)
     has_pulse = ps.fluence is not None or ps.peak_field is not None
     try:
-        weak = gaussian_pulse(photon_energy=1.0, duration=ps.duration, duration_kind=ps.duration_kind, peak_field=1e-9, polarization=ps.polarization, center=ps.center)
+        weak = gaussian_pulse(photon_energy=1.0, duration=ps.duration, duration_kind=ps.duration_kind, peak_field=1e-9, polarization=ps.polarization,
+                              center=ps.center)
         with warnings.catch_warnings():  # the compute step warns about a length-2 periodic axis
             warnings.simplefilter("ignore", PumpWarning)
             # the field's validity does not depend on the photon energy: 1 eV stands for the optical gap
-            driven = drive(system.model, pulse=_pulse(spec, 1.0 if ps.photon_energy == "optical_gap" else float(ps.photon_energy)) if has_pulse else None, quench=quench)
+            pulse = _pulse(spec, 1.0 if ps.photon_energy == "optical_gap" else float(ps.photon_energy)) if has_pulse else None
+            driven = drive(system.model, pulse=pulse, quench=quench)
     except InputError as err:
         raise SpecError(f"[pump]: {err}") from None
     if has_pulse and ps.photon_energy == "optical_gap" and not driven.info["linear_coupling"]:
@@ -183,7 +189,7 @@ def _transitions(checkpoints: Checkpoints, prep: DrivenOperator, psi0: np.ndarra
             tr = optical_transitions(prep, psi0, site_shifts=shifts0)
             return {"omega": tr.omega.tolist(), "weight": tr.weight.tolist()}
         except LocalPairsError as err:  # no linear coupling along the polarization
-            if spec.pump.photon_energy == "optical_gap":
+            if pump_section(spec).photon_energy == "optical_gap":
                 raise SpecError(f"pump.photon_energy = 'optical_gap' is not allowed here: {err}") from None
             return {"omega": [], "weight": []}
 
@@ -201,7 +207,8 @@ def _driven(spec: RunSpec, system: System, plan: _Plan, prep: DrivenOperator, ph
     times = plan.times
     op = prep.retarget(driven) if plan.quench is None and pulse is not None else DrivenOperator(driven, prep.basis, window=(times[0], times[-1]))
     if pulse is not None:
-        logger.info("pulse: ħω = %.4f eV, E0 = %.4f V/Å, %.3g mJ/cm², Peierls phase %.3f", photon, pulse.peak_field, pulse.fluence, driven.info["peierls_phase"])
+        logger.info("pulse: ħω = %.4f eV, E0 = %.4f V/Å, %.3g mJ/cm², Peierls phase %.3f",
+                    photon, pulse.peak_field, pulse.fluence, driven.info["peierls_phase"])
     return pulse, driven, op
 
 
@@ -215,12 +222,12 @@ def photon_energy(ps: PumpSpec, transitions: OpticalTransitions) -> tuple[float,
 def compute(ctx: RunContext) -> Results:
     """Ground state, optical gap, pulse, trajectory with the XAS probe; the root dataset and the ``summary`` group."""
     spec, system, checkpoints = ctx.spec, ctx.system, ctx.checkpoints
-    ps = spec.pump
+    ps = pump_section(spec)
     plan = _plan(spec, system)
     lattice = _lattice(spec, system)
     prep = DrivenOperator(drive(system.model, pulse=plan.weak_pulse), build_basis(system.model, system.sector))
     psi0, u0 = _initial_state(prep, lattice, spec, system)
-    shifts0 = lattice.site_shifts(u0) if lattice is not None else None
+    shifts0 = lattice.site_shifts(u0) if lattice is not None and u0 is not None else None  # u0 comes with the lattice
     e_ground = prep.energy(0.0, psi0, shifts0)
     logger.info("initial state: E = %.6f eV (dimension %s)", e_ground, f"{prep.dim:,}")
     transitions = _transitions(checkpoints, prep, psi0, shifts0, spec)
@@ -229,22 +236,25 @@ def compute(ctx: RunContext) -> Results:
     xas = make_xas_probe(system, op, spec, psi0=psi0, e_ground=e_ground, quench=plan.quench, checkpoints=checkpoints) if plan.delays.size else None
     if xas is not None:
         logger.info("ground-state XAS: offset %.3f eV; probing at %d delays", xas.offset, plan.delays.size)
+    # run_trajectory takes any 1-d float array for its times (it converts them with np.asarray)
     ds = run_trajectory(
-        op, psi0, plan.times,
+        op, psi0, cast("Sequence[float]", plan.times),
         options=EvolutionOptions(tol=ps.tolerance, m_max=ps.max_krylov),
         lattice=lattice, u0=u0, pair_correlations=ps.pair_correlations,
         probes={"xas": xas} if xas is not None else None,
-        probe_times=plan.center + plan.delays if xas is not None else (),
+        probe_times=cast("Sequence[float]", plan.center + plan.delays) if xas is not None else (),
         checkpoint=checkpoints.folder / "trajectory.npz", checkpoint_every=ps.checkpoint_every, key=checkpoints.key, resume=checkpoints.enabled,
     )
     if xas is not None:
         ds = xas_variables(ds, xas, plan.delays, ps.xas_settings)
-    ds["field_work"] = (("time",), cumulative_work(plan.times, ds["current"].values, ds["electric_field"].values), {"units": "eV", "long_name": "int <j>.E dt (cumulative Simpson on the output grid)"})
+    ds["field_work"] = (("time",), cumulative_work(plan.times, ds["current"].values, ds["electric_field"].values),
+                        {"units": "eV", "long_name": "int <j>.E dt (cumulative Simpson on the output grid)"})
     quench = plan.quench
     ds.attrs.update(
         title=spec.title, dimension=op.dim, ground_energy_eV=e_ground, optical_gap_eV=gap, photon_energy_eV=photon,
         pulse=json.dumps(pulse.as_dict() if pulse else None), driven=json.dumps({k: v for k, v in driven.info.items()}),
-        lattice=json.dumps(lattice.as_dict() if lattice else None), quench=json.dumps(None if quench is None else {"time_fs": quench.time, **dict(quench.model.parameters)}),
+        lattice=json.dumps(lattice.as_dict() if lattice else None),
+        quench=json.dumps(None if quench is None else {"time_fs": quench.time, **dict(quench.model.parameters)}),
         xas="recorded" if xas is not None else "not requested",
     )
     ds.attrs = {k: (int(v) if isinstance(v, (bool, np.bool_)) else v) for k, v in ds.attrs.items()}

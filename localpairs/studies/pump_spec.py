@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from localpairs.errors import InputError
 from localpairs.spec_base import Strict
-
 from localpairs.studies.spectra_spec import SpectraSpec
 
 if TYPE_CHECKING:  # the spec stays importable without the solvers (QuSpin)
     from localpairs.solvers.dynamics.transient_xas import XasSettings
+    from localpairs.spec import RunSpec
 
 Positive = Annotated[float, Field(gt=0)]
 #: Defaults of the XAS settings shared with the spectra study (``[spectra]``), so both agree.
@@ -140,7 +141,7 @@ class PumpSpec(Strict):
     quench: QuenchSpec | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "PumpSpec":
+    def _consistent(self) -> PumpSpec:
         if self.fluence is not None and self.peak_field is not None:
             raise ValueError("give fluence (mJ/cm²) or peak_field (V/Å), not both")
         if self.fluence is None and self.peak_field is None and self.quench is None:
@@ -157,7 +158,8 @@ class PumpSpec(Strict):
         if any(d != d for d in self.xas_delays) or any(b <= a for a, b in zip(self.xas_delays, self.xas_delays[1:])):
             raise ValueError(f"xas_delays = {self.xas_delays} must be strictly increasing")
         if self.xas_delays and self.lattice is not None:
-            raise ValueError("xas_delays with a [pump.lattice] is not supported: the XAS probe sees ψ(t) but not the oxygen displacements u(t); remove one of them")
+            raise ValueError("xas_delays with a [pump.lattice] is not supported: the XAS probe sees ψ(t) but not the oxygen displacements u(t); "
+                             "remove one of them")
         if self.xas is not None and not self.xas_delays:
             raise ValueError("[pump.xas] is given but xas_delays is empty: nothing would be recorded; give xas_delays (fs after the pulse centre)")
         return self
@@ -171,3 +173,10 @@ class PumpSpec(Strict):
     def end_time(self) -> float:
         """Last output time in fs."""
         return self.times[-1] if self.times is not None else self.t_end
+
+
+def pump_section(spec: RunSpec) -> PumpSpec:
+    """``spec.pump``, which a pump study needs; an :class:`InputError` when the section is absent."""
+    if spec.pump is None:
+        raise InputError("pump", None, f"a [pump] section (study = {spec.study!r})")
+    return spec.pump

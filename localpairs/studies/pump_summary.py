@@ -15,9 +15,9 @@ import xarray as xr
 from localpairs.hamiltonians.pulse import Pulse
 from localpairs.solvers.spectra.optical_transitions import OpticalTransitions
 from localpairs.spec import RunSpec
-from localpairs.units import HBAR_EV_FS
-
 from localpairs.studies.common import System
+from localpairs.studies.pump_spec import pump_section
+from localpairs.units import HBAR_EV_FS
 
 #: Number of optical transitions shown in the report (the strongest, ordered by energy).
 SHOWN_TRANSITIONS = 8
@@ -85,16 +85,17 @@ def _xas(ds: xr.Dataset) -> tuple[dict[str, float | int | str], dict[str, tuple]
 def summarize(ds: xr.Dataset, spec: RunSpec, system: System, transitions: OpticalTransitions, pulse: Pulse | None) -> xr.Dataset:
     """The ``summary`` group: every number of the report that is not a stored variable or attribute of ``ds``."""
     quench = json.loads(ds.attrs["quench"])
+    ps = pump_section(spec)
     attrs: dict = {
         "description": spec.description, "cluster": system.cluster.describe(), "model_kind": system.model.kind, "sector": system.sector.label(),
         "model_parameters": json.dumps(dict(system.model.parameters)),
-        "n_oxygens": system.cluster.n_bonds, "photon_energy_choice": "optical_gap" if spec.pump.photon_energy == "optical_gap" else "spec",
-        "optical_gap_fraction": spec.pump.optical_gap_fraction, "has_pulse": int(pulse is not None),
+        "n_oxygens": system.cluster.n_bonds, "photon_energy_choice": "optical_gap" if ps.photon_energy == "optical_gap" else "spec",
+        "optical_gap_fraction": ps.optical_gap_fraction, "has_pulse": int(pulse is not None),
         "quench_parameters": json.dumps(None if quench is None else {k: v for k, v in quench.items() if k not in ("time_fs", "eps")}),
         **_dynamics(ds, pulse),
     }
     xas_attrs, xas_vars = _xas(ds)
     table = _transition_table(transitions, float(ds.attrs["optical_gap_eV"]))
-    out = table.assign(site_is_large=("site", np.array([bool(v) for v in system.doping.large], dtype=np.int8)), **xas_vars)
+    out = table.assign({"site_is_large": ("site", np.array([bool(v) for v in system.doping.large], dtype=np.int8)), **xas_vars})
     out.attrs = {**attrs, **xas_attrs}
     return out

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,11 @@ from localpairs.analysis.verdicts import Row
 from localpairs.errors import InputError, LocalPairsError
 from localpairs.solvers.ed.pair_tunnelling import pair_tunnelling_splittings
 from localpairs.spec import RunSpec, SpecError
-
 from localpairs.studies.common import Checkpoints, System
 from localpairs.studies.framework import Results, RunContext, Study, render
 from localpairs.studies.xfel_fit import Context, fit_scenario, reachability
 from localpairs.studies.xfel_probe import calibrate, check_pump_axis, scenario_xas
-from localpairs.studies.xfel_spec import XfelSpec
+from localpairs.studies.xfel_spec import XfelSpec, xfel_section
 from localpairs.studies.xfel_summary import SCENARIOS, summarize
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,8 @@ def _dataset(fits: dict, spectra: dict) -> xr.Dataset:
     for s in SCENARIOS:
         sp = spectra[s]
         om, dl = f"omega_{s}", f"delay_{s}"
-        coords = {om: (om, np.asarray(sp["omega"]), {"units": "eV"}), dl: (dl, np.asarray(sp["delays"]), {"units": "fs", "long_name": "delay after pulse end"})}
+        coords = {om: (om, np.asarray(sp["omega"]), {"units": "eV"}),
+                  dl: (dl, np.asarray(sp["delays"]), {"units": "fs", "long_name": "delay after pulse end"})}
         for lat in ("unrelaxed", "relaxed"):
             ds[f"dxas_{s}_{lat}"] = xr.DataArray(np.asarray(sp[lat]["dxas"]), dims=(dl, om), coords=coords,
                                                  attrs={"long_name": f"ΔXAS {s} scenario, {lat} lattice", "units": "arb. units"})
@@ -79,21 +80,22 @@ def _dataset(fits: dict, spectra: dict) -> xr.Dataset:
 
 def _kinetics(cfg: XfelSpec, ref: Reference, spectra: dict) -> tuple[list[Row], dict[str, Any]]:
     """Kinetics rows and the trace of the kinetics figure (measured and fitted, or the simulated ΔXAS at A)."""
-    tau = {k: float(ref[k].value) for k in ("tau1", "tau2", "tau3")}
+    tau = {k: ref[k].number for k in ("tau1", "tau2", "tau3")}
     if cfg.kinetics.csv is not None:
         trace = read_delay_trace(cfg.kinetics.csv)
         kf = fit_three_exponential(trace.delay, trace.value, sigma=trace.sigma)
         rows = [Row(k, float(kf.values[k]), tau[k], 0.3 * tau[k], "ps", f"fit of {cfg.kinetics.csv} (measured trace)") for k in tau]
-        return rows, {"kinetics_delay": trace.delay, "kinetics_value": trace.value, "kinetics_figure": {"title": "measured trace and three-exponential fit"}}
+        return rows, {"kinetics_delay": trace.delay, "kinetics_value": trace.value,
+                      "kinetics_figure": {"title": "measured trace and three-exponential fit"}}
     sp = spectra["paired"]
     span = sp["times"][-1]
     rows = [Row(k, None, tau[k], None, "ps", f"not comparable (cluster dynamics covers {span:.0f} fs, τ are ps)") for k in tau]
     found = [p for p in sp["unrelaxed"]["peaks"] if p["found"]]
     a0 = found[0]["A"] if found else float(np.asarray(sp["omega"])[np.argmax(np.asarray(sp["unrelaxed"]["dxas"][0]))])
     om = np.asarray(sp["omega"])
-    trace = [float(np.interp(a0, om, np.asarray(d))) for d in sp["unrelaxed"]["dxas"]]
-    figure = {"xlabel": "delay after pulse end (fs)", "title": f"simulated ΔXAS at A = {a0:.2f} eV (paired, unrelaxed); {len(trace)} delays: no fit"}
-    return rows, {"kinetics_delay": np.asarray(sp["delays"]), "kinetics_value": np.asarray(trace), "kinetics_figure": figure}
+    simulated = [float(np.interp(a0, om, np.asarray(d))) for d in sp["unrelaxed"]["dxas"]]
+    figure = {"xlabel": "delay after pulse end (fs)", "title": f"simulated ΔXAS at A = {a0:.2f} eV (paired, unrelaxed); {len(simulated)} delays: no fit"}
+    return rows, {"kinetics_delay": np.asarray(sp["delays"]), "kinetics_value": np.asarray(simulated), "kinetics_figure": figure}
 
 
 def _alpha(cfg: XfelSpec, ref: Reference, scan: dict) -> tuple[list[Row], dict[str, Any]]:
@@ -102,18 +104,18 @@ def _alpha(cfg: XfelSpec, ref: Reference, scan: dict) -> tuple[list[Row], dict[s
     excited = np.asarray(scan[factors[-1]]["excited_component_xas"])
     alpha = {f: fit_excited_fraction(np.asarray(scan[f]["last_xas"]), np.asarray(scan[f]["ground"]), excited).alpha for f in factors}
     pop = {f: scan[f]["population"][-1] for f in factors}
-    f_main = float(ref["fluence_main"].value)
+    f_main = ref["fluence_main"].number
     rows = []
     for key in ("alpha_at_8", "alpha_at_32"):
-        f_exp = float(ref[{"alpha_at_8": "fluence_main", "alpha_at_32": "fluence_max"}[key]].value)
+        f_exp = ref[{"alpha_at_8": "fluence_main", "alpha_at_32": "fluence_max"}[key]].number
         factor = f_exp / f_main
         name = f"α at {f_exp:g} mJ/cm² ↔ model F/F_ΔXAS = {factor:g}"
         if factor not in pop:
-            rows.append(Row(name, None, float(ref[key].value), cfg.tolerances.alpha, "", f"factor {factor:g} not in xfel.pump.fluence_factors"))
+            rows.append(Row(name, None, ref[key].number, cfg.tolerances.alpha, "", f"factor {factor:g} not in xfel.pump.fluence_factors"))
             continue
         note = "calibrated to this number (not a test)" if (cfg.pump.calibrate_fluence and factor == 1.0) else "population 1 − |⟨ψ0|ψ⟩|²"
-        rows.append(Row(name, pop[factor], float(ref[key].value), cfg.tolerances.alpha, "", note))
-    measured = {1.0: float(ref["alpha_at_8"].value), float(ref["fluence_max"].value) / f_main: float(ref["alpha_at_32"].value)}
+        rows.append(Row(name, pop[factor], ref[key].number, cfg.tolerances.alpha, "", note))
+    measured = {1.0: ref["alpha_at_8"].number, ref["fluence_max"].number / f_main: ref["alpha_at_32"].number}
     plots = {"scan_factor": factors, "scan_alpha_fit": [alpha[f] for f in factors], "scan_population": [pop[f] for f in factors], "measured_alpha": measured}
     return rows, {"alpha_fit": alpha, "population": pop, "plots": plots}
 
@@ -122,9 +124,9 @@ def _tc(cfg: XfelSpec, ref: Reference) -> tuple[list[Row], dict[str, Any]]:
     """T_c(0.4) rows (continuum and lattice BEC) and the T_c(x) curves."""
     xs = np.linspace(0.37, 0.5, 27)
     tc04 = fermi_bose_tc(0.4)
-    measured = float(ref["tc_measured_x04"].value)
+    measured = ref["tc_measured_x04"].number
     rows = [Row("T_c(0.4) vs measured", tc04, measured, cfg.tolerances.tc_K, "K", "continuum BEC, review Eq. (8)"),
-            Row("T_c(0.4) vs review estimate", tc04, float(ref["tc_estimate_x04"].value), cfg.tolerances.tc_K, "K", ""),
+            Row("T_c(0.4) vs review estimate", tc04, ref["tc_estimate_x04"].number, cfg.tolerances.tc_K, "K", ""),
             Row("lattice T_c(0.4) vs measured", fermi_bose_lattice_tc(0.4), measured, cfg.tolerances.tc_K, "K", "lattice bosons")]
     curves = {"tc_x": xs, "tc_tc": [fermi_bose_tc(float(x)) for x in xs], "tc_tc_lattice": [fermi_bose_lattice_tc(float(x)) for x in xs]}
     return rows, {"tc_x04_K": tc04, "curves": curves}
@@ -148,8 +150,9 @@ def _percolation(cfg: XfelSpec, cp: Checkpoints) -> dict[str, Any]:
 
 def extras(spec: RunSpec, cp: Checkpoints, ref: Reference, fits: dict, spectra: dict, scan: dict, measured: dict[str, float]) -> dict[str, Any]:
     """Kinetics, excited fraction, T_c(x), percolation, tunnelling and the fits' reach: rows, summary numbers and figure data."""
-    cfg = spec.xfel
-    rows, summary = {}, {}
+    cfg = xfel_section(spec)
+    rows: dict[str, list[Row]] = {}
+    summary: dict[str, Any] = {}
     rows["kinetics"], plots = _kinetics(cfg, ref, spectra)
     rows["alpha"], alpha = _alpha(cfg, ref, scan)
     summary["alpha_fit"], summary["population"] = alpha["alpha_fit"], alpha["population"]
@@ -158,12 +161,17 @@ def extras(spec: RunSpec, cp: Checkpoints, ref: Reference, fits: dict, spectra: 
     summary["tc_x04_K"] = tc["tc_x04_K"]
     plots.update(tc["curves"])
     pc = _percolation(cfg, cp)
-    rows["percolation"] = [Row(f"x_c (large octahedra stop wrapping, {p})", pc[p]["x"], float(ref["x_percolation"].value), cfg.tolerances.x, "",
+    rows["percolation"] = [Row(f"x_c (large octahedra stop wrapping, {p})", pc[p]["x"], ref["x_percolation"].number, cfg.tolerances.x, "",
                                "no wrapping" if pc[p]["x"] is None else f"± {pc[p]['x_error']:.2g} (stat + finite size)") for p in pc]
-    plots["percolation"] = {"thresholds": pc, "measured": float(ref["x_percolation"].value), "tc_measured_x04": float(ref["tc_measured_x04"].value),
-                            "fluence_main": float(ref["fluence_main"].value)}
+    plots["percolation"] = {"thresholds": pc, "measured": ref["x_percolation"].number, "tc_measured_x04": ref["tc_measured_x04"].number,
+                            "fluence_main": ref["fluence_main"].number}
     tn = cfg.tunnelling
-    tun = cp.json("tunnelling", lambda: {k: np.asarray(v).tolist() for k, v in pair_tunnelling_splittings(list(tn.sites), t_F=tn.t_F, g=tn.g, E_B=tn.E_B).items()})
+
+    def tunnelling() -> dict[str, list[float]]:
+        splittings = pair_tunnelling_splittings(list(tn.sites), t_F=tn.t_F, g=tn.g, E_B=tn.E_B)
+        return {k: np.asarray(v).tolist() for k, v in splittings.items()}
+
+    tun = cp.json("tunnelling", tunnelling)
     dec = fit_exponential_decay(np.asarray(tun["n"]), np.asarray(tun["splitting"]))
     summary["tunnelling"] = {"n": tun["n"], "splitting_eV": tun["splitting"], "D": dec.D, "D_error": dec.D_error}
     return {"rows": rows, "summary": summary, "plots": plots, "reachability": reachability(fits["paired"], measured, cfg.tolerances.gap)}
@@ -177,7 +185,7 @@ def validate(spec: RunSpec, system: System) -> None:
         check_pump_axis(system.cluster)
     except InputError as err:
         raise SpecError(f"study = 'xfel': {err}") from None
-    csv = spec.xfel.kinetics.csv
+    csv = xfel_section(spec).kinetics.csv
     if csv is not None:
         try:
             read_delay_trace(csv)
@@ -191,17 +199,17 @@ def _scenarios(ctx: Context, cp: Checkpoints, ref: Reference, measured: dict[str
     fits: dict[str, Any] = {}
     calib: dict[str, Any] = {}
     spectra: dict[str, Any] = {}
-    targets = {"paired": {k: measured[k] for k in cfg.fit.paired_targets}, "unpaired": {"E_G": measured["E_G"]}}
+    targets: dict[str, dict[str, float]] = {"paired": {k: measured[k] for k in cfg.fit.paired_targets}, "unpaired": {"E_G": measured["E_G"]}}
     for s in SCENARIOS:
         t0 = time.perf_counter()
-        fits[s] = cp.json(f"fit_{s}", lambda s=s: fit_scenario(ctx, s, targets[s], paired_V=fits.get("paired", {}).get("V")))
+        fits[s] = cp.json(f"fit_{s}", partial(fit_scenario, ctx, s, targets[s], paired_V=fits.get("paired", {}).get("V")))
         timings[f"{s}: fit"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         fluence = cfg.pump.fluence
         if cfg.pump.calibrate_fluence:
-            calib[s] = cp.json(f"calibration_{s}", lambda s=s: calibrate(ctx, fits[s], float(ref["alpha_at_8"].value)))
+            calib[s] = cp.json(f"calibration_{s}", partial(calibrate, ctx, fits[s], ref["alpha_at_8"].number))
             fluence = calib[s]["fluence"]
-        spectra[s] = cp.json(f"xas_{s}", lambda s=s, F=fluence: scenario_xas(ctx, fits[s], F))
+        spectra[s] = cp.json(f"xas_{s}", partial(scenario_xas, ctx, fits[s], fluence))
         timings[f"{s}: pump and ΔXAS"] = time.perf_counter() - t0
     return fits, calib, spectra
 
@@ -209,17 +217,17 @@ def _scenarios(ctx: Context, cp: Checkpoints, ref: Reference, measured: dict[str
 def compute(ctx: RunContext) -> Results:
     """Fits, pump–probe spectra, fluence scan and extras (module docstring): the root dataset and the ``summary`` group."""
     spec, cp = ctx.spec, ctx.checkpoints
-    cfg = spec.xfel
+    cfg = xfel_section(spec)
     context = Context(spec, ctx.system)
     ref = load_reference()
-    measured = {"E_G": float(ref["optical_gap"].value), "E_a": float(ref["activation_energy"].value), "E_b": float(ref["pair_binding_energy"].value)}
+    measured = {"E_G": ref["optical_gap"].number, "E_a": ref["activation_energy"].number, "E_b": ref["pair_binding_energy"].number}
     logger.info("measured %s", ", ".join(f"{k} = {v:g} eV" for k, v in measured.items()))
     timings: dict[str, float] = {}
     try:
         fits, calib, spectra = _scenarios(context, cp, ref, measured, timings)
         t0 = time.perf_counter()
         base = spectra["paired"]["pulse"]["fluence"]
-        scan = {f: spectra["paired"] if f == 1.0 else cp.json(f"scan_{f:g}", lambda f=f: scenario_xas(context, fits["paired"], f * base, full=False))
+        scan = {f: spectra["paired"] if f == 1.0 else cp.json(f"scan_{f:g}", partial(scenario_xas, context, fits["paired"], f * base, full=False))
                 for f in cfg.pump.fluence_factors}
         timings["fluence scan"] = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -256,12 +264,14 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
         names += [f"dxas_{s}.png", f"peaks_{s}.png"]
     perc = json.loads(sm.attrs["percolation"])
     measured_alpha = {float(k): float(v) for k, v in json.loads(sm.attrs["measured_alpha"])}
-    save_figure(figs.kinetics(sm["kinetics_delay"].values, sm["kinetics_value"].values, None, **json.loads(sm.attrs["kinetics_figure"])), outdir / "kinetics.png")
+    save_figure(figs.kinetics(sm["kinetics_delay"].values, sm["kinetics_value"].values, None, **json.loads(sm.attrs["kinetics_figure"])),
+                outdir / "kinetics.png")
     save_figure(figs.alpha_vs_fluence(sm["scan_factor"].values, sm["scan_alpha_fit"].values, sm["scan_population"].values, measured_alpha,
                                       perc["fluence_main"]), outdir / "excited_fraction.png")
-    save_figure(figs.tc_vs_x(sm["tc_curve_x"].values, sm["tc_curve_tc"].values, sm["tc_curve_tc_lattice"].values, 0.4, perc["tc_measured_x04"]), outdir / "tc_vs_x.png")
+    save_figure(figs.tc_vs_x(sm["tc_curve_x"].values, sm["tc_curve_tc"].values, sm["tc_curve_tc_lattice"].values, 0.4, perc["tc_measured_x04"]),
+                outdir / "tc_vs_x.png")
     save_figure(figs.percolation(perc["thresholds"], perc["measured"]), outdir / "percolation.png")
-    return names + ["kinetics.png", "excited_fraction.png", "tc_vs_x.png", "percolation.png"]
+    return [*names, "kinetics.png", "excited_fraction.png", "tc_vs_x.png", "percolation.png"]
 
 
 def report(results: Results) -> str:

@@ -34,11 +34,12 @@ from scipy.optimize import least_squares
 
 from localpairs.analysis.spectral_edges import conductivity_gap, scales_from_energies
 from localpairs.errors import InputError
+from localpairs.hamiltonians import Model
 from localpairs.solvers import charge_ladder
 from localpairs.solvers.spectra.conductivity import optical_conductivity
-from localpairs.spec import RunSpec
-
+from localpairs.spec import HubbardSpec, RunSpec
 from localpairs.studies.common import System, build_model
+from localpairs.studies.xfel_spec import xfel_section
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +55,10 @@ class Context:
     """The system, spec and helpers shared by the steps of the XFEL study."""
 
     def __init__(self, spec: RunSpec, system: System) -> None:
-        self.spec, self.system, self.cfg = spec, system, spec.xfel
+        self.spec, self.system, self.cfg = spec, system, xfel_section(spec)
         self.n = system.sector.n_up + system.sector.n_down
 
-    def model(self, U: float, V: float, breathing: float):  # noqa: ANN201
+    def model(self, U: float, V: float, breathing: float) -> Model:
         """The extended Hubbard model of the spec with U, V, Δ replaced (eV)."""
         return build_model(self.spec, self.system.cluster, self.system.doping, U=float(U), V=float(V),
                            breathing=float(breathing), eps=None)
@@ -84,21 +85,25 @@ class Context:
 def model_numbers(ladder: dict[int, float], n: int, conductivity: xr.Dataset, *, optical_gap_fraction: float) -> dict[str, float]:
     """E_G (:func:`~localpairs.analysis.spectral_edges.conductivity_gap` of the σ(ω) Dataset), E_a, E_b,
     E_b + 2E_a, Δ1 and Δ2 (eV) from the ground energies ``ladder`` {N: E(N)} around ``n`` electrons."""
-    scales = scales_from_energies(ladder, n, optical=conductivity_gap(conductivity, fraction=optical_gap_fraction))
-    return {"E_G": float(scales.optical_gap), "E_a": scales.E_a, "E_b": scales.E_b, "E_b_plus_2E_a": scales.E_b_plus_2E_a,
+    optical = conductivity_gap(conductivity, fraction=optical_gap_fraction)
+    scales = scales_from_energies(ladder, n, optical=optical)  # scales.optical_gap is ``optical``
+    return {"E_G": float(optical), "E_a": scales.E_a, "E_b": scales.E_b, "E_b_plus_2E_a": scales.E_b_plus_2E_a,
             "delta1": scales.single_particle_gap, "delta2": scales.two_particle_gap}
 
 
-def _setup(ctx: Context, name: str, paired_V: float | None) -> tuple[list[float], list[float], list[float], list[str], dict[str, float]]:
-    """Start, bounds, fitted parameter names and fixed parameters of one scenario."""
+def _setup(ctx: Context, name: str, paired_V: float | None) -> tuple[list[float], list[float], list[float], list[str], dict[str, Any]]:
+    """Start, bounds, fitted parameter names and fixed parameters of one scenario (``t`` may be a per-bond list)."""
     cfg = ctx.cfg
+    model = ctx.spec.model
+    if not isinstance(model, HubbardSpec):
+        raise InputError("model.kind", model.kind, "'extended_hubbard' (the xfel fits vary its U, V and breathing)")
     if name == "paired":
         return ([cfg.fit.U_guess, cfg.fit.V_guess, cfg.fit.breathing_guess], [cfg.fit.U_min, 0.0, 0.0], [-1e-3, cfg.fit.V_max, cfg.fit.breathing_max],
-                list(PAIRED_PARAMETERS), {"t": ctx.spec.model.t})
+                list(PAIRED_PARAMETERS), {"t": model.t})
     V = cfg.fit.V_unpaired if cfg.fit.V_unpaired is not None else paired_V
     if V is None:
         raise InputError("xfel.fit.V_unpaired", None, "a value, or a paired fit whose V the unpaired control takes")
-    return [cfg.fit.breathing_guess_unpaired], [0.0], [cfg.fit.breathing_max], ["breathing"], {"t": ctx.spec.model.t, "U": cfg.fit.U_unpaired, "V": float(V)}
+    return [cfg.fit.breathing_guess_unpaired], [0.0], [cfg.fit.breathing_max], ["breathing"], {"t": model.t, "U": cfg.fit.U_unpaired, "V": float(V)}
 
 
 def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, paired_V: float | None = None) -> dict[str, Any]:
@@ -129,7 +134,7 @@ def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, paired_V
     memo: dict[tuple[float, ...], dict[str, float]] = {}
 
     def params(x: np.ndarray) -> dict[str, float]:
-        p = {k: fixed[k] for k in ("U", "V") if k in fixed}
+        p: dict[str, float] = {k: fixed[k] for k in ("U", "V") if k in fixed}
         p.update({k: float(v) for k, v in zip(fitted, x)})
         return p
 
@@ -152,14 +157,14 @@ def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, paired_V
     best = point(sol.x)
     p = params(sol.x)
     span = np.asarray(hi) - np.asarray(lo)
-    at_bound = [f"{k} = {'lower' if abs(v - l) <= 1e-3 * s else 'upper'} bound {l if abs(v - l) <= 1e-3 * s else h:g}"
-                for k, v, l, h, s in zip(fitted, sol.x, lo, hi, span) if min(abs(v - l), abs(h - v)) <= 1e-3 * s]
+    at_bound = [f"{k} = {'lower' if abs(v - low) <= 1e-3 * s else 'upper'} bound {low if abs(v - low) <= 1e-3 * s else high:g}"
+                for k, v, low, high, s in zip(fitted, sol.x, lo, hi, span) if min(abs(v - low), abs(high - v)) <= 1e-3 * s]
     converged = bool(sol.status > 0)
     if not converged:
         logger.warning(f"fit {name} did not converge within {cfg.fit.max_nfev} ED evaluations ({sol.message}); "
                  "its parameters are the best point found, see the report")
     return {"U": p["U"], "V": p["V"], "breathing": p["breathing"], "fitted": fitted, "fixed": fixed,
-            "bounds": {k: [l, h] for k, l, h in zip(fitted, lo, hi)}, "targets": dict(targets),
+            "bounds": {k: [low, high] for k, low, high in zip(fitted, lo, hi)}, "targets": dict(targets),
             "achieved": {k: best[k] for k in ("E_G", "E_a", "E_b", "E_b_plus_2E_a", "delta1", "delta2")},
             "residuals": {k: best[k] - targets[k] for k in keys}, "E_G": best["E_G"], "converged": converged,
             "message": str(sol.message), "at_bound": at_bound, "nfev": len(evals), "evaluations": evals}

@@ -9,7 +9,7 @@ and absorbed energy / (α ħω) = 1; a Rabi-saturated pulse breaks both.
 
 Calibrated fluence: a bare 8-site cluster absorbs far more per octahedron than the 90 nm film
 (no reflection, no screening, a single discrete resonance), so the nominal 8 mJ/cm² saturates it.
-With ``calibrate_fluence`` a probe run at ``[xfel] fluence`` (refused unless α < 
+With ``calibrate_fluence`` a probe run at ``[xfel] fluence`` (refused unless α <
 ``max_probe_excitation``) gives α per mJ/cm², and the ΔXAS fluence is the one giving the measured
 α at 8 mJ/cm²; the achieved α and the exponent d ln α / d ln F between the two runs are reported.
 
@@ -44,7 +44,6 @@ from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
 from localpairs.solvers.dynamics.transient_xas import XasSettings, ground_offset, split_xas, state_xas
 from localpairs.solvers.spectra.spectral_functions import SectorCache
-
 from localpairs.studies.xfel_fit import Context
 from localpairs.studies.xfel_spec import XfelSpec
 
@@ -137,7 +136,7 @@ def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg: X
     ``A_anywhere`` is the largest positive peak in the whole window (None if none), reported
     when A is sought below B only and the two differ.
     """
-    kw = {"window": window, "broadening_fwhm": 2 * cfg.probe.Gamma, "min_amplitude": cfg.peaks.min_amplitude}
+    kw: dict[str, Any] = {"window": window, "broadening_fwhm": 2 * cfg.probe.Gamma, "min_amplitude": cfg.peaks.min_amplitude}
     try:
         anywhere = find_ab_peaks(omega, d, **kw).a.energy
     except InputError:

@@ -10,11 +10,15 @@ cross-field check names the dotted key it refuses (e.g. ``xfel.peaks.window``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from localpairs.errors import InputError
 from localpairs.spec_base import Strict
+
+if TYPE_CHECKING:  # RunSpec imports this module
+    from localpairs.spec import RunSpec
 
 Positive = Annotated[float, Field(gt=0)]
 Tolerance = Annotated[float, Field(ge=0)]
@@ -49,7 +53,7 @@ class FitSpec(Strict):
     optical_gap_fraction: Annotated[float, Field(gt=0, le=1)] = 0.1
 
     @model_validator(mode="after")
-    def _consistent(self) -> "FitSpec":
+    def _consistent(self) -> FitSpec:
         if len(set(self.paired_targets)) != len(self.paired_targets):
             raise ValueError(f"xfel.fit.paired_targets = {self.paired_targets} must be distinct")
         if not (self.U_min < self.U_guess < 0 and 0 <= self.V_guess <= self.V_max and 0 <= self.breathing_guess <= self.breathing_max):
@@ -82,7 +86,7 @@ class PumpSpec(Strict):
     evolution_tol: Annotated[float, Field(gt=0, lt=1e-2)] = 1e-6
 
     @model_validator(mode="after")
-    def _consistent(self) -> "PumpSpec":
+    def _consistent(self) -> PumpSpec:
         if any(b <= a for a, b in zip(self.delays, self.delays[1:])):
             raise ValueError(f"xfel.pump.delays = {self.delays} must be strictly increasing")
         if len(set(self.fluence_factors)) != len(self.fluence_factors):
@@ -106,7 +110,7 @@ class ProbeSpec(Strict):
     lanczos_steps: Annotated[int, Field(ge=10, le=1000)] = 150
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ProbeSpec":
+    def _consistent(self) -> ProbeSpec:
         if self.omega_span[0] >= self.omega_span[1]:
             raise ValueError(f"xfel.probe.omega_span = {self.omega_span} must be [low, high] with low < high (eV, relative to the pre-edge peak)")
         return self
@@ -142,7 +146,7 @@ class PercolationSpec(Strict):
     seed: int = 7
 
     @model_validator(mode="after")
-    def _consistent(self) -> "PercolationSpec":
+    def _consistent(self) -> PercolationSpec:
         if len(set(self.sizes)) != len(self.sizes):
             raise ValueError(f"xfel.percolation.sizes = {self.sizes} must be distinct")
         return self
@@ -208,9 +212,16 @@ class XfelSpec(Strict):
         return data
 
     @model_validator(mode="after")
-    def _consistent(self) -> "XfelSpec":
+    def _consistent(self) -> XfelSpec:
         lo, hi = self.peaks.window
         span = self.probe.omega_span
         if not (span[0] <= lo < hi <= span[1]):
             raise ValueError(f"xfel.peaks.window = {self.peaks.window} must be increasing and inside xfel.probe.omega_span = {span}")
         return self
+
+
+def xfel_section(spec: RunSpec) -> XfelSpec:
+    """``spec.xfel``, which an xfel study needs; an :class:`InputError` when the section is absent."""
+    if spec.xfel is None:
+        raise InputError("xfel", None, f"an [xfel] section (study = {spec.study!r})")
+    return spec.xfel

@@ -19,7 +19,6 @@ import xarray as xr
 
 from localpairs.analysis.experiment import Reference
 from localpairs.analysis.verdicts import Row
-
 from localpairs.studies.common import System
 from localpairs.studies.xfel_spec import XfelSpec
 
@@ -55,7 +54,7 @@ def ab_rows(ref: Reference, fits: dict[str, Any], spectra: dict[str, Any], cfg: 
     ħω, separation / ħω, measured in eV and ħω, difference, both verdicts and the reason of a
     missing peak.
     """
-    ab, hw_exp = float(ref["ab_separation"].value), float(ref["pump_photon_energy"].value)
+    ab, hw_exp = ref["ab_separation"].number, ref["pump_photon_energy"].number
     tolerance = cfg.tolerances.ab
     rows = []
     for s in SCENARIOS:
@@ -77,7 +76,7 @@ def ab_rows(ref: Reference, fits: dict[str, Any], spectra: dict[str, Any], cfg: 
 
 def shift_rows(ref: Reference, spectra: dict[str, Any], cfg: XfelSpec) -> list[Row]:
     """Shift of peak A, relaxed (last delay) − unrelaxed (first delay), against the measured +0.2 eV."""
-    rows, shift = [], float(ref["a_shift"].value)
+    rows, shift = [], ref["a_shift"].number
     for s in SCENARIOS:
         sp = spectra[s]
         un, re = sp["unrelaxed"]["peaks"][0], sp["relaxed"]["peaks"][-1]

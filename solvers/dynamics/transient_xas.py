@@ -40,8 +40,9 @@ whose ψ_0 is no longer stationary: all of ψ(t) is then measured from its own m
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -226,16 +227,15 @@ class TransientXasProbe:
         psi = np.asarray(psi, dtype=np.complex128)
         psi = psi / np.linalg.norm(psi)
         energy = float(np.vdot(psi, cache.matrix(self.sec) @ psi).real)
-        common = dict(omega=self.omega, offset=self.offset, settings=self.settings)
         if self.energy_reference == "ground":
             alpha = excited_part(self.psi0, psi)[0]
             total = state_xas(cache, self.sec, psi, self.omega, self.settings, offset=self.offset, e_ref=self.e_ref)["total"].values
             spread = np.nan
         elif quenched:
             alpha = excited_part(self.psi0, psi)[0]
-            total, _, spread = own_reference_xas(cache, self.sec, psi, **common)
+            total, _, spread = own_reference_xas(cache, self.sec, psi, self.omega, self.settings, offset=self.offset)
         else:
-            split = split_xas(self.psi0, psi, ground=self.ground, cache=cache, sec=self.sec, **common)
+            split = split_xas(self.psi0, psi, ground=self.ground, cache=cache, sec=self.sec, omega=self.omega, offset=self.offset, settings=self.settings)
             alpha, total, spread = split.alpha, split.total, split.excited_energy_spread
         return {"total": np.asarray(total, dtype=float), "excited_population": alpha, "excess_energy": energy - self.e_ref,
                 "excited_energy_spread": float(spread)}

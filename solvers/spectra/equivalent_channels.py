@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import permutations, product
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -145,7 +145,11 @@ def symmetries(model: Model, basis: Any, psi: np.ndarray, *, n_up: int, n_down: 
     return found
 
 
-def orbits(items: Sequence[Hashable], actions: Iterable[Callable[[Any], Hashable]], *, ignore_outside: bool = False) -> list[list[Hashable]]:
+#: The item type of :func:`orbits` (its groups hold the items themselves).
+_Item = TypeVar("_Item", bound=Hashable)
+
+
+def orbits(items: Sequence[_Item], actions: Iterable[Callable[[Any], Hashable]], *, ignore_outside: bool = False) -> list[list[_Item]]:
     """Partition ``items`` into orbits under the maps in ``actions``.
 
     By default each action must map ``items`` onto itself (a ValueError names the first item it

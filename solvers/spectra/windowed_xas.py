@@ -80,7 +80,15 @@ from localpairs.errors import TooLargeError, require
 from localpairs.hamiltonians import Model
 from localpairs.solvers.hilbert.memory import default_budget_gb
 from localpairs.solvers.hilbert.sector import Sector
-from localpairs.solvers.spectra.energy_windows import RitzDecomposition, Window, bisect_until_split, check_width, energy_windows, ritz_decomposition, split_light
+from localpairs.solvers.spectra.energy_windows import (
+    RitzDecomposition,
+    Window,
+    bisect_until_split,
+    check_width,
+    energy_windows,
+    ritz_decomposition,
+    split_light,
+)
 from localpairs.solvers.spectra.spectral_functions import SectorCache, SpectraWarning, check_broadening, check_omega, normalized_state
 from localpairs.solvers.spectra.xas import DEFAULT_GAMMA, DEFAULT_XAS_STEPS, xas
 
@@ -173,7 +181,8 @@ def _converge(probe: _Probe, width: float, tol: float, max_halvings: int) -> _Pa
         width, halvings = width / 2.0, halvings + 1
 
 
-def _decompose(cache: SectorCache, sec: Sector, psi: np.ndarray, krylov_steps: int | None, residual_tol: float, budget_gb: float | None) -> tuple[RitzDecomposition, np.ndarray]:
+def _decompose(cache: SectorCache, sec: Sector, psi: np.ndarray, krylov_steps: int | None, residual_tol: float,
+               budget_gb: float | None) -> tuple[RitzDecomposition, np.ndarray]:
     """The Ritz decomposition of ψ after checking that its Lanczos vectors fit the memory budget."""
     matrix = cache.matrix(sec)
     dim = matrix.shape[0]
@@ -184,7 +193,8 @@ def _decompose(cache: SectorCache, sec: Sector, psi: np.ndarray, krylov_steps: i
     require(isinstance(krylov_steps, (int, np.integer)) and krylov_steps >= 1, "krylov_steps", krylov_steps, "an integer ≥ 1 or None")
     need_gb = min(int(krylov_steps), dim) * per_vector_gb
     if need_gb > budget:
-        raise TooLargeError(f"Lanczos vectors of the energy windows, sector {sec.label()}", dim, need_gb, budget, "Lower krylov_steps or raise memory_budget_gb.")
+        raise TooLargeError(f"Lanczos vectors of the energy windows, sector {sec.label()}", dim, need_gb, budget,
+                            "Lower krylov_steps or raise memory_budget_gb.")
     return ritz_decomposition(matrix, psi, max_steps=int(krylov_steps), residual_tol=residual_tol)
 
 
@@ -246,14 +256,17 @@ def windowed_xas(
     psi = normalized_state(psi, cache.basis(sec).Ns)
     residual_tol = RESIDUAL_PER_GAMMA_TOL * float(halving_tol) * Gamma
     dec, eigvecs = _decompose(cache, sec, psi, krylov_steps, residual_tol, memory_budget_gb)
-    args = dict(model=model, sec=sec, omega=omega, U_c=U_c, Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, offset=offset, coherence=coherence, use_symmetry=use_symmetry, n_steps=n_steps, reorthogonalize=reorthogonalize, cache=cache)
+    args = dict(model=model, sec=sec, omega=omega, U_c=U_c, Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, offset=offset, coherence=coherence,
+                use_symmetry=use_symmetry, n_steps=n_steps, reorthogonalize=reorthogonalize, cache=cache)
     probe = _Probe(dec, eigvecs, args)
     part = _converge(probe, width, float(halving_tol), int(max_halvings))
     used = width / 2.0**part.halvings
     if part.change > halving_tol:
-        warnings.warn(f"windowed XAS not converged in the window width: halving {used:.3g} eV changes it by {part.change:.2g} of the peak (> halving_tol = {halving_tol:g})", SpectraWarning, stacklevel=2)
+        warnings.warn(f"windowed XAS not converged in the window width: halving {used:.3g} eV changes it by {part.change:.2g} of the peak "
+                      f"(> halving_tol = {halving_tol:g})", SpectraWarning, stacklevel=2)
     if not dec.exhausted and dec.residual_rms() > residual_tol:
-        warnings.warn(f"windowed XAS: the Ritz vectors of ψ did not converge in {dec.matvecs} Lanczos steps (weighted residual {dec.residual_rms():.2g} eV > {residual_tol:.2g}); raise krylov_steps", SpectraWarning, stacklevel=2)
+        warnings.warn(f"windowed XAS: the Ritz vectors of ψ did not converge in {dec.matvecs} Lanczos steps "
+                      f"(weighted residual {dec.residual_rms():.2g} eV > {residual_tol:.2g}); raise krylov_steps", SpectraWarning, stacklevel=2)
     return _dataset(probe, part, omega, used=used, tol=float(halving_tol), residual_tol=residual_tol)
 
 
@@ -289,7 +302,8 @@ def _dataset(probe: _Probe, part: _Partition, omega: np.ndarray, *, used: float,
     return xr.Dataset(
         {
             "total": (("omega",), part.total, {"units": "1/eV", "long_name": "Σ_W ‖φ_W‖² XAS of φ_W from its own energy"}),
-            "window_spectrum": (("window", "omega"), np.array([probe(g) for g in groups]).reshape(len(groups), omega.size), {"units": "1/eV", "long_name": "‖φ_W‖² × XAS of window W"}),
+            "window_spectrum": (("window", "omega"), np.array([probe(g) for g in groups]).reshape(len(groups), omega.size),
+                                {"units": "1/eV", "long_name": "‖φ_W‖² × XAS of window W"}),
         },
         coords={
             "omega": ("omega", omega, {"units": "eV"}),
@@ -298,7 +312,8 @@ def _dataset(probe: _Probe, part: _Partition, omega: np.ndarray, *, used: float,
             "window_energy": ("window", [dec.mean_energy(x) for x in members], {"units": "eV", "long_name": "mean energy of φ_W (its E_ref)"}),
             "window_weight": ("window", [dec.norm2(x) for x in members], {"long_name": "‖φ_W‖²"}),
             "window_spread": ("window", [dec.spread(x) for x in members], {"units": "eV", "long_name": "energy spread σ_W of φ_W"}),
-            "window_width": ("window", [w.width for w in part.heavy] + [np.nan] * bool(part.light), {"units": "eV", "long_name": "bin width (NaN: the light remainder)"}),
+            "window_width": ("window", [w.width for w in part.heavy] + [np.nan] * bool(part.light),
+                             {"units": "eV", "long_name": "bin width (NaN: the light remainder)"}),
         },
         attrs=attrs,
     )

@@ -64,19 +64,19 @@ channel; the tests check that both agree.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import xarray as xr
 
 from localpairs.errors import InputError, require
 from localpairs.hamiltonians import Model, Term
-
-from localpairs.solvers.spectra.equivalent_channels import Symmetry, orbits, symmetries
-from localpairs.solvers.spectra.excitations import Excitation, target_sector
-from localpairs.solvers.lanczos import LanczosChain
 from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.lanczos import LanczosChain
+from localpairs.solvers.spectra.equivalent_channels import Symmetry, orbits, symmetries
+from localpairs.solvers.spectra.excitations import Excitation, target_sector
 from localpairs.solvers.spectra.spectral_functions import SectorCache, chain_of, check_broadening, check_omega, normalized_state, spectra_dataset
 
 COHERENCE = ("incoherent", "coherent")
@@ -125,7 +125,10 @@ def _hole_fields(i: int, j: int, site: int | None, core_hole: str | tuple[float,
     if core_hole == "site":
         return [(((i, 1.0),), 0.5), (((j, 1.0),), 0.5)]
     if isinstance(core_hole, str):
-        return [(((dict(site_i=i, site_j=j, receiving=site)[core_hole], 1.0),), 1.0)]
+        centre = {"site_i": i, "site_j": j, "receiving": site}[core_hole]
+        if centre is None:  # check_core_hole refuses "receiving" for the coherent operator, the only one without a receiving site
+            raise InputError("core_hole", core_hole, "a placement with a receiving site (incoherent channels)")
+        return [(((centre, 1.0),), 1.0)]
     weights: dict[int, float] = {}
     for s, w in ((i, core_hole[0]), (j, core_hole[1])):
         weights[s] = weights.get(s, 0.0) + w
@@ -335,11 +338,10 @@ def xas(
     coherence
         ``"incoherent"`` or ``"coherent"`` sum over the two octahedra of an oxygen.
     core_hole
-        Where ``U_c`` acts in the final state of the oxygen on bond ``i → j``: ``"both"``
-        (default, ``U_c(n_i + n_j)``), ``"site"`` (one octahedron, averaged over the two choices),
-        ``"site_i"``/``"site_j"`` (the octahedron at the bond's i/j end), ``"receiving"`` (the
-        octahedron that takes the electron; incoherent only) or weights ``(w_i, w_j)``
-        (``U_c(w_i n_i + w_j n_j)``). See the module docstring.
+        Where ``U_c`` acts in the final state of the oxygen on bond ``i → j``: ``"both"`` (default, ``U_c(n_i + n_j)``),
+        ``"site"`` (one octahedron, averaged over the two choices), ``"site_i"``/``"site_j"`` (the octahedron at the bond's i/j end),
+        ``"receiving"`` (the octahedron that takes the electron; incoherent only) or weights ``(w_i, w_j)`` (``U_c(w_i n_i + w_j n_j)``).
+        See the module docstring.
     use_symmetry
         Compute one channel per symmetry orbit (checked symmetries of model and state).
     e_ref, n_steps, reorthogonalize, basis, cache, memory_budget_gb
@@ -348,12 +350,12 @@ def xas(
     Returns
     -------
     xarray.Dataset
-        ``total(omega)`` = XAS(ω) summed over oxygens and spins, ``spectrum(channel, omega)`` per
-        computed channel with ``weight`` = its orbit size × oxygen multiplicity (× ½ per placement
-        for ``"site"``), sum rules and poles (``pole_energy`` on the photon-energy axis);
-        parameters in attrs (``core_hole`` among them).
+        ``total(omega)`` = XAS(ω) summed over oxygens and spins, ``spectrum(channel, omega)`` per computed channel with
+        ``weight`` = its orbit size × oxygen multiplicity (× ½ per placement for ``"site"``), sum rules and poles
+        (``pole_energy`` on the photon-energy axis); parameters in attrs (``core_hole`` among them).
     """
-    Gamma, gaussian_fwhm, omega, core_hole = _checked(Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, omega=omega, U_c=U_c, offset=offset, coherence=coherence, core_hole=core_hole)
+    Gamma, gaussian_fwhm, omega, core_hole = _checked(Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, omega=omega, U_c=U_c, offset=offset, coherence=coherence,
+                                                      core_hole=core_hole)
     cache = cache or SectorCache(model, memory_budget_gb=memory_budget_gb)
     if basis is not None:
         cache.add(sec, basis)
@@ -364,17 +366,18 @@ def xas(
     reps, weights, counts = _plan(model, basis_in, psi, sec, coherence=coherence, core_hole=core_hole, use_symmetry=use_symmetry)
     t0 = time.perf_counter()
     excs = [_operator(model, k, label_hole=core_hole != "both") for k in reps]
-    chains, expected, targets, t_matrix = _channel_chains(model, sec, psi, excs, [k.hole for k in reps], cache, U_c=U_c, n_steps=n_steps, reorthogonalize=reorthogonalize)
+    chains, expected, targets, t_matrix = _channel_chains(model, sec, psi, excs, [k.hole for k in reps], cache, U_c=U_c, n_steps=n_steps,
+                                                          reorthogonalize=reorthogonalize)
     attrs = {
         "seconds_symmetry": counts.pop("seconds_symmetry"), "seconds_matrices": t_matrix, "seconds_channels": time.perf_counter() - t0 - t_matrix,
         "definition": _definition(core_hole), "U_c_eV": float(U_c), "Gamma_eV": Gamma, "offset_eV": float(offset), "e_ref_true_eV": float(e_ref),
         "coherence": coherence, "core_hole": core_hole if isinstance(core_hole, str) else f"weights (w_i, w_j) = ({core_hole[0]:g}, {core_hole[1]:g})",
-        "core_hole_text": describe_core_hole(core_hole),
-        "n_oxygens": model.cluster.n_bonds, **counts,
+        "core_hole_text": describe_core_hole(core_hole), "n_oxygens": model.cluster.n_bonds, **counts,
         "use_symmetry": int(use_symmetry), "model_kind": model.kind, "cluster": model.cluster.describe(), "sector": sec.label(), "n_steps_requested": n_steps,
     }
     # ω = offset + E_n − E_ref: the spectra machinery's reference energy is E_ref − offset
-    ds = spectra_dataset(chains, excs, expected, targets, omega, e_ref=float(e_ref) - float(offset), eta=Gamma, gaussian_fwhm=gaussian_fwhm, sign=1, weights=weights, attrs=attrs)
+    ds = spectra_dataset(chains, excs, expected, targets, omega, e_ref=float(e_ref) - float(offset), eta=Gamma, gaussian_fwhm=gaussian_fwhm, sign=1,
+                         weights=weights, attrs=attrs)
     return ds.assign_coords(oxygen_i=("channel", [k.oxygen[0] for k in reps]), oxygen_j=("channel", [k.oxygen[1] for k in reps]))
 
 
