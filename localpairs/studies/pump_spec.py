@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from localpairs.errors import InputError
-from localpairs.spec_base import Strict
+from localpairs.spec_base import MAX_TIME_FS, Duration, EdgeEnergy, Fluence, PhotonEnergy, Strict, TimeFs
 from localpairs.studies.spectra_spec import SpectraSpec
 
 if TYPE_CHECKING:  # the spec stays importable without the solvers (QuSpin)
@@ -20,6 +20,10 @@ if TYPE_CHECKING:  # the spec stays importable without the solvers (QuSpin)
     from localpairs.spec import RunSpec
 
 Positive = Annotated[float, Field(gt=0)]
+#: A positive time span in fs, at most :data:`~localpairs.spec_base.MAX_TIME_FS`.
+TimeSpan = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_TIME_FS)]
+#: Peak field in V/Å: 10 V/Å is already far beyond any solid's damage threshold (~0.1–1 V/Å).
+PeakField = Annotated[float, Field(allow_inf_nan=False, gt=0, le=10.0)]
 #: Defaults of the XAS settings shared with the spectra study (``[spectra]``), so both agree.
 _XAS_DEFAULTS = SpectraSpec.model_fields
 
@@ -79,7 +83,7 @@ class XasProbeSpec(Strict):
     Gamma: Annotated[float, Field(gt=0, le=5)] = _XAS_DEFAULTS["Gamma"].default
     gaussian_fwhm: Annotated[float, Field(ge=0, le=5)] = _XAS_DEFAULTS["xas_gaussian_fwhm"].default
     offset_eV: float | None = _XAS_DEFAULTS["offset_eV"].default
-    pre_edge_eV: Positive = _XAS_DEFAULTS["pre_edge_eV"].default
+    pre_edge_eV: EdgeEnergy = _XAS_DEFAULTS["pre_edge_eV"].default
     window: list[float] = list(_XAS_DEFAULTS["xas_window"].default)
     n_omega: Annotated[int, Field(ge=10, le=100_000)] = 901
     lanczos_steps: Annotated[int, Field(ge=10, le=5000)] = _XAS_DEFAULTS["xas_lanczos_steps"].default
@@ -119,18 +123,18 @@ class PumpSpec(Strict):
     only ψ(t), so it cannot be combined with a classical lattice.
     """
 
-    photon_energy: Positive | Literal["optical_gap"] = "optical_gap"
+    photon_energy: PhotonEnergy | Literal["optical_gap"] = "optical_gap"
     optical_gap_fraction: Annotated[float, Field(gt=0, le=1)] = 0.1
-    duration: Positive = 30.0
+    duration: Duration = 30.0
     duration_kind: Literal["intensity_fwhm", "field_fwhm"] = "intensity_fwhm"
-    fluence: Positive | None = None
-    peak_field: Positive | None = None
+    fluence: Fluence | None = None
+    peak_field: PeakField | None = None
     refractive_index: Annotated[float, Field(ge=1)] = 1.0
     polarization: list[float] = [1.0, 0.0, 0.0]
-    center: float | None = None
-    t_end: Positive = 250.0
-    output_step: Positive = 0.5
-    times: list[float] | None = None
+    center: TimeFs | None = None
+    t_end: TimeSpan = 250.0
+    output_step: TimeSpan = 0.5
+    times: list[TimeFs] | None = None
     tolerance: Annotated[float, Field(gt=0, lt=1e-2)] = 1e-7
     max_krylov: Annotated[int, Field(ge=8, le=200)] = 40
     checkpoint_every: Annotated[int, Field(ge=1)] = 200

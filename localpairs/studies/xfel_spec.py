@@ -15,13 +15,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from localpairs.errors import InputError
-from localpairs.spec_base import Strict
+from localpairs.spec_base import MAX_ENERGY_EV, Duration, EdgeEnergy, Fluence, Strict
 
 if TYPE_CHECKING:  # RunSpec imports this module
     from localpairs.spec import RunSpec
 
 Positive = Annotated[float, Field(gt=0)]
-Tolerance = Annotated[float, Field(ge=0)]
+#: A verdict tolerance (eV, K or a fraction): finite, 0 ≤ value ≤ 1000 (a larger one admits any number).
+Tolerance = Annotated[float, Field(allow_inf_nan=False, ge=0, le=1000)]
+#: A bound of a fitted model energy in eV: 0 < value ≤ :data:`~localpairs.spec_base.MAX_ENERGY_EV`.
+EnergyBound = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_ENERGY_EV)]
 FitTarget = Literal["E_G", "E_a", "E_b"]
 
 
@@ -42,8 +45,8 @@ class FitSpec(Strict):
     V_guess: Annotated[float, Field(ge=0)] = 0.05
     breathing_guess: Annotated[float, Field(ge=0)] = 0.1
     U_min: Annotated[float, Field(lt=0)] = -6.0
-    V_max: Positive = 0.3
-    breathing_max: Positive = 1.0
+    V_max: EnergyBound = 0.3
+    breathing_max: EnergyBound = 1.0
     paired_targets: Annotated[list[FitTarget], Field(min_length=1, max_length=3)] = ["E_G", "E_a", "E_b"]
     breathing_guess_unpaired: Annotated[float, Field(ge=0)] = 0.5
     U_unpaired: Annotated[float, Field(ge=0)] = 0.5
@@ -77,11 +80,11 @@ class PumpSpec(Strict):
     the relaxed rows the last one. ``evolution_tol``: integrator tolerance.
     """
 
-    fluence: Positive = 0.01
+    fluence: Fluence = 0.01
     calibrate_fluence: bool = True
     max_probe_excitation: Annotated[float, Field(gt=0, lt=1)] = 0.2
-    fluence_factors: Annotated[list[Positive], Field(min_length=1)] = [1.0, 2.0, 4.0]
-    duration: Positive = 30.0
+    fluence_factors: Annotated[list[Annotated[float, Field(allow_inf_nan=False, gt=0, le=1000)]], Field(min_length=1)] = [1.0, 2.0, 4.0]
+    duration: Duration = 30.0
     delays: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)] = [0.0, 30.0, 60.0]
     evolution_tol: Annotated[float, Field(gt=0, lt=1e-2)] = 1e-6
 
@@ -104,7 +107,7 @@ class ProbeSpec(Strict):
 
     U_c: Annotated[float, Field(ge=-50, le=50)] = -1.0
     Gamma: Positive = 0.2
-    pre_edge_peak: float = 529.0
+    pre_edge_peak: EdgeEnergy = 529.0
     omega_span: Annotated[list[float], Field(min_length=2, max_length=2)] = [-4.0, 8.0]
     omega_step: Positive = 0.02
     lanczos_steps: Annotated[int, Field(ge=10, le=1000)] = 150
