@@ -86,16 +86,13 @@ import numpy as np
 from localpairs.errors import LocalPairsError, require
 from localpairs.units import HBAR_EV_FS
 
+from localpairs.solvers.dynamics.cfet import CFM4_ALPHA, CFM4_NODES, SCHEMES, CommutatorFreeScheme  # noqa: F401 (re-exported)
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
 from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos, propagate_lanczos, vector_norm
 from localpairs.hamiltonians.oxygen_lattice import Lattice
 
-SQRT3 = math.sqrt(3.0)
-#: Gauss nodes c1, c2 and weights α1, α2 of the 4th-order commutator-free Magnus step.
-CFM4_NODES = (0.5 - SQRT3 / 6.0, 0.5 + SQRT3 / 6.0)
-CFM4_ALPHA = ((3.0 - 2.0 * SQRT3) / 12.0, (3.0 + 2.0 * SQRT3) / 12.0)
-#: 2^p − 1 for the Richardson estimate of a method of order p = 4.
+#: 2^p − 1 for the Richardson estimate of a method of order p = 4 (CFM4, and the lattice's triple jump).
 RICHARDSON = 15.0
 #: Yoshida's triple jump (w1, w0, w1): three symmetric 2nd-order steps make one of order 4.
 _W1 = 1.0 / (2.0 - 2.0 ** (1.0 / 3.0))
@@ -112,7 +109,9 @@ ERROR_FLOOR = 1e-14
 
 
 class CFM4Integrator:
-    """Adaptive CFM4–Lanczos integrator for ``op`` on ``[t_start, t_end]`` (see module docstring)."""
+    """Adaptive commutator-free–Lanczos integrator for ``op`` on ``[t_start, t_end]`` (see module
+    docstring): CFM4 by default, any scheme of :mod:`~localpairs.solvers.dynamics.cfet` by
+    ``options.scheme`` (CFM4 only with a lattice)."""
 
     def __init__(self, op: DrivenOperator, *, t_start: float, t_end: float, options: EvolutionOptions | None = None, lattice: Lattice | None = None) -> None:
         self.op = op
@@ -122,11 +121,15 @@ class CFM4Integrator:
         self.t_start, self.t_end = float(t_start), float(t_end)
         self.span = self.t_end - self.t_start
         self.lattice = lattice
+        self.scheme: CommutatorFreeScheme = SCHEMES[self.options.scheme]
+        require(lattice is None or self.scheme.name == "cfm4", "scheme", self.options.scheme, "'cfm4' when a lattice is coupled (its triple jump is of order 4)")
+        #: 2^p − 1 of the scheme's order p: Richardson's factor of the step-doubling estimate.
+        self.richardson = 2.0 ** self.scheme.order - 1.0
         self.work = KrylovWorkspace(op.dim, self.options.m_max)
         self.stops = sorted({b for b in self.driven.breakpoints if self.t_start < b < self.t_end} | {self.t_end})
         self.field_window, self.field_span = self._field_window()
         pulse = self.driven.pulse
-        self.h_cycle = 2.0 * math.pi / (pulse.omega * self.options.steps_per_cycle) if pulse is not None else math.inf
+        self.h_cycle = 2.0 * math.pi / (pulse.omega * self.options.cycle_steps) if pulse is not None else math.inf
 
     # -- field-free stretches -------------------------------------------------------------------
     def _field_window(self) -> tuple[tuple[float, float] | None, float]:
@@ -176,21 +179,30 @@ class CFM4Integrator:
         return True, new
 
     # -- one step ----------------------------------------------------------------------------
-    def _generator(self, t: float, h: float, weights: tuple[float, float], u0, u1, segment: int):
-        (c1, c2), (w1, w2) = CFM4_NODES, weights
-        d = self.driven
-        coefs = w1 * d.coefficients_at(d.vector_potential(t + c1 * h), segment) + w2 * d.coefficients_at(d.vector_potential(t + c2 * h), segment)
-        diag = None
-        if self.lattice is not None:
-            shifts = w1 * self.lattice.site_shifts(u0 + c1 * (u1 - u0)) + w2 * self.lattice.site_shifts(u0 + c2 * (u1 - u0))
-            diag = self.op.shift_diagonal(shifts)
-        return coefs, diag
+    def _node_values(self, t: float, h: float, u0, u1, segment: int) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+        """Piece coefficients (and lattice site shifts) at the scheme's nodes ``t + c_m h``."""
+        d, nodes = self.driven, self.scheme.nodes
+        coefs = [d.coefficients_at(d.vector_potential(t + c * h), segment) for c in nodes]
+        shifts = None if self.lattice is None else [self.lattice.site_shifts(u0 + c * (u1 - u0)) for c in nodes]
+        return coefs, shifts
+
+    def _generator(self, weights: tuple[float, ...], coefs: list[np.ndarray], shifts: list[np.ndarray] | None):
+        """``Σ_m g_m c(t + c_m h)`` and the diagonal of ``Σ_m g_m δε(u(t + c_m h))``."""
+        total = weights[0] * coefs[0]
+        for w, c in zip(weights[1:], coefs[1:]):
+            total = total + w * c
+        if shifts is None:
+            return total, None
+        shift = weights[0] * shifts[0]
+        for w, s in zip(weights[1:], shifts[1:]):
+            shift = shift + w * s
+        return total, self.op.shift_diagonal(shift)
 
     def _quantum(self, t: float, psi: np.ndarray, h: float, ktol: float, segment: int, u0=None, u1=None):
-        a1, a2 = CFM4_ALPHA
         matvecs, most = 0, 0
-        for weights in ((a2, a1), (a1, a2)):  # right factor first
-            coefs, diag = self._generator(t, h, weights, u0, u1, segment)
+        values = self._node_values(t, h, u0, u1, segment)
+        for weights in self.scheme.weights:  # in the order the exponentials act
+            coefs, diag = self._generator(weights, *values)
             self.op.assemble(coefs, diag)
             res = expm_lanczos(self.op.matvec, psi, h / HBAR_EV_FS, tol=ktol, work=self.work)
             matvecs += res.steps
@@ -264,8 +276,8 @@ class CFM4Integrator:
         if two[0] is None:  # Lanczos not converged: halve
             self._check_h(0.5 * h)
             return False, replace(state, h=0.5 * h, rejected=state.rejected + 1, matvecs=state.matvecs + mv)
-        err = float(vector_norm(two[0] - full[0])) / RICHARDSON
-        factor = opt.fac_max if err == 0 else opt.safety * (target / err) ** 0.25
+        err = float(vector_norm(two[0] - full[0])) / self.richardson
+        factor = opt.fac_max if err == 0 else opt.safety * (target / err) ** (1.0 / self.scheme.order)
         if self.lattice is not None:
             lat = self.lattice
             err_l = max(np.max(np.abs(two[1] - full[1])) / lat.u0, np.max(np.abs(two[2] - full[2])) / lat.momentum_scale, 0.0) / RICHARDSON
@@ -280,7 +292,7 @@ class CFM4Integrator:
             return False, replace(state, h=new_h, rejected=state.rejected + 1, matvecs=state.matvecs + mv, last_error=err)
         psi_new = two[0]
         if opt.extrapolate and self.lattice is None:
-            psi_new = (16.0 * two[0] - full[0]) / RICHARDSON
+            psi_new = ((self.richardson + 1.0) * two[0] - full[0]) / self.richardson
         return True, IntegratorState(t_new, psi_new, new_h, two[1], two[2], state.steps + 1, state.rejected, state.matvecs + mv, err)
 
     def _check_h(self, h: float) -> None:
