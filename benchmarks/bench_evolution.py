@@ -1,4 +1,5 @@
-"""Pumped half-filled cluster: localpairs' CFM4–Lanczos integrator against QuSpin's ``evolve``.
+"""Pumped half-filled cluster: localpairs' commutator-free–Lanczos integrators (CFM4 and CF6) against
+QuSpin's ``evolve``, side by side in one invocation.
 
 Same model as the pump study (t = 0.33, U = −1.2, V = 0.15, breathing 0.1 eV; x open, y and z
 periodic) and the same pulse for every size: the study's, ħω = 2.0 eV, 30 fs intensity FWHM,
@@ -12,7 +13,11 @@ is plain QuSpin: a ``hamiltonian`` built from operator strings with the Peierls 
 dynamic terms. The sides are the functions of :mod:`localpairs.bench_evolution` (shared with
 ``localpairs bench``'s ``evolution`` case).
 
-    python benchmarks/bench_evolution.py [--size 2x2x2|2x2x3] [--t-end 600] [--repeat 2] [--threads N] [--tol CFM4 QUSPIN]
+    python benchmarks/bench_evolution.py [--size 2x2x2|2x2x3] [--t-end 600] [--repeat 2] [--threads N]
+        [--schemes cfm4 cf6] [--tol CFM4 CF6 QUSPIN]
+
+Each row of the table: window, side, tolerance, final error, matrix–vector products (load
+independent), evolve wall time, QuSpin's time over it, and the 1-minute load average during the run.
 
 Where the gain comes from: while the field is on, CFM4's error constant (nested commutators of
 the static part with the field term, ~‖H‖²·|∂H/∂t|·h⁵) keeps its steps at h‖H‖/ħ ≲ 0.4, as short
@@ -34,21 +39,37 @@ from pathlib import Path
 from localpairs.bench_evolution import PULSE, REFERENCE_TOL, cache_folder, run_in_subprocess
 
 TARGET = 1e-8
-CFM4_TOLS = [1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7, 1e-7, 3e-8, 1e-8]
+LOCAL_TOLS = [1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7, 1e-7, 3e-8, 1e-8, 3e-9]
 QUSPIN_TOLS = [1e-11, 3e-12, 1e-12, 3e-13, 1e-13, 3e-14]
 LOCALPAIRS, PLAIN_QUSPIN, PREPARE = "localpairs", "quspin", "prepare"  # sides of localpairs.bench_evolution
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="2x2x2", choices=["2x2x2", "2x2x3"])
     parser.add_argument("--t-end", type=float, default=600.0, help="end of the evolution in fs (pulse centre 94.7 fs)")
     parser.add_argument("--repeat", type=int, default=2, help="alternating timed runs per side; the best is kept")
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--tol", type=float, nargs=2, metavar=("CFM4", "QUSPIN"), default=None,
-                        help="start the tolerance searches at these (skips looser ones that are known to miss the target)")
+    parser.add_argument("--schemes", nargs="+", default=["cfm4", "cf6"], help="localpairs schemes to run (EvolutionOptions.scheme)")
+    parser.add_argument("--tol", type=float, nargs="+", default=None,
+                        help="start tolerances, one per scheme then QuSpin's (skips looser ones known to miss the target)")
     parser.add_argument("--cache", type=Path, default=None, help="cache root (default: $XDG_CACHE_HOME/localpairs-bench)")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def _search(run, tols: list[float], name: str) -> tuple[float, dict]:
+    """The loosest tolerance in ``tols`` whose final error is ≤ TARGET, and that run."""
+    for tol in tols:
+        r = run(tol)
+        extra = f", {r['stats']['steps']} steps, {r['stats']['matvecs']} matvecs" if r["stats"] else ""
+        print(f"  {name:12s} tol {tol:.0e}: error {r['error']:.2e}, {r['wall']:.2f} s (load {r['load']:.1f}{extra})", flush=True)
+        if r["error"] <= TARGET:
+            return tol, r
+    raise SystemExit(f"{name}: no tolerance in {tols} reached {TARGET:g}")
+
+
+def main() -> None:
+    args = _arguments()
     cache = cache_folder(args.size, args.t_end, root=args.cache)
     threads = args.threads or (1 if args.size == "2x2x2" else 2)
     fmt = dict(size=args.size, cache=str(cache), t_end=args.t_end)
@@ -58,31 +79,25 @@ def main() -> None:
     if not (cache / "reference.npy").is_file():
         ref = run_in_subprocess(LOCALPAIRS, threads=threads, tol=REFERENCE_TOL, **fmt)
         print(f"reference: CFM4 at tol {REFERENCE_TOL:g} ({ref['wall']:.1f} s)", flush=True)
-
-    def search(side: str, tols: list[float], name: str) -> tuple[float, dict]:
-        for tol in tols:
-            r = run_in_subprocess(side, threads=threads, tol=tol, **fmt)
-            extra = f" ({r['stats']['steps']} steps, {r['stats']['matvecs']} matvecs)" if r["stats"] else ""
-            print(f"  {name:10s} tol {tol:.0e}: error {r['error']:.2e}, {r['wall']:.2f} s{extra}", flush=True)
-            if r["error"] <= TARGET:
-                return tol, r
-        raise SystemExit(f"{name}: no tolerance in {tols} reached {TARGET:g}")
-
-    start_l, start_q = args.tol or (CFM4_TOLS[0], QUSPIN_TOLS[0])
-    tol_l, _ = search(LOCALPAIRS, [start_l] + [t for t in CFM4_TOLS if t < start_l], "localpairs")
-    tol_q, rq = search(PLAIN_QUSPIN, [start_q] + [t for t in QUSPIN_TOLS if t < start_q], "QuSpin")
-    ours, plain = [], []
+    starts = args.tol or [LOCAL_TOLS[0]] * len(args.schemes) + [QUSPIN_TOLS[0]]
+    if len(starts) != len(args.schemes) + 1:
+        raise SystemExit(f"--tol needs {len(args.schemes) + 1} values (one per scheme, then QuSpin's), got {len(starts)}")
+    sides = {f"localpairs {s}": (lambda tol, s=s: run_in_subprocess(LOCALPAIRS, threads=threads, tol=tol, scheme=s, **fmt)) for s in args.schemes}
+    sides["QuSpin evolve"] = lambda tol: run_in_subprocess(PLAIN_QUSPIN, threads=threads, tol=tol, **fmt)
+    lists = [LOCAL_TOLS] * len(args.schemes) + [QUSPIN_TOLS]
+    chosen = {name: _search(run, [start] + [t for t in tols if t < start], name) for (name, run), start, tols in zip(sides.items(), starts, lists)}
+    timed = {name: [] for name in sides}
     for _ in range(args.repeat):
-        ours.append(run_in_subprocess(LOCALPAIRS, threads=threads, tol=tol_l, **fmt))
-        plain.append(run_in_subprocess(PLAIN_QUSPIN, threads=threads, tol=tol_q, **fmt))
-    o = min(ours, key=lambda r: r["wall"])
-    p = min(plain, key=lambda r: r["wall"])
-    print(f"\nfinal-state error ≤ {TARGET:g} against the CFM4 reference (the independent QuSpin run agrees with it to {rq['error']:.1e})")
-    print(f"{'':24s}{'tolerance':>10s}{'error':>10s}{'evolve (s)':>12s}{'setup (s)':>11s}{'peak (GB)':>11s}")
-    print(f"{'localpairs CFM4+Lanczos':24s}{tol_l:10.0e}{o['error']:10.1e}{o['wall']:12.2f}{o['setup']:11.2f}{o['peak_gb']:11.3f}")
-    print(f"{'QuSpin evolve (dop853)':24s}{tol_q:10.0e}{p['error']:10.1e}{p['wall']:12.2f}{p['setup']:11.2f}{p['peak_gb']:11.3f}")
-    print(f"{'ratio QuSpin/localpairs':24s}{'':20s}{p['wall'] / o['wall']:12.2f}{'':11s}{p['peak_gb'] / o['peak_gb']:11.2f}   (target ≥ 10 in time)")
-    print("all runs (evolve s):", [round(r["wall"], 2) for r in ours], [round(r["wall"], 2) for r in plain])
+        for name, run in sides.items():
+            timed[name].append(run(chosen[name][0]))
+    best = {name: min(runs, key=lambda r: r["wall"]) for name, runs in timed.items()}
+    quspin = best["QuSpin evolve"]
+    print(f"\nfinal-state error ≤ {TARGET:g} against the CFM4 reference at tol {REFERENCE_TOL:g} (QuSpin, independent, agrees with it to {chosen['QuSpin evolve'][1]['error']:.1e})")
+    print(f"{'window':>10s}  {'side':18s}{'tol':>8s}{'error':>10s}{'matvecs':>10s}{'evolve (s)':>12s}{'ratio':>8s}{'load':>6s}{'peak (GB)':>11s}")
+    for name, r in best.items():
+        matvecs = str(r["stats"]["matvecs"]) if r["stats"] else "-"
+        print(f"{f'0–{args.t_end:g} fs':>10s}  {name:18s}{chosen[name][0]:8.0e}{r['error']:10.1e}{matvecs:>10s}{r['wall']:12.2f}{quspin['wall'] / r['wall']:8.2f}{r['load']:6.1f}{r['peak_gb']:11.3f}")
+    print("all runs (evolve s):", {name: [round(r["wall"], 2) for r in runs] for name, runs in timed.items()})
 
 
 if __name__ == "__main__":

@@ -50,7 +50,8 @@ def _setting(size: str) -> tuple[Any, Any, Any]:
 
 def _report(psi: np.ndarray, cache: Path, *, wall: float, setup: float, stats: dict | None = None) -> dict[str, Any]:
     """Times, peak memory and the distance to the cached reference (``psi`` becomes it if there is none)."""
-    out: dict[str, Any] = dict(wall=wall, setup=setup, peak_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, stats=stats or {})
+    out: dict[str, Any] = dict(wall=wall, setup=setup, peak_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, stats=stats or {},
+                               load=os.getloadavg()[0])
     try:
         out["error"] = float(np.linalg.norm(psi - np.load(cache / "reference.npy")))
     except FileNotFoundError:
@@ -71,8 +72,9 @@ def prepare(*, size: str, cache: str, t_end: float | None = None, tol: float | N
     return dict(dim=gs.dimension, energy=gs.ground_energy)
 
 
-def evolve_localpairs(*, size: str, cache: str, t_end: float, tol: float) -> dict[str, Any]:
-    """localpairs: :class:`DrivenOperator` and CFM4–Lanczos :func:`evolve` at tolerance ``tol``."""
+def evolve_localpairs(*, size: str, cache: str, t_end: float, tol: float, scheme: str = "cfm4") -> dict[str, Any]:
+    """localpairs: :class:`DrivenOperator` and :func:`evolve` (commutator-free ``scheme`` with
+    Lanczos exponentials) at tolerance ``tol``; stats include the matrix–vector products."""
     from localpairs.hamiltonians.driven_model import drive
     from localpairs.solvers import build_basis, sector
     from localpairs.solvers.dynamics.driven_operator import DrivenOperator
@@ -84,7 +86,7 @@ def evolve_localpairs(*, size: str, cache: str, t_end: float, tol: float) -> dic
     op = DrivenOperator(drive(model, pulse=pulse), build_basis(model, sector(electrons=cluster.n_sites)))
     setup = time.perf_counter() - start
     start = time.perf_counter()
-    res = evolve(op, psi0, [0.0, t_end], options=EvolutionOptions(tol=tol))
+    res = evolve(op, psi0, [0.0, t_end], options=EvolutionOptions(tol=tol, scheme=scheme))
     return _report(res.states[:, -1], Path(cache), wall=time.perf_counter() - start, setup=setup, stats=res.stats)
 
 

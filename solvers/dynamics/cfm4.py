@@ -1,4 +1,4 @@
-r"""Time evolution of driven models: commutator-free Magnus (4th order) with Lanczos exponentials.
+r"""Time evolution of driven models: commutator-free Magnus (4th order by default) with Lanczos exponentials.
 
 Scheme
 ------
@@ -10,6 +10,12 @@ One step of size h from t (Alvermann & Fehske, J. Comput. Phys. 230, 5930 (2011)
 (the right factor acts first). Each generator is assembled once on the shared sparsity pattern
 (:class:`~localpairs.solvers.dynamics.driven_operator.DrivenOperator`) and exponentiated by Lanczos
 (:func:`~localpairs.solvers.dynamics.krylov.expm_lanczos`).
+
+Other commutator-free schemes (``EvolutionOptions.scheme``, coefficient tables in
+:mod:`~localpairs.solvers.dynamics.cfet`; ``"cf6"``: Alvermann–Fehske CF6:5Opt, five exponentials,
+order 6) take the same path: the generators are the scheme's weighted sums of H at its nodes, and
+the step-size control below uses the scheme's order p (Richardson factor 2^p − 1, controller
+exponent 1/p, extrapolated state of order p + 2). A lattice requires CFM4.
 
 With a classical lattice (:mod:`~localpairs.hamiltonians.oxygen_lattice`) the basic step is the Strang
 splitting described there, the oxygen coordinates entering the site energies linearly in time
@@ -35,7 +41,9 @@ much longer than the carrier period averages the field out at both step sizes al
 estimate misses the (one-photon) error of the weak-field tails — measured: with steps grown to
 ~3 fs at |A| ≲ 1e-2 A0 the state at 40 fs, before the pulse maximum, was already 5e-7 off at
 tol 1e-5. While the field is on, steps are therefore capped at 2π/(ω·steps_per_cycle)
-(default 16 steps per cycle, 0.13 fs at ħω = 2 eV).
+(default 16 steps per cycle for CFM4, 0.13 fs at ħω = 2 eV; 4 for CF6, whose four Gauss nodes
+per step still sample the carrier every 1/16 period — measured on the 2×2×2 pump: CF6 at 8, 4, 2
+and 1 steps per cycle reached 3.8e-9, 1.1e-8, 2.0e-8 and 4.4e-8 at tol 1e-6).
 The step is accepted when the estimate is below
 ``tol·h/(t_end − t_start)`` ("error per unit step"): a unitary evolution does not amplify earlier
 errors, so the errors of all steps add up to at most ``tol`` at the end; in practice the final
@@ -69,7 +77,12 @@ length rather than over the whole span. Not used with a lattice (u moves) or fix
 Cost: inside the pulse CFM4 steps are limited to ``h‖H‖/ħ ≲ 0.4`` at tolerances ~1e-7 by the
 size of its error constant (nested commutators of the static part with the field term, see
 ``benchmarks/bench_evolution.py``), about as short as dop853's; the gain over QuSpin's
-``evolve`` comes from the field-free stretches.
+``evolve`` comes from the field-free stretches. Higher order helps little there: on the 2×2×2
+pump at fixed h = 0.5 fs CF6:5Opt and CF8:11Opt have the same error (8e-5, 7e-5; also with 8
+Gauss nodes), so steps of a few tenths of a fs are outside the asymptotic range of any of these
+schemes. At final error ≤ 1e-8 (``benchmarks/bench_evolution.py``, 2×2×2) CF6 (step doubling,
+extrapolated to order 8) needs 20 % fewer matrix–vector products than CFM4 on 0–200 fs (64,787
+against 80,871) and 29 % fewer on 0–600 fs (78,635 against 111,446).
 
 Settings and the checkpointable state live in :mod:`~localpairs.solvers.dynamics.integrator_settings`;
 the driver over output times is :func:`~localpairs.solvers.dynamics.evolution.evolve`.
@@ -86,16 +99,13 @@ import numpy as np
 from localpairs.errors import LocalPairsError, require
 from localpairs.units import HBAR_EV_FS
 
+from localpairs.solvers.dynamics.cfet import CFM4_ALPHA, CFM4_NODES, SCHEMES, CommutatorFreeScheme  # noqa: F401 (re-exported)
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
 from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos, propagate_lanczos, vector_norm
 from localpairs.hamiltonians.oxygen_lattice import Lattice
 
-SQRT3 = math.sqrt(3.0)
-#: Gauss nodes c1, c2 and weights α1, α2 of the 4th-order commutator-free Magnus step.
-CFM4_NODES = (0.5 - SQRT3 / 6.0, 0.5 + SQRT3 / 6.0)
-CFM4_ALPHA = ((3.0 - 2.0 * SQRT3) / 12.0, (3.0 + 2.0 * SQRT3) / 12.0)
-#: 2^p − 1 for the Richardson estimate of a method of order p = 4.
+#: 2^p − 1 for the Richardson estimate of a method of order p = 4 (CFM4, and the lattice's triple jump).
 RICHARDSON = 15.0
 #: Yoshida's triple jump (w1, w0, w1): three symmetric 2nd-order steps make one of order 4.
 _W1 = 1.0 / (2.0 - 2.0 ** (1.0 / 3.0))
@@ -112,7 +122,9 @@ ERROR_FLOOR = 1e-14
 
 
 class CFM4Integrator:
-    """Adaptive CFM4–Lanczos integrator for ``op`` on ``[t_start, t_end]`` (see module docstring)."""
+    """Adaptive commutator-free–Lanczos integrator for ``op`` on ``[t_start, t_end]`` (see module
+    docstring): CFM4 by default, any scheme of :mod:`~localpairs.solvers.dynamics.cfet` by
+    ``options.scheme`` (CFM4 only with a lattice)."""
 
     def __init__(self, op: DrivenOperator, *, t_start: float, t_end: float, options: EvolutionOptions | None = None, lattice: Lattice | None = None) -> None:
         self.op = op
@@ -122,11 +134,15 @@ class CFM4Integrator:
         self.t_start, self.t_end = float(t_start), float(t_end)
         self.span = self.t_end - self.t_start
         self.lattice = lattice
+        self.scheme: CommutatorFreeScheme = SCHEMES[self.options.scheme]
+        require(lattice is None or self.scheme.name == "cfm4", "scheme", self.options.scheme, "'cfm4' when a lattice is coupled (its triple jump is of order 4)")
+        #: 2^p − 1 of the scheme's order p: Richardson's factor of the step-doubling estimate.
+        self.richardson = 2.0 ** self.scheme.order - 1.0
         self.work = KrylovWorkspace(op.dim, self.options.m_max)
         self.stops = sorted({b for b in self.driven.breakpoints if self.t_start < b < self.t_end} | {self.t_end})
         self.field_window, self.field_span = self._field_window()
         pulse = self.driven.pulse
-        self.h_cycle = 2.0 * math.pi / (pulse.omega * self.options.steps_per_cycle) if pulse is not None else math.inf
+        self.h_cycle = 2.0 * math.pi / (pulse.omega * self.options.cycle_steps) if pulse is not None else math.inf
 
     # -- field-free stretches -------------------------------------------------------------------
     def _field_window(self) -> tuple[tuple[float, float] | None, float]:
@@ -176,21 +192,30 @@ class CFM4Integrator:
         return True, new
 
     # -- one step ----------------------------------------------------------------------------
-    def _generator(self, t: float, h: float, weights: tuple[float, float], u0, u1, segment: int):
-        (c1, c2), (w1, w2) = CFM4_NODES, weights
-        d = self.driven
-        coefs = w1 * d.coefficients_at(d.vector_potential(t + c1 * h), segment) + w2 * d.coefficients_at(d.vector_potential(t + c2 * h), segment)
-        diag = None
-        if self.lattice is not None:
-            shifts = w1 * self.lattice.site_shifts(u0 + c1 * (u1 - u0)) + w2 * self.lattice.site_shifts(u0 + c2 * (u1 - u0))
-            diag = self.op.shift_diagonal(shifts)
-        return coefs, diag
+    def _node_values(self, t: float, h: float, u0, u1, segment: int) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+        """Piece coefficients (and lattice site shifts) at the scheme's nodes ``t + c_m h``."""
+        d, nodes = self.driven, self.scheme.nodes
+        coefs = [d.coefficients_at(d.vector_potential(t + c * h), segment) for c in nodes]
+        shifts = None if self.lattice is None else [self.lattice.site_shifts(u0 + c * (u1 - u0)) for c in nodes]
+        return coefs, shifts
+
+    def _generator(self, weights: tuple[float, ...], coefs: list[np.ndarray], shifts: list[np.ndarray] | None):
+        """``Σ_m g_m c(t + c_m h)`` and the diagonal of ``Σ_m g_m δε(u(t + c_m h))``."""
+        total = weights[0] * coefs[0]
+        for w, c in zip(weights[1:], coefs[1:]):
+            total = total + w * c
+        if shifts is None:
+            return total, None
+        shift = weights[0] * shifts[0]
+        for w, s in zip(weights[1:], shifts[1:]):
+            shift = shift + w * s
+        return total, self.op.shift_diagonal(shift)
 
     def _quantum(self, t: float, psi: np.ndarray, h: float, ktol: float, segment: int, u0=None, u1=None):
-        a1, a2 = CFM4_ALPHA
         matvecs, most = 0, 0
-        for weights in ((a2, a1), (a1, a2)):  # right factor first
-            coefs, diag = self._generator(t, h, weights, u0, u1, segment)
+        values = self._node_values(t, h, u0, u1, segment)
+        for weights in self.scheme.weights:  # in the order the exponentials act
+            coefs, diag = self._generator(weights, *values)
             self.op.assemble(coefs, diag)
             res = expm_lanczos(self.op.matvec, psi, h / HBAR_EV_FS, tol=ktol, work=self.work)
             matvecs += res.steps
@@ -264,12 +289,12 @@ class CFM4Integrator:
         if two[0] is None:  # Lanczos not converged: halve
             self._check_h(0.5 * h)
             return False, replace(state, h=0.5 * h, rejected=state.rejected + 1, matvecs=state.matvecs + mv)
-        err = float(vector_norm(two[0] - full[0])) / RICHARDSON
-        factor = opt.fac_max if err == 0 else opt.safety * (target / err) ** 0.25
+        err = float(vector_norm(two[0] - full[0])) / self.richardson
+        factor = opt.fac_max if err == 0 else opt.step_safety * (target / err) ** (1.0 / self.scheme.order)
         if self.lattice is not None:
             lat = self.lattice
             err_l = max(np.max(np.abs(two[1] - full[1])) / lat.u0, np.max(np.abs(two[2] - full[2])) / lat.momentum_scale, 0.0) / RICHARDSON
-            factor = min(factor, opt.fac_max if err_l == 0 else opt.safety * (target / err_l) ** 0.25)
+            factor = min(factor, opt.fac_max if err_l == 0 else opt.step_safety * (target / err_l) ** 0.25)
             err = max(err, err_l)
         factor = min(opt.fac_max, max(opt.fac_min, factor))
         if full[4] > opt.m_max // 2:  # keep the Lanczos recursion inside m_max
@@ -280,7 +305,7 @@ class CFM4Integrator:
             return False, replace(state, h=new_h, rejected=state.rejected + 1, matvecs=state.matvecs + mv, last_error=err)
         psi_new = two[0]
         if opt.extrapolate and self.lattice is None:
-            psi_new = (16.0 * two[0] - full[0]) / RICHARDSON
+            psi_new = ((self.richardson + 1.0) * two[0] - full[0]) / self.richardson
         return True, IntegratorState(t_new, psi_new, new_h, two[1], two[2], state.steps + 1, state.rejected, state.matvecs + mv, err)
 
     def _check_h(self, h: float) -> None:

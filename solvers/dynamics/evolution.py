@@ -1,7 +1,8 @@
 """Time evolution of driven models over output times: :func:`evolve`.
 
-The default backend is the adaptive commutator-free Magnus (4th order) integrator with Lanczos
-exponentials, :class:`~localpairs.solvers.dynamics.cfm4.CFM4Integrator` (scheme, step-size control
+The default backend is the adaptive commutator-free Magnus integrator with Lanczos exponentials,
+:class:`~localpairs.solvers.dynamics.cfm4.CFM4Integrator` (4th-order CFM4 by default; CF6 and other
+schemes of :mod:`~localpairs.solvers.dynamics.cfet` by ``EvolutionOptions.scheme``; step-size control
 and field-free stretches in :mod:`~localpairs.solvers.dynamics.cfm4`); its output at requested
 times is dense (one extra step inside an accepted one). Reference backend: QuSpin's
 ``hamiltonian.evolve`` (scipy's dop853) on the same matrices,
@@ -69,7 +70,8 @@ def evolve(
 ) -> EvolutionResult:
     """Evolve ``psi0`` (given at ``times[0]``) and return the states at all ``times`` (fs).
 
-    ``backend="cfm4"`` (default) uses :class:`CFM4Integrator` with ``options``;
+    ``backend="cfm4"`` (default) uses :class:`CFM4Integrator` with ``options`` (its scheme is
+    ``options.scheme``: ``"cfm4"`` or ``"cf6"``);
     ``backend="quspin"`` uses QuSpin's ``hamiltonian.evolve`` with its local tolerances
     ``rtol``/``atol`` (default ``options.tol``), without lattice.
     """

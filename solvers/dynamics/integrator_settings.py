@@ -1,5 +1,6 @@
 """Settings (:class:`EvolutionOptions`) and the checkpointable state (:class:`IntegratorState`) of the
-CFM4–Lanczos integrator (:mod:`~localpairs.solvers.dynamics.cfm4`)."""
+commutator-free–Lanczos integrator (:mod:`~localpairs.solvers.dynamics.cfm4`; schemes in
+:mod:`~localpairs.solvers.dynamics.cfet`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from localpairs.errors import require
+from localpairs.solvers.dynamics.cfet import SCHEMES
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,11 @@ class EvolutionOptions:
 
     Attributes
     ----------
+    scheme
+        Commutator-free scheme of the driven steps, a key of
+        :data:`~localpairs.solvers.dynamics.cfet.SCHEMES`: ``"cfm4"`` (4th order, two
+        exponentials; default, and the only one with a lattice) or ``"cf6"`` (6th order, five
+        exponentials, Alvermann–Fehske CF6:5Opt).
     tol
         Target error ‖ψ(t_end) − ψ_exact(t_end)‖ for a normalised state (adaptive mode).
     fixed_step
@@ -30,14 +37,19 @@ class EvolutionOptions:
     krylov_tol
         Lanczos tolerance in fixed-step mode.
     steps_per_cycle
-        Fewest CFM4 steps per period 2π/ω of the pulse's carrier while the field is on (see
-        "Step-size control").
+        Fewest steps per period 2π/ω of the pulse's carrier while the field is on (see
+        "Step-size control" in :mod:`~localpairs.solvers.dynamics.cfm4`); None: the scheme's
+        default (16 for cfm4, 4 for cf6).
+    safety
+        Safety factor of the step-size controller, ``h_new = h·safety·(target/err)^{1/p}``; None:
+        the scheme's default (0.9 for cfm4, 0.8 for cf6).
     extrapolate
         Keep the Richardson-extrapolated (6th-order) state of each adaptive step (module
         docstring); not applied with a lattice.
     """
 
     tol: float = 1e-8
+    scheme: str = "cfm4"
     fixed_step: float | None = None
     h_init: float = 0.02
     h_max: float = math.inf
@@ -45,8 +57,8 @@ class EvolutionOptions:
     krylov_fraction: float = 0.1
     krylov_tol: float = 1e-13
     extrapolate: bool = True
-    steps_per_cycle: int = 16
-    safety: float = 0.9
+    steps_per_cycle: int | None = None
+    safety: float | None = None
     fac_min: float = 0.25
     fac_max: float = 4.0
 
@@ -59,8 +71,21 @@ class EvolutionOptions:
         require(self.h_max > 0, "h_max", self.h_max, "a positive step in fs")
         require(isinstance(self.m_max, int) and 4 <= self.m_max <= 200, "m_max", self.m_max, "an integer in [4, 200]")
         require(0 < self.krylov_fraction <= 1 and self.krylov_tol > 0, "krylov_fraction", self.krylov_fraction, "a fraction in (0, 1]")
-        require(isinstance(self.steps_per_cycle, int) and self.steps_per_cycle >= 1, "steps_per_cycle", self.steps_per_cycle, "an integer ≥ 1 (16 by default)")
+        require(self.safety is None or 0 < self.safety <= 1, "safety", self.safety, "a factor in (0, 1], or None for the scheme's default")
+        require(self.scheme in SCHEMES, "scheme", self.scheme, f"one of {sorted(SCHEMES)}")
+        require(self.steps_per_cycle is None or (isinstance(self.steps_per_cycle, int) and self.steps_per_cycle >= 1), "steps_per_cycle", self.steps_per_cycle,
+                "an integer ≥ 1, or None for the scheme's default (16 for cfm4, 4 for cf6)")
         return self
+
+    @property
+    def step_safety(self) -> float:
+        """:attr:`safety` or the scheme's default."""
+        return self.safety if self.safety is not None else SCHEMES[self.scheme].safety
+
+    @property
+    def cycle_steps(self) -> int:
+        """Steps per carrier period: :attr:`steps_per_cycle` or the scheme's default."""
+        return self.steps_per_cycle if self.steps_per_cycle is not None else SCHEMES[self.scheme].steps_per_cycle
 
 
 @dataclass
