@@ -91,19 +91,18 @@ the driver over output times is :func:`~localpairs.solvers.dynamics.evolution.ev
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Iterator
 
 import numpy as np
 
 from localpairs.errors import LocalPairsError, require
-from localpairs.units import HBAR_EV_FS
-
+from localpairs.hamiltonians.oxygen_lattice import Lattice
 from localpairs.solvers.dynamics.cfet import CFM4_ALPHA, CFM4_NODES, SCHEMES, CommutatorFreeScheme  # noqa: F401 (re-exported)
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
 from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos, propagate_lanczos, vector_norm
-from localpairs.hamiltonians.oxygen_lattice import Lattice
+from localpairs.units import HBAR_EV_FS
 
 #: 2^p − 1 for the Richardson estimate of a method of order p = 4 (CFM4, and the lattice's triple jump).
 RICHARDSON = 15.0

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from localpairs.errors import InputError, require
-
+from localpairs.hamiltonians.oxygen_lattice import Lattice
 from localpairs.solvers.dynamics.cfm4 import CFM4Integrator
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
-from localpairs.hamiltonians.oxygen_lattice import Lattice
 
 __all__ = ["CFM4Integrator", "EvolutionOptions", "EvolutionResult", "IntegratorState", "check_state", "check_times", "evolve"]
 

@@ -62,7 +62,7 @@ class EvolutionOptions:
     fac_min: float = 0.25
     fac_max: float = 4.0
 
-    def validate(self) -> "EvolutionOptions":
+    def validate(self) -> EvolutionOptions:
         """Raise :class:`InputError` for non-physical settings; return self."""
         require(isinstance(self.tol, (int, float)) and math.isfinite(self.tol) and 0 < self.tol < 1, "tolerance", self.tol, "a number in (0, 1), e.g. 1e-8")
         if self.fixed_step is not None:
@@ -114,7 +114,7 @@ class IntegratorState:
         return out
 
     @classmethod
-    def from_arrays(cls, data) -> "IntegratorState":
+    def from_arrays(cls, data) -> IntegratorState:
         """Inverse of :meth:`arrays`."""
         has_lattice = "u" in data
         return cls(

@@ -16,9 +16,8 @@ import warnings
 import numpy as np
 from quspin.operators import hamiltonian
 
-from localpairs.units import HBAR_EV_FS
-
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.units import HBAR_EV_FS
 
 
 def _factor(t: float, pulse, charge_proj: float, sign: float) -> complex:

@@ -23,23 +23,23 @@ integrator state, the resumed run repeats the uninterrupted one exactly.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
 from tqdm import tqdm
 
 from localpairs.errors import require
+from localpairs.hamiltonians.oxygen_lattice import Lattice
 from localpairs.io import write_with
-
-from localpairs.solvers.hilbert.basis import operator_matrix
-from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.cfm4 import CFM4Integrator
+from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import check_state, check_times
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
-from localpairs.hamiltonians.oxygen_lattice import Lattice
 from localpairs.solvers.ed.observables import measure
+from localpairs.solvers.hilbert.basis import operator_matrix
 
 Probe = Callable[[float, np.ndarray], Mapping[str, np.ndarray]]
 
