@@ -86,7 +86,7 @@ def fp(m, sec, states, times, *, t_probe, fwhm, omega=OMEGA, **kw):
 def test_no_pump_is_static_xas_convolved_with_the_probe_spectrum(shape, fwhm):
     """ψ(t) = e^{−iE0 t/ħ}ψ0: the static XAS ⊗ Gaussian of FWHM 4 ln2 ħ/w (xas with gaussian_fwhm)."""
     m, sec, E, V = cluster_model(shape)
-    t = probe_grid(3.0, fwhm, dt=min(0.1, fwhm / 20))
+    t = probe_grid(3.0, fwhm, dt=fwhm / 20)  # demodulated φ(t) is the envelope alone
     ds = fp(m, sec, evolve(E, V, np.eye(E.size)[0], t), t, t_probe=3.0, fwhm=fwhm)
     ref = xas(m, sec, V[:, 0], OMEGA, U_c=U_C, Gamma=GAMMA, offset=OFFSET, gaussian_fwhm=probe_bandwidth(fwhm))["total"].values
     assert rel(ds["total"].values, ref) < TRUNCATION_TOL
@@ -148,17 +148,22 @@ def test_short_probe_tends_to_the_instantaneous_spectrum():
     assert errors[1] < 0.05
 
 
-def test_sum_rule_is_the_probe_weighted_zeroth_moment():
-    """∫XAS dω = Σ_k s_k² Σ_c ⟨ψ_k|D_c†D_c|ψ_k⟩ / Σ_k s_k², D_c†D_c = 1 − n_sσ (independent), on a non-stationary ψ(t)."""
-    m, sec, E, V = cluster_model("plaquette")
+@pytest.mark.parametrize("shape", ["dimer", "plaquette"])
+def test_sum_rule_is_the_probe_weighted_zeroth_moment(shape):
+    """∫XAS dω = Σ_k s_k² Σ_c ⟨ψ_k|D_c†D_c|ψ_k⟩ / Σ_k s_k², D_c†D_c = 1 − n_sσ (independent), on a non-stationary ψ(t);
+    the curve's integral over ω checked on the dimer (the wide ω grid is costly on the plaquette)."""
+    m, sec, E, V = cluster_model(shape)
     rng = np.random.default_rng(2)
-    coef = rng.standard_normal(E.size) + 1j * rng.standard_normal(E.size)
+    coef = np.zeros(E.size, complex)
+    n = min(6, E.size)
+    coef[rng.choice(E.size, n, replace=False)] = rng.standard_normal(n) + 1j * rng.standard_normal(n)
     coef /= np.linalg.norm(coef)
     fwhm = 3.0
-    t = probe_grid(0.0, fwhm, dt=0.02)
+    t = probe_grid(0.0, fwhm, dt=0.05)
     states = evolve(E, V, coef, t)
-    omega = np.concatenate([-np.geomspace(1e4, 30.0, 400), np.linspace(-30.0, 40.0, 3501), np.geomspace(40.0, 1e4, 400)])
-    omega = np.unique(omega)
+    # Γ/4 steps near the lines (trapezoid error ~e^{−2πΓ/δω} on Lorentzians), geometric beyond (ratio 1.003: trapezoid error ~1e-8 on 1/ω² tails)
+    omega = np.concatenate([-np.geomspace(1e4, 30.0, 2000), np.linspace(-30.0, 40.0, 1401), np.geomspace(40.0, 1e4, 2000)])
+    omega = np.unique(omega) if shape == "dimer" else OMEGA
     ds = fp(m, sec, states, t, t_probe=0.0, fwhm=fwhm, omega=omega)
     b = build_basis(m, sec)
     L = m.n_sites
@@ -169,6 +174,8 @@ def test_sum_rule_is_the_probe_weighted_zeroth_moment():
     expected = float(s2 @ (np.abs(states) ** 2 @ holes) / s2.sum())
     assert abs(ds.attrs["m0"] - expected) < SUM_RULE_TOL * expected
     assert abs(ds.attrs["m0_chains"] - expected) < 2e-10 * expected  # dropped weight ≤ weight_tol = 1e-10
+    if shape != "dimer":
+        return
     tails = expected * 2 * GAMMA / (math.pi * 1e4)  # ∫ beyond ±1e4 eV of the Lorentzians
     assert abs(np.trapezoid(ds["total"].values, omega) + tails - expected) < 1e-6 * expected
 
