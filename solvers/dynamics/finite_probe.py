@@ -21,7 +21,10 @@ the opposite time convention; we use the absorption sign, as in Chen et al. (PRB
 Final-state Hamiltonian: ``H_c = H(A = 0) + U_c (n_i + n_j)`` for the oxygen of channel c, the
 static Hamiltonian also while the probe overlaps the pump: the pump field acting on the short-lived
 core-excited state (lifetime ħ/2Γ ≈ 1.6 fs) is left out, ψ(t) itself is the fully pumped state.
-A time-independent ``H_c`` is what makes the method below exact.
+A time-independent ``H_c`` is what makes the method below exact. Caveat while the pulse is on:
+ψ(t) then carries the pump's ±ħω (Floquet) sidebands, which this H_c turns into replicas of the
+edge shifted by ±ħω; a field-dressed ``H_c(t)`` would change them. After the pulse the formula is
+exact for the model.
 
 Envelope: ``s(u) = exp(−2 ln2 u²/w²)``, i.e. the probe *intensity* ``s²`` is a Gaussian of FWHM
 ``w`` (the convention of :mod:`localpairs.analysis.probe`). Its power spectrum ``|s̃(ν)|²`` is a
@@ -66,6 +69,17 @@ numbers (memory ``16 dim M`` bytes), and one Lanczos chain of ``n_steps`` produc
 frequency component; ``n_u ≈ (energy range of ψ) × M h / (2πħ)`` + the probe bandwidth's few.
 The chains dominate: ``channels × n_u × n_steps`` products, independent of the ω grid and linear
 in the time grid (no ``O(ω × steps²)`` double sum, no propagation with H_c at all).
+``M h`` = window (6 FWHM) + padding (ħ ln(1/tol)/Γ = 76 fs for Γ = 0.2 eV, tol = 1e-10), so a
+short probe still costs ≈ bandwidth × (76 fs)/(2πħ) components per channel.
+
+Measured on the half-filled 2×2×2 cube (runs/babio3_pump.toml pulse, 8 mJ/cm², probe FWHM 10 fs,
+h = 0.2 fs, 150 Lanczos steps, 901 ω; two shared cores, ≈ 0.3 ms per product in the 3,920-state
+sectors): the no-pump reference 4 channels × 50 components, 30,000 products, 50 s; the delay 0
+(pulse centre) 8 channels × 610 components, 733,000 products, 250 s. Evolution to the last
+window (185 fs) 210 s. A 3-delay map therefore costs ≈ 15–17 min here, above the issue's 10 min:
+the ±10 eV band of the pumped ψ and the 136 fs of ``M h`` give ~600 components per channel. The
+next step is to compress the components (they span few directions: an SVD of φ_c(t_k) and one
+block Lanczos per channel would replace ``n_u`` chains by ``rank`` start vectors).
 """
 
 from __future__ import annotations
@@ -186,6 +200,23 @@ def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: tuple,
             "edge": du * norms[band].sum(), "n_components": keep.size, "matvecs": matvecs}
 
 
+def _summary(parts: list[dict], weights: list[int], norm: float, s: np.ndarray) -> dict:
+    """Sum rules, error diagnostics and cost summed over channels (weighted); warns on a truncated or aliased probe."""
+    def summed(name: str) -> float:
+        return float(sum(w * p[name] for w, p in zip(weights, parts)) / norm)
+
+    m0, edge, edge_amp = summed("m0"), summed("edge"), float(max(s[0], s[-1]))
+    if edge_amp > EDGE_AMPLITUDE_TOL:
+        warnings.warn(f"finite probe: the time grid ends where the probe amplitude is {edge_amp:.2g} (> {EDGE_AMPLITUDE_TOL:g}); widen it", SpectraWarning, stacklevel=3)
+    if edge > EDGE_WEIGHT_TOL * m0:
+        warnings.warn(f"finite probe: {edge / m0:.2g} of the weight near the Nyquist edge (> {EDGE_WEIGHT_TOL:g}); shorten the time step", SpectraWarning, stacklevel=3)
+    return {
+        "definition": "XAS(ω,t_p) = (1/N) Re Σ_c ∫∫ s s e^{i(ω−offset)(t1−t2)/ħ} e^{−Γ|t1−t2|/ħ} <ψ(t1)|D_c† e^{−iH_c(t1−t2)/ħ} D_c|ψ(t2)>, N = 2πħ∫s²",
+        "m0": m0, "m0_chains": summed("m0_chains"), "dropped_weight": summed("dropped"), "edge_weight": edge, "edge_amplitude": edge_amp,
+        "n_components": int(sum(p["n_components"] for p in parts)), "matvecs": int(sum(p["matvecs"] for p in parts)),
+    }
+
+
 def finite_probe_xas(
     model: Model,
     sec: Sector,
@@ -254,22 +285,13 @@ def finite_probe_xas(
     norm = 2.0 * math.pi * HBAR_EV_FS * h * float(np.sum(s**2))
     parts = [_channel_spectrum(model, cache, sec, key, probed, omega, U_c=float(U_c), h=h, carrier=carrier, offset=float(offset),
                                broadening=broadening, pad=pad, weight_tol=weight_tol, n_steps=n_steps) for key in reps]
-    def summed(name: str) -> float:
-        return float(sum(w * p[name] for w, p in zip(weights, parts)) / norm)
     total = sum(w * p["total"] for w, p in zip(weights, parts)) / norm
-    edge_amp = float(max(s[0], s[-1]))
-    if edge_amp > EDGE_AMPLITUDE_TOL:
-        warnings.warn(f"finite probe: the time grid ends where the probe amplitude is {edge_amp:.2g} (> {EDGE_AMPLITUDE_TOL:g}); widen it", SpectraWarning, stacklevel=2)
-    if summed("edge") > EDGE_WEIGHT_TOL * summed("m0"):
-        warnings.warn(f"finite probe: {summed('edge') / summed('m0'):.2g} of the weight near the Nyquist edge (> {EDGE_WEIGHT_TOL:g}); shorten the time step", SpectraWarning, stacklevel=2)
-    attrs = {
-        "definition": "XAS(ω,t_p) = (1/N) Re Σ_c ∫∫ s s e^{i(ω−offset)(t1−t2)/ħ} e^{−Γ|t1−t2|/ħ} <ψ(t1)|D_c† e^{−iH_c(t1−t2)/ħ} D_c|ψ(t2)>, N = 2πħ∫s²",
+    attrs = _summary(parts, weights, norm, s)
+    attrs.update({
         "t_probe_fs": float(t_probe), "probe_fwhm_fs": float(fwhm), "probe_bandwidth_eV": probe_bandwidth(fwhm), "time_step_fs": h, "n_times": times.size,
         "U_c_eV": float(U_c), "Gamma_eV": Gamma, "gaussian_fwhm_eV": broadening["gaussian_fwhm"], "offset_eV": float(offset), "carrier_energy_eV": carrier,
-        "m0": summed("m0"), "m0_chains": summed("m0_chains"), "dropped_weight": summed("dropped"), "edge_weight": summed("edge"), "edge_amplitude": edge_amp,
-        "n_channels_computed": len(reps), "n_symmetries": n_sym, "n_components": int(sum(p["n_components"] for p in parts)),
-        "matvecs": int(sum(p["matvecs"] for p in parts)), "seconds": time.perf_counter() - t0, "n_steps_requested": n_steps,
-    }
+        "n_channels_computed": len(reps), "n_symmetries": n_sym, "n_steps_requested": n_steps, "seconds": time.perf_counter() - t0,
+    })
     logger.info("finite probe at %.4g fs: %d channels, %d frequency components, %d products, %.3g s", t_probe, len(reps), attrs["n_components"], attrs["matvecs"], attrs["seconds"])
     return xr.Dataset({"total": (("omega",), np.asarray(total, dtype=float), {"units": "1/eV", "long_name": "finite-probe XAS"})},
                       coords={"omega": ("omega", omega, {"units": "eV"})}, attrs=attrs)
