@@ -181,6 +181,7 @@ def test_sum_rule_is_the_probe_weighted_zeroth_moment(shape):
     ("times", {"times": np.array([0.0, 0.1, 0.3])}),
     ("states", {"states": np.zeros((3, 2))}),
     ("Gamma", {"Gamma": -0.1}),
+    ("weight_tol", {"weight_tol": 1.0}),
 ])
 def test_bad_input_names_the_field(field, kwargs):
     m, sec, E, V = cluster_model("dimer")

@@ -279,6 +279,8 @@ def finite_probe_xas(
     require(isinstance(fwhm, (int, float, np.floating)) and np.isfinite(fwhm) and fwhm > 0, "fwhm", fwhm, "a finite probe intensity FWHM > 0 in fs")
     for name, value in (("U_c", U_c), ("offset", offset), ("t_probe", t_probe)):
         require(isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value), name, value, "a finite number")
+    require(isinstance(weight_tol, (int, float)) and 0 <= weight_tol < 1, "weight_tol", weight_tol, "a number in [0, 1)")
+    require(isinstance(periodization_tol, (int, float)) and 0 < periodization_tol < 1, "periodization_tol", periodization_tol, "a number in (0, 1)")
     cache = cache or SectorCache(model)
     basis = cache.basis(sec)
     states, times, h = _check_grid(states, times, basis.Ns)
