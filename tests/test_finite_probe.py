@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pytest
 from scipy.special import voigt_profile
+from test_windowed_xas import creation_matrix, occupation
 
 from localpairs.errors import InputError
 from localpairs.hamiltonians import extended_hubbard, make_cluster
@@ -25,8 +26,6 @@ from localpairs.solvers.dynamics.finite_probe import finite_probe_xas, probe_amp
 from localpairs.solvers.spectra.spectral_functions import SectorCache
 from localpairs.solvers.spectra.xas import xas
 from localpairs.units import HBAR_EV_FS
-
-from test_windowed_xas import creation_matrix, occupation
 
 TRUNCATION_TOL = 4e-6
 SUM_RULE_TOL = 1e-10
@@ -116,7 +115,8 @@ def test_long_probe_of_two_eigenstates_is_the_incoherent_sum():
     t = probe_grid(7.0, fwhm, dt=0.5)
     ds = fp(m, sec, evolve(E, V, coef, t), t, t_probe=7.0, fwhm=fwhm)
     bw = probe_bandwidth(fwhm)
-    ref = sum(abs(coef[n]) ** 2 * xas(m, sec, V[:, n], OMEGA, U_c=U_C, Gamma=GAMMA, offset=OFFSET, e_ref=E[n], gaussian_fwhm=bw)["total"].values for n in (a, b))
+    ref = sum(abs(coef[n]) ** 2 * xas(m, sec, V[:, n], OMEGA, U_c=U_C, Gamma=GAMMA, offset=OFFSET, e_ref=E[n], gaussian_fwhm=bw)["total"].values
+              for n in (a, b))
     assert rel(ds["total"].values, ref) < TRUNCATION_TOL
 
 
@@ -228,14 +228,15 @@ def pumped_window(m, sec, psi0, op, times, *, start):
 def test_pumped_cube_keeps_the_sum_rule():
     """Half-filled 2×2×2 cube (runs/babio3_pump.toml model, x open), a 4 fs pulse along x, 2 fs probe on it:
     m0 with the symmetry-reduced channels = the probe-weighted ⟨Σ_c D_c†D_c⟩ on all 48 channels."""
+    import scipy.sparse.linalg as sla
+
     from localpairs.hamiltonians.driven_model import drive, gaussian_pulse
     from localpairs.solvers.dynamics.driven_operator import DrivenOperator
-    import scipy.sparse.linalg as sla
 
     m = extended_hubbard(make_cluster("cube", periodic=[False, True, True]), t=0.33, U=-1.2, V=0.15, breathing=0.1)
     sec = sector(n_up=4, n_down=4)
     cache = SectorCache(m)
-    e, v = sla.eigsh(cache.matrix(sec), k=1, which="SA")
+    _e, v = sla.eigsh(cache.matrix(sec), k=1, which="SA")
     pulse = gaussian_pulse(photon_energy=1.96, duration=4.0, peak_field=0.1, polarization=(1.0, 0.0, 0.0))
     fwhm = 2.0
     times = probe_grid(pulse.center + 2.0, fwhm, dt=0.1)

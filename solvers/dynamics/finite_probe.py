@@ -107,7 +107,7 @@ from localpairs.solvers.lanczos import broadened_spectrum, lanczos_chain
 from localpairs.solvers.spectra.equivalent_channels import state_invariant, symmetries
 from localpairs.solvers.spectra.excitations import op_list, target_sector
 from localpairs.solvers.spectra.spectral_functions import SectorCache, SpectraWarning, check_broadening, check_omega
-from localpairs.solvers.spectra.xas import DEFAULT_GAMMA, DEFAULT_XAS_STEPS, _act, _channels, _operator, _representatives
+from localpairs.solvers.spectra.xas import DEFAULT_GAMMA, DEFAULT_XAS_STEPS, XasChannel, _act, _channels, _hole_diagonal, _operator, _representatives
 from localpairs.units import HBAR_EV_FS
 
 logger = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def probe_grid(t_probe: float, fwhm: float, *, dt: float, half_width: float = DE
     """Uniform times (fs) with step ``dt`` covering ``t_probe ± half_width × fwhm`` (centre on the grid)."""
     require(fwhm > 0 and np.isfinite(fwhm), "fwhm", fwhm, "a finite probe intensity FWHM > 0 in fs")
     require(dt > 0 and np.isfinite(dt), "dt", dt, "a finite time step > 0 in fs")
-    n = int(math.ceil(half_width * fwhm / dt))
+    n = math.ceil(half_width * fwhm / dt)
     return t_probe + dt * np.arange(-n, n + 1)
 
 
@@ -153,14 +153,14 @@ def _check_grid(states: np.ndarray, times: np.ndarray, dim: int) -> tuple[np.nda
     return np.asarray(states, dtype=np.complex128), times, h
 
 
-def _channel_set(model: Model, basis: Any, states: np.ndarray, sec: Sector, use_symmetry: bool) -> tuple[list, list[int], int]:
+def _channel_set(model: Model, basis: Any, states: np.ndarray, sec: Sector, use_symmetry: bool) -> tuple[list[XasChannel], list[float], int]:
     """Representative channels and weights; symmetries of the model that leave every sampled state invariant."""
     keys, mult = _channels(model, "incoherent")
     syms = []
     if use_symmetry:
         syms = symmetries(model, basis, states[0] / np.linalg.norm(states[0]), n_up=sec.n_up, n_down=sec.n_down)
         syms = [g for g in syms if all(state_invariant(basis, model.n_sites, x / np.linalg.norm(x), g) for x in states[1:])]
-    reps, weights = _representatives(keys, mult, [_act(g, "incoherent") for g in syms])
+    reps, weights = _representatives(keys, mult, [_act(g) for g in syms], closed=True)
     return reps, weights, len(syms)
 
 
@@ -181,16 +181,15 @@ def _kept(weights: np.ndarray, tol: float) -> np.ndarray:
     return np.sort(order[~dropped])
 
 
-def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: tuple, probed: np.ndarray, omega: np.ndarray, *,
+def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: XasChannel, probed: np.ndarray, omega: np.ndarray, *,
                       U_c: float, h: float, carrier: float, offset: float, broadening: dict, pad: int, weight_tol: float, n_steps: int) -> dict:
     """Spectrum (times N) and diagnostics of one channel from the probed states ``probed`` (rows s_k e^{iE_c t_k/ħ} ψ_k)."""
-    exc = _operator(model, key, "incoherent")
+    exc = _operator(model, key, label_hole=False)
     tsec = target_sector(sec, exc, model)
     b_in, b_out = cache.basis(sec), cache.basis(tsec)
     phi = np.asarray(b_out.Op_shift_sector(b_in, op_list(model, exc.terms), np.ascontiguousarray(probed.T)), dtype=np.complex128)
     up, dn = occupations(b_out, model.n_sites)
-    i, j = key[0]
-    diagonal = U_c * (up[:, i] + dn[:, i] + up[:, j] + dn[:, j]).astype(np.float64) if U_c != 0 else None
+    diagonal = _hole_diagonal(U_c, key.hole, (up + dn).astype(np.float64))
     comps, nu = _frequency_components(phi, h=h, pad=pad)
     du = 2.0 * math.pi * HBAR_EV_FS / (comps.shape[1] * h)
     norms = np.einsum("ij,ij->j", comps.conj(), comps).real
@@ -206,16 +205,18 @@ def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: tuple,
             "edge": du * norms[band].sum(), "n_components": keep.size, "matvecs": matvecs}
 
 
-def _summary(parts: list[dict], weights: list[int], norm: float, s: np.ndarray) -> dict:
+def _summary(parts: list[dict], weights: list[float], norm: float, s: np.ndarray) -> dict:
     """Sum rules, error diagnostics and cost summed over channels (weighted); warns on a truncated or aliased probe."""
     def summed(name: str) -> float:
         return float(sum(w * p[name] for w, p in zip(weights, parts)) / norm)
 
     m0, edge, edge_amp = summed("m0"), summed("edge"), float(max(s[0], s[-1]))
     if edge_amp > EDGE_AMPLITUDE_TOL:
-        warnings.warn(f"finite probe: the time grid ends where the probe amplitude is {edge_amp:.2g} (> {EDGE_AMPLITUDE_TOL:g}); widen it", SpectraWarning, stacklevel=3)
+        warnings.warn(f"finite probe: the time grid ends where the probe amplitude is {edge_amp:.2g} (> {EDGE_AMPLITUDE_TOL:g}); widen it",
+                      SpectraWarning, stacklevel=3)
     if edge > EDGE_WEIGHT_TOL * m0:
-        warnings.warn(f"finite probe: {edge / m0:.2g} of the weight near the Nyquist edge (> {EDGE_WEIGHT_TOL:g}); shorten the time step", SpectraWarning, stacklevel=3)
+        warnings.warn(f"finite probe: {edge / m0:.2g} of the weight near the Nyquist edge (> {EDGE_WEIGHT_TOL:g}); shorten the time step",
+                      SpectraWarning, stacklevel=3)
     return {
         "definition": "XAS(ω,t_p) = (1/N) Re Σ_c ∫∫ s s e^{i(ω−offset)(t1−t2)/ħ} e^{−Γ|t1−t2|/ħ} <ψ(t1)|D_c† e^{−iH_c(t1−t2)/ħ} D_c|ψ(t2)>, N = 2πħ∫s²",
         "m0": m0, "m0_chains": summed("m0_chains"), "dropped_weight": summed("dropped"), "edge_weight": edge, "edge_amplitude": edge_amp,
@@ -289,7 +290,7 @@ def finite_probe_xas(
     carrier = float(np.vdot(centre, cache.matrix(sec) @ centre).real / np.vdot(centre, centre).real)
     probed = states * (s * np.exp(1j * carrier * (times - t_probe) / HBAR_EV_FS))[:, None]
     reps, weights, n_sym = _channel_set(model, basis, states, sec, use_symmetry)
-    pad = int(math.ceil(HBAR_EV_FS * math.log(1.0 / periodization_tol) / Gamma / h))
+    pad = math.ceil(HBAR_EV_FS * math.log(1.0 / periodization_tol) / Gamma / h)
     norm = 2.0 * math.pi * HBAR_EV_FS * h * float(np.sum(s**2))
     parts = [_channel_spectrum(model, cache, sec, key, probed, omega, U_c=float(U_c), h=h, carrier=carrier, offset=float(offset),
                                broadening=broadening, pad=pad, weight_tol=weight_tol, n_steps=n_steps) for key in reps]
@@ -300,6 +301,7 @@ def finite_probe_xas(
         "U_c_eV": float(U_c), "Gamma_eV": Gamma, "gaussian_fwhm_eV": broadening["gaussian_fwhm"], "offset_eV": float(offset), "carrier_energy_eV": carrier,
         "n_channels_computed": len(reps), "n_symmetries": n_sym, "n_steps_requested": n_steps, "seconds": time.perf_counter() - t0,
     })
-    logger.info("finite probe at %.4g fs: %d channels, %d frequency components, %d products, %.3g s", t_probe, len(reps), attrs["n_components"], attrs["matvecs"], attrs["seconds"])
+    logger.info("finite probe at %.4g fs: %d channels, %d frequency components, %d products, %.3g s",
+                t_probe, len(reps), attrs["n_components"], attrs["matvecs"], attrs["seconds"])
     return xr.Dataset({"total": (("omega",), np.asarray(total, dtype=float), {"units": "1/eV", "long_name": "finite-probe XAS"})},
                       coords={"omega": ("omega", omega, {"units": "eV"})}, attrs=attrs)
