@@ -109,7 +109,7 @@ def test_steps_are_capped_by_the_carrier_while_the_field_is_on(pumped):
 
 
 def test_unknown_scheme_is_refused(pumped):
-    op, psi0, t_end, _ = pumped
+    op, psi0, _t_end, _ = pumped
     with pytest.raises(InputError) as err:
         evolve(op, psi0, [0.0, 1.0], options=EvolutionOptions(scheme="rk4"))
     assert err.value.field == "scheme"
