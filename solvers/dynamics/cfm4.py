@@ -119,6 +119,9 @@ STATIC_SHARE = 0.01
 #: whatever the tolerance (smaller steps would not lower the error, only add round-off).
 ERROR_FLOOR = 1e-14
 
+#: ``(psi, u, p, matvecs, most_lanczos_steps)`` of one step; ``psi`` None when Lanczos failed.
+StepResult = tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, int, int]
+
 
 class CFM4Integrator:
     """Adaptive commutator-free–Lanczos integrator for ``op`` on ``[t_start, t_end]`` (see module
@@ -134,7 +137,10 @@ class CFM4Integrator:
         self.span = self.t_end - self.t_start
         self.lattice = lattice
         self.scheme: CommutatorFreeScheme = SCHEMES[self.options.scheme]
-        require(lattice is None or self.scheme.name == "cfm4", "scheme", self.options.scheme, "'cfm4' when a lattice is coupled (its triple jump is of order 4)")
+        require(
+            lattice is None or self.scheme.name == "cfm4",
+            "scheme", self.options.scheme, "'cfm4' when a lattice is coupled (its triple jump is of order 4)",
+        )
         #: 2^p − 1 of the scheme's order p: Richardson's factor of the step-doubling estimate.
         self.richardson = 2.0 ** self.scheme.order - 1.0
         self.work = KrylovWorkspace(op.dim, self.options.m_max)
@@ -160,7 +166,9 @@ class CFM4Integrator:
         if self.driven.pulse is None or sens == 0.0:
             return (self.t_start, self.t_start), 0.0
         a_max = STATIC_SHARE * opt.tol * HBAR_EV_FS / (sens * self.span)
-        lo, hi = self.driven.field_window(a_max)
+        window = self.driven.field_window(a_max)
+        assert window is not None  # field_window is None only without a pulse, returned above
+        lo, hi = window
         return (lo, hi), max(0.0, min(hi, self.t_end) - max(lo, self.t_start))
 
     def static_until(self, t: float) -> float | None:
@@ -187,18 +195,26 @@ class CFM4Integrator:
         h = prop.tau * HBAR_EV_FS
         t_new = until if prop.tau >= h_max / HBAR_EV_FS else state.t + h
         prop.tau = (t_new - state.t) / HBAR_EV_FS
-        new = IntegratorState(t_new, prop.vector(prop.tau), state.h, None, None, state.steps + 1, state.rejected, state.matvecs + prop.m, 0.0, {"propagator": prop})
+        new = IntegratorState(
+            t_new, prop.vector(prop.tau), state.h, None, None, state.steps + 1, state.rejected, state.matvecs + prop.m, 0.0, {"propagator": prop},
+        )
         return True, new
 
     # -- one step ----------------------------------------------------------------------------
-    def _node_values(self, t: float, h: float, u0, u1, segment: int) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+    def _node_values(
+        self, t: float, h: float, u0: np.ndarray | None, u1: np.ndarray | None, segment: int,
+    ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
         """Piece coefficients (and lattice site shifts) at the scheme's nodes ``t + c_m h``."""
         d, nodes = self.driven, self.scheme.nodes
         coefs = [d.coefficients_at(d.vector_potential(t + c * h), segment) for c in nodes]
-        shifts = None if self.lattice is None else [self.lattice.site_shifts(u0 + c * (u1 - u0)) for c in nodes]
-        return coefs, shifts
+        if self.lattice is None:
+            return coefs, None
+        assert u0 is not None and u1 is not None  # with a lattice, _strang always passes both coordinates
+        return coefs, [self.lattice.site_shifts(u0 + c * (u1 - u0)) for c in nodes]
 
-    def _generator(self, weights: tuple[float, ...], coefs: list[np.ndarray], shifts: list[np.ndarray] | None):
+    def _generator(
+        self, weights: tuple[float, ...], coefs: list[np.ndarray], shifts: list[np.ndarray] | None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """``Σ_m g_m c(t + c_m h)`` and the diagonal of ``Σ_m g_m δε(u(t + c_m h))``."""
         total = weights[0] * coefs[0]
         for w, c in zip(weights[1:], coefs[1:]):
@@ -210,7 +226,9 @@ class CFM4Integrator:
             shift = shift + w * s
         return total, self.op.shift_diagonal(shift)
 
-    def _quantum(self, t: float, psi: np.ndarray, h: float, ktol: float, segment: int, u0=None, u1=None):
+    def _quantum(
+        self, t: float, psi: np.ndarray, h: float, ktol: float, segment: int, u0: np.ndarray | None = None, u1: np.ndarray | None = None,
+    ) -> tuple[np.ndarray | None, int, int]:
         matvecs, most = 0, 0
         values = self._node_values(t, h, u0, u1, segment)
         for weights in self.scheme.weights:  # in the order the exponentials act
@@ -224,7 +242,9 @@ class CFM4Integrator:
             psi = res.vector
         return psi, matvecs, most
 
-    def step(self, t: float, psi: np.ndarray, h: float, *, u=None, p=None, ktol: float | None = None):
+    def step(
+        self, t: float, psi: np.ndarray, h: float, *, u: np.ndarray | None = None, p: np.ndarray | None = None, ktol: float | None = None,
+    ) -> StepResult:
         """One CFM4 step (with a lattice: a triple jump of Strang steps) without error control.
 
         Returns ``(psi, u, p, matvecs, most_lanczos_steps)``; ``psi`` is None when a Lanczos
@@ -237,16 +257,19 @@ class CFM4Integrator:
             return out, None, None, mv, most
         matvecs, most = 0, 0
         for w in TRIPLE_JUMP:
-            psi, u, p, mv, m = self._strang(t, psi, w * h, u, p, ktol / 3, segment)
+            sub, u, p, mv, m = self._strang(t, psi, w * h, u, p, ktol / 3, segment)
             matvecs, most = matvecs + mv, max(most, m)
-            if psi is None:
+            if sub is None:
                 return None, None, None, matvecs, most
+            psi = sub
             t += w * h
         return psi, u, p, matvecs, most
 
-    def _strang(self, t: float, psi: np.ndarray, h: float, u, p, ktol: float, segment: int):
+    def _strang(self, t: float, psi: np.ndarray, h: float, u: np.ndarray | None, p: np.ndarray | None, ktol: float, segment: int) -> StepResult:
         """Damp h/2, kick h/2, drift u with the quantum step h, kick h/2, damp h/2 (symmetric)."""
         lat = self.lattice
+        # step() calls this only with a lattice, and a lattice state always carries u and p.
+        assert lat is not None and u is not None and p is not None
         p_half = lat.damp(p, 0.5 * h) + 0.5 * h * lat.force(u, self.op.site_charge(psi))
         u_new = u + h * p_half / lat.mass
         out, mv, most = self._quantum(t, psi, h, ktol, segment, u, u_new)
@@ -285,14 +308,19 @@ class CFM4Integrator:
         mv += half[3] or 0
         two = self.step(state.t + 0.5 * h, half[0], 0.5 * h, u=half[1], p=half[2], ktol=ktol) if half[0] is not None else (None,) * 5
         mv += two[3] or 0
-        if two[0] is None:  # Lanczos not converged: halve
+        psi_two, psi_full = two[0], full[0]
+        if psi_two is None:  # Lanczos not converged: halve
             self._check_h(0.5 * h)
             return False, replace(state, h=0.5 * h, rejected=state.rejected + 1, matvecs=state.matvecs + mv)
-        err = float(vector_norm(two[0] - full[0])) / self.richardson
+        assert psi_full is not None  # the half steps run only after the full step converged
+        err = float(vector_norm(psi_two - psi_full)) / self.richardson
         factor = opt.fac_max if err == 0 else opt.step_safety * (target / err) ** (1.0 / self.scheme.order)
         if self.lattice is not None:
             lat = self.lattice
-            err_l = max(np.max(np.abs(two[1] - full[1])) / lat.u0, np.max(np.abs(two[2] - full[2])) / lat.momentum_scale, 0.0) / RICHARDSON
+            (_, u_two, p_two, _, _), (_, u_full, p_full, _, _) = two, full
+            # with a lattice, every converged step (both were) returns its u and p
+            assert u_two is not None and p_two is not None and u_full is not None and p_full is not None
+            err_l = max(np.max(np.abs(u_two - u_full)) / lat.u0, np.max(np.abs(p_two - p_full)) / lat.momentum_scale, 0.0) / RICHARDSON
             factor = min(factor, opt.fac_max if err_l == 0 else opt.step_safety * (target / err_l) ** 0.25)
             err = max(err, err_l)
         factor = min(opt.fac_max, max(opt.fac_min, factor))
@@ -302,9 +330,9 @@ class CFM4Integrator:
         if err > target:
             self._check_h(new_h)
             return False, replace(state, h=new_h, rejected=state.rejected + 1, matvecs=state.matvecs + mv, last_error=err)
-        psi_new = two[0]
+        psi_new = psi_two
         if opt.extrapolate and self.lattice is None:
-            psi_new = ((self.richardson + 1.0) * two[0] - full[0]) / self.richardson
+            psi_new = ((self.richardson + 1.0) * psi_two - psi_full) / self.richardson
         return True, IntegratorState(t_new, psi_new, new_h, two[1], two[2], state.steps + 1, state.rejected, state.matvecs + mv, err)
 
     def _check_h(self, h: float) -> None:

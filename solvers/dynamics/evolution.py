@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from localpairs.errors import InputError, require
 from localpairs.hamiltonians.oxygen_lattice import Lattice
@@ -24,10 +25,13 @@ from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, In
 __all__ = ["CFM4Integrator", "EvolutionOptions", "EvolutionResult", "IntegratorState", "check_state", "check_times", "evolve"]
 
 
-def check_times(times: np.ndarray) -> np.ndarray:
+def check_times(times: ArrayLike) -> np.ndarray:
     """Output times as a float array: finite and strictly increasing (InputError otherwise)."""
     arr = np.asarray(times, dtype=float)
-    require(arr.ndim == 1 and arr.size >= 2 and bool(np.all(np.isfinite(arr))), "times", times if arr.size < 8 else f"{arr.size} times", "at least two finite times in fs")
+    require(
+        arr.ndim == 1 and arr.size >= 2 and bool(np.all(np.isfinite(arr))),
+        "times", times if arr.size < 8 else f"{arr.size} times", "at least two finite times in fs",
+    )
     bad = np.flatnonzero(np.diff(arr) <= 0)
     if bad.size:
         raise InputError("times", f"... {arr[bad[0]]:g}, {arr[bad[0] + 1]:g} ...", "strictly increasing times (the grid goes backwards or repeats)")
@@ -57,7 +61,7 @@ class EvolutionResult:
 def evolve(
     op: DrivenOperator,
     psi0: np.ndarray,
-    times,
+    times: ArrayLike,
     *,
     backend: str = "cfm4",
     options: EvolutionOptions | None = None,
@@ -85,7 +89,10 @@ def evolve(
         states = evolve_quspin(op, psi, times, rtol=rtol or options.tol, atol=atol or options.tol)
         return EvolutionResult(times, states, None, None, {})
     if lattice is not None:
-        require(u0 is not None and np.shape(u0) == (lattice.n_bonds,), "u0", None if u0 is None else np.shape(u0), f"{lattice.n_bonds} oxygen displacements (Å)")
+        require(
+            u0 is not None and np.shape(u0) == (lattice.n_bonds,),
+            "u0", None if u0 is None else np.shape(u0), f"{lattice.n_bonds} oxygen displacements (Å)",
+        )
         p0 = np.zeros(lattice.n_bonds) if p0 is None else np.asarray(p0, dtype=float)
     integ = CFM4Integrator(op, t_start=times[0], t_end=times[-1], options=options, lattice=lattice)
     state = IntegratorState(times[0], psi, options.h_init, None if lattice is None else np.array(u0, float), None if lattice is None else p0)
@@ -93,14 +100,14 @@ def evolve(
     out[:, 0] = psi
     us = np.empty((times.size, lattice.n_bonds)) if lattice else None
     ps = np.empty_like(us) if lattice else None
-    if lattice:
+    if us is not None and ps is not None:  # exactly when a lattice is coupled
         us[0], ps[0] = state.u, state.p
     k = 1
     for before, after in integ.steps(state):
         while k < times.size and times[k] <= after.t + 1e-12 * integ.span:
             at = integ.interpolate(before, after, times[k])
             out[:, k] = at.psi
-            if lattice:
+            if us is not None and ps is not None:
                 us[k], ps[k] = at.u, at.p
             k += 1
         state = after

@@ -5,7 +5,9 @@ commutator-free–Lanczos integrator (:mod:`~localpairs.solvers.dynamics.cfm4`; 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -103,18 +105,20 @@ class IntegratorState:
     last_error: float = 0.0
     extra: dict = field(default_factory=dict)
 
-    def arrays(self) -> dict[str, np.ndarray]:
+    def arrays(self) -> dict[str, np.ndarray | np.generic]:
         """The state as named arrays (for ``np.savez``)."""
-        out = {
+        out: dict[str, np.ndarray | np.generic] = {
             "t": np.float64(self.t), "psi": self.psi, "h": np.float64(self.h), "steps": np.int64(self.steps),
             "rejected": np.int64(self.rejected), "matvecs": np.int64(self.matvecs), "last_error": np.float64(self.last_error),
         }
         if self.u is not None:
+            # u and p are set together: both with a coupled lattice, neither without one.
+            assert self.p is not None
             out["u"], out["p"] = self.u, self.p
         return out
 
     @classmethod
-    def from_arrays(cls, data) -> IntegratorState:
+    def from_arrays(cls, data: Mapping[str, Any]) -> IntegratorState:
         """Inverse of :meth:`arrays`."""
         has_lattice = "u" in data
         return cls(

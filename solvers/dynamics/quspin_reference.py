@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import warnings
 
 import numpy as np
 from quspin.operators import hamiltonian
 
+from localpairs.hamiltonians.pulse import Pulse
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.units import HBAR_EV_FS
 
 
-def _factor(t: float, pulse, charge_proj: float, sign: float) -> complex:
+def _factor(t: float, pulse: Pulse, charge_proj: float, sign: float) -> complex | np.ndarray:
     return np.exp(sign * 1j * charge_proj * pulse.vector_potential(t) / HBAR_EV_FS)
 
 
-def quspin_hamiltonian(op: DrivenOperator, segment: int):
+def quspin_hamiltonian(op: DrivenOperator, segment: int) -> hamiltonian:
     """QuSpin ``hamiltonian`` of ``H(t)/ħ`` (1/fs) in ``segment`` (0 before a quench, 1 after)."""
     driven = op.driven
     pol = driven.polarization
@@ -50,7 +52,7 @@ def evolve_quspin(op: DrivenOperator, psi0: np.ndarray, times: np.ndarray, *, rt
     out = np.empty((op.dim, times.size), dtype=np.complex128)
     out[:, 0] = psi0
     psi = np.asarray(psi0, dtype=np.complex128)
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         H = quspin_hamiltonian(op, driven.segment(0.5 * (a + b)))
         sel = np.flatnonzero((times > a) & (times <= b))
         grid = np.concatenate([times[sel], [b]]) if (sel.size == 0 or times[sel[-1]] != b) else times[sel]
