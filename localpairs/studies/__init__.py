@@ -42,15 +42,16 @@ def study_module(name: str) -> ModuleType:
 def run_study(spec: RunSpec, outdir: Path, *, resume: bool = True, source: str = "spec", force: bool = False) -> Path:
     """Run the study named in ``spec.study`` into ``outdir``; return the report's path.
 
-    The folder is claimed first (:func:`localpairs.outdir.claimed_output_folder`): locked for the
+    The spec's checks run first; then the folder is claimed (:func:`localpairs.outdir.claimed_output_folder`): locked for the
     run, refused if it holds results of another spec (unless ``force``), cleared of stale
     temporary files.
     """
     from localpairs.outdir import claimed_output_folder
     from localpairs.studies.common import spec_hash
-    from localpairs.studies.framework import execute
+    from localpairs.studies.framework import execute, prepare
 
     module = study_module(spec.study)
+    prepare(module.STUDY, spec, source=source)  # a spec refused leaves no mark on the output folder
     with claimed_output_folder(outdir, key=spec_hash(spec), source=source, force=force) as folder:
         return execute(module.STUDY, spec, folder, resume=resume, source=source)
 
