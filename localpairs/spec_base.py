@@ -33,7 +33,7 @@ integrator: more output points than memory holds), fluences in (0, :data:`MAX_FL
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 #: Largest |energy| (eV) of a model parameter: t, U, V, Δ, ε, J_p, μ and the Fermi–Bose energies.
 MAX_ENERGY_EV = 100.0
@@ -55,6 +55,17 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 Energy = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_ENERGY_EV, le=MAX_ENERGY_EV)]
 #: An energy in eV relative to a reference: finite, |value| ≤ :data:`MAX_WINDOW_EV`.
 WindowEnergy = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_WINDOW_EV, le=MAX_WINDOW_EV)]
+
+
+def _increasing_pair(value: list[float]) -> list[float]:
+    if len(value) != 2 or not value[0] < value[1]:
+        raise ValueError("[low, high] in eV relative to the pre-edge peak, low < high")
+    return value
+
+
+#: A photon-energy window ``[low, high]`` in eV relative to the pre-edge peak: two
+#: :data:`WindowEnergy` values, low < high (the XAS windows of the spectra and pump studies).
+XasWindow = Annotated[list[WindowEnergy], AfterValidator(_increasing_pair)]
 
 #: An absolute photon energy in eV at an absorption edge: 0 < value ≤ :data:`MAX_EDGE_EV`.
 EdgeEnergy = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_EDGE_EV)]
