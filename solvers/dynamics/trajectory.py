@@ -14,10 +14,15 @@ shape at every time.
 Checkpoints
 -----------
 Every ``checkpoint_every`` accepted steps the integrator state (state vector, time, next step
-size, counters, lattice coordinates) and everything recorded so far are written atomically to
+size, counters, lattice coordinates, dissipated work) and everything recorded so far are written atomically to
 one ``.npz`` file (:func:`localpairs.io.write_with`), tagged with ``key``. With ``resume=True`` a
 run finds that file and continues from it; because the step sequence depends only on the
 integrator state, the resumed run repeats the uninterrupted one exactly.
+
+Damped lattice
+--------------
+With ``lattice.damping > 0`` the oxygens lose ``dissipated_energy`` (:class:`Dissipation`); the pulse's work is
+``absorbed_energy + dissipated_energy`` (``absorbed_energy`` = ``total_energy − total_energy(t0)``, net of losses).
 """
 
 from __future__ import annotations
