@@ -109,3 +109,16 @@ def test_model_at_geometry_has_the_lattice_site_energies(plaquette):
     with pytest.raises(InputError) as err:
         model_at_geometry(op.driven.model, lat, np.zeros(lat.n_bonds + 1))
     assert err.value.field == "u"
+
+
+def test_sparse_lowest_states_give_the_dense_relaxation(plaquette):
+    """ARPACK's lowest states (forced with dense_up_to = 0) relax to the dense result."""
+    cluster, op = plaquette
+    lat = oxygen_lattice(cluster, coupling=0.5)
+    w = np.zeros(op.dim)
+    w[1] = 1.0
+    start = 0.8 * lpdw_displacements(cluster, [bool(s == 0) for s in cluster.sublattice], lat.u0)
+    dense = relax_on_surface(op, lat, w, start)
+    sparse = relax_on_surface(op, lat, w, start, dense_up_to=0)
+    assert sparse.u == pytest.approx(dense.u, abs=1e-9)  # both stop at |force| < 1e-9 eV/Å (≈ 4e-12 Å)
+    assert sparse.energy == pytest.approx(dense.energy, abs=1e-12)
