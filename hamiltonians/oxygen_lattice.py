@@ -288,3 +288,23 @@ def model_at_geometry(model: Model, lattice: Lattice, u: np.ndarray) -> Model:
     site = tuple((float(e), i) for i, e in enumerate(shifts))
     terms = merge_terms(list(model.terms) + [Term("n|", site), Term("|n", site)])
     return model.with_terms(terms, lattice_site_shifts=shifts.tolist())
+
+
+def breathing_coupling(cluster: Cluster, large: Sequence[bool], breathing: float, *, well_separation: float = DEFAULT_WELL_SEPARATION) -> float:
+    """λ (eV/Å) for which the oxygens at the LPDW (±u0) give the site energies ∓Δ of ``breathing``.
+
+    ``λ = Δ/(z u0)`` with z the number of bonds of a site to octahedra of the other size: 6 on the
+    periodic cube (module docstring), 5 with one open axis. Then H(u) of the Δ = 0 model
+    (:func:`model_at_geometry`) is the model at Δ for u = LPDW, and at Δ = 0 for u = 0.
+
+    Raises
+    ------
+    InputError
+        If the sites have different numbers of such bonds (no single λ reproduces a uniform Δ).
+    """
+    u0 = 0.5 * well_separation
+    per_unit = bond_signs(cluster) @ lpdw_displacements(cluster, large, u0)  # site shifts at λ = 1 eV/Å
+    z = np.abs(per_unit) / u0
+    require(bool(np.allclose(z, z[0], rtol=0, atol=1e-12)) and z[0] > 0, "cluster", cluster.describe(),
+            f"a cluster where every octahedron has the same number of bonds to the other size (here {sorted(set(np.round(z, 6)))})")
+    return float(breathing / (z[0] * u0))

@@ -13,9 +13,9 @@ import pytest
 from scipy.optimize import minimize
 
 from localpairs.errors import InputError
-from localpairs.hamiltonians import extended_hubbard, make_cluster
+from localpairs.hamiltonians import doping_config, extended_hubbard, make_cluster
 from localpairs.hamiltonians.driven_model import drive
-from localpairs.hamiltonians.oxygen_lattice import lpdw_displacements, model_at_geometry, oxygen_lattice, relax_lattice
+from localpairs.hamiltonians.oxygen_lattice import breathing_coupling, lpdw_displacements, model_at_geometry, oxygen_lattice, relax_lattice
 from localpairs.solvers import build_basis, sector
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.lattice_relaxation import relax_on_surface, surface_energy, surface_populations
@@ -122,3 +122,26 @@ def test_sparse_lowest_states_give_the_dense_relaxation(plaquette):
     sparse = relax_on_surface(op, lat, w, start, dense_up_to=0)
     assert sparse.u == pytest.approx(dense.u, abs=1e-9)  # both stop at |force| < 1e-9 eV/Å (≈ 4e-12 Å)
     assert sparse.energy == pytest.approx(dense.energy, abs=1e-12)
+
+
+@pytest.mark.parametrize("periodic, bonds", [(True, 6), ([False, True, True], 5)])
+def test_breathing_coupling_reproduces_the_model_breathing(periodic, bonds):
+    """λ = Δ/(z u0): the Δ = 0 model at the LPDW geometry is the model at Δ (matrices compared)."""
+    cube = make_cluster("cube", periodic=periodic)
+    doping = doping_config(cube, x=0.0)
+    lam = breathing_coupling(cube, doping.large, 0.1)
+    assert lam == pytest.approx(0.1 / (bonds * 0.035), rel=1e-12)
+    lat = oxygen_lattice(cube, coupling=lam)
+    moved = model_at_geometry(extended_hubbard(cube, t=0.33, U=-1.5, V=0.05, breathing=0.0, doping=doping), lat,
+                              lpdw_displacements(cube, doping.large, lat.u0))
+    static = extended_hubbard(cube, t=0.33, U=-1.5, V=0.05, breathing=0.1, doping=doping)
+    basis = build_basis(static, sector(electrons=8))
+    diff = DrivenOperator(drive(moved), basis).hamiltonian(0.0) - DrivenOperator(drive(static), basis).hamiltonian(0.0)
+    assert abs(diff).max() < 1e-13
+
+
+def test_breathing_coupling_refuses_unequal_octahedra():
+    chain = make_cluster((3, 1, 1), periodic=[False, False, False])  # ends have one bond, the middle two
+    with pytest.raises(InputError) as err:
+        breathing_coupling(chain, [True, False, True], 0.1)
+    assert err.value.field == "cluster"
