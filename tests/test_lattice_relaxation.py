@@ -145,3 +145,21 @@ def test_breathing_coupling_refuses_unequal_octahedra():
     with pytest.raises(InputError) as err:
         breathing_coupling(chain, [True, False, True], 0.1)
     assert err.value.field == "cluster"
+
+
+def test_pumped_mixture_surface_minimum_matches_a_direct_minimisation(dimer):
+    """Populations of an excited part χ (fixed by rank) relax to the minimum of Σ w_n E_n(u) + V(u)."""
+    lat = oxygen_lattice(make_cluster((2, 1, 1), periodic=[False, False, False]), coupling=1.0)
+    u_start = np.array([lat.u0])
+    phi = np.linalg.eigh(dimer.hamiltonian(0.0, lat.site_shifts(u_start)).toarray())[1]
+    chi = 0.9 * phi[:, 1] + 0.3j * phi[:, 2] + 0.2 * phi[:, 3]  # a made-up excited part, mostly the lowest excited state
+    w = surface_populations(dimer, lat, u_start, chi)
+    relaxed = relax_on_surface(dimer, lat, w, u_start)
+
+    def direct(x):
+        return lat.potential(x) + float(w @ np.linalg.eigvalsh(dimer.hamiltonian(0.0, lat.site_shifts(x)).toarray()))
+
+    ref = minimize(direct, u_start, method="Nelder-Mead", options={"xatol": 1e-12, "fatol": 1e-16, "maxiter": 4000})
+    assert relaxed.u == pytest.approx(ref.x, abs=1e-6)  # as above: measured ~1e-9 Å
+    assert w[0] < 1e-20 and w[1] == pytest.approx(0.81 / 0.94, abs=1e-12)
+    assert abs(relaxed.u[0] - lat.u0) > 1e-3  # the mixture does move the oxygen (by −2.5e-3 Å)
