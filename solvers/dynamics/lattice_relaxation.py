@@ -10,7 +10,11 @@ on the surface
 whose gradient is Hellmann–Feynman's, ``∂E_n/∂u_b = λ Σ_i s_ib ⟨n_i⟩_n``. The adiabatic states are
 followed by their rank in energy: through an avoided crossing that is exactly the adiabatic
 continuation; through a true crossing (states of different symmetry) it is not, and the
-surface has a kink there. ``w = e_1`` is the lowest excited state; the populations of a
+surface has a kink there. In a dense excited manifold the kinks are everywhere: on the 2×2×2
+cube (x open) at the XFEL study's paired fit (U = −2.49 eV, Δ = 0.36 eV, λ = 2.07 eV/Å) the lowest
+excited levels lie 1.749, 1.760, 1.857 … eV above E0 and the minimiser stops at a kink with a
+force of 1 eV/Å (:class:`~localpairs.errors.LocalPairsError`, never a silent answer); the ground
+surface relaxes there in 42 s to 1.25 × the LPDW displacements. ``w = e_1`` is the lowest excited state; the populations of a
 pumped state's excited part χ are :func:`surface_populations`.
 
 :func:`relax_on_surface` minimises 𝓔 from a start geometry by BFGS with the analytic gradient:
