@@ -31,6 +31,22 @@ damping over h/2 (exact, ``p → e^{−γh/2} p``), kick h/2, drift of ``u`` wit
 over h (``u`` linear in time inside the step), kick h/2, damping h/2. Without damping this is
 velocity Verlet: time reversible, with a bounded O(h²) error of the total energy
 ``⟨H(u)⟩ + Σ p²/2M + Σ V(u)``.
+
+Damping and energy balance
+--------------------------
+The friction ``−γ M u̇`` removes energy at the rate ``γ Σ p²/M``; with the dissipated work
+``W_diss(t) = ∫ γ Σ p²/M dt`` (:meth:`Lattice.dissipated_work`, one step at a time) the balance
+is ``⟨H(u)⟩ + Σ p²/2M + Σ V(u) + W_diss = E(0) + W_pump`` with ``W_pump = ∫ ⟨j⟩·E dt``.
+
+Damping rate γ (1/fs): the kinetic energy of a free oscillation decays as e^{−γt}, its amplitude
+as e^{−γt/2}, and its line has a full width at half maximum γ (angular frequency), i.e.
+``FWHM[cm⁻¹] = γ/(2πc) = 5.3 cm⁻¹ × γ[ps⁻¹]``. We found no measured width of BaBiO3's breathing
+line (570 cm⁻¹, Tajima et al. / the review's refs. [21, 51]; not found with the search tools);
+the review (Menushenkov et al., EuXFEL tr-XAS) gives a lattice rearrangement time τ3 ≈ 1.5 ps and
+reports overtones of the breathing line up to the fifth order (a long-lived, weakly damped
+mode). Optical-phonon widths of oxides are typically 5–50 cm⁻¹ (lifetimes 0.1–1 ps). Sensible
+range: **γ ≈ 1e-3 – 1e-2 fs⁻¹** (1/γ = 0.1–1 ps; γ = 1/τ3 = 6.7e-4 fs⁻¹ at the slow end). An
+order-of-magnitude estimate, not a measurement; treat γ as a nuisance parameter.
 """
 
 from __future__ import annotations
@@ -42,6 +58,7 @@ import numpy as np
 
 from localpairs.errors import LocalPairsError, require
 from localpairs.hamiltonians import Cluster
+from localpairs.hamiltonians.model import Model, Term, merge_terms
 from localpairs.units import AMU_KG, E_CHARGE_C, kelvin_to_ev
 
 #: One atomic mass unit in eV·fs²/Å² (≈ 103.64).
@@ -119,6 +136,20 @@ class Lattice:
     def damp(self, p: np.ndarray, h: float) -> np.ndarray:
         """Exact damping flow over time h: p e^{−γh}."""
         return p * np.exp(-self.damping * h) if self.damping else p
+
+    def dissipated_work(self, p0: np.ndarray, pdot0: np.ndarray, p1: np.ndarray, pdot1: np.ndarray, h: float) -> float:
+        """∫ γ Σ p²/M dt over a step of length h (fs) from the momenta and their rates at both ends, in eV.
+
+        Trapezoid with the Euler–Maclaurin end correction, ``h/2 (f0 + f1) + h²/12 (f0' − f1')``
+        with ``f = γ Σp²/M`` and ``f' = 2γ Σ p·ṗ/M``: local error O(h⁵), the order of the
+        integrator's own energy error. ``ṗ = F − γp`` (:meth:`force` minus the friction).
+        """
+        if not self.damping:
+            return 0.0
+        rate = self.damping / self.mass
+        f0, f1 = rate * float(np.dot(p0, p0)), rate * float(np.dot(p1, p1))
+        g0, g1 = 2 * rate * float(np.dot(p0, pdot0)), 2 * rate * float(np.dot(p1, pdot1))
+        return 0.5 * h * (f0 + f1) + h * h / 12.0 * (g0 - g1)
 
     def as_dict(self) -> dict:
         """Parameters for the record (eV, Å, u, fs)."""
@@ -234,3 +265,46 @@ def relax_lattice(
             return new, ground_state(lattice.site_shifts(new))
         u = new
     raise LocalPairsError(f"lattice relaxation did not converge in {max_iter} iterations")
+
+
+def model_at_geometry(model: Model, lattice: Lattice, u: np.ndarray) -> Model:
+    """``model`` with the site energies of the oxygens at ``u`` (Å) added: H(u) as a static model.
+
+    The final-state Hamiltonian of a probe of the lattice at a given geometry (e.g. the
+    Born–Oppenheimer geometry of an excited state): ``ε_i → ε_i + λ Σ_b s_ib u_b``
+    (:meth:`Lattice.site_shifts`). The shifts are recorded in the parameters as
+    ``lattice_site_shifts`` (eV).
+
+    Raises
+    ------
+    InputError
+        If the model is not an extended Hubbard model, or ``u`` does not have one entry per bond.
+    """
+    require(model.kind == "extended_hubbard", "model.kind", model.kind, "'extended_hubbard' (site energies n_i on every site)")
+    u = np.asarray(u, dtype=float)
+    require(u.shape == (lattice.n_bonds,) and bool(np.all(np.isfinite(u))), "u", list(np.shape(u)), f"{lattice.n_bonds} finite displacements (Å)")
+    require(lattice.signs.shape[0] == model.n_sites, "lattice", f"{lattice.signs.shape[0]} sites", f"a lattice of the model's {model.n_sites} sites")
+    shifts = lattice.site_shifts(u)
+    site = tuple((float(e), i) for i, e in enumerate(shifts))
+    terms = merge_terms(list(model.terms) + [Term("n|", site), Term("|n", site)])
+    return model.with_terms(terms, lattice_site_shifts=shifts.tolist())
+
+
+def breathing_coupling(cluster: Cluster, large: Sequence[bool], breathing: float, *, well_separation: float = DEFAULT_WELL_SEPARATION) -> float:
+    """λ (eV/Å) for which the oxygens at the LPDW (±u0) give the site energies ∓Δ of ``breathing``.
+
+    ``λ = Δ/(z u0)`` with z the number of bonds of a site to octahedra of the other size: 6 on the
+    periodic cube (module docstring), 5 with one open axis. Then H(u) of the Δ = 0 model
+    (:func:`model_at_geometry`) is the model at Δ for u = LPDW, and at Δ = 0 for u = 0.
+
+    Raises
+    ------
+    InputError
+        If the sites have different numbers of such bonds (no single λ reproduces a uniform Δ).
+    """
+    u0 = 0.5 * well_separation
+    per_unit = bond_signs(cluster) @ lpdw_displacements(cluster, large, u0)  # site shifts at λ = 1 eV/Å
+    z = np.abs(per_unit) / u0
+    require(bool(np.allclose(z, z[0], rtol=0, atol=1e-12)) and z[0] > 0, "cluster", cluster.describe(),
+            f"a cluster where every octahedron has the same number of bonds to the other size (here {sorted(set(np.round(z, 6)))})")
+    return float(breathing / (z[0] * u0))

@@ -14,10 +14,15 @@ shape at every time.
 Checkpoints
 -----------
 Every ``checkpoint_every`` accepted steps the integrator state (state vector, time, next step
-size, counters, lattice coordinates) and everything recorded so far are written atomically to
+size, counters, lattice coordinates, dissipated work) and everything recorded so far are written atomically to
 one ``.npz`` file (:func:`localpairs.io.write_with`), tagged with ``key``. With ``resume=True`` a
 run finds that file and continues from it; because the step sequence depends only on the
 integrator state, the resumed run repeats the uninterrupted one exactly.
+
+Damped lattice
+--------------
+With ``lattice.damping > 0`` the oxygens lose ``dissipated_energy`` (:class:`Dissipation`); the pulse's work is
+``absorbed_energy + dissipated_energy`` (``absorbed_energy`` = ``total_energy − total_energy(t0)``, net of losses).
 """
 
 from __future__ import annotations
@@ -64,10 +69,11 @@ OBSERVABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "oxygen_momentum": (("bond",), "eV fs / angstrom", "p_b"),
     "lattice_kinetic": ((), "eV", "sum p^2/2M"),
     "lattice_potential": ((), "eV", "sum V(u)"),
+    "dissipated_energy": ((), "eV", "W_diss = integral of gamma sum p^2/M dt (total_energy + W_diss - E(0) = pump work)"),
     "steps": ((), "1", "accepted integrator steps so far"),
     "matvecs": ((), "1", "matrix-vector products so far"),
 }
-_LATTICE_ONLY = ("oxygen_displacement", "oxygen_momentum", "lattice_kinetic", "lattice_potential")
+_LATTICE_ONLY = ("oxygen_displacement", "oxygen_momentum", "lattice_kinetic", "lattice_potential", "dissipated_energy")
 _PAIRS = ("pair_correlation_real", "pair_correlation_imag")
 
 
@@ -144,6 +150,38 @@ def observe(
     return out
 
 
+class Dissipation:
+    """The lattice's dissipated work W_diss(t) along the accepted steps (:meth:`Lattice.dissipated_work`).
+
+    ``last`` is the state of the last accepted step and ``total`` W_diss there; :meth:`at` gives
+    W_diss at a state inside the next step (an output time) or at its end.
+    """
+
+    def __init__(self, lattice: Lattice, site_charge: Callable[[np.ndarray], np.ndarray], state: IntegratorState, total: float = 0.0) -> None:
+        self.lattice, self.site_charge = lattice, site_charge
+        self.reset(state, total)
+
+    def reset(self, state: IntegratorState, total: float) -> None:
+        """Continue from ``state`` with W_diss = ``total`` (eV)."""
+        self.last, self.total = state, float(total)
+        self._pdot = self._rate(state) if self.lattice.damping else None
+
+    def _rate(self, state: IntegratorState) -> np.ndarray:
+        """ṗ = F(u, ⟨n⟩) − γp."""
+        return self.lattice.force(state.u, self.site_charge(state.psi)) - self.lattice.damping * state.p
+
+    def at(self, state: IntegratorState) -> float:
+        """W_diss (eV) at ``state``, at or after ``last`` within one step."""
+        if not self.lattice.damping or state.t == self.last.t:
+            return self.total
+        return self.total + self.lattice.dissipated_work(self.last.p, self._pdot, state.p, self._rate(state), state.t - self.last.t)
+
+    def advance(self, state: IntegratorState) -> IntegratorState:
+        """Move to the next accepted step's end ``state``; return it."""
+        self.reset(state, self.at(state))
+        return state
+
+
 class _Recorder:
     """Preallocated observable and probe arrays, with (de)serialisation for checkpoints."""
 
@@ -204,9 +242,11 @@ class _Recorder:
         self.probes = {k[len("probe_"):]: list(np.array(data[k])) for k in data if k.startswith("probe_")}
 
 
-def _save(path: Path, key: str, state: IntegratorState, rec: _Recorder, finished: bool) -> None:
+def _save(path: Path, key: str, state: IntegratorState, rec: _Recorder, finished: bool, ledger: Dissipation | None) -> None:
     arrays = {f"state_{k}": v for k, v in state.arrays().items()}
     arrays.update(rec.to_npz())
+    if ledger is not None:
+        arrays["dissipated_total"] = np.float64(ledger.total)
     arrays["key"], arrays["finished"] = np.array(key), np.bool_(finished)
 
     def writer(tmp: Path) -> None:
@@ -283,29 +323,46 @@ def run_trajectory(
     probe_times, probes = np.asarray(probe_times, dtype=float), dict(probes or {})
     p0 = _check_inputs(times, probe_times, probes, checkpoint_every, lattice, u0, p0)
     sizes = {"site": op.driven.model.n_sites, "site_j": op.driven.model.n_sites, "bond": lattice.n_bonds if lattice else 0}
-    pairs = PairOperators(op) if pair_correlations else False
-    observe_at = lambda at: observe(op, at, lattice=lattice, pair_correlations=pairs)  # noqa: E731
     rec = _Recorder(_wanted(lattice, pair_correlations), times.size, probe_times.size, sizes)
     integ = CFM4Integrator(op, t_start=times[0], t_end=times[-1], options=options, lattice=lattice)
     state = IntegratorState(times[0], psi0, options.h_init, None if lattice is None else np.array(u0, float), None if lattice is None else p0)
     path = Path(checkpoint) if checkpoint is not None else None
-    state = rec.start(state, _load(path, key) if (path is not None and resume) else None, observe_at)
+    saved = _load(path, key) if (path is not None and resume) else None
+    state, observe_at, ledger = _begin(op, rec, state, saved, lattice=lattice, pair_correlations=pair_correlations)
     rec.probes_until(integ, state, state, probe_times, probes)
     with _progress_bar(times, state, disable=not progress) as bar:
         for before, after in integ.steps(state):
             rec.outputs_until(integ, before, after, times, observe_at)
             rec.probes_until(integ, before, after, probe_times, probes)
-            state = after
+            state = after if ledger is None else ledger.advance(after)
             bar.update(after.t - before.t)
             if after.steps % 20 == 0:
                 bar.set_postfix_str(f"h={after.h:.3g} fs, {after.steps} steps", refresh=False)
             if path is not None and after.steps % checkpoint_every == 0:
-                _save(path, key, after, rec, finished=False)
+                _save(path, key, after, rec, finished=False, ledger=ledger)
             if on_step is not None:
                 on_step(after)
     if path is not None:
-        _save(path, key, state, rec, finished=True)
+        _save(path, key, state, rec, finished=True, ledger=ledger)
     return _dataset(rec, times, probe_times, sizes, state, options)
+
+
+def _begin(op: DrivenOperator, rec: _Recorder, state: IntegratorState, saved: Mapping[str, np.ndarray] | None, *,
+           lattice: Lattice | None, pair_correlations: bool) -> tuple[IntegratorState, Callable[[IntegratorState], dict[str, Any]], Dissipation | None]:
+    """The state to continue from (``saved`` checkpoint or ``state``, recorded), the observer and the dissipation ledger."""
+    pairs = PairOperators(op) if pair_correlations else False
+    ledger = Dissipation(lattice, op.site_charge, state) if lattice is not None else None
+
+    def observe_at(at: IntegratorState) -> dict[str, Any]:
+        out = observe(op, at, lattice=lattice, pair_correlations=pairs)
+        if ledger is not None:
+            out["dissipated_energy"] = ledger.at(at)
+        return out
+
+    state = rec.start(state, saved, observe_at)
+    if ledger is not None and saved is not None:
+        ledger.reset(state, float(saved["dissipated_total"]))
+    return state, observe_at, ledger
 
 
 def _check_inputs(times: np.ndarray, probe_times: np.ndarray, probes: Mapping[str, Probe], checkpoint_every: int,
