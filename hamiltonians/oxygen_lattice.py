@@ -286,7 +286,7 @@ def model_at_geometry(model: Model, lattice: Lattice, u: np.ndarray) -> Model:
     require(lattice.signs.shape[0] == model.n_sites, "lattice", f"{lattice.signs.shape[0]} sites", f"a lattice of the model's {model.n_sites} sites")
     shifts = lattice.site_shifts(u)
     site = tuple((float(e), i) for i, e in enumerate(shifts))
-    terms = merge_terms(list(model.terms) + [Term("n|", site), Term("|n", site)])
+    terms = merge_terms([*list(model.terms), Term("n|", site), Term("|n", site)])
     return model.with_terms(terms, lattice_site_shifts=shifts.tolist())
 
 

@@ -35,7 +35,7 @@ def damped_run(plaquette, *, damping, step, span=30.0, pulse=None):
     lat = oxygen_lattice(cluster, coupling=0.5, damping=damping)
     u0 = lpdw_displacements(cluster, [bool(s == 0) for s in cluster.sublattice], lat.u0)
     psi0 = np.linalg.eigh(op.hamiltonian(0.0, lat.site_shifts(0.3 * u0)).toarray())[1][:, 0].astype(complex)
-    times = np.linspace(0.0, span, int(round(span / step)) + 1)
+    times = np.linspace(0.0, span, round(span / step) + 1)
     return run_trajectory(op, psi0, times, options=EvolutionOptions(fixed_step=step), lattice=lat, u0=u0,
                           pair_correlations=False, progress=False)
 

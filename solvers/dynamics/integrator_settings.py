@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from localpairs.errors import require
+from localpairs.errors import LocalPairsError, require
 from localpairs.solvers.dynamics.cfet import SCHEMES
 
 
@@ -104,6 +104,12 @@ class IntegratorState:
     matvecs: int = 0
     last_error: float = 0.0
     extra: dict = field(default_factory=dict)
+
+    def lattice_state(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(u, p)`` of the coupled lattice; :class:`LocalPairsError` when the state carries none."""
+        if self.u is None or self.p is None:
+            raise LocalPairsError("this integrator state carries no lattice coordinates (no lattice is coupled)")
+        return self.u, self.p
 
     def arrays(self) -> dict[str, np.ndarray | np.generic]:
         """The state as named arrays (for ``np.savez``)."""

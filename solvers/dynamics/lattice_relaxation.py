@@ -30,6 +30,7 @@ pumped χ spread over the whole spectrum of the 8-site cube is out of reach this
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,7 +173,8 @@ def relax_on_surface(
     return RelaxedGeometry(u=u, energy=energy, force=-grad, site_shifts=lattice.site_shifts(u), iterations=int(res.nit) + newton)
 
 
-def _newton_polish(gradient, x: np.ndarray, tol: float, *, max_steps: int = 20, delta: float = 1e-5) -> tuple[np.ndarray, int]:
+def _newton_polish(gradient: Callable[[np.ndarray], np.ndarray], x: np.ndarray, tol: float, *,
+                  max_steps: int = 20, delta: float = 1e-5) -> tuple[np.ndarray, int]:
     """Newton steps on ∇𝓔 = 0 from BFGS's end point (scaled coordinates); return (x, steps).
 
     BFGS's line search stops once energy differences reach round-off (|∇𝓔|² / curvature ~ 1e-16 eV),

@@ -21,7 +21,7 @@ integrator state, the resumed run repeats the uninterrupted one exactly.
 
 Damped lattice
 --------------
-With ``lattice.damping > 0`` the oxygens lose ``dissipated_energy`` (:class:`Dissipation`); the pulse's work is
+With ``lattice.damping > 0`` the oxygens lose ``dissipated_energy`` (:class:`~localpairs.solvers.dynamics.dissipation.Dissipation`); the pulse's work is
 ``absorbed_energy + dissipated_energy`` (``absorbed_energy`` = ``total_energy − total_energy(t0)``, net of losses).
 """
 
@@ -40,6 +40,7 @@ from localpairs.errors import require
 from localpairs.hamiltonians.oxygen_lattice import Lattice
 from localpairs.io import write_with
 from localpairs.solvers.dynamics.cfm4 import CFM4Integrator
+from localpairs.solvers.dynamics.dissipation import Dissipation
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import check_state, check_times
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
@@ -116,7 +117,7 @@ def observe(
     driven = op.driven
     norm = float(np.linalg.norm(psi))
     obs = measure(driven.model, op.basis, psi, with_pairs=False)
-    shifts = lattice.site_shifts(state.u) if lattice is not None else None
+    shifts = lattice.site_shifts(state.lattice_state()[0]) if lattice is not None else None
     energy = op.energy(t, psi, shifts)
     out: dict[str, Any] = {
         "vector_potential": driven.vector_potential(t),
@@ -143,43 +144,11 @@ def observe(
     if lattice is not None:
         out.update(
             oxygen_displacement=state.u, oxygen_momentum=state.p,
-            lattice_kinetic=lattice.kinetic(state.p), lattice_potential=lattice.potential(state.u),
+            lattice_kinetic=lattice.kinetic(state.lattice_state()[1]), lattice_potential=lattice.potential(state.lattice_state()[0]),
         )
         total += out["lattice_kinetic"] + out["lattice_potential"]
     out["total_energy"] = total
     return out
-
-
-class Dissipation:
-    """The lattice's dissipated work W_diss(t) along the accepted steps (:meth:`Lattice.dissipated_work`).
-
-    ``last`` is the state of the last accepted step and ``total`` W_diss there; :meth:`at` gives
-    W_diss at a state inside the next step (an output time) or at its end.
-    """
-
-    def __init__(self, lattice: Lattice, site_charge: Callable[[np.ndarray], np.ndarray], state: IntegratorState, total: float = 0.0) -> None:
-        self.lattice, self.site_charge = lattice, site_charge
-        self.reset(state, total)
-
-    def reset(self, state: IntegratorState, total: float) -> None:
-        """Continue from ``state`` with W_diss = ``total`` (eV)."""
-        self.last, self.total = state, float(total)
-        self._pdot = self._rate(state) if self.lattice.damping else None
-
-    def _rate(self, state: IntegratorState) -> np.ndarray:
-        """ṗ = F(u, ⟨n⟩) − γp."""
-        return self.lattice.force(state.u, self.site_charge(state.psi)) - self.lattice.damping * state.p
-
-    def at(self, state: IntegratorState) -> float:
-        """W_diss (eV) at ``state``, at or after ``last`` within one step."""
-        if not self.lattice.damping or state.t == self.last.t:
-            return self.total
-        return self.total + self.lattice.dissipated_work(self.last.p, self._pdot, state.p, self._rate(state), state.t - self.last.t)
-
-    def advance(self, state: IntegratorState) -> IntegratorState:
-        """Move to the next accepted step's end ``state``; return it."""
-        self.reset(state, self.at(state))
-        return state
 
 
 class _Recorder:
@@ -187,7 +156,7 @@ class _Recorder:
 
     def __init__(self, names: list[str], n_times: int, n_probe: int, sizes: dict[str, int]) -> None:
         self.names = names
-        self.arrays = {n: np.full((n_times,) + tuple(sizes[d] for d in OBSERVABLES[n][0]), np.nan) for n in names}
+        self.arrays = {n: np.full((n_times, *tuple(sizes[d] for d in OBSERVABLES[n][0])), np.nan) for n in names}
         self.next_output = 0
         self.next_probe = 0
         self.probes: dict[str, list[np.ndarray]] = {}
@@ -228,8 +197,8 @@ class _Recorder:
                 self.put_probe(name, fn(at.t, at.psi))
             self.next_probe += 1
 
-    def to_npz(self) -> dict[str, np.ndarray]:
-        out = {f"obs_{n}": a for n, a in self.arrays.items()}
+    def to_npz(self) -> dict[str, np.ndarray | np.generic]:
+        out: dict[str, np.ndarray | np.generic] = {f"obs_{n}": a for n, a in self.arrays.items()}
         out["next_output"], out["next_probe"] = np.int64(self.next_output), np.int64(self.next_probe)
         for key, values in self.probes.items():
             out[f"probe_{key}"] = np.stack(values)
@@ -251,7 +220,7 @@ def _save(path: Path, key: str, state: IntegratorState, rec: _Recorder, finished
 
     def writer(tmp: Path) -> None:
         with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+            np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub reads **kwds as its allow_pickle flag
             fh.flush()
             os.fsync(fh.fileno())
 
@@ -270,7 +239,7 @@ def _load(path: Path, key: str) -> dict[str, np.ndarray] | None:
 def run_trajectory(
     op: DrivenOperator,
     psi0: np.ndarray,
-    times: Sequence[float],
+    times: Sequence[float] | np.ndarray,
     *,
     options: EvolutionOptions | None = None,
     lattice: Lattice | None = None,
@@ -278,7 +247,7 @@ def run_trajectory(
     p0: np.ndarray | None = None,
     pair_correlations: bool = True,
     probes: Mapping[str, Probe] | None = None,
-    probe_times: Sequence[float] = (),
+    probe_times: Sequence[float] | np.ndarray = (),
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int = 200,
     key: str = "",
@@ -383,18 +352,20 @@ def _progress_bar(times: np.ndarray, state: IntegratorState, *, disable: bool) -
                 disable=disable, mininterval=1.0, bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} fs [{elapsed}<{remaining}{postfix}]")
 
 
-def _dataset(rec: _Recorder, times: np.ndarray, probe_times: np.ndarray, sizes: dict[str, int], state: IntegratorState, options: EvolutionOptions) -> xr.Dataset:
+def _dataset(rec: _Recorder, times: np.ndarray, probe_times: np.ndarray, sizes: dict[str, int], state: IntegratorState,
+             options: EvolutionOptions) -> xr.Dataset:
     data = {}
     for n in rec.names:
         dims, unit, text = OBSERVABLES[n]
-        data[n] = xr.Variable(("time",) + dims, rec.arrays[n], {"units": unit, "long_name": text})
+        data[n] = xr.Variable(("time", *dims), rec.arrays[n], {"units": unit, "long_name": text})
     for key, values in rec.probes.items():
         arr = np.stack(values)
-        data[f"probe_{key}"] = xr.Variable(("probe_time",) + tuple(f"probe_{key}_dim{i}" for i in range(arr.ndim - 1)), arr)
+        data[f"probe_{key}"] = xr.Variable(("probe_time", *tuple(f"probe_{key}_dim{i}" for i in range(arr.ndim - 1))), arr)
     coords = {"time": ("time", times, {"units": "fs"}), "site": np.arange(sizes["site"]), "site_j": np.arange(sizes["site_j"])}
     if sizes["bond"]:
         coords["bond"] = np.arange(sizes["bond"])
     if probe_times.size:
         coords["probe_time"] = ("probe_time", probe_times, {"units": "fs"})
-    attrs = {"tolerance": options.tol, "steps": state.steps, "rejected_steps": state.rejected, "matvecs": state.matvecs, "integrator": "CFM4 (Alvermann-Fehske) + Lanczos, step doubling"}
+    attrs = {"tolerance": options.tol, "steps": state.steps, "rejected_steps": state.rejected, "matvecs": state.matvecs,
+             "integrator": "CFM4 (Alvermann-Fehske) + Lanczos, step doubling"}
     return xr.Dataset(data, coords=coords, attrs=attrs)
