@@ -282,8 +282,7 @@ def finite_probe_xas(
         require(isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value), name, value, "a finite number")
     require(isinstance(weight_tol, (int, float)) and 0 <= weight_tol < 1, "weight_tol", weight_tol, "a number in [0, 1)")
     require(isinstance(periodization_tol, (int, float)) and 0 < periodization_tol < 1, "periodization_tol", periodization_tol, "a number in (0, 1)")
-    cache = cache or SectorCache(model)
-    basis = cache.basis(sec)
+    basis = (cache := cache or SectorCache(model)).basis(sec)
     states, times, h = _check_grid(states, times, basis.Ns)
     s = probe_amplitude(times - t_probe, fwhm)
     centre = states[int(np.argmin(np.abs(times - t_probe)))]
