@@ -14,12 +14,13 @@ from functools import cache
 
 import numpy as np
 import pytest
-from lehmann_reference import DenseXas, lorentzian_sum, merged
 
 from localpairs.errors import InputError
 from localpairs.hamiltonians import extended_hubbard, make_cluster
 from localpairs.solvers import sector, solve
 from localpairs.solvers.spectra.xas import xas
+
+from lehmann_reference import DenseXas, lorentzian_sum, merged
 
 #: Continued fraction of an exhausted (or converged) chain against a Lehmann sum, relative to the peak.
 LEHMANN_TOL = 1e-8

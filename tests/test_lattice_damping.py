@@ -19,6 +19,8 @@ from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions
 from localpairs.solvers.dynamics.trajectory import run_trajectory
 
+from kill_resume import killed_then_resumed
+
 
 @pytest.fixture(scope="module")
 def plaquette():
@@ -87,17 +89,8 @@ def test_killed_damped_trajectory_resumes_with_its_dissipated_work(plaquette, tm
                   checkpoint_every=7, key="damped")
     full = run_trajectory(op, psi0, times, **kwargs)
 
-    class Killed(Exception):
-        pass
-
-    def kill(state):
-        if state.steps == 50:
-            raise Killed
-
     path = tmp_path / "damped.npz"
-    with pytest.raises(Killed):
-        run_trajectory(op, psi0, times, checkpoint=path, on_step=kill, **kwargs)
-    resumed = run_trajectory(op, psi0, times, checkpoint=path, **kwargs)
+    resumed = killed_then_resumed(op, psi0, times, path=path, at_step=50, **kwargs)
     assert full.dissipated_energy.values[-1] > 1e-5  # something to lose on resume
     for name in full.data_vars:
         assert np.max(np.abs(resumed[name].values - full[name].values)) <= 1e-12, name

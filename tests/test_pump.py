@@ -35,6 +35,8 @@ from localpairs.solvers.ed.observables import measure
 from localpairs.spec import SpecError, parse_spec
 from localpairs.units import C_LIGHT_M_S, EPS0_F_M
 
+from kill_resume import killed_then_resumed
+
 PARAMS = dict(t=0.33, U=-1.2, V=0.15, breathing=0.1, J_p=0.05)
 
 
@@ -242,18 +244,8 @@ def test_killed_trajectory_resumes_to_the_same_result(plaquette, tmp_path):
     kwargs = dict(options=EvolutionOptions(tol=1e-7), progress=False, checkpoint_every=7, key="k1")
     full = run_trajectory(op, psi0, times, **kwargs)
 
-    class Killed(Exception):
-        pass
-
-    def kill(state):
-        if state.steps == 30:
-            raise Killed
-
     path = tmp_path / "traj.npz"
-    with pytest.raises(Killed):
-        run_trajectory(op, psi0, times, checkpoint=path, on_step=kill, **kwargs)
-    assert path.is_file()
-    resumed = run_trajectory(op, psi0, times, checkpoint=path, **kwargs)
+    resumed = killed_then_resumed(op, psi0, times, path=path, at_step=30, **kwargs)
     assert resumed.attrs["steps"] == full.attrs["steps"]
     for name in full.data_vars:
         assert np.max(np.abs(resumed[name].values - full[name].values)) <= 1e-12, name
