@@ -63,3 +63,10 @@ def require(condition: bool | np.bool_, field: str, value: Any, allowed: str) ->
     """Raise :class:`InputError` for ``field`` unless ``condition`` holds."""
     if not condition:
         raise InputError(field, value, allowed)
+
+
+class CheckpointError(LocalPairsError):
+    """A checkpoint is damaged or was altered; the message names it and says ``--no-resume``."""
+
+    def __init__(self, path: Any, problem: str) -> None:
+        super().__init__(f"checkpoint {path} {problem}: delete it or rerun with --no-resume to recompute everything")

@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from localpairs import __version__
-from localpairs.errors import LocalPairsError
+from localpairs.errors import CheckpointError
 from localpairs.io import write_json_atomic, write_with
 
 __all__ = ["CheckpointError", "Checkpoints"]
@@ -33,13 +33,6 @@ logger = logging.getLogger(__name__)
 _HASH_ATTR = "checkpoint_spec_hash"
 _VERSION_ATTR = "checkpoint_localpairs_version"
 _SUM_ATTR = "checkpoint_sha256"
-
-
-class CheckpointError(LocalPairsError):
-    """A checkpoint is damaged or was altered; the message names it and says ``--no-resume``."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(f"checkpoint {path} {problem}: delete it or rerun with --no-resume to recompute everything")
 
 
 def _canonical(value: Any) -> str:

@@ -27,7 +27,9 @@ With ``lattice.damping > 0`` the oxygens lose ``dissipated_energy`` (:class:`~lo
 
 from __future__ import annotations
 
+import hashlib
 import os
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,7 +38,8 @@ import numpy as np
 import xarray as xr
 from tqdm import tqdm
 
-from localpairs.errors import require
+from localpairs import __version__
+from localpairs.errors import CheckpointError, require
 from localpairs.hamiltonians.oxygen_lattice import Lattice
 from localpairs.io import write_with
 from localpairs.solvers.dynamics.cfm4 import CFM4Integrator
@@ -216,7 +219,8 @@ def _save(path: Path, key: str, state: IntegratorState, rec: _Recorder, finished
     arrays.update(rec.to_npz())
     if ledger is not None:
         arrays["dissipated_total"] = np.float64(ledger.total)
-    arrays["key"], arrays["finished"] = np.array(key), np.bool_(finished)
+    arrays["key"], arrays["finished"], arrays["version"] = np.array(key), np.bool_(finished), np.array(__version__)
+    arrays["sha256"] = np.array(_npz_checksum(arrays))
 
     def writer(tmp: Path) -> None:
         with open(tmp, "wb") as fh:
@@ -227,13 +231,37 @@ def _save(path: Path, key: str, state: IntegratorState, rec: _Recorder, finished
     write_with(path, writer)
 
 
+def _npz_checksum(arrays: Mapping[str, Any]) -> str:
+    """SHA-256 over every array's name, dtype, shape and bytes (sorted by name)."""
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        value = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}|{value.dtype.str}|{value.shape}|".encode())
+        digest.update(value.tobytes())
+    return digest.hexdigest()
+
+
 def _load(path: Path, key: str) -> dict[str, np.ndarray] | None:
+    """The checkpoint's arrays; None if absent or written for another run or package version.
+
+    Raises :class:`~localpairs.errors.CheckpointError` for a damaged or edited file (checksum) and
+    for a non-finite state (the observables' unrecorded times are NaN by design and not checked).
+    """
     if not path.is_file():
         return None
-    with np.load(path, allow_pickle=False) as data:
-        if str(data["key"]) != key:
-            return None
-        return {k: data[k] for k in data.files}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            stored = {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise CheckpointError(path, f"cannot be read ({type(err).__name__})") from None
+    if str(stored.get("key", "")) != key or str(stored.get("version", "")) != __version__:
+        return None
+    if str(stored.pop("sha256", "")) != _npz_checksum(stored):
+        raise CheckpointError(path, "does not match its checksum (damaged or edited)")
+    state = [v for k, v in stored.items() if k.startswith("state_") or k == "dissipated_total"]
+    if not all(np.all(np.isfinite(v)) for v in state if v.dtype.kind in "fc"):
+        raise CheckpointError(path, "holds a non-finite state")
+    return stored
 
 
 def run_trajectory(
