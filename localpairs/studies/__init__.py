@@ -51,9 +51,9 @@ def run_study(spec: RunSpec, outdir: Path, *, resume: bool = True, source: str =
     from localpairs.studies.framework import execute, prepare
 
     module = study_module(spec.study)
-    prepare(module.STUDY, spec, source=source)  # a spec refused leaves no mark on the output folder
+    system = prepare(module.STUDY, spec, source=source)  # a spec refused leaves no mark on the output folder
     with claimed_output_folder(outdir, key=spec_hash(spec), source=source, force=force) as folder:
-        return execute(module.STUDY, spec, folder, resume=resume, source=source)
+        return execute(module.STUDY, spec, folder, resume=resume, source=source, system=system)
 
 
 def check_study(spec: RunSpec, *, source: str = "spec") -> System:

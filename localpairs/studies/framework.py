@@ -123,7 +123,7 @@ def write_results(path: Path, results: Results) -> None:
     write_with(path, writer)
 
 
-def execute(study: Study, spec: RunSpec, outdir: Path, *, resume: bool = True, source: str = "spec") -> Path:
+def execute(study: Study, spec: RunSpec, outdir: Path, *, resume: bool = True, source: str = "spec", system: System | None = None) -> Path:
     """Run ``study`` for ``spec`` into ``outdir``: results.nc, figures, report.md; return the report's path.
 
     Parameters
@@ -138,10 +138,12 @@ def execute(study: Study, spec: RunSpec, outdir: Path, *, resume: bool = True, s
         Reuse checkpoints written by an earlier run of the same spec (same spec hash).
     source
         Where the spec came from (file name), for error messages.
+    system
+        The system :func:`prepare` already built and checked for this spec (None: prepared here).
     """
     start = time.perf_counter()
     outdir = Path(outdir)
-    system = prepare(study, spec, source=source)
+    system = prepare(study, spec, source=source) if system is None else system
     logger.info("%s: %s; %s; sector %s", study.name, system.cluster.describe(), system.model.kind, system.sector.label())
     checkpoints = Checkpoints(outdir, spec_hash(spec), enabled=resume)
     results = study.compute(RunContext(spec, system, checkpoints, outdir))
