@@ -25,17 +25,23 @@ Product = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 @numba.njit(cache=True, nogil=True)
 def _real_times_complex(indptr, indices, data, x2, out2):  # pragma: no cover - compiled
-    """out2 = A x2 for real CSR values and a complex vector seen as interleaved float64 pairs."""
+    """out2 = A x2 for real CSR values and a complex vector seen as interleaved float64 pairs.
+
+    ``indptr`` and ``indices`` are unsigned views: with signed ones numba adds a negative-index
+    wraparound to every access of ``x2``, which made this loop 1.5× slower than SciPy's.
+    """
+    one = numba.uint64(1)
     for i in range(indptr.size - 1):
         re = 0.0
         im = 0.0
-        for e in range(indptr[i], indptr[i + 1]):
-            k = 2 * indices[e]
+        for e in range(indptr[i], indptr[i + one]):
+            k = numba.uint64(indices[e]) << one
             a = data[e]
             re += a * x2[k]
-            im += a * x2[k + 1]
-        out2[2 * i] = re
-        out2[2 * i + 1] = im
+            im += a * x2[k + one]
+        row = numba.uint64(i) << one
+        out2[row] = re
+        out2[row + one] = im
 
 
 def serial_product(matrix: sp.csr_matrix, x_dtype: np.dtype | type) -> Product:
@@ -49,9 +55,11 @@ def serial_product(matrix: sp.csr_matrix, x_dtype: np.dtype | type) -> Product:
     indptr, indices = matrix.indptr, matrix.indices
     if not np.iscomplexobj(matrix.data) and np.dtype(x_dtype).kind == "c":
         data = matrix.data.astype(np.float64, copy=False)
+        unsigned = {4: np.uint32, 8: np.uint64}
+        uptr, uidx = indptr.view(unsigned[indptr.itemsize]), indices.view(unsigned[indices.itemsize])  # CSR indices are ≥ 0
 
         def split(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-            _real_times_complex(indptr, indices, data, x.view(np.float64), out.view(np.float64))
+            _real_times_complex(uptr, uidx, data, x.view(np.float64), out.view(np.float64))
             return out
 
         return split
