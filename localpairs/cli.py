@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="write into an --out folder that holds results of a different spec")
     check = sub.add_parser("check", parents=[loudness], help="validate a study spec without running it")
     check.add_argument("spec", type=Path)
+    check.add_argument("--out", type=Path, default=None,
+                       help="also check this output folder as run would: writable, with free space for the estimated output")
     bench = sub.add_parser("bench", parents=[loudness], help="localpairs against plain-QuSpin baselines, side by side")
     bench.add_argument("--quick", action="store_true", help="small sizes (seconds)")
     bench.add_argument("--only", nargs="+", default=None, help="case keys to run")
@@ -111,7 +113,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         spec = load_spec(args.spec)
         if args.command == "check":
-            return _check(spec, args.spec)
+            return _check(spec, args.spec, out=args.out)
         return _run(spec, args)
     except LocalPairsError as err:
         message, spec_path = str(err), getattr(args, "spec", None)
@@ -121,17 +123,28 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 2
 
 
-def _check(spec: RunSpec, source: Path) -> int:
-    """``localpairs check``: every check ``run`` makes, nothing heavy; the verdict on stdout."""
-    from localpairs.studies import check_study
+def _check(spec: RunSpec, source: Path, *, out: Path | None = None) -> int:
+    """``localpairs check``: every check ``run`` makes, nothing heavy; the verdict and the output estimate on stdout.
+
+    With ``out`` the output folder is checked as ``run`` checks it (writable, free space for the estimate).
+    """
+    from localpairs.outdir import check_output_folder
+    from localpairs.studies import check_study, study_output
 
     if spec.sweep is not None:
-        from localpairs.sweep import point_specs
+        from localpairs.sweep import sweep_output, sweep_points
 
-        print(f"{source}: valid sweep of {len(point_specs(spec, source=str(source)))} points")
-        return 0
-    system = check_study(spec, source=str(source))
-    print(f"{source}: valid ({system.cluster.describe()}, {system.model.kind}, sector {system.sector.label()})")
+        points = sweep_points(spec, source=str(source))
+        verdict, estimate = f"valid sweep of {len(points)} points", sweep_output(points)
+    else:
+        system = check_study(spec, source=str(source))
+        verdict = f"valid ({system.cluster.describe()}, {system.model.kind}, sector {system.sector.label()})"
+        estimate = study_output(spec, system)
+    room = ""
+    if out is not None:
+        check_output_folder(out, estimate=estimate)
+        room = f"; --out {out} has room for it"
+    print(f"{source}: {verdict}; writes {estimate.describe()}{room}")
     return 0
 
 

@@ -1,7 +1,10 @@
 """The output folder of a run: checked before any work, locked while the run writes, tied to one spec.
 
 :func:`check_output_folder` refuses an ``--out`` that is a file, lies below a file, or cannot be
-created or written, or whose file system is nearly full, before anything is computed. :func:`claimed_output_folder` then holds an
+created or written, and, given the study's estimate of what it will write
+(:class:`localpairs.output_size.OutputEstimate`), one whose file system has less free space than
+that estimate plus :data:`~localpairs.output_size.FREE_RESERVE_BYTES`, before anything is computed.
+:func:`claimed_output_folder` then holds an
 exclusive lock (``fcntl.flock`` on ``OUT/.localpairs.lock``) for the whole run, so a second run into
 the same folder stops with a clear error instead of racing the first; it refuses a folder holding
 results of a different spec (``OUT/.localpairs-spec.json``) unless ``force`` is given; and it
@@ -20,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from localpairs.io import OutputError, remove_stale_temp_files, write_json_atomic
+from localpairs.output_size import FREE_RESERVE_BYTES, OutputEstimate, megabytes
 
 __all__ = ["LOCK_NAME", "MARKER_NAME", "check_output_folder", "claimed_output_folder"]
 
@@ -27,20 +31,16 @@ logger = logging.getLogger(__name__)
 
 #: The lock file in an output folder.
 LOCK_NAME = ".localpairs.lock"
-#: Free space (bytes) an output folder's file system must have before a run starts. A floor, not an
-#: estimate of the study's output: the shipped studies write 1–20 MB (results.nc, PNG figures,
-#: checkpoints incl. the pump's state vectors of ≤ 16 sites' sectors); 100 MB leaves a margin.
-MIN_FREE_BYTES = 100_000_000
 #: The record of which spec (hash and file) the folder's results belong to.
 MARKER_NAME = ".localpairs-spec.json"
 
 
-def check_output_folder(out: str | os.PathLike) -> Path:
+def check_output_folder(out: str | os.PathLike, *, estimate: OutputEstimate | None = None) -> Path:
     """``out`` as a Path if it is a writable folder or could be created as one; else :class:`OutputError`.
 
     Nothing is created. The first existing folder on the way up must be writable (``os.access``;
-    a read-only file system or missing permission is refused) with at least
-    :data:`MIN_FREE_BYTES` free.
+    a read-only file system or missing permission is refused). With ``estimate`` (what the run
+    will write) its file system must have ``estimate.total`` + :data:`FREE_RESERVE_BYTES` free.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -54,11 +54,20 @@ def check_output_folder(out: str | os.PathLike) -> Path:
         raise OutputError(f"--out {out} cannot be created: {existing} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputError(f"--out {out} is not writable: no permission to write in {existing} (or a read-only file system)")
-    free = shutil.disk_usage(existing).free
-    if free < MIN_FREE_BYTES:
-        raise OutputError(f"--out {out}: only {free / 1e6:.1f} MB free on its file system, less than the {MIN_FREE_BYTES / 1e6:.0f} MB "
-                          "a run needs at least (results, figures, checkpoints): free some space or choose another --out")
+    if estimate is not None:
+        _check_free_space(out, existing, estimate)
     return out
+
+
+def _check_free_space(out: Path, existing: Path, estimate: OutputEstimate) -> None:
+    """Refuse ``out`` when its file system has less than the estimate plus the reserve free."""
+    free = shutil.disk_usage(existing).free
+    needed = estimate.total + FREE_RESERVE_BYTES
+    if free < needed:
+        hint = f"; or write less: {estimate.hint}" if estimate.hint else ""
+        raise OutputError(f"--out {out}: only {megabytes(free)} free on its file system, but this run writes {estimate.describe()} "
+                          f"and {megabytes(FREE_RESERVE_BYTES)} are kept in reserve ({megabytes(needed)} needed): free some space or "
+                          f"choose an --out on another file system{hint}")
 
 
 def _refuse_other_spec(out: Path, key: str, source: str, *, force: bool) -> None:
@@ -77,7 +86,8 @@ def _refuse_other_spec(out: Path, key: str, source: str, *, force: bool) -> None
 
 
 @contextmanager
-def claimed_output_folder(out: str | os.PathLike, *, key: str, source: str = "spec", force: bool = False) -> Iterator[Path]:
+def claimed_output_folder(out: str | os.PathLike, *, key: str, source: str = "spec", force: bool = False,
+                          estimate: OutputEstimate | None = None) -> Iterator[Path]:
     """Create ``out``, hold its lock, check and record the spec, remove stale temp files; yield the folder.
 
     Parameters
@@ -90,14 +100,16 @@ def claimed_output_folder(out: str | os.PathLike, *, key: str, source: str = "sp
         Where the spec came from, recorded in the marker and named in messages.
     force
         Accept a folder holding results of another spec (they are overwritten as the run proceeds).
+    estimate
+        What the run will write: the file system must have room for it (:func:`check_output_folder`).
 
     Raises
     ------
     OutputError
-        When the folder cannot be created or written, another run holds its lock, or it holds
+        When the folder cannot be created or written, lacks the free space of ``estimate``, another run holds its lock, or it holds
         results of a different spec and ``force`` is not given.
     """
-    out = check_output_folder(out)
+    out = check_output_folder(out, estimate=estimate)
     try:
         out.mkdir(parents=True, exist_ok=True)
         handle = open(out / LOCK_NAME, "a+")

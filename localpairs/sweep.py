@@ -22,10 +22,11 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from localpairs.errors import InputError, LocalPairsError
 from localpairs.io import write_json_atomic, write_text_atomic
+from localpairs.output_size import OutputEstimate, file_bytes, json_bytes
 from localpairs.spec import RunSpec, SpecError, parse_spec, spec_data
 
 logger = logging.getLogger(__name__)
@@ -34,9 +35,23 @@ logger = logging.getLogger(__name__)
 SCHEDULER_TIMEOUT_S = 5
 
 
+class SweepPoint(NamedTuple):
+    """One validated grid point: its id, the overridden keys, its spec and what its run writes."""
+
+    id: str
+    overrides: dict[str, Any]
+    spec: RunSpec
+    output: OutputEstimate
+
+
 def point_specs(spec: RunSpec, *, source: str = "spec") -> list[tuple[str, dict[str, Any], RunSpec]]:
     """(id, overrides, spec) for every grid point, all validated; raises SpecError naming the key."""
-    from localpairs.studies import check_study
+    return [(p.id, p.overrides, p.spec) for p in sweep_points(spec, source=source)]
+
+
+def sweep_points(spec: RunSpec, *, source: str = "spec") -> list[SweepPoint]:
+    """Every grid point, validated (raises SpecError naming the key), with the estimate of its output."""
+    from localpairs.studies import check_study, study_output
     from localpairs.studies.common import spec_hash
 
     assert spec.sweep is not None
@@ -57,9 +72,17 @@ def point_specs(spec: RunSpec, *, source: str = "spec") -> list[tuple[str, dict[
                 raise SpecError(f"{source}: sweep.parameters.{dotted} = {list(spec.sweep.parameters[dotted])!r}: no key '{leaf}' in [{'.'.join(path)}]")
             node[leaf] = value
         point = parse_spec(data, source=f"{source} (sweep point {overrides})")
-        check_study(point, source=f"{source} (sweep point {overrides})")
-        out.append((f"point_{index:03d}_{spec_hash(point)[:8]}", overrides, point))
+        system = check_study(point, source=f"{source} (sweep point {overrides})")
+        out.append(SweepPoint(f"point_{index:03d}_{spec_hash(point)[:8]}", overrides, point, study_output(point, system)))
     return out
+
+
+def sweep_output(points: list[SweepPoint]) -> OutputEstimate:
+    """What a sweep writes: every point's output, its summary JSON and its row of sweep.csv."""
+    total = OutputEstimate({"sweep.csv": file_bytes(300 * len(points)), "points/*.json": json_bytes(100 * len(points), files=len(points))})
+    for point in points:
+        total = total.plus(point.output)
+    return total
 
 
 def _section(spec: Any, path: list[str]) -> Any:
@@ -208,7 +231,7 @@ def run_sweep(spec: RunSpec, outdir: Path, *, resume: bool = True, scheduler: st
 
     A point that fails is recorded as ``failed`` with its error and does not stop the others; it
     is run again by a resumed sweep. The folder is claimed as for a single run
-    (:func:`localpairs.outdir.claimed_output_folder`).
+    (:func:`localpairs.outdir.claimed_output_folder`), with the free space all points need (:func:`sweep_output`).
     """
     from localpairs.outdir import claimed_output_folder
     from localpairs.studies.common import spec_hash
@@ -216,8 +239,9 @@ def run_sweep(spec: RunSpec, outdir: Path, *, resume: bool = True, scheduler: st
     assert spec.sweep is not None
     if scheduler:
         check_scheduler_address(scheduler)
-    points = point_specs(spec, source=source)
-    with claimed_output_folder(outdir, key=spec_hash(spec), source=source, force=force):
+    checked = sweep_points(spec, source=source)
+    points = [(p.id, p.overrides, p.spec) for p in checked]
+    with claimed_output_folder(outdir, key=spec_hash(spec), source=source, force=force, estimate=sweep_output(checked)):
         summaries: dict[str, dict[str, Any]] = {}
         todo = []
         for point_id, overrides, point in points:

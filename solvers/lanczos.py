@@ -37,9 +37,9 @@ states, against 0.3 ms for a plain pass.
 
 Matrix–vector products: from :data:`PARALLEL_MATVEC_MIN_DIM` states on, QuSpin's OpenMP kernel
 (``quspin.tools.misc.get_matvec_function``) accumulates ``H v`` into the vector that already
-holds ``−β v_prev`` (no temporaries); below it SciPy's single-threaded CSR kernel writes ``H v``
+holds ``−β v_prev`` (no temporaries); below it a single-threaded kernel (:mod:`~localpairs.solvers.matvec`) writes ``H v``
 in place (on a machine shared with other jobs the OpenMP kernel was 80× slower than SciPy at
-4,000 states). A ``matvec(x, out)`` callable (e.g. a driven operator) is used as given.
+4,000 states; a real H with complex vectors is not upcast). A ``matvec(x, out)`` callable is used as given.
 """
 
 from __future__ import annotations
@@ -53,10 +53,10 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import eigh_tridiagonal
-from scipy.sparse import _sparsetools
 from scipy.special import voigt_profile
 
 from localpairs.errors import require
+from localpairs.solvers.matvec import serial_product
 
 #: β_k below this fraction of the largest |α|, β seen so far ends the recursion: the Krylov space
 #: is exhausted. Dropping the rest of the fraction changes G by O(β²/η²) ≈ 1e-20 relative.
@@ -213,11 +213,10 @@ def _residual_step(operator: Operator, start: np.ndarray, diagonal: np.ndarray |
             return _real_dot(v, w)
         return step_openmp
 
-    data = matrix.data.astype(start.dtype, copy=False)  # SciPy's product upcasts the same way
+    product = serial_product(matrix, start.dtype)  # a real matrix with complex vectors: no complex copy of its values
 
     def step_serial(v, v_prev, beta, w):
-        w[:] = 0.0
-        _sparsetools.csr_matvec(dim, dim, matrix.indptr, matrix.indices, data, v, w)
+        product(v, w)
         return _residual_dot(w, v_prev, beta, v, diag)
     return step_serial
 

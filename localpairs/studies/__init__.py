@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from localpairs.errors import LocalPairsError
 
 if TYPE_CHECKING:
+    from localpairs.output_size import OutputEstimate
     from localpairs.spec import RunSpec
     from localpairs.studies.common import System
 
@@ -42,9 +43,9 @@ def study_module(name: str) -> ModuleType:
 def run_study(spec: RunSpec, outdir: Path, *, resume: bool = True, source: str = "spec", force: bool = False) -> Path:
     """Run the study named in ``spec.study`` into ``outdir``; return the report's path.
 
-    The spec's checks run first; then the folder is claimed (:func:`localpairs.outdir.claimed_output_folder`): locked for the
-    run, refused if it holds results of another spec (unless ``force``), cleared of stale
-    temporary files.
+    The spec's checks run first; then the folder is claimed (:func:`localpairs.outdir.claimed_output_folder`): refused
+    without the free space the study's output estimate needs, locked for the run, refused if it
+    holds results of another spec (unless ``force``), cleared of stale temporary files.
     """
     from localpairs.outdir import claimed_output_folder
     from localpairs.studies.common import spec_hash
@@ -52,7 +53,8 @@ def run_study(spec: RunSpec, outdir: Path, *, resume: bool = True, source: str =
 
     module = study_module(spec.study)
     system = prepare(module.STUDY, spec, source=source)  # a spec refused leaves no mark on the output folder
-    with claimed_output_folder(outdir, key=spec_hash(spec), source=source, force=force) as folder:
+    estimate = study_output(spec, system)
+    with claimed_output_folder(outdir, key=spec_hash(spec), source=source, force=force, estimate=estimate) as folder:
         return execute(module.STUDY, spec, folder, resume=resume, source=source, system=system)
 
 
@@ -62,3 +64,10 @@ def check_study(spec: RunSpec, *, source: str = "spec") -> System:
 
     module = study_module(spec.study)
     return prepare(module.STUDY, spec, source=source)
+
+
+def study_output(spec: RunSpec, system: System) -> OutputEstimate:
+    """What a run of ``spec`` (its system already built by :func:`check_study`) writes into its output folder."""
+    from localpairs.studies.framework import output_estimate
+
+    return output_estimate(study_module(spec.study).STUDY, spec, system)

@@ -10,6 +10,9 @@ A study module ``localpairs/studies/<name>.py`` exposes ``STUDY = Study(...)``:
 - ``figures(results, outdir, title)``: PNG files drawn from the results; returns their names.
 - ``report(results)``: the Markdown report rendered from the results alone by a Jinja2 template
   in ``localpairs/studies/templates/`` (see :func:`render`); nothing is computed there.
+- ``output(spec, system)`` (optional): an estimate of what the study writes (results.nc, figures,
+  checkpoints; :class:`~localpairs.output_size.OutputEstimate`) from the resolved spec alone;
+  :func:`output_estimate` adds the shared files, and ``--out``'s free space is checked against it.
 
 :func:`execute` runs them in order and writes ``results.nc`` (atomically; the resolved spec and
 versions in the root's ``provenance`` attribute), the figures and ``report.md`` (the study's text,
@@ -32,10 +35,11 @@ import xarray as xr
 
 from localpairs.errors import InputError
 from localpairs.io import write_text_atomic, write_with
+from localpairs.output_size import FIGURE_BYTES, REPORT_BYTES, OutputEstimate, file_bytes, netcdf_bytes
 from localpairs.spec import RunSpec, SpecError
 from localpairs.studies.common import Checkpoints, System, build_system, provenance, spec_hash
 
-__all__ = ["Checkpoints", "Results", "RunContext", "Study", "execute", "prepare", "render", "spec_of", "write_results"]
+__all__ = ["Checkpoints", "Results", "RunContext", "Study", "execute", "output_estimate", "prepare", "render", "spec_of", "write_results"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +81,9 @@ class Study:
         ``(results, outdir, title) -> names`` of the PNG files written into ``outdir``.
     report
         The study's Markdown text rendered from the results alone (see :func:`render`).
+    output
+        ``(spec, system) -> OutputEstimate``: what ``compute`` and ``figures`` write (results.nc,
+        figures, checkpoints), from the spec and the system alone; None: :data:`DEFAULT_OUTPUT`.
     """
 
     name: str
@@ -85,6 +92,17 @@ class Study:
     compute: Callable[[RunContext], Results]
     figures: Callable[[Results, Path, str], list[str]]
     report: Callable[[Results], str]
+    output: Callable[[RunSpec, System], OutputEstimate] | None = None
+
+
+#: What a study without an ``output`` estimate is taken to write: a results file of 10⁵ numbers and 8 figures.
+DEFAULT_OUTPUT = OutputEstimate({"results.nc": netcdf_bytes(100_000), "figures": 8 * FIGURE_BYTES})
+
+
+def output_estimate(study: Study, spec: RunSpec, system: System) -> OutputEstimate:
+    """What a run of ``study`` writes into its output folder: the study's estimate plus report.md and the folder's marker and lock."""
+    own = DEFAULT_OUTPUT if study.output is None else study.output(spec, system)
+    return own.plus(OutputEstimate({"report.md": file_bytes(REPORT_BYTES) + 2 * file_bytes(100)}))
 
 
 def prepare(study: Study, spec: RunSpec, *, source: str = "spec") -> System:

@@ -20,6 +20,7 @@ import xarray as xr
 
 from localpairs.analysis.figures import cluster_figure, ladder_figure, save_figure, site_charge_figure
 from localpairs.analysis.pair_binding import GapTable, gap_table
+from localpairs.output_size import FIGURE_BYTES, OutputEstimate, json_bytes, netcdf_bytes
 from localpairs.solvers import EDResult, StateObservables, measure, solve
 from localpairs.spec import RunSpec
 from localpairs.studies.common import (
@@ -115,4 +116,20 @@ def report(results: Results) -> str:
     return render("ground_state_momentum.md.j2" if momentum else "ground_state.md.j2", results)
 
 
-STUDY = Study(name="ground_state", section=None, validate=validate, compute=compute, figures=figures, report=report)
+def output(spec: RunSpec, system: System) -> OutputEstimate:
+    """What the study writes: site and site-pair arrays, three figures, one JSON checkpoint per
+    ladder sector (per (N, k) block with a momentum scan, N₀'s blocks with their observables)."""
+    L = system.cluster.n_sites
+    sectors = 1 + (len(ladder_electrons(spec, system)) if spec.ground_state.pair_binding else 0)
+    per_site = 3 * L * L + 6 * L + 3 * sectors + spec.solver.n_states
+    if spec.sector.momentum == "scan":
+        cluster = system.cluster
+        n_k = int(np.prod([n if p else 1 for n, p in zip(cluster.shape, cluster.periodic)]))
+        results = netcdf_bytes(per_site + 2 * n_k * sectors * spec.solver.n_states)
+        checkpoints = json_bytes(n_k * (L * L + 3 * L + 2 * spec.solver.n_states), files=n_k) + json_bytes(n_k * (sectors - 1), files=n_k * (sectors - 1))
+    else:
+        results, checkpoints = netcdf_bytes(per_site), json_bytes(sectors - 1, files=sectors - 1)
+    return OutputEstimate({"results.nc": results, "figures": 3 * FIGURE_BYTES, "checkpoints": checkpoints})
+
+
+STUDY = Study(name="ground_state", section=None, validate=validate, compute=compute, figures=figures, report=report, output=output)

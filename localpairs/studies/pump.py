@@ -46,6 +46,7 @@ from localpairs.errors import InputError, LocalPairsError
 from localpairs.hamiltonians.driven_model import DrivenModel, PumpWarning, Quench, drive, gaussian_pulse
 from localpairs.hamiltonians.oxygen_lattice import Lattice, lpdw_displacements, oxygen_lattice, relax_lattice
 from localpairs.hamiltonians.pulse import Pulse
+from localpairs.output_size import OutputEstimate
 from localpairs.solvers import build_basis
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions
@@ -281,4 +282,33 @@ def report(results: Results) -> str:
     return render("pump.md.j2", results, summary=results.groups["summary"])
 
 
-STUDY = Study(name="pump", section="pump", validate=validate, compute=compute, figures=figures, report=report)
+def output(spec: RunSpec, system: System) -> OutputEstimate:
+    """What the study writes (before any state is computed): the observables at every output time, in
+    results.nc and in the trajectory checkpoint; that checkpoint also holds the state vector
+    (dimension × 16 B) and is rewritten atomically (old and new copy on disk at once); the XAS per
+    delay (raw in the checkpoint; xas, dxas, dxas_reported in results.nc); JSON checkpoints; figures.
+    The lattice's values per output time (≤ 2 bonds + 3) are counted with or without a lattice."""
+    import inspect
+
+    from localpairs.output_size import FIGURE_BYTES, file_bytes, json_bytes, netcdf_bytes
+    from localpairs.solvers import sector_dimension
+    from localpairs.solvers.dynamics.trajectory import OBSERVABLES
+
+    ps = pump_section(spec)
+    sizes = {"site": system.cluster.n_sites, "site_j": system.cluster.n_sites, "bond": system.cluster.n_bonds}
+    pairs = ("pair_correlation_real", "pair_correlation_imag")
+    per_time = sum(int(np.prod([sizes[d] for d in dims])) for name, (dims, _, _) in OBSERVABLES.items() if ps.pair_correlations or name not in pairs)
+    trajectory = _times(spec).size * per_time
+    n_delays = len(ps.xas_delays)
+    n_omega = ps.xas_settings.n_omega if n_delays else 0
+    state = 2 * sector_dimension(system.model, system.sector) + 2 * sizes["bond"]
+    checkpoint = file_bytes(8 * (trajectory + n_delays * (n_omega + 3) + state) + 8000)
+    poles = int(inspect.signature(optical_transitions).parameters["steps"].default)
+    small = json_bytes(2 * poles) + (json_bytes(n_omega + 10) if n_delays else 0)
+    results = netcdf_bytes(trajectory + (3 * n_delays + 2) * n_omega + 12 * n_delays + 100, groups=2)
+    n_figures = 3 + (ps.lattice is not None) + (2 if n_delays else 0)
+    return OutputEstimate({"results.nc": results, "figures": n_figures * FIGURE_BYTES, "checkpoints": 2 * checkpoint + small},
+                          hint="a longer pump.output_step, fewer pump.xas_delays or pump.pair_correlations = false")
+
+
+STUDY = Study(name="pump", section="pump", validate=validate, compute=compute, figures=figures, report=report, output=output)

@@ -35,13 +35,14 @@ from localpairs.analysis.spectra_figures import charge_spectra_figure, conductiv
 from localpairs.analysis.spectral_edges import conductivity_gap, curve_onset, curve_peak, edge_of, gap_from_edges
 from localpairs.errors import LocalPairsError
 from localpairs.hamiltonians import Model
+from localpairs.output_size import FIGURE_BYTES, OutputEstimate, json_bytes, netcdf_bytes
 from localpairs.solvers import solve
 from localpairs.solvers.spectra.conductivity import optical_conductivity
 from localpairs.solvers.spectra.excitations import electron_addition, electron_removal, momentum_grid, pair_addition, pair_removal
 from localpairs.solvers.spectra.spectral_functions import SectorCache, spectra
 from localpairs.solvers.spectra.xas import xas
 from localpairs.spec import RunSpec
-from localpairs.studies.common import Checkpoints, System, checkpointed_ladder, system_attrs
+from localpairs.studies.common import Checkpoints, System, checkpointed_ladder, ladder_electrons, system_attrs
 from localpairs.studies.framework import Results, RunContext, Study, render, spec_of
 from localpairs.studies.spectra_spec import SpectraSpec, spectra_section
 from localpairs.studies.spectra_summary import report_summary, validate
@@ -247,4 +248,38 @@ def report(results: Results) -> str:
     return render("spectra.md.j2", results, spec=spec_of(results))
 
 
-STUDY = Study(name="spectra", section="spectra", validate=validate, compute=compute, figures=figures, report=report)
+def _channels(spec: RunSpec, system: System) -> dict[str, tuple[int, int, int]]:
+    """Spectrum group → (channels, frequencies, poles per channel) the study computes; the XAS counted
+    without its symmetry reduction (every bond, both core-hole placements for ``"site"``): an upper bound."""
+    cfg, model = spectra_section(spec), system.model
+    electron, grid = 2 * len(_electron_sites(model)), (cfg.n_omega, cfg.lanczos_steps)
+    groups: dict[str, tuple[int, int, int]] = {}
+    if "single_particle" in cfg.compute:
+        groups.update(electron_addition=(electron, *grid), electron_removal=(electron, *grid))
+        if cfg.momentum_resolved and not model.bosonic_sites and all(p or n == 1 for p, n in zip(model.cluster.periodic, model.cluster.shape)):
+            n_k = len(momentum_grid(model.cluster))
+            groups.update(electron_addition_k=(n_k, *grid), electron_removal_k=(n_k, *grid))
+    if "pair" in cfg.compute:
+        groups.update(pair_addition=(model.n_sites, *grid), pair_removal=(model.n_sites, *grid))
+    if "optical" in cfg.compute:
+        groups["optical"] = (cfg.twists, cfg.n_omega, int(1.5 * cfg.lanczos_steps))
+    if "xas" in cfg.compute:
+        xas_channels = system.cluster.n_bonds * (2 if cfg.core_hole == "site" else 1)
+        groups["xas"] = (xas_channels, cfg.n_omega, cfg.xas_lanczos_steps)
+        if cfg.U_c != 0:
+            groups["xas_no_core_hole"] = groups["xas"]
+    return groups
+
+
+def output(spec: RunSpec, system: System) -> OutputEstimate:
+    """What the study writes: each spectrum group (per channel its curve and its poles) in results.nc
+    and in its own checkpoint, E(N) checkpoints, one figure per kind of spectrum."""
+    groups = {name: c * (n + 2 * p + 8) + 2 * n for name, (c, n, p) in _channels(spec, system).items()}
+    sectors = len(ladder_electrons(spec, system))
+    checkpoints = sum(netcdf_bytes(v) for v in groups.values()) + json_bytes(sectors, files=sectors) + netcdf_bytes(0)
+    kinds = {"electron_addition", "pair_addition"} & set(groups), "electron_addition_k" in groups, "optical" in groups, "xas" in groups
+    return OutputEstimate({"results.nc": netcdf_bytes(sum(groups.values()) + 100, groups=len(groups) + 1), "checkpoints": checkpoints,
+                           "figures": sum(map(bool, kinds)) * FIGURE_BYTES}, hint="a smaller spectra.n_omega or fewer spectra in spectra.compute")
+
+
+STUDY = Study(name="spectra", section="spectra", validate=validate, compute=compute, figures=figures, report=report, output=output)

@@ -41,6 +41,7 @@ from localpairs.analysis.percolation import percolation_threshold, wrapping_curv
 from localpairs.analysis.tunnelling_fit import fit_exponential_decay
 from localpairs.analysis.verdicts import Row
 from localpairs.errors import InputError, LocalPairsError
+from localpairs.output_size import OutputEstimate
 from localpairs.solvers.ed.pair_tunnelling import pair_tunnelling_splittings
 from localpairs.spec import RunSpec, SpecError
 from localpairs.studies.common import Checkpoints, System
@@ -279,4 +280,22 @@ def report(results: Results) -> str:
     return render("xfel.md.j2", results, summary=results.groups["summary"])
 
 
-STUDY = Study(name="xfel", section="xfel", validate=validate, compute=compute, figures=figures, report=report)
+def output(spec: RunSpec, system: System) -> OutputEstimate:
+    """What the study writes: per scenario ΔXAS at every delay for both lattices (JSON checkpoint and
+    results.nc), per further fluence scan point one XAS set (JSON checkpoint), fits, percolation
+    curves, eight figures. JSON holds numbers as text (:data:`~localpairs.output_size.JSON_NUMBER_BYTES`)."""
+    from localpairs.output_size import FIGURE_BYTES, json_bytes, netcdf_bytes
+
+    cfg = xfel_section(spec)
+    n_omega = int(np.floor((cfg.probe.omega_span[1] - cfg.probe.omega_span[0]) / cfg.probe.omega_step + 1e-9)) + 1
+    n_delays, n_scan = len(cfg.pump.delays), len([f for f in cfg.pump.fluence_factors if f != 1.0])
+    n_curves = 2 * 41 * (len(cfg.percolation.sizes) + 1)
+    per_scenario = (2 * n_delays + 4) * n_omega + 20 * n_delays
+    checkpoints = (json_bytes(2 * per_scenario, files=2) + json_bytes(4 * n_omega * n_scan + 20, files=max(n_scan, 1))
+                   + json_bytes(2 * 600, files=2) + json_bytes(n_curves) + json_bytes(100, files=3))
+    results = netcdf_bytes(2 * (2 * n_delays + 1) * n_omega + 2000 + n_curves, groups=2)
+    return OutputEstimate({"results.nc": results, "figures": 8 * FIGURE_BYTES, "checkpoints": checkpoints},
+                          hint="fewer xfel.pump.delays or fluence_factors, or a larger xfel.probe.omega_step")
+
+
+STUDY = Study(name="xfel", section="xfel", validate=validate, compute=compute, figures=figures, report=report, output=output)
