@@ -19,6 +19,13 @@ Cases (t = 0.33, U = −1.2, V = 0.15 eV, no breathing; mixture as in runs/fermi
     E(10) + E(8) − 2E(9) and E(11) + E(9) − 2E(10).
 ``fermi_bose``
     The mixture at x = 0.375, N = 10 (1,061,050 states, no translation symmetry): Lanczos.
+``x0375_paths``
+    The ``x0375`` scan block by block, the previous path and the current one side by side in one
+    process (issue 14, item 3): previously a complex block was solved as a complex Hermitian matrix
+    by ARPACK's complex driver on SciPy's serial product with BLAS on all threads; now
+    :func:`~localpairs.solvers.solve` solves its real standing-wave form with the OpenMP product
+    and BLAS on one thread. Per block: seconds of basis, matrix and eigensolver, products, peak
+    resident memory while the block ran (sampled every 20 ms), and the old/new time ratio.
 
     OMP_NUM_THREADS=2 python benchmarks/bench_16_sites.py [--only CASE ...] [--n-states 4]
 """
@@ -33,7 +40,7 @@ import subprocess
 import sys
 import time
 
-CASES = ("half_filling", "half_filling_Q", "x0375", "pair_binding", "fermi_bose")
+CASES = ("half_filling", "half_filling_Q", "x0375", "pair_binding", "fermi_bose", "x0375_paths")
 PARAMS = dict(t=0.33, U=-1.2, V=0.15)
 MIXTURE = dict(t_B=0.05, t_F=0.33, E_B=-0.5, g=0.2)
 
@@ -73,7 +80,121 @@ def _case(name: str, n_states: int, shape: str) -> dict:
         r = solve(mix, sector(electrons=n0), n_states=n_states)
         return dict(what=f"Fermi–Bose N={n0}, no symmetry", dimension=r.dimension, e0=r.ground_energy,
                     excitations=[float(e - r.ground_energy) for e in r.energies[1:]], seconds=r.seconds)
+    if name == "x0375_paths":
+        return _paths(model, n0, n_states)
     raise SystemExit(f"unknown case {name!r}; choose from {CASES}")
+
+
+class _PeakRSS:
+    """Peak resident memory (GB) of this process since the last :meth:`reset`, sampled by a thread."""
+
+    def __init__(self, every: float = 0.02) -> None:
+        import threading
+
+        self.peak, self._every = 0.0, every
+        threading.Thread(target=self._run, daemon=True).start()
+
+    @staticmethod
+    def now() -> float:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e9
+
+    def _run(self) -> None:
+        while True:
+            self.peak = max(self.peak, self.now())
+            time.sleep(self._every)
+
+    def reset(self) -> None:
+        self.peak = self.now()
+
+
+def _old_block(model, reps, labels: dict, n_states: int, tol: float, spins: tuple[int, int]) -> dict:
+    """The previous path: complex blocks as complex matrices, ``eigsh`` on SciPy's product, BLAS as loaded."""
+    import numpy as np
+    import scipy.sparse.linalg as spla
+
+    from localpairs.solvers.hilbert.block_matrix import block_matrix
+    from localpairs.solvers.hilbert.lattice_symmetry import is_complex_block
+
+    t0 = time.perf_counter()
+    basis = reps.block(labels, np.complex128 if any(is_complex_block(n, q, p) for (n, q), p in zip(labels.items(), reps.periods)) else np.float64)
+    t1 = time.perf_counter()
+    matrix = block_matrix(model, reps, basis)
+    t2 = time.perf_counter()
+    count = [0]
+
+    def product(x):
+        count[0] += 1
+        return matrix @ x
+
+    v0 = np.random.default_rng(12345).standard_normal(basis.Ns).astype(matrix.dtype)
+    e, _ = spla.eigsh(spla.LinearOperator(matrix.shape, matvec=product, dtype=matrix.dtype), k=n_states, which="SA", v0=v0, tol=tol)
+    return dict(basis=t1 - t0, matrix=t2 - t1, solve=time.perf_counter() - t2, products=count[0], e0=float(np.min(e)))
+
+
+def _new_block(model, reps, labels: dict, n_states: int, tol: float, spins: tuple[int, int]) -> dict:
+    """The current path: :func:`~localpairs.solvers.solve` as ``lowest_by_momentum`` calls it (products counted)."""
+    import localpairs.solvers.ed.eigensolve as eigensolve
+    from localpairs.solvers import sector, solve
+
+    count, original = [0], eigensolve.matvec_operator
+
+    def counting(matrix):
+        import scipy.sparse.linalg as spla
+
+        op = spla.aslinearoperator(original(matrix))
+
+        def product(x):
+            count[0] += 1
+            return op.matvec(x)
+
+        return spla.LinearOperator(op.shape, matvec=product, dtype=op.dtype)
+
+    eigensolve.matvec_operator = counting
+    try:
+        r = solve(model, sector(n_up=spins[0], n_down=spins[1], **labels), n_states=n_states, tol=tol, representatives=reps, dense_threshold=0)
+    finally:
+        eigensolve.matvec_operator = original
+    return dict(r.seconds, products=count[0], e0=r.ground_energy)
+
+
+def _paths(model, n0: int, n_states: int) -> dict:
+    """Every distinct block of N = n0 by the old and the new path, interleaved (same load)."""
+    from localpairs.solvers.ed.momentum import block_maps, default_tol, stars, translation_names
+    from localpairs.solvers.hilbert.block_matrix import Representatives
+    from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks
+
+    names, periods = translation_names(model)
+    rss = _PeakRSS()
+    t0 = time.perf_counter()
+    reps = Representatives(resolve_blocks(model, {n: 0 for n in names}), n_sites=model.n_sites, n_up=(n0 + 1) // 2, n_down=n0 // 2)
+    out = dict(what=f"N={n0}, old vs new path per block", representatives=time.perf_counter() - t0, blocks=[])
+    for star in stars(periods, block_maps(model, names, periods)):
+        labels = dict(zip(names, star[0]))
+        row = dict(k=list(star[0]), load=os.getloadavg()[0])
+        for path, run in (("old", _old_block), ("new", _new_block)):
+            rss.reset()
+            start = time.perf_counter()
+            row[path] = run(model, reps, labels, n_states, default_tol(n_states), ((n0 + 1) // 2, n0 // 2)) | dict(wall=time.perf_counter() - start)
+            row[path]["peak_gb"] = rss.peak
+        print(f"# {row}", file=sys.stderr, flush=True)
+        out["blocks"].append(row)
+    out["old_total"] = sum(b["old"]["wall"] for b in out["blocks"])
+    out["new_total"] = sum(b["new"]["wall"] for b in out["blocks"])
+    return out
+
+
+def _print_paths(r: dict) -> None:
+    print(f"representatives (shared by both paths): {r['representatives']:.1f} s")
+    print(f"{'k':<10} {'load':>5} | {'old: basis':>10} {'matrix':>7} {'solve':>7} {'Hv':>5} {'peak GB':>7} | "
+          f"{'new: basis':>10} {'matrix':>7} {'solve':>7} {'Hv':>5} {'peak GB':>7} | {'old/new':>7} {'|ΔE0| (eV)':>10}")
+    for b in r["blocks"]:
+        o, n = b["old"], b["new"]
+        print(f"{tuple(b['k'])!s:<10} {b['load']:>5.1f} | "
+              f"{o['basis']:>10.1f} {o['matrix']:>7.1f} {o['solve']:>7.1f} {o['products']:>5} {o['peak_gb']:>7.2f} | "
+              f"{n['basis']:>10.1f} {n['matrix']:>7.1f} {n['solve']:>7.1f} {n['products']:>5} {n['peak_gb']:>7.2f} | "
+              f"{o['wall'] / n['wall']:>7.2f} {abs(o['e0'] - n['e0']):>10.1e}")
+    print(f"total (blocks only): old {r['old_total']:.1f} s, new {r['new_total']:.1f} s, ratio {r['old_total'] / r['new_total']:.2f}")
 
 
 def _child(name: str, n_states: int, shape: str) -> None:
@@ -109,6 +230,8 @@ def main() -> None:
         e = {int(k): v for k, v in results["pair_binding"]["energies"].items()} | {n: results["x0375"]["e0"]}
         results["pair_binding"]["pb"] = (f"E({n})+E({n - 2})−2E({n - 1}) = {e[n] + e[n - 2] - 2 * e[n - 1]:+.5f}; "
                                          f"E({n + 1})+E({n - 1})−2E({n}) = {e[n + 1] + e[n - 1] - 2 * e[n]:+.5f}")
+    if "x0375_paths" in results:
+        _print_paths(results.pop("x0375_paths"))
     if "half_filling_Q" in results and "half_filling" in results:
         r = results["half_filling_Q"]
         r["excitations"] = [r["e0"] - results["half_filling"]["e0"]]

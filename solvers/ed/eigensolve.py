@@ -20,11 +20,14 @@ import scipy.sparse.linalg as spla
 
 from localpairs.errors import LocalPairsError, require
 from localpairs.hamiltonians import Model
+from localpairs.solvers.ed.blas_threads import single_threaded_blas
 from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix, hermiticity_residual, sector_dtype
 from localpairs.solvers.hilbert.block_matrix import Representatives, block_matrix, supported
 from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks
 from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
+from localpairs.solvers.hilbert.real_form import real_matrix, reflection_for, standing_wave_form
 from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.lanczos import PARALLEL_MATVEC_MIN_DIM
 
 #: Largest accepted relative hermiticity residual of a built matrix (round-off is ~1e-16).
 HERMITICITY_TOL = 1e-10
@@ -116,6 +119,7 @@ def solve(
     tol: float = 0.0,
     builder: str = "auto",
     representatives: Representatives | None = None,
+    real_form: bool = True,
 ) -> EDResult:
     """Lowest ``n_states`` eigenpairs of ``model`` in sector ``sec``.
 
@@ -140,6 +144,11 @@ def solve(
     representatives
         Orbit representatives of the particle sector under the block's generators, reused across
         the blocks of one sector (compiled builder only; built when None or of other generators).
+    real_form
+        Solve a complex block of a real model as the real symmetric matrix of its standing waves
+        (:mod:`~localpairs.solvers.hilbert.real_form`; compiled builder only, where the reflections
+        it needs commute with the model). The returned states are the block's complex vectors
+        either way.
     """
     require(isinstance(n_states, int) and n_states >= 1, "n_states", n_states, "an integer ≥ 1")
     require(dense_threshold >= 0, "dense_threshold", dense_threshold, "a non-negative integer")
@@ -164,13 +173,23 @@ def solve(
         basis = build_basis(model, sec)
     seconds["basis"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    matrix = block_matrix(model, compiled_reps, basis) if compiled_reps is not None else hamiltonian_matrix(model, basis)
+    form = None
+    if compiled_reps is not None:
+        matrix = block_matrix(model, compiled_reps, basis)
+        reflection = reflection_for(model, sec.blocks) if real_form and np.dtype(basis.localpairs_dtype).kind == "c" else None
+        if reflection is not None:
+            form = standing_wave_form(compiled_reps, basis, reflection)
+            matrix = real_matrix(matrix, form)
+    else:
+        matrix = hamiltonian_matrix(model, basis)
     seconds["matrix"] = time.perf_counter() - t0
     herm = hermiticity_residual(matrix) if matrix.shape[0] else 0.0
     if herm > HERMITICITY_TOL:
         raise LocalPairsError(f"Hamiltonian is not Hermitian: relative residual {herm:.2e}")
     t0 = time.perf_counter()
     energies, states, method = lowest_eigenpairs(matrix, n_states, dense_threshold=dense_threshold, tol=tol)
+    if form is not None:
+        states = form.to_block(states)
     seconds["solve"] = time.perf_counter() - t0
     return EDResult(model=model, sector=sec, energies=energies, states=states, matrix_basis=basis, method=method,
                     estimate=estimate, hermiticity=herm, seconds=seconds, builder="compiled" if compiled else "quspin")
@@ -180,17 +199,39 @@ def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: in
     """``(energies, states, method)``: the lowest ``min(n_states, dim)`` eigenpairs of a Hermitian matrix.
 
     Dense ``eigh`` at or below ``dense_threshold`` (or when nearly all pairs are wanted), else
-    ``eigsh`` (tolerance ``tol``) from a fixed random start vector (reproducible results).
+    ``eigsh`` (tolerance ``tol``) from a fixed random start vector (reproducible results), with
+    the products of :func:`matvec_operator`. BLAS runs on one thread for both
+    (:mod:`.blas_threads`; on a shared machine a 392-state ``eigh`` took seconds on two).
     """
     dim = matrix.shape[0]
     k = min(n_states, dim)
     if dim <= dense_threshold or k >= dim - 1:
-        energies, states = np.linalg.eigh(matrix.toarray())
+        with single_threaded_blas():
+            energies, states = np.linalg.eigh(matrix.toarray())
         return np.asarray(energies[:k], dtype=float), states[:, :k], "dense"
     v0 = np.random.default_rng(12345).standard_normal(dim).astype(matrix.dtype)
-    energies, states = spla.eigsh(matrix, k=k, which="SA", v0=v0, tol=tol)
+    with single_threaded_blas():
+        energies, states = spla.eigsh(matvec_operator(matrix), k=k, which="SA", v0=v0, tol=tol)
     order = np.argsort(energies)
     return np.asarray(energies[order], dtype=float), states[:, order], "lanczos"
+
+
+def matvec_operator(matrix: sp.spmatrix) -> sp.spmatrix | spla.LinearOperator:
+    """``matrix`` for ``eigsh``, as QuSpin's OpenMP product from :data:`PARALLEL_MATVEC_MIN_DIM` states on
+    (SciPy's CSR product is single-threaded), else as it is."""
+    dim = matrix.shape[0]
+    if dim < PARALLEL_MATVEC_MIN_DIM or not sp.isspmatrix_csr(matrix):
+        return matrix
+    from quspin.tools.misc import get_matvec_function
+
+    kernel = get_matvec_function(matrix)
+
+    def product(x: np.ndarray) -> np.ndarray:
+        out = np.empty(dim, dtype=np.result_type(matrix.dtype, x.dtype))
+        kernel(matrix, np.ascontiguousarray(x).reshape(-1), out=out, overwrite_out=True)
+        return out
+
+    return spla.LinearOperator(matrix.shape, matvec=product, dtype=matrix.dtype)
 
 
 def charge_ladder(
