@@ -356,3 +356,17 @@ def _forward_bonds(coords: np.ndarray, dims: tuple[int, int, int], pbc: tuple[bo
                 )
             )
     return tuple(bonds)
+
+
+def pump_cluster(shape: str | Sequence[int], *, lattice_constant: float = DEFAULT_LATTICE_CONSTANT) -> Cluster:
+    """An isotropic cluster for an x-polarized pump: x open, y and z periodic where their length is ≥ 2.
+
+    Pairs on a periodic axis of length 2 are joined by one oxygen (``bond_multiplicity = 1``), so
+    every axis hops with t and the current along x is linear in the field (module docstring). The
+    12-site ``pump_cluster("3x2x2")`` (20 oxygens, 853,776 states at half filling) is the cluster
+    of ``runs/babio3_pump_12.toml``.
+    """
+    _, dims = _resolve_shape(shape)
+    periodic = [False] + [n >= 2 for n in dims[1:]]
+    choice = any(p and n == 2 for n, p in zip(dims, periodic))
+    return make_cluster(dims, periodic=periodic, lattice_constant=lattice_constant, bond_multiplicity=1 if choice else None)

@@ -45,15 +45,23 @@ Lanczos
 -------
 ``χ⁽¹⁾ = ‖φ‖ V_m g(T_m) e₁`` with ``φ = ∂H/∂A ψ₀`` and ``g(E) = −(i/ħ) e^{−iE₀(t − t_s)/ħ}
 e^{−iεt/ħ} Ã(ε)``, ``ε = E − E₀`` (evaluated as ``e^{−iε(t − t₀)/ħ}`` times the real transform of
-the pulse centred at 0), from the Lanczos recursion of :mod:`~localpairs.solvers.dynamics.krylov`
-with its vectors kept (no reorthogonalization: ghosts of converged Ritz values share their weight
-and do not spoil matrix functions; Druskin, Greenbaum & Knizhnerman, SIAM J. Sci. Comput. 19, 38
-(1998)). ``g`` is a window of width ``ħ/σ`` around ``ħω``: it is resolved once Ritz values are that
-dense there, i.e. after ``m ≳ π W σ/(2ħ)`` steps (``W`` the Ritz range; nodes of Gauss
-quadrature are spaced ``≈ πW/(2m)`` mid-spectrum). From then on the coefficients are compared
-every :data:`CHECK_EVERY` steps and the recursion stops when they change by less than ``tol``
-relative (or :data:`ROUNDOFF` times ``sup|g|``, for a result that vanishes far off resonance), or
-when the Krylov space is exhausted. Memory: ``(lanczos_steps + 1) × dim`` complex numbers.
+the pulse centred at 0), by :func:`~localpairs.solvers.dynamics.krylov_function.lanczos_function`
+(vectors kept, no reorthogonalization; in real arithmetic when ``H₀`` is real and ``φ`` a phase
+times a real vector, as for a real ground state: half the memory and faster products). ``g`` is a
+window of width ``ħ/σ`` around ``ħω``: it is resolved once Ritz values are that dense there, i.e.
+after ``m ≳ π W σ/(2ħ)`` steps (``W`` the Ritz range; nodes of Gauss quadrature are spaced
+``≈ πW/(2m)`` mid-spectrum). From then on the coefficients are compared every
+:data:`~localpairs.solvers.dynamics.krylov_function.CHECK_EVERY` steps and the recursion stops
+when they change by less than ``tol`` relative (or
+:data:`~localpairs.solvers.dynamics.krylov_function.ROUNDOFF` times ``sup|g|``, for a result that
+vanishes far off resonance), or when the Krylov space is exhausted. Memory: ``(lanczos_steps + 1)
+× dim`` numbers (float64 on the real path, complex128 otherwise); on the 12-site 3×2×2 cluster
+(853,776 states, ``W`` ≈ 12 eV, a 30 fs pulse) that is ~550–700 steps (``benchmarks/bench_12_sites.py``).
+
+The same Krylov space also gives :attr:`LinearResponseState.chi_centred`, ``χ⁽¹⁾`` evolved back
+with ``H₀ − E₀`` to the pulse centre (``g`` without ``e^{−iε(t − t₀)/ħ}``): the same weight on every
+eigenstate of ``H₀``, hence the same long-probe spectra, and a phase times a real vector on the
+real path (probed in real arithmetic by :func:`~localpairs.solvers.spectra.windowed_xas.windowed_xas`).
 
 Validity
 --------
@@ -81,36 +89,30 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.linalg import eigh_tridiagonal
 
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians.driven_model import DrivenModel, Pulse, drive
 from localpairs.hamiltonians.model import Model
 from localpairs.hamiltonians.pulse import DEFAULT_CENTER_SIGMAS
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
-from localpairs.solvers.dynamics.krylov import BREAKDOWN_TOL, vector_norm
-from localpairs.solvers.lanczos import lanczos_recursion
+from localpairs.solvers.dynamics.krylov import vector_norm
+from localpairs.solvers.dynamics.krylov_function import lanczos_function
 from localpairs.units import HBAR_EV_FS
 
 logger = logging.getLogger(__name__)
 
 #: Largest excited weight α called linear (see the module docstring and the tests).
 ALPHA_LINEAR_MAX = 0.1
-#: Lanczos steps between two convergence checks of the coefficients.
-CHECK_EVERY = 10
 #: ``‖χ⁽²⁾‖/(w ωσ)`` measured on the 2×2×2 cube (``w`` = :attr:`LinearResponseState.virtual_weight`):
 #: 2.3 and 2.8 for resonant pulses (ħω = 2.0 eV at the 2.009 eV line; 5 and 10 fs), 1.0 and 0.9
 #: below resonance (ħω = 1.0 eV; 5 and 10 fs). The estimate of the two-photon part uses 4 (margin 1.4).
 TWO_PHOTON_CONSTANT = 4.0
 #: Largest estimated ‖χ⁽²⁾‖/‖χ⁽¹⁾‖ called linear.
 TWO_PHOTON_RATIO_MAX = 0.1
-#: Relative round-off level of the Lanczos coefficients (floor of the convergence test).
-ROUNDOFF = 1e-13
 #: Largest ‖(H₀ − E₀)ψ₀‖ accepted for an eigenstate, relative to max(1, |E₀|) (eV).
 EIGEN_RESIDUAL_MAX = 1e-6
 
@@ -162,6 +164,12 @@ class LinearResponseState:
     lanczos_steps, matvecs, converged, change, seconds
         Steps used, matrix–vector products in total, whether the coefficients settled below the
         tolerance (or the Krylov space was exhausted), their last relative change, wall time.
+    chi_centred
+        ``e^{i(H₀ − E₀)(t − t₀)/ħ} χ⁽¹⁾(t)``: χ⁽¹⁾ evolved back with ``H₀ − E₀`` to the pulse centre ``t₀``
+        (same weights on the eigenstates of ``H₀``; a phase times a real vector when
+        ``real_arithmetic``). None unless asked for (``centred=True``).
+    real_arithmetic
+        Whether the Lanczos recursion ran in float64 (module docstring).
     """
 
     chi: np.ndarray
@@ -180,6 +188,8 @@ class LinearResponseState:
     converged: bool
     change: float
     seconds: float
+    chi_centred: np.ndarray | None = None
+    real_arithmetic: bool = False
 
     @property
     def alpha_spectrum(self) -> np.ndarray:
@@ -251,40 +261,6 @@ def _window_steps(ritz_range: float, pulse: Pulse) -> int:
     return math.ceil(0.5 * math.pi * ritz_range * pulse.sigma / HBAR_EV_FS)
 
 
-def _lanczos_function(op: DrivenOperator, phi: np.ndarray, func: Callable[[np.ndarray], np.ndarray], pulse: Pulse, *, steps: int, tol: float,
-                      g_max: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, bool, float]:
-    """``‖φ‖ V_m func(T_m) e₁`` by Lanczos on the last assembled matrix of ``op``.
-
-    Returns ``(vector, ritz_values, weights ‖φ‖²|U₀ₙ|², m, converged, change)``; the convergence
-    test is the one of the module docstring, with the absolute floor ``ROUNDOFF·g_max``
-    (``g_max = sup|func|``) for a result that is zero to round-off (far off resonance).
-    """
-    beta0 = float(vector_norm(phi))
-    vectors = np.empty((steps + 1, op.dim), dtype=np.complex128)  # the Lanczos vectors are kept: χ is built from them
-    vectors[0] = phi / beta0
-    previous, change, converged = None, math.inf, False
-    for j, alpha, beta, invariant in lanczos_recursion(op.matvec, vectors[0], m_max=steps, vectors=vectors, breakdown_tol=BREAKDOWN_TOL):
-        m = j + 1
-        if not (invariant or m == steps or m % CHECK_EVERY == 0):
-            continue
-        theta, u = (alpha[:1].copy(), np.ones((1, 1))) if m == 1 else eigh_tridiagonal(alpha[:m], beta[: m - 1])
-        coefs = u @ (func(theta) * u[0])
-        if invariant:
-            change, converged = 0.0, True
-        elif previous is not None:
-            diff = coefs.copy()
-            diff[: previous.size] -= previous
-            scale, moved = float(np.linalg.norm(coefs)), float(np.linalg.norm(diff))
-            change = moved / scale if scale > 0 else 0.0
-            converged = moved <= max(tol * scale, ROUNDOFF * g_max)
-        if converged or m == steps:
-            break
-        if m >= _window_steps(theta[-1] - theta[0], pulse):
-            previous = coefs
-    vector = (beta0 * coefs) @ vectors[:m]
-    return vector, theta, beta0**2 * u[0] ** 2, m, converged, change
-
-
 def _perturbation_vector(op: DrivenOperator, psi0: np.ndarray, e0: float, segment: int) -> np.ndarray:
     """``∂H/∂A ψ₀ = −j ψ₀`` (after checking that ψ₀ is an eigenstate of ``H₀`` with energy e0);
     leaves ``H₀`` assembled in ``op``."""
@@ -311,6 +287,7 @@ def linear_response(
     lanczos_steps: int = 400,
     tol: float = 1e-10,
     order: int = 1,
+    keep_centred: bool = False,
 ) -> LinearResponseState:
     """``χ⁽¹⁾(t)`` of the eigenstate ``psi0`` of ``H₀ = H(A = 0)`` under ``pulse`` (module docstring).
 
@@ -333,6 +310,8 @@ def linear_response(
         Relative change of the Lanczos coefficients at which the recursion stops.
     order
         1, or 2 for the ground-state depletion ``1 − α/2`` as well.
+    keep_centred
+        Also return :attr:`LinearResponseState.chi_centred` (one more vector).
     """
     start = time.perf_counter()
     driven = op.driven
@@ -359,15 +338,22 @@ def linear_response(
         return (-1j / HBAR_EV_FS) * ground_phase * np.exp(-1j * eps * (t - pulse.center) / HBAR_EV_FS) * _centered_transform(pulse, eps)
 
     g_max = 2.0 * abs(pulse.amplitude) * pulse.sigma * math.sqrt(0.5 * math.pi) / HBAR_EV_FS  # sup |Ã|/ħ
-    chi, theta, weights, m, converged, change = _lanczos_function(op, phi, amplitude, pulse, steps=int(lanczos_steps), tol=tol, g_max=g_max)
-    if not converged:
-        logger.warning("linear response: Lanczos coefficients still change by %.3g (> %.3g) after %d steps", change, tol, m)
+
+    def centred(energies: np.ndarray) -> np.ndarray:  # the same without the free evolution from t₀ to t
+        return (-1j / HBAR_EV_FS) * ground_phase * _centered_transform(pulse, energies - e0)
+
+    res = lanczos_function(op.matrix, phi, amplitude, steps=int(lanczos_steps), tol=tol, g_max=g_max, also=(centred,) if keep_centred else (),
+                           resolved=lambda theta: len(theta) >= _window_steps(theta[-1] - theta[0], pulse))
+    if not res.converged:
+        logger.warning("linear response: Lanczos coefficients still change by %.3g (> %.3g) after %d steps", res.change, tol, res.steps)
+    chi = res.vectors[0]
     h_chi = op.matvec(chi, np.empty_like(chi))
     alpha = float(np.vdot(chi, chi).real)
     absorbed = float(np.vdot(chi, h_chi).real) - e0 * alpha
-    eps = theta - e0
-    return LinearResponseState(chi, float(t), float(t_start), float(e0), alpha, absorbed, eps, weights, pulse_transform(pulse, eps),
-                               pulse, order, m, m + 3, converged, change, time.perf_counter() - start)
+    eps = res.ritz_values - e0
+    return LinearResponseState(chi, float(t), float(t_start), float(e0), alpha, absorbed, eps, res.weights, pulse_transform(pulse, eps),
+                               pulse, order, res.steps, res.steps + 3, res.converged, res.change, time.perf_counter() - start,
+                               res.vectors[1] if keep_centred else None, res.real_arithmetic)
 
 
 def linear_response_state(

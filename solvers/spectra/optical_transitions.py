@@ -3,7 +3,8 @@ r"""Optical transitions of a state: poles and weights of the current–current s
 For the ground state ``|0⟩`` and the current ``j = −∂H/∂A`` along the polarization (at A = 0),
 Lanczos on ``H`` from ``j|0⟩`` gives the poles ``ω_n = E_n − E_0`` and weights ``|⟨n|j|0⟩|²``
 of ``⟨0|j (z − H)^{-1} j|0⟩`` (full reorthogonalization: meant for clusters of a few thousand
-states, enough steps to resolve the low poles exactly). The optical absorption is
+states, enough steps to resolve the low poles exactly; in real arithmetic when ``H`` is real and
+``j|0⟩`` a phase times a real vector, as for a real ground state: half the memory). The optical absorption is
 ``Re σ(ω) ∝ Σ_n |⟨n|j|0⟩|²/ω_n δ(ω − ω_n)``. The optical gap a pump is tuned to is
 :func:`localpairs.analysis.spectral_edges.optical_gap` of these poles (the one definition, shared
 with σ(ω)). This is the small helper the pump study needs; full spectra belong to the spectra
@@ -29,7 +30,8 @@ import numpy as np
 
 from localpairs.errors import LocalPairsError
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
-from localpairs.solvers.lanczos import lanczos_chain
+from localpairs.solvers.dynamics.krylov_function import real_matrix
+from localpairs.solvers.lanczos import lanczos_chain, real_form
 
 #: Excitation energies at or below this (eV) are zero-frequency weight: the ground state itself or a
 #: degenerate partner, not absorption (see the module docstring for the value).
@@ -64,7 +66,9 @@ def optical_transitions(
                               "(e.g. every axis along it is periodic with length 2, where the two bonds cancel)")
     op.assemble(driven.coefficients_at(0.0, seg), op.shift_diagonal(site_shifts))
     e0 = float(np.vdot(psi0, op.matvec(psi0, np.empty_like(psi0))).real)
-    chain = lanczos_chain(op.matvec, phi, n_steps=steps, reorthogonalize=True)
+    form, real = real_form(phi), real_matrix(op.matrix)  # real H and j|ψ0⟩ = phase × real: float64 vectors
+    operator, start = (real, form[1]) if form is not None and real is not None else (op.matvec, phi)
+    chain = lanczos_chain(operator, start, n_steps=steps, reorthogonalize=True)
     alpha, beta, norm2 = chain.alpha, chain.beta, chain.norm2
     T = np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1)
     evals, evecs = np.linalg.eigh(T)

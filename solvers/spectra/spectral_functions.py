@@ -40,6 +40,7 @@ import xarray as xr
 
 from localpairs.errors import require
 from localpairs.hamiltonians import Model
+from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix
 from localpairs.solvers.hilbert.memory import check_memory, estimate_memory
 from localpairs.solvers.hilbert.sector import Sector
@@ -72,6 +73,7 @@ class SectorCache:
         self.memory_budget_gb = memory_budget_gb
         self._bases: dict[tuple, Any] = {}
         self._matrices: dict[tuple, sp.csr_matrix] = {}
+        self._occupations: dict[tuple, np.ndarray] = {}
 
     @staticmethod
     def _key(sec: Sector) -> tuple:
@@ -98,6 +100,14 @@ class SectorCache:
         if key not in self._matrices:
             self._matrices[key] = hamiltonian_matrix(self.model, self.basis(sec))
         return self._matrices[key]
+
+    def occupation(self, sec: Sector) -> np.ndarray:
+        """(dim, L) electron number ``n_i = n_i↑ + n_i↓`` of every basis state of ``sec`` (float64; built on first use)."""
+        key = self._key(sec)
+        if key not in self._occupations:
+            up, dn = occupations(self.basis(sec), self.model.n_sites)
+            self._occupations[key] = (up + dn).astype(np.float64)
+        return self._occupations[key]
 
     def drop(self, sec: Sector) -> None:
         """Free the matrix of ``sec``."""

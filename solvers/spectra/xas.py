@@ -72,7 +72,6 @@ import xarray as xr
 
 from localpairs.errors import InputError, require
 from localpairs.hamiltonians import Model, Term
-from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.lanczos import LanczosChain
 from localpairs.solvers.spectra.equivalent_channels import Symmetry, orbits, symmetries
@@ -230,14 +229,10 @@ def _channel_chains(
     Returns the chains, ⟨ψ|O†O|ψ⟩, the target sectors and the seconds spent building
     Hamiltonian matrices. Sectors with symmetry blocks are refused (the channels are site operators).
     """
-    occupation: dict[tuple, np.ndarray] = {}
     chains, expected, targets, t_matrix = [], [], [], 0.0
     for exc, hole in zip(operators, holes):
         tsec = target_sector(sec, exc, model.n_sites)
-        if U_c != 0 and (tsec.n_up, tsec.n_down) not in occupation:
-            up, dn = occupations(cache.basis(tsec), model.n_sites)
-            occupation[(tsec.n_up, tsec.n_down)] = (up + dn).astype(np.float64)
-        diagonal = _hole_diagonal(U_c, hole, occupation.get((tsec.n_up, tsec.n_down)))  # type: ignore[arg-type]
+        diagonal = _hole_diagonal(U_c, hole, cache.occupation(tsec)) if U_c != 0 and hole else None
         t1 = time.perf_counter()
         cache.matrix(tsec)
         t_matrix += time.perf_counter() - t1
@@ -289,11 +284,16 @@ def _checked(*, Gamma: float, gaussian_fwhm: float, omega: Any, U_c: float, offs
 
 
 def _plan(model: Model, basis_in: Any, psi: np.ndarray, sec: Sector, *, coherence: str, core_hole: str | tuple[float, float],
-          use_symmetry: bool) -> tuple[list[XasChannel], list[float], dict[str, Any]]:
-    """Representative channels, their weights and bookkeeping attrs (channel counts, symmetries, seconds)."""
+          use_symmetry: bool, known: Sequence[Symmetry] | None = None) -> tuple[list[XasChannel], list[float], dict[str, Any]]:
+    """Representative channels, their weights and bookkeeping attrs (channel counts, symmetries, seconds).
+
+    ``known``: symmetries of model and state found before (searched here when None)."""
     keys, mult = _channels(model, coherence, core_hole)
     t0 = time.perf_counter()
-    syms = symmetries(model, basis_in, psi, n_up=sec.n_up, n_down=sec.n_down) if use_symmetry else []
+    if not use_symmetry:
+        syms: list[Symmetry] = []
+    else:
+        syms = list(known) if known is not None else symmetries(model, basis_in, psi, n_up=sec.n_up, n_down=sec.n_down)
     t_sym = time.perf_counter() - t0
     reps, weights = _representatives(keys, mult, [_act(s) for s in syms], closed=core_hole == "both")
     return reps, weights, {"seconds_symmetry": t_sym, "n_channels_all": len(keys), "n_channels_computed": len(reps), "n_symmetries": len(syms)}
@@ -312,6 +312,7 @@ def xas(
     coherence: str = "incoherent",
     core_hole: CoreHole = "both",
     use_symmetry: bool = True,
+    state_symmetries: Sequence[Symmetry] | None = None,
     e_ref: float | None = None,
     n_steps: int = DEFAULT_XAS_STEPS,
     reorthogonalize: bool | None = None,
@@ -344,6 +345,11 @@ def xas(
         See the module docstring.
     use_symmetry
         Compute one channel per symmetry orbit (checked symmetries of model and state).
+    state_symmetries
+        Symmetries of model and ``psi`` already found (e.g. by
+        :func:`~localpairs.solvers.spectra.equivalent_channels.symmetries` on a state of which
+        ``psi`` is a function of H): used instead of the search, which maps every basis state
+        through every lattice operation.
     e_ref, n_steps, reorthogonalize, basis, cache, memory_budget_gb
         As for :func:`~localpairs.solvers.spectra.spectral_functions.spectra`.
 
@@ -363,7 +369,8 @@ def xas(
     psi = normalized_state(psi, basis_in.Ns)
     if e_ref is None:
         e_ref = float(np.vdot(psi, cache.matrix(sec) @ psi).real)
-    reps, weights, counts = _plan(model, basis_in, psi, sec, coherence=coherence, core_hole=core_hole, use_symmetry=use_symmetry)
+    reps, weights, counts = _plan(model, basis_in, psi, sec, coherence=coherence, core_hole=core_hole, use_symmetry=use_symmetry,
+                                  known=state_symmetries)
     t0 = time.perf_counter()
     excs = [_operator(model, k, label_hole=core_hole != "both") for k in reps]
     chains, expected, targets, t_matrix = _channel_chains(model, sec, psi, excs, [k.hole for k in reps], cache, U_c=U_c, n_steps=n_steps,

@@ -1,0 +1,287 @@
+"""12 sites (issue 11 item 7, issue 14 item 2): the 3×2×2 cluster with the pump axis open, phase by phase.
+
+Cluster: x open (length 3, the pump axis), y and z periodic with length 2 and one oxygen per pair
+(``bond_multiplicity = 1``, so every axis hops with t: isotropic), 20 oxygens; half filling
+6↑6↓ = 853,776 states, N + 1 = 7↑6↓ = 731,808 (C(12, 6)² and C(12, 7)·C(12, 6)). Model as
+runs/babio3_pump.toml (t = 0.33, U = −1.2, V = 0.15, breathing 0.1 eV); the study's pulse (30 fs
+intensity FWHM, x polarization, 8 mJ/cm² unless ``--fluence``) at ħω = the cluster's optical gap
+(the lowest pole with ≥ 10 % of ∫σ dω, as the pump study). The run spec is runs/babio3_pump_12.toml.
+
+Phases, each in a fresh process (peak resident memory ``ru_maxrss`` of that process; CPU time
+``ru_utime + ru_stime``; load average at its start), sharing vectors through ``--cache``:
+
+``basis``        bases of N and N + 1 (dimensions checked against the binomials)
+``matrix``       CSR Hamiltonians of N and N + 1, and the driven operator of the evolution
+``ground_state`` :func:`localpairs.solvers.solve` at half filling
+``optical_gap``  current–current Lanczos from the ground state → ħω
+``chi``          linear-response χ⁽¹⁾ after the pulse (:mod:`localpairs.solvers.dynamics.linear_response`)
+``xas``          exact long-probe XAS of χ over the inequivalent core-hole channels
+                 (:mod:`localpairs.solvers.spectra.windowed_xas`); per-channel figures from its attrs
+``evolution``    CFM4 pump evolution from 0 to ``--t-end`` fs (default 300), or, with ``--window W``
+                 only, the first W fs
+``quspin``       QuSpin ``hamiltonian.evolve`` (dop853) on the same matrices over the first
+                 ``--window`` fs, and CFM4 over the same window: the ratio measured side by side;
+                 the 0–t_end figure for QuSpin is an extrapolation (labelled so)
+
+Budgets (2 cores): χ ≤ 2 min, XAS of χ ≤ 15 min, peak ≤ 8 GB (issue 11); evolution 0–300 fs
+≤ 30 min, ≤ 4 GB (issue 14). On a shared machine wall times are inflated by the load: compare CPU
+time and matrix–vector products, and read the load column.
+
+    OMP_NUM_THREADS=2 python benchmarks/bench_12_sites.py [--phases ...] [--window 20] [--t-end 300]
+        [--quick]   # the 3×2×1 cluster (seconds): checks the script
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from math import comb
+from pathlib import Path
+
+import numpy as np
+
+PHASES = ("basis", "matrix", "ground_state", "optical_gap", "chi", "xas", "evolution", "quspin")
+PARAMS = dict(t=0.33, U=-1.2, V=0.15, breathing=0.1)
+XAS = dict(U_c=-1.0, Gamma=0.2, n_steps=150)  # runs/babio3_pump.toml [pump.xas]
+BUDGETS = {"chi": (120.0, 8.0), "xas": (900.0, 8.0), "evolution": (1800.0, 4.0)}
+#: Lanczos steps of the current–current chain that locates the optical gap (the lowest strong pole converges first).
+OPTICAL_STEPS = 150
+#: Most Lanczos steps of χ⁽¹⁾ (about 43 per eV of Ritz range are needed for a 30 fs pulse).
+CHI_STEPS = 1000
+
+
+def _setting(shape: str):
+    from localpairs.hamiltonians import extended_hubbard
+    from localpairs.hamiltonians.cluster import pump_cluster
+    from localpairs.solvers import sector
+
+    cluster = pump_cluster(shape)
+    model = extended_hubbard(cluster, **PARAMS)
+    n = cluster.n_sites
+    return cluster, model, sector(n_up=n // 2, n_down=n // 2), sector(n_up=n // 2 + 1, n_down=n // 2)
+
+
+def _pulse(cache: Path, fluence: float, photon: float | None = None):
+    from localpairs.hamiltonians.driven_model import gaussian_pulse
+
+    photon = float(json.loads((cache / "optical_gap.json").read_text())["gap_eV"]) if photon is None else photon
+    return gaussian_pulse(photon_energy=photon, duration=30.0, fluence=fluence, polarization=(1.0, 0.0, 0.0))
+
+
+def _operator(model, sec, pulse):
+    from localpairs.hamiltonians.driven_model import drive
+    from localpairs.solvers import build_basis
+    from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+
+    return DrivenOperator(drive(model, pulse=pulse), build_basis(model, sec))
+
+
+def _ground(cache: Path) -> tuple[np.ndarray, float]:
+    return np.load(cache / "psi0.npy"), float(json.loads((cache / "ground_state.json").read_text())["e0_eV"])
+
+
+def phase_basis(args, cache: Path) -> dict:
+    from localpairs.solvers import build_basis
+
+    cluster, model, half, plus = _setting(args.shape)
+    out = {}
+    for name, sec in (("N", half), ("N+1", plus)):
+        t0 = time.perf_counter()
+        basis = build_basis(model, sec)
+        out[f"{name}: dimension"] = int(basis.Ns)
+        out[f"{name}: binomial"] = comb(cluster.n_sites, sec.n_up) * comb(cluster.n_sites, sec.n_down)
+        out[f"{name}: seconds"] = time.perf_counter() - t0
+    return out | {"cluster": cluster.describe()}
+
+
+def phase_matrix(args, cache: Path) -> dict:
+    from localpairs.solvers import build_basis, hamiltonian_matrix
+
+    _, model, half, plus = _setting(args.shape)
+    out = {}
+    for name, sec in (("N", half), ("N+1", plus)):
+        basis = build_basis(model, sec)
+        t0 = time.perf_counter()
+        out[f"{name}: nnz"] = int(hamiltonian_matrix(model, basis).nnz)
+        out[f"{name}: seconds"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    op = _operator(model, half, _pulse(cache, args.fluence, photon=2.0))
+    out["driven operator: seconds"], out["driven operator: GB"] = time.perf_counter() - t0, op.nbytes / 1e9
+    return out
+
+
+def phase_ground_state(args, cache: Path) -> dict:
+    from localpairs.solvers import solve
+
+    _, model, half, _ = _setting(args.shape)
+    res = solve(model, half)
+    np.save(cache / "psi0.npy", res.ground_state)
+    out = {"e0_eV": res.ground_energy, "dimension": res.dimension, **{f"{k}: seconds": v for k, v in res.seconds.items()}}
+    (cache / "ground_state.json").write_text(json.dumps(out))
+    return out
+
+
+def phase_optical_gap(args, cache: Path) -> dict:
+    from localpairs.analysis.spectral_edges import optical_gap
+    from localpairs.solvers.spectra.optical_transitions import optical_transitions
+
+    _, model, half, _ = _setting(args.shape)
+    psi0, _ = _ground(cache)
+    op = _operator(model, half, _pulse(cache, args.fluence, photon=2.0))
+    t0 = time.perf_counter()
+    poles = optical_transitions(op, psi0, steps=min(OPTICAL_STEPS, op.dim))
+    gap = optical_gap(poles.omega, poles.absorption, fraction=0.1)  # pump.optical_gap_fraction's default
+    out = {"gap_eV": gap, "lanczos_steps": OPTICAL_STEPS, "seconds": time.perf_counter() - t0}
+    (cache / "optical_gap.json").write_text(json.dumps(out))
+    return out
+
+
+def phase_chi(args, cache: Path) -> dict:
+    from localpairs.solvers.dynamics.linear_response import linear_response
+
+    _, model, half, _ = _setting(args.shape)
+    psi0, e0 = _ground(cache)
+    pulse = _pulse(cache, args.fluence)
+    t0 = time.perf_counter()
+    op = _operator(model, half, pulse)
+    setup = time.perf_counter() - t0
+    lr = linear_response(op, psi0, e0, t=2 * pulse.center, lanczos_steps=min(CHI_STEPS, op.dim), keep_centred=True)
+    np.save(cache / "chi_centred.npy", lr.chi_centred)
+    return {"seconds": lr.seconds, "operator: seconds": setup, "alpha": lr.alpha, "absorbed_eV": lr.absorbed_energy,
+            "lanczos_steps": lr.lanczos_steps, "converged": lr.converged, "change": lr.change, "real_arithmetic": lr.real_arithmetic,
+            "linear_regime": lr.linear_regime}
+
+
+def phase_xas(args, cache: Path) -> dict:
+    from localpairs.solvers.spectra.windowed_xas import windowed_xas
+
+    _, model, half, _ = _setting(args.shape)
+    chi = np.load(cache / "chi_centred.npy")
+    t0 = time.perf_counter()
+    ds = windowed_xas(model, half, chi, np.linspace(-2.0, 8.0, 501), **XAS)
+    a = ds.attrs
+    probed, channels = int(a["n_components_probed"]), int(a.get("n_channels_computed", 0))
+    chains = max(1, probed * max(channels, 1))
+    return {"seconds": time.perf_counter() - t0, "decomposition: seconds": a["seconds_decomposition"], "decomposition: steps": a["krylov_steps"],
+            "symmetry: seconds": a["seconds_symmetry"], "probe: seconds": a["seconds_probe"], "components probed": probed,
+            "windows": a["n_windows"], "window width eV": a["window_width_eV"], "halving change": a["halving_change"],
+            "channels per component": a.get("n_channels_computed"), "channels (all)": a.get("n_channels_all"),
+            "per channel: seconds": a["seconds_probe"] / chains, "probe matvecs": a["matvecs_probe"], "spread_eV": a["energy_spread_eV"],
+            "real_arithmetic": a["real_arithmetic"]}
+
+
+def _evolve(args, cache: Path, t_end: float, backend: str) -> dict:
+    from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
+
+    _, model, half, _ = _setting(args.shape)
+    psi0, _ = _ground(cache)
+    psi0 = psi0.astype(np.complex128) / np.linalg.norm(psi0)
+    t0 = time.perf_counter()
+    op = _operator(model, half, _pulse(cache, args.fluence))
+    setup = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res = evolve(op, psi0, [0.0, t_end], backend=backend, options=EvolutionOptions(tol=args.tol), rtol=args.quspin_tol, atol=args.quspin_tol)
+    seconds = time.perf_counter() - t0
+    np.save(cache / f"psi_{backend}_{t_end:g}.npy", res.states[:, -1])
+    return {"seconds": seconds, "operator: seconds": setup, "t_end_fs": t_end, **{k: int(v) for k, v in res.stats.items()}}
+
+
+def phase_evolution(args, cache: Path) -> dict:
+    return _evolve(args, cache, args.t_end, "cfm4")
+
+
+def phase_quspin(args, cache: Path) -> dict:
+    out = _evolve(args, cache, args.window, "quspin")
+    other = cache / f"psi_cfm4_{args.window:g}.npy"
+    if other.is_file():
+        out["distance to CFM4"] = float(np.linalg.norm(np.load(other) - np.load(cache / f"psi_quspin_{args.window:g}.npy")))
+    return out
+
+
+def _child(args) -> None:
+    cache = Path(args.cache)
+    start, load = time.perf_counter(), os.getloadavg()[0]
+    out = globals()[f"phase_{args.child}"](args, cache)
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    out.update(phase=args.child, wall=time.perf_counter() - start, cpu=use.ru_utime + use.ru_stime, peak_gb=use.ru_maxrss / 1e6, load=load)
+    print(json.dumps(out), flush=True)
+
+
+def _run(args, phase: str, **override) -> dict:
+    argv = [sys.executable, __file__, "--child", phase, "--cache", args.cache, "--shape", args.shape, "--fluence", str(args.fluence),
+            "--tol", str(args.tol), "--quspin-tol", str(args.quspin_tol), "--window", str(override.get("window", args.window)),
+            "--t-end", str(override.get("t_end", args.t_end))]
+    done = subprocess.run(argv, stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _table(results: dict[str, dict]) -> None:
+    print(f"\n{'phase':<16}{'wall (s)':>10}{'CPU (s)':>10}{'peak GB':>9}{'load':>6}  budget (wall s, GB)   details")
+    for name, r in results.items():
+        budget = BUDGETS.get(name.split(" ")[0])
+        text = "" if budget is None else f"{budget[0]:>6.0f}, {budget[1]:g}"
+        details = {k: v for k, v in r.items() if k not in ("phase", "wall", "cpu", "peak_gb", "load")}
+        shown = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in details.items())
+        print(f"{name:<16}{r['wall']:>10.1f}{r['cpu']:>10.1f}{r['peak_gb']:>9.2f}{r['load']:>6.1f}  {text:<20} {shown}")
+
+
+def _extrapolate(results: dict[str, dict], t_end: float, window: float) -> None:
+    """QuSpin's 0–t_end time extrapolated from its window (labelled), against the measured CFM4 figures."""
+    q, w = results.get("quspin"), results.get(f"evolution 0–{window:g}")
+    if q is None or w is None:
+        return
+    ratio = q["seconds"] / w["seconds"]
+    print(f"\nside by side on 0–{window:g} fs: QuSpin evolve {q['seconds']:.1f} s, CFM4 {w['seconds']:.1f} s ({w.get('matvecs', 0)} products): "
+          f"CFM4 is {ratio:.2f}× faster" + (f"; final states differ by {q['distance to CFM4']:.1e}" if "distance to CFM4" in q else ""))
+    full = results.get("evolution")
+    scale = t_end / window
+    print(f"EXTRAPOLATED (linear in time, the field is on in both windows): QuSpin 0–{t_end:g} fs ≈ {q['seconds'] * scale:.0f} s"
+          + (f"; CFM4 measured 0–{t_end:g} fs: {full['seconds']:.0f} s, ratio ≈ {q['seconds'] * scale / full['seconds']:.1f}× (extrapolated)"
+             if full else f"; CFM4 0–{t_end:g} fs ≈ {w['seconds'] * scale:.0f} s (extrapolated, an upper bound: no field-free steps)"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--phases", nargs="+", choices=PHASES, default=list(PHASES))
+    parser.add_argument("--fluence", type=float, default=8.0, help="mJ/cm² (the study's 8)")
+    parser.add_argument("--tol", type=float, default=1e-6, help="CFM4 tolerance (the study's pump.tolerance)")
+    parser.add_argument("--quspin-tol", type=float, default=1e-9, help="QuSpin rtol = atol (dop853)")
+    parser.add_argument("--window", type=float, default=20.0, help="fs evolved by both QuSpin and CFM4, side by side")
+    parser.add_argument("--t-end", type=float, default=300.0, help="fs of the CFM4 evolution (0 skips the long run)")
+    parser.add_argument("--cache", default=None, help="folder for the shared vectors (default: a temporary one)")
+    parser.add_argument("--shape", default="3x2x2", help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="the 3×2×1 cluster (checks the script in seconds)")
+    parser.add_argument("--child", choices=PHASES, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.quick:
+        args.shape = "3x2x1"
+    if args.child:
+        return _child(args)
+    holder = tempfile.TemporaryDirectory(prefix="bench12_") if args.cache is None else None
+    args.cache = holder.name if holder is not None else args.cache
+    Path(args.cache).mkdir(parents=True, exist_ok=True)
+    wanted = set(args.phases)
+    results: dict[str, dict] = {}
+    for phase in PHASES:
+        if phase not in wanted:
+            continue
+        if phase == "evolution" and args.t_end > 0:
+            results["evolution"] = _run(args, "evolution")
+        elif phase == "quspin":
+            results[f"evolution 0–{args.window:g}"] = _run(args, "evolution", t_end=args.window)
+            results["quspin"] = _run(args, "quspin")
+        elif phase != "evolution":
+            results[phase] = _run(args, phase)
+        print(f"# {phase}: {json.dumps(results.get(phase, results.get('quspin')))}", file=sys.stderr, flush=True)
+    _table(results)
+    _extrapolate(results, args.t_end, args.window)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+r"""``f(H)φ`` for one vector by Lanczos with its vectors kept, in real arithmetic when H and φ allow it.
+
+``f(H)φ ≈ ‖φ‖ V_m f(T_m) e₁`` (``V_m`` the Lanczos vectors, ``T_m`` the tridiagonal matrix) for
+functions that need many steps to resolve (a narrow spectral window such as the transform of a
+pulse, :mod:`~localpairs.solvers.dynamics.linear_response`). No reorthogonalization: ghosts of
+converged Ritz values share their weight and do not spoil matrix functions (Druskin, Greenbaum &
+Knizhnerman, SIAM J. Sci. Comput. 19, 38 (1998)).
+
+Real arithmetic
+---------------
+When every entry of the Hermitian ``H`` is real and ``φ = e^{iγ} r`` with ``r`` real (a real
+ground state and a current operator that is ``i`` times a real antisymmetric matrix give exactly
+that), the whole recursion from ``r`` is real: ``V_m`` and ``T_m`` are those of ``φ`` divided by
+the phase, and ``f(H)φ = e^{iγ} ‖r‖ V_m f(T_m) e₁``. The vectors are then float64 (half the
+memory of complex ones) and the products real-times-real (a real CSR copy of the matrix that shares
+its index arrays: 8 bytes per non-zero). The phase and the test are those of :func:`~localpairs.solvers.lanczos.real_form`. Otherwise the recursion runs
+in complex arithmetic as before.
+
+Memory: ``(steps + 1) × dim`` numbers (float64 or complex128), plus the real matrix copy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg import eigh_tridiagonal
+
+from localpairs.solvers.dynamics.krylov import BREAKDOWN_TOL, vector_norm
+from localpairs.solvers.lanczos import Matvec, lanczos_recursion, real_form
+
+#: Relative round-off level of the Lanczos coefficients (floor of the convergence test).
+ROUNDOFF = 1e-13
+#: Lanczos steps between two convergence checks of the coefficients.
+CHECK_EVERY = 10
+
+
+@dataclass(frozen=True, eq=False)
+class KrylovFunction:
+    """Result of :func:`lanczos_function`.
+
+    Attributes
+    ----------
+    vectors
+        ``f(H)φ`` for the convergence function first, then each of ``also``.
+    ritz_values, weights
+        Ritz values of ``T_m`` and ``‖φ‖²|U₀ₙ|²``, the weight of ``φ`` on each.
+    steps, converged, change
+        Lanczos steps, whether the coefficients settled (or the Krylov space was exhausted), and
+        their last relative change.
+    real_arithmetic
+        Whether the recursion ran in float64.
+    """
+
+    vectors: list[np.ndarray]
+    ritz_values: np.ndarray
+    weights: np.ndarray
+    steps: int
+    converged: bool
+    change: float
+    real_arithmetic: bool
+
+
+def real_matrix(matrix: sp.csr_matrix) -> sp.csr_matrix | None:
+    """A float64 CSR copy of ``matrix`` sharing its index arrays, or None when an entry is not real."""
+    data = matrix.data
+    if np.iscomplexobj(data):
+        if np.any(data.imag != 0.0):
+            return None
+        data = data.real.copy()
+    real = sp.csr_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape, copy=False)
+    real.has_sorted_indices = matrix.has_sorted_indices
+    return real
+
+
+def lanczos_function(
+    operator: sp.csr_matrix | Matvec,
+    phi: np.ndarray,
+    func: Callable[[np.ndarray], np.ndarray],
+    *,
+    steps: int,
+    tol: float,
+    g_max: float,
+    resolved: Callable[[np.ndarray], bool],
+    also: Sequence[Callable[[np.ndarray], np.ndarray]] = (),
+    real_arithmetic: bool | None = None,
+) -> KrylovFunction:
+    """``‖φ‖ V_m f(T_m) e₁`` for ``func`` and every function in ``also`` from one Lanczos recursion.
+
+    Parameters
+    ----------
+    operator
+        Hermitian CSR matrix or ``matvec(x, out)``; only a matrix can run in real arithmetic.
+    phi
+        Start vector (not normalized).
+    func
+        The function whose coefficients decide convergence (of an array of Ritz values).
+    steps
+        Most Lanczos steps (vectors kept).
+    tol, g_max
+        Stop when the coefficients of ``func`` change by at most ``max(tol·‖c‖, ROUNDOFF·g_max)``
+        between checks (every :data:`CHECK_EVERY` steps; ``g_max = sup|func|``).
+    resolved
+        ``resolved(ritz_values)``: whether the Ritz values resolve ``func`` enough to start comparing.
+    also
+        Further functions evaluated on the same Krylov space (no effect on convergence).
+    real_arithmetic
+        None: real when ``operator`` is a real-valued matrix and ``phi`` a phase times a real
+        vector (module docstring); False: complex always; True: real, refused if impossible.
+    """
+    phase, start, matrix = 1.0 + 0j, np.asarray(phi), operator
+    if real_arithmetic is not False and sp.issparse(operator):
+        form, real = real_form(start), real_matrix(operator)
+        if form is not None and real is not None:
+            (phase, start), matrix = form, real
+    use_real = not np.iscomplexobj(start)
+    if real_arithmetic and not use_real:
+        raise ValueError("real_arithmetic=True needs a real-valued matrix and a start vector that is a phase times a real vector")
+    if not use_real:
+        start = np.ascontiguousarray(start, dtype=np.complex128)
+    beta0 = float(np.linalg.norm(start)) if use_real else float(vector_norm(start))
+    dim = start.size
+    kept = np.empty((steps + 1, dim), dtype=np.float64 if use_real else np.complex128)
+    kept[0] = start / beta0
+    previous, change, converged = None, math.inf, False
+    m, theta, u = 1, np.zeros(1), np.ones((1, 1))
+    for j, alpha, beta, invariant in lanczos_recursion(matrix, kept[0], m_max=steps, vectors=kept, breakdown_tol=BREAKDOWN_TOL):
+        m = j + 1
+        if not (invariant or m == steps or m % CHECK_EVERY == 0):
+            continue
+        theta, u = (alpha[:1].copy(), np.ones((1, 1))) if m == 1 else eigh_tridiagonal(alpha[:m], beta[: m - 1])
+        coefs = u @ (func(theta) * u[0])
+        if invariant:
+            change, converged = 0.0, True
+        elif previous is not None:
+            diff = coefs.copy()
+            diff[: previous.size] -= previous
+            scale, moved = float(np.linalg.norm(coefs)), float(np.linalg.norm(diff))
+            change = moved / scale if scale > 0 else 0.0
+            converged = moved <= max(tol * scale, ROUNDOFF * g_max)
+        if converged or m == steps:
+            break
+        if resolved(theta):
+            previous = coefs
+    out = []
+    for f in (func, *also):
+        c = (phase * beta0) * (u @ (f(theta) * u[0]))
+        out.append(c.real @ kept[:m] + 1j * (c.imag @ kept[:m]) if use_real else c @ kept[:m])
+    return KrylovFunction(out, theta, beta0**2 * u[0] ** 2, m, converged, change, use_real)
