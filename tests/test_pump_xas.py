@@ -45,7 +45,7 @@ FWHM_RTOL = 1e-9
 
 MODEL = dict(t=0.33, U=-1.2, V=0.15, breathing=0.1)
 PUMP = {"photon_energy": 1.5, "duration": 4.0, "peak_field": 0.05, "t_end": 20.0, "output_step": 0.5, "tolerance": 1e-9,
-        "pair_correlations": False, "xas_delays": [-3.0, 0.0, 5.0], "xas": {"n_omega": 181, "excited_fraction": 0.05}}
+        "pair_correlations": False, "xas_delays": [-3.0, 0.0, 5.0], "xas": {"n_omega": 181, "excited_fraction": 0.05, "probe": "instantaneous"}}
 
 
 def spec_dict(**pump_changes):
@@ -140,7 +140,8 @@ def test_probe_object_equals_direct_xas():
     direct = split_xas(model, sec, basis, psi, psi0, probe.omega, probe.offset, e0)
     assert np.max(np.abs(got["total"] - direct)) < SAME_RTOL * direct.max()
     # energy_reference = "ground": all of ψ measured from E0
-    fixed = study.make_xas_probe(system, op, parse_spec(spec_dict(xas={"n_omega": 181, "energy_reference": "ground"}), source="t.toml"), psi0=psi0, e_ground=e0)
+    fixed = study.make_xas_probe(system, op, parse_spec(spec_dict(xas={"n_omega": 181, "energy_reference": "ground", "probe": "instantaneous"}),
+                                                        source="t.toml"), psi0=psi0, e_ground=e0)
     plain = xas(model, sec, psi, probe.omega, U_c=-1.0, Gamma=0.2, offset=probe.offset, e_ref=e0)["total"].values
     assert np.max(np.abs(fixed(7.0, psi)["total"] - plain)) < SAME_RTOL * plain.max()
     # the two references differ by the excited part's shift: not a test that cannot fail

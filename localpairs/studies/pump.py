@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from typing import cast
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+import xarray as xr
 
 from localpairs.analysis.dynamics_figures import cumulative_work, current_figure, lattice_figure, overview_figure, site_charge_figure
 from localpairs.analysis.figures import save_figure
@@ -50,14 +52,17 @@ from localpairs.output_size import OutputEstimate
 from localpairs.solvers import build_basis
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions
-from localpairs.solvers.dynamics.trajectory import run_trajectory
+from localpairs.solvers.dynamics.finite_probe import DEFAULT_HALF_WIDTH_FWHM
+from localpairs.solvers.dynamics.trajectory import Probe, run_trajectory
+from localpairs.solvers.dynamics.transient_xas import TransientXasProbe
 from localpairs.solvers.spectra.optical_transitions import OpticalTransitions, optical_transitions
 from localpairs.spec import RunSpec, SpecError
 from localpairs.studies.common import Checkpoints, System, build_model
 from localpairs.studies.framework import Results, RunContext, Study, render
+from localpairs.studies.pump_regime import calibration, first_order
 from localpairs.studies.pump_spec import PumpSpec, pump_section
 from localpairs.studies.pump_summary import summarize
-from localpairs.studies.pump_xas import make_xas_probe, xas_figures, xas_variables
+from localpairs.studies.pump_xas import StateRecorder, finite_probe_times, finite_xas, make_xas_probe, raw_probe_output, xas_figures, xas_variables
 from localpairs.units import kelvin_to_ev
 
 logger = logging.getLogger(__name__)
@@ -134,10 +139,13 @@ class _Plan:
     weak_pulse: Pulse  # a weak pulse along the polarization: the operator's pieces and current at A = 0
 
 
-def _pulse(spec: RunSpec, photon_energy: float) -> Pulse:
+def _pulse(spec: RunSpec, photon_energy: float, scale: float = 1.0) -> Pulse:
+    """The spec's pulse at ``photon_energy`` eV with its fluence times ``scale`` (a calibration; field × √scale)."""
     ps = pump_section(spec)
-    return gaussian_pulse(photon_energy=photon_energy, duration=ps.duration, duration_kind=ps.duration_kind, fluence=ps.fluence,
-                          peak_field=ps.peak_field, polarization=ps.polarization, center=ps.center, refractive_index=ps.refractive_index)
+    return gaussian_pulse(photon_energy=photon_energy, duration=ps.duration, duration_kind=ps.duration_kind,
+                          fluence=None if ps.fluence is None else ps.fluence * scale,
+                          peak_field=None if ps.peak_field is None else ps.peak_field * math.sqrt(scale),
+                          polarization=ps.polarization, center=ps.center, refractive_index=ps.refractive_index)
 
 
 def _plan(spec: RunSpec, system: System) -> _Plan:
@@ -174,6 +182,14 @@ def _plan(spec: RunSpec, system: System) -> _Plan:
     if probe_times.size and not (times[0] <= probe_times[0] and probe_times[-1] <= times[-1]):
         raise SpecError(f"pump.xas_delays = {ps.xas_delays} is not allowed: {'pulse centre' if has_pulse else 't = 0'} ({center:g} fs) + delays must lie in "
                         f"[{times[0]:g}, {times[-1]:g}] fs, i.e. delays in [{times[0] - center:g}, {times[-1] - center:g}] fs")
+    cfg = ps.xas_settings
+    if probe_times.size and cfg.probe == "finite":
+        reach = DEFAULT_HALF_WIDTH_FWHM * cfg.probe_fwhm
+        if not (times[0] <= probe_times[0] - reach and probe_times[-1] + reach <= times[-1]):
+            raise SpecError(f"pump.xas.probe_fwhm = {cfg.probe_fwhm:g} is not allowed with pump.xas_delays = {ps.xas_delays}: the finite probe samples "
+                            f"ψ(t) over ±{DEFAULT_HALF_WIDTH_FWHM:g} FWHM = ±{reach:g} fs around each delay, which must lie in "
+                            f"[{times[0]:g}, {times[-1]:g}] fs; "
+                            f"allowed delays: [{times[0] - center + reach:g}, {times[-1] - center - reach:g}] fs")
     return _Plan(times, quench, has_pulse, center, delays, weak)
 
 
@@ -198,10 +214,11 @@ def _transitions(checkpoints: Checkpoints, prep: DrivenOperator, psi0: np.ndarra
     return OpticalTransitions(np.array(optical["omega"]), np.array(optical["weight"]))
 
 
-def _driven(spec: RunSpec, system: System, plan: _Plan, prep: DrivenOperator, photon: float) -> tuple[Pulse | None, DrivenModel, DrivenOperator]:
-    """The pulse at ``photon`` eV (if any), the driven model and its operator on the basis of ``prep``."""
+def _driven(spec: RunSpec, system: System, plan: _Plan, prep: DrivenOperator, photon: float,
+            scale: float = 1.0) -> tuple[Pulse | None, DrivenModel, DrivenOperator]:
+    """The pulse at ``photon`` eV (if any, fluence × ``scale``), the driven model and its operator on the basis of ``prep``."""
     try:
-        pulse = _pulse(spec, photon) if plan.has_pulse else None
+        pulse = _pulse(spec, photon, scale) if plan.has_pulse else None
         driven = drive(system.model, pulse=pulse, quench=plan.quench)
     except InputError as err:
         raise SpecError(f"[pump]: {err}") from None
@@ -220,8 +237,51 @@ def photon_energy(ps: PumpSpec, transitions: OpticalTransitions) -> tuple[float,
     return gap, gap if ps.photon_energy == "optical_gap" else float(ps.photon_energy)
 
 
+def _calibration(ctx: RunContext, plan: _Plan, prep: DrivenOperator, psi0: np.ndarray, e_ground: float, photon: float) -> dict | None:
+    """The fluence calibration to ``pump.alpha_target`` (checkpointed), or None without one."""
+    ps = pump_section(ctx.spec)
+    if ps.alpha_target is None or not plan.has_pulse:
+        return None
+    target = float(ps.alpha_target)
+    return ctx.checkpoints.json("fluence_calibration", lambda: calibration(prep, psi0, e_ground, _pulse(ctx.spec, photon), target,
+                                                                            t_start=float(plan.times[0]), budget_gb=ctx.spec.solver.memory_budget_gb))
+
+
+def _first_order(ctx: RunContext, plan: _Plan, prep: DrivenOperator, psi0: np.ndarray, e_ground: float, pulse: Pulse | None,
+                 lattice: Lattice | None) -> dict:
+    """α⁽¹⁾ of the pulse used (:func:`.pump_regime.first_order`), or why it is not computed."""
+    if pulse is None:
+        return {"available": 0, "reason": "no pulse"}
+    if lattice is not None or plan.quench is not None:
+        return {"available": 0, "reason": "a lattice or a quench: linear response is about a pulse on a fixed H₀"}
+    return first_order(prep, psi0, e_ground, pulse, t_start=float(plan.times[0]), budget_gb=ctx.spec.solver.memory_budget_gb)
+
+
+def _trajectory(ctx: RunContext, op: DrivenOperator, psi0: np.ndarray, plan: _Plan, lattice: Lattice | None, u0: np.ndarray | None,
+                xas: TransientXasProbe | None) -> xr.Dataset:
+    """The trajectory with the XAS probe at the delays (long/instantaneous) or ψ(t) stored on the finite probe's grid; XAS variables added."""
+    ps, checkpoints = pump_section(ctx.spec), ctx.checkpoints
+    cfg = ps.xas_settings
+    probe_times = plan.center + plan.delays
+    finite = xas is not None and cfg.probe == "finite"
+    probes: dict[str, Probe] = {} if xas is None else {"state": StateRecorder()} if finite else {"xas": xas}
+    at = finite_probe_times(probe_times, cfg) if finite else probe_times if xas is not None else np.zeros(0)
+    # run_trajectory takes any 1-d float array for its times (it converts them with np.asarray)
+    ds = run_trajectory(
+        op, psi0, cast("Sequence[float]", plan.times),
+        options=EvolutionOptions(tol=ps.tolerance, m_max=ps.max_krylov),
+        lattice=lattice, u0=u0, pair_correlations=ps.pair_correlations,
+        probes=probes or None, probe_times=cast("Sequence[float]", at),
+        checkpoint=checkpoints.folder / "trajectory.npz", checkpoint_every=ps.checkpoint_every, key=checkpoints.key, resume=checkpoints.enabled,
+    )
+    if xas is None:
+        return ds
+    ds, raw = finite_xas(ds, xas, cfg, probe_times) if finite else raw_probe_output(ds)
+    return xas_variables(ds, xas, plan.delays, probe_times, cfg, raw)
+
+
 def compute(ctx: RunContext) -> Results:
-    """Ground state, optical gap, pulse, trajectory with the XAS probe; the root dataset and the ``summary`` group."""
+    """Ground state, optical gap, (calibrated) pulse, trajectory with the XAS probe, linear response; the root dataset and ``summary``."""
     spec, system, checkpoints = ctx.spec, ctx.system, ctx.checkpoints
     ps = pump_section(spec)
     plan = _plan(spec, system)
@@ -233,30 +293,22 @@ def compute(ctx: RunContext) -> Results:
     logger.info("initial state: E = %.6f eV (dimension %s)", e_ground, f"{prep.dim:,}")
     transitions = _transitions(checkpoints, prep, psi0, shifts0, spec)
     gap, photon = photon_energy(ps, transitions)
-    pulse, driven, op = _driven(spec, system, plan, prep, photon)
+    calib = _calibration(ctx, plan, prep, psi0, e_ground, photon)
+    pulse, driven, op = _driven(spec, system, plan, prep, photon, calib["scale"] if calib else 1.0)
     xas = make_xas_probe(system, op, spec, psi0=psi0, e_ground=e_ground, quench=plan.quench, checkpoints=checkpoints) if plan.delays.size else None
     if xas is not None:
-        logger.info("ground-state XAS: offset %.3f eV; probing at %d delays", xas.offset, plan.delays.size)
-    # run_trajectory takes any 1-d float array for its times (it converts them with np.asarray)
-    ds = run_trajectory(
-        op, psi0, cast("Sequence[float]", plan.times),
-        options=EvolutionOptions(tol=ps.tolerance, m_max=ps.max_krylov),
-        lattice=lattice, u0=u0, pair_correlations=ps.pair_correlations,
-        probes={"xas": xas} if xas is not None else None,
-        probe_times=cast("Sequence[float]", plan.center + plan.delays) if xas is not None else (),
-        checkpoint=checkpoints.folder / "trajectory.npz", checkpoint_every=ps.checkpoint_every, key=checkpoints.key, resume=checkpoints.enabled,
-    )
-    if xas is not None:
-        ds = xas_variables(ds, xas, plan.delays, ps.xas_settings)
+        logger.info("ground-state XAS: offset %.3f eV; probing at %d delays (%s probe)", xas.offset, plan.delays.size, ps.xas_settings.probe)
+    ds = _trajectory(ctx, op, psi0, plan, lattice, u0, xas)
     ds["field_work"] = (("time",), cumulative_work(plan.times, ds["current"].values, ds["electric_field"].values),
                         {"units": "eV", "long_name": "int <j>.E dt (cumulative Simpson on the output grid)"})
+    first = _first_order(ctx, plan, prep, psi0, e_ground, pulse, lattice)
     quench = plan.quench
     ds.attrs.update(
         title=spec.title, dimension=op.dim, ground_energy_eV=e_ground, optical_gap_eV=gap, photon_energy_eV=photon,
         pulse=json.dumps(pulse.as_dict() if pulse else None), driven=json.dumps({k: v for k, v in driven.info.items()}),
         lattice=json.dumps(lattice.as_dict() if lattice else None),
         quench=json.dumps(None if quench is None else {"time_fs": quench.time, **dict(quench.model.parameters)}),
-        xas="recorded" if xas is not None else "not requested",
+        xas="recorded" if xas is not None else "not requested", linear_response=json.dumps(first), calibration=json.dumps(calib),
     )
     ds.attrs = {k: (int(v) if isinstance(v, (bool, np.bool_)) else v) for k, v in ds.attrs.items()}
     return Results(ds, {"summary": summarize(ds, spec, system, transitions, pulse)})

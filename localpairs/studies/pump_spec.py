@@ -57,26 +57,45 @@ class QuenchSpec(Strict):
     model: dict[str, float] = {}
 
 
+#: ``core_hole`` as in ``[spectra]`` (:class:`SpectraSpec`): a placement name or two finite weights.
+CoreHoleSetting = Literal["both", "site", "site_i", "site_j", "receiving"] | Annotated[
+    list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=2)]
+#: How ψ(t) is probed (:class:`XasProbeSpec`).
+ProbeModel = Literal["long", "finite", "instantaneous"]
+
+
 class XasProbeSpec(Strict):
     """``[pump.xas]``: the time-resolved O K-edge XAS recorded at ``pump.xas_delays``.
 
     Same settings and defaults as the XAS of the spectra study (:class:`SpectraSpec`): core-hole
-    potential ``U_c`` (eV, < 0 attracts), Lorentzian half width ``Gamma`` (eV), Gaussian
-    resolution ``gaussian_fwhm`` (eV), ``lanczos_steps`` per channel, ``coherence`` and
-    ``use_symmetry``. Photon energies: ``pre_edge_eV + window`` on ``n_omega`` points; the
+    potential ``U_c`` (eV, < 0 attracts) placed by ``core_hole``, Lorentzian half width ``Gamma``
+    (eV), Gaussian resolution ``gaussian_fwhm`` (eV), ``lanczos_steps`` per channel, ``coherence``
+    and ``use_symmetry``. Photon energies: ``pre_edge_eV + window`` on ``n_omega`` points; the
     offset places the main (σ*) peak of the *ground-state* XAS at ``pre_edge_eV`` unless
     ``offset_eV`` is given, and is then kept for every delay.
 
-    ``probe_fwhm`` (fs, ≥ 0; 0 = none) is the intensity FWHM of a Gaussian probe: the reported
-    ΔXAS is convolved with it along the delay (:func:`localpairs.analysis.probe.probe_convolution`).
+    ``probe`` (see :mod:`localpairs.studies.pump_xas`):
+
+    - ``"long"`` (default): a probe long against the level spacing. ψ(t) = c0 ψ0 + χ, the ground
+      part from E_0 and every eigencomponent of χ from its own energy, by energy windows of
+      starting width ``window_width`` (eV, default Γ/4) halved until the change is at most
+      ``halving_tol`` of the peak (:func:`~localpairs.solvers.spectra.windowed_xas.windowed_xas`).
+    - ``"finite"``: the two-time formula with a Gaussian probe of intensity FWHM ``probe_fwhm``
+      (fs, then > 0) on ψ(t) sampled every ``probe_dt`` fs over ±3 FWHM around each delay
+      (:func:`~localpairs.solvers.dynamics.finite_probe.finite_probe_xas`).
+    - ``"instantaneous"``: the single-reference split: χ̂ measured from one energy ⟨χ̂|H|χ̂⟩, valid
+      while its spread σ_χ ≪ Γ. With ``energy_reference = "ground"`` all of ψ(t) is measured from
+      E_0 instead (puts excited lines too high by their excitation energy; for comparison only).
+
+    For ``"long"`` and ``"instantaneous"``, ``probe_fwhm`` (fs, ≥ 0; 0 = none) convolves the
+    reported ΔXAS along the delay (:func:`localpairs.analysis.probe.probe_convolution`).
     ``excited_fraction`` α ∈ (0, 1] (default 1) scales the reported ΔXAS: the fraction of the
     probed volume in the pumped state (the EuXFEL experiment estimates α ≈ 5 % at 8 mJ/cm²).
     The raw ΔXAS (α = 1, no convolution) is always stored as well.
 
-    ``energy_reference``: ``"split"`` (default, the long-probe limit) measures the ground-state
-    component of ψ(t) from E_0 and the excited remainder from its own mean energy;
-    ``"ground"`` measures all of ψ(t) from E_0 (puts excited lines too high by their excitation
-    energy; kept for comparison). See :mod:`localpairs.solvers.dynamics.transient_xas`.
+    ``reorthogonalize``: fully reorthogonalized Lanczos chains (reproducible to ~1e-15 of the peak
+    instead of ~1e-5, benchmarks/xas_roundoff.py, at several times the cost); ``"auto"``: where
+    the (N + 1)-electron sector is small enough (:data:`localpairs.studies.pump_xas.REORTH_MAX_WORK`).
     """
 
     U_c: Annotated[float, Field(ge=-50, le=50)] = _XAS_DEFAULTS["U_c"].default
@@ -88,18 +107,40 @@ class XasProbeSpec(Strict):
     n_omega: Annotated[int, Field(ge=10, le=100_000)] = 901
     lanczos_steps: Annotated[int, Field(ge=10, le=5000)] = _XAS_DEFAULTS["xas_lanczos_steps"].default
     coherence: Literal["incoherent", "coherent"] = _XAS_DEFAULTS["coherence"].default
+    core_hole: CoreHoleSetting = _XAS_DEFAULTS["core_hole"].default
     use_symmetry: bool = _XAS_DEFAULTS["use_symmetry"].default
+    probe: ProbeModel = "long"
     probe_fwhm: Annotated[float, Field(ge=0, le=10_000)] = 0.0
+    probe_dt: Annotated[float, Field(gt=0, le=1.0)] = 0.1
+    window_width: Annotated[float, Field(gt=0, le=5)] | None = None
+    halving_tol: Annotated[float, Field(gt=0, le=0.1)] = 1e-3
+    reorthogonalize: bool | Literal["auto"] = "auto"
     excited_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
     energy_reference: Literal["split", "ground"] = "split"
 
+    @model_validator(mode="after")
+    def _consistent(self) -> XasProbeSpec:
+        if self.probe == "finite" and self.probe_fwhm <= 0:
+            raise ValueError(f"probe = 'finite' needs probe_fwhm > 0 (the probe intensity FWHM in fs), got probe_fwhm = {self.probe_fwhm}")
+        if self.energy_reference == "ground" and self.probe != "instantaneous":
+            raise ValueError(f"energy_reference = 'ground' is a single-reference probe: it needs probe = 'instantaneous', got probe = {self.probe!r}")
+        if self.core_hole == "receiving" and self.coherence == "coherent":
+            raise ValueError("core_hole = 'receiving' needs coherence = 'incoherent' (the coherent operator puts the electron on both octahedra)")
+        return self
 
-    def solver_settings(self) -> XasSettings:
-        """The settings of each XAS computed by the probe (:mod:`localpairs.solvers.dynamics.transient_xas`)."""
+    def solver_settings(self, *, reorthogonalize: bool | None = None) -> XasSettings:
+        """The settings of each XAS computed by the probe (:mod:`localpairs.solvers.dynamics.transient_xas`).
+
+        ``reorthogonalize`` is the resolved choice (``"auto"`` is resolved by the study, which knows
+        the sector sizes); None: the solver's own default.
+        """
         from localpairs.solvers.dynamics.transient_xas import XasSettings
 
+        core_hole = self.core_hole if isinstance(self.core_hole, str) else (float(self.core_hole[0]), float(self.core_hole[1]))
         return XasSettings(U_c=self.U_c, Gamma=self.Gamma, gaussian_fwhm=self.gaussian_fwhm, coherence=self.coherence,
-                           use_symmetry=self.use_symmetry, n_steps=self.lanczos_steps)
+                           use_symmetry=self.use_symmetry, n_steps=self.lanczos_steps, core_hole=core_hole, reorthogonalize=reorthogonalize,
+                           excited_probe="single_reference" if self.probe == "instantaneous" else "windowed",
+                           window_width=self.window_width, halving_tol=self.halving_tol)
 
 
 class PumpSpec(Strict):
@@ -115,6 +156,15 @@ class PumpSpec(Strict):
     which the O K-edge XAS of ψ(t) is recorded, with the settings of ``[pump.xas]``
     (:class:`XasProbeSpec`); centre + delay must lie within the output window. The probe sees
     only ψ(t), so it cannot be combined with a classical lattice.
+
+    ``alpha_target`` (optional, in (0, 0.5]): calibrate the fluence to an excited fraction. The
+    pulse given by ``fluence`` (or ``peak_field``) is the nominal one (e.g. the experiment's
+    8 mJ/cm², at which α ≈ 0.05 is measured); the study computes its first-order excited weight
+    α⁽¹⁾ by linear response (:func:`~localpairs.solvers.dynamics.linear_response.linear_response`,
+    exact ∝ fluence to first order) and runs at fluence × alpha_target/α⁽¹⁾
+    (:func:`localpairs.studies.fluence_calibration.calibrated_fluence`). A bare cluster absorbs far
+    more per octahedron than the film, so the nominal fluence drives it into the Rabi regime. Needs
+    a pulse and neither a lattice nor a quench (linear response is about a pulse on a fixed H₀).
     """
 
     photon_energy: PhotonEnergy | Literal["optical_gap"] = "optical_gap"
@@ -133,6 +183,7 @@ class PumpSpec(Strict):
     max_krylov: Annotated[int, Field(ge=8, le=200)] = 40
     checkpoint_every: Annotated[int, Field(ge=1)] = 200
     pair_correlations: bool = True
+    alpha_target: Annotated[float, Field(gt=0, le=0.5)] | None = None
     xas_delays: list[float] = []
     xas: XasProbeSpec | None = None
     lattice: LatticeSpec | None = None
@@ -158,6 +209,15 @@ class PumpSpec(Strict):
         if self.xas_delays and self.lattice is not None:
             raise ValueError("xas_delays with a [pump.lattice] is not supported: the XAS probe sees ψ(t) but not the oxygen displacements u(t); "
                              "remove one of them")
+        if self.alpha_target is not None:
+            if self.fluence is None and self.peak_field is None:
+                raise ValueError(f"alpha_target = {self.alpha_target} needs a pulse (fluence or peak_field): it calibrates the pulse's fluence")
+            if self.lattice is not None or self.quench is not None:
+                raise ValueError(f"alpha_target = {self.alpha_target} is not allowed with a [pump.lattice] or [pump.quench]: the calibration is the "
+                                 "linear response of a pulse on a fixed H₀; remove alpha_target or them")
+            if self.xas is not None and self.xas.excited_fraction != 1.0:
+                raise ValueError(f"alpha_target = {self.alpha_target} with pump.xas.excited_fraction = {self.xas.excited_fraction}: the calibrated "
+                                 "model is already at that excited fraction; set excited_fraction = 1 or remove alpha_target")
         if self.xas is not None and not self.xas_delays:
             raise ValueError("[pump.xas] is given but xas_delays is empty: nothing would be recorded; give xas_delays (fs after the pulse centre)")
         return self

@@ -1,9 +1,22 @@
 """Time-resolved XAS of the pump study: the probe built from ``[pump.xas]``, its variables and figures.
 
 The physics is :mod:`localpairs.solvers.dynamics.transient_xas` (the pipeline the XFEL study
-uses too); here the spec's settings become a probe, and the probe's raw output becomes the
-``xas*``/``dxas*`` variables of ``results.nc`` (with the reported ΔXAS of
-:mod:`localpairs.analysis.probe`) and the ΔXAS figures.
+uses too) and, for ``probe = "finite"``, :mod:`localpairs.solvers.dynamics.finite_probe`; here the
+spec's settings become a probe, and the probe's raw output becomes the ``xas*``/``dxas*``
+variables of ``results.nc`` (with the reported ΔXAS of :mod:`localpairs.analysis.probe`) and the
+ΔXAS figures.
+
+Probe models (``[pump.xas] probe``)
+-----------------------------------
+- ``"long"``: called during the evolution at each delay; ground part from E_0, excited part by
+  energy windows (windowed long-probe limit).
+- ``"instantaneous"``: the same call with one reference energy for the excited part.
+- ``"finite"``: during the evolution ψ(t) is stored on the probe grid (every ``probe_dt`` fs over
+  ±3 ``probe_fwhm`` around each delay, :class:`StateRecorder`); afterwards each delay's
+  two-time XAS is computed from them, and the unpumped reference is the same probe on
+  e^{−iE_0 t/ħ}ψ_0 (the static XAS broadened by the probe's bandwidth). Memory: 16 × dim bytes
+  per stored time; cost per delay: see :mod:`localpairs.solvers.dynamics.finite_probe` (minutes on
+  the 2×2×2 cube).
 """
 
 from __future__ import annotations
@@ -20,17 +33,38 @@ from localpairs.analysis.probe import dxas_extrema, reported_dxas
 from localpairs.analysis.spectral_edges import curve_peak
 from localpairs.hamiltonians.driven_model import Quench
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.finite_probe import DEFAULT_HALF_WIDTH_FWHM, finite_probe_xas, probe_grid
 from localpairs.solvers.dynamics.transient_xas import TransientXasProbe, ground_offset, state_xas
+from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.spectra.spectral_functions import SectorCache
+from localpairs.solvers.spectra.xas import excited_part
 from localpairs.spec import RunSpec
 from localpairs.studies.common import Checkpoints, System
 from localpairs.studies.pump_spec import XasProbeSpec, pump_section
+from localpairs.units import HBAR_EV_FS
 
 #: Grid (eV, offset 0) on which the ground-state XAS peak is located to fix the offset (as the spectra study).
 LOCATE_GRID = np.linspace(-20.0, 20.0, 8001)
 #: ΔXAS features below this fraction of max XAS_ground count as absent in the peak table
 #: (round-off of a stationary state is ~1e-13 of it).
 PEAK_FLOOR = 1e-8
+#: ``reorthogonalize = "auto"`` reorthogonalizes the XAS chains when lanczos_steps² × (largest
+#: (N + 1)-electron sector) is at most this: on the 2×2×2 cube (3,920 states, 150 steps: 8.8e7)
+#: a chain costs ~6× more and is reproducible to 3e-15 of the peak instead of 8e-6
+#: (benchmarks/xas_roundoff.py); the windowed probe of a linear-regime χ̂ needs few windows.
+REORTH_MAX_WORK = 1e8
+
+
+def final_sector_dimension(cache: SectorCache, sec: Sector) -> int:
+    """Largest dimension of the (N + 1)-electron sectors the XAS channels reach (one more ↑ or ↓)."""
+    return max(cache.basis(sec.shifted(1, 0)).Ns, cache.basis(sec.shifted(0, 1)).Ns)
+
+
+def resolve_reorthogonalize(cfg: XasProbeSpec, cache: SectorCache, sec: Sector) -> bool:
+    """``cfg.reorthogonalize``, with ``"auto"`` resolved by :data:`REORTH_MAX_WORK`."""
+    if cfg.reorthogonalize != "auto":
+        return bool(cfg.reorthogonalize)
+    return cfg.lanczos_steps**2 * final_sector_dimension(cache, sec) <= REORTH_MAX_WORK
 
 
 def make_xas_probe(system: System, op: DrivenOperator, spec: RunSpec, *, psi0: np.ndarray, e_ground: float, quench: Quench | None = None,
@@ -42,19 +76,21 @@ def make_xas_probe(system: System, op: DrivenOperator, spec: RunSpec, *, psi0: n
     ``psi0`` (the ground state of ``system.model`` in ``op.basis``, energy ``e_ground``) are
     computed here, once, before any evolution (and checkpointed as ``xas_ground`` when
     ``checkpoints`` are given); every delay shares that energy axis. After ``quench.time`` the
-    probe uses ``quench.model``. Settings: ``spec.pump.xas_settings``.
+    probe uses ``quench.model``. Settings: ``spec.pump.xas_settings`` (``probe = "finite"`` uses
+    this object for the axis, the ground state and the settings; the XAS itself comes from
+    :func:`finite_xas`).
     """
     ps = pump_section(spec)
     if not ps.xas_delays:
         return None
-    cfg = ps.xas_settings
-    settings, sec = cfg.solver_settings(), system.sector
+    cfg, sec = ps.xas_settings, system.sector
     psi0 = np.asarray(psi0, dtype=np.complex128) / np.linalg.norm(psi0)
     hamiltonians = []
     for start, model in [(-np.inf, system.model)] + ([(float(quench.time), quench.model)] if quench is not None else []):
         cache = SectorCache(model, memory_budget_gb=spec.solver.memory_budget_gb)
         cache.add(sec, op.basis)
         hamiltonians.append((start, cache))
+    settings = cfg.solver_settings(reorthogonalize=resolve_reorthogonalize(cfg, hamiltonians[0][1], sec))
     omega = cfg.pre_edge_eV + np.linspace(cfg.window[0], cfg.window[1], cfg.n_omega)
     stored = checkpoints.load("xas_ground") if checkpoints is not None else None
     if stored is None:
@@ -72,45 +108,112 @@ def make_xas_probe(system: System, op: DrivenOperator, spec: RunSpec, *, psi0: n
                              ground_channels=tuple(stored["channels"]))
 
 
-def xas_variables(ds: xr.Dataset, probe: TransientXasProbe, delays: np.ndarray, cfg: XasProbeSpec) -> xr.Dataset:
-    """Replace the raw ``probe_xas_*`` variables by ``xas_ground``, ``xas``, ``dxas``, ``dxas_reported`` and the peaks."""
-    total = ds["probe_xas_total"].values
-    population = ds["probe_xas_excited_population"].values
-    excess = ds["probe_xas_excess_energy"].values
-    spread = ds["probe_xas_excited_energy_spread"].values
-    probe_times = ds["probe_time"].values
-    ds = ds.drop_vars([v for v in ds.data_vars if str(v).startswith("probe_xas_")] + ["probe_time"])
+class StateRecorder:
+    """A ``probe(t, psi)`` for ``run_trajectory`` that returns the state itself (``{"state": ψ}``),
+    so that ψ(t) on the finite probe's grid is kept in the trajectory's checkpoints and output."""
+
+    def __call__(self, t: float, psi: np.ndarray) -> dict[str, np.ndarray]:
+        """``{"state": ψ}`` (a copy, complex)."""
+        return {"state": np.array(psi, dtype=np.complex128)}
+
+
+def finite_grids(probe_times: np.ndarray, cfg: XasProbeSpec) -> list[np.ndarray]:
+    """The uniform grid (fs, step ``probe_dt``) over ±3 ``probe_fwhm`` around each probe time."""
+    return [probe_grid(float(t), cfg.probe_fwhm, dt=cfg.probe_dt, half_width=DEFAULT_HALF_WIDTH_FWHM) for t in probe_times]
+
+
+def finite_probe_times(probe_times: np.ndarray, cfg: XasProbeSpec) -> np.ndarray:
+    """All times of :func:`finite_grids`, sorted, the ones shared by overlapping grids once (to 1e-9 fs)."""
+    return np.unique(np.round(np.concatenate(finite_grids(probe_times, cfg)), 9))
+
+
+def finite_xas(ds: xr.Dataset, probe: TransientXasProbe, cfg: XasProbeSpec, probe_times: np.ndarray) -> tuple[xr.Dataset, dict[str, np.ndarray]]:
+    """Two-time XAS at each probe time from the states :class:`StateRecorder` stored in ``ds``.
+
+    Returns ``ds`` without the stored states and the raw per-delay arrays of :func:`xas_variables`
+    (``total``, ``excited_population``, ``excess_energy``, ``excited_energy_spread``,
+    ``window_width`` and ``halving_change`` (NaN: no windows), and ``ground``, the same probe on the
+    unpumped e^{−iE_0 t/ħ}ψ_0).
+    """
+    stored_t = np.round(ds["probe_time"].values, 9)
+    states = ds["probe_state_state"].values
+    ds = ds.drop_vars(["probe_state_state", "probe_time"])
+    cache, sec, s = probe.hamiltonians[0][1], probe.sec, probe.settings
+    h = cache.matrix(sec)
+
+    def two_time(sampled: np.ndarray, grid: np.ndarray, t_p: float) -> np.ndarray:
+        return finite_probe_xas(cache.model, sec, sampled, grid, probe.omega, t_probe=t_p, fwhm=cfg.probe_fwhm, U_c=s.U_c, Gamma=s.Gamma,
+                                gaussian_fwhm=s.gaussian_fwhm, offset=probe.offset, use_symmetry=s.use_symmetry, n_steps=s.n_steps,
+                                cache=cache)["total"].values
+
+    rows: dict[str, list] = {k: [] for k in ("total", "excited_population", "excess_energy", "excited_energy_spread", "window_width", "halving_change")}
+    grids = finite_grids(probe_times, cfg)
+    for t_p, grid in zip(probe_times, grids):
+        idx = np.searchsorted(stored_t, np.round(grid, 9))
+        rows["total"].append(two_time(states[idx], grid, float(t_p)))
+        psi = states[idx[grid.size // 2]]
+        psi = psi / np.linalg.norm(psi)
+        alpha, chi_hat = excited_part(probe.psi0, psi)
+        h_chi = h @ chi_hat
+        mean = float(np.vdot(chi_hat, h_chi).real)
+        rows["excited_population"].append(alpha)
+        rows["excess_energy"].append(float(np.vdot(psi, h @ psi).real) - probe.e_ref)
+        rows["excited_energy_spread"].append(float(np.sqrt(max(0.0, np.vdot(h_chi, h_chi).real - mean**2))) if alpha > 0 else 0.0)
+        rows["window_width"].append(np.nan)
+        rows["halving_change"].append(np.nan)
+    still = probe.psi0[None, :] * np.exp(-1j * probe.e_ref * (grids[0] - grids[0][grids[0].size // 2]) / HBAR_EV_FS)[:, None]
+    ground = two_time(still, grids[0], float(probe_times[0]))
+    return ds, {**{k: np.asarray(v) for k, v in rows.items()}, "ground": np.asarray(ground, dtype=float)}
+
+
+def raw_probe_output(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, np.ndarray]]:
+    """The ``probe_xas_*`` variables of the trajectory (``probe = "long"``/``"instantaneous"``) as raw arrays, dropped from ``ds``."""
+    raw = {str(v)[len("probe_xas_"):]: ds[v].values for v in ds.data_vars if str(v).startswith("probe_xas_")}
+    return ds.drop_vars([f"probe_xas_{k}" for k in raw] + ["probe_time"]), raw
+
+
+def xas_variables(ds: xr.Dataset, probe: TransientXasProbe, delays: np.ndarray, probe_times: np.ndarray, cfg: XasProbeSpec,
+                  raw: dict[str, np.ndarray]) -> xr.Dataset:
+    """The ``xas_ground``, ``xas``, ``dxas``, ``dxas_reported`` variables, the per-delay diagnostics and the peaks, from ``raw``."""
+    total, ground = raw["total"], raw.get("ground", probe.ground)
     omega = probe.omega
-    dxas = total - probe.ground[None, :]
-    reported = reported_dxas(delays, dxas, probe_fwhm=cfg.probe_fwhm, excited_fraction=cfg.excited_fraction)
-    ext = dxas_extrema(omega, delays, dxas, broadening_fwhm=float(np.hypot(2 * cfg.Gamma, cfg.gaussian_fwhm)), floor=PEAK_FLOOR * float(probe.ground.max()))
+    dxas = total - ground[None, :]
+    finite = cfg.probe == "finite"
+    reported = reported_dxas(delays, dxas, probe_fwhm=0.0 if finite else cfg.probe_fwhm, excited_fraction=cfg.excited_fraction)
+    ext = dxas_extrema(omega, delays, dxas, broadening_fwhm=float(np.hypot(2 * cfg.Gamma, cfg.gaussian_fwhm)), floor=PEAK_FLOOR * float(ground.max()))
     ds = ds.assign_coords(
         omega=("omega", omega, {"units": "eV", "long_name": "photon energy"}),
         delay=("delay", delays, {"units": "fs", "long_name": "delay after the pump pulse centre"}),
-        probe_time=("delay", probe_times, {"units": "fs", "long_name": "time of the (instantaneous) probe"}),
+        probe_time=("delay", probe_times, {"units": "fs", "long_name": "time of the probe (centre of a finite probe)"}),
     )
     per = "XAS summed over all oxygens and both spins"
-    ds["xas_ground"] = (("omega",), probe.ground, {"units": "1/eV", "long_name": f"O K-edge XAS of the initial state psi0 ({per})"})
+    model = {"long": "long probe: ground part from E0, excited part by energy windows", "instantaneous": "single reference for the excited part",
+             "finite": f"two-time formula, Gaussian probe of intensity FWHM {cfg.probe_fwhm:g} fs"}[cfg.probe]
+    ds["xas_ground"] = (("omega",), ground, {"units": "1/eV", "long_name": f"O K-edge XAS of the initial state psi0 ({per}; {model})"})
     ds["xas"] = (("delay", "omega"), total,
-                 {"units": "1/eV", "long_name": f"O K-edge XAS of psi(t) at t = pulse centre + delay ({per}; sudden probe, static H at A = 0)"})
-    ds["dxas"] = (("delay", "omega"), dxas, {"units": "1/eV", "long_name": "raw XAS[psi(t)] - XAS[psi0] (whole cluster pumped, instantaneous probe)"})
+                 {"units": "1/eV", "long_name": f"O K-edge XAS of psi(t) at t = pulse centre + delay ({per}; {model}; static H at A = 0)"})
+    ds["dxas"] = (("delay", "omega"), dxas, {"units": "1/eV", "long_name": "raw XAS[psi(t)] - XAS[psi0] (whole cluster pumped)"})
     ds["dxas_reported"] = (("delay", "omega"), reported, {
         "units": "1/eV", "long_name": "excited_fraction x (Gaussian probe * dxas along delay)",
-        "excited_fraction": cfg.excited_fraction, "probe_fwhm_fs": cfg.probe_fwhm,
+        "excited_fraction": cfg.excited_fraction, "probe_fwhm_fs": 0.0 if finite else cfg.probe_fwhm,
         "edges": "Gaussian truncated at the first/last delay and renormalized (localpairs.analysis.probe)"})
-    ds["xas_excited_population"] = (("delay",), population, {"units": "1", "long_name": "1 - |<psi0|psi(t)>|^2"})
-    ds["xas_excess_energy"] = (("delay",), excess, {"units": "eV", "long_name": "<psi(t)|H(A=0)|psi(t)> - E0 (H in force at t)"})
-    ds["xas_excited_energy_spread"] = (("delay",), spread, {
-        "units": "eV", "long_name": "energy spread of the excited part chi (its XAS reference is its mean energy; NaN: energy_reference = ground)"})
+    ds["xas_excited_population"] = (("delay",), raw["excited_population"], {"units": "1", "long_name": "1 - |<psi0|psi(t)>|^2"})
+    ds["xas_excess_energy"] = (("delay",), raw["excess_energy"], {"units": "eV", "long_name": "<psi(t)|H(A=0)|psi(t)> - E0 (H in force at t)"})
+    ds["xas_excited_energy_spread"] = (("delay",), raw["excited_energy_spread"], {
+        "units": "eV", "long_name": "energy spread of the excited part chi (NaN: energy_reference = ground)"})
+    ds["xas_window_width"] = (("delay",), raw["window_width"], {
+        "units": "eV", "long_name": "energy-window width used for the excited part (NaN: no windows, i.e. instantaneous/finite probe or alpha ~ 0)"})
+    ds["xas_halving_change"] = (("delay",), raw["halving_change"], {
+        "units": "1", "long_name": "max change of the excited part's XAS when the window width is halved, relative to its peak (NaN: no windows)"})
     for key, text in (("positive_energy", "photon energy of the strongest dxas > 0"), ("positive_amplitude", "strongest dxas > 0"),
                       ("negative_energy", "photon energy of the most negative dxas"), ("negative_amplitude", "most negative dxas"),
                       ("energy_error", "uncertainty of the peak energies sqrt(h^2/12 + (FWHM/2)^2)")):
         unit = "1/eV" if key.endswith("amplitude") else "eV"
         ds[f"dxas_{key}"] = (("delay",), ext[key], {"units": unit, "long_name": f"{text} (NaN: none above {PEAK_FLOOR:g} max XAS_ground)"})
     settings = {**cfg.model_dump(mode="json"), "offset_eV": probe.offset, "e_ref_eV": probe.e_ref,
+                "reorthogonalized": int(bool(probe.settings.reorthogonalize)),
                 "channels_computed": probe.ground_channels[0], "channels_all": probe.ground_channels[1], "peak_floor": PEAK_FLOOR,
-                "approximation": "sudden probe; XAS of psi(t) with the static H at A = 0; E_ref = E0 and offset fixed by the ground state; "
-                                 "not the two-time formula (Chen et al., PRB 99, 104306 (2019))"}
+                "approximation": f"{model}; static H at A = 0 for the final states; offset fixed by the ground state"}
     ds.attrs["xas_settings"] = json.dumps(settings)
     return ds
 

@@ -102,7 +102,7 @@ from localpairs.solvers.spectra.energy_windows import (
 )
 from localpairs.solvers.spectra.equivalent_channels import symmetries
 from localpairs.solvers.spectra.spectral_functions import SectorCache, SpectraWarning, check_broadening, check_omega, normalized_state
-from localpairs.solvers.spectra.xas import DEFAULT_GAMMA, DEFAULT_XAS_STEPS, xas
+from localpairs.solvers.spectra.xas import DEFAULT_GAMMA, DEFAULT_XAS_STEPS, CoreHole, xas
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +225,7 @@ def windowed_xas(
     gaussian_fwhm: float = 0.0,
     offset: float = 0.0,
     coherence: str = "incoherent",
+    core_hole: CoreHole = "both",
     use_symmetry: bool = True,
     n_steps: int = DEFAULT_XAS_STEPS,
     reorthogonalize: bool | None = None,
@@ -236,7 +237,7 @@ def windowed_xas(
 
     Parameters
     ----------
-    model, sec, psi, omega, U_c, Gamma, gaussian_fwhm, offset, coherence, use_symmetry, n_steps, reorthogonalize, basis, cache, memory_budget_gb
+    model, sec, psi, omega, U_c, Gamma, gaussian_fwhm, offset, coherence, core_hole, use_symmetry, n_steps, reorthogonalize, basis, cache, memory_budget_gb
         As for :func:`~localpairs.solvers.spectra.xas.xas` (``n_steps`` per channel and window).
     width
         Starting window width in eV (default Γ/4; ``inf``: one window, today's single reference).
@@ -274,7 +275,8 @@ def windowed_xas(
     residual_tol = RESIDUAL_PER_GAMMA_TOL * float(halving_tol) * Gamma
     dec, eigvecs = _decompose(cache, sec, psi, krylov_steps, residual_tol, memory_budget_gb)
     args = dict(model=model, sec=sec, omega=omega, U_c=U_c, Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, offset=offset, coherence=coherence,
-                use_symmetry=use_symmetry, state_symmetries=known, n_steps=n_steps, reorthogonalize=reorthogonalize, cache=cache)
+                core_hole=core_hole, use_symmetry=use_symmetry, state_symmetries=known, n_steps=n_steps, reorthogonalize=reorthogonalize,
+                cache=cache)
     probe = _Probe(dec, eigvecs, args)
     part = _converge(probe, width, float(halving_tol), int(max_halvings))
     used = width / 2.0**part.halvings
@@ -294,8 +296,8 @@ def _dataset(probe: _Probe, part: _Partition, omega: np.ndarray, *, used: float,
     dec = probe.dec
     groups = [(w,) for w in part.heavy] + ([tuple(part.light)] if part.light else [])
     members = [_members(g) for g in groups]
-    keep = ("U_c_eV", "Gamma_eV", "offset_eV", "coherence", "n_oxygens", "model_kind", "cluster", "sector", "n_steps_requested", "n_channels_all",
-            "n_channels_computed", "n_symmetries")
+    keep = ("U_c_eV", "Gamma_eV", "offset_eV", "coherence", "core_hole", "n_oxygens", "model_kind", "cluster", "sector", "n_steps_requested",
+            "n_channels_all", "n_channels_computed", "n_symmetries")
     attrs = {k: probe.xas_attrs[k] for k in keep if k in probe.xas_attrs}
     attrs.update(
         definition="XAS(ω) = Σ_W ‖φ_W‖² XAS[φ_W/‖φ_W‖; E_ref = ⟨φ_W|H|φ_W⟩/‖φ_W‖²](ω), ψ = Σ_W φ_W energy windows (Lanczos decomposition of ψ)",
