@@ -22,6 +22,7 @@ tends to 2C t_B n^{2/3}. Temperatures are in kelvin wherever hopping energies ar
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from scipy import constants as _c
@@ -195,7 +196,7 @@ TC_CONVENTIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def tc_conventions(xs: list[float]) -> list[dict[str, object]]:
+def tc_conventions(xs: list[float]) -> list[dict[str, Any]]:
     """T_c(x) in kelvin under each of :data:`TC_CONVENTIONS` (the review fixes neither C nor the mass).
 
     Returns one dict per convention: ``formula``, ``constant``, ``mass`` and ``tc_K`` (one value per x).
