@@ -22,6 +22,7 @@ tends to 2C t_B n^{2/3}. Temperatures are in kelvin wherever hopping energies ar
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from scipy import constants as _c
@@ -183,3 +184,26 @@ def fermi_bose_lattice_tc(x: float, *, mass_matched: bool = True, omega0_k: floa
 def tc_kelvin_to_ev(tc_k: float) -> float:
     """k_B T_c in eV (convenience for comparing with model energies)."""
     return tc_k * KB_EV_PER_K
+
+
+#: The T_c conventions of :func:`tc_conventions`: (label, constant C, mass convention, kind).
+TC_CONVENTIONS: tuple[tuple[str, str, str], ...] = (
+    ("review Eq. (8) as printed (C = 1)", "1", "m = ħ²/(t_effB a²) (Eq. 6)"),
+    ("continuum BEC", "2π/ζ(3/2)^{2/3} = 3.31", "m = ħ²/(t_effB a²) (Eq. 6)"),
+    ("continuum BEC", "2π/ζ(3/2)^{2/3} = 3.31", "m = ħ²/(2 t_effB a²) (band mass of hopping t_effB)"),
+    ("ideal bosons on the simple-cubic lattice", "lattice sum", "t_B = t_effB/2 (band mass = Eq. 6)"),
+    ("ideal bosons on the simple-cubic lattice", "lattice sum", "t_B = t_effB (band mass ħ²/(2 t_effB a²))"),
+)
+
+
+def tc_conventions(xs: list[float]) -> list[dict[str, Any]]:
+    """T_c(x) in kelvin under each of :data:`TC_CONVENTIONS` (the review fixes neither C nor the mass).
+
+    Returns one dict per convention: ``formula``, ``constant``, ``mass`` and ``tc_K`` (one value per x).
+    All share t_effB = ω₀ exp(−⟨N⟩D) and n_B a³ = (1−x)/2 with the review's parameters.
+    """
+    per_x = [(fermi_bose_tc(x, prefactor=1.0), fermi_bose_lattice_tc(x, mass_matched=True), fermi_bose_lattice_tc(x, mass_matched=False))
+             for x in xs]
+    values = [[b for b, _, _ in per_x], [CONTINUUM_BEC_PREFACTOR * b for b, _, _ in per_x],
+              [2.0 * CONTINUUM_BEC_PREFACTOR * b for b, _, _ in per_x], [m for _, m, _ in per_x], [u for _, _, u in per_x]]
+    return [{"formula": f, "constant": c, "mass": m, "tc_K": v} for (f, c, m), v in zip(TC_CONVENTIONS, values)]

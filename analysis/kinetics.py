@@ -95,6 +95,9 @@ class KineticsFit:
     absolute_sigma: bool
     nfev: int
     residuals: NDArray[np.float64] = field(repr=False)
+    delays: NDArray[np.float64] = field(repr=False, default_factory=lambda: np.zeros(0))
+    data: NDArray[np.float64] = field(repr=False, default_factory=lambda: np.zeros(0))
+    sigma: NDArray[np.float64] = field(repr=False, default_factory=lambda: np.zeros(0))
 
     @property
     def values(self) -> dict[str, float]:
@@ -103,7 +106,12 @@ class KineticsFit:
 
     @property
     def stderr(self) -> dict[str, float]:
-        """Standard error of each free parameter."""
+        """Linearised standard error of each free parameter, √diag((JᵀJ)⁻¹).
+
+        Too small for τ1, τ2 and A2 of a typical trace: they are 0.98–0.9999 correlated and χ²
+        is far from quadratic along that valley (pulls of sd ≈ 2 over seeds). Use
+        :func:`localpairs.analysis.kinetics_profile.profile_interval` for their intervals.
+        """
         return {name: float(self.result.params[name].stderr) for name in self.free}
 
     @property
@@ -275,7 +283,7 @@ def fit_three_exponential(t: ArrayLike, y: ArrayLike, *, sigma: ArrayLike | None
         nfev += result.nfev
     _require_determined(result, nfev)
     return KineticsFit(result=result, irf_fwhm=irf_fwhm, time_unit=time_unit, absolute_sigma=sigma is not None,
-                       nfev=nfev, residuals=result.residual * ss)
+                       nfev=nfev, residuals=result.residual * ss, delays=tt, data=yy, sigma=ss)
 
 
 @dataclass(frozen=True)

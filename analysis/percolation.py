@@ -12,7 +12,9 @@ R_L is averaged over the three directions (wrapping along one given axis, R^(1))
 Threshold: the crossing q*(L₁, L₂) of R_L for consecutive sizes (corrections ∝ L^{−1/ν−ω}, small).
 The estimate is the crossing of the two largest sizes; its error combines the statistical error
 (propagated from the per-sample variances of R at the crossing) with a finite-size error, the
-difference to the crossing of the next smaller pair.
+difference to the crossing of the next smaller pair. :func:`extrapolated_threshold` (≥ 3 sizes)
+instead extrapolates q_½(L), where R_L = ½, as q_c + a L^{−1/ν} with the 3D exponent ν and reports
+the statistical error and the extrapolation-form error separately.
 
 Placements of octahedra for Ba₁₋ₓKₓBiO₃ (large BiL⁰O₆ fraction (1−x)/2, small BiL²O₆ the rest),
 connectivity between nearest-neighbour (corner-sharing) octahedra:
@@ -267,3 +269,81 @@ def wrapping_curve(x: NDArray[np.float64], *, L: int, n_samples: int, placement:
     w = sample_wrapping(L, n_samples=n_samples, placement=placement, species=species, seed=seed)
     q = np.array([occupation_probability(float(v), placement=placement, species=species) for v in np.ravel(x)])
     return w.probability(np.clip(q, 0.0, 1.0)).reshape(np.shape(x))
+
+
+#: Correlation-length exponent of 3D percolation (Wang et al., PRE 87, 052107 (2013): ν = 0.8764(12)).
+NU_3D = 0.8764
+
+
+@dataclass(frozen=True)
+class ExtrapolatedThreshold:
+    """Threshold from q_½(L) (where R^(1)_L = ½) extrapolated as q_½(L) = q_c + a L^{−1/ν}, ν = :data:`NU_3D`.
+
+    ``q_c``/``x_c`` are None when the species never wraps on some size (no threshold).
+    ``stat_error``: the statistical (Monte Carlo) error of q_c, propagated through the weighted
+    least-squares fit; ``extrapolation_error``: the change of q_c when the smallest size is dropped
+    (an estimate of the error of the assumed form, not a statistical error); ``chi2``/``dof``
+    of the fit. ``q_half``/``q_half_error`` per size in ``sizes``. Errors in x are in units of x.
+    """
+
+    sizes: tuple[int, ...]
+    q_half: tuple[float, ...]
+    q_half_error: tuple[float, ...]
+    q_c: float | None
+    stat_error: float | None
+    extrapolation_error: float | None
+    chi2: float | None
+    dof: int
+    x_c: float | None
+    x_stat_error: float | None
+    x_extrapolation_error: float | None
+    placement: str
+    species: str
+
+
+def _half_point(w: WrappingSamples) -> tuple[float, float] | None:
+    """q where R^(1)_L(q) = ½ and its statistical error (per-sample variance over the slope); None if never ½."""
+    if w.probability(1.0) < 0.5:
+        return None
+    q = optimize.brentq(lambda v: float(w.probability(v)) - 0.5, 0.0, 1.0, xtol=1e-12)
+    h = 1e-4
+    slope = float(w.probability(min(q + h, 1.0)) - w.probability(max(q - h, 0.0))) / (min(q + h, 1.0) - max(q - h, 0.0))
+    err = float(np.sqrt(w.per_sample(q).var(ddof=1) / w.steps.shape[0])) / slope
+    return float(q), err
+
+
+def _fit_size_form(sizes: NDArray[np.float64], q: NDArray[np.float64], err: NDArray[np.float64]) -> tuple[float, float, float]:
+    """Weighted fit q = q_c + a L^{−1/ν}: (q_c, its standard error, χ²)."""
+    design = np.stack([np.ones_like(sizes), sizes ** (-1.0 / NU_3D)], axis=1) / err[:, None]
+    coef, *_ = np.linalg.lstsq(design, q / err, rcond=None)
+    cov = np.linalg.inv(design.T @ design)
+    chi2 = float(np.sum((design @ coef - q / err) ** 2))
+    return float(coef[0]), float(np.sqrt(cov[0, 0])), chi2
+
+
+def extrapolated_threshold(sizes: tuple[int, ...], *, n_samples: int, placement: str = "random", species: str = "small",
+                           seed: int | None = None) -> ExtrapolatedThreshold:
+    """Percolation threshold of the species from at least three sizes, extrapolated to L → ∞.
+
+    For every L the point q_½(L) where the wrapping probability along one axis is ½ (exact in
+    q, Newman–Ziff); then a weighted least-squares fit q_½(L) = q_c + a L^{−1/ν} (finite-size
+    scaling, leading correction only). See :class:`ExtrapolatedThreshold` for the two errors.
+    """
+    sizes = tuple(sorted(int(s) for s in sizes))
+    require(len(sizes) >= 3 and len(set(sizes)) == len(sizes), "sizes", sizes, "at least three distinct sizes (two fit parameters and a check)")
+    children = np.random.SeedSequence(seed).spawn(len(sizes))
+    halves = [_half_point(sample_wrapping(L, n_samples=n_samples, placement=placement, species=species, seed=int(c.generate_state(1)[0])))
+              for L, c in zip(sizes, children)]
+    none = ExtrapolatedThreshold(sizes, (), (), None, None, None, None, 0, None, None, None, placement, species)
+    if any(h is None for h in halves):
+        return none
+    q = np.array([h[0] for h in halves if h is not None])
+    err = np.maximum(np.array([h[1] for h in halves if h is not None]), 1e-12)
+    L = np.asarray(sizes, dtype=float)
+    q_c, stat, chi2 = _fit_size_form(L, q, err)
+    q_drop = _fit_size_form(L[1:], q[1:], err[1:])[0]
+    dxdq = abs(doping_of(1.0, placement=placement, species=species) - doping_of(0.0, placement=placement, species=species))
+    return ExtrapolatedThreshold(sizes=sizes, q_half=tuple(q.tolist()), q_half_error=tuple(err.tolist()), q_c=q_c, stat_error=stat,
+                                 extrapolation_error=abs(q_c - q_drop), chi2=chi2, dof=len(sizes) - 2,
+                                 x_c=doping_of(q_c, placement=placement, species=species), x_stat_error=dxdq * stat,
+                                 x_extrapolation_error=dxdq * abs(q_c - q_drop), placement=placement, species=species)

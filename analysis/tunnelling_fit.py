@@ -77,3 +77,58 @@ def two_fermion_decay_constant(energy: float, t_f: float) -> float:
     require(t_f > 0, "t_F", t_f, "a positive hopping in eV")
     require(energy < -4 * t_f, "energy", energy, f"below the two-fermion continuum edge −4 t_F = {-4 * t_f:g} eV")
     return float(2.0 * np.arccosh(abs(energy) / (4.0 * t_f)))
+
+
+@dataclass(frozen=True)
+class DecayRegime:
+    """Where the splittings fall monotonically, and the exponential fit there (None if no regime).
+
+    ``n_used`` are the barrier lengths of the fit (the longest strictly falling run that ends at the
+    largest N); ``fit`` is None when that run has fewer than three points, and ``reason`` says
+    why. ``continuum_edge`` (eV, −4 t_F) and ``below_continuum`` tell whether the pair's energy lies
+    below the two-fermion continuum, the condition for tunnelling through an evanescent barrier;
+    ``reference_D`` is then the closed-form large-N decay constant.
+    """
+
+    n_used: tuple[int, ...]
+    fit: DecayFit | None
+    reason: str
+    continuum_edge: float | None = None
+    below_continuum: bool | None = None
+    reference_D: float | None = None
+
+
+def decay_regime(n_sites: np.ndarray, splitting: np.ndarray, *, ground_energy: float | None = None,
+                 t_f: float | None = None) -> DecayRegime:
+    """Fit ln Δ = ln A − D·N only on the strictly falling tail of Δ(N) (at least three points).
+
+    Parameters
+    ----------
+    n_sites, splitting
+        Barrier lengths (increasing) and splittings Δ(N) > 0 in eV.
+    ground_energy, t_f
+        The pair's ground energy at the largest N and the fermion hopping (eV), both optional: with
+        them the result says whether the pair lies below the continuum edge −4 t_F.
+    """
+    n = np.asarray(n_sites, dtype=float)
+    d = np.asarray(splitting, dtype=float)
+    require(n.ndim == 1 and n.shape == d.shape and bool(np.all(np.diff(n) > 0)), "n_sites", n.tolist(),
+            "increasing barrier lengths with one splitting each")
+    start = n.size - 1
+    while start > 0 and d[start - 1] > d[start]:
+        start -= 1
+    used = tuple(int(v) for v in n[start:])
+    edge = below = ref = None
+    if ground_energy is not None and t_f is not None:
+        edge = -4.0 * t_f
+        below = bool(ground_energy < edge)
+        ref = two_fermion_decay_constant(ground_energy, t_f) if below else None
+    if len(used) < 3:
+        rises = f"Δ rises from N = {int(n[start - 1])} to {int(n[start])}" if start > 0 else "too few lengths"
+        return DecayRegime(used, None, f"no exponential regime: Δ(N) falls monotonically on fewer than 3 lengths ({rises})", edge, below, ref)
+    fit = fit_exponential_decay(n[start:], d[start:])
+    reason = f"Δ(N) falls monotonically for N = {used[0]}–{used[-1]}"
+    if below is False:
+        reason += (f"; but the pair energy {ground_energy:.3g} eV lies inside the two-fermion continuum (edge {edge:.3g} eV): "
+                   "the fall is that of a finite-chain level spacing, not an evanescent barrier")
+    return DecayRegime(used, fit, reason, edge, below, ref)

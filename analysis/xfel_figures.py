@@ -88,26 +88,28 @@ def alpha_vs_fluence(factor: np.ndarray, alpha: np.ndarray, population: np.ndarr
     return fig
 
 
-def tc_vs_x(x: np.ndarray, tc: np.ndarray, tc_lattice: np.ndarray, x_measured: float, tc_measured: float) -> Figure:
-    """T_c(x) of the Fermi–Bose estimate (continuum and lattice) with the measured point."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    ax.plot(x, tc, "-", label="continuum BEC")
-    ax.plot(x, tc_lattice, "--", label="lattice bosons")
-    ax.plot([x_measured], [tc_measured], "k*", ms=10, label="measured")
+def tc_vs_x(x: np.ndarray, curves: Mapping[str, Any], x_measured: float, tc_measured: float, tolerance: float) -> Figure:
+    """T_c(x) of the Fermi–Bose estimate under each convention of constant and mass, with the measured point
+    and the tolerance band (the review's own spread)."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for i, (label, tc) in enumerate(curves.items()):
+        ax.plot(x, tc, "-" if "continuum" in label or "Eq. (8)" in label else "--", color=f"C{i}", label=label)
+    ax.errorbar([x_measured], [tc_measured], yerr=[tolerance], fmt="k*", ms=10, capsize=4, label=f"measured ± {tolerance:g} K")
     ax.set_xlabel("K concentration x")
     ax.set_ylabel("T_c (K)")
-    ax.legend(fontsize=8)
+    ax.set_yscale("log")
+    ax.legend(fontsize=6)
     fig.tight_layout()
     return fig
 
 
 def percolation(pc: Mapping[str, Any], x_measured: float) -> Figure:
-    """Wrapping probability of large octahedra (LPDW network) vs x for each size and placement."""
+    """Wrapping probability of the small-octahedra (fermionic) cluster vs x for each size and placement."""
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for i, (placement, data) in enumerate(pc.items()):
         for L, curve in data["curves"].items():
             ax.plot(data["grid"], curve, ls="-" if i == 0 else "--", label=f"{placement}, L = {L}")
-    ax.axvline(x_measured, color="k", lw=0.8, label="measured x = 0.37")
+    ax.axvline(x_measured, color="k", lw=0.8, label=f"review x = {x_measured:g}")
     ax.set_xlabel("K concentration x")
     ax.set_ylabel("wrapping probability")
     ax.legend(fontsize=8)

@@ -112,3 +112,20 @@ def test_bad_density_named() -> None:
     with pytest.raises(InputError) as err:
         bec.lattice_boson_tc(-0.1)
     assert err.value.field == "density"
+
+
+def test_tc_conventions_table() -> None:
+    """Five conventions: C = 1 is the bare t_effB n^{2/3}; the continuum constant multiplies it by C,
+    the band-mass convention by 2C; the lattice T_c tends to the continuum one at low density
+    (n^{2/3} law), so at x → 1 the lattice rows approach the continuum rows of the same mass."""
+    from localpairs.analysis.bec import CONTINUUM_BEC_PREFACTOR, tc_conventions
+
+    rows = tc_conventions([0.4, 0.995])
+    bare, cont, band, lat_m, lat_b = (r["tc_K"] for r in rows)
+    t_eff = bec.effective_pair_hopping_k(0.4)
+    assert bare[0] == pytest.approx(t_eff * 0.3 ** (2 / 3), rel=1e-12)
+    assert cont[0] == pytest.approx(CONTINUUM_BEC_PREFACTOR * bare[0], rel=1e-12)
+    assert band[0] == pytest.approx(2 * cont[0], rel=1e-12)
+    assert lat_b[0] == pytest.approx(2 * lat_m[0], rel=1e-9)  # T_c ∝ t_B at fixed density
+    # n = 0.0025: the lattice correction to the continuum T_c is ~ (n)^{1/3} ≈ 10 %; 15 % allows it
+    assert lat_m[1] == pytest.approx(cont[1], rel=0.15) and lat_b[1] == pytest.approx(band[1], rel=0.15)

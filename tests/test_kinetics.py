@@ -9,14 +9,19 @@ import pytest
 from scipy.signal import fftconvolve
 
 from localpairs.analysis.kinetics import PARAMETERS, FitError, fit_three_exponential, read_delay_trace, three_exponential
+from localpairs.analysis.kinetics_profile import profile_interval
 from localpairs.errors import InputError
 
 # Review values (ps) with amplitudes giving a rise, a fast partial decay and a plateau (Fig. 8).
 TRUE = {"t_d": 0.0, "tau1": 0.15, "tau2": 0.24, "tau3": 1.5, "A1": 0.5, "A2": 0.8, "A3": 0.4}
 NOISE = 0.01
 # Recovered parameters must lie within 3 standard errors (fails with prob. ~0.3 % per parameter
-# for a correct fit; the seed is fixed, so the test is deterministic).
+# for a correct fit; the seed is fixed, so the test is deterministic). τ1, τ2 and A2 lie in a
+# 0.98–0.9999 correlated, non-quadratic valley where the linearised errors are too small fit by
+# fit (pulls of sd ≈ 2): for them the 3σ-level (99.73 %) profile-likelihood interval is used
+# (its coverage is tested in tests/test_kinetics_profile.py).
 N_SIGMA = 3.0
+VALLEY = ("tau1", "tau2", "A2")
 # Analytic Gaussian convolution vs. a discrete convolution on a 1e-4 ps grid (symmetric kernel):
 # agreement measured at ~1e-13 of the peak; 1e-8 leaves room for FFT round-off and still fails by
 # orders of magnitude for a FWHM/σ mix-up or a misplaced onset (differences ~1e-2).
@@ -64,7 +69,10 @@ def test_fit_recovers_parameters(irf: float) -> None:
     y = three_exponential(t, irf_fwhm=irf, **TRUE) + rng.normal(0.0, NOISE, t.size)
     fit = fit_three_exponential(t, y, sigma=NOISE, irf_fwhm=irf)
     for name in PARAMETERS:
-        assert abs(fit.values[name] - TRUE[name]) < N_SIGMA * fit.stderr[name], (name, fit.report())
+        if name in VALLEY:
+            assert profile_interval(fit, name, level=0.9973).covers(TRUE[name]), (name, fit.report())
+        else:
+            assert abs(fit.values[name] - TRUE[name]) < N_SIGMA * fit.stderr[name], (name, fit.report())
     # χ² of a correct model is dof ± sqrt(2 dof); allow 4 standard deviations
     assert abs(fit.chi2 - fit.dof) < 4 * np.sqrt(2 * fit.dof)
     # the errors must be informative, not huge

@@ -31,7 +31,7 @@ SMALL = {
     "fit": {"max_nfev": 8},
     "pump": {"delays": [0.0, 5.0], "fluence_factors": [1.0, 2.0], "fluence": 1e-3, "duration": 10.0, "evolution_tol": 1e-4},
     "probe": {"omega_step": 0.1, "lanczos_steps": 30},
-    "percolation": {"sizes": [4, 6], "samples": 10},
+    "percolation": {"sizes": [4, 6, 8], "samples": 10},
     "tunnelling": {"sites": [1, 2, 3]},
     "tc": {"x": [0.4, 0.45]},
 }

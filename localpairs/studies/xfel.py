@@ -32,21 +32,18 @@ import numpy as np
 import xarray as xr
 
 from localpairs.analysis import xfel_figures as figs
-from localpairs.analysis.bec import fermi_bose_lattice_tc, fermi_bose_tc
 from localpairs.analysis.excited_fraction import fit_excited_fraction
 from localpairs.analysis.experiment import Reference, load_reference
 from localpairs.analysis.figures import save_figure
 from localpairs.analysis.kinetics import fit_three_exponential, read_delay_trace
-from localpairs.analysis.percolation import percolation_threshold, wrapping_curve
-from localpairs.analysis.tunnelling_fit import fit_exponential_decay
 from localpairs.analysis.verdicts import Row
 from localpairs.errors import InputError, LocalPairsError
 from localpairs.output_size import OutputEstimate
-from localpairs.solvers.ed.pair_tunnelling import pair_tunnelling_splittings
 from localpairs.spec import RunSpec, SpecError
 from localpairs.studies.common import Checkpoints, System
 from localpairs.studies.framework import Results, RunContext, Study, render
 from localpairs.studies.xfel_fit import Context, fit_scenario, reachability
+from localpairs.studies.xfel_mechanism import percolation_section, tc_section, tunnelling_section
 from localpairs.studies.xfel_probe import calibrate, check_pump_axis, scenario_xas
 from localpairs.studies.xfel_spec import XfelSpec, xfel_section
 from localpairs.studies.xfel_summary import SCENARIOS, summarize
@@ -121,34 +118,6 @@ def _alpha(cfg: XfelSpec, ref: Reference, scan: dict) -> tuple[list[Row], dict[s
     return rows, {"alpha_fit": alpha, "population": pop, "plots": plots}
 
 
-def _tc(cfg: XfelSpec, ref: Reference) -> tuple[list[Row], dict[str, Any]]:
-    """T_c(0.4) rows (continuum and lattice BEC) and the T_c(x) curves."""
-    xs = np.linspace(0.37, 0.5, 27)
-    tc04 = fermi_bose_tc(0.4)
-    measured = ref["tc_measured_x04"].number
-    rows = [Row("T_c(0.4) vs measured", tc04, measured, cfg.tolerances.tc_K, "K", "continuum BEC, review Eq. (8)"),
-            Row("T_c(0.4) vs review estimate", tc04, ref["tc_estimate_x04"].number, cfg.tolerances.tc_K, "K", ""),
-            Row("lattice T_c(0.4) vs measured", fermi_bose_lattice_tc(0.4), measured, cfg.tolerances.tc_K, "K", "lattice bosons")]
-    curves = {"tc_x": xs, "tc_tc": [fermi_bose_tc(float(x)) for x in xs], "tc_tc_lattice": [fermi_bose_lattice_tc(float(x)) for x in xs]}
-    return rows, {"tc_x04_K": tc04, "curves": curves}
-
-
-def _percolation(cfg: XfelSpec, cp: Checkpoints) -> dict[str, Any]:
-    """Wrapping thresholds and curves of the large octahedra, random and rock-salt placement (checkpointed)."""
-    pc = cfg.percolation
-
-    def compute() -> dict[str, Any]:
-        out = {}
-        for placement in ("random", "rocksalt"):
-            th = percolation_threshold(tuple(pc.sizes), n_samples=pc.samples, placement=placement, species="large", seed=pc.seed)
-            grid = np.linspace(0.0, 1.0, 41)
-            curves = {str(L): wrapping_curve(grid, L=L, n_samples=pc.samples, placement=placement, species="large", seed=pc.seed).tolist() for L in pc.sizes}
-            out[placement] = {"x": th.x, "x_error": th.x_error, "grid": grid.tolist(), "curves": curves}
-        return out
-
-    return cp.json("percolation_large", compute)
-
-
 def extras(spec: RunSpec, cp: Checkpoints, ref: Reference, fits: dict, spectra: dict, scan: dict, measured: dict[str, float]) -> dict[str, Any]:
     """Kinetics, excited fraction, T_c(x), percolation, tunnelling and the fits' reach: rows, summary numbers and figure data."""
     cfg = xfel_section(spec)
@@ -158,23 +127,12 @@ def extras(spec: RunSpec, cp: Checkpoints, ref: Reference, fits: dict, spectra: 
     rows["alpha"], alpha = _alpha(cfg, ref, scan)
     summary["alpha_fit"], summary["population"] = alpha["alpha_fit"], alpha["population"]
     plots.update(alpha["plots"])
-    rows["tc"], tc = _tc(cfg, ref)
-    summary["tc_x04_K"] = tc["tc_x04_K"]
-    plots.update(tc["curves"])
-    pc = _percolation(cfg, cp)
-    rows["percolation"] = [Row(f"x_c (large octahedra stop wrapping, {p})", pc[p]["x"], ref["x_percolation"].number, cfg.tolerances.x, "",
-                               "no wrapping" if pc[p]["x"] is None else f"± {pc[p]['x_error']:.2g} (stat + finite size)") for p in pc]
+    rows["tc"], tc, curves = tc_section(cfg, ref)
+    summary["tc"] = {**tc, "curves_x": curves["tc_x"], "curves": curves["tc_curves"]}
+    rows["percolation"], pc = percolation_section(cfg, cp, ref)
     plots["percolation"] = {"thresholds": pc, "measured": ref["x_percolation"].number, "tc_measured_x04": ref["tc_measured_x04"].number,
                             "fluence_main": ref["fluence_main"].number}
-    tn = cfg.tunnelling
-
-    def tunnelling() -> dict[str, list[float]]:
-        splittings = pair_tunnelling_splittings(list(tn.sites), t_F=tn.t_F, g=tn.g, E_B=tn.E_B)
-        return {k: np.asarray(v).tolist() for k, v in splittings.items()}
-
-    tun = cp.json("tunnelling", tunnelling)
-    dec = fit_exponential_decay(np.asarray(tun["n"]), np.asarray(tun["splitting"]))
-    summary["tunnelling"] = {"n": tun["n"], "splitting_eV": tun["splitting"], "D": dec.D, "D_error": dec.D_error}
+    summary["tunnelling"] = tunnelling_section(cfg, cp)
     return {"rows": rows, "summary": summary, "plots": plots, "reachability": reachability(fits["paired"], measured, cfg.tolerances.gap)}
 
 
@@ -269,8 +227,8 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
                 outdir / "kinetics.png")
     save_figure(figs.alpha_vs_fluence(sm["scan_factor"].values, sm["scan_alpha_fit"].values, sm["scan_population"].values, measured_alpha,
                                       perc["fluence_main"]), outdir / "excited_fraction.png")
-    save_figure(figs.tc_vs_x(sm["tc_curve_x"].values, sm["tc_curve_tc"].values, sm["tc_curve_tc_lattice"].values, 0.4, perc["tc_measured_x04"]),
-                outdir / "tc_vs_x.png")
+    tc = json.loads(sm.attrs["tc"])
+    save_figure(figs.tc_vs_x(np.asarray(tc["curves_x"]), tc["curves"], 0.4, tc["measured"], tc["tolerance"]), outdir / "tc_vs_x.png")
     save_figure(figs.percolation(perc["thresholds"], perc["measured"]), outdir / "percolation.png")
     return [*names, "kinetics.png", "excited_fraction.png", "tc_vs_x.png", "percolation.png"]
 

@@ -119,7 +119,7 @@ def scan_rows(scan: dict[float, Any], alpha_fit: dict[float, float], hw: float) 
 
 
 def _figure_arrays(spectra: dict[str, Any], plots: dict[str, Any]) -> dict[str, Any]:
-    """Peak amplitudes per delay and the arrays of the kinetics, excited-fraction and T_c figures."""
+    """Peak amplitudes per delay and the arrays of the kinetics and excited-fraction figures."""
     out: dict[str, Any] = {}
     for s in SCENARIOS:
         for lat in ("unrelaxed", "relaxed"):
@@ -130,8 +130,6 @@ def _figure_arrays(spectra: dict[str, Any], plots: dict[str, Any]) -> dict[str, 
     out["kinetics_value"] = ("kinetics_point", np.asarray(plots["kinetics_value"], dtype=float))
     for key in ("factor", "alpha_fit", "population"):
         out[f"scan_{key}"] = ("scan_factor", np.asarray(plots[f"scan_{key}"], dtype=float))
-    for key in ("x", "tc", "tc_lattice"):
-        out[f"tc_curve_{key}"] = ("tc_point", np.asarray(plots[f"tc_{key}"], dtype=float), {"units": "" if key == "x" else "K"})
     return out
 
 
@@ -147,6 +145,7 @@ def summarize(*, system: System, ref: Reference, measured: dict[str, float], fit
         "verdict_rows": json.dumps(rows), "ab_rows": json.dumps(ab_rows(ref, fits, spectra, cfg)), "pump_rows": json.dumps(pump_rows(fits, spectra, calib)),
         "scan_rows": json.dumps(scan_rows(scan, more["summary"]["alpha_fit"], fits["paired"]["E_G"])),
         "reachability": json.dumps(more["reachability"]), "tunnelling": json.dumps(more["summary"]["tunnelling"]), "timings": json.dumps(timings),
+        "tc": json.dumps(more["summary"]["tc"]),
         "percolation": json.dumps(more["plots"]["percolation"]), "kinetics_figure": json.dumps(more["plots"]["kinetics_figure"]),
         "measured_alpha": json.dumps([[k, v] for k, v in more["plots"]["measured_alpha"].items()]),
         "peak_window": json.dumps(spectra["paired"]["window"]),
