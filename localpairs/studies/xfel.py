@@ -40,12 +40,14 @@ from localpairs.analysis.excited_fraction import fit_excited_fraction, fluence_l
 from localpairs.analysis.experiment import Reference, load_reference
 from localpairs.analysis.figures import save_figure
 from localpairs.analysis.kinetics import fit_three_exponential, read_delay_trace
+from localpairs.analysis.kinetics_profile import correlated_parameters, profile_interval
 from localpairs.analysis.verdicts import Row
 from localpairs.errors import InputError, LocalPairsError
 from localpairs.spec import RunSpec, SpecError
 from localpairs.studies.common import Checkpoints, System
 from localpairs.studies.framework import Results, RunContext, Study, render
 from localpairs.studies.xfel_fit import Context, fit_scenario, reachability
+from localpairs.studies.xfel_kinetics import kinetics_rows, rise_trace
 from localpairs.studies.xfel_mechanism import percolation_section, tc_section, tunnelling_section
 from localpairs.studies.xfel_probe import calibrate, check_pump_axis, scenario_xas
 from localpairs.studies.xfel_spec import XfelSpec, xfel_section
@@ -79,24 +81,26 @@ def _dataset(fits: dict, spectra: dict) -> xr.Dataset:
     return ds
 
 
-def _kinetics(cfg: XfelSpec, ref: Reference, spectra: dict) -> tuple[list[Row], dict[str, Any]]:
-    """Kinetics rows and the trace of the kinetics figure (measured and fitted, or the simulated ΔXAS at A)."""
+def _kinetics(cfg: XfelSpec, ref: Reference, traces: dict[str, Any]) -> tuple[list[Row], dict[str, Any]]:
+    """Kinetics rows (:mod:`.xfel_kinetics`; a measured trace's τ with profile-likelihood intervals) and the figure's trace."""
     tau = {k: ref[k].number for k in ("tau1", "tau2", "tau3")}
     if cfg.kinetics.csv is not None:
         trace = read_delay_trace(cfg.kinetics.csv)
         kf = fit_three_exponential(trace.delay, trace.value, sigma=trace.sigma)
-        rows = [Row(k, float(kf.values[k]), tau[k], 0.3 * tau[k], "ps", f"fit of {cfg.kinetics.csv} (measured trace)") for k in tau]
-        return rows, {"kinetics_delay": trace.delay, "kinetics_value": trace.value,
-                      "kinetics_figure": {"title": "measured trace and three-exponential fit"}}
-    sp = spectra["paired"]
-    span = sp["times"][-1]
-    rows = [Row(k, None, tau[k], None, "ps", f"not comparable (cluster dynamics covers {span:.0f} fs, τ are ps)") for k in tau]
-    found = [p for p in sp["unrelaxed"]["peaks"] if p["found"]]
-    a0 = found[0]["A"] if found else float(np.asarray(sp["omega"])[np.argmax(np.asarray(sp["unrelaxed"]["dxas"][0]))])
-    om = np.asarray(sp["omega"])
-    simulated = [float(np.interp(a0, om, np.asarray(d))) for d in sp["unrelaxed"]["dxas"]]
-    figure = {"xlabel": "delay after pulse end (fs)", "title": f"simulated ΔXAS at A = {a0:.2f} eV (paired, unrelaxed); {len(simulated)} delays: no fit"}
-    return rows, {"kinetics_delay": np.asarray(sp["delays"]), "kinetics_value": np.asarray(simulated), "kinetics_figure": figure}
+        notes = {k: f"fit of {cfg.kinetics.csv}: {profile_interval(kf, k).describe('ps')}" for k in tau if k in kf.free}
+        corr = "; ".join(f"{a}–{b} {c:+.3f}" for a, b, c in correlated_parameters(kf))
+        rows = [Row(k, float(kf.values[k]), tau[k], 0.3 * tau[k], "ps", notes.get(k, "fixed") + (f"; correlated: {corr}" if corr else ""))
+                for k in tau]
+        return rows, {"kinetics_delay": trace.delay, "kinetics_value": trace.value, "kinetics_second": kf.model(trace.delay),
+                      "kinetics_figure": {"title": "measured trace and three-exponential fit", "labels": ["data", "fit"], "ylabel": "ΔXAS at peak A"}}
+    tr = traces["paired"]
+    t = np.asarray(tr["times"])
+    figure = {"xlabel": "time (fs)", "ylabel": "fraction of the value after the pulse", "marker": ".",
+              "labels": ["excited weight α(t)", "broken pairs D(0) − ⟨D(t)⟩"],
+              "title": f"paired scenario through the pulse (centre {tr['pulse_center_fs']:.0f} fs, over at {tr['pulse_end_fs']:.0f} fs: I < 10⁻³ I_max)"}
+    scale = lambda v, f: np.asarray(v) / f if f > 0 else np.asarray(v)  # noqa: E731
+    return kinetics_rows(traces, tau), {"kinetics_delay": t, "kinetics_value": scale(tr["alpha"], tr["alpha_final"]),
+                                        "kinetics_second": scale(tr["broken_pairs"], tr["broken_final"]), "kinetics_figure": figure}
 
 
 def _alpha(cfg: XfelSpec, ref: Reference, scan: dict) -> tuple[list[Row], dict[str, Any]]:
@@ -134,12 +138,13 @@ def _alpha(cfg: XfelSpec, ref: Reference, scan: dict) -> tuple[list[Row], dict[s
     return rows, {"alpha_fit": alpha, "population": pop, "plots": plots, "fluence_law": fluence}
 
 
-def extras(spec: RunSpec, cp: Checkpoints, ref: Reference, fits: dict, spectra: dict, scan: dict, measured: dict[str, float]) -> dict[str, Any]:
+def extras(spec: RunSpec, cp: Checkpoints, ref: Reference, fits: dict, traces: dict, scan: dict, measured: dict[str, float]) -> dict[str, Any]:
     """Kinetics, excited fraction, T_c(x), percolation, tunnelling and the fits' reach: rows, summary numbers and figure data."""
     cfg = xfel_section(spec)
     rows: dict[str, list[Row]] = {}
     summary: dict[str, Any] = {}
-    rows["kinetics"], plots = _kinetics(cfg, ref, spectra)
+    rows["kinetics"], plots = _kinetics(cfg, ref, traces)
+    summary["rise"] = {s: {k: v for k, v in tr.items() if k not in ("times", "alpha", "broken_pairs")} for s, tr in traces.items()}
     rows["alpha"], alpha = _alpha(cfg, ref, scan)
     summary["alpha_fit"], summary["population"], summary["fluence_law"] = alpha["alpha_fit"], alpha["population"], alpha["fluence_law"]
     plots.update(alpha["plots"])
@@ -240,7 +245,10 @@ def compute(ctx: RunContext) -> Results:
                 for f in cfg.pump.fluence_factors}
         timings["fluence scan"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        more = extras(spec, cp, ref, fits, spectra, scan, measured)
+        traces = {s: cp.json(f"rise_{s}", partial(rise_trace, context, fits[s], spectra[s]["pulse"]["fluence"])) for s in SCENARIOS}
+        timings["rise through the pulse"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        more = extras(spec, cp, ref, fits, traces, scan, measured)
         timings["kinetics, T_c, percolation, tunnelling"] = time.perf_counter() - t0
     except InputError as err:
         raise SpecError(f"[xfel]: {err}") from None
@@ -273,8 +281,9 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
         names += [f"dxas_{s}.png", f"peaks_{s}.png"]
     perc = json.loads(sm.attrs["percolation"])
     measured_alpha = {float(k): float(v) for k, v in json.loads(sm.attrs["measured_alpha"])}
-    save_figure(figs.kinetics(sm["kinetics_delay"].values, sm["kinetics_value"].values, None, **json.loads(sm.attrs["kinetics_figure"])),
-                outdir / "kinetics.png")
+    kfig = json.loads(sm.attrs["kinetics_figure"])
+    save_figure(figs.kinetics(sm["kinetics_delay"].values, sm["kinetics_value"].values, sm["kinetics_second"].values,
+                              **{**kfig, "labels": tuple(kfig["labels"])}), outdir / "kinetics.png")
     save_figure(figs.alpha_vs_fluence(sm["scan_factor"].values, sm["scan_alpha_fit"].values, sm["scan_population"].values, measured_alpha,
                                       perc["fluence_main"]), outdir / "excited_fraction.png")
     tc = json.loads(sm.attrs["tc"])

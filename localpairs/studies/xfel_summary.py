@@ -145,6 +145,7 @@ def _figure_arrays(spectra: dict[str, Any], plots: dict[str, Any]) -> dict[str, 
                 out[f"{key}_{s}_{lat}"] = (f"delay_{s}", np.asarray(vals, dtype=float), {"long_name": f"ΔXAS at peak {key[0]} (NaN: not found)"})
     out["kinetics_delay"] = ("kinetics_point", np.asarray(plots["kinetics_delay"], dtype=float))
     out["kinetics_value"] = ("kinetics_point", np.asarray(plots["kinetics_value"], dtype=float))
+    out["kinetics_second"] = ("kinetics_point", np.asarray(plots["kinetics_second"], dtype=float))
     for key in ("factor", "alpha_fit", "population"):
         out[f"scan_{key}"] = ("scan_factor", np.asarray(plots[f"scan_{key}"], dtype=float))
     return out
@@ -164,6 +165,7 @@ def summarize(*, system: System, ref: Reference, measured: dict[str, float], fit
         "scan_rows": json.dumps(scan_rows(scan, more["summary"]["alpha_fit"], fits["paired"].get("photon_energy", fits["paired"]["E_G"]))),
         "reachability": json.dumps(more["reachability"]), "tunnelling": json.dumps(more["summary"]["tunnelling"]), "timings": json.dumps(timings),
         "tc": json.dumps(more["summary"]["tc"]), "fluence_law": json.dumps(more["summary"]["fluence_law"]),
+        "rise": json.dumps(more["summary"]["rise"]),
         "percolation": json.dumps(more["plots"]["percolation"]), "kinetics_figure": json.dumps(more["plots"]["kinetics_figure"]),
         "measured_alpha": json.dumps([[k, v] for k, v in more["plots"]["measured_alpha"].items()]),
         "peak_window": json.dumps(spectra["paired"]["window"]),
