@@ -8,7 +8,8 @@ Steps (each piece is checkpointed in ``outdir/checkpoints`` and reused when the 
    of length 2, where the current vanishes), at a fluence calibrated to the measured excited
    fraction at 8 mJ/cm² (an input, not a test); ΔXAS(ω, t)
    for the unrelaxed and the relaxed (Δ = 0) lattice, peaks A and B (:mod:`.xfel_probe`);
-3. kinetics, excited fraction vs fluence, T_c(x), percolation, pair tunnelling;
+3. kinetics (:mod:`.xfel_kinetics`: the rise through the pulse), excited fraction vs fluence, and
+   review Sec. 7 (:mod:`.xfel_mechanism`: T_c(x), percolation, pair tunnelling);
 4. every verdict and table of the report (:mod:`.xfel_summary`), stored in the ``summary`` group;
    ``STUDY`` (:mod:`localpairs.studies.framework`) writes ``results.nc``, the figures and
    ``report.md`` from ``templates/xfel.md.j2``.
@@ -96,7 +97,7 @@ def _kinetics(cfg: XfelSpec, ref: Reference, traces: dict[str, Any]) -> tuple[li
     tr = traces["paired"]
     t = np.asarray(tr["times"])
     figure = {"xlabel": "time (fs)", "ylabel": "fraction of the value after the pulse", "marker": ".",
-              "labels": ["excited weight α(t)", "broken pairs D(0) − ⟨D(t)⟩"],
+              "labels": ["excited weight α(t)", "broken pairs α[D(0) − ⟨χ̂|D|χ̂⟩]"],
               "title": f"paired scenario through the pulse (centre {tr['pulse_center_fs']:.0f} fs, over at {tr['pulse_end_fs']:.0f} fs: I < 10⁻³ I_max)"}
     scale = lambda v, f: np.asarray(v) / f if f > 0 else np.asarray(v)  # noqa: E731
     return kinetics_rows(traces, tau), {"kinetics_delay": t, "kinetics_value": scale(tr["alpha"], tr["alpha_final"]),

@@ -11,9 +11,12 @@ What the model does give is the rise during the pulse, of
 - the excited weight α(t) = 1 − |⟨ψ0|ψ(t)⟩|² (assumption: the ΔXAS amplitude is ∝ α, as in the
   probe step; during the pulse α also holds the reversible, virtual polarisation, which is why
   its final value is read after the pulse);
-- the number of broken pairs, D(0) − ⟨D(t)⟩ with D = Σ_i n_i↑ n_i↓ (assumption: a local pair is
-  a doubly occupied site, the pairs of the U < 0 model; D oscillates after the pulse, so its
-  final value is the mean after the pulse).
+- the number of broken pairs carried by the excited part, with ψ = c0 ψ0 + χ (χ ⟂ ψ0, the split
+  of the probe step): B(t) = α D(0) − ⟨χ|D|χ⟩ = α [D(0) − ⟨χ̂|D|χ̂⟩], D = Σ_i n_i↑ n_i↓
+  (assumptions: a local pair is a doubly occupied site, the pairs of the U < 0 model; the
+  interference term 2 Re c0*⟨ψ0|D|χ⟩, which oscillates at the excitation frequency, is left out as
+  the probe step leaves it out; B still oscillates after the pulse, so its final value is the
+  mean after the pulse).
 
 Each is compared with τ1 through its 10–90 % rise time t₁₀₋₉₀ and the τ that gives the same
 rise in the review's fit model (1 − e^{−s/τ1})² (:mod:`localpairs.analysis.kinetics`):
@@ -74,7 +77,7 @@ def rise_time(t: np.ndarray, y: np.ndarray, final: float) -> float | None:
 
 
 def rise_trace(ctx: Context, fit: dict[str, Any], fluence: float) -> dict[str, Any]:
-    """α(t) and the broken pairs D(0) − ⟨D(t)⟩ through the pulse of one scenario, with their rise times (fs)."""
+    """α(t) and the broken pairs α[D(0) − ⟨χ̂|D|χ̂⟩] through the pulse of one scenario, with their rise times (fs)."""
     cfg, sec = ctx.cfg, ctx.system.sector
     model = ctx.model(fit["U"], fit["V"], fit["breathing"])
     gs = solve(model, sec)
@@ -88,7 +91,9 @@ def rise_trace(ctx: Context, fit: dict[str, Any], fluence: float) -> dict[str, A
     doubles = (up & dn).sum(axis=1).astype(float)
     prob = np.abs(states) ** 2
     alpha = 1.0 - np.abs(psi0.conj() @ states) ** 2
-    broken = float(doubles @ prob[:, 0]) - doubles @ prob
+    d0 = float(doubles @ prob[:, 0])
+    chi = states - np.outer(psi0, psi0.conj() @ states)
+    broken = alpha * d0 - doubles @ (np.abs(chi) ** 2)
     after = times >= end
     a_final, b_final = float(alpha[after].mean()), float(broken[after].mean())
     t_a, t_b = rise_time(times, alpha, a_final), rise_time(times, broken, b_final)
@@ -96,7 +101,7 @@ def rise_trace(ctx: Context, fit: dict[str, Any], fluence: float) -> dict[str, A
             "pulse_center_fs": pulse.center, "sigma_fs": pulse.sigma, "alpha_final": a_final, "broken_final": b_final,
             "alpha_after_spread": float(np.ptp(alpha[after])), "broken_after_spread": float(np.ptp(broken[after])),
             "rise_alpha_fs": t_a, "rise_broken_fs": t_b, "rise_pulse_fs": PULSE_RISE_SIGMAS * pulse.sigma,
-            "ground_pairs": float(doubles @ prob[:, 0]), "fluence": float(fluence)}
+            "ground_pairs": d0, "fluence": float(fluence)}
 
 
 def kinetics_rows(traces: dict[str, dict[str, Any]], tau: dict[str, float]) -> list[Row]:
@@ -104,7 +109,7 @@ def kinetics_rows(traces: dict[str, dict[str, Any]], tau: dict[str, float]) -> l
     rows = []
     for s, tr in traces.items():
         for key, what, assumption in (("rise_alpha_fs", "excited weight α", "ΔXAS ∝ α"),
-                                      ("rise_broken_fs", "broken pairs D(0) − ⟨D⟩", "a pair = a doubly occupied site")):
+                                      ("rise_broken_fs", "broken pairs α[D(0) − ⟨χ̂|D|χ̂⟩]", "a pair = a doubly occupied site, interference with ψ0 left out")):
             t = tr[key]
             note = (f"{assumption}; t₁₀₋₉₀ = {t:.1f} fs (pulse-limited: {tr['rise_pulse_fs']:.1f} fs), τ = t₁₀₋₉₀/{RISE_FACTOR:.2f}"
                     if t is not None else f"{assumption}; no 10–90 % rise (final value {tr['alpha_final' if 'alpha' in key else 'broken_final']:.3g})")
