@@ -57,14 +57,15 @@ def peaks_vs_delay(sp: Mapping[str, Any], *, title: str = "") -> Figure:
     return fig
 
 
-def kinetics(delay: np.ndarray, value: np.ndarray, fit: np.ndarray | None, *, title: str = "", xlabel: str = "delay (ps)") -> Figure:
-    """A delay trace with an optional fitted curve."""
+def kinetics(delay: np.ndarray, value: np.ndarray, fit: np.ndarray | None, *, title: str = "", xlabel: str = "delay (ps)",
+             ylabel: str = "ΔXAS at peak A (arb. units)", labels: tuple[str, str] = ("data", "fit"), marker: str = "o") -> Figure:
+    """A delay trace with an optional second curve (a fit, or a second model quantity)."""
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    ax.plot(delay, value, "o", label="data")
+    ax.plot(delay, value, marker, label=labels[0])
     if fit is not None:
-        ax.plot(delay, fit, "-", label="fit")
+        ax.plot(delay, fit, "-", label=labels[1])
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("ΔXAS at peak A (arb. units)")
+    ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()

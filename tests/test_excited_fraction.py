@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,22 @@ def test_bad_input_names_field(call, field: str) -> None:
     with pytest.raises(InputError) as err:
         call(g, x)
     assert err.value.field == field
+
+
+def test_fluence_law_closed_forms():
+    """Power law, one- plus two-photon and threshold data give back their parameters exactly;
+    the review's 5 % at 8 and 27 % at 32 mJ/cm² is superlinear: exponent ln 5.4 / ln 4 = 1.2165."""
+    from localpairs.analysis.excited_fraction import fluence_law
+
+    law = fluence_law(2.0, 0.3 * 2.0**1.7, 5.0, 0.3 * 5.0**1.7)
+    assert law.exponent == pytest.approx(1.7, rel=1e-12)
+    law = fluence_law(1.0, 0.01 * 1.0 + 0.002 * 1.0, 3.0, 0.01 * 3.0 + 0.002 * 9.0)
+    assert law.a == pytest.approx(0.01, rel=1e-12) and law.b == pytest.approx(0.002, rel=1e-12)
+    assert law.two_photon_share[0] == pytest.approx(0.002 / 0.012, rel=1e-12)
+    law = fluence_law(4.0, 0.5 * (4.0 - 1.5), 9.0, 0.5 * (9.0 - 1.5))
+    assert law.threshold_fluence == pytest.approx(1.5, rel=1e-12) and law.threshold_slope == pytest.approx(0.5, rel=1e-12)
+    review = fluence_law(8.0, 0.05, 32.0, 0.27)
+    assert review.exponent == pytest.approx(math.log(5.4) / math.log(4.0), rel=1e-12) and review.exponent > 1.2
+    assert review.ratio == pytest.approx(5.4) and review.linear_ratio == 4.0
+    with pytest.raises(InputError):
+        fluence_law(8.0, 0.05, 8.0, 0.27)

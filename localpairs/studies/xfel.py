@@ -2,12 +2,14 @@
 
 Steps (each piece is checkpointed in ``outdir/checkpoints`` and reused when the spec is unchanged):
 
-1. scenario fits (:mod:`.xfel_fit`): *paired* (U < 0, V, breathing Δ fitted to the measured
-   E_G, E_a and E_b) and *unpaired* (U ≥ 0 and V fixed, Δ fitted to E_G alone);
-2. pump at ħω = the scenario's E_G (x-polarized; refused along a periodic axis of length 2, where
-   the current vanishes), at a fluence calibrated to the measured excited fraction; ΔXAS(ω, t)
+1. scenario fits (:mod:`.xfel_fit`), alike: *paired* (U < 0) and *unpaired* (U ≥ 0), U and the
+   breathing Δ fitted to the same measured targets (E_G, E_a) with the same fixed V;
+2. pump at the measured ħω = 1.96 eV in both scenarios (x-polarized; refused along a periodic axis
+   of length 2, where the current vanishes), at a fluence calibrated to the measured excited
+   fraction at 8 mJ/cm² (an input, not a test); ΔXAS(ω, t)
    for the unrelaxed and the relaxed (Δ = 0) lattice, peaks A and B (:mod:`.xfel_probe`);
-3. kinetics, excited fraction vs fluence, T_c(x), percolation, pair tunnelling;
+3. kinetics (:mod:`.xfel_kinetics`: the rise through the pulse), excited fraction vs fluence, and
+   review Sec. 7 (:mod:`.xfel_mechanism`: T_c(x), percolation, pair tunnelling);
 4. every verdict and table of the report (:mod:`.xfel_summary`), stored in the ``summary`` group;
    ``STUDY`` (:mod:`localpairs.studies.framework`) writes ``results.nc``, the figures and
    ``report.md`` from ``templates/xfel.md.j2``.
@@ -21,9 +23,12 @@ a model other than the extended Hubbard model, a pump polarization along a perio
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import math
 import time
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,10 +37,11 @@ import numpy as np
 import xarray as xr
 
 from localpairs.analysis import xfel_figures as figs
-from localpairs.analysis.excited_fraction import fit_excited_fraction
+from localpairs.analysis.excited_fraction import fit_excited_fraction, fluence_law
 from localpairs.analysis.experiment import Reference, load_reference
 from localpairs.analysis.figures import save_figure
 from localpairs.analysis.kinetics import fit_three_exponential, read_delay_trace
+from localpairs.analysis.kinetics_profile import correlated_parameters, profile_interval
 from localpairs.analysis.verdicts import Row
 from localpairs.errors import InputError, LocalPairsError
 from localpairs.output_size import OutputEstimate
@@ -43,6 +49,7 @@ from localpairs.spec import RunSpec, SpecError
 from localpairs.studies.common import Checkpoints, System
 from localpairs.studies.framework import Results, RunContext, Study, render
 from localpairs.studies.xfel_fit import Context, fit_scenario, reachability
+from localpairs.studies.xfel_kinetics import kinetics_rows, rise_trace
 from localpairs.studies.xfel_mechanism import percolation_section, tc_section, tunnelling_section
 from localpairs.studies.xfel_probe import calibrate, check_pump_axis, scenario_xas
 from localpairs.studies.xfel_spec import XfelSpec, xfel_section
@@ -76,56 +83,72 @@ def _dataset(fits: dict, spectra: dict) -> xr.Dataset:
     return ds
 
 
-def _kinetics(cfg: XfelSpec, ref: Reference, spectra: dict) -> tuple[list[Row], dict[str, Any]]:
-    """Kinetics rows and the trace of the kinetics figure (measured and fitted, or the simulated ΔXAS at A)."""
+def _kinetics(cfg: XfelSpec, ref: Reference, traces: dict[str, Any]) -> tuple[list[Row], dict[str, Any]]:
+    """Kinetics rows (:mod:`.xfel_kinetics`; a measured trace's τ with profile-likelihood intervals) and the figure's trace."""
     tau = {k: ref[k].number for k in ("tau1", "tau2", "tau3")}
     if cfg.kinetics.csv is not None:
         trace = read_delay_trace(cfg.kinetics.csv)
         kf = fit_three_exponential(trace.delay, trace.value, sigma=trace.sigma)
-        rows = [Row(k, float(kf.values[k]), tau[k], 0.3 * tau[k], "ps", f"fit of {cfg.kinetics.csv} (measured trace)") for k in tau]
-        return rows, {"kinetics_delay": trace.delay, "kinetics_value": trace.value,
-                      "kinetics_figure": {"title": "measured trace and three-exponential fit"}}
-    sp = spectra["paired"]
-    span = sp["times"][-1]
-    rows = [Row(k, None, tau[k], None, "ps", f"not comparable (cluster dynamics covers {span:.0f} fs, τ are ps)") for k in tau]
-    found = [p for p in sp["unrelaxed"]["peaks"] if p["found"]]
-    a0 = found[0]["A"] if found else float(np.asarray(sp["omega"])[np.argmax(np.asarray(sp["unrelaxed"]["dxas"][0]))])
-    om = np.asarray(sp["omega"])
-    simulated = [float(np.interp(a0, om, np.asarray(d))) for d in sp["unrelaxed"]["dxas"]]
-    figure = {"xlabel": "delay after pulse end (fs)", "title": f"simulated ΔXAS at A = {a0:.2f} eV (paired, unrelaxed); {len(simulated)} delays: no fit"}
-    return rows, {"kinetics_delay": np.asarray(sp["delays"]), "kinetics_value": np.asarray(simulated), "kinetics_figure": figure}
+        notes = {k: f"fit of {cfg.kinetics.csv}: {profile_interval(kf, k).describe('ps')}" for k in tau if k in kf.free}
+        corr = "; ".join(f"{a}–{b} {c:+.3f}" for a, b, c in correlated_parameters(kf))
+        rows = [Row(k, float(kf.values[k]), tau[k], 0.3 * tau[k], "ps", notes.get(k, "fixed") + (f"; correlated: {corr}" if corr else ""))
+                for k in tau]
+        return rows, {"kinetics_delay": trace.delay, "kinetics_value": trace.value, "kinetics_second": kf.model(trace.delay),
+                      "kinetics_figure": {"title": "measured trace and three-exponential fit", "labels": ["data", "fit"], "ylabel": "ΔXAS at peak A"}}
+    tr = traces["paired"]
+    t = np.asarray(tr["times"])
+    figure = {"xlabel": "time (fs)", "ylabel": "fraction of the value after the pulse", "marker": ".",
+              "labels": ["excited weight α(t)", "broken pairs α[D(0) − ⟨χ̂|D|χ̂⟩]"],
+              "title": f"paired scenario through the pulse (centre {tr['pulse_center_fs']:.0f} fs, over at {tr['pulse_end_fs']:.0f} fs: I < 10⁻³ I_max)"}
+    scale = lambda v, f: np.asarray(v) / f if f > 0 else np.asarray(v)  # noqa: E731
+    return kinetics_rows(traces, tau), {"kinetics_delay": t, "kinetics_value": scale(tr["alpha"], tr["alpha_final"]),
+                                        "kinetics_second": scale(tr["broken_pairs"], tr["broken_final"]), "kinetics_figure": figure}
 
 
 def _alpha(cfg: XfelSpec, ref: Reference, scan: dict) -> tuple[list[Row], dict[str, Any]]:
-    """Excited fraction against fluence: rows, the XAS-fit α per factor and the figure's arrays."""
+    """Excited fraction against fluence: rows, the XAS-fit α per factor, the fluence law and the figure's arrays.
+
+    With ``calibrate_fluence`` α at 8 mJ/cm² is an input (the calibration), never a row; α at
+    32 mJ/cm² and the exponent d ln α / d ln F between them are tests. The exponent's tolerance is
+    ``xfel.tolerances.alpha`` propagated: tol / (α(32) ln 4).
+    """
     factors = sorted(scan)
     excited = np.asarray(scan[factors[-1]]["excited_component_xas"])
     alpha = {f: fit_excited_fraction(np.asarray(scan[f]["last_xas"]), np.asarray(scan[f]["ground"]), excited).alpha for f in factors}
     pop = {f: scan[f]["population"][-1] for f in factors}
-    f_main = ref["fluence_main"].number
+    f_main, f_max = ref["fluence_main"].number, ref["fluence_max"].number
+    a_main, a_max = ref["alpha_at_8"].number, ref["alpha_at_32"].number
+    law = fluence_law(f_main, a_main, f_max, a_max)
+    k, tol = f_max / f_main, cfg.tolerances.alpha
     rows = []
-    for key in ("alpha_at_8", "alpha_at_32"):
-        f_exp = ref[{"alpha_at_8": "fluence_main", "alpha_at_32": "fluence_max"}[key]].number
-        factor = f_exp / f_main
-        name = f"α at {f_exp:g} mJ/cm² ↔ model F/F_ΔXAS = {factor:g}"
-        if factor not in pop:
-            rows.append(Row(name, None, ref[key].number, cfg.tolerances.alpha, "", f"factor {factor:g} not in xfel.pump.fluence_factors"))
-            continue
-        note = "calibrated to this number (not a test)" if (cfg.pump.calibrate_fluence and factor == 1.0) else "population 1 − |⟨ψ0|ψ⟩|²"
-        rows.append(Row(name, pop[factor], ref[key].number, cfg.tolerances.alpha, "", note))
-    measured = {1.0: ref["alpha_at_8"].number, ref["fluence_max"].number / f_main: ref["alpha_at_32"].number}
+    if not cfg.pump.calibrate_fluence:
+        rows.append(Row(f"α at {f_main:g} mJ/cm² ↔ model F/F_ΔXAS = 1", pop.get(1.0), a_main, tol, "", "population 1 − |⟨ψ0|ψ⟩|²"))
+    name = f"α at {f_max:g} mJ/cm² ↔ model F/F_ΔXAS = {k:g}"
+    if k not in pop or 1.0 not in pop:
+        rows.append(Row(name, None, a_max, tol, "", f"factors 1 and {k:g} are needed in xfel.pump.fluence_factors"))
+        model_exponent = None
+    else:
+        model_exponent = math.log(pop[k] / pop[1.0]) / math.log(k)
+        rows += [Row(name, pop[k], a_max, tol, "", "population 1 − |⟨ψ0|ψ⟩|²"),
+                 Row(f"d ln α / d ln F between {f_main:g} and {f_max:g} mJ/cm²", model_exponent, law.exponent, tol / (a_max * math.log(k)), "",
+                     f"tolerance: xfel.tolerances.alpha / (α({f_max:g}) ln {k:g})")]
+    steps = [{"from": f1, "to": f2, "exponent": math.log(pop[f2] / pop[f1]) / math.log(f2 / f1)} for f1, f2 in itertools.pairwise(factors)]
+    measured = {1.0: a_main, k: a_max}
     plots = {"scan_factor": factors, "scan_alpha_fit": [alpha[f] for f in factors], "scan_population": [pop[f] for f in factors], "measured_alpha": measured}
-    return rows, {"alpha_fit": alpha, "population": pop, "plots": plots}
+    fluence = {"measured": {**asdict(law), "f1": f_main, "f2": f_max}, "model_exponent": model_exponent, "model_steps": steps,
+               "input": {"alpha": a_main, "fluence": f_main} if cfg.pump.calibrate_fluence else None}
+    return rows, {"alpha_fit": alpha, "population": pop, "plots": plots, "fluence_law": fluence}
 
 
-def extras(spec: RunSpec, cp: Checkpoints, ref: Reference, fits: dict, spectra: dict, scan: dict, measured: dict[str, float]) -> dict[str, Any]:
+def extras(spec: RunSpec, cp: Checkpoints, ref: Reference, fits: dict, traces: dict, scan: dict, measured: dict[str, float]) -> dict[str, Any]:
     """Kinetics, excited fraction, T_c(x), percolation, tunnelling and the fits' reach: rows, summary numbers and figure data."""
     cfg = xfel_section(spec)
     rows: dict[str, list[Row]] = {}
     summary: dict[str, Any] = {}
-    rows["kinetics"], plots = _kinetics(cfg, ref, spectra)
+    rows["kinetics"], plots = _kinetics(cfg, ref, traces)
+    summary["rise"] = {s: {k: v for k, v in tr.items() if k not in ("times", "alpha", "broken_pairs")} for s, tr in traces.items()}
     rows["alpha"], alpha = _alpha(cfg, ref, scan)
-    summary["alpha_fit"], summary["population"] = alpha["alpha_fit"], alpha["population"]
+    summary["alpha_fit"], summary["population"], summary["fluence_law"] = alpha["alpha_fit"], alpha["population"], alpha["fluence_law"]
     plots.update(alpha["plots"])
     rows["tc"], tc, curves = tc_section(cfg, ref)
     summary["tc"] = {**tc, "curves_x": curves["tc_x"], "curves": curves["tc_curves"]}
@@ -152,23 +175,56 @@ def validate(spec: RunSpec, system: System) -> None:
             raise SpecError(f"xfel.kinetics.csv = {csv!r} is not allowed: a readable delay trace (CSV) is needed: {err}") from None
 
 
+def pump_view(fit: dict[str, Any], photon_energy: float) -> dict[str, Any]:
+    """The fit as :mod:`.xfel_probe` reads it, with ``E_G`` replaced by the pump's photon energy.
+
+    :func:`~localpairs.studies.xfel_probe.pump_states` pumps at ``fit["E_G"]``; both scenarios are
+    pumped at the experiment's ħω instead of their own model gap (module docstring of
+    :mod:`.xfel_fit`). Drop this view once the probe step reads ``fit["photon_energy"]``.
+    """
+    return {**fit, "E_G": photon_energy}
+
+
+def _pump_and_probe(ctx: Context, cp: Checkpoints, name: str, fit: dict[str, Any], alpha: float, tag: str) -> tuple[dict | None, dict]:
+    """Calibration (if asked) and ΔXAS of one scenario pumped at ``fit["photon_energy"]``; checkpoints named with ``tag``."""
+    fluence = ctx.cfg.pump.fluence
+    calib = None
+    if ctx.cfg.pump.calibrate_fluence:
+        calib = cp.json(f"calibration_{name}{tag}", partial(calibrate, ctx, pump_view(fit, fit["photon_energy"]), alpha))
+        fluence = calib["fluence"]
+    return calib, cp.json(f"xas_{name}{tag}", partial(scenario_xas, ctx, pump_view(fit, fit["photon_energy"]), fluence))
+
+
 def _scenarios(ctx: Context, cp: Checkpoints, ref: Reference, measured: dict[str, float], timings: dict[str, float]) -> tuple[dict, dict, dict]:
-    """Fits, fluence calibration and pump–probe spectra of both scenarios (checkpointed)."""
+    """Fits, fluence calibration and pump–probe spectra of both scenarios (checkpointed), pumped at the measured ħω.
+
+    A scenario whose model absorbs so little at the measured ħω (its E_G misses it by more than
+    the pump bandwidth) that α at 8 mJ/cm² needs a field beyond the one-band model's validity is
+    pumped at its own E_G instead, and ``photon_energy_note`` says why (the report prints it).
+    """
     cfg = ctx.cfg
     fits: dict[str, Any] = {}
     calib: dict[str, Any] = {}
     spectra: dict[str, Any] = {}
-    targets: dict[str, dict[str, float]] = {"paired": {k: measured[k] for k in cfg.fit.paired_targets}, "unpaired": {"E_G": measured["E_G"]}}
+    targets: dict[str, float] = {str(k): measured[k] for k in cfg.fit.targets}
+    hw, alpha = ref["pump_photon_energy"].number, ref["alpha_at_8"].number
     for s in SCENARIOS:
         t0 = time.perf_counter()
-        fits[s] = cp.json(f"fit_{s}", partial(fit_scenario, ctx, s, targets[s], paired_V=fits.get("paired", {}).get("V")))
+        fits[s] = {**cp.json(f"fit_{s}", partial(fit_scenario, ctx, s, targets)), "photon_energy": hw, "photon_energy_note": ""}
         timings[f"{s}: fit"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        fluence = cfg.pump.fluence
-        if cfg.pump.calibrate_fluence:
-            calib[s] = cp.json(f"calibration_{s}", partial(calibrate, ctx, fits[s], ref["alpha_at_8"].number))
-            fluence = calib[s]["fluence"]
-        spectra[s] = cp.json(f"xas_{s}", partial(scenario_xas, ctx, fits[s], fluence))
+        try:
+            c, spectra[s] = _pump_and_probe(ctx, cp, s, fits[s], alpha, "")
+        except InputError as err:
+            if err.field != "pump.peak_field":
+                raise
+            fits[s].update(photon_energy=fits[s]["E_G"], photon_energy_note=(
+                f"pumped at its own E_G = {fits[s]['E_G']:.3f} eV, not at the measured {hw:g} eV: there the calibration needs a field "
+                f"beyond the model's validity ({err.allowed})"))
+            logger.warning("%s scenario: %s", s, fits[s]["photon_energy_note"])
+            c, spectra[s] = _pump_and_probe(ctx, cp, s, fits[s], alpha, "_own_gap")
+        if c is not None:
+            calib[s] = c
         timings[f"{s}: pump and ΔXAS"] = time.perf_counter() - t0
     return fits, calib, spectra
 
@@ -186,11 +242,15 @@ def compute(ctx: RunContext) -> Results:
         fits, calib, spectra = _scenarios(context, cp, ref, measured, timings)
         t0 = time.perf_counter()
         base = spectra["paired"]["pulse"]["fluence"]
-        scan = {f: spectra["paired"] if f == 1.0 else cp.json(f"scan_{f:g}", partial(scenario_xas, context, fits["paired"], f * base, full=False))
+        paired = pump_view(fits["paired"], fits["paired"]["photon_energy"])
+        scan = {f: spectra["paired"] if f == 1.0 else cp.json(f"scan_{f:g}", partial(scenario_xas, context, paired, f * base, full=False))
                 for f in cfg.pump.fluence_factors}
         timings["fluence scan"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        more = extras(spec, cp, ref, fits, spectra, scan, measured)
+        traces = {s: cp.json(f"rise_{s}", partial(rise_trace, context, fits[s], spectra[s]["pulse"]["fluence"])) for s in SCENARIOS}
+        timings["rise through the pulse"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        more = extras(spec, cp, ref, fits, traces, scan, measured)
         timings["kinetics, T_c, percolation, tunnelling"] = time.perf_counter() - t0
     except InputError as err:
         raise SpecError(f"[xfel]: {err}") from None
@@ -218,13 +278,14 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
     names = []
     for s in SCENARIOS:
         sp = _spectrum_view(ds, sm, s)
-        save_figure(figs.dxas_maps(sp, title=f"{s} scenario", hw=json.loads(ds.attrs[f"fit_{s}"])["E_G"]), outdir / f"dxas_{s}.png")
+        save_figure(figs.dxas_maps(sp, title=f"{s} scenario", hw=json.loads(ds.attrs[f"fit_{s}"])["photon_energy"]), outdir / f"dxas_{s}.png")
         save_figure(figs.peaks_vs_delay(sp, title=f"{s} scenario"), outdir / f"peaks_{s}.png")
         names += [f"dxas_{s}.png", f"peaks_{s}.png"]
     perc = json.loads(sm.attrs["percolation"])
     measured_alpha = {float(k): float(v) for k, v in json.loads(sm.attrs["measured_alpha"])}
-    save_figure(figs.kinetics(sm["kinetics_delay"].values, sm["kinetics_value"].values, None, **json.loads(sm.attrs["kinetics_figure"])),
-                outdir / "kinetics.png")
+    kfig = json.loads(sm.attrs["kinetics_figure"])
+    save_figure(figs.kinetics(sm["kinetics_delay"].values, sm["kinetics_value"].values, sm["kinetics_second"].values,
+                              **{**kfig, "labels": tuple(kfig["labels"])}), outdir / "kinetics.png")
     save_figure(figs.alpha_vs_fluence(sm["scan_factor"].values, sm["scan_alpha_fit"].values, sm["scan_population"].values, measured_alpha,
                                       perc["fluence_main"]), outdir / "excited_fraction.png")
     tc = json.loads(sm.attrs["tc"])

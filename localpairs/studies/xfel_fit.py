@@ -4,23 +4,38 @@ Model numbers at one parameter point (:meth:`Context.evaluate`), per electron, f
 energies E(N−2 … N+2) of :func:`~localpairs.solvers.charge_ladder` and the optical conductivity:
 
 - ``E_a := Δ2/2`` with ``Δ2 = [E(N+2) + E(N−2) − 2E(N)]/2`` (the review's 2E_a is the
-  two-particle transport gap);
+  two-particle transport gap); defined from ground energies, hence for either sign of U;
 - ``E_b := Δ1 − Δ2`` with ``Δ1 = E(N+1) + E(N−1) − 2E(N)`` (mean binding of an added electron
   pair and hole pair), so that ``E_b + 2E_a = Δ1``;
 - ``E_G``: lowest σ(ω) pole carrying at least ``optical_gap_fraction`` of ∫σ dω, x-polarized
-  (:func:`~localpairs.analysis.spectral_edges.optical_gap`).
+  (:func:`~localpairs.analysis.spectral_edges.optical_gap`, the one definition of the package).
 
-Scenarios:
+Fair scenarios (why both fit U and Δ to E_G and E_a, with one fixed V)
+---------------------------------------------------------------------
+The two scenarios are fitted alike: the same two free parameters (U and the breathing Δ), the
+same fixed t and V, the same targets (default the measured E_G = 1.96 eV and E_a = 0.24 eV); they
+differ only in the sign of U (paired U < 0, unpaired U ≥ 0). Reasons:
 
-- **paired**: U < 0, V ≥ 0 and Δ free within bounds, fitted to ``paired_targets`` (default
-  E_G, E_a and E_b: with only E_G and E_a three parameters are under-determined, and the review's
-  own relation E_G = E_b + 2E_a supplies E_b, which fixes |U|);
-- **unpaired** control: U = ``U_unpaired`` ≥ 0 and V fixed, Δ (a static breathing/CDW
-  potential) fitted to E_G alone.
+- two observed numbers determine at most two parameters. Fitting U, V and Δ to E_G and E_a leaves
+  a line of exact solutions, and the point reported would be set by the start, not the data;
+- E_b = 1.5 eV is not a third observation: the review obtains it as E_G − 2E_a, i.e. it assumes
+  E_G = Δ1 (no excitonic binding) on the paired picture's terms. Fitting it would give the paired
+  scenario a target built for it, so it is a prediction (a row of the report), not a target;
+- fixing U in the control (as before) gave it one parameter against three for the paired model:
+  a worse fit of the control would then say nothing about pairing. With U fitted in both, a control
+  that cannot reach the targets runs into its bound U = 0 and says what it would need beyond it.
+
+Two equations in two unknowns may have more than one solution (on the U > 0 dimer two (U, Δ) give
+the same E_G and E_a): the fit reports the one it reaches from the spec's start, and the report
+gives the start.
+
+A parameter at a bound is reported as such, with the value the unconstrained fit would need,
+estimated by one Gauss–Newton step from the bound point (linearised; the residual it would leave
+is given too). The targets are inputs of the study, never tests: their rows say "fitted (input)".
 
 Residuals are in eV with equal weights. A fit that stops on its evaluation budget is reported as
-not converged (with scipy's message); targets it cannot reach show up as residuals and as
-"inconsistent" rows of the gap table, never as silently accepted numbers.
+not converged (with scipy's message); targets it cannot reach show up as residuals, never as
+silently accepted numbers.
 """
 
 from __future__ import annotations
@@ -43,8 +58,10 @@ from localpairs.studies.xfel_spec import xfel_section
 
 logger = logging.getLogger(__name__)
 
-#: Parameter order of the paired fit.
+#: Parameters of a model point, in the order of :meth:`Context.evaluate`.
 PAIRED_PARAMETERS = ("U", "V", "breathing")
+#: The fitted parameters, the same in both scenarios.
+FITTED = ("U", "breathing")
 #: Photon-energy grid for σ(ω) (only the pole list is used; the grid must merely be valid), eV.
 SIGMA_OMEGA = np.linspace(0.0, 6.0, 61)
 #: Lorentzian half width for σ(ω), eV (does not enter the pole energies).
@@ -91,56 +108,76 @@ def model_numbers(ladder: dict[int, float], n: int, conductivity: xr.Dataset, *,
             "delta1": scales.single_particle_gap, "delta2": scales.two_particle_gap}
 
 
-def _setup(ctx: Context, name: str, paired_V: float | None) -> tuple[list[float], list[float], list[float], list[str], dict[str, Any]]:
-    """Start, bounds, fitted parameter names and fixed parameters of one scenario (``t`` may be a per-bond list)."""
-    cfg = ctx.cfg
+def _setup(ctx: Context, name: str) -> tuple[list[float], list[float], list[float], dict[str, Any]]:
+    """Start, lower and upper bounds of (U, Δ) and the fixed parameters (t, V) of one scenario."""
+    cfg = ctx.cfg.fit
     model = ctx.spec.model
     if not isinstance(model, HubbardSpec):
-        raise InputError("model.kind", model.kind, "'extended_hubbard' (the xfel fits vary its U, V and breathing)")
+        raise InputError("model.kind", model.kind, "'extended_hubbard' (the xfel fits vary its U and breathing)")
+    fixed = {"t": model.t, "V": float(cfg.V if cfg.V is not None else model.V)}
     if name == "paired":
-        return ([cfg.fit.U_guess, cfg.fit.V_guess, cfg.fit.breathing_guess], [cfg.fit.U_min, 0.0, 0.0], [-1e-3, cfg.fit.V_max, cfg.fit.breathing_max],
-                list(PAIRED_PARAMETERS), {"t": model.t})
-    V = cfg.fit.V_unpaired if cfg.fit.V_unpaired is not None else paired_V
-    if V is None:
-        raise InputError("xfel.fit.V_unpaired", None, "a value, or a paired fit whose V the unpaired control takes")
-    return [cfg.fit.breathing_guess_unpaired], [0.0], [cfg.fit.breathing_max], ["breathing"], {"t": model.t, "U": cfg.fit.U_unpaired, "V": float(V)}
+        return [cfg.U_guess, cfg.breathing_guess], [cfg.U_min, 0.0], [-1e-3, cfg.breathing_max], fixed
+    if name == "unpaired":
+        return [cfg.U_guess_unpaired, cfg.breathing_guess_unpaired], [0.0, 0.0], [cfg.U_max, cfg.breathing_max], fixed
+    raise InputError("scenario", name, "'paired' or 'unpaired'")
 
 
-def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, paired_V: float | None = None) -> dict[str, Any]:
-    """Least-squares fit of one scenario.
+def beyond_bounds(x: np.ndarray, jac: np.ndarray, residual: np.ndarray, lo: list[float], hi: list[float],
+                  names: list[str]) -> list[dict[str, Any]]:
+    """The parameters at a bound and what the fit would need beyond it (one Gauss–Newton step, linearised).
+
+    A parameter counts as at its bound within 10⁻³ of its range. The unconstrained step
+    δ = −J⁺r from the bound point is reported only when it points out of the allowed range;
+    ``needs`` is the parameter value it points to and ``residual_norm`` the linearised ‖r + Jδ‖ (eV).
+    """
+    step = -np.linalg.pinv(jac) @ residual
+    left = float(np.linalg.norm(residual + jac @ step))
+    out = []
+    for k, (v, low, high) in enumerate(zip(x, lo, hi)):
+        span = high - low
+        side = "lower" if abs(v - low) <= 1e-3 * span else ("upper" if abs(high - v) <= 1e-3 * span else None)
+        if side is None:
+            continue
+        outward = step[k] < 0 if side == "lower" else step[k] > 0
+        out.append({"parameter": names[k], "side": side, "bound": float(low if side == "lower" else high),
+                    "needs": float(v + step[k]) if outward else None, "residual_norm": left if outward else None})
+    return out
+
+
+def _describe_bound(b: dict[str, Any]) -> str:
+    text = f"{b['parameter']} = {b['side']} bound {b['bound']:g}"
+    if b["needs"] is not None:
+        text += f" (the fit would need {b['parameter']} ≈ {b['needs']:.3g}, leaving ‖residual‖ ≈ {b['residual_norm']:.2g} eV; linearised)"
+    return text
+
+
+def fit_scenario(ctx: Context, name: str, targets: dict[str, float]) -> dict[str, Any]:
+    """Least-squares fit of (U, Δ) of one scenario to ``targets`` (module docstring: the scenarios are alike).
 
     Parameters
     ----------
     ctx
         The study context.
     name
-        ``"paired"`` or ``"unpaired"``.
+        ``"paired"`` (U < 0) or ``"unpaired"`` (U ≥ 0).
     targets
-        Measured values (eV) of the quantities to fit, e.g. ``{"E_G": 1.96, "E_a": 0.24, "E_b": 1.5}``.
-    paired_V
-        V of the paired fit, used by the unpaired control unless ``[xfel] V_unpaired`` is set.
+        Measured values (eV) of the quantities to fit, e.g. ``{"E_G": 1.96, "E_a": 0.24}``.
 
     Returns
     -------
     dict
         Parameters U, V, breathing; ``fitted``, ``fixed``, ``bounds``; ``targets``, achieved model
-        numbers and ``residuals``; ``converged``, ``message``, ``at_bound``; ``nfev``; all
-        ``evaluations``.
+        numbers and ``residuals``; ``converged``, ``message``; ``at_bound`` (sentences) and
+        ``bounds_needed`` (numbers, :func:`beyond_bounds`); ``nfev``; all ``evaluations``.
     """
     cfg = ctx.cfg
-    x0, lo, hi, fitted, fixed = _setup(ctx, name, paired_V)
+    x0, lo, hi, fixed = _setup(ctx, name)
     keys = list(targets)
     evals: list[dict[str, float]] = []
     memo: dict[tuple[float, ...], dict[str, float]] = {}
 
-    def params(x: np.ndarray) -> dict[str, float]:
-        p: dict[str, float] = {k: fixed[k] for k in ("U", "V") if k in fixed}
-        p.update({k: float(v) for k, v in zip(fitted, x)})
-        return p
-
     def point(x: np.ndarray) -> dict[str, float]:
-        p = params(x)
-        key = tuple(round(p[k], 10) for k in PAIRED_PARAMETERS)
+        key = (round(float(x[0]), 10), round(fixed["V"], 10), round(float(x[1]), 10))
         if key not in memo:
             memo[key] = ctx.evaluate(*key)
             evals.append(memo[key])
@@ -149,25 +186,23 @@ def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, paired_V
     def residual(x: np.ndarray) -> np.ndarray:
         r = point(x)
         logger.info(f"fit {name}: U = {r['U']:.4f}, V = {r['V']:.4f}, Δ = {r['breathing']:.4f} → "
-                 + ", ".join(f"{k} = {r[k]:.4f}" for k in ("E_G", "E_a", "E_b")) + " eV")
+                    + ", ".join(f"{k} = {r[k]:.4f}" for k in ("E_G", "E_a", "E_b")) + " eV")
         return np.array([r[k] - targets[k] for k in keys])
 
     sol = least_squares(residual, x0, bounds=(lo, hi), xtol=cfg.fit.xtol, ftol=1e-3, gtol=1e-6,
                         max_nfev=max(1, cfg.fit.max_nfev // (len(x0) + 1)), diff_step=0.03)
     best = point(sol.x)
-    p = params(sol.x)
-    span = np.asarray(hi) - np.asarray(lo)
-    at_bound = [f"{k} = {'lower' if abs(v - low) <= 1e-3 * s else 'upper'} bound {low if abs(v - low) <= 1e-3 * s else high:g}"
-                for k, v, low, high, s in zip(fitted, sol.x, lo, hi, span) if min(abs(v - low), abs(high - v)) <= 1e-3 * s]
+    bounds_needed = beyond_bounds(sol.x, np.atleast_2d(sol.jac), np.asarray(sol.fun), lo, hi, list(FITTED))
     converged = bool(sol.status > 0)
     if not converged:
         logger.warning(f"fit {name} did not converge within {cfg.fit.max_nfev} ED evaluations ({sol.message}); "
-                 "its parameters are the best point found, see the report")
-    return {"U": p["U"], "V": p["V"], "breathing": p["breathing"], "fitted": fitted, "fixed": fixed,
-            "bounds": {k: [low, high] for k, low, high in zip(fitted, lo, hi)}, "targets": dict(targets),
+                       "its parameters are the best point found, see the report")
+    return {"U": best["U"], "V": best["V"], "breathing": best["breathing"], "fitted": list(FITTED), "fixed": fixed,
+            "bounds": {k: [low, high] for k, low, high in zip(FITTED, lo, hi)}, "targets": dict(targets),
             "achieved": {k: best[k] for k in ("E_G", "E_a", "E_b", "E_b_plus_2E_a", "delta1", "delta2")},
             "residuals": {k: best[k] - targets[k] for k in keys}, "E_G": best["E_G"], "converged": converged,
-            "message": str(sol.message), "at_bound": at_bound, "nfev": len(evals), "evaluations": evals}
+            "message": str(sol.message), "at_bound": [_describe_bound(b) for b in bounds_needed], "bounds_needed": bounds_needed,
+            "nfev": len(evals), "evaluations": evals}
 
 
 def reachability(fit: dict[str, Any], measured: dict[str, float], tolerance: float) -> dict[str, Any]:

@@ -28,48 +28,67 @@ EnergyBound = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_ENERGY_EV
 FitTarget = Literal["E_G", "E_a", "E_b"]
 
 
-class FitSpec(Strict):
-    """``[xfel.fit]``: the two scenario fits (ED in the loop).
+#: Former ``[xfel.fit]`` keys → what replaced them (both scenarios are now fitted alike).
+FIT_REPLACED: dict[str, str] = {
+    "paired_targets": "xfel.fit.targets (the same targets for both scenarios)",
+    "U_unpaired": "xfel.fit.U_guess_unpaired (the unpaired U is fitted, within 0 ≤ U ≤ xfel.fit.U_max)",
+    "V_unpaired": "xfel.fit.V (one fixed V for both scenarios)",
+    "V_guess": "xfel.fit.V (V is fixed, the same in both scenarios)",
+    "V_max": "xfel.fit.V (V is fixed, the same in both scenarios)",
+}
 
-    Scenario (a) "paired": U < 0, V ≥ 0 and breathing Δ fitted from (``U_guess``, ``V_guess``,
-    ``breathing_guess``) within ``U_min`` < U < 0, 0 ≤ V ≤ ``V_max``, 0 ≤ Δ ≤ ``breathing_max`` to
-    the measured gaps named in ``paired_targets`` (E_G, E_a with 2E_a = Δ2, E_b = Δ1 − Δ2; the
-    review's E_G = E_b + 2E_a makes E_b the third number that pins U); t from ``[model]``.
-    Scenario (b) "unpaired": U = ``U_unpaired`` ≥ 0 and V = ``V_unpaired`` (default: the paired
-    fit's V) fixed, Δ fitted to E_G alone from ``breathing_guess_unpaired``. ``max_nfev`` ED
-    evaluations per fit (incl. finite-difference Jacobians), ``xtol`` relative step tolerance.
-    ``optical_gap_fraction``: E_G is the lowest σ(ω) pole carrying at least this fraction of ∫σ dω.
+
+class FitSpec(Strict):
+    """``[xfel.fit]``: the two scenario fits (ED in the loop), made alike.
+
+    Both scenarios fit the same two parameters, U and the breathing Δ, to the same ``targets``
+    (default the measured E_G and E_a), with the same fixed V (``V``; default ``[model] V``) and t
+    (``[model]``); they differ only in the sign of U: *paired* ``U_min`` ≤ U < 0 from
+    (``U_guess``, ``breathing_guess``), *unpaired* 0 ≤ U ≤ ``U_max`` from
+    (``U_guess_unpaired``, ``breathing_guess_unpaired``); 0 ≤ Δ ≤ ``breathing_max`` in both.
+    ``max_nfev`` ED evaluations per fit (incl. finite-difference Jacobians), ``xtol`` relative
+    step tolerance. ``optical_gap_fraction``: E_G is the lowest σ(ω) pole carrying at least this
+    fraction of ∫σ dω (:func:`~localpairs.analysis.spectral_edges.optical_gap`).
     """
 
+    targets: Annotated[list[FitTarget], Field(min_length=1, max_length=3)] = ["E_G", "E_a"]
+    V: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     U_guess: Annotated[float, Field(lt=0)] = -1.5
-    V_guess: Annotated[float, Field(ge=0)] = 0.05
     breathing_guess: Annotated[float, Field(ge=0)] = 0.1
     U_min: Annotated[float, Field(lt=0)] = -6.0
-    V_max: EnergyBound = 0.3
-    breathing_max: EnergyBound = 1.0
-    paired_targets: Annotated[list[FitTarget], Field(min_length=1, max_length=3)] = ["E_G", "E_a", "E_b"]
+    U_guess_unpaired: Annotated[float, Field(ge=0)] = 0.5
     breathing_guess_unpaired: Annotated[float, Field(ge=0)] = 0.5
-    U_unpaired: Annotated[float, Field(ge=0)] = 0.5
-    V_unpaired: Annotated[float, Field(ge=0)] | None = None
+    U_max: EnergyBound = 6.0
+    breathing_max: EnergyBound = 1.0
     max_nfev: Annotated[int, Field(ge=1, le=400)] = 80
     xtol: Annotated[float, Field(gt=0, lt=1)] = 1e-3
     optical_gap_fraction: Annotated[float, Field(gt=0, le=1)] = 0.1
 
+    @model_validator(mode="before")
+    @classmethod
+    def _replaced(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            old = [k for k in data if k in FIT_REPLACED]
+            if old:
+                raise ValueError("; ".join(f"xfel.fit.{k} is replaced by {FIT_REPLACED[k]}" for k in old))
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> FitSpec:
-        if len(set(self.paired_targets)) != len(self.paired_targets):
-            raise ValueError(f"xfel.fit.paired_targets = {self.paired_targets} must be distinct")
-        if not (self.U_min < self.U_guess < 0 and 0 <= self.V_guess <= self.V_max and 0 <= self.breathing_guess <= self.breathing_max):
-            raise ValueError(f"the paired start xfel.fit.(U_guess, V_guess, breathing_guess) = ({self.U_guess}, {self.V_guess}, "
-                             f"{self.breathing_guess}) must lie inside the bounds xfel.fit.U_min = {self.U_min} < U < 0, "
-                             f"0 ≤ V ≤ xfel.fit.V_max = {self.V_max}, 0 ≤ Δ ≤ xfel.fit.breathing_max = {self.breathing_max}")
+        if len(set(self.targets)) != len(self.targets):
+            raise ValueError(f"xfel.fit.targets = {self.targets} must be distinct")
+        if not (self.U_min < self.U_guess < 0 and 0 <= self.breathing_guess <= self.breathing_max):
+            raise ValueError(f"the paired start xfel.fit.(U_guess, breathing_guess) = ({self.U_guess}, {self.breathing_guess}) must lie inside "
+                             f"the bounds xfel.fit.U_min = {self.U_min} < U < 0, 0 ≤ Δ ≤ xfel.fit.breathing_max = {self.breathing_max}")
+        if self.U_guess_unpaired > self.U_max:
+            raise ValueError(f"xfel.fit.U_guess_unpaired = {self.U_guess_unpaired} exceeds xfel.fit.U_max = {self.U_max}")
         if self.breathing_guess_unpaired > self.breathing_max:
             raise ValueError(f"xfel.fit.breathing_guess_unpaired = {self.breathing_guess_unpaired} exceeds xfel.fit.breathing_max = {self.breathing_max}")
         return self
 
 
 class PumpSpec(Strict):
-    """``[xfel.pump]``: the x-polarized Gaussian pump at each scenario's E_G.
+    """``[xfel.pump]``: the x-polarized Gaussian pump at the experiment's photon energy (reference data, 1.96 eV) in both scenarios.
 
     With ``calibrate_fluence`` the ΔXAS fluence of each scenario is the one that excites the
     measured α at 8 mJ/cm² (the reference data), found from a probe run at ``fluence`` (mJ/cm²),
@@ -181,8 +200,9 @@ class TolerancesSpec(Strict):
 
 #: Keys of the former flat ``[xfel]`` section → their sub-table keys (for a helpful error).
 MOVED_KEYS: dict[str, str] = {
-    **{k: f"fit.{k}" for k in ("U_guess", "V_guess", "breathing_guess", "U_min", "V_max", "breathing_max", "paired_targets",
-                               "breathing_guess_unpaired", "U_unpaired", "V_unpaired", "optical_gap_fraction")},
+    **{k: f"fit.{k}" for k in ("U_guess", "breathing_guess", "U_min", "breathing_max", "breathing_guess_unpaired", "optical_gap_fraction")},
+    **{k: f"fit.{v}" for k, v in (("V_guess", "V"), ("V_max", "V"), ("paired_targets", "targets"), ("U_unpaired", "U_guess_unpaired"),
+                                  ("V_unpaired", "V"))},
     "fit_max_nfev": "fit.max_nfev", "fit_xtol": "fit.xtol",
     **{k: f"pump.{k}" for k in ("fluence", "calibrate_fluence", "max_probe_excitation", "fluence_factors", "duration", "delays", "evolution_tol")},
     **{k: f"probe.{k}" for k in ("U_c", "Gamma", "pre_edge_peak", "omega_span", "omega_step")},
