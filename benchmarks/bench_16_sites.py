@@ -45,7 +45,7 @@ PARAMS = dict(t=0.33, U=-1.2, V=0.15)
 MIXTURE = dict(t_B=0.05, t_F=0.33, E_B=-0.5, g=0.2)
 
 
-def _case(name: str, n_states: int, shape: str) -> dict:
+def _case(name: str, n_states: int, shape: str, blocks: list[str] | None = None) -> dict:
     """Run one case in this process; return its numbers."""
     from localpairs.hamiltonians import doping_config, extended_hubbard, fermi_bose_mixture, make_cluster
     from localpairs.solvers import lowest_by_momentum, sector, solve
@@ -81,7 +81,7 @@ def _case(name: str, n_states: int, shape: str) -> dict:
         return dict(what=f"Fermi–Bose N={n0}, no symmetry", dimension=r.dimension, e0=r.ground_energy,
                     excitations=[float(e - r.ground_energy) for e in r.energies[1:]], seconds=r.seconds)
     if name == "x0375_paths":
-        return _paths(model, n0, n_states)
+        return _paths(model, n0, n_states, blocks)
     raise SystemExit(f"unknown case {name!r}; choose from {CASES}")
 
 
@@ -158,8 +158,9 @@ def _new_block(model, reps, labels: dict, n_states: int, tol: float, spins: tupl
     return dict(r.seconds, products=count[0], e0=r.ground_energy)
 
 
-def _paths(model, n0: int, n_states: int) -> dict:
-    """Every distinct block of N = n0 by the old and the new path, interleaved (same load)."""
+def _paths(model, n0: int, n_states: int, only: list[str] | None) -> dict:
+    """Every distinct block of N = n0 (or those labelled in ``only``, e.g. "001") by the old and the
+    new path, interleaved (same load)."""
     from localpairs.solvers.ed.momentum import block_maps, default_tol, stars, translation_names
     from localpairs.solvers.hilbert.block_matrix import Representatives
     from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks
@@ -171,6 +172,8 @@ def _paths(model, n0: int, n_states: int) -> dict:
     out = dict(what=f"N={n0}, old vs new path per block", representatives=time.perf_counter() - t0, blocks=[])
     for star in stars(periods, block_maps(model, names, periods)):
         labels = dict(zip(names, star[0]))
+        if only and "".join(map(str, star[0])) not in only:
+            continue
         row = dict(k=list(star[0]), load=os.getloadavg()[0])
         for path, run in (("old", _old_block), ("new", _new_block)):
             rss.reset()
@@ -197,9 +200,9 @@ def _print_paths(r: dict) -> None:
     print(f"total (blocks only): old {r['old_total']:.1f} s, new {r['new_total']:.1f} s, ratio {r['old_total'] / r['new_total']:.2f}")
 
 
-def _child(name: str, n_states: int, shape: str) -> None:
+def _child(name: str, n_states: int, shape: str, blocks: list[str] | None) -> None:
     start = time.perf_counter()
-    out = _case(name, n_states, shape)
+    out = _case(name, n_states, shape, blocks)
     out.update(case=name, wall=time.perf_counter() - start, peak_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6)
     print(json.dumps(out), flush=True)
 
@@ -213,15 +216,17 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=CASES, default=list(CASES))
     parser.add_argument("--n-states", type=int, default=4)
     parser.add_argument("--quick", action="store_true", help="the 2×2×2 cube instead (seconds; checks the script)")
+    parser.add_argument("--blocks", nargs="+", help="x0375_paths: only these k labels, e.g. 000 001 (default: all)")
     parser.add_argument("--child", choices=CASES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     shape = "2x2x2" if args.quick else "2x2x4"  # quick: no pz on the cube
     if args.child:
-        return _child(args.child, args.n_states, shape)
+        return _child(args.child, args.n_states, shape, args.blocks)
     results = {}
     for name in args.only:
         load = os.getloadavg()[0]
-        done = subprocess.run([sys.executable, __file__, "--child", name, "--n-states", str(args.n_states), *(["--quick"] if args.quick else [])],
+        done = subprocess.run([sys.executable, __file__, "--child", name, "--n-states", str(args.n_states), *(["--quick"] if args.quick else []),
+                               *(["--blocks", *args.blocks] if args.blocks else [])],
                               stdout=subprocess.PIPE, text=True, check=True)
         results[name] = json.loads(done.stdout.strip().splitlines()[-1]) | {"load": load}
         print(f"# {name}: {json.dumps(results[name])}", file=sys.stderr, flush=True)

@@ -35,6 +35,9 @@ TRIAD_ELEMENTS = 2**24
 #: Repeats of every timing; the fastest counts (other jobs on a shared machine only slow a repeat down).
 REPEATS = 15
 PARAMS: dict[str, Any] = dict(t=0.33, U=-1.2, V=0.15, breathing=0.1)
+#: Pause after building a matrix: the builder's numba threads spin for a while after their last
+#: parallel loop and slowed the first kernel timed after a k-block build 6× on this 2-core machine.
+SETTLE_SECONDS = 1.0
 
 
 @numba.njit(parallel=True, cache=True)
@@ -215,6 +218,7 @@ def measure(size: str, *, repeats: int = REPEATS) -> Iterator[dict[str, Any]]:
     """One row per matrix of ``SIZES[size]``: dimension, non-zeros, bytes, and every kernel's GB/s (this process's threads)."""
     for label, build, x_dtype in SIZES[size]:
         matrix = build()
+        time.sleep(SETTLE_SECONDS)
         row: dict[str, Any] = dict(matrix=label, dim=matrix.shape[0], nnz=matrix.nnz, value_bytes=matrix.data.itemsize,
                                    index_bytes=matrix.indices.itemsize, threads=int(os.environ.get("OMP_NUM_THREADS", "0") or 0))
         row.update(matvec_bandwidth(matrix, x_dtype, repeats=repeats))

@@ -2,7 +2,10 @@
 
 Basis and matrix: in a symmetry block of a spinful-fermion model the compiled block builder
 (:mod:`~localpairs.solvers.hilbert.block_matrix`, equal to QuSpin element by element and about 5×
-faster on a 2×2×3 k-block, 20× on the 16-site blocks); QuSpin otherwise. Eigenpairs: dense
+faster on a 2×2×3 k-block, 20× on the 16-site blocks); QuSpin otherwise. A complex momentum block
+of a real model is then solved as the real symmetric matrix of its standing waves
+(:mod:`~localpairs.solvers.hilbert.real_form`) and its eigenvectors returned as the block's complex
+vectors. Eigenpairs: dense
 ``numpy.linalg.eigh`` at or below a dimension threshold, ``scipy.sparse.linalg.eigsh``
 (implicitly restarted Lanczos, the same routine QuSpin's ``hamiltonian.eigsh`` calls) above it.
 The memory estimate is checked before the basis is built.

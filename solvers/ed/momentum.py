@@ -13,7 +13,8 @@ spectrum; :func:`lowest_by_momentum` checks that the block dimensions add up to 
 Every block's memory estimate is checked before the first one is built. Every block is solved by
 :func:`~localpairs.solvers.solve`, which builds spinful-fermion blocks with
 :mod:`~localpairs.solvers.hilbert.block_matrix`; the sector's representatives are found once
-here and shared by all its blocks.
+here and shared by all its blocks, and a complex block of a real model is solved in its real
+standing-wave form (:mod:`~localpairs.solvers.hilbert.real_form`).
 """
 
 from __future__ import annotations

@@ -115,29 +115,23 @@ def standing_wave_form(reps: Representatives, basis: BlockBasis, reflection: np.
     return RealForm(sp.csr_matrix((vals, (rows, cols)), shape=(n, n)))
 
 
+#: Column ranges of :func:`_transform` run in parallel, each with one dense scratch row of the block.
+TRANSFORM_CHUNKS = 16
+
+
 @njit(cache=True, parallel=True)
 def _transform(h_ptr, h_idx, h_dat, u_ptr, u_idx, u_dat, ut_ptr, ut_idx, ut_dat, out_ptr, out_idx, out_dat, worst, fill):
     """Column a of ``U† H U`` from row lists of H (Hermitian: column j = conj of row j), of U (rows
     of U = the real-form columns a block state enters) and of U^T (the block states of column a).
-    Pass 1 (fill=False): an upper bound of column a's non-zeros; pass 2: the merged column."""
+    Pass 1 (fill=False): the number of rows column a touches into out_ptr[a + 1]; pass 2: the
+    merged column from out_ptr[a] (NaN in the slots of entries that vanished)."""
     n = out_ptr.size - 1
-    block = 1024
-    for chunk in prange((n + block - 1) // block):
-        acc = np.zeros(0, np.complex128)
-        mark = np.zeros(0, np.int64)
-        touched = np.empty(0, np.int64)
-        if fill:
-            acc = np.zeros(n, np.complex128)
-            mark = np.full(n, -1, np.int64)
-            touched = np.empty(n, np.int64)
-        for a in range(chunk * block, min(n, (chunk + 1) * block)):
-            if not fill:
-                count = 0
-                for p in range(ut_ptr[a], ut_ptr[a + 1]):
-                    j = ut_idx[p]
-                    count += 2 * (h_ptr[j + 1] - h_ptr[j])
-                out_ptr[a + 1] = count
-                continue
+    size = (n + TRANSFORM_CHUNKS - 1) // TRANSFORM_CHUNKS
+    for chunk in prange(TRANSFORM_CHUNKS):
+        acc = np.zeros(n, np.complex128)
+        mark = np.full(n, -1, np.int64)
+        touched = np.empty(n, np.int64)
+        for a in range(chunk * size, min(n, (chunk + 1) * size)):
             nt = 0
             for p in range(ut_ptr[a], ut_ptr[a + 1]):  # y = H U[:, a]
                 j, uja = ut_idx[p], ut_dat[p]
@@ -152,6 +146,9 @@ def _transform(h_ptr, h_idx, h_dat, u_ptr, u_idx, u_dat, ut_ptr, ut_idx, ut_dat,
                             touched[nt] = b
                             nt += 1
                         acc[b] += np.conj(u_dat[r]) * y
+            if not fill:
+                out_ptr[a + 1] = nt
+                continue
             touched[:nt].sort()
             start = out_ptr[a]
             k = 0
@@ -181,7 +178,7 @@ def real_matrix(matrix: sp.csr_matrix, form: RealForm) -> sp.csr_matrix:
     ut = u.T.tocsr()
     n = matrix.shape[0]
     out_ptr = np.zeros(n + 1, np.int64)
-    worst = np.zeros((n + 1023) // 1024 + 1)
+    worst = np.zeros(TRANSFORM_CHUNKS)
     empty_i, empty_f = np.empty(0, np.int32), np.empty(0)
     args = (matrix.indptr, matrix.indices, matrix.data, u.indptr, u.indices, u.data, ut.indptr, ut.indices, ut.data)
     _transform(*args, out_ptr, empty_i, empty_f, worst, False)
