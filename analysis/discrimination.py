@@ -183,10 +183,10 @@ def distribution(points: Sequence[ScanPoint], scenario: str, experiment: Experim
     """A − B distribution of ``scenario`` over ``points`` (eV and units of its own ħω), with consistency counts."""
     _check(points)
     mine = [p for p in points if p.scenario == scenario]
-    found = [p for p in mine if p.found]
+    seps = [(p.separation, p.hw, point_tolerance(p, experiment)) for p in mine]
+    found = [(s, hw, tol) for s, hw, tol in seps if s is not None and tol is not None]
     return Distribution(scenario, len(mine), len(found), sum(p.pattern for p in mine), sum(consistent(p, experiment) for p in mine),
-                        tuple(p.separation for p in found), tuple(p.separation / p.hw for p in found),  # type: ignore[operator]
-                        tuple(point_tolerance(p, experiment) for p in found))  # type: ignore[misc]
+                        tuple(s for s, _, _ in found), tuple(s / hw for s, hw, _ in found), tuple(tol for _, _, tol in found))
 
 
 def ab_map(points: Sequence[ScanPoint], scenario: str, *, select: Mapping[str, Any] | None = None

@@ -47,6 +47,7 @@ from localpairs.studies.common import Checkpoints, System
 from localpairs.studies.framework import Results, RunContext, Study, render
 from localpairs.studies.xfel_fit import Context, fit_scenario, reachability
 from localpairs.studies.xfel_probe import calibrate, check_pump_axis, scenario_xas
+from localpairs.studies.xfel_scan import validate_scan
 from localpairs.studies.xfel_spec import XfelSpec, xfel_section
 from localpairs.studies.xfel_summary import SCENARIOS, summarize
 
@@ -185,6 +186,7 @@ def validate(spec: RunSpec, system: System) -> None:
         check_pump_axis(system.cluster)
     except InputError as err:
         raise SpecError(f"study = 'xfel': {err}") from None
+    validate_scan(Context(spec, system))
     csv = xfel_section(spec).kinetics.csv
     if csv is not None:
         try:
