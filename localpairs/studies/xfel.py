@@ -47,9 +47,10 @@ from localpairs.studies.common import Checkpoints, System
 from localpairs.studies.framework import Results, RunContext, Study, render
 from localpairs.studies.xfel_fit import Context, fit_scenario, reachability
 from localpairs.studies.xfel_probe import calibrate, check_pump_axis, scenario_xas
-from localpairs.studies.xfel_scan import validate_scan
+from localpairs.studies.xfel_scan import box_rows, run_scan, validate_scan
 from localpairs.studies.xfel_spec import XfelSpec, xfel_section
 from localpairs.studies.xfel_summary import SCENARIOS, summarize
+from localpairs.studies.xfel_verdict import scan_dataset, scan_figures, scan_summary
 
 logger = logging.getLogger(__name__)
 
@@ -235,12 +236,22 @@ def compute(ctx: RunContext) -> Results:
         t0 = time.perf_counter()
         more = extras(spec, cp, ref, fits, spectra, scan, measured)
         timings["kinetics, T_c, percolation, tunnelling"] = time.perf_counter() - t0
+        nuisance = _nuisance_scan(context, cp, ref, fits, spectra, measured, timings) if cfg.scan.enabled else None
     except InputError as err:
         raise SpecError(f"[xfel]: {err}") from None
     ds = _dataset(fits, spectra)
     ds.attrs.update(title=spec.title, extras=json.dumps(more["summary"], default=str), calibration=json.dumps(calib))
-    summary = summarize(system=ctx.system, ref=ref, measured=measured, fits=fits, spectra=spectra, calib=calib, scan=scan, more=more, cfg=cfg, timings=timings)
-    return Results(ds, {"summary": summary})
+    summary = summarize(system=ctx.system, ref=ref, measured=measured, fits=fits, spectra=spectra, calib=calib, scan=scan, more=more, cfg=cfg, timings=timings,
+                        nuisance=None if nuisance is None else nuisance[0])
+    return Results(ds, {"summary": summary} if nuisance is None else {"summary": summary, "scan": nuisance[1]})
+
+
+def _nuisance_scan(ctx: Context, cp: Checkpoints, ref: Reference, fits: dict, spectra: dict, measured: dict[str, float],
+                   timings: dict[str, float]) -> tuple[dict[str, Any], xr.Dataset]:
+    """The nuisance scan (:mod:`.xfel_scan`) and its report numbers (:mod:`.xfel_verdict`); its rounds' seconds go to ``timings``."""
+    raw = run_scan(ctx, cp, fits=fits, fluences={s: spectra[s]["pulse"]["fluence"] for s in SCENARIOS}, ref=ref, measured=measured)
+    timings.update(raw["seconds"])
+    return scan_summary(raw, ref, ctx.cfg, box_rows(ctx, ref)), scan_dataset(raw, ref)
 
 
 def _spectrum_view(ds: xr.Dataset, summary: xr.Dataset, s: str) -> dict[str, Any]:
@@ -273,6 +284,8 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
     save_figure(figs.tc_vs_x(sm["tc_curve_x"].values, sm["tc_curve_tc"].values, sm["tc_curve_tc_lattice"].values, 0.4, perc["tc_measured_x04"]),
                 outdir / "tc_vs_x.png")
     save_figure(figs.percolation(perc["thresholds"], perc["measured"]), outdir / "percolation.png")
+    if "scan" in results.groups:
+        names += scan_figures(results.groups["scan"], json.loads(sm.attrs["nuisance_scan"]), outdir)
     return [*names, "kinetics.png", "excited_fraction.png", "tc_vs_x.png", "percolation.png"]
 
 

@@ -66,7 +66,8 @@ def context_of(data: dict[str, Any]) -> Context:
 
 def doped_context(data: dict[str, Any], x: float) -> Context:
     """The context of the same spec at doping ``x`` (same placement rule, electrons = 2 × large octahedra)."""
-    return context_of({**data, "doping": {**data.get("doping", {}), "x": float(x)}})
+    sector = {k: v for k, v in data.get("sector", {}).items() if k not in ("electrons", "n_up", "n_down")}  # counted from the doping
+    return context_of({**data, "doping": {**data.get("doping", {}), "x": float(x)}, "sector": sector})
 
 
 def _complex(re: list[float], im: list[float]) -> np.ndarray:

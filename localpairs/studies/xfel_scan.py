@@ -48,10 +48,20 @@ def validate_scan(ctx: Context) -> None:
     if bad:
         raise InputError("xfel.scan.probes", sc.probes, f"probe models this build computes: {list(SUPPORTED_PROBES)} ({bad} come with the probe issue)")
     n_large = ctx.system.doping.n_large
-    doped = doping_config(ctx.system.cluster, x=sc.doping_x, placement=ctx.system.doping.placement, seed=ctx.system.doping.seed).n_large
+    if n_large == 0:
+        raise InputError("xfel.scan.enabled", True, f"false on a parent without large octahedra ({ctx.system.cluster.describe()}, "
+                         f"x = {ctx.system.doping.x:g}): there is no pair to remove for the doping constraint")
+    doped = doping_config(ctx.system.cluster, x=doping_x(ctx), placement=ctx.system.doping.placement, seed=ctx.system.doping.seed).n_large
     if doped >= n_large:
         raise InputError("xfel.scan.doping_x", sc.doping_x, f"a doping with fewer large octahedra than the parent's {n_large} on "
                          f"{ctx.system.cluster.describe()} (this x gives {doped}): x > {1 - 2 * (n_large - 0.5) / ctx.system.cluster.n_sites:.3g}")
+
+
+def doping_x(ctx: Context) -> float:
+    """``xfel.scan.doping_x``, or by default the x whose cluster has one large octahedron (one pair) fewer than the parent."""
+    if ctx.cfg.scan.doping_x is not None:
+        return ctx.cfg.scan.doping_x
+    return min(1.0, 1.0 - 2.0 * (ctx.system.doping.n_large - 1) / ctx.system.cluster.n_sites)
 
 
 def resolution_fwhm(ref: Reference) -> float:
@@ -141,7 +151,7 @@ def _rounds(ctx: Context, cp: Checkpoints, client: Callable[[], Any], *, fits: d
     out["seconds"][f"scan: {n} of {len(ptasks)} points computed (model × U_c × lattice × probe, every Γ at once)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     out["dindex"] = {f"{mid}_Uc{uc:g}": (mid, uc) for mid in models for uc in sc.U_c}
-    dtasks = {tid: {**common, "fit": models[mid]["fit"], "x": sc.doping_x, "U_c": uc} for tid, (mid, uc) in out["dindex"].items()}
+    dtasks = {tid: {**common, "fit": models[mid]["fit"], "x": doping_x(ctx), "U_c": uc} for tid, (mid, uc) in out["dindex"].items()}
     out["doping"], out["errors"]["doping"], n = _round(cp, client, "scan_doping", doping_shift, dtasks)
     out["seconds"][f"scan: {n} of {len(dtasks)} static doping points computed (model × U_c)"] = time.perf_counter() - t0
     out["models"], out["resolution_fwhm"] = models, common["resolution_fwhm"]
@@ -167,8 +177,8 @@ def run_scan(ctx: Context, cp: Checkpoints, *, fits: dict[str, Any], fluences: d
     failed = [{"task": f"{kind} {tid}", "error": err} for kind, errs in r["errors"].items() for tid, err in errs.items()]
     rows = [{**r["index"][tid], **entry} for tid, entries in r["points"].items() for entry in entries]
     drows = [{"model": r["dindex"][tid][0], "U_c": r["dindex"][tid][1], **entry} for tid, entries in r["doping"].items() for entry in entries]
-    doped = doped_context(spec_as_data(ctx), ctx.cfg.scan.doping_x).system
+    doped = doped_context(spec_as_data(ctx), doping_x(ctx)).system
     return {"models": {mid: _model_summary(r["specs"][mid], m) for mid, m in r["models"].items()}, "points": rows, "doping": drows,
             "failed": failed, "resolution_fwhm": r["resolution_fwhm"], "seconds": r["seconds"], "n_sites": ctx.system.cluster.n_sites,
             "electrons": ctx.system.sector.n_electrons, "doped_electrons": doped.sector.n_electrons, "doped_large": doped.doping.n_large,
-            "large": ctx.system.doping.n_large}
+            "large": ctx.system.doping.n_large, "doping_x": doping_x(ctx)}

@@ -182,7 +182,8 @@ class ScanSpec(Strict):
     hole (eV), each convolved with the instrument's Gaussian resolution (from the reference data);
     ``U_unpaired`` the unpaired control's U values (eV, ≥ 0; each fitted to E_G like the study's
     control); ``probes`` and ``lattices`` the probe models and lattices; ``doping_x`` the hole-doped
-    cluster of the static pre-edge constraint on U_c (it must have fewer large octahedra than x = 0);
+    cluster of the static pre-edge constraint on U_c (it must have fewer large octahedra than the parent;
+    default: the x that removes one pair);
     ``workers`` Dask worker processes (0: no Dask, the tasks one after the other in the run's own process). ``enabled = false``
     skips the scan.
     """
@@ -194,7 +195,7 @@ class ScanSpec(Strict):
     probes: Annotated[list[ProbeModel], Field(min_length=1)] = ["long"]
     lattices: Annotated[list[Lattice], Field(min_length=1)] = ["unrelaxed", "relaxed"]
     core_hole: CoreHolePlacement = "both"
-    doping_x: Annotated[float, Field(allow_inf_nan=False, gt=0, le=1)] = 0.25
+    doping_x: Annotated[float, Field(allow_inf_nan=False, gt=0, le=1)] | None = None
     workers: Annotated[int, Field(ge=0, le=64)] = 2
 
     @model_validator(mode="after")
