@@ -135,3 +135,37 @@ def test_default_box_matches_the_toml():
 
     spec = parse_spec(tomllib.loads((Path(__file__).resolve().parents[1] / "runs" / "babio3_xfel.toml").read_text()))
     assert spec.xfel.scan.enabled and spec.xfel.scan.probes == ["long"] and len(spec.xfel.scan.U_c) >= 5
+
+
+def _raw():
+    """A hand-made scan: paired A − B = −1.0 + 0.5 U_c, unpaired −2.0 + 0.5 U_c (U_c ∈ {0, −1, −2}); the doping shift
+    equals U_c for the paired model and U_c − 1 for the unpaired one, so doping allows U_c = −1 (paired) and 0 (unpaired)."""
+    models = {"paired": {"scenario": "paired", "U": -2.5, "fit": {"E_G": 2.0}}, "unpaired_U0.5": {"scenario": "unpaired", "U": 0.5, "fit": {"E_G": 2.0}}}
+    feat = lambda e: {"energy": e, "energy_error": 0.05, "amplitude": 1.0 if e < 529 else -1.0, "at_edge": False}  # noqa: E731
+    points, doping = [], []
+    for mid, base, dshift in (("paired", -1.0, 0.0), ("unpaired_U0.5", -2.0, -1.0)):
+        for uc in (0.0, -1.0, -2.0):
+            doping.append({"model": mid, "U_c": uc, "Gamma": 0.1, "parent": 0.0, "doped": uc + dshift, "shift": uc + dshift, "error": 0.0})
+            for g in (0.1, 0.2):
+                points.append({"model": mid, "U_c": uc, "lattice": "unrelaxed", "probe": "long", "Gamma": g, "reason": "",
+                               "A": feat(529.0 + base + 0.5 * uc), "B": feat(529.0)})
+    return {"models": models, "points": points, "doping": doping, "failed": [], "resolution_fwhm": 0.1, "seconds": {}, "n_sites": 8,
+            "electrons": 8, "doped_electrons": 6, "large": 4, "doped_large": 3, "doping_x": 0.25}
+
+
+def test_scan_summary_applies_the_doping_constraint():
+    from localpairs.studies.xfel_verdict import points_of_dataset, scan_dataset, scan_points, scan_summary
+
+    raw, ref = _raw(), load_reference()
+    cfg = parse_spec({**BASE, "xfel": {"probe": {"U_c": -1.0, "Gamma": 0.1}}}).xfel
+    out = scan_summary(raw, ref, cfg, box=[])
+    # whole box: paired −2.0 … −1.0, unpaired −3.0 … −2.0 → overlap at −2; at fixed U_c 1 eV apart: U_c decides
+    assert out["full"]["label"] == "not discriminating" and out["full"]["deciding"] == "U_c"
+    assert out["doping"]["allowed"] == {"paired": {"values": [-1.0], "range": [-1.0, -1.0]}, "unpaired_U0.5": {"values": [0.0], "range": [0.0, 0.0]}}
+    # allowed part: paired −1.5 (U_c = −1), unpaired −2.0 (U_c = 0): separated
+    c = out["constrained"]
+    assert c["label"] == "discriminating" and c["distributions"]["paired"]["median_eV"] == pytest.approx(-1.5)
+    assert c["distributions"]["unpaired"]["max_eV"] == pytest.approx(-2.0)
+    assert "does not separate" in out["headline"] and "Restricted to the U_c that reproduce" in out["headline"]
+    assert out["headline_points"]["paired"]["separation"] == pytest.approx(-1.5)
+    assert points_of_dataset(scan_dataset(raw, ref)) == scan_points(raw)
