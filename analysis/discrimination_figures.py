@@ -11,6 +11,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 
 def ab_maps(panels: Sequence[Mapping[str, Any]], *, title: str, measured: float) -> Figure:
@@ -40,7 +41,7 @@ def ab_maps(panels: Sequence[Mapping[str, Any]], *, title: str, measured: float)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     if mesh is not None:
-        fig.colorbar(mesh, ax=axes.ravel().tolist(), label=f"A − B (eV); measured {measured:g} eV at the centre of the scale")
+        fig.colorbar(mesh, ax=axes.ravel().tolist(), label=f"A − B (eV); scale centred on the measured {measured:g} eV")
     fig.suptitle(title, fontsize=10)
     return fig
 
@@ -61,8 +62,9 @@ def ab_distributions(values: Mapping[str, Sequence[float]], values_hw: Mapping[s
         ax.axvline(m, color="k", lw=1.2, label=f"measured {m:.2f} {unit}")
         if unit == "eV":
             ax.axvspan(m - tolerance[1], m + tolerance[1], color="0.85", zorder=0, label=f"± tolerance ({tolerance[0]:.2f}–{tolerance[1]:.2f} eV)")
-        ax.set_xlabel(f"A − B ({unit}); negative: A below B")
+        ax.set_xlabel(f"A − B ({unit}{'' if unit == 'eV' else ' of each scenario'}); negative: A below B")
         ax.set_ylabel("points of the box")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

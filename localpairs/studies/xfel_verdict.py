@@ -195,7 +195,7 @@ def scan_figures(group: xr.Dataset, summary: dict[str, Any], outdir: Path) -> li
         panels = []
         for _, lat, U, probe, sites in settings:
             ucs, gs, grid = ab_map(points, s, select={"lattice": lat, "U": U, "probe": probe, "sites": sites})
-            panels.append({"title": f"{lat} lattice, U = {U:.2f} eV, {probe} probe, {sites} sites", "U_c": ucs, "Gamma": gs, "grid": grid})
+            panels.append({"title": f"{lat} lattice\nU = {U:.2f} eV, {probe} probe, {sites} sites", "U_c": ucs, "Gamma": gs, "grid": grid})
         if panels:
             save_figure(ab_maps(panels, title=f"A − B over (U_c, Γ): {s} scenario (measured {exp['separation']:g} eV)", measured=exp["separation"]),
                         outdir / f"ab_map_{s}.png")
