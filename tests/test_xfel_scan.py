@@ -15,9 +15,9 @@ from localpairs.spec import SpecError, parse_spec, spec_data
 from localpairs.studies import check_study
 from localpairs.studies.common import Checkpoints, build_system
 from localpairs.studies.xfel_fit import Context
-from localpairs.studies.xfel_points import context_of, doping_shift, dxas_spectra, pumped_state
 from localpairs.studies.xfel_probe import probe_states, pump_states
 from localpairs.studies.xfel_scan import run_scan
+from localpairs.studies.xfel_scan_points import context_of, doping_shift, dxas_spectra, pumped_state
 from localpairs.studies.xfel_spec import CoreHolePlacement
 from localpairs.sweep import run_tasks, task_client
 

@@ -8,7 +8,7 @@ Steps (each piece is checkpointed in ``outdir/checkpoints`` and reused when the 
    the current vanishes), at a fluence calibrated to the measured excited fraction; ΔXAS(ω, t)
    for the unrelaxed and the relaxed (Δ = 0) lattice, peaks A and B (:mod:`.xfel_probe`);
 3. kinetics, excited fraction vs fluence, T_c(x), percolation, pair tunnelling;
-4. the nuisance scan (``[xfel.scan]``, :mod:`.xfel_scan` on Dask, per-point physics in :mod:`.xfel_points`):
+4. the nuisance scan (``[xfel.scan]``, :mod:`.xfel_scan` on Dask, per-point physics in :mod:`.xfel_scan_points`):
    A − B of both scenarios over U_c × Γ × unpaired U × probe × lattice, the static pre-edge shift against
    doping that narrows U_c, and the discrimination verdict (:mod:`.xfel_verdict`; table in the ``scan`` group);
 5. every verdict and table of the report (:mod:`.xfel_summary`), stored in the ``summary`` group;
@@ -17,9 +17,9 @@ Steps (each piece is checkpointed in ``outdir/checkpoints`` and reused when the 
 
 :func:`validate` refuses, before any work (the framework has checked that ``[xfel]`` is there),
 a model other than the extended Hubbard model, a pump polarization along a periodic axis of length 2, an unreadable
-``xfel.kinetics.csv``, a scan probe model this build does not compute and a scan doping that removes no pair. The probe-run bounds of the fluence calibration (α below
-``xfel.pump.max_probe_excitation`` and above zero) depend on a computed α and are refused during
-:func:`compute`.
+``xfel.kinetics.csv``, a scan probe model this build does not compute and a scan doping that removes no pair.
+The probe-run bounds of the fluence calibration (α below ``xfel.pump.max_probe_excitation`` and above
+zero) depend on a computed α and are refused during :func:`compute`.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ each U) × probe model × lattice on the spec's cluster. Work runs on Dask
 resumes where it stopped and a task that raised is recorded with its error (and retried by the
 next run) while the others finish:
 
-1. one task per scenario model (:func:`~.xfel_points.prepare_model`): fit, fluence, pumped state;
-2. one task per (model, U_c, lattice, probe) (:func:`~.xfel_points.scan_point`, every Γ at once)
-   and per (model, U_c) for the static pre-edge shift against doping (:func:`~.xfel_points.doping_shift`).
+1. one task per scenario model (:func:`~.xfel_scan_points.prepare_model`): fit, fluence, pumped state;
+2. one task per (model, U_c, lattice, probe) (:func:`~.xfel_scan_points.scan_point`, every Γ at once)
+   and per (model, U_c) for the static pre-edge shift against doping (:func:`~.xfel_scan_points.doping_shift`).
 
 The result is raw JSON-able data; :mod:`.xfel_summary` turns it into distributions and verdicts.
 """
@@ -27,7 +27,7 @@ from localpairs.errors import InputError
 from localpairs.hamiltonians.doping import doping_config
 from localpairs.studies.common import Checkpoints
 from localpairs.studies.xfel_fit import Context
-from localpairs.studies.xfel_points import SUPPORTED_PROBES, doped_context, doping_shift, prepare_model, scan_point, spec_as_data
+from localpairs.studies.xfel_scan_points import SUPPORTED_PROBES, doped_context, doping_shift, prepare_model, scan_point, spec_as_data
 from localpairs.sweep import run_tasks, task_client
 
 logger = logging.getLogger(__name__)
