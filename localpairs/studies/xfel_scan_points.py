@@ -182,7 +182,11 @@ def dxas_features(ctx: Context, fit: dict[str, Any], pumped: dict[str, Any], *, 
 def _ground_poles(ctx: Context, fit: dict[str, Any], *, U_c: float, core_hole: str) -> tuple[np.ndarray, np.ndarray]:
     """Poles of the static XAS of the ground state of ``ctx``'s cluster (offset 0, reference E0)."""
     model = ctx.model(fit["U"], fit["V"], fit["breathing"])
-    gs = solve(model, ctx.system.sector)
+    memo = ctx.__dict__.setdefault("_scan_ground_states", {})  # the contexts are built once per worker: each ground state solved once there
+    key = (fit["U"], fit["V"], fit["breathing"])
+    if key not in memo:
+        memo[key] = solve(model, ctx.system.sector)
+    gs = memo[key]
     ds = xas(model, ctx.system.sector, gs.ground_state, DUMMY_OMEGA, U_c=U_c, core_hole=core_hole, e_ref=gs.ground_energy,
              n_steps=ctx.cfg.probe.lanczos_steps)
     return _poles(ds)
