@@ -22,9 +22,9 @@ def ab_maps(panels: Sequence[Mapping[str, Any]], *, title: str, measured: float)
     centred on the measured A − B.
     """
     n = len(panels)
-    cols = min(n, 3)
+    cols = int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.3 * cols, 3.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols + 1.2, 3.9 * rows), squeeze=False, layout="constrained")
     finite = np.concatenate([np.asarray(p["grid"], dtype=float)[np.isfinite(p["grid"])] for p in panels] + [np.array([measured])])
     half = max(float(np.max(np.abs(finite - measured))), 0.1)
     mesh = None
