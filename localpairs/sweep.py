@@ -20,6 +20,8 @@ import itertools
 import json
 import logging
 import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -197,24 +199,79 @@ def _error_text(err: BaseException) -> str:
     return " ".join(text.split())
 
 
-def _run_points(client: Any, todo: list[tuple[str, dict[str, Any], RunSpec]], outdir: Path) -> dict[str, dict[str, Any]]:
-    """Run the points on ``client``; a point that raises is recorded as failed, with its error."""
+def _gather(futures: dict[Any, str], on_result: Callable[[str, Any], None], desc: str) -> dict[str, str]:
+    """Wait for ``futures`` (future → id) as they finish: ``on_result(id, value)`` for each; the errors of those that raised, by id."""
     from dask.distributed import as_completed
     from tqdm import tqdm
 
-    futures = {
-        client.submit(run_point, spec_data(p, exclude_none=True), o, str(outdir.resolve()), pid, key=pid, pure=False): (pid, o)
-        for pid, o, p in todo
-    }
-    summaries = {}
-    for future in tqdm(as_completed(futures), total=len(futures), desc="sweep points", unit="point"):
-        pid, overrides = futures[future]
+    errors = {}
+    for future in tqdm(as_completed(futures), total=len(futures), desc=desc, unit="point"):
+        tid = futures[future]
         try:
-            summaries[pid] = {"status": "ok", **future.result()}
+            value = future.result()
         except Exception as err:
-            summaries[pid] = {"point": pid, **overrides, "status": "failed", "error": _error_text(err)}
-            logger.warning("sweep point %s failed: %s", pid, summaries[pid]["error"])
+            errors[tid] = _error_text(err)
+            logger.warning("%s %s failed: %s", desc, tid, errors[tid])
+            continue
+        on_result(tid, value)
+    return errors
+
+
+def _run_points(client: Any, todo: list[tuple[str, dict[str, Any], RunSpec]], outdir: Path) -> dict[str, dict[str, Any]]:
+    """Run the points on ``client``; a point that raises is recorded as failed, with its error."""
+    futures = {client.submit(run_point, spec_data(p, exclude_none=True), o, str(outdir.resolve()), pid, key=pid, pure=False): pid
+               for pid, o, p in todo}
+    summaries: dict[str, dict[str, Any]] = {}
+    errors = _gather(futures, lambda pid, value: summaries.__setitem__(pid, {"status": "ok", **value}), "sweep points")
+    for pid, o, _ in todo:
+        if pid in errors:
+            summaries[pid] = {"point": pid, **o, "status": "failed", "error": errors[pid]}
     return summaries
+
+
+@contextmanager
+def task_client(*, workers: int, scheduler: str | None = None) -> Iterator[Any]:
+    """A Dask client for :func:`run_tasks`, closed on exit: a local cluster of ``workers`` single-threaded processes
+    unless ``scheduler`` names one (:func:`check_scheduler_address`); ``workers = 0`` without a scheduler yields None
+    (the tasks then run one after the other in this process: tests and debugging)."""
+    if workers == 0 and not scheduler:
+        yield None
+        return
+    client, cluster = _client(scheduler, workers)
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_tasks(client: Any, func: Callable[..., Any], tasks: Mapping[str, Mapping[str, Any]], *, on_result: Callable[[str, Any], None],
+              desc: str = "tasks") -> dict[str, str]:
+    """Run ``func(**kwargs)`` for every task on ``client`` (:func:`task_client`) and hand each result to ``on_result(id, value)``.
+
+    The sweep machinery for work inside one study (e.g. the points of a parameter scan).
+    ``on_result`` runs in this process as each task finishes, so it can write the task's checkpoint
+    at once. A task that raises does not stop the others.
+
+    Returns
+    -------
+    dict
+        The error text of every task that raised, by id (empty when all finished).
+    """
+    if client is None:
+        errors = {}
+        for tid, kw in tasks.items():
+            try:
+                value = func(**kw)
+            except Exception as err:
+                errors[tid] = _error_text(err)
+                logger.warning("%s %s failed: %s", desc, tid, errors[tid])
+                continue
+            on_result(tid, value)
+        return errors
+    futures = {client.submit(func, **dict(kw), key=f"{desc}-{tid}", pure=False): tid for tid, kw in tasks.items()}
+    return _gather(futures, on_result, desc)
 
 
 @dataclass(frozen=True)

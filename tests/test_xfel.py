@@ -34,6 +34,7 @@ SMALL = {
     "percolation": {"sizes": [4, 6, 8], "samples": 10},
     "tunnelling": {"sites": [1, 2, 3]},
     "tc": {"x": [0.4, 0.45]},
+    "scan": {"U_c": [-1.0, 0.0], "Gamma": [0.1, 0.2], "U_unpaired": [0.5], "workers": 0},  # a small box, no Dask: the CI run stays fast
 }
 
 # Energies from 3×3 matrices and closed forms are exact up to the eigensolver: round-off only.
@@ -262,6 +263,18 @@ def test_smoke_run_and_resume(tmp_path):
     assert "absorbed / (α ħω)" in text
     assert (tmp_path / "results.nc").is_file() and (tmp_path / "dxas_paired.png").is_file()
     assert (tmp_path / "checkpoints" / "fit_paired.json").is_file()
+    # the nuisance scan: headline, honest peaks, the box with sources, the doping constraint, maps and distribution
+    assert "**Headline (nuisance scan, section 4b).** Within the scanned box the ΔXAS A − B signature " in text
+    assert "## 4a. Honest peaks" in text and "## 4b. Nuisance scan" in text and "| U_c (eV) | -1.0, 0.0 |" in text
+    assert "Allowed U_c: paired:" in text and "review (Sec. 6, its refs. 25, 33, 58)" in text
+    assert all((tmp_path / f).is_file() for f in ("ab_map_paired.png", "ab_map_unpaired.png", "ab_distribution.png"))
+    assert (tmp_path / "checkpoints" / "scan_point_paired_Uc-1_relaxed_long.json").is_file()
+    import xarray as xr
+
+    with xr.open_dataset(tmp_path / "results.nc", group="scan", engine="h5netcdf") as table:  # 2 U_c × 2 Γ × 2 lattices per scenario
+        assert table.sizes["point"] == 16 and sorted(set(table["scenario"].values.tolist())) == ["paired", "unpaired"]
+        n_found = int((table["found_A"] & table["found_B"] & (table["scenario"] == "paired")).sum())
+    assert re.search(rf"^\| paired \| 8 \| {n_found} \| ", text, re.M)  # the distribution row counts what the table holds
     # a rerun with nothing changed reuses every checkpoint: none is rewritten
     stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "checkpoints").iterdir()}
     run_study(s, tmp_path)

@@ -10,15 +10,18 @@ Steps (each piece is checkpointed in ``outdir/checkpoints`` and reused when the 
    for the unrelaxed and the relaxed (Δ = 0) lattice, peaks A and B (:mod:`.xfel_probe`);
 3. kinetics (:mod:`.xfel_kinetics`: the rise through the pulse), excited fraction vs fluence, and
    review Sec. 7 (:mod:`.xfel_mechanism`: T_c(x), percolation, pair tunnelling);
-4. every verdict and table of the report (:mod:`.xfel_summary`), stored in the ``summary`` group;
+4. the nuisance scan (``[xfel.scan]``, :mod:`.xfel_scan` on Dask, per-point physics in :mod:`.xfel_scan_points`):
+   A − B of both scenarios over U_c × Γ × unpaired U × probe × lattice, the static pre-edge shift against
+   doping that narrows U_c, and the discrimination verdict (:mod:`.xfel_verdict`; table in the ``scan`` group);
+5. every verdict and table of the report (:mod:`.xfel_summary`), stored in the ``summary`` group;
    ``STUDY`` (:mod:`localpairs.studies.framework`) writes ``results.nc``, the figures and
    ``report.md`` from ``templates/xfel.md.j2``.
 
 :func:`validate` refuses, before any work (the framework has checked that ``[xfel]`` is there),
-a model other than the extended Hubbard model, a pump polarization along a periodic axis of length 2 and an unreadable
-``xfel.kinetics.csv``. The probe-run bounds of the fluence calibration (α below
-``xfel.pump.max_probe_excitation`` and above zero) depend on a computed α and are refused during
-:func:`compute`.
+a model other than the extended Hubbard model, a pump polarization along a periodic axis of length 2, an unreadable
+``xfel.kinetics.csv``, a scan probe model this build does not compute and a scan doping that removes no pair.
+The probe-run bounds of the fluence calibration (α below ``xfel.pump.max_probe_excitation`` and above
+zero) depend on a computed α and are refused during :func:`compute`.
 """
 
 from __future__ import annotations
@@ -52,8 +55,10 @@ from localpairs.studies.xfel_fit import Context, fit_scenario, reachability
 from localpairs.studies.xfel_kinetics import kinetics_rows, rise_trace
 from localpairs.studies.xfel_mechanism import percolation_section, tc_section, tunnelling_section
 from localpairs.studies.xfel_probe import calibrate, check_pump_axis, scenario_xas
+from localpairs.studies.xfel_scan import box_rows, run_scan, validate_scan
 from localpairs.studies.xfel_spec import XfelSpec, xfel_section
 from localpairs.studies.xfel_summary import SCENARIOS, summarize
+from localpairs.studies.xfel_verdict import scan_dataset, scan_figures, scan_summary
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +172,7 @@ def validate(spec: RunSpec, system: System) -> None:
         check_pump_axis(system.cluster)
     except InputError as err:
         raise SpecError(f"study = 'xfel': {err}") from None
+    validate_scan(Context(spec, system))
     csv = xfel_section(spec).kinetics.csv
     if csv is not None:
         try:
@@ -252,12 +258,22 @@ def compute(ctx: RunContext) -> Results:
         t0 = time.perf_counter()
         more = extras(spec, cp, ref, fits, traces, scan, measured)
         timings["kinetics, T_c, percolation, tunnelling"] = time.perf_counter() - t0
+        nuisance = _nuisance_scan(context, cp, ref, fits, spectra, measured, timings) if cfg.scan.enabled else None
     except InputError as err:
         raise SpecError(f"[xfel]: {err}") from None
     ds = _dataset(fits, spectra)
     ds.attrs.update(title=spec.title, extras=json.dumps(more["summary"], default=str), calibration=json.dumps(calib))
-    summary = summarize(system=ctx.system, ref=ref, measured=measured, fits=fits, spectra=spectra, calib=calib, scan=scan, more=more, cfg=cfg, timings=timings)
-    return Results(ds, {"summary": summary})
+    summary = summarize(system=ctx.system, ref=ref, measured=measured, fits=fits, spectra=spectra, calib=calib, scan=scan, more=more, cfg=cfg, timings=timings,
+                        nuisance=None if nuisance is None else nuisance[0])
+    return Results(ds, {"summary": summary} if nuisance is None else {"summary": summary, "scan": nuisance[1]})
+
+
+def _nuisance_scan(ctx: Context, cp: Checkpoints, ref: Reference, fits: dict, spectra: dict, measured: dict[str, float],
+                   timings: dict[str, float]) -> tuple[dict[str, Any], xr.Dataset]:
+    """The nuisance scan (:mod:`.xfel_scan`) and its report numbers (:mod:`.xfel_verdict`); its rounds' seconds go to ``timings``."""
+    raw = run_scan(ctx, cp, fits=fits, fluences={s: spectra[s]["pulse"]["fluence"] for s in SCENARIOS}, ref=ref, measured=measured)
+    timings.update(raw["seconds"])
+    return scan_summary(raw, ref, ctx.cfg, box_rows(ctx, ref)), scan_dataset(raw, ref)
 
 
 def _spectrum_view(ds: xr.Dataset, summary: xr.Dataset, s: str) -> dict[str, Any]:
@@ -291,6 +307,8 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
     tc = json.loads(sm.attrs["tc"])
     save_figure(figs.tc_vs_x(np.asarray(tc["curves_x"]), tc["curves"], 0.4, tc["measured"], tc["tolerance"]), outdir / "tc_vs_x.png")
     save_figure(figs.percolation(perc["thresholds"], perc["measured"]), outdir / "percolation.png")
+    if "scan" in results.groups:
+        names += scan_figures(results.groups["scan"], json.loads(sm.attrs["nuisance_scan"]), outdir)
     return [*names, "kinetics.png", "excited_fraction.png", "tc_vs_x.png", "percolation.png"]
 
 

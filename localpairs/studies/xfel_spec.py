@@ -4,7 +4,7 @@ Units: eV, fs, mJ/cm², K. Measured numbers are not given here: they come from
 ``analysis/data/xfel_babio3.toml``; the spec holds the model choices, the grids and the
 tolerances of the verdicts (absolute, in the unit of each quantity), in sub-tables
 ``[xfel.fit]``, ``[xfel.pump]``, ``[xfel.probe]``, ``[xfel.peaks]``, ``[xfel.kinetics]``,
-``[xfel.tc]``, ``[xfel.percolation]``, ``[xfel.tunnelling]`` and ``[xfel.tolerances]``. Every
+``[xfel.tc]``, ``[xfel.percolation]``, ``[xfel.tunnelling]``, ``[xfel.tolerances]`` and ``[xfel.scan]``. Every
 cross-field check names the dotted key it refuses (e.g. ``xfel.peaks.window``).
 """
 
@@ -185,6 +185,47 @@ class TunnellingSpec(Strict):
     E_B: float = 0.5
 
 
+ProbeModel = Literal["instantaneous", "long", "finite"]
+Lattice = Literal["unrelaxed", "relaxed"]
+CoreHolePlacement = Literal["both", "site", "site_i", "site_j", "receiving"]
+
+
+def _distinct(name: str, values: list[Any]) -> None:
+    if len(set(values)) != len(values):
+        raise ValueError(f"xfel.scan.{name} = {values} must be distinct")
+
+
+class ScanSpec(Strict):
+    """``[xfel.scan]``: the box of nuisance parameters over which A − B is computed for both scenarios.
+
+    ``U_c`` core-hole potentials (eV, ≤ 0: attractive or none) placed by ``core_hole`` (as
+    :func:`localpairs.solvers.spectra.xas.xas`); ``Gamma`` Lorentzian half widths of the O 1s core
+    hole (eV), each convolved with the instrument's Gaussian resolution (from the reference data);
+    ``U_unpaired`` the unpaired control's U values (eV, ≥ 0; each fitted to E_G like the study's
+    control); ``probes`` and ``lattices`` the probe models and lattices; ``doping_x`` the hole-doped
+    cluster of the static pre-edge constraint on U_c (it must have fewer large octahedra than the parent;
+    default: the x that removes one pair);
+    ``workers`` Dask worker processes (0: no Dask, the tasks one after the other in the run's own process). ``enabled = false``
+    skips the scan.
+    """
+
+    enabled: bool = True
+    U_c: Annotated[list[Annotated[float, Field(allow_inf_nan=False, ge=-10, le=0)]], Field(min_length=1)] = [-3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0]
+    Gamma: Annotated[list[Annotated[float, Field(allow_inf_nan=False, gt=0, le=2)]], Field(min_length=1)] = [0.075, 0.1, 0.15, 0.2]
+    U_unpaired: Annotated[list[Annotated[float, Field(allow_inf_nan=False, ge=0, le=10)]], Field(min_length=1)] = [0.5, 2.0]
+    probes: Annotated[list[ProbeModel], Field(min_length=1)] = ["long"]
+    lattices: Annotated[list[Lattice], Field(min_length=1)] = ["unrelaxed", "relaxed"]
+    core_hole: CoreHolePlacement = "both"
+    doping_x: Annotated[float, Field(allow_inf_nan=False, gt=0, le=1)] | None = None
+    workers: Annotated[int, Field(ge=0, le=64)] = 2
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScanSpec:
+        for name in ("U_c", "Gamma", "U_unpaired", "probes", "lattices"):
+            _distinct(name, getattr(self, name))
+        return self
+
+
 class TolerancesSpec(Strict):
     """``[xfel.tolerances]``: absolute tolerances of the verdicts (|A−B| ``ab``, A shift ``a_shift``,
     gaps ``gap`` in eV; excited fraction ``alpha``; percolation threshold ``x``; ``tc_K`` in K, by default
@@ -216,7 +257,7 @@ MOVED_KEYS: dict[str, str] = {
 
 
 class XfelSpec(Strict):
-    """``[xfel]``: scenario fits, pump, XAS probe, peaks, kinetics, T_c, percolation, tunnelling, tolerances."""
+    """``[xfel]``: scenario fits, pump, XAS probe, peaks, kinetics, T_c, percolation, tunnelling, tolerances, nuisance scan."""
 
     fit: FitSpec = Field(default_factory=FitSpec)
     pump: PumpSpec = Field(default_factory=PumpSpec)
@@ -227,6 +268,7 @@ class XfelSpec(Strict):
     percolation: PercolationSpec = Field(default_factory=PercolationSpec)
     tunnelling: TunnellingSpec = Field(default_factory=TunnellingSpec)
     tolerances: TolerancesSpec = Field(default_factory=TolerancesSpec)
+    scan: ScanSpec = Field(default_factory=ScanSpec)
 
     @model_validator(mode="before")
     @classmethod

@@ -19,6 +19,7 @@ import xarray as xr
 
 from localpairs.analysis.experiment import Reference
 from localpairs.analysis.verdicts import Row
+from localpairs.analysis.xas_peaks import strongest_extrema
 from localpairs.studies.common import System
 from localpairs.studies.xfel_spec import XfelSpec
 from localpairs.units import HBAR_EV_FS
@@ -151,9 +152,36 @@ def _figure_arrays(spectra: dict[str, Any], plots: dict[str, Any]) -> dict[str, 
     return out
 
 
+def honest_peak_rows(spectra: dict[str, Any], cfg: XfelSpec) -> list[dict[str, Any]]:
+    """The strongest positive and negative ΔXAS features of the study's spectra (no order imposed), per scenario and A−B row.
+
+    Each row: scenario, lattice, delay, the two features (energy, uncertainty, amplitude; None if
+    none exceeds the threshold), whether the experiment's pattern holds (positive below negative),
+    the signed separation with its uncertainty, and how far the negative feature lies from the
+    pre-edge peak the offset fixes (``b_from_pre_edge``: a B there is placed by the offset, not
+    computed).
+    """
+    rows = []
+    for s in SCENARIOS:
+        sp = spectra[s]
+        for lat, k in AB_ROWS:
+            a, b = strongest_extrema(sp["omega"], sp[lat]["dxas"][k], window=tuple(sp["window"]), broadening_fwhm=2 * cfg.probe.Gamma,
+                                     min_amplitude=cfg.peaks.min_amplitude)
+            feat = lambda x: None if x is None else {"energy": x.energy, "error": x.energy_error, "amplitude": x.amplitude}  # noqa: E731
+            both = a is not None and b is not None
+            rows.append({"scenario": s, "lattice": lat, "delay": sp["delays"][k], "positive": feat(a), "negative": feat(b),
+                         "pattern": bool(both and a.energy < b.energy), "separation": a.energy - b.energy if both else None,  # type: ignore[union-attr]
+                         "separation_error": math.hypot(a.energy_error, b.energy_error) if both else None,  # type: ignore[union-attr]
+                         "b_from_pre_edge": None if b is None else b.energy - cfg.probe.pre_edge_peak})
+    return rows
+
+
 def summarize(*, system: System, ref: Reference, measured: dict[str, float], fits: dict, spectra: dict, calib: dict, scan: dict, more: dict, cfg: XfelSpec,
-              timings: dict[str, float]) -> xr.Dataset:
-    """The ``summary`` group: tables (JSON attributes) and figure arrays (variables) of the XFEL report."""
+              timings: dict[str, float], nuisance: dict[str, Any] | None = None) -> xr.Dataset:
+    """The ``summary`` group: tables (JSON attributes) and figure arrays (variables) of the XFEL report.
+
+    ``nuisance``: the nuisance scan's summary (:func:`~.xfel_verdict.scan_summary`), None when ``xfel.scan.enabled`` is false.
+    """
     rows = {k: [row_record(r) for r in v] for k, v in more["rows"].items()}
     rows["gaps"] = [row_record(r) for r in gap_rows(fits, measured, cfg.tolerances.gap)]
     rows["shift"] = [row_record(r) for r in shift_rows(ref, spectra, cfg)]
@@ -170,5 +198,6 @@ def summarize(*, system: System, ref: Reference, measured: dict[str, float], fit
         "measured_alpha": json.dumps([[k, v] for k, v in more["plots"]["measured_alpha"].items()]),
         "peak_window": json.dumps(spectra["paired"]["window"]),
         "pump_bandwidth": 4.0 * math.log(2.0) * HBAR_EV_FS / cfg.pump.duration,  # spectral-intensity FWHM of a Gaussian pulse, eV
+        "honest_peaks": json.dumps(honest_peak_rows(spectra, cfg)), "nuisance_scan": json.dumps(nuisance),
     }
     return xr.Dataset(_figure_arrays(spectra, more["plots"]), attrs=attrs)

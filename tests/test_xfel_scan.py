@@ -1,0 +1,171 @@
+"""The XFEL nuisance scan: the per-point adapter against the study's probe, the doping shift against the dimer in
+closed form, the Dask task runner (failures recorded, others finish), per-point checkpoints and the scan's spec."""
+
+import math
+import re
+import typing
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from localpairs.analysis.experiment import load_reference
+from localpairs.solvers.spectra.xas import CORE_HOLES
+from localpairs.spec import SpecError, parse_spec, spec_data
+from localpairs.studies import check_study
+from localpairs.studies.common import Checkpoints, build_system
+from localpairs.studies.xfel_fit import Context
+from localpairs.studies.xfel_probe import probe_states, pump_states
+from localpairs.studies.xfel_scan import run_scan
+from localpairs.studies.xfel_scan_points import context_of, doping_shift, dxas_spectra, pumped_state
+from localpairs.studies.xfel_spec import CoreHolePlacement
+from localpairs.sweep import run_tasks, task_client
+
+T = 0.33
+FIT = {"U": -1.0, "V": 0.15, "breathing": 0.3, "E_G": 1.0}
+SCAN = {"U_c": [-1.0, 0.0], "Gamma": [0.1, 0.2], "U_unpaired": [0.5, 2.0], "doping_x": 1.0, "workers": 0}
+BASE = {"title": "scan", "study": "xfel", "cluster": {"shape": "dimer", "periodic": False},
+        "model": {"kind": "extended_hubbard", "t": T, "V": 0.15, "U": -1.0, "breathing": 0.3},
+        "xfel": {"fit": {"max_nfev": 8}, "pump": {"delays": [0.0, 5.0], "fluence": 1e-3, "duration": 10.0, "evolution_tol": 1e-4},
+                 "probe": {"omega_step": 0.02, "lanczos_steps": 30}, "scan": SCAN}}
+# Same poles summed two ways (continued fraction vs pole list): round-off only.
+ROUND_OFF = 1e-10
+
+
+def data(**scan):
+    return spec_data(parse_spec({**BASE, "xfel": {**BASE["xfel"], "scan": {**SCAN, **scan}}}), exclude_none=True)
+
+
+def test_adapter_equals_the_study_probe():
+    """dxas_spectra (poles broadened per Γ) equals xfel_probe.probe_states (split_xas) at the spec's Γ, both lattices."""
+    ctx = context_of(data())
+    run = pump_states(ctx, FIT, 0.05)
+    ref = probe_states(ctx, FIT, run)
+    pumped = pumped_state(ctx, FIT, 0.05)
+    for lat, k in (("unrelaxed", 0), ("relaxed", -1)):
+        omega, curves = dxas_spectra(ctx, FIT, pumped, U_c=ctx.cfg.probe.U_c, gammas=[ctx.cfg.probe.Gamma, 0.4], lattice=lat, core_hole="both",
+                                     resolution_fwhm=0.0)
+        expected = np.asarray(ref[lat]["dxas"][k])
+        np.testing.assert_allclose(omega, ref["omega"], atol=1e-12)
+        assert np.abs(curves[0][2] - expected).max() <= ROUND_OFF * np.abs(expected).max()
+        assert curves[0][0] == pytest.approx(ref["offset"], abs=1e-12)
+        assert np.abs(curves[1][2] - expected).max() > 0.1 * np.abs(expected).max()  # another Γ is another spectrum
+
+
+@pytest.mark.parametrize("U_c", [0.0, -1.0])
+def test_doping_shift_of_the_dimer_in_closed_form(U_c):
+    """Parent: two electrons, site 0 large (−Δ), site 1 small (+Δ); its lowest addition pole with the core hole on both sites
+    (three electrons feel U_c) is U + 2V + 3U_c − √(Δ² + t²) − E₂. Doped (x = 1): no electron, both sites small (+Δ), lowest
+    pole Δ + U_c − t. Tolerance 1e-3 eV: parabola refinement on the 0.005 eV grid and the pull of the other pole (Γ⁴/d³)."""
+    U, V, D = FIT["U"], FIT["V"], FIT["breathing"]
+    r2 = math.sqrt(2.0)
+    e2 = np.linalg.eigvalsh(np.array([[U - 2 * D, 0, -r2 * T], [0, U + 2 * D, -r2 * T], [-r2 * T, -r2 * T, V]]))[0]
+    parent = U + 2 * V + 3 * U_c - math.sqrt(D * D + T * T) - e2
+    doped = D + U_c - T
+    out = doping_shift(data(), FIT, x=1.0, U_c=U_c, gammas=[0.05], core_hole="both", resolution_fwhm=0.0)[0]
+    assert out["parent"] == pytest.approx(parent, abs=1e-3) and out["doped"] == pytest.approx(doped, abs=1e-3)
+    assert out["shift"] == pytest.approx(doped - parent, abs=2e-3)
+
+
+def _maybe_fail(x: float) -> float:
+    if x < 0:
+        raise ValueError(f"negative {x}")
+    return 2 * x
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_run_tasks_records_failures_and_finishes_the_others(workers):
+    got = {}
+    with task_client(workers=workers) as client:
+        errors = run_tasks(client, _maybe_fail, {"a": {"x": 1.0}, "b": {"x": -1.0}, "c": {"x": 3.0}}, on_result=got.__setitem__, desc="t")
+    assert got == {"a": 2.0, "c": 6.0}
+    assert list(errors) == ["b"] and "ValueError: negative -1.0" in errors["b"]
+
+
+def test_scan_checkpointed_per_point_and_resumed(tmp_path):
+    """A scan on the dimer; a rerun computes nothing; a lost point is the only one recomputed, to the same numbers."""
+    spec = parse_spec({**BASE})
+    ctx = Context(spec, build_system(spec))
+    cp = Checkpoints(tmp_path, "key")
+    kw = {"fits": {"paired": FIT, "unpaired": {**FIT, "U": 0.5, "breathing": 0.6}}, "fluences": {"paired": 0.05, "unpaired": 0.05},
+          "ref": load_reference(), "measured": {"E_G": 1.96}}
+    first = run_scan(ctx, cp, **kw)
+    assert not first["failed"] and len(first["points"]) == 3 * 2 * 2 * 2 and len(first["doping"]) == 3 * 2 * 2
+    assert first["models"]["unpaired_U2"]["fitted_here"] and not first["models"]["unpaired_U0.5"]["fitted_here"]
+    again = run_scan(ctx, cp, **kw)
+    assert all(k.startswith("scan: 0 of") for k in again["seconds"]) and again["points"] == first["points"]
+    lost = sorted((tmp_path / "checkpoints").glob("scan_point_paired_Uc-1_relaxed_long.json"))
+    assert len(lost) == 1
+    lost[0].unlink()
+    third = run_scan(ctx, cp, **kw)
+    assert sum(not k.startswith("scan: 0 of") for k in third["seconds"]) == 1 and third["points"] == first["points"]
+
+
+@pytest.mark.parametrize("bad, key", [
+    ({"U_c": [0.5]}, "xfel.scan.U_c"),
+    ({"Gamma": [0.1, 0.1]}, "xfel.scan.Gamma"),
+    ({"U_unpaired": [-1.0]}, "xfel.scan.U_unpaired"),
+    ({"probes": ["sudden"]}, "xfel.scan.probes"),
+    ({"lattices": []}, "xfel.scan.lattices"),
+    ({"workers": -1}, "xfel.scan.workers"),
+])
+def test_bad_scan_spec_names_key(bad, key):
+    with pytest.raises(SpecError, match=re.escape(key)):
+        parse_spec({**BASE, "xfel": {"scan": bad}})
+
+
+@pytest.mark.parametrize("scan, text", [
+    ({"probes": ["finite"]}, "xfel.scan.probes"),
+    ({"doping_x": 0.25}, "xfel.scan.doping_x"),  # on 2 sites x = 0.25 keeps the one large octahedron
+])
+def test_check_refuses_what_the_scan_cannot_do(scan, text):
+    with pytest.raises(SpecError, match=re.escape(text)):
+        check_study(parse_spec({**BASE, "xfel": {"scan": {**SCAN, **scan}}}), source="x.toml")
+    check_study(parse_spec({**BASE, "xfel": {"scan": {**SCAN, "doping_x": 1.0}}}))
+    check_study(parse_spec({**BASE, "xfel": {"scan": {**SCAN, **scan, "enabled": False}}}))  # no scan: nothing to refuse
+
+
+def test_core_hole_choices_are_the_solver_ones():
+    assert typing.get_args(CoreHolePlacement) == CORE_HOLES
+
+
+def test_default_box_matches_the_toml():
+    """runs/babio3_xfel.toml states the default box explicitly; it must parse and keep probe models this build computes."""
+    import tomllib
+
+    spec = parse_spec(tomllib.loads((Path(__file__).resolve().parents[1] / "runs" / "babio3_xfel.toml").read_text()))
+    assert spec.xfel.scan.enabled and spec.xfel.scan.probes == ["long"] and len(spec.xfel.scan.U_c) >= 5
+
+
+def _raw():
+    """A hand-made scan: paired A − B = −1.0 + 0.5 U_c, unpaired −2.0 + 0.5 U_c (U_c ∈ {0, −1, −2}); the doping shift
+    equals U_c for the paired model and U_c − 1 for the unpaired one, so doping allows U_c = −1 (paired) and 0 (unpaired)."""
+    models = {"paired": {"scenario": "paired", "U": -2.5, "fit": {"E_G": 2.0}}, "unpaired_U0.5": {"scenario": "unpaired", "U": 0.5, "fit": {"E_G": 2.0}}}
+    feat = lambda e: {"energy": e, "energy_error": 0.05, "amplitude": 1.0 if e < 529 else -1.0, "at_edge": False}  # noqa: E731
+    points, doping = [], []
+    for mid, base, dshift in (("paired", -1.0, 0.0), ("unpaired_U0.5", -2.0, -1.0)):
+        for uc in (0.0, -1.0, -2.0):
+            doping.append({"model": mid, "U_c": uc, "Gamma": 0.1, "parent": 0.0, "doped": uc + dshift, "shift": uc + dshift, "error": 0.0})
+            for g in (0.1, 0.2):
+                points.append({"model": mid, "U_c": uc, "lattice": "unrelaxed", "probe": "long", "Gamma": g, "reason": "",
+                               "A": feat(529.0 + base + 0.5 * uc), "B": feat(529.0)})
+    return {"models": models, "points": points, "doping": doping, "failed": [], "resolution_fwhm": 0.1, "seconds": {}, "n_sites": 8,
+            "electrons": 8, "doped_electrons": 6, "large": 4, "doped_large": 3, "doping_x": 0.25}
+
+
+def test_scan_summary_applies_the_doping_constraint():
+    from localpairs.studies.xfel_verdict import points_of_dataset, scan_dataset, scan_points, scan_summary
+
+    raw, ref = _raw(), load_reference()
+    cfg = parse_spec({**BASE, "xfel": {"probe": {"U_c": -1.0, "Gamma": 0.1}}}).xfel
+    out = scan_summary(raw, ref, cfg, box=[])
+    # whole box: paired −2.0 … −1.0, unpaired −3.0 … −2.0 → overlap at −2; at fixed U_c 1 eV apart: U_c decides
+    assert out["full"]["label"] == "not discriminating" and out["full"]["deciding"] == "U_c"
+    assert out["doping"]["allowed"] == {"paired": {"values": [-1.0], "range": [-1.0, -1.0]}, "unpaired_U0.5": {"values": [0.0], "range": [0.0, 0.0]}}
+    # allowed part: paired −1.5 (U_c = −1), unpaired −2.0 (U_c = 0): separated
+    c = out["constrained"]
+    assert c["label"] == "discriminating" and c["distributions"]["paired"]["median_eV"] == pytest.approx(-1.5)
+    assert c["distributions"]["unpaired"]["max_eV"] == pytest.approx(-2.0)
+    assert "does not separate" in out["headline"] and "Restricted to the U_c that reproduce" in out["headline"]
+    assert out["headline_points"]["paired"]["separation"] == pytest.approx(-1.5)
+    assert points_of_dataset(scan_dataset(raw, ref)) == scan_points(raw)
