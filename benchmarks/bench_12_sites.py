@@ -256,6 +256,8 @@ def _extrapolate(results: dict[str, dict], t_end: float, window: float) -> None:
     ratio = q["seconds"] / w["seconds"]
     print(f"\nside by side on 0–{window:g} fs: QuSpin evolve {q['seconds']:.1f} s, CFM4 {w['seconds']:.1f} s ({w.get('matvecs', 0)} products): "
           f"CFM4 is {ratio:.2f}× faster" + (f"; final states differ by {q['distance to CFM4']:.1e}" if "distance to CFM4" in q else ""))
+    if t_end <= 0:
+        return
     full, profile = results.get("evolution"), results.get("profile")
     scale = t_end / window
     print(f"EXTRAPOLATED (linear in time; a lower bound: the field grows after the window): QuSpin 0–{t_end:g} fs ≳ {q['seconds'] * scale:.0f} s")
