@@ -30,6 +30,19 @@ Budgets (2 cores): χ ≤ 2 min, XAS of χ ≤ 15 min, peak ≤ 8 GB (issue 11);
 ≤ 30 min, ≤ 4 GB (issue 14). On a shared machine wall times are inflated by the load: compare CPU
 time and matrix–vector products, and read the load column.
 
+Measured 2026-11-29 on 2 cores shared with seven other jobs (load 19–29, so wall ≈ 5–10× CPU; phase
+wall / process CPU / peak): basis 16 s / 1.3 s / 0.24 GB; matrices of N and N + 1 (nnz 19.5 M and
+16.5 M) and the driven operator 293 s / 29 s / 1.3 GB; ground state 166 s / 16 s / 0.76 GB
+(E0 = −10.18762 eV); optical gap 1.597 eV (150 reorthogonalized real steps) 391 s / 36 s / 2.3 GB;
+χ⁽¹⁾ 710 real Lanczos steps, 172 s (283 s with the operator) / 47 s / 6.1 GB (α = 53 at 8 mJ/cm²:
+far outside linear response); XAS of χ: χ touches two levels (Krylov space exhausted after 2
+steps, spread 4 meV), 3 components × 8 of 80 channels × 150 steps, 437 s / 121 s / 1.1 GB
+(15.5 s per channel chain). Evolution 0–10 fs: CFM4 (tol 1e-6) 1,310 products, 474 s; QuSpin
+evolve (rtol = atol = 1e-9) 923 s (1.95× slower; the final states differ by 1.6e-5, so the error
+levels are not matched); CFM4 0–300 fs EXTRAPOLATED with the 3×2×1 product ratio 97.7: ≈ 128,000
+products, ≈ 13 h at that load (0.36 s per product), ≈ 1–2 h on an idle machine (0.053 CPU-s per
+product): the strong field (steps of 0.03–0.05 fs around the pulse peak) dominates.
+
     OMP_NUM_THREADS=2 python benchmarks/bench_12_sites.py [--phases ...] [--window 20] [--t-end 300]
         [--quick]   # the 3×2×1 cluster (seconds): checks the script
 """
