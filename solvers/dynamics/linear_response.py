@@ -56,7 +56,7 @@ when they change by less than ``tol`` relative (or
 :data:`~localpairs.solvers.dynamics.krylov_function.ROUNDOFF` times ``sup|g|``, for a result that
 vanishes far off resonance), or when the Krylov space is exhausted. Memory: ``(lanczos_steps + 1)
 × dim`` numbers (float64 on the real path, complex128 otherwise); on the 12-site 3×2×2 cluster
-(853,776 states, ``W`` ≈ 12 eV, a 30 fs pulse) that is ~550–700 steps (``benchmarks/bench_12_sites.py``).
+(853,776 states, a 30 fs pulse at 1.6 eV) 710 steps, 4.8 GB (``benchmarks/bench_12_sites.py``).
 
 The same Krylov space also gives :attr:`LinearResponseState.chi_centred`, ``χ⁽¹⁾`` evolved back
 with ``H₀ − E₀`` to the pulse centre (``g`` without ``e^{−iε(t − t₀)/ħ}``): the same weight on every
@@ -167,7 +167,7 @@ class LinearResponseState:
     chi_centred
         ``e^{i(H₀ − E₀)(t − t₀)/ħ} χ⁽¹⁾(t)``: χ⁽¹⁾ evolved back with ``H₀ − E₀`` to the pulse centre ``t₀``
         (same weights on the eigenstates of ``H₀``; a phase times a real vector when
-        ``real_arithmetic``). None unless asked for (``centred=True``).
+        ``real_arithmetic``). None unless asked for (``keep_centred=True``).
     real_arithmetic
         Whether the Lanczos recursion ran in float64 (module docstring).
     """

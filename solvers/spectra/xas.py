@@ -343,34 +343,27 @@ def xas(
         ``"site"`` (one octahedron, averaged over the two choices), ``"site_i"``/``"site_j"`` (the octahedron at the bond's i/j end),
         ``"receiving"`` (the octahedron that takes the electron; incoherent only) or weights ``(w_i, w_j)`` (``U_c(w_i n_i + w_j n_j)``).
         See the module docstring.
-    use_symmetry
-        Compute one channel per symmetry orbit (checked symmetries of model and state).
-    state_symmetries
-        Symmetries of model and ``psi`` already found (e.g. by
-        :func:`~localpairs.solvers.spectra.equivalent_channels.symmetries` on a state of which
-        ``psi`` is a function of H): used instead of the search, which maps every basis state
-        through every lattice operation.
+    use_symmetry, state_symmetries
+        Compute one channel per symmetry orbit (checked symmetries of model and state); ``state_symmetries``: those found before
+        (e.g. for a state of which ``psi`` is a function of H), skipping the search that maps every basis state.
     e_ref, n_steps, reorthogonalize, basis, cache, memory_budget_gb
         As for :func:`~localpairs.solvers.spectra.spectral_functions.spectra`.
 
     Returns
     -------
     xarray.Dataset
-        ``total(omega)`` = XAS(ω) summed over oxygens and spins, ``spectrum(channel, omega)`` per computed channel with
-        ``weight`` = its orbit size × oxygen multiplicity (× ½ per placement for ``"site"``), sum rules and poles
-        (``pole_energy`` on the photon-energy axis); parameters in attrs (``core_hole`` among them).
+        ``total(omega)`` = XAS(ω) summed over oxygens and spins, ``spectrum(channel, omega)`` per computed channel with ``weight`` = its
+        orbit size × oxygen multiplicity (× ½ per placement for ``"site"``), sum rules, poles (``pole_energy`` on the photon-energy axis); parameters in attrs.
     """
     Gamma, gaussian_fwhm, omega, core_hole = _checked(Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, omega=omega, U_c=U_c, offset=offset, coherence=coherence,
                                                       core_hole=core_hole)
     cache = cache or SectorCache(model, memory_budget_gb=memory_budget_gb)
     if basis is not None:
         cache.add(sec, basis)
-    basis_in = cache.basis(sec)
-    psi = normalized_state(psi, basis_in.Ns)
+    psi = normalized_state(psi, (basis_in := cache.basis(sec)).Ns)
     if e_ref is None:
         e_ref = float(np.vdot(psi, cache.matrix(sec) @ psi).real)
-    reps, weights, counts = _plan(model, basis_in, psi, sec, coherence=coherence, core_hole=core_hole, use_symmetry=use_symmetry,
-                                  known=state_symmetries)
+    reps, weights, counts = _plan(model, basis_in, psi, sec, coherence=coherence, core_hole=core_hole, use_symmetry=use_symmetry, known=state_symmetries)
     t0 = time.perf_counter()
     excs = [_operator(model, k, label_hole=core_hole != "both") for k in reps]
     chains, expected, targets, t_matrix = _channel_chains(model, sec, psi, excs, [k.hole for k in reps], cache, U_c=U_c, n_steps=n_steps,
