@@ -2,9 +2,10 @@
 
 ARPACK (``scipy.sparse.linalg.eigsh``) orthogonalizes its Lanczos vectors with BLAS calls of a few
 vectors of the block's length. OpenBLAS runs them on all its threads, and on a shared 2-core machine
-those threads wait for each other: on a 207,376-state 16-site block (load ≈ 23) ``eigsh`` took
-36 s for 223 products of 22 ms each, against 21 s with BLAS on one thread and the product on two
-(``benchmarks/bench_16_sites.py``). :func:`single_threaded_blas` sets every loaded OpenBLAS
+those threads wait for each other: on the 207,376-state k = 0 block of the 2×2×4 cluster at
+N = 8 (load ≈ 23, both runs in one process) ``eigsh`` for four levels took 36 s for 223 products
+of 22 ms each, against 21 s with BLAS on one thread (the products on two OpenMP threads);
+``benchmarks/bench_16_sites.py --only x0375_paths`` compares whole blocks. :func:`single_threaded_blas` sets every loaded OpenBLAS
 (NumPy's and SciPy's copies) to one thread and restores the previous counts afterwards; it does
 nothing where no OpenBLAS with the usual entry points is loaded.
 """

@@ -25,10 +25,10 @@ from localpairs.errors import LocalPairsError, require
 from localpairs.hamiltonians import Model
 from localpairs.solvers.ed.blas_threads import single_threaded_blas
 from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix, hermiticity_residual, sector_dtype
-from localpairs.solvers.hilbert.block_matrix import Representatives, block_matrix, supported
+from localpairs.solvers.hilbert.block_matrix import BlockBasis, Representatives, block_matrix, supported
 from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks
 from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
-from localpairs.solvers.hilbert.real_form import real_matrix, reflection_for, standing_wave_form
+from localpairs.solvers.hilbert.real_form import RealForm, real_matrix, reflection_for, standing_wave_form
 from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.lanczos import PARALLEL_MATVEC_MIN_DIM
 
@@ -176,15 +176,10 @@ def solve(
         basis = build_basis(model, sec)
     seconds["basis"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    form = None
     if compiled_reps is not None:
-        matrix = block_matrix(model, compiled_reps, basis)
-        reflection = reflection_for(model, sec.blocks) if real_form and np.dtype(basis.localpairs_dtype).kind == "c" else None
-        if reflection is not None:
-            form = standing_wave_form(compiled_reps, basis, reflection)
-            matrix = real_matrix(matrix, form)
+        matrix, form = _compiled_matrix(model, sec, compiled_reps, basis, real_form=real_form)
     else:
-        matrix = hamiltonian_matrix(model, basis)
+        matrix, form = hamiltonian_matrix(model, basis), None
     seconds["matrix"] = time.perf_counter() - t0
     herm = hermiticity_residual(matrix) if matrix.shape[0] else 0.0
     if herm > HERMITICITY_TOL:
@@ -196,6 +191,18 @@ def solve(
     seconds["solve"] = time.perf_counter() - t0
     return EDResult(model=model, sector=sec, energies=energies, states=states, matrix_basis=basis, method=method,
                     estimate=estimate, hermiticity=herm, seconds=seconds, builder="compiled" if compiled else "quspin")
+
+
+def _compiled_matrix(model: Model, sec: Sector, reps: Representatives, basis: BlockBasis, *,
+                     real_form: bool) -> tuple[sp.csr_matrix, RealForm | None]:
+    """The block's matrix by the compiled builder: in its real form (and that form) for a complex
+    block where :func:`~localpairs.solvers.hilbert.real_form.reflection_for` finds one, else as built."""
+    matrix = block_matrix(model, reps, basis)
+    reflection = reflection_for(model, sec.blocks) if real_form and np.dtype(basis.localpairs_dtype).kind == "c" else None
+    if reflection is None:
+        return matrix, None
+    form = standing_wave_form(reps, basis, reflection)
+    return real_matrix(matrix, form), form
 
 
 def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: int, tol: float) -> tuple[np.ndarray, np.ndarray, str]:
