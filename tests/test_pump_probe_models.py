@@ -190,3 +190,15 @@ def test_calibrated_fluence_closed_form_and_refusals():
     with pytest.raises(InputError) as err:
         calibrated_fluence(8.0, 0.5, 1.5, field="pump.fluence")
     assert err.value.field == "alpha_target"
+
+
+def test_shipped_pump_run_is_calibrated_and_probed_long():
+    """runs/babio3_pump.toml: nominal 8 mJ/cm² calibrated to the experiment's α = 0.05, long probe, XAS delays after the pulse."""
+    from pathlib import Path
+
+    from localpairs.spec import load_spec
+
+    ps = load_spec(Path(__file__).parents[1] / "runs" / "babio3_pump.toml").pump
+    assert ps.fluence == 8.0 and ps.alpha_target == 0.05 and ps.xas_settings.probe == "long" and ps.xas_settings.excited_fraction == 1.0
+    pulse = gaussian_pulse(photon_energy=2.0, duration=ps.duration, duration_kind=ps.duration_kind, fluence=ps.fluence)
+    assert pulse.center + ps.xas_delays[-1] >= pulse.center + 6 * pulse.sigma  # α after the pulse is sampled: the regime is decided

@@ -60,6 +60,7 @@ from localpairs.solvers.dynamics.evolution import EvolutionOptions
 from localpairs.solvers.dynamics.finite_probe import DEFAULT_HALF_WIDTH_FWHM
 from localpairs.solvers.dynamics.trajectory import Probe, run_trajectory
 from localpairs.solvers.dynamics.transient_xas import TransientXasProbe
+from localpairs.solvers.hilbert.memory import default_budget_gb
 from localpairs.solvers.spectra.optical_transitions import OpticalTransitions, optical_transitions
 from localpairs.spec import RunSpec, SpecError
 from localpairs.studies.common import Checkpoints, System, build_model
@@ -271,6 +272,12 @@ def _trajectory(ctx: RunContext, op: DrivenOperator, psi0: np.ndarray, plan: _Pl
     finite = xas is not None and cfg.probe == "finite"
     probes: dict[str, Probe] = {} if xas is None else {"state": StateRecorder()} if finite else {"xas": xas}
     at = finite_probe_times(probe_times, cfg) if finite else probe_times if xas is not None else np.zeros(0)
+    if finite:
+        need_gb, budget = at.size * op.dim * 16 / 1e9, ctx.spec.solver.memory_budget_gb or default_budget_gb()
+        if need_gb > 0.5 * budget:
+            raise SpecError(f"pump.xas.probe_dt = {cfg.probe_dt:g} is not allowed here: the finite probe stores ψ(t) at {at.size:,} times "
+                            f"({need_gb:.3g} GB for dimension {op.dim:,}), more than half the memory budget ({budget:g} GB); "
+                            "raise probe_dt, shorten probe_fwhm or use fewer delays")
     # run_trajectory takes any 1-d float array for its times (it converts them with np.asarray)
     ds = run_trajectory(
         op, psi0, cast("Sequence[float]", plan.times),
