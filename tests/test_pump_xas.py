@@ -291,7 +291,8 @@ def test_bad_convolution_inputs(call, field):
 def test_xas_settings_share_the_spectra_defaults():
     probe, spectra = XasProbeSpec(), SpectraSpec()
     pairs = {"U_c": "U_c", "Gamma": "Gamma", "gaussian_fwhm": "xas_gaussian_fwhm", "offset_eV": "offset_eV", "pre_edge_eV": "pre_edge_eV",
-             "window": "xas_window", "lanczos_steps": "xas_lanczos_steps", "coherence": "coherence", "use_symmetry": "use_symmetry"}
+             "window": "xas_window", "lanczos_steps": "xas_lanczos_steps", "coherence": "coherence", "use_symmetry": "use_symmetry",
+             "core_hole": "core_hole"}
     for mine, theirs in pairs.items():
         assert getattr(probe, mine) == getattr(spectra, theirs), mine
     assert probe.probe_fwhm == 0.0 and probe.excited_fraction == 1.0

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pytest
+from eigenlevel_reference import per_eigenlevel_xas
 
 from localpairs.hamiltonians import extended_hubbard, make_cluster
 from localpairs.hamiltonians.driven_model import drive
@@ -139,27 +140,6 @@ def test_ground_offset_puts_the_feature_at_the_target(plaquette):
 #: Chains run to exhaustion (n_steps ≥ every final-sector dimension, 24 here) and reorthogonalized,
 #: halving_tol = 1e-9 (light remainder ≤ 1e-10 of the weight): what remains is round-off (~1e-13).
 LONG_PROBE_RTOL = 1e-6
-#: Eigenvalues closer than this are one level, probed together (they do not dephase in a long probe).
-DEGENERATE = 1e-8
-
-
-def dense_per_eigenlevel_xas(cache, sec, energies, vecs, psi, omega, settings, offset):
-    """Σ_E ‖P_E ψ‖² XAS[P_E ψ/‖P_E ψ‖; E_ref = E]: full diagonalization, each level from its own energy."""
-    coef = vecs.conj().T @ psi
-    total, i = np.zeros_like(omega), 0
-    while i < energies.size:
-        j = i + 1
-        while j < energies.size and energies[j] - energies[i] < DEGENERATE:
-            j += 1
-        comp = vecs[:, i:j] @ coef[i:j]
-        weight = float(np.vdot(comp, comp).real)
-        if weight > 1e-28:
-            ds = state_xas(cache, sec, comp / math.sqrt(weight), omega, settings, offset=offset, e_ref=float(energies[i:j].mean()))
-            total += weight * ds["total"].values
-        i = j
-    return total
-
-
 def test_windowed_split_equals_dense_per_eigenstate_sum(plaquette):
     """ψ = ground state + random components on every excited level of the plaquette (spanning > 3 eV):
     the windowed split (1 − α) I[ψ0] + α I_χ equals Σ_n |c_n|² I_n from full diagonalization to 1e-6
@@ -176,7 +156,7 @@ def test_windowed_split_equals_dense_per_eigenstate_sum(plaquette):
     windowed = XasSettings(**opts, halving_tol=1e-9)
     ground = state_xas(cache, sec, vecs[:, 0], omega, windowed, offset=529.0, e_ref=energies[0])["total"].values
     got = split_xas(vecs[:, 0], psi, ground=ground, cache=cache, sec=sec, omega=omega, offset=529.0, settings=windowed)
-    ref = dense_per_eigenlevel_xas(cache, sec, energies, vecs, psi, omega, windowed, 529.0)
+    ref = per_eigenlevel_xas(lambda phi, e: state_xas(cache, sec, phi, omega, windowed, offset=529.0, e_ref=e)["total"].values, energies, vecs, psi)
     peak = ref.max()
     assert got.excited_energy_spread > 5 * 0.2  # a spread the single reference cannot follow
     assert np.max(np.abs(got.total - ref)) < LONG_PROBE_RTOL * peak

@@ -13,16 +13,22 @@ and returns the dataset plus its ``summary`` group (:mod:`.pump_summary`); the r
 Time-resolved XAS
 -----------------
 At ``pulse centre + pump.xas_delays`` (``t = 0`` + delays without a pulse) the O K-edge XAS of
-the instantaneous state ψ(t) is recorded by the probe of
-:mod:`localpairs.solvers.dynamics.transient_xas` (:func:`make_xas_probe`, settings
-``[pump.xas]``): a sudden probe with the static Hamiltonian at A = 0 (after a quench time: the
-quenched model), the offset fixed once by the ground state (its main peak at ``pre_edge_eV``),
-and with ``energy_reference = "split"`` (default) the ground part of ψ(t) measured from E_0 and
-its excited part χ from its own mean energy (the long-probe limit of the two-time formula,
-Chen et al., PRB 99, 104306 (2019)). A finite probe duration enters only afterwards, as a
-Gaussian average of ΔXAS over delays (``probe_fwhm``, :func:`localpairs.analysis.probe.probe_convolution`).
-The dataset records, per delay, α = 1 − |⟨ψ0|ψ(t)⟩|², ⟨ψ(t)|H|ψ(t)⟩ − E_0 and the energy spread σ_χ
-of the excited part.
+ψ(t) is recorded with the settings ``[pump.xas]`` (:mod:`.pump_xas`,
+:mod:`localpairs.solvers.dynamics.transient_xas`): static Hamiltonian at A = 0 for the final
+states (after a quench time: the quenched model), the offset fixed once by the ground state (its
+main peak at ``pre_edge_eV``). ``probe = "long"`` (default): the ground part of ψ(t) from E_0 and
+every eigencomponent of the excited part χ from its own energy, by energy windows (the long-probe
+limit of the two-time formula, Chen et al., PRB 99, 104306 (2019)); ``"finite"``: the two-time
+formula with a Gaussian probe on ψ(t) stored on the probe's time grid; ``"instantaneous"``: one
+reference energy for χ. The dataset records, per delay, α = 1 − |⟨ψ0|ψ(t)⟩|², ⟨ψ(t)|H|ψ(t)⟩ − E_0,
+the energy spread σ_χ, the window width and the change when it is halved.
+
+Fluence calibration and regime
+------------------------------
+With ``pump.alpha_target`` the fluence is scaled so that the first-order excited weight equals
+it (:mod:`.pump_regime`); every run with a pulse (no lattice, no quench) also gets the first-order
+α of the pulse used, compared with the evolved α after the pulse, and the report states the
+regime (:mod:`.pump_summary`).
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ from localpairs.solvers.dynamics.evolution import EvolutionOptions
 from localpairs.solvers.dynamics.finite_probe import DEFAULT_HALF_WIDTH_FWHM
 from localpairs.solvers.dynamics.trajectory import Probe, run_trajectory
 from localpairs.solvers.dynamics.transient_xas import TransientXasProbe
+from localpairs.solvers.hilbert.memory import default_budget_gb
 from localpairs.solvers.spectra.optical_transitions import OpticalTransitions, optical_transitions
 from localpairs.spec import RunSpec, SpecError
 from localpairs.studies.common import Checkpoints, System, build_model
@@ -266,6 +273,12 @@ def _trajectory(ctx: RunContext, op: DrivenOperator, psi0: np.ndarray, plan: _Pl
     finite = xas is not None and cfg.probe == "finite"
     probes: dict[str, Probe] = {} if xas is None else {"state": StateRecorder()} if finite else {"xas": xas}
     at = finite_probe_times(probe_times, cfg) if finite else probe_times if xas is not None else np.zeros(0)
+    if finite:
+        need_gb, budget = at.size * op.dim * 16 / 1e9, ctx.spec.solver.memory_budget_gb or default_budget_gb()
+        if need_gb > 0.5 * budget:
+            raise SpecError(f"pump.xas.probe_dt = {cfg.probe_dt:g} is not allowed here: the finite probe stores ψ(t) at {at.size:,} times "
+                            f"({need_gb:.3g} GB for dimension {op.dim:,}), more than half the memory budget ({budget:g} GB); "
+                            "raise probe_dt, shorten probe_fwhm or use fewer delays")
     # run_trajectory takes any 1-d float array for its times (it converts them with np.asarray)
     ds = run_trajectory(
         op, psi0, cast("Sequence[float]", plan.times),

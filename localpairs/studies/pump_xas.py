@@ -36,6 +36,7 @@ from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.finite_probe import DEFAULT_HALF_WIDTH_FWHM, finite_probe_xas, probe_grid
 from localpairs.solvers.dynamics.transient_xas import TransientXasProbe, ground_offset, state_xas
 from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.lanczos import FULL_REORTH_BUDGET
 from localpairs.solvers.spectra.spectral_functions import SectorCache
 from localpairs.solvers.spectra.xas import excited_part
 from localpairs.spec import RunSpec
@@ -49,10 +50,13 @@ LOCATE_GRID = np.linspace(-20.0, 20.0, 8001)
 #: (round-off of a stationary state is ~1e-13 of it).
 PEAK_FLOOR = 1e-8
 #: ``reorthogonalize = "auto"`` reorthogonalizes the XAS chains when lanczos_steps² × (largest
-#: (N + 1)-electron sector) is at most this: on the 2×2×2 cube (3,920 states, 150 steps: 8.8e7)
-#: a chain costs ~6× more and is reproducible to 3e-15 of the peak instead of 8e-6
-#: (benchmarks/xas_roundoff.py); the windowed probe of a linear-regime χ̂ needs few windows.
-REORTH_MAX_WORK = 1e8
+#: (N + 1)-electron sector) is at most this, the Lanczos module's own rule
+#: (:data:`~localpairs.solvers.lanczos.FULL_REORTH_BUDGET`). Measured on the 2×2×2 cube (3,920-state
+#: final sectors, 150 steps: 8.8e7, above it): reorthogonalized chains cost 6× more (34 s against
+#: 5.5 s for the 48 channels of a spread state) and are reproducible to 3e-15 of the peak instead of
+#: 8e-6 (benchmarks/xas_roundoff.py); the windowed probe of ψ(t) during the pulse takes 11 windows
+#: (81 s plain on a loaded machine), so the cube keeps the plain recursion by default.
+REORTH_MAX_WORK = FULL_REORTH_BUDGET
 
 
 def final_sector_dimension(cache: SectorCache, sec: Sector) -> int:
