@@ -26,7 +26,7 @@ import localpairs  # noqa: E402  (after the path set-up above)
 
 project = "localpairs"
 author = "the localpairs developers"
-copyright = "2026, the localpairs developers"  # noqa: A001  (Sphinx's name)
+copyright = "2026, the localpairs developers"
 release = localpairs.__version__
 version = ".".join(release.split(".")[:2])
 
@@ -89,6 +89,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    "within_subsection_order": "FileNameSortKey",  # plot_01_… first: from the dimer to the sweep
     "download_all_examples": False,
     "remove_config_comments": True,
     "abort_on_example_error": True,

@@ -94,7 +94,9 @@ class HubbardSpec(Strict):
     localpairs.hamiltonians.hubbard).
     """
     t: float | list[float] | list[list[float]] = 1.0
-    """Hopping in eV (enters with a minus sign): one value, one per bond, or one [re, im] pair per bond for a complex t (flux or twist; TOML has no complex numbers)."""
+    """Hopping in eV (enters with a minus sign): one value, one per bond, or one [re, im] pair per bond for a complex t (flux or twist;
+    TOML has no complex numbers).
+    """
 
     @field_validator("t", mode="before")
     @classmethod

@@ -34,7 +34,7 @@ def main() -> None:
     table = pd.read_csv(outcome.table)
     print(table.drop(columns=[c for c in table.columns if c in ("error",)]).to_string(index=False))
 
-    binding = [c for c in table.columns if "pair_binding" in c][0]
+    binding = next(c for c in table.columns if "pair_binding" in c)
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.plot(table["model.U"], table[binding], "o-")
     ax.axhline(0.0, color="k", lw=0.6)
