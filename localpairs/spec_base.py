@@ -43,8 +43,9 @@ MAX_WINDOW_EV = 100.0
 #: Largest absolute photon energy (eV) of an absorption edge (K edges of the heaviest elements: ~120 keV).
 MAX_EDGE_EV = 200_000.0
 
-#: Shortest pulse duration (fs) and largest |time| (fs) of a pump or probe.
+#: Shortest pulse duration (fs) of a pump or probe.
 MIN_DURATION_FS = 0.1
+#: Largest |time| (fs) of a pump or probe.
 MAX_TIME_FS = 1.0e6
 #: Largest fluence (mJ/cm²): well above the ablation threshold of any solid.
 MAX_FLUENCE = 10_000.0
@@ -83,6 +84,10 @@ PhotonEnergy = Annotated[float, Field(allow_inf_nan=False, gt=0, le=MAX_ENERGY_E
 
 
 class Strict(BaseModel):
-    """Base of all spec sections: unknown keys are errors, types are not coerced."""
+    """Base of all spec sections: unknown keys are errors, types are not coerced.
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    The docstring written under a field is its description (``use_attribute_docstrings``): the
+    meaning of the key in the guide's tables (:mod:`localpairs.spec_schema`).
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True)

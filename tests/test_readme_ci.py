@@ -17,6 +17,15 @@ def test_ci_runs_readme_test_command():
     assert test_cmd in ci_lines
 
 
+def test_ci_builds_the_docs_as_readme_says():
+    blocks = bash_blocks((REPO / "README.md").read_text())
+    docs_cmd = next(b for b in blocks if "sphinx" in b)
+    assert "-W" in docs_cmd  # warnings are errors
+    ci_lines = [ln.strip() for ln in (REPO / ".ci" / "run").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert docs_cmd in ci_lines
+    assert ci_lines.index(docs_cmd) > next(k for k, ln in enumerate(ci_lines) if "pytest" in ln)  # after the tests
+
+
 def test_readme_main_study_exists():
     blocks = bash_blocks((REPO / "README.md").read_text())
     run_cmd = next(b for b in blocks if "localpairs run" in b)

@@ -32,28 +32,55 @@ class SpectraSpec(Strict):
     """
 
     compute: list[SpectrumName] = ["single_particle", "pair", "optical", "xas"]
+    """Which spectra: any of "single_particle", "pair", "optical", "xas"."""
     eta: Annotated[float, Field(gt=0, le=5)] = 0.05
+    """Lorentzian half width (eV) of the single-particle and pair spectra."""
     gaussian_fwhm: Annotated[float, Field(ge=0, le=5)] = 0.0
+    """Gaussian resolution FWHM (eV) convolved with the single-particle and pair spectra (0: none)."""
     omega_min: WindowEnergy = -4.0
+    """Lowest energy ω − nμ (eV) of the single-particle and pair spectra."""
     omega_max: WindowEnergy = 4.0
+    """Highest energy ω − nμ (eV) of the single-particle and pair spectra."""
     n_omega: Annotated[int, Field(ge=10, le=100_000)] = 1601
+    """Number of energies on the spectra's axis."""
     lanczos_steps: Annotated[int, Field(ge=10, le=5000)] = 200
+    """Lanczos steps of each continued fraction (single-particle, pair, optical)."""
     momentum_resolved: bool = True
+    """Also resolve the single-particle spectrum by momentum on periodic clusters."""
     edge_threshold: Annotated[float, Field(gt=0, lt=1)] = 1e-3
+    """Fraction of the peak above which a spectrum counts as non-zero when its edges (gaps) are read off."""
     optical_omega_max: Annotated[float, Field(gt=0, le=50)] = 5.0
+    """Highest frequency (eV) of σ(ω), which runs on (0, optical_omega_max]."""
     polarization: list[float] = [1.0, 0.0, 0.0]
+    """Light polarization (x, y, z) of σ(ω), normalized; not all zero."""
     twists: Annotated[int, Field(ge=1, le=64)] = 8
+    """Number of boundary twists averaged for σ(ω) on periodic axes."""
     optical_threshold: Annotated[float, Field(gt=0, lt=1)] = 1e-2
+    """Share of ∫σ dω a pole needs to count for the optical gap E_G (localpairs.analysis.spectral_edges.optical_gap)."""
     U_c: Annotated[float, Field(ge=-50, le=50)] = -1.0
+    """Core-hole potential U_c in eV in the XAS final state (< 0 attracts electrons to the core hole)."""
     Gamma: Annotated[float, Field(gt=0, le=5)] = 0.2
+    """Core-hole lifetime broadening Γ: the Lorentzian half width (eV) of the XAS (O 1s: 0.15–0.2 eV)."""
     xas_gaussian_fwhm: Annotated[float, Field(ge=0, le=5)] = 0.0
+    """Gaussian resolution FWHM (eV) convolved with the XAS (0: none)."""
     offset_eV: EdgeOffset | None = None
+    """Photon-energy offset (eV) added to the model's XAS energies (default: the main peak is placed at pre_edge_eV)."""
     pre_edge_eV: EdgeEnergy = 529.0
+    """Photon energy (eV) at which the main peak of the ground-state XAS is placed (the measured O K pre-edge, 529 eV)."""
     xas_window: XasWindow = [-3.0, 6.0]
+    """XAS photon energies as [low, high] in eV relative to pre_edge_eV."""
     xas_lanczos_steps: Annotated[int, Field(ge=10, le=5000)] = 150
+    """Lanczos steps per core-hole channel of the XAS."""
     coherence: Literal["incoherent", "coherent"] = "incoherent"
+    """"incoherent" (default): the XAS sums the channels of each oxygen's two octahedra separately; "coherent": the electron goes into their bonding
+    combination.
+    """
     core_hole: Literal["both", "site", "site_i", "site_j", "receiving"] | Annotated[list[float], Field(min_length=2, max_length=2)] = "both"
+    """Where U_c acts in the final state of the oxygen on bond i → j: "both" (U_c(n_i + n_j)), "site" (single-site, averaged over the two), "site_i",
+    "site_j", "receiving", or weights [w_i, w_j].
+    """
     use_symmetry: bool = True
+    """Compute symmetry-equivalent XAS channels once (results identical; faster)."""
 
     @field_validator("compute")
     @classmethod

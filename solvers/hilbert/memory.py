@@ -40,8 +40,8 @@ class MemoryEstimate:
         Estimated non-zeros of the Hamiltonian matrix.
     method
         ``"dense"`` or ``"lanczos"``.
-    total_gb
-        Estimated peak in GB.
+
+    The estimated peak in GB is :attr:`total_gb`.
     """
 
     dimension: int
