@@ -37,11 +37,19 @@ class LatticeSpec(Strict):
     """
 
     coupling: Annotated[float, Field(ge=0)] = 0.476
+    """Electron–lattice coupling λ in eV/Å: an oxygen displaced by u shifts the levels of its two octahedra by ∓λu (the LPDW splitting is 6λu₀ on the
+    cube).
+    """
     barrier_K: Positive = 500.0
+    """Height of the double-well barrier of each bridging oxygen, in kelvin."""
     well_separation: Positive = 0.07
+    """Distance 2u₀ between the two minima of an oxygen's double well, in Å."""
     mass_u: Positive = 16.0
+    """Mass of the moving oxygen in atomic mass units (16 for O)."""
     damping: Annotated[float, Field(ge=0)] = 0.0
+    """Damping rate γ of the oxygen motion in 1/fs (0: energy-conserving Ehrenfest dynamics); the dissipated work is recorded."""
     relax_initial: bool = True
+    """Start the oxygens at the Born–Oppenheimer equilibrium of the ground state (else at ±u₀)."""
 
 
 class QuenchSpec(Strict):
@@ -53,8 +61,11 @@ class QuenchSpec(Strict):
     """
 
     time: float = 0.0
+    """Time (fs) at which the model parameters change."""
     relaxed_lattice: bool = False
+    """Set the breathing to zero at the quench (identical octahedra: the lattice of the excited state taken as relaxed at once)."""
     model: dict[str, float] = {}
+    """Model parameters that change at the quench (same names as [model], e.g. { U = -0.8 })."""
 
 
 #: ``core_hole`` as in ``[spectra]`` (:class:`SpectraSpec`): a placement name or two finite weights.
@@ -99,24 +110,53 @@ class XasProbeSpec(Strict):
     """
 
     U_c: Annotated[float, Field(ge=-50, le=50)] = _XAS_DEFAULTS["U_c"].default
+    """Core-hole potential U_c in eV in the XAS final state (< 0 attracts electrons to the core hole)."""
     Gamma: Annotated[float, Field(gt=0, le=5)] = _XAS_DEFAULTS["Gamma"].default
+    """Core-hole lifetime broadening Γ: the Lorentzian half width (eV) of the XAS."""
     gaussian_fwhm: Annotated[float, Field(ge=0, le=5)] = _XAS_DEFAULTS["xas_gaussian_fwhm"].default
+    """Gaussian resolution FWHM (eV) convolved with the XAS (0: none)."""
     offset_eV: float | None = _XAS_DEFAULTS["offset_eV"].default
+    """Photon-energy offset (eV); default: the main peak of the ground-state XAS is placed at pre_edge_eV and the offset kept for every delay."""
     pre_edge_eV: EdgeEnergy = _XAS_DEFAULTS["pre_edge_eV"].default
+    """Photon energy (eV) of the ground-state XAS main peak (the measured O K pre-edge)."""
     window: XasWindow = list(_XAS_DEFAULTS["xas_window"].default)
+    """Photon energies as [low, high] in eV relative to pre_edge_eV."""
     n_omega: Annotated[int, Field(ge=10, le=100_000)] = 901
+    """Number of photon energies in the window."""
     lanczos_steps: Annotated[int, Field(ge=10, le=5000)] = _XAS_DEFAULTS["xas_lanczos_steps"].default
+    """Lanczos steps per core-hole channel (and per energy window)."""
     coherence: Literal["incoherent", "coherent"] = _XAS_DEFAULTS["coherence"].default
+    """"incoherent" (default): channels of each oxygen's two octahedra summed separately; "coherent": the electron goes into their bonding combination."""
     core_hole: CoreHoleSetting = _XAS_DEFAULTS["core_hole"].default
+    """Where U_c acts in the final state of the oxygen on bond i → j: "both", "site", "site_i", "site_j", "receiving" or weights [w_i, w_j] (as [spectra]
+    core_hole).
+    """
     use_symmetry: bool = _XAS_DEFAULTS["use_symmetry"].default
+    """Compute symmetry-equivalent XAS channels once (results identical; faster)."""
     probe: ProbeModel = "long"
+    """"long" (default): each eigencomponent of ψ(t) measured from its own energy (energy windows, converged by halving); "finite": the two-time formula
+    with a Gaussian probe of probe_fwhm; "instantaneous": the excited part from one reference energy (for comparison).
+    """
     probe_fwhm: Annotated[float, Field(ge=0, le=10_000)] = 0.0
+    """Probe intensity FWHM in fs: the Gaussian of the finite probe, or (long and instantaneous) the convolution of the reported ΔXAS along the delay (0:
+    none).
+    """
     probe_dt: Annotated[float, Field(gt=0, le=1.0)] = 0.1
+    """Time step (fs) of the states stored around each delay for the finite probe."""
     window_width: Annotated[float, Field(gt=0, le=5)] | None = None
+    """Starting energy-window width (eV) of the long probe (default Γ/4); halved until the spectrum changes by less than halving_tol of its peak."""
     halving_tol: Annotated[float, Field(gt=0, le=0.1)] = 1e-3
+    """Convergence of the long probe: largest change, as a fraction of the peak, when the window width is halved."""
     reorthogonalize: bool | Literal["auto"] = "auto"
+    """Fully reorthogonalized Lanczos chains (reproducible to ~1e-15 of the peak instead of ~1e-5, at several times the cost); "auto": where the final-
+    state sector is small enough.
+    """
     excited_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
+    """Fraction α ∈ (0, 1] of the probed volume in the pumped state: scales the reported ΔXAS (the raw ΔXAS is stored too)."""
     energy_reference: Literal["split", "ground"] = "split"
+    """"split" (default): ground part from E0, excited part from its own energies; "ground": all of ψ(t) from E0 (puts excited lines too high; only with
+    probe = "instantaneous").
+    """
 
     @model_validator(mode="after")
     def _consistent(self) -> XasProbeSpec:
@@ -168,26 +208,49 @@ class PumpSpec(Strict):
     """
 
     photon_energy: PhotonEnergy | Literal["optical_gap"] = "optical_gap"
+    """Photon energy ħω in eV, or "optical_gap": the lowest optical pole along the polarization carrying at least optical_gap_fraction of ∫σ dω."""
     optical_gap_fraction: Annotated[float, Field(gt=0, le=1)] = 0.1
+    """Share of ∫σ dω a pole needs to count as the optical gap."""
     duration: Duration = 30.0
+    """Pulse duration: an FWHM in fs, of the intensity (default) or of the field (duration_kind)."""
     duration_kind: Literal["intensity_fwhm", "field_fwhm"] = "intensity_fwhm"
+    """Which FWHM duration is: "intensity_fwhm" or "field_fwhm"."""
     fluence: Fluence | None = None
+    """Incident fluence in mJ/cm² (or give peak_field; or alpha_target)."""
     peak_field: PeakField | None = None
+    """Peak electric field in V/Å (instead of fluence)."""
     refractive_index: Annotated[float, Field(ge=1)] = 1.0
+    """Refractive index n used to convert fluence into the field inside the sample."""
     polarization: list[float] = [1.0, 0.0, 0.0]
+    """Polarization (x, y, z) of the pulse, normalized; it should point along an open axis."""
     center: TimeFs | None = None
+    """Time (fs) of the pulse maximum (default: where |A| has risen to 1e-6 of its peak)."""
     t_end: TimeSpan = 250.0
+    """End of the evolution in fs."""
     output_step: TimeSpan = 0.5
+    """Time step (fs) of the recorded observables."""
     times: list[TimeFs] | None = None
+    """Explicit output times in fs (instead of output_step and t_end)."""
     tolerance: Annotated[float, Field(gt=0, lt=1e-2)] = 1e-7
+    """Error of the final state the integrator controls (norm)."""
     max_krylov: Annotated[int, Field(ge=8, le=200)] = 40
+    """Largest Krylov dimension of one exponential."""
     checkpoint_every: Annotated[int, Field(ge=1)] = 200
+    """Output steps between checkpoints of the evolution (a killed run resumes from the last one)."""
     pair_correlations: bool = True
+    """Record pair correlations ⟨Δ†_i Δ_j⟩ against time."""
     alpha_target: Annotated[float, Field(gt=0, le=0.5)] | None = None
+    """Calibrate the fluence so that the excited weight after the pulse is this α (linear response; e.g. 0.05, the experiment's α at 8 mJ/cm²); replaces
+    fluence and peak_field.
+    """
     xas_delays: list[float] = []
+    """Delays (fs after the pulse centre) at which the O K-edge XAS of ψ(t) is recorded, strictly increasing; centre + delay within the output window."""
     xas: XasProbeSpec | None = None
+    """Settings of the time-resolved XAS ([pump.xas])."""
     lattice: LatticeSpec | None = None
+    """Classical bridging oxygens coupled to the electrons ([pump.lattice]; not with xas_delays)."""
     quench: QuenchSpec | None = None
+    """A sudden change of model parameters during the evolution ([pump.quench])."""
 
     @model_validator(mode="after")
     def _consistent(self) -> PumpSpec:
