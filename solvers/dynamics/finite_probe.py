@@ -101,6 +101,7 @@ import xarray as xr
 
 from localpairs.errors import require
 from localpairs.hamiltonians import Model
+from localpairs.solvers.dynamics.probe_components import FFT_PADDINGS, SpectrumConvergence, check_points, fft_length, frequency_components, kept
 from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.lanczos import broadened_spectrum, lanczos_chain
@@ -118,6 +119,8 @@ DEFAULT_HALF_WIDTH_FWHM = 3.0
 DEFAULT_PERIODIZATION_TOL = 1e-10
 #: Default bound on the dropped weight of light frequency components (relative to the total).
 DEFAULT_WEIGHT_TOL = 1e-10
+#: Default convergence bound of each chain's spectrum, relative to the channel's peak bound (:mod:`.probe_components`).
+DEFAULT_CONVERGENCE_TOL = 1e-8
 #: Warn when the probe amplitude at the ends of the time grid exceeds this (truncated envelope).
 EDGE_AMPLITUDE_TOL = 1e-4
 #: Warn when the weight of φ̃ in the outer tenth of the Nyquist band exceeds this (time step too long).
@@ -164,25 +167,9 @@ def _channel_set(model: Model, basis: Any, states: np.ndarray, sec: Sector, use_
     return reps, weights, len(syms)
 
 
-def _frequency_components(phi: np.ndarray, *, h: float, pad: int) -> tuple[np.ndarray, np.ndarray]:
-    """``φ̃(ν_j) = h Σ_k e^{iν_j t_k/ħ} φ_k`` (up to a phase per j) and ``ν_j`` (eV): columns of ``phi`` are times."""
-    n_t = phi.shape[1]
-    m = n_t + pad
-    m = int(2 ** math.ceil(math.log2(m))) if m < 4096 else m + (-m) % 1024
-    spectrum = np.fft.ifft(phi, n=m, axis=1) * (m * h)
-    nu = 2.0 * math.pi * HBAR_EV_FS * np.fft.fftfreq(m, d=h)
-    return spectrum, nu
-
-
-def _kept(weights: np.ndarray, tol: float) -> np.ndarray:
-    """Indices of the heaviest components; the dropped ones sum to at most ``tol`` × total."""
-    order = np.argsort(weights)
-    dropped = np.cumsum(weights[order]) <= tol * weights.sum()
-    return np.sort(order[~dropped])
-
-
 def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: XasChannel, probed: np.ndarray, omega: np.ndarray, *,
-                      U_c: float, h: float, carrier: float, offset: float, broadening: dict, pad: int, weight_tol: float, n_steps: int) -> dict:
+                      U_c: float, h: float, carrier: float, offset: float, broadening: dict, periodization: dict, weight_tol: float, n_steps: int,
+                      convergence_tol: float | None) -> dict:
     """Spectrum (times N) and diagnostics of one channel from the probed states ``probed`` (rows s_k e^{iE_c t_k/ħ} ψ_k)."""
     exc = _operator(model, key, label_hole=False)
     tsec = target_sector(sec, exc, model)
@@ -190,19 +177,24 @@ def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: XasCha
     phi = np.asarray(b_out.Op_shift_sector(b_in, op_list(model, exc.terms), np.ascontiguousarray(probed.T)), dtype=np.complex128)
     up, dn = occupations(b_out, model.n_sites)
     diagonal = _hole_diagonal(U_c, key.hole, (up + dn).astype(np.float64))
-    comps, nu = _frequency_components(phi, h=h, pad=pad)
-    du = 2.0 * math.pi * HBAR_EV_FS / (comps.shape[1] * h)
+    m = fft_length(np.linalg.norm(phi, axis=0), h=h, **periodization)
+    comps, nu = frequency_components(phi, h=h, m=m)
+    du = 2.0 * math.pi * HBAR_EV_FS / (m * h)
     norms = np.einsum("ij,ij->j", comps.conj(), comps).real
-    keep = _kept(norms, weight_tol)
+    keep = kept(norms, weight_tol)
     band = np.abs(nu) >= 0.9 * np.abs(nu).max()
+    probe_omega = check_points(omega, broadening["eta"])
+    tol_abs = None if convergence_tol is None else convergence_tol * float(norms.sum()) / (math.pi * broadening["eta"])  # × peak bound / du
     total = np.zeros(omega.size)
     matvecs = 0
     for jj in keep:
-        chain = lanczos_chain(cache.matrix(tsec), comps[:, jj], n_steps=n_steps, diagonal=diagonal)
-        total += du * broadened_spectrum(chain, omega, e_ref=carrier + nu[jj] - offset, **broadening)
+        e_ref = carrier + nu[jj] - offset
+        until = None if tol_abs is None else SpectrumConvergence(e_ref + probe_omega + 1j * broadening["eta"], norm2=norms[jj], tol=tol_abs)
+        chain = lanczos_chain(cache.matrix(tsec), comps[:, jj], n_steps=n_steps, diagonal=diagonal, until=until)
+        total += du * broadened_spectrum(chain, omega, e_ref=e_ref, **broadening)
         matvecs += chain.n_steps
     return {"total": total, "m0": du * norms.sum(), "m0_chains": du * norms[keep].sum(), "dropped": du * (norms.sum() - norms[keep].sum()),
-            "edge": du * norms[band].sum(), "n_components": keep.size, "matvecs": matvecs}
+            "edge": du * norms[band].sum(), "n_components": keep.size, "matvecs": matvecs, "fft_length": m}
 
 
 def _summary(parts: list[dict], weights: list[float], norm: float, s: np.ndarray) -> dict:
@@ -221,6 +213,7 @@ def _summary(parts: list[dict], weights: list[float], norm: float, s: np.ndarray
         "definition": "XAS(ω,t_p) = (1/N) Re Σ_c ∫∫ s s e^{i(ω−offset)(t1−t2)/ħ} e^{−Γ|t1−t2|/ħ} <ψ(t1)|D_c† e^{−iH_c(t1−t2)/ħ} D_c|ψ(t2)>, N = 2πħ∫s²",
         "m0": m0, "m0_chains": summed("m0_chains"), "dropped_weight": summed("dropped"), "edge_weight": edge, "edge_amplitude": edge_amp,
         "n_components": int(sum(p["n_components"] for p in parts)), "matvecs": int(sum(p["matvecs"] for p in parts)),
+        "fft_length": int(max(p["fft_length"] for p in parts)),
     }
 
 
@@ -242,6 +235,8 @@ def finite_probe_xas(
     weight_tol: float = DEFAULT_WEIGHT_TOL,
     periodization_tol: float = DEFAULT_PERIODIZATION_TOL,
     cache: SectorCache | None = None,
+    fft_padding: str = "envelope",
+    convergence_tol: float | None = DEFAULT_CONVERGENCE_TOL,
 ) -> xr.Dataset:
     """O K-edge XAS of ψ(t) probed by a Gaussian pulse of intensity FWHM ``fwhm`` at ``t_probe`` (module docstring).
 
@@ -265,13 +260,21 @@ def finite_probe_xas(
         Relative bound on the dropped light frequency components and on the periodization error.
     cache
         :class:`SectorCache` of ``model`` shared between calls.
+    fft_padding
+        How the FFT length is set (:func:`fft_length`): ``"envelope"`` (default, the periodization
+        images weighted by the probe envelope) or ``"window"`` (the first implementation's longer
+        grid, the same result to the chains' truncation error: for comparisons).
+    convergence_tol
+        Each chain stops when its spectrum moves by at most this × the channel's peak bound
+        ``Σ_j ‖φ̃_j‖² du/πΓ`` between checks 10 steps apart (``n_steps`` stays the cap); None runs
+        every chain ``n_steps`` (the first implementation).
 
     Returns
     -------
     xarray.Dataset
         ``total(omega)`` in 1/eV; attrs: ``m0`` (exact ∫XAS dω), ``m0_chains`` (norms of the
         chains computed), ``dropped_weight``, ``edge_weight``, ``edge_amplitude``,
-        ``carrier_energy_eV``, ``probe_bandwidth_eV``, cost (``n_components``, ``matvecs``, seconds).
+        ``carrier_energy_eV``, ``probe_bandwidth_eV``, cost (``n_components``, ``matvecs``, ``fft_length``, seconds).
     """
     t0 = time.perf_counter()
     Gamma = check_broadening(Gamma, "Gamma")
@@ -282,6 +285,9 @@ def finite_probe_xas(
         require(isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value), name, value, "a finite number")
     require(isinstance(weight_tol, (int, float)) and 0 <= weight_tol < 1, "weight_tol", weight_tol, "a number in [0, 1)")
     require(isinstance(periodization_tol, (int, float)) and 0 < periodization_tol < 1, "periodization_tol", periodization_tol, "a number in (0, 1)")
+    require(fft_padding in FFT_PADDINGS, "fft_padding", fft_padding, f"one of {FFT_PADDINGS}")
+    require(convergence_tol is None or (isinstance(convergence_tol, (int, float)) and 0 < convergence_tol < 1), "convergence_tol", convergence_tol,
+            "None (every chain runs n_steps) or a number in (0, 1)")
     basis = (cache := cache or SectorCache(model)).basis(sec)
     states, times, h = _check_grid(states, times, basis.Ns)
     s = probe_amplitude(times - t_probe, fwhm)
@@ -289,10 +295,11 @@ def finite_probe_xas(
     carrier = float(np.vdot(centre, cache.matrix(sec) @ centre).real / np.vdot(centre, centre).real)
     probed = states * (s * np.exp(1j * carrier * (times - t_probe) / HBAR_EV_FS))[:, None]
     reps, weights, n_sym = _channel_set(model, basis, states, sec, use_symmetry)
-    pad = math.ceil(HBAR_EV_FS * math.log(1.0 / periodization_tol) / Gamma / h)
+    periodization = {"Gamma": Gamma, "tol": periodization_tol, "padding": fft_padding}
     norm = 2.0 * math.pi * HBAR_EV_FS * h * float(np.sum(s**2))
     parts = [_channel_spectrum(model, cache, sec, key, probed, omega, U_c=float(U_c), h=h, carrier=carrier, offset=float(offset),
-                               broadening=broadening, pad=pad, weight_tol=weight_tol, n_steps=n_steps) for key in reps]
+                               broadening=broadening, periodization=periodization, weight_tol=weight_tol, n_steps=n_steps,
+                               convergence_tol=convergence_tol) for key in reps]
     total = sum(w * p["total"] for w, p in zip(weights, parts)) / norm
     attrs = _summary(parts, weights, norm, s)
     attrs.update({
