@@ -13,8 +13,8 @@ h = 0.2 fs, Γ = 0.2 eV, one channel at delay 100 fs):
 - FFT length. The number of components kept grows ∝ M. The first rule ("window": whole window
   plus ħ ln(1/tol)/Γ, rounded to a power of two) gave M = 1024; the periodization images of a
   pair (k, l) are also weighted by the probe envelope ``s_k s_l``, which is already ≤ 1e-10 where
-  ``|t_k − t_l| ≳ 40 fs``: the envelope rule gives M = 539 for the same bound (467 → 240 kept
-  components per channel).
+  ``|t_k − t_l| ≳ 40 fs``: the envelope rule gives M = 539 for the same bound (3,640 → 1,920 kept
+  components over the 8 channels).
 - Chain length. The error of a component's spectrum after m steps falls ~10× per 30 steps
   (1e-3 of its peak at 60 steps, 1.5e-6 at 150): the heavy components need the 150 steps, the
   light ones (weights down to 1e-10 of the total) do not. Stopping each chain when its spectrum
