@@ -84,8 +84,11 @@ with other jobs at load 20–25): the first implementation (whole window + 76 fs
 of two, M = 1024; every chain 150 steps; ``fft_padding="window", convergence_tol=None``) kept
 200 components (30,000 products) for the no-pump reference and 3,640 (546,000) at delay 100 fs
 (8 channels: the pumped state keeps the y/z symmetries); the defaults keep 108 (10,440 products)
-and 1,920 (M = 539) — see ``benchmarks/bench_finite_probe.py`` for times, ratio and the difference
-(≤ the 150-step chains' own error, 6e-7 of the peak against 300 steps on one channel). Earlier
+and 1,920 (M = 539, 155,960 products; 3.5× fewer). Side by side (``benchmarks/bench_finite_probe.py
+--delays 100``, load 16–22 on 2 cores): reference + delay 100 fs 431 s → 227 s (1.9×: the
+convergence checks cost ~0.5 ms per step under that load); max|new − old| = 1.3e-7 of the XAS peak,
+9.7e-7 of max|ΔXAS| (the 150-step chains' own error is 6e-7 of the peak against 300 steps). A
+3-delay map at that load: ≈ 3 × 185 + 42 s XAS + 264 s evolution ≈ 14 min, still above 10 min. Earlier
 3-delay map with the first implementation (delays 0, 30, 100 fs, lighter load): 733,000, 683,000,
 546,000 products, 248, 346, 382 s, evolution 160 s, 20 min in all. At delay 100 fs max|ΔXAS| = 4.8
 (1/eV) against 5.7 from the long-probe split of ψ(t_p) (α = 0.185, σ_χ = 1.05 eV), ground peak 40.9.
