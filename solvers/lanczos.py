@@ -312,6 +312,7 @@ def lanczos_chain(
     n_steps: int,
     diagonal: np.ndarray | None = None,
     reorthogonalize: bool | None = None,
+    until: Callable[[np.ndarray, np.ndarray], bool] | None = None,
 ) -> LanczosChain:
     """The :class:`LanczosChain` of ``operator (+ diag(diagonal))`` from ``phi`` (:func:`lanczos_recursion`).
 
@@ -328,6 +329,10 @@ def lanczos_chain(
     reorthogonalize
         Full reorthogonalization; default: when ``min(n_steps, dim)² × dim ≤``
         :data:`FULL_REORTH_BUDGET` (see the module docstring).
+    until
+        Optional stopping rule ``until(alpha, beta) → bool`` called after each step with the
+        coefficients so far (``alpha[:m]``, ``beta[:m − 1]``): True ends the chain there (e.g. a
+        converged spectrum); ``n_steps`` stays the cap.
     """
     require(isinstance(n_steps, (int, np.integer)) and n_steps >= 1, "n_steps", n_steps, "an integer ≥ 1")
     start = time.perf_counter()
@@ -345,11 +350,13 @@ def lanczos_chain(
     vectors = np.empty((m_max + 1, dim), dtype=dtype) if full else None
     m, exhausted = 0, False
     # alpha, beta are the recursion's coefficient buffers, read after the loop
-    for j, alpha, beta, invariant in lanczos_recursion(operator, (phi / norm).astype(dtype), m_max=m_max, vectors=vectors,  # noqa: B007
+    for j, alpha, beta, invariant in lanczos_recursion(operator, (phi / norm).astype(dtype), m_max=m_max, vectors=vectors,
                                                        reorthogonalize=full, diagonal=diagonal):
         m = j + 1
         if j == m_max - 1 or invariant:
             exhausted = invariant if j < m_max - 1 else (full and j == dim - 1)
+            break
+        if until is not None and until(alpha[:m], beta[: m - 1]):
             break
     return LanczosChain(alpha=alpha[:m].copy(), beta=beta[: m - 1].copy(), norm2=norm**2, reorthogonalized=full,
                         exhausted=exhausted, seconds=time.perf_counter() - start)

@@ -54,10 +54,15 @@ transformed by one FFT per channel, ``u_j = E_c + 2πħ j/(M h)``. Three control
 - Nyquist: φ̃ must vanish outside ``E_c ± πħ/h``; ``edge_weight`` (the weight in the outer
   tenth of that band) is reported.
 - Periodization: the u-sum on the FFT grid equals the double integral with the kernel
-  periodized in ``t_1 − t_2`` with period ``M h``; with a padding of ``ħ ln(1/tol)/Γ`` the images
-  are damped below ``tol`` (``periodization_tol``).
+  periodized in ``t_1 − t_2`` with period ``M h``; M is the shortest fast FFT length whose images,
+  damped by ``e^{−Γ(Mh − |t_1 − t_2|)/ħ}`` and weighted by ``‖φ_k‖‖φ_l‖`` (the probe envelope),
+  sum to at most ``periodization_tol`` of the equal-time sum
+  (:func:`~localpairs.solvers.dynamics.probe_components.fft_length`; ``fft_length`` attr).
 - Light components: the lightest u components whose weights sum to at most ``weight_tol`` of the
   total are dropped (``dropped_weight``).
+- Chain length: each chain stops when its spectrum moved by at most ``convergence_tol`` × the
+  channel's peak bound ``Σ_j ‖φ̃_j‖² du/πΓ`` between checks 10 steps apart, ``n_steps`` at most
+  (:class:`~localpairs.solvers.dynamics.probe_components.SpectrumConvergence`).
 
 Sum rule: ``∫ XAS dω = Σ_c Σ_k s_k² ⟨ψ_k|D_c^†D_c|ψ_k⟩ / Σ_k s_k²`` (Parseval; exact on the grid),
 returned as ``m0`` beside the Lanczos-chain norms.
@@ -65,25 +70,34 @@ returned as ``m0`` beside the Lanczos-chain norms.
 Cost
 ----
 Per channel: ``n_t`` applications of D (one sparse block product), one FFT of ``dim × M``
-numbers (memory ``16 dim M`` bytes), and one Lanczos chain of ``n_steps`` products per kept
-frequency component; ``n_u ≈ (energy range of ψ) × M h / (2πħ)`` + the probe bandwidth's few.
-The chains dominate: ``channels × n_u × n_steps`` products, independent of the ω grid and linear
-in the time grid (no ``O(ω × steps²)`` double sum, no propagation with H_c at all).
-``M h`` = window (6 FWHM) + padding (ħ ln(1/tol)/Γ = 76 fs for Γ = 0.2 eV, tol = 1e-10), so a
-short probe still costs ≈ bandwidth × (76 fs)/(2πħ) components per channel.
+numbers (memory ``16 dim M`` bytes), and one Lanczos chain per kept frequency component of
+``m_j ≤ n_steps`` products (stopped on convergence: heavy components run to the cap, light ones
+stop early). ``n_u ≈ (energy range of ψ) × M h / (2πħ)`` components; ``M h`` ≈ the part of the
+window the envelope weights + ``ħ ln(2S/tol)/Γ`` (76 fs for Γ = 0.2 eV, tol = 1e-10). The chains
+dominate: ``Σ_channels Σ_j m_j`` products, independent of the ω grid and linear in the time grid,
+plus per chain a forward continued fraction on ω spaced Γ/4 (one update of ~4 vectors of that
+size per step). No propagation with H_c.
 
 Measured on the half-filled 2×2×2 cube (runs/babio3_pump.toml model and pulse, 8 mJ/cm², 1.96 eV;
-probe FWHM 10 fs, h = 0.2 fs, 150 Lanczos steps, 901 ω; two cores shared with other jobs,
-0.3–0.7 ms per product in the 3,920-state sectors): no-pump reference 4 channels × 50 components,
-30,000 products, 50 s; delays 0, 30, 100 fs: 8 channels (the pumped state keeps the y/z symmetries)
-× 610, 570, 455 components, 733,000, 683,000, 546,000 products, 248, 346, 382 s. Evolution to the
-last window 160 s; the whole 3-delay ΔXAS map 1,185 s (20 min), above the issue's 10 min. At delay
-100 fs max|ΔXAS| = 4.8 (1/eV) against 5.7 from the long-probe split of ψ(t_p) (α = 0.185,
-σ_χ = 1.05 eV), ground peak 40.9. The components are far from independent: per channel the
-probed wavepacket φ_c(t_k) has SVD rank 28–57 (all but 1e-6 … 1e-10 of its norm) against 470–625
-components; a block Lanczos from those directions (or, on this cube, one dense diagonalization per
-distinct H_c reused for every delay) is the way to the 10 min target. Raising ``weight_tol`` to
-1e-6 keeps 305–355 components (1.6× fewer products) at ≤ 1e-6 of m0 in the sum rule.
+probe FWHM 10 fs, h = 0.2 fs, n_steps 150, 901 ω; 3,920-state target sectors; two cores shared
+with other jobs at load 20–25): the first implementation (whole window + 76 fs rounded to a power
+of two, M = 1024; every chain 150 steps; ``fft_padding="window", convergence_tol=None``) kept
+200 components (30,000 products) for the no-pump reference and 3,640 (546,000) at delay 100 fs
+(8 channels: the pumped state keeps the y/z symmetries); the defaults keep 108 (10,440 products)
+and 1,920 (M = 539, 155,960 products; 3.5× fewer). Side by side (``benchmarks/bench_finite_probe.py
+--delays 100``, load 16–22 on 2 cores): reference + delay 100 fs 431 s → 227 s (1.9×: the
+convergence checks cost ~0.5 ms per step under that load); max|new − old| = 1.3e-7 of the XAS peak,
+9.7e-7 of max|ΔXAS| (the 150-step chains' own error is 6e-7 of the peak against 300 steps). A
+3-delay map at that load: ≈ 3 × 185 + 42 s XAS + 264 s evolution ≈ 14 min, still above 10 min. Earlier
+3-delay map with the first implementation (delays 0, 30, 100 fs, lighter load): 733,000, 683,000,
+546,000 products, 248, 346, 382 s, evolution 160 s, 20 min in all. At delay 100 fs max|ΔXAS| = 4.8
+(1/eV) against 5.7 from the long-probe split of ψ(t_p) (α = 0.185, σ_χ = 1.05 eV), ground peak 40.9.
+Not done: a block Lanczos over the probed wavepacket's SVD directions (rank 28–57 against
+200–600 components per channel) exhausts the 3,920-state sector on this cube (rank × the ~60 block
+steps the resolvent needs at Γ = 0.2 eV) and then needs the eigenvectors of a ~4,000-dimensional
+block-tridiagonal matrix (a dense eigh of H_c took 90 s here); Chebyshev moments of the block need
+~a/Γ·ln(1/tol) ≈ 600 moments at half width a ≈ 8 eV, not fewer products than the chains; both pay
+off only where the sector is much larger than rank × steps.
 The Nyquist diagnostic put 3e-5 of the weight in the outer tenth of the ±10 eV band of h = 0.2 fs
 (and warned): the pumped ψ reaches ≈ 10 eV above ⟨H⟩; use h = 0.1 fs there.
 """
@@ -101,6 +115,7 @@ import xarray as xr
 
 from localpairs.errors import require
 from localpairs.hamiltonians import Model
+from localpairs.solvers.dynamics.probe_components import FFT_PADDINGS, SpectrumConvergence, check_points, fft_length, frequency_components, kept
 from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.lanczos import broadened_spectrum, lanczos_chain
@@ -118,6 +133,8 @@ DEFAULT_HALF_WIDTH_FWHM = 3.0
 DEFAULT_PERIODIZATION_TOL = 1e-10
 #: Default bound on the dropped weight of light frequency components (relative to the total).
 DEFAULT_WEIGHT_TOL = 1e-10
+#: Default convergence bound of each chain's spectrum, relative to the channel's peak bound (:mod:`.probe_components`).
+DEFAULT_CONVERGENCE_TOL = 1e-8
 #: Warn when the probe amplitude at the ends of the time grid exceeds this (truncated envelope).
 EDGE_AMPLITUDE_TOL = 1e-4
 #: Warn when the weight of φ̃ in the outer tenth of the Nyquist band exceeds this (time step too long).
@@ -164,25 +181,9 @@ def _channel_set(model: Model, basis: Any, states: np.ndarray, sec: Sector, use_
     return reps, weights, len(syms)
 
 
-def _frequency_components(phi: np.ndarray, *, h: float, pad: int) -> tuple[np.ndarray, np.ndarray]:
-    """``φ̃(ν_j) = h Σ_k e^{iν_j t_k/ħ} φ_k`` (up to a phase per j) and ``ν_j`` (eV): columns of ``phi`` are times."""
-    n_t = phi.shape[1]
-    m = n_t + pad
-    m = int(2 ** math.ceil(math.log2(m))) if m < 4096 else m + (-m) % 1024
-    spectrum = np.fft.ifft(phi, n=m, axis=1) * (m * h)
-    nu = 2.0 * math.pi * HBAR_EV_FS * np.fft.fftfreq(m, d=h)
-    return spectrum, nu
-
-
-def _kept(weights: np.ndarray, tol: float) -> np.ndarray:
-    """Indices of the heaviest components; the dropped ones sum to at most ``tol`` × total."""
-    order = np.argsort(weights)
-    dropped = np.cumsum(weights[order]) <= tol * weights.sum()
-    return np.sort(order[~dropped])
-
-
 def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: XasChannel, probed: np.ndarray, omega: np.ndarray, *,
-                      U_c: float, h: float, carrier: float, offset: float, broadening: dict, pad: int, weight_tol: float, n_steps: int) -> dict:
+                      U_c: float, h: float, carrier: float, offset: float, broadening: dict, periodization: dict, weight_tol: float, n_steps: int,
+                      convergence_tol: float | None) -> dict:
     """Spectrum (times N) and diagnostics of one channel from the probed states ``probed`` (rows s_k e^{iE_c t_k/ħ} ψ_k)."""
     exc = _operator(model, key, label_hole=False)
     tsec = target_sector(sec, exc, model)
@@ -190,19 +191,24 @@ def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: XasCha
     phi = np.asarray(b_out.Op_shift_sector(b_in, op_list(model, exc.terms), np.ascontiguousarray(probed.T)), dtype=np.complex128)
     up, dn = occupations(b_out, model.n_sites)
     diagonal = _hole_diagonal(U_c, key.hole, (up + dn).astype(np.float64))
-    comps, nu = _frequency_components(phi, h=h, pad=pad)
-    du = 2.0 * math.pi * HBAR_EV_FS / (comps.shape[1] * h)
+    m = fft_length(np.linalg.norm(phi, axis=0), h=h, **periodization)
+    comps, nu = frequency_components(phi, h=h, m=m)
+    du = 2.0 * math.pi * HBAR_EV_FS / (m * h)
     norms = np.einsum("ij,ij->j", comps.conj(), comps).real
-    keep = _kept(norms, weight_tol)
+    keep = kept(norms, weight_tol)
     band = np.abs(nu) >= 0.9 * np.abs(nu).max()
+    probe_omega = check_points(omega, broadening["eta"])
+    tol_abs = None if convergence_tol is None else convergence_tol * float(norms.sum()) / (math.pi * broadening["eta"])  # × peak bound / du
     total = np.zeros(omega.size)
     matvecs = 0
     for jj in keep:
-        chain = lanczos_chain(cache.matrix(tsec), comps[:, jj], n_steps=n_steps, diagonal=diagonal)
-        total += du * broadened_spectrum(chain, omega, e_ref=carrier + nu[jj] - offset, **broadening)
+        e_ref = carrier + nu[jj] - offset
+        until = None if tol_abs is None else SpectrumConvergence(e_ref + probe_omega + 1j * broadening["eta"], norm2=norms[jj], tol=tol_abs)
+        chain = lanczos_chain(cache.matrix(tsec), comps[:, jj], n_steps=n_steps, diagonal=diagonal, until=until)
+        total += du * broadened_spectrum(chain, omega, e_ref=e_ref, **broadening)
         matvecs += chain.n_steps
     return {"total": total, "m0": du * norms.sum(), "m0_chains": du * norms[keep].sum(), "dropped": du * (norms.sum() - norms[keep].sum()),
-            "edge": du * norms[band].sum(), "n_components": keep.size, "matvecs": matvecs}
+            "edge": du * norms[band].sum(), "n_components": keep.size, "matvecs": matvecs, "fft_length": m}
 
 
 def _summary(parts: list[dict], weights: list[float], norm: float, s: np.ndarray) -> dict:
@@ -221,7 +227,21 @@ def _summary(parts: list[dict], weights: list[float], norm: float, s: np.ndarray
         "definition": "XAS(ω,t_p) = (1/N) Re Σ_c ∫∫ s s e^{i(ω−offset)(t1−t2)/ħ} e^{−Γ|t1−t2|/ħ} <ψ(t1)|D_c† e^{−iH_c(t1−t2)/ħ} D_c|ψ(t2)>, N = 2πħ∫s²",
         "m0": m0, "m0_chains": summed("m0_chains"), "dropped_weight": summed("dropped"), "edge_weight": edge, "edge_amplitude": edge_amp,
         "n_components": int(sum(p["n_components"] for p in parts)), "matvecs": int(sum(p["matvecs"] for p in parts)),
+        "fft_length": int(max(p["fft_length"] for p in parts)),
     }
+
+
+def _check_options(*, fwhm: Any, U_c: Any, offset: Any, t_probe: Any, weight_tol: Any, periodization_tol: Any, fft_padding: Any,
+                   convergence_tol: Any) -> None:
+    """InputError naming the first invalid option of :func:`finite_probe_xas`."""
+    require(isinstance(fwhm, (int, float, np.floating)) and np.isfinite(fwhm) and fwhm > 0, "fwhm", fwhm, "a finite probe intensity FWHM > 0 in fs")
+    for name, value in (("U_c", U_c), ("offset", offset), ("t_probe", t_probe)):
+        require(isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value), name, value, "a finite number")
+    require(isinstance(weight_tol, (int, float)) and 0 <= weight_tol < 1, "weight_tol", weight_tol, "a number in [0, 1)")
+    require(isinstance(periodization_tol, (int, float)) and 0 < periodization_tol < 1, "periodization_tol", periodization_tol, "a number in (0, 1)")
+    require(fft_padding in FFT_PADDINGS, "fft_padding", fft_padding, f"one of {FFT_PADDINGS}")
+    require(convergence_tol is None or (isinstance(convergence_tol, (int, float)) and 0 < convergence_tol < 1), "convergence_tol", convergence_tol,
+            "None (every chain runs n_steps) or a number in (0, 1)")
 
 
 def finite_probe_xas(
@@ -242,6 +262,8 @@ def finite_probe_xas(
     weight_tol: float = DEFAULT_WEIGHT_TOL,
     periodization_tol: float = DEFAULT_PERIODIZATION_TOL,
     cache: SectorCache | None = None,
+    fft_padding: str = "envelope",
+    convergence_tol: float | None = DEFAULT_CONVERGENCE_TOL,
 ) -> xr.Dataset:
     """O K-edge XAS of ψ(t) probed by a Gaussian pulse of intensity FWHM ``fwhm`` at ``t_probe`` (module docstring).
 
@@ -261,27 +283,25 @@ def finite_probe_xas(
     U_c, Gamma, gaussian_fwhm, offset, use_symmetry, n_steps
         As for :func:`~localpairs.solvers.spectra.xas.xas` (incoherent channels); symmetries are
         kept only if they leave every sampled state invariant.
-    weight_tol, periodization_tol
-        Relative bound on the dropped light frequency components and on the periodization error.
     cache
         :class:`SectorCache` of ``model`` shared between calls.
+    weight_tol, periodization_tol, fft_padding, convergence_tol
+        Bounds on the dropped components and the periodization, the FFT length rule (``"envelope"``;
+        the first implementation's ``"window"``) and the chains' stopping bound (None: every chain ``n_steps``).
 
     Returns
     -------
     xarray.Dataset
         ``total(omega)`` in 1/eV; attrs: ``m0`` (exact ∫XAS dω), ``m0_chains`` (norms of the
         chains computed), ``dropped_weight``, ``edge_weight``, ``edge_amplitude``,
-        ``carrier_energy_eV``, ``probe_bandwidth_eV``, cost (``n_components``, ``matvecs``, seconds).
+        ``carrier_energy_eV``, ``probe_bandwidth_eV``, cost (``n_components``, ``matvecs``, ``fft_length``, seconds).
     """
     t0 = time.perf_counter()
     Gamma = check_broadening(Gamma, "Gamma")
     broadening = {"eta": Gamma, "gaussian_fwhm": check_broadening(gaussian_fwhm, "gaussian_fwhm", allow_zero=True)}
     omega = check_omega(omega)
-    require(isinstance(fwhm, (int, float, np.floating)) and np.isfinite(fwhm) and fwhm > 0, "fwhm", fwhm, "a finite probe intensity FWHM > 0 in fs")
-    for name, value in (("U_c", U_c), ("offset", offset), ("t_probe", t_probe)):
-        require(isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value), name, value, "a finite number")
-    require(isinstance(weight_tol, (int, float)) and 0 <= weight_tol < 1, "weight_tol", weight_tol, "a number in [0, 1)")
-    require(isinstance(periodization_tol, (int, float)) and 0 < periodization_tol < 1, "periodization_tol", periodization_tol, "a number in (0, 1)")
+    _check_options(fwhm=fwhm, U_c=U_c, offset=offset, t_probe=t_probe, weight_tol=weight_tol, periodization_tol=periodization_tol,
+                   fft_padding=fft_padding, convergence_tol=convergence_tol)
     basis = (cache := cache or SectorCache(model)).basis(sec)
     states, times, h = _check_grid(states, times, basis.Ns)
     s = probe_amplitude(times - t_probe, fwhm)
@@ -289,10 +309,10 @@ def finite_probe_xas(
     carrier = float(np.vdot(centre, cache.matrix(sec) @ centre).real / np.vdot(centre, centre).real)
     probed = states * (s * np.exp(1j * carrier * (times - t_probe) / HBAR_EV_FS))[:, None]
     reps, weights, n_sym = _channel_set(model, basis, states, sec, use_symmetry)
-    pad = math.ceil(HBAR_EV_FS * math.log(1.0 / periodization_tol) / Gamma / h)
     norm = 2.0 * math.pi * HBAR_EV_FS * h * float(np.sum(s**2))
     parts = [_channel_spectrum(model, cache, sec, key, probed, omega, U_c=float(U_c), h=h, carrier=carrier, offset=float(offset),
-                               broadening=broadening, pad=pad, weight_tol=weight_tol, n_steps=n_steps) for key in reps]
+                               broadening=broadening, periodization={"Gamma": Gamma, "tol": periodization_tol, "padding": fft_padding},
+                               weight_tol=weight_tol, n_steps=n_steps, convergence_tol=convergence_tol) for key in reps]
     total = sum(w * p["total"] for w, p in zip(weights, parts)) / norm
     attrs = _summary(parts, weights, norm, s)
     attrs.update({
