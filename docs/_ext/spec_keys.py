@@ -20,6 +20,7 @@ from typing import Any
 from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
+from plain_bars import escape_bars  # the same rule as for docstrings: |x| is text, not a substitution
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
@@ -30,7 +31,9 @@ def _table(rows: list[SpecKey]) -> list[str]:
     lines = [".. list-table::", "   :header-rows: 1", "   :widths: 18 30 14 38", "", "   * - key", "     - type (allowed)", "     - default",
              "     - meaning"]
     for row in rows:
-        lines += [f"   * - ``{row.key}``", f"     - ``{row.type}``", f"     - ``{row.default}``", f"     - {row.meaning}"]
+        meaning = [row.meaning]
+        escape_bars(meaning)
+        lines += [f"   * - ``{row.key}``", f"     - ``{row.type}``", f"     - ``{row.default}``", f"     - {meaning[0]}"]
     return lines
 
 

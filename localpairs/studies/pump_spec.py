@@ -202,7 +202,7 @@ class PumpSpec(Strict):
     8 mJ/cm², at which α ≈ 0.05 is measured); the study computes its first-order excited weight
     α⁽¹⁾ by linear response (:func:`~localpairs.solvers.dynamics.linear_response.linear_response`,
     exact ∝ fluence to first order) and runs at fluence × alpha_target/α⁽¹⁾
-    (:func:`localpairs.studies.fluence_calibration.calibrated_fluence`). A bare cluster absorbs far
+    (:func:`localpairs.analysis.fluence_calibration.calibrated_fluence`). A bare cluster absorbs far
     more per octahedron than the film, so the nominal fluence drives it into the Rabi regime. Needs
     a pulse and neither a lattice nor a quench (linear response is about a pulse on a fixed H₀).
     """

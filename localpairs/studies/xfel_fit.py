@@ -11,7 +11,7 @@ energies E(N−2 … N+2) of :func:`~localpairs.solvers.charge_ladder` and the o
   (:func:`~localpairs.analysis.spectral_edges.optical_gap`, the one definition of the package).
 
 Fair scenarios (why both fit U and Δ to E_G and E_a, with one fixed V)
----------------------------------------------------------------------
+----------------------------------------------------------------------
 The two scenarios are fitted alike: the same two free parameters (U and the breathing Δ), the
 same fixed t and V, the same targets (default the measured E_G = 1.96 eV and E_a = 0.24 eV); they
 differ only in the sign of U (paired U < 0, unpaired U ≥ 0). Reasons:
