@@ -65,9 +65,6 @@ BREAKDOWN_TOL = 1e-10
 FULL_REORTH_BUDGET = 70_000_000
 #: Dimension from which QuSpin's OpenMP matrix–vector kernel is used (QUSPIN.md: threads help above ~1e5).
 PARALLEL_MATVEC_MIN_DIM = 100_000
-#: Largest imaginary part (relative to the largest entry) of a vector, after division by its
-#: phase, that still counts as real (:func:`real_form`; eigensolver round-off is ~1e-15 relative).
-REAL_TOL = 1e-13
 #: FWHM of a Gaussian per standard deviation, 2√(2 ln 2).
 FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
 
@@ -282,27 +279,6 @@ def lanczos_recursion(
         if not invariant:
             w *= 1.0 / b
         yield j, alpha, beta, invariant
-
-
-def real_form(vector: np.ndarray) -> tuple[complex, np.ndarray] | None:
-    """``(e^{iγ}, r)`` with ``vector = e^{iγ} r`` and ``r`` real, or None.
-
-    The phase is read off the largest entry; real means an imaginary part after division by the
-    phase of at most :data:`REAL_TOL` of that entry (eigenvector round-off). Real arithmetic on
-    ``r`` takes half the memory and faster products.
-    """
-    vector = np.asarray(vector)
-    if not np.iscomplexobj(vector):
-        return 1.0 + 0j, vector.astype(np.float64, copy=False)
-    k = int(np.argmax(np.abs(vector)))
-    top = abs(vector[k])
-    if top == 0.0:
-        return 1.0 + 0j, np.zeros(vector.size)
-    phase = complex(vector[k] / top)
-    rotated = vector * phase.conjugate()
-    if float(np.abs(rotated.imag).max()) > REAL_TOL * top:
-        return None
-    return phase, np.ascontiguousarray(rotated.real)
 
 
 def lanczos_chain(

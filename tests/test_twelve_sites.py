@@ -21,7 +21,7 @@ from localpairs.solvers import build_basis, hamiltonian_matrix, sector, sector_d
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.krylov_function import lanczos_function
 from localpairs.solvers.dynamics.linear_response import linear_response
-from localpairs.solvers.lanczos import real_form
+from localpairs.solvers.real_arithmetic import real_form
 from localpairs.solvers.spectra.equivalent_channels import symmetries
 from localpairs.solvers.spectra.windowed_xas import windowed_xas
 from localpairs.solvers.spectra.xas import xas

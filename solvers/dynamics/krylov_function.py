@@ -30,7 +30,8 @@ import scipy.sparse as sp
 from scipy.linalg import eigh_tridiagonal
 
 from localpairs.solvers.dynamics.krylov import BREAKDOWN_TOL, vector_norm
-from localpairs.solvers.lanczos import Matvec, lanczos_recursion, real_form
+from localpairs.solvers.lanczos import Matvec, lanczos_recursion
+from localpairs.solvers.real_arithmetic import real_form
 
 #: Relative round-off level of the Lanczos coefficients (floor of the convergence test).
 ROUNDOFF = 1e-13

@@ -31,7 +31,8 @@ import numpy as np
 from localpairs.errors import LocalPairsError
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.krylov_function import real_matrix
-from localpairs.solvers.lanczos import lanczos_chain, real_form
+from localpairs.solvers.lanczos import lanczos_chain
+from localpairs.solvers.real_arithmetic import real_form
 
 #: Excitation energies at or below this (eV) are zero-frequency weight: the ground state itself or a
 #: degenerate partner, not absorption (see the module docstring for the value).

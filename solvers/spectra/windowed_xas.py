@@ -90,7 +90,7 @@ from localpairs.errors import TooLargeError, require
 from localpairs.hamiltonians import Model
 from localpairs.solvers.hilbert.memory import default_budget_gb
 from localpairs.solvers.hilbert.sector import Sector
-from localpairs.solvers.lanczos import real_form
+from localpairs.solvers.real_arithmetic import real_form
 from localpairs.solvers.spectra.energy_windows import (
     RitzDecomposition,
     Window,
