@@ -88,7 +88,7 @@ def test_scan_checkpointed_per_point_and_resumed(tmp_path):
     ctx = Context(spec, build_system(spec))
     cp = Checkpoints(tmp_path, "key")
     kw = {"fits": {"paired": FIT, "unpaired": {**FIT, "U": 0.5, "breathing": 0.6}}, "fluences": {"paired": 0.05, "unpaired": 0.05},
-          "ref": load_reference(), "measured": {"E_G": 1.96}}
+          "ref": load_reference(), "measured": {"E_G": 1.96, "E_a": 0.24}}
     first = run_scan(ctx, cp, **kw)
     assert not first["failed"] and len(first["points"]) == 3 * 2 * 2 * 2 and len(first["doping"]) == 3 * 2 * 2
     assert first["models"]["unpaired_U2"]["fitted_here"] and not first["models"]["unpaired_U0.5"]["fitted_here"]

@@ -82,8 +82,10 @@ def box_rows(ctx: Context, ref: Reference) -> list[dict[str, Any]]:
          f"with the instrument's Gaussian resolution ΔE/E × E = {ref['probe_resolution'].number:g} × {ref['pre_edge'].number:g} eV = "
          f"{res:.3f} eV FWHM (review Sec. 4)"},
         {"parameter": "U of the unpaired model (eV)", "values": sc.U_unpaired, "source": "the unpaired hypothesis, U ≥ 0 (constrained DFT gives a "
-         "positive one-band U: Vielsack & Weber, PRB 54, 6614 (1996)), up to about half the σ* band width 12t ≈ 4 eV; each value fitted "
-         "to E_G alike (breathing Δ free, V = the paired fit's)"},
+         "positive one-band U: Vielsack & Weber, PRB 54, 6614 (1996)), up to about half the σ* band width 12t ≈ 4 eV; at each value U is "
+         f"held fixed and the breathing Δ alone fitted to the study's targets ({', '.join(ctx.cfg.fit.targets)}; V fixed as in the study): one "
+         "free parameter, so these models may miss the targets (their residuals are listed with the models); the study's own unpaired "
+         "fit (U and Δ fitted) is reused where its U equals a scanned one"},
         {"parameter": "probe model", "values": sc.probes, "source": "long: ψ0 and the excited part χ̂ each measured from its own energy, one "
          f"reference energy for χ̂ (computed by this build: {list(SUPPORTED_PROBES)})"},
         {"parameter": "lattice", "values": sc.lattices, "source": "unrelaxed: the fitted H, first delay; relaxed: χ̂ measured with H at Δ = 0 "
@@ -98,12 +100,21 @@ def model_id(scenario: str, U: float) -> str:
     return scenario if scenario == "paired" else f"unpaired_U{U:g}"
 
 
+#: A scan U counts as the study's fitted unpaired U within this (eV): far below any U step worth scanning.
+SAME_U = 1e-6
+
+
 def _models(ctx: Context, fits: dict[str, Any], fluences: dict[str, float]) -> dict[str, dict[str, Any]]:
-    """Scenario models of the box: the paired fit, the unpaired control at each U (the study's own fit where its U matches)."""
+    """Scenario models of the box: the paired fit, the unpaired hypothesis at each scanned U.
+
+    At a scanned U the unpaired model has one free parameter (Δ fitted at that fixed U,
+    :func:`~.xfel_fit.fit_scenario` with ``U``); the study's own unpaired fit (U and Δ fitted) is
+    reused where its fitted U equals a scanned U (within :data:`SAME_U`).
+    """
     cfg = ctx.cfg
     models = {"paired": {"scenario": "paired", "U": fits["paired"]["U"], "fit": fits["paired"], "fluence": fluences["paired"]}}
     for u in cfg.scan.U_unpaired:
-        own = abs(u - cfg.fit.U_unpaired) < 1e-12 and cfg.fit.V_unpaired is None
+        own = abs(u - fits["unpaired"]["U"]) < SAME_U
         models[model_id("unpaired", u)] = {"scenario": "unpaired", "U": float(u), "fit": fits["unpaired"] if own else None,
                                            "fluence": fluences["unpaired"] if own else None}
     return models
@@ -139,8 +150,9 @@ def _rounds(ctx: Context, cp: Checkpoints, client: Callable[[], Any], *, fits: d
     data = spec_as_data(ctx)
     out: dict[str, Any] = {"seconds": {}, "errors": {}, "specs": _models(ctx, fits, fluences)}
     t0 = time.perf_counter()
-    tasks = {mid: {"data": data, "scenario": m["scenario"], "U": m["U"], "fit": m["fit"], "fluence": m["fluence"], "targets": {"E_G": measured["E_G"]},
-                   "paired_V": fits["paired"]["V"], "alpha_target": ref["alpha_at_8"].number} for mid, m in out["specs"].items()}
+    targets = {str(k): measured[k] for k in ctx.cfg.fit.targets}
+    tasks = {mid: {"data": data, "scenario": m["scenario"], "U": m["U"], "fit": m["fit"], "fluence": m["fluence"], "targets": targets,
+                   "photon_energy": ref["pump_photon_energy"].number, "alpha_target": ref["alpha_at_8"].number} for mid, m in out["specs"].items()}
     models, out["errors"]["model"], n = _round(cp, client, "scan_model", prepare_model, tasks)
     out["seconds"][f"scan: {n} of {len(tasks)} scenario models computed (fit, fluence, pumped state)"] = time.perf_counter() - t0
     common = {"data": data, "gammas": list(sc.Gamma), "core_hole": sc.core_hole, "resolution_fwhm": resolution_fwhm(ref)}

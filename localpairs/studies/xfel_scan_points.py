@@ -33,6 +33,7 @@ import xarray as xr
 
 from localpairs.analysis.doping_constraint import pre_edge_shift
 from localpairs.analysis.xas_peaks import Extremum, pre_edge_peak, strongest_extrema, voigt_fwhm
+from localpairs.errors import InputError
 from localpairs.solvers import solve
 from localpairs.solvers.dynamics.transient_xas import EXCITED_FLOOR
 from localpairs.solvers.lanczos import pole_spectrum
@@ -87,27 +88,39 @@ def pumped_state(ctx: Context, fit: dict[str, Any], fluence: float) -> dict[str,
 
 
 def prepare_model(data: dict[str, Any], *, scenario: str, U: float, fit: dict[str, Any] | None, fluence: float | None,
-                  targets: dict[str, float], paired_V: float | None, alpha_target: float) -> dict[str, Any]:
-    """One scenario model of the box: fit (``fit`` if given, else fitted at ``U``), fluence and pumped state.
+                  targets: dict[str, float], photon_energy: float, alpha_target: float) -> dict[str, Any]:
+    """One scenario model of the box: fit (``fit`` if given, else Δ fitted at fixed ``U``), fluence and pumped state.
 
-    An unpaired model at a U other than the study's is fitted to ``targets`` exactly like the
-    study's unpaired control (:func:`~.xfel_fit.fit_scenario`), and its fluence calibrated to
-    ``alpha_target`` when ``xfel.pump.calibrate_fluence`` (:func:`~.xfel_probe.calibrate`).
+    An unpaired model at a scanned U is fitted to ``targets`` with U held fixed and Δ free
+    (:func:`~.xfel_fit.fit_scenario` with ``U``: one free parameter), pumped at ``photon_energy``
+    (eV, the measured ħω, as the study's scenarios; a given ``fit`` keeps its own ``photon_energy``)
+    and its fluence calibrated to ``alpha_target`` when ``xfel.pump.calibrate_fluence``
+    (:func:`~.xfel_probe.calibrate`).
     """
     ctx = context_of(data)
     if fit is None:
-        cfg = ctx.cfg.model_copy(update={"fit": ctx.cfg.fit.model_copy(update={"U_unpaired": float(U)})})
-        ctx = Context(ctx.spec, ctx.system)
-        ctx.cfg = cfg
-        fit = fit_scenario(ctx, scenario, targets, paired_V=paired_V)
+        fit = {**fit_scenario(ctx, scenario, targets, U=U), "photon_energy": float(photon_energy)}
+    pump = {**fit, "E_G": fit.get("photon_energy", photon_energy)}  # the pump reads its photon energy from E_G (xfel.pump_view)
+    try:
+        calibration, pumped = _pump(ctx, pump, fluence, alpha_target)
+    except InputError as err:  # as the study (xfel._scenarios): beyond the model's validity at ħω, pumped at its own E_G
+        if err.field != "pump.peak_field" or fluence is not None:
+            raise
+        fit = pump = {**fit, "photon_energy": fit["E_G"], "photon_energy_note": f"pumped at its own E_G: {err.allowed}"}
+        calibration, pumped = _pump(ctx, pump, fluence, alpha_target)
+    return {"fit": {k: v for k, v in fit.items() if k != "evaluations"}, "calibration": calibration, "pumped": pumped}
+
+
+def _pump(ctx: Context, pump: dict[str, Any], fluence: float | None, alpha_target: float) -> tuple[dict[str, float] | None, dict[str, Any]]:
+    """Calibration (``fluence`` None and ``xfel.pump.calibrate_fluence``) and the pumped state at ``pump["E_G"]``."""
     calibration = None
     if fluence is None:
         if ctx.cfg.pump.calibrate_fluence:
-            calibration = calibrate(ctx, fit, alpha_target)
+            calibration = calibrate(ctx, pump, alpha_target)
             fluence = calibration["fluence"]
         else:
             fluence = ctx.cfg.pump.fluence
-    return {"fit": {k: v for k, v in fit.items() if k != "evaluations"}, "calibration": calibration, "pumped": pumped_state(ctx, fit, fluence)}
+    return calibration, pumped_state(ctx, pump, fluence)
 
 
 def _poles(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
