@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -153,7 +153,8 @@ class BreathingRelaxation:
     captured, n_levels, top_rank
         Weight of χ̂ on the eigenstates used, populated levels (above 1e-12) and the highest populated rank.
     relaxed_state
-        χ̂ carried to H(u*): each populated level's component projected onto the same-rank eigenspace of H(u*).
+        χ̂ carried to H(u*): each populated level's component projected onto the same-rank eigenspace of
+        H(u*) (adiabatic transport to first order; :meth:`carry` does it for another state).
     relaxed_model
         The model at u* (:func:`~localpairs.hamiltonians.oxygen_lattice.model_at_geometry`, staggered shifts only).
     iterations, seconds
@@ -174,6 +175,15 @@ class BreathingRelaxation:
     relaxed_model: Model
     iterations: int
     seconds: float
+    _populations: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    _levels: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    _before: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
+    _after: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
+
+    def carry(self, state: np.ndarray) -> np.ndarray:
+        """Another state on the same levels (e.g. χ̂ at another delay) carried to H(u*) like :attr:`relaxed_state`."""
+        state = np.asarray(state, dtype=np.complex128)
+        return _carried(state / np.linalg.norm(state), self._populations, self._levels, self._before, self._after)
 
     def record(self) -> dict[str, float]:
         """The numbers, for a report (eV, Å)."""
@@ -239,7 +249,7 @@ def relax_breathing(model0: Model, basis: Any, large: Sequence[bool], breathing:
     levels = int(np.count_nonzero(np.concatenate([[True], np.diff(e_old) > LEVEL_TOL]) & (pops > 1e-12)))
     return BreathingRelaxation(float(breathing), float(breathing * res.u[0] / stag.u0), float(stag.u0), float(res.u[0]), float(held.u0), float(gain), force,
                                float(pops.sum()), levels, top, chi, model_at_geometry(model0, stag, res.u), int(res.iterations),
-                               time.perf_counter() - t0)
+                               time.perf_counter() - t0, pops, e_old, v_old, v_new)
 
 
 def _surface(op: DrivenOperator, lattice: Lattice, weights: np.ndarray, u: np.ndarray) -> float:
