@@ -6,7 +6,9 @@ Steps (each piece is checkpointed in ``outdir/checkpoints`` and reused when the 
    E_G, E_a and E_b) and *unpaired* (U ≥ 0 and V fixed, Δ fitted to E_G alone);
 2. pump at ħω = the scenario's E_G (x-polarized; refused along a periodic axis of length 2, where
    the current vanishes), at a fluence calibrated to the measured excited fraction; ΔXAS(ω, t)
-   for the unrelaxed and the relaxed (Δ = 0) lattice, peaks A and B (:mod:`.xfel_probe`);
+   for the unrelaxed lattice and the excited clusters' relaxed breathing Δ* (Born–Oppenheimer),
+   with the probe model of ``[xfel.probe]``, peaks A and B (:mod:`.xfel_probe`); the scan's point
+   function is :func:`.xfel_points.dxas_point`;
 3. kinetics, excited fraction vs fluence, T_c(x), percolation, pair tunnelling;
 4. every verdict and table of the report (:mod:`.xfel_summary`), stored in the ``summary`` group;
    ``STUDY`` (:mod:`localpairs.studies.framework`) writes ``results.nc``, the figures and
