@@ -52,7 +52,8 @@ def test_pump_probe_and_xfel_probe_agree_for_the_same_state():
     from localpairs.studies.xfel_probe import probe_states
 
     xfel_spec = parse_spec({"title": "x", "study": "xfel", "cluster": DIMER, "model": MODEL,
-                            "xfel": {"probe": {"omega_step": 0.125, "lanczos_steps": 40, "U_c": -0.8, "Gamma": 0.15}}})
+                            # the pump study's probe is the one-reference split: the XFEL study's "instantaneous" model
+                            "xfel": {"probe": {"omega_step": 0.125, "lanczos_steps": 40, "U_c": -0.8, "Gamma": 0.15, "probe_model": "instantaneous"}}})
     ctx = Context(xfel_spec, build_system(xfel_spec))
     cfg = ctx.cfg.probe
     model = ctx.model(U, V, D)
