@@ -81,6 +81,12 @@ def test_defaults_validate():
     ({"pump": {"max_probe_excitation": 0.0}}, "xfel.pump.max_probe_excitation"),
     ({"pump": {"fluence_factors": [1.0, 1.0]}}, "xfel.pump.fluence_factors"),
     ({"percolation": {"sizes": [8, 8]}}, "xfel.percolation.sizes"),
+    ({"probe": {"probe_model": "exact"}}, "xfel.probe.probe_model"),
+    ({"probe": {"probe_model": "finite"}}, "xfel.probe.probe_fwhm"),  # the finite probe needs its FWHM
+    ({"probe": {"probe_fwhm": 10.0}}, "xfel.probe.probe_fwhm"),  # the others take none
+    ({"probe": {"probe_model": "finite", "probe_fwhm": 10.0, "core_hole": "site"}}, "xfel.probe.core_hole"),
+    ({"probe": {"core_hole": "middle"}}, "xfel.probe.core_hole"),
+    ({"probe": {"core_hole": [1.0]}}, "xfel.probe.core_hole"),
 ])
 def test_bad_spec_names_key(bad, key):
     with pytest.raises(SpecError, match=re.escape(key)):
