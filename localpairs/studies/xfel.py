@@ -273,7 +273,7 @@ def compute(ctx: RunContext) -> Results:
 def _nuisance_scan(ctx: Context, cp: Checkpoints, ref: Reference, fits: dict, spectra: dict, measured: dict[str, float],
                    timings: dict[str, float]) -> tuple[dict[str, Any], xr.Dataset]:
     """The nuisance scan (:mod:`.xfel_scan`) and its report numbers (:mod:`.xfel_verdict`); its rounds' seconds go to ``timings``."""
-    raw = run_scan(ctx, cp, fits=fits, fluences={s: spectra[s]["pulse"]["fluence"] for s in SCENARIOS}, ref=ref, measured=measured)
+    raw = run_scan(ctx, cp, fits=fits, ref=ref, measured=measured)
     timings.update(raw["seconds"])
     return scan_summary(raw, ref, ctx.cfg, box_rows(ctx, ref)), scan_dataset(raw, ref)
 

@@ -43,8 +43,9 @@ Features (no forced order)
 --------------------------
 A: the largest positive local maximum of ΔXAS in ``[xfel.peaks] window``; B: the deepest negative
 local minimum there (:func:`~localpairs.analysis.xas_peaks.find_ab_peaks` without ``a_below_b``),
-above ``min_amplitude`` × max|ΔXAS|. Position uncertainties ``sqrt(h²/12 + Γ²)`` (grid and
-lifetime FWHM 2Γ, the convention of :mod:`~localpairs.analysis.xas_peaks`), the separation's in
+above ``min_amplitude`` × max|ΔXAS|. Position uncertainties ``sqrt(h²/12 + (f/2)²)`` (grid and
+line FWHM f: 2Γ, or the Voigt FWHM of 2Γ and ``resolution_fwhm`` when the instrument's Gaussian
+resolution is convolved in; the convention of :mod:`~localpairs.analysis.xas_peaks`), the separation's in
 quadrature. ``a_below_b`` = 1.0 when A lies below B (the experiment's pattern).
 """
 
@@ -59,7 +60,7 @@ from typing import Any
 import numpy as np
 
 from localpairs.analysis.experiment import load_reference
-from localpairs.analysis.xas_peaks import find_ab_peaks, pre_edge_peak
+from localpairs.analysis.xas_peaks import find_ab_peaks, pre_edge_peak, voigt_fwhm
 from localpairs.errors import InputError, require
 from localpairs.hamiltonians.driven_model import Pulse, drive, gaussian_pulse
 from localpairs.hamiltonians.model import Model
@@ -229,10 +230,10 @@ def _chains(sc: PumpedScenario, *, U_c: float, core_hole: Any, probe_model: str,
     return sc._cache[gkey], sc._cache[xkey]
 
 
-def _features(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], Gamma: float, min_amplitude: float) -> dict[str, float]:
-    """A/B energies, amplitudes, uncertainties and separation (NaN and ``found`` = 0 without a peak)."""
+def _features(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], fwhm: float, min_amplitude: float) -> dict[str, float]:
+    """A/B energies, amplitudes, uncertainties (line FWHM ``fwhm``) and separation (NaN and ``found`` = 0 without a peak)."""
     try:
-        pp = find_ab_peaks(omega, d, window=window, broadening_fwhm=2 * Gamma, min_amplitude=min_amplitude)
+        pp = find_ab_peaks(omega, d, window=window, broadening_fwhm=fwhm, min_amplitude=min_amplitude)
     except InputError:
         nan = float("nan")
         return {"found": 0.0, **{k: nan for k in ("A_energy", "A_amplitude", "A_error", "B_energy", "B_amplitude", "B_error", "separation",
@@ -255,7 +256,7 @@ def _check_point(*, U_c: float, Gamma: float, core_hole: Any, probe_model: str, 
 
 
 def dxas_point(*, scenario: PumpedScenario, U_c: float, Gamma: float, core_hole: Any = "both", probe_model: str = "long",
-               lattice: str = "unrelaxed") -> dict[str, float]:
+               lattice: str = "unrelaxed", resolution_fwhm: float = 0.0) -> dict[str, float]:
     """The strongest positive (A) and negative (B) ΔXAS features of ``scenario`` at one nuisance point.
 
     Parameters
@@ -265,13 +266,16 @@ def dxas_point(*, scenario: PumpedScenario, U_c: float, Gamma: float, core_hole:
     U_c
         Core-hole potential in eV (< 0 attracts).
     Gamma
-        Core-hole Lorentzian half width in eV (instrument resolution included by the caller if wanted).
+        Core-hole Lorentzian half width in eV.
     core_hole
         Placement: ``"both"``, ``"site"``, ``"site_i"``, ``"site_j"``, ``"receiving"`` or weights ``(w_i, w_j)``.
     probe_model
         ``"long"`` (each eigencomponent from its own energy) or ``"instantaneous"`` (one reference).
     lattice
         ``"unrelaxed"`` (the fitted Δ) or ``"relaxed"`` (Δ* on the excited part's surface).
+    resolution_fwhm
+        FWHM (eV) of the instrument's Gaussian resolution convolved with every line (a Voigt line;
+        0: Lorentzian only); the position uncertainties use the Voigt FWHM.
 
     Returns
     -------
@@ -290,16 +294,19 @@ def dxas_point(*, scenario: PumpedScenario, U_c: float, Gamma: float, core_hole:
     rel, omega, window = _grids(sc)
     cfg = sc.spec.xfel
     assert cfg is not None
-    offset = float(cfg.probe.pre_edge_peak - pre_edge_peak(rel, ground.spectrum(rel, Gamma=Gamma)))
-    d = sc.alpha * (excited.spectrum(omega, Gamma=Gamma, offset=offset) - ground.spectrum(omega, Gamma=Gamma, offset=offset))
-    out = _features(omega, d, window, float(Gamma), cfg.peaks.min_amplitude)
+    res = float(resolution_fwhm)
+    offset = float(cfg.probe.pre_edge_peak - pre_edge_peak(rel, ground.spectrum(rel, Gamma=Gamma, gaussian_fwhm=res)))
+    d = sc.alpha * (excited.spectrum(omega, Gamma=Gamma, gaussian_fwhm=res, offset=offset)
+                    - ground.spectrum(omega, Gamma=Gamma, gaussian_fwhm=res, offset=offset))
+    fwhm = voigt_fwhm(2.0 * float(Gamma), res) if res > 0 else 2.0 * float(Gamma)  # the Voigt formula is good to 0.02 %, not exact at res = 0
+    out = _features(omega, d, window, fwhm, cfg.peaks.min_amplitude)
     _, cache, chi_hat = sc.model(lattice)
     skey = ("spread", lattice)
     if skey not in sc._cache:
         sc._cache[skey] = energy_spread(cache, sc.context.system.sector, chi_hat)[1]
     width, change = float("nan"), float("nan")
     if isinstance(excited, WindowedXasChains):
-        width, change = float(excited.width), float(excited.halving_change(rel, Gamma=Gamma))
+        width, change = float(excited.width), float(excited.halving_change(rel, Gamma=Gamma, gaussian_fwhm=res))
     out.update(alpha=sc.alpha, offset=offset, excited_energy_spread=sc._cache[skey], hw=float(sc.fit["E_G"]), window_width=width, halving_change=change,
                breathing=float(sc.fit["breathing"]) if lattice == "unrelaxed" else sc.relaxation.relaxed_breathing,
                seconds=time.perf_counter() - t0)
@@ -307,10 +314,11 @@ def dxas_point(*, scenario: PumpedScenario, U_c: float, Gamma: float, core_hole:
 
 
 def dxas_points(*, scenario: PumpedScenario, U_c: float, Gammas: Sequence[float], core_hole: Any = "both", probe_model: str = "long",
-                lattice: str = "unrelaxed") -> list[dict[str, float]]:
+                lattice: str = "unrelaxed", resolution_fwhm: float = 0.0) -> list[dict[str, float]]:
     """:func:`dxas_point` for every Γ in ``Gammas`` with one set of chains (converged at the smallest Γ)."""
     order = sorted(range(len(Gammas)), key=lambda k: Gammas[k])
     points: dict[int, dict[str, float]] = {}
     for k in order:
-        points[k] = dxas_point(scenario=scenario, U_c=U_c, Gamma=Gammas[k], core_hole=core_hole, probe_model=probe_model, lattice=lattice)
+        points[k] = dxas_point(scenario=scenario, U_c=U_c, Gamma=Gammas[k], core_hole=core_hole, probe_model=probe_model, lattice=lattice,
+                               resolution_fwhm=resolution_fwhm)
     return [points[k] for k in range(len(Gammas))]
