@@ -169,6 +169,23 @@ def test_fits_reach_reachable_targets():
         assert fit["bounds_needed"] == [], name
 
 
+def test_fit_at_fixed_U_fits_breathing_alone():
+    """fit_scenario(U=...): U held where asked, Δ alone fitted (one free parameter). E_G made by hand at (U, Δ) on the dimer
+    is met, and the fitted Δ reproduces it in the closed form; with two targets one parameter leaves the E_a residual
+    the closed form gives at the fitted point. A U outside the scenario's bounds is refused, naming the field."""
+    ctx = dimer_ctx(fit={"breathing_guess_unpaired": 0.3, "V": 0.1})
+    truth = dimer_reference(1.0, 0.1, 0.6)
+    fit = fit_scenario(ctx, "unpaired", {"E_G": truth["E_G"]}, U=1.0)
+    assert fit["U"] == 1.0 and fit["fitted"] == ["breathing"] and fit["fixed"]["U"] == 1.0 and list(fit["bounds"]) == ["breathing"]
+    assert fit["converged"] and abs(fit["residuals"]["E_G"]) < FIT_TOL
+    assert dimer_reference(1.0, 0.1, fit["breathing"])["E_G"] == pytest.approx(truth["E_G"], abs=FIT_TOL)
+    both = fit_scenario(ctx, "unpaired", {"E_G": truth["E_G"], "E_a": truth["E_a"] + 0.3}, U=1.0)  # E_a unreachable together
+    again = dimer_reference(1.0, 0.1, both["breathing"])
+    assert both["residuals"]["E_a"] == pytest.approx(again["E_a"] - truth["E_a"] - 0.3, abs=EXACT) and abs(both["residuals"]["E_a"]) > 0.05
+    with pytest.raises(InputError, match="U of the unpaired scenario"):
+        fit_scenario(ctx, "unpaired", {"E_G": 1.0}, U=-0.5)
+
+
 def test_unreachable_target_is_reported_not_hidden():
     """An E_G beyond what U ≤ U_max and Δ ≤ breathing_max can give: the fit stops at the bounds,
     says so and says what it would need beyond them (linearised), with finite residuals."""
