@@ -53,7 +53,8 @@ def test_pump_probe_and_xfel_probe_agree_for_the_same_state():
     from localpairs.studies.xfel_probe import probe_states
 
     xfel_spec = parse_spec({"title": "x", "study": "xfel", "cluster": DIMER, "model": MODEL,
-                            "xfel": {"probe": {"omega_step": 0.125, "lanczos_steps": 40, "U_c": -0.8, "Gamma": 0.15}}})
+                            # the pump study's probe is the one-reference split: the XFEL study's "instantaneous" model
+                            "xfel": {"probe": {"omega_step": 0.125, "lanczos_steps": 40, "U_c": -0.8, "Gamma": 0.15, "probe_model": "instantaneous"}}})
     ctx = Context(xfel_spec, build_system(xfel_spec))
     cfg = ctx.cfg.probe
     model = ctx.model(U, V, D)
@@ -67,7 +68,7 @@ def test_pump_probe_and_xfel_probe_agree_for_the_same_state():
     span = cfg.omega_span
     n = round((span[1] - span[0]) / cfg.omega_step) + 1
     xas_table = {"U_c": cfg.U_c, "Gamma": cfg.Gamma, "lanczos_steps": cfg.lanczos_steps, "offset_eV": xfel["offset"],
-                 "pre_edge_eV": cfg.pre_edge_peak, "window": list(span), "n_omega": n}
+                 "pre_edge_eV": cfg.pre_edge_peak, "window": list(span), "n_omega": n, "probe": "instantaneous"}
     pump_spec = parse_spec({"title": "p", "study": "pump", "cluster": DIMER, "model": MODEL,
                             "pump": {"photon_energy": 1.5, "peak_field": 0.01, "xas_delays": [0.0], "xas": xas_table}})
     system = build_system(pump_spec)

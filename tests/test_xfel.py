@@ -81,6 +81,12 @@ def test_defaults_validate():
     ({"pump": {"max_probe_excitation": 0.0}}, "xfel.pump.max_probe_excitation"),
     ({"pump": {"fluence_factors": [1.0, 1.0]}}, "xfel.pump.fluence_factors"),
     ({"percolation": {"sizes": [8, 8]}}, "xfel.percolation.sizes"),
+    ({"probe": {"probe_model": "exact"}}, "xfel.probe.probe_model"),
+    ({"probe": {"probe_model": "finite"}}, "xfel.probe.probe_fwhm"),  # the finite probe needs its FWHM
+    ({"probe": {"probe_fwhm": 10.0}}, "xfel.probe.probe_fwhm"),  # the others take none
+    ({"probe": {"probe_model": "finite", "probe_fwhm": 10.0, "core_hole": "site"}}, "xfel.probe.core_hole"),
+    ({"probe": {"core_hole": "middle"}}, "xfel.probe.core_hole"),
+    ({"probe": {"core_hole": [1.0]}}, "xfel.probe.core_hole"),
 ])
 def test_bad_spec_names_key(bad, key):
     with pytest.raises(SpecError, match=re.escape(key)):
@@ -161,6 +167,23 @@ def test_fits_reach_reachable_targets():
             assert again[k] == pytest.approx(truth[k], abs=FIT_TOL), (name, k)
         assert (fit["U"] < 0) == (name == "paired")
         assert fit["bounds_needed"] == [], name
+
+
+def test_fit_at_fixed_U_fits_breathing_alone():
+    """fit_scenario(U=...): U held where asked, Δ alone fitted (one free parameter). E_G made by hand at (U, Δ) on the dimer
+    is met, and the fitted Δ reproduces it in the closed form; with two targets one parameter leaves the E_a residual
+    the closed form gives at the fitted point. A U outside the scenario's bounds is refused, naming the field."""
+    ctx = dimer_ctx(fit={"breathing_guess_unpaired": 0.3, "V": 0.1})
+    truth = dimer_reference(1.0, 0.1, 0.6)
+    fit = fit_scenario(ctx, "unpaired", {"E_G": truth["E_G"]}, U=1.0)
+    assert fit["U"] == 1.0 and fit["fitted"] == ["breathing"] and fit["fixed"]["U"] == 1.0 and list(fit["bounds"]) == ["breathing"]
+    assert fit["converged"] and abs(fit["residuals"]["E_G"]) < FIT_TOL
+    assert dimer_reference(1.0, 0.1, fit["breathing"])["E_G"] == pytest.approx(truth["E_G"], abs=FIT_TOL)
+    both = fit_scenario(ctx, "unpaired", {"E_G": truth["E_G"], "E_a": truth["E_a"] + 0.3}, U=1.0)  # E_a unreachable together
+    again = dimer_reference(1.0, 0.1, both["breathing"])
+    assert both["residuals"]["E_a"] == pytest.approx(again["E_a"] - truth["E_a"] - 0.3, abs=EXACT) and abs(both["residuals"]["E_a"]) > 0.05
+    with pytest.raises(InputError, match="U of the unpaired scenario"):
+        fit_scenario(ctx, "unpaired", {"E_G": 1.0}, U=-0.5)
 
 
 def test_unreachable_target_is_reported_not_hidden():

@@ -1,6 +1,7 @@
 """The XFEL nuisance scan: the per-point adapter against the study's probe, the doping shift against the dimer in
 closed form, the Dask task runner (failures recorded, others finish), per-point checkpoints and the scan's spec."""
 
+import json
 import math
 import re
 import typing
@@ -15,9 +16,9 @@ from localpairs.spec import SpecError, parse_spec, spec_data
 from localpairs.studies import check_study
 from localpairs.studies.common import Checkpoints, build_system
 from localpairs.studies.xfel_fit import Context
-from localpairs.studies.xfel_probe import probe_states, pump_states
+from localpairs.studies.xfel_points import dxas_points, pumped_scenario
 from localpairs.studies.xfel_scan import run_scan
-from localpairs.studies.xfel_scan_points import context_of, doping_shift, dxas_spectra, pumped_state
+from localpairs.studies.xfel_scan_points import doping_shift, prepare_model, scan_point
 from localpairs.studies.xfel_spec import CoreHolePlacement
 from localpairs.sweep import run_tasks, task_client
 
@@ -36,20 +37,26 @@ def data(**scan):
     return spec_data(parse_spec({**BASE, "xfel": {**BASE["xfel"], "scan": {**SCAN, **scan}}}), exclude_none=True)
 
 
-def test_adapter_equals_the_study_probe():
-    """dxas_spectra (poles broadened per Γ) equals xfel_probe.probe_states (split_xas) at the spec's Γ, both lattices."""
-    ctx = context_of(data())
-    run = pump_states(ctx, FIT, 0.05)
-    ref = probe_states(ctx, FIT, run)
-    pumped = pumped_state(ctx, FIT, 0.05)
-    for lat, k in (("unrelaxed", 0), ("relaxed", -1)):
-        omega, curves = dxas_spectra(ctx, FIT, pumped, U_c=ctx.cfg.probe.U_c, gammas=[ctx.cfg.probe.Gamma, 0.4], lattice=lat, core_hole="both",
-                                     resolution_fwhm=0.0)
-        expected = np.asarray(ref[lat]["dxas"][k])
-        np.testing.assert_allclose(omega, ref["omega"], atol=1e-12)
-        assert np.abs(curves[0][2] - expected).max() <= ROUND_OFF * np.abs(expected).max()
-        assert curves[0][0] == pytest.approx(ref["offset"], abs=1e-12)
-        assert np.abs(curves[1][2] - expected).max() > 0.1 * np.abs(expected).max()  # another Γ is another spectrum
+def test_scan_point_is_dxas_points_of_the_prepared_model():
+    """prepare_model → JSON → scan_point on a worker gives what xfel_points.dxas_points gives on the scenario computed
+    in place (same fit, α calibrated to the same target): the scan carries the one pumped-state path, it does not redo it."""
+    spec = parse_spec(data())
+    kw = {"U_c": -1.0, "core_hole": "both", "lattice": "unrelaxed"}
+    res = 0.1
+    prepared = prepare_model(data(), scenario="paired", U=FIT["U"], fit={**FIT, "photon_energy": FIT["E_G"]}, targets={}, photon_energy=1.96,
+                             alpha_target=0.05)
+    prepared = json.loads(json.dumps(prepared))  # what the checkpoint holds
+    assert prepared["pumped"]["alpha"] == pytest.approx(0.05, rel=1e-6)  # linear response: α ∝ F, one evaluation calibrates it
+    got = scan_point(data(), prepared, gammas=[0.2, 0.1], probe="long", resolution_fwhm=res, **kw)
+    direct = dxas_points(scenario=pumped_scenario(spec, FIT, alpha=0.05), Gammas=[0.2, 0.1], probe_model="long", resolution_fwhm=res, **kw)
+    for g, d in zip(got, direct):
+        assert d["found"] == 1.0 and g["A"] is not None and g["B"] is not None
+        # same state (the JSON round trip of float64 is exact), same chains: equal to round-off
+        assert g["A"]["energy"] == pytest.approx(d["A_energy"], abs=ROUND_OFF) and g["B"]["energy"] == pytest.approx(d["B_energy"], abs=ROUND_OFF)
+        assert g["A"]["amplitude"] == pytest.approx(d["A_amplitude"], rel=1e-8) and g["offset"] == pytest.approx(d["offset"], abs=ROUND_OFF)
+    # the instrument's resolution is in the line: without it the spectrum (hence a feature) differs
+    bare = dxas_points(scenario=pumped_scenario(spec, FIT, alpha=0.05), Gammas=[0.1], probe_model="long", **kw)[0]
+    assert abs(bare["A_amplitude"] - got[1]["A"]["amplitude"]) > 1e-3 * abs(bare["A_amplitude"])
 
 
 @pytest.mark.parametrize("U_c", [0.0, -1.0])
@@ -87,8 +94,8 @@ def test_scan_checkpointed_per_point_and_resumed(tmp_path):
     spec = parse_spec({**BASE})
     ctx = Context(spec, build_system(spec))
     cp = Checkpoints(tmp_path, "key")
-    kw = {"fits": {"paired": FIT, "unpaired": {**FIT, "U": 0.5, "breathing": 0.6}}, "fluences": {"paired": 0.05, "unpaired": 0.05},
-          "ref": load_reference(), "measured": {"E_G": 1.96}}
+    kw = {"fits": {"paired": FIT, "unpaired": {**FIT, "U": 0.5, "breathing": 0.6}},
+          "ref": load_reference(), "measured": {"E_G": 1.96, "E_a": 0.24}}
     first = run_scan(ctx, cp, **kw)
     assert not first["failed"] and len(first["points"]) == 3 * 2 * 2 * 2 and len(first["doping"]) == 3 * 2 * 2
     assert first["models"]["unpaired_U2"]["fitted_here"] and not first["models"]["unpaired_U0.5"]["fitted_here"]

@@ -7,10 +7,12 @@ Steps (each piece is checkpointed in ``outdir/checkpoints`` and reused when the 
 2. pump at the measured ħω = 1.96 eV in both scenarios (x-polarized; refused along a periodic axis
    of length 2, where the current vanishes), at a fluence calibrated to the measured excited
    fraction at 8 mJ/cm² (an input, not a test); ΔXAS(ω, t)
-   for the unrelaxed and the relaxed (Δ = 0) lattice, peaks A and B (:mod:`.xfel_probe`);
+   for the unrelaxed lattice and the excited clusters' relaxed breathing Δ* (Born–Oppenheimer),
+   with the probe model of ``[xfel.probe]``, peaks A and B (:mod:`.xfel_probe`);
 3. kinetics (:mod:`.xfel_kinetics`: the rise through the pulse), excited fraction vs fluence, and
    review Sec. 7 (:mod:`.xfel_mechanism`: T_c(x), percolation, pair tunnelling);
-4. the nuisance scan (``[xfel.scan]``, :mod:`.xfel_scan` on Dask, per-point physics in :mod:`.xfel_scan_points`):
+4. the nuisance scan (``[xfel.scan]``, :mod:`.xfel_scan` on Dask, per-point physics in :mod:`.xfel_scan_points`
+   around :func:`.xfel_points.dxas_points`):
    A − B of both scenarios over U_c × Γ × unpaired U × probe × lattice, the static pre-edge shift against
    doping that narrows U_c, and the discrimination verdict (:mod:`.xfel_verdict`; table in the ``scan`` group);
 5. every verdict and table of the report (:mod:`.xfel_summary`), stored in the ``summary`` group;
@@ -271,7 +273,7 @@ def compute(ctx: RunContext) -> Results:
 def _nuisance_scan(ctx: Context, cp: Checkpoints, ref: Reference, fits: dict, spectra: dict, measured: dict[str, float],
                    timings: dict[str, float]) -> tuple[dict[str, Any], xr.Dataset]:
     """The nuisance scan (:mod:`.xfel_scan`) and its report numbers (:mod:`.xfel_verdict`); its rounds' seconds go to ``timings``."""
-    raw = run_scan(ctx, cp, fits=fits, fluences={s: spectra[s]["pulse"]["fluence"] for s in SCENARIOS}, ref=ref, measured=measured)
+    raw = run_scan(ctx, cp, fits=fits, ref=ref, measured=measured)
     timings.update(raw["seconds"])
     return scan_summary(raw, ref, ctx.cfg, box_rows(ctx, ref)), scan_dataset(raw, ref)
 

@@ -151,8 +151,12 @@ def _describe_bound(b: dict[str, Any]) -> str:
     return text
 
 
-def fit_scenario(ctx: Context, name: str, targets: dict[str, float]) -> dict[str, Any]:
+def fit_scenario(ctx: Context, name: str, targets: dict[str, float], *, U: float | None = None) -> dict[str, Any]:
     """Least-squares fit of (U, Δ) of one scenario to ``targets`` (module docstring: the scenarios are alike).
+
+    With ``U`` given, U is fixed there and Δ alone is fitted to the same targets (one free
+    parameter: the nuisance scan's models of the unpaired hypothesis at each scanned U, which
+    in general miss the targets; the residuals say by how much).
 
     Parameters
     ----------
@@ -162,6 +166,8 @@ def fit_scenario(ctx: Context, name: str, targets: dict[str, float]) -> dict[str
         ``"paired"`` (U < 0) or ``"unpaired"`` (U ≥ 0).
     targets
         Measured values (eV) of the quantities to fit, e.g. ``{"E_G": 1.96, "E_a": 0.24}``.
+    U
+        If given (eV, within the scenario's U bounds), U is held fixed and only Δ is fitted.
 
     Returns
     -------
@@ -172,12 +178,19 @@ def fit_scenario(ctx: Context, name: str, targets: dict[str, float]) -> dict[str
     """
     cfg = ctx.cfg
     x0, lo, hi, fixed = _setup(ctx, name)
+    names = list(FITTED)
+    if U is not None:
+        if not lo[0] <= U <= hi[0]:
+            raise InputError(f"U of the {name} scenario", U, f"a value in [{lo[0]:g}, {hi[0]:g}] eV")
+        fixed = {**fixed, "U": float(U)}
+        x0, lo, hi, names = x0[1:], lo[1:], hi[1:], names[1:]
     keys = list(targets)
     evals: list[dict[str, float]] = []
     memo: dict[tuple[float, ...], dict[str, float]] = {}
 
     def point(x: np.ndarray) -> dict[str, float]:
-        key = (round(float(x[0]), 10), round(fixed["V"], 10), round(float(x[1]), 10))
+        u, d = (fixed["U"], x[0]) if U is not None else (x[0], x[1])
+        key = (round(float(u), 10), round(fixed["V"], 10), round(float(d), 10))
         if key not in memo:
             memo[key] = ctx.evaluate(*key)
             evals.append(memo[key])
@@ -192,13 +205,13 @@ def fit_scenario(ctx: Context, name: str, targets: dict[str, float]) -> dict[str
     sol = least_squares(residual, x0, bounds=(lo, hi), xtol=cfg.fit.xtol, ftol=1e-3, gtol=1e-6,
                         max_nfev=max(1, cfg.fit.max_nfev // (len(x0) + 1)), diff_step=0.03)
     best = point(sol.x)
-    bounds_needed = beyond_bounds(sol.x, np.atleast_2d(sol.jac), np.asarray(sol.fun), lo, hi, list(FITTED))
+    bounds_needed = beyond_bounds(sol.x, np.atleast_2d(sol.jac), np.asarray(sol.fun), lo, hi, names)
     converged = bool(sol.status > 0)
     if not converged:
         logger.warning(f"fit {name} did not converge within {cfg.fit.max_nfev} ED evaluations ({sol.message}); "
                        "its parameters are the best point found, see the report")
-    return {"U": best["U"], "V": best["V"], "breathing": best["breathing"], "fitted": list(FITTED), "fixed": fixed,
-            "bounds": {k: [low, high] for k, low, high in zip(FITTED, lo, hi)}, "targets": dict(targets),
+    return {"U": best["U"], "V": best["V"], "breathing": best["breathing"], "fitted": names, "fixed": fixed,
+            "bounds": {k: [low, high] for k, low, high in zip(names, lo, hi)}, "targets": dict(targets),
             "achieved": {k: best[k] for k in ("E_G", "E_a", "E_b", "E_b_plus_2E_a", "delta1", "delta2")},
             "residuals": {k: best[k] - targets[k] for k in keys}, "E_G": best["E_G"], "converged": converged,
             "message": str(sol.message), "at_bound": [_describe_bound(b) for b in bounds_needed], "bounds_needed": bounds_needed,

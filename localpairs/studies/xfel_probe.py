@@ -15,21 +15,28 @@ With ``calibrate_fluence`` a probe run at ``[xfel] fluence`` (refused unless α 
 
 Probe
 -----
-After the pulse ψ(t) = c0 ψ0 + χ(t) with χ ⟂ ψ0 (weight α = ‖χ‖²); each part is measured from its
-own energy (:func:`localpairs.solvers.dynamics.transient_xas.split_xas`, the pipeline the pump study
-uses too):
+After the pulse ψ(t) = c0 ψ0 + χ(t) with χ ⟂ ψ0 (weight α = ‖χ‖²) and
 
     ΔXAS(ω, t) = α (I[χ̂; H_lat] − I[ψ0; H]),
 
-with H_lat = H (unrelaxed lattice) or H at Δ = 0 (relaxed lattice: the excited clusters'
-octahedra identical, sudden limit — same χ̂; the unexcited majority keeps its lattice). One
-offset per scenario puts the lowest strong peak of XAS[ψ0] at ``pre_edge_peak``
-(:func:`localpairs.analysis.xas_peaks.pre_edge_peak`). χ spans the pump bandwidth (≈ 0.1 eV ≪ Γ),
-so one reference energy ⟨χ̂|H|χ̂⟩ is accurate to within it.
+with I[χ̂] given by ``[xfel.probe] probe_model`` (:mod:`.xfel_probe_models`: ``"long"``, each
+eigencomponent from its own energy by energy windows; ``"instantaneous"``, one reference
+⟨χ̂|H|χ̂⟩; ``"finite"``, the two-time formula on ψ(t) with the ground reference convolved with the
+probe's bandwidth) and the core hole placed by ``core_hole``. H_lat is H (unrelaxed lattice) or
+H(Δ*) (relaxed lattice): the excited clusters' breathing relaxed on their Born–Oppenheimer surface
+with the ground state held at the fitted Δ
+(:func:`~localpairs.solvers.dynamics.breathing_relaxation.relax_breathing`, from χ at the last
+delay), χ̂ carried to that geometry; the unexcited majority keeps the fitted lattice. The relaxed
+rows of the finite probe use the long probe at Δ* with the probe's bandwidth (a stationary
+population seen by a finite probe). One offset per scenario puts the lowest strong peak of
+XAS[ψ0] at ``pre_edge_peak`` (:func:`localpairs.analysis.xas_peaks.pre_edge_peak`). Recorded in
+``probe``: the window width against Γ and the change when it is halved (long), χ̂'s energy spread
+σ_χ (what the instantaneous probe neglects), the relaxed Δ.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any
 
@@ -40,11 +47,15 @@ from localpairs.errors import InputError
 from localpairs.hamiltonians import Cluster
 from localpairs.hamiltonians.driven_model import drive, gaussian_pulse
 from localpairs.solvers import solve
+from localpairs.solvers.dynamics.breathing_relaxation import relax_breathing
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
-from localpairs.solvers.dynamics.transient_xas import XasSettings, ground_offset, split_xas, state_xas
+from localpairs.solvers.dynamics.finite_probe import finite_probe_xas, probe_bandwidth, probe_grid
 from localpairs.solvers.spectra.spectral_functions import SectorCache
+from localpairs.solvers.spectra.windowed_chains import WindowedXasChains
+from localpairs.solvers.spectra.xas import describe_core_hole, excited_part
 from localpairs.studies.xfel_fit import Context
+from localpairs.studies.xfel_probe_models import energy_spread, excited_chains, ground_chains, reorthogonalize_for
 from localpairs.studies.xfel_spec import XfelSpec
 
 logger = logging.getLogger(__name__)
@@ -80,14 +91,19 @@ def check_pump_axis(cluster: Cluster, polarization: tuple[float, float, float] =
         )
 
 
-def pump_states(ctx: Context, fit: dict[str, Any], fluence: float) -> dict[str, Any]:
+def pump_states(ctx: Context, fit: dict[str, Any], fluence: float, *, probe_windows: bool = False) -> dict[str, Any]:
     """ψ0 and ψ at the delays for one scenario's model and fluence.
+
+    With ``probe_windows`` also ψ(t) on the finite probe's time grid around each delay
+    (:func:`~localpairs.solvers.dynamics.finite_probe.probe_grid`, ``[xfel.probe] probe_fwhm`` and
+    ``finite_time_step``).
 
     Returns
     -------
     dict
         ``times`` (fs, first entry 0 = ψ0), ``states`` (dim × n_times), ``E0``, ``pulse`` info,
-        ``population`` α per delay, ``absorbed`` energy per delay (eV per cluster).
+        ``population`` α per delay, ``absorbed`` energy per delay (eV per cluster); with
+        ``probe_windows``, ``windows`` (per delay: states as rows) and ``window_times`` (fs).
     """
     cfg, sec = ctx.cfg, ctx.system.sector
     model = ctx.model(fit["U"], fit["V"], fit["breathing"])
@@ -97,10 +113,19 @@ def pump_states(ctx: Context, fit: dict[str, Any], fluence: float) -> dict[str, 
     end = pulse.center + cfg.pump.duration
     times = np.concatenate([[0.0], end + np.asarray(cfg.pump.delays, dtype=float)])
     op = DrivenOperator(drive(model, pulse=pulse), gs.basis)
-    states = evolve(op, psi0, times, options=EvolutionOptions(tol=cfg.pump.evolution_tol)).states
+    grids = [probe_grid(t, cfg.probe.probe_fwhm, dt=cfg.probe.finite_time_step) for t in times[1:]] if probe_windows else []  # type: ignore[arg-type]
+    if grids and grids[0][0] <= 0:
+        raise InputError("xfel.probe.probe_fwhm", cfg.probe.probe_fwhm, f"a probe whose time grid starts after t = 0 (it starts at {grids[0][0]:.4g} fs)")
+    every, where = np.unique(np.concatenate([times, *grids]), return_inverse=True)
+    evolved = evolve(op, psi0, every, options=EvolutionOptions(tol=cfg.pump.evolution_tol)).states
+    states = evolved[:, where[: times.size]]
+    out: dict[str, Any] = {}
+    if grids:
+        cut = np.cumsum([times.size] + [g.size for g in grids])
+        out = {"windows": [evolved[:, where[a:b]].T for a, b in itertools.pairwise(cut)], "window_times": grids}
     pop = [float(1.0 - abs(np.vdot(states[:, 0], states[:, k])) ** 2) for k in range(1, len(times))]
     absorbed = [float(op.energy(float(times[k]), states[:, k]) - gs.ground_energy) for k in range(1, len(times))]
-    return {"times": times, "states": states, "E0": float(gs.ground_energy), "population": pop, "absorbed": absorbed,
+    return {**out, "times": times, "states": states, "E0": float(gs.ground_energy), "population": pop, "absorbed": absorbed,
             "pulse": {"fluence": float(fluence), "center_fs": float(pulse.center), "end_fs": float(end), "peak_field": float(pulse.peak_field)}}
 
 
@@ -125,11 +150,6 @@ def calibrate(ctx: Context, fit: dict[str, Any], alpha_target: float) -> dict[st
             "fluence": float(cfg.pump.fluence * alpha_target / p), "alpha_target": float(alpha_target)}
 
 
-def xas_settings(cfg: XfelSpec) -> XasSettings:
-    """The settings of every XAS of the study: ``[xfel.probe]`` U_c, Γ and Lanczos steps (no resolution, incoherent, symmetric)."""
-    return XasSettings(U_c=cfg.probe.U_c, Gamma=cfg.probe.Gamma, n_steps=cfg.probe.lanczos_steps)
-
-
 def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg: XfelSpec) -> dict[str, Any]:
     """A and B of one ΔXAS, or ``found = False`` with the reason (never NaN).
 
@@ -151,49 +171,96 @@ def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg: X
             "A_anywhere": anywhere}
 
 
-def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
-    """ΔXAS (unrelaxed and relaxed lattice) and peaks A/B of the pumped states of one scenario.
+def _lattice_probe(ctx: Context, fit: dict[str, Any], run: dict[str, Any], lattices: tuple[str, ...]) -> dict[str, Any]:
+    """The final-state model, its sector cache and the carrier of χ̂ per lattice; the relaxation (None when unrelaxed only)."""
+    model = ctx.model(fit["U"], fit["V"], fit["breathing"])
+    out: dict[str, Any] = {"unrelaxed": (model, SectorCache(model), lambda chi: chi), "relaxation": None}
+    if "relaxed" in lattices:
+        states = run["states"]
+        psi0, chi = states[:, 0], states[:, -1] - np.vdot(states[:, 0], states[:, -1]) * states[:, 0]
+        basis = out["unrelaxed"][1].basis(ctx.system.sector)
+        rel = relax_breathing(ctx.model(fit["U"], fit["V"], 0.0), basis, ctx.system.doping.large, fit["breathing"], psi0=psi0, state=chi)
+        logger.info("relaxed breathing %.4f eV (fitted %.4f eV) on the excited part's surface, %.1f s", rel.relaxed_breathing, fit["breathing"], rel.seconds)
+        out["relaxed"] = (rel.relaxed_model, SectorCache(rel.relaxed_model), rel.carry)
+        out["relaxation"] = rel
+    return out
 
-    ``run`` is :func:`pump_states`'s (``states[:, 0]`` = ψ0, the others the states at the delays).
-    With ``full = False`` only what the fluence scan needs: the unrelaxed lattice at the last delay.
-    The spectra come from :func:`localpairs.solvers.dynamics.transient_xas.split_xas`.
+
+def _excited_xas(ctx: Context, lat: tuple, chi_hat: np.ndarray, omega: np.ndarray, rel: np.ndarray, offset: float, *, model_name: str,
+                 finite: tuple | None) -> tuple[np.ndarray, dict[str, float]]:
+    """I[χ̂] on ``omega`` for one lattice and the probe model's diagnostics (σ_χ; window width and halving change of the long probe)."""
+    p, sec = ctx.cfg.probe, ctx.system.sector
+    model, cache, carry = lat
+    chi_hat = carry(chi_hat)
+    mean, spread = energy_spread(cache, sec, chi_hat)
+    info = {"excited_energy": mean, "excited_energy_spread": spread}
+    if finite is not None:  # (states, times, t_probe): the unrelaxed lattice's ψ(t)
+        states, times, t_probe = finite
+        ds = finite_probe_xas(model, sec, states, times, omega, t_probe=t_probe, fwhm=float(p.probe_fwhm or 0.0), U_c=p.U_c, Gamma=p.Gamma,
+                              offset=offset, cache=cache, n_steps=p.lanczos_steps)
+        return ds["total"].values, {**info, "finite_components": float(ds.attrs["n_components"]), "finite_seconds": float(ds.attrs["seconds"])}
+    probe_model = "long" if model_name == "finite" else model_name
+    chains = excited_chains(model, sec, chi_hat, probe_model=probe_model, U_c=p.U_c, core_hole=p.core_hole_value, n_steps=p.lanczos_steps,
+                            Gamma_check=p.Gamma, check_grid=rel, cache=cache)
+    fwhm = probe_bandwidth(p.probe_fwhm) if model_name == "finite" and p.probe_fwhm is not None else 0.0
+    if isinstance(chains, WindowedXasChains):
+        info.update(window_width=chains.width, halving_change=chains.halving_change(rel, Gamma=p.Gamma), n_windows=float(len(chains.part.heavy)))
+    return chains.spectrum(omega, Gamma=p.Gamma, gaussian_fwhm=fwhm, offset=offset), info
+
+
+def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
+    """ΔXAS (unrelaxed and relaxed lattice) and peaks A/B of the pumped states of one scenario (module docstring).
+
+    ``run`` is :func:`pump_states`'s (``states[:, 0]`` = ψ0, the others the states at the delays;
+    ``windows``: ψ(t) around each delay for the finite probe). With ``full = False`` only what the
+    fluence scan needs: the unrelaxed lattice at the last delay.
     """
     cfg, sec = ctx.cfg, ctx.system.sector
+    p = cfg.probe
     states, times = run["states"], run["times"]
-    model = ctx.model(fit["U"], fit["V"], fit["breathing"])
-    caches = {"unrelaxed": SectorCache(model), "relaxed": SectorCache(ctx.model(fit["U"], fit["V"], 0.0))}
-    settings = xas_settings(cfg)
-    psi0 = states[:, 0]
-    rel = np.arange(cfg.probe.omega_span[0] - 4.0, cfg.probe.omega_span[1], cfg.probe.omega_step)
-    offset = ground_offset(caches["unrelaxed"], sec, psi0, settings, e_ground=run["E0"], grid=rel, target=cfg.probe.pre_edge_peak, feature=pre_edge_peak)
-    omega = cfg.probe.pre_edge_peak + np.arange(cfg.probe.omega_span[0], cfg.probe.omega_span[1] + 1e-9, cfg.probe.omega_step)
-    ground = state_xas(caches["unrelaxed"], sec, psi0, omega, settings, offset=offset, e_ref=run["E0"])["total"].values
-    window = (cfg.probe.pre_edge_peak + cfg.peaks.window[0], cfg.probe.pre_edge_peak + cfg.peaks.window[1])
     ks = list(range(1, len(times))) if full else [len(times) - 1]
     lattices = ("unrelaxed", "relaxed") if full else ("unrelaxed",)
-    out: dict[str, Any] = {"omega": omega.tolist(), "ground": ground.tolist(), "offset": offset, "times": [float(times[k]) for k in ks],
+    lat = _lattice_probe(ctx, fit, run, lattices)
+    model, cache, _ = lat["unrelaxed"]
+    psi0 = states[:, 0]
+    ground = ground_chains(model, sec, psi0, e0=run["E0"], U_c=p.U_c, core_hole=p.core_hole_value, n_steps=p.lanczos_steps, cache=cache)
+    rel = np.arange(p.omega_span[0] - 4.0, p.omega_span[1], p.omega_step)
+    offset = float(p.pre_edge_peak - pre_edge_peak(rel, ground.spectrum(rel, Gamma=p.Gamma)))
+    omega = p.pre_edge_peak + np.arange(p.omega_span[0], p.omega_span[1] + 1e-9, p.omega_step)
+    finite = p.probe_model == "finite"
+    ground_xas = ground.spectrum(omega, Gamma=p.Gamma, offset=offset)
+    reference = ground.spectrum(omega, Gamma=p.Gamma, gaussian_fwhm=probe_bandwidth(p.probe_fwhm), offset=offset) if finite else ground_xas  # type: ignore[arg-type]
+    window = (p.pre_edge_peak + cfg.peaks.window[0], p.pre_edge_peak + cfg.peaks.window[1])
+    out: dict[str, Any] = {"omega": omega.tolist(), "ground": ground_xas.tolist(), "offset": offset, "times": [float(times[k]) for k in ks],
                            "delays": [cfg.pump.delays[k - 1] for k in ks], "pulse": run["pulse"], "E0": run["E0"],
                            "population": [run["population"][k - 1] for k in ks], "absorbed": [run["absorbed"][k - 1] for k in ks],
-                           "excitation_energy": [], "window": list(window)}
-    for lat in lattices:
-        out[lat] = {"dxas": [], "peaks": []}
+                           "excitation_energy": [], "window": list(window), "probe": {lt: [] for lt in lattices}}
+    for lt in lattices:
+        out[lt] = {"dxas": [], "peaks": []}
     for k in ks:
-        for lat in lattices:
-            split = split_xas(psi0, states[:, k], ground=ground, cache=caches[lat], sec=sec, omega=omega, offset=offset, settings=settings)
-            d = split.difference
-            out[lat]["dxas"].append(d.tolist())
-            out[lat]["peaks"].append(_peaks(omega, d, window, cfg))
-            if lat == "unrelaxed":
-                out["excitation_energy"].append(split.excited_energy - run["E0"])
+        alpha, chi_hat = excited_part(psi0, states[:, k])
+        for lt in lattices:
+            use = (run["windows"][k - 1], run["window_times"][k - 1], float(times[k])) if finite and lt == "unrelaxed" else None
+            excited, info = _excited_xas(ctx, lat[lt], chi_hat, omega, rel, offset, model_name=p.probe_model, finite=use)
+            d = excited - reference if use is not None else alpha * (excited - ground_xas)  # the finite probe sees all of ψ(t)
+            out[lt]["dxas"].append(d.tolist())
+            out[lt]["peaks"].append(_peaks(omega, d, window, cfg))
+            out["probe"][lt].append(info)
+            if lt == "unrelaxed":
+                out["excitation_energy"].append(info["excited_energy"] - run["E0"])
                 if k == ks[-1]:
-                    out["excited_component_xas"] = split.excited.tolist()
-                    out["last_xas"] = (ground + d).tolist()
+                    out["excited_component_xas"] = (excited if use is None else ground_xas + d / alpha).tolist()
+                    out["last_xas"] = (ground_xas + d).tolist()
+    out["relaxation"] = None if lat["relaxation"] is None else lat["relaxation"].record()
+    out["probe_settings"] = {"model": p.probe_model, "core_hole": describe_core_hole(p.core_hole_value), "Gamma": p.Gamma, "U_c": p.U_c,
+                             "probe_fwhm": p.probe_fwhm, "probe_bandwidth": probe_bandwidth(p.probe_fwhm) if finite else None,  # type: ignore[arg-type]
+                             "reorthogonalized": bool(reorthogonalize_for(psi0.size, p.lanczos_steps)), "lanczos_steps": p.lanczos_steps}
     return out
 
 
 def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float, *, full: bool = True) -> dict[str, Any]:
     """Pump one scenario at ``fluence`` (mJ/cm²) and probe it (:func:`pump_states`, :func:`probe_states`)."""
-    out = probe_states(ctx, fit, pump_states(ctx, fit, fluence), full=full)
+    out = probe_states(ctx, fit, pump_states(ctx, fit, fluence, probe_windows=ctx.cfg.probe.probe_model == "finite"), full=full)
     u, r = out["unrelaxed"]["peaks"], out.get("relaxed", {"peaks": [None]})["peaks"]
     sep = lambda p: "no peak" if p is None or not p["found"] else f"{p['separation']:.3f} eV"  # noqa: E731
     logger.info(f"ΔXAS at {fluence:.4g} mJ/cm²: α = {out['population'][-1]:.3g}, absorbed {out['absorbed'][-1]:.3g} eV, "

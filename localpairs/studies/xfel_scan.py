@@ -7,7 +7,8 @@ each U) × probe model × lattice on the spec's cluster. Work runs on Dask
 resumes where it stopped and a task that raised is recorded with its error (and retried by the
 next run) while the others finish:
 
-1. one task per scenario model (:func:`~.xfel_scan_points.prepare_model`): fit, fluence, pumped state;
+1. one task per scenario model (:func:`~.xfel_scan_points.prepare_model`): fit and pumped state (linear response,
+   α calibrated to the measured one, :func:`~.xfel_points.pumped_scenario`);
 2. one task per (model, U_c, lattice, probe) (:func:`~.xfel_scan_points.scan_point`, every Γ at once)
    and per (model, U_c) for the static pre-edge shift against doping (:func:`~.xfel_scan_points.doping_shift`).
 
@@ -82,14 +83,18 @@ def box_rows(ctx: Context, ref: Reference) -> list[dict[str, Any]]:
          f"with the instrument's Gaussian resolution ΔE/E × E = {ref['probe_resolution'].number:g} × {ref['pre_edge'].number:g} eV = "
          f"{res:.3f} eV FWHM (review Sec. 4)"},
         {"parameter": "U of the unpaired model (eV)", "values": sc.U_unpaired, "source": "the unpaired hypothesis, U ≥ 0 (constrained DFT gives a "
-         "positive one-band U: Vielsack & Weber, PRB 54, 6614 (1996)), up to about half the σ* band width 12t ≈ 4 eV; each value fitted "
-         "to E_G alike (breathing Δ free, V = the paired fit's)"},
-        {"parameter": "probe model", "values": sc.probes, "source": "long: ψ0 and the excited part χ̂ each measured from its own energy, one "
-         f"reference energy for χ̂ (computed by this build: {list(SUPPORTED_PROBES)})"},
-        {"parameter": "lattice", "values": sc.lattices, "source": "unrelaxed: the fitted H, first delay; relaxed: χ̂ measured with H at Δ = 0 "
-         "(sudden limit), last delay"},
-        {"parameter": "cluster size (sites)", "values": [n], "source": f"the spec's cluster ({ctx.system.cluster.describe()}); 12 sites need the "
-         "linear-response state and exact probe of the probe issue (not computed here)"},
+         "positive one-band U: Vielsack & Weber, PRB 54, 6614 (1996)), up to about half the σ* band width 12t ≈ 4 eV; at each value U is "
+         f"held fixed and the breathing Δ alone fitted to the study's targets ({', '.join(ctx.cfg.fit.targets)}; V fixed as in the study): one "
+         "free parameter, so these models may miss the targets (their residuals are listed with the models); the study's own unpaired "
+         "fit (U and Δ fitted) is reused where its U equals a scanned one"},
+        {"parameter": "probe model", "values": sc.probes, "source": "long: ψ0 and each energy window of the excited part χ̂ measured from its "
+         "own energy (the long-probe limit, windows converged in width); instantaneous: one reference energy ⟨χ̂|H|χ̂⟩ for χ̂. Pumped state: "
+         "linear response after the pulse, α calibrated to the measured one (computed by this build: "
+         f"{list(SUPPORTED_PROBES)}; the finite probe needs ψ(t) and is computed by the study's probe step only)"},
+        {"parameter": "lattice", "values": sc.lattices, "source": "unrelaxed: the fitted H; relaxed: χ̂ carried to the breathing Δ* that "
+         "minimises the excited part's Born–Oppenheimer energy, final states of H(Δ*)"},
+        {"parameter": "cluster size (sites)", "values": [n], "source": f"the spec's cluster ({ctx.system.cluster.describe()}) only: the 12-site "
+         "box is not run by this study (cost), see the cluster-size section"},
     ]
 
 
@@ -98,14 +103,22 @@ def model_id(scenario: str, U: float) -> str:
     return scenario if scenario == "paired" else f"unpaired_U{U:g}"
 
 
-def _models(ctx: Context, fits: dict[str, Any], fluences: dict[str, float]) -> dict[str, dict[str, Any]]:
-    """Scenario models of the box: the paired fit, the unpaired control at each U (the study's own fit where its U matches)."""
+#: A scan U counts as the study's fitted unpaired U within this (eV): far below any U step worth scanning.
+SAME_U = 1e-6
+
+
+def _models(ctx: Context, fits: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Scenario models of the box: the paired fit, the unpaired hypothesis at each scanned U.
+
+    At a scanned U the unpaired model has one free parameter (Δ fitted at that fixed U,
+    :func:`~.xfel_fit.fit_scenario` with ``U``); the study's own unpaired fit (U and Δ fitted) is
+    reused where its fitted U equals a scanned U (within :data:`SAME_U`).
+    """
     cfg = ctx.cfg
-    models = {"paired": {"scenario": "paired", "U": fits["paired"]["U"], "fit": fits["paired"], "fluence": fluences["paired"]}}
+    models = {"paired": {"scenario": "paired", "U": fits["paired"]["U"], "fit": fits["paired"]}}
     for u in cfg.scan.U_unpaired:
-        own = abs(u - cfg.fit.U_unpaired) < 1e-12 and cfg.fit.V_unpaired is None
-        models[model_id("unpaired", u)] = {"scenario": "unpaired", "U": float(u), "fit": fits["unpaired"] if own else None,
-                                           "fluence": fluences["unpaired"] if own else None}
+        own = abs(u - fits["unpaired"]["U"]) < SAME_U
+        models[model_id("unpaired", u)] = {"scenario": "unpaired", "U": float(u), "fit": fits["unpaired"] if own else None}
     return models
 
 
@@ -132,17 +145,18 @@ def _model_summary(spec: dict[str, Any], record: dict[str, Any]) -> dict[str, An
             "fluence": record["pumped"]["fluence"], "population": record["pumped"]["population"], "calibration": record["calibration"]}
 
 
-def _rounds(ctx: Context, cp: Checkpoints, client: Callable[[], Any], *, fits: dict[str, Any], fluences: dict[str, float], ref: Reference,
+def _rounds(ctx: Context, cp: Checkpoints, client: Callable[[], Any], *, fits: dict[str, Any], ref: Reference,
             measured: dict[str, float]) -> dict[str, Any]:
     """The three rounds of the scan; their values by task id, the errors, the indices and the seconds per round."""
     sc = ctx.cfg.scan
     data = spec_as_data(ctx)
-    out: dict[str, Any] = {"seconds": {}, "errors": {}, "specs": _models(ctx, fits, fluences)}
+    out: dict[str, Any] = {"seconds": {}, "errors": {}, "specs": _models(ctx, fits)}
     t0 = time.perf_counter()
-    tasks = {mid: {"data": data, "scenario": m["scenario"], "U": m["U"], "fit": m["fit"], "fluence": m["fluence"], "targets": {"E_G": measured["E_G"]},
-                   "paired_V": fits["paired"]["V"], "alpha_target": ref["alpha_at_8"].number} for mid, m in out["specs"].items()}
+    targets = {str(k): measured[k] for k in ctx.cfg.fit.targets}
+    tasks = {mid: {"data": data, "scenario": m["scenario"], "U": m["U"], "fit": m["fit"], "targets": targets,
+                   "photon_energy": ref["pump_photon_energy"].number, "alpha_target": ref["alpha_at_8"].number} for mid, m in out["specs"].items()}
     models, out["errors"]["model"], n = _round(cp, client, "scan_model", prepare_model, tasks)
-    out["seconds"][f"scan: {n} of {len(tasks)} scenario models computed (fit, fluence, pumped state)"] = time.perf_counter() - t0
+    out["seconds"][f"scan: {n} of {len(tasks)} scenario models computed (fit, calibrated linear-response pumped state)"] = time.perf_counter() - t0
     common = {"data": data, "gammas": list(sc.Gamma), "core_hole": sc.core_hole, "resolution_fwhm": resolution_fwhm(ref)}
     out["index"] = _index(models, ctx)
     t0 = time.perf_counter()
@@ -158,12 +172,13 @@ def _rounds(ctx: Context, cp: Checkpoints, client: Callable[[], Any], *, fits: d
     return out
 
 
-def run_scan(ctx: Context, cp: Checkpoints, *, fits: dict[str, Any], fluences: dict[str, float], ref: Reference,
+def run_scan(ctx: Context, cp: Checkpoints, *, fits: dict[str, Any], ref: Reference,
              measured: dict[str, float]) -> dict[str, Any]:
     """The scan (module docstring): prepared models, points, doping shifts, failed tasks and the cost of each round (s).
 
-    ``fits`` and ``fluences``: the study's two scenario fits and their ΔXAS fluences (reused for
-    the models they describe). The Dask cluster is started only if some task is not checkpointed.
+    ``fits``: the study's two scenario fits (reused for the models they describe; every model's
+    fluence is calibrated again in linear response by :func:`~.xfel_points.pumped_scenario`). The
+    Dask cluster is started only if some task is not checkpointed.
     """
     with ExitStack() as stack:
         started: list[Any] = []
@@ -173,7 +188,7 @@ def run_scan(ctx: Context, cp: Checkpoints, *, fits: dict[str, Any], fluences: d
                 started.append(stack.enter_context(task_client(workers=ctx.cfg.scan.workers)))
             return started[0]
 
-        r = _rounds(ctx, cp, client, fits=fits, fluences=fluences, ref=ref, measured=measured)
+        r = _rounds(ctx, cp, client, fits=fits, ref=ref, measured=measured)
     failed = [{"task": f"{kind} {tid}", "error": err} for kind, errs in r["errors"].items() for tid, err in errs.items()]
     rows = [{**r["index"][tid], **entry} for tid, entries in r["points"].items() for entry in entries]
     drows = [{"model": r["dindex"][tid][0], "U_c": r["dindex"][tid][1], **entry} for tid, entries in r["doping"].items() for entry in entries]

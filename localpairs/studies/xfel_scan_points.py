@@ -1,25 +1,18 @@
 """XFEL study, nuisance scan: what one point of the box computes (run on Dask workers, :mod:`.xfel_scan`).
 
-- :func:`prepare_model`: one scenario model (the paired fit, or the unpaired control at one U):
-  its fit (the study's own fits are reused; another unpaired U is fitted here alike), fluence
-  (calibrated as in the study) and pumped state;
-- :func:`dxas_features`: the strongest positive and negative ΔXAS features of a pumped state at
-  one (U_c, lattice, probe) and every Γ of the box;
+- :func:`prepare_model`: one scenario model (the paired fit, or the unpaired hypothesis at one U):
+  its fit (the study's own fits are reused; at another U, Δ alone is fitted at that fixed U) and
+  its pumped state (:func:`~.xfel_points.pumped_scenario`: linear-response excited part at the
+  fluence that gives the measured α, calibrated there), stored as JSON;
+- :func:`scan_point`: the strongest positive and negative ΔXAS features of a prepared model at one
+  (U_c, lattice, probe) and every Γ of the box (:func:`~.xfel_points.dxas_points`: chains built
+  once, every Γ by continued fractions; each line a Voigt of the Lorentzian HWHM Γ and the
+  instrument's Gaussian resolution);
 - :func:`doping_shift`: the static pre-edge shift between the parent and a hole-doped cluster at
   one U_c and every Γ (:mod:`localpairs.analysis.doping_constraint`).
 
-Adapter
--------
-:func:`pumped_state` and :func:`dxas_features` are the only two functions that know *how* the
-pumped state and its ΔXAS are computed; today they use :mod:`.xfel_probe`'s pump (full CFM4
-evolution) and probe (the pumped state split into ψ0 and χ̂, each measured from its own energy:
-``split_xas``, a long probe with one reference energy for χ̂). The probe issue's per-point
-function (linear-response state, exact long probe, finite probe) replaces these two; the
-probe models they accept are :data:`SUPPORTED_PROBES`.
-
-Γ costs nothing extra: the Lanczos chains do not depend on it, so each spectrum is computed once
-as poles (energies and weights) and broadened per Γ (Lorentzian HWHM Γ convolved with the
-instrument's Gaussian resolution: a Voigt line, :func:`localpairs.solvers.lanczos.pole_spectrum`).
+The pumped state and its ΔXAS have one implementation, :mod:`.xfel_points`; this module only
+carries them to and from the workers. The probe models it accepts are :data:`SUPPORTED_PROBES`.
 """
 
 from __future__ import annotations
@@ -32,21 +25,19 @@ import numpy as np
 import xarray as xr
 
 from localpairs.analysis.doping_constraint import pre_edge_shift
-from localpairs.analysis.xas_peaks import Extremum, pre_edge_peak, strongest_extrema, voigt_fwhm
+from localpairs.analysis.xas_peaks import voigt_fwhm
+from localpairs.errors import InputError
 from localpairs.solvers import solve
-from localpairs.solvers.dynamics.transient_xas import EXCITED_FLOOR
 from localpairs.solvers.lanczos import pole_spectrum
-from localpairs.solvers.spectra.spectral_functions import SectorCache
-from localpairs.solvers.spectra.xas import excited_part, xas
+from localpairs.solvers.spectra.xas import xas
 from localpairs.spec import parse_spec, spec_data
 from localpairs.studies.common import build_system
 from localpairs.studies.xfel_fit import Context, fit_scenario
-from localpairs.studies.xfel_probe import calibrate, pump_states
+from localpairs.studies.xfel_points import PumpedScenario, dxas_points, pumped_scenario
 
-#: Probe models the adapter computes today ("long": ψ0 and χ̂ each from its own energy, one reference for χ̂).
-SUPPORTED_PROBES = ("long",)
-#: Which delay each lattice is probed at (index into ``xfel.pump.delays``): unrelaxed early, relaxed late (as the study's A−B rows).
-LATTICE_DELAY = {"unrelaxed": 0, "relaxed": -1}
+#: Probe models :func:`~.xfel_points.dxas_point` computes ("long": each eigencomponent from its own energy, windowed;
+#: "instantaneous": one reference energy for χ̂). The finite probe needs ψ(t) (the study's probe step computes it).
+SUPPORTED_PROBES = ("instantaneous", "long")
 #: The grid handed to ``xas`` when only its poles are used (spectra are broadened per Γ from them).
 DUMMY_OMEGA = np.linspace(-1.0, 1.0, 3)
 #: Photon-energy step (eV) of the static pre-edge spectra of the doping constraint.
@@ -70,44 +61,53 @@ def doped_context(data: dict[str, Any], x: float) -> Context:
     return context_of({**data, "doping": {**data.get("doping", {}), "x": float(x)}, "sector": sector})
 
 
-def _complex(re: list[float], im: list[float]) -> np.ndarray:
-    return np.asarray(re, dtype=float) + 1j * np.asarray(im, dtype=float)
+def _complex(part: dict[str, list[float]]) -> np.ndarray:
+    return np.asarray(part["re"], dtype=float) + 1j * np.asarray(part["im"], dtype=float)
 
 
-def pumped_state(ctx: Context, fit: dict[str, Any], fluence: float) -> dict[str, Any]:
-    """ADAPTER: ψ0, E0 and the pumped state probed with each lattice (JSON-able: real and imaginary parts)."""
-    run = pump_states(ctx, fit, fluence)
-    out: dict[str, Any] = {"E0": run["E0"], "fluence": float(fluence), "population": run["population"], "delays": list(ctx.cfg.pump.delays)}
-    n = len(ctx.cfg.pump.delays)
-    columns = {"psi0": 0, **{lat: 1 + (i % n) for lat, i in LATTICE_DELAY.items()}}  # column 0 is ψ0, column 1 + k the k-th delay
-    for name, k in columns.items():
-        psi = np.asarray(run["states"][:, k])
-        out[name] = {"re": psi.real.tolist(), "im": psi.imag.tolist()}
-    return out
+def _parts(v: np.ndarray) -> dict[str, list[float]]:
+    return {"re": np.real(v).tolist(), "im": np.imag(v).tolist()}
 
 
-def prepare_model(data: dict[str, Any], *, scenario: str, U: float, fit: dict[str, Any] | None, fluence: float | None,
-                  targets: dict[str, float], paired_V: float | None, alpha_target: float) -> dict[str, Any]:
-    """One scenario model of the box: fit (``fit`` if given, else fitted at ``U``), fluence and pumped state.
+def _pumped(ctx: Context, pump: dict[str, Any], name: str, alpha_target: float) -> dict[str, Any]:
+    """:func:`~.xfel_points.pumped_scenario` at ``pump["E_G"]``, α calibrated to ``alpha_target``, as JSON-able fields."""
+    sc = pumped_scenario(ctx.spec, pump, name=name, alpha=alpha_target)
+    return {"name": sc.name, "fit": sc.fit, "fluence": sc.fluence, "psi0": _parts(sc.psi0), "e0": sc.e0, "chi": _parts(sc.chi), "alpha": sc.alpha,
+            "time": sc.time, "state": sc.state, "validity": sc.validity}
 
-    An unpaired model at a U other than the study's is fitted to ``targets`` exactly like the
-    study's unpaired control (:func:`~.xfel_fit.fit_scenario`), and its fluence calibrated to
-    ``alpha_target`` when ``xfel.pump.calibrate_fluence`` (:func:`~.xfel_probe.calibrate`).
+
+def prepare_model(data: dict[str, Any], *, scenario: str, U: float, fit: dict[str, Any] | None, targets: dict[str, float],
+                  photon_energy: float, alpha_target: float) -> dict[str, Any]:
+    """One scenario model of the box: fit (``fit`` if given, else Δ fitted at fixed ``U``) and pumped state.
+
+    An unpaired model at a scanned U is fitted to ``targets`` with U held fixed and Δ free
+    (:func:`~.xfel_fit.fit_scenario` with ``U``: one free parameter). The pumped state is
+    :func:`~.xfel_points.pumped_scenario`'s (linear response at the fluence that gives
+    ``alpha_target``), pumped at ``photon_energy`` (eV, the measured ħω, as the study's scenarios;
+    a given ``fit`` keeps its own ``photon_energy``) or, as the study does where the field at ħω
+    would exceed the model's validity, at the model's own E_G (``photon_energy_note`` says so).
     """
     ctx = context_of(data)
     if fit is None:
-        cfg = ctx.cfg.model_copy(update={"fit": ctx.cfg.fit.model_copy(update={"U_unpaired": float(U)})})
-        ctx = Context(ctx.spec, ctx.system)
-        ctx.cfg = cfg
-        fit = fit_scenario(ctx, scenario, targets, paired_V=paired_V)
-    calibration = None
-    if fluence is None:
-        if ctx.cfg.pump.calibrate_fluence:
-            calibration = calibrate(ctx, fit, alpha_target)
-            fluence = calibration["fluence"]
-        else:
-            fluence = ctx.cfg.pump.fluence
-    return {"fit": {k: v for k, v in fit.items() if k != "evaluations"}, "calibration": calibration, "pumped": pumped_state(ctx, fit, fluence)}
+        fit = {**fit_scenario(ctx, scenario, targets, U=U), "photon_energy": float(photon_energy), "photon_energy_note": ""}
+    fit = {k: v for k, v in fit.items() if k != "evaluations"}
+    try:
+        pumped = _pumped(ctx, {**fit, "E_G": fit.get("photon_energy", photon_energy)}, scenario, alpha_target)  # the pump reads ħω from E_G
+    except InputError as err:
+        if err.field != "pump.peak_field":
+            raise
+        fit = {**fit, "photon_energy": fit["E_G"], "photon_energy_note": f"pumped at its own E_G: at ħω the field would exceed {err.allowed}"}
+        pumped = _pumped(ctx, fit, scenario, alpha_target)
+    calibration = {"fluence": pumped["fluence"], "alpha_target": float(alpha_target), "method": "linear response (α ∝ F)"}
+    return {"fit": fit, "calibration": calibration, "pumped": {**pumped, "population": [pumped["alpha"]]}}
+
+
+@lru_cache(maxsize=4)
+def _scenario(data_json: str, pumped_json: str) -> PumpedScenario:
+    """The pumped scenario rebuilt on a worker (once per process: its chains and relaxation are cached on it)."""
+    p = json.loads(pumped_json)
+    return PumpedScenario(p["name"], context_of(json.loads(data_json)).spec, p["fit"], p["fluence"], _complex(p["psi0"]), p["e0"], _complex(p["chi"]),
+                          p["alpha"], p["time"], p["state"], p["validity"])
 
 
 def _poles(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -120,63 +120,6 @@ def _poles(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
 def _broaden(poles: tuple[np.ndarray, np.ndarray], omega: np.ndarray, gamma: float, resolution_fwhm: float) -> np.ndarray:
     """Σ w V(ω − E): Lorentzian HWHM ``gamma`` convolved with the Gaussian resolution (FWHM, eV)."""
     return pole_spectrum(poles[0], poles[1], omega, eta=gamma, gaussian_fwhm=resolution_fwhm)
-
-
-def _feature(x: Extremum | None) -> dict[str, Any] | None:
-    return None if x is None else {"energy": x.energy, "energy_error": x.energy_error, "amplitude": x.amplitude, "at_edge": x.at_edge}
-
-
-def dxas_spectra(ctx: Context, fit: dict[str, Any], pumped: dict[str, Any], *, U_c: float, gammas: list[float], lattice: str,
-                 core_hole: str, resolution_fwhm: float) -> tuple[np.ndarray, list[tuple[float, float, np.ndarray]]]:
-    """ADAPTER: photon energies and, per Γ, (offset, α, ΔXAS) of the pumped state probed with ``lattice``.
-
-    ΔXAS = α (I[χ̂; ⟨χ̂|H_lat|χ̂⟩] − I[ψ0; E0]) as :func:`~localpairs.solvers.dynamics.transient_xas.split_xas`
-    (H_lat: the fitted H, or H at Δ = 0 for the relaxed lattice), one offset per Γ putting the
-    ground-state pre-edge peak at ``xfel.probe.pre_edge_peak`` (as :func:`~.xfel_probe.probe_states`).
-    """
-    cfg, sec = ctx.cfg, ctx.system.sector
-    model = ctx.model(fit["U"], fit["V"], fit["breathing"])
-    lat_model = model if lattice == "unrelaxed" else ctx.model(fit["U"], fit["V"], 0.0)
-    psi0, psi = _complex(**pumped["psi0"]), _complex(**pumped[lattice])
-    alpha, chi = excited_part(psi0, psi)
-    if alpha < EXCITED_FLOOR:
-        raise ValueError(f"the pumped state is ψ0 to round-off (α = {alpha:.3g}): no ΔXAS")
-    ground = _poles(xas(model, sec, psi0, DUMMY_OMEGA, U_c=U_c, core_hole=core_hole, n_steps=cfg.probe.lanczos_steps, e_ref=pumped["E0"],
-                        cache=SectorCache(model)))
-    excited = _poles(xas(lat_model, sec, chi, DUMMY_OMEGA, U_c=U_c, core_hole=core_hole, n_steps=cfg.probe.lanczos_steps,
-                         cache=SectorCache(lat_model)))  # e_ref = ⟨χ̂|H_lat|χ̂⟩
-    rel = np.arange(cfg.probe.omega_span[0] - 4.0, cfg.probe.omega_span[1], cfg.probe.omega_step)
-    target = cfg.probe.pre_edge_peak
-    omega = target + np.arange(cfg.probe.omega_span[0], cfg.probe.omega_span[1] + 1e-9, cfg.probe.omega_step)
-    out = []
-    for g in gammas:
-        offset = target - pre_edge_peak(rel, _broaden(ground, rel, g, resolution_fwhm))
-        d = alpha * (_broaden(excited, omega - offset, g, resolution_fwhm) - _broaden(ground, omega - offset, g, resolution_fwhm))
-        out.append((offset, alpha, d))
-    return omega, out
-
-
-def dxas_features(ctx: Context, fit: dict[str, Any], pumped: dict[str, Any], *, U_c: float, gammas: list[float], probe: str,
-                  lattice: str, core_hole: str, resolution_fwhm: float) -> list[dict[str, Any]]:
-    """The strongest positive (A) and negative (B) ΔXAS features at every Γ, for one (U_c, probe, lattice).
-
-    Features of :func:`dxas_spectra` in ``xfel.peaks.window`` above ``xfel.peaks.min_amplitude``
-    (no order imposed), position uncertainty from the Voigt FWHM of the line.
-    """
-    if probe not in SUPPORTED_PROBES:
-        raise ValueError(f"probe {probe!r} is not computed by this build (supported: {SUPPORTED_PROBES})")
-    cfg = ctx.cfg
-    omega, curves = dxas_spectra(ctx, fit, pumped, U_c=U_c, gammas=gammas, lattice=lattice, core_hole=core_hole, resolution_fwhm=resolution_fwhm)
-    target = cfg.probe.pre_edge_peak
-    window = (target + cfg.peaks.window[0], target + cfg.peaks.window[1])
-    out = []
-    for g, (offset, alpha, d) in zip(gammas, curves):
-        fwhm = voigt_fwhm(2.0 * g, resolution_fwhm)
-        a, b = strongest_extrema(omega, d, window=window, broadening_fwhm=fwhm, min_amplitude=cfg.peaks.min_amplitude)
-        missing = [n for n, x in (("positive", a), ("negative", b)) if x is None]
-        reason = f"no {' and no '.join(missing)} feature above {cfg.peaks.min_amplitude:g} × max|ΔXAS| in {list(window)} eV" if missing else ""
-        out.append({"Gamma": g, "fwhm": fwhm, "offset": offset, "alpha": alpha, "A": _feature(a), "B": _feature(b), "reason": reason})
-    return out
 
 
 def _ground_poles(ctx: Context, fit: dict[str, Any], *, U_c: float, core_hole: str) -> tuple[np.ndarray, np.ndarray]:
@@ -218,8 +161,30 @@ def spec_as_data(ctx: Context) -> dict[str, Any]:
     return spec_data(ctx.spec, exclude_none=True)
 
 
+
+
+def _feature(p: dict[str, float], side: str) -> dict[str, Any]:
+    return {"energy": p[f"{side}_energy"], "energy_error": p[f"{side}_error"], "amplitude": p[f"{side}_amplitude"], "at_edge": bool(p[f"{side}_at_edge"])}
+
+
 def scan_point(data: dict[str, Any], model: dict[str, Any], *, U_c: float, gammas: list[float], probe: str, lattice: str, core_hole: str,
                resolution_fwhm: float) -> list[dict[str, Any]]:
-    """One point of the box on a worker: :func:`dxas_features` of a prepared model (:func:`prepare_model`'s record)."""
-    return dxas_features(context_of(data), model["fit"], model["pumped"], U_c=U_c, gammas=gammas, probe=probe, lattice=lattice,
-                         core_hole=core_hole, resolution_fwhm=resolution_fwhm)
+    """One point of the box on a worker: :func:`~.xfel_points.dxas_points` of a prepared model (:func:`prepare_model`'s record), every Γ.
+
+    Per Γ: the Voigt FWHM of the line, the offset, α, the features A (strongest positive) and B
+    (strongest negative) with position uncertainties, or None and the reason when there is no peak.
+    """
+    if probe not in SUPPORTED_PROBES:
+        raise ValueError(f"probe {probe!r} is not computed by this build (supported: {SUPPORTED_PROBES})")
+    sc = _scenario(json.dumps(data, sort_keys=True), json.dumps(model["pumped"], sort_keys=True))
+    points = dxas_points(scenario=sc, U_c=U_c, Gammas=gammas, core_hole=core_hole, probe_model=probe, lattice=lattice, resolution_fwhm=resolution_fwhm)
+    cfg = sc.context.cfg
+    out = []
+    for g, p in zip(gammas, points):
+        found = bool(p["found"])
+        reason = "" if found else (f"no positive and negative feature above {cfg.peaks.min_amplitude:g} × max|ΔXAS| in "
+                                   f"{[cfg.probe.pre_edge_peak + w for w in cfg.peaks.window]} eV")
+        out.append({"Gamma": g, "fwhm": voigt_fwhm(2.0 * g, resolution_fwhm), "offset": p["offset"], "alpha": p["alpha"],
+                    "A": _feature(p, "A") if found else None, "B": _feature(p, "B") if found else None, "reason": reason,
+                    "breathing": p["breathing"], "window_width": p["window_width"], "halving_change": p["halving_change"]})
+    return out

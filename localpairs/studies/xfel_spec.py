@@ -121,7 +121,13 @@ class ProbeSpec(Strict):
 
     One offset per scenario puts the ground-state pre-edge peak at ``pre_edge_peak`` (eV); photon
     energies ``pre_edge_peak + omega_span`` (eV) in steps of ``omega_step``; ``lanczos_steps``
-    per channel.
+    per channel. ``probe_model`` (:mod:`localpairs.studies.xfel_probe_models`): ``"long"``
+    (each eigencomponent of the excited part from its own energy, energy windows), ``"instantaneous"``
+    (one reference energy for the excited part) or ``"finite"`` (two-time formula with a Gaussian
+    probe of intensity FWHM ``probe_fwhm`` fs on ψ(t) sampled every ``finite_time_step`` fs; core
+    hole ``"both"`` only). ``core_hole``: where U_c acts — ``"both"`` octahedra of the oxygen,
+    ``"site"`` (one, averaged over the two), ``"site_i"``, ``"site_j"``, ``"receiving"``, or two
+    weights ``[w_i, w_j]``.
     """
 
     U_c: Annotated[float, Field(ge=-50, le=50)] = -1.0
@@ -130,12 +136,28 @@ class ProbeSpec(Strict):
     omega_span: Annotated[list[float], Field(min_length=2, max_length=2)] = [-4.0, 8.0]
     omega_step: Positive = 0.02
     lanczos_steps: Annotated[int, Field(ge=10, le=1000)] = 150
+    probe_model: Literal["instantaneous", "long", "finite"] = "long"
+    core_hole: Literal["both", "site", "site_i", "site_j", "receiving"] | Annotated[
+        list[Annotated[float, Field(allow_inf_nan=False, ge=-10, le=10)]], Field(min_length=2, max_length=2)] = "both"
+    probe_fwhm: Duration | None = None
+    finite_time_step: Annotated[float, Field(gt=0, le=1.0)] = 0.1
 
     @model_validator(mode="after")
     def _consistent(self) -> ProbeSpec:
         if self.omega_span[0] >= self.omega_span[1]:
             raise ValueError(f"xfel.probe.omega_span = {self.omega_span} must be [low, high] with low < high (eV, relative to the pre-edge peak)")
+        if (self.probe_model == "finite") != (self.probe_fwhm is not None):
+            raise ValueError(f"xfel.probe.probe_fwhm = {self.probe_fwhm} is not allowed with xfel.probe.probe_model = {self.probe_model!r}: "
+                             "the finite probe needs its intensity FWHM in fs, the others take none")
+        if self.probe_model == "finite" and self.core_hole != "both":
+            raise ValueError(f"xfel.probe.core_hole = {self.core_hole!r} is not allowed with xfel.probe.probe_model = 'finite': "
+                             "the two-time probe places the core hole on both octahedra only ('both')")
         return self
+
+    @property
+    def core_hole_value(self) -> str | tuple[float, float]:
+        """``core_hole`` as the XAS solvers take it (a name or a pair of weights)."""
+        return self.core_hole if isinstance(self.core_hole, str) else (float(self.core_hole[0]), float(self.core_hole[1]))
 
 
 class PeaksSpec(Strict):

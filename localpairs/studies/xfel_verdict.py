@@ -95,11 +95,13 @@ def _constrained(points: list[ScanPoint], raw: dict[str, Any], doping: dict[str,
     return kept, ""
 
 
-def headline_point(points: list[ScanPoint], cfg: XfelSpec, scenario: str) -> ScanPoint | None:
-    """The scan point closest to the study's own setting ([xfel.probe] U_c and Γ, unrelaxed, first probe, the control's U)."""
+def headline_point(points: list[ScanPoint], cfg: XfelSpec, scenario: str, *, study_U: float | None = None) -> ScanPoint | None:
+    """The scan point closest to the study's own setting ([xfel.probe] U_c and Γ, unrelaxed, first probe; for the unpaired
+    scenario the model of the study's own fit, at U = ``study_U``, if the box holds it)."""
     mine = [p for p in points if p.scenario == scenario and p.lattice == "unrelaxed" and p.probe == cfg.scan.probes[0]]
-    if scenario == "unpaired" and any(p.U == cfg.fit.U_unpaired for p in mine):
-        mine = [p for p in mine if p.U == cfg.fit.U_unpaired]
+    own = [p for p in mine if study_U is not None and p.U == study_U]
+    if scenario == "unpaired" and own:
+        mine = own
     return min(mine, key=lambda p: (abs(p.U_c - cfg.probe.U_c), abs(p.Gamma - cfg.probe.Gamma), p.U)) if mine else None
 
 
@@ -120,7 +122,8 @@ def scan_summary(raw: dict[str, Any], ref: Reference, cfg: XfelSpec, box: list[d
     kept, reason = _constrained(points, raw, doping) if out["full"] else (None, "no full box")
     out["constrained"], out["constrained_reason"] = (_verdict_block(kept, exp) if kept else None), reason
     out["headline"] = headline(out)
-    heads = {s: headline_point(points, cfg, s) for s in SCENARIOS}
+    study_U = next((m["U"] for m in raw["models"].values() if m["scenario"] == "unpaired" and not m.get("fitted_here", True)), None)
+    heads = {s: headline_point(points, cfg, s, study_U=study_U) for s in SCENARIOS}
     out["headline_points"] = {s: None if p is None else {"U_c": p.U_c, "Gamma": p.Gamma, "U": p.U, "separation": p.separation} for s, p in heads.items()}
     tol = [point_tolerance(p, exp) for p in heads.values() if p is not None and p.found]
     out["convergence"] = convergence_rows({s: {raw["n_sites"]: (None if p is None else p.separation)} for s, p in heads.items()},

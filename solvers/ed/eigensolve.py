@@ -128,14 +128,10 @@ def solve(
 
     Parameters
     ----------
-    model
-        The Hamiltonian.
-    sec
-        The sector.
-    n_states
-        Number of eigenpairs.
-    dense_threshold
-        Dense diagonalization at or below this dimension, Lanczos above.
+    model, sec
+        The Hamiltonian and the sector.
+    n_states, dense_threshold
+        Number of eigenpairs; dense diagonalization at or below ``dense_threshold``, Lanczos above.
     memory_budget_gb
         Refuse (with :class:`~localpairs.errors.TooLargeError`) above this estimate; default from
         the available memory.

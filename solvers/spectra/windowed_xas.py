@@ -76,138 +76,23 @@ sector, 681 s wall under a load of ~20 on 2 cores, 1.1 GB.
 
 from __future__ import annotations
 
-import logging
-import time
-import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from localpairs.errors import TooLargeError, require
 from localpairs.hamiltonians import Model
-from localpairs.solvers.hilbert.memory import default_budget_gb
 from localpairs.solvers.hilbert.sector import Sector
-from localpairs.solvers.real_arithmetic import real_form
-from localpairs.solvers.spectra.energy_windows import (
-    RitzDecomposition,
-    Window,
-    bisect_until_split,
-    check_width,
-    energy_windows,
-    ritz_decomposition,
-    split_light,
+from localpairs.solvers.spectra.spectral_functions import SectorCache, check_omega
+from localpairs.solvers.spectra.windowed_chains import (
+    DEFAULT_HALVING_TOL,
+    DEFAULT_MAX_HALVINGS,
+    _members,
+    _Partition,
+    _Probe,
+    windowed_xas_chains,
 )
-from localpairs.solvers.spectra.equivalent_channels import symmetries
-from localpairs.solvers.spectra.spectral_functions import SectorCache, SpectraWarning, check_broadening, check_omega, normalized_state
-from localpairs.solvers.spectra.xas import DEFAULT_GAMMA, DEFAULT_XAS_STEPS, CoreHole, xas
-
-logger = logging.getLogger(__name__)
-
-#: Default width as a fraction of Γ (the issue's "narrower than Γ/4").
-DEFAULT_WIDTH_PER_GAMMA = 0.25
-#: Default tolerance of the halving change, relative to the peak.
-DEFAULT_HALVING_TOL = 1e-3
-#: Default largest number of halvings of the width.
-DEFAULT_MAX_HALVINGS = 6
-#: Default largest number of Lanczos steps of the decomposition (vectors held), lowered to what
-#: fits into a quarter of the memory budget.
-DEFAULT_KRYLOV_STEPS = 1000
-#: The decomposition stops when its weighted Ritz residual (the rms energy spread of its Ritz
-#: vectors) is below ``halving_tol × Γ``: a component then differs from the spectral projection by
-#: ~residual/gap ≲ halving_tol, the error already accepted for the width.
-RESIDUAL_PER_GAMMA_TOL = 1.0
-#: A component with ‖φ‖² at or below this is not probed (it adds at most ~1e-14 of the peak).
-MIN_WINDOW_WEIGHT = 1e-14
-#: The lightest windows whose weights sum to at most this × ``halving_tol`` are probed together as
-#: one remainder: its error, at most a few times its weight relative to the peak, stays below the
-#: tolerance, and it saves most xas calls for a state whose Ritz weights decay over many windows.
-LIGHT_PER_TOL = 0.1
-
-
-@dataclass
-class _Probe:
-    """Probes components once each (keyed by their windows) and keeps their weighted spectra."""
-
-    dec: RitzDecomposition
-    eigvecs: np.ndarray
-    xas_args: dict
-    done: dict = field(default_factory=dict)
-    matvecs: int = 0
-    seconds: float = 0.0
-    xas_attrs: dict = field(default_factory=dict)
-
-    def __call__(self, group: Sequence[Window]) -> np.ndarray:
-        """``‖φ‖² × XAS[φ̂; E_ref = ⟨φ̂|H|φ̂⟩](ω)`` of the component on the windows ``group``."""
-        key = tuple(w.key for w in group)
-        if key not in self.done:
-            t0 = time.perf_counter()
-            members = _members(group)
-            norm2 = self.dec.norm2(members)
-            if norm2 <= MIN_WINDOW_WEIGHT:
-                self.done[key] = np.zeros(self.xas_args["omega"].size)
-            else:
-                phi = self.dec.component(members, self.eigvecs)
-                ds = xas(psi=phi, e_ref=self.dec.mean_energy(members), **self.xas_args)
-                self.done[key] = norm2 * ds["total"].values
-                self.matvecs += int(ds["lanczos_steps"].sum())
-                self.xas_attrs = ds.attrs
-            self.seconds += time.perf_counter() - t0
-        return self.done[key]
-
-    def total(self, heavy: list[Window], light: list[Window]) -> np.ndarray:
-        """The spectrum of heavy windows probed one by one and light ones together."""
-        return np.sum([self((w,)) for w in heavy] + ([self(light)] if light else []), axis=0)
-
-
-def _members(group: Sequence[Window]) -> np.ndarray:
-    return np.concatenate([np.arange(w.start, w.stop) for w in group])
-
-
-@dataclass(frozen=True)
-class _Partition:
-    """The accepted windows, the light ones probed together, and the width check."""
-
-    heavy: list[Window]
-    light: list[Window]
-    total: np.ndarray
-    change: float
-    halvings: int
-
-
-def _converge(probe: _Probe, width: float, tol: float, max_halvings: int) -> _Partition:
-    """Halve the width until the change to the bisected partition is at most ``tol`` (module docstring)."""
-    theta, weights = probe.dec.theta, probe.dec.weights
-    halvings = 0
-    while True:
-        heavy, light = split_light(energy_windows(theta, width=width), weights, budget=LIGHT_PER_TOL * tol)
-        finer = [sub for w in heavy for sub in bisect_until_split(w, theta, weights)]
-        total = probe.total(heavy, light)
-        peak = float(np.abs(total).max())
-        change = float(np.abs(total - probe.total(finer, light)).max() / peak) if len(finer) > len(heavy) and peak > 0 else 0.0
-        logger.info("window width %.4g eV: %d windows (+%d light), halving change %.3g of the peak", width, len(heavy), len(light), change)
-        if change <= tol or halvings >= max_halvings or not np.isfinite(width):
-            return _Partition(heavy, light, total, change, halvings)
-        width, halvings = width / 2.0, halvings + 1
-
-
-def _decompose(cache: SectorCache, sec: Sector, psi: np.ndarray, krylov_steps: int | None, residual_tol: float,
-               budget_gb: float | None) -> tuple[RitzDecomposition, np.ndarray]:
-    """The Ritz decomposition of ψ after checking that its Lanczos vectors fit the memory budget."""
-    matrix = cache.matrix(sec)
-    dim = matrix.shape[0]
-    per_vector_gb = dim * np.result_type(matrix.dtype, psi.dtype, np.float64).itemsize / 1e9
-    budget = default_budget_gb() if budget_gb is None else float(budget_gb)
-    if krylov_steps is None:
-        krylov_steps = max(1, min(DEFAULT_KRYLOV_STEPS, int(0.25 * budget / per_vector_gb)))
-    require(isinstance(krylov_steps, (int, np.integer)) and krylov_steps >= 1, "krylov_steps", krylov_steps, "an integer ≥ 1 or None")
-    need_gb = min(int(krylov_steps), dim) * per_vector_gb
-    if need_gb > budget:
-        raise TooLargeError(f"Lanczos vectors of the energy windows, sector {sec.label()}", dim, need_gb, budget,
-                            "Lower krylov_steps or raise memory_budget_gb.")
-    return ritz_decomposition(matrix, psi, max_steps=int(krylov_steps), residual_tol=residual_tol)
+from localpairs.solvers.spectra.xas import DEFAULT_GAMMA, DEFAULT_XAS_STEPS, CoreHole
 
 
 def windowed_xas(
@@ -258,36 +143,12 @@ def windowed_xas(
         ``window_width_eV``, ``n_windows``, ``halving_change``, ``width_converged``,
         ``energy_spread_eV`` (σ of ψ), the decomposition's state and the cost (matvecs, seconds).
     """
-    Gamma = check_broadening(Gamma, "Gamma")
-    omega = check_omega(omega)
-    width = check_width(Gamma * DEFAULT_WIDTH_PER_GAMMA if width is None else width)
-    require(isinstance(halving_tol, (int, float, np.floating)) and halving_tol >= 0, "halving_tol", halving_tol, "a number ≥ 0 (relative to the peak)")
-    require(isinstance(max_halvings, (int, np.integer)) and max_halvings >= 0, "max_halvings", max_halvings, "an integer ≥ 0")
-    cache = cache or SectorCache(model, memory_budget_gb=memory_budget_gb)
-    if basis is not None:
-        cache.add(sec, basis)
-    psi = normalized_state(psi, cache.basis(sec).Ns)
-    form = real_form(psi)  # a global phase changes no spectrum; a real ψ runs in real arithmetic
-    psi = psi if form is None else form[1]
-    t0 = time.perf_counter()
-    known = symmetries(model, cache.basis(sec), psi, n_up=sec.n_up, n_down=sec.n_down) if use_symmetry else None
-    seconds_symmetry = time.perf_counter() - t0
-    residual_tol = RESIDUAL_PER_GAMMA_TOL * float(halving_tol) * Gamma
-    dec, eigvecs = _decompose(cache, sec, psi, krylov_steps, residual_tol, memory_budget_gb)
-    args = dict(model=model, sec=sec, omega=omega, U_c=U_c, Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, offset=offset, coherence=coherence,
-                core_hole=core_hole, use_symmetry=use_symmetry, state_symmetries=known, n_steps=n_steps, reorthogonalize=reorthogonalize,
-                cache=cache)
-    probe = _Probe(dec, eigvecs, args)
-    part = _converge(probe, width, float(halving_tol), int(max_halvings))
-    used = width / 2.0**part.halvings
-    if part.change > halving_tol:
-        warnings.warn(f"windowed XAS not converged in the window width: halving {used:.3g} eV changes it by {part.change:.2g} of the peak "
-                      f"(> halving_tol = {halving_tol:g})", SpectraWarning, stacklevel=2)
-    if not dec.exhausted and dec.residual_rms() > residual_tol:
-        warnings.warn(f"windowed XAS: the Ritz vectors of ψ did not converge in {dec.matvecs} Lanczos steps "
-                      f"(weighted residual {dec.residual_rms():.2g} eV > {residual_tol:.2g}); raise krylov_steps", SpectraWarning, stacklevel=2)
-    ds = _dataset(probe, part, omega, used=used, tol=float(halving_tol), residual_tol=residual_tol)
-    ds.attrs.update(seconds_symmetry=seconds_symmetry, real_arithmetic=int(not np.iscomplexobj(psi)))
+    wc = windowed_xas_chains(model, sec, psi, omega, U_c=U_c, Gamma=Gamma, width=width, halving_tol=halving_tol, max_halvings=max_halvings,
+                             krylov_steps=krylov_steps, gaussian_fwhm=gaussian_fwhm, offset=offset, coherence=coherence, core_hole=core_hole,
+                             use_symmetry=use_symmetry, n_steps=n_steps, reorthogonalize=reorthogonalize, basis=basis, cache=cache,
+                             memory_budget_gb=memory_budget_gb)
+    ds = _dataset(wc.probe, wc.part, check_omega(omega), used=wc.width, tol=wc.halving_tol, residual_tol=wc.residual_tol)
+    ds.attrs.update(seconds_symmetry=wc.seconds_symmetry, real_arithmetic=int(wc.real_arithmetic))
     return ds
 
 
@@ -299,6 +160,7 @@ def _dataset(probe: _Probe, part: _Partition, omega: np.ndarray, *, used: float,
     keep = ("U_c_eV", "Gamma_eV", "offset_eV", "coherence", "core_hole", "n_oxygens", "model_kind", "cluster", "sector", "n_steps_requested",
             "n_channels_all", "n_channels_computed", "n_symmetries")
     attrs = {k: probe.xas_attrs[k] for k in keep if k in probe.xas_attrs}
+    attrs.update(Gamma_eV=float(probe.broadening["Gamma"]), offset_eV=float(probe.broadening["offset"]))
     attrs.update(
         definition="XAS(ω) = Σ_W ‖φ_W‖² XAS[φ_W/‖φ_W‖; E_ref = ⟨φ_W|H|φ_W⟩/‖φ_W‖²](ω), ψ = Σ_W φ_W energy windows (Lanczos decomposition of ψ)",
         window_width_eV=used,
@@ -315,7 +177,7 @@ def _dataset(probe: _Probe, part: _Partition, omega: np.ndarray, *, used: float,
         krylov_exhausted=int(dec.exhausted),
         krylov_converged=int(dec.exhausted or dec.residual_rms() <= residual_tol),
         ritz_residual_eV=dec.residual_rms(),
-        n_components_probed=len(probe.done),
+        n_components_probed=len(probe.chains),
         matvecs_decomposition=dec.matvecs,
         matvecs_probe=probe.matvecs,
         seconds_decomposition=dec.seconds,

@@ -76,7 +76,7 @@ from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.lanczos import LanczosChain
 from localpairs.solvers.spectra.equivalent_channels import Symmetry, orbits, symmetries
 from localpairs.solvers.spectra.excitations import Excitation, target_sector
-from localpairs.solvers.spectra.spectral_functions import SectorCache, chain_of, check_broadening, check_omega, normalized_state, spectra_dataset
+from localpairs.solvers.spectra.spectral_functions import SectorCache, chain_of, check_broadening, check_omega
 
 COHERENCE = ("incoherent", "coherent")
 #: Named core-hole placements of ``xas(core_hole=...)`` (see the module docstring).
@@ -343,42 +343,34 @@ def xas(
         ``"site"`` (one octahedron, averaged over the two choices), ``"site_i"``/``"site_j"`` (the octahedron at the bond's i/j end),
         ``"receiving"`` (the octahedron that takes the electron; incoherent only) or weights ``(w_i, w_j)`` (``U_c(w_i n_i + w_j n_j)``).
         See the module docstring.
-    use_symmetry, state_symmetries
-        Compute one channel per symmetry orbit (checked symmetries of model and state); ``state_symmetries``: those found before
-        (e.g. for a state of which ``psi`` is a function of H), skipping the search that maps every basis state.
+    use_symmetry
+        Compute one channel per symmetry orbit (checked symmetries of model and state).
+    state_symmetries
+        Symmetries of model and ``psi`` already found (e.g. by
+        :func:`~localpairs.solvers.spectra.equivalent_channels.symmetries` on a state of which
+        ``psi`` is a function of H): used instead of the search, which maps every basis state
+        through every lattice operation.
     e_ref, n_steps, reorthogonalize, basis, cache, memory_budget_gb
         As for :func:`~localpairs.solvers.spectra.spectral_functions.spectra`.
 
     Returns
     -------
     xarray.Dataset
-        ``total(omega)`` = XAS(ω) summed over oxygens and spins, ``spectrum(channel, omega)`` per computed channel with ``weight`` = its
-        orbit size × oxygen multiplicity (× ½ per placement for ``"site"``), sum rules, poles (``pole_energy`` on the photon-energy axis); parameters in attrs.
+        ``total(omega)`` = XAS(ω) summed over oxygens and spins, ``spectrum(channel, omega)`` per computed channel with
+        ``weight`` = its orbit size × oxygen multiplicity (× ½ per placement for ``"site"``), sum rules and poles
+        (``pole_energy`` on the photon-energy axis); parameters in attrs (``core_hole`` among them).
     """
+    from localpairs.solvers.spectra.xas_chains import xas_chains  # it builds on this module's channels
+
     Gamma, gaussian_fwhm, omega, core_hole = _checked(Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, omega=omega, U_c=U_c, offset=offset, coherence=coherence,
                                                       core_hole=core_hole)
     cache = cache or SectorCache(model, memory_budget_gb=memory_budget_gb)
     if basis is not None:
         cache.add(sec, basis)
-    psi = normalized_state(psi, (basis_in := cache.basis(sec)).Ns)
-    if e_ref is None:
-        e_ref = float(np.vdot(psi, cache.matrix(sec) @ psi).real)
-    reps, weights, counts = _plan(model, basis_in, psi, sec, coherence=coherence, core_hole=core_hole, use_symmetry=use_symmetry, known=state_symmetries)
-    t0 = time.perf_counter()
-    excs = [_operator(model, k, label_hole=core_hole != "both") for k in reps]
-    chains, expected, targets, t_matrix = _channel_chains(model, sec, psi, excs, [k.hole for k in reps], cache, U_c=U_c, n_steps=n_steps,
-                                                          reorthogonalize=reorthogonalize)
-    attrs = {
-        "seconds_symmetry": counts.pop("seconds_symmetry"), "seconds_matrices": t_matrix, "seconds_channels": time.perf_counter() - t0 - t_matrix,
-        "definition": _definition(core_hole), "U_c_eV": float(U_c), "Gamma_eV": Gamma, "offset_eV": float(offset), "e_ref_true_eV": float(e_ref),
-        "coherence": coherence, "core_hole": core_hole if isinstance(core_hole, str) else f"weights (w_i, w_j) = ({core_hole[0]:g}, {core_hole[1]:g})",
-        "core_hole_text": describe_core_hole(core_hole), "n_oxygens": model.cluster.n_bonds, **counts,
-        "use_symmetry": int(use_symmetry), "model_kind": model.kind, "cluster": model.cluster.describe(), "sector": sec.label(), "n_steps_requested": n_steps,
-    }
-    # ω = offset + E_n − E_ref: the spectra machinery's reference energy is E_ref − offset
-    ds = spectra_dataset(chains, excs, expected, targets, omega, e_ref=float(e_ref) - float(offset), eta=Gamma, gaussian_fwhm=gaussian_fwhm, sign=1,
-                         weights=weights, attrs=attrs)
-    return ds.assign_coords(oxygen_i=("channel", [k.oxygen[0] for k in reps]), oxygen_j=("channel", [k.oxygen[1] for k in reps]))
+    chains = xas_chains(model, sec, psi, U_c=U_c, coherence=coherence, core_hole=core_hole, use_symmetry=use_symmetry,
+                        state_symmetries=state_symmetries, e_ref=e_ref, n_steps=n_steps,
+                        reorthogonalize=reorthogonalize, cache=cache)
+    return chains.dataset(omega, Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, offset=offset)
 
 
 def excited_part(psi0: np.ndarray, psi: np.ndarray) -> tuple[float, np.ndarray]:
