@@ -52,17 +52,31 @@ class FitSpec(Strict):
     """
 
     targets: Annotated[list[FitTarget], Field(min_length=1, max_length=3)] = ["E_G", "E_a"]
+    """Measured quantities both scenarios are fitted to: any of "E_G" (optical gap), "E_a" (2E_a = the two-particle gap Δ2), "E_b" (Δ1 − Δ2); inputs,
+    never scored as tests.
+    """
     V: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    """Nearest-neighbour interaction V in eV, fixed and the same in both scenarios (default: [model] V)."""
     U_guess: Annotated[float, Field(lt=0)] = -1.5
+    """Start of the paired fit's U in eV (< 0)."""
     breathing_guess: Annotated[float, Field(ge=0)] = 0.1
+    """Start of the paired fit's breathing Δ in eV."""
     U_min: Annotated[float, Field(lt=0)] = -6.0
+    """Lower bound of the paired fit's U in eV (U_min < U < 0)."""
     U_guess_unpaired: Annotated[float, Field(ge=0)] = 0.5
+    """Start of the unpaired fit's U in eV (≥ 0)."""
     breathing_guess_unpaired: Annotated[float, Field(ge=0)] = 0.5
+    """Start of the unpaired fit's breathing Δ in eV."""
     U_max: EnergyBound = 6.0
+    """Upper bound of the unpaired fit's U in eV (0 ≤ U ≤ U_max)."""
     breathing_max: EnergyBound = 1.0
+    """Upper bound of the fitted breathing Δ in eV."""
     max_nfev: Annotated[int, Field(ge=1, le=400)] = 80
+    """Largest number of exact-diagonalization evaluations per fit (finite-difference Jacobians included)."""
     xtol: Annotated[float, Field(gt=0, lt=1)] = 1e-3
+    """Relative step tolerance of the least-squares fit."""
     optical_gap_fraction: Annotated[float, Field(gt=0, le=1)] = 0.1
+    """Share of ∫σ dω a pole needs to count as the optical gap E_G."""
 
     @model_validator(mode="before")
     @classmethod
@@ -87,7 +101,7 @@ class FitSpec(Strict):
         return self
 
 
-class PumpSpec(Strict):
+class XfelPumpSpec(Strict):
     """``[xfel.pump]``: the x-polarized Gaussian pump at the experiment's photon energy (reference data, 1.96 eV) in both scenarios.
 
     With ``calibrate_fluence`` the ΔXAS fluence of each scenario is the one that excites the
@@ -100,15 +114,22 @@ class PumpSpec(Strict):
     """
 
     fluence: Fluence = 0.01
+    """Fluence of the probe run in mJ/cm² (with calibrate_fluence), or the fluence used as it is."""
     calibrate_fluence: bool = True
+    """Calibrate the ΔXAS fluence of each scenario to the measured excited fraction α at 8 mJ/cm² (from the probe run at fluence)."""
     max_probe_excitation: Annotated[float, Field(gt=0, lt=1)] = 0.2
+    """Largest excited fraction the calibration's probe run may reach (it must stay in the linear regime)."""
     fluence_factors: Annotated[list[Annotated[float, Field(allow_inf_nan=False, gt=0, le=1000)]], Field(min_length=1)] = [1.0, 2.0, 4.0]
+    """Multiples of the calibrated fluence that are pumped (experiment: 8, 16, 32 mJ/cm² ↔ 1, 2, 4)."""
     duration: Duration = 30.0
+    """Pulse intensity FWHM in fs."""
     delays: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)] = [0.0, 30.0, 60.0]
+    """Probe delays in fs after the end of the pulse (centre + one intensity FWHM), strictly increasing."""
     evolution_tol: Annotated[float, Field(gt=0, lt=1e-2)] = 1e-6
+    """Error of the final state the integrator controls."""
 
     @model_validator(mode="after")
-    def _consistent(self) -> PumpSpec:
+    def _consistent(self) -> XfelPumpSpec:
         if any(b <= a for a, b in zip(self.delays, self.delays[1:])):
             raise ValueError(f"xfel.pump.delays = {self.delays} must be strictly increasing")
         if len(set(self.fluence_factors)) != len(self.fluence_factors):
@@ -131,16 +152,30 @@ class ProbeSpec(Strict):
     """
 
     U_c: Annotated[float, Field(ge=-50, le=50)] = -1.0
+    """Core-hole potential U_c in eV in the XAS final state (< 0 attracts electrons)."""
     Gamma: Positive = 0.2
+    """Core-hole lifetime broadening Γ: the Lorentzian half width in eV."""
     pre_edge_peak: EdgeEnergy = 529.0
+    """Photon energy (eV) at which each scenario's ground-state pre-edge peak is placed (the measured 529 eV)."""
     omega_span: Annotated[list[float], Field(min_length=2, max_length=2)] = [-4.0, 8.0]
+    """Photon energies as [low, high] in eV relative to pre_edge_peak."""
     omega_step: Positive = 0.02
+    """Step of the photon-energy axis in eV."""
     lanczos_steps: Annotated[int, Field(ge=10, le=1000)] = 150
+    """Lanczos steps per core-hole channel."""
     probe_model: Literal["instantaneous", "long", "finite"] = "long"
+    """"long" (default: each eigencomponent of the pumped state measured from its own energy, by energy windows), "instantaneous" (the excited part from
+    one reference energy) or "finite" (the two-time formula with a Gaussian probe of probe_fwhm).
+    """
     core_hole: Literal["both", "site", "site_i", "site_j", "receiving"] | Annotated[
         list[Annotated[float, Field(allow_inf_nan=False, ge=-10, le=10)]], Field(min_length=2, max_length=2)] = "both"
+    """Where U_c acts in the final state of the oxygen on bond i → j: "both", "site", "site_i", "site_j", "receiving" or weights [w_i, w_j] (as [spectra]
+    core_hole).
+    """
     probe_fwhm: Duration | None = None
+    """Probe intensity FWHM in fs (only with probe_model = "finite")."""
     finite_time_step: Annotated[float, Field(gt=0, le=1.0)] = 0.1
+    """Time step (fs) of the states stored on the finite probe's grid."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ProbeSpec:
@@ -166,20 +201,25 @@ class PeaksSpec(Strict):
     with ``a_below_b`` A is sought below B, as identified in the experiment."""
 
     window: Annotated[list[float], Field(min_length=2, max_length=2)] = [-3.0, 2.0]
+    """Photon energies [low, high] in eV relative to the pre-edge peak where the ΔXAS features A and B are sought (inside xfel.probe.omega_span)."""
     min_amplitude: Annotated[float, Field(ge=0, lt=1)] = 0.05
+    """Smallest |ΔXAS| of a feature as a fraction of max |ΔXAS| in the window."""
     a_below_b: bool = True
+    """Seek A (positive) below B (negative), as identified in the experiment."""
 
 
 class KineticsSpec(Strict):
     """``[xfel.kinetics]``: ``csv``, a measured delay trace to fit with three exponentials (optional)."""
 
     csv: str | None = None
+    """A measured delay trace (CSV: delay in ps, signal) to fit with three exponentials (optional)."""
 
 
 class TcSpec(Strict):
     """``[xfel.tc]``: doping levels ``x`` of the T_c(x) table."""
 
     x: Annotated[list[Annotated[float, Field(ge=0.37, le=0.5)]], Field(min_length=2)] = [0.37, 0.4, 0.45, 0.5]
+    """K concentrations x of the T_c(x) table (0.37 ≤ x ≤ 0.5)."""
 
 
 class PercolationSpec(Strict):
@@ -188,8 +228,11 @@ class PercolationSpec(Strict):
     ``samples`` per size and the random ``seed``."""
 
     sizes: Annotated[list[Annotated[int, Field(ge=4, le=64)]], Field(min_length=3)] = [8, 12, 16, 24]
+    """Cluster sizes L (at least three, distinct and even) from which the percolation threshold is extrapolated."""
     samples: Annotated[int, Field(ge=10, le=100000)] = 300
+    """Random placements per size."""
     seed: int = 7
+    """Seed of the random placements."""
 
     @model_validator(mode="after")
     def _consistent(self) -> PercolationSpec:
@@ -202,9 +245,13 @@ class TunnellingSpec(Strict):
     """``[xfel.tunnelling]``: Fermi–Bose chains of ``sites`` lengths, t_F, g and E_B in eV."""
 
     sites: Annotated[list[Annotated[int, Field(ge=1, le=8)]], Field(min_length=3)] = [1, 2, 3, 4]
+    """Lengths (fermionic sites) of the Fermi–Bose chains through which a pair tunnels (at least three)."""
     t_F: Positive = 0.33
+    """Fermion hopping of the chains in eV."""
     g: Positive = 0.1
+    """Pair–fermion conversion of the chains in eV."""
     E_B: float = 0.5
+    """Pair energy of the chains in eV."""
 
 
 ProbeModel = Literal["instantaneous", "long", "finite"]
@@ -232,14 +279,23 @@ class ScanSpec(Strict):
     """
 
     enabled: bool = True
+    """Run the nuisance scan (false: skip it; the report then has no verdict over the box)."""
     U_c: Annotated[list[Annotated[float, Field(allow_inf_nan=False, ge=-10, le=0)]], Field(min_length=1)] = [-3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0]
+    """Core-hole potentials U_c of the box in eV (≤ 0: attractive or none)."""
     Gamma: Annotated[list[Annotated[float, Field(allow_inf_nan=False, gt=0, le=2)]], Field(min_length=1)] = [0.075, 0.1, 0.15, 0.2]
+    """Lorentzian half widths Γ of the O 1s core hole in the box, eV (each convolved with the instrument's Gaussian resolution)."""
     U_unpaired: Annotated[list[Annotated[float, Field(allow_inf_nan=False, ge=0, le=10)]], Field(min_length=1)] = [0.5, 2.0]
+    """U values (eV, ≥ 0) of the unpaired hypothesis in the box, each with its breathing fitted to the targets."""
     probes: Annotated[list[ProbeModel], Field(min_length=1)] = ["long"]
+    """Probe models of the box: "long" (each eigencomponent from its own energy), "instantaneous" (one reference energy), "finite" where supported."""
     lattices: Annotated[list[Lattice], Field(min_length=1)] = ["unrelaxed", "relaxed"]
+    """Lattices of the box: "unrelaxed" and/or "relaxed" (final states at the excited state's relaxed breathing)."""
     core_hole: CoreHolePlacement = "both"
+    """Where U_c acts in the final state (as [spectra] core_hole)."""
     doping_x: Annotated[float, Field(allow_inf_nan=False, gt=0, le=1)] | None = None
+    """K concentration of the hole-doped cluster of the static pre-edge constraint on U_c (default: the x that removes one pair)."""
     workers: Annotated[int, Field(ge=0, le=64)] = 2
+    """Dask worker processes of the scan (0: no Dask, the points one after the other)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ScanSpec:
@@ -254,11 +310,17 @@ class TolerancesSpec(Strict):
     None: the review's own spread |its T_c estimate − the measured T_c| from the reference data)."""
 
     ab: Tolerance = 0.3
+    """Tolerance (eV) of |A − B| against the experiment."""
     a_shift: Tolerance = 0.15
+    """Tolerance (eV) of the shift of A."""
     gap: Tolerance = 0.1
+    """Tolerance (eV) of the fitted gaps."""
     alpha: Tolerance = 0.05
+    """Tolerance of the excited fraction α."""
     tc_K: Tolerance | None = None
+    """Tolerance (K) of T_c (default: the review's own spread, |its estimate − the measured T_c|)."""
     x: Tolerance = 0.05
+    """Tolerance of the percolation threshold in x."""
 
 
 #: Keys of the former flat ``[xfel]`` section → their sub-table keys (for a helpful error).
@@ -282,15 +344,25 @@ class XfelSpec(Strict):
     """``[xfel]``: scenario fits, pump, XAS probe, peaks, kinetics, T_c, percolation, tunnelling, tolerances, nuisance scan."""
 
     fit: FitSpec = Field(default_factory=FitSpec)
-    pump: PumpSpec = Field(default_factory=PumpSpec)
+    """The paired and unpaired scenario fits ([xfel.fit])."""
+    pump: XfelPumpSpec = Field(default_factory=XfelPumpSpec)
+    """The pump of both scenarios ([xfel.pump])."""
     probe: ProbeSpec = Field(default_factory=ProbeSpec)
+    """The O K-edge XAS probe ([xfel.probe])."""
     peaks: PeaksSpec = Field(default_factory=PeaksSpec)
+    """How the ΔXAS features A and B are found ([xfel.peaks])."""
     kinetics: KineticsSpec = Field(default_factory=KineticsSpec)
+    """The kinetics fit of a measured trace ([xfel.kinetics])."""
     tc: TcSpec = Field(default_factory=TcSpec)
+    """The Fermi–Bose T_c(x) table ([xfel.tc])."""
     percolation: PercolationSpec = Field(default_factory=PercolationSpec)
+    """Percolation of small octahedra ([xfel.percolation])."""
     tunnelling: TunnellingSpec = Field(default_factory=TunnellingSpec)
+    """Pair tunnelling through fermionic chains ([xfel.tunnelling])."""
     tolerances: TolerancesSpec = Field(default_factory=TolerancesSpec)
+    """Tolerances of the verdicts ([xfel.tolerances])."""
     scan: ScanSpec = Field(default_factory=ScanSpec)
+    """The box of nuisance parameters scanned for the discrimination verdict ([xfel.scan])."""
 
     @model_validator(mode="before")
     @classmethod
