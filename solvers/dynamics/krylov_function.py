@@ -13,7 +13,7 @@ ground state and a current operator that is ``i`` times a real antisymmetric mat
 that), the whole recursion from ``r`` is real: ``V_m`` and ``T_m`` are those of ``φ`` divided by
 the phase, and ``f(H)φ = e^{iγ} ‖r‖ V_m f(T_m) e₁``. The vectors are then float64 (half the
 memory of complex ones) and the products real-times-real (a real CSR copy of the matrix that shares
-its index arrays: 8 bytes per non-zero). The phase and the test are those of :func:`~localpairs.solvers.lanczos.real_form`. Otherwise the recursion runs
+its index arrays: 8 bytes per non-zero). The phase and the test are those of :func:`~localpairs.solvers.real_arithmetic.real_form`. Otherwise the recursion runs
 in complex arithmetic as before.
 
 Memory: ``(steps + 1) × dim`` numbers (float64 or complex128), plus the real matrix copy.
