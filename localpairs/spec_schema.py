@@ -66,7 +66,8 @@ def _default_text(info: FieldInfo) -> str:
     if info.is_required():
         return "required"
     if info.default is PydanticUndefined:
-        return "computed"
+        made = info.default_factory() if info.default_factory is not None else None  # type: ignore[call-arg]
+        return "its table's defaults" if isinstance(made, BaseModel) else "computed"
     if isinstance(info.default, BaseModel):
         return "its table's defaults"
     if isinstance(info.default, str):
