@@ -148,6 +148,19 @@ def _no_peak(field: str, which: str, y: NDArray[np.float64], idx: NDArray[np.int
     )
 
 
+def _checked_dxas(energy: ArrayLike, dxas: ArrayLike, window: tuple[float, float] | None, broadening_fwhm: float,
+                  min_amplitude: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Energy grid, ΔXAS, indices of ``window`` and the peak threshold, after the input checks of the peak readers."""
+    e = _as_grid(energy)
+    y = np.asarray(dxas, dtype=float)
+    require(y.shape == e.shape, "dxas", f"shape {y.shape}", f"the shape of energy, {e.shape}")
+    require(bool(np.all(np.isfinite(y))), "dxas", "contains NaN/inf", "finite ΔXAS values")
+    require(broadening_fwhm >= 0, "broadening_fwhm", broadening_fwhm, "a non-negative FWHM in eV")
+    idx = np.flatnonzero(_check_window(e, window))
+    thr = _threshold(y, idx, min_amplitude)
+    return e, y, idx, thr
+
+
 def find_ab_peaks(energy: ArrayLike, dxas: ArrayLike, *, window: tuple[float, float] | None = None,
                   broadening_fwhm: float = 0.0, min_amplitude: float = DEFAULT_MIN_AMPLITUDE,
                   a_below_b: bool = False) -> PeakPair:
@@ -179,13 +192,7 @@ def find_ab_peaks(energy: ArrayLike, dxas: ArrayLike, *, window: tuple[float, fl
         ``dxas``, "peak A") or no negative (``dxas``, "peak B") peak above the threshold in the
         window (the message says "no peak above threshold"; never a NaN).
     """
-    e = _as_grid(energy)
-    y = np.asarray(dxas, dtype=float)
-    require(y.shape == e.shape, "dxas", f"shape {y.shape}", f"the shape of energy, {e.shape}")
-    require(bool(np.all(np.isfinite(y))), "dxas", "contains NaN/inf", "finite ΔXAS values")
-    require(broadening_fwhm >= 0, "broadening_fwhm", broadening_fwhm, "a non-negative FWHM in eV")
-    idx = np.flatnonzero(_check_window(e, window))
-    thr = _threshold(y, idx, min_amplitude)
+    e, y, idx, thr = _checked_dxas(energy, dxas, window, broadening_fwhm, min_amplitude)
     ib = _best_peak(-y, idx, thr)
     if a_below_b:
         if ib is None:
@@ -323,13 +330,7 @@ def strongest_extrema(energy: ArrayLike, dxas: ArrayLike, *, window: tuple[float
     :func:`find_ab_peaks` with ``a_below_b``) and one missing feature does not hide the other.
     Peaks, threshold, refinement and uncertainty as in :func:`find_ab_peaks`.
     """
-    e = _as_grid(energy)
-    y = np.asarray(dxas, dtype=float)
-    require(y.shape == e.shape, "dxas", f"shape {y.shape}", f"the shape of energy, {e.shape}")
-    require(bool(np.all(np.isfinite(y))), "dxas", "contains NaN/inf", "finite ΔXAS values")
-    require(broadening_fwhm >= 0, "broadening_fwhm", broadening_fwhm, "a non-negative FWHM in eV")
-    idx = np.flatnonzero(_check_window(e, window))
-    thr = _threshold(y, idx, min_amplitude)
+    e, y, idx, thr = _checked_dxas(energy, dxas, window, broadening_fwhm, min_amplitude)
     ia, ib = _best_peak(y, idx, thr), _best_peak(-y, idx, thr)
     a = None if ia is None else _refine(e, y, idx, ia, broadening_fwhm)
     if ib is None:

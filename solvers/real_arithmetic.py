@@ -2,13 +2,15 @@
 
 A real Hamiltonian applied to ``e^{iγ} r`` with ``r`` real keeps the phase: Lanczos, Krylov and
 resolvent work can run on ``r`` in float64 (half the memory of complex128, faster products) and
-the phase is put back at the end. :func:`real_form` finds that phase (used by the linear-response
-state, the optical transitions and the windowed XAS).
+the phase is put back at the end. :func:`real_form` finds that phase and :func:`real_csr` the
+float64 copy of a real-valued matrix (used by the linear-response state, the optical transitions
+and the windowed XAS).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 #: Largest imaginary part (relative to the largest entry) of a vector, after division by its
 #: phase, that still counts as real (:func:`real_form`; eigensolver round-off is ~1e-15 relative).
@@ -34,3 +36,15 @@ def real_form(vector: np.ndarray) -> tuple[complex, np.ndarray] | None:
     if float(np.abs(rotated.imag).max()) > REAL_TOL * top:
         return None
     return phase, np.ascontiguousarray(rotated.real)
+
+
+def real_csr(matrix: sp.csr_matrix) -> sp.csr_matrix | None:
+    """A float64 CSR copy of ``matrix`` sharing its index arrays, or None when an entry is not real."""
+    data = matrix.data
+    if np.iscomplexobj(data):
+        if np.any(data.imag != 0.0):
+            return None
+        data = data.real.copy()
+    real = sp.csr_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape, copy=False)
+    real.has_sorted_indices = matrix.has_sorted_indices
+    return real

@@ -31,7 +31,7 @@ from scipy.linalg import eigh_tridiagonal
 
 from localpairs.solvers.dynamics.krylov import BREAKDOWN_TOL, vector_norm
 from localpairs.solvers.lanczos import Matvec, lanczos_recursion
-from localpairs.solvers.real_arithmetic import real_form
+from localpairs.solvers.real_arithmetic import real_csr, real_form
 
 #: Relative round-off level of the Lanczos coefficients (floor of the convergence test).
 ROUNDOFF = 1e-13
@@ -63,18 +63,6 @@ class KrylovFunction:
     converged: bool
     change: float
     real_arithmetic: bool
-
-
-def real_matrix(matrix: sp.csr_matrix) -> sp.csr_matrix | None:
-    """A float64 CSR copy of ``matrix`` sharing its index arrays, or None when an entry is not real."""
-    data = matrix.data
-    if np.iscomplexobj(data):
-        if np.any(data.imag != 0.0):
-            return None
-        data = data.real.copy()
-    real = sp.csr_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape, copy=False)
-    real.has_sorted_indices = matrix.has_sorted_indices
-    return real
 
 
 def lanczos_function(
@@ -114,7 +102,7 @@ def lanczos_function(
     """
     phase, start, matrix = 1.0 + 0j, np.asarray(phi), operator
     if real_arithmetic is not False and sp.issparse(operator):
-        form, real = real_form(start), real_matrix(operator)
+        form, real = real_form(start), real_csr(operator)
         if form is not None and real is not None:
             (phase, start), matrix = form, real
     use_real = not np.iscomplexobj(start)

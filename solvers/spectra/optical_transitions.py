@@ -30,9 +30,8 @@ import numpy as np
 
 from localpairs.errors import LocalPairsError
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
-from localpairs.solvers.dynamics.krylov_function import real_matrix
 from localpairs.solvers.lanczos import lanczos_chain
-from localpairs.solvers.real_arithmetic import real_form
+from localpairs.solvers.real_arithmetic import real_csr, real_form
 
 #: Excitation energies at or below this (eV) are zero-frequency weight: the ground state itself or a
 #: degenerate partner, not absorption (see the module docstring for the value).
@@ -67,7 +66,7 @@ def optical_transitions(
                               "(e.g. every axis along it is periodic with length 2, where the two bonds cancel)")
     op.assemble(driven.coefficients_at(0.0, seg), op.shift_diagonal(site_shifts))
     e0 = float(np.vdot(psi0, op.matvec(psi0, np.empty_like(psi0))).real)
-    form, real = real_form(phi), real_matrix(op.matrix)  # real H and j|ψ0⟩ = phase × real: float64 vectors
+    form, real = real_form(phi), real_csr(op.matrix)  # real H and j|ψ0⟩ = phase × real: float64 vectors
     operator, start = (real, form[1]) if form is not None and real is not None else (op.matvec, phi)
     chain = lanczos_chain(operator, start, n_steps=steps, reorthogonalize=True)
     alpha, beta, norm2 = chain.alpha, chain.beta, chain.norm2
