@@ -23,7 +23,21 @@ from localpairs.errors import InputError, LocalPairsError
 
 @dataclass(frozen=True)
 class Case:
-    """One benchmark: names of the two side functions and the sizes (quick, full)."""
+    """One benchmark: names of the two side functions and the sizes (quick, full).
+
+    Attributes
+    ----------
+    name : str
+        Title of the case in the table.
+    ours, baseline : str
+        Names of the two side functions in :mod:`localpairs.bench_cases`.
+    baseline_label : str
+        What the baseline is, in words.
+    quick, full : str
+        Cluster sizes of the quick and the full run (e.g. ``"cube"``, ``"2x2x3"``).
+    agree_tol : float
+        Relative tolerance within which the two sides' values must agree.
+    """
 
     name: str
     ours: str
@@ -41,7 +55,15 @@ CASES: dict[str, Case] = {
 
 
 def register(key: str, case: Case) -> None:
-    """Add a case (:mod:`localpairs.bench_cases` registers ``spectra`` and ``evolution``)."""
+    """Add a benchmark case (:mod:`localpairs.bench_cases` registers ``spectra`` and ``evolution``).
+
+    Parameters
+    ----------
+    key : str
+        Key of the case (its name on the command line).
+    case : Case
+        The case.
+    """
     CASES[key] = case
 
 
@@ -54,7 +76,29 @@ def _side(key: str, side: str, size: str) -> dict:
 
 
 def run_bench(*, quick: bool = False, only: list[str] | None = None, repeat: int = 1) -> str:
-    """Run the cases and return the table as text."""
+    """Run the benchmark cases and return the table as text.
+
+    Parameters
+    ----------
+    quick : bool
+        Run the quick sizes.
+    only : list of str, optional
+        Keys of the cases to run (all when None).
+    repeat : int
+        Runs per side; the fastest counts.
+
+    Returns
+    -------
+    str
+        The table: seconds and GB of each side and their ratios.
+
+    Raises
+    ------
+    InputError
+        When ``repeat`` is not an integer ≥ 1.
+    LocalPairsError
+        When a case is unknown, a side fails, or the two sides disagree.
+    """
     from localpairs import bench_cases  # noqa: F401  (registers optional cases)
 
     if not isinstance(repeat, int) or repeat < 1:

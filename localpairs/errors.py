@@ -17,7 +17,20 @@ SHOWN_CHARS = 120
 
 
 def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
-    """``repr(value)``, cut to ``limit`` characters with `` ...`` marking the cut."""
+    """Return ``repr(value)`` cut to ``limit`` characters.
+
+    Parameters
+    ----------
+    value : Any
+        The value to show in a message.
+    limit : int
+        Maximum number of characters; a longer repr ends in `` ...`` marking the cut.
+
+    Returns
+    -------
+    str
+        The (possibly cut) repr.
+    """
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 4] + " ..."
 
@@ -47,7 +60,21 @@ class InputError(LocalPairsError, ValueError):
 
 
 class TooLargeError(LocalPairsError, MemoryError):
-    """A problem is refused before allocation because it would not fit the memory budget."""
+    """A problem is refused before allocation because it would not fit the memory budget.
+
+    Parameters
+    ----------
+    what : str
+        The computation refused (named first in the message).
+    dimension : int
+        Hilbert-space dimension of the problem.
+    estimate_gb : float
+        Estimated memory in GB.
+    budget_gb : float
+        The memory budget in GB.
+    hint : str
+        What to change to make the problem fit.
+    """
 
     def __init__(self, what: str, dimension: int, estimate_gb: float, budget_gb: float, hint: str) -> None:
         self.dimension = dimension
@@ -60,13 +87,38 @@ class TooLargeError(LocalPairsError, MemoryError):
 
 
 def require(condition: bool | np.bool_, field: str, value: Any, allowed: str) -> None:
-    """Raise :class:`InputError` for ``field`` unless ``condition`` holds."""
+    """Raise :class:`InputError` for ``field`` unless ``condition`` holds.
+
+    Parameters
+    ----------
+    condition : bool
+        The check that must hold.
+    field : str
+        Name of the parameter or spec key checked.
+    value : Any
+        The value given.
+    allowed : str
+        What would have been accepted, in words.
+
+    Raises
+    ------
+    InputError
+        When ``condition`` is false.
+    """
     if not condition:
         raise InputError(field, value, allowed)
 
 
 class CheckpointError(LocalPairsError):
-    """A checkpoint is damaged or was altered; the message names it and says ``--no-resume``."""
+    """A checkpoint is damaged or was altered; the message names it and says ``--no-resume``.
+
+    Parameters
+    ----------
+    path : Any
+        The checkpoint file.
+    problem : str
+        What is wrong with it, in words.
+    """
 
     def __init__(self, path: Any, problem: str) -> None:
         super().__init__(f"checkpoint {path} {problem}: delete it or rerun with --no-resume to recompute everything")

@@ -27,22 +27,66 @@ EPS0_F_M: float = _c.epsilon_0
 
 
 def kelvin_to_ev(temperature_k: float) -> float:
-    """Return k_B·T in eV for a temperature in kelvin."""
+    """Return k_B·T in eV for a temperature in kelvin.
+
+    Parameters
+    ----------
+    temperature_k : float
+        Temperature in K.
+
+    Returns
+    -------
+    float
+        k_B·T in eV.
+    """
     return temperature_k * KB_EV_PER_K
 
 
 def ev_to_kelvin(energy_ev: float) -> float:
-    """Return the temperature in kelvin whose k_B·T equals ``energy_ev``."""
+    """Return the temperature whose k_B·T equals ``energy_ev``.
+
+    Parameters
+    ----------
+    energy_ev : float
+        Thermal energy k_B·T in eV.
+
+    Returns
+    -------
+    float
+        Temperature in K.
+    """
     return energy_ev / KB_EV_PER_K
 
 
 def photon_period_fs(photon_energy_ev: float) -> float:
-    """Optical period 2πħ/E in fs of a photon of energy ``photon_energy_ev`` (1.96 eV → 2.11 fs)."""
+    """Return the optical period 2πħ/E of a photon (1.96 eV → 2.11 fs).
+
+    Parameters
+    ----------
+    photon_energy_ev : float
+        Photon energy in eV.
+
+    Returns
+    -------
+    float
+        Period in fs.
+    """
     import math
 
     return 2.0 * math.pi * HBAR_EV_FS / photon_energy_ev
 
 
 def wavenumber_cm_to_ev(wavenumber_cm: float) -> float:
-    """Convert a wavenumber in cm⁻¹ to an energy in eV (570 cm⁻¹ → 70.7 meV)."""
+    """Convert a wavenumber to an energy (570 cm⁻¹ → 70.7 meV).
+
+    Parameters
+    ----------
+    wavenumber_cm : float
+        Wavenumber in cm⁻¹.
+
+    Returns
+    -------
+    float
+        Energy in eV.
+    """
     return wavenumber_cm * 100.0 * _c.h * _c.c / _c.electron_volt

@@ -30,7 +30,23 @@ STUDIES: dict[str, str] = {
 
 
 def study_module(name: str) -> ModuleType:
-    """The module of study ``name`` (imported on demand)."""
+    """Import the module of a study on demand.
+
+    Parameters
+    ----------
+    name : str
+        Study name, a key of :data:`STUDIES` (``"ground_state"``, ``"spectra"``, ``"pump"``, ``"xfel"``).
+
+    Returns
+    -------
+    types.ModuleType
+        The study's module (it defines ``STUDY``).
+
+    Raises
+    ------
+    LocalPairsError
+        When the study's module is not part of this version.
+    """
     module_name = f"localpairs.studies.{STUDIES[name]}"
     try:
         return importlib.import_module(module_name)
@@ -41,11 +57,37 @@ def study_module(name: str) -> ModuleType:
 
 
 def run_study(spec: RunSpec, outdir: Path, *, resume: bool = True, source: str = "spec", force: bool = False) -> Path:
-    """Run the study named in ``spec.study`` into ``outdir``; return the report's path.
+    """Run the study named in ``spec.study`` into ``outdir``.
 
-    The spec's checks run first; then the folder is claimed (:func:`localpairs.outdir.claimed_output_folder`): refused
-    without the free space the study's output estimate needs, locked for the run, refused if it
-    holds results of another spec (unless ``force``), cleared of stale temporary files.
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    outdir : pathlib.Path
+        Output folder (created if missing).
+    resume : bool
+        Reuse the checkpoints a previous run of the same spec left in ``outdir``.
+    source : str
+        Where the spec came from (its file name), recorded in the output and named in messages.
+    force : bool
+        Accept a folder holding results of another spec (they are overwritten).
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the report the run wrote.
+
+    Raises
+    ------
+    LocalPairsError
+        When a check of the spec fails, or :class:`~localpairs.io.OutputError` when the folder is refused.
+
+    Notes
+    -----
+    The spec's checks run first; then the folder is claimed
+    (:func:`localpairs.outdir.claimed_output_folder`): refused without the free space the study's
+    output estimate needs, locked for the run, refused if it holds results of another spec (unless
+    ``force``), cleared of stale temporary files.
     """
     from localpairs.outdir import claimed_output_folder
     from localpairs.studies.common import spec_hash
@@ -59,7 +101,25 @@ def run_study(spec: RunSpec, outdir: Path, *, resume: bool = True, source: str =
 
 
 def check_study(spec: RunSpec, *, source: str = "spec") -> System:
-    """Build the system of ``spec`` and run every check its study makes before running; return the system."""
+    """Build the system of ``spec`` and run every check its study makes before running.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    source : str
+        Where the spec came from, named in messages.
+
+    Returns
+    -------
+    System
+        The built system (cluster, model and sector).
+
+    Raises
+    ------
+    LocalPairsError
+        When a check refuses the spec (e.g. :class:`~localpairs.errors.TooLargeError`).
+    """
     from localpairs.studies.framework import prepare
 
     module = study_module(spec.study)
@@ -67,7 +127,20 @@ def check_study(spec: RunSpec, *, source: str = "spec") -> System:
 
 
 def study_output(spec: RunSpec, system: System) -> OutputEstimate:
-    """What a run of ``spec`` (its system already built by :func:`check_study`) writes into its output folder."""
+    """Estimate what a run of ``spec`` writes into its output folder.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        Its system, already built by :func:`check_study`.
+
+    Returns
+    -------
+    OutputEstimate
+        Bytes per output file and in total.
+    """
     from localpairs.studies.framework import output_estimate
 
     return output_estimate(study_module(spec.study).STUDY, spec, system)
