@@ -30,7 +30,15 @@ class OutputError(LocalPairsError, OSError):
 
 
 def current_umask() -> int:
-    """The process's file-mode creation mask (read from /proc where possible: setting it is not thread-safe)."""
+    """Return the process's file-mode creation mask.
+
+    It is read from /proc where possible: setting it to read it is not thread-safe.
+
+    Returns
+    -------
+    int
+        The umask (e.g. ``0o022``).
+    """
     try:
         with open("/proc/self/status") as fh:
             for line in fh:
@@ -47,9 +55,26 @@ def current_umask() -> int:
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success move it onto ``path`` atomically.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary file to write to.
+
+    Raises
+    ------
+    OutputError
+        On any :class:`OSError` (no permission, read-only or full file system), naming ``path``;
+        the temporary file is removed.
+
+    Notes
+    -----
     The file gets the mode a plainly created file would have (``0o666 & ~umask``; the temporary
-    file is created ``0o600``). Any :class:`OSError` (no permission, read-only or full file
-    system) becomes an :class:`OutputError` naming ``path``; the temporary file is removed.
+    file is created ``0o600``).
     """
     target = Path(path)
     tmp_path = None
@@ -71,10 +96,20 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 
 def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
-    """Remove the temporary files a killed run left in ``folder`` and below (names :data:`TEMP_NAME`); return them.
+    """Remove the temporary files a killed run left in ``folder`` and below.
 
     Call it only while holding the folder's lock (:mod:`localpairs.outdir`): a running writer's
     temporary file has the same form.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The output folder.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed (names matching :data:`TEMP_NAME`).
     """
     removed = []
     for candidate in Path(folder).rglob("*.tmp"):
@@ -85,18 +120,42 @@ def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` atomically."""
+    """Write ``text`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    text : str
+        Its content (UTF-8).
+    """
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
 def write_json_atomic(path: str | os.PathLike, data: Any) -> None:
-    """Write ``data`` as JSON to ``path`` atomically."""
+    """Write ``data`` as JSON to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    data : Any
+        A JSON-serialisable value.
+    """
     write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=_jsonable))
 
 
 def write_with(path: str | os.PathLike, writer: Callable[[Path], None]) -> None:
-    """Call ``writer(tmp_path)`` and move the result onto ``path`` atomically."""
+    """Call ``writer(tmp_path)`` and move the result onto ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    writer : callable
+        Writes the file at the temporary path it is given.
+    """
     with atomic_path(path) as tmp:
         writer(tmp)
 
@@ -154,10 +213,14 @@ def git_revision(directory: str | os.PathLike | None = None) -> tuple[str, bool]
 
 
 def versions() -> dict[str, str]:
-    """Versions of localpairs and of the libraries whose numbers it produces.
+    """Return the versions of localpairs and of the libraries whose numbers it produces.
 
-    When localpairs runs from a git checkout, ``"localpairs-commit"`` is its ``HEAD`` commit
-    (40 hex digits), followed by ``-dirty`` if tracked files were changed; otherwise absent.
+    Returns
+    -------
+    dict of str to str
+        Package name → version. When localpairs runs from a git checkout,
+        ``"localpairs-commit"`` is its ``HEAD`` commit (40 hex digits), followed by ``-dirty`` if
+        tracked files were changed; otherwise absent.
     """
     out = {}
     for name in ("localpairs", "quspin", "quspin-extensions", "numpy", "scipy", "xarray", "matplotlib"):

@@ -36,11 +36,28 @@ MARKER_NAME = ".localpairs-spec.json"
 
 
 def check_output_folder(out: str | os.PathLike, *, estimate: OutputEstimate | None = None) -> Path:
-    """``out`` as a Path if it is a writable folder or could be created as one; else :class:`OutputError`.
+    """Check that ``out`` is a writable folder or could be created as one.
 
     Nothing is created. The first existing folder on the way up must be writable (``os.access``;
-    a read-only file system or missing permission is refused). With ``estimate`` (what the run
-    will write) its file system must have ``estimate.total`` + :data:`FREE_RESERVE_BYTES` free.
+    a read-only file system or missing permission is refused).
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The output folder.
+    estimate : OutputEstimate, optional
+        What the run will write: its file system must have ``estimate.total`` +
+        :data:`FREE_RESERVE_BYTES` free.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out`` as a path.
+
+    Raises
+    ------
+    OutputError
+        When ``out`` is a file, cannot be created, is not writable or lacks the free space.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -88,20 +105,25 @@ def _refuse_other_spec(out: Path, key: str, source: str, *, force: bool) -> None
 @contextmanager
 def claimed_output_folder(out: str | os.PathLike, *, key: str, source: str = "spec", force: bool = False,
                           estimate: OutputEstimate | None = None) -> Iterator[Path]:
-    """Create ``out``, hold its lock, check and record the spec, remove stale temp files; yield the folder.
+    """Create ``out``, hold its lock, check and record the spec, remove stale temp files.
 
     Parameters
     ----------
-    out
+    out : str or os.PathLike
         The output folder (created if missing).
-    key
+    key : str
         The spec hash of the run (:func:`localpairs.studies.common.spec_hash`).
-    source
+    source : str
         Where the spec came from, recorded in the marker and named in messages.
-    force
+    force : bool
         Accept a folder holding results of another spec (they are overwritten as the run proceeds).
-    estimate
+    estimate : OutputEstimate, optional
         What the run will write: the file system must have room for it (:func:`check_output_folder`).
+
+    Yields
+    ------
+    pathlib.Path
+        The claimed folder, locked until the context exits.
 
     Raises
     ------

@@ -48,22 +48,70 @@ FREE_RESERVE_BYTES = 50_000_000
 
 
 def file_bytes(size: float) -> int:
-    """The space a file of ``size`` bytes takes: rounded up to whole :data:`BLOCK_BYTES` blocks (one at least)."""
+    """Return the space a file of ``size`` bytes takes on disk.
+
+    Parameters
+    ----------
+    size : float
+        Content size in bytes.
+
+    Returns
+    -------
+    int
+        Bytes rounded up to whole :data:`BLOCK_BYTES` blocks (one at least).
+    """
     return max(1, math.ceil(size / BLOCK_BYTES)) * BLOCK_BYTES
 
 
 def netcdf_bytes(n_float64: float, *, groups: int = 1) -> int:
-    """A netCDF file holding ``n_float64`` numbers (8 B each) in ``groups`` groups (root included)."""
+    """Estimate the size of a netCDF file of float64 numbers.
+
+    Parameters
+    ----------
+    n_float64 : float
+        Numbers held (8 B each).
+    groups : int
+        Groups in the file (root included).
+
+    Returns
+    -------
+    int
+        Bytes on disk.
+    """
     return file_bytes(8 * n_float64 + groups * NETCDF_BYTES)
 
 
 def json_bytes(n_numbers: float, *, files: int = 1) -> int:
-    """``files`` JSON checkpoints holding ``n_numbers`` floats in all (plus a checksum and tags each)."""
+    """Estimate the size of JSON checkpoints holding floats.
+
+    Parameters
+    ----------
+    n_numbers : float
+        Floats held in all the files.
+    files : int
+        Number of checkpoint files (each adds a checksum and tags).
+
+    Returns
+    -------
+    int
+        Bytes on disk.
+    """
     return files * file_bytes(JSON_NUMBER_BYTES * n_numbers / max(files, 1) + 200)
 
 
 def megabytes(n_bytes: float) -> str:
-    """``n_bytes`` as ``'4.9 MB'`` (decimal megabytes, one decimal; two below 1 MB)."""
+    """Format a size as ``'4.9 MB'``.
+
+    Parameters
+    ----------
+    n_bytes : float
+        Size in bytes.
+
+    Returns
+    -------
+    str
+        Decimal megabytes, one decimal (two below 1 MB).
+    """
     mb = n_bytes / 1e6
     return f"{mb:.2f} MB" if mb < 1 else f"{mb:.1f} MB"
 
@@ -90,7 +138,18 @@ class OutputEstimate:
         return int(sum(self.parts.values()))
 
     def plus(self, other: OutputEstimate) -> OutputEstimate:
-        """The parts of both summed by name (e.g. the points of a sweep); the hints joined."""
+        """Sum two estimates part by part (e.g. the points of a sweep); the hints are joined.
+
+        Parameters
+        ----------
+        other : OutputEstimate
+            The estimate to add.
+
+        Returns
+        -------
+        OutputEstimate
+            Parts summed by name.
+        """
         parts = dict(self.parts)
         for name, size in other.parts.items():
             parts[name] = parts.get(name, 0) + int(size)
@@ -98,6 +157,12 @@ class OutputEstimate:
         return OutputEstimate(parts, "; ".join(hints))
 
     def describe(self) -> str:
-        """``'about 9.9 MB (results.nc 4.9 MB, figures 0.72 MB, ...)'``, largest part first."""
+        """Describe the estimate, largest part first.
+
+        Returns
+        -------
+        str
+            E.g. ``'about 9.9 MB (results.nc 4.9 MB, figures 0.72 MB, ...)'``.
+        """
         parts = ", ".join(f"{name} {megabytes(size)}" for name, size in sorted(self.parts.items(), key=lambda kv: -kv[1]))
         return f"about {megabytes(self.total)} ({parts})"

@@ -21,7 +21,19 @@ _BOUNDS = (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤"), ("min_length"
 
 
 class SpecKey(NamedTuple):
-    """One key of a spec section: its name, type (with allowed values), default and meaning."""
+    """One key of a spec section: its name, type (with allowed values), default and meaning.
+
+    Attributes
+    ----------
+    key : str
+        The key's name.
+    type : str
+        Readable type with its allowed values (:func:`type_text`).
+    default : str
+        The default as written in TOML (empty when the key is required).
+    meaning : str
+        The attribute docstring under the field.
+    """
 
     key: str
     type: str
@@ -30,7 +42,18 @@ class SpecKey(NamedTuple):
 
 
 def section_classes(annotation: Any) -> list[type[BaseModel]]:
-    """The spec-section classes inside ``annotation`` (``X``, ``X | None`` or ``X | Y``)."""
+    """Return the spec-section classes inside an annotation.
+
+    Parameters
+    ----------
+    annotation : Any
+        A field's annotation: ``X``, ``X | None`` or ``X | Y``, possibly ``Annotated``.
+
+    Returns
+    -------
+    list of type
+        The pydantic models in it (empty when it holds none).
+    """
     if typing.get_origin(annotation) is typing.Annotated:
         annotation = typing.get_args(annotation)[0]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -46,7 +69,18 @@ def _bounds(metadata: list[Any]) -> str:
 
 
 def type_text(annotation: Any) -> str:
-    """A short readable type: ``float (> 0)``, ``list[int]``, ``"a" | "b"``, ``float | None`` ..."""
+    """Return a short readable type: ``float (> 0)``, ``list[int]``, ``"a" | "b"``, ``float | None`` ...
+
+    Parameters
+    ----------
+    annotation : Any
+        A field's annotation, with its constraints.
+
+    Returns
+    -------
+    str
+        The type as shown in the guide's key tables.
+    """
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         base, *meta = typing.get_args(annotation)
@@ -76,13 +110,37 @@ def _default_text(info: FieldInfo) -> str:
 
 
 def section_keys(model: type[BaseModel]) -> list[SpecKey]:
-    """Every key of the section ``model``, in the order of its fields."""
+    """Return every key of a spec section, in the order of its fields.
+
+    Parameters
+    ----------
+    model : type
+        The section's pydantic model.
+
+    Returns
+    -------
+    list of SpecKey
+        One row per field.
+    """
     return [SpecKey(info.alias or name, type_text(info.annotation) + _bounds(info.metadata), _default_text(info), " ".join((info.description or "").split()))
             for name, info in model.model_fields.items()]
 
 
 def spec_sections(model: type[BaseModel], name: str) -> list[tuple[str, type[BaseModel]]]:
-    """``[(section name, class)]`` for ``model`` and, depth first, every sub-table it holds."""
+    """List a spec model and, depth first, every sub-table it holds.
+
+    Parameters
+    ----------
+    model : type
+        The pydantic model of the section.
+    name : str
+        Its dotted section name (``""`` for the top level).
+
+    Returns
+    -------
+    list of tuple
+        ``(section name, class)`` pairs.
+    """
     found = [(name, model)]
     for field, info in model.model_fields.items():
         for sub in section_classes(info.annotation):

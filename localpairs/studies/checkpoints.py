@@ -71,7 +71,15 @@ class Checkpoints:
     :meth:`json` and :meth:`dataset` return a stored value or compute, store and return it; the
     value returned is always the one read back from the file, so a fresh run and a resumed run
     see the same thing. :meth:`load` / :meth:`save` serve incremental loops (per block, per delay).
-    With ``enabled=False`` nothing is read, but everything is still written.
+
+    Parameters
+    ----------
+    outdir : pathlib.Path
+        The run's output folder.
+    key : str
+        The spec hash the checkpoints belong to.
+    enabled : bool
+        Read stored values; with False nothing is read, but everything is still written.
     """
 
     def __init__(self, outdir: Path, key: str, *, enabled: bool = True) -> None:
@@ -81,19 +89,55 @@ class Checkpoints:
         self.enabled = enabled
 
     def load(self, name: str, *, expect: type | tuple[type, ...] | None = None) -> Any | None:
-        """The stored JSON value for ``name``, or None (none stored, or stored for another spec or version).
+        """Return the stored JSON value for ``name``.
 
-        ``expect``: the type(s) the value must have (e.g. ``float``); another type is refused.
+        Parameters
+        ----------
+        name : str
+            The checkpoint's name.
+        expect : type or tuple of type, optional
+            The type(s) the value must have (e.g. ``float``); another type is refused.
+
+        Returns
+        -------
+        Any or None
+            The value, or None when none is stored, or stored for another spec or version.
+
+        Raises
+        ------
+        CheckpointError
+            When the file is damaged, holds a non-finite number or a value of another type.
         """
         return self._read_json(name, expect) if self.enabled else None
 
     def save(self, name: str, value: Any) -> None:
-        """Store ``value`` (JSON-able; numpy arrays become lists) for ``name`` atomically, with its checksum."""
+        """Store ``value`` for ``name`` atomically, with its checksum.
+
+        Parameters
+        ----------
+        name : str
+            The checkpoint's name.
+        value : Any
+            A JSON-able value (numpy arrays become lists).
+        """
         record = {"spec_hash": self.key, "localpairs_version": self.version, "sha256": _sha256(_canonical(value)), "value": value}
         write_json_atomic(self.folder / f"{name}.json", record)
 
     def json(self, name: str, compute: Callable[[], Any]) -> Any:
-        """The JSON value ``name`` from its checkpoint, or ``compute()`` stored and read back."""
+        """Return the JSON value ``name`` from its checkpoint, or ``compute()`` stored and read back.
+
+        Parameters
+        ----------
+        name : str
+            The checkpoint's name.
+        compute : callable
+            Computes the value when none is stored.
+
+        Returns
+        -------
+        Any
+            The value as read back from the file.
+        """
         value = self.load(name)
         if value is None:
             self.save(name, compute())
@@ -101,7 +145,25 @@ class Checkpoints:
         return value
 
     def dataset(self, name: str, compute: Callable[[], xr.Dataset]) -> xr.Dataset:
-        """The Dataset ``name`` from its netCDF checkpoint, or ``compute()`` stored and read back."""
+        """Return the Dataset ``name`` from its netCDF checkpoint, or ``compute()`` stored and read back.
+
+        Parameters
+        ----------
+        name : str
+            The checkpoint's name.
+        compute : callable
+            Computes the Dataset when none is stored.
+
+        Returns
+        -------
+        xarray.Dataset
+            The Dataset as read back from the file.
+
+        Raises
+        ------
+        CheckpointError
+            When the file written cannot be read back.
+        """
         path = self.folder / f"{name}.nc"
         stored = self._read_dataset(path) if self.enabled else None
         if stored is not None:
