@@ -105,8 +105,6 @@ PENDING = frozenset(
         "localpairs.bench_cases",
         "localpairs.bench_matvec",
         "localpairs.spec",
-        "localpairs.studies.common",
-        "localpairs.studies.framework",
         "localpairs.studies.ground_state",
         "localpairs.studies.pump",
         "localpairs.studies.pump_regime",

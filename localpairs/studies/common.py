@@ -33,7 +33,19 @@ from localpairs.studies.checkpoints import Checkpoints
 
 @dataclass(frozen=True, eq=False)
 class System:
-    """Everything built from a spec before any heavy work."""
+    """Everything built from a spec before any heavy work.
+
+    Attributes
+    ----------
+    cluster : Cluster
+        The cluster of octahedra.
+    doping : DopingConfig
+        K concentration and the placement of large octahedra.
+    model : Model
+        The Hamiltonian.
+    sector : Sector
+        The study's electron-number (and S_z) sector.
+    """
 
     cluster: Cluster
     doping: DopingConfig
@@ -54,7 +66,23 @@ MODEL_BUILDERS = {"extended_hubbard": _hubbard_from_spec, "fermi_bose": _fermi_b
 
 
 def build_model(spec: RunSpec, cluster: Cluster, doping: DopingConfig, **overrides: Any) -> Model:
-    """The model of ``spec`` (with optional parameter overrides, e.g. for a relaxed lattice).
+    """Build the model of ``spec``, with optional parameter overrides (e.g. for a relaxed lattice).
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    cluster : Cluster
+        The cluster of octahedra.
+    doping : DopingConfig
+        The doping (which octahedra are large).
+    **overrides : Any
+        Model parameters replacing the spec's (energies in eV).
+
+    Returns
+    -------
+    Model
+        The model of ``[model] kind``.
 
     Raises
     ------
@@ -70,7 +98,18 @@ def build_model(spec: RunSpec, cluster: Cluster, doping: DopingConfig, **overrid
 
 
 def cluster_of_spec(section: dict[str, Any]) -> Cluster:
-    """The cluster of a spec's ``[cluster]`` section (as a dict, e.g. from a results file's provenance)."""
+    """Build the cluster of a spec's ``[cluster]`` section.
+
+    Parameters
+    ----------
+    section : dict
+        The section as a dict (e.g. from a results file's provenance); lattice constant in Å.
+
+    Returns
+    -------
+    Cluster
+        The cluster.
+    """
     shape, periodic = section["shape"], section["periodic"]
     return make_cluster(
         shape if isinstance(shape, str) else tuple(shape),
@@ -81,15 +120,41 @@ def cluster_of_spec(section: dict[str, Any]) -> Cluster:
 
 
 def cluster_of_results(root: xr.Dataset) -> Cluster:
-    """The cluster a results file was computed on (rebuilt from its ``provenance`` attribute)."""
+    """Rebuild the cluster a results file was computed on.
+
+    Parameters
+    ----------
+    root : xarray.Dataset
+        The results' root Dataset (its ``provenance`` attribute holds the spec).
+
+    Returns
+    -------
+    Cluster
+        The cluster.
+    """
     return cluster_of_spec(json.loads(root.attrs["provenance"])["spec"]["cluster"])
 
 
 def build_system(spec: RunSpec, *, source: str = "spec") -> System:
     """Build cluster, doping, model and sector; check the physics and the memory estimate.
 
-    Raises :class:`~localpairs.spec.SpecError` naming the key for any non-physical value,
-    before anything heavy is allocated.
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    source : str
+        Where the spec came from, named in messages.
+
+    Returns
+    -------
+    System
+        The built system.
+
+    Raises
+    ------
+    SpecError
+        Naming the key for any non-physical value (e.g. more electrons than 2 per site), or a
+        sector over the memory budget, before anything heavy is allocated.
     """
     try:
         cluster = cluster_of_spec(spec.cluster.model_dump())
@@ -120,15 +185,42 @@ def build_system(spec: RunSpec, *, source: str = "spec") -> System:
 
 
 def ladder_electrons(spec: RunSpec, system: System) -> list[int]:
-    """N₀ + d for the offsets d of ``[ground_state] ladder`` that exist on the cluster (N₀ excluded)."""
+    """List N₀ + d for the offsets d of ``[ground_state] ladder`` that exist on the cluster.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        Its built system.
+
+    Returns
+    -------
+    list of int
+        The electron numbers (N₀ excluded).
+    """
     return solver_ladder_electrons(system.sector.n_electrons, spec.ground_state.ladder, system.cluster.n_sites)
 
 
 def check_ladder_fits(spec: RunSpec, system: System, electrons: list[int]) -> None:
-    """Refuse (:class:`~localpairs.errors.TooLargeError`) a ladder sector over the memory budget.
+    """Refuse a ladder sector over the memory budget.
 
     With ``[sector] momentum = "scan"`` each sector is solved one k-block at a time, so its
     largest block must fit; otherwise the whole lowest-|S_z| sector must.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        Its built system.
+    electrons : list of int
+        The ladder's electron numbers (:func:`ladder_electrons`).
+
+    Raises
+    ------
+    TooLargeError
+        When a sector (or its largest k-block) does not fit the budget.
     """
     if spec.sector.momentum != "scan":
         check_ladder_memory(system.model, electrons, dense_threshold=spec.solver.dense_threshold, memory_budget_gb=spec.solver.memory_budget_gb)
@@ -140,7 +232,22 @@ def check_ladder_fits(spec: RunSpec, system: System, electrons: list[int]) -> No
 
 
 def checkpointed_ladder(spec: RunSpec, system: System, checkpoints: Checkpoints) -> dict[int, float]:
-    """E(N) for N = N₀ + d, d in ``[ground_state] ladder`` (default ±1, ±2), each sector checkpointed."""
+    """Solve the ground energy of every ladder sector, each checkpointed.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        Its built system.
+    checkpoints : Checkpoints
+        The run's checkpoints (one per sector).
+
+    Returns
+    -------
+    dict of int to float
+        E(N) in eV for N = N₀ + d, d in ``[ground_state] ladder`` (default ±1, ±2).
+    """
     return solve_ladder(
         system.model,
         ladder_electrons(spec, system),
@@ -152,7 +259,20 @@ def checkpointed_ladder(spec: RunSpec, system: System, checkpoints: Checkpoints)
 
 
 def system_attrs(spec: RunSpec, system: System) -> dict[str, Any]:
-    """The spec's description and the built system's descriptions, as netCDF attributes for reports."""
+    """Describe the spec and the built system as netCDF attributes for reports.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        Its built system.
+
+    Returns
+    -------
+    dict
+        Attribute name → value (numbers, strings, JSON text).
+    """
     return {
         "description": spec.description,
         "cluster_description": system.cluster.describe(),
@@ -168,18 +288,53 @@ def system_attrs(spec: RunSpec, system: System) -> dict[str, Any]:
 
 
 def pair_binding_vs_n(energies: dict[int, float]) -> np.ndarray:
-    """E(N+2) + E(N) − 2E(N+1) for every N of ``energies`` (sorted); NaN where N+1 or N+2 is missing."""
+    """Compute the pair binding E(N+2) + E(N) − 2E(N+1) for every N of ``energies``.
+
+    Parameters
+    ----------
+    energies : dict of int to float
+        Ground energy in eV by electron number.
+
+    Returns
+    -------
+    numpy.ndarray
+        Pair binding in eV for the sorted N; NaN where N+1 or N+2 is missing (negative: bound).
+    """
     return np.array([pair_binding(energies, n) if n + 1 in energies and n + 2 in energies else np.nan for n in sorted(energies)])
 
 
 def spec_hash(spec: RunSpec) -> str:
-    """Short hash of the resolved spec: checkpoints are reused only for the same spec."""
+    """Hash the resolved spec: checkpoints are reused only for the same spec.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+
+    Returns
+    -------
+    str
+        16 hex digits of the SHA-256 of its JSON.
+    """
     blob = json.dumps(spec.model_dump(mode="json"), sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
 def provenance(spec: RunSpec, system: System) -> dict[str, Any]:
-    """Resolved parameters and versions, for every results file."""
+    """Collect the resolved parameters and versions recorded in every results file.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        Its built system.
+
+    Returns
+    -------
+    dict
+        ``spec``, ``resolved`` (cluster, doping, model, sector) and ``versions``.
+    """
     return {
         "spec": spec.model_dump(mode="json"),
         "resolved": {
@@ -199,5 +354,10 @@ def progress(message: str) -> None:
 
     The command line shows these on stderr as ``[localpairs] message``; a library user sees
     them only after configuring logging (e.g. ``logging.basicConfig(level=logging.INFO)``).
+
+    Parameters
+    ----------
+    message : str
+        The message.
     """
     logging.getLogger(__name__).info(message)

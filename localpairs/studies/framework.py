@@ -46,7 +46,15 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Results:
-    """What a study computes: a root Dataset and optional named groups (netCDF groups)."""
+    """What a study computes: a root Dataset and optional named groups (netCDF groups).
+
+    Attributes
+    ----------
+    root : xarray.Dataset
+        The root group (its attributes carry title and provenance).
+    groups : Mapping of str to xarray.Dataset
+        Named groups of the results file.
+    """
 
     root: xr.Dataset
     groups: Mapping[str, xr.Dataset] = field(default_factory=dict)
@@ -54,7 +62,19 @@ class Results:
 
 @dataclass(frozen=True)
 class RunContext:
-    """What :attr:`Study.compute` gets: the spec, the built system, checkpoints and the output folder."""
+    """What :attr:`Study.compute` gets: the spec, the built system, checkpoints and the output folder.
+
+    Attributes
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        The system built and checked by :func:`prepare`.
+    checkpoints : Checkpoints
+        The run's checkpoints.
+    outdir : pathlib.Path
+        The output folder.
+    """
 
     spec: RunSpec
     system: System
@@ -100,7 +120,22 @@ DEFAULT_OUTPUT = OutputEstimate({"results.nc": netcdf_bytes(100_000), "figures":
 
 
 def output_estimate(study: Study, spec: RunSpec, system: System) -> OutputEstimate:
-    """What a run of ``study`` writes into its output folder: the study's estimate plus report.md and the folder's marker and lock."""
+    """Estimate what a run of ``study`` writes into its output folder.
+
+    Parameters
+    ----------
+    study : Study
+        The study.
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        Its built system.
+
+    Returns
+    -------
+    OutputEstimate
+        The study's estimate (or :data:`DEFAULT_OUTPUT`) plus report.md and the folder's marker and lock.
+    """
     own = DEFAULT_OUTPUT if study.output is None else study.output(spec, system)
     return own.plus(OutputEstimate({"report.md": file_bytes(REPORT_BYTES) + 2 * file_bytes(100)}))
 
@@ -108,7 +143,24 @@ def output_estimate(study: Study, spec: RunSpec, system: System) -> OutputEstima
 def prepare(study: Study, spec: RunSpec, *, source: str = "spec") -> System:
     """Build the system of ``spec`` and run every check of ``study``; nothing heavy is allocated.
 
-    Raises :class:`~localpairs.spec.SpecError` whose message starts with ``source`` (the file).
+    Parameters
+    ----------
+    study : Study
+        The study (``spec.study`` must name it).
+    spec : RunSpec
+        The validated run spec.
+    source : str
+        Where the spec came from (the file), starting every message.
+
+    Returns
+    -------
+    System
+        The built and checked system.
+
+    Raises
+    ------
+    SpecError
+        When the spec names another study, lacks the study's section or fails a check.
     """
     if spec.study != study.name:
         raise SpecError(f"{source}: study = {spec.study!r} is not allowed here: this is the {study.name!r} study")
@@ -126,12 +178,31 @@ def prepare(study: Study, spec: RunSpec, *, source: str = "spec") -> System:
 
 
 def spec_of(results: Results) -> RunSpec:
-    """The run spec a results file was computed from (its root's ``provenance`` attribute)."""
+    """Return the run spec a results file was computed from.
+
+    Parameters
+    ----------
+    results : Results
+        The results (their root's ``provenance`` attribute holds the spec).
+
+    Returns
+    -------
+    RunSpec
+        The validated spec.
+    """
     return RunSpec.model_validate(json.loads(results.root.attrs["provenance"])["spec"])
 
 
 def write_results(path: Path, results: Results) -> None:
-    """Write the root Dataset and every group into one netCDF file, atomically."""
+    """Write the root Dataset and every group into one netCDF file, atomically.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file (``results.nc``).
+    results : Results
+        What to write.
+    """
 
     def writer(tmp: Path) -> None:
         results.root.to_netcdf(tmp, engine="h5netcdf")
@@ -142,22 +213,27 @@ def write_results(path: Path, results: Results) -> None:
 
 
 def execute(study: Study, spec: RunSpec, outdir: Path, *, resume: bool = True, source: str = "spec", system: System | None = None) -> Path:
-    """Run ``study`` for ``spec`` into ``outdir``: results.nc, figures, report.md; return the report's path.
+    """Run ``study`` for ``spec`` into ``outdir``: results.nc, figures, report.md.
 
     Parameters
     ----------
-    study
+    study : Study
         The study to run (``spec.study`` must name it).
-    spec
+    spec : RunSpec
         The validated run spec.
-    outdir
+    outdir : pathlib.Path
         Output folder; checkpoints go to ``outdir/checkpoints``.
-    resume
+    resume : bool
         Reuse checkpoints written by an earlier run of the same spec (same spec hash).
-    source
+    source : str
         Where the spec came from (file name), for error messages.
-    system
+    system : System, optional
         The system :func:`prepare` already built and checked for this spec (None: prepared here).
+
+    Returns
+    -------
+    pathlib.Path
+        The report's path.
     """
     start = time.perf_counter()
     outdir = Path(outdir)
@@ -187,24 +263,80 @@ def _missing(value: Any) -> bool:
 
 
 def fmt(value: Any, spec: str = "g", missing: str = "n/a", suffix: str = "") -> str:
-    """``format(value, spec) + suffix``, or ``missing`` for None, NaN and the stored ``"none"``."""
+    """Format a value for a report, or ``missing`` for None, NaN and the stored ``"none"``.
+
+    Parameters
+    ----------
+    value : Any
+        The value (a numpy scalar is converted).
+    spec : str
+        Format spec, as for :func:`format`.
+    missing : str
+        Text shown for a missing value.
+    suffix : str
+        Appended to a formatted value (e.g. a unit).
+
+    Returns
+    -------
+    str
+        ``format(value, spec) + suffix`` or ``missing``.
+    """
     if _missing(value):
         return missing
     return format(value.item() if hasattr(value, "item") else value, spec) + suffix
 
 
 def fmt_list(values: Iterable[Any], spec: str = "g", sep: str = ", ") -> str:
-    """The values formatted with ``spec`` and joined by ``sep``."""
+    """Format values with ``spec`` and join them by ``sep``.
+
+    Parameters
+    ----------
+    values : iterable
+        The values.
+    spec : str
+        Format spec for each (:func:`fmt`).
+    sep : str
+        Separator.
+
+    Returns
+    -------
+    str
+        The joined text.
+    """
     return sep.join(fmt(v, spec) for v in values)
 
 
 def chop(value: float, decimals: int = 12) -> float:
-    """``value`` rounded to ``decimals`` with −0 made +0 (so that round-off does not print as −0.0000)."""
+    """Round ``value`` to ``decimals`` with −0 made +0 (so that round-off does not print as −0.0000).
+
+    Parameters
+    ----------
+    value : float
+        The number.
+    decimals : int
+        Decimals kept.
+
+    Returns
+    -------
+    float
+        The rounded number.
+    """
     return round(float(value), decimals) + 0.0
 
 
 def from_json(text: str) -> Any:
-    """A JSON attribute (e.g. ``provenance``) as Python values."""
+    """Read a JSON attribute (e.g. ``provenance``) as Python values.
+
+    Parameters
+    ----------
+    text : str
+        The JSON text.
+
+    Returns
+    -------
+    Any
+        The decoded value.
+    """
     return json.loads(text)
 
 
@@ -222,9 +354,23 @@ _ENV.globals["zip"] = zip
 
 
 def render(template: str, results: Results, **extra: Any) -> str:
-    """Render ``templates/<template>`` with ``root``, ``groups``, ``attrs`` (root attributes) and ``extra``.
+    """Render a report template.
 
     Filters: ``fmt(spec, missing="n/a", suffix="")``, ``fmt_list(spec, sep=", ")``, ``from_json``,
     ``chop``; test ``missing`` (None, NaN or ``"none"``); global ``zip``.
+
+    Parameters
+    ----------
+    template : str
+        File name in ``localpairs/studies/templates``.
+    results : Results
+        Passed as ``root``, ``groups`` and ``attrs`` (root attributes).
+    **extra : Any
+        Further template variables.
+
+    Returns
+    -------
+    str
+        The rendered Markdown.
     """
     return _ENV.get_template(template).render(root=results.root, groups=results.groups, attrs=results.root.attrs, **extra)
