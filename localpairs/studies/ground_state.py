@@ -39,7 +39,20 @@ logger = logging.getLogger(__name__)
 
 
 def validate(spec: RunSpec, system: System) -> None:
-    """The ladder sectors N₀ + d must fit the memory budget (N₀ itself is checked by build_system)."""
+    """Check that the ladder sectors N₀ + d fit the memory budget (N₀ itself is checked by build_system).
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        Its built system.
+
+    Raises
+    ------
+    TooLargeError
+        When a ladder sector does not fit.
+    """
     if spec.ground_state.pair_binding:
         check_ladder_fits(spec, system, ladder_electrons(spec, system))
 
@@ -82,7 +95,18 @@ def _dataset(spec: RunSpec, system: System, result: EDResult, ladder: dict[int, 
 
 
 def compute(ctx: RunContext) -> Results:
-    """Solve N₀ (whole sector, or by momentum blocks), the ladder and the ground-state observables."""
+    """Solve N₀ (whole sector, or by momentum blocks), the ladder and the ground-state observables.
+
+    Parameters
+    ----------
+    ctx : RunContext
+        Spec, system, checkpoints and output folder.
+
+    Returns
+    -------
+    Results
+        The root Dataset and its groups.
+    """
     spec, system = ctx.spec, ctx.system
     if spec.sector.momentum == "scan":
         return compute_momentum(ctx)
@@ -98,7 +122,22 @@ def compute(ctx: RunContext) -> Results:
 
 
 def figures(results: Results, outdir: Path, title: str) -> list[str]:
-    """The cluster with its site charges, the site-charge bars and the charge ladder."""
+    """Draw the cluster with its site charges, the site-charge bars and the charge ladder.
+
+    Parameters
+    ----------
+    results : Results
+        What :func:`compute` returned.
+    outdir : pathlib.Path
+        Folder the PNG files are written into.
+    title : str
+        The spec's title, heading the figures.
+
+    Returns
+    -------
+    list of str
+        Names of the files written.
+    """
     root = results.root
     large = root["large"].values.astype(bool)
     charge = root["site_charge"].values
@@ -111,14 +150,40 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
 
 
 def report(results: Results) -> str:
-    """The report of either path (whole sector or momentum scan)."""
+    """Render the report of either path (whole sector or momentum scan).
+
+    Parameters
+    ----------
+    results : Results
+        The results (as read back from results.nc).
+
+    Returns
+    -------
+    str
+        The report's Markdown text.
+    """
     momentum = results.root.attrs["method"] == "momentum scan"
     return render("ground_state_momentum.md.j2" if momentum else "ground_state.md.j2", results)
 
 
 def output(spec: RunSpec, system: System) -> OutputEstimate:
-    """What the study writes: site and site-pair arrays, three figures, one JSON checkpoint per
-    ladder sector (per (N, k) block with a momentum scan, N₀'s blocks with their observables)."""
+    """Estimate what the study writes.
+
+    Site and site-pair arrays, three figures, one JSON checkpoint per ladder sector (per (N, k)
+    block with a momentum scan, N₀'s blocks with their observables).
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        Its built system.
+
+    Returns
+    -------
+    OutputEstimate
+        Bytes by part.
+    """
     L = system.cluster.n_sites
     sectors = 1 + (len(ladder_electrons(spec, system)) if spec.ground_state.pair_binding else 0)
     per_site = 3 * L * L + 6 * L + 3 * sectors + spec.solver.n_states

@@ -39,11 +39,31 @@ def _steps(dim: int, budget_gb: float | None) -> int:
 
 
 def first_order(prep: DrivenOperator, psi0: np.ndarray, e0: float, pulse: Pulse, *, t_start: float, budget_gb: float | None) -> dict[str, Any]:
-    """α⁽¹⁾, the first-order absorbed energy and the validity numbers of ``pulse`` on the eigenstate ``psi0``.
+    """Compute α⁽¹⁾, the first-order absorbed energy and the validity numbers of a pulse.
 
     Evaluated at the end of the pulse, ``t = centre + DEFAULT_CENTER_SIGMAS σ`` (where the envelope
-    is 1e-6 of its peak). Returns ``{"available": 0, "reason": ...}`` when it cannot be computed
-    (no one-photon coupling, a pulse already on at ``t_start``).
+    is 1e-6 of its peak).
+
+    Parameters
+    ----------
+    prep : DrivenOperator
+        The driven Hamiltonian H₀ and ∂H/∂A of the pump.
+    psi0 : numpy.ndarray
+        The initial eigenstate.
+    e0 : float
+        Its energy in eV.
+    pulse : Pulse
+        The pump pulse (fluence in mJ/cm²).
+    t_start : float
+        Start of the evolution in fs.
+    budget_gb : float or None
+        Memory budget in GB for the Lanczos vectors (None: the default budget).
+
+    Returns
+    -------
+    dict
+        The first-order numbers, or ``{"available": 0, "reason": ...}`` when they cannot be
+        computed (no one-photon coupling, a pulse already on at ``t_start``).
     """
     t = pulse.center + DEFAULT_CENTER_SIGMAS * pulse.sigma
     try:
@@ -62,12 +82,34 @@ def first_order(prep: DrivenOperator, psi0: np.ndarray, e0: float, pulse: Pulse,
 
 def calibration(prep: DrivenOperator, psi0: np.ndarray, e0: float, nominal: Pulse, alpha_target: float, *, t_start: float,
                 budget_gb: float | None) -> dict[str, Any]:
-    """Fluence scale that brings α⁽¹⁾ of the ``nominal`` pulse to ``alpha_target`` (module docstring).
+    """Find the fluence scale that brings α⁽¹⁾ of the ``nominal`` pulse to ``alpha_target`` (module docstring).
+
+    Parameters
+    ----------
+    prep : DrivenOperator
+        The driven Hamiltonian H₀ and ∂H/∂A of the pump.
+    psi0 : numpy.ndarray
+        The initial eigenstate.
+    e0 : float
+        Its energy in eV.
+    nominal : Pulse
+        The pulse of the spec (fluence in mJ/cm²).
+    alpha_target : float
+        The excited fraction wanted at first order.
+    t_start : float
+        Start of the evolution in fs.
+    budget_gb : float or None
+        Memory budget in GB for the Lanczos vectors (None: the default budget).
+
+    Returns
+    -------
+    dict
+        The calibrated fluence in mJ/cm² with α⁽¹⁾ of the nominal pulse.
 
     Raises
     ------
     InputError
-        Naming ``pump.fluence``: the nominal pulse does not excite the cluster at first order.
+        Naming ``pump.alpha_target``: the nominal pulse does not excite the cluster at first order.
     """
     lr = first_order(prep, psi0, e0, nominal, t_start=t_start, budget_gb=budget_gb)
     if not lr["available"]:

@@ -169,10 +169,18 @@ class XasProbeSpec(Strict):
         return self
 
     def solver_settings(self, *, reorthogonalize: bool | None = None) -> XasSettings:
-        """The settings of each XAS computed by the probe (:mod:`localpairs.solvers.dynamics.transient_xas`).
+        """Return the settings of each XAS computed by the probe (:mod:`localpairs.solvers.dynamics.transient_xas`).
 
-        ``reorthogonalize`` is the resolved choice (``"auto"`` is resolved by the study, which knows
-        the sector sizes); None: the solver's own default.
+        Parameters
+        ----------
+        reorthogonalize : bool, optional
+            The resolved choice (``"auto"`` is resolved by the study, which knows the sector sizes);
+            None: the solver's own default.
+
+        Returns
+        -------
+        XasSettings
+            The solver settings.
         """
         from localpairs.solvers.dynamics.transient_xas import XasSettings
 
@@ -297,7 +305,23 @@ class PumpSpec(Strict):
 
 
 def pump_section(spec: RunSpec) -> PumpSpec:
-    """``spec.pump``, which a pump study needs; an :class:`InputError` when the section is absent."""
+    """Return ``spec.pump``, which a pump study needs.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+
+    Returns
+    -------
+    PumpSpec
+        The ``[pump]`` section.
+
+    Raises
+    ------
+    InputError
+        When the section is absent.
+    """
     if spec.pump is None:
         raise InputError("pump", None, f"a [pump] section (study = {spec.study!r})")
     return spec.pump

@@ -135,7 +135,26 @@ def _regime(ds: xr.Dataset, pulse: Pulse | None, absorbed_final: float) -> dict[
 
 
 def summarize(ds: xr.Dataset, spec: RunSpec, system: System, transitions: OpticalTransitions, pulse: Pulse | None) -> xr.Dataset:
-    """The ``summary`` group: every number of the report that is not a stored variable or attribute of ``ds``."""
+    """Build the ``summary`` group: every number of the report that is not a stored variable or attribute of ``ds``.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The pump study's root results (times in fs, energies in eV).
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        Its built system.
+    transitions : OpticalTransitions
+        The optical transitions of the ground state.
+    pulse : Pulse or None
+        The pump pulse used (None: no pulse).
+
+    Returns
+    -------
+    xarray.Dataset
+        The summary numbers.
+    """
     quench = json.loads(ds.attrs["quench"])
     ps = pump_section(spec)
     attrs: dict = {

@@ -177,7 +177,22 @@ def _computed_edge(root: xr.Dataset, key: str) -> float:
 
 
 def figures(results: Results, outdir: Path, title: str) -> list[str]:
-    """Charge spectra with their edges, k-resolved spectra, σ(ω) and the XAS, as far as computed."""
+    """Draw the charge spectra with their edges, k-resolved spectra, σ(ω) and the XAS, as far as computed.
+
+    Parameters
+    ----------
+    results : Results
+        What :func:`compute` returned.
+    outdir : pathlib.Path
+        Folder the PNG files are written into.
+    title : str
+        The spec's title, heading the figures.
+
+    Returns
+    -------
+    list of str
+        Names of the files written.
+    """
     cfg, groups, root = spectra_section(spec_of(results)), results.groups, results.root
     n_sites = int(root.attrs["n_sites"])
     names, panels = [], []
@@ -230,7 +245,18 @@ def _root(spec: RunSpec, system: System, ladder: dict[int, float], g: dict, r: _
 
 
 def compute(ctx: RunContext) -> Results:
-    """Ground state, E(N) ladder, the spectra of ``[spectra] compute``, their gaps and the report's numbers."""
+    """Compute the ground state, the E(N) ladder, the spectra of ``[spectra] compute``, their gaps and the report's numbers.
+
+    Parameters
+    ----------
+    ctx : RunContext
+        Spec, system, checkpoints and output folder.
+
+    Returns
+    -------
+    Results
+        The root Dataset and its groups.
+    """
     spec, system = ctx.spec, ctx.system
     cfg = spectra_section(spec)
     r = _Run(spec, system, cfg, ctx.checkpoints)
@@ -244,7 +270,18 @@ def compute(ctx: RunContext) -> Results:
 
 
 def report(results: Results) -> str:
-    """The report, rendered from the results by ``templates/spectra.md.j2``."""
+    """Render the report from the results by ``templates/spectra.md.j2``.
+
+    Parameters
+    ----------
+    results : Results
+        The results (as read back from results.nc).
+
+    Returns
+    -------
+    str
+        The report's Markdown text.
+    """
     return render("spectra.md.j2", results, spec=spec_of(results))
 
 
@@ -272,8 +309,23 @@ def _channels(spec: RunSpec, system: System) -> dict[str, tuple[int, int, int]]:
 
 
 def output(spec: RunSpec, system: System) -> OutputEstimate:
-    """What the study writes: each spectrum group (per channel its curve and its poles) in results.nc
-    and in its own checkpoint, E(N) checkpoints, one figure per kind of spectrum."""
+    """Estimate what the study writes.
+
+    Each spectrum group (per channel its curve and its poles) in results.nc and in its own
+    checkpoint, E(N) checkpoints, one figure per kind of spectrum.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        Its built system.
+
+    Returns
+    -------
+    OutputEstimate
+        Bytes by part.
+    """
     groups = {name: c * (n + 2 * p + 8) + 2 * n for name, (c, n, p) in _channels(spec, system).items()}
     sectors = len(ladder_electrons(spec, system))
     checkpoints = sum(netcdf_bytes(v) for v in groups.values()) + json_bytes(sectors, files=sectors) + netcdf_bytes(0)

@@ -114,7 +114,23 @@ class SpectraSpec(Strict):
 
 
 def spectra_section(spec: RunSpec) -> SpectraSpec:
-    """``spec.spectra``, which a spectra study needs; an :class:`InputError` when the section is absent."""
+    """Return ``spec.spectra``, which a spectra study needs.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+
+    Returns
+    -------
+    SpectraSpec
+        The ``[spectra]`` section.
+
+    Raises
+    ------
+    InputError
+        When the section is absent.
+    """
     if spec.spectra is None:
         raise InputError("spectra", None, f"a [spectra] section (study = {spec.study!r})")
     return spec.spectra

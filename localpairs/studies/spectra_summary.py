@@ -22,11 +22,23 @@ from localpairs.studies.spectra_spec import spectra_section
 
 
 def validate(spec: RunSpec, system: System) -> None:
-    """Every check the spectra study makes before solving anything.
+    """Run every check the spectra study makes before solving anything.
 
     Whole sectors only (no momentum scan); N ± 1 (N ± 2) in the ladder for single-particle (pair)
     spectra; twists only along a periodic polarization axis; an oxygen next to a fermionic site for
     the XAS; the memory of every sector built (ladder, twisted N-sector).
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run spec.
+    system : System
+        Its built system.
+
+    Raises
+    ------
+    InputError
+        Naming the key of a value the study cannot run with (reported as a SpecError).
     """
     cfg, model, n = spectra_section(spec), system.model, system.sector.n_electrons
     if spec.sector.momentum != "none":
@@ -86,7 +98,22 @@ def _sum_rules(groups: dict[str, xr.Dataset]) -> xr.Dataset:
 
 
 def report_summary(root: xr.Dataset, groups: dict[str, xr.Dataset], g: dict) -> tuple[xr.Dataset, dict[str, xr.Dataset]]:
-    """``root`` and ``groups`` with the report's derived numbers added (nothing existing changes)."""
+    """Add the report's derived numbers to ``root`` and ``groups`` (nothing existing changes).
+
+    Parameters
+    ----------
+    root : xarray.Dataset
+        The results' root.
+    groups : dict of str to xarray.Dataset
+        The spectrum groups.
+    g : dict
+        The gaps and edges in eV (single- and two-particle gap, ...).
+
+    Returns
+    -------
+    tuple of (xarray.Dataset, dict)
+        The extended root and groups (sum rules, energy scales, f-sum fractions).
+    """
     root = root.merge(_sum_rules(groups))
     if g.get("single_particle_gap") is not None and g.get("two_particle_gap") is not None:
         root.attrs.update({f"{k}_eV": ("none" if v is None else float(v)) for k, v in _energy_scales(g).items()})
