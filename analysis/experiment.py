@@ -34,7 +34,17 @@ Value = float | tuple[float, ...]
 
 @dataclass(frozen=True)
 class Source:
-    """A bibliographic source: a short key, the full citation and what it is used for."""
+    """A bibliographic source: a short key, the full citation and what it is used for.
+
+    Attributes
+    ----------
+    key : str
+        Short key quantities refer to.
+    citation : str
+        The full citation.
+    role : str
+        What the source is used for.
+    """
 
     key: str
     citation: str
@@ -83,7 +93,15 @@ class Quantity:
 
 @dataclass(frozen=True)
 class Reference(Mapping[str, Quantity]):
-    """Read-only mapping ``name -> Quantity`` plus the table of sources."""
+    """Read-only mapping ``name -> Quantity`` plus the table of sources.
+
+    Parameters
+    ----------
+    quantities : Mapping of str to Quantity
+        The reference numbers by name.
+    sources : Mapping of str to Source
+        The sources by key.
+    """
 
     quantities: Mapping[str, Quantity]
     sources: Mapping[str, Source]
@@ -101,11 +119,33 @@ class Reference(Mapping[str, Quantity]):
         return len(self.quantities)
 
     def value(self, name: str) -> Value:
-        """Return only the value of quantity ``name``."""
+        """Return only the value of quantity ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The quantity's name.
+
+        Returns
+        -------
+        float or tuple of float
+            Its value, in the quantity's unit.
+        """
         return self[name].value
 
     def citation(self, name: str) -> str:
-        """Return the citation string of quantity ``name``."""
+        """Return the citation string of quantity ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The quantity's name.
+
+        Returns
+        -------
+        str
+            The full citation of its source.
+        """
         return self[name].citation
 
 
@@ -121,6 +161,16 @@ def _as_value(name: str, raw: object) -> Value:
 
 def parse_reference(data: Mapping[str, object]) -> Reference:
     """Build a :class:`Reference` from the parsed TOML document ``data``.
+
+    Parameters
+    ----------
+    data : Mapping of str to object
+        The document with tables ``[sources.*]`` and ``[quantities.*]``.
+
+    Returns
+    -------
+    Reference
+        The reference numbers.
 
     Raises
     ------

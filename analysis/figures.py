@@ -21,7 +21,17 @@ SMALL_COLOR = "#2e86c1"
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> None:
-    """Write ``fig`` as PNG to ``path`` atomically and close it."""
+    """Write ``fig`` as PNG to ``path`` atomically and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : str or os.PathLike
+        The PNG file.
+    dpi : int
+        Resolution in dots per inch.
+    """
     write_with(path, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
     plt.close(fig)
 
@@ -29,10 +39,26 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> None
 def cluster_figure(
     cluster: Cluster, large: Sequence[bool] | np.ndarray, *, site_charge: Sequence[float] | np.ndarray | None = None, title: str = ""
 ) -> Figure:
-    """3D picture of the cluster: large (bosonic) and small (fermionic) octahedra, bridging oxygens.
+    """Draw the cluster in 3D: large (bosonic) and small (fermionic) octahedra, bridging oxygens.
 
     Marker area grows with the octahedron's size class; numbers give ⟨n_i⟩ when ``site_charge``
     is given. Periodic bonds that wrap around are drawn as short stubs to the cluster's edge.
+
+    Parameters
+    ----------
+    cluster : Cluster
+        The cluster (positions in units of the lattice constant).
+    large : sequence of bool
+        Per site: True for a large (bosonic) octahedron.
+    site_charge : sequence of float, optional
+        ⟨n_i⟩ per site, written beside the markers.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     pos = cluster.positions
     a = cluster.lattice_constant
@@ -64,7 +90,24 @@ def cluster_figure(
 
 def site_charge_figure(site_charge: Sequence[float] | np.ndarray, double_occupancy: Sequence[float] | np.ndarray,
                        large: Sequence[bool] | np.ndarray, *, title: str = "") -> Figure:
-    """Bar chart of ⟨n_i⟩ and 2⟨n_i↑n_i↓⟩ per octahedron, coloured by size class."""
+    """Draw the bar chart of ⟨n_i⟩ and 2⟨n_i↑n_i↓⟩ per octahedron, coloured by size class.
+
+    Parameters
+    ----------
+    site_charge : sequence of float
+        ⟨n_i⟩ per site.
+    double_occupancy : sequence of float
+        ⟨n_i↑n_i↓⟩ per site.
+    large : sequence of bool
+        Per site: True for a large (bosonic) octahedron.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     q = np.asarray(site_charge)
     d = np.asarray(double_occupancy)
     large = np.asarray(large, dtype=bool)
@@ -83,10 +126,24 @@ def site_charge_figure(site_charge: Sequence[float] | np.ndarray, double_occupan
 
 
 def ladder_figure(energies: Mapping[int, float], n: int, *, pair_binding: float | None = None) -> Figure:
-    """Ground energies E(N) around N₀ = ``n`` with a chemical-potential line removed.
+    """Plot the ground energies E(N) around N₀ = ``n`` with a chemical-potential line removed.
 
     μ = [E(N₀+2) − E(N₀−2)]/4 when both exist (else the slope of the available neighbours), so
     E(N₀±2) sit at the two-particle gap and a bound pair shows as odd-N points above the even ones.
+
+    Parameters
+    ----------
+    energies : Mapping of int to float
+        E(N) in eV by electron number.
+    n : int
+        N₀.
+    pair_binding : float, optional
+        Pair binding in eV, written in the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     ns = np.array(sorted(energies))
     e = np.array([energies[k] for k in ns])

@@ -23,22 +23,27 @@ MIN_REFERENCE_ALPHA = 1e-10
 
 def calibrated_fluence(fluence: float, alpha: float, alpha_target: float, *, field: str, max_alpha: float | None = None,
                        min_alpha: float = MIN_REFERENCE_ALPHA) -> float:
-    """Fluence (unit of ``fluence``) exciting ``alpha_target``, from a reference pulse at ``fluence`` exciting ``alpha``.
+    """Return the fluence exciting ``alpha_target``, from a reference pulse at ``fluence`` exciting ``alpha``.
 
     Parameters
     ----------
-    fluence
+    fluence : float
         Reference fluence (e.g. mJ/cm²), > 0.
-    alpha
+    alpha : float
         Excited weight of the reference pulse.
-    alpha_target
+    alpha_target : float
         Wanted excited weight, in (0, 1).
-    field
+    field : str
         Spec key of the reference fluence, named in errors.
-    max_alpha
+    max_alpha : float, optional
         Largest reference α accepted as linear (None: no bound, for a first-order α).
-    min_alpha
+    min_alpha : float
         Smallest reference α accepted as a coupling.
+
+    Returns
+    -------
+    float
+        The fluence, in the unit of ``fluence`` (α ∝ fluence in the linear regime).
 
     Raises
     ------

@@ -26,26 +26,73 @@ def _need(energies: Mapping[int, float], n: int, which: tuple[int, ...], quantit
 
 
 def pair_binding(energies: Mapping[int, float], n: int) -> float:
-    """``E(N+2) + E(N) − 2E(N+1)`` (negative: bound pair)."""
+    """Return the pair binding ``E(N+2) + E(N) − 2E(N+1)`` (negative: bound pair).
+
+    Parameters
+    ----------
+    energies : Mapping of int to float
+        Ground energy E(N) in eV by electron number.
+    n : int
+        The filling N.
+
+    Returns
+    -------
+    float
+        Pair binding in eV.
+    """
     _need(energies, n, (0, 1, 2), "pair binding")
     return energies[n + 2] + energies[n] - 2.0 * energies[n + 1]
 
 
 def single_particle_gap(energies: Mapping[int, float], n: int) -> float:
-    """``E(N+1) + E(N−1) − 2E(N)``."""
+    """Return the single-particle gap ``E(N+1) + E(N−1) − 2E(N)``.
+
+    Parameters
+    ----------
+    energies : Mapping of int to float
+        Ground energy E(N) in eV by electron number.
+    n : int
+        The filling N.
+
+    Returns
+    -------
+    float
+        The gap in eV.
+    """
     _need(energies, n, (-1, 0, 1), "single-particle gap")
     return energies[n + 1] + energies[n - 1] - 2.0 * energies[n]
 
 
 def two_particle_gap(energies: Mapping[int, float], n: int) -> float:
-    """``[E(N+2) + E(N−2) − 2E(N)] / 2``."""
+    """Return the two-particle gap ``[E(N+2) + E(N−2) − 2E(N)] / 2``.
+
+    Parameters
+    ----------
+    energies : Mapping of int to float
+        Ground energy E(N) in eV by electron number.
+    n : int
+        The filling N.
+
+    Returns
+    -------
+    float
+        The gap in eV.
+    """
     _need(energies, n, (-2, 0, 2), "two-particle gap")
     return 0.5 * (energies[n + 2] + energies[n - 2] - 2.0 * energies[n])
 
 
 @dataclass(frozen=True)
 class GapTable:
-    """Pair binding and gaps at one filling (eV); None where a needed sector is missing."""
+    """Pair binding and gaps at one filling (eV); None where a needed sector is missing.
+
+    Attributes
+    ----------
+    n : int
+        The filling N.
+    pair_binding, single_particle_gap, two_particle_gap : float or None
+        The three quantities in eV.
+    """
 
     n: int
     pair_binding: float | None
@@ -53,7 +100,13 @@ class GapTable:
     two_particle_gap: float | None
 
     def rows(self) -> list[tuple[str, str, float | None]]:
-        """(name, definition, value) rows for reports."""
+        """List the quantities as rows for reports.
+
+        Returns
+        -------
+        list of tuple
+            ``(name, definition, value in eV or None)``.
+        """
         return [
             ("pair binding E_pb", "E(N+2) + E(N) − 2E(N+1)", self.pair_binding),
             ("single-particle gap Δ1", "E(N+1) + E(N−1) − 2E(N)", self.single_particle_gap),
@@ -62,7 +115,20 @@ class GapTable:
 
 
 def gap_table(energies: Mapping[int, float], n: int) -> GapTable:
-    """All three quantities at filling ``n`` that the available energies allow."""
+    """Compute all three quantities at filling ``n`` that the available energies allow.
+
+    Parameters
+    ----------
+    energies : Mapping of int to float
+        Ground energy E(N) in eV by electron number.
+    n : int
+        The filling N.
+
+    Returns
+    -------
+    GapTable
+        The table (None where a sector is missing).
+    """
 
     def maybe(func):
         try:

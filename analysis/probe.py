@@ -54,7 +54,18 @@ def _fwhm(value: float, field: str) -> float:
 
 
 def trapezoid_weights(delay: ArrayLike) -> NDArray[np.float64]:
-    """Trapezoid quadrature weights of a strictly increasing grid (1 for a single point)."""
+    """Return the trapezoid quadrature weights of a strictly increasing grid (1 for a single point).
+
+    Parameters
+    ----------
+    delay : array_like
+        The grid (delays in fs).
+
+    Returns
+    -------
+    numpy.ndarray
+        One weight per point, in the grid's unit.
+    """
     t = _delays(delay)
     if t.size == 1:
         return np.ones(1)
@@ -102,16 +113,26 @@ def probe_convolution(delay: ArrayLike, dxas: ArrayLike, *, fwhm: float) -> NDAr
 
 
 def reported_dxas(delay: ArrayLike, dxas: ArrayLike, *, probe_fwhm: float = 0.0, excited_fraction: float = 1.0) -> NDArray[np.float64]:
-    """α × (Gaussian probe ∗ ΔXAS) along the delay: the difference spectrum to compare with data.
+    """Return α × (Gaussian probe ∗ ΔXAS) along the delay: the difference spectrum to compare with data.
 
     Parameters
     ----------
-    delay, dxas
+    delay, dxas : array_like
         As for :func:`probe_convolution`.
-    probe_fwhm
+    probe_fwhm : float
         Probe intensity FWHM in fs (≥ 0; 0: no convolution).
-    excited_fraction
+    excited_fraction : float
         α ∈ (0, 1]: fraction of the probed volume in the pumped state.
+
+    Returns
+    -------
+    numpy.ndarray
+        The reported ΔXAS, shaped like ``dxas``.
+
+    Raises
+    ------
+    InputError
+        When ``excited_fraction`` is not in (0, 1].
     """
     a = excited_fraction
     ok = isinstance(a, (int, float, np.floating)) and not isinstance(a, bool) and math.isfinite(a) and 0 < a <= 1

@@ -31,10 +31,22 @@ def charge_spectra_figure(
     *,
     title: str = "",
 ) -> Figure:
-    """Stacked panels on one energy axis ``ω − nμ`` (eV): addition above, removal mirrored below zero.
+    """Draw stacked panels on one energy axis ``ω − nμ`` (eV): addition above, removal mirrored below zero.
 
-    Each panel is a mapping with ``addition``, ``removal`` (arrays on ``omega``), ``label``
-    (y-axis), ``edges`` ``(removal_edge, addition_edge)`` on the same axis and ``gap_text``.
+    Parameters
+    ----------
+    omega : numpy.ndarray
+        Energy grid in eV.
+    panels : sequence of Mapping
+        Each with ``addition``, ``removal`` (arrays on ``omega``, 1/eV), ``label`` (y-axis),
+        ``edges`` ``(removal_edge, addition_edge)`` in eV on the same axis and ``gap_text``.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     fig, axes = plt.subplots(len(panels), 1, figsize=(6.4, 2.6 * len(panels)), sharex=True, squeeze=False)
     for ax, panel in zip(axes[:, 0], panels):
@@ -64,7 +76,28 @@ def conductivity_figure(
     twist_curves: np.ndarray | None = None,
     title: str = "",
 ) -> Figure:
-    """Re σ(ω) in S/cm against photon energy (eV), with the model's optical gap and a measured one."""
+    """Plot Re σ(ω) in S/cm against photon energy (eV), with the model's optical gap and a measured one.
+
+    Parameters
+    ----------
+    omega : numpy.ndarray
+        Photon energies in eV.
+    sigma : numpy.ndarray
+        Re σ(ω) in S/cm (twist average).
+    optical_gap : float, optional
+        The model's optical gap in eV.
+    reference_gap : float, optional
+        The measured gap E_G in eV.
+    twist_curves : numpy.ndarray, optional
+        Re σ(ω) per twist, drawn faintly when more than one.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     fig, ax = plt.subplots(figsize=(6.0, 3.6))
     if twist_curves is not None and len(twist_curves) > 1:
         for k, curve in enumerate(twist_curves):
@@ -94,7 +127,30 @@ def xas_figure(
     no_core_hole: np.ndarray | None = None,
     title: str = "",
 ) -> Figure:
-    """O K-edge XAS against photon energy (eV): total (or per oxygen), optionally without core hole."""
+    """Plot the O K-edge XAS against photon energy (eV): total (or per oxygen), optionally without core hole.
+
+    Parameters
+    ----------
+    photon_energy : numpy.ndarray
+        Photon energies in eV.
+    total : numpy.ndarray
+        XAS summed over oxygens, 1/eV.
+    per_oxygen : bool
+        Divide by ``n_oxygens``.
+    n_oxygens : int
+        Number of oxygens summed.
+    reference_pre_edge : float, optional
+        The measured pre-edge in eV.
+    no_core_hole : numpy.ndarray, optional
+        The XAS with U_c = 0 (same offset).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     scale = 1.0 / n_oxygens if per_oxygen else 1.0
     fig, ax = plt.subplots(figsize=(6.0, 3.6))
     ax.plot(photon_energy, scale * np.asarray(total), color="k", lw=1.4, label="with core hole U_c")
@@ -113,7 +169,24 @@ def xas_figure(
 
 
 def momentum_spectra_figure(omega: np.ndarray, curves: np.ndarray, labels: Sequence[str], *, title: str = "") -> Figure:
-    """A(k, ω) as offset curves, one per k (addition and mirrored removal summed), against ω − μ (eV)."""
+    """Plot A(k, ω) as offset curves, one per k (addition and mirrored removal summed), against ω − μ (eV).
+
+    Parameters
+    ----------
+    omega : numpy.ndarray
+        Energy grid ω − μ in eV.
+    curves : numpy.ndarray
+        (n_k, n_omega) spectra in 1/eV.
+    labels : sequence of str
+        One label per k.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     curves = np.asarray(curves)
     step = 1.1 * max(float(curves.max()), 1e-12)
     fig, ax = plt.subplots(figsize=(5.6, 0.5 * len(labels) + 2.0))

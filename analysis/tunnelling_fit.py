@@ -22,7 +22,7 @@ from localpairs.errors import InputError, require
 
 @dataclass(frozen=True)
 class DecayFit:
-    """ln Δ(N) = ln A − D N − p ln N fitted by least squares (p = 0 unless asked for).
+    """Least-squares fit of ln Δ(N) = ln A − D N − p ln N (p = 0 unless asked for).
 
     Attributes
     ----------
@@ -49,6 +49,25 @@ def fit_exponential_decay(n_sites: np.ndarray, splitting: np.ndarray, *, power_l
     A virtual pair crossing N sites picks up a power-law prefactor besides the exponential
     (phase-space of the two fermions), which makes the local slope approach D only as 1/N;
     ``power_law=True`` fits it.
+
+    Parameters
+    ----------
+    n_sites : numpy.ndarray
+        Barrier lengths N ≥ 1.
+    splitting : numpy.ndarray
+        Splittings Δ(N) > 0 in eV.
+    power_law : bool
+        Fit the N^−p prefactor too.
+
+    Returns
+    -------
+    DecayFit
+        The fit.
+
+    Raises
+    ------
+    InputError
+        For too few points, N < 1 or non-positive splittings.
     """
     n = np.asarray(n_sites, dtype=float)
     d = np.asarray(splitting, dtype=float)
@@ -73,7 +92,25 @@ def fit_exponential_decay(n_sites: np.ndarray, splitting: np.ndarray, *, power_l
 
 
 def two_fermion_decay_constant(energy: float, t_f: float) -> float:
-    """2 arccosh(|E|/(4 t_F)): per-site decay of a virtual fermion pair at energy E < −4 t_F (1D)."""
+    """Return 2 arccosh(|E|/(4 t_F)): per-site decay of a virtual fermion pair at energy E < −4 t_F (1D).
+
+    Parameters
+    ----------
+    energy : float
+        The pair's energy in eV.
+    t_f : float
+        Fermion hopping t_F in eV (> 0).
+
+    Returns
+    -------
+    float
+        Decay constant per site.
+
+    Raises
+    ------
+    InputError
+        When t_F ≤ 0 or E is not below the continuum edge −4 t_F.
+    """
     require(t_f > 0, "t_F", t_f, "a positive hopping in eV")
     require(energy < -4 * t_f, "energy", energy, f"below the two-fermion continuum edge −4 t_F = {-4 * t_f:g} eV")
     return float(2.0 * np.arccosh(abs(energy) / (4.0 * t_f)))
@@ -83,11 +120,21 @@ def two_fermion_decay_constant(energy: float, t_f: float) -> float:
 class DecayRegime:
     """Where the splittings fall monotonically, and the exponential fit there (None if no regime).
 
-    ``n_used`` are the barrier lengths of the fit (the longest strictly falling run that ends at the
-    largest N); ``fit`` is None when that run has fewer than three points, and ``reason`` says
-    why. ``continuum_edge`` (eV, −4 t_F) and ``below_continuum`` tell whether the pair's energy lies
-    below the two-fermion continuum, the condition for tunnelling through an evanescent barrier;
-    ``reference_D`` is then the closed-form large-N decay constant.
+    Attributes
+    ----------
+    n_used : tuple of int
+        The barrier lengths of the fit (the longest strictly falling run that ends at the largest N).
+    fit : DecayFit or None
+        None when that run has fewer than three points.
+    reason : str
+        Why there is no fit (empty otherwise).
+    continuum_edge : float or None
+        −4 t_F in eV.
+    below_continuum : bool or None
+        Whether the pair's energy lies below the two-fermion continuum, the condition for tunnelling
+        through an evanescent barrier.
+    reference_D : float or None
+        Then the closed-form large-N decay constant.
     """
 
     n_used: tuple[int, ...]
@@ -104,11 +151,21 @@ def decay_regime(n_sites: np.ndarray, splitting: np.ndarray, *, ground_energy: f
 
     Parameters
     ----------
-    n_sites, splitting
+    n_sites, splitting : numpy.ndarray
         Barrier lengths (increasing) and splittings Δ(N) > 0 in eV.
-    ground_energy, t_f
+    ground_energy, t_f : float, optional
         The pair's ground energy at the largest N and the fermion hopping (eV), both optional: with
         them the result says whether the pair lies below the continuum edge −4 t_F.
+
+    Returns
+    -------
+    DecayRegime
+        The regime and its fit.
+
+    Raises
+    ------
+    InputError
+        For non-increasing lengths or arrays of different shapes.
     """
     n = np.asarray(n_sites, dtype=float)
     d = np.asarray(splitting, dtype=float)

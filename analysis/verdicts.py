@@ -23,15 +23,20 @@ def _number(name: str, value: object) -> float:
 
 
 def verdict(model_value: float, experiment_value: float, tolerance: float) -> str:
-    """``"consistent"`` if ``|model − experiment| ≤ tolerance``, else ``"inconsistent"``.
+    """Return ``"consistent"`` if ``|model − experiment| ≤ tolerance``, else ``"inconsistent"``.
 
     Parameters
     ----------
-    model_value, experiment_value
+    model_value, experiment_value : float
         Finite numbers in the same unit.
-    tolerance
+    tolerance : float
         Absolute tolerance (≥ 0) in that unit; the edge ``|difference| = tolerance`` counts as
         consistent (a relative slack of 1e-12 absorbs rounding).
+
+    Returns
+    -------
+    str
+        The verdict.
 
     Raises
     ------
@@ -49,7 +54,21 @@ def verdict(model_value: float, experiment_value: float, tolerance: float) -> st
 
 @dataclass(frozen=True)
 class Row:
-    """One row of a model–experiment table: values, difference, tolerance and verdict."""
+    """One row of a model–experiment table: values, difference, tolerance and verdict.
+
+    Attributes
+    ----------
+    name : str
+        The quantity.
+    model, experiment : float or None
+        The two values in ``unit`` (None: not available).
+    tolerance : float or None
+        Absolute tolerance in ``unit`` (None: no verdict).
+    unit : str
+        The unit (eV, fs, ...).
+    note : str
+        A remark shown in the last column.
+    """
 
     name: str
     model: float | None
@@ -73,7 +92,13 @@ class Row:
         return verdict(self.model, self.experiment, self.tolerance)
 
     def cells(self) -> list[str]:
-        """Markdown cells: name, model, experiment, difference, tolerance, verdict, note."""
+        """Format the row as Markdown cells.
+
+        Returns
+        -------
+        list of str
+            Name, model, experiment, difference, tolerance, verdict, note.
+        """
         def f(v: float | None) -> str:
             return "—" if v is None else f"{v:.4g}"
         unit = f" {self.unit}" if self.unit else ""
@@ -82,7 +107,18 @@ class Row:
 
 
 def markdown_table(rows: list[Row]) -> str:
-    """A markdown table of ``rows``."""
+    """Format ``rows`` as a Markdown table.
+
+    Parameters
+    ----------
+    rows : list of Row
+        The rows.
+
+    Returns
+    -------
+    str
+        The table with its header.
+    """
     head = ["quantity", "model", "experiment", "difference", "tolerance", "verdict", "note"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
