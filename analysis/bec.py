@@ -50,16 +50,26 @@ _Z_TAIL = 60.0
 
 def barrier_transparency(*, barrier_k: float = REVIEW_BARRIER_K, width_angstrom: float = REVIEW_WIDTH_ANGSTROM,
                          mass_amu: float = REVIEW_MASS_AMU) -> float:
-    """WKB exponent D = (d/ħ)√(2MU) of the double well (review Eq. (2)); dimensionless.
+    """Return the WKB exponent D = (d/ħ)√(2MU) of the double well (review Eq. (2)); dimensionless.
 
     Parameters
     ----------
-    barrier_k
+    barrier_k : float
         Barrier height U in kelvin (converted with k_B).
-    width_angstrom
+    width_angstrom : float
         Barrier width d in Å.
-    mass_amu
+    mass_amu : float
         Mass M of the tunnelling ion in atomic mass units.
+
+    Returns
+    -------
+    float
+        D.
+
+    Raises
+    ------
+    InputError
+        For a non-positive height, width or mass.
     """
     require(barrier_k > 0, "barrier_k", barrier_k, "a positive barrier height in K")
     require(width_angstrom > 0, "width_angstrom", width_angstrom, "a positive width in Å")
@@ -73,19 +83,61 @@ def _check_x(x: float) -> None:
 
 
 def mean_hops(x: float) -> float:
-    """Mean number of hops ⟨N⟩ = ((1+x)/(1−x))^{1/3} through a fermionic cluster (review Eq. (4))."""
+    """Return the mean number of hops ⟨N⟩ = ((1+x)/(1−x))^{1/3} through a fermionic cluster (review Eq. (4)).
+
+    Parameters
+    ----------
+    x : float
+        Potassium concentration, 0 ≤ x < 1.
+
+    Returns
+    -------
+    float
+        ⟨N⟩.
+    """
     _check_x(x)
     return ((1.0 + x) / (1.0 - x)) ** (1.0 / 3.0)
 
 
 def boson_density(x: float) -> float:
-    """Pair density per unit cell n_B a³ = (1−x)/2 (review Eq. (7))."""
+    """Return the pair density per unit cell n_B a³ = (1−x)/2 (review Eq. (7)).
+
+    Parameters
+    ----------
+    x : float
+        Potassium concentration.
+
+    Returns
+    -------
+    float
+        n_B a³.
+    """
     _check_x(x)
     return (1.0 - x) / 2.0
 
 
 def effective_pair_hopping_k(x: float, *, omega0_k: float = REVIEW_OMEGA0_K, transparency: float | None = None) -> float:
-    """t_effB = ω₀ exp(−⟨N⟩D) in kelvin (review Eq. (3)); D defaults to the review's double well."""
+    """Return the effective pair hopping t_effB = ω₀ exp(−⟨N⟩D) in kelvin (review Eq. (3)).
+
+    Parameters
+    ----------
+    x : float
+        Potassium concentration.
+    omega0_k : float
+        Tunnelling rate ω₀ in K.
+    transparency : float, optional
+        WKB exponent D; defaults to the review's double well (:func:`barrier_transparency`).
+
+    Returns
+    -------
+    float
+        t_effB in K.
+
+    Raises
+    ------
+    InputError
+        For ω₀ ≤ 0 or D < 0.
+    """
     require(omega0_k > 0, "omega0_k", omega0_k, "a positive tunnelling rate in K")
     d = barrier_transparency() if transparency is None else transparency
     require(d >= 0, "transparency", d, "a non-negative WKB exponent")
@@ -95,17 +147,22 @@ def effective_pair_hopping_k(x: float, *, omega0_k: float = REVIEW_OMEGA0_K, tra
 def fermi_bose_tc(x: float, *, omega0_k: float = REVIEW_OMEGA0_K, barrier_k: float = REVIEW_BARRIER_K,
                   width_angstrom: float = REVIEW_WIDTH_ANGSTROM, mass_amu: float = REVIEW_MASS_AMU,
                   prefactor: float = CONTINUUM_BEC_PREFACTOR) -> float:
-    """T_c = C t_effB ((1−x)/2)^{2/3} in kelvin (review Eq. (8) with the continuum-BEC constant C).
+    """Return T_c = C t_effB ((1−x)/2)^{2/3} in kelvin (review Eq. (8) with the continuum-BEC constant C).
 
     Parameters
     ----------
-    x
+    x : float
         Potassium concentration, 0 ≤ x < 1.
-    omega0_k, barrier_k, width_angstrom, mass_amu
+    omega0_k, barrier_k, width_angstrom, mass_amu : float
         ω₀ (K), barrier U (K), width d (Å), ion mass M (u); defaults are the review's values.
-    prefactor
+    prefactor : float
         The constant C; the review leaves it unspecified (T_c ∝ …). Pass 1.0 to get the bare
         t_effB (n_B a³)^{2/3}.
+
+    Returns
+    -------
+    float
+        T_c in K.
     """
     d = barrier_transparency(barrier_k=barrier_k, width_angstrom=width_angstrom, mass_amu=mass_amu)
     return prefactor * effective_pair_hopping_k(x, omega0_k=omega0_k, transparency=d) * boson_density(x) ** (2 / 3)
@@ -123,10 +180,26 @@ def _bose_sum_1d_cubed(beta2: float, m_max: int) -> float:
 
 
 def lattice_boson_density(temperature: float, *, t_b: float = 1.0) -> float:
-    """Density per site of ideal bosons on the simple-cubic lattice at μ = 0 (the critical density).
+    """Return the density per site of ideal bosons on the simple-cubic lattice at μ = 0 (the critical density).
 
-    n(T) = ∫ d³k/(2π)³ [exp(ε_k/T) − 1]^{-1}, ε_k = 2 t_B Σ_α (1 − cos k_α); ``temperature`` and
-    ``t_b`` in the same energy unit (k_B = 1).
+    n(T) = ∫ d³k/(2π)³ [exp(ε_k/T) − 1]^{-1}, ε_k = 2 t_B Σ_α (1 − cos k_α).
+
+    Parameters
+    ----------
+    temperature : float
+        T in the energy unit of ``t_b`` (k_B = 1), > 0.
+    t_b : float
+        Boson hopping t_B, > 0.
+
+    Returns
+    -------
+    float
+        Bosons per site.
+
+    Raises
+    ------
+    InputError
+        For a non-positive temperature or hopping.
     """
     require(temperature > 0, "temperature", temperature, "a positive temperature")
     require(t_b > 0, "t_b", t_b, "a positive boson hopping")
@@ -136,11 +209,27 @@ def lattice_boson_density(temperature: float, *, t_b: float = 1.0) -> float:
 
 
 def lattice_boson_tc(density: float, *, t_b: float = 1.0) -> float:
-    """Condensation temperature of ideal bosons on the simple-cubic lattice at ``density`` per site.
+    """Return the condensation temperature of ideal bosons on the simple-cubic lattice at ``density`` per site.
 
-    Solves n(T_c) = density with :func:`lattice_boson_density`; returns T_c in the unit of ``t_b``
-    (k_B = 1). Reference values k_B T_c/t_B = 0.0660, 0.3011, 1.2664, 3.4168, 5.5910 at
-    n = 0.001, 0.01, 0.1, 0.5, 1.
+    Solves n(T_c) = density with :func:`lattice_boson_density`. Reference values
+    k_B T_c/t_B = 0.0660, 0.3011, 1.2664, 3.4168, 5.5910 at n = 0.001, 0.01, 0.1, 0.5, 1.
+
+    Parameters
+    ----------
+    density : float
+        Bosons per site, > 0.
+    t_b : float
+        Boson hopping t_B, > 0.
+
+    Returns
+    -------
+    float
+        T_c in the unit of ``t_b`` (k_B = 1).
+
+    Raises
+    ------
+    InputError
+        For a non-positive or infinite density or a non-positive hopping.
     """
     require(density > 0 and math.isfinite(density), "density", density, "a positive finite density per site")
     require(t_b > 0, "t_b", t_b, "a positive boson hopping")
@@ -152,10 +241,15 @@ def lattice_boson_tc(density: float, *, t_b: float = 1.0) -> float:
 
 
 def watson_integral() -> float:
-    """Watson's integral W = (1/π³)∫∫∫ dk/(3 − cos k_x − cos k_y − cos k_z) = ∫_0^∞ [e^{−t} I₀(t)]³ dt.
+    """Return Watson's integral W = (1/π³)∫∫∫ dk/(3 − cos k_x − cos k_y − cos k_z) = ∫_0^∞ [e^{−t} I₀(t)]³ dt.
 
     Evaluated as a quadrature up to t = 60 plus the closed-form tail of the large-t expansion
     (≈ 0.50546202). Serves as a check of the Bessel-series machinery used for the lattice T_c.
+
+    Returns
+    -------
+    float
+        W.
     """
     head, _ = integrate.quad(lambda t: special.ive(0, t) ** 3, 0.0, _Z_TAIL, epsabs=1e-14, epsrel=1e-13, limit=400)
     # ∫_Z^∞ (2πt)^{-3/2} c_k t^{-k} dt = c_k (2π)^{-3/2} Z^{-1/2-k}/(1/2+k)
@@ -165,24 +259,40 @@ def watson_integral() -> float:
 
 def fermi_bose_lattice_tc(x: float, *, mass_matched: bool = True, omega0_k: float = REVIEW_OMEGA0_K,
                           transparency: float | None = None) -> float:
-    """Lattice-boson T_c in kelvin at the review's pair density n_B a³ = (1−x)/2 and hopping t_effB.
+    """Return the lattice-boson T_c in kelvin at the review's pair density n_B a³ = (1−x)/2 and hopping t_effB.
 
     Parameters
     ----------
-    x
+    x : float
         Potassium concentration.
-    mass_matched
+    mass_matched : bool
         If true, the lattice hopping is t_B = t_effB/2 so that the band mass ħ²/(2t_B a²) equals
         the review's m_eff = ħ²/(t_effB a²); if false, t_B = t_effB.
-    omega0_k, transparency
+    omega0_k, transparency : float
         As in :func:`effective_pair_hopping_k`.
+
+    Returns
+    -------
+    float
+        T_c in K.
     """
     t_eff = effective_pair_hopping_k(x, omega0_k=omega0_k, transparency=transparency)
     return lattice_boson_tc(boson_density(x), t_b=t_eff / 2.0 if mass_matched else t_eff)
 
 
 def tc_kelvin_to_ev(tc_k: float) -> float:
-    """k_B T_c in eV (convenience for comparing with model energies)."""
+    """Return k_B T_c in eV (convenience for comparing with model energies).
+
+    Parameters
+    ----------
+    tc_k : float
+        T_c in K.
+
+    Returns
+    -------
+    float
+        k_B T_c in eV.
+    """
     return tc_k * KB_EV_PER_K
 
 
@@ -197,10 +307,19 @@ TC_CONVENTIONS: tuple[tuple[str, str, str], ...] = (
 
 
 def tc_conventions(xs: list[float]) -> list[dict[str, Any]]:
-    """T_c(x) in kelvin under each of :data:`TC_CONVENTIONS` (the review fixes neither C nor the mass).
+    """Return T_c(x) in kelvin under each of :data:`TC_CONVENTIONS` (the review fixes neither C nor the mass).
 
-    Returns one dict per convention: ``formula``, ``constant``, ``mass`` and ``tc_K`` (one value per x).
     All share t_effB = ω₀ exp(−⟨N⟩D) and n_B a³ = (1−x)/2 with the review's parameters.
+
+    Parameters
+    ----------
+    xs : list of float
+        Potassium concentrations.
+
+    Returns
+    -------
+    list of dict
+        One dict per convention: ``formula``, ``constant``, ``mass`` and ``tc_K`` (one value per x).
     """
     per_x = [(fermi_bose_tc(x, prefactor=1.0), fermi_bose_lattice_tc(x, mass_matched=True), fermi_bose_lattice_tc(x, mass_matched=False))
              for x in xs]

@@ -21,10 +21,24 @@ from scipy.integrate import cumulative_simpson
 
 
 def cumulative_work(time: np.ndarray, current: np.ndarray, field: np.ndarray) -> np.ndarray:
-    """``W(t) = ∫_0^t ⟨j⟩·E dt'`` in eV (j in e·Å/fs, E in V/Å), by cumulative Simpson on the grid.
+    """Return ``W(t) = ∫_0^t ⟨j⟩·E dt'`` in eV (j in e·Å/fs, E in V/Å), by cumulative Simpson on the grid.
 
     ``j·E`` oscillates at 2ω: the quadrature is accurate to ~(2ω·dt)⁴/180 relative, i.e. it needs
     output steps well below a quarter of the optical period (0.1 fs at 2 eV gives ~1e-3).
+
+    Parameters
+    ----------
+    time : numpy.ndarray
+        Time grid in fs.
+    current : numpy.ndarray
+        ⟨j⟩ along the polarization in e·Å/fs.
+    field : numpy.ndarray
+        Electric field in V/Å.
+
+    Returns
+    -------
+    numpy.ndarray
+        W(t) in eV on the grid.
     """
     power = np.asarray(current) * np.asarray(field)
     if len(power) < 3:
@@ -41,8 +55,23 @@ def _pulse_shade(ax: Axes, ds: xr.Dataset) -> None:
 
 
 def overview_figure(ds: xr.Dataset, *, title: str = "") -> Figure:
-    """Four panels against time: field and vector potential; absorbed energy and field work;
-    double occupancy and unpaired sites; LPDW order (and current)."""
+    """Draw four panels against time.
+
+    Field and vector potential; absorbed energy and field work; double occupancy and unpaired
+    sites; LPDW order (and current).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The pump study's time series (time in fs).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     t = ds["time"].values
     fig, axes = plt.subplots(4, 1, figsize=(7.0, 9.0), sharex=True)
     ax = axes[0]
@@ -73,7 +102,18 @@ def overview_figure(ds: xr.Dataset, *, title: str = "") -> Figure:
 
 
 def current_figure(ds: xr.Dataset) -> Figure:
-    """Current ⟨j⟩ along the polarization and the field, against time."""
+    """Plot the current ⟨j⟩ along the polarization and the field, against time.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The pump study's time series (time in fs).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     t = ds["time"].values
     fig, ax = plt.subplots(figsize=(7.0, 3.2))
     ax.plot(t, ds["current"].values, color="C0", lw=0.8)
@@ -88,7 +128,20 @@ def current_figure(ds: xr.Dataset) -> Figure:
 
 
 def site_charge_figure(ds: xr.Dataset, large: Sequence[bool] | np.ndarray) -> Figure:
-    """⟨n_i(t)⟩ of every octahedron, large ones in red, small ones in blue."""
+    """Plot ⟨n_i(t)⟩ of every octahedron, large ones in red, small ones in blue.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The pump study's time series (time in fs).
+    large : sequence of bool
+        Per site: True for a large octahedron.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     t = ds["time"].values
     fig, ax = plt.subplots(figsize=(7.0, 3.4))
     for i, flag in enumerate(large):
@@ -102,7 +155,18 @@ def site_charge_figure(ds: xr.Dataset, large: Sequence[bool] | np.ndarray) -> Fi
 
 
 def lattice_figure(ds: xr.Dataset) -> Figure:
-    """Oxygen displacements u_b(t) (Å) and lattice energies (eV)."""
+    """Plot the oxygen displacements u_b(t) (Å) and lattice energies (eV).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The pump study's time series (time in fs).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     t = ds["time"].values
     fig, axes = plt.subplots(2, 1, figsize=(7.0, 5.0), sharex=True)
     axes[0].plot(t, ds["oxygen_displacement"].values, lw=0.6)
@@ -135,12 +199,32 @@ def dxas_map_figure(
     colorbar_label: str = "ΔXAS (1/eV)",
     title: str = "",
 ) -> Figure:
-    """ΔXAS(ω, delay) as a heat map: x = photon energy (eV), y = delay (fs).
+    """Draw ΔXAS(ω, delay) as a heat map: x = photon energy (eV), y = delay (fs).
 
     Diverging colormap centred at 0 (red: more absorption, blue: less), symmetric limits.
-    Each delay is one band (cells centred on the delays, any spacing). Optional markers at the
-    strongest positive (▲) and negative (▼) ΔXAS of each delay, and a line at the ground-state
-    pre-edge peak.
+    Each delay is one band (cells centred on the delays, any spacing).
+
+    Parameters
+    ----------
+    omega : numpy.ndarray
+        Photon energies in eV.
+    delay : numpy.ndarray
+        Delays in fs.
+    dxas : numpy.ndarray
+        (len(delay), len(omega)) ΔXAS in 1/eV.
+    positive_energy, negative_energy : numpy.ndarray, optional
+        Per delay, the energy (eV) of the strongest positive (▲) and negative (▼) ΔXAS, marked.
+    pre_edge : float, optional
+        The ground-state pre-edge peak in eV, drawn as a line.
+    colorbar_label : str
+        Label of the colour bar.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     omega, delay, z = np.asarray(omega, float), np.asarray(delay, float), np.asarray(dxas, float)
     vmax = float(np.max(np.abs(z))) or 1.0
@@ -174,10 +258,27 @@ def xas_delays_figure(
     max_curves: int = 6,
     title: str = "",
 ) -> Figure:
-    """XAS at selected delays over the ground-state XAS (top) and their ΔXAS (bottom).
+    """Plot the XAS at selected delays over the ground-state XAS (top) and their ΔXAS (bottom).
 
-    Up to ``max_curves`` delays, evenly spread over ``delay`` (first and last included);
-    ``xas`` and ``dxas`` have shape (len(delay), len(omega)). Energies eV, spectra 1/eV.
+    Parameters
+    ----------
+    omega : numpy.ndarray
+        Photon energies in eV.
+    ground : numpy.ndarray
+        Ground-state XAS in 1/eV.
+    xas, dxas : numpy.ndarray
+        (len(delay), len(omega)) XAS and ΔXAS in 1/eV.
+    delay : numpy.ndarray
+        Delays in fs.
+    max_curves : int
+        Delays drawn at most, evenly spread over ``delay`` (first and last included).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     omega, delay = np.asarray(omega, float), np.asarray(delay, float)
     xas, dxas = np.asarray(xas, float), np.asarray(dxas, float)

@@ -25,7 +25,20 @@ from localpairs.errors import require
 class LinearFit:
     """Result of a one-parameter fit y ≈ slope · x (through the origin).
 
-    ``stderr`` is absolute (from σ) if ``absolute_sigma`` else scaled by the residual scatter.
+    Attributes
+    ----------
+    slope : float
+        The slope, in y per unit of x.
+    stderr : float
+        Its standard error: absolute (from σ) if ``absolute_sigma`` else scaled by the residual scatter.
+    chi2 : float
+        χ² of the fit (with σ) or the residual sum of squares.
+    dof : int
+        Degrees of freedom (points − 1).
+    absolute_sigma : bool
+        Whether the error comes from given σ (else from the residual scatter).
+    residuals : numpy.ndarray
+        Data − fit at the fitted points.
     """
 
     slope: float
@@ -36,7 +49,18 @@ class LinearFit:
     residuals: NDArray[np.float64]
 
     def predict(self, x: ArrayLike) -> NDArray[np.float64]:
-        """slope · x."""
+        """Evaluate the line, slope · x.
+
+        Parameters
+        ----------
+        x : array_like
+            The abscissae.
+
+        Returns
+        -------
+        numpy.ndarray
+            slope · x.
+        """
         return self.slope * np.asarray(x, dtype=float)
 
 
@@ -75,7 +99,23 @@ def _sigma(sigma: ArrayLike | None, n: int) -> NDArray[np.float64] | None:
 
 @dataclass(frozen=True)
 class ExcitedFraction:
-    """α with its standard error, χ² and residuals of the mixture fit."""
+    """The excited fraction α with its standard error, χ² and residuals of the mixture fit.
+
+    Attributes
+    ----------
+    alpha : float
+        α in ``xas = (1 − α) ground + α excited``.
+    stderr : float
+        Its standard error.
+    chi2 : float
+        χ² of the fit (with σ) or the residual sum of squares.
+    dof : int
+        Degrees of freedom (points − 1).
+    absolute_sigma : bool
+        Whether the error comes from given σ (else from the residual scatter).
+    residuals : numpy.ndarray
+        Data − fit at the fitted points.
+    """
 
     alpha: float
     stderr: float
@@ -91,15 +131,20 @@ def fit_excited_fraction(xas: ArrayLike, ground: ArrayLike, excited: ArrayLike, 
 
     Parameters
     ----------
-    xas
+    xas : array_like
         Measured (pumped) spectrum.
-    ground, excited
+    ground, excited : array_like
         Ground-state and fully excited spectra on the same energy grid.
-    sigma
+    sigma : array_like, optional
         Standard errors of ``xas`` (scalar or per point); without it α's error comes from the
         residual scatter.
-    mask
+    mask : array_like, optional
         Boolean array selecting the points to fit (e.g. the pre-edge window).
+
+    Returns
+    -------
+    ExcitedFraction
+        α with its error and the fit's quality.
 
     Raises
     ------
@@ -126,13 +171,18 @@ def fit_alpha_vs_fluence(fluence: ArrayLike, alpha: ArrayLike, *, alpha_error: A
 
     Parameters
     ----------
-    fluence
+    fluence : array_like
         Pump fluences (e.g. mJ/cm²).
-    alpha
+    alpha : array_like
         Excited fractions at those fluences.
-    alpha_error
+    alpha_error : array_like, optional
         Standard errors of α; without them the slope error comes from the residual scatter
         (needs ≥ 2 points).
+
+    Returns
+    -------
+    LinearFit
+        The fit.
     """
     f = _vector("fluence", fluence)
     a = _vector("alpha", alpha, f.size)
@@ -143,11 +193,21 @@ def fit_alpha_vs_fluence(fluence: ArrayLike, alpha: ArrayLike, *, alpha_error: A
 class FluenceLaw:
     """What two points α(F₁), α(F₂) say about the fluence dependence (review: 5 % at 8, 27 % at 32 mJ/cm²).
 
-    ``exponent`` = d ln α / d ln F between them (1: linear, one-photon absorption; > 1 superlinear).
-    Two superlinear laws through both points, each solved exactly:
-    ``two_photon``: α = a F + b F² (one- plus two-photon absorption), with the two-photon share
-    b F²/α at F₁ and F₂; ``threshold``: α = c (F − F_th) for F > F_th (no excitation below F_th).
-    Fluences in the unit of the inputs (mJ/cm²).
+    Two superlinear laws through both points, each solved exactly. Fluences in the unit of the
+    inputs (mJ/cm²).
+
+    Attributes
+    ----------
+    exponent : float
+        d ln α / d ln F between them (1: linear, one-photon absorption; > 1 superlinear).
+    ratio, linear_ratio : float
+        α₂/α₁ and the F₂/F₁ a linear law would give.
+    a, b : float
+        ``two_photon``: α = a F + b F² (one- plus two-photon absorption).
+    two_photon_share : tuple of float
+        The two-photon share b F²/α at F₁ and F₂.
+    threshold_fluence, threshold_slope : float
+        ``threshold``: α = c (F − F_th) for F > F_th (no excitation below F_th): F_th and c.
     """
 
     exponent: float
@@ -161,7 +221,19 @@ class FluenceLaw:
 
 
 def fluence_law(f1: float, alpha1: float, f2: float, alpha2: float) -> FluenceLaw:
-    """Exponent, and the two-photon and threshold laws through (F₁, α₁), (F₂, α₂) (:class:`FluenceLaw`).
+    """Return the exponent, and the two-photon and threshold laws through (F₁, α₁), (F₂, α₂).
+
+    Parameters
+    ----------
+    f1, alpha1 : float
+        First fluence (mJ/cm²) and its excited fraction.
+    f2, alpha2 : float
+        Second, larger fluence and its excited fraction.
+
+    Returns
+    -------
+    FluenceLaw
+        The exponent and both laws.
 
     Raises
     ------

@@ -88,9 +88,6 @@ PENDING = frozenset(
         "localpairs.studies.xfel_summary",
         "localpairs.studies.xfel_verdict",
         # being converted on this branch (wip/docsb)
-        "localpairs.analysis.bec",
-        "localpairs.analysis.dynamics_figures",
-        "localpairs.analysis.excited_fraction",
         "localpairs.analysis.percolation",
         "localpairs.analysis.spectral_edges",
         "localpairs.analysis.xas_peaks",
