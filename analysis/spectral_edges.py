@@ -69,7 +69,22 @@ ONSET_FRACTION = 0.1
 
 
 def merge_poles(energies: np.ndarray, weights: np.ndarray, *, tol: float = MERGE_TOL) -> tuple[np.ndarray, np.ndarray]:
-    """Flatten, drop zero weights, sort, and sum poles within ``tol`` of their group's first pole."""
+    """Flatten, drop zero weights, sort, and sum poles within ``tol`` of their group's first pole.
+
+    Parameters
+    ----------
+    energies : numpy.ndarray
+        Pole positions in eV (any shape).
+    weights : numpy.ndarray
+        Their weights, same shape.
+    tol : float
+        Merge distance in eV.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Merged pole energies (eV, ascending) and their summed weights.
+    """
     e = np.ravel(np.asarray(energies, dtype=float))
     w = np.ravel(np.asarray(weights, dtype=float))
     keep = (w > 0) & np.isfinite(e)
@@ -88,7 +103,29 @@ def merge_poles(energies: np.ndarray, weights: np.ndarray, *, tol: float = MERGE
 
 
 def spectral_edge(energies: np.ndarray, weights: np.ndarray, *, rel_threshold: float = EDGE_THRESHOLD, above: float | None = None) -> float:
-    """Lowest merged pole (above ``above`` if given) with weight ≥ ``rel_threshold`` × total weight."""
+    """Return the lowest merged pole (above ``above`` if given) with weight ≥ ``rel_threshold`` × total weight.
+
+    Parameters
+    ----------
+    energies : numpy.ndarray
+        Pole positions in eV (any shape).
+    weights : numpy.ndarray
+        Their weights, same shape.
+    rel_threshold : float
+        Share of the total weight, in (0, 1].
+    above : float, optional
+        Only poles above this energy (eV) count.
+
+    Returns
+    -------
+    float
+        The edge in eV.
+
+    Raises
+    ------
+    InputError
+        For a threshold outside (0, 1] or a spectrum without weight.
+    """
     if not 0 < rel_threshold <= 1:
         raise InputError("rel_threshold", rel_threshold, "a fraction in (0, 1]")
     e, w = merge_poles(energies, weights)
@@ -103,18 +140,42 @@ def spectral_edge(energies: np.ndarray, weights: np.ndarray, *, rel_threshold: f
 
 
 def edge_of(ds: xr.Dataset, *, rel_threshold: float = EDGE_THRESHOLD) -> float:
-    """Edge of a :func:`~localpairs.solvers.spectra.spectral_functions.spectra` Dataset (all channels, channel weights applied)."""
+    """Return the edge of a :func:`~localpairs.solvers.spectra.spectral_functions.spectra` Dataset.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The spectrum (all channels, channel weights applied).
+    rel_threshold : float
+        As for :func:`spectral_edge`.
+
+    Returns
+    -------
+    float
+        The edge in eV (as E_n − E_ref).
+    """
     weights = ds["pole_weight"].values * ds["weight"].values[:, None]
     return spectral_edge(ds["pole_energy"].values, weights, rel_threshold=rel_threshold)
 
 
 def gap_from_edges(addition_edge: float, removal_edge: float) -> float:
-    """``addition_edge + removal_edge`` (both as E_n − E_ref): E(N+n) + E(N−n) − 2E(N) for n-particle spectra."""
+    """Return ``addition_edge + removal_edge``: E(N+n) + E(N−n) − 2E(N) for n-particle spectra.
+
+    Parameters
+    ----------
+    addition_edge, removal_edge : float
+        The two edges in eV, both as E_n − E_ref.
+
+    Returns
+    -------
+    float
+        The gap in eV.
+    """
     return float(addition_edge + removal_edge)
 
 
 def optical_gap(excitation_energy: ArrayLike, absorption: ArrayLike, *, fraction: float = OPTICAL_THRESHOLD) -> float:
-    """The optical gap E_G in eV: the lowest optical pole carrying at least ``fraction`` of ∫σ dω.
+    """Return the optical gap E_G in eV: the lowest optical pole carrying at least ``fraction`` of ∫σ dω.
 
     The one definition of the optical gap in this package. Poles at or below
     :data:`~localpairs.solvers.spectra.optical_transitions.ZERO_FREQUENCY` (the ground state and
@@ -122,6 +183,28 @@ def optical_gap(excitation_energy: ArrayLike, absorption: ArrayLike, *, fraction
     multiplets, twist copies, Lanczos copies of a converged pole), and E_G is the lowest merged
     pole whose absorption is at least ``fraction`` × the total absorption of the remaining poles.
 
+    Parameters
+    ----------
+    excitation_energy : array_like
+        Pole positions ``ω_n = E_n − E_0`` in eV, any shape (e.g. twist × pole).
+    absorption : array_like
+        Integrated Re σ of each pole, ∝ ``|⟨n|j|0⟩|²/ω_n`` (any units; twist weights applied), same
+        shape; poles of weight 0 (padding) are ignored.
+    fraction : float
+        Share of the total absorption, in (0, 1].
+
+    Returns
+    -------
+    float
+        E_G in eV.
+
+    Raises
+    ------
+    InputError
+        If ``fraction`` is outside (0, 1], the shapes differ or no pole above the cut-off has weight.
+
+    Notes
+    -----
     Why a share of the total, not of the strongest pole: ∫σ dω over all poles is a ground-state
     property (f-sum rule: ⟨∂²H/∂A²⟩/2 minus the Drude weight), so "carries f of the optical
     weight" does not depend on how that weight happens to be distributed among poles. Measured against the
@@ -131,21 +214,6 @@ def optical_gap(excitation_energy: ArrayLike, absorption: ArrayLike, *, fraction
     or fail the threshold for reasons unrelated to its own weight. (On a cluster large enough for
     a quasi-continuous band no single pole keeps a fixed share; then lower ``fraction`` or use
     :func:`curve_onset`.)
-
-    Parameters
-    ----------
-    excitation_energy
-        Pole positions ``ω_n = E_n − E_0`` in eV, any shape (e.g. twist × pole).
-    absorption
-        Integrated Re σ of each pole, ∝ ``|⟨n|j|0⟩|²/ω_n`` (any units; twist weights applied), same
-        shape; poles of weight 0 (padding) are ignored.
-    fraction
-        Share of the total absorption, in (0, 1].
-
-    Raises
-    ------
-    InputError
-        If ``fraction`` is outside (0, 1], the shapes differ or no pole above the cut-off has weight.
     """
     omega, weight = np.asarray(excitation_energy, dtype=float), np.asarray(absorption, dtype=float)
     if omega.shape != weight.shape:
@@ -157,13 +225,46 @@ def optical_gap(excitation_energy: ArrayLike, absorption: ArrayLike, *, fraction
 
 
 def conductivity_gap(conductivity: xr.Dataset, *, fraction: float = OPTICAL_THRESHOLD) -> float:
-    """:func:`optical_gap` of an :func:`~localpairs.solvers.spectra.conductivity.optical_conductivity` Dataset (twist-averaged ∫σ per pole)."""
+    """Return the :func:`optical_gap` of an :func:`~localpairs.solvers.spectra.conductivity.optical_conductivity` Dataset.
+
+    Parameters
+    ----------
+    conductivity : xarray.Dataset
+        The optical conductivity (twist-averaged ∫σ per pole).
+    fraction : float
+        As for :func:`optical_gap`.
+
+    Returns
+    -------
+    float
+        E_G in eV.
+    """
     w = conductivity["sigma_weight"].values * conductivity["twist_weight"].values[:, None]
     return optical_gap(conductivity["pole_energy"].values, w, fraction=fraction)
 
 
 def curve_onset(omega: np.ndarray, values: np.ndarray, *, fraction: float = ONSET_FRACTION) -> float:
-    """First ω where ``values`` reaches ``fraction`` × its maximum (broadened-curve onset)."""
+    """Return the first ω where ``values`` reaches ``fraction`` × its maximum (broadened-curve onset).
+
+    Parameters
+    ----------
+    omega : numpy.ndarray
+        Energy grid in eV.
+    values : numpy.ndarray
+        The curve on ``omega``.
+    fraction : float
+        Share of the maximum, in (0, 1].
+
+    Returns
+    -------
+    float
+        The onset in eV.
+
+    Raises
+    ------
+    InputError
+        For a fraction outside (0, 1] or a curve without a positive maximum.
+    """
     values = np.asarray(values, dtype=float)
     if not 0 < fraction <= 1:
         raise InputError("fraction", fraction, "a fraction in (0, 1]")
@@ -173,13 +274,36 @@ def curve_onset(omega: np.ndarray, values: np.ndarray, *, fraction: float = ONSE
 
 
 def curve_peak(omega: np.ndarray, values: np.ndarray) -> float:
-    """ω at the maximum of ``values``."""
+    """Return the ω at the maximum of ``values``.
+
+    Parameters
+    ----------
+    omega : numpy.ndarray
+        Energy grid in eV.
+    values : numpy.ndarray
+        The curve on ``omega``.
+
+    Returns
+    -------
+    float
+        The peak position in eV.
+    """
     return float(np.asarray(omega)[int(np.argmax(values))])
 
 
 @dataclass(frozen=True)
 class EnergyScales:
-    """Δ1, Δ2 and the optical gap in eV, with the derived E_a, E_b (see the module docstring)."""
+    """Δ1, Δ2 and the optical gap in eV, with the derived E_a, E_b (see the module docstring).
+
+    Attributes
+    ----------
+    single_particle_gap : float
+        Δ1 in eV.
+    two_particle_gap : float
+        Δ2 in eV.
+    optical_gap : float or None
+        E_G in eV (None: not computed).
+    """
 
     single_particle_gap: float
     two_particle_gap: float
@@ -201,7 +325,13 @@ class EnergyScales:
         return self.E_b + 2.0 * self.E_a
 
     def rows(self) -> list[tuple[str, str, float | None]]:
-        """(name, definition, value) rows for reports."""
+        """List the scales as rows for reports.
+
+        Returns
+        -------
+        list of tuple
+            ``(name, definition, value in eV or None)``.
+        """
         return [
             ("Δ1", "single-particle gap E(N+1) + E(N−1) − 2E(N)", self.single_particle_gap),
             ("Δ2", "two-particle gap per electron [E(N+2) + E(N−2) − 2E(N)]/2", self.two_particle_gap),
@@ -214,5 +344,20 @@ class EnergyScales:
 
 
 def scales_from_energies(energies: Mapping[int, float], n: int, *, optical: float | None = None) -> EnergyScales:
-    """:class:`EnergyScales` from ground-state energies E(N−2 … N+2) (:mod:`~localpairs.analysis.pair_binding`)."""
+    """Build :class:`EnergyScales` from ground-state energies E(N−2 … N+2) (:mod:`~localpairs.analysis.pair_binding`).
+
+    Parameters
+    ----------
+    energies : Mapping of int to float
+        E(N) in eV by electron number.
+    n : int
+        The filling N.
+    optical : float, optional
+        The optical gap E_G in eV.
+
+    Returns
+    -------
+    EnergyScales
+        Δ1, Δ2, E_G and the derived scales.
+    """
     return EnergyScales(single_particle_gap(energies, n), two_particle_gap(energies, n), optical)

@@ -89,13 +89,11 @@ PENDING = frozenset(
         "localpairs.studies.xfel_verdict",
         # being converted on this branch (wip/docsb)
         "localpairs.analysis.percolation",
-        "localpairs.analysis.spectral_edges",
         "localpairs.analysis.xas_peaks",
         "localpairs.bench_cases",
         "localpairs.bench_matvec",
         "localpairs.spec",
         "localpairs.studies.pump",
-        "localpairs.studies.pump_xas",
         "localpairs.sweep",
         # hamiltonians/ and solvers/ (branch wip/docsa)
         "localpairs.hamiltonians.cluster",

@@ -60,12 +60,40 @@ REORTH_MAX_WORK = FULL_REORTH_BUDGET
 
 
 def final_sector_dimension(cache: SectorCache, sec: Sector) -> int:
-    """Largest dimension of the (N + 1)-electron sectors the XAS channels reach (one more ↑ or ↓)."""
+    """Return the largest dimension of the (N + 1)-electron sectors the XAS channels reach (one more ↑ or ↓).
+
+    Parameters
+    ----------
+    cache : SectorCache
+        Bases and Hamiltonians of the sectors reached.
+    sec : Sector
+        The pumped sector.
+
+    Returns
+    -------
+    int
+        The dimension.
+    """
     return max(cache.basis(sec.shifted(1, 0)).Ns, cache.basis(sec.shifted(0, 1)).Ns)
 
 
 def resolve_reorthogonalize(cfg: XasProbeSpec, cache: SectorCache, sec: Sector) -> bool:
-    """``cfg.reorthogonalize``, with ``"auto"`` resolved by :data:`REORTH_MAX_WORK`."""
+    """Resolve ``cfg.reorthogonalize``, with ``"auto"`` decided by :data:`REORTH_MAX_WORK`.
+
+    Parameters
+    ----------
+    cfg : XasProbeSpec
+        The ``[pump.xas]`` section.
+    cache : SectorCache
+        Bases and Hamiltonians of the sectors reached.
+    sec : Sector
+        The pumped sector.
+
+    Returns
+    -------
+    bool
+        Whether the Lanczos chains are reorthogonalized.
+    """
     if cfg.reorthogonalize != "auto":
         return bool(cfg.reorthogonalize)
     return cfg.lanczos_steps**2 * final_sector_dimension(cache, sec) <= REORTH_MAX_WORK
@@ -73,16 +101,36 @@ def resolve_reorthogonalize(cfg: XasProbeSpec, cache: SectorCache, sec: Sector) 
 
 def make_xas_probe(system: System, op: DrivenOperator, spec: RunSpec, *, psi0: np.ndarray, e_ground: float, quench: Quench | None = None,
                    checkpoints: Checkpoints | None = None) -> TransientXasProbe | None:
-    """The time-resolved XAS probe of the pump study (``probe(t, psi) -> {key: array}``), or None.
+    """Build the time-resolved XAS probe of the pump study (``probe(t, psi) -> {key: array}``).
 
-    None when ``pump.xas_delays`` is empty. The offset (the main peak of the XAS of ``psi0`` at
-    ``pre_edge_eV``, located on :data:`LOCATE_GRID`, unless ``offset_eV`` is given) and the XAS of
-    ``psi0`` (the ground state of ``system.model`` in ``op.basis``, energy ``e_ground``) are
-    computed here, once, before any evolution (and checkpointed as ``xas_ground`` when
-    ``checkpoints`` are given); every delay shares that energy axis. After ``quench.time`` the
-    probe uses ``quench.model``. Settings: ``spec.pump.xas_settings`` (``probe = "finite"`` uses
-    this object for the axis, the ground state and the settings; the XAS itself comes from
-    :func:`finite_xas`).
+    The offset (the main peak of the XAS of ``psi0`` at ``pre_edge_eV``, located on
+    :data:`LOCATE_GRID`, unless ``offset_eV`` is given) and the XAS of ``psi0`` are computed here,
+    once, before any evolution (and checkpointed as ``xas_ground`` when ``checkpoints`` are given);
+    every delay shares that energy axis. After ``quench.time`` the probe uses ``quench.model``.
+    Settings: ``spec.pump.xas_settings`` (``probe = "finite"`` uses this object for the axis, the
+    ground state and the settings; the XAS itself comes from :func:`finite_xas`).
+
+    Parameters
+    ----------
+    system : System
+        The built system.
+    op : DrivenOperator
+        The driven Hamiltonian (its basis is the states' basis).
+    spec : RunSpec
+        The validated run spec.
+    psi0 : numpy.ndarray
+        The ground state of ``system.model`` in ``op.basis``.
+    e_ground : float
+        Its energy in eV.
+    quench : Quench, optional
+        A model change at ``quench.time`` (fs).
+    checkpoints : Checkpoints, optional
+        Where the ground XAS is checkpointed.
+
+    Returns
+    -------
+    TransientXasProbe or None
+        The probe; None when ``pump.xas_delays`` is empty.
     """
     ps = pump_section(spec)
     if not ps.xas_delays:
@@ -122,22 +170,63 @@ class StateRecorder:
 
 
 def finite_grids(probe_times: np.ndarray, cfg: XasProbeSpec) -> list[np.ndarray]:
-    """The uniform grid (fs, step ``probe_dt``) over ±3 ``probe_fwhm`` around each probe time."""
+    """Return the uniform grid (fs, step ``probe_dt``) over ±3 ``probe_fwhm`` around each probe time.
+
+    Parameters
+    ----------
+    probe_times : numpy.ndarray
+        Probe times in fs.
+    cfg : XasProbeSpec
+        The ``[pump.xas]`` section.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One grid per probe time, in fs.
+    """
     return [probe_grid(float(t), cfg.probe_fwhm, dt=cfg.probe_dt, half_width=DEFAULT_HALF_WIDTH_FWHM) for t in probe_times]
 
 
 def finite_probe_times(probe_times: np.ndarray, cfg: XasProbeSpec) -> np.ndarray:
-    """All times of :func:`finite_grids`, sorted, the ones shared by overlapping grids once (to 1e-9 fs)."""
+    """Return all times of :func:`finite_grids`, sorted, the ones shared by overlapping grids once (to 1e-9 fs).
+
+    Parameters
+    ----------
+    probe_times : numpy.ndarray
+        Probe times in fs.
+    cfg : XasProbeSpec
+        The ``[pump.xas]`` section.
+
+    Returns
+    -------
+    numpy.ndarray
+        The times in fs.
+    """
     return np.unique(np.round(np.concatenate(finite_grids(probe_times, cfg)), 9))
 
 
 def finite_xas(ds: xr.Dataset, probe: TransientXasProbe, cfg: XasProbeSpec, probe_times: np.ndarray) -> tuple[xr.Dataset, dict[str, np.ndarray]]:
-    """Two-time XAS at each probe time from the states :class:`StateRecorder` stored in ``ds``.
+    """Compute the two-time XAS at each probe time from the states :class:`StateRecorder` stored in ``ds``.
 
-    Returns ``ds`` without the stored states and the raw per-delay arrays of :func:`xas_variables`
-    (``total``, ``excited_population``, ``excess_energy``, ``excited_energy_spread``,
-    ``window_width`` and ``halving_change`` (NaN: no windows), and ``ground``, the same probe on the
-    unpumped e^{−iE_0 t/ħ}ψ_0).
+    The raw per-delay arrays are those of :func:`xas_variables` (``total``, ``excited_population``,
+    ``excess_energy``, ``excited_energy_spread``, ``window_width`` and ``halving_change`` (NaN: no
+    windows), and ``ground``, the same probe on the unpumped e^{−iE_0 t/ħ}ψ_0).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The trajectory with the stored states.
+    probe : TransientXasProbe
+        The probe (axis, ground state, settings).
+    cfg : XasProbeSpec
+        The ``[pump.xas]`` section.
+    probe_times : numpy.ndarray
+        Probe times in fs.
+
+    Returns
+    -------
+    tuple of (xarray.Dataset, dict)
+        ``ds`` without them, and the raw per-delay arrays by name.
     """
     stored_t = np.round(ds["probe_time"].values, 9)
     states = ds["probe_state_state"].values
@@ -171,14 +260,46 @@ def finite_xas(ds: xr.Dataset, probe: TransientXasProbe, cfg: XasProbeSpec, prob
 
 
 def raw_probe_output(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, np.ndarray]]:
-    """The ``probe_xas_*`` variables of the trajectory (``probe = "long"``/``"instantaneous"``) as raw arrays, dropped from ``ds``."""
+    """Take the ``probe_xas_*`` variables of the trajectory (``probe = "long"``/``"instantaneous"``) as raw arrays.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The trajectory.
+
+    Returns
+    -------
+    tuple of (xarray.Dataset, dict)
+        ``ds`` without them, and the raw per-delay arrays by name.
+    """
     raw = {str(v)[len("probe_xas_"):]: ds[v].values for v in ds.data_vars if str(v).startswith("probe_xas_")}
     return ds.drop_vars([f"probe_xas_{k}" for k in raw] + ["probe_time"]), raw
 
 
 def xas_variables(ds: xr.Dataset, probe: TransientXasProbe, delays: np.ndarray, probe_times: np.ndarray, cfg: XasProbeSpec,
                   raw: dict[str, np.ndarray]) -> xr.Dataset:
-    """The ``xas_ground``, ``xas``, ``dxas``, ``dxas_reported`` variables, the per-delay diagnostics and the peaks, from ``raw``."""
+    """Build the ``xas_ground``, ``xas``, ``dxas``, ``dxas_reported`` variables, the per-delay diagnostics and the peaks.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The trajectory (time in fs).
+    probe : TransientXasProbe
+        The probe (its energy axis in eV).
+    delays : numpy.ndarray
+        Pump–probe delays in fs.
+    probe_times : numpy.ndarray
+        The matching probe times in fs.
+    cfg : XasProbeSpec
+        The ``[pump.xas]`` section.
+    raw : dict of str to numpy.ndarray
+        The raw per-delay arrays (:func:`finite_xas`, :func:`raw_probe_output`).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``ds`` with the XAS variables (spectra in 1/eV).
+    """
     total, ground = raw["total"], raw.get("ground", probe.ground)
     omega = probe.omega
     dxas = total - ground[None, :]
@@ -223,7 +344,22 @@ def xas_variables(ds: xr.Dataset, probe: TransientXasProbe, delays: np.ndarray, 
 
 
 def xas_figures(ds: xr.Dataset, outdir: Path, title: str) -> list[str]:
-    """``dxas_map.png`` (ΔXAS(ω, delay)), ``dxas_reported_map.png`` (if it differs) and ``xas_delays.png``; their names."""
+    """Draw ``dxas_map.png`` (ΔXAS(ω, delay)), ``dxas_reported_map.png`` (if it differs) and ``xas_delays.png``.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The pump study's results.
+    outdir : pathlib.Path
+        Folder the PNG files are written into.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    list of str
+        Names of the files written.
+    """
     omega, delay = ds["omega"].values, ds["delay"].values
     peak = float(curve_peak(omega, ds["xas_ground"].values))
     save_figure(dxas_map_figure(omega, delay, ds["dxas"].values, positive_energy=ds["dxas_positive_energy"].values,
