@@ -28,6 +28,13 @@ def report(func: Callable[[str], Any], size: str) -> None:
 
     ``python -m localpairs.bench_cases CASE SIDE SIZE`` (SIDE: ``ours`` or ``baseline``) does this
     for a side of :data:`localpairs.bench.CASES` in a fresh process.
+
+    Parameters
+    ----------
+    func : callable
+        The side: takes ``size``, returns its value or a dict with ``value``, ``wall`` and ``note``.
+    size : str
+        The case's size.
     """
     start = time.perf_counter()
     out = func(size)
@@ -76,6 +83,20 @@ def _plain_static(shape: tuple[int, int, int]) -> tuple[int, list, list]:
 
 
 def quspin_ground_state(size: str, *, blocks: bool = False) -> float:
+    """Return the ground energy of the benchmark's Hubbard cluster with plain QuSpin (baseline).
+
+    Parameters
+    ----------
+    size : str
+        Cluster of the case: ``"cube"`` or ``"2x2x3"`` (periodic, half filling).
+    blocks : bool
+        Solve the k = 0 translation block only.
+
+    Returns
+    -------
+    float
+        Ground energy in eV.
+    """
     from quspin.basis import spinful_fermion_basis_general
     from quspin.operators import hamiltonian
 
@@ -87,6 +108,20 @@ def quspin_ground_state(size: str, *, blocks: bool = False) -> float:
 
 
 def ours_ground_state(size: str, *, blocks: bool = False) -> float:
+    """Return the ground energy of the benchmark's Hubbard cluster with :func:`localpairs.solvers.solve`.
+
+    Parameters
+    ----------
+    size : str
+        Cluster of the case: ``"cube"`` or ``"2x2x3"`` (periodic, half filling).
+    blocks : bool
+        Solve the k = 0 translation block only.
+
+    Returns
+    -------
+    float
+        Ground energy in eV.
+    """
     from localpairs.hamiltonians import extended_hubbard, make_cluster
     from localpairs.solvers import sector, solve
 
@@ -97,10 +132,34 @@ def ours_ground_state(size: str, *, blocks: bool = False) -> float:
 
 
 def quspin_ground_state_k0(size: str) -> float:
+    """Return the k = 0 block's ground energy with plain QuSpin (baseline).
+
+    Parameters
+    ----------
+    size : str
+        Cluster of the case: ``"cube"`` or ``"2x2x3"`` (periodic, half filling).
+
+    Returns
+    -------
+    float
+        Ground energy in eV.
+    """
     return quspin_ground_state(size, blocks=True)
 
 
 def ours_ground_state_k0(size: str) -> float:
+    """Return the k = 0 block's ground energy with :func:`localpairs.solvers.solve`.
+
+    Parameters
+    ----------
+    size : str
+        Cluster of the case: ``"cube"`` or ``"2x2x3"`` (periodic, half filling).
+
+    Returns
+    -------
+    float
+        Ground energy in eV.
+    """
     return ours_ground_state(size, blocks=True)
 
 
@@ -122,6 +181,18 @@ def _solved_frequencies(size: str) -> np.ndarray:
 
 
 def ours_spectra(size: str) -> float:
+    """Return the c†_0↑ spectrum (Lanczos continued fraction) summed over the baseline's solved frequencies.
+
+    Parameters
+    ----------
+    size : str
+        Cluster of the case: ``"cube"`` or ``"2x2x3"`` (periodic, half filling).
+
+    Returns
+    -------
+    float
+        The sum of the spectrum at those ω, in 1/eV.
+    """
     from localpairs.hamiltonians import extended_hubbard, make_cluster
     from localpairs.solvers import sector, solve, spectra
     from localpairs.solvers.spectra.excitations import electron_addition
@@ -134,11 +205,21 @@ def ours_spectra(size: str) -> float:
 
 
 def quspin_spectra(size: str) -> dict:
-    """Plain QuSpin + SciPy: one GMRES(60) solve per frequency (SciPy's ``spsolve`` took 10 s per
-    ω on the cube already: the LU factors of a 3D cluster fill in).
+    """Compute the same sum with plain QuSpin + SciPy: one GMRES(60) solve per frequency (baseline).
 
+    SciPy's ``spsolve`` took 10 s per ω on the cube already: the LU factors of a 3D cluster fill in.
     Only :data:`SPECTRA_SOLVED` frequencies are solved; the wall time is the set-up (ground
     state, target sector, c†|ψ⟩) plus the mean time per solved ω times all 200 ω: extrapolated.
+
+    Parameters
+    ----------
+    size : str
+        Cluster of the case: ``"cube"`` or ``"2x2x3"`` (periodic, half filling).
+
+    Returns
+    -------
+    dict
+        ``{"value": sum in 1/eV, "wall": extrapolated s, "note": ...}``.
     """
     start = time.perf_counter()  # imports count, as on the localpairs side
     import scipy.sparse as sp
@@ -202,10 +283,34 @@ def _evolution_side(size: str, which: str) -> dict:
 
 
 def ours_evolution(size: str) -> dict:
+    """Run localpairs' side of :mod:`localpairs.bench_evolution` (CFM4 with its fixed tolerance).
+
+    Parameters
+    ----------
+    size : str
+        A key of :data:`EVOLUTION_SIZES` (cluster and end time in fs).
+
+    Returns
+    -------
+    dict
+        ``{"value": final-state error, "wall": set-up + evolve in s, "note": ...}``.
+    """
     return _evolution_side(size, "localpairs")
 
 
 def quspin_evolution(size: str) -> dict:
+    """Run QuSpin's side of :mod:`localpairs.bench_evolution` (its ODE solver with its fixed tolerance).
+
+    Parameters
+    ----------
+    size : str
+        A key of :data:`EVOLUTION_SIZES` (cluster and end time in fs).
+
+    Returns
+    -------
+    dict
+        ``{"value": final-state error, "wall": set-up + evolve in s, "note": ...}``.
+    """
     return _evolution_side(size, "quspin")
 
 

@@ -53,7 +53,20 @@ def _triad_serial(a, b, c, s):  # pragma: no cover - compiled
 
 
 def best_seconds(func: Callable[[], Any], repeats: int = REPEATS) -> float:
-    """Fastest wall time of ``repeats`` calls of ``func`` (after one warm-up call)."""
+    """Return the fastest wall time of ``repeats`` calls of ``func`` (after one warm-up call).
+
+    Parameters
+    ----------
+    func : callable
+        The work, called without arguments.
+    repeats : int
+        Timed calls.
+
+    Returns
+    -------
+    float
+        Seconds of the fastest call.
+    """
     func()
     best = float("inf")
     for _ in range(repeats):
@@ -64,10 +77,24 @@ def best_seconds(func: Callable[[], Any], repeats: int = REPEATS) -> float:
 
 
 def triad_bandwidth(*, elements: int = TRIAD_ELEMENTS, threads: int = 1, repeats: int = REPEATS) -> dict[str, float]:
-    """Triad bandwidth in GB/s: ``fused`` (numba, ``threads`` threads, 24 B/element) and ``numpy`` (two passes, 40 B/element, one thread).
+    """Measure the triad bandwidth: ``fused`` (numba, ``threads`` threads, 24 B/element) and ``numpy`` (two passes, 40 B/element).
 
     With more than one thread numba's worker threads keep spinning for a while after the triad and
     slow down whatever runs next on a 2-core machine: measure products before, or in another process.
+
+    Parameters
+    ----------
+    elements : int
+        Elements per array.
+    threads : int
+        Numba threads of the fused triad (numpy uses one).
+    repeats : int
+        Timed repeats; the fastest counts.
+
+    Returns
+    -------
+    dict of str to float
+        GB/s by kind.
     """
     rng = np.random.default_rng(0)
     a, b, c = np.empty(elements), rng.standard_normal(elements), rng.standard_normal(elements)
@@ -86,9 +113,21 @@ def triad_bandwidth(*, elements: int = TRIAD_ELEMENTS, threads: int = 1, repeats
 
 
 def product_bytes(matrix: sp.csr_matrix, x_dtype: Any, *, data_itemsize: int | None = None) -> int:
-    """Bytes one product ``y = A x`` must move: values, indices, row pointers, x read, y written.
+    """Count the bytes one product ``y = A x`` must move: values, indices, row pointers, x read, y written.
 
-    ``data_itemsize``: bytes per value as the kernel reads them (default the matrix's own).
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        The Hamiltonian (CSR).
+    x_dtype : numpy.dtype
+        Type of the vectors it multiplies (float64 or complex128).
+    data_itemsize : int, optional
+        Bytes per value as the kernel reads them (default the matrix's own).
+
+    Returns
+    -------
+    int
+        Bytes per product.
     """
     n, nnz = matrix.shape[0], matrix.nnz
     value = matrix.data.itemsize if data_itemsize is None else data_itemsize
@@ -97,11 +136,23 @@ def product_bytes(matrix: sp.csr_matrix, x_dtype: Any, *, data_itemsize: int | N
 
 
 def kernels(matrix: sp.csr_matrix, x_dtype: Any) -> dict[str, tuple[Callable[[np.ndarray, np.ndarray], Any], int]]:
-    """Kernel name → (``product(x, out)``, bytes per product) for ``matrix`` and vectors of ``x_dtype``.
+    """Return the kernels that multiply ``matrix`` with vectors of ``x_dtype``.
 
     ``scipy``: serial ``csr_matvec`` with the values upcast to the vector's type (as SciPy does);
     ``quspin``: QuSpin's OpenMP kernel (mixed real × complex natively); ``ours``: the product the
     Lanczos recursion runs (:func:`~localpairs.solvers.matvec.serial_product`).
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        The Hamiltonian (CSR).
+    x_dtype : numpy.dtype
+        Type of the vectors it multiplies (float64 or complex128).
+
+    Returns
+    -------
+    dict
+        Kernel name → (``product(x, out)``, bytes per product).
     """
     from quspin.tools.misc import get_matvec_function
     from scipy.sparse import _sparsetools
@@ -125,10 +176,24 @@ def kernels(matrix: sp.csr_matrix, x_dtype: Any) -> dict[str, tuple[Callable[[np
 
 
 def matvec_bandwidth(matrix: sp.csr_matrix, x_dtype: Any, *, repeats: int = REPEATS) -> dict[str, dict[str, float]]:
-    """Per kernel: seconds per product, GB/s achieved, and the largest deviation from SciPy's product (relative).
+    """Time every kernel: seconds per product, GB/s achieved, and the largest deviation from SciPy's product.
 
     Each kernel is timed in a block of its own: taking turns, a serial kernel would run while the
     OpenMP threads of QuSpin's kernel still spin after their product (see also :func:`triad_bandwidth`).
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        The Hamiltonian (CSR).
+    x_dtype : numpy.dtype
+        Type of the vectors it multiplies (float64 or complex128).
+    repeats : int
+        Timed repeats per kernel; the fastest counts.
+
+    Returns
+    -------
+    dict
+        Kernel name → ``{"seconds", "GB/s", "bytes", "deviation"}`` (deviation relative).
     """
     rng = np.random.default_rng(1)
     x = rng.standard_normal(matrix.shape[0]).astype(x_dtype)
@@ -151,7 +216,18 @@ def _model(shape: str, periodic: Any, *, breathing: bool = True) -> Any:
 
 
 def sector_matrix(shape: str) -> sp.csr_matrix:
-    """The real Hamiltonian of the half-filled sector without symmetry (what ``solve``'s eigsh multiplies)."""
+    """Build the real Hamiltonian of the half-filled sector without symmetry (what ``solve``'s eigsh multiplies).
+
+    Parameters
+    ----------
+    shape : str
+        Cluster shape (``"cube"``, ``"2x2x3"``, ...).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The matrix (energies in eV).
+    """
     from localpairs.solvers import build_basis, hamiltonian_matrix, sector
 
     model = _model(shape, True)
@@ -159,7 +235,22 @@ def sector_matrix(shape: str) -> sp.csr_matrix:
 
 
 def block_matrix_of(shape: str, electrons: int, labels: dict[str, int]) -> sp.csr_matrix:
-    """A momentum block (compiled builder) of the periodic cluster: real at k = 0, complex where the labels make it so."""
+    """Build a momentum block (compiled builder) of the periodic cluster: real at k = 0, complex where the labels make it so.
+
+    Parameters
+    ----------
+    shape : str
+        Cluster shape (``"cube"``, ``"2x2x3"``, ...).
+    electrons : int
+        Electron number.
+    labels : dict of str to int
+        Momentum labels ``kx``, ``ky``, ``kz``.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The block.
+    """
     from localpairs.solvers import sector
     from localpairs.solvers.hilbert.basis import sector_dtype
     from localpairs.solvers.hilbert.block_matrix import Representatives, block_matrix
@@ -174,7 +265,18 @@ def block_matrix_of(shape: str, electrons: int, labels: dict[str, int]) -> sp.cs
 
 
 def driven_operator(shape: str) -> tuple[Any, np.ndarray]:
-    """The evolution's :class:`DrivenOperator` (pump study's pulse, x open, half filling) and H(t)'s coefficients at the pulse maximum."""
+    """Build the evolution's DrivenOperator (pump study's pulse, x open, half filling).
+
+    Parameters
+    ----------
+    shape : str
+        Cluster shape (``"cube"``, ``"2x2x3"``, ...).
+
+    Returns
+    -------
+    tuple
+        The operator and H(t)'s coefficients at the pulse maximum.
+    """
     from localpairs.hamiltonians.driven_model import drive, gaussian_pulse
     from localpairs.solvers import build_basis, sector
     from localpairs.solvers.dynamics.driven_operator import DrivenOperator
@@ -186,7 +288,18 @@ def driven_operator(shape: str) -> tuple[Any, np.ndarray]:
 
 
 def driven_matrix(shape: str) -> sp.csr_matrix:
-    """The evolution's complex H(t) at the pulse maximum: the DrivenOperator's assembled CSR (a copy)."""
+    """Build the evolution's complex H(t) at the pulse maximum: the DrivenOperator's assembled CSR (a copy).
+
+    Parameters
+    ----------
+    shape : str
+        Cluster shape (``"cube"``, ``"2x2x3"``, ...).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The matrix.
+    """
     op, coefs = driven_operator(shape)
     return op.assemble(coefs).copy()
 
@@ -215,7 +328,20 @@ SIZES["sixteen"] = [
 
 
 def measure(size: str, *, repeats: int = REPEATS) -> Iterator[dict[str, Any]]:
-    """One row per matrix of ``SIZES[size]``: dimension, non-zeros, bytes, and every kernel's GB/s (this process's threads)."""
+    """Measure one row per matrix of ``SIZES[size]``.
+
+    Parameters
+    ----------
+    size : str
+        ``"quick"``, ``"full"`` or ``"sixteen"``.
+    repeats : int
+        Timed repeats per kernel.
+
+    Yields
+    ------
+    dict
+        Dimension, non-zeros, bytes, and every kernel's GB/s (this process's threads).
+    """
     for label, build, x_dtype in SIZES[size]:
         matrix = build()
         time.sleep(SETTLE_SECONDS)

@@ -90,8 +90,6 @@ PENDING = frozenset(
         # being converted on this branch (wip/docsb)
         "localpairs.analysis.percolation",
         "localpairs.analysis.xas_peaks",
-        "localpairs.bench_cases",
-        "localpairs.bench_matvec",
         "localpairs.spec",
         "localpairs.studies.pump",
         "localpairs.sweep",
