@@ -23,7 +23,7 @@ _BOUNDS = (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤"), ("min_length"
 class SpecKey(NamedTuple):
     """One key of a spec section: its name, type (with allowed values), default and meaning.
 
-    Attributes
+    Parameters
     ----------
     key : str
         The key's name.

@@ -22,9 +22,12 @@ Policy where numpydoc's defaults do not fit the package:
 
 - **Constructors** are documented in the class docstring (numpydoc's convention); ``__init__``
   itself is private and not walked. PR01/PR02 of a class check its constructor's parameters.
-- **Dataclasses and named tuples** are records: their fields are the constructor's parameters,
-  and an ``Attributes`` section documenting them satisfies PR01 (a ``Parameters`` section does too;
-  PR02 still refuses a ``Parameters`` entry the constructor does not have).
+- **Dataclasses** are records: their fields are the constructor's parameters, and an
+  ``Attributes`` section documenting them satisfies PR01 (a ``Parameters`` section does too; PR02
+  still refuses a ``Parameters`` entry the constructor does not have).
+- **Named tuples** document their fields under ``Parameters`` (numpydoc's PR01 on the fields):
+  autodoc lists a named tuple's fields itself, so napoleon's ``.. attribute::`` entries of an
+  ``Attributes`` section would describe them twice and fail the ``-W`` docs build.
 - **Pydantic spec models** document each field with an attribute docstring under the field (the
   guide's spec-key tables are generated from them and ``tests/test_spec_docs.py`` fails on a key
   without one), so they are exempt from PR01; GL08 and the summary codes still apply.
@@ -179,8 +182,8 @@ def public_definitions(module: Any) -> Iterator[tuple[str, Any]]:
                 yield f"{module.__name__}.{name}.{member_name}", member
 
 
-def _is_record(cls: type) -> bool:
-    return dataclasses.is_dataclass(cls) or (issubclass(cls, tuple) and hasattr(cls, "_fields"))
+def _is_named_tuple(cls: type) -> bool:
+    return issubclass(cls, tuple) and hasattr(cls, "_fields")
 
 
 def _own_constructor(cls: type) -> bool:
@@ -213,11 +216,11 @@ def problems(obj: Any) -> list[str]:
     if inspect.isclass(obj):
         if issubclass(obj, BaseModel):
             codes.discard("PR01")
-        elif _is_record(obj) and "PR01" in codes:
+        elif dataclasses.is_dataclass(obj) and "PR01" in codes:
             documented = _names(doc["Parameters"]) | _names(doc["Other Parameters"]) | _names(doc["Attributes"])
             if set(inspect.signature(obj).parameters) <= documented:
                 codes.discard("PR01")
-        elif not _own_constructor(obj):
+        elif not _is_named_tuple(obj) and not _own_constructor(obj):
             codes.discard("PR01")
     elif inspect.isfunction(obj):
         needs = _needs_returns(obj)
@@ -370,6 +373,19 @@ class _UndocumentedSpec(BaseModel):
 class _Pair(NamedTuple):
     """Two energies.
 
+    Parameters
+    ----------
+    low, high : float
+        Energies in eV.
+    """
+
+    low: float
+    high: float
+
+
+class _PairWithAttributes(NamedTuple):
+    """Two energies, fields documented as attributes (twice in the docs, next to autodoc's).
+
     Attributes
     ----------
     low, high : float
@@ -386,6 +402,7 @@ def test_a_bad_docstring_fails():
     assert problems(_annotated_without_returns) == ["RT01"]
     assert problems(_HalfRecord) == ["PR01"]
     assert problems(_UndocumentedSpec) == ["GL08"]
+    assert problems(_PairWithAttributes) == ["PR01"]
 
 
 def test_a_good_docstring_passes():
