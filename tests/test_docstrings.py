@@ -40,6 +40,9 @@ Policy where numpydoc's defaults do not fit the package:
   ``NoReturn``, ``Never``); a function returning ``None`` needs none. Without a return annotation
   numpydoc's reading of the source decides (a ``return`` with a value). Wrapped functions
   (decorators with ``functools.wraps``) are checked through ``__wrapped__``.
+- **Overloads** (``typing.overload``) are checked once, on the implementation the module holds:
+  its docstring documents the parameters of every signature, and its return annotation decides
+  RT01 as above.
 
 During the transition, :data:`PENDING` lists the modules still being converted; they are walked
 but not enforced. The list only shrinks: a pending module that already passes fails
