@@ -134,12 +134,12 @@ def lattice_trace(ctx: Context, fit: dict[str, Any], basis: Any, psi0: np.ndarra
     """
     t0 = time.perf_counter()
     model0 = ctx.model(fit["U"], fit["V"], 0.0)
-    times = np.linspace(0.0, LATTICE_WINDOW, int(round(LATTICE_WINDOW / LATTICE_STEP)) + 1)
+    times = np.linspace(0.0, LATTICE_WINDOW, round(LATTICE_WINDOW / LATTICE_STEP) + 1)
     runs = []
     for gamma in (0.0, *LATTICE_DAMPING):
         tr = damped_breathing(model0, basis, ctx.system.doping.large, fit["breathing"], psi0=psi0, state=chi, damping=gamma, times=times,
                               options=EvolutionOptions(fixed_step=LATTICE_STEP))
-        run = {"damping": gamma, "inverse": 2.0 / gamma if gamma else None, "balance": float(np.max(np.abs(tr.balance))),
+        run: dict[str, Any] = {"damping": gamma, "inverse": 2.0 / gamma if gamma else None, "balance": float(np.max(np.abs(tr.balance))),
                "dissipated": float(tr.dissipated[-1]), "period_fs": tr.period, "breathing_range": [float(tr.breathing.min()), float(tr.breathing.max())]}
         try:
             osc = fit_damped_oscillation(tr.times, tr.breathing)
@@ -216,7 +216,8 @@ def _lattice_rows(traces: dict[str, dict[str, Any]], tau3: float) -> tuple[list[
             continue
         for run in lat["runs"]:
             if not _clean(run):
-                unclean.append(f"{s} γ = {run['damping']:g}/fs (rms {run['rms'] if run['rms'] is not None else math.nan:.2g} eV, balance {run['balance']:.2g} eV)")
+                rms = "—" if run["rms"] is None else f"{run['rms']:.2g}"
+                unclean.append(f"{s} γ = {run['damping']:g}/fs (rms {rms} eV, balance {run['balance']:.2g} eV)")
             if not run["damping"]:
                 own.append(run["rate"] if run["rate"] is not None else math.inf)
                 continue
