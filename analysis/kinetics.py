@@ -62,6 +62,16 @@ def three_exponential(t: ArrayLike, *, t_d: float, tau1: float, tau2: float, tau
         Amplitudes inside the square.
     irf_fwhm
         FWHM of the Gaussian instrument response; 0 means no convolution.
+
+    Returns
+    -------
+    numpy.ndarray
+        ΔXAS at ``t``.
+
+    Raises
+    ------
+    InputError
+        For a time constant ≤ 0 or a negative ``irf_fwhm``.
     """
     for name, tau in (("tau1", tau1), ("tau2", tau2), ("tau3", tau3)):
         require(tau > 0, name, tau, "a positive time constant")
@@ -83,10 +93,23 @@ def three_exponential(t: ArrayLike, *, t_d: float, tau1: float, tau2: float, tau
 class KineticsFit:
     """Result of :func:`fit_three_exponential`: lmfit's result with the model's settings.
 
-    ``result`` is the :class:`lmfit.minimizer.MinimizerResult` of the canonical representative
-    (its ``params``, ``covar``, ``uvars`` and :func:`lmfit.fit_report` work as usual); the other
-    attributes are shortcuts to it. ``nfev`` counts the model evaluations of all fit passes,
-    ``residuals`` are model − data (unweighted).
+    Parameters
+    ----------
+    result
+        The :class:`lmfit.minimizer.MinimizerResult` of the canonical representative (its ``params``,
+        ``covar``, ``uvars`` and :func:`lmfit.fit_report` work as usual); the properties are shortcuts to it.
+    irf_fwhm
+        FWHM of the instrument response used (time unit of the delays).
+    time_unit
+        Name of the time unit, for the report.
+    absolute_sigma
+        Whether the errors are taken as absolute (else scaled by the reduced χ²).
+    nfev
+        Model evaluations of all fit passes.
+    residuals
+        Model − data (unweighted).
+    delays, data, sigma
+        The fitted trace and its errors (σ = 1 when none were given).
     """
 
     result: MinimizerResult = field(repr=False)
@@ -146,15 +169,32 @@ class KineticsFit:
 
     @property
     def reduced_chi2(self) -> float:
-        """χ²/dof."""
+        """The reduced chi-square χ²/dof."""
         return self.chi2 / self.dof
 
     def model(self, t: ArrayLike) -> NDArray[np.float64]:
-        """Evaluate the fitted model at ``t``."""
+        """Evaluate the fitted model at ``t``.
+
+        Parameters
+        ----------
+        t
+            Delays (the fit's time unit).
+
+        Returns
+        -------
+        numpy.ndarray
+            The model at ``t``.
+        """
         return three_exponential(t, irf_fwhm=self.irf_fwhm, **self.values)
 
     def report(self) -> str:
-        """lmfit's fit report, preceded by the model, its time unit and how errors were scaled."""
+        """The fit report of lmfit, preceded by the model, its time unit and how errors were scaled.
+
+        Returns
+        -------
+        str
+            The report text.
+        """
         errors = "from sigma (absolute)" if self.absolute_sigma else "scaled by reduced chi-square"
         head = (f"[[Model]]\n    three-exponential, IRF FWHM {self.irf_fwhm:g} {self.time_unit}; t_d and tau in "
                 f"{self.time_unit}; errors {errors}; {self.nfev} function evaluations in all passes")
@@ -251,6 +291,11 @@ def fit_three_exponential(t: ArrayLike, y: ArrayLike, *, sigma: ArrayLike | None
     max_nfev
         Limit on model evaluations per fit pass (finite-difference Jacobians included).
 
+    Returns
+    -------
+    KineticsFit
+        The canonical representative (A1 ≥ 0, τ2 ≤ τ3) with its lmfit result.
+
     Raises
     ------
     InputError
@@ -288,7 +333,17 @@ def fit_three_exponential(t: ArrayLike, y: ArrayLike, *, sigma: ArrayLike | None
 
 @dataclass(frozen=True)
 class DelayTrace:
-    """A delay scan read from CSV: delays, values and optional standard errors."""
+    """A delay scan read from CSV: delays, values and optional standard errors.
+
+    Parameters
+    ----------
+    delay
+        Delays (the file's unit), strictly increasing.
+    value
+        The measured values.
+    sigma
+        Their standard errors (None when the file has two columns).
+    """
 
     delay: NDArray[np.float64]
     value: NDArray[np.float64]
@@ -301,6 +356,16 @@ def read_delay_trace(path: str | Path) -> DelayTrace:
     Blank lines and lines starting with ``#`` are skipped; the first remaining line is a header
     if none of its fields is a number. Every data line must have the same number (2 or 3) of
     finite numeric fields, delays strictly increasing and unique, sigma positive.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+
+    Returns
+    -------
+    DelayTrace
+        Delays, values and standard errors (None without a third column).
 
     Raises
     ------

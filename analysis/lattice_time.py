@@ -29,7 +29,7 @@ from localpairs.errors import require
 class DampedOscillation:
     """A fitted damped oscillation (module docstring).
 
-    Attributes
+    Parameters
     ----------
     rate
         r (1/time unit of the input): the amplitude decays as e^{−rt}.
@@ -55,7 +55,7 @@ class DampedOscillation:
         return 1.0 / self.rate if self.rate > 0 else math.inf
 
     def model(self, t: ArrayLike, phase: tuple[float, float]) -> np.ndarray:
-        """y(t) for given (a, b) (used by tests); ``final`` and the fitted r, ω.
+        """Evaluate y(t) for given (a, b) with ``final`` and the fitted r, ω.
 
         Parameters
         ----------

@@ -88,12 +88,40 @@ INHERITED_FACTOR = 1.25
 
 
 def pulse_end(pulse: Pulse, *, fraction: float = AFTER_PULSE_INTENSITY) -> float:
-    """Time (fs) after which the intensity exp(−(t − t0)²/σ²) stays below ``fraction`` of its peak."""
+    """Time (fs) after which the intensity exp(−(t − t0)²/σ²) stays below ``fraction`` of its peak.
+
+    Parameters
+    ----------
+    pulse
+        The pump pulse.
+    fraction
+        Intensity relative to the peak (default 10⁻³: "after the pulse").
+
+    Returns
+    -------
+    float
+        t0 + σ √ln(1/fraction) (fs).
+    """
     return pulse.center + pulse.sigma * math.sqrt(math.log(1.0 / fraction))
 
 
 def rise_time(t: np.ndarray, y: np.ndarray, final: float) -> float | None:
-    """10–90 % rise time of ``y(t)`` towards ``final`` (first crossings, linear interpolation); None if it never gets there."""
+    """10–90 % rise time of ``y(t)`` towards ``final`` (first crossings, linear interpolation).
+
+    Parameters
+    ----------
+    t
+        Times (fs).
+    y
+        The rising quantity at ``t``.
+    final
+        The value it rises to (> 0).
+
+    Returns
+    -------
+    float or None
+        The rise time (fs); None if ``y`` never gets there or ``final`` ≤ 0.
+    """
     if not final > 0:
         return None
     marks = []
@@ -154,7 +182,7 @@ def lattice_trace(ctx: Context, fit: dict[str, Any], basis: Any, psi0: np.ndarra
 
 
 def rise_trace(ctx: Context, fit: dict[str, Any], fluence: float, *, relaxation: dict[str, Any] | None = None) -> dict[str, Any]:
-    """α(t) and the broken pairs through the pulse of one scenario with their rise times, and the damped lattice after it.
+    """The excited weight α(t) and the broken pairs through the pulse of one scenario, their rises, and the damped lattice after it.
 
     Parameters
     ----------

@@ -56,7 +56,7 @@ DEFAULT_STEP = 0.25
 class BreathingTrajectory:
     """The breathing coordinate and the energies along a damped Ehrenfest run.
 
-    Attributes
+    Parameters
     ----------
     times
         Output times after the start (fs).
@@ -96,7 +96,14 @@ class BreathingTrajectory:
         return total + self.dissipated - total[0]
 
     def record(self) -> dict[str, Any]:
-        """Numbers for a report (fs, Å, eV); the arrays as lists."""
+        """Numbers for a report (fs, Å, eV).
+
+        Returns
+        -------
+        dict
+            Times and Δ(t) as lists, γ, the displacements, the period, W_diss at the end, the largest
+            energy-balance residual, steps and seconds.
+        """
         return {"times": self.times.tolist(), "breathing": self.breathing.tolist(), "damping": self.damping, "start_A": self.start,
                 "well_minimum_A": self.well_minimum, "period_fs": self.period, "dissipated": float(self.dissipated[-1]),
                 "balance": float(np.max(np.abs(self.balance))), "steps": self.steps, "seconds": self.seconds}
