@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from lmfit import Minimizer, Parameters, fit_report
@@ -26,7 +25,10 @@ from lmfit.minimizer import MinimizerResult
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from localpairs.errors import InputError, LocalPairsError, require
+from localpairs.analysis.delay_trace import DelayTrace, read_delay_trace
+from localpairs.errors import LocalPairsError, require
+
+__all__ = ["PARAMETERS", "DelayTrace", "FitError", "KineticsFit", "fit_three_exponential", "read_delay_trace", "three_exponential"]
 
 #: Parameter order of the model.
 PARAMETERS: tuple[str, ...] = ("t_d", "tau1", "tau2", "tau3", "A1", "A2", "A3")
@@ -62,6 +64,16 @@ def three_exponential(t: ArrayLike, *, t_d: float, tau1: float, tau2: float, tau
         Amplitudes inside the square.
     irf_fwhm
         FWHM of the Gaussian instrument response; 0 means no convolution.
+
+    Returns
+    -------
+    numpy.ndarray
+        ΔXAS at ``t``.
+
+    Raises
+    ------
+    InputError
+        For a time constant ≤ 0 or a negative ``irf_fwhm``.
     """
     for name, tau in (("tau1", tau1), ("tau2", tau2), ("tau3", tau3)):
         require(tau > 0, name, tau, "a positive time constant")
@@ -83,10 +95,23 @@ def three_exponential(t: ArrayLike, *, t_d: float, tau1: float, tau2: float, tau
 class KineticsFit:
     """Result of :func:`fit_three_exponential`: lmfit's result with the model's settings.
 
-    ``result`` is the :class:`lmfit.minimizer.MinimizerResult` of the canonical representative
-    (its ``params``, ``covar``, ``uvars`` and :func:`lmfit.fit_report` work as usual); the other
-    attributes are shortcuts to it. ``nfev`` counts the model evaluations of all fit passes,
-    ``residuals`` are model − data (unweighted).
+    Parameters
+    ----------
+    result
+        The :class:`lmfit.minimizer.MinimizerResult` of the canonical representative (its ``params``,
+        ``covar``, ``uvars`` and :func:`lmfit.fit_report` work as usual); the properties are shortcuts to it.
+    irf_fwhm
+        FWHM of the instrument response used (time unit of the delays).
+    time_unit
+        Name of the time unit, for the report.
+    absolute_sigma
+        Whether the errors are taken as absolute (else scaled by the reduced χ²).
+    nfev
+        Model evaluations of all fit passes.
+    residuals
+        Model − data (unweighted).
+    delays, data, sigma
+        The fitted trace and its errors (σ = 1 when none were given).
     """
 
     result: MinimizerResult = field(repr=False)
@@ -146,15 +171,32 @@ class KineticsFit:
 
     @property
     def reduced_chi2(self) -> float:
-        """χ²/dof."""
+        """The reduced chi-square χ²/dof."""
         return self.chi2 / self.dof
 
     def model(self, t: ArrayLike) -> NDArray[np.float64]:
-        """Evaluate the fitted model at ``t``."""
+        """Evaluate the fitted model at ``t``.
+
+        Parameters
+        ----------
+        t
+            Delays (the fit's time unit).
+
+        Returns
+        -------
+        numpy.ndarray
+            The model at ``t``.
+        """
         return three_exponential(t, irf_fwhm=self.irf_fwhm, **self.values)
 
     def report(self) -> str:
-        """lmfit's fit report, preceded by the model, its time unit and how errors were scaled."""
+        """The fit report of lmfit, preceded by the model, its time unit and how errors were scaled.
+
+        Returns
+        -------
+        str
+            The report text.
+        """
         errors = "from sigma (absolute)" if self.absolute_sigma else "scaled by reduced chi-square"
         head = (f"[[Model]]\n    three-exponential, IRF FWHM {self.irf_fwhm:g} {self.time_unit}; t_d and tau in "
                 f"{self.time_unit}; errors {errors}; {self.nfev} function evaluations in all passes")
@@ -251,6 +293,11 @@ def fit_three_exponential(t: ArrayLike, y: ArrayLike, *, sigma: ArrayLike | None
     max_nfev
         Limit on model evaluations per fit pass (finite-difference Jacobians included).
 
+    Returns
+    -------
+    KineticsFit
+        The canonical representative (A1 ≥ 0, τ2 ≤ τ3) with its lmfit result.
+
     Raises
     ------
     InputError
@@ -284,66 +331,3 @@ def fit_three_exponential(t: ArrayLike, y: ArrayLike, *, sigma: ArrayLike | None
     _require_determined(result, nfev)
     return KineticsFit(result=result, irf_fwhm=irf_fwhm, time_unit=time_unit, absolute_sigma=sigma is not None,
                        nfev=nfev, residuals=result.residual * ss, delays=tt, data=yy, sigma=ss)
-
-
-@dataclass(frozen=True)
-class DelayTrace:
-    """A delay scan read from CSV: delays, values and optional standard errors."""
-
-    delay: NDArray[np.float64]
-    value: NDArray[np.float64]
-    sigma: NDArray[np.float64] | None
-
-
-def read_delay_trace(path: str | Path) -> DelayTrace:
-    """Read a CSV delay trace with columns ``delay, value[, sigma]``.
-
-    Blank lines and lines starting with ``#`` are skipped; the first remaining line is a header
-    if none of its fields is a number. Every data line must have the same number (2 or 3) of
-    finite numeric fields, delays strictly increasing and unique, sigma positive.
-
-    Raises
-    ------
-    InputError
-        Field ``"<file> line <n>"`` names the offending line (missing, non-numeric, NaN,
-        unsorted or duplicate delay, wrong column count), or ``path`` if nothing was read.
-    """
-    p = Path(path)
-    require(p.is_file(), "path", str(p), "an existing CSV file")
-    rows: list[tuple[int, list[float]]] = []
-    header_done = False
-    for n, raw in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        fields = [f.strip() for f in line.split(",")]
-        where = f"{p.name} line {n}"
-        if not header_done:
-            header_done = True
-            if not any(_is_number(f) for f in fields):
-                continue
-        if len(fields) not in (2, 3) or (rows and len(fields) != len(rows[0][1])):
-            raise InputError(where, raw, "2 or 3 comma-separated columns (delay, value[, sigma]), the same on every line")
-        for name, f in zip(("delay", "value", "sigma"), fields):
-            if f == "":
-                raise InputError(where, raw, f"a {name} (the field is empty)")
-            if not _is_number(f) or not np.isfinite(float(f)):
-                raise InputError(where, raw, f"a finite number for {name}, got {f!r}")
-        vals = [float(f) for f in fields]
-        if len(vals) == 3 and vals[2] <= 0:
-            raise InputError(where, raw, "a positive sigma")
-        if rows and vals[0] == rows[-1][1][0]:
-            raise InputError(where, raw, f"a new delay; {vals[0]} duplicates line {rows[-1][0]}")
-        if rows and vals[0] < rows[-1][1][0]:
-            raise InputError(where, raw, f"delays in increasing order; {vals[0]} < {rows[-1][1][0]} on line {rows[-1][0]}")
-        rows.append((n, vals))
-    require(len(rows) > 0, "path", str(p), "a CSV with at least one data line")
-    data = np.array([r for _, r in rows])
-    return DelayTrace(delay=data[:, 0], value=data[:, 1], sigma=data[:, 2] if data.shape[1] == 3 else None)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        return float(text) is not None
-    except ValueError:
-        return False

@@ -41,9 +41,21 @@ _MAX_EXCURSION = 60.0
 class ProfileInterval:
     """A profile-likelihood interval [lower, upper] of one parameter at confidence ``level``.
 
-    ``lower``/``upper`` are None when χ²_p stays below the threshold up to the parameter's bound
-    (τ → 0) or the search limit: the data do not bound the parameter on that side.
-    ``linear_stderr`` is the curvature error of the same fit, for comparison.
+    Parameters
+    ----------
+    name
+        The parameter.
+    value
+        Its best-fit value.
+    lower, upper
+        The interval's ends; None when χ²_p stays below the threshold up to the parameter's bound
+        (τ → 0) or the search limit: the data do not bound the parameter on that side.
+    level
+        Confidence level.
+    delta_chi2
+        The χ² rise that defines the interval (scaled by χ²/dof when the errors are not absolute).
+    linear_stderr
+        The curvature error of the same fit, for comparison.
     """
 
     name: str
@@ -55,11 +67,33 @@ class ProfileInterval:
     linear_stderr: float
 
     def covers(self, truth: float) -> bool:
-        """True if ``truth`` lies in the interval (an open side counts as unbounded)."""
+        """Whether ``truth`` lies in the interval (an open side counts as unbounded).
+
+        Parameters
+        ----------
+        truth
+            The value to test.
+
+        Returns
+        -------
+        bool
+            True inside the interval.
+        """
         return (self.lower is None or truth >= self.lower) and (self.upper is None or truth <= self.upper)
 
     def describe(self, unit: str = "") -> str:
-        """E.g. ``0.143 (68 % profile interval 0.09–0.26 ps; linearised ±0.063)``."""
+        """Describe the interval in words, e.g. ``0.143 (68 % profile interval 0.09–0.26 ps; linearised ±0.063)``.
+
+        Parameters
+        ----------
+        unit
+            Unit appended to the numbers ("" for none).
+
+        Returns
+        -------
+        str
+            The description.
+        """
         lo = "0" if self.lower is None and self.name.startswith("tau") else ("−∞" if self.lower is None else f"{self.lower:.3g}")
         hi = "not bounded by the data" if self.upper is None else f"{self.upper:.3g}"
         u = f" {unit}" if unit else ""
@@ -107,6 +141,11 @@ def profile_interval(fit: KineticsFit, name: str, *, level: float = 0.6827) -> P
     level
         Confidence level in (0, 1): 0.6827 (one standard deviation) or 0.95, say.
 
+    Returns
+    -------
+    ProfileInterval
+        The interval, with open sides where the data do not bound the parameter.
+
     Raises
     ------
     InputError
@@ -141,7 +180,20 @@ def profile_interval(fit: KineticsFit, name: str, *, level: float = 0.6827) -> P
 
 
 def correlated_parameters(fit: KineticsFit, *, threshold: float = 0.9) -> list[tuple[str, str, float]]:
-    """Pairs of free parameters whose linearised correlation exceeds ``threshold`` in magnitude."""
+    """Pairs of free parameters whose linearised correlation exceeds ``threshold`` in magnitude.
+
+    Parameters
+    ----------
+    fit
+        A :func:`~localpairs.analysis.kinetics.fit_three_exponential` result.
+    threshold
+        Smallest |correlation| reported.
+
+    Returns
+    -------
+    list of tuple
+        ``(name_i, name_j, correlation)`` for each such pair.
+    """
     cov = fit.covariance
     sd = np.sqrt(np.diag(cov))
     corr = cov / np.outer(sd, sd)

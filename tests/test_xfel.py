@@ -284,6 +284,8 @@ def test_smoke_run_and_resume(tmp_path):
         assert not any(name.startswith(fitted) for name in verdict_names), fitted  # an input is never scored as a test
     assert "| E_b (paired) |" in text and "| E_b + 2E_a (unpaired) |" in text  # predictions are
     assert "absorbed / (α ħω)" in text
+    # kinetics: the damped lattice against τ3, with its verdict over the γ scan (the dimer's swing is not a clean oscillation)
+    assert "**The lattice time from a damped lattice (against τ3).**" in text and "| τ3 (lattice rearrangement), over the γ scan |" in text
     assert (tmp_path / "results.nc").is_file() and (tmp_path / "dxas_paired.png").is_file()
     assert (tmp_path / "checkpoints" / "fit_paired.json").is_file()
     # the nuisance scan: headline, honest peaks, the box with sources, the doping constraint, maps and distribution

@@ -10,7 +10,16 @@ from localpairs.hamiltonians.pulse import gaussian_pulse
 from localpairs.spec import parse_spec
 from localpairs.studies.common import build_system
 from localpairs.studies.xfel_fit import Context
-from localpairs.studies.xfel_kinetics import AFTER_PULSE_INTENSITY, PULSE_RISE_SIGMAS, RISE_FACTOR, kinetics_rows, pulse_end, rise_time, rise_trace
+from localpairs.studies.xfel_kinetics import (
+    AFTER_PULSE_INTENSITY,
+    LATTICE_DAMPING,
+    PULSE_RISE_SIGMAS,
+    RISE_FACTOR,
+    kinetics_rows,
+    pulse_end,
+    rise_time,
+    rise_trace,
+)
 
 BASE = {
     "title": "kinetics", "study": "xfel", "cluster": {"shape": "dimer", "periodic": False},
@@ -76,3 +85,33 @@ def test_broken_pairs_of_the_dimer_match_the_odd_doublon_state():
     # what still oscillates is the other even singlet, reached at second order (two photons): its
     # amplitude is O(α) and D differs by at most 1 between states, so the spread is O(α²) (8e-7 seen)
     assert tr["broken_after_spread"] < tr["alpha_final"] ** 2
+
+
+def _run(damping, rate, *, rms=8e-4, balance=2e-5, swing=(0.285, 0.362)):
+    return {"damping": damping, "rate": rate, "time_fs": 1.0 / rate if rate > 0 else None, "inverse": 2.0 / damping if damping else None,
+            "rms": rms, "balance": balance, "breathing_range": list(swing), "reason": "", "dissipated": 0.0}
+
+
+def test_lattice_verdict_says_tau3_is_inherited_from_the_damping_only_when_the_fits_show_it():
+    """The τ3 verdict over the γ scan: 'inherits' when every damped run is a clean oscillation with τ = 2/γ and γ = 0
+    does not decay; otherwise it says which condition fails (numbers of the paired 2×2×2 fit as the clean case)."""
+    lo, hi = LATTICE_DAMPING
+    tau = {"tau1": 0.15, "tau2": 0.24, "tau3": 1.5}
+
+    def verdict(runs):
+        tr = {"alpha_after_spread": 0.0, "rise_alpha_fs": None, "rise_broken_fs": None, "alpha_final": 0.0, "broken_final": 0.0,
+              "rise_pulse_fs": 1.0, "lattice": {"window_fs": 80.0, "runs": runs}}
+        rows = kinetics_rows({"paired": tr}, tau)
+        lattice = [r for r in rows if r.name.startswith("τ3 ←")]
+        assert len(lattice) == 2 and all(r.verdict == "not available" for r in lattice)  # γ-dependent numbers are never scored
+        return rows[-1].note, lattice
+
+    note, lattice = verdict([_run(0.0, -3.4e-5), _run(lo, 4.58e-4), _run(hi, 4.89e-3)])
+    assert "the model inherits τ3 from γ" in note and "inside" in note
+    assert lattice[0].model == pytest.approx(1.0 / 4.58e-4 / 1000.0)
+    note, _ = verdict([_run(0.0, -3.4e-5), _run(lo, 4.58e-4), _run(hi, 4.89e-3, rms=0.01)])  # rms 26 % of the half swing
+    assert note.startswith("none in a closed cluster without damping; damped-lattice verdict: no lattice time") and "0.01" in note
+    note, _ = verdict([_run(0.0, -3.4e-5), _run(lo, 4.58e-4, balance=0.05), _run(hi, 4.89e-3)])
+    assert "no lattice time" in note
+    note, _ = verdict([_run(0.0, 2e-3), _run(lo, 2.5e-3), _run(hi, 7e-3)])  # the closed cluster decays on its own
+    assert "not set by γ alone" in note

@@ -255,7 +255,8 @@ def compute(ctx: RunContext) -> Results:
                 for f in cfg.pump.fluence_factors}
         timings["fluence scan"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        traces = {s: cp.json(f"rise_{s}", partial(rise_trace, context, fits[s], spectra[s]["pulse"]["fluence"])) for s in SCENARIOS}
+        traces = {s: cp.json(f"rise_{s}", partial(rise_trace, context, fits[s], spectra[s]["pulse"]["fluence"], relaxation=spectra[s].get("relaxation")))
+                  for s in SCENARIOS}
         timings["rise through the pulse"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         more = extras(spec, cp, ref, fits, traces, scan, measured)

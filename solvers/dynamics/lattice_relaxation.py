@@ -52,7 +52,7 @@ POPULATION_CUTOFF = 1e-12
 class RelaxedGeometry:
     """The minimum of an excited-state surface.
 
-    Attributes
+    Parameters
     ----------
     u
         Oxygen displacements (Å).
@@ -74,7 +74,31 @@ class RelaxedGeometry:
 
 
 def surface_populations(op: DrivenOperator, lattice: Lattice, u: np.ndarray, state: np.ndarray, *, t: float = 0.0) -> np.ndarray:
-    """Weights ``|⟨φ_n(u)|state⟩|² / ‖state‖²`` on the eigenstates of H(t; u), ordered by energy."""
+    """Weights ``|⟨φ_n(u)|state⟩|² / ‖state‖²`` on the eigenstates of H(t; u), ordered by energy.
+
+    Parameters
+    ----------
+    op
+        The electrons' operator.
+    lattice
+        The oxygens (their site shifts).
+    u
+        Oxygen displacements (Å).
+    state
+        The state (any norm, nonzero).
+    t
+        Time of H (fs; default 0: no field).
+
+    Returns
+    -------
+    numpy.ndarray
+        One weight per eigenstate (dense diagonalisation), by energy rank.
+
+    Raises
+    ------
+    InputError
+        For a zero state.
+    """
     vectors = np.linalg.eigh(op.hamiltonian(t, lattice.site_shifts(np.asarray(u, dtype=float))).toarray())[1]
     state = np.asarray(state)
     norm2 = float(np.vdot(state, state).real)
@@ -88,6 +112,20 @@ def lowest_states(matrix: sp.spmatrix, count: int, *, dense_up_to: int = DENSE_U
     Dense ``eigh`` up to dimension ``dense_up_to`` or when more than a quarter of the spectrum is
     asked for; otherwise ARPACK (``eigsh``, smallest algebraic, converged to machine precision,
     deterministic start vector).
+
+    Parameters
+    ----------
+    matrix
+        The Hermitian matrix.
+    count
+        How many eigenpairs.
+    dense_up_to
+        Largest dimension diagonalised densely.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Eigenvalues (ascending) and eigenvectors (columns).
     """
     dim = matrix.shape[0]
     if dim <= dense_up_to or 4 * count > dim:
@@ -103,6 +141,26 @@ def surface_energy(op: DrivenOperator, lattice: Lattice, populations: np.ndarray
     """𝓔(u) (eV) and its gradient ∂𝓔/∂u (eV/Å) on the surface of ``populations`` (by energy rank).
 
     Only the eigenstates up to the highest populated rank are computed (:func:`lowest_states`).
+
+    Parameters
+    ----------
+    op
+        The electrons' operator.
+    lattice
+        The oxygens.
+    populations
+        ``w_n`` by energy rank (normalised here; those below :data:`POPULATION_CUTOFF` dropped).
+    u
+        Oxygen displacements (Å).
+    t
+        Time of H (fs).
+    dense_up_to
+        Largest dimension diagonalised densely.
+
+    Returns
+    -------
+    tuple of (float, numpy.ndarray)
+        𝓔(u) and ∂𝓔/∂u (Hellmann–Feynman).
     """
     u = np.asarray(u, dtype=float)
     ranks = np.flatnonzero(populations > POPULATION_CUTOFF)
@@ -128,7 +186,7 @@ def relax_on_surface(
     Parameters
     ----------
     op
-        The electrons' operator; H(t) at ``t`` (default 0: no field) with the lattice's site shifts.
+        The electrons' operator; H(t) at ``t`` with the lattice's site shifts.
     lattice
         The oxygens (λ, double wells).
     populations
@@ -136,6 +194,8 @@ def relax_on_surface(
         E.g. ``e_1`` (the lowest excited state) or :func:`surface_populations` of χ.
     u_start
         Start geometry (Å); the minimum found is the one of its basin.
+    t
+        Time of H (fs; default 0: no field).
     force_tol
         Largest residual |force| in eV/Å (the well curvature 8B/u0² ≈ 280 eV/Å² turns 1e-9 eV/Å into
         ~4e-12 Å).
@@ -143,6 +203,11 @@ def relax_on_surface(
         Most BFGS iterations.
     dense_up_to
         Largest dimension diagonalised densely (:func:`lowest_states`).
+
+    Returns
+    -------
+    RelaxedGeometry
+        The minimum, its energy, residual force, site shifts and iterations.
 
     Raises
     ------
