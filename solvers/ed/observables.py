@@ -29,8 +29,10 @@ def occupations(basis: Any, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    up, down : numpy.ndarray
-        (dim, L) uint8 occupations (0 or 1) of spin up and spin down.
+    up : numpy.ndarray
+        (dim, L) uint8 occupations (0 or 1) of spin up.
+    down : numpy.ndarray
+        (dim, L) uint8 occupations of spin down.
     """
     states = np.asarray(basis.states).astype(np.uint64)
     L = n_sites

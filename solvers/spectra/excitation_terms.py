@@ -27,7 +27,7 @@ class Excitation:
     Parameters
     ----------
     kind : str
-        One of :data:`~localpairs.solvers.spectra.excitations.KINDS`.
+        One of ``localpairs.solvers.spectra.excitations.KINDS``.
     label : str
         Short text such as ``c†_3↑``.
     terms : tuple of Term

@@ -298,33 +298,33 @@ def xas(
 
     Parameters
     ----------
-    model, sec, psi
+    model, sec, psi : Model, Sector, numpy.ndarray
         The state (real or complex; normalized here).
-    omega
+    omega : sequence of float or numpy.ndarray
         Photon energies in eV.
-    U_c
+    U_c : float
         Core-hole potential in eV (< 0 attracts), placed by ``core_hole``.
-    Gamma
+    Gamma : float, optional
         Core-hole Lorentzian half width (HWHM) in eV (> 0); a single pole has FWHM 2Γ.
-    gaussian_fwhm
+    gaussian_fwhm : float, optional
         Gaussian resolution (FWHM, eV, ≥ 0).
-    offset
+    offset : float, optional
         Absolute energy offset in eV (photon energy of a final state at ``E_ref``).
-    coherence
+    coherence : str, optional
         ``"incoherent"`` or ``"coherent"`` sum over the two octahedra of an oxygen.
-    core_hole
+    core_hole : str or sequence of float, optional
         Where ``U_c`` acts in the final state of the oxygen on bond ``i → j``: ``"both"`` (default, ``U_c(n_i + n_j)``),
         ``"site"`` (one octahedron, averaged over the two choices), ``"site_i"``/``"site_j"`` (the octahedron at the bond's i/j end),
         ``"receiving"`` (the octahedron that takes the electron; incoherent only) or weights ``(w_i, w_j)`` (``U_c(w_i n_i + w_j n_j)``).
         See the module docstring.
-    use_symmetry
+    use_symmetry : bool, optional
         Compute one channel per symmetry orbit (checked symmetries of model and state).
-    state_symmetries
+    state_symmetries : list of Symmetry or None, optional
         Symmetries of model and ``psi`` already found (e.g. by
         :func:`~localpairs.solvers.spectra.equivalent_channels.symmetries` on a state of which
         ``psi`` is a function of H): used instead of the search, which maps every basis state
         through every lattice operation.
-    e_ref, n_steps, reorthogonalize, basis, cache, memory_budget_gb
+    e_ref, n_steps, reorthogonalize, basis, cache, memory_budget_gb : optional
         As for :func:`~localpairs.solvers.spectra.spectral_functions.spectra`.
 
     Returns
