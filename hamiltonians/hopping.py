@@ -13,7 +13,7 @@ bond: it enters exactly like a Peierls phase ``φ = (e/ħ) A·(r_j − r_i)`` (s
 (forward bonds counted +, backward −) are the flux through it; only that sum is gauge invariant.
 
 Accepted forms (:func:`hopping_amplitudes`): one number, or one per bond (in
-:attr:`Cluster.bonds <localpairs.hamiltonians.cluster.Cluster.bonds>` order), real or complex;
+the order of ``bonds`` of the :class:`~localpairs.hamiltonians.cluster.Cluster`), real or complex;
 or, per bond, an ``[re, im]`` pair of real numbers, the form a TOML run spec uses (TOML has no
 complex numbers). Values whose imaginary parts are all exactly zero are real.
 """
@@ -78,9 +78,8 @@ def per_bond_hopping(value: Any, cluster: Cluster, *, field: str = "model.t") ->
     Parameters
     ----------
     value : complex or sequence of complex or sequence of [re, im] pairs
-        Hopping amplitude(s) in eV, one for all bonds or one per bond (in
-        :attr:`Cluster.bonds <localpairs.hamiltonians.cluster.Cluster.bonds>` order), in any
-        form of :func:`hopping_amplitudes`.
+        Hopping amplitude(s) in eV, one for all bonds or one per bond (in the order of
+        ``cluster.bonds``), in any form of :func:`hopping_amplitudes`.
     cluster : Cluster
         The cluster whose bonds the amplitudes belong to.
     field : str, optional
