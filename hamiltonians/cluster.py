@@ -27,13 +27,14 @@ axis hops with t) with an open pump axis. Every other axis has no choice: one ox
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
 
 from localpairs.errors import InputError, require
+from localpairs.hamiltonians.bond_multiplicity import _AXES, BondMultiplicity, _resolve_multiplicity, bond_multiplicity_request  # noqa: F401 - re-exported
 
 #: Pseudo-cubic lattice constant of BaBiO3 in Å (Bi–Bi distance).
 DEFAULT_LATTICE_CONSTANT = 4.35
@@ -47,28 +48,21 @@ PRESETS: dict[str, tuple[int, int, int]] = {
     "2x2x4": (2, 2, 4),
 }
 
-_AXES = "xyz"
-
-#: What ``make_cluster(bond_multiplicity=...)`` takes: one value for every periodic axis of length 2,
-#: one per axis (None where there is no choice) or a mapping ``{"y": 1, ...}``.
-BondMultiplicity = int | Sequence[int | None] | Mapping[str, int] | None
-
-
 @dataclass(frozen=True)
 class Bond:
     """One bridging oxygen between octahedra ``i`` and ``j``.
 
-    Attributes
+    Parameters
     ----------
-    id
+    id : int
         Index of the bond (the oxygen) in :attr:`Cluster.bonds`.
-    i, j
+    i, j : int
         Sites joined; the bond points from ``i`` to ``j``.
-    axis
+    axis : int
         0, 1 or 2 for x, y, z.
-    displacement
+    displacement : tuple of float
         ``r_j − r_i`` in Å; always ``+a`` along :attr:`axis` (see the module docstring).
-    oxygen_position
+    oxygen_position : tuple of float
         Position of the bridging oxygen, ``r_i + displacement / 2``, in Å.
     """
 
@@ -82,26 +76,28 @@ class Bond:
 
 @dataclass(frozen=True, eq=False)
 class Cluster:
-    """An immutable Lx×Ly×Lz cluster of octahedra. Build it with :func:`make_cluster`.
+    """An immutable Lx×Ly×Lz cluster of octahedra.
 
-    Attributes
+    Build it with :func:`make_cluster`.
+
+    Parameters
     ----------
-    name
+    name : str
         Preset name or ``"LxxLyxLz"``.
-    shape
+    shape : tuple of int
         (Lx, Ly, Lz).
-    periodic
+    periodic : tuple of bool
         Periodic boundary per axis.
-    lattice_constant
+    lattice_constant : float
         Octahedron-centre spacing ``a`` in Å.
-    positions
+    positions : numpy.ndarray
         (N, 3) site positions in Å; site index ``n = (x·Ly + y)·Lz + z``.
-    sublattice
+    sublattice : numpy.ndarray
         (N,) rock-salt label ``(x + y + z) mod 2``; sublattice 0 holds the large octahedra of the
         parent compound.
-    bonds
+    bonds : tuple of Bond
         All bonds (oxygens), see :class:`Bond`.
-    bond_multiplicity
+    bond_multiplicity : tuple of int, optional
         Oxygens joining each bonded pair along each axis: 1 or 2 on a periodic axis of length 2
         (the choice of :func:`make_cluster`), 1 on every other axis.
     """
@@ -136,11 +132,28 @@ class Cluster:
         return all(self.sublattice[b.i] != self.sublattice[b.j] for b in self.bonds)
 
     def bond_pairs(self) -> np.ndarray:
-        """(n_bonds, 2) array of ``(i, j)`` per bond."""
+        """List the sites ``(i, j)`` of every bond.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n_bonds, 2) integer array of ``(i, j)`` per bond.
+        """
         return np.array([(b.i, b.j) for b in self.bonds], dtype=int).reshape(-1, 2)
 
     def site_index(self, x: int, y: int, z: int) -> int:
-        """Index of the site at integer coordinates (x, y, z)."""
+        """Find the index of the site at integer coordinates (x, y, z).
+
+        Parameters
+        ----------
+        x, y, z : int
+            Integer lattice coordinates (units of the lattice constant).
+
+        Returns
+        -------
+        int
+            Site index ``(x·Ly + y)·Lz + z``.
+        """
         _lx, ly, lz = self.shape
         return (x * ly + y) * lz + z
 
@@ -155,10 +168,15 @@ class Cluster:
         return tuple(m == 2 for m in self.bond_multiplicity)  # type: ignore[return-value]
 
     def describe(self) -> str:
-        """One-line summary, e.g. ``cube 2×2×2 (ppp), 8 sites, 24 bonds, a = 4.35 Å``.
+        """Describe the cluster in one line.
 
         Periodic length-2 axes whose pairs are joined once are named, e.g.
         ``cube 2×2×2 (opp; y, z one oxygen per pair), 8 sites, 12 bonds, a = 4.35 Å``.
+
+        Returns
+        -------
+        str
+            E.g. ``cube 2×2×2 (ppp), 8 sites, 24 bonds, a = 4.35 Å``.
         """
         bc = "".join("p" if p else "o" for p in self.periodic)
         single = [_AXES[ax] for ax, choice in enumerate(self.has_multiplicity_choice) if choice and self.bond_multiplicity[ax] == 1]
@@ -171,8 +189,14 @@ class Cluster:
         )
 
     def as_dict(self) -> dict:
-        """Parameters that rebuild this cluster with :func:`make_cluster` (``bond_multiplicity``
-        per axis, None where there is no choice)."""
+        """Record the parameters that rebuild this cluster with :func:`make_cluster`.
+
+        Returns
+        -------
+        dict
+            ``shape``, ``periodic``, ``lattice_constant`` (Å), ``name`` and
+            ``bond_multiplicity`` per axis (None where there is no choice).
+        """
         return {
             "shape": list(self.shape),
             "periodic": list(self.periodic),
@@ -210,15 +234,15 @@ def make_cluster(
 
     Parameters
     ----------
-    shape
+    shape : str or sequence of int
         A preset name (``dimer``, ``plaquette``, ``cube``, ``2x2x3``, ``2x2x4``), a string
         ``"LxxLyxLz"`` or three integers.
-    periodic
+    periodic : bool or sequence of bool, optional
         ``True`` makes every axis of length ≥ 2 periodic; ``False`` makes all open; three bools
         set each axis (a periodic axis of length 1 is refused).
-    lattice_constant
+    lattice_constant : float, optional
         Octahedron spacing in Å (default 4.35 Å, pseudo-cubic BaBiO3).
-    bond_multiplicity
+    bond_multiplicity : int or sequence of int or None or mapping of str to int, optional
         Oxygens joining each pair on a periodic axis of length 2 (module docstring): 2 (the
         default, the crystal's count) or 1. One value sets every such axis; three values (or a
         mapping such as ``{"y": 1}``) set each axis, None on axes without a choice (open, or
@@ -227,6 +251,14 @@ def make_cluster(
     Returns
     -------
     Cluster
+        The immutable cluster with its bonds in forward order.
+
+    Raises
+    ------
+    InputError
+        When the shape is unknown, has fewer than 2 or more than 32 sites, the lattice constant
+        is not positive, an axis of length 1 is periodic, or ``bond_multiplicity`` is given
+        where an axis has no choice.
     """
     name, dims = _resolve_shape(shape)
     require(all(n >= 1 for n in dims), "cluster.shape", list(dims), "lengths ≥ 1")
@@ -279,56 +311,6 @@ def _resolve_periodic(periodic: bool | Sequence[bool], dims: tuple[int, int, int
     return pbc  # type: ignore[return-value]
 
 
-def bond_multiplicity_request(value: BondMultiplicity) -> int | tuple[int | None, int | None, int | None] | None:
-    """The form of ``bond_multiplicity`` checked without a cluster: None, one value, or one per axis.
-
-    Raises
-    ------
-    InputError
-        Naming ``cluster.bond_multiplicity`` (or its axis) unless every value is 1 or 2, three
-        values are given per axis, or a mapping's keys are axes ``x``, ``y``, ``z``.
-    """
-    field = "cluster.bond_multiplicity"
-    allowed = "1 (one oxygen per pair) or 2 (two, the default)"
-    forms = ", one value per axis [x, y, z], or a mapping of axes such as {'y': 1}"
-    if value is None:
-        return None
-    if isinstance(value, Mapping):
-        require(set(value) <= set(_AXES), field, dict(value), "a mapping from axes 'x', 'y', 'z' to 1 or 2")
-        value = [value.get(ax) for ax in _AXES]
-    elif not isinstance(value, (Sequence, np.ndarray)) or isinstance(value, str):
-        require(_is_count(value), field, value, allowed + forms)
-        return int(value)
-    per_axis = list(value)
-    require(len(per_axis) == 3, field, per_axis, "one value per axis (x, y, z): 1, 2 or None")
-    for axis, m in enumerate(per_axis):
-        require(m is None or _is_count(m), f"{field}.{_AXES[axis]}", m, allowed + ", or None where the axis has no choice")
-    return tuple(None if m is None else int(m) for m in per_axis)  # type: ignore[return-value]
-
-
-def _is_count(m: object) -> bool:
-    return isinstance(m, (int, np.integer)) and not isinstance(m, (bool, np.bool_)) and int(m) in (1, 2)
-
-
-def _resolve_multiplicity(value: BondMultiplicity, dims: tuple[int, int, int], pbc: tuple[bool, bool, bool]) -> tuple[int, int, int]:
-    """Oxygens per bonded pair on each axis; refuses a value where it means nothing (module docstring)."""
-    request = bond_multiplicity_request(value)
-    choice = [p and n == 2 for n, p in zip(dims, pbc)]
-    if isinstance(request, int):
-        require(any(choice), "cluster.bond_multiplicity", request, f"no value: the {'×'.join(map(str, dims))} cluster with periodic "
-                f"{list(pbc)} has no periodic axis of length 2 (only there are pairs joined by one or two oxygens)")
-        return tuple(request if c else 1 for c in choice)  # type: ignore[return-value]
-    out = []
-    for axis, c in enumerate(choice):
-        m = None if request is None else request[axis]
-        if not c:
-            why = "open" if not pbc[axis] else f"periodic with length {dims[axis]}"
-            require(m is None, f"cluster.bond_multiplicity.{_AXES[axis]}", m,
-                    f"None: the {_AXES[axis]} axis is {why}, its pairs are joined by one oxygen with no choice (only a periodic axis of length 2 has one)")
-        out.append(1 if not c else (2 if m is None else m))
-    return tuple(out)  # type: ignore[return-value]
-
-
 def _forward_bonds(coords: np.ndarray, dims: tuple[int, int, int], pbc: tuple[bool, bool, bool], a: float,
                    multiplicity: tuple[int, int, int]) -> tuple[Bond, ...]:
     """The forward bond ``r → r + e_α`` of every site and axis (wrapping on periodic axes, but not
@@ -359,12 +341,30 @@ def _forward_bonds(coords: np.ndarray, dims: tuple[int, int, int], pbc: tuple[bo
 
 
 def pump_cluster(shape: str | Sequence[int], *, lattice_constant: float = DEFAULT_LATTICE_CONSTANT) -> Cluster:
-    """An isotropic cluster for an x-polarized pump: x open, y and z periodic where their length is ≥ 2.
+    """Build an isotropic cluster for an x-polarized pump.
 
-    Pairs on a periodic axis of length 2 are joined by one oxygen (``bond_multiplicity = 1``), so
-    every axis hops with t and the current along x is linear in the field (module docstring). The
-    12-site ``pump_cluster("3x2x2")`` (20 oxygens, 853,776 states at half filling) is the cluster
-    of ``runs/babio3_pump_12.toml``.
+    The x axis is open, y and z are periodic where their length is ≥ 2. Pairs on a periodic
+    axis of length 2 are joined by one oxygen (``bond_multiplicity = 1``), so every axis hops
+    with t and the current along x is linear in the field (module docstring). The 12-site
+    ``pump_cluster("3x2x2")`` (20 oxygens, 853,776 states at half filling) is the cluster of
+    ``runs/babio3_pump_12.toml``.
+
+    Parameters
+    ----------
+    shape : str or sequence of int
+        A preset name, a string ``"LxxLyxLz"`` or three integers, as for :func:`make_cluster`.
+    lattice_constant : float, optional
+        Octahedron spacing in Å (default 4.35 Å).
+
+    Returns
+    -------
+    Cluster
+        The cluster, x open, y and z periodic where their length is ≥ 2.
+
+    Raises
+    ------
+    InputError
+        As :func:`make_cluster`.
     """
     _, dims = _resolve_shape(shape)
     periodic = [False] + [n >= 2 for n in dims[1:]]

@@ -36,17 +36,19 @@ PLACEMENTS = ("rock_salt", "random", "random_rock_salt")
 
 @dataclass(frozen=True)
 class DopingConfig:
-    """Large/small octahedra on a cluster for a doping ``x``. Build with :func:`doping_config`.
+    """Large/small octahedra on a cluster for a doping ``x``.
 
-    Attributes
+    Build it with :func:`doping_config`.
+
+    Parameters
     ----------
-    x
+    x : float
         K concentration, 0 ≤ x ≤ 1.
-    large
+    large : tuple of bool
         Per site, True for a large (bosonic, electron-pair) octahedron.
-    placement
+    placement : str
         One of :data:`PLACEMENTS`.
-    seed
+    seed : int or None
         Seed of the random placements (None for ``rock_salt``).
     """
 
@@ -81,7 +83,13 @@ class DopingConfig:
         return 2 * self.n_large
 
     def as_dict(self) -> dict:
-        """Resolved parameters for the record."""
+        """Record the resolved parameters.
+
+        Returns
+        -------
+        dict
+            ``x``, ``placement``, ``seed`` (−1 for none) and ``large_sites``.
+        """
         return {
             "x": self.x,
             "placement": self.placement,
@@ -91,7 +99,20 @@ class DopingConfig:
 
 
 def large_count(n_sites: int, x: float) -> int:
-    """``floor((1 − x)/2 · n_sites + 1/2)``: the number of large octahedra (see module docs)."""
+    """Count the large octahedra at doping ``x``.
+
+    Parameters
+    ----------
+    n_sites : int
+        Number of octahedra.
+    x : float
+        K concentration in [0, 1].
+
+    Returns
+    -------
+    int
+        ``floor((1 − x)/2 · n_sites + 1/2)`` (see the module docstring).
+    """
     return math.floor((1.0 - x) / 2.0 * n_sites + 0.5)
 
 
@@ -102,14 +123,25 @@ def doping_config(
 
     Parameters
     ----------
-    cluster
+    cluster : Cluster
         The cluster.
-    x
+    x : float, optional
         K concentration in [0, 1].
-    placement
+    placement : str, optional
         ``"rock_salt"`` (deterministic), ``"random"`` or ``"random_rock_salt"`` (seeded).
-    seed
+    seed : int or None, optional
         Integer seed, required for the random placements.
+
+    Returns
+    -------
+    DopingConfig
+        Which octahedra are large.
+
+    Raises
+    ------
+    InputError
+        When ``x`` is outside [0, 1] or needs more large octahedra than the placement allows,
+        ``placement`` is unknown, or a random placement has no integer seed.
     """
     require(
         isinstance(x, (int, float)) and 0.0 <= x <= 1.0, "doping.x", x, "a number in [0, 1]"

@@ -21,7 +21,7 @@ Pieces
 A Peierls phase depends on a bond only through ``e·displacement``, i.e. on its axis, and on the
 charge ``q`` it moves. Every charge-moving coupling carries its bond and charge
 (:class:`~localpairs.hamiltonians.model.BondLabel`, set by the builder), so the hopping terms are
-split by these labels (:func:`channel_terms`) into channels ``(axis, q)`` and
+split by these labels (:func:`~localpairs.hamiltonians.peierls_channels.channel_terms`) into channels ``(axis, q)`` and
 
 .. math::
 
@@ -61,10 +61,10 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import ArrayLike
 
-from localpairs.errors import InputError, LocalPairsError, require
-from localpairs.hamiltonians.model import Model, Term
+from localpairs.errors import InputError, require
+from localpairs.hamiltonians.model import Model
+from localpairs.hamiltonians.peierls_channels import Channel, Piece, channel_terms, hopping_channels, model_bandwidth, peierls_phase, split_hopping
 from localpairs.hamiltonians.pulse import (  # noqa: F401 - the pulse API is part of this module's
     DEFAULT_CENTER_SIGMAS,
     SIGMA_PER_FIELD_FWHM,
@@ -90,160 +90,49 @@ class PumpWarning(UserWarning):
 MAX_FIELD_BANDWIDTH_RATIO = 1.0
 @dataclass(frozen=True)
 class Quench:
-    """A sudden change of all parameters: ``H(t) = model`` for ``t ≥ time`` (before: the driven model's own)."""
+    """A sudden change of all parameters at one time.
+
+    ``H(t) = model`` for ``t ≥ time``; before it, the driven model's own Hamiltonian.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian after the quench (same cluster and bosonic sites as the driven model).
+    time : float, optional
+        Quench time in fs (default 0).
+    """
 
     model: Model
     time: float = 0.0
-
-
-@dataclass(frozen=True)
-class Channel:
-    """Hops along one axis moving ``charge`` electrons; they share one Peierls phase."""
-
-    axis: int
-    charge: int
-    displacement: tuple[float, float, float]
-
-
-@dataclass(frozen=True)
-class Piece:
-    """One operator of ``H(t) = Σ_k c_k(t) P_k``.
-
-    ``static`` is a QuSpin static list (spinful notation). ``channel`` is None for the
-    field-independent part; otherwise ``conjugate`` tells forward (``f_c``) from backward
-    (``f_c*``) hops. ``segment`` is 0 before a quench and 1 after it.
-    """
-
-    name: str
-    static: tuple
-    segment: int = 0
-    channel: Channel | None = None
-    conjugate: bool = False
 
 
 def _freeze(static: list) -> tuple:
     return tuple((op, tuple(tuple(c) for c in couplings)) for op, couplings in static)
 
 
-def channel_terms(model: Model) -> tuple[tuple[Term, ...], list[tuple[Channel, tuple[Term, ...], tuple[Term, ...]]]]:
-    """Split ``model`` by the bond labels of its terms: ``(static, [(channel, forward, backward), ...])``.
-
-    A coupling labelled with a bond and a charge ``q ≠ 0`` (:class:`~localpairs.hamiltonians.model.BondLabel`)
-    belongs to channel ``(bond.axis, |q|)``: forward when it moves ``|q|`` electrons from
-    ``bond.j`` to ``bond.i`` (q > 0), backward otherwise. Every other coupling is static. Zero
-    couplings are dropped (as in :meth:`Model.static_list`). Channels are sorted by axis and
-    charge; within one the terms by operator string and their couplings by bond id, so the
-    result does not depend on the order in which the builder wrote the terms. Static terms keep
-    the model's order.
-
-    Raises
-    ------
-    LocalPairsError
-        When the forward and backward couplings of one bond and operator string are not
-        Hermitian conjugates (their coefficient sums are not complex conjugates).
-    """
-    static: dict[str, tuple[list, list]] = {}
-    hops: dict[tuple[int, int, bool], dict[str, list]] = {}
-    for term in model.terms:
-        for c, label in zip(term.couplings, term.bonds):
-            if c[0] == 0:
-                continue
-            if label is None or label.charge == 0:
-                couplings, bonds = static.setdefault(term.opstr, ([], []))
-                couplings.append(c)
-                bonds.append(label)
-                continue
-            key = (label.bond.axis, abs(label.charge), label.charge < 0)
-            hops.setdefault(key, {}).setdefault(term.opstr, []).append((label.bond.id, c, label))
-    _check_hermitian(model, hops)
-    channels = []
-    for axis, q in sorted({(axis, q) for axis, q, _ in hops}):
-        disp = [0.0, 0.0, 0.0]
-        disp[axis] = model.cluster.lattice_constant
-        forward, backward = (_sorted_terms(hops.get((axis, q, back), {})) for back in (False, True))
-        channels.append((Channel(axis, q, tuple(disp)), forward, backward))  # type: ignore[arg-type]
-    return tuple(Term(op, tuple(c), tuple(b)) for op, (c, b) in static.items()), channels
-
-
-def _sorted_terms(by_op: dict[str, list]) -> tuple[Term, ...]:
-    """Terms of one direction of a channel: operator strings sorted, couplings by bond id (stable)."""
-    out = []
-    for op in sorted(by_op):
-        rows = sorted(by_op[op], key=lambda row: row[0])
-        out.append(Term(op, tuple(c for _, c, _ in rows), tuple(label for _, _, label in rows)))
-    return tuple(out)
-
-
-def _check_hermitian(model: Model, hops: dict[tuple[int, int, bool], dict[str, list]]) -> None:
-    sums: dict[tuple[str, int], list[complex]] = {}
-    for (_, _, back), by_op in hops.items():
-        for op, rows in by_op.items():
-            for bond_id, c, _ in rows:
-                pair = sums.setdefault((op, bond_id), [0.0, 0.0])
-                pair[back] += complex(c[0])
-    for (op, bond_id), (fwd, bwd) in sums.items():
-        if not np.isclose(fwd, np.conj(bwd), rtol=1e-12, atol=1e-14):
-            raise LocalPairsError(f"hopping {op} of {model.kind} on bond {bond_id} has no Hermitian partner: forward {fwd:.6g}, backward {bwd:.6g}")
-
-
-def _static_list(terms: tuple[Term, ...]) -> list:
-    return [[t.opstr, [list(c) for c in t.couplings]] for t in terms]
-
-
-def split_hopping(model: Model) -> tuple[list, dict[tuple[int, int], tuple[list, list]]]:
-    """:func:`channel_terms` as QuSpin static lists: ``(static, {(axis, q): (forward, backward)})``."""
-    static, channels = channel_terms(model)
-    return _static_list(static), {(ch.axis, ch.charge): (_static_list(f), _static_list(b)) for ch, f, b in channels}
-
-
-def hopping_channels(model: Model) -> tuple[list, list[tuple[Channel, list, list]]]:
-    """:func:`channel_terms` as QuSpin static lists, sorted by axis and charge.
-
-    Returns ``(static, [(channel, forward, backward), ...])``. Every bond points along ``+a`` of
-    its axis (across a periodic boundary too), so ``channel.displacement = r_j − r_i = +a e_axis``
-    for all its forward hops ``i ← j``; with :func:`peierls_phase` this is the one place the
-    Peierls sign convention lives (the pump pieces and the current operator of
-    :mod:`localpairs.solvers.spectra.excitations` both use it).
-    """
-    static, channels = channel_terms(model)
-    return _static_list(static), [(ch, _static_list(f), _static_list(b)) for ch, f, b in channels]
-
-
-def peierls_phase(channel: Channel, vector_potential: ArrayLike, *, hbar: float = HBAR_EV_FS) -> float:
-    """``θ = q A·d/ħ`` of a channel: its forward hops carry ``exp(+iθ)``, its backward hops ``exp(−iθ)``.
-
-    ``vector_potential`` is a 3-vector in V·fs/Å with the default ħ (eV·fs); pass ``hbar=1`` for
-    ``A`` in 1/Å (ħ = e = 1, the units of :mod:`localpairs.solvers.spectra.excitations`). θ is linear in A,
-    so ``peierls_phase(channel, e)`` is ``∂θ/∂A_e``.
-    """
-    return channel.charge * float(np.dot(np.asarray(vector_potential, dtype=float), channel.displacement)) / hbar
-
-
-def model_bandwidth(model: Model) -> float:
-    """``W = 2 max_i Σ_{b∋i} |t_b|`` in eV: 12t on the simple-cubic crystal for uniform t.
-
-    ``t_b`` is the bond's single-electron hop (spin up; spin down is the same) plus its pair hop
-    (J_p, t_B or g), each bond counted once.
-    """
-    _, channels = split_hopping(model)
-    per_site = np.zeros(model.n_sites)
-    for forward, _ in channels.values():
-        for op, couplings in forward:
-            if op == "|+-":  # the spin-down copy of "+-|"
-                continue
-            for c in couplings:
-                per_site[c[1]] += abs(c[0])
-                per_site[c[2]] += abs(c[0])
-    return 2.0 * float(per_site.max()) if per_site.size else 0.0
-
-
 @dataclass(frozen=True, eq=False)
 class DrivenModel:
     """A model under a pulse and/or a quench, as pieces ``P_k`` with time functions ``c_k(t)``.
 
-    Build with :func:`drive`. ``H(t) = Σ_k c_k(t) P_k``; :meth:`coefficients` gives ``c(t)``,
+    Build it with :func:`drive`. ``H(t) = Σ_k c_k(t) P_k``; :meth:`coefficients` gives ``c(t)``,
     :meth:`current_coefficients` gives ``−∂c/∂A`` (the current ``j = −∂H/∂A`` along the
     polarization, e·Å/fs).
+
+    Parameters
+    ----------
+    model : Model
+        The static model (before any quench).
+    pieces : tuple of Piece
+        The operators ``P_k``.
+    pulse : Pulse or None, optional
+        The pump pulse, if any.
+    quench : Quench or None, optional
+        The quench, if any.
+    info : dict, optional
+        Validity figures for the record: band width (eV), e·E0·a (eV), peak Peierls phase,
+        whether the pulse couples linearly.
+    _cache : dict, optional
+        Internal cache of per-piece tables; leave it empty.
     """
 
     model: Model
@@ -264,25 +153,75 @@ class DrivenModel:
         return np.array(self.pulse.polarization if self.pulse else (1.0, 0.0, 0.0))
 
     def vector_potential(self, t: float) -> float:
-        """A(t) along the polarization in V·fs/Å (0 without a pulse)."""
+        """Evaluate A(t) along the polarization.
+
+        Parameters
+        ----------
+        t : float
+            Time in fs.
+
+        Returns
+        -------
+        float
+            A(t) in V·fs/Å (0 without a pulse).
+        """
         return float(self.pulse.vector_potential(t)) if self.pulse else 0.0
 
     def electric_field(self, t: float) -> float:
-        """E(t) = −dA/dt along the polarization in V/Å (0 without a pulse)."""
+        """Evaluate E(t) = −dA/dt along the polarization.
+
+        Parameters
+        ----------
+        t : float
+            Time in fs.
+
+        Returns
+        -------
+        float
+            E(t) in V/Å (0 without a pulse).
+        """
         return float(self.pulse.electric_field(t)) if self.pulse else 0.0
 
     def field_window(self, a_max: float) -> tuple[float, float] | None:
-        """``(lo, hi)`` outside which ``|A(t)| ≤ a_max``; None without a pulse (H(t) is then
-        constant between quench times)."""
+        """Find the window outside which ``|A(t)| ≤ a_max``.
+
+        Parameters
+        ----------
+        a_max : float
+            Bound on ``|A|`` in V·fs/Å.
+
+        Returns
+        -------
+        tuple of float or None
+            ``(lo, hi)`` in fs; None without a pulse (H(t) is then constant between quench
+            times).
+        """
         return self.pulse.quiet_window(a_max) if self.pulse else None
 
     def peierls_rates(self) -> np.ndarray:
-        """Per piece: ``|∂(phase)/∂A|`` in 1/(V·fs/Å) (0 for pieces the field does not touch)."""
+        """List the rate ``|∂(phase)/∂A|`` of every piece.
+
+        Returns
+        -------
+        numpy.ndarray
+            Per piece, in 1/(V·fs/Å) (0 for pieces the field does not touch).
+        """
         _, rate, sign = self._tables()
         return np.abs(rate * sign)
 
     def segment(self, t: float) -> int:
-        """0 before the quench, 1 from its time on."""
+        """Tell the segment of a time: 0 before the quench, 1 from its time on.
+
+        Parameters
+        ----------
+        t : float
+            Time in fs.
+
+        Returns
+        -------
+        int
+            0 or 1.
+        """
         return int(self.quench is not None and t >= self.quench.time)
 
     def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -299,27 +238,77 @@ class DrivenModel:
 
     @property
     def constant(self) -> np.ndarray:
-        """Per piece: True when neither its coefficient nor the current depend on A (no hop
-        along the polarization, which is x when there is no pulse)."""
+        """Per piece: True when neither its coefficient nor the current depend on A.
+
+        Such a piece has no hop along the polarization (which is x when there is no pulse).
+        """
         _, rate, sign = self._tables()
         return (sign == 0) | (rate == 0)
 
     def coefficients_at(self, A: float, segment: int = 0) -> np.ndarray:
-        """``c_k`` for a vector potential ``A`` (V·fs/Å) along the polarization, in ``segment``."""
+        """Evaluate the coefficients ``c_k`` at a vector potential.
+
+        Parameters
+        ----------
+        A : float
+            Vector potential along the polarization in V·fs/Å.
+        segment : int, optional
+            0 before the quench, 1 after it; pieces of the other segment get 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex ``c_k`` per piece.
+        """
         seg, rate, sign = self._tables()
         return np.where(seg == segment, np.exp(1j * sign * rate * A), 0.0)
 
     def current_coefficients_at(self, A: float, segment: int = 0) -> np.ndarray:
-        """``−∂c_k/∂A`` at ``A``: ``j = Σ_k (−∂c_k/∂A) P_k`` in e·Å/fs."""
+        """Evaluate the current coefficients ``−∂c_k/∂A``, so that ``j = Σ_k (−∂c_k/∂A) P_k``.
+
+        Parameters
+        ----------
+        A : float
+            Vector potential along the polarization in V·fs/Å.
+        segment : int, optional
+            0 before the quench, 1 after it; pieces of the other segment get 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex coefficients per piece; the current in e·Å/fs.
+        """
         seg, rate, sign = self._tables()
         return np.where(seg == segment, -1j * sign * rate * np.exp(1j * sign * rate * A), 0.0)
 
     def coefficients(self, t: float) -> np.ndarray:
-        """``c_k(t)``."""
+        """Evaluate the coefficients ``c_k(t)``.
+
+        Parameters
+        ----------
+        t : float
+            Time in fs.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex ``c_k`` per piece.
+        """
         return self.coefficients_at(self.vector_potential(t), self.segment(t))
 
     def current_coefficients(self, t: float) -> np.ndarray:
-        """``−∂c_k/∂A`` at time t."""
+        """Evaluate the current coefficients ``−∂c_k/∂A`` at time t.
+
+        Parameters
+        ----------
+        t : float
+            Time in fs.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex coefficients per piece; the current in e·Å/fs.
+        """
         return self.current_coefficients_at(self.vector_potential(t), self.segment(t))
 
 
@@ -335,6 +324,20 @@ def _pieces_of(model: Model, segment: int) -> list[Piece]:
 
 def drive(model: Model, *, pulse: Pulse | None = None, quench: Quench | None = None) -> DrivenModel:
     """Describe ``model`` under a pulse and/or a quench (no matrices are built here).
+
+    Parameters
+    ----------
+    model : Model
+        The static model.
+    pulse : Pulse or None, optional
+        The pump pulse; its field must satisfy ``e E0 a ≤ W`` (module docstring).
+    quench : Quench or None, optional
+        A quench to another model on the same cluster.
+
+    Returns
+    -------
+    DrivenModel
+        The pieces and their time functions.
 
     Raises
     ------

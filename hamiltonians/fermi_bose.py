@@ -50,37 +50,37 @@ def fermi_bose_mixture(
 
     Parameters
     ----------
-    cluster
+    cluster : Cluster
         The cluster.
-    doping
+    doping : DopingConfig
         Which sites are bosonic (large) and fermionic (small).
-    t_B, t_F
+    t_B, t_F : float, optional
         Pair tunnelling between bosonic neighbours and fermion hopping between fermionic
         neighbours, in eV (both enter with a minus sign).
-    E_B
+    E_B : float, optional
         Boson (local-pair) level in eV.
-    g
+    g : float, optional
         Boson–fermion conversion amplitude in eV between neighbouring bosonic and fermionic sites.
-    V_BB, V_BF
+    V_BB, V_BF : float, optional
         Boson–boson and boson–fermion nearest-neighbour density interactions in eV.
-    U_F
+    U_F : float, optional
         Hubbard interaction on fermionic sites in eV (default 0).
-    eps_F
+    eps_F : float, optional
         Fermion level in eV (default 0).
-    mu
+    mu : float, optional
         Chemical potential in eV coupling to the charge 2N_B + N_F.
 
     Returns
     -------
     Model
         With :attr:`~Model.bosonic_sites` set: solvers restrict those sites to occupancy 0 or 2.
+
+    Raises
+    ------
+    InputError
+        When ``doping`` belongs to a cluster of another size or a coupling is not finite.
     """
-    require(
-        len(doping.large) == cluster.n_sites,
-        "doping",
-        f"{len(doping.large)} sites",
-        f"a doping configuration of this {cluster.n_sites}-site cluster",
-    )
+    require(len(doping.large) == cluster.n_sites, "doping", f"{len(doping.large)} sites", f"a doping configuration of this {cluster.n_sites}-site cluster")
     values = dict(t_B=t_B, t_F=t_F, E_B=E_B, g=g, V_BB=V_BB, V_BF=V_BF, U_F=U_F, eps_F=eps_F, mu=mu)
     for name, value in values.items():
         require(bool(np.isfinite(value)), f"model.{name}", value, "a finite number in eV")

@@ -13,7 +13,7 @@ bond: it enters exactly like a Peierls phase ``φ = (e/ħ) A·(r_j − r_i)`` (s
 (forward bonds counted +, backward −) are the flux through it; only that sum is gauge invariant.
 
 Accepted forms (:func:`hopping_amplitudes`): one number, or one per bond (in
-:attr:`Cluster.bonds <localpairs.hamiltonians.cluster.Cluster.bonds>` order), real or complex;
+the order of ``bonds`` of the :class:`~localpairs.hamiltonians.cluster.Cluster`), real or complex;
 or, per bond, an ``[re, im]`` pair of real numbers, the form a TOML run spec uses (TOML has no
 complex numbers). Values whose imaginary parts are all exactly zero are real.
 """
@@ -36,7 +36,20 @@ _ALLOWED = ("a number in eV (complex |t|e^{iφ} for a flux or twist on the bond)
 
 
 def hopping_amplitudes(value: Any, *, field: str = "model.t") -> np.ndarray:
-    """The hopping values as a 0-d (one for all bonds) or 1-d (per bond) array, float64 or complex128.
+    """Parse hopping values into a 0-d (one for all bonds) or 1-d (per bond) array.
+
+    Parameters
+    ----------
+    value : complex or sequence of complex or sequence of [re, im] pairs
+        Hopping amplitude(s) in eV in one of the forms of the module docstring.
+    field : str, optional
+        The spec field named in an error message (default ``"model.t"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        0-d (one value for all bonds) or 1-d (one per bond), float64 when every imaginary part
+        is exactly zero, complex128 otherwise; in eV.
 
     Raises
     ------
@@ -60,7 +73,22 @@ def hopping_amplitudes(value: Any, *, field: str = "model.t") -> np.ndarray:
 
 
 def per_bond_hopping(value: Any, cluster: Cluster, *, field: str = "model.t") -> np.ndarray:
-    """(n_bonds,) hopping amplitudes, float64 or (for any non-zero imaginary part) complex128.
+    """Expand hopping values to one amplitude per bond of a cluster.
+
+    Parameters
+    ----------
+    value : complex or sequence of complex or sequence of [re, im] pairs
+        Hopping amplitude(s) in eV, one for all bonds or one per bond (in the order of
+        ``cluster.bonds``), in any form of :func:`hopping_amplitudes`.
+    cluster : Cluster
+        The cluster whose bonds the amplitudes belong to.
+    field : str, optional
+        The spec field named in an error message (default ``"model.t"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_bonds,) amplitudes in eV, float64, or complex128 for any non-zero imaginary part.
 
     Raises
     ------
@@ -76,8 +104,19 @@ def per_bond_hopping(value: Any, cluster: Cluster, *, field: str = "model.t") ->
 
 
 def hopping_record(tb: np.ndarray) -> dict[str, Any]:
-    """The per-bond amplitudes for a model's parameters (JSON): ``{"t": ...}`` with one number
-    when all bonds agree; complex amplitudes as ``t = |t|`` and ``t_phase = φ`` (radians)."""
+    """Record per-bond amplitudes for a model's parameters (JSON).
+
+    Parameters
+    ----------
+    tb : numpy.ndarray
+        (n_bonds,) hopping amplitudes in eV, real or complex.
+
+    Returns
+    -------
+    dict of str to float or list of float
+        ``{"t": ...}`` with one number when all bonds agree, else one per bond; complex
+        amplitudes as ``t = |t|`` (eV) and ``t_phase = φ`` (radians).
+    """
     def compact(x: np.ndarray) -> float | list[float]:
         return x.tolist() if np.ptp(x) > 0 else float(x[0])
 
@@ -87,21 +126,22 @@ def hopping_record(tb: np.ndarray) -> dict[str, Any]:
 
 
 def hopping_matrix(cluster: Cluster, t: HoppingValue = 1.0) -> np.ndarray:
-    """Single-particle matrix ``h_ij = −Σ_b t_b``, ``h_ji = −Σ_b t_b*`` over bonds ``b: i → j``
-    (Hermitian), the U = 0 problem per spin.
+    """Build the single-particle hopping matrix, the U = 0 problem per spin.
+
+    The matrix is ``h_ij = −Σ_b t_b``, ``h_ji = −Σ_b t_b*`` over bonds ``b: i → j`` (Hermitian).
 
     Parameters
     ----------
-    cluster
+    cluster : Cluster
         The cluster.
-    t
+    t : complex or sequence of complex, optional
         One hopping in eV for all bonds, or one per bond (in :attr:`Cluster.bonds` order), in any
         form of :func:`hopping_amplitudes`.
 
     Returns
     -------
     numpy.ndarray
-        (N, N), real symmetric for real ``t``, complex Hermitian otherwise.
+        (N, N) matrix in eV, real symmetric for real ``t``, complex Hermitian otherwise.
     """
     tb = per_bond_hopping(t, cluster, field="t")
     h = np.zeros((cluster.n_sites, cluster.n_sites), dtype=tb.dtype)

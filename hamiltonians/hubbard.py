@@ -20,11 +20,32 @@ def site_energies(
     doping: DopingConfig | None = None,
     eps: Sequence[float] | None = None,
 ) -> np.ndarray:
-    """On-site energies ε_i in eV.
+    """Compute the on-site energies ε_i in eV.
 
     ``eps`` given per site wins. Otherwise the breathing amplitude Δ sets ε_i = −Δ on large
     octahedra (they hold electron pairs, so their level is lower for Δ > 0) and ε_i = +Δ on
     small ones; ``doping`` says which are large (default: rock-salt order at x = 0).
+
+    Parameters
+    ----------
+    cluster : Cluster
+        The cluster of octahedra.
+    breathing : float, optional
+        Breathing amplitude Δ in eV (default 0).
+    doping : DopingConfig or None, optional
+        Which octahedra are large; default: rock-salt order at x = 0.
+    eps : sequence of float or None, optional
+        Site energies in eV, one per site; overrides ``breathing``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_sites,) site energies ε_i in eV.
+
+    Raises
+    ------
+    InputError
+        When ``eps`` does not hold one finite number per site, or ``breathing`` is not finite.
     """
     if eps is not None:
         arr = np.asarray(eps, dtype=float)
@@ -77,30 +98,37 @@ def extended_hubbard(
 
     Parameters
     ----------
-    cluster
+    cluster : Cluster
         The cluster of octahedra.
-    t
+    t : complex or sequence of complex, optional
         Hopping in eV, one for all bonds or one per bond (:attr:`Cluster.bonds` order); enters
         with a minus sign. Complex values (or ``[re, im]`` pairs per bond, the TOML form) put a
         phase on a bond; see :func:`~localpairs.hamiltonians.hopping.hopping_amplitudes`.
-    U
+    U : float, optional
         On-site interaction in eV; U < 0 is attraction (the default use).
-    V
+    V : float, optional
         Nearest-neighbour density interaction in eV (V > 0 repulsive).
-    breathing
+    breathing : float, optional
         Breathing amplitude Δ in eV: ε_i = −Δ on large octahedra, +Δ on small ones.
-    eps
+    eps : sequence of float or None, optional
         Site energies ε_i in eV (overrides ``breathing``).
-    J_p
+    J_p : float, optional
         Pair hopping in eV.
-    mu
+    mu : float, optional
         Chemical potential in eV (enters as −μN).
-    doping
+    doping : DopingConfig or None, optional
         Which octahedra are large (for ``breathing``); default: rock-salt order at x = 0.
 
     Returns
     -------
     Model
+        The model, its terms merged by operator string and labelled with their bonds.
+
+    Raises
+    ------
+    InputError
+        When a coupling is not finite, ``t`` has the wrong number of values, or ``eps`` is not
+        one finite number per site.
     """
     tb = per_bond_hopping(t, cluster, field="model.t")
     for name, value in (("model.U", U), ("model.V", V), ("model.J_p", J_p), ("model.mu", mu)):

@@ -36,12 +36,12 @@ from localpairs.hamiltonians.doping import DopingConfig
 class BondLabel:
     """The bond a coupling moves charge across, and the charge it moves.
 
-    Attributes
+    Parameters
     ----------
-    bond
+    bond : Bond
         The :class:`~localpairs.hamiltonians.cluster.Bond`: its id, sites ``i → j``, axis,
         displacement ``r_j − r_i`` and oxygen position (Å).
-    charge
+    charge : int
         Electrons the coupling moves from ``bond.j`` to ``bond.i``: 1 for a single-electron hop,
         2 for pair hopping, pair tunnelling or conversion, negative for the Hermitian-conjugate
         direction (``bond.i`` to ``bond.j``). The coupling's Peierls factor is
@@ -56,8 +56,20 @@ class BondLabel:
 class Term:
     """One operator string with its couplings ``(coefficient, site indices...)``.
 
-    ``bonds`` holds one :class:`BondLabel` (or None) per coupling; left empty it means no coupling
-    is labelled (fine for terms that move no charge, such as densities).
+    Parameters
+    ----------
+    opstr : str
+        QuSpin operator string, spin-up characters left of ``|``, spin-down right of it.
+    couplings : tuple of tuple
+        ``(coefficient, site indices...)`` per coupling; coefficients in eV.
+    bonds : tuple of (BondLabel or None), optional
+        One :class:`BondLabel` (or None) per coupling; left empty it means no coupling is
+        labelled (fine for terms that move no charge, such as densities).
+
+    Raises
+    ------
+    InputError
+        When ``bonds`` is given with a length other than one per coupling.
     """
 
     opstr: str
@@ -71,11 +83,28 @@ class Term:
             raise InputError(f"Term({self.opstr!r}).bonds", len(self.bonds), f"one label (or None) per coupling: {len(self.couplings)}")
 
     def as_quspin(self) -> list:
-        """``[opstr, [[coef, i, ...], ...]]`` for QuSpin's ``hamiltonian``."""
+        """Write the term in QuSpin's static-list form.
+
+        Returns
+        -------
+        list
+            ``[opstr, [[coef, i, ...], ...]]`` for QuSpin's ``hamiltonian``.
+        """
         return [self.opstr, [list(c) for c in self.couplings]]
 
     def scaled(self, factor: complex) -> Term:
-        """The term with every coefficient multiplied by ``factor`` (labels kept)."""
+        """Scale every coefficient of the term (labels kept).
+
+        Parameters
+        ----------
+        factor : complex
+            The factor multiplying every coefficient.
+
+        Returns
+        -------
+        Term
+            The scaled term.
+        """
         return Term(self.opstr, tuple((factor * c[0], *c[1:]) for c in self.couplings), self.bonds)
 
     @property
@@ -85,7 +114,20 @@ class Term:
 
 
 def charge_transfer(opstr: str, sites: Sequence[int]) -> dict[int, int]:
-    """Net electrons one coupling adds per site (``+`` adds one, ``−`` removes one); zeros omitted."""
+    """Count the net electrons one coupling adds per site.
+
+    Parameters
+    ----------
+    opstr : str
+        QuSpin operator string (``+`` adds one electron, ``−`` removes one; ``|`` ignored).
+    sites : sequence of int
+        The coupling's site indices, one per operator character.
+
+    Returns
+    -------
+    dict of int to int
+        Net electrons added per site; sites with zero net change omitted.
+    """
     net: dict[int, int] = {}
     for op, site in zip(opstr.replace("|", ""), sites):
         if op in "+-":
@@ -119,28 +161,36 @@ def _check_labels(kind: str, cluster: Cluster, terms: Sequence[Term]) -> None:
 
 @dataclass(frozen=True, eq=False)
 class Model:
-    """A Hamiltonian on a cluster, as terms. Built by :func:`~localpairs.hamiltonians.extended_hubbard`
-    or :func:`~localpairs.hamiltonians.fermi_bose_mixture`.
+    """A Hamiltonian on a cluster, as terms.
 
-    Attributes
+    Built by :func:`~localpairs.hamiltonians.extended_hubbard` or
+    :func:`~localpairs.hamiltonians.fermi_bose_mixture`.
+
+    Parameters
     ----------
-    kind
+    kind : str
         ``"extended_hubbard"`` or ``"fermi_bose"``.
-    cluster
+    cluster : Cluster
         The cluster.
-    terms
+    terms : tuple of Term
         Static terms; together they are H. Every coupling that moves charge between sites
         carries its :class:`BondLabel` (refused otherwise).
-    parameters
+    parameters : mapping of str to object
         The resolved parameters (eV), for the record.
-    bosonic_sites
+    bosonic_sites : tuple of int, optional
         Sites restricted to occupancy 0 or 2 (hard-core bosons as local pairs); empty for the
         Hubbard model.
-    doping
+    doping : DopingConfig or None, optional
         The doping configuration used, if any.
-    is_complex
+    is_complex : bool, optional
         True when some coupling is complex (set from the terms when not given): the solvers then
         build complex matrices (a real matrix would drop the imaginary parts).
+
+    Raises
+    ------
+    InputError
+        When a coupling that moves charge has no :class:`BondLabel`, or a label names a bond
+        not on the cluster or a charge its operator does not move.
     """
 
     kind: str
@@ -162,7 +212,13 @@ class Model:
         return self.cluster.n_sites
 
     def static_list(self) -> list:
-        """All terms as QuSpin's static list, zero couplings dropped."""
+        """Write all terms as QuSpin's static list.
+
+        Returns
+        -------
+        list
+            ``[[opstr, [[coef, i, ...], ...]], ...]``, zero couplings dropped; coefficients in eV.
+        """
         out = []
         for term in self.terms:
             couplings = [list(c) for c in term.couplings if c[0] != 0]
@@ -171,7 +227,20 @@ class Model:
         return out
 
     def with_terms(self, terms: tuple[Term, ...], **parameters: Any) -> Model:
-        """A copy with other terms (and updated parameters): for quenches and added fields."""
+        """Copy the model with other terms (and updated parameters), for quenches and added fields.
+
+        Parameters
+        ----------
+        terms : tuple of Term
+            The new static terms.
+        **parameters : Any
+            Parameters to add to or replace in the record.
+
+        Returns
+        -------
+        Model
+            The copy (``is_complex`` set again from the new terms).
+        """
         merged = dict(self.parameters)
         merged.update(parameters)
         return Model(
@@ -190,7 +259,20 @@ def _has_complex_coupling(terms: Sequence[Term]) -> bool:
 
 
 def density_density(i: int, j: int, coef: float) -> list[Term]:
-    """Terms of ``+coef · n_i n_j`` with ``n = n_↑ + n_↓`` (i ≠ j)."""
+    """Build the terms of ``+coef · n_i n_j`` with ``n = n_↑ + n_↓`` (i ≠ j).
+
+    Parameters
+    ----------
+    i, j : int
+        The two (different) sites.
+    coef : float
+        Coefficient in eV.
+
+    Returns
+    -------
+    list of Term
+        The ↑↑, ↓↓ and ↑↓ terms.
+    """
     return [
         Term("nn|", ((coef, i, j),)),
         Term("|nn", ((coef, i, j),)),
@@ -199,7 +281,23 @@ def density_density(i: int, j: int, coef: float) -> list[Term]:
 
 
 def hopping(bond: Bond, amplitude: complex) -> list[Term]:
-    """Terms of ``−amplitude c†_iσ c_jσ − conj(amplitude) c†_jσ c_iσ`` summed over σ, on ``bond`` (i → j)."""
+    """Build the hopping terms on one bond.
+
+    The terms are ``−amplitude c†_iσ c_jσ − conj(amplitude) c†_jσ c_iσ`` summed over σ, on
+    ``bond`` (i → j).
+
+    Parameters
+    ----------
+    bond : Bond
+        The bond ``i → j``.
+    amplitude : complex
+        Hopping amplitude t in eV (enters with a minus sign).
+
+    Returns
+    -------
+    list of Term
+        The spin-up and spin-down terms, each labelled with the bond (charge +1, −1).
+    """
     i, j = bond.i, bond.j
     back = amplitude.conjugate() if isinstance(amplitude, complex) else amplitude
     labels = (BondLabel(bond, 1), BondLabel(bond, -1))
@@ -210,11 +308,30 @@ def hopping(bond: Bond, amplitude: complex) -> list[Term]:
 
 
 def pair_hopping(bond: Bond, amplitude: float, *, into: int | None = None) -> Term:
-    """``+amplitude (Δ†_a Δ_b + Δ†_b Δ_a)`` on ``bond`` with ``Δ†_a = c†_a↑ c†_a↓``.
+    """Build the pair-hopping term ``+amplitude (Δ†_a Δ_b + Δ†_b Δ_a)`` with ``Δ†_a = c†_a↑ c†_a↓``.
 
     ``a`` is ``into`` (one of the bond's sites; default ``bond.i``), ``b`` the other. In QuSpin's
     order ``"+-|+-"`` with indices ``(a, b, a, b)`` is
     ``c†_a↑ c_b↑ c†_a↓ c_b↓ = c†_a↑ c†_a↓ c_b↓ c_b↑ = Δ†_a Δ_b`` (two transpositions).
+
+    Parameters
+    ----------
+    bond : Bond
+        The bond the pair hops across.
+    amplitude : float
+        Pair-hopping amplitude in eV (enters with a plus sign).
+    into : int or None, optional
+        The site ``a`` (one of the bond's sites; default ``bond.i``).
+
+    Returns
+    -------
+    Term
+        The term, labelled with the bond (charge ±2).
+
+    Raises
+    ------
+    InputError
+        When ``into`` is not a site of ``bond``.
     """
     a = bond.i if into is None else into
     if a not in (bond.i, bond.j):
@@ -225,7 +342,18 @@ def pair_hopping(bond: Bond, amplitude: float, *, into: int | None = None) -> Te
 
 
 def merge_terms(terms: Sequence[Term]) -> tuple[Term, ...]:
-    """Group couplings (with their labels) by operator string, keeping first-seen order."""
+    """Group couplings (with their labels) by operator string, keeping first-seen order.
+
+    Parameters
+    ----------
+    terms : sequence of Term
+        The terms to merge.
+
+    Returns
+    -------
+    tuple of Term
+        One term per operator string.
+    """
     grouped: dict[str, tuple[list, list]] = {}
     for term in terms:
         couplings, bonds = grouped.setdefault(term.opstr, ([], []))

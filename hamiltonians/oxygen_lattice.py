@@ -52,167 +52,40 @@ order-of-magnitude estimate, not a measurement; treat γ as a nuisance parameter
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from localpairs.errors import LocalPairsError, require
 from localpairs.hamiltonians import Cluster
 from localpairs.hamiltonians.model import Model, Term, merge_terms
-from localpairs.units import AMU_KG, E_CHARGE_C, kelvin_to_ev
-
-#: One atomic mass unit in eV·fs²/Å² (≈ 103.64).
-AMU_EV_FS2_PER_A2 = AMU_KG / (E_CHARGE_C * 1e-30 / 1e-20)
-#: Defaults: barrier 500 K·k_B, well separation 2u0 = 0.07 Å, oxygen mass 16 u.
-DEFAULT_BARRIER_K = 500.0
-DEFAULT_WELL_SEPARATION = 0.07
-DEFAULT_MASS_U = 16.0
-
-
-@dataclass(frozen=True, eq=False)
-class Lattice:
-    """Oxygen double wells and their coupling; build with :func:`oxygen_lattice`.
-
-    Attributes
-    ----------
-    signs
-        (n_sites, n_bonds) matrix ``s_ib`` (−1 for the bond's tail i, +1 for its head j).
-    coupling
-        λ in eV/Å.
-    barrier
-        B in eV.
-    u0
-        Half the well separation in Å.
-    mass
-        Oxygen mass in eV·fs²/Å².
-    damping
-        γ in 1/fs.
-    """
-
-    signs: np.ndarray
-    coupling: float
-    barrier: float
-    u0: float
-    mass: float
-    damping: float = 0.0
-
-    @property
-    def n_bonds(self) -> int:
-        """Number of oxygens."""
-        return int(self.signs.shape[1])
-
-    @property
-    def well_period(self) -> float:
-        """Period of small oscillations in one well, 2π/√(8B/(M u0²)), in fs."""
-        return float(2 * np.pi / np.sqrt(8 * self.barrier / (self.mass * self.u0**2)))
-
-    @property
-    def momentum_scale(self) -> float:
-        """√(2MB): the momentum of an oxygen with the barrier's kinetic energy (eV·fs/Å)."""
-        return float(np.sqrt(2 * self.mass * self.barrier))
-
-    def site_shifts(self, u: np.ndarray) -> np.ndarray:
-        """δε_i = λ Σ_b s_ib u_b in eV."""
-        return self.coupling * (self.signs @ u)
-
-    def potential(self, u: np.ndarray) -> float:
-        """Σ_b V(u_b) in eV."""
-        x = np.asarray(u) / self.u0
-        return float(self.barrier * np.sum((x**2 - 1.0) ** 2))
-
-    def potential_force(self, u: np.ndarray) -> np.ndarray:
-        """−V'(u_b) in eV/Å."""
-        x = np.asarray(u) / self.u0
-        return -4.0 * self.barrier * x * (x**2 - 1.0) / self.u0
-
-    def force(self, u: np.ndarray, site_charge: np.ndarray) -> np.ndarray:
-        """Total force −V'(u) − λ Σ_i s_ib ⟨n_i⟩ on every oxygen (eV/Å); damping excluded."""
-        return self.potential_force(u) - self.coupling * (self.signs.T @ np.asarray(site_charge))
-
-    def kinetic(self, p: np.ndarray) -> float:
-        """Σ p²/2M in eV."""
-        return float(np.sum(np.asarray(p) ** 2) / (2 * self.mass))
-
-    def damp(self, p: np.ndarray, h: float) -> np.ndarray:
-        """Exact damping flow over time h: p e^{−γh}."""
-        return p * np.exp(-self.damping * h) if self.damping else p
-
-    def dissipated_work(self, p0: np.ndarray, pdot0: np.ndarray, p1: np.ndarray, pdot1: np.ndarray, h: float) -> float:
-        """∫ γ Σ p²/M dt over a step of length h (fs) from the momenta and their rates at both ends, in eV.
-
-        Trapezoid with the Euler–Maclaurin end correction, ``h/2 (f0 + f1) + h²/12 (f0' − f1')``
-        with ``f = γ Σp²/M`` and ``f' = 2γ Σ p·ṗ/M``: local error O(h⁵), the order of the
-        integrator's own energy error. ``ṗ = F − γp`` (:meth:`force` minus the friction).
-        """
-        if not self.damping:
-            return 0.0
-        rate = self.damping / self.mass
-        f0, f1 = rate * float(np.dot(p0, p0)), rate * float(np.dot(p1, p1))
-        g0, g1 = 2 * rate * float(np.dot(p0, pdot0)), 2 * rate * float(np.dot(p1, pdot1))
-        return 0.5 * h * (f0 + f1) + h * h / 12.0 * (g0 - g1)
-
-    def as_dict(self) -> dict:
-        """Parameters for the record (eV, Å, u, fs)."""
-        return {
-            "coupling_eV_per_A": self.coupling,
-            "barrier_eV": self.barrier,
-            "well_separation_A": 2 * self.u0,
-            "mass_u": self.mass / AMU_EV_FS2_PER_A2,
-            "damping_per_fs": self.damping,
-            "well_period_fs": self.well_period,
-        }
-
-
-def bond_signs(cluster: Cluster) -> np.ndarray:
-    """(n_sites, n_bonds) matrix ``s_ib``: −1 at the bond's tail, +1 at its head."""
-    s = np.zeros((cluster.n_sites, cluster.n_bonds))
-    for b in cluster.bonds:
-        s[b.i, b.id] -= 1.0
-        s[b.j, b.id] += 1.0
-    return s
-
-
-def oxygen_lattice(
-    cluster: Cluster,
-    *,
-    coupling: float,
-    barrier: float | None = None,
-    well_separation: float = DEFAULT_WELL_SEPARATION,
-    mass_u: float = DEFAULT_MASS_U,
-    damping: float = 0.0,
-) -> Lattice:
-    """The oxygens of ``cluster`` in double wells.
-
-    Parameters
-    ----------
-    coupling
-        λ in eV/Å (≥ 0; 0 decouples the lattice).
-    barrier
-        B in eV; default 500 K·k_B = 0.0431 eV.
-    well_separation
-        2u0 in Å (default 0.07 Å, see the module docstring).
-    mass_u
-        Oxygen mass in atomic mass units.
-    damping
-        γ in 1/fs (≥ 0).
-    """
-    barrier = kelvin_to_ev(DEFAULT_BARRIER_K) if barrier is None else barrier
-    for name, value in (("lattice.coupling", coupling), ("lattice.damping", damping)):
-        require(bool(np.isfinite(value) and value >= 0), name, value, "a finite number ≥ 0")
-    for name, value in (("lattice.barrier", barrier), ("lattice.well_separation", well_separation), ("lattice.mass_u", mass_u)):
-        require(bool(np.isfinite(value) and value > 0), name, value, "a positive number")
-    return Lattice(
-        signs=bond_signs(cluster),
-        coupling=float(coupling),
-        barrier=float(barrier),
-        u0=0.5 * float(well_separation),
-        mass=float(mass_u) * AMU_EV_FS2_PER_A2,
-        damping=float(damping),
-    )
+from localpairs.hamiltonians.oxygen_wells import (  # noqa: F401 - the lattice record and its builder are part of this module's API
+    AMU_EV_FS2_PER_A2,
+    DEFAULT_BARRIER_K,
+    DEFAULT_MASS_U,
+    DEFAULT_WELL_SEPARATION,
+    Lattice,
+    bond_signs,
+    oxygen_lattice,
+)
 
 
 def lpdw_displacements(cluster: Cluster, large: Sequence[bool], u0: float) -> np.ndarray:
-    """u_b = ±u0 with every oxygen moved away from a large octahedron (0 between equal ones)."""
+    """Place the oxygens at the LPDW: every oxygen moved away from a large octahedron.
+
+    Parameters
+    ----------
+    cluster : Cluster
+        The cluster.
+    large : sequence of bool
+        Per site, True for a large octahedron.
+    u0 : float
+        Half the well separation in Å.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_bonds,) displacements u_b = ±u0 in Å (0 between octahedra of equal size).
+    """
     u = np.zeros(cluster.n_bonds)
     for b in cluster.bonds:
         if large[b.i] and not large[b.j]:
@@ -223,8 +96,25 @@ def lpdw_displacements(cluster: Cluster, large: Sequence[bool], u0: float) -> np
 
 
 def bond_minimum(lattice: Lattice, tilt: np.ndarray, u_near: np.ndarray) -> np.ndarray:
-    """Minimum of ``V(u) + tilt·u`` per bond: the lower of the two wells (the one near ``u_near``
-    when only one survives the tilt, i.e. the global minimum)."""
+    """Find the minimum of ``V(u) + tilt·u`` per bond.
+
+    The minimum is the lower of the two wells (the global minimum); between wells of equal
+    energy, the one nearer ``u_near``.
+
+    Parameters
+    ----------
+    lattice : Lattice
+        The oxygen lattice.
+    tilt : numpy.ndarray
+        (n_bonds,) linear tilt per bond in eV/Å.
+    u_near : numpy.ndarray
+        (n_bonds,) reference displacements in Å that break ties.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_bonds,) displacements in Å.
+    """
     out = np.empty_like(np.asarray(tilt, dtype=float))
     k = 4.0 * lattice.barrier / lattice.u0
     for b, f in enumerate(tilt):
@@ -247,14 +137,37 @@ def relax_lattice(
     tol: float = 1e-10,
     max_iter: int = 200,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Born–Oppenheimer equilibrium: ``u`` with zero force in the electronic ground state of H(u).
+    """Find the Born–Oppenheimer equilibrium ``u`` with zero force in the ground state of H(u).
 
     Fixed point: ``ψ = ground_state(site_shifts(u))``, then every oxygen goes to the minimum of
     ``V(u) + λ(⟨n_j⟩ − ⟨n_i⟩) u``; repeated until ``max |Δu| < tol·u0``.
 
+    Parameters
+    ----------
+    lattice : Lattice
+        The oxygen lattice.
+    ground_state : callable
+        Maps (n_sites,) site-energy shifts in eV to the electronic ground state ψ.
+    site_charge : callable
+        Maps ψ to its (n_sites,) densities ⟨n_i⟩.
+    u_start : numpy.ndarray
+        (n_bonds,) starting displacements in Å.
+    tol : float, optional
+        Convergence threshold on ``max |Δu|`` in units of u0.
+    max_iter : int, optional
+        Maximum number of fixed-point iterations.
+
     Returns
     -------
-    (u, ψ)
+    u : numpy.ndarray
+        (n_bonds,) equilibrium displacements in Å.
+    psi : numpy.ndarray
+        The electronic ground state at ``u``.
+
+    Raises
+    ------
+    LocalPairsError
+        When the iteration does not converge in ``max_iter`` steps.
     """
     u = np.array(u_start, dtype=float)
     for _ in range(max_iter):
@@ -268,12 +181,26 @@ def relax_lattice(
 
 
 def model_at_geometry(model: Model, lattice: Lattice, u: np.ndarray) -> Model:
-    """``model`` with the site energies of the oxygens at ``u`` (Å) added: H(u) as a static model.
+    """Add the site energies of the oxygens at ``u`` to ``model``: H(u) as a static model.
 
     The final-state Hamiltonian of a probe of the lattice at a given geometry (e.g. the
     Born–Oppenheimer geometry of an excited state): ``ε_i → ε_i + λ Σ_b s_ib u_b``
     (:meth:`Lattice.site_shifts`). The shifts are recorded in the parameters as
     ``lattice_site_shifts`` (eV).
+
+    Parameters
+    ----------
+    model : Model
+        An extended Hubbard model on the lattice's cluster.
+    lattice : Lattice
+        The oxygen lattice.
+    u : numpy.ndarray
+        (n_bonds,) oxygen displacements in Å.
+
+    Returns
+    -------
+    Model
+        The model with the shifts added as on-site terms.
 
     Raises
     ------
@@ -291,11 +218,27 @@ def model_at_geometry(model: Model, lattice: Lattice, u: np.ndarray) -> Model:
 
 
 def breathing_coupling(cluster: Cluster, large: Sequence[bool], breathing: float, *, well_separation: float = DEFAULT_WELL_SEPARATION) -> float:
-    """λ (eV/Å) for which the oxygens at the LPDW (±u0) give the site energies ∓Δ of ``breathing``.
+    """Find the coupling λ for which the oxygens at the LPDW (±u0) give site energies ∓Δ.
 
     ``λ = Δ/(z u0)`` with z the number of bonds of a site to octahedra of the other size: 6 on the
     periodic cube (module docstring), 5 with one open axis. Then H(u) of the Δ = 0 model
     (:func:`model_at_geometry`) is the model at Δ for u = LPDW, and at Δ = 0 for u = 0.
+
+    Parameters
+    ----------
+    cluster : Cluster
+        The cluster.
+    large : sequence of bool
+        Per site, True for a large octahedron.
+    breathing : float
+        Breathing amplitude Δ in eV.
+    well_separation : float, optional
+        2u0 in Å (default 0.07 Å).
+
+    Returns
+    -------
+    float
+        λ in eV/Å.
 
     Raises
     ------

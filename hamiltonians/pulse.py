@@ -40,9 +40,23 @@ _DURATION_KINDS = {"intensity_fwhm": SIGMA_PER_INTENSITY_FWHM, "field_fwhm": SIG
 
 
 def fluence_to_field(fluence: float, sigma: float, *, refractive_index: float = 1.0) -> float:
-    """Peak field E0 in V/Å of a Gaussian pulse of fluence ``fluence`` (mJ/cm²) and σ in fs.
+    """Convert the fluence of a Gaussian pulse to its peak field E0.
 
     ``F = ½ c ε0 n E0² σ √π`` (see the module docstring for the assumptions).
+
+    Parameters
+    ----------
+    fluence : float
+        Fluence F in mJ/cm².
+    sigma : float
+        Envelope width σ of the field in fs.
+    refractive_index : float, optional
+        Refractive index n of the medium the fluence refers to (default 1, vacuum).
+
+    Returns
+    -------
+    float
+        Peak field E0 in V/Å.
     """
     fluence_si = fluence * 10.0  # mJ/cm² → J/m²
     e0_si = math.sqrt(2.0 * fluence_si / (C_LIGHT_M_S * EPS0_F_M * refractive_index * sigma * 1e-15 * math.sqrt(math.pi)))
@@ -50,29 +64,48 @@ def fluence_to_field(fluence: float, sigma: float, *, refractive_index: float = 
 
 
 def field_to_fluence(peak_field: float, sigma: float, *, refractive_index: float = 1.0) -> float:
-    """Fluence in mJ/cm² of a Gaussian pulse with peak field ``peak_field`` (V/Å) and σ (fs)."""
+    """Convert the peak field E0 of a Gaussian pulse to its fluence.
+
+    ``F = ½ c ε0 n E0² σ √π`` (the inverse of :func:`fluence_to_field`).
+
+    Parameters
+    ----------
+    peak_field : float
+        Peak field E0 in V/Å.
+    sigma : float
+        Envelope width σ of the field in fs.
+    refractive_index : float, optional
+        Refractive index n of the medium the fluence refers to (default 1, vacuum).
+
+    Returns
+    -------
+    float
+        Fluence F in mJ/cm².
+    """
     e0_si = peak_field * 1e10
     return 0.5 * C_LIGHT_M_S * EPS0_F_M * refractive_index * e0_si**2 * sigma * 1e-15 * math.sqrt(math.pi) / 10.0
 
 
 @dataclass(frozen=True)
 class Pulse:
-    """A Gaussian vector-potential pulse (see the module docstring). Build with :func:`gaussian_pulse`.
+    """A Gaussian vector-potential pulse (see the module docstring).
 
-    Attributes
+    Build it with :func:`gaussian_pulse`.
+
+    Parameters
     ----------
-    photon_energy
+    photon_energy : float
         ħω in eV.
-    sigma
+    sigma : float
         Envelope width σ of A (and of E) in fs.
-    center
+    center : float
         t0 in fs.
-    amplitude
+    amplitude : float
         A0 in V·fs/Å (e·A0 in eV·fs/Å).
-    polarization
+    polarization : tuple of float
         Unit vector e.
-    refractive_index
-        n used for the fluence.
+    refractive_index : float, optional
+        n used for the fluence (default 1).
     """
 
     photon_energy: float
@@ -103,22 +136,53 @@ class Pulse:
         return self.sigma / SIGMA_PER_INTENSITY_FWHM
 
     def vector_potential(self, t: float | np.ndarray) -> float | np.ndarray:
-        """A(t) along the polarization, in V·fs/Å."""
+        """Evaluate A(t) along the polarization.
+
+        Parameters
+        ----------
+        t : float or numpy.ndarray
+            Time(s) in fs.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A(t) in V·fs/Å, a float for a scalar ``t``.
+        """
         tau = np.asarray(t, dtype=float) - self.center
         out = self.amplitude * np.exp(-0.5 * (tau / self.sigma) ** 2) * np.cos(self.omega * tau)
         return float(out) if out.ndim == 0 else out
 
     def electric_field(self, t: float | np.ndarray) -> float | np.ndarray:
-        """E(t) = −dA/dt along the polarization, in V/Å (exact derivative)."""
+        """Evaluate E(t) = −dA/dt along the polarization (exact derivative).
+
+        Parameters
+        ----------
+        t : float or numpy.ndarray
+            Time(s) in fs.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            E(t) in V/Å, a float for a scalar ``t``.
+        """
         tau = np.asarray(t, dtype=float) - self.center
         env = self.amplitude * np.exp(-0.5 * (tau / self.sigma) ** 2)
         out = env * (self.omega * np.sin(self.omega * tau) + tau / self.sigma**2 * np.cos(self.omega * tau))
         return float(out) if out.ndim == 0 else out
 
     def quiet_window(self, a_max: float) -> tuple[float, float]:
-        """``(lo, hi)``: outside ``[lo, hi]`` the envelope, hence ``|A(t)|``, is at most ``a_max``.
+        """Find the window outside which the envelope, hence ``|A(t)|``, is at most ``a_max``.
 
-        ``lo = hi = center`` when ``A0 ≤ a_max`` (the pulse is everywhere below ``a_max``).
+        Parameters
+        ----------
+        a_max : float
+            Bound on the envelope in V·fs/Å.
+
+        Returns
+        -------
+        tuple of float
+            ``(lo, hi)`` in fs; ``lo = hi = center`` when ``A0 ≤ a_max`` (the pulse is
+            everywhere below ``a_max``), ``(−inf, inf)`` for ``a_max ≤ 0``.
         """
         if a_max <= 0:
             return -math.inf, math.inf
@@ -128,11 +192,29 @@ class Pulse:
         return self.center - w, self.center + w
 
     def peierls_phase(self, lattice_constant: float) -> float:
-        """Peak Peierls phase e·A0·a/ħ (dimensionless) for bonds along the polarization."""
+        """Compute the peak Peierls phase e·A0·a/ħ for bonds along the polarization.
+
+        Parameters
+        ----------
+        lattice_constant : float
+            Bond length a in Å.
+
+        Returns
+        -------
+        float
+            The phase in radians (dimensionless).
+        """
         return self.amplitude * lattice_constant / HBAR_EV_FS
 
     def as_dict(self) -> dict:
-        """Resolved parameters for the record (eV, fs, V/Å, mJ/cm²)."""
+        """Record the resolved parameters.
+
+        Returns
+        -------
+        dict
+            Photon energy (eV), σ and intensity FWHM (fs), centre (fs), amplitude (V·fs/Å),
+            peak field (V/Å), fluence (mJ/cm²), polarization and refractive index.
+        """
         return {
             "photon_energy_eV": self.photon_energy,
             "sigma_fs": self.sigma,
@@ -152,7 +234,25 @@ def _positive(name: str, value: float, unit: str) -> float:
 
 
 def unit_polarization(polarization: Sequence[float], *, field: str = "pump.polarization") -> tuple[float, float, float]:
-    """``polarization`` normalised to unit length (three finite numbers, not all zero)."""
+    """Normalise a polarization vector to unit length.
+
+    Parameters
+    ----------
+    polarization : sequence of float
+        Three finite numbers (x, y, z), not all zero.
+    field : str, optional
+        The spec field named in an error message (default ``"pump.polarization"``).
+
+    Returns
+    -------
+    tuple of float
+        The unit vector (x, y, z).
+
+    Raises
+    ------
+    InputError
+        When ``polarization`` is not three finite numbers or has zero length.
+    """
     vec = np.asarray(polarization, dtype=float)
     require(vec.shape == (3,) and bool(np.all(np.isfinite(vec))), field, list(polarization), "three finite numbers (x, y, z)")
     norm = float(np.linalg.norm(vec))
@@ -171,27 +271,38 @@ def gaussian_pulse(
     center: float | None = None,
     refractive_index: float = 1.0,
 ) -> Pulse:
-    """A Gaussian pulse from physical inputs.
+    """Build a Gaussian pulse from physical inputs.
 
     Parameters
     ----------
-    photon_energy
+    photon_energy : float
         ħω in eV.
-    duration
+    duration : float
         FWHM in fs, of the intensity (``duration_kind="intensity_fwhm"``, default) or of the
         field envelope (``"field_fwhm"``).
-    duration_kind
+    duration_kind : str, optional
         Which FWHM ``duration`` is.
-    peak_field
+    peak_field : float or None, optional
         E0 in V/Å; give exactly one of ``peak_field`` and ``fluence``.
-    fluence
+    fluence : float or None, optional
         Fluence in mJ/cm² (converted with :func:`fluence_to_field`).
-    polarization
-        Direction of A and E (normalised here).
-    center
+    polarization : sequence of float, optional
+        Direction of A and E (normalised here); default x.
+    center : float or None, optional
         Pulse centre t0 in fs; default ``σ√(2 ln 10⁶)`` so that ``|A(0)| = 10⁻⁶ A0``.
-    refractive_index
+    refractive_index : float, optional
         n ≥ 1 of the medium the fluence refers to (default 1: incident, vacuum).
+
+    Returns
+    -------
+    Pulse
+        The pulse, A0 = E0/ω.
+
+    Raises
+    ------
+    InputError
+        When an input is not positive and finite, ``duration_kind`` is unknown, ``n < 1``, or
+        not exactly one of ``peak_field`` and ``fluence`` is given.
     """
     photon_energy = _positive("pump.photon_energy", photon_energy, "eV")
     duration = _positive("pump.duration", duration, "fs")

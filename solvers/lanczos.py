@@ -46,16 +46,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TypeAlias, cast
 
 import numba
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import eigh_tridiagonal
-from scipy.special import voigt_profile
 
 from localpairs.errors import require
+from localpairs.solvers.lanczos_chain import FWHM_PER_SIGMA, LanczosChain, broadened_spectrum, lorentzian_spectrum, pole_spectrum  # noqa: F401 - re-exported
 from localpairs.solvers.matvec import serial_product
 
 #: β_k below this fraction of the largest |α|, β seen so far ends the recursion: the Krylov space
@@ -65,83 +63,6 @@ BREAKDOWN_TOL = 1e-10
 FULL_REORTH_BUDGET = 70_000_000
 #: Dimension from which QuSpin's OpenMP matrix–vector kernel is used (QUSPIN.md: threads help above ~1e5).
 PARALLEL_MATVEC_MIN_DIM = 100_000
-#: FWHM of a Gaussian per standard deviation, 2√(2 ln 2).
-FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
-
-
-@dataclass(frozen=True, eq=False)
-class LanczosChain:
-    """The tridiagonal representation of ``H`` seen from one start vector.
-
-    Attributes
-    ----------
-    alpha
-        (m,) diagonal of T in eV.
-    beta
-        (m − 1,) off-diagonal of T in eV (``beta[k]`` couples steps k and k + 1).
-    norm2
-        ``‖φ‖²``, the zeroth moment of the spectrum.
-    reorthogonalized
-        Whether full reorthogonalization was used.
-    exhausted
-        True when the Krylov space ended (the continued fraction is then exact).
-    seconds
-        Wall time of the recursion.
-    """
-
-    alpha: np.ndarray
-    beta: np.ndarray
-    norm2: float
-    reorthogonalized: bool = False
-    exhausted: bool = False
-    seconds: float = 0.0
-    _poles: list = field(default_factory=list, repr=False)
-
-    @property
-    def n_steps(self) -> int:
-        """Number of Lanczos steps m (0 for a zero start vector)."""
-        return len(self.alpha)
-
-    def greens_function(self, z: np.ndarray) -> np.ndarray:
-        """``⟨φ|(z − H)^{-1}|φ⟩`` by the continued fraction (backward recursion), for complex ``z``."""
-        z = np.asarray(z, dtype=complex)
-        if self.n_steps == 0:
-            return np.zeros_like(z)
-        g = np.zeros_like(z)
-        b2 = np.append(np.abs(self.beta) ** 2, 0.0)
-        for k in range(self.n_steps - 1, -1, -1):
-            g = 1.0 / (z - self.alpha[k] - b2[k] * g)
-        return self.norm2 * g
-
-    def poles(self) -> tuple[np.ndarray, np.ndarray]:
-        """Poles (eigenvalues of T, eV, ascending) and their weights (sum = ``norm2``)."""
-        if not self._poles:
-            if self.n_steps == 0:
-                self._poles.extend([np.zeros(0), np.zeros(0)])
-            else:
-                e, u = eigh_tridiagonal(self.alpha, self.beta)
-                self._poles.extend([e, self.norm2 * u[0, :] ** 2])
-        return self._poles[0], self._poles[1]
-
-    def first_moment(self, e_ref: float) -> float:
-        """``⟨φ|H − E_ref|φ⟩`` in eV (exact after one step)."""
-        return 0.0 if self.n_steps == 0 else float(self.norm2 * (self.alpha[0] - e_ref))
-
-    def truncated(self, m: int) -> LanczosChain:
-        """The chain of the first ``m`` steps (for convergence checks)."""
-        m = max(0, min(m, self.n_steps))
-        return LanczosChain(self.alpha[:m].copy(), self.beta[: max(m - 1, 0)].copy(), self.norm2, self.reorthogonalized, False)
-
-    def as_dict(self) -> dict:
-        """JSON-able form (for checkpoints)."""
-        return {"alpha": self.alpha.tolist(), "beta": self.beta.tolist(), "norm2": self.norm2, "reorthogonalized": self.reorthogonalized,
-                "exhausted": self.exhausted}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> LanczosChain:
-        """Inverse of :meth:`as_dict`."""
-        return cls(np.asarray(data["alpha"], float), np.asarray(data["beta"], float), float(data["norm2"]), bool(data["reorthogonalized"]),
-                   bool(data["exhausted"]))
 
 
 @numba.njit(cache=True)
@@ -231,13 +152,10 @@ def lanczos_recursion(
     breakdown_tol: float = BREAKDOWN_TOL,
     diagonal: np.ndarray | None = None,
 ) -> Iterator[tuple[int, np.ndarray, np.ndarray, bool]]:
-    """The Lanczos recursion of a Hermitian ``H`` from a unit vector: the one every solver uses.
+    """Run the Lanczos recursion of a Hermitian ``H`` from a unit vector: the one every solver uses.
 
     Step j: ``w = H v_j − β_{j−1} v_{j−1}``, ``α_j = Re⟨v_j|w⟩``, ``w −= α_j v_j``,
-    ``β_j = ‖w‖``, ``v_{j+1} = w/β_j``. Yields ``(j, alpha, beta, invariant)`` after each step:
-    ``alpha[:j+1]`` and ``beta[:j+1]`` are valid (``beta[j]`` the residual norm);
-    ``invariant`` when ``β_j ≤ breakdown_tol × max(|α|, β seen)`` (Krylov space exhausted;
-    ``v_{j+1}`` is then not formed and the caller must stop). At most ``m_max`` steps.
+    ``β_j = ‖w‖``, ``v_{j+1} = w/β_j``; at most ``m_max`` steps.
 
     Cost model: one matrix–vector product and two fused single-threaded vector passes per step
     (the module docstring says why not BLAS). Memory: three vectors of ``dim``, or
@@ -247,12 +165,37 @@ def lanczos_recursion(
 
     Parameters
     ----------
-    operator
-        A Hermitian sparse matrix, or ``matvec(x, out)`` writing ``H x`` into ``out``.
-    start
+    operator : scipy.sparse.spmatrix or callable
+        A Hermitian sparse matrix (eV), or ``matvec(x, out)`` writing ``H x`` into ``out``.
+    start : numpy.ndarray
         The normalized start vector; its dtype (or ``vectors``') is the vectors' dtype.
-    diagonal
-        Optional real vector added to the diagonal of ``H`` (e.g. a core-hole potential).
+    m_max : int
+        Largest number of steps.
+    vectors : numpy.ndarray or None, optional
+        Caller-owned ``(m_max + 1, dim)`` array that keeps the Lanczos vectors (row j is
+        ``v_j``); None keeps three cycled vectors only.
+    reorthogonalize : bool, optional
+        Full reorthogonalization against every kept vector (needs ``vectors``).
+    breakdown_tol : float, optional
+        ``β_j ≤ breakdown_tol × max(|α|, β seen)`` ends the recursion (Krylov space exhausted).
+    diagonal : numpy.ndarray or None, optional
+        Optional real vector added to the diagonal of ``H`` in eV (e.g. a core-hole potential).
+
+    Yields
+    ------
+    j : int
+        The step just done.
+    alpha, beta : numpy.ndarray
+        The coefficient buffers (eV): ``alpha[:j+1]`` and ``beta[:j+1]`` are valid (``beta[j]``
+        the residual norm); reused, not copied.
+    invariant : bool
+        True when the Krylov space is exhausted: ``v_{j+1}`` is then not formed and the caller
+        must stop.
+
+    Raises
+    ------
+    InputError
+        When ``reorthogonalize`` is set without ``vectors``.
     """
     require(not reorthogonalize or vectors is not None, "vectors", None, "an (m_max + 1, dim) array when reorthogonalize is set")
     step = _residual_step(operator, start, diagonal)
@@ -290,25 +233,37 @@ def lanczos_chain(
     reorthogonalize: bool | None = None,
     until: Callable[[np.ndarray, np.ndarray], bool] | None = None,
 ) -> LanczosChain:
-    """The :class:`LanczosChain` of ``operator (+ diag(diagonal))`` from ``phi`` (:func:`lanczos_recursion`).
+    """Build the :class:`LanczosChain` of ``operator (+ diag(diagonal))`` from ``phi``.
+
+    Runs :func:`lanczos_recursion`.
 
     Parameters
     ----------
-    operator
-        Hermitian sparse matrix (CSR), real or complex, or ``matvec(x, out)``.
-    phi
+    operator : scipy.sparse.spmatrix or callable
+        Hermitian sparse matrix (CSR, eV), real or complex, or ``matvec(x, out)``.
+    phi : numpy.ndarray
         Start vector (not necessarily normalized; a zero vector gives an empty chain).
-    n_steps
+    n_steps : int
         Largest number of steps; fewer when the Krylov space is exhausted.
-    diagonal
-        Optional real vector added to the diagonal (e.g. a core-hole potential).
-    reorthogonalize
+    diagonal : numpy.ndarray or None, optional
+        Optional real vector added to the diagonal in eV (e.g. a core-hole potential).
+    reorthogonalize : bool or None, optional
         Full reorthogonalization; default: when ``min(n_steps, dim)² × dim ≤``
         :data:`FULL_REORTH_BUDGET` (see the module docstring).
-    until
+    until : callable or None, optional
         Optional stopping rule ``until(alpha, beta) → bool`` called after each step with the
         coefficients so far (``alpha[:m]``, ``beta[:m − 1]``): True ends the chain there (e.g. a
         converged spectrum); ``n_steps`` stays the cap.
+
+    Returns
+    -------
+    LanczosChain
+        The chain, with ``norm2 = ‖phi‖²``.
+
+    Raises
+    ------
+    InputError
+        When ``n_steps`` is not an integer ≥ 1 or ``phi`` does not match the matrix.
     """
     require(isinstance(n_steps, (int, np.integer)) and n_steps >= 1, "n_steps", n_steps, "an integer ≥ 1")
     start = time.perf_counter()
@@ -336,47 +291,3 @@ def lanczos_chain(
             break
     return LanczosChain(alpha=alpha[:m].copy(), beta=beta[: m - 1].copy(), norm2=norm**2, reorthogonalized=full,
                         exhausted=exhausted, seconds=time.perf_counter() - start)
-
-
-def lorentzian_spectrum(chain: LanczosChain, omega: np.ndarray, *, e_ref: float, eta: float, sign: int = 1) -> np.ndarray:
-    r"""``Σ_n w_n L_η(ω − s(E_n − E_ref))`` with ``L_η(x) = (η/π)/(x² + η²)``, by the continued fraction.
-
-    ``sign = s = +1``: ω is the excitation energy ``E_n − E_ref``; ``s = −1`` mirrors it
-    (photoemission convention for removal spectra, ω = E_ref − E_n). Equals
-    ``−Im G(E_ref + s ω + iη)/π``.
-    """
-    z = e_ref + sign * np.asarray(omega, dtype=float) + 1j * eta
-    return -chain.greens_function(z).imag / np.pi
-
-
-def pole_spectrum(
-    energies: np.ndarray, weights: np.ndarray, omega: np.ndarray, *, eta: float, gaussian_fwhm: float = 0.0
-) -> np.ndarray:
-    """``Σ_n w_n V(ω − E_n)``: Lorentzian (HWHM ``eta``) convolved with a Gaussian of FWHM ``gaussian_fwhm``.
-
-    ``V`` is the normalized Voigt profile (:func:`scipy.special.voigt_profile`), the exact
-    convolution of the two; ``gaussian_fwhm = 0`` gives the plain Lorentzian.
-    """
-    omega = np.asarray(omega, dtype=float)
-    out = np.zeros_like(omega)
-    sigma = gaussian_fwhm / FWHM_PER_SIGMA
-    for e, w in zip(energies, weights):
-        if w != 0.0:
-            out += w * voigt_profile(omega - e, sigma, eta)
-    return out
-
-
-def broadened_spectrum(
-    chain: LanczosChain,
-    omega: np.ndarray,
-    *,
-    e_ref: float,
-    eta: float,
-    gaussian_fwhm: float = 0.0,
-    sign: int = 1,
-) -> np.ndarray:
-    """The spectrum of ``chain`` on ``omega``: continued fraction, or Voigt from its poles if ``gaussian_fwhm > 0``."""
-    if gaussian_fwhm <= 0.0:
-        return lorentzian_spectrum(chain, omega, e_ref=e_ref, eta=eta, sign=sign)
-    energies, weights = chain.poles()
-    return pole_spectrum(sign * (energies - e_ref), weights, omega, eta=eta, gaussian_fwhm=gaussian_fwhm)

@@ -45,11 +45,23 @@ def _real_times_complex(indptr, indices, data, x2, out2):  # pragma: no cover - 
 
 
 def serial_product(matrix: sp.csr_matrix, x_dtype: np.dtype | type) -> Product:
-    """``product(x, out)``: ``out = matrix @ x`` for vectors of ``x_dtype``, single-threaded.
+    """Make a single-threaded product ``product(x, out)``: ``out = matrix @ x``.
 
     A real matrix with complex vectors runs as two real products in one pass (module docstring);
     otherwise SciPy's ``csr_matvec`` with the values cast to ``x_dtype`` (``out`` has that type).
     ``out`` must not alias ``x``.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        The matrix, real or complex.
+    x_dtype : numpy.dtype or type
+        The dtype of the vectors ``x`` and ``out``.
+
+    Returns
+    -------
+    callable
+        ``product(x, out)`` writing ``matrix @ x`` into ``out`` and returning it.
     """
     n_rows, n_cols = matrix.shape
     indptr, indices = matrix.indptr, matrix.indices

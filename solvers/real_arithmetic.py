@@ -18,11 +18,21 @@ REAL_TOL = 1e-13
 
 
 def real_form(vector: np.ndarray) -> tuple[complex, np.ndarray] | None:
-    """``(e^{iγ}, r)`` with ``vector = e^{iγ} r`` and ``r`` real, or None.
+    """Split a vector into a global phase and a real vector, ``vector = e^{iγ} r``, if it has one.
 
     The phase is read off the largest entry; real means an imaginary part after division by the
     phase of at most :data:`REAL_TOL` of that entry (eigenvector round-off). Real arithmetic on
     ``r`` takes half the memory and faster products.
+
+    Parameters
+    ----------
+    vector : numpy.ndarray
+        The vector, real or complex.
+
+    Returns
+    -------
+    tuple of (complex, numpy.ndarray) or None
+        ``(e^{iγ}, r)`` with ``r`` float64, or None when no global phase makes it real.
     """
     vector = np.asarray(vector)
     if not np.iscomplexobj(vector):
@@ -39,7 +49,18 @@ def real_form(vector: np.ndarray) -> tuple[complex, np.ndarray] | None:
 
 
 def real_csr(matrix: sp.csr_matrix) -> sp.csr_matrix | None:
-    """A float64 CSR copy of ``matrix`` sharing its index arrays, or None when an entry is not real."""
+    """Make a float64 CSR copy of ``matrix`` sharing its index arrays, if every entry is real.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        The matrix, real or complex.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix or None
+        The real copy, or None when an entry has a non-zero imaginary part.
+    """
     data = matrix.data
     if np.iscomplexobj(data):
         if np.any(data.imag != 0.0):

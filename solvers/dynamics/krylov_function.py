@@ -43,16 +43,19 @@ CHECK_EVERY = 10
 class KrylovFunction:
     """Result of :func:`lanczos_function`.
 
-    Attributes
+    Parameters
     ----------
-    vectors
+    vectors : list of numpy.ndarray
         ``f(H)φ`` for the convergence function first, then each of ``also``.
-    ritz_values, weights
-        Ritz values of ``T_m`` and ``‖φ‖²|U₀ₙ|²``, the weight of ``φ`` on each.
-    steps, converged, change
-        Lanczos steps, whether the coefficients settled (or the Krylov space was exhausted), and
-        their last relative change.
-    real_arithmetic
+    ritz_values, weights : numpy.ndarray
+        Ritz values of ``T_m`` (eV) and ``‖φ‖²|U₀ₙ|²``, the weight of ``φ`` on each.
+    steps : int
+        Lanczos steps.
+    converged : bool
+        Whether the coefficients settled (or the Krylov space was exhausted).
+    change : float
+        Their last relative change.
+    real_arithmetic : bool
         Whether the recursion ran in float64.
     """
 
@@ -77,28 +80,33 @@ def lanczos_function(
     also: Sequence[Callable[[np.ndarray], np.ndarray]] = (),
     real_arithmetic: bool | None = None,
 ) -> KrylovFunction:
-    """``‖φ‖ V_m f(T_m) e₁`` for ``func`` and every function in ``also`` from one Lanczos recursion.
+    """Evaluate ``‖φ‖ V_m f(T_m) e₁ ≈ f(H)φ`` for several functions from one Lanczos recursion.
 
     Parameters
     ----------
-    operator
-        Hermitian CSR matrix or ``matvec(x, out)``; only a matrix can run in real arithmetic.
-    phi
+    operator : scipy.sparse.csr_matrix or callable
+        Hermitian CSR matrix (eV) or ``matvec(x, out)``; only a matrix can run in real arithmetic.
+    phi : numpy.ndarray
         Start vector (not normalized).
-    func
-        The function whose coefficients decide convergence (of an array of Ritz values).
-    steps
+    func : callable
+        The function whose coefficients decide convergence (of an array of Ritz values in eV).
+    steps : int
         Most Lanczos steps (vectors kept).
-    tol, g_max
+    tol, g_max : float
         Stop when the coefficients of ``func`` change by at most ``max(tol·‖c‖, ROUNDOFF·g_max)``
         between checks (every :data:`CHECK_EVERY` steps; ``g_max = sup|func|``).
-    resolved
+    resolved : callable
         ``resolved(ritz_values)``: whether the Ritz values resolve ``func`` enough to start comparing.
-    also
+    also : sequence of callable, optional
         Further functions evaluated on the same Krylov space (no effect on convergence).
-    real_arithmetic
+    real_arithmetic : bool or None, optional
         None: real when ``operator`` is a real-valued matrix and ``phi`` a phase times a real
-        vector (module docstring); False: complex always; True: real, refused if impossible.
+        vector (module docstring); False: complex always; True: real (``ValueError`` if impossible).
+
+    Returns
+    -------
+    KrylovFunction
+        ``f(H)φ`` for ``func`` and each of ``also``, with the Ritz values and convergence record.
     """
     phase, start, matrix = 1.0 + 0j, np.asarray(phi), operator
     if real_arithmetic is not False and sp.issparse(operator):

@@ -47,7 +47,13 @@ def _loaded_openblas() -> frozenset[str]:
 
 @contextlib.contextmanager
 def single_threaded_blas() -> Iterator[int]:
-    """Run the block with every loaded OpenBLAS on one thread; yields how many libraries were pinned."""
+    """Run the block with every loaded OpenBLAS on one thread.
+
+    Yields
+    ------
+    int
+        How many OpenBLAS libraries were pinned to one thread (restored on exit).
+    """
     controls = _openblas_controls(_loaded_openblas())
     before = [int(get()) for _, get in controls]
     for setter, _ in controls:

@@ -19,18 +19,61 @@ from localpairs.solvers.hilbert.sector import Sector
 
 
 def ladder_sector(n: int) -> Sector:
-    """The lowest-|S_z| sector of ``n`` electrons: n↑ = ⌈n/2⌉, n↓ = ⌊n/2⌋."""
+    """Give the lowest-|S_z| sector of ``n`` electrons: n↑ = ⌈n/2⌉, n↓ = ⌊n/2⌋.
+
+    Parameters
+    ----------
+    n : int
+        Number of electrons.
+
+    Returns
+    -------
+    Sector
+        The sector.
+    """
     return Sector(n_up=(n + 1) // 2, n_down=n // 2)
 
 
 def ladder_electrons(n0: int, offsets: Sequence[int], n_sites: int) -> list[int]:
-    """N₀ + d for the offsets ``d`` whose sector exists on ``n_sites`` sites (0 ≤ N ≤ 2·n_sites), in the given order."""
+    """List the electron numbers N₀ + d whose sector exists on ``n_sites`` sites.
+
+    Parameters
+    ----------
+    n0 : int
+        Reference electron number N₀.
+    offsets : sequence of int
+        Offsets d.
+    n_sites : int
+        Number of sites.
+
+    Returns
+    -------
+    list of int
+        N₀ + d with 0 ≤ N ≤ 2·n_sites, in the order of ``offsets``.
+    """
     return [n0 + d for d in offsets if 0 <= n0 + d <= 2 * n_sites]
 
 
 def check_ladder_memory(model: Model, electrons: Sequence[int], *, dense_threshold: int = DENSE_THRESHOLD,
                         memory_budget_gb: float | None = None) -> None:
-    """Raise :class:`~localpairs.errors.TooLargeError` if a sector of ``electrons`` exceeds the budget (allocates nothing)."""
+    """Check that every sector of a ladder fits the memory budget (allocates nothing).
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    electrons : sequence of int
+        Electron numbers N of the ladder.
+    dense_threshold : int, optional
+        Dimension below which a sector is diagonalized densely.
+    memory_budget_gb : float or None, optional
+        Budget in GB; default: the machine's (:func:`~localpairs.solvers.hilbert.memory.default_budget_gb`).
+
+    Raises
+    ------
+    TooLargeError
+        When a sector of ``electrons`` exceeds the budget.
+    """
     for n in electrons:
         sec = ladder_sector(n)
         check_memory(model, sec, estimate_memory(model, sec, dense_threshold=dense_threshold), memory_budget_gb)
@@ -45,20 +88,27 @@ def solve_ladder(
     stored: Callable[[int], float | None] | None = None,
     on_solved: Callable[[int, float], None] | None = None,
 ) -> dict[int, float]:
-    """Ground energies E(N) in eV for each N of ``electrons`` (lowest-|S_z| sectors).
+    """Solve the ground energies E(N) for each N of ``electrons`` (lowest-|S_z| sectors).
 
     Parameters
     ----------
-    model
+    model : Model
         The model; sectors are built on its cluster.
-    electrons
+    electrons : sequence of int
         The electron numbers N to solve.
-    dense_threshold, memory_budget_gb
+    dense_threshold : int, optional
         As for :func:`~localpairs.solvers.solve`.
-    stored
-        ``stored(N)`` returns a kept E(N) (e.g. from a checkpoint) or None to solve it.
-    on_solved
+    memory_budget_gb : float or None, optional
+        As for :func:`~localpairs.solvers.solve` (GB).
+    stored : callable or None, optional
+        ``stored(N)`` returns a kept E(N) in eV (e.g. from a checkpoint) or None to solve it.
+    on_solved : callable or None, optional
         Called as ``on_solved(N, E)`` after each sector actually solved (e.g. to checkpoint it).
+
+    Returns
+    -------
+    dict of int to float
+        E(N) in eV per electron number.
     """
     energies: dict[int, float] = {}
     for n in tqdm(electrons, desc="charge ladder E(N₀ + d)", unit="sector", leave=False):

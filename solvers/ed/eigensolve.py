@@ -42,28 +42,32 @@ BUILDERS = ("auto", "compiled", "quspin")
 class EDResult:
     """Lowest eigenpairs of a model in one sector.
 
-    Attributes
+    Parameters
     ----------
-    model, sector
-        What was solved.
-    energies
+    model : Model
+        The model solved.
+    sector : Sector
+        The sector solved.
+    energies : numpy.ndarray
         (k,) eigenvalues in eV, ascending.
-    states
+    states : numpy.ndarray
         (dim, k) eigenvectors in the basis's order.
-    matrix_basis
+    matrix_basis : Any
         The basis the matrix was built in (its ``states`` are the basis states): the QuSpin
         basis, or for the compiled builder a
         :class:`~localpairs.solvers.hilbert.block_matrix.BlockBasis` (QuSpin's states, same order).
-    method
+    method : str
         ``"dense"`` or ``"lanczos"``.
-    estimate
+    estimate : MemoryEstimate
         The memory estimate made before solving.
-    hermiticity
+    hermiticity : float
         Relative hermiticity residual of the built matrix.
-    seconds
-        Wall time of basis build, matrix build and solve.
-    builder
-        ``"compiled"`` or ``"quspin"``: who built basis and matrix.
+    seconds : dict, optional
+        Wall time in s of basis build, matrix build and solve.
+    builder : str, optional
+        ``"compiled"`` or ``"quspin"`` (default): who built basis and matrix.
+    _quspin_basis : list, optional
+        Internal cache of :attr:`basis`; leave it empty.
     """
 
     model: Model
@@ -108,7 +112,20 @@ class EDResult:
 
 
 def compiled_applies(model: Model, sec: Sector) -> bool:
-    """True when the compiled block builder handles ``sec``: a spinful-fermion model in a symmetry block."""
+    """Tell whether the compiled block builder handles ``sec``.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    sec : Sector
+        The sector.
+
+    Returns
+    -------
+    bool
+        True for a spinful-fermion model in a symmetry block.
+    """
     return bool(sec.blocks) and supported(model)
 
 
@@ -124,30 +141,35 @@ def solve(
     representatives: Representatives | None = None,
     real_form: bool = True,
 ) -> EDResult:
-    """Lowest ``n_states`` eigenpairs of ``model`` in sector ``sec``.
+    """Find the lowest ``n_states`` eigenpairs of ``model`` in sector ``sec``.
 
     Parameters
     ----------
-    model, sec
+    model, sec : Model, Sector
         The Hamiltonian and the sector.
-    n_states, dense_threshold
+    n_states, dense_threshold : int, optional
         Number of eigenpairs; dense diagonalization at or below ``dense_threshold``, Lanczos above.
-    memory_budget_gb
-        Refuse (with :class:`~localpairs.errors.TooLargeError`) above this estimate; default from
-        the available memory.
-    tol
+    memory_budget_gb : float or None, optional
+        Refuse (with :class:`~localpairs.errors.TooLargeError`) above this estimate in GB; default
+        from the available memory.
+    tol : float, optional
         Lanczos tolerance (0: machine precision).
-    builder
+    builder : str, optional
         ``"auto"``: the compiled block builder when :func:`compiled_applies`, QuSpin otherwise;
         ``"compiled"`` or ``"quspin"`` force one (the former only where it applies).
-    representatives
+    representatives : Representatives or None, optional
         Orbit representatives of the particle sector under the block's generators, reused across
         the blocks of one sector (compiled builder only; built when None or of other generators).
-    real_form
+    real_form : bool, optional
         Solve a complex block of a real model as the real symmetric matrix of its standing waves
         (:mod:`~localpairs.solvers.hilbert.real_form`; compiled builder only, where the reflections
         it needs commute with the model). The returned states are the block's complex vectors
         either way.
+
+    Returns
+    -------
+    EDResult
+        The eigenpairs, with the basis, the method, the memory estimate and the timings.
     """
     require(isinstance(n_states, int) and n_states >= 1, "n_states", n_states, "an integer ≥ 1")
     require(dense_threshold >= 0, "dense_threshold", dense_threshold, "a non-negative integer")
@@ -202,12 +224,32 @@ def _compiled_matrix(model: Model, sec: Sector, reps: Representatives, basis: Bl
 
 
 def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: int, tol: float) -> tuple[np.ndarray, np.ndarray, str]:
-    """``(energies, states, method)``: the lowest ``min(n_states, dim)`` eigenpairs of a Hermitian matrix.
+    """Find the lowest ``min(n_states, dim)`` eigenpairs of a Hermitian matrix.
 
     Dense ``eigh`` at or below ``dense_threshold`` (or when nearly all pairs are wanted), else
     ``eigsh`` (tolerance ``tol``) from a fixed random start vector (reproducible results), with
     the products of :func:`matvec_operator`. BLAS runs on one thread for both
     (:mod:`.blas_threads`; on a shared machine a 392-state ``eigh`` took seconds on two).
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.spmatrix
+        The Hermitian matrix in eV.
+    n_states : int
+        Number of eigenpairs wanted.
+    dense_threshold : int
+        Dimension at or below which ``eigh`` is used.
+    tol : float
+        ``eigsh`` tolerance (0: machine precision).
+
+    Returns
+    -------
+    energies : numpy.ndarray
+        (k,) eigenvalues in eV, ascending.
+    states : numpy.ndarray
+        (dim, k) eigenvectors.
+    method : str
+        ``"dense"`` or ``"lanczos"``.
     """
     dim = matrix.shape[0]
     k = min(n_states, dim)
@@ -223,8 +265,21 @@ def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: in
 
 
 def matvec_operator(matrix: sp.spmatrix) -> sp.spmatrix | spla.LinearOperator:
-    """``matrix`` for ``eigsh``, as QuSpin's OpenMP product from :data:`PARALLEL_MATVEC_MIN_DIM` states on
-    (SciPy's CSR product is single-threaded), else as it is."""
+    """Wrap ``matrix`` for ``eigsh`` in QuSpin's OpenMP product where that pays.
+
+    From :data:`PARALLEL_MATVEC_MIN_DIM` states on (SciPy's CSR product is single-threaded);
+    below that, or for a matrix that is not CSR, the matrix is returned as it is.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.spmatrix
+        The matrix.
+
+    Returns
+    -------
+    scipy.sparse.spmatrix or scipy.sparse.linalg.LinearOperator
+        The matrix itself or a linear operator with the OpenMP product.
+    """
     dim = matrix.shape[0]
     if dim < PARALLEL_MATVEC_MIN_DIM or not sp.isspmatrix_csr(matrix):
         return matrix
@@ -248,10 +303,28 @@ def charge_ladder(
     memory_budget_gb: float | None = None,
     dense_threshold: int = DENSE_THRESHOLD,
 ) -> dict[int, float]:
-    """Ground energies E(N) for N = electrons − spread … electrons + spread (lowest-|S_z| sectors).
+    """Solve the ground energies E(N) for N = electrons − spread … electrons + spread.
 
-    Sectors that do not exist on the cluster (N < 0 or N > 2·sites, or no states) are skipped.
-    Returns ``{N: E(N)}`` in eV.
+    Each N in its lowest-|S_z| sector. Sectors that do not exist on the cluster (N < 0 or
+    N > 2·sites, or no states) are skipped.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    electrons : int
+        Central electron number N₀.
+    spread : int, optional
+        Largest offset |N − N₀|.
+    memory_budget_gb : float or None, optional
+        As for :func:`solve` (GB).
+    dense_threshold : int, optional
+        As for :func:`solve`.
+
+    Returns
+    -------
+    dict of int to float
+        ``{N: E(N)}`` in eV.
     """
     out: dict[int, float] = {}
     for n in range(electrons - spread, electrons + spread + 1):

@@ -16,9 +16,23 @@ from localpairs.solvers.hilbert.basis import quspin_terms
 
 
 def occupations(basis: Any, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
-    """(dim, L) arrays of spin-up and spin-down occupations of every basis state.
+    """Read the spin-up and spin-down occupations of every basis state off its bit pattern.
 
     QuSpin stores site i spin up in bit ``2L − 1 − i`` and spin down in bit ``L − 1 − i``.
+
+    Parameters
+    ----------
+    basis : Any
+        A QuSpin spinful-fermion basis (or a basis with the same ``states``).
+    n_sites : int
+        Number of sites L.
+
+    Returns
+    -------
+    up : numpy.ndarray
+        (dim, L) uint8 occupations (0 or 1) of spin up.
+    down : numpy.ndarray
+        (dim, L) uint8 occupations of spin down.
     """
     states = np.asarray(basis.states).astype(np.uint64)
     L = n_sites
@@ -35,7 +49,26 @@ def _probabilities(psi: np.ndarray) -> np.ndarray:
 
 
 def expectation_of_term(model: Model, basis: Any, psi: np.ndarray, opstr: str, indices: list) -> complex:
-    """⟨ψ|O|ψ⟩/⟨ψ|ψ⟩ for one spinful operator string with unit coupling on ``indices``."""
+    """Compute ⟨ψ|O|ψ⟩/⟨ψ|ψ⟩ for one spinful operator string with unit coupling.
+
+    Parameters
+    ----------
+    model : Model
+        The model (its basis kind decides how the operator string is written for QuSpin).
+    basis : Any
+        The QuSpin basis of ``psi``.
+    psi : numpy.ndarray
+        The state (not necessarily normalized).
+    opstr : str
+        Spinful operator string, e.g. ``"+-|+-"``.
+    indices : list
+        Site indices, one per operator character.
+
+    Returns
+    -------
+    complex
+        The expectation value.
+    """
     [[op, [[_, *idx]]]] = quspin_terms(model, [[opstr, [[1.0, *indices]]]])
     me, row, col = basis.Op(op, idx, 1.0, np.complex128)
     psi = np.asarray(psi)
@@ -46,20 +79,20 @@ def expectation_of_term(model: Model, basis: Any, psi: np.ndarray, opstr: str, i
 class StateObservables:
     """Observables of one state.
 
-    Attributes
+    Parameters
     ----------
-    site_charge
+    site_charge : numpy.ndarray
         ⟨n_i⟩ per site.
-    double_occupancy
+    double_occupancy : numpy.ndarray
         ⟨n_i↑ n_i↓⟩ per site.
-    unpaired
+    unpaired : float
         Expected number of singly occupied sites, Σ_i ⟨n_i − 2 n_i↑ n_i↓⟩.
-    lpdw_order
+    lpdw_order : float
         Staggered charge (1/N) Σ_i (−1)^{s_i} ⟨n_i⟩ with s_i the rock-salt sublattice
         (positive when sublattice 0, the parent's large octahedra, holds more charge).
-    charge_correlations
+    charge_correlations : numpy.ndarray
         Connected ⟨n_i n_j⟩ − ⟨n_i⟩⟨n_j⟩ (L×L).
-    pair_correlations
+    pair_correlations : numpy.ndarray or None
         ⟨Δ†_i Δ_j⟩ with Δ_i = c_i↓ c_i↑ (L×L, complex; diagonal = double occupancy), or None.
     """
 
@@ -72,13 +105,43 @@ class StateObservables:
 
 
 def lpdw_order(site_charge: np.ndarray, sublattice: np.ndarray) -> float:
-    """Staggered charge (1/N) Σ_i (−1)^{s_i} n_i (see :class:`StateObservables`)."""
+    """Compute the staggered charge (1/N) Σ_i (−1)^{s_i} n_i (see :class:`StateObservables`).
+
+    Parameters
+    ----------
+    site_charge : numpy.ndarray
+        (N,) charges n_i.
+    sublattice : numpy.ndarray
+        (N,) rock-salt sublattice s_i (0 or 1).
+
+    Returns
+    -------
+    float
+        The LPDW order (positive when sublattice 0 holds more charge).
+    """
     signs = 1 - 2 * np.asarray(sublattice)
     return float(np.mean(signs * np.asarray(site_charge)))
 
 
 def pair_correlations(model: Model, basis: Any, psi: np.ndarray, double_occupancy: np.ndarray) -> np.ndarray:
-    """⟨Δ†_i Δ_j⟩ for all i, j (Δ†_i Δ_j = c†_i↑ c_j↑ c†_i↓ c_j↓, QuSpin's ``"+-|+-"``)."""
+    """Compute ⟨Δ†_i Δ_j⟩ for all i, j (Δ†_i Δ_j = c†_i↑ c_j↑ c†_i↓ c_j↓, QuSpin's ``"+-|+-"``).
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    basis : Any
+        The QuSpin basis of ``psi``.
+    psi : numpy.ndarray
+        The state.
+    double_occupancy : numpy.ndarray
+        (L,) ⟨n_i↑ n_i↓⟩, the diagonal.
+
+    Returns
+    -------
+    numpy.ndarray
+        (L, L) complex Hermitian matrix.
+    """
     L = model.n_sites
     out = np.zeros((L, L), dtype=complex)
     for i in range(L):
@@ -110,7 +173,25 @@ def _observables(model: Model, charge: np.ndarray, dbl: np.ndarray, nn: np.ndarr
 
 
 def measure(model: Model, basis: Any, psi: np.ndarray, *, with_pairs: bool = True) -> StateObservables:
-    """All observables of state ``psi`` (a vector in ``basis``) of ``model``."""
+    """Measure all observables of state ``psi`` (a vector in ``basis``) of ``model``.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    basis : Any
+        The basis of ``psi`` (QuSpin's, or a basis with the same ``states`` when
+        ``with_pairs`` is False).
+    psi : numpy.ndarray
+        The state (not necessarily normalized).
+    with_pairs : bool, optional
+        Also compute the pair correlations (QuSpin ``basis.Op`` per pair).
+
+    Returns
+    -------
+    StateObservables
+        The observables.
+    """
     charge, dbl, nn = _densities(model, basis, psi)
     pairs = pair_correlations(model, basis, psi, dbl) if with_pairs else None
     return _observables(model, charge, dbl, nn, pairs)
@@ -124,6 +205,22 @@ def measure_translation_averaged(model: Model, basis: Any, psi: np.ndarray, perm
     permutations, :func:`~localpairs.solvers.hilbert.lattice_symmetry.translation_group`) is exact for a momentum
     eigenstate, whose densities are translation invariant. Pair correlations are not computed
     (None): they are off-diagonal in the block basis.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    basis : Any
+        The translation-block basis of ``psi``.
+    psi : numpy.ndarray
+        The momentum eigenstate.
+    perms : numpy.ndarray
+        (|G|, L) site permutations of the translation group.
+
+    Returns
+    -------
+    StateObservables
+        The translation-averaged density observables (``pair_correlations`` None).
     """
     charge, dbl, nn = _densities(model, basis, psi)
     return _observables(
@@ -136,6 +233,19 @@ def measure_translation_averaged(model: Model, basis: Any, psi: np.ndarray, perm
 
 
 def energy(matrix: Any, psi: np.ndarray) -> float:
-    """⟨ψ|H|ψ⟩/⟨ψ|ψ⟩ in eV."""
+    """Compute the energy ⟨ψ|H|ψ⟩/⟨ψ|ψ⟩.
+
+    Parameters
+    ----------
+    matrix : Any
+        H as a matrix or anything with ``@`` (eV).
+    psi : numpy.ndarray
+        The state.
+
+    Returns
+    -------
+    float
+        The energy in eV.
+    """
     psi = np.asarray(psi)
     return float(np.real(np.vdot(psi, matrix @ psi) / np.vdot(psi, psi)))

@@ -12,9 +12,31 @@ from localpairs.solvers import sector, solve
 def pair_tunnelling_splittings(
     n_barrier: list[int], *, t_F: float, g: float, E_B: float, U_F: float = 0.0, V_BF: float = 0.0
 ) -> dict[str, np.ndarray]:
-    """Splitting of the two lowest one-pair states on the open chain B F…F B, for each N.
+    """Compute the splitting of the two lowest one-pair states on the open chain B F…F B.
 
-    Returns ``{"n": N, "splitting": Δ(N), "ground_energy": E0(N)}`` (eV).
+    The two bosonic (large) end sites hold the pair; the N fermionic sites between them are the
+    barrier. Each chain is a :func:`~localpairs.hamiltonians.fermi_bose_mixture` in the
+    two-electron sector.
+
+    Parameters
+    ----------
+    n_barrier : list of int
+        Barrier lengths N (fermionic sites between the two bosonic ones).
+    t_F : float
+        Fermion hopping in eV.
+    g : float
+        Boson–fermion conversion amplitude in eV.
+    E_B : float
+        Boson (local-pair) level in eV.
+    U_F : float, optional
+        Hubbard interaction on fermionic sites in eV.
+    V_BF : float, optional
+        Boson–fermion nearest-neighbour interaction in eV.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``{"n": N, "splitting": Δ(N), "ground_energy": E0(N)}``, energies in eV.
     """
     split, e0 = [], []
     for n in n_barrier:

@@ -39,14 +39,35 @@ STATE_TOL = 1e-8
 
 @dataclass(frozen=True)
 class Symmetry:
-    """A site permutation ``perm`` (site i → perm[i]), optionally combined with the spin flip."""
+    """A site permutation, optionally combined with the spin flip.
+
+    Parameters
+    ----------
+    perm : tuple of int
+        Site i → ``perm[i]``.
+    spin_flip : bool, optional
+        Also exchange ``c†_i↑ ↔ c†_i↓``.
+    """
 
     perm: tuple[int, ...]
     spin_flip: bool = False
 
 
 def lattice_permutations(cluster: Cluster) -> list[tuple[int, ...]]:
-    """Distinct site permutations from translations, axis reflections and equivalent-axis swaps."""
+    """List the distinct site permutations from translations, axis reflections and axis swaps.
+
+    Axes are swapped only when they have the same length and boundary condition.
+
+    Parameters
+    ----------
+    cluster : Cluster
+        The cluster.
+
+    Returns
+    -------
+    list of tuple of int
+        Sorted permutations, site i → ``perm[i]`` (the identity included).
+    """
     dims = np.array(cluster.shape)
     coords = cluster.coordinates
     axes_perms = [p for p in permutations(range(3)) if all(dims[p[a]] == dims[a] and cluster.periodic[p[a]] == cluster.periodic[a] for a in range(3))]
@@ -85,13 +106,39 @@ def _flip_canonical(model: Model, flip: bool) -> dict[tuple, complex]:
 
 
 def spin_flip_commutes(model: Model) -> bool:
-    """True when the spin flip ``c†_i↑ ↔ c†_i↓`` maps the model's terms onto themselves."""
+    """Tell whether the spin flip ``c†_i↑ ↔ c†_i↓`` maps the model's terms onto themselves.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+
+    Returns
+    -------
+    bool
+        True when every coefficient agrees within the term tolerance.
+    """
     ref, new = _flip_canonical(model, False), _flip_canonical(model, True)
     return new.keys() == ref.keys() and all(abs(new[k] - ref[k]) <= TERM_TOL for k in ref)
 
 
 def state_map(basis: Any, n_sites: int, sym: Symmetry) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(index, sign)`` with ``P|s_k⟩ = sign[k] |s_index[k]⟩`` on the basis states; None if P leaves the basis."""
+    """Represent a symmetry P on the basis states: ``P|s_k⟩ = sign[k] |s_index[k]⟩``.
+
+    Parameters
+    ----------
+    basis : Any
+        A spinful-fermion basis without symmetry blocks (its ``states`` bit patterns).
+    n_sites : int
+        Number of sites L.
+    sym : Symmetry
+        The operation P.
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        ``(index, sign)``, the fermion sign ±1 per state; None if P leaves the basis.
+    """
     L = n_sites
     states = np.asarray(basis.states).astype(np.uint64)
     modes = np.arange(2 * L)
@@ -117,7 +164,24 @@ def state_map(basis: Any, n_sites: int, sym: Symmetry) -> tuple[np.ndarray, np.n
 
 
 def state_invariant(basis: Any, n_sites: int, psi: np.ndarray, sym: Symmetry) -> bool:
-    """True when ``|⟨ψ|Pψ⟩| ≥ 1 − STATE_TOL`` (ψ normalized)."""
+    """Tell whether a normalized state is invariant (up to a phase) under a symmetry P.
+
+    Parameters
+    ----------
+    basis : Any
+        The basis of ``psi``.
+    n_sites : int
+        Number of sites L.
+    psi : numpy.ndarray
+        The normalized state ψ.
+    sym : Symmetry
+        The operation P.
+
+    Returns
+    -------
+    bool
+        True when ``|⟨ψ|Pψ⟩| ≥ 1 − STATE_TOL``.
+    """
     mapped = state_map(basis, n_sites, sym)
     if mapped is None:
         return False
@@ -128,10 +192,26 @@ def state_invariant(basis: Any, n_sites: int, psi: np.ndarray, sym: Symmetry) ->
 
 
 def symmetries(model: Model, basis: Any, psi: np.ndarray, *, n_up: int, n_down: int) -> list[Symmetry]:
-    """All lattice operations, with and without spin flip, leaving ``model`` and the normalized ``psi`` invariant.
+    """Find all lattice operations, with and without spin flip, leaving ``model`` and ``psi`` invariant.
 
     The spin flip is tried only when ``n_up == n_down`` (otherwise it changes the sector) and it
-    commutes with the model. The result is a group (it contains the identity).
+    commutes with the model.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    basis : Any
+        The basis of ``psi``.
+    psi : numpy.ndarray
+        The normalized state.
+    n_up, n_down : int
+        The sector's particle numbers.
+
+    Returns
+    -------
+    list of Symmetry
+        The operations; a group (it contains the identity).
     """
     flips = (False, True) if n_up == n_down and spin_flip_commutes(model) else (False,)
     found = []
@@ -159,6 +239,25 @@ def orbits(items: Sequence[_Item], actions: Iterable[Callable[[Any], Hashable]],
     cut down to ``items``. That is the case of a channel set with less symmetry than the model
     and the state (an XAS core hole on one octahedron of each oxygen, which a mirror through the
     oxygen maps onto the other octahedron).
+
+    Parameters
+    ----------
+    items : sequence of hashable
+        The items to partition.
+    actions : iterable of callable
+        Maps of an item to its image.
+    ignore_outside : bool, optional
+        Skip images outside ``items`` instead of refusing them.
+
+    Returns
+    -------
+    list of list
+        The groups, each in the order of ``items``.
+
+    Raises
+    ------
+    ValueError
+        When an action maps an item outside ``items`` and ``ignore_outside`` is False.
     """
     parent = {x: x for x in items}
 

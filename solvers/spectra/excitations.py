@@ -61,118 +61,20 @@ sign of ``O|ψ⟩``: spectra, norms and interference between sites are unaffecte
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import DTypeLike
 
-from localpairs.errors import InputError, LocalPairsError, require
+from localpairs.errors import InputError, require
 from localpairs.hamiltonians import Cluster, Model, Term
-from localpairs.hamiltonians.driven_model import Channel, channel_terms, peierls_phase
-from localpairs.hamiltonians.model import merge_terms
-from localpairs.solvers.hilbert.basis import operator_matrix, quspin_terms
-from localpairs.solvers.hilbert.lattice_symmetry import shifted_blocks
-from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.spectra.current_operator import current, diamagnetic, peierls_terms  # noqa: F401 - re-exported
+from localpairs.solvers.spectra.excitation_action import NORM_CHECK_TOL, apply_excitation, target_sector  # noqa: F401 - re-exported
+from localpairs.solvers.spectra.excitation_terms import Excitation, adjoint, expectation, op_list, operator_on, product  # noqa: F401 - re-exported
 
 KINDS = ("electron_addition", "electron_removal", "pair_addition", "pair_removal", "density", "current")
 SPINS = ("up", "down")
-#: Relative tolerance of ‖O ψ‖² against ⟨O†O⟩ (round-off of sums over ≤ 1e6 amplitudes is ~1e-13).
-NORM_CHECK_TOL = 1e-9
-_DAGGER = {"+": "-", "-": "+", "n": "n", "I": "I"}
 _ARROW = {"up": "↑", "down": "↓"}
-
-
-@dataclass(frozen=True)
-class Excitation:
-    """An operator O as spinful QuSpin terms, with the sector shift it causes.
-
-    Attributes
-    ----------
-    kind
-        One of :data:`KINDS`.
-    label
-        Short text such as ``c†_3↑``.
-    terms
-        ``O = Σ`` terms (spinful notation ``"A|B"``, see :mod:`localpairs.hamiltonians.model`).
-    shift
-        (Δn_up, Δn_down) from the source to the target sector.
-    site, spin, k, polarization
-        What the operator was built for (None where not applicable).
-    """
-
-    kind: str
-    label: str
-    terms: tuple[Term, ...]
-    shift: tuple[int, int]
-    site: int | None = None
-    spin: str | None = None
-    k: tuple[int, int, int] | None = None
-    polarization: tuple[float, float, float] | None = None
-
-    def dagger(self) -> tuple[Term, ...]:
-        """Terms of O†."""
-        return adjoint(self.terms)
-
-
-# ---------------------------------------------------------------- term algebra
-def _odd(ops: str) -> int:
-    return sum(ch in "+-" for ch in ops)
-
-
-def adjoint(terms: Sequence[Term]) -> tuple[Term, ...]:
-    """Terms of the adjoint: ``(A B)† = (−1)^{odd(A)·odd(B)} A† B†`` with A (B) the spin-up (down) factors."""
-    out = []
-    for term in terms:
-        up, dn = term.opstr.split("|")
-        k = len(up)
-        sign = -1.0 if (_odd(up) * _odd(dn)) % 2 else 1.0
-        ops = "".join(_DAGGER[c] for c in reversed(up)) + "|" + "".join(_DAGGER[c] for c in reversed(dn))
-        out.append(Term(ops, tuple((sign * np.conj(c[0]), *reversed(c[1 : 1 + k]), *reversed(c[1 + k :])) for c in term.couplings)))
-    return tuple(out)
-
-
-def product(left: Sequence[Term], right: Sequence[Term]) -> tuple[Term, ...]:
-    """Terms of the operator product: ``(A1 B1)(A2 B2) = (−1)^{odd(B1)·odd(A2)} A1 A2 | B1 B2``."""
-    grouped: dict[str, list[tuple]] = {}
-    for t1 in left:
-        u1, d1 = t1.opstr.split("|")
-        for t2 in right:
-            u2, d2 = t2.opstr.split("|")
-            sign = -1.0 if (_odd(d1) * _odd(u2)) % 2 else 1.0
-            ops = u1 + u2 + "|" + d1 + d2
-            for c1 in t1.couplings:
-                for c2 in t2.couplings:
-                    idx = (*c1[1 : 1 + len(u1)], *c2[1 : 1 + len(u2)], *c1[1 + len(u1) :], *c2[1 + len(u2) :])
-                    grouped.setdefault(ops, []).append((sign * c1[0] * c2[0], *idx))
-    return tuple(Term(k, tuple(v)) for k, v in grouped.items())
-
-
-def op_list(model: Model, terms: Sequence[Term]) -> list:
-    """QuSpin ``op_list`` ``[[opstr, indices, coefficient], ...]`` in the notation of ``model``'s basis."""
-    static = [[t.opstr, [list(c) for c in t.couplings if c[0] != 0]] for t in terms]
-    out = []
-    for opstr, couplings in quspin_terms(model, [s for s in static if s[1]]):
-        out += [[opstr, list(c[1:]), c[0]] for c in couplings]
-    return out
-
-
-def _coef_dtype(terms: Sequence[Term]) -> type:
-    return np.complex128 if any(isinstance(c[0], complex) or np.iscomplexobj(c[0]) for t in terms for c in t.couplings) else np.float64
-
-
-def operator_on(model: Model, basis: Any, terms: Sequence[Term], dtype: DTypeLike) -> Any:
-    """Sparse matrix of ``Σ terms`` within one sector (QuSpin's ``hamiltonian`` build, all couplings at once)."""
-    static = [[t.opstr, [list(c) for c in t.couplings]] for t in terms]
-    return operator_matrix(model, basis, static, dtype=dtype)
-
-
-def expectation(model: Model, basis: Any, psi: np.ndarray, terms: Sequence[Term]) -> complex:
-    """``⟨ψ|Σ terms|ψ⟩`` for a normalized ψ."""
-    psi = np.asarray(psi)
-    matrix = operator_on(model, basis, terms, np.result_type(_coef_dtype(terms), psi.dtype, np.float64))
-    return complex(np.vdot(psi, matrix @ psi))
 
 
 # ---------------------------------------------------------------- operators
@@ -191,12 +93,41 @@ def _site(model: Model, site: Any, *, electron: bool = False) -> int:
 
 
 def momentum_grid(cluster: Cluster) -> list[tuple[int, int, int]]:
-    """All grid labels ``(n_x, n_y, n_z)`` of the cluster, ``k_α = 2π n_α/(L_α a)``."""
+    """List all momentum grid labels of the cluster.
+
+    Parameters
+    ----------
+    cluster : Cluster
+        The cluster.
+
+    Returns
+    -------
+    list of tuple of int
+        Labels ``(n_x, n_y, n_z)`` with ``0 ≤ n_α < L_α``, for ``k_α = 2π n_α/(L_α a)``.
+    """
     return [(x, y, z) for x in range(cluster.shape[0]) for y in range(cluster.shape[1]) for z in range(cluster.shape[2])]
 
 
 def momentum_vector(cluster: Cluster, k: Sequence[int]) -> np.ndarray:
-    """``k`` in Å⁻¹ for the grid label ``k``; refuses open clusters and labels off the grid."""
+    """Convert a momentum grid label to the wave vector, ``k_α = 2π n_α/(L_α a)``.
+
+    Parameters
+    ----------
+    cluster : Cluster
+        A periodic cluster (every axis of length > 1 periodic).
+    k : sequence of int
+        Grid label ``(n_x, n_y, n_z)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (3,) wave vector in Å⁻¹.
+
+    Raises
+    ------
+    InputError
+        For an open cluster or a label off the grid.
+    """
     require(
         all(p or n == 1 for p, n in zip(cluster.periodic, cluster.shape)),
         "k",
@@ -214,7 +145,30 @@ def _k_label(cluster: Cluster, k: Sequence[int]) -> str:
 
 
 def electron_addition(model: Model, *, site: int | None = None, k: Sequence[int] | None = None, spin: str = "up") -> Excitation:
-    """``c†_iσ`` (``site``) or ``c†_kσ`` (``k``, grid label), see the module docstring."""
+    """Build ``c†_iσ`` (``site``) or ``c†_kσ`` (``k``, grid label), see the module docstring.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    site : int or None, optional
+        Site i (a fermionic site for a Fermi–Bose model); give exactly one of ``site`` and ``k``.
+    k : sequence of int or None, optional
+        Momentum grid label (periodic Hubbard clusters only).
+    spin : str, optional
+        ``"up"`` or ``"down"``.
+
+    Returns
+    -------
+    Excitation
+        The operator, shifting the sector by one electron of ``spin``.
+
+    Raises
+    ------
+    InputError
+        When not exactly one of ``site`` and ``k`` is given, the site is bosonic or off the
+        cluster, or ``k`` is not allowed (see :func:`momentum_vector`).
+    """
     _spin(spin)
     ops = "+|" if spin == "up" else "|+"
     shift = (1, 0) if spin == "up" else (0, 1)
@@ -235,162 +189,118 @@ def electron_addition(model: Model, *, site: int | None = None, k: Sequence[int]
 
 
 def electron_removal(model: Model, *, site: int | None = None, k: Sequence[int] | None = None, spin: str = "up") -> Excitation:
-    """``c_iσ`` or ``c_kσ``: the adjoint of :func:`electron_addition`."""
+    """Build ``c_iσ`` or ``c_kσ``: the adjoint of :func:`electron_addition`.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    site : int or None, optional
+        Site i; give exactly one of ``site`` and ``k``.
+    k : sequence of int or None, optional
+        Momentum grid label.
+    spin : str, optional
+        ``"up"`` or ``"down"``.
+
+    Returns
+    -------
+    Excitation
+        The operator, removing one electron of ``spin``.
+
+    Raises
+    ------
+    InputError
+        As :func:`electron_addition`.
+    """
     add = electron_addition(model, site=site, k=k, spin=spin)
     return Excitation("electron_removal", add.label.replace("c†", "c"), add.dagger(), (-add.shift[0], -add.shift[1]), site=add.site, spin=spin, k=add.k)
 
 
 def pair_addition(model: Model, *, site: int) -> Excitation:
-    """``Δ†_i = c†_i↑ c†_i↓`` (``"+|+"`` on (i, i))."""
+    """Build the pair creation operator ``Δ†_i = c†_i↑ c†_i↓`` (``"+|+"`` on (i, i)).
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    site : int
+        Site i.
+
+    Returns
+    -------
+    Excitation
+        The operator, adding one electron of each spin.
+    """
     i = _site(model, site)
     return Excitation("pair_addition", f"Δ†_{i}", (Term("+|+", ((1.0, i, i),)),), (1, 1), site=i)
 
 
 def pair_removal(model: Model, *, site: int) -> Excitation:
-    """``Δ_i = c_i↓ c_i↑ = −c_i↑ c_i↓``: the adjoint of :func:`pair_addition`."""
+    """Build ``Δ_i = c_i↓ c_i↑ = −c_i↑ c_i↓``: the adjoint of :func:`pair_addition`.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    site : int
+        Site i.
+
+    Returns
+    -------
+    Excitation
+        The operator, removing one electron of each spin.
+    """
     add = pair_addition(model, site=site)
     return Excitation("pair_removal", f"Δ_{add.site}", add.dagger(), (-1, -1), site=add.site)
 
 
 def density(model: Model, *, site: int) -> Excitation:
-    """``n_i = n_i↑ + n_i↓``."""
+    """Build the density operator ``n_i = n_i↑ + n_i↓``.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    site : int
+        Site i.
+
+    Returns
+    -------
+    Excitation
+        The operator (keeps the sector).
+    """
     i = _site(model, site)
     return Excitation("density", f"n_{i}", (Term("n|", ((1.0, i),)), Term("|n", ((1.0, i),))), (0, 0), site=i)
-
-
-def _unit(polarization: Sequence[float] | np.ndarray) -> np.ndarray:
-    e = np.asarray(polarization, dtype=float)
-    require(e.shape == (3,) and np.all(np.isfinite(e)) and np.linalg.norm(e) > 0, "polarization", list(np.ravel(polarization)),
-            "three finite numbers, not all zero")
-    return e / np.linalg.norm(e)
-
-
-def _channel_terms(model: Model, weight: Callable[[Channel], tuple[complex, complex]]) -> tuple[Term, ...]:
-    """``Σ_c (f_c K_c + g_c K_c†)`` with ``(f_c, g_c) = weight(channel)``, bond labels kept.
-
-    ``K_c`` are the forward hops of channel c (axis, charge) and ``K_c†`` its backward hops, as
-    split by :func:`~localpairs.hamiltonians.driven_model.channel_terms` from the model's own terms;
-    the Peierls phase of a channel is :func:`~localpairs.hamiltonians.driven_model.peierls_phase` (ħ = e = 1).
-    """
-    scaled = []
-    for channel, forward, backward in channel_terms(model)[1]:
-        f, g = weight(channel)
-        if f == 0 and g == 0:
-            continue
-        scaled += [t.scaled(f) for t in forward] + [t.scaled(g) for t in backward]
-    return merge_terms(scaled)
-
-
-def _vector_potential(value: Sequence[float] | np.ndarray | None) -> np.ndarray:
-    if value is None:
-        return np.zeros(3)
-    a = np.asarray(value, dtype=float)
-    require(a.shape == (3,) and bool(np.all(np.isfinite(a))), "vector_potential", list(np.ravel(value)), "three finite numbers in 1/Å (ħ = e = 1)")
-    return a
-
-
-def current(model: Model, *, polarization: Sequence[float] | np.ndarray = (1.0, 0.0, 0.0),
-            vector_potential: Sequence[float] | np.ndarray | None = None) -> Excitation:
-    """``j_e = −∂H(A)/∂A_e`` in eV·Å (ħ = e = 1) at a uniform ``vector_potential`` A (default 0).
-
-    ``model`` is the model at A = 0; ``H(A)`` is :func:`~localpairs.solvers.spectra.conductivity.peierls_model`.
-    See the module docstring.
-    """
-    e = _unit(polarization)
-    A = _vector_potential(vector_potential)
-
-    def weight(ch: Channel) -> tuple[complex, complex]:
-        rate, theta = peierls_phase(ch, e, hbar=1.0), peierls_phase(ch, A, hbar=1.0)
-        return -1j * rate * np.exp(1j * theta), 1j * rate * np.exp(-1j * theta)
-
-    label = "j_(" + ",".join(f"{x:g}" for x in e) + ")"
-    return Excitation("current", label, _channel_terms(model, weight), (0, 0), polarization=(float(e[0]), float(e[1]), float(e[2])))
-
-
-def diamagnetic(model: Model, *, polarization: Sequence[float] | np.ndarray = (1.0, 0.0, 0.0),
-                vector_potential: Sequence[float] | np.ndarray | None = None) -> tuple[Term, ...]:
-    """Terms of ``∂²H/∂A_e²``: ``−Σ_c (q_c e·d_c)² (e^{iθ_c} K_c + e^{−iθ_c} K_c†)`` (eV·Å²)."""
-    e = _unit(polarization)
-    A = _vector_potential(vector_potential)
-
-    def weight(ch: Channel) -> tuple[complex, complex]:
-        rate, theta = peierls_phase(ch, e, hbar=1.0), peierls_phase(ch, A, hbar=1.0)
-        return -(rate**2) * np.exp(1j * theta), -(rate**2) * np.exp(-1j * theta)
-
-    return _channel_terms(model, weight)
-
-
-def peierls_terms(model: Model, vector_potential: Sequence[float] | np.ndarray) -> tuple[Term, ...]:
-    """The terms of ``model`` that move charge across bonds, with their Peierls factors at A."""
-    A = _vector_potential(vector_potential)
-    return _channel_terms(model, lambda ch: (np.exp(1j * peierls_phase(ch, A, hbar=1.0)), np.exp(-1j * peierls_phase(ch, A, hbar=1.0))))
 
 
 _BUILDERS = {f.__name__: f for f in (electron_addition, electron_removal, pair_addition, pair_removal, density, current)}
 
 
 def make_excitation(model: Model, kind: str, **options: Any) -> Excitation:
-    """Build an operator of ``kind`` (one of :data:`KINDS`) with its options (site, k, spin, polarization)."""
+    """Build an operator of ``kind`` with its options.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    kind : str
+        One of :data:`KINDS`.
+    **options : Any
+        The keyword options of the builder of that name (site, k, spin, polarization).
+
+    Returns
+    -------
+    Excitation
+        The operator.
+
+    Raises
+    ------
+    InputError
+        For an unknown kind or options the builder does not take.
+    """
     if kind not in _BUILDERS:
         raise InputError("kind", kind, f"one of {KINDS}")
     try:
         return _BUILDERS[kind](model, **options)
     except TypeError as err:
         raise InputError(f"{kind} options", sorted(options), f"the keyword options of localpairs.solvers.spectra.excitations.{kind}: {err}") from None
-
-
-# ---------------------------------------------------------------- action on states
-def target_sector(sec: Sector, exc: Excitation, model: Model | int) -> Sector:
-    """The sector ``O`` maps ``sec`` to; :class:`InputError` when it does not exist or is not one block.
-
-    Parameters
-    ----------
-    sec, exc
-        Source sector and operator.
-    model
-        The model; a site count is enough for a sector without symmetry blocks. With blocks the
-        target labels follow from O's character under each generator
-        (:func:`~localpairs.solvers.hilbert.lattice_symmetry.shifted_blocks`).
-    """
-    n_sites = int(model) if isinstance(model, (int, np.integer)) else model.n_sites
-    n_up, n_down = sec.n_up + exc.shift[0], sec.n_down + exc.shift[1]
-    if not (0 <= n_up <= n_sites and 0 <= n_down <= n_sites):
-        raise InputError(
-            "excitation",
-            f"{exc.label} on {sec.label()}",
-            f"an operator whose target sector exists on {n_sites} sites (0 ≤ n_up, n_down ≤ {n_sites}); it would give {n_up}↑{n_down}↓",
-        )
-    if not sec.blocks:
-        return sec.shifted(*exc.shift)
-    if isinstance(model, (int, np.integer)):
-        raise InputError("sector", dict(sec.blocks), "a sector without symmetry blocks, or the model instead of a site count: "
-                         f"the block {exc.label} maps to follows from the model's symmetry generators")
-    return Sector(n_up, n_down, shifted_blocks(model, sec.blocks, exc.terms, exc.label))
-
-
-def apply_excitation(model: Model, exc: Excitation, psi: np.ndarray, basis_in: Any, basis_out: Any) -> tuple[np.ndarray, float]:
-    """``(O|ψ⟩ in basis_out, ⟨ψ|O†O|ψ⟩)`` for a normalized ψ; raises if QuSpin's result fails the norm check.
-
-    ``basis_out`` must be the basis of :func:`target_sector`. The check value is computed without
-    ``Op_shift_sector``: as ``‖O ψ‖²`` with O's matrix in the sector when O keeps the sector
-    (same particle numbers and block labels), else as ``⟨ψ|O†O|ψ⟩`` with the product terms' matrix.
-    The vector is complex whenever O, ψ or either block is.
-    """
-    psi = np.asarray(psi)
-    block_dtypes = [getattr(b, "localpairs_dtype", np.float64) for b in (basis_in, basis_out)]
-    dtype = np.result_type(_coef_dtype(exc.terms), psi.dtype, *block_dtypes, np.float64)
-    psi = psi.astype(dtype, copy=False)
-    phi = np.asarray(basis_out.Op_shift_sector(basis_in, op_list(model, exc.terms), psi), dtype=dtype).reshape(-1)
-    if exc.shift == (0, 0) and getattr(basis_in, "blocks", {}) == getattr(basis_out, "blocks", {}):
-        other = operator_on(model, basis_in, exc.terms, dtype) @ psi
-        expected = complex(np.vdot(other, other))
-    else:
-        expected = expectation(model, basis_in, psi, product(exc.dagger(), exc.terms))
-    norm2 = float(np.vdot(phi, phi).real)
-    scale = NORM_CHECK_TOL * max(1.0, abs(expected))
-    if abs(expected.imag) > scale or abs(norm2 - expected.real) > scale:
-        raise LocalPairsError(
-            f"{exc.label}: ‖O ψ‖² = {norm2:.12g} from QuSpin's Op_shift_sector differs from ⟨O†O⟩ = {expected:.12g}; "
-            "the target basis is not the sector O maps to"
-        )
-    return phi, float(expected.real)

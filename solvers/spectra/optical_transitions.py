@@ -40,8 +40,17 @@ ZERO_FREQUENCY = 1e-6
 
 @dataclass(frozen=True)
 class OpticalTransitions:
-    """Poles ``omega`` (eV, ascending, > 0) and weights ``|⟨n|j|0⟩|²`` ((e·Å/fs)²);
-    ``absorption`` is weight/ω (arbitrary units, proportional to the integrated Re σ)."""
+    """Current–current poles of a state: energies and weights.
+
+    :attr:`absorption` is weight/ω (arbitrary units, proportional to the integrated Re σ).
+
+    Parameters
+    ----------
+    omega : numpy.ndarray
+        Poles in eV, ascending, > 0.
+    weight : numpy.ndarray
+        Weights ``|⟨n|j|0⟩|²`` in (e·Å/fs)².
+    """
 
     omega: np.ndarray
     weight: np.ndarray
@@ -55,7 +64,31 @@ class OpticalTransitions:
 def optical_transitions(
     op: DrivenOperator, psi0: np.ndarray, *, t: float = 0.0, site_shifts: np.ndarray | None = None, steps: int = 300
 ) -> OpticalTransitions:
-    """Current–current poles from ``psi0`` with ``H(t)`` at ``A = 0`` (plus lattice ``site_shifts``)."""
+    """Find the current–current poles of ``psi0`` with ``H(t)`` at ``A = 0``.
+
+    Parameters
+    ----------
+    op : DrivenOperator
+        The driven operator (its current along the pump polarization).
+    psi0 : numpy.ndarray
+        The state.
+    t : float, optional
+        Time in fs that selects the quench segment of H.
+    site_shifts : numpy.ndarray or None, optional
+        Lattice site-energy shifts in eV added to H.
+    steps : int, optional
+        Lanczos steps (fully reorthogonalized).
+
+    Returns
+    -------
+    OpticalTransitions
+        Poles above :data:`ZERO_FREQUENCY` and their weights.
+
+    Raises
+    ------
+    LocalPairsError
+        When the current operator annihilates the state (no transition along the polarization).
+    """
     driven = op.driven
     seg = driven.segment(t)
     psi0 = np.ascontiguousarray(psi0, dtype=np.complex128)

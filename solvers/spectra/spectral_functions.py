@@ -35,17 +35,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 import xarray as xr
 
 from localpairs.errors import require
 from localpairs.hamiltonians import Model
-from localpairs.solvers.ed.observables import occupations
-from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix
-from localpairs.solvers.hilbert.memory import check_memory, estimate_memory
 from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.lanczos import LanczosChain, broadened_spectrum, lanczos_chain
 from localpairs.solvers.spectra.excitations import Excitation, apply_excitation, target_sector
+from localpairs.solvers.spectra.spectra_inputs import SectorCache, check_broadening, check_omega, normalized_state
 
 #: ‖O ψ‖² at or below this counts as "O annihilates ψ" (an exact zero stays exactly zero).
 ZERO_NORM2 = 1e-24
@@ -55,89 +52,6 @@ DEFAULT_STEPS = 200
 
 class SpectraWarning(UserWarning):
     """A spectrum is empty or otherwise deserves attention (never an error)."""
-
-
-class SectorCache:
-    """Bases and Hamiltonian matrices of one model, built once per sector after a memory check.
-
-    Parameters
-    ----------
-    model
-        The model.
-    memory_budget_gb
-        Budget for :func:`~localpairs.solvers.hilbert.memory.check_memory` (default from available memory).
-    """
-
-    def __init__(self, model: Model, *, memory_budget_gb: float | None = None) -> None:
-        self.model = model
-        self.memory_budget_gb = memory_budget_gb
-        self._bases: dict[tuple, Any] = {}
-        self._matrices: dict[tuple, sp.csr_matrix] = {}
-        self._occupations: dict[tuple, np.ndarray] = {}
-
-    @staticmethod
-    def _key(sec: Sector) -> tuple:
-        return (sec.n_up, sec.n_down, tuple(sorted(sec.blocks.items())))
-
-    def add(self, sec: Sector, basis: Any = None, matrix: sp.spmatrix | None = None) -> None:
-        """Register an already built basis and/or matrix of ``sec``."""
-        if basis is not None:
-            self._bases[self._key(sec)] = basis
-        if matrix is not None:
-            self._matrices[self._key(sec)] = sp.csr_matrix(matrix)
-
-    def basis(self, sec: Sector) -> Any:
-        """The basis of ``sec`` (built on first use, after the memory check)."""
-        key = self._key(sec)
-        if key not in self._bases:
-            check_memory(self.model, sec, estimate_memory(self.model, sec), self.memory_budget_gb)
-            self._bases[key] = build_basis(self.model, sec)
-        return self._bases[key]
-
-    def matrix(self, sec: Sector) -> sp.csr_matrix:
-        """The Hamiltonian matrix of ``sec`` (built on first use)."""
-        key = self._key(sec)
-        if key not in self._matrices:
-            self._matrices[key] = hamiltonian_matrix(self.model, self.basis(sec))
-        return self._matrices[key]
-
-    def occupation(self, sec: Sector) -> np.ndarray:
-        """(dim, L) electron number ``n_i = n_i↑ + n_i↓`` of every basis state of ``sec`` (float64; built on first use)."""
-        key = self._key(sec)
-        if key not in self._occupations:
-            up, dn = occupations(self.basis(sec), self.model.n_sites)
-            self._occupations[key] = (up + dn).astype(np.float64)
-        return self._occupations[key]
-
-    def drop(self, sec: Sector) -> None:
-        """Free the matrix of ``sec``."""
-        self._matrices.pop(self._key(sec), None)
-
-
-def check_broadening(value: float, field: str, *, allow_zero: bool = False) -> float:
-    """A finite broadening in eV, > 0 (or ≥ 0 with ``allow_zero``); :class:`InputError` otherwise."""
-    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and np.isfinite(value)
-    ok = ok and (value >= 0 if allow_zero else value > 0)
-    require(ok, field, value, f"a finite number {'≥ 0' if allow_zero else '> 0'} in eV")
-    return float(value)
-
-
-def check_omega(omega: Any) -> np.ndarray:
-    """A non-empty 1D array of finite energies in eV."""
-    arr = np.asarray(omega, dtype=float) if np.ndim(omega) == 1 else None
-    require(arr is not None and arr.size >= 1 and bool(np.all(np.isfinite(arr))), "omega", type(omega).__name__,
-            "a non-empty 1D array of finite energies in eV")
-    return arr  # type: ignore[return-value]
-
-
-def normalized_state(psi: Any, dim: int) -> np.ndarray:
-    """``psi / ‖psi‖`` after checking length and finiteness."""
-    psi = np.asarray(psi)
-    require(psi.ndim == 1 and psi.shape[0] == dim, "psi", psi.shape, f"a vector of length {dim} (the sector dimension)")
-    require(bool(np.all(np.isfinite(psi))), "psi", "non-finite entries", "finite amplitudes")
-    norm = float(np.linalg.norm(psi))
-    require(norm > 0, "psi", "zero vector", "a non-zero state")
-    return psi / norm
 
 
 def chain_of(
@@ -154,8 +68,42 @@ def chain_of(
 ) -> tuple[LanczosChain, float, Sector]:
     """Apply ``exc`` to the normalized ``psi`` and run the Lanczos chain in the target sector.
 
-    Returns ``(chain, ⟨ψ|O†O|ψ⟩ [minus |⟨ψ|O|ψ⟩|² when projected], target sector)``. A zero
-    ``O|ψ⟩`` gives an empty chain and a :class:`SpectraWarning`.
+    A zero ``O|ψ⟩`` gives an empty chain and a :class:`SpectraWarning`.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    sec : Sector
+        The sector of ``psi``.
+    psi : numpy.ndarray
+        The normalized state.
+    exc : Excitation
+        The operator O.
+    cache : SectorCache
+        Bases and matrices of the source and target sectors.
+    n_steps : int
+        Largest number of Lanczos steps.
+    reorthogonalize : bool or None, optional
+        See :func:`~localpairs.solvers.lanczos.lanczos_chain`.
+    project_out_state : bool, optional
+        Remove the ``|ψ⟩`` component of ``O|ψ⟩`` (only for operators that keep the sector).
+    diagonal : numpy.ndarray or None, optional
+        Real vector added to the diagonal of the target-sector matrix in eV (e.g. a core hole).
+
+    Returns
+    -------
+    chain : LanczosChain
+        The chain of ``O|ψ⟩``.
+    expected : float
+        ``⟨ψ|O†O|ψ⟩`` (minus ``|⟨ψ|O|ψ⟩|²`` when projected), computed independently.
+    target : Sector
+        The target sector.
+
+    Raises
+    ------
+    InputError
+        When ``project_out_state`` is set for an operator that leaves the sector.
     """
     tsec = target_sector(sec, exc, model)
     if project_out_state:
@@ -174,7 +122,24 @@ def chain_of(
 
 
 def convergence(chain: LanczosChain, curve: np.ndarray, omega: np.ndarray, **broadening: Any) -> float:
-    """max |S_m − S_{3m/4}| / max S_m: change of the curve over the last quarter of the chain."""
+    """Measure the change of a spectrum over the last quarter of its chain.
+
+    Parameters
+    ----------
+    chain : LanczosChain
+        The chain of m steps.
+    curve : numpy.ndarray
+        Its broadened spectrum ``S_m`` on ``omega``.
+    omega : numpy.ndarray
+        Frequencies in eV.
+    **broadening : Any
+        The keyword options of :func:`~localpairs.solvers.lanczos.broadened_spectrum`.
+
+    Returns
+    -------
+    float
+        ``max |S_m − S_{3m/4}| / max S_m`` (0 for an exhausted or short chain).
+    """
     if chain.exhausted or chain.n_steps < 8 or curve.max() <= 0:
         return 0.0
     short = broadened_spectrum(chain.truncated(3 * chain.n_steps // 4), omega, **broadening)
@@ -195,10 +160,36 @@ def spectra_dataset(
     weights: Sequence[float] | None = None,
     attrs: dict | None = None,
 ) -> xr.Dataset:
-    """Labelled arrays of a set of chains: spectra, sum rules, poles (see the module docstring).
+    """Assemble labelled arrays of a set of chains: spectra, sum rules, poles (module docstring).
 
-    ``weights`` multiply each channel in ``total`` (default 1): e.g. the multiplicity of a
-    symmetry-equivalent channel.
+    Parameters
+    ----------
+    chains : sequence of LanczosChain
+        One chain per channel.
+    channels : sequence of Excitation
+        The operators.
+    expected : sequence of float
+        ``⟨ψ|O†O|ψ⟩`` per channel, computed independently.
+    targets : sequence of Sector
+        Target sector per channel.
+    omega : numpy.ndarray
+        Frequencies in eV.
+    e_ref, eta : float
+        Reference energy and Lorentzian half width, in eV.
+    gaussian_fwhm : float, optional
+        Gaussian resolution (FWHM) in eV.
+    sign : int, optional
+        +1: ω = E_n − E_ref; −1: ω = E_ref − E_n.
+    weights : sequence of float or None, optional
+        Multiply each channel in ``total`` (default 1), e.g. a symmetry multiplicity.
+    attrs : dict or None, optional
+        Further attributes of the dataset.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``spectrum(channel, omega)``, ``total(omega)``, ``m0``, ``m0_expected``, ``m1``, ``pole_energy``
+        and ``pole_weight(channel, pole)``, ``lanczos_steps``, ``convergence``, ``weight``.
     """
     broadening: dict[str, Any] = dict(e_ref=e_ref, eta=eta, gaussian_fwhm=gaussian_fwhm, sign=sign)
     curves = np.array([broadened_spectrum(c, omega, **broadening) for c in chains]).reshape(len(chains), omega.size)
@@ -259,30 +250,30 @@ def spectra(
 
     Parameters
     ----------
-    model, sec, psi
+    model, sec, psi : Model, Sector, numpy.ndarray
         The state: a vector (real or complex, normalized here) in sector ``sec`` of ``model``.
-    excitations
+    excitations : sequence of Excitation
         Operators, e.g. from :func:`~localpairs.solvers.spectra.excitations.make_excitation`.
-    omega
+    omega : sequence of float or numpy.ndarray
         Energies in eV where S is evaluated.
-    eta
+    eta : float
         Lorentzian half width in eV (> 0).
-    gaussian_fwhm
+    gaussian_fwhm : float, optional
         Optional Gaussian resolution (FWHM, eV, ≥ 0).
-    e_ref
+    e_ref : float or None, optional
         Reference energy in eV; default ``⟨ψ|H|ψ⟩``.
-    sign
+    sign : int, optional
         +1: ω = E_n − E_ref; −1: ω = E_ref − E_n.
-    n_steps
+    n_steps : int, optional
         Lanczos steps per channel (fewer when the Krylov space is exhausted).
-    reorthogonalize
+    reorthogonalize : bool or None, optional
         See :func:`~localpairs.solvers.lanczos.lanczos_chain`.
-    project_out_state
+    project_out_state : bool, optional
         Remove the ``|ψ⟩`` component of ``O|ψ⟩`` (connected density response; regular current part).
-    basis, cache
+    basis, cache : Any, SectorCache or None, optional
         Already built basis of ``sec``; a :class:`SectorCache` shared between calls.
-    memory_budget_gb
-        Budget for new sectors.
+    memory_budget_gb : float or None, optional
+        Budget in GB for new sectors.
 
     Returns
     -------

@@ -74,15 +74,12 @@ from localpairs.errors import InputError, require
 from localpairs.hamiltonians import Model, Term
 from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.lanczos import LanczosChain
+from localpairs.solvers.spectra.core_hole import CORE_HOLES, CoreHole, check_core_hole, describe_core_hole  # noqa: F401 - re-exported
 from localpairs.solvers.spectra.equivalent_channels import Symmetry, orbits, symmetries
 from localpairs.solvers.spectra.excitations import Excitation, target_sector
 from localpairs.solvers.spectra.spectral_functions import SectorCache, chain_of, check_broadening, check_omega
 
 COHERENCE = ("incoherent", "coherent")
-#: Named core-hole placements of ``xas(core_hole=...)`` (see the module docstring).
-CORE_HOLES = ("both", "site", "site_i", "site_j", "receiving")
-#: What ``core_hole`` takes: a name of :data:`CORE_HOLES` or per-octahedron weights ``(w_i, w_j)``.
-CoreHole = str | Sequence[float]
 #: A final-state core-hole field: ``((site, weight), ...)`` sorted by site; the term is ``U_c Σ w n_site``.
 HoleField = tuple[tuple[int, float], ...]
 #: Default core-hole half width Γ in eV.
@@ -92,29 +89,24 @@ DEFAULT_XAS_STEPS = 150
 
 
 class XasChannel(NamedTuple):
-    """One XAS channel: the oxygen's sorted site pair, the receiving site (None: coherent D), spin, core-hole field."""
+    """One XAS channel of an oxygen: where the electron goes and the core-hole field it sees.
+
+    Parameters
+    ----------
+    oxygen : tuple of int
+        The oxygen's sorted site pair ``(min(i, j), max(i, j))``.
+    site : int or None
+        The receiving site (None: the coherent operator D = (c†_i − c†_j)/√2).
+    spin : str
+        ``"up"`` or ``"down"``.
+    hole : tuple of tuple of (int, float)
+        The final-state core-hole field ``((site, weight), ...)``: the term ``U_c Σ w n_site``.
+    """
 
     oxygen: tuple[int, int]
     site: int | None
     spin: str
     hole: HoleField
-
-
-def check_core_hole(core_hole: Any, *, coherence: str = "incoherent") -> str | tuple[float, float]:
-    """``core_hole`` validated: a name of :data:`CORE_HOLES` or a pair of finite weights ``(w_i, w_j)``.
-
-    :class:`InputError` (field ``core_hole``) otherwise, and for ``"receiving"`` with the coherent
-    operator (which puts the electron on both octahedra at once).
-    """
-    if isinstance(core_hole, str):
-        require(core_hole in CORE_HOLES, "core_hole", core_hole, f"one of {CORE_HOLES} or two weights (w_i, w_j)")
-        require(not (core_hole == "receiving" and coherence == "coherent"), "core_hole", core_hole,
-                "a placement defined for the coherent operator D = (c†_i − c†_j)/√2: 'both', 'site', 'site_i', 'site_j' or (w_i, w_j)")
-        return core_hole
-    ok = isinstance(core_hole, Sequence) and len(core_hole) == 2
-    ok = ok and all(isinstance(w, (int, float, np.floating)) and not isinstance(w, bool) and np.isfinite(w) for w in core_hole)
-    require(ok, "core_hole", core_hole, f"one of {CORE_HOLES} or two finite weights (w_i, w_j) for the octahedra at the bond's i and j ends")
-    return float(core_hole[0]), float(core_hole[1])
 
 
 def _hole_fields(i: int, j: int, site: int | None, core_hole: str | tuple[float, float]) -> list[tuple[HoleField, float]]:
@@ -243,24 +235,6 @@ def _channel_chains(
     return chains, expected, targets, t_matrix
 
 
-#: Report wording of each named placement (:func:`describe_core_hole`).
-_PLACEMENT_TEXT = {
-    "both": "on both octahedra next to the oxygen",
-    "site": "on one octahedron next to the oxygen (single-site core hole, averaged over the two)",
-    "site_i": "on the octahedron at the bond's i end only (single-site core hole)",
-    "site_j": "on the octahedron at the bond's j end only (single-site core hole)",
-    "receiving": "on the octahedron that takes the electron (single-site core hole)",
-}
-
-
-def describe_core_hole(core_hole: CoreHole) -> str:
-    """Where ``U_c`` acts, in words for a report (``"on both octahedra next to the oxygen"`` for ``"both"``)."""
-    core_hole = check_core_hole(core_hole)
-    if isinstance(core_hole, str):
-        return _PLACEMENT_TEXT[core_hole]
-    return f"with weights w_i = {core_hole[0]:g}, w_j = {core_hole[1]:g} on the octahedra at the bond's i and j ends"
-
-
 def _definition(core_hole: str | tuple[float, float]) -> str:
     """The ``definition`` attribute: the formula with this core-hole placement."""
     if core_hole == "both":
@@ -324,33 +298,33 @@ def xas(
 
     Parameters
     ----------
-    model, sec, psi
+    model, sec, psi : Model, Sector, numpy.ndarray
         The state (real or complex; normalized here).
-    omega
+    omega : sequence of float or numpy.ndarray
         Photon energies in eV.
-    U_c
+    U_c : float
         Core-hole potential in eV (< 0 attracts), placed by ``core_hole``.
-    Gamma
+    Gamma : float, optional
         Core-hole Lorentzian half width (HWHM) in eV (> 0); a single pole has FWHM 2Γ.
-    gaussian_fwhm
+    gaussian_fwhm : float, optional
         Gaussian resolution (FWHM, eV, ≥ 0).
-    offset
+    offset : float, optional
         Absolute energy offset in eV (photon energy of a final state at ``E_ref``).
-    coherence
+    coherence : str, optional
         ``"incoherent"`` or ``"coherent"`` sum over the two octahedra of an oxygen.
-    core_hole
+    core_hole : str or sequence of float, optional
         Where ``U_c`` acts in the final state of the oxygen on bond ``i → j``: ``"both"`` (default, ``U_c(n_i + n_j)``),
         ``"site"`` (one octahedron, averaged over the two choices), ``"site_i"``/``"site_j"`` (the octahedron at the bond's i/j end),
         ``"receiving"`` (the octahedron that takes the electron; incoherent only) or weights ``(w_i, w_j)`` (``U_c(w_i n_i + w_j n_j)``).
         See the module docstring.
-    use_symmetry
+    use_symmetry : bool, optional
         Compute one channel per symmetry orbit (checked symmetries of model and state).
-    state_symmetries
+    state_symmetries : list of Symmetry or None, optional
         Symmetries of model and ``psi`` already found (e.g. by
         :func:`~localpairs.solvers.spectra.equivalent_channels.symmetries` on a state of which
         ``psi`` is a function of H): used instead of the search, which maps every basis state
         through every lattice operation.
-    e_ref, n_steps, reorthogonalize, basis, cache, memory_budget_gb
+    e_ref, n_steps, reorthogonalize, basis, cache, memory_budget_gb : optional
         As for :func:`~localpairs.solvers.spectra.spectral_functions.spectra`.
 
     Returns
@@ -374,11 +348,24 @@ def xas(
 
 
 def excited_part(psi0: np.ndarray, psi: np.ndarray) -> tuple[float, np.ndarray]:
-    """Weight ``α = ‖χ‖²`` and normalized ``χ̂`` of ``χ = ψ − ⟨ψ0|ψ⟩ψ0`` (normalized ψ0 and ψ).
+    """Split off the excited part ``χ = ψ − ⟨ψ0|ψ⟩ψ0`` of a state.
 
     The split used for the XAS of a pumped state in the long-probe limit: the ground-state part
     measured from E0, the excited part from its own energy (``xas(..., e_ref=None)``).
-    ``χ̂`` is the zero vector when α = 0 (nothing excited).
+
+    Parameters
+    ----------
+    psi0 : numpy.ndarray
+        The normalized ground state ψ0.
+    psi : numpy.ndarray
+        The normalized state ψ.
+
+    Returns
+    -------
+    alpha : float
+        The excited weight ``α = ‖χ‖²``.
+    chi : numpy.ndarray
+        The normalized ``χ̂``; the zero vector when α = 0 (nothing excited).
     """
     chi = psi - np.vdot(psi0, psi) * psi0
     alpha = float(np.vdot(chi, chi).real)
