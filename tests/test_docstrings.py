@@ -97,7 +97,6 @@ PENDING = frozenset(
         # (tests/test_architecture.py), so each needs a split first (a code move, not done here)
         "localpairs.analysis.percolation",
         "localpairs.analysis.xas_peaks",
-        "localpairs.spec",
         "localpairs.studies.pump",
         "localpairs.sweep",
         # hamiltonians/ and solvers/ (branch wip/docsa)
