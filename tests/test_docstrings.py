@@ -98,7 +98,6 @@ PENDING = frozenset(
         "localpairs.analysis.percolation",
         "localpairs.analysis.xas_peaks",
         "localpairs.studies.pump",
-        "localpairs.sweep",
         # hamiltonians/ and solvers/ (branch wip/docsa)
         "localpairs.hamiltonians.cluster",
         "localpairs.hamiltonians.doping",
