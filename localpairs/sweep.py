@@ -18,27 +18,53 @@ import csv
 import io
 import itertools
 import json
-import logging
-import os
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from localpairs.errors import InputError, LocalPairsError
+from localpairs.dask_tasks import (
+    SCHEDULER_SCHEMES,
+    SCHEDULER_TIMEOUT_S,
+    _client,
+    _gather,
+    check_scheduler_address,
+    run_tasks,
+    task_client,
+)
 from localpairs.io import write_json_atomic, write_text_atomic
 from localpairs.output_size import OutputEstimate, file_bytes, json_bytes
 from localpairs.spec import RunSpec, SpecError, parse_spec, spec_data
 
-logger = logging.getLogger(__name__)
-
-#: Seconds to wait for an existing scheduler before giving up.
-SCHEDULER_TIMEOUT_S = 5
+__all__ = [
+    "SCHEDULER_SCHEMES",
+    "SCHEDULER_TIMEOUT_S",
+    "SweepOutcome",
+    "SweepPoint",
+    "check_scheduler_address",
+    "point_specs",
+    "run_point",
+    "run_sweep",
+    "run_tasks",
+    "sweep_output",
+    "sweep_points",
+    "task_client",
+]
 
 
 class SweepPoint(NamedTuple):
-    """One validated grid point: its id, the overridden keys, its spec and what its run writes."""
+    """One validated grid point: its id, the overridden keys, its spec and what its run writes.
+
+    Parameters
+    ----------
+    id : str
+        ``point_<index>_<hash>``: the grid index and the first 8 characters of the point's spec hash.
+    overrides : dict of str to Any
+        The dotted spec keys this point sets (e.g. ``{"model.U": -2.0}``) and their values.
+    spec : RunSpec
+        The point's validated spec (the sweep's spec with the overrides, without ``[sweep]``).
+    output : OutputEstimate
+        What the point's study run writes (files and bytes).
+    """
 
     id: str
     overrides: dict[str, Any]
@@ -47,12 +73,53 @@ class SweepPoint(NamedTuple):
 
 
 def point_specs(spec: RunSpec, *, source: str = "spec") -> list[tuple[str, dict[str, Any], RunSpec]]:
-    """(id, overrides, spec) for every grid point, all validated; raises SpecError naming the key."""
+    """List every grid point of ``spec``'s sweep as ``(id, overrides, spec)``, all validated.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        A spec with a ``[sweep]`` section.
+    source : str
+        Name of the spec in error messages (its file path when read from a file).
+
+    Returns
+    -------
+    list of tuple of (str, dict, RunSpec)
+        The fields ``id``, ``overrides`` and ``spec`` of each :class:`SweepPoint` of :func:`sweep_points`.
+
+    Raises
+    ------
+    SpecError
+        A grid key names no key of the spec, or a point's spec fails validation (message names the key).
+    """
     return [(p.id, p.overrides, p.spec) for p in sweep_points(spec, source=source)]
 
 
 def sweep_points(spec: RunSpec, *, source: str = "spec") -> list[SweepPoint]:
-    """Every grid point, validated (raises SpecError naming the key), with the estimate of its output."""
+    """List every grid point of ``spec``'s sweep, validated, with the estimate of its output.
+
+    Points are the Cartesian product of the grids of ``[sweep.parameters]``, in the order of the
+    keys; each point's spec passes :func:`~localpairs.spec.parse_spec` and the study's own checks
+    (:func:`localpairs.studies.check_study`: physical limits and the memory estimate).
+
+    Parameters
+    ----------
+    spec : RunSpec
+        A spec with a ``[sweep]`` section.
+    source : str
+        Name of the spec in error messages (its file path when read from a file).
+
+    Returns
+    -------
+    list of SweepPoint
+        One per grid point, in grid order.
+
+    Raises
+    ------
+    SpecError
+        A grid key names no section or key of the spec, or a point's spec fails validation
+        (the message names the key and the point's overrides).
+    """
     from localpairs.studies import check_study, study_output
     from localpairs.studies.common import spec_hash
 
@@ -80,7 +147,18 @@ def sweep_points(spec: RunSpec, *, source: str = "spec") -> list[SweepPoint]:
 
 
 def sweep_output(points: list[SweepPoint]) -> OutputEstimate:
-    """What a sweep writes: every point's output, its summary JSON and its row of sweep.csv."""
+    """Estimate what a sweep writes: every point's output, its summary JSON and its row of sweep.csv.
+
+    Parameters
+    ----------
+    points : list of SweepPoint
+        The sweep's points (:func:`sweep_points`).
+
+    Returns
+    -------
+    OutputEstimate
+        Files and bytes of the whole sweep, checked against the free space before it starts.
+    """
     total = OutputEstimate({"sweep.csv": file_bytes(300 * len(points)), "points/*.json": json_bytes(100 * len(points), files=len(points))})
     for point in points:
         total = total.plus(point.output)
@@ -95,7 +173,29 @@ def _section(spec: Any, path: list[str]) -> Any:
 
 
 def run_point(spec_data: dict[str, Any], overrides: dict[str, Any], outdir: str, point_id: str) -> dict[str, Any]:
-    """Run one point (on a worker); write and return its summary of scalar results."""
+    """Run one point (on a worker); write and return its summary of scalar results.
+
+    The point's study writes into ``OUTDIR/points/<point_id>/`` (resumed if there), then its
+    summary is written atomically to ``OUTDIR/points/<point_id>.json`` with the spec hash: that
+    file marks the point finished.
+
+    Parameters
+    ----------
+    spec_data : dict of str to Any
+        The point's spec as data (:func:`~localpairs.spec.spec_data`), validated again here.
+    overrides : dict of str to Any
+        The dotted keys this point sets and their values (copied into the summary).
+    outdir : str
+        The sweep's output folder.
+    point_id : str
+        The point's id (:attr:`SweepPoint.id`).
+
+    Returns
+    -------
+    dict of str to Any
+        ``point``, the overrides, and every scalar attribute of the point's ``results.nc``
+        (energies in eV, times in fs, as the study writes them).
+    """
     import xarray as xr
 
     from localpairs.studies import run_study
@@ -127,96 +227,6 @@ def _finished(outdir: Path, point_id: str, point: RunSpec) -> dict[str, Any] | N
     return data["summary"] if data.get("spec_hash") == spec_hash(point) else None
 
 
-#: Schemes of a Dask scheduler address accepted by ``--scheduler``.
-SCHEDULER_SCHEMES = ("tcp", "tls")
-_SCHEDULER_ALLOWED = "the address of a running Dask scheduler, e.g. tls://127.0.0.1:8786 or tcp://127.0.0.1:8786"
-
-
-def check_scheduler_address(address: str) -> None:
-    """Refuse a ``--scheduler`` value that is not ``tcp://HOST:PORT`` or ``tls://HOST:PORT`` (before any work)."""
-    from distributed.comm.addressing import parse_address, parse_host_port
-
-    try:
-        scheme, location = parse_address(address, strict=True)
-        parse_host_port(location)
-    except (ValueError, TypeError):
-        raise InputError("--scheduler", address, _SCHEDULER_ALLOWED) from None
-    if scheme not in SCHEDULER_SCHEMES:
-        raise InputError("--scheduler", address, _SCHEDULER_ALLOWED)
-
-
-def _local_cluster(workers: int) -> Any:
-    """A LocalCluster on this machine only: TLS with throw-away self-signed certificates, no HTTP endpoint.
-
-    ``security=True`` makes every connection TLS with a certificate created for this cluster, so
-    another local user cannot submit code to it; the scheduler's and workers' HTTP servers
-    (dashboard, metrics) get no routes and are stopped (the workers' by :func:`_client`).
-    """
-    import dask
-    from dask.distributed import LocalCluster
-
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    with dask.config.set({"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, worker_dashboard_address=None, security=True,
-                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # not 8787: a free loopback port, stopped below
-    http = getattr(cluster.scheduler, "http_server", None)
-    if http is not None:
-        cluster.sync(_stop_http, http)
-    return cluster
-
-
-async def _stop_http(server: Any) -> None:
-    server.stop()
-
-
-def _client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
-    from dask.distributed import Client
-
-    if scheduler:
-        check_scheduler_address(scheduler)
-        try:
-            return Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s"), None
-        except (OSError, TimeoutError, ValueError) as err:
-            raise LocalPairsError(
-                f"could not reach the Dask scheduler at {scheduler!r} within {SCHEDULER_TIMEOUT_S} s ({err}). "
-                "Start one bound to this machine, e.g. `dask scheduler --host 127.0.0.1`, and workers with "
-                "`dask worker ADDRESS`, or leave out --scheduler to run on a local cluster."
-            ) from None
-    cluster = _local_cluster(workers)
-    client = Client(cluster, security=cluster.security)
-    client.run(_stop_worker_http)
-    return client, cluster
-
-
-def _stop_worker_http(dask_worker: Any) -> None:
-    dask_worker.http_server.stop()
-
-
-def _error_text(err: BaseException) -> str:
-    """One line for ``sweep.csv``: a LocalPairsError's message, else the exception's type and message."""
-    text = str(err) if isinstance(err, LocalPairsError) else f"{type(err).__name__}: {err}"
-    return " ".join(text.split())
-
-
-def _gather(futures: dict[Any, str], on_result: Callable[[str, Any], None], desc: str) -> dict[str, str]:
-    """Wait for ``futures`` (future → id) as they finish: ``on_result(id, value)`` for each; the errors of those that raised, by id."""
-    from dask.distributed import as_completed
-    from tqdm import tqdm
-
-    errors = {}
-    for future in tqdm(as_completed(futures), total=len(futures), desc=desc, unit="point"):
-        tid = futures[future]
-        try:
-            value = future.result()
-        except Exception as err:
-            errors[tid] = _error_text(err)
-            logger.warning("%s %s failed: %s", desc, tid, errors[tid])
-            continue
-        on_result(tid, value)
-    return errors
-
-
 def _run_points(client: Any, todo: list[tuple[str, dict[str, Any], RunSpec]], outdir: Path) -> dict[str, dict[str, Any]]:
     """Run the points on ``client``; a point that raises is recorded as failed, with its error."""
     futures = {client.submit(run_point, spec_data(p, exclude_none=True), o, str(outdir.resolve()), pid, key=pid, pure=False): pid
@@ -229,54 +239,17 @@ def _run_points(client: Any, todo: list[tuple[str, dict[str, Any], RunSpec]], ou
     return summaries
 
 
-@contextmanager
-def task_client(*, workers: int, scheduler: str | None = None) -> Iterator[Any]:
-    """A Dask client for :func:`run_tasks`, closed on exit: a local cluster of ``workers`` single-threaded processes
-    unless ``scheduler`` names one (:func:`check_scheduler_address`); ``workers = 0`` without a scheduler yields None
-    (the tasks then run one after the other in this process: tests and debugging)."""
-    if workers == 0 and not scheduler:
-        yield None
-        return
-    client, cluster = _client(scheduler, workers)
-    try:
-        yield client
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-def run_tasks(client: Any, func: Callable[..., Any], tasks: Mapping[str, Mapping[str, Any]], *, on_result: Callable[[str, Any], None],
-              desc: str = "tasks") -> dict[str, str]:
-    """Run ``func(**kwargs)`` for every task on ``client`` (:func:`task_client`) and hand each result to ``on_result(id, value)``.
-
-    The sweep machinery for work inside one study (e.g. the points of a parameter scan).
-    ``on_result`` runs in this process as each task finishes, so it can write the task's checkpoint
-    at once. A task that raises does not stop the others.
-
-    Returns
-    -------
-    dict
-        The error text of every task that raised, by id (empty when all finished).
-    """
-    if client is None:
-        errors = {}
-        for tid, kw in tasks.items():
-            try:
-                value = func(**kw)
-            except Exception as err:
-                errors[tid] = _error_text(err)
-                logger.warning("%s %s failed: %s", desc, tid, errors[tid])
-                continue
-            on_result(tid, value)
-        return errors
-    futures = {client.submit(func, **dict(kw), key=f"{desc}-{tid}", pure=False): tid for tid, kw in tasks.items()}
-    return _gather(futures, on_result, desc)
-
-
 @dataclass(frozen=True)
 class SweepOutcome:
-    """Where the table is and which points failed (their errors are in its ``error`` column)."""
+    """Where the table is and which points failed (their errors are in its ``error`` column).
+
+    Attributes
+    ----------
+    table : pathlib.Path
+        The sweep's ``sweep.csv``: one row per point, its overrides, scalar results and ``status``.
+    failed : list of str
+        Ids of the points whose run raised.
+    """
 
     table: Path
     failed: list[str]
@@ -289,6 +262,37 @@ def run_sweep(spec: RunSpec, outdir: Path, *, resume: bool = True, scheduler: st
     A point that fails is recorded as ``failed`` with its error and does not stop the others; it
     is run again by a resumed sweep. The folder is claimed as for a single run
     (:func:`localpairs.outdir.claimed_output_folder`), with the free space all points need (:func:`sweep_output`).
+
+    Parameters
+    ----------
+    spec : RunSpec
+        A spec with a ``[sweep]`` section.
+    outdir : pathlib.Path
+        The sweep's output folder.
+    resume : bool
+        Skip the points already finished in ``outdir`` with the same spec hash.
+    scheduler : str or None
+        Address of a running Dask scheduler (``tls://HOST:PORT`` or ``tcp://HOST:PORT``); None
+        starts a local cluster of ``sweep.workers`` processes.
+    source : str
+        Name of the spec in error messages (its file path when read from a file).
+    force : bool
+        Claim ``outdir`` even if it holds another spec's results (see
+        :func:`~localpairs.outdir.claimed_output_folder`).
+
+    Returns
+    -------
+    SweepOutcome
+        The table's path and the ids of the failed points.
+
+    Raises
+    ------
+    SpecError
+        A point's spec is invalid (before any point runs).
+    InputError
+        ``scheduler`` is not a ``tcp://`` or ``tls://`` address.
+    LocalPairsError
+        The scheduler cannot be reached, or the folder cannot be claimed (not writable, not enough space).
     """
     from localpairs.outdir import claimed_output_folder
     from localpairs.studies.common import spec_hash

@@ -35,10 +35,7 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -51,26 +48,25 @@ from localpairs.analysis.dynamics_figures import cumulative_work, current_figure
 from localpairs.analysis.figures import save_figure
 from localpairs.analysis.spectral_edges import optical_gap
 from localpairs.errors import InputError, LocalPairsError
-from localpairs.hamiltonians.driven_model import DrivenModel, PumpWarning, Quench, drive, gaussian_pulse
-from localpairs.hamiltonians.oxygen_lattice import Lattice, lpdw_displacements, oxygen_lattice, relax_lattice
+from localpairs.hamiltonians.driven_model import DrivenModel, drive
+from localpairs.hamiltonians.oxygen_lattice import Lattice, lpdw_displacements, relax_lattice
 from localpairs.hamiltonians.pulse import Pulse
 from localpairs.output_size import OutputEstimate
 from localpairs.solvers import build_basis
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions
-from localpairs.solvers.dynamics.finite_probe import DEFAULT_HALF_WIDTH_FWHM
 from localpairs.solvers.dynamics.trajectory import Probe, run_trajectory
 from localpairs.solvers.dynamics.transient_xas import TransientXasProbe
 from localpairs.solvers.hilbert.memory import default_budget_gb
 from localpairs.solvers.spectra.optical_transitions import OpticalTransitions, optical_transitions
 from localpairs.spec import RunSpec, SpecError
-from localpairs.studies.common import Checkpoints, System, build_model
+from localpairs.studies.common import Checkpoints, System
 from localpairs.studies.framework import Results, RunContext, Study, render
+from localpairs.studies.pump_plan import PumpPlan, output_times, plan_pump, pump_lattice, pump_pulse
 from localpairs.studies.pump_regime import calibration, first_order
 from localpairs.studies.pump_spec import PumpSpec, pump_section
 from localpairs.studies.pump_summary import summarize
 from localpairs.studies.pump_xas import StateRecorder, finite_probe_times, finite_xas, make_xas_probe, raw_probe_output, xas_figures, xas_variables
-from localpairs.units import kelvin_to_ev
 
 logger = logging.getLogger(__name__)
 
@@ -83,29 +79,6 @@ def _lowest(matrix: sp.csr_matrix, *, dense_threshold: int) -> tuple[float, np.n
     v0 = np.random.default_rng(12345).standard_normal(dim).astype(np.complex128)
     w, v = spla.eigsh(matrix, k=1, which="SA", v0=v0, tol=0)
     return float(w[0]), v[:, 0] / np.linalg.norm(v[:, 0])
-
-
-def _lattice(spec: RunSpec, system: System) -> Lattice | None:
-    ls = pump_section(spec).lattice
-    if ls is None:
-        return None
-    return oxygen_lattice(system.cluster, coupling=ls.coupling, barrier=kelvin_to_ev(ls.barrier_K), well_separation=ls.well_separation,
-                          mass_u=ls.mass_u, damping=ls.damping)
-
-
-def _quench(spec: RunSpec, system: System) -> Quench | None:
-    qs = pump_section(spec).quench
-    if qs is None:
-        return None
-    overrides: dict[str, float | None] = dict(qs.model)  # eps may be set to None below
-    if qs.relaxed_lattice:
-        if spec.model.kind != "extended_hubbard":
-            raise SpecError("pump.quench.relaxed_lattice needs model.kind = 'extended_hubbard' (breathing → 0)")
-        overrides.update(breathing=0.0, eps=None)
-    try:
-        return Quench(build_model(spec, system.cluster, system.doping, **overrides), float(qs.time))
-    except TypeError as err:
-        raise SpecError(f"pump.quench.model = {qs.model!r} is not allowed: {err}") from None
 
 
 def _initial_state(op: DrivenOperator, lattice: Lattice | None, spec: RunSpec, system: System) -> tuple[np.ndarray, np.ndarray | None]:
@@ -125,84 +98,22 @@ def _initial_state(op: DrivenOperator, lattice: Lattice | None, spec: RunSpec, s
     return ground(lattice.site_shifts(u_start)), u_start
 
 
-def _times(spec: RunSpec) -> np.ndarray:
-    ps = pump_section(spec)
-    if ps.times is not None:
-        return np.array(ps.times, dtype=float)
-    n = int(np.floor(ps.t_end / ps.output_step + 1e-9))
-    grid = np.arange(n + 1) * ps.output_step
-    return grid if abs(grid[-1] - ps.t_end) < 1e-9 else np.append(grid, ps.t_end)
+def validate(spec: RunSpec, system: System) -> None:
+    """Run every check of the pump study beyond the schema and the section's presence; nothing heavy.
 
-
-@dataclass(frozen=True)
-class _Plan:
-    """What the spec fixes before any state is computed (all checked by :func:`validate`)."""
-
-    times: np.ndarray
-    quench: Quench | None
-    has_pulse: bool  # else a quench alone
-    center: float  # pulse centre (fs), or 0 without a pulse
-    delays: np.ndarray
-    weak_pulse: Pulse  # a weak pulse along the polarization: the operator's pieces and current at A = 0
-
-
-def _pulse(spec: RunSpec, photon_energy: float, scale: float = 1.0) -> Pulse:
-    """The spec's pulse at ``photon_energy`` eV with its fluence times ``scale`` (a calibration; field × √scale)."""
-    ps = pump_section(spec)
-    return gaussian_pulse(photon_energy=photon_energy, duration=ps.duration, duration_kind=ps.duration_kind,
-                          fluence=None if ps.fluence is None else ps.fluence * scale,
-                          peak_field=None if ps.peak_field is None else ps.peak_field * math.sqrt(scale),
-                          polarization=ps.polarization, center=ps.center, refractive_index=ps.refractive_index)
-
-
-def _plan(spec: RunSpec, system: System) -> _Plan:
-    """Time grid, quench, pulse centre and XAS delays; the pulse checked against the model (no matrices).
+    Parameters
+    ----------
+    spec : RunSpec
+        A pump spec (``study = "pump"``, with ``[pump]``).
+    system : System
+        The cluster, doping, model and sector built from the spec.
 
     Raises
     ------
     SpecError
-        Naming the key: a quench model that cannot be built, a pulse beyond the model's validity,
-        ``photon_energy = "optical_gap"`` along axes without a linear current, XAS delays outside
-        the output window.
+        Naming the key (see :func:`~localpairs.studies.pump_plan.plan_pump`).
     """
-    ps = pump_section(spec)
-    times = _times(spec)
-    quench = _quench(spec, system)
-    has_pulse = ps.fluence is not None or ps.peak_field is not None
-    try:
-        weak = gaussian_pulse(photon_energy=1.0, duration=ps.duration, duration_kind=ps.duration_kind, peak_field=1e-9, polarization=ps.polarization,
-                              center=ps.center)
-        with warnings.catch_warnings():  # the compute step warns about a length-2 periodic axis
-            warnings.simplefilter("ignore", PumpWarning)
-            # the field's validity does not depend on the photon energy: 1 eV stands for the optical gap
-            pulse = _pulse(spec, 1.0 if ps.photon_energy == "optical_gap" else float(ps.photon_energy)) if has_pulse else None
-            driven = drive(system.model, pulse=pulse, quench=quench)
-    except InputError as err:
-        raise SpecError(f"[pump]: {err}") from None
-    if has_pulse and ps.photon_energy == "optical_gap" and not driven.info["linear_coupling"]:
-        raise SpecError(f"pump.photon_energy = 'optical_gap' is not allowed here: every axis along the polarization {ps.polarization} is periodic with "
-                        f"length 2 on {system.cluster.describe()}, the current vanishes and there is no optical transition to tune to; "
-                        "give the photon energy in eV or open that axis")
-    center = weak.center if has_pulse else 0.0  # the centre does not depend on the photon energy
-    delays = np.array(ps.xas_delays, dtype=float)
-    probe_times = center + delays
-    if probe_times.size and not (times[0] <= probe_times[0] and probe_times[-1] <= times[-1]):
-        raise SpecError(f"pump.xas_delays = {ps.xas_delays} is not allowed: {'pulse centre' if has_pulse else 't = 0'} ({center:g} fs) + delays must lie in "
-                        f"[{times[0]:g}, {times[-1]:g}] fs, i.e. delays in [{times[0] - center:g}, {times[-1] - center:g}] fs")
-    cfg = ps.xas_settings
-    if probe_times.size and cfg.probe == "finite":
-        reach = DEFAULT_HALF_WIDTH_FWHM * cfg.probe_fwhm
-        if not (times[0] <= probe_times[0] - reach and probe_times[-1] + reach <= times[-1]):
-            raise SpecError(f"pump.xas.probe_fwhm = {cfg.probe_fwhm:g} is not allowed with pump.xas_delays = {ps.xas_delays}: the finite probe samples "
-                            f"ψ(t) over ±{DEFAULT_HALF_WIDTH_FWHM:g} FWHM = ±{reach:g} fs around each delay, which must lie in "
-                            f"[{times[0]:g}, {times[-1]:g}] fs; "
-                            f"allowed delays: [{times[0] - center + reach:g}, {times[-1] - center - reach:g}] fs")
-    return _Plan(times, quench, has_pulse, center, delays, weak)
-
-
-def validate(spec: RunSpec, system: System) -> None:
-    """Every check of the pump study beyond the schema and the section's presence (see :func:`_plan`); nothing heavy."""
-    _plan(spec, system)
+    plan_pump(spec, system)
 
 
 def _transitions(checkpoints: Checkpoints, prep: DrivenOperator, psi0: np.ndarray, shifts0: np.ndarray | None, spec: RunSpec) -> OpticalTransitions:
@@ -221,11 +132,11 @@ def _transitions(checkpoints: Checkpoints, prep: DrivenOperator, psi0: np.ndarra
     return OpticalTransitions(np.array(optical["omega"]), np.array(optical["weight"]))
 
 
-def _driven(spec: RunSpec, system: System, plan: _Plan, prep: DrivenOperator, photon: float,
+def _driven(spec: RunSpec, system: System, plan: PumpPlan, prep: DrivenOperator, photon: float,
             scale: float = 1.0) -> tuple[Pulse | None, DrivenModel, DrivenOperator]:
     """The pulse at ``photon`` eV (if any, fluence × ``scale``), the driven model and its operator on the basis of ``prep``."""
     try:
-        pulse = _pulse(spec, photon, scale) if plan.has_pulse else None
+        pulse = pump_pulse(spec, photon, scale) if plan.has_pulse else None
         driven = drive(system.model, pulse=pulse, quench=plan.quench)
     except InputError as err:
         raise SpecError(f"[pump]: {err}") from None
@@ -238,23 +149,37 @@ def _driven(spec: RunSpec, system: System, plan: _Plan, prep: DrivenOperator, ph
 
 
 def photon_energy(ps: PumpSpec, transitions: OpticalTransitions) -> tuple[float, float]:
-    """(optical gap, photon energy) in eV: :func:`~localpairs.analysis.spectral_edges.optical_gap` of the
-    initial state's transitions (nan without any), and the spec's photon energy or, for ``"optical_gap"``, that gap."""
+    """Return the optical gap of the initial state and the photon energy of the pulse.
+
+    Parameters
+    ----------
+    ps : PumpSpec
+        The ``[pump]`` section.
+    transitions : OpticalTransitions
+        Optical transitions of the initial state along the polarization (ω in eV).
+
+    Returns
+    -------
+    tuple of (float, float)
+        (optical gap, photon energy) in eV: :func:`~localpairs.analysis.spectral_edges.optical_gap`
+        of the transitions (nan without any), and the spec's photon energy or, for
+        ``"optical_gap"``, that gap.
+    """
     gap = optical_gap(transitions.omega, transitions.absorption, fraction=ps.optical_gap_fraction) if transitions.omega.size else float("nan")
     return gap, gap if ps.photon_energy == "optical_gap" else float(ps.photon_energy)
 
 
-def _calibration(ctx: RunContext, plan: _Plan, prep: DrivenOperator, psi0: np.ndarray, e_ground: float, photon: float) -> dict | None:
+def _calibration(ctx: RunContext, plan: PumpPlan, prep: DrivenOperator, psi0: np.ndarray, e_ground: float, photon: float) -> dict | None:
     """The fluence calibration to ``pump.alpha_target`` (checkpointed), or None without one."""
     ps = pump_section(ctx.spec)
     if ps.alpha_target is None or not plan.has_pulse:
         return None
     target = float(ps.alpha_target)
-    return ctx.checkpoints.json("fluence_calibration", lambda: calibration(prep, psi0, e_ground, _pulse(ctx.spec, photon), target,
+    return ctx.checkpoints.json("fluence_calibration", lambda: calibration(prep, psi0, e_ground, pump_pulse(ctx.spec, photon), target,
                                                                             t_start=float(plan.times[0]), budget_gb=ctx.spec.solver.memory_budget_gb))
 
 
-def _first_order(ctx: RunContext, plan: _Plan, prep: DrivenOperator, psi0: np.ndarray, e_ground: float, pulse: Pulse | None,
+def _first_order(ctx: RunContext, plan: PumpPlan, prep: DrivenOperator, psi0: np.ndarray, e_ground: float, pulse: Pulse | None,
                  lattice: Lattice | None) -> dict:
     """α⁽¹⁾ of the pulse used (:func:`.pump_regime.first_order`), or why it is not computed."""
     if pulse is None:
@@ -264,7 +189,7 @@ def _first_order(ctx: RunContext, plan: _Plan, prep: DrivenOperator, psi0: np.nd
     return first_order(prep, psi0, e_ground, pulse, t_start=float(plan.times[0]), budget_gb=ctx.spec.solver.memory_budget_gb)
 
 
-def _trajectory(ctx: RunContext, op: DrivenOperator, psi0: np.ndarray, plan: _Plan, lattice: Lattice | None, u0: np.ndarray | None,
+def _trajectory(ctx: RunContext, op: DrivenOperator, psi0: np.ndarray, plan: PumpPlan, lattice: Lattice | None, u0: np.ndarray | None,
                 xas: TransientXasProbe | None) -> xr.Dataset:
     """The trajectory with the XAS probe at the delays (long/instantaneous) or ψ(t) stored on the finite probe's grid; XAS variables added."""
     ps, checkpoints = pump_section(ctx.spec), ctx.checkpoints
@@ -294,11 +219,29 @@ def _trajectory(ctx: RunContext, op: DrivenOperator, psi0: np.ndarray, plan: _Pl
 
 
 def compute(ctx: RunContext) -> Results:
-    """Ground state, optical gap, (calibrated) pulse, trajectory with the XAS probe, linear response; the root dataset and ``summary``."""
+    """Compute the pump study: ground state, optical gap, (calibrated) pulse, trajectory with the XAS probe, linear response.
+
+    Parameters
+    ----------
+    ctx : RunContext
+        The spec, the built system and the checkpoints of the run (each heavy step is checkpointed).
+
+    Returns
+    -------
+    Results
+        The root dataset (observables against time in fs, energies in eV, XAS per delay) and its
+        ``summary`` group (:mod:`.pump_summary`).
+
+    Raises
+    ------
+    SpecError
+        A spec the model refuses (pulse, quench, ``optical_gap`` without transitions) or a finite
+        probe storing ψ(t) beyond half the memory budget.
+    """
     spec, system, checkpoints = ctx.spec, ctx.system, ctx.checkpoints
     ps = pump_section(spec)
-    plan = _plan(spec, system)
-    lattice = _lattice(spec, system)
+    plan = plan_pump(spec, system)
+    lattice = pump_lattice(spec, system)
     prep = DrivenOperator(drive(system.model, pulse=plan.weak_pulse), build_basis(system.model, system.sector))
     psi0, u0 = _initial_state(prep, lattice, spec, system)
     shifts0 = lattice.site_shifts(u0) if lattice is not None and u0 is not None else None  # u0 comes with the lattice
@@ -328,7 +271,22 @@ def compute(ctx: RunContext) -> Results:
 
 
 def figures(results: Results, outdir: Path, title: str) -> list[str]:
-    """Dynamics, current, site charges, lattice (if any) and the XAS figures (if recorded); their names."""
+    """Draw the dynamics, current, site charges, lattice (if any) and the XAS figures (if recorded).
+
+    Parameters
+    ----------
+    results : Results
+        The results of :func:`compute`.
+    outdir : pathlib.Path
+        Folder the PNG files are written to.
+    title : str
+        Title of the study, heading the overview figure.
+
+    Returns
+    -------
+    list of str
+        The file names written.
+    """
     ds, summary = results.root, results.groups["summary"]
     save_figure(overview_figure(ds, title=title), outdir / "dynamics.png")
     save_figure(current_figure(ds), outdir / "current.png")
@@ -343,16 +301,42 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
 
 
 def report(results: Results) -> str:
-    """The pump study's Markdown (templates/pump.md.j2), rendered from the results alone."""
+    """Render the pump study's Markdown report (templates/pump.md.j2) from the results alone.
+
+    Parameters
+    ----------
+    results : Results
+        The results of :func:`compute` (as written, or read back from results.nc).
+
+    Returns
+    -------
+    str
+        The report in Markdown.
+    """
     return render("pump.md.j2", results, summary=results.groups["summary"])
 
 
 def output(spec: RunSpec, system: System) -> OutputEstimate:
-    """What the study writes (before any state is computed): the observables at every output time, in
-    results.nc and in the trajectory checkpoint; that checkpoint also holds the state vector
-    (dimension × 16 B) and is rewritten atomically (old and new copy on disk at once); the XAS per
-    delay (raw in the checkpoint; xas, dxas, dxas_reported in results.nc); JSON checkpoints; figures.
-    The lattice's values per output time (≤ 2 bonds + 3) are counted with or without a lattice."""
+    """Estimate what the study writes, before any state is computed.
+
+    The observables at every output time, in results.nc and in the trajectory checkpoint; that
+    checkpoint also holds the state vector (dimension × 16 B) and is rewritten atomically (old and
+    new copy on disk at once); the XAS per delay (raw in the checkpoint; xas, dxas, dxas_reported
+    in results.nc); JSON checkpoints; figures. The lattice's values per output time (≤ 2 bonds + 3)
+    are counted with or without a lattice.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        A pump spec (``study = "pump"``, with ``[pump]``).
+    system : System
+        The cluster, doping, model and sector built from the spec.
+
+    Returns
+    -------
+    OutputEstimate
+        Bytes of results.nc, the figures and the checkpoints, with a hint for making them smaller.
+    """
     import inspect
 
     from localpairs.output_size import FIGURE_BYTES, file_bytes, json_bytes, netcdf_bytes
@@ -363,7 +347,7 @@ def output(spec: RunSpec, system: System) -> OutputEstimate:
     sizes = {"site": system.cluster.n_sites, "site_j": system.cluster.n_sites, "bond": system.cluster.n_bonds}
     pairs = ("pair_correlation_real", "pair_correlation_imag")
     per_time = sum(int(np.prod([sizes[d] for d in dims])) for name, (dims, _, _) in OBSERVABLES.items() if ps.pair_correlations or name not in pairs)
-    trajectory = _times(spec).size * per_time
+    trajectory = output_times(spec).size * per_time
     n_delays = len(ps.xas_delays)
     n_omega = ps.xas_settings.n_omega if n_delays else 0
     state = 2 * sector_dimension(system.model, system.sector) + 2 * sizes["bond"]
