@@ -16,6 +16,11 @@ Block names in a :class:`~localpairs.solvers.hilbert.sector.Sector`:
 ``dxy``
     The diagonal mirror x ↔ y when L_x = L_y; label 0 or 1. It commutes with momenta only
     when kx = ky and is not combined with ``px``/``py``.
+``sf``
+    The spin flip ↑ ↔ ↓ on every site (``g c†_i↑ g† = c†_i↓``); label 0 or 1. It keeps only an
+    S_z = 0 sector and commutes with every lattice symmetry; the compiled block builder of
+    :mod:`~localpairs.solvers.hilbert.block_matrix` handles it (QuSpin's spinful bases would
+    need a mode permutation and are not offered it).
 
 A symmetry is applied only after checking that it maps the model's terms (and the bosonic sites
 of a Fermi–Bose mixture) onto themselves; otherwise an :class:`~localpairs.errors.InputError`
@@ -45,6 +50,7 @@ from quspin.basis.user import map_sig_64
 
 from localpairs.errors import InputError
 from localpairs.hamiltonians import Cluster, Model, Term
+from localpairs.solvers.hilbert.group_action import SPIN_FLIP, spin_flip_modes
 
 AXES = "xyz"
 #: Couplings are compared after rounding to this many decimals (eV).
@@ -103,6 +109,34 @@ def _term_multiset(model: Model, perm: np.ndarray | None) -> Counter:
     return out
 
 
+def _spin_flipped(model: Model) -> Counter:
+    """The term multiset of ``model`` with the two spins swapped (sites kept)."""
+    out: Counter = Counter()
+    for opstr, couplings in model.static_list():
+        up, down = opstr.split("|")
+        for coef, *idx in couplings:
+            sites = tuple(idx[len(up):]) + tuple(idx[: len(up)])
+            value = complex(coef)
+            out[(_canonical(f"{down}|{up}", sites), round(value.real, COUPLING_DECIMALS), round(value.imag, COUPLING_DECIMALS))] += 1
+    return out
+
+
+def spin_flip_commutes(model: Model) -> bool:
+    """True when swapping ↑ and ↓ maps every term of ``model`` onto a term of ``model``.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian (no bosonic sites: those hold pairs, whose spin flip is not a mode swap).
+
+    Returns
+    -------
+    bool
+        Whether the spin flip is a symmetry.
+    """
+    return not model.bosonic_sites and _spin_flipped(model) == _term_multiset(model, None)
+
+
 def commutes(model: Model, perm: np.ndarray) -> bool:
     """True when the site permutation maps every term of ``model`` onto a term of ``model``."""
     if set(int(perm[i]) for i in model.bosonic_sites) != set(model.bosonic_sites):
@@ -120,6 +154,14 @@ def resolve_blocks(model: Model, blocks: Mapping[str, int]) -> dict[str, tuple[n
     available = generators(model.cluster)
     out: dict[str, tuple[np.ndarray, int, int]] = {}
     for name, q in blocks.items():
+        if name == SPIN_FLIP:
+            if q not in (0, 1):
+                raise InputError(f"sector.{name}", q, "0 (even) or 1 (odd) under the spin flip")
+            if not spin_flip_commutes(model):
+                raise InputError(f"sector.{name}", q, f"no block: the spin flip does not commute with this {model.kind} Hamiltonian "
+                                 "(a field, spin-dependent terms or bosonic sites); drop it from the sector")
+            out[name] = (spin_flip_modes(model.n_sites), 2, int(q))
+            continue
         if name not in available:
             raise InputError(f"sector.{name}", q, f"a symmetry of this cluster: one of {sorted(available)} (momenta need a periodic axis)")
         perm, period = available[name]
@@ -194,6 +236,8 @@ def shifted_blocks(model: Model, blocks: Mapping[str, int], terms: Sequence[Term
     """
     out: dict[str, int] = {}
     for name, (perm, period, q) in resolve_blocks(model, blocks).items():
+        if name == SPIN_FLIP:
+            raise InputError(f"sector.{name}", q, f"a sector without the spin flip for {label} (operators between its blocks are not offered)")
         m = operator_character(terms, perm, period)
         if m is None:
             what = "a translation" if name.startswith("k") else "a reflection"
@@ -237,6 +281,8 @@ def quspin_blocks(resolved: Mapping[str, tuple[np.ndarray, int, int]], *, user_b
     """Keyword arguments for a QuSpin basis: ``{name}block=(perm, q)`` or the user-basis form."""
     out: dict[str, Any] = {}
     for name, (perm, period, q) in resolved.items():
+        if name == SPIN_FLIP:
+            raise InputError(f"sector.{name}", q, "a sector without the spin flip on QuSpin's bases (only the compiled block builder has it)")
         if user_basis:
             modes = np.concatenate([perm, perm + n_sites]).astype(np.uint64)
             out[f"{name}block"] = (_permute_modes_cfunc(), period, q, modes)

@@ -31,7 +31,8 @@ import scipy.sparse as sp
 from numba import njit, prange
 
 from localpairs.hamiltonians import Model
-from localpairs.solvers.hilbert.block_matrix import BlockBasis, Representatives, _find, _image, _lookup, _sign, group_tables
+from localpairs.solvers.hilbert.block_matrix import BlockBasis, Representatives, _find, _lookup
+from localpairs.solvers.hilbert.group_action import canonical, group_tables, image, sign
 from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, is_complex_block
 
 #: Largest |imaginary part| (relative to the largest element) accepted in ``U† H U``: round-off of
@@ -58,20 +59,16 @@ def reflection_for(model: Model, labels: Mapping[str, int]) -> np.ndarray | None
 
 
 @njit(cache=True, parallel=True)
-def _partners(states, norms, P, X, chis, PR, XR, lo_tab, hi_tab, L, partner, phase):
+def _partners(states, norms, P, X, tables, chis, PR, XR, lo_tab, hi_tab, L, partner, phase):
     """π(j) and φ_j of ``A|r̃_j⟩ = φ_j |r̃_π(j)⟩`` (partner −1 when the image is not in the block)."""
     for j in prange(states.size):
-        s = _image(states[j], PR, 0)
-        sr = _sign(states[j], XR, 0)
-        best, bg = s, 0
-        for g in range(1, P.shape[0]):
-            im = _image(s, P, g)
-            if im > best:
-                best, bg = im, g
+        s = image(states[j], PR, 0)
+        sr = sign(states[j], XR, 0)
+        best, bg = canonical(s, P, tables, L)
         i = _find(states, best, lo_tab, hi_tab, L)
         partner[j] = i
         if i >= 0:
-            phase[j] = sr * _sign(s, X, bg) * np.conj(chis[bg]) * np.sqrt(norms[i] / norms[j])
+            phase[j] = sr * sign(s, X, bg) * np.conj(chis[bg]) * np.sqrt(norms[i] / norms[j])
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,7 +94,7 @@ def standing_wave_form(reps: Representatives, basis: BlockBasis, reflection: np.
     n = basis.Ns
     partner, phase = np.empty(n, np.int64), np.zeros(n, np.complex128)
     lo, hi = _lookup(basis.states, reps.n_sites)
-    _partners(basis.states, basis.norms, reps.P, reps.X, basis.chis, PR[1:], XR[1:], lo, hi, reps.n_sites, partner, phase)
+    _partners(basis.states, basis.norms, reps.P, reps.X, reps.tables, basis.chis, PR[1:], XR[1:], lo, hi, reps.n_sites, partner, phase)
     idx = np.arange(n)
     if np.any(partner < 0) or np.any(partner[partner] != idx) or not np.allclose(np.abs(phase), 1.0, atol=1e-12) \
             or not np.allclose(phase[partner], phase, atol=1e-12):
