@@ -19,9 +19,9 @@ import xarray as xr
 from localpairs.analysis.pair_binding import GapTable, gap_table
 from localpairs.solvers import EDResult, MomentumBlock, MomentumScan, StateObservables, lowest_by_momentum
 from localpairs.solvers.ed.charge_ladder import ladder_sector
+from localpairs.solvers.ed.little_group import group_site_permutations
 from localpairs.solvers.ed.momentum import block_maps, stars, translation_names
 from localpairs.solvers.ed.observables import measure_translation_averaged
-from localpairs.solvers.hilbert.lattice_symmetry import translation_group
 from localpairs.spec import RunSpec
 from localpairs.studies.common import Checkpoints, System, ladder_electrons, pair_binding_vs_n, system_attrs
 from localpairs.studies.framework import Results, RunContext
@@ -49,7 +49,6 @@ def checkpointed_scan(spec: RunSpec, system: System, checkpoints: Checkpoints, n
     sec = system.sector if n == system.sector.n_electrons else ladder_sector(n)
     n_up, n_down = sec.n_up, sec.n_down
     names, periods = translation_names(model)
-    perms = translation_group(model.cluster, names)
     key = lambda k: f"kblock_N{n}_{n_up}u{n_down}d_k{'-'.join(map(str, k))}"  # noqa: E731
     done, observed = {}, {}
     for star in stars(periods, block_maps(model, names, periods)):
@@ -61,6 +60,7 @@ def checkpointed_scan(spec: RunSpec, system: System, checkpoints: Checkpoints, n
     def on_block(block: MomentumBlock, result: EDResult) -> None:
         obs = None
         if observe and result.dimension:
+            perms = group_site_permutations(model, result.sector.blocks)  # the (sub-)block's whole group
             o = measure_translation_averaged(model, result.matrix_basis, result.ground_state, perms)
             obs = {f: np.asarray(getattr(o, f)).tolist() for f in ("site_charge", "double_occupancy", "unpaired", "lpdw_order", "charge_correlations")}
         observed[block.k] = obs

@@ -31,9 +31,9 @@ from tqdm import tqdm
 
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians import Model
-from localpairs.solvers.ed.eigensolve import EDResult, solve
+from localpairs.solvers.ed.eigensolve import EDResult
+from localpairs.solvers.ed.little_group import SplitSolver
 from localpairs.solvers.hilbert.basis import sector_dimension
-from localpairs.solvers.hilbert.block_matrix import Representatives, supported
 from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, resolve_blocks
 from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
 from localpairs.solvers.hilbert.sector import Sector, check_sector_fits
@@ -281,6 +281,7 @@ def lowest_by_momentum(
     progress: bool = True,
     done: Mapping[Label, MomentumBlock] | None = None,
     on_block: Callable[[MomentumBlock, EDResult], None] | None = None,
+    split: bool = True,
 ) -> MomentumScan:
     """Lowest ``n_states`` levels of every distinct translation block of the sector (n_up, n_down).
 
@@ -302,8 +303,12 @@ def lowest_by_momentum(
     done
         Blocks solved earlier (e.g. from checkpoints), keyed by their k label: reused, not solved.
     on_block
-        Called after each newly solved block with the block and its full :class:`EDResult`
-        (states and basis, e.g. for checkpoints or observables); the result is dropped afterwards.
+        Called after each newly solved block with the block and the :class:`EDResult` of the
+        (sub-)block holding its lowest level (states and basis, e.g. for checkpoints or
+        observables; its ``sector.blocks`` name the sub-block's group); dropped afterwards.
+    split
+        Solve every block as the sub-blocks of its little group and the spin flip
+        (:mod:`~localpairs.solvers.ed.little_group`); False: each block whole.
 
     Returns
     -------
@@ -326,17 +331,14 @@ def lowest_by_momentum(
     estimates = block_estimates(model, n_up=n_up, n_down=n_down, n_states=n_states, dense_threshold=dense_threshold)
     for star in todo:  # every memory check before any work
         check_memory(model, Sector(n_up, n_down, dict(zip(names, star[0]))), estimates[star[0]], memory_budget_gb)
-    reps = None
-    if todo and supported(model):  # the sector's representatives, found once for all blocks
-        reps = Representatives(resolve_blocks(model, {n: 0 for n in names}), n_sites=model.n_sites, n_up=n_up, n_down=n_down)
-    options = dict(n_states=n_states, dense_threshold=dense_threshold, memory_budget_gb=memory_budget_gb,
-                   tol=default_tol(n_states) if tol is None else tol, representatives=reps)
+    solver = SplitSolver(model, n_up, n_down, dict(n_states=n_states, dense_threshold=dense_threshold, memory_budget_gb=memory_budget_gb,
+                                                   tol=default_tol(n_states) if tol is None else tol))
     blocks: list[MomentumBlock] = []
     with tqdm(total=len(orbits), desc=f"N={n_up + n_down} ({n_up}↑{n_down}↓) k-blocks", unit="block",
               disable=not progress, leave=False, mininterval=1.0) as bar:
         for star in orbits:
             if star in todo:
-                blocks.append(_solve_block(model, Sector(n_up, n_down, dict(zip(names, star[0]))), star, options, on_block))
+                blocks.append(_solve_block(solver, dict(zip(names, star[0])), star, on_block, split=split))
                 if progress:
                     bar.write(blocks[-1].summary(n_up + n_down), file=sys.stderr)
             else:
@@ -351,13 +353,12 @@ def lowest_by_momentum(
     return scan
 
 
-def _solve_block(model: Model, sec: Sector, star: tuple[Label, ...], options: dict,
-                 on_block: Callable[[MomentumBlock, EDResult], None] | None) -> MomentumBlock:
-    """Solve the block ``sec`` (standing for ``star``) through :func:`solve`; report it to ``on_block``."""
+def _solve_block(solver: SplitSolver, labels: dict[str, int], star: tuple[Label, ...],
+                 on_block: Callable[[MomentumBlock, EDResult], None] | None, *, split: bool) -> MomentumBlock:
+    """Solve the block ``labels`` (standing for ``star``) through ``solver``; report it to ``on_block``."""
     t0 = time.perf_counter()
-    result = solve(model, sec, **options)
-    block = MomentumBlock(star[0], star, result.dimension, tuple(float(e) for e in result.energies),
-                          result.method if result.dimension else "empty", time.perf_counter() - t0)
+    energies, dimension, method, best = solver.solve_block(labels, split=split)
+    block = MomentumBlock(star[0], star, dimension, tuple(float(e) for e in energies), method, time.perf_counter() - t0)
     if on_block is not None:
-        on_block(block, result)
+        on_block(block, best)
     return block
