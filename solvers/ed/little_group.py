@@ -16,6 +16,7 @@ The representatives of one particle sector under one group are found once for al
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import product
@@ -78,13 +79,20 @@ class SplitSolver:
         The particle sector.
     options : dict
         Keyword arguments of :func:`~localpairs.solvers.solve` (``representatives`` excepted).
+
+    Attributes
+    ----------
+    seconds : dict[str, float]
+        Wall time of the last solved block by phase (``basis``, ``matrix``, ``solve``), summed
+        over its sub-blocks; finding representatives counts as ``basis``.
     """
 
     model: Model
     n_up: int
     n_down: int
     options: dict
-    _reps: dict[tuple[str, ...], Representatives] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict, init=False)
+    _reps: dict[tuple[str, ...], Representatives] = field(default_factory=dict, init=False, repr=False)
 
     def representatives(self, blocks: Mapping[str, int]) -> Representatives | None:
         """The sector's representatives under the group of ``blocks`` (found once per group).
@@ -148,12 +156,17 @@ class SplitSolver:
         """
         results: list[EDResult] = []
         dimension, methods = 0, set()
+        self.seconds = dict(basis=0.0, matrix=0.0, solve=0.0)
         for sec in self.sub_sectors(labels, split=split):
+            t0 = time.perf_counter()
             reps = self.representatives(sec.blocks)
+            self.seconds["basis"] += time.perf_counter() - t0
             if reps is not None and reps.block(sec.blocks, np.float64).Ns == 0:
                 methods.add("empty")
                 continue
             result = solve(self.model, sec, representatives=reps, **self.options)
+            for phase, value in result.seconds.items():
+                self.seconds[phase] += value
             dimension += result.dimension
             methods.add(result.method)
             results.append(result)

@@ -12,9 +12,10 @@ The union of the solved blocks' spectra, each counted ``multiplicity`` times, is
 spectrum; :func:`lowest_by_momentum` checks that the block dimensions add up to the sector's.
 Every block's memory estimate is checked before the first one is built. Every block is solved by
 :func:`~localpairs.solvers.solve`, which builds spinful-fermion blocks with
-:mod:`~localpairs.solvers.hilbert.block_matrix`; the sector's representatives are found once
-here and shared by all its blocks, and a complex block of a real model is solved in its real
-standing-wave form (:mod:`~localpairs.solvers.hilbert.real_form`).
+:mod:`~localpairs.solvers.hilbert.block_matrix`, by default as the sub-blocks of its little group
+and the spin flip (:mod:`~localpairs.solvers.ed.little_group`); the sector's representatives
+under each group are found once and shared by all its blocks, and a complex block of a real model
+is solved in its real standing-wave form (:mod:`~localpairs.solvers.hilbert.real_form`).
 """
 
 from __future__ import annotations
@@ -49,7 +50,18 @@ LANCZOS_TOL = 1e-10
 
 
 def default_tol(n_states: int) -> float:
-    """:data:`LANCZOS_TOL` for one level, 0 (machine precision) for several."""
+    """The Lanczos tolerance: :data:`LANCZOS_TOL` for one level, 0 (machine precision) for several.
+
+    Parameters
+    ----------
+    n_states : int
+        Levels wanted per block.
+
+    Returns
+    -------
+    float
+        The tolerance.
+    """
     return LANCZOS_TOL if n_states == 1 else 0.0
 
 Label = tuple[int, ...]
@@ -59,20 +71,20 @@ Label = tuple[int, ...]
 class MomentumBlock:
     """The lowest levels of one translation block (standing for its whole star).
 
-    Attributes
+    Parameters
     ----------
-    k
+    k : tuple of int
         QuSpin labels (q per translation name of :attr:`MomentumScan.names`).
-    star
+    star : tuple of tuple of int
         All labels with the same spectrum (``k`` included), sorted.
-    dimension
+    dimension : int
         Block dimension.
-    energies
+    energies : tuple of float
         Lowest eigenvalues (eV), ascending; empty for an empty block.
-    method
-        ``"dense"``, ``"lanczos"`` or ``"empty"``.
-    seconds
-        Wall time of this block (basis, matrix, solve).
+    method : str
+        ``"dense"``, ``"lanczos"``, ``"dense+lanczos"`` (sub-blocks solved differently) or ``"empty"``.
+    seconds : float
+        Wall time of this block (basis, matrix, solve; all its sub-blocks).
     """
 
     k: Label
@@ -88,18 +100,46 @@ class MomentumBlock:
         return len(self.star)
 
     def summary(self, n_electrons: int) -> str:
-        """One progress line: label, multiplicity, dimension, lowest energy, method, time."""
+        """One progress line: label, multiplicity, dimension, lowest energy, method, time.
+
+        Parameters
+        ----------
+        n_electrons : int
+            N of the sector.
+
+        Returns
+        -------
+        str
+            The line.
+        """
         e0 = f"{self.energies[0]:.8f} eV" if self.energies else "—"
         return f"  N={n_electrons} k={self.k} ×{len(self.star)}: dim {self.dimension:,}, E0 {e0}, {self.method}, {self.seconds:.1f} s"
 
     def as_dict(self) -> dict:
-        """JSON-ready form (for checkpoints)."""
+        """JSON-ready form (for checkpoints).
+
+        Returns
+        -------
+        dict
+            The fields as JSON types.
+        """
         return {"k": list(self.k), "star": [list(s) for s in self.star], "dimension": self.dimension,
                 "energies": list(self.energies), "method": self.method, "seconds": self.seconds}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MomentumBlock:
-        """Inverse of :meth:`as_dict`."""
+        """Inverse of :meth:`as_dict`.
+
+        Parameters
+        ----------
+        data : Mapping[str, Any]
+            From :meth:`as_dict`.
+
+        Returns
+        -------
+        MomentumBlock
+            The block.
+        """
         return cls(tuple(data["k"]), tuple(tuple(s) for s in data["star"]), int(data["dimension"]),
                    tuple(float(e) for e in data["energies"]), str(data["method"]), float(data["seconds"]))
 
@@ -108,17 +148,19 @@ class MomentumBlock:
 class MomentumScan:
     """Lowest levels of a sector in every momentum block (one block per star).
 
-    Attributes
+    Parameters
     ----------
-    n_up, n_down
+    n_up, n_down : int
         The particle sector.
-    names, periods
-        Translation names (``"kx"`` …) and their periods L.
-    blocks
-        One :class:`MomentumBlock` per star, k = 0 first.
-    symmetries
+    names : tuple of str
+        Translation names (``"kx"`` …).
+    periods : tuple of int
+        Their periods L.
+    blocks : tuple of MomentumBlock
+        One per star, k = 0 first.
+    symmetries : tuple of str
         Operations used to relate blocks (``"time_reversal"``, ``"pz"``, ``"dxy"`` …).
-    n_states
+    n_states : int
         Levels computed per block.
     """
 
@@ -136,7 +178,13 @@ class MomentumScan:
         return sum(b.dimension * b.multiplicity for b in self.blocks)
 
     def levels(self) -> list[tuple[float, Label, int]]:
-        """All computed levels as ``(energy, k, multiplicity)``, ascending."""
+        """All computed levels, ascending.
+
+        Returns
+        -------
+        list of tuple
+            ``(energy, k, multiplicity)`` per level (eV).
+        """
         return sorted((e, b.k, b.multiplicity) for b in self.blocks for e in b.energies)
 
     @property
@@ -146,7 +194,7 @@ class MomentumScan:
 
     @property
     def ground_k(self) -> Label:
-        """k label of the block holding the ground state (the first in k order on ties)."""
+        """The k label of the block holding the ground state (the first in k order on ties)."""
         e0 = self.ground_energy
         return next(b.k for b in self.blocks if b.energies and b.energies[0] <= e0 + DEGENERACY_TOL)
 
@@ -175,13 +223,35 @@ class MomentumScan:
         return self.complete_below <= self.ground_energy + 2 * DEGENERACY_TOL
 
     def excitations(self, count: int | None = None) -> list[tuple[float, Label, int]]:
-        """Lowest levels above the ground level(s): ``(E − E0, k, multiplicity)``, complete ones only."""
+        """Lowest levels above the ground level(s), complete ones only.
+
+        Parameters
+        ----------
+        count : int or None
+            At most this many (None: all).
+
+        Returns
+        -------
+        list of tuple
+            ``(E − E0, k, multiplicity)``, E − E0 in eV, ascending.
+        """
         e0, top = self.ground_energy, self.complete_below
         out = [(e - e0, k, m) for e, k, m in self.levels() if e0 + DEGENERACY_TOL < e < top - DEGENERACY_TOL]
         return out if count is None else out[:count]
 
     def k_over_pi(self, k: Label) -> tuple[float, ...]:
-        """Crystal momentum ``K a/π = −2q/L`` per axis, wrapped to (−1, 1]."""
+        """Crystal momentum ``K a/π = −2q/L`` per axis, wrapped to (−1, 1].
+
+        Parameters
+        ----------
+        k : tuple of int
+            QuSpin labels.
+
+        Returns
+        -------
+        tuple of float
+            K a/π per axis.
+        """
         out = []
         for q, period in zip(k, self.periods):
             v = -2.0 * q / period
@@ -192,6 +262,16 @@ class MomentumScan:
 
 def translation_names(model: Model) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Translation names and periods of ``model``'s cluster, refusing those the model breaks.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+
+    Returns
+    -------
+    tuple
+        (names, periods): ``("kx", …)`` and the periods L.
 
     Raises
     ------
@@ -208,14 +288,40 @@ def translation_names(model: Model) -> tuple[tuple[str, ...], tuple[int, ...]]:
 
 
 def real_couplings(model: Model) -> bool:
-    """True when every coupling of the model is real (then time reversal relates k and −k)."""
+    """True when every coupling of the model is real (then time reversal relates k and −k).
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+
+    Returns
+    -------
+    bool
+        Whether every coupling is real.
+    """
     if model.is_complex:
         return False
     return all(complex(c[0]).imag == 0.0 for term in model.terms for c in term.couplings)
 
 
 def block_maps(model: Model, names: tuple[str, ...], periods: tuple[int, ...]) -> dict[str, Callable[[Label], Label]]:
-    """Maps of labels onto labels with the same spectrum, one per symmetry of ``model``."""
+    """Maps of labels onto labels with the same spectrum, one per symmetry of ``model``.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    names : tuple of str
+        Translation names.
+    periods : tuple of int
+        Their periods.
+
+    Returns
+    -------
+    dict[str, Callable]
+        Symmetry name (``time_reversal``, ``p{a}``, ``dxy``) → map of labels.
+    """
     gens = generators(model.cluster)
     maps: dict[str, Callable[[Label], Label]] = {}
     if real_couplings(model):
@@ -240,7 +346,20 @@ def block_maps(model: Model, names: tuple[str, ...], periods: tuple[int, ...]) -
 
 
 def stars(periods: tuple[int, ...], maps: Mapping[str, Callable[[Label], Label]]) -> list[tuple[Label, ...]]:
-    """Orbits of the label grid under ``maps``, each sorted; ordered by their smallest label."""
+    """Orbits of the label grid under ``maps``, each sorted; ordered by their smallest label.
+
+    Parameters
+    ----------
+    periods : tuple of int
+        Periods of the translation labels.
+    maps : Mapping[str, Callable]
+        From :func:`block_maps`.
+
+    Returns
+    -------
+    list of tuple
+        The stars.
+    """
     seen: set[Label] = set()
     out = []
     for start in product(*(range(p) for p in periods)):
@@ -261,7 +380,26 @@ def stars(periods: tuple[int, ...], maps: Mapping[str, Callable[[Label], Label]]
 
 def block_estimates(model: Model, *, n_up: int, n_down: int, n_states: int = 1,
                     dense_threshold: int = DENSE_THRESHOLD) -> dict[Label, MemoryEstimate]:
-    """Memory estimate of every distinct block (allocates nothing); refuses broken translations."""
+    """Memory estimate of every distinct block (allocates nothing); refuses broken translations.
+
+    Estimates are of whole blocks: an upper bound for a block solved as its sub-blocks.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    n_up, n_down : int
+        The particle sector.
+    n_states : int
+        Levels per block.
+    dense_threshold : int
+        Dense diagonalization at or below this dimension.
+
+    Returns
+    -------
+    dict
+        k label of each star's first block → :class:`MemoryEstimate`.
+    """
     names, periods = translation_names(model)
     return {
         star[0]: estimate_memory(model, Sector(n_up, n_down, dict(zip(names, star[0]))), n_states=n_states, dense_threshold=dense_threshold)

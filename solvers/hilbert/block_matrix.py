@@ -44,7 +44,18 @@ LOOKUP_MAX_SITES = 20
 
 
 def supported(model: Model) -> bool:
-    """True when this module handles ``model``: no bosonic sites, at most 32 sites, strings of + − n."""
+    """True when this module handles ``model``: no bosonic sites, at most 32 sites, strings of + − n.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+
+    Returns
+    -------
+    bool
+        Whether :func:`block_matrix` builds its matrices.
+    """
     return not model.bosonic_sites and model.n_sites <= 32 and all(set(o) <= set("+-n|") for o, _ in model.static_list())
 
 
@@ -80,7 +91,19 @@ def _patterns(L: int, n: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class BlockBasis:
-    """One symmetry block: representatives (descending, as QuSpin's ``basis.states``) and norms S_r."""
+    """One symmetry block: representatives (descending, as QuSpin's ``basis.states``) and norms S_r.
+
+    Parameters
+    ----------
+    states : numpy.ndarray
+        Representatives (uint64 Fock states), descending.
+    norms : numpy.ndarray
+        S_r of every representative.
+    chis : numpy.ndarray
+        Character χ(g) of every group element.
+    localpairs_dtype : type
+        Dtype of the block's matrices (complex for complex characters).
+    """
 
     states: np.ndarray
     norms: np.ndarray
@@ -137,7 +160,18 @@ class Representatives:
         _scan_sector(ups, downs, n_sites, self.P, self.X, self.tables, counts, self.states, self.stab_rep, self.stab_g, self.stab_sign, offsets, True)
 
     def characters(self, labels: Mapping[str, int]) -> np.ndarray:
-        """χ(g) of every group element for block ``labels`` (exact ±1 where real)."""
+        """Characters χ(g) of every group element for block ``labels`` (exact ±1 where real).
+
+        Parameters
+        ----------
+        labels : Mapping[str, int]
+            One label per generator.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex characters, one per element.
+        """
         q = np.array([labels[n] for n in self.names], dtype=np.int64)
         turns = (self.exponents * q) % self.periods if q.size else np.zeros(len(self.exponents), np.int64)
         phase = np.sum(turns / self.periods, axis=1) if q.size else np.zeros(len(self.exponents))
@@ -147,7 +181,20 @@ class Representatives:
         return chis
 
     def block(self, labels: Mapping[str, int], dtype: type) -> BlockBasis:
-        """The block with ``labels`` (one per generator): representatives with S_r ≠ 0."""
+        """The block with ``labels`` (one per generator): representatives with S_r ≠ 0.
+
+        Parameters
+        ----------
+        labels : Mapping[str, int]
+            One label per generator.
+        dtype : type
+            Dtype of the block's matrices.
+
+        Returns
+        -------
+        BlockBasis
+            The block's basis.
+        """
         chis = self.characters(labels)
         norms = np.ones(self.states.size, dtype=np.complex128)
         np.add.at(norms, self.stab_rep, np.conj(chis[self.stab_g]) * self.stab_sign)
@@ -300,6 +347,20 @@ def block_matrix(model: Model, reps: Representatives, basis: BlockBasis) -> sp.c
 
     Peak memory: an upper bound of the non-zeros (entries that vanish on merging or project out
     are dropped afterwards) times 12 (real) or 20 (complex) bytes, before the final copy.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    reps : Representatives
+        The sector's representatives under the block's group.
+    basis : BlockBasis
+        The block, from ``reps.block``.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The Hermitian block matrix (eV), sorted indices.
     """
     _threads()
     L = model.n_sites

@@ -58,7 +58,18 @@ COUPLING_DECIMALS = 12
 
 
 def generators(cluster: Cluster) -> dict[str, tuple[np.ndarray, int]]:
-    """All symmetry generators of the cluster's geometry: name → (site permutation, period)."""
+    """All symmetry generators of the cluster's geometry.
+
+    Parameters
+    ----------
+    cluster : Cluster
+        The cluster.
+
+    Returns
+    -------
+    dict[str, tuple[numpy.ndarray, int]]
+        Name (``kx`` …, ``px`` …, ``dxy``) → (site permutation, period).
+    """
     out: dict[str, tuple[np.ndarray, int]] = {}
     coords = cluster.coordinates
     for axis, (n, periodic) in enumerate(zip(cluster.shape, cluster.periodic)):
@@ -80,7 +91,20 @@ def generators(cluster: Cluster) -> dict[str, tuple[np.ndarray, int]]:
 
 
 def translation_group(cluster: Cluster, names: tuple[str, ...]) -> np.ndarray:
-    """(|G|, L) site permutations of every element of the translation group spanned by ``names``."""
+    """Site permutations of every element of the translation group spanned by ``names``.
+
+    Parameters
+    ----------
+    cluster : Cluster
+        The cluster.
+    names : tuple of str
+        Translation names (``kx``, ``ky``, ``kz``).
+
+    Returns
+    -------
+    numpy.ndarray
+        (|G|, L) site permutations.
+    """
     gens = generators(cluster)
     out = []
     for exps in product(*(range(gens[n][1]) for n in names)):
@@ -138,19 +162,66 @@ def spin_flip_commutes(model: Model) -> bool:
 
 
 def commutes(model: Model, perm: np.ndarray) -> bool:
-    """True when the site permutation maps every term of ``model`` onto a term of ``model``."""
+    """True when the site permutation maps every term of ``model`` onto a term of ``model``.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    perm : numpy.ndarray
+        Site permutation.
+
+    Returns
+    -------
+    bool
+        Whether the permutation is a symmetry of the model (bosonic sites included).
+    """
     if set(int(perm[i]) for i in model.bosonic_sites) != set(model.bosonic_sites):
         return False
     return _term_multiset(model, perm) == _term_multiset(model, None)
 
 
 def is_complex_block(name: str, q: int, period: int) -> bool:
-    """True when the block's characters exp(−2πi q/period) are not all real."""
+    """True when the block's characters exp(−2πi q/period) are not all real.
+
+    Parameters
+    ----------
+    name : str
+        Generator name.
+    q : int
+        Block label.
+    period : int
+        The generator's period.
+
+    Returns
+    -------
+    bool
+        Whether the block is complex (a momentum with 2q ≢ 0 mod period).
+    """
     return name.startswith("k") and (2 * q) % period != 0
 
 
 def resolve_blocks(model: Model, blocks: Mapping[str, int]) -> dict[str, tuple[np.ndarray, int, int]]:
-    """Check the requested blocks against the cluster and the model: name → (perm, period, q)."""
+    """Check the requested blocks against the cluster and the model.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    blocks : Mapping[str, int]
+        Block labels by generator name (see the module docstring).
+
+    Returns
+    -------
+    dict[str, tuple[numpy.ndarray, int, int]]
+        Name → (permutation, period, q); the spin flip's permutation is of the 2L modes.
+
+    Raises
+    ------
+    InputError
+        When a name is no symmetry of the cluster, a label is out of range, a symmetry does not
+        commute with the model, or two blocks cannot be combined.
+    """
     available = generators(model.cluster)
     out: dict[str, tuple[np.ndarray, int, int]] = {}
     for name, q in blocks.items():
@@ -204,10 +275,24 @@ def _coefficients(terms: Sequence[Term], perm: np.ndarray | None) -> dict[tuple,
 
 
 def operator_character(terms: Sequence[Term], perm: np.ndarray, period: int) -> int | None:
-    """m with ``g O g† = e^{2πi m/period} O`` for the site permutation g; None if O is no eigenoperator.
+    """Character m with ``g O g† = e^{2πi m/period} O`` for the site permutation g.
 
     ``g c†_iσ g† = c†_{perm(i)σ}`` maps every factor of a string to the permuted site without
     reordering, so ``g O g†`` has the same strings with permuted indices.
+
+    Parameters
+    ----------
+    terms : Sequence[Term]
+        The operator O as terms.
+    perm : numpy.ndarray
+        Site permutation of g.
+    period : int
+        Period of g.
+
+    Returns
+    -------
+    int or None
+        m, or None when O is no eigenoperator of g.
     """
     before, after = _coefficients(terms, None), _coefficients(terms, perm)
     scale = max((abs(c) for c in before.values()), default=0.0)
@@ -228,11 +313,27 @@ def operator_character(terms: Sequence[Term], perm: np.ndarray, period: int) -> 
 def shifted_blocks(model: Model, blocks: Mapping[str, int], terms: Sequence[Term], label: str) -> dict[str, int]:
     """The block labels O (``terms``) maps ``blocks`` to: ``q + m mod period`` per generator.
 
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    blocks : Mapping[str, int]
+        Labels of the initial block.
+    terms : Sequence[Term]
+        The operator O.
+    label : str
+        What O is, for error messages.
+
+    Returns
+    -------
+    dict[str, int]
+        Labels of the final block.
+
     Raises
     ------
     InputError
         When O is not an eigenoperator of one of the generators (it would spread the state over
-        several blocks), naming the generator.
+        several blocks), naming the generator, or the blocks include the spin flip.
     """
     out: dict[str, int] = {}
     for name, (perm, period, q) in resolve_blocks(model, blocks).items():
@@ -278,7 +379,27 @@ def _permute_modes_cfunc():
 
 
 def quspin_blocks(resolved: Mapping[str, tuple[np.ndarray, int, int]], *, user_basis: bool, n_sites: int) -> dict[str, Any]:
-    """Keyword arguments for a QuSpin basis: ``{name}block=(perm, q)`` or the user-basis form."""
+    """Keyword arguments for a QuSpin basis: ``{name}block=(perm, q)`` or the user-basis form.
+
+    Parameters
+    ----------
+    resolved : Mapping[str, tuple[numpy.ndarray, int, int]]
+        From :func:`resolve_blocks`.
+    user_basis : bool
+        For the pair-constrained user basis (mode maps as compiled functions).
+    n_sites : int
+        Number of sites.
+
+    Returns
+    -------
+    dict[str, Any]
+        Keyword arguments of the QuSpin basis constructor.
+
+    Raises
+    ------
+    InputError
+        When the spin flip is among the blocks (not offered on QuSpin's bases).
+    """
     out: dict[str, Any] = {}
     for name, (perm, period, q) in resolved.items():
         if name == SPIN_FLIP:

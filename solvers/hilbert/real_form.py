@@ -43,8 +43,18 @@ IMAGINARY_TOL = 1e-12
 def reflection_for(model: Model, labels: Mapping[str, int]) -> np.ndarray | None:
     """Site permutation R (product of the reflections of the complex axes) making block ``labels`` real.
 
-    None when the block is real already, a coupling is complex, or a needed reflection does not
-    exist or does not commute with the model.
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    labels : Mapping[str, int]
+        Block labels (momenta and further symmetries).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        R; None when the block is real already, a coupling is complex, or a needed reflection does
+        not exist or does not commute with the model.
     """
     gens = generators(model.cluster)
     axes = [name[1] for name, q in labels.items() if name.startswith("k") and is_complex_block(name, q, gens[name][1])]
@@ -73,17 +83,48 @@ def _partners(states, norms, P, X, tables, chis, PR, XR, lo_tab, hi_tab, L, part
 
 @dataclass(frozen=True, eq=False)
 class RealForm:
-    """The unitary U (n × n, at most two non-zeros per column) from block states to A-invariant ones."""
+    """The unitary U (n × n, at most two non-zeros per column) from block states to A-invariant ones.
+
+    Parameters
+    ----------
+    unitary : scipy.sparse.csr_matrix
+        U, columns the A-invariant vectors in the block basis.
+    """
 
     unitary: sp.csr_matrix
 
     def to_block(self, vectors: np.ndarray) -> np.ndarray:
-        """Real-form vectors (n, m) as complex vectors of the block basis: ``U v``."""
+        """Real-form vectors (n, m) as complex vectors of the block basis: ``U v``.
+
+        Parameters
+        ----------
+        vectors : numpy.ndarray
+            (n, m) vectors in the real form's basis.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n, m) complex vectors in the block basis.
+        """
         return np.asarray(self.unitary @ vectors.astype(np.complex128))
 
 
 def standing_wave_form(reps: Representatives, basis: BlockBasis, reflection: np.ndarray) -> RealForm:
     """The A-invariant basis of ``basis`` (see the module docstring) for the reflection R.
+
+    Parameters
+    ----------
+    reps : Representatives
+        The sector's representatives under the block's group.
+    basis : BlockBasis
+        The complex block.
+    reflection : numpy.ndarray
+        R, from :func:`reflection_for`.
+
+    Returns
+    -------
+    RealForm
+        The unitary to the A-invariant basis.
 
     Raises
     ------
@@ -163,6 +204,18 @@ def _transform(h_ptr, h_idx, h_dat, u_ptr, u_idx, u_dat, ut_ptr, ut_idx, ut_dat,
 
 def real_matrix(matrix: sp.csr_matrix, form: RealForm) -> sp.csr_matrix:
     """``U† H U`` as a real CSR matrix (its imaginary part checked to vanish).
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        The complex block matrix H.
+    form : RealForm
+        The block's real form U.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The real symmetric matrix (eV).
 
     Raises
     ------
