@@ -104,3 +104,23 @@ def test_spin_flip_needs_sz_zero_and_a_spin_symmetric_model():
         Representatives(resolve_blocks(model, dict(kx=0, sf=0)), n_sites=16, n_up=3, n_down=2)
     with pytest.raises(InputError, match=r"sector\.sf"):
         resolve_blocks(model, dict(sf=2))
+
+
+#: The 16-site x = 0.375 (N = 10, 5↑5↓) k = 0 block's lowest levels from main before the split
+#: (the whole translation block, real Lanczos at machine precision; benchmarks/bench_16_sites.py
+#: x0375_paths, old path), eV.
+MAIN_K0_LEVELS = (-12.593282692060392, -12.193375349732987, -12.186282321924564, -11.585085841124855)
+
+
+@pytest.mark.slow
+def test_16_site_k0_block_split_gives_mains_levels():
+    """The k = 0 block of the 16-site scan split into 8 sub-blocks (pz, dxy, spin flip): its four
+    lowest levels are main's, each non-degenerate, so the ground level sits in one sub-block."""
+    from localpairs.solvers.ed.little_group import SplitSolver
+
+    solver = SplitSolver(model_2x2x4(), 5, 5, dict(n_states=4, tol=0.0, dense_threshold=0))
+    assert len(solver.sub_sectors(dict(kx=0, ky=0, kz=0), split=True)) == 8
+    levels, dimension, _, best = solver.solve_block(dict(kx=0, ky=0, kz=0), split=True)
+    assert dimension == 1_192_464
+    np.testing.assert_allclose(levels, MAIN_K0_LEVELS, atol=1e-8)  # eigsh at machine precision, |E| ~ 12 eV
+    assert abs(best.energies[1] - levels[0]) > 1e-3  # no degenerate partner of the ground level in its sub-block

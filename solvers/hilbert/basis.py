@@ -10,18 +10,23 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
+from collections.abc import Mapping
+from functools import cache
 from math import comb
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numba import cfunc, int32, uint64
 from numpy.typing import DTypeLike
 from quspin.basis import spinful_fermion_basis_general
+from quspin.basis.user import map_sig_64
 from quspin.operators import hamiltonian
 
-from localpairs.errors import LocalPairsError
+from localpairs.errors import InputError, LocalPairsError
 from localpairs.hamiltonians import Model
-from localpairs.solvers.hilbert.lattice_symmetry import is_complex_block, quspin_blocks, resolve_blocks
+from localpairs.solvers.hilbert.group_action import SPIN_FLIP
+from localpairs.solvers.hilbert.lattice_symmetry import is_complex_block, resolve_blocks
 from localpairs.solvers.hilbert.pair_basis import constrained_dimension, pair_constrained_basis, spinless_terms
 from localpairs.solvers.hilbert.sector import Sector, check_sector_fits
 
@@ -259,3 +264,62 @@ def hermiticity_residual(matrix: sp.spmatrix, *, seed: int = 0, probes: int = 2)
         scale = max(np.linalg.norm(hx) * np.linalg.norm(y), np.linalg.norm(hy) * np.linalg.norm(x), 1e-300)
         worst = max(worst, abs(np.vdot(x, hy) - np.vdot(hx, y)) / scale)
     return float(worst)
+
+
+@cache
+def _permute_modes_cfunc():
+    """Compile the user-basis permutation map once, on first use (cached on disk by numba)."""
+
+    @cfunc(map_sig_64, cache=True, locals=dict(out=uint64, m=int32, mp=int32, tm=uint64, inversions=int32, one=uint64))
+    def _permute_modes(x, N, sign_ptr, args):
+        # args[m] = target mode of mode m; mode m lives in bit N − 1 − m. Sign: parity of the
+        # reordering of the occupied modes' images into Jordan–Wigner order.
+        one = uint64(1)
+        out = uint64(0)
+        inversions = 0
+        for m in range(N):
+            if (x >> uint64(N - 1 - m)) & one:
+                tm = args[m]
+                out |= one << (uint64(N - 1) - tm)
+                for mp in range(m):
+                    if (x >> uint64(N - 1 - mp)) & one and args[mp] > tm:
+                        inversions += 1
+        if inversions & 1:
+            sign_ptr[0] *= -1
+        return out
+
+    return _permute_modes
+
+
+def quspin_blocks(resolved: Mapping[str, tuple[np.ndarray, int, int]], *, user_basis: bool, n_sites: int) -> dict[str, Any]:
+    """Keyword arguments for a QuSpin basis: ``{name}block=(perm, q)`` or the user-basis form.
+
+    Parameters
+    ----------
+    resolved : Mapping[str, tuple[numpy.ndarray, int, int]]
+        From :func:`resolve_blocks`.
+    user_basis : bool
+        For the pair-constrained user basis (mode maps as compiled functions).
+    n_sites : int
+        Number of sites.
+
+    Returns
+    -------
+    dict[str, Any]
+        Keyword arguments of the QuSpin basis constructor.
+
+    Raises
+    ------
+    InputError
+        When the spin flip is among the blocks (not offered on QuSpin's bases).
+    """
+    out: dict[str, Any] = {}
+    for name, (perm, period, q) in resolved.items():
+        if name == SPIN_FLIP:
+            raise InputError(f"sector.{name}", q, "a sector without the spin flip on QuSpin's bases (only the compiled block builder has it)")
+        if user_basis:
+            modes = np.concatenate([perm, perm + n_sites]).astype(np.uint64)
+            out[f"{name}block"] = (_permute_modes_cfunc(), period, q, modes)
+        else:
+            out[f"{name}block"] = (perm, q)
+    return out

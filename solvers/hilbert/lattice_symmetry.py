@@ -40,13 +40,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from functools import cache
 from itertools import product
-from typing import Any
 
 import numpy as np
-from numba import cfunc, int32, uint64
-from quspin.basis.user import map_sig_64
 
 from localpairs.errors import InputError
 from localpairs.hamiltonians import Cluster, Model, Term
@@ -350,63 +346,4 @@ def shifted_blocks(model: Model, blocks: Mapping[str, int], terms: Sequence[Term
                 f"with k ≡ −k along a reflected axis, or a sector without {name}",
             )
         out[name] = (q + m) % period
-    return out
-
-
-@cache
-def _permute_modes_cfunc():
-    """Compile the user-basis permutation map once, on first use (cached on disk by numba)."""
-
-    @cfunc(map_sig_64, cache=True, locals=dict(out=uint64, m=int32, mp=int32, tm=uint64, inversions=int32, one=uint64))
-    def _permute_modes(x, N, sign_ptr, args):
-        # args[m] = target mode of mode m; mode m lives in bit N − 1 − m. Sign: parity of the
-        # reordering of the occupied modes' images into Jordan–Wigner order.
-        one = uint64(1)
-        out = uint64(0)
-        inversions = 0
-        for m in range(N):
-            if (x >> uint64(N - 1 - m)) & one:
-                tm = args[m]
-                out |= one << (uint64(N - 1) - tm)
-                for mp in range(m):
-                    if (x >> uint64(N - 1 - mp)) & one and args[mp] > tm:
-                        inversions += 1
-        if inversions & 1:
-            sign_ptr[0] *= -1
-        return out
-
-    return _permute_modes
-
-
-def quspin_blocks(resolved: Mapping[str, tuple[np.ndarray, int, int]], *, user_basis: bool, n_sites: int) -> dict[str, Any]:
-    """Keyword arguments for a QuSpin basis: ``{name}block=(perm, q)`` or the user-basis form.
-
-    Parameters
-    ----------
-    resolved : Mapping[str, tuple[numpy.ndarray, int, int]]
-        From :func:`resolve_blocks`.
-    user_basis : bool
-        For the pair-constrained user basis (mode maps as compiled functions).
-    n_sites : int
-        Number of sites.
-
-    Returns
-    -------
-    dict[str, Any]
-        Keyword arguments of the QuSpin basis constructor.
-
-    Raises
-    ------
-    InputError
-        When the spin flip is among the blocks (not offered on QuSpin's bases).
-    """
-    out: dict[str, Any] = {}
-    for name, (perm, period, q) in resolved.items():
-        if name == SPIN_FLIP:
-            raise InputError(f"sector.{name}", q, "a sector without the spin flip on QuSpin's bases (only the compiled block builder has it)")
-        if user_basis:
-            modes = np.concatenate([perm, perm + n_sites]).astype(np.uint64)
-            out[f"{name}block"] = (_permute_modes_cfunc(), period, q, modes)
-        else:
-            out[f"{name}block"] = (perm, q)
     return out

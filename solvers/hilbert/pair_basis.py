@@ -188,7 +188,7 @@ def pair_constrained_basis(
         Electrons per spin.
     blocks : dict or None
         User-basis symmetry blocks ``name=(map_cfunc, period, q, args)``
-        (see :func:`localpairs.solvers.hilbert.lattice_symmetry.quspin_blocks`).
+        (see :func:`localpairs.solvers.hilbert.basis.quspin_blocks`).
 
     Returns
     -------
