@@ -21,11 +21,14 @@ Cases (t = 0.33, U = −1.2, V = 0.15 eV, no breathing; mixture as in runs/fermi
     The mixture at x = 0.375, N = 10 (1,061,050 states, no translation symmetry): Lanczos.
 ``x0375_paths``
     The ``x0375`` scan block by block, the previous path and the current one side by side in one
-    process (issue 14, item 3): previously a complex block was solved as a complex Hermitian matrix
-    by ARPACK's complex driver on SciPy's serial product with BLAS on all threads; now
-    :func:`~localpairs.solvers.solve` solves its real standing-wave form with the OpenMP product
-    and BLAS on one thread. Per block: seconds of basis, matrix and eigensolver, products, peak
-    resident memory while the block ran (sampled every 20 ms), and the old/new time ratio.
+    process (issue 14, item 3). Previous: each translation block whole (a complex one in its real
+    standing-wave form), orbit maxima found by trying all 16 translations. Current: each block as
+    the sub-blocks of its little group (pz at kz = 0, 2; dxy at kx = ky) and the spin flip
+    (:mod:`~localpairs.solvers.ed.little_group`), orbit maxima from the per-pattern tables of
+    :mod:`~localpairs.solvers.hilbert.group_action`. Per block: seconds of basis (the current
+    path's includes finding each group's representatives on first use), matrix and eigensolver
+    (summed over sub-blocks), products, peak resident memory while the block ran (sampled every
+    20 ms), the old/new time ratio and the largest difference of the block's levels.
 
     OMP_NUM_THREADS=2 python benchmarks/bench_16_sites.py [--only CASE ...] [--n-states 4]
 """
@@ -109,39 +112,38 @@ class _PeakRSS:
 
 
 def _old_block(model, reps, labels: dict, n_states: int, tol: float, spins: tuple[int, int]) -> dict:
-    """The previous path: complex blocks as complex matrices, ``eigsh`` on SciPy's product, BLAS as loaded."""
-    import numpy as np
-    import scipy.sparse.linalg as spla
+    """The previous path: the whole translation block (real standing-wave form for a complex one),
+    orbit maxima by trying every translation (``reps`` built with ``lookup=False``)."""
+    from localpairs.solvers import sector, solve
 
-    from localpairs.solvers.hilbert.block_matrix import block_matrix
-    from localpairs.solvers.hilbert.lattice_symmetry import is_complex_block
-
-    t0 = time.perf_counter()
-    basis = reps.block(labels, np.complex128 if any(is_complex_block(n, q, p) for (n, q), p in zip(labels.items(), reps.periods)) else np.float64)
-    t1 = time.perf_counter()
-    matrix = block_matrix(model, reps, basis)
-    t2 = time.perf_counter()
-    count = [0]
-
-    def product(x):
-        count[0] += 1
-        return matrix @ x
-
-    v0 = np.random.default_rng(12345).standard_normal(basis.Ns).astype(matrix.dtype)
-    e, _ = spla.eigsh(spla.LinearOperator(matrix.shape, matvec=product, dtype=matrix.dtype), k=n_states, which="SA", v0=v0, tol=tol)
-    return dict(basis=t1 - t0, matrix=t2 - t1, solve=time.perf_counter() - t2, products=count[0], e0=float(np.min(e)))
+    r = solve(model, sector(n_up=spins[0], n_down=spins[1], **labels), n_states=n_states, tol=tol, representatives=reps, dense_threshold=0)
+    return dict(r.seconds, e0=r.ground_energy, levels=[float(e) for e in r.energies])
 
 
 def _new_block(model, reps, labels: dict, n_states: int, tol: float, spins: tuple[int, int]) -> dict:
-    """The current path: :func:`~localpairs.solvers.solve` as ``lowest_by_momentum`` calls it (products counted)."""
+    """The current path: the block as the sub-blocks of its little group and the spin flip, as
+    ``lowest_by_momentum`` solves it (representatives per group, found on first use: ``basis``)."""
+    from localpairs.solvers.ed.little_group import SplitSolver
+
+    if spins not in _new_block.solvers:
+        _new_block.solvers[spins] = SplitSolver(model, spins[0], spins[1], dict(n_states=n_states, tol=tol, dense_threshold=0))
+    solver = _new_block.solvers[spins]
+    energies, _, _, _ = solver.solve_block(labels, split=True)
+    return dict(solver.seconds, e0=float(energies[0]), levels=[float(e) for e in energies])
+
+
+_new_block.solvers = {}  # type: ignore[attr-defined]
+
+
+def _counted(run, *args) -> dict:
+    """``run(*args)`` with the eigensolver's matrix–vector products counted."""
+    import scipy.sparse.linalg as spla
+
     import localpairs.solvers.ed.eigensolve as eigensolve
-    from localpairs.solvers import sector, solve
 
     count, original = [0], eigensolve.matvec_operator
 
     def counting(matrix):
-        import scipy.sparse.linalg as spla
-
         op = spla.aslinearoperator(original(matrix))
 
         def product(x):
@@ -152,10 +154,9 @@ def _new_block(model, reps, labels: dict, n_states: int, tol: float, spins: tupl
 
     eigensolve.matvec_operator = counting
     try:
-        r = solve(model, sector(n_up=spins[0], n_down=spins[1], **labels), n_states=n_states, tol=tol, representatives=reps, dense_threshold=0)
+        return run(*args) | dict(products=count[0])
     finally:
         eigensolve.matvec_operator = original
-    return dict(r.seconds, products=count[0], e0=r.ground_energy)
 
 
 def _paths(model, n0: int, n_states: int, only: list[str] | None) -> dict:
@@ -168,7 +169,8 @@ def _paths(model, n0: int, n_states: int, only: list[str] | None) -> dict:
     names, periods = translation_names(model)
     rss = _PeakRSS()
     t0 = time.perf_counter()
-    reps = Representatives(resolve_blocks(model, {n: 0 for n in names}), n_sites=model.n_sites, n_up=(n0 + 1) // 2, n_down=n0 // 2)
+    reps = Representatives(resolve_blocks(model, {n: 0 for n in names}), n_sites=model.n_sites, n_up=(n0 + 1) // 2, n_down=n0 // 2,
+                           lookup=False)
     out = dict(what=f"N={n0}, old vs new path per block", representatives=time.perf_counter() - t0, blocks=[])
     for star in stars(periods, block_maps(model, names, periods)):
         labels = dict(zip(names, star[0]))
@@ -178,7 +180,7 @@ def _paths(model, n0: int, n_states: int, only: list[str] | None) -> dict:
         for path, run in (("old", _old_block), ("new", _new_block)):
             rss.reset()
             start = time.perf_counter()
-            row[path] = run(model, reps, labels, n_states, default_tol(n_states), ((n0 + 1) // 2, n0 // 2)) | dict(wall=time.perf_counter() - start)
+            row[path] = _counted(run, model, reps, labels, n_states, default_tol(n_states), ((n0 + 1) // 2, n0 // 2)) | dict(wall=time.perf_counter() - start)
             row[path]["peak_gb"] = rss.peak
         print(f"# {row}", file=sys.stderr, flush=True)
         out["blocks"].append(row)
@@ -190,13 +192,13 @@ def _paths(model, n0: int, n_states: int, only: list[str] | None) -> dict:
 def _print_paths(r: dict) -> None:
     print(f"representatives (shared by both paths): {r['representatives']:.1f} s")
     print(f"{'k':<10} {'load':>5} | {'old: basis':>10} {'matrix':>7} {'solve':>7} {'Hv':>5} {'peak GB':>7} | "
-          f"{'new: basis':>10} {'matrix':>7} {'solve':>7} {'Hv':>5} {'peak GB':>7} | {'old/new':>7} {'|ΔE0| (eV)':>10}")
+          f"{'new: basis':>10} {'matrix':>7} {'solve':>7} {'Hv':>5} {'peak GB':>7} | {'old/new':>7} {'max|ΔE| (eV)':>12}")
     for b in r["blocks"]:
         o, n = b["old"], b["new"]
         print(f"{tuple(b['k'])!s:<10} {b['load']:>5.1f} | "
               f"{o['basis']:>10.1f} {o['matrix']:>7.1f} {o['solve']:>7.1f} {o['products']:>5} {o['peak_gb']:>7.2f} | "
               f"{n['basis']:>10.1f} {n['matrix']:>7.1f} {n['solve']:>7.1f} {n['products']:>5} {n['peak_gb']:>7.2f} | "
-              f"{o['wall'] / n['wall']:>7.2f} {abs(o['e0'] - n['e0']):>10.1e}")
+              f"{o['wall'] / n['wall']:>7.2f} {max(abs(a - b) for a, b in zip(o['levels'], n['levels'])):>10.1e}")
     print(f"total (blocks only): old {r['old_total']:.1f} s, new {r['new_total']:.1f} s, ratio {r['old_total'] / r['new_total']:.2f}")
 
 

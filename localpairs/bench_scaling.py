@@ -76,7 +76,20 @@ def _scan_setting(size: str) -> tuple[Any, int]:
 
 
 def ours_scan(size: str) -> dict:
-    """Every momentum block of N = N(x = 0.375); the value is the k = 0 block's lowest level."""
+    """Every momentum block of N = N(x = 0.375); the value is the k = 0 block's lowest level.
+
+    Each block is solved as the sub-blocks of its little group and the spin flip.
+
+    Parameters
+    ----------
+    size : str
+        Cluster shape (``"cube"`` quick, ``"2x2x4"`` full).
+
+    Returns
+    -------
+    dict
+        ``value`` (eV) and ``note``.
+    """
     from localpairs.solvers import lowest_by_momentum
 
     model, n = _scan_setting(size)
@@ -86,8 +99,20 @@ def ours_scan(size: str) -> dict:
 
 
 def quspin_scan(size: str) -> dict:
-    """Plain QuSpin (basis with kx, ky, kz blocks, ``hamiltonian``, ``eigsh``) on the k = 0 block; the
-    wall time is that block's times the number of distinct blocks of the scan (an extrapolation)."""
+    """Plain QuSpin (basis with kx, ky, kz blocks, ``hamiltonian``, ``eigsh``) on the k = 0 block.
+
+    The wall time is that block's times the number of distinct blocks of the scan (an extrapolation).
+
+    Parameters
+    ----------
+    size : str
+        Cluster shape (``"cube"`` quick, ``"2x2x4"`` full).
+
+    Returns
+    -------
+    dict
+        ``value`` (eV), ``wall`` (s, extrapolated) and ``note``.
+    """
     start = time.perf_counter()
     from quspin.basis import spinful_fermion_basis_general
     from quspin.operators import hamiltonian

@@ -112,7 +112,7 @@ def test_done_blocks_are_reused_and_new_ones_reported():
     fake = MomentumBlock.from_dict({**first.blocks[0].as_dict(), "energies": [-99.0, -98.0]})
     seen = []
     again = lowest_by_momentum(m, n_up=2, n_down=1, n_states=2, progress=False, done={fake.k: fake},
-                               on_block=lambda block, result: seen.append((block.k, result.dimension)))
+                               on_block=lambda block, result: seen.append((block.k, result.dimension)), split=False)
     assert again.ground_energy == -99.0
     assert [k for k, _ in seen] == [b.k for b in first.blocks[1:]]
     assert all(dim == b.dimension for (_, dim), b in zip(seen, first.blocks[1:]))

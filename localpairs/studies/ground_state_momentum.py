@@ -19,9 +19,9 @@ import xarray as xr
 from localpairs.analysis.pair_binding import GapTable, gap_table
 from localpairs.solvers import EDResult, MomentumBlock, MomentumScan, StateObservables, lowest_by_momentum
 from localpairs.solvers.ed.charge_ladder import ladder_sector
+from localpairs.solvers.ed.little_group import group_site_permutations
 from localpairs.solvers.ed.momentum import block_maps, stars, translation_names
 from localpairs.solvers.ed.observables import measure_translation_averaged
-from localpairs.solvers.hilbert.lattice_symmetry import translation_group
 from localpairs.spec import RunSpec
 from localpairs.studies.common import Checkpoints, System, ladder_electrons, pair_binding_vs_n, system_attrs
 from localpairs.studies.framework import Results, RunContext
@@ -43,13 +43,30 @@ N_EXCITATIONS = 6
 def checkpointed_scan(spec: RunSpec, system: System, checkpoints: Checkpoints, n: int, *, n_states: int, observe: bool) -> tuple[MomentumScan, dict]:
     """The momentum scan of N = n (lowest |S_z|, or the spec's spins at N₀), each (N, k) block checkpointed.
 
-    Returns the scan and, when ``observe``, each block's ground-state observables (by k label).
+    Parameters
+    ----------
+    spec : RunSpec
+        The run spec (solver options).
+    system : System
+        Cluster, model and sector of the run.
+    checkpoints : Checkpoints
+        Where each block is saved and looked up.
+    n : int
+        Electron number.
+    n_states : int
+        Levels per block.
+    observe : bool
+        Measure each block's ground-state density observables.
+
+    Returns
+    -------
+    tuple
+        The :class:`MomentumScan` and, when ``observe``, each block's observables by k label.
     """
     model = system.model
     sec = system.sector if n == system.sector.n_electrons else ladder_sector(n)
     n_up, n_down = sec.n_up, sec.n_down
     names, periods = translation_names(model)
-    perms = translation_group(model.cluster, names)
     key = lambda k: f"kblock_N{n}_{n_up}u{n_down}d_k{'-'.join(map(str, k))}"  # noqa: E731
     done, observed = {}, {}
     for star in stars(periods, block_maps(model, names, periods)):
@@ -61,6 +78,7 @@ def checkpointed_scan(spec: RunSpec, system: System, checkpoints: Checkpoints, n
     def on_block(block: MomentumBlock, result: EDResult) -> None:
         obs = None
         if observe and result.dimension:
+            perms = group_site_permutations(model, result.sector.blocks)  # the (sub-)block's whole group
             o = measure_translation_averaged(model, result.matrix_basis, result.ground_state, perms)
             obs = {f: np.asarray(getattr(o, f)).tolist() for f in ("site_charge", "double_occupancy", "unpaired", "lpdw_order", "charge_correlations")}
         observed[block.k] = obs
@@ -72,7 +90,20 @@ def checkpointed_scan(spec: RunSpec, system: System, checkpoints: Checkpoints, n
 
 
 def k_label(scan: MomentumScan, k: tuple) -> str:
-    """``q=(0, 1, 3) K=(0, π, π/2)`` (K in units of 1/a, from ``k_over_pi``)."""
+    """Label ``q=(0, 1, 3) K=(0, π, π/2)`` of a block (K in units of 1/a, from ``k_over_pi``).
+
+    Parameters
+    ----------
+    scan : MomentumScan
+        The scan (its periods).
+    k : tuple
+        QuSpin labels.
+
+    Returns
+    -------
+    str
+        The label.
+    """
     parts = []
     for v in scan.k_over_pi(k):
         f = Fraction(v).limit_denominator(64)
@@ -130,7 +161,18 @@ def _momentum_dataset(spec: RunSpec, system: System, scans: dict[int, MomentumSc
 
 
 def compute_momentum(ctx: RunContext) -> Results:
-    """The ground-state study with every sector solved by momentum blocks."""
+    """The ground-state study with every sector solved by momentum blocks.
+
+    Parameters
+    ----------
+    ctx : RunContext
+        Spec, system and checkpoints of the run.
+
+    Returns
+    -------
+    Results
+        The study's dataset.
+    """
     spec, system, checkpoints = ctx.spec, ctx.system, ctx.checkpoints
     n0 = system.sector.n_electrons
     scans = {}

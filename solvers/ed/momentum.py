@@ -12,9 +12,10 @@ The union of the solved blocks' spectra, each counted ``multiplicity`` times, is
 spectrum; :func:`lowest_by_momentum` checks that the block dimensions add up to the sector's.
 Every block's memory estimate is checked before the first one is built. Every block is solved by
 :func:`~localpairs.solvers.solve`, which builds spinful-fermion blocks with
-:mod:`~localpairs.solvers.hilbert.block_matrix`; the sector's representatives are found once
-here and shared by all its blocks, and a complex block of a real model is solved in its real
-standing-wave form (:mod:`~localpairs.solvers.hilbert.real_form`).
+:mod:`~localpairs.solvers.hilbert.block_matrix`, by default as the sub-blocks of its little group
+and the spin flip (:mod:`~localpairs.solvers.ed.little_group`); the sector's representatives
+under each group are found once and shared by all its blocks, and a complex block of a real model
+is solved in its real standing-wave form (:mod:`~localpairs.solvers.hilbert.real_form`).
 """
 
 from __future__ import annotations
@@ -22,24 +23,21 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import product
-from typing import Any
 
-import numpy as np
 from tqdm import tqdm
 
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians import Model
-from localpairs.solvers.ed.eigensolve import EDResult, solve
+from localpairs.solvers.ed.eigensolve import EDResult
+from localpairs.solvers.ed.little_group import SplitSolver
+from localpairs.solvers.ed.momentum_results import DEGENERACY_TOL, Label, MomentumBlock, MomentumScan
 from localpairs.solvers.hilbert.basis import sector_dimension
-from localpairs.solvers.hilbert.block_matrix import Representatives, supported
 from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, resolve_blocks
 from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
 from localpairs.solvers.hilbert.sector import Sector, check_sector_fits
 
-#: Levels closer than this (eV) to the lowest one count as degenerate with it.
-DEGENERACY_TOL = 1e-8
 #: Lanczos (ARPACK) tolerance when only the lowest level is wanted: residual ≤ tol·|E|, so the
 #: energy is good to ~1e-9 eV at |E| ~ 10 eV, well inside DEGENERACY_TOL; against tol = 0 it saves
 #: about a third of the matrix–vector products on the 16-site blocks. With several levels the
@@ -47,151 +45,37 @@ DEGENERACY_TOL = 1e-8
 #: round-off, which a loose tolerance misses (checked in tests/test_momentum.py).
 LANCZOS_TOL = 1e-10
 
+__all__ = ["DEGENERACY_TOL", "LANCZOS_TOL", "Label", "MomentumBlock", "MomentumScan", "block_estimates", "block_maps",
+           "default_tol", "lowest_by_momentum", "real_couplings", "stars", "translation_names"]
+
 
 def default_tol(n_states: int) -> float:
-    """:data:`LANCZOS_TOL` for one level, 0 (machine precision) for several."""
+    """The Lanczos tolerance: :data:`LANCZOS_TOL` for one level, 0 (machine precision) for several.
+
+    Parameters
+    ----------
+    n_states : int
+        Levels wanted per block.
+
+    Returns
+    -------
+    float
+        The tolerance.
+    """
     return LANCZOS_TOL if n_states == 1 else 0.0
-
-Label = tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class MomentumBlock:
-    """The lowest levels of one translation block (standing for its whole star).
-
-    Attributes
-    ----------
-    k
-        QuSpin labels (q per translation name of :attr:`MomentumScan.names`).
-    star
-        All labels with the same spectrum (``k`` included), sorted.
-    dimension
-        Block dimension.
-    energies
-        Lowest eigenvalues (eV), ascending; empty for an empty block.
-    method
-        ``"dense"``, ``"lanczos"`` or ``"empty"``.
-    seconds
-        Wall time of this block (basis, matrix, solve).
-    """
-
-    k: Label
-    star: tuple[Label, ...]
-    dimension: int
-    energies: tuple[float, ...]
-    method: str
-    seconds: float
-
-    @property
-    def multiplicity(self) -> int:
-        """Number of blocks in the star."""
-        return len(self.star)
-
-    def summary(self, n_electrons: int) -> str:
-        """One progress line: label, multiplicity, dimension, lowest energy, method, time."""
-        e0 = f"{self.energies[0]:.8f} eV" if self.energies else "—"
-        return f"  N={n_electrons} k={self.k} ×{len(self.star)}: dim {self.dimension:,}, E0 {e0}, {self.method}, {self.seconds:.1f} s"
-
-    def as_dict(self) -> dict:
-        """JSON-ready form (for checkpoints)."""
-        return {"k": list(self.k), "star": [list(s) for s in self.star], "dimension": self.dimension,
-                "energies": list(self.energies), "method": self.method, "seconds": self.seconds}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MomentumBlock:
-        """Inverse of :meth:`as_dict`."""
-        return cls(tuple(data["k"]), tuple(tuple(s) for s in data["star"]), int(data["dimension"]),
-                   tuple(float(e) for e in data["energies"]), str(data["method"]), float(data["seconds"]))
-
-
-@dataclass(frozen=True)
-class MomentumScan:
-    """Lowest levels of a sector in every momentum block (one block per star).
-
-    Attributes
-    ----------
-    n_up, n_down
-        The particle sector.
-    names, periods
-        Translation names (``"kx"`` …) and their periods L.
-    blocks
-        One :class:`MomentumBlock` per star, k = 0 first.
-    symmetries
-        Operations used to relate blocks (``"time_reversal"``, ``"pz"``, ``"dxy"`` …).
-    n_states
-        Levels computed per block.
-    """
-
-    n_up: int
-    n_down: int
-    names: tuple[str, ...]
-    periods: tuple[int, ...]
-    blocks: tuple[MomentumBlock, ...]
-    symmetries: tuple[str, ...]
-    n_states: int
-
-    @property
-    def dimension(self) -> int:
-        """Sector dimension: Σ block dimension × multiplicity."""
-        return sum(b.dimension * b.multiplicity for b in self.blocks)
-
-    def levels(self) -> list[tuple[float, Label, int]]:
-        """All computed levels as ``(energy, k, multiplicity)``, ascending."""
-        return sorted((e, b.k, b.multiplicity) for b in self.blocks for e in b.energies)
-
-    @property
-    def ground_energy(self) -> float:
-        """Lowest energy of the sector (eV)."""
-        return self.levels()[0][0]
-
-    @property
-    def ground_k(self) -> Label:
-        """k label of the block holding the ground state (the first in k order on ties)."""
-        e0 = self.ground_energy
-        return next(b.k for b in self.blocks if b.energies and b.energies[0] <= e0 + DEGENERACY_TOL)
-
-    @property
-    def complete_below(self) -> float:
-        """Energy below which :meth:`levels` holds every level of the sector (strictly below).
-
-        A block whose computed levels do not exhaust it may have more levels at or above its
-        highest one (a degenerate partner of that level included).
-        """
-        cut = [b.energies[-1] for b in self.blocks if len(b.energies) < b.dimension]
-        return min(cut, default=np.inf)
-
-    @property
-    def degeneracy(self) -> int:
-        """Number of states within :data:`DEGENERACY_TOL` of the ground energy (stars counted fully).
-
-        A lower bound when :attr:`degeneracy_is_lower_bound` (a block's levels were all degenerate).
-        """
-        e0 = self.ground_energy
-        return sum(m for e, _, m in self.levels() if e <= e0 + DEGENERACY_TOL)
-
-    @property
-    def degeneracy_is_lower_bound(self) -> bool:
-        """True when more degenerate levels may exist beyond the ``n_states`` computed per block."""
-        return self.complete_below <= self.ground_energy + 2 * DEGENERACY_TOL
-
-    def excitations(self, count: int | None = None) -> list[tuple[float, Label, int]]:
-        """Lowest levels above the ground level(s): ``(E − E0, k, multiplicity)``, complete ones only."""
-        e0, top = self.ground_energy, self.complete_below
-        out = [(e - e0, k, m) for e, k, m in self.levels() if e0 + DEGENERACY_TOL < e < top - DEGENERACY_TOL]
-        return out if count is None else out[:count]
-
-    def k_over_pi(self, k: Label) -> tuple[float, ...]:
-        """Crystal momentum ``K a/π = −2q/L`` per axis, wrapped to (−1, 1]."""
-        out = []
-        for q, period in zip(k, self.periods):
-            v = -2.0 * q / period
-            v = v - 2.0 * np.floor((v + 1.0) / 2.0)
-            out.append(1.0 if v == -1.0 else float(v) + 0.0)
-        return tuple(out)
-
 
 def translation_names(model: Model) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Translation names and periods of ``model``'s cluster, refusing those the model breaks.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+
+    Returns
+    -------
+    tuple
+        (names, periods): ``("kx", …)`` and the periods L.
 
     Raises
     ------
@@ -208,14 +92,40 @@ def translation_names(model: Model) -> tuple[tuple[str, ...], tuple[int, ...]]:
 
 
 def real_couplings(model: Model) -> bool:
-    """True when every coupling of the model is real (then time reversal relates k and −k)."""
+    """True when every coupling of the model is real (then time reversal relates k and −k).
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+
+    Returns
+    -------
+    bool
+        Whether every coupling is real.
+    """
     if model.is_complex:
         return False
     return all(complex(c[0]).imag == 0.0 for term in model.terms for c in term.couplings)
 
 
 def block_maps(model: Model, names: tuple[str, ...], periods: tuple[int, ...]) -> dict[str, Callable[[Label], Label]]:
-    """Maps of labels onto labels with the same spectrum, one per symmetry of ``model``."""
+    """Maps of labels onto labels with the same spectrum, one per symmetry of ``model``.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    names : tuple of str
+        Translation names.
+    periods : tuple of int
+        Their periods.
+
+    Returns
+    -------
+    dict[str, Callable]
+        Symmetry name (``time_reversal``, ``p{a}``, ``dxy``) → map of labels.
+    """
     gens = generators(model.cluster)
     maps: dict[str, Callable[[Label], Label]] = {}
     if real_couplings(model):
@@ -240,7 +150,20 @@ def block_maps(model: Model, names: tuple[str, ...], periods: tuple[int, ...]) -
 
 
 def stars(periods: tuple[int, ...], maps: Mapping[str, Callable[[Label], Label]]) -> list[tuple[Label, ...]]:
-    """Orbits of the label grid under ``maps``, each sorted; ordered by their smallest label."""
+    """Orbits of the label grid under ``maps``, each sorted; ordered by their smallest label.
+
+    Parameters
+    ----------
+    periods : tuple of int
+        Periods of the translation labels.
+    maps : Mapping[str, Callable]
+        From :func:`block_maps`.
+
+    Returns
+    -------
+    list of tuple
+        The stars.
+    """
     seen: set[Label] = set()
     out = []
     for start in product(*(range(p) for p in periods)):
@@ -261,7 +184,26 @@ def stars(periods: tuple[int, ...], maps: Mapping[str, Callable[[Label], Label]]
 
 def block_estimates(model: Model, *, n_up: int, n_down: int, n_states: int = 1,
                     dense_threshold: int = DENSE_THRESHOLD) -> dict[Label, MemoryEstimate]:
-    """Memory estimate of every distinct block (allocates nothing); refuses broken translations."""
+    """Memory estimate of every distinct block (allocates nothing); refuses broken translations.
+
+    Estimates are of whole blocks: an upper bound for a block solved as its sub-blocks.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    n_up, n_down : int
+        The particle sector.
+    n_states : int
+        Levels per block.
+    dense_threshold : int
+        Dense diagonalization at or below this dimension.
+
+    Returns
+    -------
+    dict
+        k label of each star's first block → :class:`MemoryEstimate`.
+    """
     names, periods = translation_names(model)
     return {
         star[0]: estimate_memory(model, Sector(n_up, n_down, dict(zip(names, star[0]))), n_states=n_states, dense_threshold=dense_threshold)
@@ -281,6 +223,7 @@ def lowest_by_momentum(
     progress: bool = True,
     done: Mapping[Label, MomentumBlock] | None = None,
     on_block: Callable[[MomentumBlock, EDResult], None] | None = None,
+    split: bool = True,
 ) -> MomentumScan:
     """Lowest ``n_states`` levels of every distinct translation block of the sector (n_up, n_down).
 
@@ -302,8 +245,12 @@ def lowest_by_momentum(
     done
         Blocks solved earlier (e.g. from checkpoints), keyed by their k label: reused, not solved.
     on_block
-        Called after each newly solved block with the block and its full :class:`EDResult`
-        (states and basis, e.g. for checkpoints or observables); the result is dropped afterwards.
+        Called after each newly solved block with the block and the :class:`EDResult` of the
+        (sub-)block holding its lowest level (states and basis, e.g. for checkpoints or
+        observables; its ``sector.blocks`` name the sub-block's group); dropped afterwards.
+    split
+        Solve every block as the sub-blocks of its little group and the spin flip
+        (:mod:`~localpairs.solvers.ed.little_group`); False: each block whole.
 
     Returns
     -------
@@ -319,24 +266,19 @@ def lowest_by_momentum(
     require(isinstance(n_states, int) and n_states >= 1, "n_states", n_states, "an integer ≥ 1")
     check_sector_fits(Sector(n_up, n_down), model.n_sites)
     names, periods = translation_names(model)
-    maps = block_maps(model, names, periods)
-    orbits = stars(periods, maps)
-    done = dict(done or {})
+    orbits, done = stars(periods, maps := block_maps(model, names, periods)), dict(done or {})
     todo = [star for star in orbits if not (star[0] in done and len(done[star[0]].energies) >= min(n_states, done[star[0]].dimension))]
     estimates = block_estimates(model, n_up=n_up, n_down=n_down, n_states=n_states, dense_threshold=dense_threshold)
     for star in todo:  # every memory check before any work
         check_memory(model, Sector(n_up, n_down, dict(zip(names, star[0]))), estimates[star[0]], memory_budget_gb)
-    reps = None
-    if todo and supported(model):  # the sector's representatives, found once for all blocks
-        reps = Representatives(resolve_blocks(model, {n: 0 for n in names}), n_sites=model.n_sites, n_up=n_up, n_down=n_down)
-    options = dict(n_states=n_states, dense_threshold=dense_threshold, memory_budget_gb=memory_budget_gb,
-                   tol=default_tol(n_states) if tol is None else tol, representatives=reps)
+    options = dict(n_states=n_states, dense_threshold=dense_threshold, memory_budget_gb=memory_budget_gb, tol=default_tol(n_states) if tol is None else tol)
+    solver = SplitSolver(model, n_up, n_down, options)
     blocks: list[MomentumBlock] = []
     with tqdm(total=len(orbits), desc=f"N={n_up + n_down} ({n_up}↑{n_down}↓) k-blocks", unit="block",
               disable=not progress, leave=False, mininterval=1.0) as bar:
         for star in orbits:
             if star in todo:
-                blocks.append(_solve_block(model, Sector(n_up, n_down, dict(zip(names, star[0]))), star, options, on_block))
+                blocks.append(_solve_block(solver, dict(zip(names, star[0])), star, on_block, split=split))
                 if progress:
                     bar.write(blocks[-1].summary(n_up + n_down), file=sys.stderr)
             else:
@@ -351,13 +293,12 @@ def lowest_by_momentum(
     return scan
 
 
-def _solve_block(model: Model, sec: Sector, star: tuple[Label, ...], options: dict,
-                 on_block: Callable[[MomentumBlock, EDResult], None] | None) -> MomentumBlock:
-    """Solve the block ``sec`` (standing for ``star``) through :func:`solve`; report it to ``on_block``."""
+def _solve_block(solver: SplitSolver, labels: dict[str, int], star: tuple[Label, ...],
+                 on_block: Callable[[MomentumBlock, EDResult], None] | None, *, split: bool) -> MomentumBlock:
+    """Solve the block ``labels`` (standing for ``star``) through ``solver``; report it to ``on_block``."""
     t0 = time.perf_counter()
-    result = solve(model, sec, **options)
-    block = MomentumBlock(star[0], star, result.dimension, tuple(float(e) for e in result.energies),
-                          result.method if result.dimension else "empty", time.perf_counter() - t0)
+    energies, dimension, method, best = solver.solve_block(labels, split=split)
+    block = MomentumBlock(star[0], star, dimension, tuple(float(e) for e in energies), method, time.perf_counter() - t0)
     if on_block is not None:
-        on_block(block, result)
+        on_block(block, best)
     return block

@@ -10,18 +10,23 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
+from collections.abc import Mapping
+from functools import cache
 from math import comb
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numba import cfunc, int32, uint64
 from numpy.typing import DTypeLike
 from quspin.basis import spinful_fermion_basis_general
+from quspin.basis.user import map_sig_64
 from quspin.operators import hamiltonian
 
-from localpairs.errors import LocalPairsError
+from localpairs.errors import InputError, LocalPairsError
 from localpairs.hamiltonians import Model
-from localpairs.solvers.hilbert.lattice_symmetry import is_complex_block, quspin_blocks, resolve_blocks
+from localpairs.solvers.hilbert.group_action import SPIN_FLIP
+from localpairs.solvers.hilbert.lattice_symmetry import is_complex_block, resolve_blocks
 from localpairs.solvers.hilbert.pair_basis import constrained_dimension, pair_constrained_basis, spinless_terms
 from localpairs.solvers.hilbert.sector import Sector, check_sector_fits
 
@@ -33,6 +38,18 @@ def sector_dimension(model: Model, sec: Sector) -> int:
 
     With symmetry blocks this is the particle-sector count divided by the group order, rounded
     up: exact up to states with non-trivial stabilizers, a few per cent on these clusters.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian (its cluster and bosonic sites).
+    sec : Sector
+        The sector.
+
+    Returns
+    -------
+    int
+        The (estimated, with blocks) number of basis states.
     """
     check_sector_fits(sec, model.n_sites)
     if model.bosonic_sites:
@@ -46,7 +63,20 @@ def sector_dimension(model: Model, sec: Sector) -> int:
 
 
 def sector_dtype(model: Model, sec: Sector) -> type:
-    """complex128 when the model's couplings or any symmetry block is complex, else float64."""
+    """Return complex128 when the model's couplings or any symmetry block is complex, else float64.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    sec : Sector
+        The sector.
+
+    Returns
+    -------
+    type
+        ``numpy.complex128`` or ``numpy.float64``.
+    """
     if model.is_complex:
         return np.complex128
     resolved = resolve_blocks(model, sec.blocks) if sec.blocks else {}
@@ -58,6 +88,18 @@ def build_basis(model: Model, sec: Sector) -> Any:
 
     The basis carries ``localpairs_dtype``, the dtype its operators must use (complex momentum
     blocks with a real dtype give wrong spectra in QuSpin, see QUSPIN.md).
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    sec : Sector
+        The sector (QuSpin-supported blocks only: no spin flip).
+
+    Returns
+    -------
+    Any
+        A QuSpin basis (``spinful_fermion_basis_general`` or the pair-constrained user basis).
     """
     check_sector_fits(sec, model.n_sites)
     resolved = resolve_blocks(model, sec.blocks) if sec.blocks else {}
@@ -73,24 +115,83 @@ def build_basis(model: Model, sec: Sector) -> Any:
 
 
 def is_pair_basis(model: Model) -> bool:
-    """True when ``model`` lives on the pair-constrained (user) basis."""
+    """True when ``model`` lives on the pair-constrained (user) basis.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+
+    Returns
+    -------
+    bool
+        Whether the model has bosonic (pair) sites.
+    """
     return bool(model.bosonic_sites)
 
 
 def quspin_terms(model: Model, static: list) -> list:
-    """Spinful terms in the notation of ``model``'s basis."""
+    """Spinful terms in the notation of ``model``'s basis.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    static : list
+        QuSpin static list of spinful terms.
+
+    Returns
+    -------
+    list
+        ``static``, or its spinless form on the pair-constrained basis.
+    """
     return spinless_terms(static, model.n_sites) if is_pair_basis(model) else static
 
 
 def matrix_dtype(model: Model, basis: Any = None) -> type:
-    """complex128 for complex couplings or a complex symmetry block, else float64."""
+    """Return complex128 for complex couplings or a complex symmetry block, else float64.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    basis : Any
+        A basis from :func:`build_basis` (its ``localpairs_dtype``), or None.
+
+    Returns
+    -------
+    type
+        ``numpy.complex128`` or ``numpy.float64``.
+    """
     if model.is_complex or getattr(basis, "localpairs_dtype", np.float64) == np.complex128:
         return np.complex128
     return np.float64
 
 
 def operator_matrix(model: Model, basis: Any, static: list, dtype: DTypeLike | None = None) -> sp.csr_matrix:
-    """CSR matrix of the spinful ``static`` terms on ``basis`` (QuSpin's checks off, silenced)."""
+    """CSR matrix of the spinful ``static`` terms on ``basis`` (QuSpin's checks off, silenced).
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian whose basis this is.
+    basis : Any
+        A basis from :func:`build_basis`.
+    static : list
+        QuSpin static list of spinful terms (eV).
+    dtype : numpy.typing.DTypeLike or None
+        Matrix dtype; default :func:`matrix_dtype`.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The operator's matrix (eV).
+
+    Raises
+    ------
+    LocalPairsError
+        When complex couplings are asked for as a real matrix.
+    """
     dtype = dtype or matrix_dtype(model, basis)
     if np.dtype(dtype).kind != "c" and _has_imaginary(static):  # QuSpin would drop the imaginary parts silently
         raise LocalPairsError(f"complex couplings of {model.kind} asked for as a real ({np.dtype(dtype).name}) matrix: the imaginary "
@@ -111,15 +212,42 @@ def _has_imaginary(static: list) -> bool:
 
 
 def hamiltonian_matrix(model: Model, basis: Any) -> sp.csr_matrix:
-    """CSR matrix of ``model`` on ``basis``."""
+    """CSR matrix of ``model`` on ``basis``.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    basis : Any
+        A basis from :func:`build_basis`.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The Hamiltonian's matrix (eV).
+    """
     return operator_matrix(model, basis, model.static_list())
 
 
 def hermiticity_residual(matrix: sp.spmatrix, *, seed: int = 0, probes: int = 2) -> float:
-    """max |⟨x|H y⟩ − ⟨Hx|y⟩| / (‖H‖_probe ‖x‖‖y‖) over random probes: O(dim) memory.
+    """Largest relative |⟨x|H y⟩ − ⟨Hx|y⟩| / (‖H‖_probe ‖x‖‖y‖) over random probes: O(dim) memory.
 
     The full ‖H − H†‖ needs a transposed copy of the matrix; this matrix-free check is what the
     solvers run on every matrix they build. Tests also compute the full norm on small matrices.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.spmatrix
+        The matrix.
+    seed : int
+        Seed of the random probes.
+    probes : int
+        Number of probe pairs.
+
+    Returns
+    -------
+    float
+        The largest relative residual (0 for a Hermitian matrix, up to round-off).
     """
     rng = np.random.default_rng(seed)
     n = matrix.shape[0]
@@ -136,3 +264,62 @@ def hermiticity_residual(matrix: sp.spmatrix, *, seed: int = 0, probes: int = 2)
         scale = max(np.linalg.norm(hx) * np.linalg.norm(y), np.linalg.norm(hy) * np.linalg.norm(x), 1e-300)
         worst = max(worst, abs(np.vdot(x, hy) - np.vdot(hx, y)) / scale)
     return float(worst)
+
+
+@cache
+def _permute_modes_cfunc():
+    """Compile the user-basis permutation map once, on first use (cached on disk by numba)."""
+
+    @cfunc(map_sig_64, cache=True, locals=dict(out=uint64, m=int32, mp=int32, tm=uint64, inversions=int32, one=uint64))
+    def _permute_modes(x, N, sign_ptr, args):
+        # args[m] = target mode of mode m; mode m lives in bit N − 1 − m. Sign: parity of the
+        # reordering of the occupied modes' images into Jordan–Wigner order.
+        one = uint64(1)
+        out = uint64(0)
+        inversions = 0
+        for m in range(N):
+            if (x >> uint64(N - 1 - m)) & one:
+                tm = args[m]
+                out |= one << (uint64(N - 1) - tm)
+                for mp in range(m):
+                    if (x >> uint64(N - 1 - mp)) & one and args[mp] > tm:
+                        inversions += 1
+        if inversions & 1:
+            sign_ptr[0] *= -1
+        return out
+
+    return _permute_modes
+
+
+def quspin_blocks(resolved: Mapping[str, tuple[np.ndarray, int, int]], *, user_basis: bool, n_sites: int) -> dict[str, Any]:
+    """Keyword arguments for a QuSpin basis: ``{name}block=(perm, q)`` or the user-basis form.
+
+    Parameters
+    ----------
+    resolved : Mapping[str, tuple[numpy.ndarray, int, int]]
+        From :func:`resolve_blocks`.
+    user_basis : bool
+        For the pair-constrained user basis (mode maps as compiled functions).
+    n_sites : int
+        Number of sites.
+
+    Returns
+    -------
+    dict[str, Any]
+        Keyword arguments of the QuSpin basis constructor.
+
+    Raises
+    ------
+    InputError
+        When the spin flip is among the blocks (not offered on QuSpin's bases).
+    """
+    out: dict[str, Any] = {}
+    for name, (perm, period, q) in resolved.items():
+        if name == SPIN_FLIP:
+            raise InputError(f"sector.{name}", q, "a sector without the spin flip on QuSpin's bases (only the compiled block builder has it)")
+        if user_basis:
+            modes = np.concatenate([perm, perm + n_sites]).astype(np.uint64)
+            out[f"{name}block"] = (_permute_modes_cfunc(), period, q, modes)
+        else:
+            out[f"{name}block"] = (perm, q)
+    return out

@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import combinations, product
+from itertools import combinations
 
 import numba
 import numpy as np
@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from numba import njit, prange
 
 from localpairs.hamiltonians import Model
+from localpairs.solvers.hilbert.group_action import SPIN_FLIP, TABLE_MAX_SITES, canonical, group_tables, image, orbit_tables, popcount, sign
 from localpairs.solvers.hilbert.pair_basis import spinless_terms
 
 _CODES = {"+": 0, "-": 1, "n": 2}
@@ -43,93 +44,39 @@ LOOKUP_MAX_SITES = 20
 
 
 def supported(model: Model) -> bool:
-    """True when this module handles ``model``: no bosonic sites, at most 32 sites, strings of + − n."""
+    """True when this module handles ``model``: no bosonic sites, at most 32 sites, strings of + − n.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+
+    Returns
+    -------
+    bool
+        Whether :func:`block_matrix` builds its matrices.
+    """
     return not model.bosonic_sites and model.n_sites <= 32 and all(set(o) <= set("+-n|") for o, _ in model.static_list())
 
 
-def group_tables(resolved: Mapping[str, tuple[np.ndarray, int, int]], n_sites: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every element of the group the generators span: ``(P, X, exponents)``.
-
-    ``P[g, c, v]`` is the image of the bits ``v`` of byte c of a state; ``X[g, c, v]`` the XOR of
-    the masks of later modes with earlier images, so that g's sign on s is
-    ``(−1)^popcount(s & ⊕_c X[g, c, byte_c(s)])``. ``exponents[g]`` are the generator powers.
-    Raises ValueError when two exponent tuples give the same permutation.
-    """
-    gens = list(resolved.values())
-    n_modes = 2 * n_sites
-    sites: list[np.ndarray] = []
-    exps = list(product(*(range(period) for _, period, _ in gens)))
-    for e in exps:
-        site = np.arange(n_sites)
-        for (perm, _, _), power in zip(gens, e):
-            for _ in range(power):
-                site = np.asarray(perm)[site]
-        sites.append(site)
-    if len({tuple(s) for s in sites}) != len(sites):
-        raise ValueError("the generators are not independent")
-    P = np.zeros((len(sites), (n_modes + 7) // 8, 256), dtype=np.uint64)
-    X = np.zeros_like(P)
-    byte = np.arange(256)
-    for g, site in enumerate(sites):
-        image = np.concatenate([site, n_sites + site])
-        for b in range(n_modes):
-            m = n_modes - 1 - b  # the mode in bit b
-            later = sum(1 << (n_modes - 1 - mp) for mp in range(m + 1, n_modes) if image[mp] < image[m])
-            c, k = divmod(b, 8)
-            has = (byte >> k & 1).astype(bool)
-            P[g, c, has] |= np.uint64(1 << (n_modes - 1 - int(image[m])))
-            X[g, c, has] ^= np.uint64(later)
-    return P, X, np.array(exps, dtype=np.int64).reshape(len(sites), len(gens))
-
-
-@njit(cache=True, inline="always")
-def _popcount(x):
-    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
-
-
-@njit(cache=True, inline="always")
-def _image(s, P, g):
-    t = np.uint64(0)
-    for c in range(P.shape[1]):
-        t |= P[g, c, (s >> np.uint64(8 * c)) & np.uint64(255)]
-    return t
-
-
-@njit(cache=True, inline="always")
-def _sign(s, X, g):
-    x = np.uint64(0)
-    for c in range(X.shape[1]):
-        x ^= X[g, c, (s >> np.uint64(8 * c)) & np.uint64(255)]
-    return 1.0 - 2.0 * float(_popcount(s & x) & np.uint64(1))
-
-
 @njit(cache=True, parallel=True)
-def _scan_sector(ups, downs, L, P, X, counts, reps, stab_rep, stab_g, stab_sign, offsets, fill):
+def _scan_sector(ups, downs, L, P, X, tables, counts, reps, stab_rep, stab_g, stab_sign, offsets, fill):
     """Representatives (largest of their orbit) of the sector, descending; fill=False only counts."""
     for a in prange(ups.size):
         n_rep, n_stab = 0, 0
         for d in range(downs.size):
             s = (ups[a] << np.uint64(L)) | downs[d]
-            rep = True
-            for g in range(1, P.shape[0]):
-                im = _image(s, P, g)
-                if im > s:
-                    rep = False
-                    break
-            if not rep:
+            if canonical(s, P, tables, L)[0] != s:
                 continue
             if fill:
                 reps[offsets[a, 0] + n_rep] = s
             for g in range(1, P.shape[0]):
-                if _image(s, P, g) == s:
+                if image(s, P, g) == s:
                     if fill:
                         k = offsets[a, 1] + n_stab
                         stab_rep[k] = offsets[a, 0] + n_rep
                         stab_g[k] = g
-                        stab_sign[k] = _sign(s, X, g)
+                        stab_sign[k] = sign(s, X, g)
                     n_stab += 1
             n_rep += 1
         counts[a, 0] = n_rep
@@ -144,7 +91,19 @@ def _patterns(L: int, n: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class BlockBasis:
-    """One symmetry block: representatives (descending, as QuSpin's ``basis.states``) and norms S_r."""
+    """One symmetry block: representatives (descending, as QuSpin's ``basis.states``) and norms S_r.
+
+    Parameters
+    ----------
+    states : numpy.ndarray
+        Representatives (uint64 Fock states), descending.
+    norms : numpy.ndarray
+        S_r of every representative.
+    chis : numpy.ndarray
+        Character χ(g) of every group element.
+    localpairs_dtype : type
+        Dtype of the block's matrices (complex for complex characters).
+    """
 
     states: np.ndarray
     norms: np.ndarray
@@ -162,13 +121,27 @@ class Representatives:
 
     Parameters
     ----------
-    resolved
-        Generators ``name → (site permutation, period, q)``; the labels q are ignored here.
-    n_sites, n_up, n_down
+    resolved : Mapping[str, tuple[numpy.ndarray, int, int]]
+        Generators ``name → (site permutation, period, q)``; the labels q are ignored here. The
+        name ``"sf"`` is the spin flip (:mod:`~localpairs.solvers.hilbert.group_action`), for
+        ``n_up == n_down`` only.
+    n_sites, n_up, n_down : int
         Cluster size and sector.
+    lookup : bool
+        Find orbit maxima through the per-pattern tables of
+        :func:`~localpairs.solvers.hilbert.group_action.orbit_tables` (False: try every group
+        element, the previous way, kept as the baseline of ``benchmarks/bench_16_sites.py``).
+
+    Raises
+    ------
+    ValueError
+        When the spin flip is asked for with ``n_up != n_down``.
     """
 
-    def __init__(self, resolved: Mapping[str, tuple[np.ndarray, int, int]], *, n_sites: int, n_up: int, n_down: int) -> None:
+    def __init__(self, resolved: Mapping[str, tuple[np.ndarray, int, int]], *, n_sites: int, n_up: int, n_down: int,
+                 lookup: bool = True) -> None:
+        if SPIN_FLIP in resolved and n_up != n_down:
+            raise ValueError(f"spin-flip block with n_up = {n_up} != n_down = {n_down}: the spin flip maps the sector to another")
         _threads()
         self.names = tuple(resolved)
         self.periods = np.array([p for _, p, _ in resolved.values()], dtype=np.int64)
@@ -177,16 +150,28 @@ class Representatives:
         ups, downs = _patterns(n_sites, n_up), _patterns(n_sites, n_down)
         counts = np.zeros((ups.size, 2), dtype=np.int64)
         none_u, none_i, none_f = np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0)
-        _scan_sector(ups, downs, n_sites, self.P, self.X, counts, none_u, none_i, none_i, none_f, counts, False)
+        self.tables = orbit_tables(resolved, n_sites if lookup else TABLE_MAX_SITES + 1)
+        _scan_sector(ups, downs, n_sites, self.P, self.X, self.tables, counts, none_u, none_i, none_i, none_f, counts, False)
         offsets = np.zeros_like(counts)
         offsets[1:] = np.cumsum(counts, axis=0)[:-1]
         n_rep, n_stab = counts.sum(axis=0)
         self.states = np.empty(n_rep, dtype=np.uint64)
         self.stab_rep, self.stab_g, self.stab_sign = np.empty(n_stab, np.int64), np.empty(n_stab, np.int64), np.empty(n_stab)
-        _scan_sector(ups, downs, n_sites, self.P, self.X, counts, self.states, self.stab_rep, self.stab_g, self.stab_sign, offsets, True)
+        _scan_sector(ups, downs, n_sites, self.P, self.X, self.tables, counts, self.states, self.stab_rep, self.stab_g, self.stab_sign, offsets, True)
 
     def characters(self, labels: Mapping[str, int]) -> np.ndarray:
-        """χ(g) of every group element for block ``labels`` (exact ±1 where real)."""
+        """Characters χ(g) of every group element for block ``labels`` (exact ±1 where real).
+
+        Parameters
+        ----------
+        labels : Mapping[str, int]
+            One label per generator.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex characters, one per element.
+        """
         q = np.array([labels[n] for n in self.names], dtype=np.int64)
         turns = (self.exponents * q) % self.periods if q.size else np.zeros(len(self.exponents), np.int64)
         phase = np.sum(turns / self.periods, axis=1) if q.size else np.zeros(len(self.exponents))
@@ -196,7 +181,20 @@ class Representatives:
         return chis
 
     def block(self, labels: Mapping[str, int], dtype: type) -> BlockBasis:
-        """The block with ``labels`` (one per generator): representatives with S_r ≠ 0."""
+        """The block with ``labels`` (one per generator): representatives with S_r ≠ 0.
+
+        Parameters
+        ----------
+        labels : Mapping[str, int]
+            One label per generator.
+        dtype : type
+            Dtype of the block's matrices.
+
+        Returns
+        -------
+        BlockBasis
+            The block's basis.
+        """
         chis = self.characters(labels)
         norms = np.ones(self.states.size, dtype=np.complex128)
         np.add.at(norms, self.stab_rep, np.conj(chis[self.stab_g]) * self.stab_sign)
@@ -225,7 +223,7 @@ def _apply(s, codes, modes, nops, n_modes):
             continue
         if (code == 1) != (occ == 1):
             return s, 0.0
-        if _popcount(s >> (b + np.uint64(1))) & np.uint64(1):
+        if popcount(s >> (b + np.uint64(1))) & np.uint64(1):
             sign = -sign
         s ^= np.uint64(1) << b
     return s, sign
@@ -248,7 +246,7 @@ def _find(states, x, lo_tab, hi_tab, L):
 
 
 @njit(cache=True, parallel=True)
-def _columns(states, norms, P, X, chis, lo_tab, hi_tab, L, terms, diag_terms, indptr, indices, data_re, data_im, fill):
+def _columns(states, norms, P, X, tables, chis, lo_tab, hi_tab, L, terms, diag_terms, indptr, indices, data_re, data_im, fill):
     """Pass 1 (fill=False): an upper bound of the non-zeros of column j into indptr[j + 1].
     Pass 2 (indptr now cumulative): column j's merged entries from indptr[j], NaN in unused slots."""
     codes, modes, nops, coefs = terms
@@ -277,15 +275,11 @@ def _columns(states, norms, P, X, chis, lo_tab, hi_tab, L, terms, diag_terms, in
                 s, sh = _apply(r0, codes[t], modes[t], nops[t], n_modes)
                 if sh == 0.0:
                     continue
-                best, bg = s, 0
-                for g in range(1, P.shape[0]):
-                    im = _image(s, P, g)
-                    if im > best:
-                        best, bg = im, g
+                best, bg = canonical(s, P, tables, L)
                 i = _find(states, best, lo_tab, hi_tab, L)
                 if i < 0:
                     continue
-                v = coefs[t] * sh * _sign(s, X, bg) * np.conj(chis[bg]) * np.sqrt(norms[i] / norms[j])
+                v = coefs[t] * sh * sign(s, X, bg) * np.conj(chis[bg]) * np.sqrt(norms[i] / norms[j])
                 k = 0  # insert sorted by row, merging duplicates
                 while k < count and rows[k] < i:
                     k += 1
@@ -353,6 +347,20 @@ def block_matrix(model: Model, reps: Representatives, basis: BlockBasis) -> sp.c
 
     Peak memory: an upper bound of the non-zeros (entries that vanish on merging or project out
     are dropped afterwards) times 12 (real) or 20 (complex) bytes, before the final copy.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    reps : Representatives
+        The sector's representatives under the block's group.
+    basis : BlockBasis
+        The block, from ``reps.block``.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The Hermitian block matrix (eV), sorted indices.
     """
     _threads()
     L = model.n_sites
@@ -363,7 +371,7 @@ def block_matrix(model: Model, reps: Representatives, basis: BlockBasis) -> sp.c
     n = basis.Ns
     indptr = np.zeros(n + 1, dtype=np.int64)
     empty_i, empty_f = np.empty(0, np.int32), np.empty(0)
-    args = (basis.states, basis.norms, reps.P, reps.X, basis.chis, lo, hi, L, off, diag)
+    args = (basis.states, basis.norms, reps.P, reps.X, reps.tables, basis.chis, lo, hi, L, off, diag)
     _columns(*args, indptr, empty_i, empty_f, empty_f, False)
     np.cumsum(indptr, out=indptr)
     bound = int(indptr[-1])

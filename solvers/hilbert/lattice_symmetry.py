@@ -16,6 +16,11 @@ Block names in a :class:`~localpairs.solvers.hilbert.sector.Sector`:
 ``dxy``
     The diagonal mirror x ↔ y when L_x = L_y; label 0 or 1. It commutes with momenta only
     when kx = ky and is not combined with ``px``/``py``.
+``sf``
+    The spin flip ↑ ↔ ↓ on every site (``g c†_i↑ g† = c†_i↓``); label 0 or 1. It keeps only an
+    S_z = 0 sector and commutes with every lattice symmetry; the compiled block builder of
+    :mod:`~localpairs.solvers.hilbert.block_matrix` handles it (QuSpin's spinful bases would
+    need a mode permutation and are not offered it).
 
 A symmetry is applied only after checking that it maps the model's terms (and the bosonic sites
 of a Fermi–Bose mixture) onto themselves; otherwise an :class:`~localpairs.errors.InputError`
@@ -35,16 +40,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from functools import cache
 from itertools import product
-from typing import Any
 
 import numpy as np
-from numba import cfunc, int32, uint64
-from quspin.basis.user import map_sig_64
 
 from localpairs.errors import InputError
 from localpairs.hamiltonians import Cluster, Model, Term
+from localpairs.solvers.hilbert.group_action import SPIN_FLIP, spin_flip_modes
 
 AXES = "xyz"
 #: Couplings are compared after rounding to this many decimals (eV).
@@ -52,7 +54,18 @@ COUPLING_DECIMALS = 12
 
 
 def generators(cluster: Cluster) -> dict[str, tuple[np.ndarray, int]]:
-    """All symmetry generators of the cluster's geometry: name → (site permutation, period)."""
+    """All symmetry generators of the cluster's geometry.
+
+    Parameters
+    ----------
+    cluster : Cluster
+        The cluster.
+
+    Returns
+    -------
+    dict[str, tuple[numpy.ndarray, int]]
+        Name (``kx`` …, ``px`` …, ``dxy``) → (site permutation, period).
+    """
     out: dict[str, tuple[np.ndarray, int]] = {}
     coords = cluster.coordinates
     for axis, (n, periodic) in enumerate(zip(cluster.shape, cluster.periodic)):
@@ -74,7 +87,20 @@ def generators(cluster: Cluster) -> dict[str, tuple[np.ndarray, int]]:
 
 
 def translation_group(cluster: Cluster, names: tuple[str, ...]) -> np.ndarray:
-    """(|G|, L) site permutations of every element of the translation group spanned by ``names``."""
+    """Site permutations of every element of the translation group spanned by ``names``.
+
+    Parameters
+    ----------
+    cluster : Cluster
+        The cluster.
+    names : tuple of str
+        Translation names (``kx``, ``ky``, ``kz``).
+
+    Returns
+    -------
+    numpy.ndarray
+        (|G|, L) site permutations.
+    """
     gens = generators(cluster)
     out = []
     for exps in product(*(range(gens[n][1]) for n in names)):
@@ -103,23 +129,106 @@ def _term_multiset(model: Model, perm: np.ndarray | None) -> Counter:
     return out
 
 
+def _spin_flipped(model: Model) -> Counter:
+    """The term multiset of ``model`` with the two spins swapped (sites kept)."""
+    out: Counter = Counter()
+    for opstr, couplings in model.static_list():
+        up, down = opstr.split("|")
+        for coef, *idx in couplings:
+            sites = tuple(idx[len(up):]) + tuple(idx[: len(up)])
+            value = complex(coef)
+            out[(_canonical(f"{down}|{up}", sites), round(value.real, COUPLING_DECIMALS), round(value.imag, COUPLING_DECIMALS))] += 1
+    return out
+
+
+def spin_flip_commutes(model: Model) -> bool:
+    """True when swapping ↑ and ↓ maps every term of ``model`` onto a term of ``model``.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian (no bosonic sites: those hold pairs, whose spin flip is not a mode swap).
+
+    Returns
+    -------
+    bool
+        Whether the spin flip is a symmetry.
+    """
+    return not model.bosonic_sites and _spin_flipped(model) == _term_multiset(model, None)
+
+
 def commutes(model: Model, perm: np.ndarray) -> bool:
-    """True when the site permutation maps every term of ``model`` onto a term of ``model``."""
+    """True when the site permutation maps every term of ``model`` onto a term of ``model``.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    perm : numpy.ndarray
+        Site permutation.
+
+    Returns
+    -------
+    bool
+        Whether the permutation is a symmetry of the model (bosonic sites included).
+    """
     if set(int(perm[i]) for i in model.bosonic_sites) != set(model.bosonic_sites):
         return False
     return _term_multiset(model, perm) == _term_multiset(model, None)
 
 
 def is_complex_block(name: str, q: int, period: int) -> bool:
-    """True when the block's characters exp(−2πi q/period) are not all real."""
+    """True when the block's characters exp(−2πi q/period) are not all real.
+
+    Parameters
+    ----------
+    name : str
+        Generator name.
+    q : int
+        Block label.
+    period : int
+        The generator's period.
+
+    Returns
+    -------
+    bool
+        Whether the block is complex (a momentum with 2q ≢ 0 mod period).
+    """
     return name.startswith("k") and (2 * q) % period != 0
 
 
 def resolve_blocks(model: Model, blocks: Mapping[str, int]) -> dict[str, tuple[np.ndarray, int, int]]:
-    """Check the requested blocks against the cluster and the model: name → (perm, period, q)."""
+    """Check the requested blocks against the cluster and the model.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    blocks : Mapping[str, int]
+        Block labels by generator name (see the module docstring).
+
+    Returns
+    -------
+    dict[str, tuple[numpy.ndarray, int, int]]
+        Name → (permutation, period, q); the spin flip's permutation is of the 2L modes.
+
+    Raises
+    ------
+    InputError
+        When a name is no symmetry of the cluster, a label is out of range, a symmetry does not
+        commute with the model, or two blocks cannot be combined.
+    """
     available = generators(model.cluster)
     out: dict[str, tuple[np.ndarray, int, int]] = {}
     for name, q in blocks.items():
+        if name == SPIN_FLIP:
+            if q not in (0, 1):
+                raise InputError(f"sector.{name}", q, "0 (even) or 1 (odd) under the spin flip")
+            if not spin_flip_commutes(model):
+                raise InputError(f"sector.{name}", q, f"no block: the spin flip does not commute with this {model.kind} Hamiltonian "
+                                 "(a field, spin-dependent terms or bosonic sites); drop it from the sector")
+            out[name] = (spin_flip_modes(model.n_sites), 2, int(q))
+            continue
         if name not in available:
             raise InputError(f"sector.{name}", q, f"a symmetry of this cluster: one of {sorted(available)} (momenta need a periodic axis)")
         perm, period = available[name]
@@ -162,10 +271,24 @@ def _coefficients(terms: Sequence[Term], perm: np.ndarray | None) -> dict[tuple,
 
 
 def operator_character(terms: Sequence[Term], perm: np.ndarray, period: int) -> int | None:
-    """m with ``g O g† = e^{2πi m/period} O`` for the site permutation g; None if O is no eigenoperator.
+    """Character m with ``g O g† = e^{2πi m/period} O`` for the site permutation g.
 
     ``g c†_iσ g† = c†_{perm(i)σ}`` maps every factor of a string to the permuted site without
     reordering, so ``g O g†`` has the same strings with permuted indices.
+
+    Parameters
+    ----------
+    terms : Sequence[Term]
+        The operator O as terms.
+    perm : numpy.ndarray
+        Site permutation of g.
+    period : int
+        Period of g.
+
+    Returns
+    -------
+    int or None
+        m, or None when O is no eigenoperator of g.
     """
     before, after = _coefficients(terms, None), _coefficients(terms, perm)
     scale = max((abs(c) for c in before.values()), default=0.0)
@@ -186,14 +309,32 @@ def operator_character(terms: Sequence[Term], perm: np.ndarray, period: int) -> 
 def shifted_blocks(model: Model, blocks: Mapping[str, int], terms: Sequence[Term], label: str) -> dict[str, int]:
     """The block labels O (``terms``) maps ``blocks`` to: ``q + m mod period`` per generator.
 
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    blocks : Mapping[str, int]
+        Labels of the initial block.
+    terms : Sequence[Term]
+        The operator O.
+    label : str
+        What O is, for error messages.
+
+    Returns
+    -------
+    dict[str, int]
+        Labels of the final block.
+
     Raises
     ------
     InputError
         When O is not an eigenoperator of one of the generators (it would spread the state over
-        several blocks), naming the generator.
+        several blocks), naming the generator, or the blocks include the spin flip.
     """
     out: dict[str, int] = {}
     for name, (perm, period, q) in resolve_blocks(model, blocks).items():
+        if name == SPIN_FLIP:
+            raise InputError(f"sector.{name}", q, f"a sector without the spin flip for {label} (operators between its blocks are not offered)")
         m = operator_character(terms, perm, period)
         if m is None:
             what = "a translation" if name.startswith("k") else "a reflection"
@@ -205,41 +346,4 @@ def shifted_blocks(model: Model, blocks: Mapping[str, int], terms: Sequence[Term
                 f"with k ≡ −k along a reflected axis, or a sector without {name}",
             )
         out[name] = (q + m) % period
-    return out
-
-
-@cache
-def _permute_modes_cfunc():
-    """Compile the user-basis permutation map once, on first use (cached on disk by numba)."""
-
-    @cfunc(map_sig_64, cache=True, locals=dict(out=uint64, m=int32, mp=int32, tm=uint64, inversions=int32, one=uint64))
-    def _permute_modes(x, N, sign_ptr, args):
-        # args[m] = target mode of mode m; mode m lives in bit N − 1 − m. Sign: parity of the
-        # reordering of the occupied modes' images into Jordan–Wigner order.
-        one = uint64(1)
-        out = uint64(0)
-        inversions = 0
-        for m in range(N):
-            if (x >> uint64(N - 1 - m)) & one:
-                tm = args[m]
-                out |= one << (uint64(N - 1) - tm)
-                for mp in range(m):
-                    if (x >> uint64(N - 1 - mp)) & one and args[mp] > tm:
-                        inversions += 1
-        if inversions & 1:
-            sign_ptr[0] *= -1
-        return out
-
-    return _permute_modes
-
-
-def quspin_blocks(resolved: Mapping[str, tuple[np.ndarray, int, int]], *, user_basis: bool, n_sites: int) -> dict[str, Any]:
-    """Keyword arguments for a QuSpin basis: ``{name}block=(perm, q)`` or the user-basis form."""
-    out: dict[str, Any] = {}
-    for name, (perm, period, q) in resolved.items():
-        if user_basis:
-            modes = np.concatenate([perm, perm + n_sites]).astype(np.uint64)
-            out[f"{name}block"] = (_permute_modes_cfunc(), period, q, modes)
-        else:
-            out[f"{name}block"] = (perm, q)
     return out

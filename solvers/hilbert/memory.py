@@ -32,16 +32,18 @@ BUDGET_ENV = "LOCALPAIRS_MEMORY_GB"
 class MemoryEstimate:
     """Estimated footprint of one sector's exact diagonalization.
 
-    Attributes
-    ----------
-    dimension
-        Number of basis states.
-    nnz
-        Estimated non-zeros of the Hamiltonian matrix.
-    method
-        ``"dense"`` or ``"lanczos"``.
-
     The estimated peak in GB is :attr:`total_gb`.
+
+    Parameters
+    ----------
+    dimension : int
+        Number of basis states.
+    nnz : int
+        Estimated non-zeros of the Hamiltonian matrix.
+    method : str
+        ``"dense"`` or ``"lanczos"``.
+    basis_bytes, matrix_bytes, solver_bytes : int
+        Bytes of the basis, the CSR matrix and the eigensolver's vectors.
     """
 
     dimension: int
@@ -60,7 +62,13 @@ class MemoryEstimate:
 
 
 def available_memory_gb() -> float:
-    """Available memory in GB (``MemAvailable`` from /proc/meminfo, else total pages)."""
+    """Available memory in GB (``MemAvailable`` from /proc/meminfo, else total pages).
+
+    Returns
+    -------
+    float
+        GB.
+    """
     try:
         with open("/proc/meminfo") as fh:
             for line in fh:
@@ -72,7 +80,18 @@ def available_memory_gb() -> float:
 
 
 def default_budget_gb() -> float:
-    """The memory budget: ``$LOCALPAIRS_MEMORY_GB`` if set, else 80 % of available memory."""
+    """The memory budget: ``$LOCALPAIRS_MEMORY_GB`` if set, else 80 % of available memory.
+
+    Returns
+    -------
+    float
+        GB.
+
+    Raises
+    ------
+    InputError
+        When ``$LOCALPAIRS_MEMORY_GB`` is not a positive number.
+    """
     env = os.environ.get(BUDGET_ENV)
     if env:
         try:
@@ -119,7 +138,24 @@ def _nnz_per_row(model: Model, sec: Sector) -> float:
 
 
 def estimate_memory(model: Model, sec: Sector, *, n_states: int = 1, dense_threshold: int = DENSE_THRESHOLD) -> MemoryEstimate:
-    """Estimate dimension, non-zeros and peak memory of diagonalizing ``sec`` (allocates nothing)."""
+    """Estimate dimension, non-zeros and peak memory of diagonalizing ``sec`` (allocates nothing).
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    sec : Sector
+        The sector.
+    n_states : int
+        Eigenpairs wanted.
+    dense_threshold : int
+        Dense diagonalization at or below this dimension.
+
+    Returns
+    -------
+    MemoryEstimate
+        The estimate.
+    """
     from localpairs.solvers.hilbert.basis import sector_dimension, sector_dtype
 
     dim = sector_dimension(model, sec)
@@ -138,7 +174,26 @@ def estimate_memory(model: Model, sec: Sector, *, n_states: int = 1, dense_thres
 
 
 def check_memory(model: Model, sec: Sector, estimate: MemoryEstimate, budget_gb: float | None) -> None:
-    """Raise :class:`TooLargeError` when ``estimate`` exceeds the budget (default: see above)."""
+    """Raise :class:`TooLargeError` when ``estimate`` exceeds the budget.
+
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian (named in the message).
+    sec : Sector
+        The sector (named in the message).
+    estimate : MemoryEstimate
+        From :func:`estimate_memory`.
+    budget_gb : float or None
+        Budget in GB; default :func:`default_budget_gb`.
+
+    Raises
+    ------
+    TooLargeError
+        When the estimate exceeds the budget.
+    InputError
+        When the budget is not positive.
+    """
     budget = default_budget_gb() if budget_gb is None else float(budget_gb)
     require(budget > 0, "memory_budget_gb", budget_gb, "a positive number of GB")
     if estimate.total_gb > budget:

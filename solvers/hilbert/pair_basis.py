@@ -148,7 +148,22 @@ def _get_Ns_pcon(N: int, Np: tuple[int, int]) -> int:
 
 
 def constrained_dimension(n_sites: int, bosonic_sites: tuple[int, ...], n_up: int, n_down: int) -> int:
-    """Number of states with ``n_up``/``n_down`` electrons and bosonic sites holding 0 or 2."""
+    """Number of states with ``n_up``/``n_down`` electrons and bosonic sites holding 0 or 2.
+
+    Parameters
+    ----------
+    n_sites : int
+        Number of sites.
+    bosonic_sites : tuple of int
+        Sites restricted to occupancy 0 or 2.
+    n_up, n_down : int
+        Electrons per spin.
+
+    Returns
+    -------
+    int
+        The dimension.
+    """
     nb = len(bosonic_sites)
     nf = n_sites - nb
     return sum(
@@ -165,15 +180,20 @@ def pair_constrained_basis(
 
     Parameters
     ----------
-    n_sites
+    n_sites : int
         Number of sites L (at most 32: 2L modes in 64 bits).
-    bosonic_sites
+    bosonic_sites : tuple of int
         Sites restricted to occupancy 0 or 2.
-    n_up, n_down
+    n_up, n_down : int
         Electrons per spin.
-    blocks
+    blocks : dict or None
         User-basis symmetry blocks ``name=(map_cfunc, period, q, args)``
-        (see :func:`localpairs.solvers.hilbert.lattice_symmetry.quspin_blocks`).
+        (see :func:`localpairs.solvers.hilbert.basis.quspin_blocks`).
+
+    Returns
+    -------
+    quspin.basis.user_basis
+        The basis.
     """
     L = n_sites
     N = 2 * L
@@ -210,7 +230,20 @@ def pair_constrained_basis(
 
 
 def spinless_terms(static: list, n_sites: int) -> list:
-    """Translate spinful ``"A|B"`` terms to the spinless strings of :func:`pair_constrained_basis`."""
+    """Translate spinful ``"A|B"`` terms to the spinless strings of :func:`pair_constrained_basis`.
+
+    Parameters
+    ----------
+    static : list
+        QuSpin static list of spinful terms.
+    n_sites : int
+        Number of sites L (down spins become modes L … 2L − 1).
+
+    Returns
+    -------
+    list
+        The static list in spinless notation.
+    """
     out = []
     for opstr, couplings in static:
         up, down = opstr.split("|")

@@ -31,7 +31,8 @@ import scipy.sparse as sp
 from numba import njit, prange
 
 from localpairs.hamiltonians import Model
-from localpairs.solvers.hilbert.block_matrix import BlockBasis, Representatives, _find, _image, _lookup, _sign, group_tables
+from localpairs.solvers.hilbert.block_matrix import BlockBasis, Representatives, _find, _lookup
+from localpairs.solvers.hilbert.group_action import canonical, group_tables, image, sign
 from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, is_complex_block
 
 #: Largest |imaginary part| (relative to the largest element) accepted in ``U† H U``: round-off of
@@ -42,8 +43,18 @@ IMAGINARY_TOL = 1e-12
 def reflection_for(model: Model, labels: Mapping[str, int]) -> np.ndarray | None:
     """Site permutation R (product of the reflections of the complex axes) making block ``labels`` real.
 
-    None when the block is real already, a coupling is complex, or a needed reflection does not
-    exist or does not commute with the model.
+    Parameters
+    ----------
+    model : Model
+        The Hamiltonian.
+    labels : Mapping[str, int]
+        Block labels (momenta and further symmetries).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        R; None when the block is real already, a coupling is complex, or a needed reflection does
+        not exist or does not commute with the model.
     """
     gens = generators(model.cluster)
     axes = [name[1] for name, q in labels.items() if name.startswith("k") and is_complex_block(name, q, gens[name][1])]
@@ -58,35 +69,62 @@ def reflection_for(model: Model, labels: Mapping[str, int]) -> np.ndarray | None
 
 
 @njit(cache=True, parallel=True)
-def _partners(states, norms, P, X, chis, PR, XR, lo_tab, hi_tab, L, partner, phase):
+def _partners(states, norms, P, X, tables, chis, PR, XR, lo_tab, hi_tab, L, partner, phase):
     """π(j) and φ_j of ``A|r̃_j⟩ = φ_j |r̃_π(j)⟩`` (partner −1 when the image is not in the block)."""
     for j in prange(states.size):
-        s = _image(states[j], PR, 0)
-        sr = _sign(states[j], XR, 0)
-        best, bg = s, 0
-        for g in range(1, P.shape[0]):
-            im = _image(s, P, g)
-            if im > best:
-                best, bg = im, g
+        s = image(states[j], PR, 0)
+        sr = sign(states[j], XR, 0)
+        best, bg = canonical(s, P, tables, L)
         i = _find(states, best, lo_tab, hi_tab, L)
         partner[j] = i
         if i >= 0:
-            phase[j] = sr * _sign(s, X, bg) * np.conj(chis[bg]) * np.sqrt(norms[i] / norms[j])
+            phase[j] = sr * sign(s, X, bg) * np.conj(chis[bg]) * np.sqrt(norms[i] / norms[j])
 
 
 @dataclass(frozen=True, eq=False)
 class RealForm:
-    """The unitary U (n × n, at most two non-zeros per column) from block states to A-invariant ones."""
+    """The unitary U (n × n, at most two non-zeros per column) from block states to A-invariant ones.
+
+    Parameters
+    ----------
+    unitary : scipy.sparse.csr_matrix
+        U, columns the A-invariant vectors in the block basis.
+    """
 
     unitary: sp.csr_matrix
 
     def to_block(self, vectors: np.ndarray) -> np.ndarray:
-        """Real-form vectors (n, m) as complex vectors of the block basis: ``U v``."""
+        """Real-form vectors (n, m) as complex vectors of the block basis: ``U v``.
+
+        Parameters
+        ----------
+        vectors : numpy.ndarray
+            (n, m) vectors in the real form's basis.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n, m) complex vectors in the block basis.
+        """
         return np.asarray(self.unitary @ vectors.astype(np.complex128))
 
 
 def standing_wave_form(reps: Representatives, basis: BlockBasis, reflection: np.ndarray) -> RealForm:
     """The A-invariant basis of ``basis`` (see the module docstring) for the reflection R.
+
+    Parameters
+    ----------
+    reps : Representatives
+        The sector's representatives under the block's group.
+    basis : BlockBasis
+        The complex block.
+    reflection : numpy.ndarray
+        R, from :func:`reflection_for`.
+
+    Returns
+    -------
+    RealForm
+        The unitary to the A-invariant basis.
 
     Raises
     ------
@@ -97,7 +135,7 @@ def standing_wave_form(reps: Representatives, basis: BlockBasis, reflection: np.
     n = basis.Ns
     partner, phase = np.empty(n, np.int64), np.zeros(n, np.complex128)
     lo, hi = _lookup(basis.states, reps.n_sites)
-    _partners(basis.states, basis.norms, reps.P, reps.X, basis.chis, PR[1:], XR[1:], lo, hi, reps.n_sites, partner, phase)
+    _partners(basis.states, basis.norms, reps.P, reps.X, reps.tables, basis.chis, PR[1:], XR[1:], lo, hi, reps.n_sites, partner, phase)
     idx = np.arange(n)
     if np.any(partner < 0) or np.any(partner[partner] != idx) or not np.allclose(np.abs(phase), 1.0, atol=1e-12) \
             or not np.allclose(phase[partner], phase, atol=1e-12):
@@ -166,6 +204,18 @@ def _transform(h_ptr, h_idx, h_dat, u_ptr, u_idx, u_dat, ut_ptr, ut_idx, ut_dat,
 
 def real_matrix(matrix: sp.csr_matrix, form: RealForm) -> sp.csr_matrix:
     """``U† H U`` as a real CSR matrix (its imaginary part checked to vanish).
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        The complex block matrix H.
+    form : RealForm
+        The block's real form U.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The real symmetric matrix (eV).
 
     Raises
     ------

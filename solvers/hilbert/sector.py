@@ -17,12 +17,13 @@ from localpairs.errors import InputError, require
 class Sector:
     """A block of the Hilbert space. Build with :func:`sector`.
 
-    Attributes
+    Parameters
     ----------
-    n_up, n_down
+    n_up, n_down : int
         Electrons per spin. For the Fermi–Bose mixture ``n_up + n_down = 2 N_B + N_F``.
-    blocks
-        Symmetry labels, e.g. ``{"kx": 0}``; empty for now.
+    blocks : Mapping[str, Any]
+        Symmetry labels, e.g. ``{"kx": 0}`` (see
+        :mod:`~localpairs.solvers.hilbert.lattice_symmetry`); empty: the whole particle sector.
     """
 
     n_up: int
@@ -40,16 +41,39 @@ class Sector:
         return 0.5 * (self.n_up - self.n_down)
 
     def shifted(self, d_up: int, d_down: int) -> Sector:
-        """The sector with ``d_up``/``d_down`` electrons added (negative: removed)."""
+        """The sector with ``d_up``/``d_down`` electrons added (negative: removed).
+
+        Parameters
+        ----------
+        d_up, d_down : int
+            Electrons added per spin.
+
+        Returns
+        -------
+        Sector
+            The shifted sector, same symmetry labels.
+        """
         return Sector(self.n_up + d_up, self.n_down + d_down, dict(self.blocks))
 
     def label(self) -> str:
-        """Short text label such as ``N=8 (4↑4↓)``."""
+        """Short text label such as ``N=8 (4↑4↓)``.
+
+        Returns
+        -------
+        str
+            The label, symmetry labels appended.
+        """
         labels = "".join(f" {k}={v}" for k, v in self.blocks.items())
         return f"N={self.n_electrons} ({self.n_up}↑{self.n_down}↓){labels}"
 
     def as_dict(self) -> dict:
-        """Resolved quantum numbers for the record."""
+        """Resolved quantum numbers for the record.
+
+        Returns
+        -------
+        dict
+            ``n_up``, ``n_down`` and ``block_<name>`` per symmetry label.
+        """
         return {"n_up": self.n_up, "n_down": self.n_down, **{f"block_{k}": v for k, v in self.blocks.items()}}
 
 
@@ -61,6 +85,25 @@ def sector(
     Give either ``electrons`` (then S_z is the smallest possible: ``n_up = ceil(N/2)``) or both
     ``n_up`` and ``n_down``. Symmetry labels go as keywords, e.g. ``sector(electrons=8, kx=0,
     px=1)``; see :mod:`localpairs.solvers.hilbert.lattice_symmetry` for the names.
+
+    Parameters
+    ----------
+    electrons : int or None
+        Total electron number.
+    n_up, n_down : int or None
+        Electrons per spin (instead of ``electrons``).
+    **blocks : int
+        Symmetry labels.
+
+    Returns
+    -------
+    Sector
+        The sector.
+
+    Raises
+    ------
+    InputError
+        When both or neither of ``electrons`` and (``n_up``, ``n_down``) are given, or a count is negative.
     """
     if electrons is not None:
         require(n_up is None and n_down is None, "sector", "electrons and n_up/n_down", "either electrons or (n_up, n_down), not both")
@@ -74,6 +117,19 @@ def sector(
 
 
 def check_sector_fits(sec: Sector, n_sites: int) -> None:
-    """Refuse a sector that cannot exist on ``n_sites`` sites (before any allocation)."""
+    """Refuse a sector that cannot exist on ``n_sites`` sites (before any allocation).
+
+    Parameters
+    ----------
+    sec : Sector
+        The sector.
+    n_sites : int
+        Number of sites.
+
+    Raises
+    ------
+    InputError
+        When more electrons of one spin than sites are asked for.
+    """
     require(sec.n_up <= n_sites, "sector.n_up", sec.n_up, f"0 … {n_sites} (one spin-up electron per site at most)")
     require(sec.n_down <= n_sites, "sector.n_down", sec.n_down, f"0 … {n_sites} (one spin-down electron per site at most)")
