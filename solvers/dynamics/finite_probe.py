@@ -115,11 +115,12 @@ import xarray as xr
 
 from localpairs.errors import require
 from localpairs.hamiltonians import Model
+from localpairs.solvers.dynamics.parallel_chains import DEFAULT_GROUP, parallel_chains
 from localpairs.solvers.dynamics.probe_components import FFT_PADDINGS, SpectrumConvergence, check_points, fft_length, frequency_components, kept
 from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.hilbert.sector import Sector
-from localpairs.solvers.lanczos import broadened_spectrum, lanczos_chain
-from localpairs.solvers.spectra.equivalent_channels import state_invariant, symmetries
+from localpairs.solvers.lanczos import LanczosChain, broadened_spectrum, lanczos_chain
+from localpairs.solvers.spectra.equivalent_channels import STATE_TOL, state_map, symmetries
 from localpairs.solvers.spectra.excitations import op_list, target_sector
 from localpairs.solvers.spectra.spectral_functions import SectorCache, SpectraWarning, check_broadening, check_omega
 from localpairs.solvers.spectra.xas import DEFAULT_GAMMA, DEFAULT_XAS_STEPS, XasChannel, _act, _channels, _hole_diagonal, _operator, _representatives
@@ -170,20 +171,31 @@ def _check_grid(states: np.ndarray, times: np.ndarray, dim: int) -> tuple[np.nda
     return np.asarray(states, dtype=np.complex128), times, h
 
 
+def _invariant_rows(basis: Any, n_sites: int, unit: np.ndarray, g: Any) -> bool:
+    """Whether the symmetry ``g`` leaves every normalized row of ``unit`` invariant (``state_invariant``, its map built once)."""
+    mapped = state_map(basis, n_sites, g)
+    if mapped is None:
+        return False
+    index, sign = mapped
+    overlaps = np.einsum("kd,kd->k", unit[:, index].conj(), unit * sign)  # ⟨ψ|Pψ⟩ = Σ_s conj(ψ[index[s]]) sign[s] ψ[s]
+    return bool(np.all(np.abs(overlaps) >= 1.0 - STATE_TOL))
+
+
 def _channel_set(model: Model, basis: Any, states: np.ndarray, sec: Sector, use_symmetry: bool) -> tuple[list[XasChannel], list[float], int]:
     """Representative channels and weights; symmetries of the model that leave every sampled state invariant."""
     keys, mult = _channels(model, "incoherent")
     syms = []
     if use_symmetry:
         syms = symmetries(model, basis, states[0] / np.linalg.norm(states[0]), n_up=sec.n_up, n_down=sec.n_down)
-        syms = [g for g in syms if all(state_invariant(basis, model.n_sites, x / np.linalg.norm(x), g) for x in states[1:])]
+        unit = states / np.linalg.norm(states, axis=1)[:, None]
+        syms = [g for g in syms if _invariant_rows(basis, model.n_sites, unit, g)]
     reps, weights = _representatives(keys, mult, [_act(g) for g in syms], closed=True)
     return reps, weights, len(syms)
 
 
 def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: XasChannel, probed: np.ndarray, omega: np.ndarray, *,
                       U_c: float, h: float, carrier: float, offset: float, broadening: dict, periodization: dict, weight_tol: float, n_steps: int,
-                      convergence_tol: float | None) -> dict:
+                      convergence_tol: float | None, chain_block: int) -> dict:
     """Spectrum (times N) and diagnostics of one channel from the probed states ``probed`` (rows s_k e^{iE_c t_k/ħ} ψ_k)."""
     exc = _operator(model, key, label_hole=False)
     tsec = target_sector(sec, exc, model)
@@ -197,18 +209,37 @@ def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: XasCha
     norms = np.einsum("ij,ij->j", comps.conj(), comps).real
     keep = kept(norms, weight_tol)
     band = np.abs(nu) >= 0.9 * np.abs(nu).max()
-    probe_omega = check_points(omega, broadening["eta"])
+    e_refs = carrier + nu[keep] - offset
     tol_abs = None if convergence_tol is None else convergence_tol * float(norms.sum()) / (math.pi * broadening["eta"])  # × peak bound / du
+    chains = _component_chains(cache.matrix(tsec), comps[:, keep], diagonal=diagonal, n_steps=n_steps, e_refs=e_refs,
+                               z=check_points(omega, broadening["eta"]) + 1j * broadening["eta"], tol=tol_abs, chain_block=chain_block)
     total = np.zeros(omega.size)
-    matvecs = 0
-    for jj in keep:
-        e_ref = carrier + nu[jj] - offset
-        until = None if tol_abs is None else SpectrumConvergence(e_ref + probe_omega + 1j * broadening["eta"], norm2=norms[jj], tol=tol_abs)
-        chain = lanczos_chain(cache.matrix(tsec), comps[:, jj], n_steps=n_steps, diagonal=diagonal, until=until)
+    for chain, e_ref in zip(chains, e_refs):
         total += du * broadened_spectrum(chain, omega, e_ref=e_ref, **broadening)
-        matvecs += chain.n_steps
+    matvecs = sum(chain.n_steps for chain in chains)
     return {"total": total, "m0": du * norms.sum(), "m0_chains": du * norms[keep].sum(), "dropped": du * (norms.sum() - norms[keep].sum()),
             "edge": du * norms[band].sum(), "n_components": keep.size, "matvecs": matvecs, "fft_length": m}
+
+
+def _component_chains(matrix: Any, starts: np.ndarray, *, diagonal: np.ndarray, n_steps: int, e_refs: np.ndarray, z: np.ndarray,
+                      tol: float | None, chain_block: int) -> list[LanczosChain]:
+    """One chain of ``H_c`` per column of ``starts`` (reference energies ``e_refs``), stopped on convergence at ``e_ref + z`` if ``tol``.
+
+    ``chain_block > 1`` and a real ``H_c``: columns advanced together in groups of ``chain_block``
+    (:func:`~localpairs.solvers.dynamics.parallel_chains.parallel_chains`); otherwise one
+    :func:`~localpairs.solvers.lanczos.lanczos_chain` per column (the first implementation).
+    """
+    def rule(cols: np.ndarray) -> SpectrumConvergence | None:
+        return None if tol is None else SpectrumConvergence(e_refs[cols][None, :] + z[:, None], norm2=norms[cols], tol=tol)
+
+    norms = np.einsum("ij,ij->j", starts.conj(), starts).real
+    if chain_block == 1 or np.iscomplexobj(matrix.data):
+        return [lanczos_chain(matrix, starts[:, j], n_steps=n_steps, diagonal=diagonal, until=rule(np.array([j]))) for j in range(starts.shape[1])]
+    chains: list[LanczosChain] = []
+    for first in range(0, starts.shape[1], chain_block):
+        cols = np.arange(first, min(first + chain_block, starts.shape[1]))
+        chains += parallel_chains(matrix, starts[:, cols], n_steps=n_steps, diagonal=diagonal, until=rule(cols), group=chain_block)
+    return chains
 
 
 def _summary(parts: list[dict], weights: list[float], norm: float, s: np.ndarray) -> dict:
@@ -232,7 +263,7 @@ def _summary(parts: list[dict], weights: list[float], norm: float, s: np.ndarray
 
 
 def _check_options(*, fwhm: Any, U_c: Any, offset: Any, t_probe: Any, weight_tol: Any, periodization_tol: Any, fft_padding: Any,
-                   convergence_tol: Any) -> None:
+                   convergence_tol: Any, chain_block: Any) -> None:
     """InputError naming the first invalid option of :func:`finite_probe_xas`."""
     require(isinstance(fwhm, (int, float, np.floating)) and np.isfinite(fwhm) and fwhm > 0, "fwhm", fwhm, "a finite probe intensity FWHM > 0 in fs")
     for name, value in (("U_c", U_c), ("offset", offset), ("t_probe", t_probe)):
@@ -240,6 +271,7 @@ def _check_options(*, fwhm: Any, U_c: Any, offset: Any, t_probe: Any, weight_tol
     require(isinstance(weight_tol, (int, float)) and 0 <= weight_tol < 1, "weight_tol", weight_tol, "a number in [0, 1)")
     require(isinstance(periodization_tol, (int, float)) and 0 < periodization_tol < 1, "periodization_tol", periodization_tol, "a number in (0, 1)")
     require(fft_padding in FFT_PADDINGS, "fft_padding", fft_padding, f"one of {FFT_PADDINGS}")
+    require(isinstance(chain_block, (int, np.integer)) and chain_block >= 1, "chain_block", chain_block, "an integer ≥ 1 (1: one chain at a time)")
     require(convergence_tol is None or (isinstance(convergence_tol, (int, float)) and 0 < convergence_tol < 1), "convergence_tol", convergence_tol,
             "None (every chain runs n_steps) or a number in (0, 1)")
 
@@ -264,6 +296,7 @@ def finite_probe_xas(
     cache: SectorCache | None = None,
     fft_padding: str = "envelope",
     convergence_tol: float | None = DEFAULT_CONVERGENCE_TOL,
+    chain_block: int = DEFAULT_GROUP,
 ) -> xr.Dataset:
     """O K-edge XAS of ψ(t) probed by a Gaussian pulse of intensity FWHM ``fwhm`` at ``t_probe`` (module docstring).
 
@@ -301,7 +334,7 @@ def finite_probe_xas(
     broadening = {"eta": Gamma, "gaussian_fwhm": check_broadening(gaussian_fwhm, "gaussian_fwhm", allow_zero=True)}
     omega = check_omega(omega)
     _check_options(fwhm=fwhm, U_c=U_c, offset=offset, t_probe=t_probe, weight_tol=weight_tol, periodization_tol=periodization_tol,
-                   fft_padding=fft_padding, convergence_tol=convergence_tol)
+                   fft_padding=fft_padding, convergence_tol=convergence_tol, chain_block=chain_block)
     basis = (cache := cache or SectorCache(model)).basis(sec)
     states, times, h = _check_grid(states, times, basis.Ns)
     s = probe_amplitude(times - t_probe, fwhm)
@@ -312,7 +345,8 @@ def finite_probe_xas(
     norm = 2.0 * math.pi * HBAR_EV_FS * h * float(np.sum(s**2))
     parts = [_channel_spectrum(model, cache, sec, key, probed, omega, U_c=float(U_c), h=h, carrier=carrier, offset=float(offset),
                                broadening=broadening, periodization={"Gamma": Gamma, "tol": periodization_tol, "padding": fft_padding},
-                               weight_tol=weight_tol, n_steps=n_steps, convergence_tol=convergence_tol) for key in reps]
+                               weight_tol=weight_tol, n_steps=n_steps, convergence_tol=convergence_tol, chain_block=chain_block)
+             for key in reps]
     total = sum(w * p["total"] for w, p in zip(weights, parts)) / norm
     attrs = _summary(parts, weights, norm, s)
     attrs.update({
