@@ -115,11 +115,11 @@ import xarray as xr
 
 from localpairs.errors import require
 from localpairs.hamiltonians import Model
-from localpairs.solvers.dynamics.parallel_chains import DEFAULT_GROUP, parallel_chains
-from localpairs.solvers.dynamics.probe_components import FFT_PADDINGS, SpectrumConvergence, check_points, fft_length, frequency_components, kept
+from localpairs.solvers.dynamics.parallel_chains import DEFAULT_GROUP, spectrum_chains
+from localpairs.solvers.dynamics.probe_components import FFT_PADDINGS, check_points, fft_length, frequency_components, kept
 from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.hilbert.sector import Sector
-from localpairs.solvers.lanczos import LanczosChain, broadened_spectrum, lanczos_chain
+from localpairs.solvers.lanczos import broadened_spectrum
 from localpairs.solvers.spectra.equivalent_channels import STATE_TOL, state_map, symmetries
 from localpairs.solvers.spectra.excitations import op_list, target_sector
 from localpairs.solvers.spectra.spectral_functions import SectorCache, SpectraWarning, check_broadening, check_omega
@@ -143,17 +143,61 @@ EDGE_WEIGHT_TOL = 1e-8
 
 
 def probe_amplitude(t: Any, fwhm: float) -> np.ndarray:
-    """Envelope ``s(t) = exp(−2 ln2 t²/w²)``: its square, the intensity, has FWHM ``w`` (fs)."""
+    """Envelope ``s(t) = exp(−2 ln2 t²/w²)``: its square, the intensity, has FWHM ``w`` (fs).
+
+    Parameters
+    ----------
+    t : array_like
+        Times from the probe centre (fs).
+    fwhm : float
+        Intensity FWHM ``w`` (fs).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``s(t)``, 1 at the centre.
+    """
     return np.exp(-2.0 * math.log(2.0) * np.asarray(t, dtype=float) ** 2 / fwhm**2)
 
 
 def probe_bandwidth(fwhm: float) -> float:
-    """FWHM in eV of the probe's power spectrum ``|s̃|²`` (the spectral envelope): ``4 ln2 ħ/w``."""
+    """FWHM in eV of the probe's power spectrum ``|s̃|²`` (the spectral envelope): ``4 ln2 ħ/w``.
+
+    Parameters
+    ----------
+    fwhm : float
+        Intensity FWHM ``w`` of the probe (fs).
+
+    Returns
+    -------
+    float
+        The bandwidth (eV).
+    """
     return 4.0 * math.log(2.0) * HBAR_EV_FS / fwhm
 
 
 def probe_grid(t_probe: float, fwhm: float, *, dt: float, half_width: float = DEFAULT_HALF_WIDTH_FWHM) -> np.ndarray:
-    """Uniform times (fs) with step ``dt`` covering ``t_probe ± half_width × fwhm`` (centre on the grid)."""
+    """Uniform times (fs) with step ``dt`` covering ``t_probe ± half_width × fwhm`` (centre on the grid).
+
+    Parameters
+    ----------
+    t_probe, fwhm : float
+        Probe centre and intensity FWHM (fs).
+    dt : float
+        Time step (fs).
+    half_width : float
+        Half width of the grid in FWHM.
+
+    Returns
+    -------
+    numpy.ndarray
+        The times (fs).
+
+    Raises
+    ------
+    InputError
+        For a non-positive or non-finite ``fwhm`` or ``dt``.
+    """
     require(fwhm > 0 and np.isfinite(fwhm), "fwhm", fwhm, "a finite probe intensity FWHM > 0 in fs")
     require(dt > 0 and np.isfinite(dt), "dt", dt, "a finite time step > 0 in fs")
     n = math.ceil(half_width * fwhm / dt)
@@ -211,7 +255,7 @@ def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: XasCha
     band = np.abs(nu) >= 0.9 * np.abs(nu).max()
     e_refs = carrier + nu[keep] - offset
     tol_abs = None if convergence_tol is None else convergence_tol * float(norms.sum()) / (math.pi * broadening["eta"])  # × peak bound / du
-    chains = _component_chains(cache.matrix(tsec), comps[:, keep], diagonal=diagonal, n_steps=n_steps, e_refs=e_refs,
+    chains = spectrum_chains(cache.matrix(tsec), comps[:, keep], diagonal=diagonal, n_steps=n_steps, e_refs=e_refs,
                                z=check_points(omega, broadening["eta"]) + 1j * broadening["eta"], tol=tol_abs, chain_block=chain_block)
     total = np.zeros(omega.size)
     for chain, e_ref in zip(chains, e_refs):
@@ -219,27 +263,6 @@ def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: XasCha
     matvecs = sum(chain.n_steps for chain in chains)
     return {"total": total, "m0": du * norms.sum(), "m0_chains": du * norms[keep].sum(), "dropped": du * (norms.sum() - norms[keep].sum()),
             "edge": du * norms[band].sum(), "n_components": keep.size, "matvecs": matvecs, "fft_length": m}
-
-
-def _component_chains(matrix: Any, starts: np.ndarray, *, diagonal: np.ndarray, n_steps: int, e_refs: np.ndarray, z: np.ndarray,
-                      tol: float | None, chain_block: int) -> list[LanczosChain]:
-    """One chain of ``H_c`` per column of ``starts`` (reference energies ``e_refs``), stopped on convergence at ``e_ref + z`` if ``tol``.
-
-    ``chain_block > 1`` and a real ``H_c``: columns advanced together in groups of ``chain_block``
-    (:func:`~localpairs.solvers.dynamics.parallel_chains.parallel_chains`); otherwise one
-    :func:`~localpairs.solvers.lanczos.lanczos_chain` per column (the first implementation).
-    """
-    def rule(cols: np.ndarray) -> SpectrumConvergence | None:
-        return None if tol is None else SpectrumConvergence(e_refs[cols][None, :] + z[:, None], norm2=norms[cols], tol=tol)
-
-    norms = np.einsum("ij,ij->j", starts.conj(), starts).real
-    if chain_block == 1 or np.iscomplexobj(matrix.data):
-        return [lanczos_chain(matrix, starts[:, j], n_steps=n_steps, diagonal=diagonal, until=rule(np.array([j]))) for j in range(starts.shape[1])]
-    chains: list[LanczosChain] = []
-    for first in range(0, starts.shape[1], chain_block):
-        cols = np.arange(first, min(first + chain_block, starts.shape[1]))
-        chains += parallel_chains(matrix, starts[:, cols], n_steps=n_steps, diagonal=diagonal, until=rule(cols), group=chain_block)
-    return chains
 
 
 def _summary(parts: list[dict], weights: list[float], norm: float, s: np.ndarray) -> dict:
@@ -321,6 +344,9 @@ def finite_probe_xas(
     weight_tol, periodization_tol, fft_padding, convergence_tol
         Bounds on the dropped components and the periodization, the FFT length rule (``"envelope"``;
         the first implementation's ``"window"``) and the chains' stopping bound (None: every chain ``n_steps``).
+    chain_block
+        Chains of a channel advanced together per sparse product
+        (:mod:`~localpairs.solvers.dynamics.parallel_chains`); 1: one chain after the other.
 
     Returns
     -------
@@ -328,6 +354,11 @@ def finite_probe_xas(
         ``total(omega)`` in 1/eV; attrs: ``m0`` (exact ∫XAS dω), ``m0_chains`` (norms of the
         chains computed), ``dropped_weight``, ``edge_weight``, ``edge_amplitude``,
         ``carrier_energy_eV``, ``probe_bandwidth_eV``, cost (``n_components``, ``matvecs``, ``fft_length``, seconds).
+
+    Raises
+    ------
+    InputError
+        Naming the first invalid option, time grid or state array.
     """
     t0 = time.perf_counter()
     Gamma = check_broadening(Gamma, "Gamma")

@@ -48,7 +48,7 @@ CHECK_EVERY = 10
 class KrylovFunction:
     """Result of :func:`lanczos_function`.
 
-    Attributes
+    Parameters
     ----------
     vectors
         ``f(H)φ`` for the convergence function first, then each of ``also``.

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from localpairs.errors import require
 from localpairs.solvers.dynamics.probe_components import SpectrumConvergence
-from localpairs.solvers.lanczos import BREAKDOWN_TOL, FULL_REORTH_BUDGET, LanczosChain
+from localpairs.solvers.lanczos import BREAKDOWN_TOL, FULL_REORTH_BUDGET, LanczosChain, lanczos_chain
 
 #: Columns advanced together (three ``dim × group`` complex blocks are held).
 DEFAULT_GROUP = 64
@@ -128,6 +128,49 @@ def parallel_chains(matrix: sp.csr_matrix, starts: np.ndarray, *, n_steps: int, 
     chains: list[LanczosChain] = []
     for first in range(0, starts.shape[1], group):
         chains.extend(_group(ops, np.ascontiguousarray(starts[:, first:first + group], dtype=np.complex128), m_max, full, until))
+    return chains
+
+
+def spectrum_chains(matrix: sp.csr_matrix, starts: np.ndarray, *, diagonal: np.ndarray | None, n_steps: int, e_refs: np.ndarray, z: np.ndarray,
+                    tol: float | None, chain_block: int = DEFAULT_GROUP) -> list[LanczosChain]:
+    """One chain per column of ``starts``, each stopped when its spectrum at ``e_ref + z`` has converged to ``tol``.
+
+    Parameters
+    ----------
+    matrix
+        Hermitian sparse matrix (CSR), ``dim × dim``.
+    starts
+        ``(dim, J)`` start vectors (none zero).
+    diagonal
+        Optional real vector added to the diagonal.
+    n_steps
+        Largest number of steps per chain.
+    e_refs
+        ``(J,)`` reference energy of each column (eV).
+    z
+        ``(n_z,)`` complex energies of the convergence check, relative to ``e_ref`` (eV).
+    tol
+        Stopping bound of :class:`~localpairs.solvers.dynamics.probe_components.SpectrumConvergence`
+        (1/eV, absolute); None: every chain runs ``n_steps``.
+    chain_block
+        Columns advanced together (:func:`parallel_chains`) for a real matrix; 1 (or a complex
+        matrix): one :func:`~localpairs.solvers.lanczos.lanczos_chain` after the other.
+
+    Returns
+    -------
+    list of LanczosChain
+        One per column, in order.
+    """
+    def rule(cols: np.ndarray) -> SpectrumConvergence | None:
+        return None if tol is None else SpectrumConvergence(e_refs[cols][None, :] + z[:, None], norm2=norms[cols], tol=tol)
+
+    norms = np.einsum("ij,ij->j", starts.conj(), starts).real
+    if chain_block == 1 or np.iscomplexobj(matrix.data):
+        return [lanczos_chain(matrix, starts[:, j], n_steps=n_steps, diagonal=diagonal, until=rule(np.array([j]))) for j in range(starts.shape[1])]
+    chains: list[LanczosChain] = []
+    for first in range(0, starts.shape[1], chain_block):
+        cols = np.arange(first, min(first + chain_block, starts.shape[1]))
+        chains += parallel_chains(matrix, starts[:, cols], n_steps=n_steps, diagonal=diagonal, until=rule(cols), group=chain_block)
     return chains
 
 

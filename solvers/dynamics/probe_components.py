@@ -50,6 +50,24 @@ def fft_length(phi_norms: np.ndarray, *, h: float, Gamma: float, tol: float, pad
     with ``2q/(1 − q) S ≤ tol`` (and ``M ≥ n_t``). A probe envelope keeps S small: distant pairs are light.
     ``"window"`` (the first implementation): the whole window plus ``ħ ln(1/tol)/Γ``, rounded up to
     a power of two (a multiple of 1024 from 4096 on), whatever the envelope.
+
+    Parameters
+    ----------
+    phi_norms : numpy.ndarray
+        ``‖φ_k‖`` on the time grid.
+    h : float
+        Time step (fs).
+    Gamma : float
+        Lorentzian half width (eV).
+    tol : float
+        Bound on the periodization error (relative).
+    padding : str
+        ``"envelope"`` or ``"window"``.
+
+    Returns
+    -------
+    int
+        M.
     """
     n_t = phi_norms.size
     if padding == "window":
@@ -63,21 +81,62 @@ def fft_length(phi_norms: np.ndarray, *, h: float, Gamma: float, tol: float, pad
 
 
 def frequency_components(phi: np.ndarray, *, h: float, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """``φ̃(ν_j) = h Σ_k e^{iν_j t_k/ħ} φ_k`` (up to a phase per j) on ``m`` FFT points and ``ν_j`` (eV): columns of ``phi`` are times."""
+    """``φ̃(ν_j) = h Σ_k e^{iν_j t_k/ħ} φ_k`` (up to a phase per j) on ``m`` FFT points, and ``ν_j`` (eV).
+
+    Parameters
+    ----------
+    phi : numpy.ndarray
+        ``(dim, n_t)``: the columns are the times.
+    h : float
+        Time step (fs).
+    m : int
+        FFT length (≥ n_t; zero padded).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(dim, m)`` components and the ``(m,)`` frequencies ν_j (eV).
+    """
     spectrum = scipy.fft.ifft(phi, n=m, axis=1) * (m * h)
     nu = 2.0 * math.pi * HBAR_EV_FS * np.fft.fftfreq(m, d=h)
     return spectrum, nu
 
 
 def kept(weights: np.ndarray, tol: float) -> np.ndarray:
-    """Indices of the heaviest components; the dropped ones sum to at most ``tol`` × total."""
+    """Indices of the heaviest components; the dropped ones sum to at most ``tol`` × total.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Non-negative weights.
+    tol : float
+        Largest dropped fraction of the total.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted indices kept.
+    """
     order = np.argsort(weights)
     dropped = np.cumsum(weights[order]) <= tol * weights.sum()
     return np.sort(order[~dropped])
 
 
 def check_points(omega: np.ndarray, Gamma: float) -> np.ndarray:
-    """A subset of ``omega`` with spacing ≥ :data:`CHECK_SPACING_GAMMA` × Γ (all of it if coarser)."""
+    """A subset of ``omega`` with spacing ≥ :data:`CHECK_SPACING_GAMMA` × Γ (all of it if coarser).
+
+    Parameters
+    ----------
+    omega : numpy.ndarray
+        Energies (eV).
+    Gamma : float
+        Lorentzian half width (eV).
+
+    Returns
+    -------
+    numpy.ndarray
+        The check energies (eV), sorted.
+    """
     grid = np.unique(omega)
     step = CHECK_SPACING_GAMMA * Gamma
     idx = np.searchsorted(grid, np.arange(grid[0], grid[-1] + step, step))
