@@ -123,7 +123,7 @@ def _centered_transform(pulse: Pulse, energy: float | np.ndarray) -> np.ndarray:
 class LinearResponseState:
     """First-order excited part of a pumped eigenstate after the pulse (module docstring).
 
-    Attributes
+    Parameters
     ----------
     chi
         ``χ⁽¹⁾(t)`` in the Schrödinger picture: ``ψ(t) ≈ e^{−iE₀(t − t_s)/ħ}ψ₀ + chi``.
