@@ -332,28 +332,23 @@ def finite_probe_xas(
         used as given, the norm enters the sum rule).
     times
         Uniform grid (fs) covering the probe, e.g. :func:`probe_grid`.
-    omega
-        Photon energies in eV.
-    t_probe, fwhm
-        Probe centre and intensity FWHM in fs.
+    omega, t_probe, fwhm
+        Photon energies (eV); probe centre and intensity FWHM (fs).
     U_c, Gamma, gaussian_fwhm, offset, use_symmetry, n_steps
         As for :func:`~localpairs.solvers.spectra.xas.xas` (incoherent channels); symmetries are
         kept only if they leave every sampled state invariant.
     cache
         :class:`SectorCache` of ``model`` shared between calls.
-    weight_tol, periodization_tol, fft_padding, convergence_tol
+    weight_tol, periodization_tol, fft_padding, convergence_tol, chain_block
         Bounds on the dropped components and the periodization, the FFT length rule (``"envelope"``;
-        the first implementation's ``"window"``) and the chains' stopping bound (None: every chain ``n_steps``).
-    chain_block
-        Chains of a channel advanced together per sparse product
-        (:mod:`~localpairs.solvers.dynamics.parallel_chains`); 1: one chain after the other.
+        the first implementation's ``"window"``), the chains' stopping bound (None: every chain ``n_steps``)
+        and the chains advanced together per product (:mod:`.parallel_chains`; 1: one after the other).
 
     Returns
     -------
     xarray.Dataset
-        ``total(omega)`` in 1/eV; attrs: ``m0`` (exact ∫XAS dω), ``m0_chains`` (norms of the
-        chains computed), ``dropped_weight``, ``edge_weight``, ``edge_amplitude``,
-        ``carrier_energy_eV``, ``probe_bandwidth_eV``, cost (``n_components``, ``matvecs``, ``fft_length``, seconds).
+        ``total(omega)`` in 1/eV; attrs: ``m0`` (exact ∫XAS dω), ``m0_chains`` (norms of the chains computed), ``dropped_weight``,
+        ``edge_weight``, ``edge_amplitude``, ``carrier_energy_eV``, ``probe_bandwidth_eV``, cost (``n_components``, ``matvecs``, ``fft_length``, seconds).
 
     Raises
     ------
@@ -374,18 +369,21 @@ def finite_probe_xas(
     probed = states * (s * np.exp(1j * carrier * (times - t_probe) / HBAR_EV_FS))[:, None]
     reps, weights, n_sym = _channel_set(model, basis, states, sec, use_symmetry)
     norm = 2.0 * math.pi * HBAR_EV_FS * h * float(np.sum(s**2))
-    parts = [_channel_spectrum(model, cache, sec, key, probed, omega, U_c=float(U_c), h=h, carrier=carrier, offset=float(offset),
-                               broadening=broadening, periodization={"Gamma": Gamma, "tol": periodization_tol, "padding": fft_padding},
-                               weight_tol=weight_tol, n_steps=n_steps, convergence_tol=convergence_tol, chain_block=chain_block)
+    periodization = {"Gamma": Gamma, "tol": periodization_tol, "padding": fft_padding}
+    parts = [_channel_spectrum(model, cache, sec, key, probed, omega, U_c=float(U_c), h=h, carrier=carrier, offset=float(offset), broadening=broadening,
+                               periodization=periodization, weight_tol=weight_tol, n_steps=n_steps, convergence_tol=convergence_tol, chain_block=chain_block)
              for key in reps]
     total = sum(w * p["total"] for w, p in zip(weights, parts)) / norm
-    attrs = _summary(parts, weights, norm, s)
-    attrs.update({
+    attrs = _summary(parts, weights, norm, s) | {
         "t_probe_fs": float(t_probe), "probe_fwhm_fs": float(fwhm), "probe_bandwidth_eV": probe_bandwidth(fwhm), "time_step_fs": h, "n_times": times.size,
         "U_c_eV": float(U_c), "Gamma_eV": Gamma, "gaussian_fwhm_eV": broadening["gaussian_fwhm"], "offset_eV": float(offset), "carrier_energy_eV": carrier,
-        "n_channels_computed": len(reps), "n_symmetries": n_sym, "n_steps_requested": n_steps, "seconds": time.perf_counter() - t0,
-    })
+        "n_channels_computed": len(reps), "n_symmetries": n_sym, "n_steps_requested": n_steps, "seconds": time.perf_counter() - t0}
+    return _dataset(omega, total, attrs)
+
+
+def _dataset(omega: np.ndarray, total: np.ndarray, attrs: dict) -> xr.Dataset:
+    """The finite-probe XAS as a Dataset (and its cost in the log)."""
     logger.info("finite probe at %.4g fs: %d channels, %d frequency components, %d products, %.3g s",
-                t_probe, len(reps), attrs["n_components"], attrs["matvecs"], attrs["seconds"])
+                attrs["t_probe_fs"], attrs["n_channels_computed"], attrs["n_components"], attrs["matvecs"], attrs["seconds"])
     return xr.Dataset({"total": (("omega",), np.asarray(total, dtype=float), {"units": "1/eV", "long_name": "finite-probe XAS"})},
                       coords={"omega": ("omega", omega, {"units": "eV"})}, attrs=attrs)

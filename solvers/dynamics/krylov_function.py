@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -79,13 +79,26 @@ class _Ring:
     reads slots j − 1, j, j + 1 only, so at its yield slot j still holds v_j)."""
 
     def __init__(self, dim: int, dtype: type) -> None:
-        self.buf = np.empty((3, dim), dtype=dtype)
+        self.buf: np.ndarray = np.empty((3, dim), dtype=dtype)
 
     def __getitem__(self, j: int) -> np.ndarray:
         return self.buf[j % 3]
 
     def __setitem__(self, j: int, value: np.ndarray) -> None:
         self.buf[j % 3] = value
+
+
+def _arithmetic(operator: sp.csr_matrix | Matvec, phi: np.ndarray, real_arithmetic: bool | None) -> tuple[complex, np.ndarray, Any, bool]:
+    """``(phase, start, matrix, real)``: the real form of ``phi`` and ``operator`` when allowed and possible (module docstring)."""
+    phase, start, matrix = 1.0 + 0j, np.asarray(phi), operator
+    if real_arithmetic is not False and sp.issparse(operator):
+        form, real = real_form(start), real_csr(operator)
+        if form is not None and real is not None:
+            (phase, start), matrix = form, real
+    use_real = not np.iscomplexobj(start)
+    if real_arithmetic and not use_real:
+        raise ValueError("real_arithmetic=True needs a real-valued matrix and a start vector that is a phase times a real vector")
+    return phase, start if use_real else np.ascontiguousarray(start, dtype=np.complex128), matrix, use_real
 
 
 def lanczos_function(
@@ -137,16 +150,7 @@ def lanczos_function(
     ValueError
         ``real_arithmetic=True`` where the recursion cannot be real.
     """
-    phase, start, matrix = 1.0 + 0j, np.asarray(phi), operator
-    if real_arithmetic is not False and sp.issparse(operator):
-        form, real = real_form(start), real_csr(operator)
-        if form is not None and real is not None:
-            (phase, start), matrix = form, real
-    use_real = not np.iscomplexobj(start)
-    if real_arithmetic and not use_real:
-        raise ValueError("real_arithmetic=True needs a real-valued matrix and a start vector that is a phase times a real vector")
-    if not use_real:
-        start = np.ascontiguousarray(start, dtype=np.complex128)
+    phase, start, matrix, use_real = _arithmetic(operator, phi, real_arithmetic)
     beta0 = float(np.linalg.norm(start)) if use_real else float(vector_norm(start))
     dim, dtype = start.size, np.float64 if use_real else np.complex128
     kept: Any = np.empty((steps + 1, dim), dtype=dtype) if keep_vectors else _Ring(dim, dtype)
@@ -185,7 +189,7 @@ def _replay(matrix: sp.csr_matrix | Matvec, ring: _Ring, start: np.ndarray, alph
     m, dim = alpha.size, start.size
     sums = [[np.zeros(dim), np.zeros(dim)] if use_real else [np.zeros(dim, dtype=np.complex128)] for _ in coefs]
     moved = 0.0
-    for j, a, b, _invariant in lanczos_recursion(matrix, start, m_max=m, vectors=ring, breakdown_tol=BREAKDOWN_TOL):
+    for j, a, b, _invariant in lanczos_recursion(matrix, start, m_max=m, vectors=cast(Any, ring), breakdown_tol=BREAKDOWN_TOL):
         v = ring[j]
         for c, acc in zip(coefs, sums):
             if use_real:

@@ -56,12 +56,10 @@ when they change by less than ``tol`` relative (or
 :data:`~localpairs.solvers.dynamics.krylov_function.ROUNDOFF` times ``sup|g|``, for a result that
 vanishes far off resonance), or when the Krylov space is exhausted.
 
-Steps and memory. By default (``lanczos_steps=None``) the recursion runs until that criterion holds,
-capped at :data:`CAP_WINDOWS` × ``π W σ/(2ħ)`` (``W`` the Gershgorin range of ``H₀``, ≥ the Ritz
-range; at least :data:`MIN_CAP`; unconverged at the cap raises; an explicit cap
-warns). 12 sites (853,776 states, 30 fs at 1.6 eV) need 710 steps, beyond the former fixed 400.
-The ``(m + 1) × dim`` vectors (4.8 GB there in float64) are kept when the cap's fit
-:data:`KEEP_VECTORS_BYTES`, else the recursion runs twice holding three (twice the products).
+Steps and memory: by default the recursion runs until that criterion holds, capped at :data:`CAP_WINDOWS`
+× ``πWσ/(2ħ)`` (``W`` the Gershgorin range of ``H₀``; ≥ :data:`MIN_CAP`; reached unconverged it raises). 12 sites
+(853,776 states, 30 fs at 1.6 eV) need 710 steps. The ``(m + 1) × dim`` vectors (4.8 GB there) are kept when the
+cap's fit :data:`KEEP_VECTORS_BYTES`, else the recursion runs twice holding three (twice the products).
 """
 
 from __future__ import annotations
@@ -80,7 +78,7 @@ from localpairs.hamiltonians.model import Model
 from localpairs.hamiltonians.pulse import DEFAULT_CENTER_SIGMAS
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.krylov import vector_norm
-from localpairs.solvers.dynamics.krylov_function import lanczos_function
+from localpairs.solvers.dynamics.krylov_function import KrylovFunction, lanczos_function
 from localpairs.units import HBAR_EV_FS
 
 logger = logging.getLogger(__name__)
@@ -95,8 +93,7 @@ TWO_PHOTON_CONSTANT = 4.0
 TWO_PHOTON_RATIO_MAX = 0.1
 #: Largest ‖(H₀ − E₀)ψ₀‖ accepted for an eigenstate, relative to max(1, |E₀|) (eV).
 EIGEN_RESIDUAL_MAX = 1e-6
-#: Default cap in windows π W σ/(2ħ) (12 sites converged at 1.03 of them, Ritz range); least default cap;
-#: most bytes of kept Lanczos vectors (one pass) before two passes are used.
+#: Default cap in windows πWσ/(2ħ) (12 sites: 1.03 of them), least cap, most bytes of kept vectors (else two passes).
 CAP_WINDOWS, MIN_CAP = 3.0, 200
 KEEP_VECTORS_BYTES = 1_000_000_000
 
@@ -253,6 +250,36 @@ def _default_cap(matrix: Any, pulse: Pulse) -> int:
     return int(max(MIN_CAP, math.ceil(CAP_WINDOWS * _window_steps(width, pulse))))
 
 
+def _checked_pulse(driven: DrivenModel, pulse: Pulse | None, order: Any, lanczos_steps: Any) -> Pulse:
+    """The pulse of :func:`linear_response` (``driven``'s by default) after checking it and the options."""
+    pulse = driven.pulse if pulse is None else pulse
+    if pulse is None:
+        raise InputError("pulse", None, "a Pulse (the driven model has none)")
+    require(bool(np.allclose(pulse.polarization, driven.polarization)), "pulse.polarization", list(pulse.polarization),
+            f"the operator's polarization {list(driven.polarization)} (∂H/∂A is built along it)")
+    require(driven.quench is None, "driven.quench", driven.quench, "None: linear response is about a pulse on a fixed H₀")
+    require(order in (1, 2), "order", order, "1 (χ⁽¹⁾) or 2 (χ⁽¹⁾ and the ground-state depletion)")
+    require(lanczos_steps is None or (isinstance(lanczos_steps, (int, np.integer)) and lanczos_steps >= 1), "lanczos_steps", lanczos_steps,
+            "None (until converged) or an integer ≥ 1")
+    return pulse
+
+
+def _krylov(op: DrivenOperator, phi: np.ndarray, functions: tuple, pulse: Pulse, *, g_max: float, tol: float,
+            lanczos_steps: int | None) -> tuple[KrylovFunction, bool]:
+    """``functions`` of ``H₀`` on ``phi`` to convergence (the cap and passes of the module docstring); the result and whether one pass."""
+    cap = _default_cap(op.matrix, pulse) if lanczos_steps is None else int(lanczos_steps)
+    keep = (cap + 1) * op.dim * 16 <= KEEP_VECTORS_BYTES  # complex size: the real path needs half
+    res = lanczos_function(op.matrix, phi, functions[0], steps=cap, tol=tol, g_max=g_max, also=functions[1:],
+                           resolved=lambda theta: len(theta) >= _window_steps(theta[-1] - theta[0], pulse), keep_vectors=keep)
+    if not res.converged and lanczos_steps is None:
+        raise LocalPairsError(f"linear response: the Lanczos coefficients still change by {res.change:.3g} (> tol = {tol:g}) after the default cap "
+                              f"of {cap} steps ({CAP_WINDOWS:g} × the π W σ/2ħ steps that resolve the pulse's window); pass lanczos_steps "
+                              "to accept an unconverged result, or a larger tol")
+    if not res.converged:
+        logger.warning("linear response: Lanczos coefficients still change by %.3g (> %.3g) after %d steps", res.change, tol, res.steps)
+    return res, keep
+
+
 def _perturbation_vector(op: DrivenOperator, psi0: np.ndarray, e0: float, segment: int) -> np.ndarray:
     """``∂H/∂A ψ₀ = −j ψ₀`` (after checking that ψ₀ is an eigenstate of ``H₀`` with energy e0);
     leaves ``H₀`` assembled in ``op``."""
@@ -289,18 +316,14 @@ def linear_response(
         Matrices of the driven model (its pulse's polarization defines ``∂H/∂A``).
     psi0, e0
         Normalized eigenstate of ``H₀`` and its energy (eV).
-    t
-        Time after the pulse (fs).
+    t, t_start
+        Time after the pulse, and the time before it at which the state is ``psi0`` (fs).
     pulse
         The pulse (default ``op.driven.pulse``); only its amplitude, duration, centre and photon
         energy may differ from the operator's: ``∂H/∂A`` is along the operator's polarization.
-    t_start
-        Time at which the state is ``psi0`` (fs), before the pulse.
-    lanczos_steps
-        Most Lanczos steps; None (default): until converged, capped at :data:`CAP_WINDOWS` windows (module docstring)
-        (unconverged at the cap raises). An explicit cap only warns when reached unconverged.
-    tol
-        Relative change of the Lanczos coefficients at which the recursion stops.
+    lanczos_steps, tol
+        Most Lanczos steps (None, the default: until converged, capped as the module docstring says;
+        an explicit cap only warns when reached unconverged); relative change at which to stop.
     order
         1, or 2 for the ground-state depletion ``1 − α/2`` as well.
     keep_centred
@@ -313,22 +336,12 @@ def linear_response(
 
     Raises
     ------
-    InputError
-        For an invalid pulse, order, cap or times, or a ψ₀ that is not a normalized eigenstate.
-    LocalPairsError
-        When ``∂H/∂A ψ₀ = 0``, or when the default cap is reached before the coefficients converge.
+    InputError, LocalPairsError
+        Invalid pulse, order, cap, times or ψ₀; ``∂H/∂A ψ₀ = 0`` or the default cap reached unconverged.
     """
     start = time.perf_counter()
     driven = op.driven
-    pulse = driven.pulse if pulse is None else pulse
-    if pulse is None:
-        raise InputError("pulse", None, "a Pulse (the driven model has none)")
-    require(bool(np.allclose(pulse.polarization, driven.polarization)), "pulse.polarization", list(pulse.polarization),
-            f"the operator's polarization {list(driven.polarization)} (∂H/∂A is built along it)")
-    require(driven.quench is None, "driven.quench", driven.quench, "None: linear response is about a pulse on a fixed H₀")
-    require(order in (1, 2), "order", order, "1 (χ⁽¹⁾) or 2 (χ⁽¹⁾ and the ground-state depletion)")
-    require(lanczos_steps is None or (isinstance(lanczos_steps, (int, np.integer)) and lanczos_steps >= 1), "lanczos_steps", lanczos_steps,
-            "None (until converged) or an integer ≥ 1")
+    pulse = _checked_pulse(driven, pulse, order, lanczos_steps)
     _check_times(pulse, float(t), float(t_start))
     psi0 = np.ascontiguousarray(psi0, dtype=np.complex128)
     require(psi0.shape == (op.dim,) and abs(float(vector_norm(psi0)) - 1.0) < 1e-8, "psi0", f"shape {psi0.shape}",
@@ -348,16 +361,7 @@ def linear_response(
     def centred(energies: np.ndarray) -> np.ndarray:  # the same without the free evolution from t₀ to t
         return (-1j / HBAR_EV_FS) * ground_phase * _centered_transform(pulse, energies - e0)
 
-    cap = _default_cap(op.matrix, pulse) if lanczos_steps is None else int(lanczos_steps)
-    keep = (cap + 1) * op.dim * 16 <= KEEP_VECTORS_BYTES  # complex size: the real path needs half
-    res = lanczos_function(op.matrix, phi, amplitude, steps=cap, tol=tol, g_max=g_max, also=(centred,) if keep_centred else (),
-                           resolved=lambda theta: len(theta) >= _window_steps(theta[-1] - theta[0], pulse), keep_vectors=keep)
-    if not res.converged and lanczos_steps is None:
-        raise LocalPairsError(f"linear response: the Lanczos coefficients still change by {res.change:.3g} (> tol = {tol:g}) after the default cap "
-                              f"of {cap} steps ({CAP_WINDOWS:g} × the π W σ/2ħ steps that resolve the pulse's window); pass lanczos_steps "
-                              "to accept an unconverged result, or a larger tol")
-    if not res.converged:
-        logger.warning("linear response: Lanczos coefficients still change by %.3g (> %.3g) after %d steps", res.change, tol, res.steps)
+    res, keep = _krylov(op, phi, (amplitude, centred) if keep_centred else (amplitude,), pulse, g_max=g_max, tol=tol, lanczos_steps=lanczos_steps)
     chi = res.vectors[0]
     h_chi = op.matvec(chi, np.empty_like(chi))
     alpha = float(np.vdot(chi, chi).real)

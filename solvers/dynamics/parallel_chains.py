@@ -189,7 +189,7 @@ def _group(ops: tuple, block: np.ndarray, m_max: int, full: bool, until: Spectru
     active, scale = np.arange(n_cols), np.zeros(n_cols)
     a, b2, b_prev = np.empty(n_cols), np.empty(n_cols), np.zeros(n_cols)
     for j in range(m_max):
-        _product_step(*ops, v, v_prev, b_prev, w, a)
+        _product_step(ops[0], ops[1], ops[2], ops[3], v, v_prev, b_prev, w, a)
         _orthogonal_step(a, v, w, b2)
         if kept is not None:
             b2 = _reorthogonalize(kept[: j + 1], w)
