@@ -42,6 +42,10 @@ evolve (rtol = atol = 1e-9) 923 s (1.95× slower; the final states differ by 1.6
 levels are not matched); CFM4 0–300 fs EXTRAPOLATED with the 3×2×1 product ratio 97.7: ≈ 128,000
 products, ≈ 13 h at that load (0.36 s per product), ≈ 1–2 h on an idle machine (0.053 CPU-s per
 product): the strong field (steps of 0.03–0.05 fs around the pulse peak) dominates.
+χ⁽¹⁾ with the convergence-driven default (two passes, three vectors; ``chi`` phase): at the study's
+calibrated α = 0.05 (0.0075189 mJ/cm²) 710 steps, 1,423 products, 61.5 s CPU (436 s wall at load 28;
+the lead's one-pass run: 43 s wall at load 1.6), peak 1.38 GB against 6.06 GB with the vectors kept;
+its XAS 128 s CPU (634 s wall at load 24), 1.07 GB.
 
     OMP_NUM_THREADS=2 python benchmarks/bench_12_sites.py [--phases ...] [--window 20] [--t-end 300]
         [--quick]   # the 3×2×1 cluster (seconds): checks the script

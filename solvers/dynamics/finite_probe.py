@@ -88,7 +88,10 @@ and 1,920 (M = 539, 155,960 products; 3.5× fewer). Side by side (``benchmarks/b
 --delays 100``, load 16–22 on 2 cores): reference + delay 100 fs 431 s → 227 s (1.9×: the
 convergence checks cost ~0.5 ms per step under that load); max|new − old| = 1.3e-7 of the XAS peak,
 9.7e-7 of max|ΔXAS| (the 150-step chains' own error is 6e-7 of the peak against 300 steps). A
-3-delay map at that load: ≈ 3 × 185 + 42 s XAS + 264 s evolution ≈ 14 min, still above 10 min. Earlier
+3-delay map at that load: ≈ 3 × 185 + 42 s XAS + 264 s evolution ≈ 14 min. The chains of a channel now run
+together (:mod:`.parallel_chains`) and the symmetry check maps the basis once per symmetry: the whole 3-delay
+map (``bench_finite_probe.py``, evolution included, tol 1e-8) takes 107 s of CPU (evolution 69, XAS 38;
+the one-chain-at-a-time loop 47), i.e. ≈ 2 min on two free cores, but 12 min of wall at load 16–24. Earlier
 3-delay map with the first implementation (delays 0, 30, 100 fs, lighter load): 733,000, 683,000,
 546,000 products, 248, 346, 382 s, evolution 160 s, 20 min in all. At delay 100 fs max|ΔXAS| = 4.8
 (1/eV) against 5.7 from the long-probe split of ψ(t_p) (α = 0.185, σ_χ = 1.05 eV), ground peak 40.9.

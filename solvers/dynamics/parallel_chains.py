@@ -19,10 +19,10 @@ column, twice). Real matrices only (the kernel multiplies real values into compl
 upcast copy); a complex matrix is run chain by chain by the caller.
 
 Cost (measured on the 3,920-state N + 1 sector of the 2×2×2 cube, 14 non-zeros per row, one
-core): the block product costs 23–32 µs per column against 35 µs for one chain's product; the
-fused passes ~10 µs per column; against ~0.3 ms per step of a separate chain under load (product,
-passes, generator and stopping rule). Columns are run in groups of at most ``group`` (64 by
-default: three ``dim × 64`` complex blocks stay within a few MB).
+core): the block product costs 23–32 µs per column against 35 µs for one chain's product, so the
+gain is the per-step overhead only: the 3-delay finite-probe map (≈ 530,000 chain steps) took 38 s
+of CPU against 47 s chain by chain (1.23×; ``benchmarks/bench_finite_probe.py``). Columns run in
+groups of at most ``group`` (64 by default: three ``dim × 64`` complex blocks stay within a few MB).
 """
 
 from __future__ import annotations
