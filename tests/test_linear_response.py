@@ -247,3 +247,39 @@ def test_bad_input(cube):
         linear_response(op, psi0, e0, t=2 * pulse.center, pulse=turned)
     with pytest.raises(InputError, match=r"^order ="):
         linear_response(op, psi0, e0, t=2 * pulse.center, order=3)
+
+
+def test_default_steps_stop_on_convergence_and_the_cap_errors(cube, monkeypatch):
+    """lanczos_steps=None: the recursion stops when the coefficients settle (to tol), whatever the cluster needs; the
+    result agrees with a tighter tol (more steps) to 1e-8 relative (tol 1e-10 on the coefficients; the vector's error is of
+    that order times the coefficient norm ratio). A cap below what convergence needs raises by default and names
+    lanczos_steps; the same cap passed explicitly only warns (the former behaviour)."""
+    import localpairs.solvers.dynamics.linear_response as lr_module
+    from localpairs.errors import LocalPairsError
+
+    _model, op, psi0, e0 = cube
+    t_after = 2 * op.driven.pulse.center
+    res = linear_response(op, psi0, e0, t=t_after)
+    tight = linear_response(op, psi0, e0, t=t_after, tol=1e-13)
+    assert res.converged and tight.lanczos_steps >= res.lanczos_steps and res.lanczos_steps < lr_module._default_cap(op.matrix, op.driven.pulse)
+    assert np.linalg.norm(res.chi - tight.chi) <= 1e-8 * np.linalg.norm(tight.chi)
+    monkeypatch.setattr(lr_module, "CAP_WINDOWS", 0.0)
+    monkeypatch.setattr(lr_module, "MIN_CAP", res.lanczos_steps - 10)
+    with pytest.raises(LocalPairsError, match="lanczos_steps"):
+        linear_response(op, psi0, e0, t=t_after)
+    assert not linear_response(op, psi0, e0, t=t_after, lanczos_steps=res.lanczos_steps - 10).converged
+
+
+def test_two_passes_when_the_vectors_do_not_fit(cube, monkeypatch):
+    """Above KEEP_VECTORS_BYTES the recursion runs twice holding three vectors: the same χ⁽¹⁾ and centred χ to round-off
+    (the replay repeats the same operations), twice the products."""
+    import localpairs.solvers.dynamics.linear_response as lr_module
+
+    _model, op, psi0, e0 = cube
+    t_after = 2 * op.driven.pulse.center
+    one = linear_response(op, psi0, e0, t=t_after, keep_centred=True)
+    monkeypatch.setattr(lr_module, "KEEP_VECTORS_BYTES", 0)
+    two = linear_response(op, psi0, e0, t=t_after, keep_centred=True)
+    assert two.lanczos_steps == one.lanczos_steps and two.matvecs == 2 * one.lanczos_steps + 3
+    for x, y in ((one.chi, two.chi), (one.chi_centred, two.chi_centred)):
+        assert np.linalg.norm(x - y) <= 1e-12 * np.linalg.norm(x)

@@ -88,7 +88,10 @@ and 1,920 (M = 539, 155,960 products; 3.5× fewer). Side by side (``benchmarks/b
 --delays 100``, load 16–22 on 2 cores): reference + delay 100 fs 431 s → 227 s (1.9×: the
 convergence checks cost ~0.5 ms per step under that load); max|new − old| = 1.3e-7 of the XAS peak,
 9.7e-7 of max|ΔXAS| (the 150-step chains' own error is 6e-7 of the peak against 300 steps). A
-3-delay map at that load: ≈ 3 × 185 + 42 s XAS + 264 s evolution ≈ 14 min, still above 10 min. Earlier
+3-delay map at that load: ≈ 3 × 185 + 42 s XAS + 264 s evolution ≈ 14 min. The chains of a channel now run
+together (:mod:`.parallel_chains`) and the symmetry check maps the basis once per symmetry: the whole 3-delay
+map (``bench_finite_probe.py``, evolution included, tol 1e-8) takes 107 s of CPU (evolution 69, XAS 38;
+the one-chain-at-a-time loop 47), i.e. ≈ 2 min on two free cores, but 12 min of wall at load 16–24. Earlier
 3-delay map with the first implementation (delays 0, 30, 100 fs, lighter load): 733,000, 683,000,
 546,000 products, 248, 346, 382 s, evolution 160 s, 20 min in all. At delay 100 fs max|ΔXAS| = 4.8
 (1/eV) against 5.7 from the long-probe split of ψ(t_p) (α = 0.185, σ_χ = 1.05 eV), ground peak 40.9.
@@ -115,11 +118,12 @@ import xarray as xr
 
 from localpairs.errors import require
 from localpairs.hamiltonians import Model
-from localpairs.solvers.dynamics.probe_components import FFT_PADDINGS, SpectrumConvergence, check_points, fft_length, frequency_components, kept
+from localpairs.solvers.dynamics.parallel_chains import DEFAULT_GROUP, spectrum_chains
+from localpairs.solvers.dynamics.probe_components import FFT_PADDINGS, check_points, fft_length, frequency_components, kept
 from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.hilbert.sector import Sector
-from localpairs.solvers.lanczos import broadened_spectrum, lanczos_chain
-from localpairs.solvers.spectra.equivalent_channels import state_invariant, symmetries
+from localpairs.solvers.lanczos import broadened_spectrum
+from localpairs.solvers.spectra.equivalent_channels import STATE_TOL, state_map, symmetries
 from localpairs.solvers.spectra.excitations import op_list, target_sector
 from localpairs.solvers.spectra.spectral_functions import SectorCache, SpectraWarning, check_broadening, check_omega
 from localpairs.solvers.spectra.xas import DEFAULT_GAMMA, DEFAULT_XAS_STEPS, XasChannel, _act, _channels, _hole_diagonal, _operator, _representatives
@@ -142,17 +146,61 @@ EDGE_WEIGHT_TOL = 1e-8
 
 
 def probe_amplitude(t: Any, fwhm: float) -> np.ndarray:
-    """Envelope ``s(t) = exp(−2 ln2 t²/w²)``: its square, the intensity, has FWHM ``w`` (fs)."""
+    """Envelope ``s(t) = exp(−2 ln2 t²/w²)``: its square, the intensity, has FWHM ``w`` (fs).
+
+    Parameters
+    ----------
+    t : array_like
+        Times from the probe centre (fs).
+    fwhm : float
+        Intensity FWHM ``w`` (fs).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``s(t)``, 1 at the centre.
+    """
     return np.exp(-2.0 * math.log(2.0) * np.asarray(t, dtype=float) ** 2 / fwhm**2)
 
 
 def probe_bandwidth(fwhm: float) -> float:
-    """FWHM in eV of the probe's power spectrum ``|s̃|²`` (the spectral envelope): ``4 ln2 ħ/w``."""
+    """FWHM in eV of the probe's power spectrum ``|s̃|²`` (the spectral envelope): ``4 ln2 ħ/w``.
+
+    Parameters
+    ----------
+    fwhm : float
+        Intensity FWHM ``w`` of the probe (fs).
+
+    Returns
+    -------
+    float
+        The bandwidth (eV).
+    """
     return 4.0 * math.log(2.0) * HBAR_EV_FS / fwhm
 
 
 def probe_grid(t_probe: float, fwhm: float, *, dt: float, half_width: float = DEFAULT_HALF_WIDTH_FWHM) -> np.ndarray:
-    """Uniform times (fs) with step ``dt`` covering ``t_probe ± half_width × fwhm`` (centre on the grid)."""
+    """Uniform times (fs) with step ``dt`` covering ``t_probe ± half_width × fwhm`` (centre on the grid).
+
+    Parameters
+    ----------
+    t_probe, fwhm : float
+        Probe centre and intensity FWHM (fs).
+    dt : float
+        Time step (fs).
+    half_width : float
+        Half width of the grid in FWHM.
+
+    Returns
+    -------
+    numpy.ndarray
+        The times (fs).
+
+    Raises
+    ------
+    InputError
+        For a non-positive or non-finite ``fwhm`` or ``dt``.
+    """
     require(fwhm > 0 and np.isfinite(fwhm), "fwhm", fwhm, "a finite probe intensity FWHM > 0 in fs")
     require(dt > 0 and np.isfinite(dt), "dt", dt, "a finite time step > 0 in fs")
     n = math.ceil(half_width * fwhm / dt)
@@ -170,20 +218,31 @@ def _check_grid(states: np.ndarray, times: np.ndarray, dim: int) -> tuple[np.nda
     return np.asarray(states, dtype=np.complex128), times, h
 
 
+def _invariant_rows(basis: Any, n_sites: int, unit: np.ndarray, g: Any) -> bool:
+    """Whether the symmetry ``g`` leaves every normalized row of ``unit`` invariant (``state_invariant``, its map built once)."""
+    mapped = state_map(basis, n_sites, g)
+    if mapped is None:
+        return False
+    index, sign = mapped
+    overlaps = np.einsum("kd,kd->k", unit[:, index].conj(), unit * sign)  # ⟨ψ|Pψ⟩ = Σ_s conj(ψ[index[s]]) sign[s] ψ[s]
+    return bool(np.all(np.abs(overlaps) >= 1.0 - STATE_TOL))
+
+
 def _channel_set(model: Model, basis: Any, states: np.ndarray, sec: Sector, use_symmetry: bool) -> tuple[list[XasChannel], list[float], int]:
     """Representative channels and weights; symmetries of the model that leave every sampled state invariant."""
     keys, mult = _channels(model, "incoherent")
     syms = []
     if use_symmetry:
         syms = symmetries(model, basis, states[0] / np.linalg.norm(states[0]), n_up=sec.n_up, n_down=sec.n_down)
-        syms = [g for g in syms if all(state_invariant(basis, model.n_sites, x / np.linalg.norm(x), g) for x in states[1:])]
+        unit = states / np.linalg.norm(states, axis=1)[:, None]
+        syms = [g for g in syms if _invariant_rows(basis, model.n_sites, unit, g)]
     reps, weights = _representatives(keys, mult, [_act(g) for g in syms], closed=True)
     return reps, weights, len(syms)
 
 
 def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: XasChannel, probed: np.ndarray, omega: np.ndarray, *,
                       U_c: float, h: float, carrier: float, offset: float, broadening: dict, periodization: dict, weight_tol: float, n_steps: int,
-                      convergence_tol: float | None) -> dict:
+                      convergence_tol: float | None, chain_block: int) -> dict:
     """Spectrum (times N) and diagnostics of one channel from the probed states ``probed`` (rows s_k e^{iE_c t_k/ħ} ψ_k)."""
     exc = _operator(model, key, label_hole=False)
     tsec = target_sector(sec, exc, model)
@@ -197,16 +256,14 @@ def _channel_spectrum(model: Model, cache: SectorCache, sec: Sector, key: XasCha
     norms = np.einsum("ij,ij->j", comps.conj(), comps).real
     keep = kept(norms, weight_tol)
     band = np.abs(nu) >= 0.9 * np.abs(nu).max()
-    probe_omega = check_points(omega, broadening["eta"])
+    e_refs = carrier + nu[keep] - offset
     tol_abs = None if convergence_tol is None else convergence_tol * float(norms.sum()) / (math.pi * broadening["eta"])  # × peak bound / du
+    chains = spectrum_chains(cache.matrix(tsec), comps[:, keep], diagonal=diagonal, n_steps=n_steps, e_refs=e_refs,
+                               z=check_points(omega, broadening["eta"]) + 1j * broadening["eta"], tol=tol_abs, chain_block=chain_block)
     total = np.zeros(omega.size)
-    matvecs = 0
-    for jj in keep:
-        e_ref = carrier + nu[jj] - offset
-        until = None if tol_abs is None else SpectrumConvergence(e_ref + probe_omega + 1j * broadening["eta"], norm2=norms[jj], tol=tol_abs)
-        chain = lanczos_chain(cache.matrix(tsec), comps[:, jj], n_steps=n_steps, diagonal=diagonal, until=until)
+    for chain, e_ref in zip(chains, e_refs):
         total += du * broadened_spectrum(chain, omega, e_ref=e_ref, **broadening)
-        matvecs += chain.n_steps
+    matvecs = sum(chain.n_steps for chain in chains)
     return {"total": total, "m0": du * norms.sum(), "m0_chains": du * norms[keep].sum(), "dropped": du * (norms.sum() - norms[keep].sum()),
             "edge": du * norms[band].sum(), "n_components": keep.size, "matvecs": matvecs, "fft_length": m}
 
@@ -232,7 +289,7 @@ def _summary(parts: list[dict], weights: list[float], norm: float, s: np.ndarray
 
 
 def _check_options(*, fwhm: Any, U_c: Any, offset: Any, t_probe: Any, weight_tol: Any, periodization_tol: Any, fft_padding: Any,
-                   convergence_tol: Any) -> None:
+                   convergence_tol: Any, chain_block: Any) -> None:
     """InputError naming the first invalid option of :func:`finite_probe_xas`."""
     require(isinstance(fwhm, (int, float, np.floating)) and np.isfinite(fwhm) and fwhm > 0, "fwhm", fwhm, "a finite probe intensity FWHM > 0 in fs")
     for name, value in (("U_c", U_c), ("offset", offset), ("t_probe", t_probe)):
@@ -240,6 +297,7 @@ def _check_options(*, fwhm: Any, U_c: Any, offset: Any, t_probe: Any, weight_tol
     require(isinstance(weight_tol, (int, float)) and 0 <= weight_tol < 1, "weight_tol", weight_tol, "a number in [0, 1)")
     require(isinstance(periodization_tol, (int, float)) and 0 < periodization_tol < 1, "periodization_tol", periodization_tol, "a number in (0, 1)")
     require(fft_padding in FFT_PADDINGS, "fft_padding", fft_padding, f"one of {FFT_PADDINGS}")
+    require(isinstance(chain_block, (int, np.integer)) and chain_block >= 1, "chain_block", chain_block, "an integer ≥ 1 (1: one chain at a time)")
     require(convergence_tol is None or (isinstance(convergence_tol, (int, float)) and 0 < convergence_tol < 1), "convergence_tol", convergence_tol,
             "None (every chain runs n_steps) or a number in (0, 1)")
 
@@ -264,6 +322,7 @@ def finite_probe_xas(
     cache: SectorCache | None = None,
     fft_padding: str = "envelope",
     convergence_tol: float | None = DEFAULT_CONVERGENCE_TOL,
+    chain_block: int = DEFAULT_GROUP,
 ) -> xr.Dataset:
     """O K-edge XAS of ψ(t) probed by a Gaussian pulse of intensity FWHM ``fwhm`` at ``t_probe`` (module docstring).
 
@@ -276,32 +335,35 @@ def finite_probe_xas(
         used as given, the norm enters the sum rule).
     times
         Uniform grid (fs) covering the probe, e.g. :func:`probe_grid`.
-    omega
-        Photon energies in eV.
-    t_probe, fwhm
-        Probe centre and intensity FWHM in fs.
+    omega, t_probe, fwhm
+        Photon energies (eV); probe centre and intensity FWHM (fs).
     U_c, Gamma, gaussian_fwhm, offset, use_symmetry, n_steps
         As for :func:`~localpairs.solvers.spectra.xas.xas` (incoherent channels); symmetries are
         kept only if they leave every sampled state invariant.
     cache
         :class:`SectorCache` of ``model`` shared between calls.
-    weight_tol, periodization_tol, fft_padding, convergence_tol
+    weight_tol, periodization_tol, fft_padding, convergence_tol, chain_block
         Bounds on the dropped components and the periodization, the FFT length rule (``"envelope"``;
-        the first implementation's ``"window"``) and the chains' stopping bound (None: every chain ``n_steps``).
+        the first implementation's ``"window"``), the chains' stopping bound (None: every chain ``n_steps``)
+        and the chains advanced together per product (:mod:`.parallel_chains`; 1: one after the other).
 
     Returns
     -------
     xarray.Dataset
-        ``total(omega)`` in 1/eV; attrs: ``m0`` (exact ∫XAS dω), ``m0_chains`` (norms of the
-        chains computed), ``dropped_weight``, ``edge_weight``, ``edge_amplitude``,
-        ``carrier_energy_eV``, ``probe_bandwidth_eV``, cost (``n_components``, ``matvecs``, ``fft_length``, seconds).
+        ``total(omega)`` in 1/eV; attrs: ``m0`` (exact ∫XAS dω), ``m0_chains`` (norms of the chains computed), ``dropped_weight``,
+        ``edge_weight``, ``edge_amplitude``, ``carrier_energy_eV``, ``probe_bandwidth_eV``, cost (``n_components``, ``matvecs``, ``fft_length``, seconds).
+
+    Raises
+    ------
+    InputError
+        Naming the first invalid option, time grid or state array.
     """
     t0 = time.perf_counter()
     Gamma = check_broadening(Gamma, "Gamma")
     broadening = {"eta": Gamma, "gaussian_fwhm": check_broadening(gaussian_fwhm, "gaussian_fwhm", allow_zero=True)}
     omega = check_omega(omega)
     _check_options(fwhm=fwhm, U_c=U_c, offset=offset, t_probe=t_probe, weight_tol=weight_tol, periodization_tol=periodization_tol,
-                   fft_padding=fft_padding, convergence_tol=convergence_tol)
+                   fft_padding=fft_padding, convergence_tol=convergence_tol, chain_block=chain_block)
     basis = (cache := cache or SectorCache(model)).basis(sec)
     states, times, h = _check_grid(states, times, basis.Ns)
     s = probe_amplitude(times - t_probe, fwhm)
@@ -310,17 +372,21 @@ def finite_probe_xas(
     probed = states * (s * np.exp(1j * carrier * (times - t_probe) / HBAR_EV_FS))[:, None]
     reps, weights, n_sym = _channel_set(model, basis, states, sec, use_symmetry)
     norm = 2.0 * math.pi * HBAR_EV_FS * h * float(np.sum(s**2))
-    parts = [_channel_spectrum(model, cache, sec, key, probed, omega, U_c=float(U_c), h=h, carrier=carrier, offset=float(offset),
-                               broadening=broadening, periodization={"Gamma": Gamma, "tol": periodization_tol, "padding": fft_padding},
-                               weight_tol=weight_tol, n_steps=n_steps, convergence_tol=convergence_tol) for key in reps]
+    periodization = {"Gamma": Gamma, "tol": periodization_tol, "padding": fft_padding}
+    parts = [_channel_spectrum(model, cache, sec, key, probed, omega, U_c=float(U_c), h=h, carrier=carrier, offset=float(offset), broadening=broadening,
+                               periodization=periodization, weight_tol=weight_tol, n_steps=n_steps, convergence_tol=convergence_tol, chain_block=chain_block)
+             for key in reps]
     total = sum(w * p["total"] for w, p in zip(weights, parts)) / norm
-    attrs = _summary(parts, weights, norm, s)
-    attrs.update({
+    attrs = _summary(parts, weights, norm, s) | {
         "t_probe_fs": float(t_probe), "probe_fwhm_fs": float(fwhm), "probe_bandwidth_eV": probe_bandwidth(fwhm), "time_step_fs": h, "n_times": times.size,
         "U_c_eV": float(U_c), "Gamma_eV": Gamma, "gaussian_fwhm_eV": broadening["gaussian_fwhm"], "offset_eV": float(offset), "carrier_energy_eV": carrier,
-        "n_channels_computed": len(reps), "n_symmetries": n_sym, "n_steps_requested": n_steps, "seconds": time.perf_counter() - t0,
-    })
+        "n_channels_computed": len(reps), "n_symmetries": n_sym, "n_steps_requested": n_steps, "seconds": time.perf_counter() - t0}
+    return _dataset(omega, total, attrs)
+
+
+def _dataset(omega: np.ndarray, total: np.ndarray, attrs: dict) -> xr.Dataset:
+    """The finite-probe XAS as a Dataset (and its cost in the log)."""
     logger.info("finite probe at %.4g fs: %d channels, %d frequency components, %d products, %.3g s",
-                t_probe, len(reps), attrs["n_components"], attrs["matvecs"], attrs["seconds"])
+                attrs["t_probe_fs"], attrs["n_channels_computed"], attrs["n_components"], attrs["matvecs"], attrs["seconds"])
     return xr.Dataset({"total": (("omega",), np.asarray(total, dtype=float), {"units": "1/eV", "long_name": "finite-probe XAS"})},
                       coords={"omega": ("omega", omega, {"units": "eV"})}, attrs=attrs)

@@ -16,7 +16,11 @@ memory of complex ones) and the products real-times-real (a real CSR copy of the
 its index arrays: 8 bytes per non-zero). The phase and the test are those of :func:`~localpairs.solvers.real_arithmetic.real_form`. Otherwise the recursion runs
 in complex arithmetic as before.
 
-Memory: ``(steps + 1) × dim`` numbers (float64 or complex128), plus the real matrix copy.
+Memory: ``(steps + 1) × dim`` numbers (float64 or complex128), plus the real matrix copy; or,
+with ``keep_vectors=False``, two passes (a stated trade of time for memory): the first runs the
+recursion with three vectors to convergence, the second replays it from the start (the same
+operations, hence the same vectors: checked on the coefficients, ``replay_change``) and adds
+``c_k v_k`` as each ``v_k`` appears. Twice the products, ``3 + 2 × (1 + len(also))`` vectors.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -57,6 +62,9 @@ class KrylovFunction:
         Their last relative change.
     real_arithmetic : bool
         Whether the recursion ran in float64.
+    replay_change : float
+        Two passes: the largest change of a coefficient α, β in the second pass, relative to the
+        largest |α|, β (0 for a bitwise replay; 0 with one pass).
     """
 
     vectors: list[np.ndarray]
@@ -66,6 +74,34 @@ class KrylovFunction:
     converged: bool
     change: float
     real_arithmetic: bool
+    replay_change: float = 0.0
+
+
+class _Ring:
+    """Three vectors indexed modulo 3: ``lanczos_recursion``'s kept-vector slots without keeping them (its step j
+    reads slots j − 1, j, j + 1 only, so at its yield slot j still holds v_j)."""
+
+    def __init__(self, dim: int, dtype: type) -> None:
+        self.buf: np.ndarray = np.empty((3, dim), dtype=dtype)
+
+    def __getitem__(self, j: int) -> np.ndarray:
+        return self.buf[j % 3]
+
+    def __setitem__(self, j: int, value: np.ndarray) -> None:
+        self.buf[j % 3] = value
+
+
+def _arithmetic(operator: sp.csr_matrix | Matvec, phi: np.ndarray, real_arithmetic: bool | None) -> tuple[complex, np.ndarray, Any, bool]:
+    """``(phase, start, matrix, real)``: the real form of ``phi`` and ``operator`` when allowed and possible (module docstring)."""
+    phase, start, matrix = 1.0 + 0j, np.asarray(phi), operator
+    if real_arithmetic is not False and sp.issparse(operator):
+        form, real = real_form(start), real_csr(operator)
+        if form is not None and real is not None:
+            (phase, start), matrix = form, real
+    use_real = not np.iscomplexobj(start)
+    if real_arithmetic and not use_real:
+        raise ValueError("real_arithmetic=True needs a real-valued matrix and a start vector that is a phase times a real vector")
+    return phase, start if use_real else np.ascontiguousarray(start, dtype=np.complex128), matrix, use_real
 
 
 def lanczos_function(
@@ -79,6 +115,7 @@ def lanczos_function(
     resolved: Callable[[np.ndarray], bool],
     also: Sequence[Callable[[np.ndarray], np.ndarray]] = (),
     real_arithmetic: bool | None = None,
+    keep_vectors: bool = True,
 ) -> KrylovFunction:
     """Evaluate ``‖φ‖ V_m f(T_m) e₁ ≈ f(H)φ`` for several functions from one Lanczos recursion.
 
@@ -102,25 +139,24 @@ def lanczos_function(
     real_arithmetic : bool or None, optional
         None: real when ``operator`` is a real-valued matrix and ``phi`` a phase times a real
         vector (module docstring); False: complex always; True: real (``ValueError`` if impossible).
+    keep_vectors : bool, optional
+        Keep the ``steps + 1`` Lanczos vectors (one pass), or hold three and replay the recursion
+        (two passes: twice the products, memory independent of ``steps``; module docstring).
 
     Returns
     -------
     KrylovFunction
         ``f(H)φ`` for ``func`` and each of ``also``, with the Ritz values and convergence record.
+
+    Raises
+    ------
+    ValueError
+        ``real_arithmetic=True`` where the recursion cannot be real.
     """
-    phase, start, matrix = 1.0 + 0j, np.asarray(phi), operator
-    if real_arithmetic is not False and sp.issparse(operator):
-        form, real = real_form(start), real_csr(operator)
-        if form is not None and real is not None:
-            (phase, start), matrix = form, real
-    use_real = not np.iscomplexobj(start)
-    if real_arithmetic and not use_real:
-        raise ValueError("real_arithmetic=True needs a real-valued matrix and a start vector that is a phase times a real vector")
-    if not use_real:
-        start = np.ascontiguousarray(start, dtype=np.complex128)
+    phase, start, matrix, use_real = _arithmetic(operator, phi, real_arithmetic)
     beta0 = float(np.linalg.norm(start)) if use_real else float(vector_norm(start))
-    dim = start.size
-    kept = np.empty((steps + 1, dim), dtype=np.float64 if use_real else np.complex128)
+    dim, dtype = start.size, np.float64 if use_real else np.complex128
+    kept: Any = np.empty((steps + 1, dim), dtype=dtype) if keep_vectors else _Ring(dim, dtype)
     kept[0] = start / beta0
     previous, change, converged = None, math.inf, False
     m, theta, u = 1, np.zeros(1), np.ones((1, 1))
@@ -142,8 +178,28 @@ def lanczos_function(
             break
         if resolved(theta):
             previous = coefs
-    out = []
-    for f in (func, *also):
-        c = (phase * beta0) * (u @ (f(theta) * u[0]))
-        out.append(c.real @ kept[:m] + 1j * (c.imag @ kept[:m]) if use_real else c @ kept[:m])
+    coefs = [(phase * beta0) * (u @ (f(theta) * u[0])) for f in (func, *also)]
+    if not keep_vectors:
+        out, replay = _replay(matrix, kept, start / beta0, alpha[:m].copy(), beta[:m].copy(), coefs, use_real)
+        return KrylovFunction(out, theta, beta0**2 * u[0] ** 2, m, converged, change, use_real, replay)
+    out = [c.real @ kept[:m] + 1j * (c.imag @ kept[:m]) if use_real else c @ kept[:m] for c in coefs]
     return KrylovFunction(out, theta, beta0**2 * u[0] ** 2, m, converged, change, use_real)
+
+
+def _replay(matrix: sp.csr_matrix | Matvec, ring: _Ring, start: np.ndarray, alpha: np.ndarray, beta: np.ndarray, coefs: list[np.ndarray],
+            use_real: bool) -> tuple[list[np.ndarray], float]:
+    """Second pass: the recursion again from ``v_0 = start`` in ``ring``, ``Σ_k c_k v_k`` for each ``c``; the largest coefficient change."""
+    m, dim = alpha.size, start.size
+    sums = [[np.zeros(dim), np.zeros(dim)] if use_real else [np.zeros(dim, dtype=np.complex128)] for _ in coefs]
+    moved = 0.0
+    for j, a, b, _invariant in lanczos_recursion(matrix, start, m_max=m, vectors=cast(Any, ring), breakdown_tol=BREAKDOWN_TOL):
+        v = ring[j]
+        for c, acc in zip(coefs, sums):
+            if use_real:
+                acc[0] += c[j].real * v
+                acc[1] += c[j].imag * v
+            else:
+                acc[0] += c[j] * v
+        moved = max(moved, abs(a[j] - alpha[j]), abs(b[j] - beta[j]) if j < m - 1 else 0.0)
+    scale = max(float(np.abs(alpha).max()), float(np.abs(beta[: m - 1]).max()) if m > 1 else 0.0, np.finfo(float).tiny)
+    return [acc[0] + 1j * acc[1] if use_real else acc[0] for acc in sums], moved / scale

@@ -54,34 +54,12 @@ after ``m ≳ π W σ/(2ħ)`` steps (``W`` the Ritz range; nodes of Gauss quadra
 :data:`~localpairs.solvers.dynamics.krylov_function.CHECK_EVERY` steps and the recursion stops
 when they change by less than ``tol`` relative (or
 :data:`~localpairs.solvers.dynamics.krylov_function.ROUNDOFF` times ``sup|g|``, for a result that
-vanishes far off resonance), or when the Krylov space is exhausted. Memory: ``(lanczos_steps + 1)
-× dim`` numbers (float64 on the real path, complex128 otherwise); on the 12-site 3×2×2 cluster
-(853,776 states, a 30 fs pulse at 1.6 eV) 710 steps, 4.8 GB (``benchmarks/bench_12_sites.py``).
+vanishes far off resonance), or when the Krylov space is exhausted.
 
-The same Krylov space also gives :attr:`LinearResponseState.chi_centred`, ``χ⁽¹⁾`` evolved back
-with ``H₀ − E₀`` to the pulse centre (``g`` without ``e^{−iε(t − t₀)/ħ}``): the same weight on every
-eigenstate of ``H₀``, hence the same long-probe spectra, and a phase times a real vector on the
-real path (probed in real arithmetic by :func:`~localpairs.solvers.spectra.windowed_xas.windowed_xas`).
-
-Validity
---------
-The state after the pulse is ``c₀ψ₀ + χ⁽¹⁾ + χ⁽²⁾ + …``; the neglected ``χ⁽²⁾`` (two-photon and
-Raman terms) is relatively ``O(A)``, the first-order part's own correction ``χ⁽³⁾`` (saturation)
-``O(A²)``. Two numbers decide (:attr:`LinearResponseState.linear_regime`):
-
-* ``α ≤`` :data:`ALPHA_LINEAR_MAX` = 0.1: a resonant transition saturates as
-  ``α_full = sin²√α ≈ α(1 − α/3)`` (two levels); measured on the 2×2×2 cube (10 fs pulse at the
-  2.009 eV line) α and the absorbed energy within 0.5 % / 5 % and χ⁽¹⁾ within 1.5 % / 5.5 % of
-  the full evolution at α = 0.014 / 0.14, but 67 % / 36 % off at α = 1.4.
-* the estimated two-photon ratio ``‖χ⁽²⁾‖/‖χ⁽¹⁾‖ ≈ K w ωσ/√α ≤`` :data:`TWO_PHOTON_RATIO_MAX` = 0.1,
-  with the virtual weight ``w = A₀² Σ_n w_n/max(ε_n, ħ/σ)²`` (the adiabatic excited weight at the
-  pulse peak: higher orders scale with it), ``ωσ`` the carrier radians per σ and ``K`` =
-  :data:`TWO_PHOTON_CONSTANT` (an empirical bound, measured 0.9–2.8 on the cube for resonant and
-  off-resonant 5 and 10 fs pulses). It catches pulses off resonance, where ``α`` is tiny but
-  two-photon absorption is not (ħω = 1.0 eV on the cube: α = 4e-11 against 7e-6 from the
-  evolution).
-
-Otherwise use the full evolution (:func:`~localpairs.solvers.dynamics.evolution.evolve`).
+Steps and memory: by default the recursion runs until that criterion holds, capped at :data:`CAP_WINDOWS`
+× ``πWσ/(2ħ)`` (``W`` the Gershgorin range of ``H₀``; ≥ :data:`MIN_CAP`; reached unconverged it raises). 12 sites
+(853,776 states, 30 fs at 1.6 eV) need 710 steps. The ``(m + 1) × dim`` vectors (4.8 GB there) are kept when the
+cap's fit :data:`KEEP_VECTORS_BYTES`, else the recursion runs twice holding three (twice the products).
 """
 
 from __future__ import annotations
@@ -100,7 +78,7 @@ from localpairs.hamiltonians.model import Model
 from localpairs.hamiltonians.pulse import DEFAULT_CENTER_SIGMAS
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.krylov import vector_norm
-from localpairs.solvers.dynamics.krylov_function import lanczos_function
+from localpairs.solvers.dynamics.krylov_function import KrylovFunction, lanczos_function
 from localpairs.units import HBAR_EV_FS
 
 logger = logging.getLogger(__name__)
@@ -115,6 +93,9 @@ TWO_PHOTON_CONSTANT = 4.0
 TWO_PHOTON_RATIO_MAX = 0.1
 #: Largest ‖(H₀ − E₀)ψ₀‖ accepted for an eigenstate, relative to max(1, |E₀|) (eV).
 EIGEN_RESIDUAL_MAX = 1e-6
+#: Default cap in windows πWσ/(2ħ) (12 sites: 1.03 of them), least cap, most bytes of kept vectors (else two passes).
+CAP_WINDOWS, MIN_CAP = 3.0, 200
+KEEP_VECTORS_BYTES = 1_000_000_000
 
 
 def pulse_transform(pulse: Pulse, energy: float | np.ndarray) -> np.ndarray:
@@ -139,7 +120,7 @@ def _centered_transform(pulse: Pulse, energy: float | np.ndarray) -> np.ndarray:
 class LinearResponseState:
     """First-order excited part of a pumped eigenstate after the pulse (module docstring).
 
-    Attributes
+    Parameters
     ----------
     chi
         ``χ⁽¹⁾(t)`` in the Schrödinger picture: ``ψ(t) ≈ e^{−iE₀(t − t_s)/ħ}ψ₀ + chi``.
@@ -261,6 +242,44 @@ def _window_steps(ritz_range: float, pulse: Pulse) -> int:
     return math.ceil(0.5 * math.pi * ritz_range * pulse.sigma / HBAR_EV_FS)
 
 
+def _default_cap(matrix: Any, pulse: Pulse) -> int:
+    """:data:`CAP_WINDOWS` windows of the Gershgorin range of ``H₀`` (≥ the Ritz range), ≥ :data:`MIN_CAP` (may exceed dim: no reorthogonalization)."""
+    diag = matrix.diagonal().real
+    radius = np.asarray(abs(matrix).sum(axis=1)).ravel() - np.abs(diag)
+    width = float((diag + radius).max() - (diag - radius).min())
+    return int(max(MIN_CAP, math.ceil(CAP_WINDOWS * _window_steps(width, pulse))))
+
+
+def _checked_pulse(driven: DrivenModel, pulse: Pulse | None, order: Any, lanczos_steps: Any) -> Pulse:
+    """The pulse of :func:`linear_response` (``driven``'s by default) after checking it and the options."""
+    pulse = driven.pulse if pulse is None else pulse
+    if pulse is None:
+        raise InputError("pulse", None, "a Pulse (the driven model has none)")
+    require(bool(np.allclose(pulse.polarization, driven.polarization)), "pulse.polarization", list(pulse.polarization),
+            f"the operator's polarization {list(driven.polarization)} (∂H/∂A is built along it)")
+    require(driven.quench is None, "driven.quench", driven.quench, "None: linear response is about a pulse on a fixed H₀")
+    require(order in (1, 2), "order", order, "1 (χ⁽¹⁾) or 2 (χ⁽¹⁾ and the ground-state depletion)")
+    require(lanczos_steps is None or (isinstance(lanczos_steps, (int, np.integer)) and lanczos_steps >= 1), "lanczos_steps", lanczos_steps,
+            "None (until converged) or an integer ≥ 1")
+    return pulse
+
+
+def _krylov(op: DrivenOperator, phi: np.ndarray, functions: tuple, pulse: Pulse, *, g_max: float, tol: float,
+            lanczos_steps: int | None) -> tuple[KrylovFunction, bool]:
+    """``functions`` of ``H₀`` on ``phi`` to convergence (the cap and passes of the module docstring); the result and whether one pass."""
+    cap = _default_cap(op.matrix, pulse) if lanczos_steps is None else int(lanczos_steps)
+    keep = (cap + 1) * op.dim * 16 <= KEEP_VECTORS_BYTES  # complex size: the real path needs half
+    res = lanczos_function(op.matrix, phi, functions[0], steps=cap, tol=tol, g_max=g_max, also=functions[1:],
+                           resolved=lambda theta: len(theta) >= _window_steps(theta[-1] - theta[0], pulse), keep_vectors=keep)
+    if not res.converged and lanczos_steps is None:
+        raise LocalPairsError(f"linear response: the Lanczos coefficients still change by {res.change:.3g} (> tol = {tol:g}) after the default cap "
+                              f"of {cap} steps ({CAP_WINDOWS:g} × the π W σ/2ħ steps that resolve the pulse's window); pass lanczos_steps "
+                              "to accept an unconverged result, or a larger tol")
+    if not res.converged:
+        logger.warning("linear response: Lanczos coefficients still change by %.3g (> %.3g) after %d steps", res.change, tol, res.steps)
+    return res, keep
+
+
 def _perturbation_vector(op: DrivenOperator, psi0: np.ndarray, e0: float, segment: int) -> np.ndarray:
     """``∂H/∂A ψ₀ = −j ψ₀`` (after checking that ψ₀ is an eigenstate of ``H₀`` with energy e0);
     leaves ``H₀`` assembled in ``op``."""
@@ -284,7 +303,7 @@ def linear_response(
     t: float,
     pulse: Pulse | None = None,
     t_start: float = 0.0,
-    lanczos_steps: int = 400,
+    lanczos_steps: int | None = None,
     tol: float = 1e-10,
     order: int = 1,
     keep_centred: bool = False,
@@ -297,32 +316,32 @@ def linear_response(
         Matrices of the driven model (its pulse's polarization defines ``∂H/∂A``).
     psi0, e0
         Normalized eigenstate of ``H₀`` and its energy (eV).
-    t
-        Time after the pulse (fs).
+    t, t_start
+        Time after the pulse, and the time before it at which the state is ``psi0`` (fs).
     pulse
         The pulse (default ``op.driven.pulse``); only its amplitude, duration, centre and photon
         energy may differ from the operator's: ``∂H/∂A`` is along the operator's polarization.
-    t_start
-        Time at which the state is ``psi0`` (fs), before the pulse.
-    lanczos_steps
-        Most Lanczos steps (and vectors kept).
-    tol
-        Relative change of the Lanczos coefficients at which the recursion stops.
+    lanczos_steps, tol
+        Most Lanczos steps (None, the default: until converged, capped as the module docstring says;
+        an explicit cap only warns when reached unconverged); relative change at which to stop.
     order
         1, or 2 for the ground-state depletion ``1 − α/2`` as well.
     keep_centred
         Also return :attr:`LinearResponseState.chi_centred` (one more vector).
+
+    Returns
+    -------
+    LinearResponseState
+        χ⁽¹⁾(t), α, the absorbed energy, the Krylov poles and the recursion's record.
+
+    Raises
+    ------
+    InputError, LocalPairsError
+        Invalid pulse, order, cap, times or ψ₀; ``∂H/∂A ψ₀ = 0`` or the default cap reached unconverged.
     """
     start = time.perf_counter()
     driven = op.driven
-    pulse = driven.pulse if pulse is None else pulse
-    if pulse is None:
-        raise InputError("pulse", None, "a Pulse (the driven model has none)")
-    require(bool(np.allclose(pulse.polarization, driven.polarization)), "pulse.polarization", list(pulse.polarization),
-            f"the operator's polarization {list(driven.polarization)} (∂H/∂A is built along it)")
-    require(driven.quench is None, "driven.quench", driven.quench, "None: linear response is about a pulse on a fixed H₀")
-    require(order in (1, 2), "order", order, "1 (χ⁽¹⁾) or 2 (χ⁽¹⁾ and the ground-state depletion)")
-    require(isinstance(lanczos_steps, (int, np.integer)) and lanczos_steps >= 1, "lanczos_steps", lanczos_steps, "an integer ≥ 1")
+    pulse = _checked_pulse(driven, pulse, order, lanczos_steps)
     _check_times(pulse, float(t), float(t_start))
     psi0 = np.ascontiguousarray(psi0, dtype=np.complex128)
     require(psi0.shape == (op.dim,) and abs(float(vector_norm(psi0)) - 1.0) < 1e-8, "psi0", f"shape {psi0.shape}",
@@ -342,17 +361,14 @@ def linear_response(
     def centred(energies: np.ndarray) -> np.ndarray:  # the same without the free evolution from t₀ to t
         return (-1j / HBAR_EV_FS) * ground_phase * _centered_transform(pulse, energies - e0)
 
-    res = lanczos_function(op.matrix, phi, amplitude, steps=int(lanczos_steps), tol=tol, g_max=g_max, also=(centred,) if keep_centred else (),
-                           resolved=lambda theta: len(theta) >= _window_steps(theta[-1] - theta[0], pulse))
-    if not res.converged:
-        logger.warning("linear response: Lanczos coefficients still change by %.3g (> %.3g) after %d steps", res.change, tol, res.steps)
+    res, keep = _krylov(op, phi, (amplitude, centred) if keep_centred else (amplitude,), pulse, g_max=g_max, tol=tol, lanczos_steps=lanczos_steps)
     chi = res.vectors[0]
     h_chi = op.matvec(chi, np.empty_like(chi))
     alpha = float(np.vdot(chi, chi).real)
     absorbed = float(np.vdot(chi, h_chi).real) - e0 * alpha
     eps = res.ritz_values - e0
     return LinearResponseState(chi, float(t), float(t_start), float(e0), alpha, absorbed, eps, res.weights, pulse_transform(pulse, eps),
-                               pulse, order, res.steps, res.steps + 3, res.converged, res.change, time.perf_counter() - start,
+                               pulse, order, res.steps, res.steps * (1 if keep else 2) + 3, res.converged, res.change, time.perf_counter() - start,
                                res.vectors[1] if keep_centred else None, res.real_arithmetic)
 
 
@@ -365,7 +381,7 @@ def linear_response_state(
     *,
     t: float,
     t_start: float = 0.0,
-    lanczos_steps: int = 400,
+    lanczos_steps: int | None = None,
     tol: float = 1e-10,
     order: int = 1,
 ) -> LinearResponseState:

@@ -78,12 +78,21 @@ EXCITED_PROBES = ("windowed", "single_reference")
 class XasSettings:
     """Settings of one O K-edge XAS (:func:`~localpairs.solvers.spectra.xas.xas`).
 
-    ``U_c`` core-hole potential (eV, < 0 attracts), ``Gamma`` Lorentzian half width (eV),
-    ``gaussian_fwhm`` resolution (eV), ``coherence``, ``core_hole``, ``use_symmetry`` and
-    ``reorthogonalize`` as in ``xas``, ``n_steps`` Lanczos steps per channel. ``excited_probe``:
-    how an excited part is measured (module docstring); for ``"windowed"``, ``window_width``
-    (eV, default Γ/4) is the starting width and ``halving_tol`` the accepted halving change
-    (relative to the peak) of :func:`~localpairs.solvers.spectra.windowed_xas.windowed_xas`.
+    Parameters
+    ----------
+    U_c : float
+        Core-hole potential (eV, < 0 attracts).
+    Gamma, gaussian_fwhm : float
+        Lorentzian half width and Gaussian resolution FWHM (eV).
+    coherence, use_symmetry, core_hole, reorthogonalize
+        As in ``xas``.
+    n_steps : int
+        Lanczos steps per channel.
+    excited_probe : str
+        How an excited part is measured (module docstring).
+    window_width, halving_tol : float
+        For ``"windowed"``: the starting width (eV, default Γ/4) and the accepted halving change
+        (relative to the peak) of :func:`~localpairs.solvers.spectra.windowed_xas.windowed_xas`.
     """
 
     U_c: float
@@ -104,7 +113,30 @@ class XasSettings:
 
 def state_xas(cache: SectorCache, sec: Sector, psi: np.ndarray, omega: np.ndarray, settings: XasSettings, *,
               offset: float, e_ref: float | None = None) -> xr.Dataset:
-    """XAS of ``psi`` in the model of ``cache`` (reference ``e_ref``, default ⟨ψ|H|ψ⟩), as :func:`xas`."""
+    """XAS of ``psi`` in the model of ``cache`` (reference ``e_ref``, default ⟨ψ|H|ψ⟩), as :func:`xas`.
+
+    Parameters
+    ----------
+    cache : SectorCache
+        The model and its sector matrices.
+    sec : Sector
+        Sector of ``psi``.
+    psi : numpy.ndarray
+        The state.
+    omega : numpy.ndarray
+        Photon energies (eV).
+    settings : XasSettings
+        The XAS settings.
+    offset : float
+        Offset of the energy axis (eV).
+    e_ref : float or None
+        Reference energy (eV).
+
+    Returns
+    -------
+    xarray.Dataset
+        As :func:`~localpairs.solvers.spectra.xas.xas`.
+    """
     s = settings
     return xas(cache.model, sec, psi, omega, U_c=s.U_c, Gamma=s.Gamma, gaussian_fwhm=s.gaussian_fwhm, offset=offset,
                coherence=s.coherence, core_hole=s.core_hole, use_symmetry=s.use_symmetry, e_ref=e_ref, n_steps=s.n_steps,
@@ -128,6 +160,11 @@ def ground_offset(cache: SectorCache, sec: Sector, psi0: np.ndarray, settings: X
     feature
         ``feature(grid, xas) -> energy`` on the grid, e.g. the maximum or the lowest strong peak
         (:mod:`localpairs.analysis.xas_peaks`).
+
+    Returns
+    -------
+    float
+        The offset (eV).
     """
     located = state_xas(cache, sec, psi0, grid, settings, offset=0.0, e_ref=e_ground)["total"].values
     return float(target - feature(grid, located))
@@ -144,6 +181,11 @@ def own_reference_xas(cache: SectorCache, sec: Sector, phi: np.ndarray, omega: n
                       offset: float) -> tuple[np.ndarray, float, float]:
     """XAS of the normalized ``phi`` measured from its own mean energy, that energy and its spread (eV).
 
+    Parameters
+    ----------
+    cache, sec, phi, omega, settings, offset
+        As :func:`state_xas` (``phi`` normalized).
+
     Returns
     -------
     tuple
@@ -159,9 +201,14 @@ def own_reference_xas(cache: SectorCache, sec: Sector, phi: np.ndarray, omega: n
 class PartXas:
     """XAS of one normalized part measured as ``excited_probe`` says (module docstring).
 
-    ``xas`` in 1/eV; ``mean`` ⟨H⟩ and ``spread`` σ in eV; ``window_width`` (eV; NaN for the single
-    reference), ``halving_change`` (relative to the peak; NaN for the single reference) and
-    ``n_windows`` (1 for the single reference).
+    Parameters
+    ----------
+    xas : numpy.ndarray
+        The XAS (1/eV).
+    mean, spread : float
+        ⟨H⟩ and σ (eV).
+    window_width, halving_change, n_windows
+        Width (eV), halving change (relative to the peak), windows; NaN, NaN, 1 for the single reference.
     """
 
     xas: np.ndarray
@@ -173,7 +220,18 @@ class PartXas:
 
 
 def part_xas(cache: SectorCache, sec: Sector, phi: np.ndarray, omega: np.ndarray, settings: XasSettings, *, offset: float) -> PartXas:
-    """XAS of the normalized ``phi`` in the model of ``cache``, by ``settings.excited_probe`` (:class:`PartXas`)."""
+    """XAS of the normalized ``phi`` in the model of ``cache``, by ``settings.excited_probe``.
+
+    Parameters
+    ----------
+    cache, sec, phi, omega, settings, offset
+        As :func:`state_xas` (``phi`` normalized).
+
+    Returns
+    -------
+    PartXas
+        The XAS and its diagnostics.
+    """
     if settings.excited_probe == "single_reference":
         return PartXas(*own_reference_xas(cache, sec, phi, omega, settings, offset=offset))
     s = settings
@@ -189,11 +247,19 @@ def part_xas(cache: SectorCache, sec: Sector, phi: np.ndarray, omega: np.ndarray
 class SplitXas:
     """XAS of a pumped state split into its ground part and its excited part (module docstring).
 
-    ``alpha`` = ‖χ‖²; ``ground`` = I[ψ0; E0]; ``excited`` = I_χ (the ground spectrum when
-    α < :data:`EXCITED_FLOOR`); ``excited_energy`` = Ē_χ = ⟨χ̂|H_χ|χ̂⟩ (eV);
-    ``excited_energy_spread`` = σ_χ (eV; 0 below the floor); ``excited_probe`` how I_χ was
-    measured; ``window_width`` (eV), ``halving_change`` (fraction of the peak of I_χ) and
-    ``n_windows`` of the windowed probe (NaN, NaN, 1 for the single reference; 0 change below the floor).
+    Parameters
+    ----------
+    alpha : float
+        ‖χ‖².
+    ground, excited : numpy.ndarray
+        I[ψ0; E0] and I_χ (the ground spectrum when α < :data:`EXCITED_FLOOR`), 1/eV.
+    excited_energy, excited_energy_spread : float
+        Ē_χ = ⟨χ̂|H_χ|χ̂⟩ and σ_χ (eV; σ_χ = 0 below the floor).
+    excited_probe : str
+        How I_χ was measured.
+    window_width, halving_change, n_windows
+        Of the windowed probe: width (eV), change (fraction of the peak of I_χ), windows
+        (NaN, NaN, 1 for the single reference; 0 change below the floor).
     """
 
     alpha: float
@@ -236,6 +302,11 @@ def split_xas(psi0: np.ndarray, psi: np.ndarray, *, ground: np.ndarray, cache: S
     sec, omega, offset, settings
         Sector of the states, photon energies (eV), offset (eV) and XAS settings
         (``settings.excited_probe``: windowed long-probe limit or single reference).
+
+    Returns
+    -------
+    SplitXas
+        α, both parts and the diagnostics.
     """
     alpha, chi_hat = excited_part(psi0, psi)
     ground = np.asarray(ground, dtype=float)
@@ -291,7 +362,18 @@ class TransientXasProbe:
         self.ground_channels = tuple(int(c) for c in ground_channels)
 
     def cache_at(self, t: float) -> tuple[SectorCache, bool]:
-        """The sector cache of the static model in force at ``t`` (fs) and whether it is a later (quenched) one."""
+        """The sector cache of the static model in force at ``t`` and whether it is a later (quenched) one.
+
+        Parameters
+        ----------
+        t : float
+            Time (fs).
+
+        Returns
+        -------
+        tuple
+            ``(cache, quenched)``.
+        """
         k = max(i for i, (start, _) in enumerate(self.hamiltonians) if t >= start)
         return self.hamiltonians[k][1], k > 0
 

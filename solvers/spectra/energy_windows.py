@@ -57,7 +57,17 @@ FIRST_CHECK = 8
 
 @dataclass(frozen=True, eq=False)
 class Window:
-    """Ritz values ``start:stop`` (ascending) in bin ``index`` of a grid of width ``width`` eV."""
+    """Ritz values ``start:stop`` (ascending) in bin ``index`` of a grid of width ``width`` eV.
+
+    Parameters
+    ----------
+    start, stop : int
+        The Ritz-index range.
+    width : float
+        Bin width (eV).
+    index : int
+        Bin index.
+    """
 
     start: int
     stop: int
@@ -79,7 +89,7 @@ class Window:
 class RitzDecomposition:
     """Ritz pairs of ``H`` seen from a normalized ψ, with the Lanczos vectors to build components.
 
-    Attributes
+    Parameters
     ----------
     theta
         (m,) Ritz values in eV, ascending.
@@ -116,24 +126,69 @@ class RitzDecomposition:
         return self.amplitude**2
 
     def residual_rms(self) -> float:
-        """``(Σ_k w_k r_k²)^{1/2}`` with ``r_k = β_m |s_{mk}|`` the energy spread of ``y_k`` (eV)."""
+        """``(Σ_k w_k r_k²)^{1/2}`` with ``r_k = β_m |s_{mk}|`` the energy spread of ``y_k``.
+
+        Returns
+        -------
+        float
+            The weighted residual (eV).
+        """
         return float(self.beta_last * np.sqrt(np.sum(self.weights * self.last_row**2)))
 
     def energy_spread(self) -> float:
-        """``(⟨H²⟩ − ⟨H⟩²)^{1/2}`` of ψ in eV (exact: T reproduces the moments up to 2m − 1)."""
+        """``(⟨H²⟩ − ⟨H⟩²)^{1/2}`` of ψ (exact: T reproduces the moments up to 2m − 1).
+
+        Returns
+        -------
+        float
+            The spread (eV).
+        """
         return self.spread(slice(None))
 
     def norm2(self, members: Members) -> float:
-        """‖φ‖² of the component on the Ritz values ``members`` (a slice or an index array)."""
+        """‖φ‖² of the component on the Ritz values ``members``.
+
+        Parameters
+        ----------
+        members : slice or numpy.ndarray
+            Ritz indices.
+
+        Returns
+        -------
+        float
+            ‖φ‖².
+        """
         return float(np.sum(self.weights[members]))
 
     def mean_energy(self, members: Members) -> float:
-        """Mean energy of the component on ``members`` (eV, exact; unweighted if its norm is 0)."""
+        """Mean energy of the component on ``members`` (exact; unweighted if its norm is 0).
+
+        Parameters
+        ----------
+        members : slice or numpy.ndarray
+            Ritz indices.
+
+        Returns
+        -------
+        float
+            The mean (eV).
+        """
         w = self.weights[members]
         return float(np.average(self.theta[members], weights=w if np.sum(w) > 0 else None))
 
     def spread(self, members: Members) -> float:
-        """Energy spread σ_W (eV) of the component on ``members`` (module docstring)."""
+        """Energy spread σ_W of the component on ``members`` (module docstring).
+
+        Parameters
+        ----------
+        members : slice or numpy.ndarray
+            Ritz indices.
+
+        Returns
+        -------
+        float
+            σ_W (eV).
+        """
         a, w = self.amplitude[members], self.weights[members]
         if np.sum(w) <= 0:
             return 0.0
@@ -142,7 +197,20 @@ class RitzDecomposition:
         return float(np.sqrt((inside + outside) / np.sum(w)))
 
     def component(self, members: Members, eigvecs: np.ndarray) -> np.ndarray:
-        """``φ = Q S_W S_Wᵀ e_1`` on the Ritz values ``members`` (``eigvecs`` = S, see :func:`ritz_decomposition`)."""
+        """``φ = Q S_W S_Wᵀ e_1`` on the Ritz values ``members``.
+
+        Parameters
+        ----------
+        members : slice or numpy.ndarray
+            Ritz indices.
+        eigvecs : numpy.ndarray
+            S, the eigenvectors of T (:func:`ritz_decomposition`).
+
+        Returns
+        -------
+        numpy.ndarray
+            φ.
+        """
         coeff = eigvecs[:, members] @ self.amplitude[members]
         return coeff @ self.vectors
 
@@ -156,6 +224,27 @@ def ritz_decomposition(
     × the largest |α|, β seen), when the weighted residual
     :meth:`RitzDecomposition.residual_rms` is at most ``residual_tol`` eV (checked from
     :data:`FIRST_CHECK` steps on, at growing intervals), or after ``max_steps`` steps.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.spmatrix
+        Hermitian H (eV).
+    psi : numpy.ndarray
+        The state (normalized here).
+    max_steps : int
+        Most Lanczos steps.
+    residual_tol : float
+        Weighted residual (eV) at which to stop.
+
+    Returns
+    -------
+    tuple
+        The :class:`RitzDecomposition` and S (eigenvectors of T as columns).
+
+    Raises
+    ------
+    InputError
+        For ``max_steps`` < 1 (named ``krylov_steps``).
     """
     require(isinstance(max_steps, (int, np.integer)) and max_steps >= 1, "krylov_steps", max_steps, "an integer ≥ 1")
     start = time.perf_counter()
@@ -186,14 +275,43 @@ def ritz_decomposition(
 
 
 def check_width(width: float) -> float:
-    """A window width in eV: > 0, ``inf`` for one window; :class:`InputError` otherwise."""
+    """A window width in eV: > 0, ``inf`` for one window.
+
+    Parameters
+    ----------
+    width : float
+        The width (eV).
+
+    Returns
+    -------
+    float
+        The width.
+
+    Raises
+    ------
+    InputError
+        Unless ``width > 0``.
+    """
     ok = isinstance(width, (int, float, np.floating)) and not isinstance(width, bool) and width > 0
     require(ok, "width", width, "a window width > 0 in eV (inf: one window)")
     return float(width)
 
 
 def energy_windows(theta: np.ndarray, *, width: float) -> list[Window]:
-    """Partition ascending Ritz values into bins of ``width`` eV anchored at ``theta[0]`` (empty bins dropped)."""
+    """Partition ascending Ritz values into bins of ``width`` eV anchored at ``theta[0]`` (empty bins dropped).
+
+    Parameters
+    ----------
+    theta : numpy.ndarray
+        Ascending Ritz values (eV).
+    width : float
+        Bin width (eV; inf: one window).
+
+    Returns
+    -------
+    list of Window
+        The windows, ascending.
+    """
     width = check_width(width)
     if not np.isfinite(width):
         return [Window(0, theta.size, float(width), 0)]
@@ -216,6 +334,18 @@ def bisect_until_split(window: Window, theta: np.ndarray, weights: np.ndarray) -
     A window with at most one level (see :data:`DEGENERACY_TOL`, :data:`NEGLIGIBLE_WEIGHT`) is
     returned unchanged: it is already an eigencomponent (at exhaustion) and no width changes it.
     A window of infinite width is first cut at the span of its values.
+
+    Parameters
+    ----------
+    window : Window
+        The window.
+    theta, weights : numpy.ndarray
+        Ritz values (eV) and their weights.
+
+    Returns
+    -------
+    list of Window
+        One window (unchanged) or its two halves.
     """
     if _levels(theta, weights, window) <= 1:
         return [window]
@@ -240,6 +370,20 @@ def split_light(windows: list[Window], weights: np.ndarray, *, budget: float) ->
 
     Light windows are meant to be probed together as one remainder component; its error is of
     the order of its weight (relative to the peak), whatever its energy spread.
+
+    Parameters
+    ----------
+    windows : list of Window
+        The windows.
+    weights : numpy.ndarray
+        Weight of each Ritz value.
+    budget : float
+        Largest summed weight of the light windows.
+
+    Returns
+    -------
+    tuple of list
+        ``(heavy, light)``.
     """
     w = np.array([float(np.sum(weights[win.members])) for win in windows])
     order = np.argsort(w, kind="stable")

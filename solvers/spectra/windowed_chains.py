@@ -180,6 +180,17 @@ class WindowedXasChains:
     Built by :func:`windowed_xas_chains` with the width converged at one Γ (``Gamma_checked``);
     :meth:`spectrum` at a larger Γ only sharpens the criterion (the same windows are then narrower
     against Γ). :meth:`halving_change` recomputes the width check at the Γ asked for.
+
+    Parameters
+    ----------
+    probe, part
+        The chains of the components and the accepted partition.
+    width, halving_tol, residual_tol, Gamma_checked : float
+        Width used (eV), accepted halving change, Ritz residual (eV) and the Γ of the check (eV).
+    seconds_symmetry : float
+        Seconds spent on the state's symmetries.
+    real_arithmetic : bool
+        Whether the chains ran in real arithmetic.
     """
 
     probe: _Probe
@@ -192,16 +203,48 @@ class WindowedXasChains:
     real_arithmetic: bool = False
 
     def groups(self) -> list[tuple[Window, ...]]:
-        """The probed components: each heavy window, then the light remainder (if any)."""
+        """The probed components: each heavy window, then the light remainder (if any).
+
+        Returns
+        -------
+        list of tuple of Window
+            The groups.
+        """
         return [(w,) for w in self.part.heavy] + ([tuple(self.part.light)] if self.part.light else [])
 
     def spectrum(self, omega: Any, *, Gamma: float, gaussian_fwhm: float = 0.0, offset: float = 0.0) -> np.ndarray:
-        """``Σ_W ‖φ_W‖² XAS[φ̂_W; E_W](ω)`` in 1/eV at this half width, Gaussian FWHM and offset (eV)."""
+        """``Σ_W ‖φ_W‖² XAS[φ̂_W; E_W](ω)`` at this half width, Gaussian FWHM and offset.
+
+        Parameters
+        ----------
+        omega : array_like
+            Photon energies (eV).
+        Gamma, gaussian_fwhm, offset : float
+            Lorentzian half width, Gaussian FWHM and offset (eV).
+
+        Returns
+        -------
+        numpy.ndarray
+            The XAS (1/eV).
+        """
         b: dict[str, Any] = dict(omega=check_omega(omega), Gamma=check_broadening(Gamma, "Gamma"), gaussian_fwhm=gaussian_fwhm, offset=offset)
         return np.sum([self.probe.weighted(g, **b) for g in self.groups()], axis=0)
 
     def halving_change(self, omega: Any, *, Gamma: float, gaussian_fwhm: float = 0.0, offset: float = 0.0) -> float:
-        """max|XAS − XAS(every multi-level window bisected)| / max XAS at this broadening (0 if nothing splits)."""
+        """The change max|XAS − XAS(every multi-level window bisected)| / max XAS at this broadening (0 if nothing splits).
+
+        Parameters
+        ----------
+        omega : array_like
+            Photon energies (eV).
+        Gamma, gaussian_fwhm, offset : float
+            Lorentzian half width, Gaussian FWHM and offset (eV).
+
+        Returns
+        -------
+        float
+            The relative change.
+        """
         if len(self.part.finer) <= len(self.part.heavy):
             return 0.0
         b: dict[str, Any] = dict(omega=check_omega(omega), Gamma=check_broadening(Gamma, "Gamma"), gaussian_fwhm=gaussian_fwhm, offset=offset)
@@ -237,9 +280,20 @@ def windowed_xas_chains(
 ) -> WindowedXasChains:
     """Energy windows of ``psi`` converged in the width at ``Gamma`` on ``omega``, with their XAS chains kept.
 
-    Parameters are those of :func:`windowed_xas`; ``Gamma``, ``gaussian_fwhm``, ``offset`` and
-    ``omega`` are the broadening of the width check (use the smallest Γ to be evaluated), the
-    result evaluates at any broadening (:meth:`WindowedXasChains.spectrum`).
+    Parameters
+    ----------
+    model, sec, psi, U_c, width, halving_tol, max_halvings, krylov_steps
+        As for :func:`~localpairs.solvers.spectra.windowed_xas.windowed_xas`.
+    coherence, core_hole, use_symmetry, n_steps, reorthogonalize, basis, cache, memory_budget_gb
+        As for :func:`~localpairs.solvers.spectra.windowed_xas.windowed_xas`.
+    omega, Gamma, gaussian_fwhm, offset
+        The broadening of the width check (use the smallest Γ to be evaluated); the result
+        evaluates at any broadening (:meth:`WindowedXasChains.spectrum`).
+
+    Returns
+    -------
+    WindowedXasChains
+        The accepted windows and their chains.
     """
     Gamma = check_broadening(Gamma, "Gamma")
     omega = check_omega(omega)

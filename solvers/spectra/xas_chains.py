@@ -49,7 +49,7 @@ from localpairs.solvers.spectra.xas import (
 class XasChains:
     """The channels' Lanczos chains of one XAS (everything but the broadening and the offset).
 
-    Attributes
+    Parameters
     ----------
     chains, excitations, expected, targets
         Per computed channel: chain, operator, ⟨ψ|O†O|ψ⟩ and target sector.
@@ -78,7 +78,20 @@ class XasChains:
         return int(sum(c.n_steps for c in self.chains))
 
     def spectrum(self, omega: Any, *, Gamma: float, gaussian_fwhm: float = 0.0, offset: float = 0.0) -> np.ndarray:
-        """``total(ω)`` in 1/eV at half width ``Gamma`` (eV), Gaussian FWHM and offset (eV): continued fractions only."""
+        """``total(ω)`` at half width ``Gamma``, Gaussian FWHM and offset: continued fractions only.
+
+        Parameters
+        ----------
+        omega : array_like
+            Photon energies (eV).
+        Gamma, gaussian_fwhm, offset : float
+            Lorentzian half width, Gaussian FWHM and offset (eV).
+
+        Returns
+        -------
+        numpy.ndarray
+            The XAS (1/eV).
+        """
         Gamma = check_broadening(Gamma, "Gamma")
         gaussian_fwhm = check_broadening(gaussian_fwhm, "gaussian_fwhm", allow_zero=True)
         omega = check_omega(omega)
@@ -89,7 +102,20 @@ class XasChains:
         return total
 
     def dataset(self, omega: Any, *, Gamma: float, gaussian_fwhm: float = 0.0, offset: float = 0.0) -> xr.Dataset:
-        """The labelled XAS of :func:`~localpairs.solvers.spectra.xas.xas` at this broadening and offset."""
+        """The labelled XAS of :func:`~localpairs.solvers.spectra.xas.xas` at this broadening and offset.
+
+        Parameters
+        ----------
+        omega : array_like
+            Photon energies (eV).
+        Gamma, gaussian_fwhm, offset : float
+            Lorentzian half width, Gaussian FWHM and offset (eV).
+
+        Returns
+        -------
+        xarray.Dataset
+            As ``xas``.
+        """
         Gamma = check_broadening(Gamma, "Gamma")
         gaussian_fwhm = check_broadening(gaussian_fwhm, "gaussian_fwhm", allow_zero=True)
         omega = check_omega(omega)
@@ -120,8 +146,23 @@ def xas_chains(
 ) -> XasChains:
     """The Lanczos chains of the XAS of ``psi``: :func:`~localpairs.solvers.spectra.xas.xas` before broadening.
 
-    Parameters are those of ``xas`` (``state_symmetries`` included; without Γ, the Gaussian, the
-    offset and ω, which enter :meth:`XasChains.spectrum` / :meth:`XasChains.dataset`).
+    Parameters
+    ----------
+    model, sec, psi, U_c, coherence, core_hole, use_symmetry, e_ref, n_steps, reorthogonalize, cache, memory_budget_gb
+        As for ``xas`` (without Γ, the Gaussian, the offset and ω, which enter
+        :meth:`XasChains.spectrum` / :meth:`XasChains.dataset`).
+    state_symmetries : sequence of Symmetry or None
+        Symmetries of ``psi`` already known (as ``xas``).
+
+    Returns
+    -------
+    XasChains
+        The chains and their weights.
+
+    Raises
+    ------
+    InputError
+        Naming the first invalid option.
     """
     require(isinstance(U_c, (int, float, np.floating)) and not isinstance(U_c, bool) and np.isfinite(U_c), "U_c", U_c, "a finite number in eV")
     require(coherence in COHERENCE, "coherence", coherence, f"one of {COHERENCE}")
