@@ -95,17 +95,11 @@ PENDING = frozenset(
         "localpairs.solvers.dynamics.cfm4",
         "localpairs.solvers.dynamics.driven_operator",
         "localpairs.solvers.dynamics.evolution",
-        "localpairs.solvers.dynamics.finite_probe",
         "localpairs.solvers.dynamics.integrator_settings",
         "localpairs.solvers.dynamics.krylov",
         "localpairs.solvers.dynamics.linear_response",
-        "localpairs.solvers.dynamics.probe_components",
         "localpairs.solvers.dynamics.quspin_reference",
-        "localpairs.solvers.dynamics.transient_xas",
         "localpairs.solvers.spectra.conductivity",
-        "localpairs.solvers.spectra.energy_windows",
-        "localpairs.solvers.spectra.windowed_chains",
-        "localpairs.solvers.spectra.xas_chains",
     }
 )
 
