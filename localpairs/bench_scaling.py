@@ -41,7 +41,18 @@ def _threads() -> int:
 
 
 def ours_matvec(size: str) -> dict:
-    """Seconds per GB moved by the evolution's product (best of the repeats); the note gives GB/s and the matrix."""
+    """Time the evolution's sparse product per GB moved (best of the repeats).
+
+    Parameters
+    ----------
+    size : str
+        A key of ``MATVEC_SIZES`` (the cluster of the driven operator).
+
+    Returns
+    -------
+    dict
+        ``value`` (0), ``wall`` (seconds per GB moved) and ``note`` (GB/s, the matrix's size).
+    """
     from localpairs import bench_matvec as bm
 
     cluster, _ = MATVEC_SIZES[size]
@@ -58,7 +69,18 @@ def ours_matvec(size: str) -> dict:
 
 
 def triad_matvec(size: str) -> dict:
-    """Seconds per GB of the fused triad with as many threads as the product may use."""
+    """Time the fused triad per GB moved, with as many threads as the product may use.
+
+    Parameters
+    ----------
+    size : str
+        A key of ``MATVEC_SIZES`` (sets the vector length).
+
+    Returns
+    -------
+    dict
+        ``value`` (0), ``wall`` (seconds per GB) and ``note`` (fused and numpy bandwidths, load).
+    """
     from localpairs import bench_matvec as bm
 
     _, elements = MATVEC_SIZES[size]

@@ -77,7 +77,6 @@ PENDING = frozenset(
         "localpairs.analysis.doping_constraint",
         "localpairs.analysis.xfel_figures",
         "localpairs.bench_evolution",
-        "localpairs.bench_scaling",
         "localpairs.studies.xfel",
         "localpairs.studies.xfel_fit",
         "localpairs.studies.xfel_mechanism",
