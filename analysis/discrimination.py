@@ -332,11 +332,22 @@ def discrimination_verdict(points: Sequence[ScanPoint], *, describe: Callable[[s
     return Verdict(False, text, largest, gap, sw)
 
 
-def convergence_rows(separations: Mapping[str, Mapping[int, float | None]], *, tolerance: float) -> list[dict[str, Any]]:
+def convergence_rows(separations: Mapping[str, Mapping[int, float | None]], *, tolerance: float, missing: str | None = None) -> list[dict[str, Any]]:
     """Cluster-size convergence of A − B per scenario: the two sizes, the change and "converged"/"not converged".
 
-    ``separations[scenario][sites]`` is A − B (eV; None: no features) at each computed size. A
-    scenario with fewer than two computed sizes gets "not available" and says which size is missing.
+    Parameters
+    ----------
+    separations
+        ``separations[scenario][sites]``: A − B (eV; None: no features) at each computed size.
+    tolerance
+        Largest change (eV) called converged.
+    missing
+        The verdict of a scenario with fewer than two computed sizes (default: "not computed", naming the sizes computed).
+
+    Returns
+    -------
+    list of dict
+        Per scenario: ``sizes``, ``values``, ``change`` (last two sizes; None without it), ``tolerance``, ``verdict``, ``note``.
     """
     require(tolerance >= 0, "tolerance", tolerance, "a tolerance ≥ 0 in eV")
     rows = []
@@ -344,9 +355,10 @@ def convergence_rows(separations: Mapping[str, Mapping[int, float | None]], *, t
         sizes = sorted(by_size)
         row: dict[str, Any] = {"scenario": scenario, "sizes": sizes, "values": [by_size[n] for n in sizes], "change": None, "tolerance": tolerance}
         if len(sizes) < 2:
-            row["verdict"], row["note"] = "not available", f"only {sizes} sites computed"
+            row["verdict"], row["note"] = (missing, f"only {sizes} sites computed") if missing else ("not computed", f"only {sizes} sites computed")
         elif any(by_size[n] is None for n in sizes[-2:]):
-            row["verdict"], row["note"] = "not available", "no pair of features at one size"
+            empty = ", ".join(str(n) for n in sizes[-2:] if by_size[n] is None)
+            row["verdict"], row["note"] = "no A − B at one size", f"no pair of features above threshold at {empty} sites"
         else:
             change = float(by_size[sizes[-1]] - by_size[sizes[-2]])  # type: ignore[operator]
             row["change"] = change

@@ -56,8 +56,9 @@ from localpairs.studies.framework import Results, RunContext, Study, render
 from localpairs.studies.xfel_fit import Context, fit_scenario, reachability
 from localpairs.studies.xfel_kinetics import kinetics_rows, rise_trace
 from localpairs.studies.xfel_mechanism import percolation_section, tc_section, tunnelling_section
-from localpairs.studies.xfel_probe import calibrate, check_pump_axis, scenario_xas
-from localpairs.studies.xfel_scan import box_rows, run_scan, validate_scan
+from localpairs.studies.xfel_probe import check_pump_axis, scenario_xas
+from localpairs.studies.xfel_scan import box_rows, resolution_fwhm, run_scan, validate_scan
+from localpairs.studies.xfel_sizes import size_convergence
 from localpairs.studies.xfel_spec import XfelSpec, xfel_section
 from localpairs.studies.xfel_summary import SCENARIOS, summarize
 from localpairs.studies.xfel_verdict import scan_dataset, scan_figures, scan_summary
@@ -194,13 +195,20 @@ def pump_view(fit: dict[str, Any], photon_energy: float) -> dict[str, Any]:
 
 
 def _pump_and_probe(ctx: Context, cp: Checkpoints, name: str, fit: dict[str, Any], alpha: float, tag: str) -> tuple[dict | None, dict]:
-    """Calibration (if asked) and ΔXAS of one scenario pumped at ``fit["photon_energy"]``; checkpoints named with ``tag``."""
-    fluence = ctx.cfg.pump.fluence
-    calib = None
+    """Pumped states (linear response, the fluence calibrated to ``alpha`` if asked) and ΔXAS of one scenario pumped at
+    ``fit["photon_energy"]``; checkpoint named with ``tag``. Returns the calibration record (None without calibration) and the spectra."""
+    view = pump_view(fit, fit["photon_energy"])
     if ctx.cfg.pump.calibrate_fluence:
-        calib = cp.json(f"calibration_{name}{tag}", partial(calibrate, ctx, pump_view(fit, fit["photon_energy"]), alpha))
-        fluence = calib["fluence"]
-    return calib, cp.json(f"xas_{name}{tag}", partial(scenario_xas, ctx, pump_view(fit, fit["photon_energy"]), fluence))
+        out = cp.json(f"xas_{name}{tag}", partial(scenario_xas, ctx, view, alpha_target=alpha))
+    else:
+        out = cp.json(f"xas_{name}{tag}", partial(scenario_xas, ctx, view, ctx.cfg.pump.fluence))
+    return out.get("calibration"), out
+
+
+def _stage(timings: dict[str, float], name: str, t0: float) -> None:
+    """Record and log the wall time of one stage since ``t0`` (``time.perf_counter``)."""
+    timings[name] = time.perf_counter() - t0
+    logger.info("stage %s: %.1f s", name, timings[name])
 
 
 def _scenarios(ctx: Context, cp: Checkpoints, ref: Reference, measured: dict[str, float], timings: dict[str, float]) -> tuple[dict, dict, dict]:
@@ -219,7 +227,7 @@ def _scenarios(ctx: Context, cp: Checkpoints, ref: Reference, measured: dict[str
     for s in SCENARIOS:
         t0 = time.perf_counter()
         fits[s] = {**cp.json(f"fit_{s}", partial(fit_scenario, ctx, s, targets)), "photon_energy": hw, "photon_energy_note": ""}
-        timings[f"{s}: fit"] = time.perf_counter() - t0
+        _stage(timings, f"{s}: fit ({fits[s]['nfev']} ED evaluations)", t0)
         t0 = time.perf_counter()
         try:
             c, spectra[s] = _pump_and_probe(ctx, cp, s, fits[s], alpha, "")
@@ -233,7 +241,7 @@ def _scenarios(ctx: Context, cp: Checkpoints, ref: Reference, measured: dict[str
             c, spectra[s] = _pump_and_probe(ctx, cp, s, fits[s], alpha, "_own_gap")
         if c is not None:
             calib[s] = c
-        timings[f"{s}: pump and ΔXAS"] = time.perf_counter() - t0
+        _stage(timings, f"{s}: calibration, linear-response pumped state, relaxation and ΔXAS", t0)
     return fits, calib, spectra
 
 
@@ -251,15 +259,14 @@ def compute(ctx: RunContext) -> Results:
         t0 = time.perf_counter()
         base = spectra["paired"]["pulse"]["fluence"]
         paired = pump_view(fits["paired"], fits["paired"]["photon_energy"])
-        scan = {f: spectra["paired"] if f == 1.0 else cp.json(f"scan_{f:g}", partial(scenario_xas, context, paired, f * base, full=False))
-                for f in cfg.pump.fluence_factors}
-        timings["fluence scan"] = time.perf_counter() - t0
+        scan = {f: cp.json(f"scan_{f:g}", partial(scenario_xas, context, paired, f * base, full=False, compare=f == 1.0)) for f in cfg.pump.fluence_factors}
+        _stage(timings, f"fluence scan (full evolution at {len(scan)} fluences, linear response checked at factor 1)", t0)
         t0 = time.perf_counter()
         traces = {s: cp.json(f"rise_{s}", partial(rise_trace, context, fits[s], spectra[s]["pulse"]["fluence"])) for s in SCENARIOS}
-        timings["rise through the pulse"] = time.perf_counter() - t0
+        _stage(timings, "rise through the pulse (full evolution, both scenarios)", t0)
         t0 = time.perf_counter()
         more = extras(spec, cp, ref, fits, traces, scan, measured)
-        timings["kinetics, T_c, percolation, tunnelling"] = time.perf_counter() - t0
+        _stage(timings, "kinetics, T_c, percolation, tunnelling", t0)
         nuisance = _nuisance_scan(context, cp, ref, fits, spectra, measured, timings) if cfg.scan.enabled else None
     except InputError as err:
         raise SpecError(f"[xfel]: {err}") from None
@@ -273,9 +280,19 @@ def compute(ctx: RunContext) -> Results:
 def _nuisance_scan(ctx: Context, cp: Checkpoints, ref: Reference, fits: dict, spectra: dict, measured: dict[str, float],
                    timings: dict[str, float]) -> tuple[dict[str, Any], xr.Dataset]:
     """The nuisance scan (:mod:`.xfel_scan`) and its report numbers (:mod:`.xfel_verdict`); its rounds' seconds go to ``timings``."""
+    t0 = time.perf_counter()
     raw = run_scan(ctx, cp, fits=fits, ref=ref, measured=measured)
+    for k, v in raw["seconds"].items():
+        logger.info("stage %s: %.1f s", k, v)
     timings.update(raw["seconds"])
-    return scan_summary(raw, ref, ctx.cfg, box_rows(ctx, ref)), scan_dataset(raw, ref)
+    _stage(timings, "scan total (Dask start included)", t0)
+    summary = scan_summary(raw, ref, ctx.cfg, box_rows(ctx, ref))
+    t0 = time.perf_counter()
+    summary["convergence"] = size_convergence(ctx, cp, raw, summary, resolution_fwhm=resolution_fwhm(ref), alpha_target=ref["alpha_at_8"].number,
+                                              photon_energy=ref["pump_photon_energy"].number)
+    if ctx.cfg.scan.twelve_sites:
+        _stage(timings, "cluster-size convergence: 12-site headline points", t0)
+    return summary, scan_dataset(raw, ref)
 
 
 def _spectrum_view(ds: xr.Dataset, summary: xr.Dataset, s: str) -> dict[str, Any]:

@@ -50,10 +50,9 @@ from scipy.optimize import least_squares
 from localpairs.analysis.spectral_edges import conductivity_gap, scales_from_energies
 from localpairs.errors import InputError
 from localpairs.hamiltonians import Model
-from localpairs.solvers import charge_ladder
-from localpairs.solvers.spectra.conductivity import optical_conductivity
 from localpairs.spec import HubbardSpec, RunSpec
 from localpairs.studies.common import System, build_model
+from localpairs.studies.xfel_fit_ed import FitMatrices
 from localpairs.studies.xfel_spec import xfel_section
 
 logger = logging.getLogger(__name__)
@@ -74,6 +73,14 @@ class Context:
     def __init__(self, spec: RunSpec, system: System) -> None:
         self.spec, self.system, self.cfg = spec, system, xfel_section(spec)
         self.n = system.sector.n_up + system.sector.n_down
+        self._matrices: FitMatrices | None = None
+
+    @property
+    def matrices(self) -> FitMatrices:
+        """Bases and hopping matrices of every sector the fits use, built once (:mod:`.xfel_fit_ed`)."""
+        if self._matrices is None:
+            self._matrices = FitMatrices(self.model(self.spec.model.U, self.spec.model.V, 0.0))  # type: ignore[union-attr]
+        return self._matrices
 
     def model(self, U: float, V: float, breathing: float) -> Model:
         """The extended Hubbard model of the spec with U, V, Δ replaced (eV)."""
@@ -89,8 +96,8 @@ class Context:
             If a number is not finite or σ(ω) has no pole (the x current annihilates the state).
         """
         m = self.model(U, V, breathing)
-        ladder = charge_ladder(m, self.n, spread=2)
-        cond = optical_conductivity(m, self.system.sector, SIGMA_OMEGA, eta=SIGMA_ETA, polarization=(1.0, 0.0, 0.0))
+        ladder = self.matrices.ladder(m, self.n, spread=2)
+        cond = self.matrices.conductivity(m, self.system.sector, SIGMA_OMEGA, eta=SIGMA_ETA, polarization=(1.0, 0.0, 0.0))
         out = {"U": float(U), "V": float(V), "breathing": float(breathing),
                **model_numbers(ladder, self.n, cond, optical_gap_fraction=self.cfg.fit.optical_gap_fraction)}
         bad = [k for k, v in out.items() if not np.isfinite(v)]

@@ -54,7 +54,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -69,7 +69,7 @@ from localpairs.solvers import solve
 from localpairs.solvers.dynamics.breathing_relaxation import BreathingRelaxation, relax_breathing
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
-from localpairs.solvers.dynamics.linear_response import linear_response
+from localpairs.solvers.dynamics.linear_response import LinearResponseState, linear_response
 from localpairs.solvers.spectra.spectral_functions import SectorCache
 from localpairs.solvers.spectra.windowed_chains import WindowedXasChains
 from localpairs.solvers.spectra.xas import check_core_hole
@@ -150,6 +150,29 @@ class PumpedScenario:
         return self._cache["relaxation"]
 
 
+def scaled_response(lr: LinearResponseState, pulse: Pulse) -> LinearResponseState:
+    """The first-order state of ``lr`` under ``pulse``, the same pulse at another fluence: χ⁽¹⁾ ∝ A₀ ∝ √F.
+
+    Parameters
+    ----------
+    lr
+        A linear-response state.
+    pulse
+        ``lr.pulse`` with another amplitude (same shape, centre and photon energy).
+
+    Returns
+    -------
+    LinearResponseState
+        χ⁽¹⁾ and Ã scaled by r = A₀'/A₀, α and the absorbed energy by r² (exact at first order).
+    """
+    same = (pulse.center, pulse.sigma, pulse.omega)
+    require(np.allclose(same, (lr.pulse.center, lr.pulse.sigma, lr.pulse.omega), rtol=1e-12, atol=0.0), "pulse", same,
+            f"the pulse of the linear-response state at another amplitude (centre, σ, ω = {(lr.pulse.center, lr.pulse.sigma, lr.pulse.omega)})")
+    r = pulse.amplitude / lr.pulse.amplitude
+    return replace(lr, chi=r * lr.chi, alpha=r * r * lr.alpha, absorbed_energy=r * r * lr.absorbed_energy, pulse_spectrum=r * lr.pulse_spectrum,
+                   pulse=pulse, chi_centred=None if lr.chi_centred is None else r * lr.chi_centred)
+
+
 def _pulse(spec: RunSpec, fit: dict[str, Any], fluence: float) -> Pulse:
     cfg = spec.xfel
     assert cfg is not None
@@ -181,22 +204,22 @@ def pumped_scenario(spec: RunSpec, fit: dict[str, Any], *, name: str = "", fluen
     m = ctx.model(fit["U"], fit["V"], fit["breathing"])
     gs = solve(m, sec)
     psi0 = gs.ground_state.astype(np.complex128)
-    if fluence is None:
-        target = float(load_reference()["alpha_at_8"].number) if alpha is None else float(alpha)
-        pulse = _pulse(spec, fit, LR_PROBE_FLUENCE)
-        op = DrivenOperator(drive(m, pulse=pulse), gs.basis)
-        probe = linear_response(op, psi0, gs.ground_energy, t=pulse.center + DEFAULT_CENTER_SIGMAS * pulse.sigma, lanczos_steps=LR_STEPS)
-        fluence = LR_PROBE_FLUENCE * target / probe.alpha
-    pulse = _pulse(spec, fit, fluence)
+    pulse = _pulse(spec, fit, LR_PROBE_FLUENCE)
     op = DrivenOperator(drive(m, pulse=pulse), gs.basis)
     t = pulse.center + DEFAULT_CENTER_SIGMAS * pulse.sigma
     lr = linear_response(op, psi0, gs.ground_energy, t=t, lanczos_steps=LR_STEPS)
-    validity = lr.validity()
+    if fluence is None:
+        target = float(load_reference()["alpha_at_8"].number) if alpha is None else float(alpha)
+        fluence = LR_PROBE_FLUENCE * target / lr.alpha
+    lr = scaled_response(lr, _pulse(spec, fit, fluence))
+    driven = drive(m, pulse=lr.pulse)  # refuses a field beyond the one-band model's validity (InputError "pump.peak_field")
+    validity = {**lr.validity(), "absorbed_energy": lr.absorbed_energy}
     if state == "linear_response":
         chi = lr.chi
     else:
         cfg = spec.xfel
         assert cfg is not None
+        op = DrivenOperator(driven, gs.basis)
         psi = evolve(op, psi0, np.array([0.0, t]), options=EvolutionOptions(tol=cfg.pump.evolution_tol)).states[:, -1]
         chi = psi - np.vdot(psi0, psi) * psi0
     a = float(np.vdot(chi, chi).real)

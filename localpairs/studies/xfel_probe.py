@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from localpairs.analysis.xas_peaks import find_ab_peaks, pre_edge_peak
-from localpairs.errors import InputError
+from localpairs.errors import InputError, require
 from localpairs.hamiltonians import Cluster
 from localpairs.hamiltonians.driven_model import drive, gaussian_pulse
 from localpairs.solvers import solve
@@ -56,6 +56,7 @@ from localpairs.solvers.spectra.windowed_chains import WindowedXasChains
 from localpairs.solvers.spectra.xas import describe_core_hole, excited_part
 from localpairs.studies.xfel_fit import Context
 from localpairs.studies.xfel_probe_models import energy_spread, excited_chains, ground_chains, reorthogonalize_for
+from localpairs.studies.xfel_pumped import linear_response_check, linear_response_run
 from localpairs.studies.xfel_spec import XfelSpec
 
 logger = logging.getLogger(__name__)
@@ -129,27 +130,6 @@ def pump_states(ctx: Context, fit: dict[str, Any], fluence: float, *, probe_wind
             "pulse": {"fluence": float(fluence), "center_fs": float(pulse.center), "end_fs": float(end), "peak_field": float(pulse.peak_field)}}
 
 
-def calibrate(ctx: Context, fit: dict[str, Any], alpha_target: float) -> dict[str, float]:
-    """Fluence giving the excited fraction ``alpha_target``, from a probe run at ``[xfel] fluence``.
-
-    Raises
-    ------
-    InputError
-        If the probe run excites nothing (no coupling) or too much (not in the linear regime).
-    """
-    cfg = ctx.cfg
-    run = pump_states(ctx, fit, cfg.pump.fluence)
-    p = run["population"][-1]
-    if p < MIN_PROBE_EXCITATION:
-        raise InputError("xfel.pump.fluence", cfg.pump.fluence, f"a pulse that excites the cluster: α = {p:.3g} at the last delay, "
-                         "check the photon energy (E_G) and the boundary along x")
-    if p > cfg.pump.max_probe_excitation:
-        raise InputError("xfel.pump.fluence", cfg.pump.fluence, f"a probe fluence in the linear regime: it excites α = {p:.3g} > "
-                         f"xfel.pump.max_probe_excitation = {cfg.pump.max_probe_excitation:g}; lower it")
-    return {"probe_fluence": float(cfg.pump.fluence), "probe_population": p, "probe_absorbed": run["absorbed"][-1],
-            "fluence": float(cfg.pump.fluence * alpha_target / p), "alpha_target": float(alpha_target)}
-
-
 def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg: XfelSpec) -> dict[str, Any]:
     """A and B of one ΔXAS, or ``found = False`` with the reason (never NaN).
 
@@ -176,8 +156,9 @@ def _lattice_probe(ctx: Context, fit: dict[str, Any], run: dict[str, Any], latti
     model = ctx.model(fit["U"], fit["V"], fit["breathing"])
     out: dict[str, Any] = {"unrelaxed": (model, SectorCache(model), lambda chi: chi), "relaxation": None}
     if "relaxed" in lattices:
-        states = run["states"]
-        psi0, chi = states[:, 0], states[:, -1] - np.vdot(states[:, 0], states[:, -1]) * states[:, 0]
+        psi0 = run["states"][:, 0]
+        # χ⁽¹⁾ (the study always gives it: the surface of the first-order populations, module docstring of .xfel_pumped), else the last χ
+        chi = run["relax_state"] if "relax_state" in run else run["states"][:, -1] - np.vdot(psi0, run["states"][:, -1]) * psi0
         basis = out["unrelaxed"][1].basis(ctx.system.sector)
         rel = relax_breathing(ctx.model(fit["U"], fit["V"], 0.0), basis, ctx.system.doping.large, fit["breathing"], psi0=psi0, state=chi)
         logger.info("relaxed breathing %.4f eV (fitted %.4f eV) on the excited part's surface, %.1f s", rel.relaxed_breathing, fit["breathing"], rel.seconds)
@@ -237,11 +218,15 @@ def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full
                            "excitation_energy": [], "window": list(window), "probe": {lt: [] for lt in lattices}}
     for lt in lattices:
         out[lt] = {"dxas": [], "peaks": []}
+    same = bool(run.get("free")) and p.probe_model == "long"  # free evolution keeps χ̂'s populations: one long probe per lattice
+    done: dict[str, tuple[np.ndarray, dict[str, float]]] = {}
     for k in ks:
         alpha, chi_hat = excited_part(psi0, states[:, k])
         for lt in lattices:
             use = (run["windows"][k - 1], run["window_times"][k - 1], float(times[k])) if finite and lt == "unrelaxed" else None
-            excited, info = _excited_xas(ctx, lat[lt], chi_hat, omega, rel, offset, model_name=p.probe_model, finite=use)
+            if lt not in done or not same:
+                done[lt] = _excited_xas(ctx, lat[lt], chi_hat, omega, rel, offset, model_name=p.probe_model, finite=use)
+            excited, info = done[lt]
             d = excited - reference if use is not None else alpha * (excited - ground_xas)  # the finite probe sees all of ψ(t)
             out[lt]["dxas"].append(d.tolist())
             out[lt]["peaks"].append(_peaks(omega, d, window, cfg))
@@ -258,12 +243,50 @@ def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full
     return out
 
 
-def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float, *, full: bool = True) -> dict[str, Any]:
-    """Pump one scenario at ``fluence`` (mJ/cm²) and probe it (:func:`pump_states`, :func:`probe_states`)."""
-    out = probe_states(ctx, fit, pump_states(ctx, fit, fluence, probe_windows=ctx.cfg.probe.probe_model == "finite"), full=full)
+def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float | None = None, *, alpha_target: float | None = None, full: bool = True,
+                 compare: bool = False) -> dict[str, Any]:
+    """Pump one scenario and probe it (:func:`probe_states`), at ``fluence`` (mJ/cm²) or calibrated to ``alpha_target``.
+
+    Parameters
+    ----------
+    ctx
+        The study context.
+    fit
+        The scenario's fit with ``E_G`` = the pump's photon energy (eV).
+    fluence, alpha_target
+        Fluence, or the excited fraction to calibrate it to (linear response); one of the two.
+    full
+        Both lattices at every delay (the probe step; the pumped states from linear response,
+        :func:`~.xfel_pumped.linear_response_run`, unless the probe model is "finite"), or only the unrelaxed
+        lattice at the last delay from the full evolution (:func:`pump_states`; the fluence scan).
+    compare
+        Also compare the evolved state with linear response (:func:`~.xfel_pumped.linear_response_check`), key ``linear_response_check``.
+
+    Returns
+    -------
+    dict
+        :func:`probe_states`'s record, with ``calibration`` (None at a given fluence) and ``linear_response`` (validity) where computed.
+    """
+    require((fluence is None) != (alpha_target is None), "fluence", fluence, "a fluence or an alpha_target (one of the two)")
+    finite = ctx.cfg.probe.probe_model == "finite"
+    extra: dict[str, Any] = {"calibration": None}
+    if full and not finite:
+        run, _ = linear_response_run(ctx, fit, fluence=fluence, alpha_target=alpha_target)
+        extra.update(calibration=run["calibration"], linear_response=run["linear_response"])
+    else:
+        if fluence is None or full:
+            lr_run, _ = linear_response_run(ctx, fit, fluence=fluence, alpha_target=alpha_target)
+            fluence = lr_run["pulse"]["fluence"]
+            extra.update(calibration=lr_run["calibration"], linear_response=lr_run["linear_response"])
+        run = pump_states(ctx, fit, fluence, probe_windows=finite and full)  # type: ignore[arg-type]
+        if full:
+            run["relax_state"] = lr_run["relax_state"]
+        if compare:
+            extra["linear_response_check"] = linear_response_check(ctx, fit, run)
+    out = {**probe_states(ctx, fit, run, full=full), **extra}
     u, r = out["unrelaxed"]["peaks"], out.get("relaxed", {"peaks": [None]})["peaks"]
     sep = lambda p: "no peak" if p is None or not p["found"] else f"{p['separation']:.3f} eV"  # noqa: E731
-    logger.info(f"ΔXAS at {fluence:.4g} mJ/cm²: α = {out['population'][-1]:.3g}, absorbed {out['absorbed'][-1]:.3g} eV, "
-             f"⟨H⟩_χ − E0 = {out['excitation_energy'][-1]:.3f} eV (ħω = {fit['E_G']:.3f}); |A−B| unrelaxed (first delay) {sep(u[0])}"
-             + (f", relaxed (last delay) {sep(r[-1])}" if full else ""))
+    logger.info(f"ΔXAS at {out['pulse']['fluence']:.4g} mJ/cm²: α = {out['population'][-1]:.3g}, absorbed {out['absorbed'][-1]:.3g} eV, "
+                f"⟨H⟩_χ − E0 = {out['excitation_energy'][-1]:.3f} eV (ħω = {fit['E_G']:.3f}); |A−B| unrelaxed (first delay) {sep(u[0])}"
+                + (f", relaxed (last delay) {sep(r[-1])}" if full else ""))
     return out

@@ -94,7 +94,8 @@ def box_rows(ctx: Context, ref: Reference) -> list[dict[str, Any]]:
         {"parameter": "lattice", "values": sc.lattices, "source": "unrelaxed: the fitted H; relaxed: χ̂ carried to the breathing Δ* that "
          "minimises the excited part's Born–Oppenheimer energy, final states of H(Δ*)"},
         {"parameter": "cluster size (sites)", "values": [n], "source": f"the spec's cluster ({ctx.system.cluster.describe()}) only: the 12-site "
-         "box is not run by this study (cost), see the cluster-size section"},
+         "box is not run by this study (cost); the headline point on 12 sites is "
+         + ("computed" if sc.twelve_sites else "not computed (xfel.scan.twelve_sites = false)") + ", see the cluster-size section"},
     ]
 
 
@@ -140,7 +141,7 @@ def _index(models: dict[str, Any], ctx: Context) -> dict[str, dict[str, Any]]:
 
 def _model_summary(spec: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
     fit = record["fit"]
-    keep = ("U", "V", "breathing", "E_G", "converged", "at_bound", "residuals", "message")
+    keep = ("U", "V", "breathing", "E_G", "photon_energy", "converged", "at_bound", "residuals", "message")
     return {"scenario": spec["scenario"], "U": spec["U"], "fit": {k: fit[k] for k in keep if k in fit}, "fitted_here": spec["fit"] is None,
             "fluence": record["pumped"]["fluence"], "population": record["pumped"]["population"], "calibration": record["calibration"]}
 

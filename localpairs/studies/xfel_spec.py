@@ -296,6 +296,9 @@ class ScanSpec(Strict):
     """K concentration of the hole-doped cluster of the static pre-edge constraint on U_c (default: the x that removes one pair)."""
     workers: Annotated[int, Field(ge=0, le=64)] = 2
     """Dask worker processes of the scan (0: no Dask, the points one after the other)."""
+    twelve_sites: bool = False
+    """Also compute each scenario's headline A − B on the 12-site 3×2×2 cluster (x open, one oxygen per pair) for the cluster-size
+    convergence rows (about 10 min and 6 GB on 2 cores; off: the rows say "not computed")."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ScanSpec:

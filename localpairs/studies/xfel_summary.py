@@ -115,14 +115,34 @@ def pump_rows(fits: dict[str, Any], spectra: dict[str, Any], calib: dict[str, An
         sp, c, hw = spectra[s], calib.get(s), fits[s].get("photon_energy", fits[s]["E_G"])
         a, e = sp["population"][-1], sp["absorbed"][-1]
         F = sp["pulse"]["fluence"]
-        exponent = None
-        if c is not None and abs(math.log(F / c["probe_fluence"])) > 0.05:
+        exponent = None  # linear response makes it 1 by construction: then no test, the evolved α(F) is in the fluence section
+        if c is not None and "linear response" not in c.get("method", "") and abs(math.log(F / c["probe_fluence"])) > 0.05:
             exponent = math.log(a / c["probe_population"]) / math.log(F / c["probe_fluence"])
         rows.append({"scenario": s, "hw": hw, "model_gap": fits[s]["E_G"], "detuning": hw - fits[s]["E_G"],
                      "probe_fluence": None if c is None else c["probe_fluence"],
                      "probe_population": None if c is None else c["probe_population"], "fluence": F, "population": a,
                      "exponent": exponent, "absorbed": e, "absorbed_per_photon": e / (a * hw), "excitation_energy": sp["excitation_energy"][-1]})
     return rows
+
+
+def linear_response_rows(spectra: dict[str, Any], scan: dict[float, Any]) -> dict[str, Any]:
+    """Validity of the linear-response pumped states and their agreement with the full evolution.
+
+    Parameters
+    ----------
+    spectra
+        The probe step's records per scenario (``linear_response``: α, two-photon ratio, linear regime, seconds).
+    scan
+        The fluence scan's records by factor; factor 1 holds ``linear_response_check`` (:func:`~.xfel_pumped.linear_response_check`).
+
+    Returns
+    -------
+    dict
+        ``validity`` per scenario (None where the state was evolved) and ``check`` (None if factor 1 was not evolved).
+    """
+    keys = ("alpha", "two_photon_ratio", "two_photon_ratio_max", "alpha_linear_max", "linear_regime", "lanczos_converged", "time_fs", "seconds")
+    validity = {s: None if spectra[s].get("linear_response") is None else {k: spectra[s]["linear_response"].get(k) for k in keys} for s in SCENARIOS}
+    return {"validity": validity, "check": scan.get(1.0, {}).get("linear_response_check")}
 
 
 def probe_rows(fits: dict[str, Any], spectra: dict[str, Any]) -> list[dict[str, Any]]:
@@ -218,7 +238,7 @@ def summarize(*, system: System, ref: Reference, measured: dict[str, float], fit
         "cluster": system.cluster.describe(), "sector": system.sector.label(), "measured": json.dumps(measured), "reference": json.dumps(quoted),
         "verdict_rows": json.dumps(rows), "fit_rows": json.dumps(fit_rows(fits)),
         "ab_rows": json.dumps(ab_rows(ref, fits, spectra, cfg)), "pump_rows": json.dumps(pump_rows(fits, spectra, calib)),
-        "probe_rows": json.dumps(probe_rows(fits, spectra)),
+        "probe_rows": json.dumps(probe_rows(fits, spectra)), "linear_response": json.dumps(linear_response_rows(spectra, scan)),
         "scan_rows": json.dumps(scan_rows(scan, more["summary"]["alpha_fit"], fits["paired"].get("photon_energy", fits["paired"]["E_G"]))),
         "reachability": json.dumps(more["reachability"]), "tunnelling": json.dumps(more["summary"]["tunnelling"]), "timings": json.dumps(timings),
         "tc": json.dumps(more["summary"]["tc"]), "fluence_law": json.dumps(more["summary"]["fluence_law"]),

@@ -126,8 +126,9 @@ def scan_summary(raw: dict[str, Any], ref: Reference, cfg: XfelSpec, box: list[d
     heads = {s: headline_point(points, cfg, s, study_U=study_U) for s in SCENARIOS}
     out["headline_points"] = {s: None if p is None else {"U_c": p.U_c, "Gamma": p.Gamma, "U": p.U, "separation": p.separation} for s, p in heads.items()}
     tol = [point_tolerance(p, exp) for p in heads.values() if p is not None and p.found]
+    out["convergence_tolerance"] = max([t for t in tol if t is not None], default=0.0)
     out["convergence"] = convergence_rows({s: {raw["n_sites"]: (None if p is None else p.separation)} for s, p in heads.items()},
-                                          tolerance=max([t for t in tol if t is not None], default=0.0))
+                                          tolerance=out["convergence_tolerance"])
     return out
 
 
