@@ -133,20 +133,48 @@ class FitMatrices:
         return h.tocsr(), entry["basis"]
 
     def ground(self, model: Model, sec: Sector) -> tuple[float, np.ndarray]:
-        """Ground energy (eV) and state of ``model`` on ``sec`` (Lanczos as :func:`~localpairs.solvers.solve` above its dense threshold)."""
+        """Ground energy (eV) and state of ``model`` on ``sec`` (Lanczos as :func:`~localpairs.solvers.solve` above its dense threshold).
+
+        Parameters
+        ----------
+        model
+            The model.
+        sec
+            The sector.
+
+        Returns
+        -------
+        tuple
+            (E0 in eV, the ground state).
+        """
         h, _ = self.matrix(model, sec)
         energies, states, _ = lowest_eigenpairs(h, 1, dense_threshold=DENSE_THRESHOLD, tol=GROUND_TOL)
         return float(energies[0]), states[:, 0]
 
     def ladder(self, model: Model, electrons: int, *, spread: int = 2) -> dict[int, float]:
-        """E(N) for N = electrons − spread … electrons + spread (lowest-|S_z| sectors), eV, as :func:`~localpairs.solvers.charge_ladder`."""
+        """E(N) for N = electrons − spread … electrons + spread (lowest-|S_z| sectors), eV, as :func:`~localpairs.solvers.charge_ladder`.
+
+        Parameters
+        ----------
+        model
+            The model.
+        electrons
+            The electron number N.
+        spread
+            How far around N (electrons).
+
+        Returns
+        -------
+        dict of float
+            {N: E(N)} in eV.
+        """
         out = {}
         for n in range(max(0, electrons - spread), min(2 * model.n_sites, electrons + spread) + 1):
             out[n] = self.ground(model, Sector(n_up=(n + 1) // 2, n_down=n // 2))[0]
         return out
 
     def conductivity(self, model: Model, sec: Sector, omega: np.ndarray, *, eta: float, polarization: tuple[float, float, float]) -> xr.Dataset:
-        """σ(ω) of the ground state of ``sec`` (:func:`~localpairs.solvers.spectra.conductivity.optical_conductivity` on the cached matrix).
+        """The optical conductivity σ(ω) of the ground state of ``sec`` (``optical_conductivity`` on the cached matrix).
 
         Parameters
         ----------

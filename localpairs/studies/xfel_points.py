@@ -31,13 +31,10 @@ call :func:`dxas_points` with all Γ of one (U_c, placement, lattice, model) to 
 the smallest. Caches live on the scenario object (not pickled: a worker that receives a scenario
 rebuilds its own), so schedule the Γ values of one chain set on one worker.
 
-Measured (runs/babio3_xfel.toml fits, 8 sites, U_c = −1 eV, Γ = 0.2 eV; shared machine, load ≈ 24 on
-2 cores, one OpenMP thread): linear response against the full evolution at the calibrated fluence —
-α 0.0500 vs 0.0492 (paired) and 0.0500 vs 0.0490 (unpaired), −1.7 % and −2.1 % (the saturation
-α(1 − α/3) is −1.7 %), |⟨χ̂_LR|χ̂_evolved⟩| = 0.99995 and 0.994, A and B within 0.002 eV, amplitudes
-within the α ratio (2–4 %). Cost: the scenario (ground state and χ⁽¹⁾) 28–52 s against 163–174 s
-for the evolution; a chain set 3.5 s (instantaneous) or 13–17 s (long; first call); every further Γ
-0.08–0.24 s; the relaxation once per scenario 14–84 s.
+Cost (8 sites, shared 2-core machine): ground state and χ⁽¹⁾ 28–60 s (one Lanczos function; a second fluence is a
+rescaling, :func:`scaled_response`); a chain set 3.5 s (instantaneous) or 13–17 s (long); every further Γ 0.1–0.2 s;
+the relaxation once per scenario 14–84 s. The agreement with the full evolution is not assumed: the study computes it
+(:func:`~.xfel_pumped.linear_response_check`) and its report prints α, the absorbed energy and the overlap.
 
 Features (no forced order)
 --------------------------
@@ -98,9 +95,24 @@ STATES = ("linear_response", "evolved")
 class PumpedScenario:
     """A fitted scenario's ground state and pumped excited part, with the caches of :func:`dxas_point`.
 
-    Attributes: ``name``; ``spec``; ``fit`` (U, V, breathing, E_G in eV); ``fluence`` (mJ/cm²);
-    ``psi0``, ``e0`` (eV); ``chi`` (the excited part χ, ‖χ‖² = ``alpha``) at ``time`` (fs);
-    ``state`` ("linear_response" or "evolved"); ``validity`` (α, two-photon ratio, linear regime).
+    Parameters
+    ----------
+    name, spec
+        A label and the run spec.
+    fit
+        U, V, breathing and E_G (the pump's photon energy), eV.
+    fluence
+        mJ/cm².
+    psi0, e0
+        Ground state and its energy (eV).
+    chi, alpha, time
+        The excited part χ, its weight ‖χ‖² and its time (fs).
+    state
+        ``"linear_response"`` or ``"evolved"``.
+    validity
+        α, two-photon ratio, linear regime, absorbed energy.
+    _cache
+        Chains, models and the relaxation computed on demand (not pickled).
     """
 
     name: str
@@ -127,7 +139,18 @@ class PumpedScenario:
         return self._cache["context"]
 
     def model(self, lattice: str) -> tuple[Model, SectorCache, np.ndarray]:
-        """The final-state model, its sector cache and χ̂ for ``lattice`` ("unrelaxed" or "relaxed")."""
+        """The final-state model, its sector cache and χ̂ for ``lattice``.
+
+        Parameters
+        ----------
+        lattice
+            ``"unrelaxed"`` (the fitted Δ) or ``"relaxed"`` (Δ* of :attr:`relaxation`).
+
+        Returns
+        -------
+        tuple
+            (model, sector cache, normalized χ̂ on that lattice).
+        """
         key = ("model", lattice)
         if key not in self._cache:
             f = self.fit
@@ -181,7 +204,7 @@ def _pulse(spec: RunSpec, fit: dict[str, Any], fluence: float) -> Pulse:
 
 def pumped_scenario(spec: RunSpec, fit: dict[str, Any], *, name: str = "", fluence: float | None = None, alpha: float | None = None,
                     state: str = "linear_response") -> PumpedScenario:
-    """ψ₀ and the excited part of one fitted scenario after the pump (module docstring).
+    """The ground state ψ₀ and the excited part of one fitted scenario after the pump (module docstring).
 
     Parameters
     ----------
@@ -196,6 +219,11 @@ def pumped_scenario(spec: RunSpec, fit: dict[str, Any], *, name: str = "", fluen
         8 mJ/cm² from the reference data, 0.05); not both.
     state
         ``"linear_response"`` (default) or ``"evolved"`` (the full evolution at that fluence).
+
+    Returns
+    -------
+    PumpedScenario
+        ψ₀, E₀, the excited part χ at the time after the pulse, the fluence and the linear-response validity record.
     """
     require(state in STATES, "state", state, f"one of {STATES}")
     require(fluence is None or alpha is None, "fluence", fluence, "None when alpha is given (one of the two)")
@@ -338,7 +366,30 @@ def dxas_point(*, scenario: PumpedScenario, U_c: float, Gamma: float, core_hole:
 
 def dxas_points(*, scenario: PumpedScenario, U_c: float, Gammas: Sequence[float], core_hole: Any = "both", probe_model: str = "long",
                 lattice: str = "unrelaxed", resolution_fwhm: float = 0.0) -> list[dict[str, float]]:
-    """:func:`dxas_point` for every Γ in ``Gammas`` with one set of chains (converged at the smallest Γ)."""
+    """:func:`dxas_point` for every Γ in ``Gammas`` with one set of chains (converged at the smallest Γ).
+
+    Parameters
+    ----------
+    scenario
+        From :func:`pumped_scenario`.
+    U_c
+        Core-hole potential (eV).
+    Gammas
+        Lorentzian half widths (eV).
+    core_hole
+        Placement of U_c.
+    probe_model
+        ``"instantaneous"`` or ``"long"``.
+    lattice
+        ``"unrelaxed"`` or ``"relaxed"``.
+    resolution_fwhm
+        FWHM of the instrument's Gaussian resolution (eV).
+
+    Returns
+    -------
+    list of dict
+        :func:`dxas_point`'s record per Γ, in the order given.
+    """
     order = sorted(range(len(Gammas)), key=lambda k: Gammas[k])
     points: dict[int, dict[str, float]] = {}
     for k in order:

@@ -79,6 +79,13 @@ def check_pump_axis(cluster: Cluster, polarization: tuple[float, float, float] =
     ------
     InputError
         Naming ``cluster.periodic`` and the axis.
+
+    Parameters
+    ----------
+    cluster
+        The cluster.
+    polarization
+        Pump polarization (x, y, z).
     """
     names = "xyz"
     bad = [names[ax] for ax in range(3) if abs(polarization[ax]) > 1e-12 and cluster.doubled_axes[ax]]
@@ -93,7 +100,7 @@ def check_pump_axis(cluster: Cluster, polarization: tuple[float, float, float] =
 
 
 def pump_states(ctx: Context, fit: dict[str, Any], fluence: float, *, probe_windows: bool = False) -> dict[str, Any]:
-    """ψ0 and ψ at the delays for one scenario's model and fluence.
+    """The ground state ψ0 and ψ at the delays for one scenario's model and fluence, by the full evolution.
 
     With ``probe_windows`` also ψ(t) on the finite probe's time grid around each delay
     (:func:`~localpairs.solvers.dynamics.finite_probe.probe_grid`, ``[xfel.probe] probe_fwhm`` and
@@ -105,6 +112,17 @@ def pump_states(ctx: Context, fit: dict[str, Any], fluence: float, *, probe_wind
         ``times`` (fs, first entry 0 = ψ0), ``states`` (dim × n_times), ``E0``, ``pulse`` info,
         ``population`` α per delay, ``absorbed`` energy per delay (eV per cluster); with
         ``probe_windows``, ``windows`` (per delay: states as rows) and ``window_times`` (fs).
+
+    Parameters
+    ----------
+    ctx
+        The study context.
+    fit
+        The scenario's fit with ``E_G`` = the photon energy (eV).
+    fluence
+        Fluence (mJ/cm²).
+    probe_windows
+        Also ψ(t) on the finite probe's time grids.
     """
     cfg, sec = ctx.cfg, ctx.system.sector
     model = ctx.model(fit["U"], fit["V"], fit["breathing"])
@@ -195,6 +213,22 @@ def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full
     ``run`` is :func:`pump_states`'s (``states[:, 0]`` = ψ0, the others the states at the delays;
     ``windows``: ψ(t) around each delay for the finite probe). With ``full = False`` only what the
     fluence scan needs: the unrelaxed lattice at the last delay.
+
+    Parameters
+    ----------
+    ctx
+        The study context.
+    fit
+        The scenario's fit (U, V, breathing, E_G in eV).
+    run
+        :func:`pump_states`'s record (or :func:`~.xfel_pumped.linear_response_run`'s).
+    full
+        Both lattices at every delay (else the unrelaxed lattice at the last delay).
+
+    Returns
+    -------
+    dict
+        Photon energies, ground XAS, offset, per lattice ΔXAS and peaks per delay, probe diagnostics, the relaxation.
     """
     cfg, sec = ctx.cfg, ctx.system.sector
     p = cfg.probe
@@ -278,7 +312,7 @@ def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float | None = None
             lr_run, _ = linear_response_run(ctx, fit, fluence=fluence, alpha_target=alpha_target)
             fluence = lr_run["pulse"]["fluence"]
             extra.update(calibration=lr_run["calibration"], linear_response=lr_run["linear_response"])
-        run = pump_states(ctx, fit, fluence, probe_windows=finite and full)  # type: ignore[arg-type]
+        run = pump_states(ctx, fit, fluence, probe_windows=finite and full)
         if full:
             run["relax_state"] = lr_run["relax_state"]
         if compare:

@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 
 def free_states(sc: PumpedScenario, times: np.ndarray) -> np.ndarray:
-    """ψ(t) = √(1 − α) e^{−iE₀t/ħ} ψ₀ + e^{−iH₀(t − t₁)/ħ} χ⁽¹⁾(t₁) at each of ``times`` (fs, after the pulse).
+    """The states ψ(t) = √(1 − α) e^{−iE₀t/ħ} ψ₀ + e^{−iH₀(t − t₁)/ħ} χ⁽¹⁾(t₁) at each of ``times`` (fs, after the pulse).
 
     Parameters
     ----------
@@ -60,7 +60,7 @@ def free_states(sc: PumpedScenario, times: np.ndarray) -> np.ndarray:
 
 def linear_response_run(ctx: Context, fit: dict[str, Any], *, fluence: float | None = None, alpha_target: float | None = None
                         ) -> tuple[dict[str, Any], PumpedScenario]:
-    """ψ₀ and ψ at the delays of one scenario in linear response, as :func:`~.xfel_probe.pump_states` gives them from the evolution.
+    """The states ψ₀ and ψ at the delays of one scenario in linear response, as :func:`~.xfel_probe.pump_states` gives them evolved.
 
     Parameters
     ----------
@@ -127,3 +127,23 @@ def linear_response_check(ctx: Context, fit: dict[str, Any], run: dict[str, Any]
            "seconds": time.perf_counter() - t0}
     logger.info("linear response vs evolution at %.4g mJ/cm²: α %.4g vs %.4g, |⟨χ̂_LR|χ̂_ev⟩| = %.5f", out["fluence"], out["alpha_lr"], a_ev, out["overlap"])
     return out
+
+
+def linear_response_rows(spectra: dict[str, Any], scan: dict[float, Any]) -> dict[str, Any]:
+    """Validity of the linear-response pumped states and their agreement with the full evolution.
+
+    Parameters
+    ----------
+    spectra
+        The probe step's records per scenario (``linear_response``: α, two-photon ratio, linear regime, seconds).
+    scan
+        The fluence scan's records by factor; factor 1 holds ``linear_response_check`` (:func:`~.xfel_pumped.linear_response_check`).
+
+    Returns
+    -------
+    dict
+        ``validity`` per scenario (None where the state was evolved) and ``check`` (None if factor 1 was not evolved).
+    """
+    keys = ("alpha", "two_photon_ratio", "two_photon_ratio_max", "alpha_linear_max", "linear_regime", "lanczos_converged", "time_fs", "seconds")
+    validity = {s: None if spectra[s].get("linear_response") is None else {k: spectra[s]["linear_response"].get(k) for k in keys} for s in spectra}
+    return {"validity": validity, "check": scan.get(1.0, {}).get("linear_response_check")}
