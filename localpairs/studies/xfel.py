@@ -22,8 +22,8 @@ Steps (each piece is checkpointed in ``outdir/checkpoints`` and reused when the 
 :func:`validate` refuses, before any work (the framework has checked that ``[xfel]`` is there),
 a model other than the extended Hubbard model, a pump polarization along a periodic axis of length 2, an unreadable
 ``xfel.kinetics.csv``, a scan probe model this build does not compute and a scan doping that removes no pair.
-The probe-run bounds of the fluence calibration (α below ``xfel.pump.max_probe_excitation`` and above
-zero) depend on a computed α and are refused during :func:`compute`.
+A calibration that needs a field beyond the one-band model's validity (``pump.peak_field``) is found during
+:func:`compute`: that scenario is pumped at its own E_G instead, and the report says so.
 """
 
 from __future__ import annotations

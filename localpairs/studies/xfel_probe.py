@@ -2,16 +2,18 @@
 
 Pump
 ----
-An x-polarized Gaussian pulse (Peierls phases) at ħω = the scenario's E_G; ψ(t) by the CFM4
-integrator. Reported per delay: the excited fraction ``α = 1 − |⟨ψ0|ψ⟩|²`` and the absorbed
-energy ``⟨H⟩_ψ − E0`` (the pulse is over: A ≈ 0). In the linear (one-photon) regime α ∝ fluence
-and absorbed energy / (α ħω) = 1; a Rabi-saturated pulse breaks both.
+An x-polarized Gaussian pulse (Peierls phases) at ħω = the scenario's E_G. The probe step's states
+are the linear-response ones (:mod:`.xfel_pumped`: χ⁽¹⁾ after the pulse, freely evolved to the
+delays; α = ‖χ⁽¹⁾‖², absorbed energy ⟨χ⁽¹⁾|H − E0|χ⁽¹⁾⟩); the full evolution (:func:`pump_states`,
+CFM4, α = 1 − |⟨ψ0|ψ⟩|², absorbed ⟨H⟩_ψ − E0) serves the fluence scan, where α(F) beyond first
+order is the point, and the finite probe, which needs ψ(t) on its time grid. In the linear
+(one-photon) regime α ∝ fluence and absorbed energy / (α ħω) = 1; a Rabi-saturated or two-photon
+pulse breaks both.
 
 Calibrated fluence: a bare 8-site cluster absorbs far more per octahedron than the 90 nm film
 (no reflection, no screening, a single discrete resonance), so the nominal 8 mJ/cm² saturates it.
-With ``calibrate_fluence`` a probe run at ``[xfel] fluence`` (refused unless α <
-``max_probe_excitation``) gives α per mJ/cm², and the ΔXAS fluence is the one giving the measured
-α at 8 mJ/cm²; the achieved α and the exponent d ln α / d ln F between the two runs are reported.
+With ``calibrate_fluence`` the ΔXAS fluence is the one giving the measured α at 8 mJ/cm² in
+linear response (α ∝ F exactly at first order: one evaluation).
 
 Probe
 -----
