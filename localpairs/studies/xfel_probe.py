@@ -65,8 +65,9 @@ logger = logging.getLogger(__name__)
 
 #: Pump polarization of the study (x).
 POLARIZATION = (1.0, 0.0, 0.0)
-#: Below this excited fraction the probe run is taken as "no coupling" (nothing to calibrate from).
-MIN_PROBE_EXCITATION = 1e-10
+#: Probe model of the fluence scan's XAS (the α of the XAS fit): one reference energy for χ̂. The long probe of an
+#: evolved χ, whose pulse tails spread over hundreds of levels, took over 10 min per fluence at load ≈ 16.
+FLUENCE_SCAN_PROBE = "instantaneous"
 
 
 def check_pump_axis(cluster: Cluster, polarization: tuple[float, float, float] = POLARIZATION) -> None:
@@ -209,7 +210,7 @@ def _excited_xas(ctx: Context, lat: tuple, chi_hat: np.ndarray, omega: np.ndarra
     return chains.spectrum(omega, Gamma=p.Gamma, gaussian_fwhm=fwhm, offset=offset), info
 
 
-def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
+def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full: bool = True, probe_model: str | None = None) -> dict[str, Any]:
     """ΔXAS (unrelaxed and relaxed lattice) and peaks A/B of the pumped states of one scenario (module docstring).
 
     ``run`` is :func:`pump_states`'s (``states[:, 0]`` = ψ0, the others the states at the delays;
@@ -226,6 +227,8 @@ def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full
         :func:`pump_states`'s record (or :func:`~.xfel_pumped.linear_response_run`'s).
     full
         Both lattices at every delay (else the unrelaxed lattice at the last delay).
+    probe_model
+        The probe model (default ``[xfel.probe] probe_model``).
 
     Returns
     -------
@@ -234,6 +237,7 @@ def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full
     """
     cfg, sec = ctx.cfg, ctx.system.sector
     p = cfg.probe
+    name = probe_model or p.probe_model
     states, times = run["states"], run["times"]
     ks = list(range(1, len(times))) if full else [len(times) - 1]
     lattices = ("unrelaxed", "relaxed") if full else ("unrelaxed",)
@@ -244,7 +248,7 @@ def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full
     rel = np.arange(p.omega_span[0] - 4.0, p.omega_span[1], p.omega_step)
     offset = float(p.pre_edge_peak - pre_edge_peak(rel, ground.spectrum(rel, Gamma=p.Gamma)))
     omega = p.pre_edge_peak + np.arange(p.omega_span[0], p.omega_span[1] + 1e-9, p.omega_step)
-    finite = p.probe_model == "finite"
+    finite = name == "finite"
     ground_xas = ground.spectrum(omega, Gamma=p.Gamma, offset=offset)
     reference = ground.spectrum(omega, Gamma=p.Gamma, gaussian_fwhm=probe_bandwidth(p.probe_fwhm), offset=offset) if finite else ground_xas  # type: ignore[arg-type]
     window = (p.pre_edge_peak + cfg.peaks.window[0], p.pre_edge_peak + cfg.peaks.window[1])
@@ -254,14 +258,14 @@ def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full
                            "excitation_energy": [], "window": list(window), "probe": {lt: [] for lt in lattices}}
     for lt in lattices:
         out[lt] = {"dxas": [], "peaks": []}
-    same = bool(run.get("free")) and p.probe_model == "long"  # free evolution keeps χ̂'s populations: one long probe per lattice
+    same = bool(run.get("free")) and name == "long"  # free evolution keeps χ̂'s populations: one long probe per lattice
     done: dict[str, tuple[np.ndarray, dict[str, float]]] = {}
     for k in ks:
         alpha, chi_hat = excited_part(psi0, states[:, k])
         for lt in lattices:
             use = (run["windows"][k - 1], run["window_times"][k - 1], float(times[k])) if finite and lt == "unrelaxed" else None
             if lt not in done or not same:
-                done[lt] = _excited_xas(ctx, lat[lt], chi_hat, omega, rel, offset, model_name=p.probe_model, finite=use)
+                done[lt] = _excited_xas(ctx, lat[lt], chi_hat, omega, rel, offset, model_name=name, finite=use)
             excited, info = done[lt]
             d = excited - reference if use is not None else alpha * (excited - ground_xas)  # the finite probe sees all of ψ(t)
             out[lt]["dxas"].append(d.tolist())
@@ -273,7 +277,7 @@ def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full
                     out["excited_component_xas"] = (excited if use is None else ground_xas + d / alpha).tolist()
                     out["last_xas"] = (ground_xas + d).tolist()
     out["relaxation"] = None if lat["relaxation"] is None else lat["relaxation"].record()
-    out["probe_settings"] = {"model": p.probe_model, "core_hole": describe_core_hole(p.core_hole_value), "Gamma": p.Gamma, "U_c": p.U_c,
+    out["probe_settings"] = {"model": name, "core_hole": describe_core_hole(p.core_hole_value), "Gamma": p.Gamma, "U_c": p.U_c,
                              "probe_fwhm": p.probe_fwhm, "probe_bandwidth": probe_bandwidth(p.probe_fwhm) if finite else None,  # type: ignore[arg-type]
                              "reorthogonalized": bool(reorthogonalize_for(psi0.size, p.lanczos_steps)), "lanczos_steps": p.lanczos_steps}
     return out
@@ -319,7 +323,7 @@ def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float | None = None
             run["relax_state"] = lr_run["relax_state"]
         if compare:
             extra["linear_response_check"] = linear_response_check(ctx, fit, run)
-    out = {**probe_states(ctx, fit, run, full=full), **extra}
+    out = {**probe_states(ctx, fit, run, full=full, probe_model=None if full else FLUENCE_SCAN_PROBE), **extra}
     u, r = out["unrelaxed"]["peaks"], out.get("relaxed", {"peaks": [None]})["peaks"]
     sep = lambda p: "no peak" if p is None or not p["found"] else f"{p['separation']:.3f} eV"  # noqa: E731
     logger.info(f"ΔXAS at {out['pulse']['fluence']:.4g} mJ/cm²: α = {out['population'][-1]:.3g}, absorbed {out['absorbed'][-1]:.3g} eV, "
