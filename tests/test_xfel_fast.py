@@ -22,7 +22,7 @@ from localpairs.studies.xfel_fit import SIGMA_ETA, SIGMA_OMEGA, Context, model_n
 from localpairs.studies.xfel_fit_ed import FitMatrices, number_diagonal
 from localpairs.studies.xfel_points import _pulse, pumped_scenario, scaled_response
 from localpairs.studies.xfel_pumped import free_states
-from localpairs.studies.xfel_sizes import NOT_COMPUTED, twelve_site_spec
+from localpairs.studies.xfel_sizes import NOT_COMPUTED, convergence_table, twelve_site_spec
 from localpairs.units import HBAR_EV_FS
 
 #: Matrix elements from two constructions of the same operator (sums of the same couplings in another order): round-off.
@@ -121,3 +121,14 @@ def test_twelve_site_spec_and_the_not_computed_row():
     assert system.cluster.n_sites == 12 and system.sector.n_electrons == 12
     assert list(system.cluster.periodic) == [False, True, True] and s12.cluster.bond_multiplicity == 1
     assert "xfel.scan.twelve_sites = true" in NOT_COMPUTED and spec(**SMALL).xfel.scan.twelve_sites is False
+
+
+def test_convergence_table_says_why_a_row_has_no_verdict():
+    """Off: "not computed" with the switch; on: the change against the tolerance, or the reason a 12-site point is missing."""
+    off = convergence_table({"paired": {8: -1.0}}, {}, tolerance=0.3, enabled=False)
+    assert off[0]["verdict"] == NOT_COMPUTED and off[0]["points_12"] is None
+    on = convergence_table({"paired": {8: -1.0, 12: -1.5}, "unpaired": {8: -2.0, 12: None}},
+                           {"paired": {"separation": -1.5, "reason": ""}, "unpaired": {"separation": None, "reason": "no absorption at ħω"}},
+                           tolerance=0.3, enabled=True)
+    assert on[0]["verdict"] == "not converged" and on[0]["change"] == pytest.approx(-0.5)
+    assert on[1]["verdict"] == "not computed on 12 sites" and on[1]["note"] == "no absorption at ħω"

@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any
 
 from localpairs.analysis.discrimination import convergence_rows
+from localpairs.errors import InputError
 from localpairs.spec import RunSpec, parse_spec, spec_data
 from localpairs.studies.common import Checkpoints
 from localpairs.studies.xfel_fit import Context
@@ -79,10 +80,19 @@ def size_point(spec: RunSpec, fit: dict[str, Any], *, U_c: float, Gamma: float, 
         ``halving_change``, ``dimension``, ``linear_regime``, ``seconds``.
     """
     t0 = time.perf_counter()
-    sc = pumped_scenario(twelve_site_spec(spec), fit, name="12 sites", alpha=alpha_target)
+    try:
+        sc = pumped_scenario(twelve_site_spec(spec), fit, name="12 sites", alpha=alpha_target)
+    except InputError as err:
+        if err.field != "pump.peak_field":
+            raise
+        reason = (f"the 12-site cluster barely absorbs at ħω = {fit['E_G']:.3f} eV: α = {alpha_target:g} needs a field beyond the one-band "
+                  f"model's validity ({err.allowed})")
+        logger.warning("12 sites: %s", reason)
+        return {"separation": None, "reason": reason, "seconds": time.perf_counter() - t0}
     p = dxas_point(scenario=sc, U_c=U_c, Gamma=Gamma, core_hole=core_hole, probe_model="long", lattice="unrelaxed", resolution_fwhm=resolution_fwhm)
     found = bool(p["found"])
-    out = {"separation": float(p["separation"]) if found else None, "separation_error": float(p["separation_error"]) if found else None,
+    out = {"reason": "" if found else "no pair of features above threshold", "separation": float(p["separation"]) if found else None,
+           "separation_error": float(p["separation_error"]) if found else None,
            "alpha": sc.alpha, "window_width": p["window_width"], "halving_change": p["halving_change"], "dimension": int(sc.psi0.size),
            "linear_regime": bool(sc.validity["linear_regime"]), "seconds": time.perf_counter() - t0}
     logger.info("12 sites: A − B = %s eV (%.0f s)", out["separation"], out["seconds"])
@@ -124,5 +134,34 @@ def size_convergence(ctx: Context, cp: Checkpoints, raw: dict[str, Any], summary
                                             resolution_fwhm=resolution_fwhm, alpha_target=alpha_target))
         values[s][12] = rec["separation"]
         extra[s] = rec
-    rows = convergence_rows(values, tolerance=summary["convergence_tolerance"], missing=None if ctx.cfg.scan.twelve_sites else NOT_COMPUTED)
-    return [{**r, "points_12": extra.get(r["scenario"])} for r in rows]
+    return convergence_table(values, extra, tolerance=summary["convergence_tolerance"], enabled=ctx.cfg.scan.twelve_sites)
+
+
+def convergence_table(values: dict[str, dict[int, float | None]], points_12: dict[str, dict[str, Any]], *, tolerance: float,
+                      enabled: bool) -> list[dict[str, Any]]:
+    """The convergence rows from A − B per scenario and size, with the 12-site records and what a missing one means.
+
+    Parameters
+    ----------
+    values
+        A − B (eV; None: none) per scenario and number of sites.
+    points_12
+        The 12-site records (:func:`size_point`) per scenario, where computed.
+    tolerance
+        Largest change called converged (eV).
+    enabled
+        Whether the 12-site points were asked for (``xfel.scan.twelve_sites``).
+
+    Returns
+    -------
+    list of dict
+        :func:`~localpairs.analysis.discrimination.convergence_rows` with ``points_12``; a 12-site point that could not be
+        computed says why in the verdict.
+    """
+    rows = convergence_rows(values, tolerance=tolerance, missing=None if enabled else NOT_COMPUTED)
+    for r in rows:
+        rec = points_12.get(r["scenario"])
+        r["points_12"] = rec
+        if rec is not None and rec.get("separation") is None and rec.get("reason"):
+            r["verdict"], r["note"] = "not computed on 12 sites", rec["reason"]
+    return rows
