@@ -6,8 +6,9 @@ The 12-site value is the same point on the 3×2×2 cluster with the pump axis x 
 periodic with one oxygen per pair (``bond_multiplicity = 1``, :data:`TWELVE_SITES`; the 8-site
 cube of the study keeps its own boundary): the scenario's fitted U, V, Δ (fitted on 8 sites, not
 refitted), the linear-response excited part at the measured α (:func:`~.xfel_points.pumped_scenario`)
-and the exact long-probe XAS (:func:`~.xfel_points.dxas_point`). Cost on 2 cores: about a minute
-for χ and several minutes for its XAS per scenario, ≈ 6 GB (853,776 states); hence opt-in
+and the exact long-probe XAS (:func:`~.xfel_points.dxas_point`). Cost on 2 cores: 43 s for χ on a quiet
+machine (issue 11), but the paired attempt of 2026-11-29 took 24 min wall (112 s CPU, load ≈ 24) and 10 GB peak
+(853,776 states) and stopped at the calibration: at ħω = 1.96 eV the 12-site cluster barely absorbs; hence opt-in
 (``xfel.scan.twelve_sites``). Each scenario's 12-site point is checkpointed (``size12_<scenario>``).
 A row says "not converged" where |ΔA−B| exceeds the tolerance, "not computed" with the switch that
 enables it when the 12-site point was not asked for.
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 #: The 12-site cluster of the convergence rows (runs/babio3_pump_12.toml, benchmarks/bench_12_sites.py).
 TWELVE_SITES = {"shape": "3x2x2", "periodic": [False, True, True], "bond_multiplicity": 1}
 #: What a row says when the 12-site point was not asked for.
-NOT_COMPUTED = "not computed (enable with xfel.scan.twelve_sites = true: ≈ 10 min and 6 GB on 2 cores)"
+NOT_COMPUTED = "not computed (enable with xfel.scan.twelve_sites = true: tens of minutes and up to 10 GB on 2 cores)"
 
 
 def twelve_site_spec(spec: RunSpec) -> RunSpec:
