@@ -32,112 +32,46 @@ named as the one that limits the margin.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from localpairs.analysis.discrimination_points import (
+    PARAMETER_TEXT,
+    PARAMETERS,
+    SCENARIOS,
+    SHARED,
+    TOLERANCE_DERIVATION,
+    Experiment,
+    Feature,
+    ScanPoint,
+    consistent,
+    point_tolerance,
+)
 from localpairs.errors import InputError, require
 
-SCENARIOS = ("paired", "unpaired")
-#: Nuisance parameters shared by both scenarios (a setting of these is one point of the box per scenario).
-SHARED = ("U_c", "Gamma", "probe", "lattice", "sites")
-#: Every parameter of a point besides the scenario; ``U`` is the scenario model's on-site U (fitted
-#: for the paired scenario, a nuisance value for the unpaired one).
-PARAMETERS = (*SHARED, "U")
-#: Names of the parameters in report text.
-PARAMETER_TEXT = {"U_c": "U_c", "Gamma": "Γ", "probe": "the probe model", "lattice": "the lattice", "sites": "the cluster size",
-                  "U": "the unpaired model's U"}
-
-TOLERANCE_DERIVATION = (
-    "tol = sqrt(σ_A² + σ_B² + 2 σ_exp²): σ_A, σ_B the model's peak-position uncertainties sqrt(h²/12 + (FWHM/2)²) "
-    "(grid step h, line FWHM of the Lorentzian core-hole width and the Gaussian resolution combined), "
-    "σ_exp = ΔE_FWHM/2 per measured peak with ΔE_FWHM = (ΔE/E) × E_edge the instrument's resolution "
-    "(its energy step is not stated, so no h²/12 term: the strict reading)"
-)
-
-
-@dataclass(frozen=True)
-class Feature:
-    """One ΔXAS feature: position (eV), position uncertainty (eV), signed amplitude."""
-
-    energy: float
-    energy_error: float
-    amplitude: float
-
-
-@dataclass(frozen=True)
-class ScanPoint:
-    """One point of the box: a scenario at one nuisance setting, with its strongest ± features (None: none above threshold).
-
-    ``hw`` is the scenario's pump photon energy (its fitted E_G, eV).
-    """
-
-    scenario: str
-    U_c: float
-    Gamma: float
-    U: float
-    probe: str
-    lattice: str
-    sites: int
-    hw: float
-    A: Feature | None
-    B: Feature | None
-    reason: str = ""
-
-    @property
-    def found(self) -> bool:
-        """Whether both a positive and a negative feature exist."""
-        return self.A is not None and self.B is not None
-
-    @property
-    def separation(self) -> float | None:
-        """Signed E_A − E_B (eV; negative: A below B, the experiment's pattern), None without both features."""
-        return None if self.A is None or self.B is None else self.A.energy - self.B.energy
-
-    @property
-    def separation_error(self) -> float | None:
-        """sqrt(σ_A² + σ_B²) (eV), None without both features."""
-        return None if self.A is None or self.B is None else math.hypot(self.A.energy_error, self.B.energy_error)
-
-    @property
-    def pattern(self) -> bool:
-        """Whether the experiment's pattern holds: the positive feature below the negative one."""
-        sep = self.separation
-        return sep is not None and sep < 0
-
-    def value(self, name: str) -> Any:
-        """The parameter ``name`` of :data:`PARAMETERS`."""
-        return getattr(self, name)
-
-
-@dataclass(frozen=True)
-class Experiment:
-    """The measured signature: signed A − B (eV), the pump photon energy ħω (eV) and the resolution FWHM (eV)."""
-
-    separation: float
-    photon_energy: float
-    resolution_fwhm: float
-
-    @property
-    def sigma(self) -> float:
-        """Position uncertainty of one measured peak, ΔE_FWHM / 2 (eV)."""
-        return self.resolution_fwhm / 2.0
-
-
-def point_tolerance(point: ScanPoint, experiment: Experiment) -> float | None:
-    """The tolerance of one point (module docstring), None without both features."""
-    err = point.separation_error
-    return None if err is None else math.sqrt(err**2 + 2.0 * experiment.sigma**2)
-
-
-def consistent(point: ScanPoint, experiment: Experiment) -> bool:
-    """|(A − B)_model − (A − B)_measured| ≤ the point's tolerance (signed: A above B is never consistent with A below B)."""
-    tol = point_tolerance(point, experiment)
-    return tol is not None and abs(point.separation - experiment.separation) <= tol  # type: ignore[operator]
-
+__all__ = [
+    "PARAMETERS",
+    "PARAMETER_TEXT",
+    "SCENARIOS",
+    "SHARED",
+    "TOLERANCE_DERIVATION",
+    "Distribution",
+    "Experiment",
+    "Feature",
+    "ScanPoint",
+    "Verdict",
+    "ab_map",
+    "consistent",
+    "convergence_rows",
+    "discrimination_verdict",
+    "distribution",
+    "margin",
+    "point_tolerance",
+    "swings",
+]
 
 def _check(points: Sequence[ScanPoint]) -> None:
     require(len(points) > 0, "points", "[]", "at least one scan point")
@@ -147,7 +81,27 @@ def _check(points: Sequence[ScanPoint]) -> None:
 
 @dataclass(frozen=True)
 class Distribution:
-    """A − B of one scenario over the box (found points only): eV, units of ħω, consistency and pattern counts."""
+    """A − B of one scenario over the box (found points only): eV, units of ħω, consistency and pattern counts.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    n_points
+        Points of the scenario.
+    n_found
+        Points with both features.
+    n_pattern
+        Points with A below B.
+    n_consistent
+        Points consistent with the experiment.
+    separations
+        A − B of the found points (eV).
+    separations_hw
+        The same in units of ħω.
+    tolerances
+        Their tolerances (eV).
+    """
 
     scenario: str
     n_points: int
@@ -169,7 +123,13 @@ class Distribution:
         return self.n_pattern / self.n_points if self.n_points else 0.0
 
     def summary(self) -> dict[str, Any]:
-        """Stored numbers: counts, fractions, min / median / max in eV and ħω (None without found points)."""
+        """Stored numbers: counts, fractions, min / median / max in eV and ħω (None without found points).
+
+        Returns
+        -------
+        dict
+            The stored numbers.
+        """
         s, h = np.asarray(self.separations), np.asarray(self.separations_hw)
         stat = lambda a, f: None if a.size == 0 else float(f(a))  # noqa: E731
         return {"scenario": self.scenario, "n_points": self.n_points, "n_found": self.n_found, "n_pattern": self.n_pattern,
@@ -180,7 +140,22 @@ class Distribution:
 
 
 def distribution(points: Sequence[ScanPoint], scenario: str, experiment: Experiment) -> Distribution:
-    """A − B distribution of ``scenario`` over ``points`` (eV and units of its own ħω), with consistency counts."""
+    """A − B distribution of ``scenario`` over ``points`` (eV and units of its own ħω), with consistency counts.
+
+    Parameters
+    ----------
+    points
+        Points of the box.
+    scenario
+        ``"paired"`` or ``"unpaired"``.
+    experiment
+        The measured signature.
+
+    Returns
+    -------
+    Distribution
+        The distribution.
+    """
     _check(points)
     mine = [p for p in points if p.scenario == scenario]
     seps = [(p.separation, p.hw, point_tolerance(p, experiment)) for p in mine]
@@ -200,6 +175,21 @@ def ab_map(points: Sequence[ScanPoint], scenario: str, *, select: Mapping[str, A
     ------
     InputError
         If ``select`` leaves two points on one (U_c, Γ) cell (name the parameter to fix) or none at all.
+
+    Parameters
+    ----------
+    points
+        Points of the box.
+    scenario
+        ``"paired"`` or ``"unpaired"``.
+    select
+        Fixed values of the other parameters (probe, lattice, U) when the box has several.
+
+    Returns
+    -------
+    tuple
+        Sorted U_c values, sorted Γ values (eV) and the grid ``[i_Uc, i_Γ]`` (NaN where no pair of features was found or the point
+        is absent: figures only, never a report number).
     """
     _check(points)
     select = dict(select or {})
@@ -227,6 +217,19 @@ class Verdict:
     ``margin`` (eV): the gap between the two scenarios' widened A − B ranges (> 0: separated;
     < 0: their overlap); None when a scenario has no features. ``swings``: per parameter, the
     largest change of A − B when only that parameter varies (eV).
+
+    Parameters
+    ----------
+    discriminating
+        Whether A − B separates the scenarios over the box.
+    text
+        The reason in words.
+    deciding
+        The deciding parameter (None: none).
+    margin
+        Gap between the widened ranges (eV; None without features).
+    swings
+        Largest change of A − B per parameter (eV).
     """
 
     discriminating: bool
@@ -254,13 +257,37 @@ def _gap(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def margin(paired: Iterable[ScanPoint], unpaired: Iterable[ScanPoint]) -> float | None:
-    """Gap (eV, > 0 separated) between the widened A − B ranges of two sets of points; None if one has no features."""
+    """Gap (eV, > 0 separated) between the widened A − B ranges of two sets of points; None if one has no features.
+
+    Parameters
+    ----------
+    paired
+        Points of the paired scenario.
+    unpaired
+        Points of the unpaired scenario.
+
+    Returns
+    -------
+    float or None
+        The gap (eV).
+    """
     a, b = _widened(paired), _widened(unpaired)
     return None if a is None or b is None else _gap(a, b)
 
 
 def swings(points: Sequence[ScanPoint]) -> dict[str, float]:
-    """Per parameter: the largest change of A − B (eV) when only that parameter varies, over both scenarios and all other settings."""
+    """Per parameter: the largest change of A − B (eV) when only that parameter varies, over both scenarios and all other settings.
+
+    Parameters
+    ----------
+    points
+        Points of the box.
+
+    Returns
+    -------
+    dict of float
+        Largest change (eV) per parameter.
+    """
     out: dict[str, float] = {}
     for name in PARAMETERS:
         others = [k for k in PARAMETERS if k != name]
@@ -303,6 +330,11 @@ def discrimination_verdict(points: Sequence[ScanPoint], *, describe: Callable[[s
         Points of both scenarios.
     describe
         Report wording of a parameter name (default :data:`PARAMETER_TEXT`).
+
+    Returns
+    -------
+    Verdict
+        The result, with the reason, the deciding parameter and the margin.
     """
     _check(points)
     missing = [s for s in SCENARIOS if not any(p.scenario == s for p in points)]
@@ -332,11 +364,22 @@ def discrimination_verdict(points: Sequence[ScanPoint], *, describe: Callable[[s
     return Verdict(False, text, largest, gap, sw)
 
 
-def convergence_rows(separations: Mapping[str, Mapping[int, float | None]], *, tolerance: float) -> list[dict[str, Any]]:
+def convergence_rows(separations: Mapping[str, Mapping[int, float | None]], *, tolerance: float, missing: str | None = None) -> list[dict[str, Any]]:
     """Cluster-size convergence of A − B per scenario: the two sizes, the change and "converged"/"not converged".
 
-    ``separations[scenario][sites]`` is A − B (eV; None: no features) at each computed size. A
-    scenario with fewer than two computed sizes gets "not available" and says which size is missing.
+    Parameters
+    ----------
+    separations
+        ``separations[scenario][sites]``: A − B (eV; None: no features) at each computed size.
+    tolerance
+        Largest change (eV) called converged.
+    missing
+        The verdict of a scenario with fewer than two computed sizes (default: "not computed", naming the sizes computed).
+
+    Returns
+    -------
+    list of dict
+        Per scenario: ``sizes``, ``values``, ``change`` (last two sizes; None without it), ``tolerance``, ``verdict``, ``note``.
     """
     require(tolerance >= 0, "tolerance", tolerance, "a tolerance ≥ 0 in eV")
     rows = []
@@ -344,9 +387,10 @@ def convergence_rows(separations: Mapping[str, Mapping[int, float | None]], *, t
         sizes = sorted(by_size)
         row: dict[str, Any] = {"scenario": scenario, "sizes": sizes, "values": [by_size[n] for n in sizes], "change": None, "tolerance": tolerance}
         if len(sizes) < 2:
-            row["verdict"], row["note"] = "not available", f"only {sizes} sites computed"
+            row["verdict"], row["note"] = (missing, f"only {sizes} sites computed") if missing else ("not computed", f"only {sizes} sites computed")
         elif any(by_size[n] is None for n in sizes[-2:]):
-            row["verdict"], row["note"] = "not available", "no pair of features at one size"
+            empty = ", ".join(str(n) for n in sizes[-2:] if by_size[n] is None)
+            row["verdict"], row["note"] = "no A − B at one size", f"no pair of features above threshold at {empty} sites"
         else:
             change = float(by_size[sizes[-1]] - by_size[sizes[-2]])  # type: ignore[operator]
             row["change"] = change

@@ -20,6 +20,20 @@ def ab_maps(panels: Sequence[Mapping[str, Any]], *, title: str, measured: float)
     ``panels``: dicts with ``title``, ``U_c`` and ``Gamma`` (eV, sorted) and ``grid`` [i_Uc, i_Γ]
     (NaN: no pair of features, drawn blank and marked "—"). One colour scale for all panels,
     centred on the measured A − B.
+
+    Parameters
+    ----------
+    panels
+        Dicts with ``title``, ``U_c`` and ``Gamma`` (eV, sorted) and ``grid`` [i_Uc, i_Γ] (A − B in eV, NaN: none).
+    title
+        Figure title.
+    measured
+        Measured A − B (eV).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     n = len(panels)
     cols = int(np.ceil(np.sqrt(n)))
@@ -51,6 +65,24 @@ def ab_distributions(values: Mapping[str, Sequence[float]], values_hw: Mapping[s
     """Histograms of A − B per scenario over the box, in eV (left) and in units of each scenario's ħω (right).
 
     The measured A − B is a vertical line, the band its smallest and largest point tolerance (eV).
+
+    Parameters
+    ----------
+    values
+        A − B per scenario (eV).
+    values_hw
+        A − B per scenario in units of its ħω.
+    measured
+        Measured A − B (eV).
+    measured_hw
+        Measured A − B in units of the measured ħω.
+    tolerance
+        Smallest and largest point tolerance (eV).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, data, m, unit in ((axes[0], values, measured, "eV"), (axes[1], values_hw, measured_hw, "ħω")):

@@ -38,7 +38,17 @@ SHIFT_TOLERANCE_DERIVATION = (
 
 @dataclass(frozen=True)
 class PreEdgeShift:
-    """Pre-edge peak of the parent and the doped spectrum (eV, one axis), the shift doped − parent and its uncertainty."""
+    """Pre-edge peak of the parent and the doped spectrum (eV, one axis), the shift doped − parent and its uncertainty.
+
+    Parameters
+    ----------
+    parent
+        Pre-edge peak of the parent (eV).
+    doped
+        Pre-edge peak of the doped cluster (eV).
+    error
+        Uncertainty of the shift (eV).
+    """
 
     parent: float
     doped: float
@@ -64,6 +74,11 @@ def pre_edge_shift(energy: ArrayLike, parent: ArrayLike, doped: ArrayLike, *, br
         Line FWHM (eV) entering each position's uncertainty.
     fraction
         Threshold of a peak relative to each spectrum's own maximum.
+
+    Returns
+    -------
+    PreEdgeShift
+        Both peaks and the shift's uncertainty.
     """
     a = pre_edge_extremum(energy, parent, fraction=fraction, broadening_fwhm=broadening_fwhm)
     b = pre_edge_extremum(energy, doped, fraction=fraction, broadening_fwhm=broadening_fwhm)
@@ -71,7 +86,18 @@ def pre_edge_shift(energy: ArrayLike, parent: ArrayLike, doped: ArrayLike, *, br
 
 
 def shift_tolerance(error: float) -> float:
-    """sqrt(READING_TOLERANCE² + error²): the tolerance of one model shift with position uncertainty ``error`` (eV)."""
+    """The tolerance sqrt(READING_TOLERANCE² + error²): the tolerance of one model shift with position uncertainty ``error`` (eV).
+
+    Parameters
+    ----------
+    error
+        Position uncertainty of the model shift (eV).
+
+    Returns
+    -------
+    float
+        The tolerance (eV).
+    """
     return math.hypot(READING_TOLERANCE, error)
 
 

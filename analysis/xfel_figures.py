@@ -16,7 +16,22 @@ from matplotlib.figure import Figure
 def dxas_maps(sp: Mapping[str, Any], *, title: str = "", hw: float | None = None) -> Figure:
     """ΔXAS(ω) curves per delay for the unrelaxed and relaxed lattice (one panel each), zoomed on the
     pre-edge window (shaded: where A and B are searched), with the found A (▲) and B (▼) marked and
-    the ground-state XAS (scaled, grey) for orientation."""
+    the ground-state XAS (scaled, grey) for orientation.
+
+    Parameters
+    ----------
+    sp
+        One scenario's spectra (``omega``, ``delays``, ``window``, per lattice ``dxas`` and ``peaks``).
+    title
+        Figure title.
+    hw
+        The pump photon energy (eV), marked when given.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     omega = np.asarray(sp["omega"])
     lo, hi = sp.get("window", (omega[0], omega[-1]))
@@ -42,7 +57,20 @@ def dxas_maps(sp: Mapping[str, Any], *, title: str = "", hw: float | None = None
 
 
 def peaks_vs_delay(sp: Mapping[str, Any], *, title: str = "") -> Figure:
-    """Energies of peaks A and B against delay, both lattices (delays without a peak are left out)."""
+    """Energies of peaks A and B against delay, both lattices (delays without a peak are left out).
+
+    Parameters
+    ----------
+    sp
+        One scenario's spectra (``omega``, ``delays``, ``window``, per lattice ``dxas`` and ``peaks``).
+    title
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for lat, style in (("unrelaxed", "-o"), ("relaxed", "--s")):
         pts = [(d, p) for d, p in zip(sp["delays"], sp[lat]["peaks"]) if p["found"]]
@@ -59,7 +87,32 @@ def peaks_vs_delay(sp: Mapping[str, Any], *, title: str = "") -> Figure:
 
 def kinetics(delay: np.ndarray, value: np.ndarray, fit: np.ndarray | None, *, title: str = "", xlabel: str = "delay (ps)",
              ylabel: str = "ΔXAS at peak A (arb. units)", labels: tuple[str, str] = ("data", "fit"), marker: str = "o") -> Figure:
-    """A delay trace with an optional second curve (a fit, or a second model quantity)."""
+    """A delay trace with an optional second curve (a fit, or a second model quantity).
+
+    Parameters
+    ----------
+    delay
+        Delays or times.
+    value
+        The trace.
+    fit
+        A second curve on the same axis (None: none).
+    title
+        Figure title.
+    xlabel
+        Label of the x axis.
+    ylabel
+        Label of the y axis.
+    labels
+        Legend labels of the two curves.
+    marker
+        Matplotlib marker of the trace.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     ax.plot(delay, value, marker, label=labels[0])
     if fit is not None:
@@ -75,7 +128,26 @@ def kinetics(delay: np.ndarray, value: np.ndarray, fit: np.ndarray | None, *, ti
 def alpha_vs_fluence(factor: np.ndarray, alpha: np.ndarray, population: np.ndarray, measured: Mapping[float, float],
                      f_main: float) -> Figure:
     """Excited fraction against fluence relative to the calibration point: model (XAS fit and population,
-    with the line through the origin fixed by the first point) and the measured points (F / ``f_main``)."""
+    with the line through the origin fixed by the first point) and the measured points (F / ``f_main``).
+
+    Parameters
+    ----------
+    factor
+        Fluence relative to the calibration point.
+    alpha
+        α from the XAS fit per factor.
+    population
+        Population 1 − |⟨ψ0|ψ⟩|² per factor.
+    measured
+        Measured α by fluence factor (F / f_main).
+    f_main
+        The measured main fluence (mJ/cm²).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     fig, ax = plt.subplots(figsize=(5.8, 4.0))
     f = np.linspace(0.0, float(max(factor.max(), *measured)), 50)
     ax.plot(factor, population, "^", label="model 1 − |⟨ψ0|ψ⟩|²")
@@ -91,7 +163,26 @@ def alpha_vs_fluence(factor: np.ndarray, alpha: np.ndarray, population: np.ndarr
 
 def tc_vs_x(x: np.ndarray, curves: Mapping[str, Any], x_measured: float, tc_measured: float, tolerance: float) -> Figure:
     """T_c(x) of the Fermi–Bose estimate under each convention of constant and mass, with the measured point
-    and the tolerance band (the review's own spread)."""
+    and the tolerance band (the review's own spread).
+
+    Parameters
+    ----------
+    x
+        K concentrations.
+    curves
+        T_c (K) per convention.
+    x_measured
+        Measured x.
+    tc_measured
+        Measured T_c (K).
+    tolerance
+        Smallest and largest point tolerance (eV).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for i, (label, tc) in enumerate(curves.items()):
         ax.plot(x, tc, "-" if "continuum" in label or "Eq. (8)" in label else "--", color=f"C{i}", label=label)
@@ -105,7 +196,20 @@ def tc_vs_x(x: np.ndarray, curves: Mapping[str, Any], x_measured: float, tc_meas
 
 
 def percolation(pc: Mapping[str, Any], x_measured: float) -> Figure:
-    """Wrapping probability of the small-octahedra (fermionic) cluster vs x for each size and placement."""
+    """Wrapping probability of the small-octahedra (fermionic) cluster vs x for each size and placement.
+
+    Parameters
+    ----------
+    pc
+        Wrapping probabilities per size and placement, with the thresholds.
+    x_measured
+        Measured x.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for i, (placement, data) in enumerate(pc.items()):
         for L, curve in data["curves"].items():

@@ -132,5 +132,8 @@ def test_ab_map_grid_and_refusals():
 
 def test_convergence_rows():
     rows = convergence_rows({"paired": {8: -1.0, 12: -1.1}, "unpaired": {8: -2.0, 12: -1.5}, "x": {8: -1.0}}, tolerance=0.2)
-    assert [r["verdict"] for r in rows] == ["converged", "not converged", "not available"]
+    assert [r["verdict"] for r in rows] == ["converged", "not converged", "not computed"]  # was "not available" (issue 12: say what is missing)
     assert rows[1]["change"] == pytest.approx(0.5) and "only [8] sites" in rows[2]["note"]
+    told = convergence_rows({"x": {8: -1.0}, "y": {8: None, 12: -1.0}}, tolerance=0.2, missing="not computed (enable with s = true)")
+    assert [r["verdict"] for r in told] == ["not computed (enable with s = true)", "no A − B at one size"]
+    assert told[0]["change"] is None and "8 sites" in told[1]["note"]

@@ -50,10 +50,9 @@ from scipy.optimize import least_squares
 from localpairs.analysis.spectral_edges import conductivity_gap, scales_from_energies
 from localpairs.errors import InputError
 from localpairs.hamiltonians import Model
-from localpairs.solvers import charge_ladder
-from localpairs.solvers.spectra.conductivity import optical_conductivity
 from localpairs.spec import HubbardSpec, RunSpec
 from localpairs.studies.common import System, build_model
+from localpairs.studies.xfel_fit_ed import FitMatrices
 from localpairs.studies.xfel_spec import xfel_section
 
 logger = logging.getLogger(__name__)
@@ -69,14 +68,41 @@ SIGMA_ETA = 0.1
 
 
 class Context:
-    """The system, spec and helpers shared by the steps of the XFEL study."""
+    """The system, spec and helpers shared by the steps of the XFEL study.
+
+    Parameters
+    ----------
+    spec
+        The run spec (with ``[xfel]``).
+    system
+        Its system (cluster, doping, sector).
+    """
 
     def __init__(self, spec: RunSpec, system: System) -> None:
         self.spec, self.system, self.cfg = spec, system, xfel_section(spec)
         self.n = system.sector.n_up + system.sector.n_down
+        self._matrices: FitMatrices | None = None
+
+    @property
+    def matrices(self) -> FitMatrices:
+        """Bases and hopping matrices of every sector the fits use, built once (:mod:`.xfel_fit_ed`)."""
+        if self._matrices is None:
+            self._matrices = FitMatrices(self.model(self.spec.model.U, self.spec.model.V, 0.0))  # type: ignore[union-attr]
+        return self._matrices
 
     def model(self, U: float, V: float, breathing: float) -> Model:
-        """The extended Hubbard model of the spec with U, V, Δ replaced (eV)."""
+        """The extended Hubbard model of the spec with U, V, Δ replaced.
+
+        Parameters
+        ----------
+        U, V, breathing
+            On-site U, nearest-neighbour V and breathing Δ (eV).
+
+        Returns
+        -------
+        Model
+            The model on the study's cluster and doping.
+        """
         return build_model(self.spec, self.system.cluster, self.system.doping, U=float(U), V=float(V),
                            breathing=float(breathing), eps=None)
 
@@ -87,10 +113,24 @@ class Context:
         ------
         InputError
             If a number is not finite or σ(ω) has no pole (the x current annihilates the state).
+
+        Parameters
+        ----------
+        U
+            On-site U (eV).
+        V
+            Nearest-neighbour V (eV).
+        breathing
+            Breathing Δ (eV).
+
+        Returns
+        -------
+        dict of float
+            The parameters and the model numbers.
         """
         m = self.model(U, V, breathing)
-        ladder = charge_ladder(m, self.n, spread=2)
-        cond = optical_conductivity(m, self.system.sector, SIGMA_OMEGA, eta=SIGMA_ETA, polarization=(1.0, 0.0, 0.0))
+        ladder = self.matrices.ladder(m, self.n, spread=2)
+        cond = self.matrices.conductivity(m, self.system.sector, SIGMA_OMEGA, eta=SIGMA_ETA, polarization=(1.0, 0.0, 0.0))
         out = {"U": float(U), "V": float(V), "breathing": float(breathing),
                **model_numbers(ladder, self.n, cond, optical_gap_fraction=self.cfg.fit.optical_gap_fraction)}
         bad = [k for k, v in out.items() if not np.isfinite(v)]
@@ -101,7 +141,24 @@ class Context:
 
 def model_numbers(ladder: dict[int, float], n: int, conductivity: xr.Dataset, *, optical_gap_fraction: float) -> dict[str, float]:
     """E_G (:func:`~localpairs.analysis.spectral_edges.conductivity_gap` of the σ(ω) Dataset), E_a, E_b,
-    E_b + 2E_a, Δ1 and Δ2 (eV) from the ground energies ``ladder`` {N: E(N)} around ``n`` electrons."""
+    E_b + 2E_a, Δ1 and Δ2 (eV) from the ground energies ``ladder`` {N: E(N)} around ``n`` electrons.
+
+    Parameters
+    ----------
+    ladder
+        Ground energies {N: E(N)} (eV).
+    n
+        The electron number N.
+    conductivity
+        σ(ω) of :func:`~localpairs.solvers.spectra.conductivity.optical_conductivity`.
+    optical_gap_fraction
+        Smallest fraction of ∫σ dω of the optical-gap pole.
+
+    Returns
+    -------
+    dict of float
+        E_G, E_a, E_b, E_b_plus_2E_a, delta1, delta2 (eV).
+    """
     optical = conductivity_gap(conductivity, fraction=optical_gap_fraction)
     scales = scales_from_energies(ladder, n, optical=optical)  # scales.optical_gap is ``optical``
     return {"E_G": float(optical), "E_a": scales.E_a, "E_b": scales.E_b, "E_b_plus_2E_a": scales.E_b_plus_2E_a,
@@ -129,6 +186,26 @@ def beyond_bounds(x: np.ndarray, jac: np.ndarray, residual: np.ndarray, lo: list
     A parameter counts as at its bound within 10⁻³ of its range. The unconstrained step
     δ = −J⁺r from the bound point is reported only when it points out of the allowed range;
     ``needs`` is the parameter value it points to and ``residual_norm`` the linearised ‖r + Jδ‖ (eV).
+
+    Parameters
+    ----------
+    x
+        Parameter values at the bound point.
+    jac
+        Jacobian of the residuals there (eV per parameter unit).
+    residual
+        Residuals (eV).
+    lo
+        Lower bounds.
+    hi
+        Upper bounds.
+    names
+        Parameter names.
+
+    Returns
+    -------
+    list of dict
+        Per parameter at a bound: ``parameter``, ``side``, ``bound``, ``needs`` and ``residual_norm``.
     """
     step = -np.linalg.pinv(jac) @ residual
     left = float(np.linalg.norm(residual + jac @ step))
@@ -225,6 +302,20 @@ def reachability(fit: dict[str, Any], measured: dict[str, float], tolerance: flo
     |E_G − measured E_G| ≤ tolerance (``n_within`` of ``n_evaluations``), the one with E_a closest
     to the measured E_a (``best``: its E_a, U, V, breathing; None if there is none); the largest
     E_G/E_a seen and the measured ratio.
+
+    Parameters
+    ----------
+    fit
+        A scenario's fit (U, V, breathing, E_G, photon_energy in eV).
+    measured
+        Measured E_G and E_a (eV).
+    tolerance
+        E_G tolerance (eV).
+
+    Returns
+    -------
+    dict
+        The numbers described above.
     """
     ok = [e for e in fit["evaluations"] if abs(e["E_G"] - measured["E_G"]) <= tolerance]
     ratios = [e["E_G"] / e["E_a"] for e in fit["evaluations"] if e["E_a"] > 0]

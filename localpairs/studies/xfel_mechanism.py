@@ -38,7 +38,20 @@ PLACEMENTS = ("random", "rocksalt")
 
 
 def tc_section(cfg: XfelSpec, ref: Reference) -> tuple[list[Row], dict[str, Any], dict[str, Any]]:
-    """T_c(0.4) rows per convention, the T_c(x) table and the curves of the figure."""
+    """T_c(0.4) rows per convention, the T_c(x) table and the curves of the figure.
+
+    Parameters
+    ----------
+    cfg
+        The ``[xfel]`` section.
+    ref
+        The measured numbers.
+
+    Returns
+    -------
+    tuple
+        Rows, the T_c(x) table and the curves of the figure.
+    """
     measured, estimate = ref["tc_measured_x04"].number, ref["tc_estimate_x04"].number
     spread = abs(estimate - measured)
     tol = cfg.tolerances.tc_K if cfg.tolerances.tc_K is not None else spread
@@ -67,7 +80,22 @@ def _threshold_note(th: Any) -> str:
 
 
 def percolation_section(cfg: XfelSpec, cp: Checkpoints, ref: Reference) -> tuple[list[Row], dict[str, Any]]:
-    """Threshold rows of the small-octahedra cluster (random, rock-salt kept) and the figure's curves (checkpointed)."""
+    """Threshold rows of the small-octahedra cluster (random, rock-salt kept) and the figure's curves (checkpointed).
+
+    Parameters
+    ----------
+    cfg
+        The ``[xfel]`` section.
+    cp
+        The study's checkpoints.
+    ref
+        The measured numbers.
+
+    Returns
+    -------
+    tuple
+        Rows and the thresholds with the figure's curves.
+    """
     pc = cfg.percolation
 
     def compute() -> dict[str, Any]:
@@ -89,7 +117,20 @@ def percolation_section(cfg: XfelSpec, cp: Checkpoints, ref: Reference) -> tuple
 
 
 def tunnelling_section(cfg: XfelSpec, cp: Checkpoints) -> dict[str, Any]:
-    """Splittings Δ(N) by ED (checkpointed) and the exponential fit on their falling tail, or the reason there is none."""
+    """Splittings Δ(N) by ED (checkpointed) and the exponential fit on their falling tail, or the reason there is none.
+
+    Parameters
+    ----------
+    cfg
+        The ``[xfel]`` section.
+    cp
+        The study's checkpoints.
+
+    Returns
+    -------
+    dict
+        Splittings, the fit (or None) and the reason.
+    """
     tn = cfg.tunnelling
 
     def compute() -> dict[str, list[float]]:

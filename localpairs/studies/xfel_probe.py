@@ -2,16 +2,18 @@
 
 Pump
 ----
-An x-polarized Gaussian pulse (Peierls phases) at ħω = the scenario's E_G; ψ(t) by the CFM4
-integrator. Reported per delay: the excited fraction ``α = 1 − |⟨ψ0|ψ⟩|²`` and the absorbed
-energy ``⟨H⟩_ψ − E0`` (the pulse is over: A ≈ 0). In the linear (one-photon) regime α ∝ fluence
-and absorbed energy / (α ħω) = 1; a Rabi-saturated pulse breaks both.
+An x-polarized Gaussian pulse (Peierls phases) at ħω = the scenario's E_G. The probe step's states
+are the linear-response ones (:mod:`.xfel_pumped`: χ⁽¹⁾ after the pulse, freely evolved to the
+delays; α = ‖χ⁽¹⁾‖², absorbed energy ⟨χ⁽¹⁾|H − E0|χ⁽¹⁾⟩); the full evolution (:func:`pump_states`,
+CFM4, α = 1 − |⟨ψ0|ψ⟩|², absorbed ⟨H⟩_ψ − E0) serves the fluence scan, where α(F) beyond first
+order is the point, and the finite probe, which needs ψ(t) on its time grid. In the linear
+(one-photon) regime α ∝ fluence and absorbed energy / (α ħω) = 1; a Rabi-saturated or two-photon
+pulse breaks both.
 
 Calibrated fluence: a bare 8-site cluster absorbs far more per octahedron than the 90 nm film
 (no reflection, no screening, a single discrete resonance), so the nominal 8 mJ/cm² saturates it.
-With ``calibrate_fluence`` a probe run at ``[xfel] fluence`` (refused unless α <
-``max_probe_excitation``) gives α per mJ/cm², and the ΔXAS fluence is the one giving the measured
-α at 8 mJ/cm²; the achieved α and the exponent d ln α / d ln F between the two runs are reported.
+With ``calibrate_fluence`` the ΔXAS fluence is the one giving the measured α at 8 mJ/cm² in
+linear response (α ∝ F exactly at first order: one evaluation).
 
 Probe
 -----
@@ -43,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from localpairs.analysis.xas_peaks import find_ab_peaks, pre_edge_peak
-from localpairs.errors import InputError
+from localpairs.errors import InputError, require
 from localpairs.hamiltonians import Cluster
 from localpairs.hamiltonians.driven_model import drive, gaussian_pulse
 from localpairs.solvers import solve
@@ -56,14 +58,16 @@ from localpairs.solvers.spectra.windowed_chains import WindowedXasChains
 from localpairs.solvers.spectra.xas import describe_core_hole, excited_part
 from localpairs.studies.xfel_fit import Context
 from localpairs.studies.xfel_probe_models import energy_spread, excited_chains, ground_chains, reorthogonalize_for
+from localpairs.studies.xfel_pumped import linear_response_check, linear_response_run
 from localpairs.studies.xfel_spec import XfelSpec
 
 logger = logging.getLogger(__name__)
 
 #: Pump polarization of the study (x).
 POLARIZATION = (1.0, 0.0, 0.0)
-#: Below this excited fraction the probe run is taken as "no coupling" (nothing to calibrate from).
-MIN_PROBE_EXCITATION = 1e-10
+#: Probe model of the fluence scan's XAS (the α of the XAS fit): one reference energy for χ̂. The long probe of an
+#: evolved χ, whose pulse tails spread over hundreds of levels, took over 10 min per fluence at load ≈ 16.
+FLUENCE_SCAN_PROBE = "instantaneous"
 
 
 def check_pump_axis(cluster: Cluster, polarization: tuple[float, float, float] = POLARIZATION) -> None:
@@ -78,6 +82,13 @@ def check_pump_axis(cluster: Cluster, polarization: tuple[float, float, float] =
     ------
     InputError
         Naming ``cluster.periodic`` and the axis.
+
+    Parameters
+    ----------
+    cluster
+        The cluster.
+    polarization
+        Pump polarization (x, y, z).
     """
     names = "xyz"
     bad = [names[ax] for ax in range(3) if abs(polarization[ax]) > 1e-12 and cluster.doubled_axes[ax]]
@@ -92,7 +103,7 @@ def check_pump_axis(cluster: Cluster, polarization: tuple[float, float, float] =
 
 
 def pump_states(ctx: Context, fit: dict[str, Any], fluence: float, *, probe_windows: bool = False) -> dict[str, Any]:
-    """ψ0 and ψ at the delays for one scenario's model and fluence.
+    """The ground state ψ0 and ψ at the delays for one scenario's model and fluence, by the full evolution.
 
     With ``probe_windows`` also ψ(t) on the finite probe's time grid around each delay
     (:func:`~localpairs.solvers.dynamics.finite_probe.probe_grid`, ``[xfel.probe] probe_fwhm`` and
@@ -104,6 +115,17 @@ def pump_states(ctx: Context, fit: dict[str, Any], fluence: float, *, probe_wind
         ``times`` (fs, first entry 0 = ψ0), ``states`` (dim × n_times), ``E0``, ``pulse`` info,
         ``population`` α per delay, ``absorbed`` energy per delay (eV per cluster); with
         ``probe_windows``, ``windows`` (per delay: states as rows) and ``window_times`` (fs).
+
+    Parameters
+    ----------
+    ctx
+        The study context.
+    fit
+        The scenario's fit with ``E_G`` = the photon energy (eV).
+    fluence
+        Fluence (mJ/cm²).
+    probe_windows
+        Also ψ(t) on the finite probe's time grids.
     """
     cfg, sec = ctx.cfg, ctx.system.sector
     model = ctx.model(fit["U"], fit["V"], fit["breathing"])
@@ -127,27 +149,6 @@ def pump_states(ctx: Context, fit: dict[str, Any], fluence: float, *, probe_wind
     absorbed = [float(op.energy(float(times[k]), states[:, k]) - gs.ground_energy) for k in range(1, len(times))]
     return {**out, "times": times, "states": states, "E0": float(gs.ground_energy), "population": pop, "absorbed": absorbed,
             "pulse": {"fluence": float(fluence), "center_fs": float(pulse.center), "end_fs": float(end), "peak_field": float(pulse.peak_field)}}
-
-
-def calibrate(ctx: Context, fit: dict[str, Any], alpha_target: float) -> dict[str, float]:
-    """Fluence giving the excited fraction ``alpha_target``, from a probe run at ``[xfel] fluence``.
-
-    Raises
-    ------
-    InputError
-        If the probe run excites nothing (no coupling) or too much (not in the linear regime).
-    """
-    cfg = ctx.cfg
-    run = pump_states(ctx, fit, cfg.pump.fluence)
-    p = run["population"][-1]
-    if p < MIN_PROBE_EXCITATION:
-        raise InputError("xfel.pump.fluence", cfg.pump.fluence, f"a pulse that excites the cluster: α = {p:.3g} at the last delay, "
-                         "check the photon energy (E_G) and the boundary along x")
-    if p > cfg.pump.max_probe_excitation:
-        raise InputError("xfel.pump.fluence", cfg.pump.fluence, f"a probe fluence in the linear regime: it excites α = {p:.3g} > "
-                         f"xfel.pump.max_probe_excitation = {cfg.pump.max_probe_excitation:g}; lower it")
-    return {"probe_fluence": float(cfg.pump.fluence), "probe_population": p, "probe_absorbed": run["absorbed"][-1],
-            "fluence": float(cfg.pump.fluence * alpha_target / p), "alpha_target": float(alpha_target)}
 
 
 def _peaks(omega: np.ndarray, d: np.ndarray, window: tuple[float, float], cfg: XfelSpec) -> dict[str, Any]:
@@ -176,8 +177,9 @@ def _lattice_probe(ctx: Context, fit: dict[str, Any], run: dict[str, Any], latti
     model = ctx.model(fit["U"], fit["V"], fit["breathing"])
     out: dict[str, Any] = {"unrelaxed": (model, SectorCache(model), lambda chi: chi), "relaxation": None}
     if "relaxed" in lattices:
-        states = run["states"]
-        psi0, chi = states[:, 0], states[:, -1] - np.vdot(states[:, 0], states[:, -1]) * states[:, 0]
+        psi0 = run["states"][:, 0]
+        # χ⁽¹⁾ (the study always gives it: the surface of the first-order populations, module docstring of .xfel_pumped), else the last χ
+        chi = run["relax_state"] if "relax_state" in run else run["states"][:, -1] - np.vdot(psi0, run["states"][:, -1]) * psi0
         basis = out["unrelaxed"][1].basis(ctx.system.sector)
         rel = relax_breathing(ctx.model(fit["U"], fit["V"], 0.0), basis, ctx.system.doping.large, fit["breathing"], psi0=psi0, state=chi)
         logger.info("relaxed breathing %.4f eV (fitted %.4f eV) on the excited part's surface, %.1f s", rel.relaxed_breathing, fit["breathing"], rel.seconds)
@@ -208,15 +210,34 @@ def _excited_xas(ctx: Context, lat: tuple, chi_hat: np.ndarray, omega: np.ndarra
     return chains.spectrum(omega, Gamma=p.Gamma, gaussian_fwhm=fwhm, offset=offset), info
 
 
-def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
+def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full: bool = True, probe_model: str | None = None) -> dict[str, Any]:
     """ΔXAS (unrelaxed and relaxed lattice) and peaks A/B of the pumped states of one scenario (module docstring).
 
     ``run`` is :func:`pump_states`'s (``states[:, 0]`` = ψ0, the others the states at the delays;
     ``windows``: ψ(t) around each delay for the finite probe). With ``full = False`` only what the
     fluence scan needs: the unrelaxed lattice at the last delay.
+
+    Parameters
+    ----------
+    ctx
+        The study context.
+    fit
+        The scenario's fit (U, V, breathing, E_G in eV).
+    run
+        :func:`pump_states`'s record (or :func:`~.xfel_pumped.linear_response_run`'s).
+    full
+        Both lattices at every delay (else the unrelaxed lattice at the last delay).
+    probe_model
+        The probe model (default ``[xfel.probe] probe_model``).
+
+    Returns
+    -------
+    dict
+        Photon energies, ground XAS, offset, per lattice ΔXAS and peaks per delay, probe diagnostics, the relaxation.
     """
     cfg, sec = ctx.cfg, ctx.system.sector
     p = cfg.probe
+    name = probe_model or p.probe_model
     states, times = run["states"], run["times"]
     ks = list(range(1, len(times))) if full else [len(times) - 1]
     lattices = ("unrelaxed", "relaxed") if full else ("unrelaxed",)
@@ -227,7 +248,7 @@ def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full
     rel = np.arange(p.omega_span[0] - 4.0, p.omega_span[1], p.omega_step)
     offset = float(p.pre_edge_peak - pre_edge_peak(rel, ground.spectrum(rel, Gamma=p.Gamma)))
     omega = p.pre_edge_peak + np.arange(p.omega_span[0], p.omega_span[1] + 1e-9, p.omega_step)
-    finite = p.probe_model == "finite"
+    finite = name == "finite"
     ground_xas = ground.spectrum(omega, Gamma=p.Gamma, offset=offset)
     reference = ground.spectrum(omega, Gamma=p.Gamma, gaussian_fwhm=probe_bandwidth(p.probe_fwhm), offset=offset) if finite else ground_xas  # type: ignore[arg-type]
     window = (p.pre_edge_peak + cfg.peaks.window[0], p.pre_edge_peak + cfg.peaks.window[1])
@@ -237,11 +258,15 @@ def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full
                            "excitation_energy": [], "window": list(window), "probe": {lt: [] for lt in lattices}}
     for lt in lattices:
         out[lt] = {"dxas": [], "peaks": []}
+    same = bool(run.get("free")) and name == "long"  # free evolution keeps χ̂'s populations: one long probe per lattice
+    done: dict[str, tuple[np.ndarray, dict[str, float]]] = {}
     for k in ks:
         alpha, chi_hat = excited_part(psi0, states[:, k])
         for lt in lattices:
             use = (run["windows"][k - 1], run["window_times"][k - 1], float(times[k])) if finite and lt == "unrelaxed" else None
-            excited, info = _excited_xas(ctx, lat[lt], chi_hat, omega, rel, offset, model_name=p.probe_model, finite=use)
+            if lt not in done or not same:
+                done[lt] = _excited_xas(ctx, lat[lt], chi_hat, omega, rel, offset, model_name=name, finite=use)
+            excited, info = done[lt]
             d = excited - reference if use is not None else alpha * (excited - ground_xas)  # the finite probe sees all of ψ(t)
             out[lt]["dxas"].append(d.tolist())
             out[lt]["peaks"].append(_peaks(omega, d, window, cfg))
@@ -252,18 +277,56 @@ def probe_states(ctx: Context, fit: dict[str, Any], run: dict[str, Any], *, full
                     out["excited_component_xas"] = (excited if use is None else ground_xas + d / alpha).tolist()
                     out["last_xas"] = (ground_xas + d).tolist()
     out["relaxation"] = None if lat["relaxation"] is None else lat["relaxation"].record()
-    out["probe_settings"] = {"model": p.probe_model, "core_hole": describe_core_hole(p.core_hole_value), "Gamma": p.Gamma, "U_c": p.U_c,
+    out["probe_settings"] = {"model": name, "core_hole": describe_core_hole(p.core_hole_value), "Gamma": p.Gamma, "U_c": p.U_c,
                              "probe_fwhm": p.probe_fwhm, "probe_bandwidth": probe_bandwidth(p.probe_fwhm) if finite else None,  # type: ignore[arg-type]
                              "reorthogonalized": bool(reorthogonalize_for(psi0.size, p.lanczos_steps)), "lanczos_steps": p.lanczos_steps}
     return out
 
 
-def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float, *, full: bool = True) -> dict[str, Any]:
-    """Pump one scenario at ``fluence`` (mJ/cm²) and probe it (:func:`pump_states`, :func:`probe_states`)."""
-    out = probe_states(ctx, fit, pump_states(ctx, fit, fluence, probe_windows=ctx.cfg.probe.probe_model == "finite"), full=full)
+def scenario_xas(ctx: Context, fit: dict[str, Any], fluence: float | None = None, *, alpha_target: float | None = None, full: bool = True,
+                 compare: bool = False) -> dict[str, Any]:
+    """Pump one scenario and probe it (:func:`probe_states`), at ``fluence`` (mJ/cm²) or calibrated to ``alpha_target``.
+
+    Parameters
+    ----------
+    ctx
+        The study context.
+    fit
+        The scenario's fit with ``E_G`` = the pump's photon energy (eV).
+    fluence, alpha_target
+        Fluence, or the excited fraction to calibrate it to (linear response); one of the two.
+    full
+        Both lattices at every delay (the probe step; the pumped states from linear response,
+        :func:`~.xfel_pumped.linear_response_run`, unless the probe model is "finite"), or only the unrelaxed
+        lattice at the last delay from the full evolution (:func:`pump_states`; the fluence scan).
+    compare
+        Also compare the evolved state with linear response (:func:`~.xfel_pumped.linear_response_check`), key ``linear_response_check``.
+
+    Returns
+    -------
+    dict
+        :func:`probe_states`'s record, with ``calibration`` (None at a given fluence) and ``linear_response`` (validity) where computed.
+    """
+    require((fluence is None) != (alpha_target is None), "fluence", fluence, "a fluence or an alpha_target (one of the two)")
+    finite = ctx.cfg.probe.probe_model == "finite"
+    extra: dict[str, Any] = {"calibration": None}
+    if full and not finite:
+        run, _ = linear_response_run(ctx, fit, fluence=fluence, alpha_target=alpha_target)
+        extra.update(calibration=run["calibration"], linear_response=run["linear_response"])
+    else:
+        if fluence is None or full:
+            lr_run, _ = linear_response_run(ctx, fit, fluence=fluence, alpha_target=alpha_target)
+            fluence = lr_run["pulse"]["fluence"]
+            extra.update(calibration=lr_run["calibration"], linear_response=lr_run["linear_response"])
+        run = pump_states(ctx, fit, fluence, probe_windows=finite and full)
+        if full:
+            run["relax_state"] = lr_run["relax_state"]
+        if compare:
+            extra["linear_response_check"] = linear_response_check(ctx, fit, run)
+    out = {**probe_states(ctx, fit, run, full=full, probe_model=None if full else FLUENCE_SCAN_PROBE), **extra}
     u, r = out["unrelaxed"]["peaks"], out.get("relaxed", {"peaks": [None]})["peaks"]
     sep = lambda p: "no peak" if p is None or not p["found"] else f"{p['separation']:.3f} eV"  # noqa: E731
-    logger.info(f"ΔXAS at {fluence:.4g} mJ/cm²: α = {out['population'][-1]:.3g}, absorbed {out['absorbed'][-1]:.3g} eV, "
-             f"⟨H⟩_χ − E0 = {out['excitation_energy'][-1]:.3f} eV (ħω = {fit['E_G']:.3f}); |A−B| unrelaxed (first delay) {sep(u[0])}"
-             + (f", relaxed (last delay) {sep(r[-1])}" if full else ""))
+    logger.info(f"ΔXAS at {out['pulse']['fluence']:.4g} mJ/cm²: α = {out['population'][-1]:.3g}, absorbed {out['absorbed'][-1]:.3g} eV, "
+                f"⟨H⟩_χ − E0 = {out['excitation_energy'][-1]:.3f} eV (ħω = {fit['E_G']:.3f}); |A−B| unrelaxed (first delay) {sep(u[0])}"
+                + (f", relaxed (last delay) {sep(r[-1])}" if full else ""))
     return out

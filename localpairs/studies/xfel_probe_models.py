@@ -50,31 +50,144 @@ LONG_PROBE_HALVING_TOL = 1e-3
 class SpectrumChains(Protocol):
     """Chains that give a spectrum at any broadening and offset."""
 
-    def spectrum(self, omega: Any, *, Gamma: float, gaussian_fwhm: float = 0.0, offset: float = 0.0) -> np.ndarray: ...
+    def spectrum(self, omega: Any, *, Gamma: float, gaussian_fwhm: float = 0.0, offset: float = 0.0) -> np.ndarray:
+        """The spectrum on ``omega``.
+
+        Parameters
+        ----------
+        omega
+            Photon energies (eV).
+        Gamma
+            Lorentzian half width (eV).
+        gaussian_fwhm
+            Gaussian FWHM convolved in (eV).
+        offset
+            Shift of the energy axis (eV).
+
+        Returns
+        -------
+        numpy.ndarray
+            The spectrum.
+        """
+        ...
 
 
 def reorthogonalize_for(dim: int, n_steps: int) -> bool | None:
-    """True (full reorthogonalization) where ``n_steps² × dim ≤`` :data:`REORTH_BUDGET`, else the solver's default."""
+    """True (full reorthogonalization) where ``n_steps² × dim ≤`` :data:`REORTH_BUDGET`, else the solver's default.
+
+    Parameters
+    ----------
+    dim
+        Dimension of the sector.
+    n_steps
+        Lanczos steps per channel.
+
+    Returns
+    -------
+    bool or None
+        True, or None for the solver's default.
+    """
     return True if float(n_steps) ** 2 * dim <= REORTH_BUDGET else None
 
 
 def ground_chains(model: Model, sec: Sector, psi0: np.ndarray, *, e0: float, U_c: float, core_hole: CoreHole, n_steps: int,
                   cache: SectorCache) -> XasChains:
-    """Chains of I[ψ₀; E₀] (ψ₀ an eigenstate: every probe model measures it from E₀)."""
+    """Chains of I[ψ₀; E₀] (ψ₀ an eigenstate: every probe model measures it from E₀).
+
+    Parameters
+    ----------
+    model
+        The model.
+    sec
+        The sector.
+    psi0
+        The normalized ground state.
+    e0
+        Its energy (eV).
+    U_c
+        Core-hole potential (eV).
+    core_hole
+        Placement of U_c.
+    n_steps
+        Lanczos steps per channel.
+    cache
+        Sector cache of the model (matrices built once).
+
+    Returns
+    -------
+    XasChains
+        The chains.
+    """
     return xas_chains(model, sec, psi0, U_c=U_c, core_hole=core_hole, e_ref=e0, n_steps=n_steps, cache=cache,
                       reorthogonalize=reorthogonalize_for(psi0.size, n_steps))
 
 
 def long_probe_chains(model: Model, sec: Sector, chi_hat: np.ndarray, *, U_c: float, core_hole: CoreHole, n_steps: int, Gamma_check: float,
                       check_grid: np.ndarray, cache: SectorCache) -> WindowedXasChains:
-    """The long-probe chains of χ̂: energy windows converged in the width at ``Gamma_check`` on ``check_grid`` (offset 0)."""
+    """The long-probe chains of χ̂: energy windows converged in the width at ``Gamma_check`` on ``check_grid`` (offset 0).
+
+    Parameters
+    ----------
+    model
+        The final-state model.
+    sec
+        The sector.
+    chi_hat
+        The normalized excited part χ̂.
+    U_c
+        Core-hole potential (eV).
+    core_hole
+        Placement of U_c.
+    n_steps
+        Lanczos steps per channel.
+    Gamma_check
+        Γ (eV) at which the window width is converged.
+    check_grid
+        Relative photon energies (eV, offset 0) of the convergence check.
+    cache
+        Sector cache of the model (matrices built once).
+
+    Returns
+    -------
+    WindowedXasChains
+        The chains.
+    """
     return windowed_xas_chains(model, sec, chi_hat, check_grid, U_c=U_c, Gamma=Gamma_check, core_hole=core_hole, n_steps=n_steps,
                                halving_tol=LONG_PROBE_HALVING_TOL, cache=cache, reorthogonalize=reorthogonalize_for(chi_hat.size, n_steps))
 
 
 def excited_chains(model: Model, sec: Sector, chi_hat: np.ndarray, *, probe_model: str, U_c: float, core_hole: CoreHole, n_steps: int,
                    Gamma_check: float, check_grid: np.ndarray, cache: SectorCache) -> XasChains | WindowedXasChains:
-    """Chains of I[χ̂] for ``"instantaneous"`` (one reference ⟨χ̂|H|χ̂⟩) or ``"long"`` (windows); ``"finite"`` has none."""
+    """Chains of I[χ̂] for ``"instantaneous"`` (one reference ⟨χ̂|H|χ̂⟩) or ``"long"`` (windows); ``"finite"`` has none.
+
+    Parameters
+    ----------
+    model
+        The final-state model.
+    sec
+        The sector.
+    chi_hat
+        The normalized excited part χ̂.
+    probe_model
+        ``"instantaneous"`` or ``"long"``.
+    U_c
+        Core-hole potential (eV).
+    core_hole
+        Placement of U_c.
+    n_steps
+        Lanczos steps per channel.
+    Gamma_check
+        Γ (eV) at which the window width is converged.
+    check_grid
+        Relative photon energies (eV, offset 0) of the convergence check.
+    cache
+        Sector cache of the model (matrices built once).
+
+    Returns
+    -------
+    XasChains or WindowedXasChains
+        The chains.
+    """
     if probe_model == "instantaneous":
         return xas_chains(model, sec, chi_hat, U_c=U_c, core_hole=core_hole, n_steps=n_steps, cache=cache,
                           reorthogonalize=reorthogonalize_for(chi_hat.size, n_steps))
@@ -85,7 +198,22 @@ def excited_chains(model: Model, sec: Sector, chi_hat: np.ndarray, *, probe_mode
 
 
 def energy_spread(cache: SectorCache, sec: Sector, phi: np.ndarray) -> tuple[float, float]:
-    """⟨φ|H|φ⟩ and (⟨H²⟩ − ⟨H⟩²)^{1/2} (eV) of the normalized φ in the model of ``cache``."""
+    """⟨φ|H|φ⟩ and (⟨H²⟩ − ⟨H⟩²)^{1/2} (eV) of the normalized φ in the model of ``cache``.
+
+    Parameters
+    ----------
+    cache
+        Sector cache of the model (matrices built once).
+    sec
+        The sector.
+    phi
+        A normalized state.
+
+    Returns
+    -------
+    tuple of float
+        Mean and spread (eV).
+    """
     h_phi = cache.matrix(sec) @ phi
     mean = float(np.vdot(phi, h_phi).real)
     return mean, float(np.sqrt(max(0.0, np.vdot(h_phi, h_phi).real - mean**2)))

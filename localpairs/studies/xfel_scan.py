@@ -37,6 +37,11 @@ logger = logging.getLogger(__name__)
 def validate_scan(ctx: Context) -> None:
     """Refuse, before any work, a probe model this build does not compute and a ``doping_x`` that removes no pair on this cluster.
 
+    Parameters
+    ----------
+    ctx
+        The study context (spec and system).
+
     Raises
     ------
     InputError
@@ -59,19 +64,54 @@ def validate_scan(ctx: Context) -> None:
 
 
 def doping_x(ctx: Context) -> float:
-    """``xfel.scan.doping_x``, or by default the x whose cluster has one large octahedron (one pair) fewer than the parent."""
+    """The doping of the static constraint: ``xfel.scan.doping_x``, or the x with one large octahedron (one pair) fewer than the parent.
+
+    Parameters
+    ----------
+    ctx
+        The study context.
+
+    Returns
+    -------
+    float
+        The K concentration x.
+    """
     if ctx.cfg.scan.doping_x is not None:
         return ctx.cfg.scan.doping_x
     return min(1.0, 1.0 - 2.0 * (ctx.system.doping.n_large - 1) / ctx.system.cluster.n_sites)
 
 
 def resolution_fwhm(ref: Reference) -> float:
-    """The instrument's resolution FWHM (eV): ΔE/E × the pre-edge photon energy (review Sec. 4)."""
+    """The instrument's resolution FWHM (eV): ΔE/E × the pre-edge photon energy (review Sec. 4).
+
+    Parameters
+    ----------
+    ref
+        The measured numbers (``probe_resolution``, ``pre_edge``).
+
+    Returns
+    -------
+    float
+        FWHM in eV.
+    """
     return float(ref["probe_resolution"].number * ref["pre_edge"].number)
 
 
 def box_rows(ctx: Context, ref: Reference) -> list[dict[str, Any]]:
-    """The box: each parameter, its values and the source of its range (report text)."""
+    """The box: each parameter, its values and the source of its range (report text).
+
+    Parameters
+    ----------
+    ctx
+        The study context.
+    ref
+        The measured numbers (the resolution).
+
+    Returns
+    -------
+    list of dict
+        ``parameter``, ``values`` and ``source`` per row.
+    """
     sc, n = ctx.cfg.scan, ctx.system.cluster.n_sites
     res = resolution_fwhm(ref)
     return [
@@ -94,12 +134,26 @@ def box_rows(ctx: Context, ref: Reference) -> list[dict[str, Any]]:
         {"parameter": "lattice", "values": sc.lattices, "source": "unrelaxed: the fitted H; relaxed: χ̂ carried to the breathing Δ* that "
          "minimises the excited part's Born–Oppenheimer energy, final states of H(Δ*)"},
         {"parameter": "cluster size (sites)", "values": [n], "source": f"the spec's cluster ({ctx.system.cluster.describe()}) only: the 12-site "
-         "box is not run by this study (cost), see the cluster-size section"},
+         "box is not run by this study (cost); the headline point on 12 sites is "
+         + ("computed" if sc.twelve_sites else "not computed (xfel.scan.twelve_sites = false)") + ", see the cluster-size section"},
     ]
 
 
 def model_id(scenario: str, U: float) -> str:
-    """Name of a scenario model of the box (``paired`` or ``unpaired_U0.5``)."""
+    """Name of a scenario model of the box (``paired`` or ``unpaired_U0.5``).
+
+    Parameters
+    ----------
+    scenario
+        ``"paired"`` or ``"unpaired"``.
+    U
+        The model's U (eV).
+
+    Returns
+    -------
+    str
+        The id.
+    """
     return scenario if scenario == "paired" else f"unpaired_U{U:g}"
 
 
@@ -140,7 +194,7 @@ def _index(models: dict[str, Any], ctx: Context) -> dict[str, dict[str, Any]]:
 
 def _model_summary(spec: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
     fit = record["fit"]
-    keep = ("U", "V", "breathing", "E_G", "converged", "at_bound", "residuals", "message")
+    keep = ("U", "V", "breathing", "E_G", "photon_energy", "converged", "at_bound", "residuals", "message")
     return {"scenario": spec["scenario"], "U": spec["U"], "fit": {k: fit[k] for k in keep if k in fit}, "fitted_here": spec["fit"] is None,
             "fluence": record["pumped"]["fluence"], "population": record["pumped"]["population"], "calibration": record["calibration"]}
 
@@ -176,9 +230,26 @@ def run_scan(ctx: Context, cp: Checkpoints, *, fits: dict[str, Any], ref: Refere
              measured: dict[str, float]) -> dict[str, Any]:
     """The scan (module docstring): prepared models, points, doping shifts, failed tasks and the cost of each round (s).
 
-    ``fits``: the study's two scenario fits (reused for the models they describe; every model's
-    fluence is calibrated again in linear response by :func:`~.xfel_points.pumped_scenario`). The
-    Dask cluster is started only if some task is not checkpointed.
+    The Dask cluster is started only if some task is not checkpointed.
+
+    Parameters
+    ----------
+    ctx
+        The study context.
+    cp
+        The study's checkpoints (one per task).
+    fits
+        The study's two scenario fits (reused for the models they describe; every model's fluence is calibrated again in
+        linear response by :func:`~.xfel_points.pumped_scenario`).
+    ref
+        The measured numbers.
+    measured
+        The fit targets' measured values (eV).
+
+    Returns
+    -------
+    dict
+        ``models``, ``points``, ``doping``, ``failed``, ``resolution_fwhm``, ``seconds`` and the clusters' counts.
     """
     with ExitStack() as stack:
         started: list[Any] = []

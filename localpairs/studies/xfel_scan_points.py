@@ -51,12 +51,36 @@ def _context(spec_json: str) -> Context:
 
 
 def context_of(data: dict[str, Any]) -> Context:
-    """The study context of a spec given as data (built once per worker process)."""
+    """The study context of a spec given as data (built once per worker process).
+
+    Parameters
+    ----------
+    data
+        The spec as plain data (:func:`spec_as_data`).
+
+    Returns
+    -------
+    Context
+        The context (cached per process).
+    """
     return _context(json.dumps(data, sort_keys=True))
 
 
 def doped_context(data: dict[str, Any], x: float) -> Context:
-    """The context of the same spec at doping ``x`` (same placement rule, electrons = 2 × large octahedra)."""
+    """The context of the same spec at doping ``x`` (same placement rule, electrons = 2 × large octahedra).
+
+    Parameters
+    ----------
+    data
+        The spec as plain data.
+    x
+        The K concentration.
+
+    Returns
+    -------
+    Context
+        The doped cluster's context.
+    """
     sector = {k: v for k, v in data.get("sector", {}).items() if k not in ("electrons", "n_up", "n_down")}  # counted from the doping
     return context_of({**data, "doping": {**data.get("doping", {}), "x": float(x)}, "sector": sector})
 
@@ -86,6 +110,28 @@ def prepare_model(data: dict[str, Any], *, scenario: str, U: float, fit: dict[st
     ``alpha_target``), pumped at ``photon_energy`` (eV, the measured ħω, as the study's scenarios;
     a given ``fit`` keeps its own ``photon_energy``) or, as the study does where the field at ħω
     would exceed the model's validity, at the model's own E_G (``photon_energy_note`` says so).
+
+    Parameters
+    ----------
+    data
+        The spec as plain data.
+    scenario
+        ``"paired"`` or ``"unpaired"``.
+    U
+        The model's U (eV; held fixed when ``fit`` is None).
+    fit
+        The study's fit of this model, or None (Δ fitted here at fixed U).
+    targets
+        Measured values of the fit targets (eV).
+    photon_energy
+        The pump's ħω (eV).
+    alpha_target
+        The excited fraction the fluence is calibrated to.
+
+    Returns
+    -------
+    dict
+        ``fit``, ``calibration`` and ``pumped`` (the JSON-able pumped state).
     """
     ctx = context_of(data)
     if fit is None:
@@ -142,6 +188,28 @@ def doping_shift(data: dict[str, Any], fit: dict[str, Any], *, x: float, U_c: fl
     Both ground states are those of the scenario's fitted U, V, Δ; the doped cluster has the
     large octahedra of ``doping_config(x)`` (breathing −Δ on them, +Δ elsewhere) and two electrons
     per large octahedron.
+
+    Parameters
+    ----------
+    data
+        The spec as plain data.
+    fit
+        The scenario model (U, V, breathing in eV).
+    x
+        The doped cluster's K concentration.
+    U_c
+        Core-hole potential (eV).
+    gammas
+        Lorentzian half widths (eV).
+    core_hole
+        Placement of U_c.
+    resolution_fwhm
+        The instrument's Gaussian resolution FWHM (eV).
+
+    Returns
+    -------
+    list of dict
+        Per Γ: ``Gamma``, ``parent``, ``doped`` (pre-edge peaks, eV at offset 0), ``shift`` and its ``error``.
     """
     parent = _ground_poles(context_of(data), fit, U_c=U_c, core_hole=core_hole)
     doped = _ground_poles(doped_context(data, x), fit, U_c=U_c, core_hole=core_hole)
@@ -157,7 +225,18 @@ def doping_shift(data: dict[str, Any], fit: dict[str, Any], *, x: float, U_c: fl
 
 
 def spec_as_data(ctx: Context) -> dict[str, Any]:
-    """The context's spec as plain data (what a worker rebuilds it from)."""
+    """The context's spec as plain data (what a worker rebuilds it from).
+
+    Parameters
+    ----------
+    ctx
+        The study context.
+
+    Returns
+    -------
+    dict
+        The spec without None values.
+    """
     return spec_data(ctx.spec, exclude_none=True)
 
 
@@ -171,8 +250,35 @@ def scan_point(data: dict[str, Any], model: dict[str, Any], *, U_c: float, gamma
                resolution_fwhm: float) -> list[dict[str, Any]]:
     """One point of the box on a worker: :func:`~.xfel_points.dxas_points` of a prepared model (:func:`prepare_model`'s record), every Γ.
 
-    Per Γ: the Voigt FWHM of the line, the offset, α, the features A (strongest positive) and B
-    (strongest negative) with position uncertainties, or None and the reason when there is no peak.
+    Parameters
+    ----------
+    data
+        The spec as plain data.
+    model
+        The prepared model (:func:`prepare_model`'s record).
+    U_c
+        Core-hole potential (eV).
+    gammas
+        Lorentzian half widths (eV).
+    probe
+        Probe model (one of :data:`SUPPORTED_PROBES`).
+    lattice
+        ``"unrelaxed"`` or ``"relaxed"``.
+    core_hole
+        Placement of U_c.
+    resolution_fwhm
+        The instrument's Gaussian resolution FWHM (eV).
+
+    Returns
+    -------
+    list of dict
+        Per Γ: the Voigt FWHM of the line, the offset, α, the features A (strongest positive) and B (strongest negative)
+        with position uncertainties, or None and the reason when there is no peak.
+
+    Raises
+    ------
+    ValueError
+        If the probe model is not computed by this build.
     """
     if probe not in SUPPORTED_PROBES:
         raise ValueError(f"probe {probe!r} is not computed by this build (supported: {SUPPORTED_PROBES})")

@@ -105,20 +105,20 @@ class XfelPumpSpec(Strict):
     """``[xfel.pump]``: the x-polarized Gaussian pump at the experiment's photon energy (reference data, 1.96 eV) in both scenarios.
 
     With ``calibrate_fluence`` the ΔXAS fluence of each scenario is the one that excites the
-    measured α at 8 mJ/cm² (the reference data), found from a probe run at ``fluence`` (mJ/cm²),
-    which must excite less than ``max_probe_excitation`` (the linear regime); otherwise
-    ``fluence`` is used as it is. ``fluence_factors`` are multiples of that fluence (experiment:
+    measured α at 8 mJ/cm² (the reference data), found in linear response (α ∝ F exactly at first
+    order, one evaluation; :mod:`localpairs.studies.xfel_pumped`); otherwise ``fluence`` is used as it is.
+    ``max_probe_excitation`` belonged to the former probe run and is no longer used. ``fluence_factors`` are multiples of that fluence (experiment:
     8, 16, 32 mJ/cm² ↔ 1, 2, 4). ``duration``: intensity FWHM (fs). ``delays`` are fs after the end
     of the pulse (centre + one intensity FWHM); the unrelaxed rows use the first delay (early),
     the relaxed rows the last one. ``evolution_tol``: integrator tolerance.
     """
 
     fluence: Fluence = 0.01
-    """Fluence of the probe run in mJ/cm² (with calibrate_fluence), or the fluence used as it is."""
+    """The fluence used as it is, in mJ/cm² (without calibrate_fluence; with it, unused)."""
     calibrate_fluence: bool = True
-    """Calibrate the ΔXAS fluence of each scenario to the measured excited fraction α at 8 mJ/cm² (from the probe run at fluence)."""
+    """Calibrate the ΔXAS fluence of each scenario to the measured excited fraction α at 8 mJ/cm² (in linear response)."""
     max_probe_excitation: Annotated[float, Field(gt=0, lt=1)] = 0.2
-    """Largest excited fraction the calibration's probe run may reach (it must stay in the linear regime)."""
+    """No longer used (the calibration is in linear response, without a probe run); accepted so that older specs parse."""
     fluence_factors: Annotated[list[Annotated[float, Field(allow_inf_nan=False, gt=0, le=1000)]], Field(min_length=1)] = [1.0, 2.0, 4.0]
     """Multiples of the calibrated fluence that are pumped (experiment: 8, 16, 32 mJ/cm² ↔ 1, 2, 4)."""
     duration: Duration = 30.0
@@ -296,6 +296,9 @@ class ScanSpec(Strict):
     """K concentration of the hole-doped cluster of the static pre-edge constraint on U_c (default: the x that removes one pair)."""
     workers: Annotated[int, Field(ge=0, le=64)] = 2
     """Dask worker processes of the scan (0: no Dask, the points one after the other)."""
+    twelve_sites: bool = False
+    """Also compute each scenario's headline A − B on the 12-site 3×2×2 cluster (x open, one oxygen per pair) for the cluster-size
+    convergence rows (about 10 min and 6 GB on 2 cores; off: the rows say "not computed")."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ScanSpec:

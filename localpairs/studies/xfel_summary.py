@@ -21,6 +21,7 @@ from localpairs.analysis.experiment import Reference
 from localpairs.analysis.verdicts import Row
 from localpairs.analysis.xas_peaks import strongest_extrema
 from localpairs.studies.common import System
+from localpairs.studies.xfel_pumped import linear_response_rows
 from localpairs.studies.xfel_spec import XfelSpec
 from localpairs.units import HBAR_EV_FS
 
@@ -32,7 +33,18 @@ QUOTED_REFERENCE = ("alpha_at_8", "fluence_main", "pump_photon_energy", "shoulde
 
 
 def row_record(row: Row) -> dict[str, Any]:
-    """A verdict row as stored numbers and strings (difference and verdict included)."""
+    """A verdict row as stored numbers and strings (difference and verdict included).
+
+    Parameters
+    ----------
+    row
+        The verdict row.
+
+    Returns
+    -------
+    dict
+        Name, model, experiment, tolerance, unit, note, difference and verdict.
+    """
     num = lambda v: None if v is None else float(v)  # noqa: E731
     return {"name": row.name, "model": num(row.model), "experiment": num(row.experiment), "tolerance": num(row.tolerance),
             "unit": row.unit, "note": row.note, "difference": num(row.difference), "verdict": row.verdict}
@@ -43,6 +55,20 @@ def gap_rows(fits: dict[str, Any], measured: dict[str, float], tolerance: float)
 
     A quantity the scenario was fitted to is an input, not a test: it gets no row here (its
     residual is in :func:`fit_rows`).
+
+    Parameters
+    ----------
+    fits
+        The two scenario fits by name (:mod:`.xfel_fit`).
+    measured
+        Measured E_G, E_a, E_b (eV).
+    tolerance
+        Tolerance of the verdicts (eV).
+
+    Returns
+    -------
+    list of Row
+        One row per predicted quantity and scenario.
     """
     rows = []
     for s in SCENARIOS:
@@ -59,7 +85,18 @@ def gap_rows(fits: dict[str, Any], measured: dict[str, float], tolerance: float)
 
 
 def fit_rows(fits: dict[str, Any]) -> list[dict[str, Any]]:
-    """The fitted targets of each scenario (inputs): target, achieved value and residual, eV."""
+    """The fitted targets of each scenario (inputs): target, achieved value and residual, eV.
+
+    Parameters
+    ----------
+    fits
+        The two scenario fits by name (:mod:`.xfel_fit`).
+
+    Returns
+    -------
+    list of dict
+        Scenario, quantity, target, achieved value and residual (eV).
+    """
     return [{"scenario": s, "quantity": k, "target": v, "achieved": fits[s]["achieved"][k], "residual": fits[s]["residuals"][k]}
             for s in SCENARIOS for k, v in fits[s]["targets"].items()]
 
@@ -70,6 +107,22 @@ def ab_rows(ref: Reference, fits: dict[str, Any], spectra: dict[str, Any], cfg: 
     Each row: scenario, lattice, delay, A, B, separation (None without peaks) and its order note,
     ħω, separation / ħω, measured in eV and ħω, difference, both verdicts and the reason of a
     missing peak.
+
+    Parameters
+    ----------
+    ref
+        The measured numbers (``analysis/data/xfel_babio3.toml``).
+    fits
+        The two scenario fits by name (:mod:`.xfel_fit`).
+    spectra
+        The probe step's records per scenario (:func:`~.xfel_probe.scenario_xas`).
+    cfg
+        The ``[xfel]`` section.
+
+    Returns
+    -------
+    list of dict
+        The rows described above.
     """
     ab, hw_exp = ref["ab_separation"].number, ref["pump_photon_energy"].number
     tolerance = cfg.tolerances.ab
@@ -92,7 +145,22 @@ def ab_rows(ref: Reference, fits: dict[str, Any], spectra: dict[str, Any], cfg: 
 
 
 def shift_rows(ref: Reference, spectra: dict[str, Any], cfg: XfelSpec) -> list[Row]:
-    """Shift of peak A, relaxed (last delay) − unrelaxed (first delay), against the measured +0.2 eV."""
+    """Shift of peak A, relaxed (last delay) − unrelaxed (first delay), against the measured +0.2 eV.
+
+    Parameters
+    ----------
+    ref
+        The measured numbers (``analysis/data/xfel_babio3.toml``).
+    spectra
+        The probe step's records per scenario (:func:`~.xfel_probe.scenario_xas`).
+    cfg
+        The ``[xfel]`` section.
+
+    Returns
+    -------
+    list of Row
+        One row per scenario.
+    """
     rows, shift = [], ref["a_shift"].number
     for s in SCENARIOS:
         sp = spectra[s]
@@ -109,14 +177,29 @@ def shift_rows(ref: Reference, spectra: dict[str, Any], cfg: XfelSpec) -> list[R
 
 
 def pump_rows(fits: dict[str, Any], spectra: dict[str, Any], calib: dict[str, Any]) -> list[dict[str, Any]]:
-    """Fluence, excited fraction, absorbed energy and the one-photon checks of each scenario's ΔXAS run."""
+    """Fluence, excited fraction, absorbed energy and the one-photon checks of each scenario's ΔXAS run.
+
+    Parameters
+    ----------
+    fits
+        The two scenario fits by name (:mod:`.xfel_fit`).
+    spectra
+        The probe step's records per scenario (:func:`~.xfel_probe.scenario_xas`).
+    calib
+        The fluence calibrations per scenario (empty without calibration).
+
+    Returns
+    -------
+    list of dict
+        One row per scenario.
+    """
     rows = []
     for s in SCENARIOS:
         sp, c, hw = spectra[s], calib.get(s), fits[s].get("photon_energy", fits[s]["E_G"])
         a, e = sp["population"][-1], sp["absorbed"][-1]
         F = sp["pulse"]["fluence"]
-        exponent = None
-        if c is not None and abs(math.log(F / c["probe_fluence"])) > 0.05:
+        exponent = None  # linear response makes it 1 by construction: then no test, the evolved α(F) is in the fluence section
+        if c is not None and "linear response" not in c.get("method", "") and abs(math.log(F / c["probe_fluence"])) > 0.05:
             exponent = math.log(a / c["probe_population"]) / math.log(F / c["probe_fluence"])
         rows.append({"scenario": s, "hw": hw, "model_gap": fits[s]["E_G"], "detuning": hw - fits[s]["E_G"],
                      "probe_fluence": None if c is None else c["probe_fluence"],
@@ -131,6 +214,18 @@ def probe_rows(fits: dict[str, Any], spectra: dict[str, Any]) -> list[dict[str, 
     Window width and halving change of the long probe (largest over delays and lattices; None for
     the other models), χ̂'s energy spread σ_χ against Γ (what the one-reference probe neglects),
     α, and the relaxed breathing Δ* against the fitted Δ with the displacement and energy gain.
+
+    Parameters
+    ----------
+    fits
+        The two scenario fits by name (:mod:`.xfel_fit`).
+    spectra
+        The probe step's records per scenario (:func:`~.xfel_probe.scenario_xas`).
+
+    Returns
+    -------
+    list of dict
+        One row per scenario.
     """
     rows = []
     for s in SCENARIOS:
@@ -154,7 +249,22 @@ def probe_rows(fits: dict[str, Any], spectra: dict[str, Any]) -> list[dict[str, 
 
 
 def scan_rows(scan: dict[float, Any], alpha_fit: dict[float, float], hw: float) -> list[dict[str, float]]:
-    """The paired fluence scan: α (population and XAS fit) and absorbed energy per factor."""
+    """The paired fluence scan: α (population and XAS fit) and absorbed energy per factor.
+
+    Parameters
+    ----------
+    scan
+        The fluence scan's records by factor.
+    alpha_fit
+        α from the XAS fit per factor.
+    hw
+        The pump photon energy (eV).
+
+    Returns
+    -------
+    list of dict
+        One row per fluence factor.
+    """
     rows = []
     for f in sorted(scan):
         sp = scan[f]
@@ -188,6 +298,18 @@ def honest_peak_rows(spectra: dict[str, Any], cfg: XfelSpec) -> list[dict[str, A
     the signed separation with its uncertainty, and how far the negative feature lies from the
     pre-edge peak the offset fixes (``b_from_pre_edge``: a B there is placed by the offset, not
     computed).
+
+    Parameters
+    ----------
+    spectra
+        The probe step's records per scenario (:func:`~.xfel_probe.scenario_xas`).
+    cfg
+        The ``[xfel]`` section.
+
+    Returns
+    -------
+    list of dict
+        The rows described above.
     """
     rows = []
     for s in SCENARIOS:
@@ -209,6 +331,36 @@ def summarize(*, system: System, ref: Reference, measured: dict[str, float], fit
     """The ``summary`` group: tables (JSON attributes) and figure arrays (variables) of the XFEL report.
 
     ``nuisance``: the nuisance scan's summary (:func:`~.xfel_verdict.scan_summary`), None when ``xfel.scan.enabled`` is false.
+
+    Parameters
+    ----------
+    system
+        The study's system (cluster, sector).
+    ref
+        The measured numbers (``analysis/data/xfel_babio3.toml``).
+    measured
+        Measured E_G, E_a, E_b (eV).
+    fits
+        The two scenario fits by name (:mod:`.xfel_fit`).
+    spectra
+        The probe step's records per scenario (:func:`~.xfel_probe.scenario_xas`).
+    calib
+        The fluence calibrations per scenario (empty without calibration).
+    scan
+        The fluence scan's records by factor.
+    more
+        The extras (:func:`~.xfel.extras`): rows, summary numbers, plots.
+    cfg
+        The ``[xfel]`` section.
+    timings
+        Wall seconds per stage.
+    nuisance
+        The nuisance scan's summary (:func:`~.xfel_verdict.scan_summary`), None when ``xfel.scan.enabled`` is false.
+
+    Returns
+    -------
+    xarray.Dataset
+        The group.
     """
     rows = {k: [row_record(r) for r in v] for k, v in more["rows"].items()}
     rows["gaps"] = [row_record(r) for r in gap_rows(fits, measured, cfg.tolerances.gap)]
@@ -218,7 +370,7 @@ def summarize(*, system: System, ref: Reference, measured: dict[str, float], fit
         "cluster": system.cluster.describe(), "sector": system.sector.label(), "measured": json.dumps(measured), "reference": json.dumps(quoted),
         "verdict_rows": json.dumps(rows), "fit_rows": json.dumps(fit_rows(fits)),
         "ab_rows": json.dumps(ab_rows(ref, fits, spectra, cfg)), "pump_rows": json.dumps(pump_rows(fits, spectra, calib)),
-        "probe_rows": json.dumps(probe_rows(fits, spectra)),
+        "probe_rows": json.dumps(probe_rows(fits, spectra)), "linear_response": json.dumps(linear_response_rows(spectra, scan)),
         "scan_rows": json.dumps(scan_rows(scan, more["summary"]["alpha_fit"], fits["paired"].get("photon_energy", fits["paired"]["E_G"]))),
         "reachability": json.dumps(more["reachability"]), "tunnelling": json.dumps(more["summary"]["tunnelling"]), "timings": json.dumps(timings),
         "tc": json.dumps(more["summary"]["tc"]), "fluence_law": json.dumps(more["summary"]["fluence_law"]),

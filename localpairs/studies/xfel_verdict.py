@@ -42,19 +42,56 @@ def _feature(f: dict[str, Any] | None) -> Feature | None:
 
 
 def scan_points(raw: dict[str, Any]) -> list[ScanPoint]:
-    """The scan's points as :class:`ScanPoint` (one per model × U_c × lattice × probe × Γ)."""
+    """The scan's points as :class:`ScanPoint` (one per model × U_c × lattice × probe × Γ).
+
+    Parameters
+    ----------
+    raw
+        The scan's raw output (:func:`~.xfel_scan.run_scan`).
+
+    Returns
+    -------
+    list of ScanPoint
+        One per model × U_c × lattice × probe × Γ.
+    """
     models = raw["models"]
     return [ScanPoint(models[r["model"]]["scenario"], r["U_c"], r["Gamma"], models[r["model"]]["U"], r["probe"], r["lattice"], raw["n_sites"],
                       models[r["model"]]["fit"]["E_G"], _feature(r["A"]), _feature(r["B"]), r["reason"]) for r in raw["points"]]
 
 
 def experiment_of(ref: Reference, raw: dict[str, Any]) -> Experiment:
-    """The measured signature: A 1 eV *below* B (signed −1 eV), ħω and the resolution FWHM of the scan."""
+    """The measured signature: A 1 eV *below* B (signed −1 eV), ħω and the resolution FWHM of the scan.
+
+    Parameters
+    ----------
+    ref
+        The measured numbers.
+    raw
+        The scan's raw output (:func:`~.xfel_scan.run_scan`).
+
+    Returns
+    -------
+    Experiment
+        Measured A − B, ħω and resolution.
+    """
     return Experiment(separation=-ref["ab_separation"].number, photon_energy=ref["pump_photon_energy"].number, resolution_fwhm=raw["resolution_fwhm"])
 
 
 def doping_summary(raw: dict[str, Any], ref: Reference) -> dict[str, Any]:
-    """Rows (model, U_c: shift over Γ, allowed) and the allowed U_c of each model (allowed at some Γ of the box)."""
+    """Rows (model, U_c: shift over Γ, allowed) and the allowed U_c of each model (allowed at some Γ of the box).
+
+    Parameters
+    ----------
+    raw
+        The scan's raw output (:func:`~.xfel_scan.run_scan`).
+    ref
+        The measured numbers.
+
+    Returns
+    -------
+    dict
+        Rows per (model, U_c), the allowed U_c per model, the measured shift and the derivation of its tolerance.
+    """
     measured = ref["pre_edge_doping_shift"].number
     by_model: dict[str, dict[float, list[dict[str, Any]]]] = {}
     for r in raw["doping"]:
@@ -97,7 +134,24 @@ def _constrained(points: list[ScanPoint], raw: dict[str, Any], doping: dict[str,
 
 def headline_point(points: list[ScanPoint], cfg: XfelSpec, scenario: str, *, study_U: float | None = None) -> ScanPoint | None:
     """The scan point closest to the study's own setting ([xfel.probe] U_c and Γ, unrelaxed, first probe; for the unpaired
-    scenario the model of the study's own fit, at U = ``study_U``, if the box holds it)."""
+    scenario the model of the study's own fit, at U = ``study_U``, if the box holds it).
+
+    Parameters
+    ----------
+    points
+        The scan's points.
+    cfg
+        The ``[xfel]`` section.
+    scenario
+        ``"paired"`` or ``"unpaired"``.
+    study_U
+        U of the study's own unpaired fit (eV), if the box holds it.
+
+    Returns
+    -------
+    ScanPoint or None
+        The point, None when the scenario has none.
+    """
     mine = [p for p in points if p.scenario == scenario and p.lattice == "unrelaxed" and p.probe == cfg.scan.probes[0]]
     own = [p for p in mine if study_U is not None and p.U == study_U]
     if scenario == "unpaired" and own:
@@ -106,7 +160,25 @@ def headline_point(points: list[ScanPoint], cfg: XfelSpec, scenario: str, *, stu
 
 
 def scan_summary(raw: dict[str, Any], ref: Reference, cfg: XfelSpec, box: list[dict[str, Any]]) -> dict[str, Any]:
-    """Everything the report says about the scan (module docstring); JSON-able."""
+    """Everything the report says about the scan (module docstring); JSON-able.
+
+    Parameters
+    ----------
+    raw
+        The scan's raw output (:func:`~.xfel_scan.run_scan`).
+    ref
+        The measured numbers.
+    cfg
+        The ``[xfel]`` section.
+    box
+        The box rows (:func:`~.xfel_scan.box_rows`).
+
+    Returns
+    -------
+    dict
+        Box, experiment, distributions and verdicts (whole box and doping-constrained), doping constraint, headline,
+        headline points and convergence rows.
+    """
     points = scan_points(raw)
     exp = experiment_of(ref, raw)
     doping = doping_summary(raw, ref)
@@ -126,8 +198,9 @@ def scan_summary(raw: dict[str, Any], ref: Reference, cfg: XfelSpec, box: list[d
     heads = {s: headline_point(points, cfg, s, study_U=study_U) for s in SCENARIOS}
     out["headline_points"] = {s: None if p is None else {"U_c": p.U_c, "Gamma": p.Gamma, "U": p.U, "separation": p.separation} for s, p in heads.items()}
     tol = [point_tolerance(p, exp) for p in heads.values() if p is not None and p.found]
+    out["convergence_tolerance"] = max([t for t in tol if t is not None], default=0.0)
     out["convergence"] = convergence_rows({s: {raw["n_sites"]: (None if p is None else p.separation)} for s, p in heads.items()},
-                                          tolerance=max([t for t in tol if t is not None], default=0.0))
+                                          tolerance=out["convergence_tolerance"])
     return out
 
 
@@ -136,7 +209,18 @@ def _range(d: dict[str, Any]) -> str:
 
 
 def headline(out: dict[str, Any]) -> str:
-    """The verdict in plain words with numbers: whether A − B separates the scenarios in the box, over it all and where doping allows."""
+    """The verdict in plain words with numbers: whether A − B separates the scenarios in the box, over it all and where doping allows.
+
+    Parameters
+    ----------
+    out
+        The scan summary (:func:`scan_summary`).
+
+    Returns
+    -------
+    str
+        The sentence(s).
+    """
     full, exp = out["full"], out["experiment"]
     if full is None:
         return f"No verdict: {out['full_reason']}."
@@ -157,7 +241,20 @@ def headline(out: dict[str, Any]) -> str:
 
 
 def scan_dataset(raw: dict[str, Any], ref: Reference) -> xr.Dataset:
-    """The table of points (dimension ``point``): parameters, features (NaN where ``found_A``/``found_B`` is False), A − B, verdict flags."""
+    """The table of points (dimension ``point``): parameters, features (NaN where ``found_A``/``found_B`` is False), A − B, verdict flags.
+
+    Parameters
+    ----------
+    raw
+        The scan's raw output (:func:`~.xfel_scan.run_scan`).
+    ref
+        The measured numbers.
+
+    Returns
+    -------
+    xarray.Dataset
+        One row per point.
+    """
     points, exp = scan_points(raw), experiment_of(ref, raw)
     col = lambda f: np.asarray([f(p) for p in points])  # noqa: E731
     nan = float("nan")
@@ -179,7 +276,18 @@ def scan_dataset(raw: dict[str, Any], ref: Reference) -> xr.Dataset:
 
 
 def points_of_dataset(ds: xr.Dataset) -> list[ScanPoint]:
-    """The points back from :func:`scan_dataset`'s table (for the figures)."""
+    """The points back from :func:`scan_dataset`'s table (for the figures).
+
+    Parameters
+    ----------
+    ds
+        The ``scan`` group of ``results.nc``.
+
+    Returns
+    -------
+    list of ScanPoint
+        The points.
+    """
     def feat(name: str, i: int) -> Feature | None:
         return Feature(*(float(ds[f"{name}_{k}"].values[i]) for k in FEATURE_KEYS)) if bool(ds[f"found_{name}"].values[i]) else None
     return [ScanPoint(str(ds["scenario"].values[i]), float(ds["U_c"].values[i]), float(ds["Gamma"].values[i]), float(ds["U"].values[i]),
@@ -188,7 +296,22 @@ def points_of_dataset(ds: xr.Dataset) -> list[ScanPoint]:
 
 
 def scan_figures(group: xr.Dataset, summary: dict[str, Any], outdir: Path) -> list[str]:
-    """A − B maps over (U_c, Γ) per scenario (one panel per lattice × U × probe) and the A − B distributions; the file names."""
+    """A − B maps over (U_c, Γ) per scenario (one panel per lattice × U × probe) and the A − B distributions; the file names.
+
+    Parameters
+    ----------
+    group
+        The ``scan`` group of ``results.nc``.
+    summary
+        The scan summary as stored.
+    outdir
+        Where the figures are written.
+
+    Returns
+    -------
+    list of str
+        The figure file names.
+    """
     points = points_of_dataset(group)
     exp = summary["experiment"]
     names = []
@@ -216,5 +339,16 @@ def scan_figures(group: xr.Dataset, summary: dict[str, Any], outdir: Path) -> li
 
 
 def experiment_of_summary(exp: dict[str, Any]) -> Experiment:
-    """The :class:`Experiment` stored in the scan summary."""
+    """The :class:`Experiment` stored in the scan summary.
+
+    Parameters
+    ----------
+    exp
+        The stored experiment record (separation, photon energy, resolution, σ).
+
+    Returns
+    -------
+    Experiment
+        The experiment.
+    """
     return Experiment(separation=exp["separation"], photon_energy=exp["photon_energy"], resolution_fwhm=exp["resolution_fwhm"])

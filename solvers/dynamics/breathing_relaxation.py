@@ -91,6 +91,27 @@ def breathing_lattice(cluster: Any, large: Sequence[bool], breathing: float, *, 
 
     Wells centred at u0 (see :func:`held_well_minimum` for the ground state held there). Barrier and mass are the defaults of
     :func:`~localpairs.hamiltonians.oxygen_lattice.oxygen_lattice` times the number N_b of displaced oxygens.
+
+    Parameters
+    ----------
+    cluster
+        The cluster of octahedra.
+    large
+        Which octahedra are large (the LPDW pattern).
+    breathing
+        The fitted breathing Δ (eV) that ``u = u0`` reproduces.
+    well_separation
+        Separation of the double wells (Å), as :func:`~localpairs.hamiltonians.oxygen_lattice.oxygen_lattice`.
+
+    Returns
+    -------
+    Lattice
+        One coordinate: the signed pattern of site-energy shifts, coupling λ, barrier and mass summed over the N_b oxygens.
+
+    Raises
+    ------
+    InputError
+        If the pattern displaces no oxygen (no breathing mode).
     """
     single = oxygen_lattice(cluster, coupling=breathing_coupling(cluster, large, breathing, well_separation=well_separation), well_separation=well_separation)
     u_lpdw = lpdw_displacements(cluster, large, single.u0)
@@ -102,11 +123,28 @@ def breathing_lattice(cluster: Any, large: Sequence[bool], breathing: float, *, 
 
 
 def held_well_minimum(lattice: Lattice, force: float) -> float:
-    """``u_w`` (Å) such that the wells ``V = B[(u/u_w)² − 1]²`` balance ``force`` (eV/Å, > 0 outwards) at ``lattice.u0``.
+    """The well centre ``u_w`` (Å) at which the wells ``V = B[(u/u_w)² − 1]²`` balance ``force`` at ``lattice.u0``.
 
     ``V'(u0) = 4B x(x² − 1)/u_w`` with ``x = u0/u_w`` rises from 0 at ``u_w = u0`` to ∞ as
     ``u_w → 0`` (and falls below 0 for ``u_w > u0``), so one root lies in (u0/8, 8u0] for any force
-    the bracket admits (:class:`InputError` otherwise, naming the force).
+    the bracket admits.
+
+    Parameters
+    ----------
+    lattice
+        The breathing lattice (:func:`breathing_lattice`): barrier B and displacement u0 (Å).
+    force
+        The ground state's force on the coordinate at u0 (eV/Å, > 0 outwards).
+
+    Returns
+    -------
+    float
+        ``u_w`` in Å (``u0`` when the force is zero).
+
+    Raises
+    ------
+    InputError
+        If no ``u_w`` in (u0/8, 8u0] balances the force (naming the force).
     """
     u0, B = lattice.u0, lattice.barrier
 
@@ -121,10 +159,27 @@ def held_well_minimum(lattice: Lattice, force: float) -> float:
 
 
 def populations_by_rank(matrix: sp.spmatrix, state: np.ndarray, *, captured_tol: float = DEFAULT_CAPTURED_TOL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``|⟨φ_n|state⟩|²/‖state‖²`` on the lowest eigenstates, grown until they hold all but ``captured_tol``.
+    """The populations ``|⟨φ_n|state⟩|²/‖state‖²`` on the lowest eigenstates, grown until they hold all but ``captured_tol``.
 
-    Returns ``(populations, energies, vectors)`` of the ``k`` lowest eigenstates computed
-    (populations of length k; their sum is the captured weight).
+    Parameters
+    ----------
+    matrix
+        The Hamiltonian (sparse, eV).
+    state
+        The state (any nonzero norm).
+    captured_tol
+        Weight allowed outside the eigenstates computed.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(populations, energies, vectors)`` of the ``k`` lowest eigenstates computed (populations of length k; their sum is
+        the captured weight).
+
+    Raises
+    ------
+    InputError
+        If ``state`` is the zero vector.
     """
     state = np.asarray(state)
     norm2 = float(np.vdot(state, state).real)
@@ -141,7 +196,16 @@ def populations_by_rank(matrix: sp.spmatrix, state: np.ndarray, *, captured_tol:
 
 @dataclass(frozen=True)
 class BreathingRelaxation:
-    """The relaxed breathing of a pumped state's excited part.
+    """The relaxed breathing of a pumped state's excited part (built by :func:`relax_breathing`; its parameters are the attributes).
+
+    Parameters
+    ----------
+    breathing, relaxed_breathing, u0, u, well_minimum, energy_gain, force_u0, captured, n_levels, top_rank
+        As the attributes below.
+    relaxed_state, relaxed_model, iterations, seconds
+        As the attributes below.
+    _populations, _levels, _before, _after
+        Populations, level energies and eigenvectors before and after the relaxation, kept for :meth:`carry`.
 
     Attributes
     ----------
@@ -184,12 +248,30 @@ class BreathingRelaxation:
     _after: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
 
     def carry(self, state: np.ndarray) -> np.ndarray:
-        """Another state on the same levels (e.g. χ̂ at another delay) carried to H(u*) like :attr:`relaxed_state`."""
+        """Carry another state on the same levels (e.g. χ̂ at another delay) to H(u*) like :attr:`relaxed_state`.
+
+        Parameters
+        ----------
+        state
+            A state on the populated levels (any norm).
+
+        Returns
+        -------
+        numpy.ndarray
+            The normalized state carried level by level to the eigenstates of H(u*).
+        """
         state = np.asarray(state, dtype=np.complex128)
         return _carried(state / np.linalg.norm(state), self._populations, self._levels, self._before, self._after)
 
     def record(self) -> dict[str, float]:
-        """The numbers, for a report (eV, Å)."""
+        """The numbers, for a report (eV, Å).
+
+        Returns
+        -------
+        dict of float
+            Breathing and relaxed breathing, u0, u*, u_w, energy gain, force at u0, captured weight, levels, top rank,
+            iterations and seconds.
+        """
         return {"breathing": self.breathing, "relaxed_breathing": self.relaxed_breathing, "u0_A": self.u0, "u_A": self.u, "well_minimum_A": self.well_minimum,
                 "energy_gain": self.energy_gain, "force_u0": self.force_u0, "captured": self.captured, "n_levels": float(self.n_levels),
                 "top_rank": float(self.top_rank), "iterations": float(self.iterations), "seconds": self.seconds}
@@ -251,6 +333,11 @@ def relax_breathing(model0: Model, basis: Any, large: Sequence[bool], breathing:
         Weight of χ̂ allowed outside the eigenstates computed.
     force_tol
         Residual force on the coordinate (eV/Å) of :func:`relax_on_surface`.
+
+    Returns
+    -------
+    BreathingRelaxation
+        The relaxed breathing, the carried state, the model at u* and the diagnostics.
     """
     t0 = time.perf_counter()
     op = cast(DrivenOperator, _RealHamiltonian(DrivenOperator(drive(model0), basis)))

@@ -80,10 +80,10 @@ def _twists(model: Model, polarization: np.ndarray, twists: int) -> list[tuple[f
     return out
 
 
-def _twist_state(model_A: Model, sec: Sector, psi: np.ndarray | None, basis: Any, *,
-                 memory_budget_gb: float | None) -> tuple[SectorCache, np.ndarray, float]:
-    """Sector cache of ``H(A)``, the normalized state and its energy: ``psi``, else the ground state."""
-    cache = SectorCache(model_A, memory_budget_gb=memory_budget_gb)
+def _twist_state(model_A: Model, sec: Sector, psi: np.ndarray | None, basis: Any, *, memory_budget_gb: float | None,
+                 cache: SectorCache | None = None) -> tuple[SectorCache, np.ndarray, float]:
+    """Sector cache of ``H(A)`` (``cache`` if given), the normalized state and its energy: ``psi``, else the ground state."""
+    cache = cache if cache is not None else SectorCache(model_A, memory_budget_gb=memory_budget_gb)
     if basis is not None:
         cache.add(sec, basis)
     if psi is None:
@@ -156,6 +156,7 @@ def optical_conductivity(
     n_steps: int = DEFAULT_STEPS,
     reorthogonalize: bool | None = None,
     memory_budget_gb: float | None = None,
+    cache: SectorCache | None = None,
 ) -> xr.Dataset:
     """Re σ(ω) in S/cm of the ground state (or of ``psi`` at A = 0), see the module docstring.
 
@@ -177,6 +178,9 @@ def optical_conductivity(
         A state at A = 0 (only with ``twists = 1``); default: the ground state of ``sec``.
     basis, n_steps, reorthogonalize, memory_budget_gb
         As for :func:`~localpairs.solvers.spectra.spectral_functions.spectra`.
+    cache
+        A :class:`SectorCache` of ``model`` with the matrix of ``sec`` already built (only with
+        ``twists = 1``): reused instead of building the matrix again.
 
     Returns
     -------
@@ -190,6 +194,7 @@ def optical_conductivity(
     omega = check_omega(omega)
     require(isinstance(twists, int) and not isinstance(twists, bool) and 1 <= twists <= 64, "twists", twists, "an integer 1 … 64")
     require(psi is None or twists == 1, "psi", "a given state", "no state with twists > 1 (each twist solves its own ground state)")
+    require(cache is None or twists == 1, "cache", "a given cache", "no cache with twists > 1 (each twist has its own H(A))")
     e = np.asarray(polarization, dtype=float)
     require(e.shape == (3,) and bool(np.all(np.isfinite(e))) and np.linalg.norm(e) > 0, "polarization", list(np.ravel(polarization)),
             "three finite numbers, not all zero")
@@ -199,7 +204,7 @@ def optical_conductivity(
     rows = []
     for phi_twist, w_twist, A in _twists(model, e, twists):
         model_A = model if twists == 1 else peierls_model(model, A)
-        cache, state, e0 = _twist_state(model_A, sec, psi, basis, memory_budget_gb=memory_budget_gb)
+        cache, state, e0 = _twist_state(model_A, sec, psi, basis, memory_budget_gb=memory_budget_gb, cache=cache)
         row = _twist_poles(model, model_A, sec, state, e0, None if twists == 1 else A, e, cache, n_steps=n_steps,
                            reorthogonalize=reorthogonalize, prefactor=prefactor)
         reg = row.pop("regular")

@@ -1,0 +1,168 @@
+"""XFEL study: cluster-size convergence of the unrelaxed A − B (issue 12 item 5), 8 against 12 sites.
+
+The 8-site value is the nuisance scan's headline point of each scenario (unrelaxed lattice, long
+probe, the box's (U_c, Γ) nearest to ``[xfel.probe]``, the instrument's resolution convolved in).
+The 12-site value is the same point on the 3×2×2 cluster with the pump axis x open and y, z
+periodic with one oxygen per pair (``bond_multiplicity = 1``, :data:`TWELVE_SITES`; the 8-site
+cube of the study keeps its own boundary): the scenario's fitted U, V, Δ (fitted on 8 sites, not
+refitted), the linear-response excited part at the measured α (:func:`~.xfel_points.pumped_scenario`)
+and the exact long-probe XAS (:func:`~.xfel_points.dxas_point`). Cost on 2 cores: 43 s for χ on a quiet
+machine (issue 11), but the paired attempt of 2026-11-29 took 24 min wall (112 s CPU, load ≈ 24) and 10 GB peak
+(853,776 states) and stopped at the calibration: at ħω = 1.96 eV the 12-site cluster barely absorbs; hence opt-in
+(``xfel.scan.twelve_sites``). Each scenario's 12-site point is checkpointed (``size12_<scenario>``).
+A row says "not converged" where |ΔA−B| exceeds the tolerance, "not computed" with the switch that
+enables it when the 12-site point was not asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import partial
+from typing import Any
+
+from localpairs.analysis.discrimination import convergence_rows
+from localpairs.errors import InputError
+from localpairs.spec import RunSpec, parse_spec, spec_data
+from localpairs.studies.common import Checkpoints
+from localpairs.studies.xfel_fit import Context
+from localpairs.studies.xfel_points import dxas_point, pumped_scenario
+
+logger = logging.getLogger(__name__)
+
+#: The 12-site cluster of the convergence rows (runs/babio3_pump_12.toml, benchmarks/bench_12_sites.py).
+TWELVE_SITES = {"shape": "3x2x2", "periodic": [False, True, True], "bond_multiplicity": 1}
+#: What a row says when the 12-site point was not asked for.
+NOT_COMPUTED = "not computed (enable with xfel.scan.twelve_sites = true: tens of minutes and up to 10 GB on 2 cores)"
+
+
+def twelve_site_spec(spec: RunSpec) -> RunSpec:
+    """The study's spec on the 12-site cluster :data:`TWELVE_SITES` (same model, doping rule and ``[xfel]``; sector from the doping).
+
+    Parameters
+    ----------
+    spec
+        The XFEL study's spec.
+
+    Returns
+    -------
+    RunSpec
+        The spec with ``[cluster]`` replaced (lattice constant kept).
+    """
+    data = spec_data(spec, exclude_none=True)
+    data["cluster"] = {**data["cluster"], **TWELVE_SITES}
+    data["sector"] = {k: v for k, v in data.get("sector", {}).items() if k not in ("electrons", "n_up", "n_down")}
+    return parse_spec(data, source="xfel 12-site convergence")
+
+
+def size_point(spec: RunSpec, fit: dict[str, Any], *, U_c: float, Gamma: float, core_hole: str, resolution_fwhm: float,
+               alpha_target: float) -> dict[str, Any]:
+    """A − B of one scenario model on the 12-site cluster, unrelaxed lattice, long probe (module docstring).
+
+    Parameters
+    ----------
+    spec
+        The XFEL study's spec (its cluster is replaced by :func:`twelve_site_spec`).
+    fit
+        The model: ``U``, ``V``, ``breathing`` and ``E_G`` = the pump's photon energy (eV).
+    U_c, Gamma
+        Core-hole potential and Lorentzian half width (eV).
+    core_hole
+        Placement of U_c.
+    resolution_fwhm
+        The instrument's Gaussian resolution FWHM (eV).
+    alpha_target
+        Excited fraction the fluence is calibrated to.
+
+    Returns
+    -------
+    dict
+        ``separation`` (E_A − E_B, eV; None without both features), ``separation_error``, ``alpha``, ``window_width``,
+        ``halving_change``, ``dimension``, ``linear_regime``, ``seconds``.
+    """
+    t0 = time.perf_counter()
+    try:
+        sc = pumped_scenario(twelve_site_spec(spec), fit, name="12 sites", alpha=alpha_target)
+    except InputError as err:
+        if err.field != "pump.peak_field":
+            raise
+        reason = (f"the 12-site cluster barely absorbs at ħω = {fit['E_G']:.3f} eV: α = {alpha_target:g} needs a field beyond the one-band "
+                  f"model's validity ({err.allowed})")
+        logger.warning("12 sites: %s", reason)
+        return {"separation": None, "reason": reason, "seconds": time.perf_counter() - t0}
+    p = dxas_point(scenario=sc, U_c=U_c, Gamma=Gamma, core_hole=core_hole, probe_model="long", lattice="unrelaxed", resolution_fwhm=resolution_fwhm)
+    found = bool(p["found"])
+    out = {"reason": "" if found else "no pair of features above threshold", "separation": float(p["separation"]) if found else None,
+           "separation_error": float(p["separation_error"]) if found else None,
+           "alpha": sc.alpha, "window_width": p["window_width"], "halving_change": p["halving_change"], "dimension": int(sc.psi0.size),
+           "linear_regime": bool(sc.validity["linear_regime"]), "seconds": time.perf_counter() - t0}
+    logger.info("12 sites: A − B = %s eV (%.0f s)", out["separation"], out["seconds"])
+    return out
+
+
+def size_convergence(ctx: Context, cp: Checkpoints, raw: dict[str, Any], summary: dict[str, Any], *, resolution_fwhm: float,
+                     alpha_target: float, photon_energy: float) -> list[dict[str, Any]]:
+    """The convergence rows: each scenario's headline A − B on the study's cluster and, if enabled, on 12 sites.
+
+    Parameters
+    ----------
+    ctx
+        The study context.
+    cp
+        The study's checkpoints.
+    raw
+        :func:`~.xfel_scan.run_scan`'s output (its ``models``: U, V, Δ and photon energy of each scenario model).
+    summary
+        :func:`~.xfel_verdict.scan_summary`'s output (``headline_points``, ``convergence_tolerance``).
+    resolution_fwhm, alpha_target, photon_energy
+        The instrument's resolution FWHM (eV), the measured α and ħω (eV, when a model does not record its own).
+
+    Returns
+    -------
+    list of dict
+        :func:`~localpairs.analysis.discrimination.convergence_rows` with ``points_12`` (the 12-site records) per row.
+    """
+    n = raw["n_sites"]
+    values: dict[str, dict[int, float | None]] = {}
+    extra: dict[str, Any] = {}
+    for s, head in summary["headline_points"].items():
+        values[s] = {n: None if head is None else head["separation"]}
+        if not ctx.cfg.scan.twelve_sites or head is None or n == 12:
+            continue
+        model = next(m for m in raw["models"].values() if m["scenario"] == s and m["U"] == head["U"])
+        fit = {**model["fit"], "E_G": model["fit"].get("photon_energy") or photon_energy}
+        rec = cp.json(f"size12_{s}", partial(size_point, ctx.spec, fit, U_c=head["U_c"], Gamma=head["Gamma"], core_hole=ctx.cfg.scan.core_hole,
+                                            resolution_fwhm=resolution_fwhm, alpha_target=alpha_target))
+        values[s][12] = rec["separation"]
+        extra[s] = rec
+    return convergence_table(values, extra, tolerance=summary["convergence_tolerance"], enabled=ctx.cfg.scan.twelve_sites)
+
+
+def convergence_table(values: dict[str, dict[int, float | None]], points_12: dict[str, dict[str, Any]], *, tolerance: float,
+                      enabled: bool) -> list[dict[str, Any]]:
+    """The convergence rows from A − B per scenario and size, with the 12-site records and what a missing one means.
+
+    Parameters
+    ----------
+    values
+        A − B (eV; None: none) per scenario and number of sites.
+    points_12
+        The 12-site records (:func:`size_point`) per scenario, where computed.
+    tolerance
+        Largest change called converged (eV).
+    enabled
+        Whether the 12-site points were asked for (``xfel.scan.twelve_sites``).
+
+    Returns
+    -------
+    list of dict
+        :func:`~localpairs.analysis.discrimination.convergence_rows` with ``points_12``; a 12-site point that could not be
+        computed says why in the verdict.
+    """
+    rows = convergence_rows(values, tolerance=tolerance, missing=None if enabled else NOT_COMPUTED)
+    for r in rows:
+        rec = points_12.get(r["scenario"])
+        r["points_12"] = rec
+        if rec is not None and rec.get("separation") is None and rec.get("reason"):
+            r["verdict"], r["note"] = "not computed on 12 sites", rec["reason"]
+    return rows
