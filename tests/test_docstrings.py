@@ -73,23 +73,11 @@ PENDING = frozenset(
     {
         # other helpers' modules
         "localpairs.analysis.discrimination",
-        "localpairs.analysis.discrimination_figures",
-        "localpairs.analysis.doping_constraint",
-        "localpairs.analysis.xfel_figures",
         "localpairs.bench_evolution",
-        "localpairs.studies.xfel",
         "localpairs.studies.xfel_fit",
-        "localpairs.studies.xfel_mechanism",
-        "localpairs.studies.xfel_points",
         "localpairs.studies.xfel_probe",
-        "localpairs.studies.xfel_probe_models",
-        "localpairs.studies.xfel_scan",
-        "localpairs.studies.xfel_scan_points",
         "localpairs.studies.xfel_spec",
-        "localpairs.studies.xfel_summary",
-        "localpairs.studies.xfel_verdict",
         # hamiltonians/ and solvers/ (branch wip/docsa)
-        "localpairs.solvers.dynamics.breathing_relaxation",
         "localpairs.solvers.dynamics.cfet",
         "localpairs.solvers.dynamics.cfm4",
         "localpairs.solvers.dynamics.driven_operator",
