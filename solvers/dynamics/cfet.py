@@ -126,5 +126,13 @@ _CF6_F2 = [0.37496374319946236513, 0.13813675394387646682, -0.130906746492829357
 _CF6_F3 = [1.0 - 2.0 * (_CF6_F1[0] + _CF6_F2[0]), 0.0, -2.0 * (_CF6_F1[2] + _CF6_F2[2]), 0.0]
 CF6 = legendre_scheme("cf6", symmetric_table([_CF6_F1, _CF6_F2], _CF6_F3), order=6, n_nodes=4, steps_per_cycle=4, safety=0.8)
 
+#: CF4:2 (CFM4's table, Alvermann & Fehske Eq. (61)) on CF6's four Gauss nodes: the embedded
+#: 4th-order companion of CF6 (``EvolutionOptions.error_control = "embedded"``). Its two Legendre
+#: moments are integrated by the 4-node rule from the values CF6 assembles anyway; only its two
+#: exponentials are extra.
+CF4_ON_CF6_NODES = legendre_scheme("cf4_on_cf6_nodes", [[0.5, 1.0 / 3.0], [0.5, -1.0 / 3.0]], order=4, n_nodes=4, steps_per_cycle=4, safety=0.8)
+
 #: Scheme name → scheme (``EvolutionOptions.scheme``).
 SCHEMES: dict[str, CommutatorFreeScheme] = {s.name: s for s in (CFM4, CF6)}
+#: Scheme name → its embedded lower-order companion on the same nodes (schemes that have one).
+EMBEDDED: dict[str, CommutatorFreeScheme] = {"cf6": CF4_ON_CF6_NODES}

@@ -100,6 +100,7 @@ from localpairs.errors import LocalPairsError, require
 from localpairs.hamiltonians.oxygen_lattice import Lattice
 from localpairs.solvers.dynamics.cfet import CFM4_ALPHA, CFM4_NODES, SCHEMES, CommutatorFreeScheme  # noqa: F401 (re-exported)
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.embedded_control import embedded_attempt
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
 from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos, propagate_lanczos, vector_norm
 from localpairs.units import HBAR_EV_FS
@@ -201,7 +202,7 @@ class CFM4Integrator:
         return True, new
 
     # -- one step ----------------------------------------------------------------------------
-    def _node_values(
+    def node_values(
         self, t: float, h: float, u0: np.ndarray | None, u1: np.ndarray | None, segment: int,
     ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
         """Piece coefficients (and lattice site shifts) at the scheme's nodes ``t + c_m h``."""
@@ -229,9 +230,34 @@ class CFM4Integrator:
     def _quantum(
         self, t: float, psi: np.ndarray, h: float, ktol: float, segment: int, u0: np.ndarray | None = None, u1: np.ndarray | None = None,
     ) -> tuple[np.ndarray | None, int, int]:
+        return self.exponentials(self.scheme, self.node_values(t, h, u0, u1, segment), psi, h, ktol)
+
+    def exponentials(
+        self, scheme: CommutatorFreeScheme, values: tuple[list[np.ndarray], list[np.ndarray] | None], psi: np.ndarray, h: float, ktol: float,
+    ) -> tuple[np.ndarray | None, int, int]:
+        """The exponentials of one step of ``scheme`` applied to ``psi``.
+
+        Parameters
+        ----------
+        scheme : CommutatorFreeScheme
+            Scheme whose node weights combine ``values`` (its nodes must be those of ``values``).
+        values : tuple
+            Piece coefficients (and lattice site shifts, or None) at the nodes, from :meth:`node_values`.
+        psi : numpy.ndarray
+            State at the start of the step.
+        h : float
+            Step in fs.
+        ktol : float
+            Lanczos tolerance of each exponential.
+
+        Returns
+        -------
+        tuple
+            ``(psi, matvecs, most_lanczos_steps)``; ``psi`` is None when a Lanczos exponential did
+            not converge within ``m_max`` vectors.
+        """
         matvecs, most = 0, 0
-        values = self._node_values(t, h, u0, u1, segment)
-        for weights in self.scheme.weights:  # in the order the exponentials act
+        for weights in scheme.weights:  # in the order the exponentials act
             coefs, diag = self._generator(weights, *values)
             self.op.assemble(coefs, diag)
             res = expm_lanczos(self.op.matvec, psi, h / HBAR_EV_FS, tol=ktol, work=self.work)
@@ -302,6 +328,8 @@ class CFM4Integrator:
         target = (1.0 - 2.0 * STATIC_SHARE) * opt.tol * h / self.field_span if self.field_window is not None else opt.tol * h / self.span
         ktol = max(opt.krylov_fraction * target, KRYLOV_TOL_FLOOR)
         target = max(target, ERROR_FLOOR)
+        if opt.error_control == "embedded":
+            return embedded_attempt(self, state, h, t_new, target=target, ktol=ktol)
         full = self.step(state.t, state.psi, h, u=state.u, p=state.p, ktol=ktol)
         mv = full[3]
         half = self.step(state.t, state.psi, 0.5 * h, u=state.u, p=state.p, ktol=ktol) if full[0] is not None else (None,) * 5
@@ -310,7 +338,7 @@ class CFM4Integrator:
         mv += two[3] or 0
         psi_two, psi_full = two[0], full[0]
         if psi_two is None:  # Lanczos not converged: halve
-            self._check_h(0.5 * h)
+            self.check_h(0.5 * h)
             return False, replace(state, h=0.5 * h, rejected=state.rejected + 1, matvecs=state.matvecs + mv)
         assert psi_full is not None  # the half steps run only after the full step converged
         err = float(vector_norm(psi_two - psi_full)) / self.richardson
@@ -328,14 +356,14 @@ class CFM4Integrator:
             factor = min(factor, 0.8 * opt.m_max / full[4])
         new_h = min(h * factor, opt.h_max, self.h_cycle)
         if err > target:
-            self._check_h(new_h)
+            self.check_h(new_h)
             return False, replace(state, h=new_h, rejected=state.rejected + 1, matvecs=state.matvecs + mv, last_error=err)
         psi_new = psi_two
         if opt.extrapolate and self.lattice is None:
             psi_new = ((self.richardson + 1.0) * psi_two - psi_full) / self.richardson
         return True, IntegratorState(t_new, psi_new, new_h, two[1], two[2], state.steps + 1, state.rejected, state.matvecs + mv, err)
 
-    def _check_h(self, h: float) -> None:
+    def check_h(self, h: float) -> None:
         if h < 1e-10 * self.span:
             raise LocalPairsError(f"step size underflow (h = {h:.3g} fs): tolerance {self.options.tol:g} cannot be reached")
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from localpairs.errors import LocalPairsError, require
-from localpairs.solvers.dynamics.cfet import SCHEMES
+from localpairs.solvers.dynamics.cfet import EMBEDDED, SCHEMES
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,13 @@ class EvolutionOptions:
     extrapolate
         Keep the Richardson-extrapolated (6th-order) state of each adaptive step (module
         docstring); not applied with a lattice.
+    error_control
+        Local error estimate of the adaptive driven steps: ``"doubling"`` (default; one step of h
+        against two of h/2, Richardson) or ``"embedded"`` (the scheme against its lower-order
+        companion on the same nodes, :mod:`~localpairs.solvers.dynamics.embedded_control`;
+        ``"cf6"`` only, no lattice).
+    fac_min, fac_max
+        Bounds of the step-size change factor per attempt.
     """
 
     tol: float = 1e-8
@@ -63,6 +70,7 @@ class EvolutionOptions:
     safety: float | None = None
     fac_min: float = 0.25
     fac_max: float = 4.0
+    error_control: str = "doubling"
 
     def validate(self) -> EvolutionOptions:
         """Raise :class:`InputError` for non-physical settings; return self."""
@@ -75,6 +83,9 @@ class EvolutionOptions:
         require(0 < self.krylov_fraction <= 1 and self.krylov_tol > 0, "krylov_fraction", self.krylov_fraction, "a fraction in (0, 1]")
         require(self.safety is None or 0 < self.safety <= 1, "safety", self.safety, "a factor in (0, 1], or None for the scheme's default")
         require(self.scheme in SCHEMES, "scheme", self.scheme, f"one of {sorted(SCHEMES)}")
+        require(self.error_control in ("doubling", "embedded"), "error_control", self.error_control, "'doubling' or 'embedded'")
+        require(self.error_control == "doubling" or self.scheme in EMBEDDED, "error_control", self.error_control,
+                f"'doubling' for scheme {self.scheme!r} (an embedded companion exists for {sorted(EMBEDDED)})")
         require(self.steps_per_cycle is None or (isinstance(self.steps_per_cycle, int) and self.steps_per_cycle >= 1), "steps_per_cycle", self.steps_per_cycle,
                 "an integer ≥ 1, or None for the scheme's default (16 for cfm4, 4 for cf6)")
         return self
