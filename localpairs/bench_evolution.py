@@ -112,7 +112,7 @@ def prepare(*, size: str, cache: str, t_end: float | None = None, tol: float | N
 
 def evolve_localpairs(*, size: str, cache: str, t_end: float, tol: float, scheme: str = "cfm4", error_control: str = "doubling",
                       fluence: float = PULSE["fluence"]) -> dict[str, Any]:
-    """localpairs: :class:`DrivenOperator` and :func:`evolve` (commutator-free Lanczos) at tolerance ``tol``.
+    """Evolve with localpairs' :class:`DrivenOperator` and :func:`evolve` (commutator-free Lanczos) at ``tol``.
 
     Parameters
     ----------
@@ -210,6 +210,20 @@ SIDES: dict[str, Callable[..., dict[str, Any]]] = {"prepare": prepare, "localpai
 
 def run_in_subprocess(side: str, *, threads: int = 1, **arguments: Any) -> dict[str, Any]:
     """Run ``SIDES[side](**arguments)`` in a fresh Python process with ``threads`` OpenMP threads.
+
+    Parameters
+    ----------
+    side : str
+        Key of :data:`SIDES`.
+    threads : int
+        ``OMP_NUM_THREADS`` of the child.
+    **arguments
+        Keyword arguments of the side.
+
+    Returns
+    -------
+    dict
+        The side's result (JSON round trip).
 
     Raises
     ------

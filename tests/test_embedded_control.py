@@ -17,6 +17,7 @@ Tolerances and factors, each measured and named where it is asserted:
   than 10× (the embedded estimate does not), stays excluded by the carrier cap in adaptive runs.
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -69,7 +70,7 @@ def reference(chain):
     op, psi0, pulse = chain
     times = np.linspace(0.0, 2.0 * pulse.center, 5)
     states = [psi0]
-    for a, b in zip(times[:-1], times[1:]):
+    for a, b in itertools.pairwise(times):
         states.append(exact(op, states[-1], a, b))
     finer = exact(op, psi0, 0.0, times[1], delta=0.002)
     return times, np.array(states).T, float(np.linalg.norm(finer - states[1]))
@@ -123,7 +124,7 @@ def test_orders_by_step_halving(chain, reference, scheme, n0):
 
 
 def _local_errors(chain, reference, h):
-    op, _, pulse = chain
+    op, _, _ = chain
     times, ref, _ = reference
     t0, psi = times[2], ref[:, 2]  # the pulse maximum
     integ = CFM4Integrator(op, t_start=times[0], t_end=times[-1], options=EvolutionOptions(scheme="cf6"))
@@ -148,7 +149,7 @@ def test_estimates_track_the_local_error_on_the_carrier(chain, reference, period
     period); the step-doubling estimate is the true error of the two half steps within a factor
     5 (measured 3.8× over at 1/8 period: the strong field is not yet in Richardson's asymptotic range).
     """
-    op, _, pulse = chain
+    _, _, pulse = chain
     e = _local_errors(chain, reference, periods * 2 * math.pi / pulse.omega)
     assert e["cf6"] > 1e-12  # resolved above the reference's and Lanczos' accuracy
     assert 1 / 1.5 < e["embedded"] / e["cf4"] < 1.5, e

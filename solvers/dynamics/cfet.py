@@ -51,7 +51,7 @@ from localpairs.errors import require
 class CommutatorFreeScheme:
     """A commutator-free exponential scheme (see module docstring).
 
-    Attributes
+    Parameters
     ----------
     name
         Key in :data:`SCHEMES`.
@@ -91,10 +91,28 @@ def legendre_scheme(name: str, table: list[list[float]], *, order: int, n_nodes:
 
     Parameters
     ----------
-    table
+    name : str
+        Key of the scheme.
+    table : list of list of float
         Rows ``f_{i1} … f_{iK}`` of all ``s`` exponentials as printed (``exp(Ω_1)⋯exp(Ω_s)``).
-    n_nodes
+    order : int
+        Classical order of the scheme.
+    n_nodes : int
         Gauss–Legendre nodes used for the moments (at least K).
+    steps_per_cycle : int
+        Default carrier cap (steps per period).
+    safety : float
+        Default controller safety factor.
+
+    Returns
+    -------
+    CommutatorFreeScheme
+        Node weights ``g_{im}`` in the order the exponentials act.
+
+    Raises
+    ------
+    InputError
+        When a row has more moments than nodes.
     """
     f = np.asarray(table, dtype=float)
     require(f.ndim == 2 and f.shape[1] <= n_nodes, "table", f.shape, f"rows of at most {n_nodes} Legendre moments")
@@ -106,8 +124,20 @@ def legendre_scheme(name: str, table: list[list[float]], *, order: int, n_nodes:
 
 
 def symmetric_table(half: list[list[float]], middle: list[float] | None) -> list[list[float]]:
-    """Full table of a time-symmetric scheme from its first rows (and middle row, if s is odd):
-    ``f_{s+1−i, n} = (−1)^{n+1} f_{in}``."""
+    """Full table of a time-symmetric scheme from its first rows: ``f_{s+1−i, n} = (−1)^{n+1} f_{in}``.
+
+    Parameters
+    ----------
+    half : list of list of float
+        The first ⌊s/2⌋ rows.
+    middle : list of float or None
+        The middle row when s is odd.
+
+    Returns
+    -------
+    list of list of float
+        All s rows.
+    """
     parity = [(-1.0) ** n for n in range(len(half[0]))]
     mirror = [[p * v for p, v in zip(parity, row)] for row in reversed(half)]
     return [list(r) for r in half] + ([list(middle)] if middle is not None else []) + mirror

@@ -17,9 +17,9 @@ from localpairs.solvers.dynamics.cfet import EMBEDDED, SCHEMES
 
 @dataclass(frozen=True)
 class EvolutionOptions:
-    """Settings of :class:`CFM4Integrator`.
+    """Settings of :class:`~localpairs.solvers.dynamics.cfm4.CFM4Integrator`.
 
-    Attributes
+    Parameters
     ----------
     scheme
         Commutator-free scheme of the driven steps, a key of
@@ -73,7 +73,18 @@ class EvolutionOptions:
     error_control: str = "doubling"
 
     def validate(self) -> EvolutionOptions:
-        """Raise :class:`InputError` for non-physical settings; return self."""
+        """Check the settings.
+
+        Returns
+        -------
+        EvolutionOptions
+            Self.
+
+        Raises
+        ------
+        InputError
+            For a non-physical setting, naming the field, the value and what is allowed.
+        """
         require(isinstance(self.tol, (int, float)) and math.isfinite(self.tol) and 0 < self.tol < 1, "tolerance", self.tol, "a number in (0, 1), e.g. 1e-8")
         if self.fixed_step is not None:
             require(math.isfinite(self.fixed_step) and self.fixed_step > 0, "fixed_step", self.fixed_step, "a positive step in fs")
@@ -103,7 +114,25 @@ class EvolutionOptions:
 
 @dataclass
 class IntegratorState:
-    """Everything needed to continue an evolution exactly (checkpointed by trajectories)."""
+    """Everything needed to continue an evolution exactly (checkpointed by trajectories).
+
+    Parameters
+    ----------
+    t : float
+        Time in fs.
+    psi : numpy.ndarray
+        State at ``t``.
+    h : float
+        Next step in fs.
+    u, p : numpy.ndarray or None
+        Lattice displacements (Å) and momenta (eV·fs/Å), None without a lattice.
+    steps, rejected, matvecs : int
+        Accepted and rejected steps, matrix–vector products so far.
+    last_error : float
+        Error estimate of the last step.
+    extra : dict
+        Non-checkpointed helpers (the Lanczos propagator of a field-free step).
+    """
 
     t: float
     psi: np.ndarray
@@ -117,13 +146,30 @@ class IntegratorState:
     extra: dict = field(default_factory=dict)
 
     def lattice_state(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(u, p)`` of the coupled lattice; :class:`LocalPairsError` when the state carries none."""
+        """``(u, p)`` of the coupled lattice.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            Displacements (Å) and momenta (eV·fs/Å).
+
+        Raises
+        ------
+        LocalPairsError
+            When the state carries no lattice coordinates.
+        """
         if self.u is None or self.p is None:
             raise LocalPairsError("this integrator state carries no lattice coordinates (no lattice is coupled)")
         return self.u, self.p
 
     def arrays(self) -> dict[str, np.ndarray | np.generic]:
-        """The state as named arrays (for ``np.savez``)."""
+        """The state as named arrays (for ``np.savez``).
+
+        Returns
+        -------
+        dict
+            Name → array.
+        """
         out: dict[str, np.ndarray | np.generic] = {
             "t": np.float64(self.t), "psi": self.psi, "h": np.float64(self.h), "steps": np.int64(self.steps),
             "rejected": np.int64(self.rejected), "matvecs": np.int64(self.matvecs), "last_error": np.float64(self.last_error),
@@ -136,7 +182,18 @@ class IntegratorState:
 
     @classmethod
     def from_arrays(cls, data: Mapping[str, Any]) -> IntegratorState:
-        """Inverse of :meth:`arrays`."""
+        """Inverse of :meth:`arrays`.
+
+        Parameters
+        ----------
+        data : Mapping
+            Arrays written by :meth:`arrays`.
+
+        Returns
+        -------
+        IntegratorState
+            The state.
+        """
         has_lattice = "u" in data
         return cls(
             t=float(data["t"]), psi=np.array(data["psi"]), h=float(data["h"]),
