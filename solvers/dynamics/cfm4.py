@@ -51,6 +51,17 @@ schemes. At final error ≤ 1e-8 (``benchmarks/bench_evolution.py``, 2×2×2) CF
 extrapolated to order 8) needs 20 % fewer matrix–vector products than CFM4 on 0–200 fs (64,787
 against 80,871) and 29 % fewer on 0–600 fs (78,635 against 111,446).
 
+Why no cheaper error control helps inside the pulse (measured 2026-11-29, 2×2×2, 0–200 fs, 8 mJ/cm²):
+CF6 at fixed steps, i.e. with an error estimate that costs nothing, needs h = 0.125 fs and 65,074
+products for 6.8e-9 — as many as adaptive CF6 with step doubling and extrapolation to order 8
+(64,787 for 8.0e-9). The step is bounded by ``h·ΔE/ħ`` (ΔE = 15.5 eV, the spectral width): the
+Gauss nodes must resolve the static part's frequencies, which any polynomial quadrature of the
+field term needs, whatever its order. The embedded estimate
+(:mod:`~localpairs.solvers.dynamics.embedded_control`) costs 7 exponentials per step against
+doubling's 5 + 10 half-size ones, but keeps order 6 instead of 8 and controls the companion's larger
+error: 2.8× the products of doubling at 8 mJ/cm² (179,210 for 1.2e-8) and ≥ 1.8× at the calibrated
+0.0119 mJ/cm² (70,362 for 3.7e-8 against 39,477 for 9.9e-9).
+
 Settings and the checkpointable state live in :mod:`~localpairs.solvers.dynamics.integrator_settings`;
 the driver over output times is :func:`~localpairs.solvers.dynamics.evolution.evolve`.
 """

@@ -128,15 +128,14 @@ def evolve(
     times : array_like
         Strictly increasing output times in fs.
     backend : str
-        ``"cfm4"`` (default): :class:`CFM4Integrator` with ``options`` (scheme ``options.scheme``,
-        ``"cfm4"`` or ``"cf6"``, error control ``options.error_control``); ``"quspin"``: QuSpin's
-        ``hamiltonian.evolve`` (dop853) with local tolerances ``rtol``/``atol``, without lattice.
+        ``"cfm4"`` (default): :class:`CFM4Integrator` with ``options`` (its scheme and error control);
+        ``"quspin"``: QuSpin's ``hamiltonian.evolve`` (dop853) at ``rtol``/``atol``, without lattice.
     options : EvolutionOptions, optional
         Integrator settings (default :class:`EvolutionOptions`).
     lattice : Lattice, optional
         Classical oxygens coupled to the site energies.
     u0, p0 : numpy.ndarray, optional
-        Initial lattice displacements (Å, required with a lattice) and momenta (eV·fs/Å, default 0).
+        Initial lattice displacements (Å, needed with a lattice) and momenta (eV·fs/Å, default 0).
     rtol, atol : float, optional
         QuSpin's tolerances (default ``options.tol``).
 
