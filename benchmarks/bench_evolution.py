@@ -35,6 +35,15 @@ basis per step (no CFM4 pair, no step doubling; outputs inside a step are free) 
 fs drops ~30×, while dop853 keeps resolving the phases e^{−iEt/ħ} and its error grows with the
 window. The ratio therefore grows with the delay window after the pulse.
 
+Measured 2026-11-29 (2×2×2, final error ≤ 1e-8; CF6 with step doubling at tol 1e-6 against QuSpin at
+the loosest rtol = atol reaching the target, 3e-13 on 0–200 fs and 1e-13 on 0–600 fs; run one after
+the other at load 2–7; references CFM4 at tol 1e-9, on the calibrated 0–600 fs case CF6 at tol 1e-9):
+8 mJ/cm² 0–200 fs 8.0 s (64,787 products) against 18.5 s, 2.3×; 0–600 fs 20.1 s (78,635) against
+123 s, 6.1×; calibrated 0.0119 mJ/cm² 0–200 fs 5.0 s (39,477) against 33.6 s, 6.7×; 0–600 fs 12.8 s
+(47,924) against 128 s, 10.0×. Peak memory 0.28 GB against QuSpin's 0.23 GB (1.20×) in every case.
+The embedded control (``cf6:embedded``) needs 2.8× the products of doubling at 8 mJ/cm² and ≥ 1.8×
+at the calibrated fluence (see :mod:`localpairs.solvers.dynamics.cfm4`).
+
 Threads default to 1 below 1e5 states (OpenMP does not pay there and spins on a shared machine)
 and 2 above. Wall times on a shared machine are noisy: the best of the repeats is kept.
 """
