@@ -13,11 +13,19 @@ is plain QuSpin: a ``hamiltonian`` built from operator strings with the Peierls 
 dynamic terms. The sides are the functions of :mod:`localpairs.bench_evolution` (shared with
 ``localpairs bench``'s ``evolution`` case).
 
-    python benchmarks/bench_evolution.py [--size 2x2x2|2x2x3] [--t-end 600] [--repeat 2] [--threads N]
-        [--schemes cfm4 cf6] [--tol CFM4 CF6 QUSPIN]
+    python benchmarks/bench_evolution.py [--size 2x2x2|2x2x3] [--windows 200 600] [--fluences issue calibrated]
+        [--sides cf6:doubling cf6:embedded cfm4:doubling] [--repeat 1] [--threads N]
 
-Each row of the table: window, side, tolerance, final error, matrix–vector products (load
-independent), evolve wall time, QuSpin's time over it, and the 1-minute load average during the run.
+Every (fluence, window) pair is one case, all in one invocation: ``issue`` is the issue's 8 mJ/cm²,
+``calibrated`` the pump study's calibrated fluence (runs/babio3_pump.toml, ``alpha_target = 0.05``:
+0.0119 mJ/cm² on the cube). A side is ``SCHEME:CONTROL`` (``EvolutionOptions.scheme`` and
+``error_control``). Each row of the table: fluence, window, side, tolerance, final error,
+matrix–vector products (load independent), evolve wall time, QuSpin's time over it, peak memory
+and QuSpin's peak over it, and the 1-minute load average during the run. ``uptime`` is printed
+before and after.
+
+The tolerance searches start at :data:`STARTS` (the loosest tolerances that reached the target in
+earlier runs) and go tighter until the target is met.
 
 Where the gain comes from: while the field is on, CFM4's error constant (nested commutators of
 the static part with the field term, ~‖H‖²·|∂H/∂t|·h⁵) keeps its steps at h‖H‖/ħ ≲ 0.4, as short
@@ -27,6 +35,15 @@ basis per step (no CFM4 pair, no step doubling; outputs inside a step are free) 
 fs drops ~30×, while dop853 keeps resolving the phases e^{−iEt/ħ} and its error grows with the
 window. The ratio therefore grows with the delay window after the pulse.
 
+Measured 2026-11-29 (2×2×2, final error ≤ 1e-8; CF6 with step doubling at tol 1e-6 against QuSpin at
+the loosest rtol = atol reaching the target, 3e-13 on 0–200 fs and 1e-13 on 0–600 fs; run one after
+the other at load 2–7; references CFM4 at tol 1e-9, on the calibrated 0–600 fs case CF6 at tol 1e-9):
+8 mJ/cm² 0–200 fs 8.0 s (64,787 products) against 18.5 s, 2.3×; 0–600 fs 20.1 s (78,635) against
+123 s, 6.1×; calibrated 0.0119 mJ/cm² 0–200 fs 5.0 s (39,477) against 33.6 s, 6.7×; 0–600 fs 12.8 s
+(47,924) against 128 s, 10.0×. Peak memory 0.28 GB against QuSpin's 0.23 GB (1.20×) in every case.
+The embedded control (``cf6:embedded``) needs 2.8× the products of doubling at 8 mJ/cm² and ≥ 1.8×
+at the calibrated fluence (see :mod:`localpairs.solvers.dynamics.cfm4`).
+
 Threads default to 1 below 1e5 states (OpenMP does not pay there and spins on a shared machine)
 and 2 above. Wall times on a shared machine are noisy: the best of the repeats is kept.
 """
@@ -34,25 +51,35 @@ and 2 above. Wall times on a shared machine are noisy: the best of the repeats i
 from __future__ import annotations
 
 import argparse
+import subprocess
 from pathlib import Path
 
-from localpairs.bench_evolution import PULSE, REFERENCE_TOL, cache_folder, run_in_subprocess
+from localpairs.bench_evolution import FLUENCES, PULSE, REFERENCE_TOL, cache_folder, run_in_subprocess
 
 TARGET = 1e-8
 LOCAL_TOLS = [1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7, 1e-7, 3e-8, 1e-8, 3e-9]
 QUSPIN_TOLS = [1e-11, 3e-12, 1e-12, 3e-13, 1e-13, 3e-14]
 LOCALPAIRS, PLAIN_QUSPIN, PREPARE = "localpairs", "quspin", "prepare"  # sides of localpairs.bench_evolution
+QUSPIN = "QuSpin evolve"
+#: First tolerance tried per (side, fluence, window); measured on 2×2×2, 2026-11-29.
+STARTS: dict[tuple[str, str, float], float] = {
+    ("cf6:doubling", "issue", 200.0): 1e-6, ("cf6:embedded", "issue", 200.0): 3e-6, ("cfm4:doubling", "issue", 200.0): 1e-5,
+    ("cf6:doubling", "calibrated", 200.0): 1e-6, ("cf6:embedded", "calibrated", 200.0): 3e-6, ("cfm4:doubling", "calibrated", 200.0): 1e-5,
+    ("cf6:doubling", "issue", 600.0): 1e-6, ("cf6:embedded", "issue", 600.0): 3e-6, ("cfm4:doubling", "issue", 600.0): 1e-5,
+    ("cf6:doubling", "calibrated", 600.0): 1e-6, ("cf6:embedded", "calibrated", 600.0): 3e-6, ("cfm4:doubling", "calibrated", 600.0): 1e-5,
+}
+#: First QuSpin ``rtol = atol`` tried per window (a looser one missed 1e-8 in earlier runs).
+QUSPIN_STARTS: dict[float, float] = {200.0: 1e-12, 600.0: 3e-13}
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="2x2x2", choices=["2x2x2", "2x2x3"])
-    parser.add_argument("--t-end", type=float, default=600.0, help="end of the evolution in fs (pulse centre 94.7 fs)")
-    parser.add_argument("--repeat", type=int, default=2, help="alternating timed runs per side; the best is kept")
+    parser.add_argument("--windows", type=float, nargs="+", default=[200.0, 600.0], help="end times in fs (pulse centre 94.7 fs)")
+    parser.add_argument("--fluences", nargs="+", default=list(FLUENCES), choices=list(FLUENCES), help="fluence labels (FLUENCES)")
+    parser.add_argument("--sides", nargs="+", default=["cf6:doubling", "cf6:embedded", "cfm4:doubling"], help="SCHEME:CONTROL of the localpairs sides")
+    parser.add_argument("--repeat", type=int, default=1, help="alternating timed runs per side; the best is kept")
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--schemes", nargs="+", default=["cfm4", "cf6"], help="localpairs schemes to run (EvolutionOptions.scheme)")
-    parser.add_argument("--tol", type=float, nargs="+", default=None,
-                        help="start tolerances, one per scheme then QuSpin's (skips looser ones known to miss the target)")
     parser.add_argument("--cache", type=Path, default=None, help="cache root (default: $XDG_CACHE_HOME/localpairs-bench)")
     return parser.parse_args()
 
@@ -62,45 +89,58 @@ def _search(run, tols: list[float], name: str) -> tuple[float, dict]:
     for tol in tols:
         r = run(tol)
         extra = f", {r['stats']['steps']} steps, {r['stats']['matvecs']} matvecs" if r["stats"] else ""
-        print(f"  {name:12s} tol {tol:.0e}: error {r['error']:.2e}, {r['wall']:.2f} s (load {r['load']:.1f}{extra})", flush=True)
+        print(f"  {name:18s} tol {tol:.0e}: error {r['error']:.2e}, {r['wall']:.2f} s (load {r['load']:.1f}{extra})", flush=True)
         if r["error"] <= TARGET:
             return tol, r
     raise SystemExit(f"{name}: no tolerance in {tols} reached {TARGET:g}")
 
 
-def main() -> None:
-    args = _arguments()
-    cache = cache_folder(args.size, args.t_end, root=args.cache)
-    threads = args.threads or (1 if args.size == "2x2x2" else 2)
-    fmt = dict(size=args.size, cache=str(cache), t_end=args.t_end)
+def _case(args: argparse.Namespace, label: str, t_end: float, threads: int) -> list[str]:
+    """Search, time and tabulate every side on one fluence and window; the table rows."""
+    fluence = FLUENCES[label]
+    cache = cache_folder(args.size, t_end, fluence=fluence, root=args.cache)
+    fmt = dict(size=args.size, cache=str(cache), t_end=t_end, fluence=fluence)
     info = run_in_subprocess(PREPARE, threads=threads, **fmt)
-    print(f"{args.size}, x open, dimension {info['dim']:,}, E0 = {info['energy']:.8f} eV; pulse {PULSE}, "
-          f"t ∈ [0, {args.t_end:g}] fs; {threads} thread(s)", flush=True)
+    print(f"\n{args.size}, x open, dimension {info['dim']:,}, E0 = {info['energy']:.8f} eV; pulse {dict(PULSE, fluence=fluence)} ({label}), "
+          f"t ∈ [0, {t_end:g}] fs; {threads} thread(s)", flush=True)
     if not (cache / "reference.npy").is_file():
         ref = run_in_subprocess(LOCALPAIRS, threads=threads, tol=REFERENCE_TOL, **fmt)
         print(f"reference: CFM4 at tol {REFERENCE_TOL:g} ({ref['wall']:.1f} s)", flush=True)
-    starts = args.tol or [LOCAL_TOLS[0]] * len(args.schemes) + [QUSPIN_TOLS[0]]
-    if len(starts) != len(args.schemes) + 1:
-        raise SystemExit(f"--tol needs {len(args.schemes) + 1} values (one per scheme, then QuSpin's), got {len(starts)}")
-    sides = {f"localpairs {s}": (lambda tol, s=s: run_in_subprocess(LOCALPAIRS, threads=threads, tol=tol, scheme=s, **fmt)) for s in args.schemes}
-    sides["QuSpin evolve"] = lambda tol: run_in_subprocess(PLAIN_QUSPIN, threads=threads, tol=tol, **fmt)
-    lists = [LOCAL_TOLS] * len(args.schemes) + [QUSPIN_TOLS]
-    chosen = {name: _search(run, [start] + [t for t in tols if t < start], name) for (name, run), start, tols in zip(sides.items(), starts, lists)}
-    timed = {name: [] for name in sides}
-    for _ in range(args.repeat):
+    sides, lists = {}, {}
+    for side in args.sides:
+        scheme, control = side.split(":")
+        sides[side] = lambda tol, s=scheme, c=control: run_in_subprocess(LOCALPAIRS, threads=threads, tol=tol, scheme=s, error_control=c, **fmt)
+        start = STARTS.get((side, label, t_end), LOCAL_TOLS[0])
+        lists[side] = [t for t in LOCAL_TOLS if t <= start]
+    sides[QUSPIN] = lambda tol: run_in_subprocess(PLAIN_QUSPIN, threads=threads, tol=tol, **fmt)
+    lists[QUSPIN] = [t for t in QUSPIN_TOLS if t <= QUSPIN_STARTS.get(t_end, QUSPIN_TOLS[0])]
+    chosen = {name: _search(run, lists[name], name) for name, run in sides.items()}
+    timed: dict[str, list[dict]] = {name: [chosen[name][1]] for name in sides}
+    for _ in range(args.repeat - 1):
         for name, run in sides.items():
             timed[name].append(run(chosen[name][0]))
     best = {name: min(runs, key=lambda r: r["wall"]) for name, runs in timed.items()}
-    quspin = best["QuSpin evolve"]
-    agree = chosen["QuSpin evolve"][1]["error"]
-    print(f"\nfinal-state error ≤ {TARGET:g} against the CFM4 reference at tol {REFERENCE_TOL:g} (QuSpin, independent, agrees with it to {agree:.1e})")
-    print(f"{'window':>10s}  {'side':18s}{'tol':>8s}{'error':>10s}{'matvecs':>10s}{'evolve (s)':>12s}{'ratio':>8s}{'load':>6s}{'peak (GB)':>11s}")
+    quspin = best[QUSPIN]
+    print(f"  QuSpin (independent) agrees with the CFM4 reference at tol {REFERENCE_TOL:g} to {chosen[QUSPIN][1]['error']:.1e}")
+    rows = []
     for name, r in best.items():
         matvecs = str(r["stats"]["matvecs"]) if r["stats"] else "-"
-        window = f"0–{args.t_end:g} fs"
-        print(f"{window:>10s}  {name:18s}{chosen[name][0]:8.0e}{r['error']:10.1e}{matvecs:>10s}{r['wall']:12.2f}"
-              f"{quspin['wall'] / r['wall']:8.2f}{r['load']:6.1f}{r['peak_gb']:11.3f}")
-    print("all runs (evolve s):", {name: [round(r["wall"], 2) for r in runs] for name, runs in timed.items()})
+        rows.append(f"{label:>11s} {fluence:<8g}{f'0–{t_end:g} fs':>11s}  {name:16s}{chosen[name][0]:8.0e}{r['error']:10.1e}{matvecs:>9s}"
+                    f"{r['wall']:10.2f}{quspin['wall'] / r['wall']:8.2f}{r['peak_gb']:10.3f}{quspin['peak_gb'] / r['peak_gb']:9.2f}{r['load']:6.1f}")
+    return rows
+
+
+def main() -> None:
+    args = _arguments()
+    threads = args.threads or (1 if args.size == "2x2x2" else 2)
+    print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(), flush=True)
+    rows = [row for label in args.fluences for t_end in args.windows for row in _case(args, label, t_end, threads)]
+    print(f"\nfinal-state error ≤ {TARGET:g} against the CFM4 reference at tol {REFERENCE_TOL:g}; ratio = QuSpin's evolve time over the side's; "
+          "mem = QuSpin's peak over the side's")
+    print(f"{'fluence':>11s} {'mJ/cm²':<8s}{'window':>11s}  {'side':16s}{'tol':>8s}{'error':>10s}{'matvecs':>9s}{'evolve s':>10s}{'ratio':>8s}"
+          f"{'peak GB':>10s}{'mem':>9s}{'load':>6s}")
+    print("\n".join(rows))
+    print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(), flush=True)
 
 
 if __name__ == "__main__":

@@ -34,22 +34,44 @@ REFERENCE_TOL = 1e-9
 BOND_MULTIPLICITY = {"3x2x2": 1, "3x2x1": 1}
 
 
-def cache_folder(size: str, t_end: float, *, root: str | os.PathLike | None = None) -> Path:
-    """Folder (created) for the initial state and reference of one size and end time; ``root``
-    defaults to ``$XDG_CACHE_HOME/localpairs-bench`` (``~/.cache/localpairs-bench``)."""
+#: Fluences of the benchmark (mJ/cm²): the issue's strong pulse, and the pump study's calibrated
+#: one (runs/babio3_pump.toml, ``[pump] alpha_target = 0.05``: ≈ 0.0119 mJ/cm² on the 2×2×2 cube).
+FLUENCES: dict[str, float] = {"issue": 8.0, "calibrated": 0.0119}
+
+
+def cache_folder(size: str, t_end: float, *, fluence: float = PULSE["fluence"], root: str | os.PathLike | None = None) -> Path:
+    """Folder (created) for the initial state and reference of one size, end time and fluence.
+
+    Parameters
+    ----------
+    size : str
+        Cluster shape, e.g. ``"2x2x2"``.
+    t_end : float
+        End of the evolution in fs.
+    fluence : float
+        Pulse fluence in mJ/cm² (the default, 8, keeps the folder name of earlier caches).
+    root : path, optional
+        Cache root; defaults to ``$XDG_CACHE_HOME/localpairs-bench`` (``~/.cache/localpairs-bench``).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
     base = Path(root) if root is not None else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "localpairs-bench"
-    folder = base / f"{size}_t{t_end:g}"
+    suffix = "" if fluence == PULSE["fluence"] else f"_F{fluence:g}"
+    folder = base / f"{size}_t{t_end:g}{suffix}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def _setting(size: str) -> tuple[Any, Any, Any]:
+def _setting(size: str, fluence: float = PULSE["fluence"]) -> tuple[Any, Any, Any]:
     from localpairs.hamiltonians import extended_hubbard, make_cluster
     from localpairs.hamiltonians.driven_model import gaussian_pulse
 
     dims = [int(n) for n in size.split("x")]
     cluster = make_cluster(size, periodic=[False, dims[1] > 1, dims[2] > 1], bond_multiplicity=BOND_MULTIPLICITY.get(size))
-    return cluster, extended_hubbard(cluster, **PARAMS), gaussian_pulse(**PULSE)
+    return cluster, extended_hubbard(cluster, **PARAMS), gaussian_pulse(**dict(PULSE, fluence=fluence))
 
 
 def _report(psi: np.ndarray, cache: Path, *, wall: float, setup: float, stats: dict | None = None) -> dict[str, Any]:
@@ -63,10 +85,22 @@ def _report(psi: np.ndarray, cache: Path, *, wall: float, setup: float, stats: d
     return out
 
 
-def prepare(*, size: str, cache: str, t_end: float | None = None, tol: float | None = None) -> dict[str, Any]:
-    """Solve the half-filled ground state and store it as ``cache/psi0.npy``; dimension and energy.
+def prepare(*, size: str, cache: str, t_end: float | None = None, tol: float | None = None, fluence: float | None = None) -> dict[str, Any]:
+    """Solve the half-filled ground state and store it as ``cache/psi0.npy``.
 
-    ``t_end`` and ``tol`` are ignored (accepted so that every side takes the same arguments).
+    Parameters
+    ----------
+    size : str
+        Cluster shape, e.g. ``"2x2x2"``.
+    cache : str
+        Folder of :func:`cache_folder`.
+    t_end, tol, fluence : float, optional
+        Ignored (accepted so that every side takes the same arguments).
+
+    Returns
+    -------
+    dict
+        ``dim`` (states) and ``energy`` (eV).
     """
     from localpairs.solvers import sector, solve
 
@@ -76,33 +110,73 @@ def prepare(*, size: str, cache: str, t_end: float | None = None, tol: float | N
     return dict(dim=gs.dimension, energy=gs.ground_energy)
 
 
-def evolve_localpairs(*, size: str, cache: str, t_end: float, tol: float, scheme: str = "cfm4") -> dict[str, Any]:
-    """localpairs: :class:`DrivenOperator` and :func:`evolve` (commutator-free ``scheme`` with
-    Lanczos exponentials) at tolerance ``tol``; stats include the matrix–vector products."""
+def evolve_localpairs(*, size: str, cache: str, t_end: float, tol: float, scheme: str = "cfm4", error_control: str = "doubling",
+                      fluence: float = PULSE["fluence"]) -> dict[str, Any]:
+    """Evolve with localpairs' :class:`DrivenOperator` and :func:`evolve` (commutator-free Lanczos) at ``tol``.
+
+    Parameters
+    ----------
+    size : str
+        Cluster shape, e.g. ``"2x2x2"``.
+    cache : str
+        Folder of :func:`cache_folder` (initial state, reference).
+    t_end : float
+        End of the evolution in fs.
+    tol : float
+        ``EvolutionOptions.tol``.
+    scheme, error_control : str
+        ``EvolutionOptions.scheme`` and ``EvolutionOptions.error_control``.
+    fluence : float
+        Pulse fluence in mJ/cm².
+
+    Returns
+    -------
+    dict
+        Wall times (s), peak memory (GB), load, the final error against the reference and the
+        integrator's stats (steps, matrix–vector products).
+    """
     from localpairs.hamiltonians.driven_model import drive
     from localpairs.solvers import build_basis, sector
     from localpairs.solvers.dynamics.driven_operator import DrivenOperator
     from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
 
-    cluster, model, pulse = _setting(size)
+    cluster, model, pulse = _setting(size, fluence)
     psi0 = np.load(Path(cache) / "psi0.npy")
     start = time.perf_counter()
     op = DrivenOperator(drive(model, pulse=pulse), build_basis(model, sector(electrons=cluster.n_sites)))
     setup = time.perf_counter() - start
     start = time.perf_counter()
-    res = evolve(op, psi0, [0.0, t_end], options=EvolutionOptions(tol=tol, scheme=scheme))
+    res = evolve(op, psi0, [0.0, t_end], options=EvolutionOptions(tol=tol, scheme=scheme, error_control=error_control))
     return _report(res.states[:, -1], Path(cache), wall=time.perf_counter() - start, setup=setup, stats=res.stats)
 
 
-def evolve_quspin(*, size: str, cache: str, t_end: float, tol: float) -> dict[str, Any]:
-    """Plain QuSpin: a ``hamiltonian`` from operator strings with the Peierls factors as dynamic
-    terms, ``evolve`` (dop853) at ``rtol = atol = tol``; times in fs, energies over ħ."""
+def evolve_quspin(*, size: str, cache: str, t_end: float, tol: float, fluence: float = PULSE["fluence"]) -> dict[str, Any]:
+    """Plain QuSpin: ``hamiltonian`` from operator strings, Peierls factors as dynamic terms, ``evolve`` (dop853).
+
+    Parameters
+    ----------
+    size : str
+        Cluster shape, e.g. ``"2x2x2"``.
+    cache : str
+        Folder of :func:`cache_folder` (initial state, reference).
+    t_end : float
+        End of the evolution in fs.
+    tol : float
+        dop853's ``rtol = atol`` (times in fs, energies over ħ).
+    fluence : float
+        Pulse fluence in mJ/cm².
+
+    Returns
+    -------
+    dict
+        Wall times (s), peak memory (GB), load and the final error against the reference.
+    """
     from quspin.basis import spinful_fermion_basis_general
     from quspin.operators import hamiltonian
 
     from localpairs.units import HBAR_EV_FS as hbar
 
-    cluster, _, pulse = _setting(size)
+    cluster, _, pulse = _setting(size, fluence)
     psi0 = np.load(Path(cache) / "psi0.npy")
     start = time.perf_counter()
     N = cluster.n_sites
@@ -136,6 +210,20 @@ SIDES: dict[str, Callable[..., dict[str, Any]]] = {"prepare": prepare, "localpai
 
 def run_in_subprocess(side: str, *, threads: int = 1, **arguments: Any) -> dict[str, Any]:
     """Run ``SIDES[side](**arguments)`` in a fresh Python process with ``threads`` OpenMP threads.
+
+    Parameters
+    ----------
+    side : str
+        Key of :data:`SIDES`.
+    threads : int
+        ``OMP_NUM_THREADS`` of the child.
+    **arguments
+        Keyword arguments of the side.
+
+    Returns
+    -------
+    dict
+        The side's result (JSON round trip).
 
     Raises
     ------

@@ -51,7 +51,7 @@ from localpairs.errors import require
 class CommutatorFreeScheme:
     """A commutator-free exponential scheme (see module docstring).
 
-    Attributes
+    Parameters
     ----------
     name
         Key in :data:`SCHEMES`.
@@ -91,10 +91,28 @@ def legendre_scheme(name: str, table: list[list[float]], *, order: int, n_nodes:
 
     Parameters
     ----------
-    table
+    name : str
+        Key of the scheme.
+    table : list of list of float
         Rows ``f_{i1} … f_{iK}`` of all ``s`` exponentials as printed (``exp(Ω_1)⋯exp(Ω_s)``).
-    n_nodes
+    order : int
+        Classical order of the scheme.
+    n_nodes : int
         Gauss–Legendre nodes used for the moments (at least K).
+    steps_per_cycle : int
+        Default carrier cap (steps per period).
+    safety : float
+        Default controller safety factor.
+
+    Returns
+    -------
+    CommutatorFreeScheme
+        Node weights ``g_{im}`` in the order the exponentials act.
+
+    Raises
+    ------
+    InputError
+        When a row has more moments than nodes.
     """
     f = np.asarray(table, dtype=float)
     require(f.ndim == 2 and f.shape[1] <= n_nodes, "table", f.shape, f"rows of at most {n_nodes} Legendre moments")
@@ -106,8 +124,20 @@ def legendre_scheme(name: str, table: list[list[float]], *, order: int, n_nodes:
 
 
 def symmetric_table(half: list[list[float]], middle: list[float] | None) -> list[list[float]]:
-    """Full table of a time-symmetric scheme from its first rows (and middle row, if s is odd):
-    ``f_{s+1−i, n} = (−1)^{n+1} f_{in}``."""
+    """Full table of a time-symmetric scheme from its first rows: ``f_{s+1−i, n} = (−1)^{n+1} f_{in}``.
+
+    Parameters
+    ----------
+    half : list of list of float
+        The first ⌊s/2⌋ rows.
+    middle : list of float or None
+        The middle row when s is odd.
+
+    Returns
+    -------
+    list of list of float
+        All s rows.
+    """
     parity = [(-1.0) ** n for n in range(len(half[0]))]
     mirror = [[p * v for p, v in zip(parity, row)] for row in reversed(half)]
     return [list(r) for r in half] + ([list(middle)] if middle is not None else []) + mirror
@@ -126,5 +156,13 @@ _CF6_F2 = [0.37496374319946236513, 0.13813675394387646682, -0.130906746492829357
 _CF6_F3 = [1.0 - 2.0 * (_CF6_F1[0] + _CF6_F2[0]), 0.0, -2.0 * (_CF6_F1[2] + _CF6_F2[2]), 0.0]
 CF6 = legendre_scheme("cf6", symmetric_table([_CF6_F1, _CF6_F2], _CF6_F3), order=6, n_nodes=4, steps_per_cycle=4, safety=0.8)
 
+#: CF4:2 (CFM4's table, Alvermann & Fehske Eq. (61)) on CF6's four Gauss nodes: the embedded
+#: 4th-order companion of CF6 (``EvolutionOptions.error_control = "embedded"``). Its two Legendre
+#: moments are integrated by the 4-node rule from the values CF6 assembles anyway; only its two
+#: exponentials are extra.
+CF4_ON_CF6_NODES = legendre_scheme("cf4_on_cf6_nodes", [[0.5, 1.0 / 3.0], [0.5, -1.0 / 3.0]], order=4, n_nodes=4, steps_per_cycle=4, safety=0.8)
+
 #: Scheme name → scheme (``EvolutionOptions.scheme``).
 SCHEMES: dict[str, CommutatorFreeScheme] = {s.name: s for s in (CFM4, CF6)}
+#: Scheme name → its embedded lower-order companion on the same nodes (schemes that have one).
+EMBEDDED: dict[str, CommutatorFreeScheme] = {"cf6": CF4_ON_CF6_NODES}

@@ -27,35 +27,10 @@ Lett. A 150, 262 (1990)) at three times the cost: a second-order coupling would 
 
 Step-size control
 -----------------
-Error estimate by step doubling: one step of size h and two of size h/2 from the same state;
-for a method of order 4 the error of the two half steps is ``‖ψ_{h/2,h/2} − ψ_h‖/15``
-(Richardson). CFM4 is time-symmetric, so its local error has only odd powers of h
-(C h⁵ + D h⁷ + …) and the extrapolated state ``(16 ψ_{h/2,h/2} − ψ_h)/15`` is of order 6: it is
-kept (``extrapolate = True``, default without a lattice; local extrapolation as in
-Dormand–Prince codes), while the step is controlled by the estimate of the 4th-order half-step
-error, an upper bound. Measured on the pumped 2×2×2 cube at h = 0.05–0.1 fs (h‖H‖/ħ ≈ 1.2–2.4, ‖H‖ the spectral width):
-the extrapolated state is 70–160× closer to a converged reference than the two half steps,
-and its norm drifts by < 2e-12 per 5 fs (the combination is not exactly unitary; the drift is
-far below the error). The estimate is asymptotic: it holds once a step resolves the time dependence of H. A step
-much longer than the carrier period averages the field out at both step sizes alike, and the
-estimate misses the (one-photon) error of the weak-field tails — measured: with steps grown to
-~3 fs at |A| ≲ 1e-2 A0 the state at 40 fs, before the pulse maximum, was already 5e-7 off at
-tol 1e-5. While the field is on, steps are therefore capped at 2π/(ω·steps_per_cycle)
-(default 16 steps per cycle for CFM4, 0.13 fs at ħω = 2 eV; 4 for CF6, whose four Gauss nodes
-per step still sample the carrier every 1/16 period — measured on the 2×2×2 pump: CF6 at 8, 4, 2
-and 1 steps per cycle reached 3.8e-9, 1.1e-8, 2.0e-8 and 4.4e-8 at tol 1e-6).
-The step is accepted when the estimate is below
-``tol·h/(t_end − t_start)`` ("error per unit step"): a unitary evolution does not amplify earlier
-errors, so the errors of all steps add up to at most ``tol`` at the end; in practice the final
-error is 10–100 times below ``tol`` because errors of different steps do not add in phase. New
-step ``h·min(4, max(1/4, 0.9 (target/err)^{1/4}))``. With a lattice its coordinates are compared
-too: ``max(|Δu|/u0, |Δp|/√(2MB))/15`` (u0 half the well separation, √(2MB) the momentum of an
-oxygen carrying the barrier energy). Each Lanczos exponential is converged to a tenth of the
-step's budget; when it needs more than ``m_max`` vectors the step is halved, and the step never
-grows so far that the last full step used more than ``0.8 m_max`` vectors. Estimates below
-:data:`ERROR_FLOOR` (round-off) always pass, so a tolerance below ~1e-14 × (number of steps)
-cannot be met: about 1e-10 is the practical limit on windows of a few hundred fs. Steps end
-exactly on quench times and at t_end.
+By step doubling (:mod:`~localpairs.solvers.dynamics.step_doubling`, default) or by an embedded
+lower-order companion (:mod:`~localpairs.solvers.dynamics.embedded_control`, CF6 only), chosen by
+``EvolutionOptions.error_control``; while the field is on, steps are capped at
+2π/(ω·steps_per_cycle) in both.
 
 Output at requested times is "dense": a state at ``t_out`` inside an accepted step
 ``[t_n, t_n + h]`` is one extra CFM4 step of size ``t_out − t_n < h`` from ``ψ(t_n)``, so the
@@ -63,16 +38,8 @@ step sequence does not depend on the output grid.
 
 Field-free stretches
 --------------------
-Where the pulse's vector potential is below ``a_max = f·tol·ħ/(S·span)`` (``S`` bounds
-``‖H(A) − H(0)‖/|A|``, :meth:`~localpairs.solvers.dynamics.driven_operator.DrivenOperator.field_sensitivity`;
-``f`` = :data:`STATIC_SHARE`) — before and after the pulse, and everywhere between quench times
-without a pulse — H is treated as constant (error ≤ ``f·tol`` over the whole window). There a
-step is one Lanczos basis of up to ``m_max`` vectors, no CFM4 pair and no step doubling: the
-step is the longest the basis supports at ``f·tol`` per unit time
-(:func:`~localpairs.solvers.dynamics.krylov.propagate_lanczos`), and output times inside it cost no
-matrix–vector product (the same basis gives ψ at every time of the step). The CFM4 steps inside
-the field window then get the rest of the budget, ``(1 − 2f)·tol`` spread over the window's
-length rather than over the whole span. Not used with a lattice (u moves) or fixed steps.
+Where the field is negligible at the tolerance, H is constant and a step is one Lanczos basis
+(:mod:`~localpairs.solvers.dynamics.field_free`); the driven steps get the rest of the budget.
 
 Cost: inside the pulse CFM4 steps are limited to ``h‖H‖/ħ ≲ 0.4`` at tolerances ~1e-7 by the
 size of its error constant (nested commutators of the static part with the field term, see
@@ -83,6 +50,17 @@ Gauss nodes), so steps of a few tenths of a fs are outside the asymptotic range 
 schemes. At final error ≤ 1e-8 (``benchmarks/bench_evolution.py``, 2×2×2) CF6 (step doubling,
 extrapolated to order 8) needs 20 % fewer matrix–vector products than CFM4 on 0–200 fs (64,787
 against 80,871) and 29 % fewer on 0–600 fs (78,635 against 111,446).
+
+Why no cheaper error control helps inside the pulse (measured 2026-11-29, 2×2×2, 0–200 fs, 8 mJ/cm²):
+CF6 at fixed steps, i.e. with an error estimate that costs nothing, needs h = 0.125 fs and 65,074
+products for 6.8e-9 — as many as adaptive CF6 with step doubling and extrapolation to order 8
+(64,787 for 8.0e-9). The step is bounded by ``h·ΔE/ħ`` (ΔE = 15.5 eV, the spectral width): the
+Gauss nodes must resolve the static part's frequencies, which any polynomial quadrature of the
+field term needs, whatever its order. The embedded estimate
+(:mod:`~localpairs.solvers.dynamics.embedded_control`) costs 7 exponentials per step against
+doubling's 5 + 10 half-size ones, but keeps order 6 instead of 8 and controls the companion's larger
+error: 2.8× the products of doubling at 8 mJ/cm² (179,210 for 1.2e-8) and ≥ 1.8× at the calibrated
+0.0119 mJ/cm² (70,362 for 3.7e-8 against 39,477 for 9.9e-9).
 
 Settings and the checkpointable state live in :mod:`~localpairs.solvers.dynamics.integrator_settings`;
 the driver over output times is :func:`~localpairs.solvers.dynamics.evolution.evolve`.
@@ -100,33 +78,43 @@ from localpairs.errors import LocalPairsError, require
 from localpairs.hamiltonians.oxygen_lattice import Lattice
 from localpairs.solvers.dynamics.cfet import CFM4_ALPHA, CFM4_NODES, SCHEMES, CommutatorFreeScheme  # noqa: F401 (re-exported)
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
+from localpairs.solvers.dynamics.embedded_control import embedded_attempt
+from localpairs.solvers.dynamics.field_free import KRYLOV_TOL_FLOOR, STATIC_SHARE, FieldFreeStretches
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
-from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos, propagate_lanczos, vector_norm
+from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos
+from localpairs.solvers.dynamics.step_doubling import ERROR_FLOOR, doubling_attempt
 from localpairs.units import HBAR_EV_FS
 
-#: 2^p − 1 for the Richardson estimate of a method of order p = 4 (CFM4, and the lattice's triple jump).
-RICHARDSON = 15.0
 #: Yoshida's triple jump (w1, w0, w1): three symmetric 2nd-order steps make one of order 4.
 _W1 = 1.0 / (2.0 - 2.0 ** (1.0 / 3.0))
 TRIPLE_JUMP = (_W1, 1.0 - 2.0 * _W1, _W1)
-#: Smallest Krylov tolerance asked for (round-off of the recursion is ~1e-15).
-KRYLOV_TOL_FLOOR = 1e-15
-#: Share of the tolerance for the field-free stretches: neglecting |A| ≤ a_max there, and the
-#: Lanczos error of their steps (each at most this share of ``tol``). Small: those steps are cheap,
-#: and Lanczos' a-posteriori estimate is nearly sharp, so their errors do add up.
-STATIC_SHARE = 0.01
-#: Round-off floor of the step-doubling estimate: a step whose estimate is below it is accepted
-#: whatever the tolerance (smaller steps would not lower the error, only add round-off).
-ERROR_FLOOR = 1e-14
 
 #: ``(psi, u, p, matvecs, most_lanczos_steps)`` of one step; ``psi`` None when Lanczos failed.
 StepResult = tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, int, int]
 
 
-class CFM4Integrator:
-    """Adaptive commutator-free–Lanczos integrator for ``op`` on ``[t_start, t_end]`` (see module
-    docstring): CFM4 by default, any scheme of :mod:`~localpairs.solvers.dynamics.cfet` by
-    ``options.scheme`` (CFM4 only with a lattice)."""
+class CFM4Integrator(FieldFreeStretches):
+    """Adaptive commutator-free–Lanczos integrator for ``op`` on ``[t_start, t_end]`` (module docstring).
+
+    CFM4 by default, any scheme of :mod:`~localpairs.solvers.dynamics.cfet` by ``options.scheme``
+    (CFM4 only with a lattice).
+
+    Parameters
+    ----------
+    op : DrivenOperator
+        The driven model's matrices.
+    t_start, t_end : float
+        The window in fs.
+    options : EvolutionOptions, optional
+        Integrator settings.
+    lattice : Lattice, optional
+        Classical oxygens coupled to the site energies.
+
+    Raises
+    ------
+    InputError
+        Bad options, an empty window, or a scheme other than CFM4 with a lattice.
+    """
 
     def __init__(self, op: DrivenOperator, *, t_start: float, t_end: float, options: EvolutionOptions | None = None, lattice: Lattice | None = None) -> None:
         self.op = op
@@ -149,62 +137,26 @@ class CFM4Integrator:
         pulse = self.driven.pulse
         self.h_cycle = 2.0 * math.pi / (pulse.omega * self.options.cycle_steps) if pulse is not None else math.inf
 
-    # -- field-free stretches -------------------------------------------------------------------
-    def _field_window(self) -> tuple[tuple[float, float] | None, float]:
-        """Where H(t) depends on time, and the length of that part of the window.
-
-        Outside ``[lo, hi]`` the pulse changes H by less than ``‖H(A) − H(0)‖ ≤ S·|A|`` with
-        ``|A| ≤ a_max = f·tol·ħ/(S·span)`` (``S`` from :meth:`DrivenOperator.field_sensitivity`,
-        ``f`` = :data:`STATIC_SHARE`): neglecting it costs at most ``f·tol`` over the whole window,
-        and H is constant there (between quench times). Without a pulse the window is empty.
-        Returns ``(None, 0)`` when every step must be a CFM4 step (a lattice moves, or fixed steps).
-        """
-        opt = self.options
-        if self.lattice is not None or opt.fixed_step is not None:
-            return None, self.span
-        sens = self.op.field_sensitivity() if self.driven.pulse is not None else 0.0
-        if self.driven.pulse is None or sens == 0.0:
-            return (self.t_start, self.t_start), 0.0
-        a_max = STATIC_SHARE * opt.tol * HBAR_EV_FS / (sens * self.span)
-        window = self.driven.field_window(a_max)
-        assert window is not None  # field_window is None only without a pulse, returned above
-        lo, hi = window
-        return (lo, hi), max(0.0, min(hi, self.t_end) - max(lo, self.t_start))
-
-    def static_until(self, t: float) -> float | None:
-        """End of the field-free stretch that starts at ``t`` (at most the next stop), or None."""
-        if self.field_window is None:
-            return None
-        lo, hi = self.field_window
-        stop = next(s for s in self.stops if s > t + 1e-12 * self.span)
-        if t >= hi - 1e-12 * self.span:
-            return stop
-        if t < lo - 1e-12 * self.span:
-            return min(lo, stop)
-        return None
-
-    def _static_attempt(self, state: IntegratorState, until: float) -> tuple[bool, IntegratorState] | None:
-        """One Lanczos step of a constant H (no step doubling: the only error is Lanczos')."""
-        opt = self.options
-        h_max = min(until - state.t, opt.h_max)
-        self.op.assemble(self.driven.coefficients_at(0.0, self.driven.segment(state.t + 0.5 * h_max)))
-        rate = STATIC_SHARE * opt.tol / self.span * HBAR_EV_FS  # error per unit τ = h/ħ
-        prop = propagate_lanczos(self.op.matvec, state.psi, h_max / HBAR_EV_FS, error_rate=max(rate, KRYLOV_TOL_FLOOR), work=self.work)
-        if prop.tau <= 0.0:
-            return None
-        h = prop.tau * HBAR_EV_FS
-        t_new = until if prop.tau >= h_max / HBAR_EV_FS else state.t + h
-        prop.tau = (t_new - state.t) / HBAR_EV_FS
-        new = IntegratorState(
-            t_new, prop.vector(prop.tau), state.h, None, None, state.steps + 1, state.rejected, state.matvecs + prop.m, 0.0, {"propagator": prop},
-        )
-        return True, new
-
     # -- one step ----------------------------------------------------------------------------
-    def _node_values(
+    def node_values(
         self, t: float, h: float, u0: np.ndarray | None, u1: np.ndarray | None, segment: int,
     ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
-        """Piece coefficients (and lattice site shifts) at the scheme's nodes ``t + c_m h``."""
+        """Piece coefficients (and lattice site shifts) at the scheme's nodes ``t + c_m h``.
+
+        Parameters
+        ----------
+        t, h : float
+            Start and size of the step in fs.
+        u0, u1 : numpy.ndarray or None
+            Lattice displacements (Å) at the start and end of the step (None without a lattice).
+        segment : int
+            Quench segment of the step.
+
+        Returns
+        -------
+        tuple
+            Coefficients per node, and site shifts (eV) per node or None.
+        """
         d, nodes = self.driven, self.scheme.nodes
         coefs = [d.coefficients_at(d.vector_potential(t + c * h), segment) for c in nodes]
         if self.lattice is None:
@@ -229,9 +181,34 @@ class CFM4Integrator:
     def _quantum(
         self, t: float, psi: np.ndarray, h: float, ktol: float, segment: int, u0: np.ndarray | None = None, u1: np.ndarray | None = None,
     ) -> tuple[np.ndarray | None, int, int]:
+        return self.exponentials(self.scheme, self.node_values(t, h, u0, u1, segment), psi, h, ktol)
+
+    def exponentials(
+        self, scheme: CommutatorFreeScheme, values: tuple[list[np.ndarray], list[np.ndarray] | None], psi: np.ndarray, h: float, ktol: float,
+    ) -> tuple[np.ndarray | None, int, int]:
+        """The exponentials of one step of ``scheme`` applied to ``psi``.
+
+        Parameters
+        ----------
+        scheme : CommutatorFreeScheme
+            Scheme whose node weights combine ``values`` (its nodes must be those of ``values``).
+        values : tuple
+            Piece coefficients (and lattice site shifts, or None) at the nodes, from :meth:`node_values`.
+        psi : numpy.ndarray
+            State at the start of the step.
+        h : float
+            Step in fs.
+        ktol : float
+            Lanczos tolerance of each exponential.
+
+        Returns
+        -------
+        tuple
+            ``(psi, matvecs, most_lanczos_steps)``; ``psi`` is None when a Lanczos exponential did
+            not converge within ``m_max`` vectors.
+        """
         matvecs, most = 0, 0
-        values = self._node_values(t, h, u0, u1, segment)
-        for weights in self.scheme.weights:  # in the order the exponentials act
+        for weights in scheme.weights:  # in the order the exponentials act
             coefs, diag = self._generator(weights, *values)
             self.op.assemble(coefs, diag)
             res = expm_lanczos(self.op.matvec, psi, h / HBAR_EV_FS, tol=ktol, work=self.work)
@@ -245,10 +222,24 @@ class CFM4Integrator:
     def step(
         self, t: float, psi: np.ndarray, h: float, *, u: np.ndarray | None = None, p: np.ndarray | None = None, ktol: float | None = None,
     ) -> StepResult:
-        """One CFM4 step (with a lattice: a triple jump of Strang steps) without error control.
+        """One step of the scheme (with a lattice: a triple jump of Strang steps) without error control.
 
-        Returns ``(psi, u, p, matvecs, most_lanczos_steps)``; ``psi`` is None when a Lanczos
-        exponential did not converge within ``m_max`` vectors.
+        Parameters
+        ----------
+        t, h : float
+            Start and size of the step in fs.
+        psi : numpy.ndarray
+            State at ``t``.
+        u, p : numpy.ndarray, optional
+            Lattice displacements (Å) and momenta (eV·fs/Å) at ``t``.
+        ktol : float, optional
+            Lanczos tolerance (default ``options.krylov_tol``).
+
+        Returns
+        -------
+        tuple
+            ``(psi, u, p, matvecs, most_lanczos_steps)``; ``psi`` is None when a Lanczos
+            exponential did not converge within ``m_max`` vectors.
         """
         ktol = self.options.krylov_tol if ktol is None else ktol
         segment = self.driven.segment(t + 0.5 * h)  # a step never crosses a quench: the triple jump's substeps overshoot it
@@ -286,7 +277,23 @@ class CFM4Integrator:
         return h, t + h
 
     def attempt(self, state: IntegratorState) -> tuple[bool, IntegratorState]:
-        """Try one step from ``state``; return (accepted, next state or state with a smaller h)."""
+        """Try one step from ``state``.
+
+        Parameters
+        ----------
+        state : IntegratorState
+            State at the start of the step.
+
+        Returns
+        -------
+        tuple
+            ``(accepted, next state)``; when rejected, the next state is ``state`` with a smaller h.
+
+        Raises
+        ------
+        LocalPairsError
+            When a fixed step needs more than ``m_max`` Lanczos vectors, or the step underflows.
+        """
         opt = self.options
         until = self.static_until(state.t)
         if until is not None:
@@ -302,45 +309,39 @@ class CFM4Integrator:
         target = (1.0 - 2.0 * STATIC_SHARE) * opt.tol * h / self.field_span if self.field_window is not None else opt.tol * h / self.span
         ktol = max(opt.krylov_fraction * target, KRYLOV_TOL_FLOOR)
         target = max(target, ERROR_FLOOR)
-        full = self.step(state.t, state.psi, h, u=state.u, p=state.p, ktol=ktol)
-        mv = full[3]
-        half = self.step(state.t, state.psi, 0.5 * h, u=state.u, p=state.p, ktol=ktol) if full[0] is not None else (None,) * 5
-        mv += half[3] or 0
-        two = self.step(state.t + 0.5 * h, half[0], 0.5 * h, u=half[1], p=half[2], ktol=ktol) if half[0] is not None else (None,) * 5
-        mv += two[3] or 0
-        psi_two, psi_full = two[0], full[0]
-        if psi_two is None:  # Lanczos not converged: halve
-            self._check_h(0.5 * h)
-            return False, replace(state, h=0.5 * h, rejected=state.rejected + 1, matvecs=state.matvecs + mv)
-        assert psi_full is not None  # the half steps run only after the full step converged
-        err = float(vector_norm(psi_two - psi_full)) / self.richardson
-        factor = opt.fac_max if err == 0 else opt.step_safety * (target / err) ** (1.0 / self.scheme.order)
-        if self.lattice is not None:
-            lat = self.lattice
-            (_, u_two, p_two, _, _), (_, u_full, p_full, _, _) = two, full
-            # with a lattice, every converged step (both were) returns its u and p
-            assert u_two is not None and p_two is not None and u_full is not None and p_full is not None
-            err_l = max(np.max(np.abs(u_two - u_full)) / lat.u0, np.max(np.abs(p_two - p_full)) / lat.momentum_scale, 0.0) / RICHARDSON
-            factor = min(factor, opt.fac_max if err_l == 0 else opt.step_safety * (target / err_l) ** 0.25)
-            err = max(err, err_l)
-        factor = min(opt.fac_max, max(opt.fac_min, factor))
-        if full[4] > opt.m_max // 2:  # keep the Lanczos recursion inside m_max
-            factor = min(factor, 0.8 * opt.m_max / full[4])
-        new_h = min(h * factor, opt.h_max, self.h_cycle)
-        if err > target:
-            self._check_h(new_h)
-            return False, replace(state, h=new_h, rejected=state.rejected + 1, matvecs=state.matvecs + mv, last_error=err)
-        psi_new = psi_two
-        if opt.extrapolate and self.lattice is None:
-            psi_new = ((self.richardson + 1.0) * psi_two - psi_full) / self.richardson
-        return True, IntegratorState(t_new, psi_new, new_h, two[1], two[2], state.steps + 1, state.rejected, state.matvecs + mv, err)
+        if opt.error_control == "embedded":
+            return embedded_attempt(self, state, h, t_new, target=target, ktol=ktol)
+        return doubling_attempt(self, state, h, t_new, target=target, ktol=ktol)
 
-    def _check_h(self, h: float) -> None:
+    def check_h(self, h: float) -> None:
+        """Refuse a step too small to make progress.
+
+        Parameters
+        ----------
+        h : float
+            Proposed step in fs.
+
+        Raises
+        ------
+        LocalPairsError
+            When ``h`` is below 1e-10 of the window: the tolerance cannot be reached.
+        """
         if h < 1e-10 * self.span:
             raise LocalPairsError(f"step size underflow (h = {h:.3g} fs): tolerance {self.options.tol:g} cannot be reached")
 
     def steps(self, state: IntegratorState) -> Iterator[tuple[IntegratorState, IntegratorState]]:
-        """Accepted steps ``(before, after)`` from ``state`` until ``t_end``."""
+        """Accepted steps from ``state`` until ``t_end``.
+
+        Parameters
+        ----------
+        state : IntegratorState
+            Where to start (the initial state, or a checkpoint).
+
+        Yields
+        ------
+        tuple of IntegratorState
+            ``(before, after)`` of each accepted step.
+        """
         while state.t < self.t_end - 1e-12 * self.span:
             accepted, new = self.attempt(state)
             if accepted:
@@ -348,7 +349,20 @@ class CFM4Integrator:
             state = new
 
     def interpolate(self, before: IntegratorState, after: IntegratorState, t_out: float) -> IntegratorState:
-        """The state at ``t_out`` in ``[before.t, after.t]``: a CFM4 step of size ``t_out − before.t``."""
+        """The state at ``t_out`` in ``[before.t, after.t]``: a step of size ``t_out − before.t`` from ``before``.
+
+        Parameters
+        ----------
+        before, after : IntegratorState
+            The accepted step's ends.
+        t_out : float
+            Output time in fs.
+
+        Returns
+        -------
+        IntegratorState
+            The state at ``t_out`` (the Lanczos basis of a field-free step is reused).
+        """
         if abs(t_out - after.t) <= 1e-12 * self.span:
             return after
         if abs(t_out - before.t) <= 1e-12 * self.span:

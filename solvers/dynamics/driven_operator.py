@@ -7,13 +7,13 @@ site energies, hops with no component along the polarization) are summed once in
 segment; each field-dependent piece keeps only its values and their positions in the union
 (pieces with identical entries, such as the forward and backward hops of a periodic length-2
 axis, are stored once with their coefficients added). One complex CSR matrix with the union
-pattern is refilled ("assembled") for any coefficients by a compiled loop, and multiplied by
-scipy's serial CSR kernel (small dimensions) or QuSpin's OpenMP kernel.
+pattern is refilled ("assembled") for any coefficients by a compiled loop
+(:mod:`~localpairs.solvers.dynamics.assembly_kernel`), and multiplied by scipy's serial CSR kernel
+(small dimensions) or QuSpin's OpenMP kernel.
 
-Memory: the union CSR (16 + 4 bytes per non-zero), one base per segment (16 bytes per
-non-zero) and 12 bytes per non-zero of every field-dependent piece: about 2–3 complex
-Hamiltonians, nothing quadratic in the dimension. The assembled matrix is a shared buffer
-holding the last assembled coefficients.
+Memory: the union CSR (16 + 4 bytes per non-zero), one base per segment (16 bytes per non-zero)
+and 12 bytes per non-zero of every field-dependent piece: about 2–3 complex Hamiltonians, nothing
+quadratic in the dimension. The assembled matrix is a shared buffer holding the last coefficients.
 
 Site-energy shifts (the lattice of :mod:`~localpairs.hamiltonians.oxygen_lattice`) enter as a diagonal
 ``Σ_i δε_i n_i`` built from the occupations of the basis states.
@@ -24,7 +24,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 from quspin.tools.misc import get_matvec_function
@@ -32,35 +31,13 @@ from scipy.sparse import _sparsetools
 
 from localpairs.errors import LocalPairsError
 from localpairs.hamiltonians.driven_model import DrivenModel
+from localpairs.solvers.dynamics.assembly_kernel import assemble_pieces
 from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.hilbert.basis import operator_matrix
 
 #: Below this dimension scipy's serial kernel is called directly (QuSpin's OpenMP kernel has
 #: ~25 µs of Python overhead per call and threads do not pay off below ~1e5 states).
 SERIAL_MATVEC_MAX_DIM = 20000
-
-
-@numba.njit(cache=True)
-def _assemble(data, bases, weights, pos, val, ptr, coefs, diag_pos, diag):  # pragma: no cover - compiled
-    """data = Σ_s w_s base_s + Σ_k c_k P_k + diag (the first base assigned, not added: one pass)."""
-    w0 = weights[0]
-    base = bases[0]
-    for e in range(data.size):
-        data[e] = w0 * base[e]
-    for s in range(1, weights.size):
-        w = weights[s]
-        if w != 0:
-            base = bases[s]
-            for e in range(data.size):
-                data[e] += w * base[e]
-    for k in range(coefs.size):
-        c = coefs[k]
-        if c == 0:
-            continue
-        for m in range(ptr[k], ptr[k + 1]):
-            data[pos[m]] += c * val[m]
-    for r in range(diag.size):
-        data[diag_pos[r]] += diag[r]
 
 
 def _piece_dtype(static: tuple, basis: Any) -> type:
@@ -149,8 +126,24 @@ class DrivenOperator:
         self._sensitivity: float | None = None
 
     def retarget(self, driven: DrivenModel) -> DrivenOperator:
-        """The same matrices for another description with identical pieces (e.g. another photon
-        energy or field along the same polarization); shares the assembly buffer."""
+        """The same matrices for another description with identical pieces; shares the assembly buffer.
+
+        Parameters
+        ----------
+        driven : DrivenModel
+            Another description with the same pieces (e.g. another photon energy or field along
+            the same polarization).
+
+        Returns
+        -------
+        DrivenOperator
+            A shallow copy bound to ``driven``.
+
+        Raises
+        ------
+        LocalPairsError
+            When the pieces or their field dependence differ.
+        """
         mine = [(p.name, p.segment, p.static) for p in self.driven.pieces]
         theirs = [(p.name, p.segment, p.static) for p in driven.pieces]
         if mine != theirs or not np.array_equal(driven.constant, self.driven.constant):
@@ -174,6 +167,23 @@ class DrivenOperator:
         ``coefs`` has one entry per piece of the driven model. Constant pieces of one segment
         share one coefficient (true for every ``c(t)``, combination of them and ``−∂c/∂A``);
         ``diag`` is a real vector of length ``dim`` or None.
+
+        Parameters
+        ----------
+        coefs : numpy.ndarray
+            One complex coefficient per piece of the driven model.
+        diag : numpy.ndarray, optional
+            Real diagonal added (eV), length ``dim``.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            The shared matrix (overwritten by the next assembly).
+
+        Raises
+        ------
+        LocalPairsError
+            When constant pieces of one segment get different coefficients.
         """
         coefs = np.asarray(coefs, dtype=np.complex128)
         weights = np.zeros(len(self.segments), dtype=np.complex128)
@@ -185,7 +195,7 @@ class DrivenOperator:
                 weights[n] = const[0]
         gcoefs = np.array([coefs[g].sum() for g in self._groups], dtype=np.complex128)
         d = self._no_diag if diag is None else np.ascontiguousarray(diag, dtype=np.float64)
-        _assemble(self.matrix.data, self._bases, weights, self._pos, self._val, self._ptr, gcoefs, self._diag_pos, d)
+        assemble_pieces(self.matrix.data, self._bases, weights, self._pos, self._val, self._ptr, gcoefs, self._diag_pos, d)
         return self.matrix
 
     def field_sensitivity(self) -> float:
@@ -193,6 +203,11 @@ class DrivenOperator:
 
         ``|e^{iφA} − 1| ≤ |φ||A|`` for every field-dependent piece ``P`` and ``‖P‖₂ ≤
         √(‖P‖₁‖P‖_∞)`` (largest column and row sums of ``|P|``; Schur's test). Cached.
+
+        Returns
+        -------
+        float
+            The bound S in eV·Å/(V·fs).
         """
         if self._sensitivity is None:
             rates = self.driven.peierls_rates()
@@ -209,7 +224,20 @@ class DrivenOperator:
         return self._sensitivity
 
     def matvec(self, v: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """``out = M v`` with the last assembled matrix M."""
+        """``out = M v`` with the last assembled matrix M.
+
+        Parameters
+        ----------
+        v : numpy.ndarray
+            Complex vector of length ``dim``.
+        out : numpy.ndarray
+            Complex output vector of length ``dim`` (overwritten).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``out``.
+        """
         m = self.matrix
         if self.dim < SERIAL_MATVEC_MAX_DIM:
             out[:] = 0.0
@@ -219,14 +247,28 @@ class DrivenOperator:
         return out
 
     def expectation(self, coefs: np.ndarray, psi: np.ndarray, diag: np.ndarray | None = None) -> complex:
-        """⟨ψ|Σ_k coefs[k] P_k + diag|ψ⟩ / ⟨ψ|ψ⟩."""
+        """⟨ψ|Σ_k coefs[k] P_k + diag|ψ⟩ / ⟨ψ|ψ⟩.
+
+        Parameters
+        ----------
+        coefs : numpy.ndarray
+            One coefficient per piece.
+        psi : numpy.ndarray
+            The state.
+        diag : numpy.ndarray, optional
+            Real diagonal added (eV).
+
+        Returns
+        -------
+        complex
+            The expectation value.
+        """
         self.assemble(coefs, diag)
         psi = np.ascontiguousarray(psi, dtype=np.complex128)
         out = np.empty(self.dim, dtype=np.complex128)
         self.matvec(psi, out)
         return complex(np.vdot(psi, out) / np.vdot(psi, psi))
 
-    # -- physics ---------------------------------------------------------------------------
     @property
     def site_occupations(self) -> np.ndarray:
         """(dim, L) electron number of every site in every basis state (float64)."""
@@ -236,34 +278,119 @@ class DrivenOperator:
         return self._occupations
 
     def site_charge(self, psi: np.ndarray) -> np.ndarray:
-        """⟨n_i⟩ of a normalised state."""
+        """⟨n_i⟩ of a normalised state.
+
+        Parameters
+        ----------
+        psi : numpy.ndarray
+            The state.
+
+        Returns
+        -------
+        numpy.ndarray
+            Electrons per site.
+        """
         return (np.abs(psi) ** 2) @ self.site_occupations
 
     def shift_diagonal(self, site_shifts: np.ndarray | None) -> np.ndarray | None:
-        """Diagonal of ``Σ_i δε_i n_i`` for site-energy shifts ``δε`` (eV), or None."""
+        """Diagonal of ``Σ_i δε_i n_i`` for site-energy shifts ``δε``.
+
+        Parameters
+        ----------
+        site_shifts : numpy.ndarray or None
+            ``δε_i`` in eV.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            The diagonal (eV), None without shifts.
+        """
         return None if site_shifts is None else self.site_occupations @ np.asarray(site_shifts, dtype=float)
 
     def energy(self, t: float, psi: np.ndarray, site_shifts: np.ndarray | None = None) -> float:
-        """⟨H(t)⟩ in eV (with the site shifts of a lattice, if given)."""
+        """⟨H(t)⟩ in eV (with the site shifts of a lattice, if given).
+
+        Parameters
+        ----------
+        t : float
+            Time in fs.
+        psi : numpy.ndarray
+            The state.
+        site_shifts : numpy.ndarray, optional
+            Site-energy shifts in eV.
+
+        Returns
+        -------
+        float
+            The energy in eV.
+        """
         return self.expectation(self.driven.coefficients(t), psi, self.shift_diagonal(site_shifts)).real
 
     def current(self, t: float, psi: np.ndarray) -> float:
-        """⟨j⟩ = −⟨∂H/∂A⟩ along the polarization at time t, in e·Å/fs."""
+        """⟨j⟩ = −⟨∂H/∂A⟩ along the polarization at time t.
+
+        Parameters
+        ----------
+        t : float
+            Time in fs.
+        psi : numpy.ndarray
+            The state.
+
+        Returns
+        -------
+        float
+            The current in e·Å/fs.
+        """
         return self.expectation(self.driven.current_coefficients(t), psi).real
 
     def hamiltonian(self, t: float, site_shifts: np.ndarray | None = None) -> sp.csr_matrix:
-        """A copy of H(t) as CSR (for dense checks and eigensolvers)."""
+        """A copy of H(t) as CSR (for dense checks and eigensolvers).
+
+        Parameters
+        ----------
+        t : float
+            Time in fs.
+        site_shifts : numpy.ndarray, optional
+            Site-energy shifts in eV.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            H(t) in eV.
+        """
         return self.assemble(self.driven.coefficients(t), self.shift_diagonal(site_shifts)).copy()
 
     def static_matrix(self, segment: int) -> sp.csr_matrix:
-        """Sum of the constant pieces of ``segment`` as CSR (a copy)."""
+        """Sum of the constant pieces of ``segment`` as CSR (a copy).
+
+        Parameters
+        ----------
+        segment : int
+            Quench segment (0 before, 1 after).
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            The static part in eV.
+        """
         mat = self.matrix.copy()
         mat.data = self._bases[self.segments.index(segment)].copy()
         mat.eliminate_zeros()
         return mat
 
     def piece_matrix(self, k: int) -> sp.csr_matrix:
-        """Field-dependent piece ``k`` (index into ``driven.pieces``) as CSR (a copy)."""
+        """Field-dependent piece ``k`` as CSR (a copy).
+
+        Parameters
+        ----------
+        k : int
+            Index into ``driven.pieces``.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            The piece's matrix (eV).
+        """
         g = next(n for n, members in enumerate(self._groups) if k in members)
         data = np.zeros(self.matrix.nnz, dtype=np.complex128)
         sel = slice(self._ptr[g], self._ptr[g + 1])

@@ -26,7 +26,23 @@ __all__ = ["CFM4Integrator", "EvolutionOptions", "EvolutionResult", "IntegratorS
 
 
 def check_times(times: ArrayLike) -> np.ndarray:
-    """Output times as a float array: finite and strictly increasing (InputError otherwise)."""
+    """Output times as a float array: finite and strictly increasing.
+
+    Parameters
+    ----------
+    times : array_like
+        Output times in fs.
+
+    Returns
+    -------
+    numpy.ndarray
+        The times as floats.
+
+    Raises
+    ------
+    InputError
+        Fewer than two times, non-finite ones, or a grid that goes backwards or repeats.
+    """
     arr = np.asarray(times, dtype=float)
     require(
         arr.ndim == 1 and arr.size >= 2 and bool(np.all(np.isfinite(arr))),
@@ -39,7 +55,25 @@ def check_times(times: ArrayLike) -> np.ndarray:
 
 
 def check_state(psi0: np.ndarray, dim: int) -> np.ndarray:
-    """``psi0`` as a complex vector of length ``dim`` with unit norm (InputError otherwise)."""
+    """``psi0`` as a complex vector of length ``dim`` with unit norm.
+
+    Parameters
+    ----------
+    psi0 : numpy.ndarray
+        The initial state.
+    dim : int
+        Dimension of the Hilbert space.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``psi0`` as complex128.
+
+    Raises
+    ------
+    InputError
+        Wrong shape, non-finite entries or a norm off 1 by more than 1e-8.
+    """
     psi = np.asarray(psi0, dtype=np.complex128)
     require(psi.shape == (dim,) and bool(np.all(np.isfinite(psi))), "psi0", f"shape {psi.shape}", f"a finite vector of length {dim}")
     norm = float(np.linalg.norm(psi))
@@ -49,7 +83,19 @@ def check_state(psi0: np.ndarray, dim: int) -> np.ndarray:
 
 @dataclass
 class EvolutionResult:
-    """States at the requested times: ``states[:, k]`` at ``times[k]``; lattice ``u``, ``p`` per time."""
+    """States at the requested times.
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        Output times in fs.
+    states : numpy.ndarray
+        ``states[:, k]`` is the state at ``times[k]``.
+    u, p : numpy.ndarray or None
+        Lattice displacements (Å) and momenta (eV·fs/Å) per time, None without a lattice.
+    stats : dict
+        Accepted and rejected steps and matrix–vector products of the integrator.
+    """
 
     times: np.ndarray
     states: np.ndarray
@@ -71,12 +117,37 @@ def evolve(
     rtol: float | None = None,
     atol: float | None = None,
 ) -> EvolutionResult:
-    """Evolve ``psi0`` (given at ``times[0]``) and return the states at all ``times`` (fs).
+    """Evolve ``psi0`` (given at ``times[0]``) and return the states at all ``times``.
 
-    ``backend="cfm4"`` (default) uses :class:`CFM4Integrator` with ``options`` (its scheme is
-    ``options.scheme``: ``"cfm4"`` or ``"cf6"``);
-    ``backend="quspin"`` uses QuSpin's ``hamiltonian.evolve`` with its local tolerances
-    ``rtol``/``atol`` (default ``options.tol``), without lattice.
+    Parameters
+    ----------
+    op : DrivenOperator
+        The driven model's matrices.
+    psi0 : numpy.ndarray
+        Normalised initial state at ``times[0]``.
+    times : array_like
+        Strictly increasing output times in fs.
+    backend : str
+        ``"cfm4"`` (default): :class:`CFM4Integrator` with ``options`` (its scheme and error control);
+        ``"quspin"``: QuSpin's ``hamiltonian.evolve`` (dop853) at ``rtol``/``atol``, without lattice.
+    options : EvolutionOptions, optional
+        Integrator settings (default :class:`EvolutionOptions`).
+    lattice : Lattice, optional
+        Classical oxygens coupled to the site energies.
+    u0, p0 : numpy.ndarray, optional
+        Initial lattice displacements (Å, needed with a lattice) and momenta (eV·fs/Å, default 0).
+    rtol, atol : float, optional
+        QuSpin's tolerances (default ``options.tol``).
+
+    Returns
+    -------
+    EvolutionResult
+        States (and lattice coordinates) at ``times`` and the integrator's statistics.
+
+    Raises
+    ------
+    InputError
+        Bad times, state, options, backend or lattice coordinates.
     """
     times = check_times(times)
     psi = check_state(psi0, op.dim)

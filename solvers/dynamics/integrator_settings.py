@@ -12,14 +12,14 @@ from typing import Any
 import numpy as np
 
 from localpairs.errors import LocalPairsError, require
-from localpairs.solvers.dynamics.cfet import SCHEMES
+from localpairs.solvers.dynamics.cfet import EMBEDDED, SCHEMES
 
 
 @dataclass(frozen=True)
 class EvolutionOptions:
-    """Settings of :class:`CFM4Integrator`.
+    """Settings of :class:`~localpairs.solvers.dynamics.cfm4.CFM4Integrator`.
 
-    Attributes
+    Parameters
     ----------
     scheme
         Commutator-free scheme of the driven steps, a key of
@@ -48,6 +48,13 @@ class EvolutionOptions:
     extrapolate
         Keep the Richardson-extrapolated (6th-order) state of each adaptive step (module
         docstring); not applied with a lattice.
+    error_control
+        Local error estimate of the adaptive driven steps: ``"doubling"`` (default; one step of h
+        against two of h/2, Richardson) or ``"embedded"`` (the scheme against its lower-order
+        companion on the same nodes, :mod:`~localpairs.solvers.dynamics.embedded_control`;
+        ``"cf6"`` only, no lattice).
+    fac_min, fac_max
+        Bounds of the step-size change factor per attempt.
     """
 
     tol: float = 1e-8
@@ -63,9 +70,21 @@ class EvolutionOptions:
     safety: float | None = None
     fac_min: float = 0.25
     fac_max: float = 4.0
+    error_control: str = "doubling"
 
     def validate(self) -> EvolutionOptions:
-        """Raise :class:`InputError` for non-physical settings; return self."""
+        """Check the settings.
+
+        Returns
+        -------
+        EvolutionOptions
+            Self.
+
+        Raises
+        ------
+        InputError
+            For a non-physical setting, naming the field, the value and what is allowed.
+        """
         require(isinstance(self.tol, (int, float)) and math.isfinite(self.tol) and 0 < self.tol < 1, "tolerance", self.tol, "a number in (0, 1), e.g. 1e-8")
         if self.fixed_step is not None:
             require(math.isfinite(self.fixed_step) and self.fixed_step > 0, "fixed_step", self.fixed_step, "a positive step in fs")
@@ -75,6 +94,9 @@ class EvolutionOptions:
         require(0 < self.krylov_fraction <= 1 and self.krylov_tol > 0, "krylov_fraction", self.krylov_fraction, "a fraction in (0, 1]")
         require(self.safety is None or 0 < self.safety <= 1, "safety", self.safety, "a factor in (0, 1], or None for the scheme's default")
         require(self.scheme in SCHEMES, "scheme", self.scheme, f"one of {sorted(SCHEMES)}")
+        require(self.error_control in ("doubling", "embedded"), "error_control", self.error_control, "'doubling' or 'embedded'")
+        require(self.error_control == "doubling" or self.scheme in EMBEDDED, "error_control", self.error_control,
+                f"'doubling' for scheme {self.scheme!r} (an embedded companion exists for {sorted(EMBEDDED)})")
         require(self.steps_per_cycle is None or (isinstance(self.steps_per_cycle, int) and self.steps_per_cycle >= 1), "steps_per_cycle", self.steps_per_cycle,
                 "an integer ≥ 1, or None for the scheme's default (16 for cfm4, 4 for cf6)")
         return self
@@ -92,7 +114,25 @@ class EvolutionOptions:
 
 @dataclass
 class IntegratorState:
-    """Everything needed to continue an evolution exactly (checkpointed by trajectories)."""
+    """Everything needed to continue an evolution exactly (checkpointed by trajectories).
+
+    Parameters
+    ----------
+    t : float
+        Time in fs.
+    psi : numpy.ndarray
+        State at ``t``.
+    h : float
+        Next step in fs.
+    u, p : numpy.ndarray or None
+        Lattice displacements (Å) and momenta (eV·fs/Å), None without a lattice.
+    steps, rejected, matvecs : int
+        Accepted and rejected steps, matrix–vector products so far.
+    last_error : float
+        Error estimate of the last step.
+    extra : dict
+        Non-checkpointed helpers (the Lanczos propagator of a field-free step).
+    """
 
     t: float
     psi: np.ndarray
@@ -106,13 +146,30 @@ class IntegratorState:
     extra: dict = field(default_factory=dict)
 
     def lattice_state(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(u, p)`` of the coupled lattice; :class:`LocalPairsError` when the state carries none."""
+        """``(u, p)`` of the coupled lattice.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            Displacements (Å) and momenta (eV·fs/Å).
+
+        Raises
+        ------
+        LocalPairsError
+            When the state carries no lattice coordinates.
+        """
         if self.u is None or self.p is None:
             raise LocalPairsError("this integrator state carries no lattice coordinates (no lattice is coupled)")
         return self.u, self.p
 
     def arrays(self) -> dict[str, np.ndarray | np.generic]:
-        """The state as named arrays (for ``np.savez``)."""
+        """The state as named arrays (for ``np.savez``).
+
+        Returns
+        -------
+        dict
+            Name → array.
+        """
         out: dict[str, np.ndarray | np.generic] = {
             "t": np.float64(self.t), "psi": self.psi, "h": np.float64(self.h), "steps": np.int64(self.steps),
             "rejected": np.int64(self.rejected), "matvecs": np.int64(self.matvecs), "last_error": np.float64(self.last_error),
@@ -125,7 +182,18 @@ class IntegratorState:
 
     @classmethod
     def from_arrays(cls, data: Mapping[str, Any]) -> IntegratorState:
-        """Inverse of :meth:`arrays`."""
+        """Inverse of :meth:`arrays`.
+
+        Parameters
+        ----------
+        data : Mapping
+            Arrays written by :meth:`arrays`.
+
+        Returns
+        -------
+        IntegratorState
+            The state.
+        """
         has_lattice = "u" in data
         return cls(
             t=float(data["t"]), psi=np.array(data["psi"]), h=float(data["h"]),

@@ -41,8 +41,19 @@ ROUNDOFF = 1e-14
 
 @dataclass
 class KrylovResult:
-    """Outcome of :func:`expm_lanczos`: ``vector`` ≈ exp(−iτH)v after ``steps`` matrix–vector
-    products, with error estimate ``error``; ``converged`` False when ``m_max`` was not enough."""
+    """Outcome of :func:`expm_lanczos`.
+
+    Parameters
+    ----------
+    vector : numpy.ndarray
+        ≈ exp(−iτH)v.
+    steps : int
+        Matrix–vector products used.
+    error : float
+        A-posteriori error estimate (same norm as v).
+    converged : bool
+        False when ``m_max`` vectors were not enough for the tolerance.
+    """
 
     vector: np.ndarray
     steps: int
@@ -51,7 +62,15 @@ class KrylovResult:
 
 
 class KrylovWorkspace:
-    """Preallocated Lanczos vectors: ``(m_max + 1) × dim`` complex numbers, reused by every call."""
+    """Preallocated Lanczos vectors: ``(m_max + 1) × dim`` complex numbers, reused by every call.
+
+    Parameters
+    ----------
+    dim : int
+        Length of the vectors.
+    m_max : int
+        Most Lanczos vectors per recursion.
+    """
 
     def __init__(self, dim: int, m_max: int) -> None:
         self.m_max = int(m_max)
@@ -117,6 +136,11 @@ def expm_lanczos(
         Lanczos vectors, see :class:`KrylovWorkspace`.
     m_min
         Fewest steps before the error estimate is trusted.
+
+    Returns
+    -------
+    KrylovResult
+        The vector, the products used, the error estimate and whether it met ``tol``.
     """
     v = np.ascontiguousarray(v, dtype=np.complex128)
     out = np.empty_like(v)
@@ -147,6 +171,20 @@ class KrylovPropagator:
 
     Valid only while the workspace's vectors are untouched: :meth:`vector` raises once another
     recursion has run on the same workspace.
+
+    Parameters
+    ----------
+    work : KrylovWorkspace
+        The workspace holding the Lanczos vectors.
+    alpha, beta : numpy.ndarray
+        Diagonal and off-diagonal of the Lanczos matrix T (``beta`` has at least ``alpha.size`` entries:
+        its last one is the residual norm β_m).
+    beta0 : float
+        ‖v‖.
+    tau : float
+        Longest supported time over ħ (1/eV).
+    exact : bool
+        The Krylov space is invariant (no error).
     """
 
     def __init__(self, work: KrylovWorkspace, alpha: np.ndarray, beta: np.ndarray, beta0: float, tau: float, exact: bool) -> None:
@@ -160,11 +198,33 @@ class KrylovPropagator:
             self.evals, self.evecs = eigh_tridiagonal(alpha, beta[: self.m - 1])
 
     def coefficients(self, s: float) -> np.ndarray:
-        """``exp(−isT) e_1`` in the Lanczos basis."""
+        """``exp(−isT) e_1`` in the Lanczos basis.
+
+        Parameters
+        ----------
+        s : float
+            Time over ħ (1/eV).
+
+        Returns
+        -------
+        numpy.ndarray
+            The m coefficients.
+        """
         return self.evecs @ (np.exp(-1j * s * self.evals) * self.evecs[0])
 
     def error(self, s: np.ndarray | float) -> np.ndarray:
-        """Error estimate ``‖v‖ β_m |e_m^T exp(−isT) e_1|`` for each ``s`` (0 if the space is invariant)."""
+        """Error estimate ``‖v‖ β_m |e_m^T exp(−isT) e_1|`` for each ``s`` (0 if the space is invariant).
+
+        Parameters
+        ----------
+        s : float or numpy.ndarray
+            Times over ħ (1/eV).
+
+        Returns
+        -------
+        numpy.ndarray
+            One estimate per time.
+        """
         s = np.atleast_1d(np.asarray(s, dtype=float))
         if self.exact:
             return np.zeros(s.size)
@@ -172,7 +232,23 @@ class KrylovPropagator:
         return self.beta0 * self.last_beta * np.abs(last)
 
     def vector(self, s: float) -> np.ndarray:
-        """``exp(−isH) v`` for ``0 ≤ s ≤ tau``."""
+        """``exp(−isH) v`` for ``0 ≤ s ≤ tau``.
+
+        Parameters
+        ----------
+        s : float
+            Time over ħ (1/eV).
+
+        Returns
+        -------
+        numpy.ndarray
+            The propagated vector.
+
+        Raises
+        ------
+        LocalPairsError
+            When a later recursion has overwritten the workspace.
+        """
         if self.work.generation != self.generation:
             raise LocalPairsError("the Lanczos basis of this propagator was overwritten by a later recursion")
         out = np.empty(self.work.V.shape[1], dtype=np.complex128)
@@ -197,6 +273,31 @@ def propagate_lanczos(
     (plus its round-off level :data:`ROUNDOFF`·‖v‖) for all ``s ≤ tau`` on a fine logarithmic
     grid refined by bisection. A constant Hamiltonian therefore costs one Lanczos basis per ``tau``, and states at any time inside the step come
     for free (:meth:`KrylovPropagator.vector`). ``tau = 0`` means no step was possible.
+
+    Parameters
+    ----------
+    matvec : callable
+        ``matvec(x, out)`` writes ``H x`` into ``out``.
+    v : numpy.ndarray
+        Start vector (complex, non-zero).
+    tau_max : float
+        Longest time over ħ wanted (1/eV).
+    error_rate : float
+        Error allowed per unit τ (same norm as ``v``).
+    work : KrylovWorkspace
+        Lanczos vectors.
+    m_min : int
+        Fewest steps before the error estimate is trusted.
+
+    Returns
+    -------
+    KrylovPropagator
+        The basis, with ``tau`` the longest supported time.
+
+    Raises
+    ------
+    LocalPairsError
+        When ``v`` is zero.
     """
     v = np.ascontiguousarray(v, dtype=np.complex128)
     beta0 = float(vector_norm(v))

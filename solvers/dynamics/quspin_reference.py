@@ -27,7 +27,20 @@ def _factor(t: float, pulse: Pulse, charge_proj: float, sign: float) -> complex 
 
 
 def quspin_hamiltonian(op: DrivenOperator, segment: int) -> hamiltonian:
-    """QuSpin ``hamiltonian`` of ``H(t)/ħ`` (1/fs) in ``segment`` (0 before a quench, 1 after)."""
+    """QuSpin ``hamiltonian`` of ``H(t)/ħ`` (1/fs) in one quench segment.
+
+    Parameters
+    ----------
+    op : DrivenOperator
+        The driven model's matrices.
+    segment : int
+        0 before a quench, 1 after.
+
+    Returns
+    -------
+    quspin.operators.hamiltonian
+        Static part and Peierls-phase dynamic terms.
+    """
     driven = op.driven
     pol = driven.polarization
     constant = driven.constant
@@ -45,7 +58,24 @@ def quspin_hamiltonian(op: DrivenOperator, segment: int) -> hamiltonian:
 
 
 def evolve_quspin(op: DrivenOperator, psi0: np.ndarray, times: np.ndarray, *, rtol: float, atol: float) -> np.ndarray:
-    """States (dim × len(times)) at ``times`` from ``psi0`` at ``times[0]`` by QuSpin's ``evolve``."""
+    """Evolve by QuSpin's ``evolve`` (dop853), restarting at quench times.
+
+    Parameters
+    ----------
+    op : DrivenOperator
+        The driven model's matrices.
+    psi0 : numpy.ndarray
+        State at ``times[0]``.
+    times : numpy.ndarray
+        Increasing output times in fs.
+    rtol, atol : float
+        dop853's local tolerances.
+
+    Returns
+    -------
+    numpy.ndarray
+        States, dim × len(times).
+    """
     driven = op.driven
     cuts = [b for b in driven.breakpoints if times[0] < b < times[-1]]
     bounds = [times[0], *cuts, times[-1]]

@@ -302,5 +302,6 @@ def _dataset(rec: _Recorder, times: np.ndarray, probe_times: np.ndarray, sizes: 
     if probe_times.size:
         coords["probe_time"] = ("probe_time", probe_times, {"units": "fs"})
     attrs = {"tolerance": options.tol, "steps": state.steps, "rejected_steps": state.rejected, "matvecs": state.matvecs,
-             "integrator": f"{options.scheme.upper()} (Alvermann-Fehske) + Lanczos, step doubling"}
+             "integrator": f"{options.scheme.upper()} (Alvermann-Fehske) + Lanczos, "
+             + ("step doubling" if options.error_control == "doubling" else "embedded CF4 estimate")}
     return xr.Dataset(data, coords=coords, attrs=attrs)
