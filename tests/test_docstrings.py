@@ -73,19 +73,11 @@ PENDING = frozenset(
     {
         # other helpers' modules
         "localpairs.analysis.discrimination",
-        "localpairs.bench_evolution",
         "localpairs.studies.xfel_fit",
         "localpairs.studies.xfel_probe",
         "localpairs.studies.xfel_spec",
         # hamiltonians/ and solvers/ (branch wip/docsa)
-        "localpairs.solvers.dynamics.cfet",
-        "localpairs.solvers.dynamics.cfm4",
-        "localpairs.solvers.dynamics.driven_operator",
-        "localpairs.solvers.dynamics.evolution",
-        "localpairs.solvers.dynamics.integrator_settings",
-        "localpairs.solvers.dynamics.krylov",
         "localpairs.solvers.dynamics.linear_response",
-        "localpairs.solvers.dynamics.quspin_reference",
         "localpairs.solvers.spectra.conductivity",
     }
 )
