@@ -72,7 +72,6 @@ NO_RETURN = frozenset({"None", "NoReturn", "Never", "typing.NoReturn", "typing.N
 PENDING = frozenset(
     {
         # other helpers' modules
-        "localpairs.analysis.discrimination",
         "localpairs.bench_evolution",
         "localpairs.studies.xfel_fit",
         "localpairs.studies.xfel_probe",
