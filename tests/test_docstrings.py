@@ -73,9 +73,6 @@ PENDING = frozenset(
     {
         # other helpers' modules
         "localpairs.bench_evolution",
-        "localpairs.studies.xfel_fit",
-        "localpairs.studies.xfel_probe",
-        "localpairs.studies.xfel_spec",
         # hamiltonians/ and solvers/ (branch wip/docsa)
         "localpairs.solvers.dynamics.cfet",
         "localpairs.solvers.dynamics.cfm4",
