@@ -82,7 +82,6 @@ PENDING = frozenset(
         "localpairs.solvers.dynamics.krylov",
         "localpairs.solvers.dynamics.linear_response",
         "localpairs.solvers.dynamics.quspin_reference",
-        "localpairs.solvers.spectra.conductivity",
     }
 )
 
