@@ -80,7 +80,6 @@ PENDING = frozenset(
         "localpairs.solvers.dynamics.evolution",
         "localpairs.solvers.dynamics.integrator_settings",
         "localpairs.solvers.dynamics.krylov",
-        "localpairs.solvers.dynamics.linear_response",
         "localpairs.solvers.dynamics.quspin_reference",
     }
 )
