@@ -23,30 +23,26 @@ to O(A²): the cross term ``⟨ψ₀|H₀ − E₀|χ⁽²⁾⟩`` vanishes). On
 
 Second order
 ------------
-Only the depletion of the ground state is given: unitarity fixes ``Re c₀⁽²⁾ = −α/2``, so
-``|⟨ψ₀|ψ(t)⟩| = 1 − α/2 + O(A⁴)``. Neither the phase of ``c₀`` at second order (the
-AC-Stark and diamagnetic shifts) nor the two-photon part ``χ⁽²⁾`` of the excited state is
-computed: it depends on the intermediate and the final energy (not one function of ``H₀``).
+Only the depletion of the ground state is given: unitarity fixes ``Re c₀⁽²⁾ = −α/2``, so ``|⟨ψ₀|ψ(t)⟩| = 1 − α/2 + O(A⁴)``. Neither the
+phase of ``c₀`` at second order (the AC-Stark and diamagnetic shifts) nor the two-photon part ``χ⁽²⁾`` of the excited state is computed: it
+depends on the intermediate and the final energy (not one function of ``H₀``).
 
 Lanczos
 -------
-``χ⁽¹⁾ = ‖φ‖ V_m g(T_m) e₁`` with ``φ = ∂H/∂A ψ₀`` and ``g(E) = −(i/ħ) e^{−iE₀(t − t_s)/ħ}
-e^{−iεt/ħ} Ã(ε)``, ``ε = E − E₀`` (evaluated as ``e^{−iε(t − t₀)/ħ}`` times the real transform of
-the pulse centred at 0), by :func:`~localpairs.solvers.dynamics.krylov_function.lanczos_function`
-(vectors kept, no reorthogonalization; in real arithmetic when ``H₀`` is real and ``φ`` a phase
-times a real vector, as for a real ground state: half the memory and faster products). ``g`` is a
-window of width ``ħ/σ`` around ``ħω``: it is resolved once Ritz values are that dense there, i.e.
-after ``m ≳ π W σ/(2ħ)`` steps (``W`` the Ritz range; nodes of Gauss quadrature are spaced
-``≈ πW/(2m)`` mid-spectrum). From then on the coefficients are compared every
-:data:`~localpairs.solvers.dynamics.krylov_function.CHECK_EVERY` steps and the recursion stops
-when they change by less than ``tol`` relative (or
-:data:`~localpairs.solvers.dynamics.krylov_function.ROUNDOFF` times ``sup|g|``, for a result that
-vanishes far off resonance), or when the Krylov space is exhausted.
+``χ⁽¹⁾ = ‖φ‖ V_m g(T_m) e₁`` with ``φ = ∂H/∂A ψ₀`` and ``g(E) = −(i/ħ) e^{−iE₀(t − t_s)/ħ} e^{−iεt/ħ} Ã(ε)``, ``ε = E − E₀`` (evaluated as
+``e^{−iε(t − t₀)/ħ}`` times the real transform of the pulse centred at 0), by
+:func:`~localpairs.solvers.dynamics.krylov_function.lanczos_function` (vectors kept, no reorthogonalization; in real arithmetic when ``H₀``
+is real and ``φ`` a phase times a real vector, as for a real ground state: half the memory and faster products). ``g`` is a window of width
+``ħ/σ`` around ``ħω``: it is resolved once Ritz values are that dense there, i.e. after ``m ≳ π W σ/(2ħ)`` steps (``W`` the Ritz range;
+nodes of Gauss quadrature are spaced ``≈ πW/(2m)`` mid-spectrum). From then on the coefficients are compared every
+:data:`~localpairs.solvers.dynamics.krylov_function.CHECK_EVERY` steps and the recursion stops when they change by less than ``tol``
+relative (or :data:`~localpairs.solvers.dynamics.krylov_function.ROUNDOFF` times ``sup|g|``, for a result that vanishes far off resonance),
+or when the Krylov space is exhausted.
 
-Steps and memory: by default the recursion runs until that criterion holds, capped at :data:`CAP_WINDOWS`
-× ``πWσ/(2ħ)`` (``W`` the Gershgorin range of ``H₀``; ≥ :data:`MIN_CAP`; reached unconverged it raises). 12 sites
-(853,776 states, 30 fs at 1.6 eV) need 710 steps. The ``(m + 1) × dim`` vectors (4.8 GB there) are kept when the
-cap's fit :data:`KEEP_VECTORS_BYTES`, else the recursion runs twice holding three (twice the products).
+Steps and memory: by default the recursion runs until that criterion holds, capped at :data:`CAP_WINDOWS` × ``πWσ/(2ħ)`` (``W`` the
+Gershgorin range of ``H₀``; ≥ :data:`MIN_CAP`; reached unconverged it raises). 12 sites (853,776 states, 30 fs at 1.6 eV) need 710 steps.
+The ``(m + 1) × dim`` vectors (4.8 GB there) are kept when the cap's fit :data:`KEEP_VECTORS_BYTES`, else the recursion runs twice holding
+three (twice the products).
 """
 
 from __future__ import annotations
@@ -89,12 +85,14 @@ KEEP_VECTORS_BYTES = 1_000_000_000
 class LinearResponseState:
     """First-order excited part of a pumped eigenstate after the pulse (module docstring).
 
-    Parameters
+    Attributes
     ----------
     chi
         ``χ⁽¹⁾(t)`` in the Schrödinger picture: ``ψ(t) ≈ e^{−iE₀(t − t_s)/ħ}ψ₀ + chi``.
-    t, t_start
-        Time of ``chi`` and time at which the state was ``ψ₀`` (fs).
+    t
+        Time of ``chi`` (fs).
+    t_start
+        Time at which the state was ``ψ₀`` (fs).
     e0
         ``E₀`` in eV.
     alpha
@@ -111,13 +109,19 @@ class LinearResponseState:
         The pulse.
     order
         1, or 2 when the ground-state depletion is wanted (:attr:`ground_amplitude`).
-    lanczos_steps, matvecs, converged, change, seconds
-        Steps used, matrix–vector products in total, whether the coefficients settled below the
-        tolerance (or the Krylov space was exhausted), their last relative change, wall time.
+    lanczos_steps
+        Lanczos steps used.
+    matvecs
+        Matrix–vector products in total.
+    converged
+        Whether the coefficients settled below the tolerance (or the Krylov space was exhausted).
+    change
+        The coefficients' last relative change.
+    seconds
+        Wall time (s).
     chi_centred
-        ``e^{i(H₀ − E₀)(t − t₀)/ħ} χ⁽¹⁾(t)``: χ⁽¹⁾ evolved back with ``H₀ − E₀`` to the pulse centre ``t₀``
-        (same weights on the eigenstates of ``H₀``; a phase times a real vector when
-        ``real_arithmetic``). None unless asked for (``keep_centred=True``).
+        ``e^{i(H₀ − E₀)(t − t₀)/ħ} χ⁽¹⁾(t)``: χ⁽¹⁾ evolved back with ``H₀ − E₀`` to the pulse centre ``t₀`` (same weights on the eigenstates
+        of ``H₀``; a phase times a real vector when ``real_arithmetic``). None unless asked for (``keep_centred=True``).
     real_arithmetic
         Whether the Lanczos recursion ran in float64 (module docstring).
     """
