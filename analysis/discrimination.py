@@ -168,14 +168,6 @@ def ab_map(points: Sequence[ScanPoint], scenario: str, *, select: Mapping[str, A
            ) -> tuple[list[float], list[float], np.ndarray]:
     """A − B (eV) over (U_c, Γ) for one scenario and a fixed setting ``select`` of the other parameters.
 
-    Returns the sorted U_c and Γ values and the grid ``[i_Uc, i_Γ]`` (NaN where no pair of features
-    was found or the point is absent: figures only, never a report number).
-
-    Raises
-    ------
-    InputError
-        If ``select`` leaves two points on one (U_c, Γ) cell (name the parameter to fix) or none at all.
-
     Parameters
     ----------
     points
@@ -190,6 +182,11 @@ def ab_map(points: Sequence[ScanPoint], scenario: str, *, select: Mapping[str, A
     tuple
         Sorted U_c values, sorted Γ values (eV) and the grid ``[i_Uc, i_Γ]`` (NaN where no pair of features was found or the point
         is absent: figures only, never a report number).
+
+    Raises
+    ------
+    InputError
+        If ``select`` leaves two points on one (U_c, Γ) cell (name the parameter to fix) or none at all.
     """
     _check(points)
     select = dict(select or {})

@@ -44,9 +44,8 @@ Policy where numpydoc's defaults do not fit the package:
   its docstring documents the parameters of every signature, and its return annotation decides
   RT01 as above.
 
-During the transition, :data:`PENDING` lists the modules still being converted; they are walked
-but not enforced. The list only shrinks: a pending module that already passes fails
-:func:`test_pending_modules_are_still_pending` (remove its entry), as does an entry naming no module.
+Every module is enforced: there is no list of exceptions (the conversion finished in one session;
+a module that fails is a defect of the change that introduced it).
 """
 
 from __future__ import annotations
@@ -66,21 +65,6 @@ from pydantic import BaseModel
 PACKAGES = ("localpairs", "localpairs.hamiltonians", "localpairs.solvers", "localpairs.analysis")
 CODES = frozenset({"GL06", "GL07", "GL08", "SS01", "SS02", "SS03", "PR01", "PR02", "RT01"})
 NO_RETURN = frozenset({"None", "NoReturn", "Never", "typing.NoReturn", "typing.Never"})
-
-# Modules whose docstrings are being converted on other branches (issue 15); the lead removes an
-# entry when its conversion is merged. Only modules that fail today are listed.
-PENDING = frozenset(
-    {
-        # other helpers' modules
-        "localpairs.analysis.discrimination",
-        "localpairs.studies.xfel_fit",
-        "localpairs.studies.xfel_probe",
-        "localpairs.studies.xfel_spec",
-        # hamiltonians/ and solvers/ (branch wip/docsa)
-        "localpairs.solvers.dynamics.linear_response",
-        "localpairs.solvers.spectra.conductivity",
-    }
-)
 
 
 def _modules() -> list[Any]:
@@ -178,18 +162,9 @@ def test_public_docstrings_are_numpy_style():
     failures = [
         f"{name}: {', '.join(codes)}"
         for module, found in sorted(_report().items())
-        if module not in PENDING
         for name, codes in sorted(found.items())
     ]
     assert not failures, "numpydoc finds (GL08 none, SS summary, PR01/PR02 parameters, RT01 returns, GL06/GL07 sections):\n" + "\n".join(failures)
-
-
-def test_pending_modules_are_still_pending():
-    report = _report()
-    unknown = sorted(PENDING - set(report))
-    stale = sorted(name for name in PENDING & set(report) if not report[name])
-    assert not unknown, f"PENDING names no module: {unknown}"
-    assert not stale, f"stale PENDING entries (these modules pass now: remove them from PENDING): {stale}"
 
 
 # --- the check can fail: deliberately bad and good definitions ---------------------------------

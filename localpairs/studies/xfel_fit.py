@@ -109,11 +109,6 @@ class Context:
     def evaluate(self, U: float, V: float, breathing: float) -> dict[str, float]:
         """E(N−2 … N+2), Δ1, Δ2, E_a, E_b and the optical gap E_G at (U, V, Δ), all eV.
 
-        Raises
-        ------
-        InputError
-            If a number is not finite or σ(ω) has no pole (the x current annihilates the state).
-
         Parameters
         ----------
         U
@@ -127,6 +122,11 @@ class Context:
         -------
         dict of float
             The parameters and the model numbers.
+
+        Raises
+        ------
+        InputError
+            If a number is not finite or σ(ω) has no pole (the x current annihilates the state).
         """
         m = self.model(U, V, breathing)
         ladder = self.matrices.ladder(m, self.n, spread=2)

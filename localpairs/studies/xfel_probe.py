@@ -78,17 +78,17 @@ def check_pump_axis(cluster: Cluster, polarization: tuple[float, float, float] =
     (through cos(eAa/ħ)): no one-photon absorption, an excited fraction ∝ fluence² that means
     nothing for the experiment.
 
-    Raises
-    ------
-    InputError
-        Naming ``cluster.periodic`` and the axis.
-
     Parameters
     ----------
     cluster
         The cluster.
     polarization
         Pump polarization (x, y, z).
+
+    Raises
+    ------
+    InputError
+        Naming ``cluster.periodic`` and the axis.
     """
     names = "xyz"
     bad = [names[ax] for ax in range(3) if abs(polarization[ax]) > 1e-12 and cluster.doubled_axes[ax]]
@@ -109,13 +109,6 @@ def pump_states(ctx: Context, fit: dict[str, Any], fluence: float, *, probe_wind
     (:func:`~localpairs.solvers.dynamics.finite_probe.probe_grid`, ``[xfel.probe] probe_fwhm`` and
     ``finite_time_step``).
 
-    Returns
-    -------
-    dict
-        ``times`` (fs, first entry 0 = ψ0), ``states`` (dim × n_times), ``E0``, ``pulse`` info,
-        ``population`` α per delay, ``absorbed`` energy per delay (eV per cluster); with
-        ``probe_windows``, ``windows`` (per delay: states as rows) and ``window_times`` (fs).
-
     Parameters
     ----------
     ctx
@@ -126,6 +119,13 @@ def pump_states(ctx: Context, fit: dict[str, Any], fluence: float, *, probe_wind
         Fluence (mJ/cm²).
     probe_windows
         Also ψ(t) on the finite probe's time grids.
+
+    Returns
+    -------
+    dict
+        ``times`` (fs, first entry 0 = ψ0), ``states`` (dim × n_times), ``E0``, ``pulse`` info,
+        ``population`` α per delay, ``absorbed`` energy per delay (eV per cluster); with
+        ``probe_windows``, ``windows`` (per delay: states as rows) and ``window_times`` (fs).
     """
     cfg, sec = ctx.cfg, ctx.system.sector
     model = ctx.model(fit["U"], fit["V"], fit["breathing"])

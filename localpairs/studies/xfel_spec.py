@@ -41,14 +41,11 @@ FIT_REPLACED: dict[str, str] = {
 class FitSpec(Strict):
     """``[xfel.fit]``: the two scenario fits (ED in the loop), made alike.
 
-    Both scenarios fit the same two parameters, U and the breathing Δ, to the same ``targets``
-    (default the measured E_G and E_a), with the same fixed V (``V``; default ``[model] V``) and t
-    (``[model]``); they differ only in the sign of U: *paired* ``U_min`` ≤ U < 0 from
-    (``U_guess``, ``breathing_guess``), *unpaired* 0 ≤ U ≤ ``U_max`` from
-    (``U_guess_unpaired``, ``breathing_guess_unpaired``); 0 ≤ Δ ≤ ``breathing_max`` in both.
-    ``max_nfev`` ED evaluations per fit (incl. finite-difference Jacobians), ``xtol`` relative
-    step tolerance. ``optical_gap_fraction``: E_G is the lowest σ(ω) pole carrying at least this
-    fraction of ∫σ dω (:func:`~localpairs.analysis.spectral_edges.optical_gap`).
+    Both scenarios fit the same two parameters, U and the breathing Δ, to the same ``targets`` (default the measured E_G and E_a), with the same fixed
+    V (``V``; default ``[model] V``) and t (``[model]``); they differ only in the sign of U: *paired* ``U_min`` ≤ U < 0 from (``U_guess``,
+    ``breathing_guess``), *unpaired* 0 ≤ U ≤ ``U_max`` from (``U_guess_unpaired``, ``breathing_guess_unpaired``); 0 ≤ Δ ≤ ``breathing_max`` in both.
+    ``max_nfev`` ED evaluations per fit (incl. finite-difference Jacobians), ``xtol`` relative step tolerance. ``optical_gap_fraction``: E_G is the
+    lowest σ(ω) pole carrying at least this fraction of ∫σ dω (:func:`~localpairs.analysis.spectral_edges.optical_gap`).
     """
 
     targets: Annotated[list[FitTarget], Field(min_length=1, max_length=3)] = ["E_G", "E_a"]
@@ -104,13 +101,11 @@ class FitSpec(Strict):
 class XfelPumpSpec(Strict):
     """``[xfel.pump]``: the x-polarized Gaussian pump at the experiment's photon energy (reference data, 1.96 eV) in both scenarios.
 
-    With ``calibrate_fluence`` the ΔXAS fluence of each scenario is the one that excites the
-    measured α at 8 mJ/cm² (the reference data), found in linear response (α ∝ F exactly at first
-    order, one evaluation; :mod:`localpairs.studies.xfel_pumped`); otherwise ``fluence`` is used as it is.
-    ``max_probe_excitation`` belonged to the former probe run and is no longer used. ``fluence_factors`` are multiples of that fluence (experiment:
-    8, 16, 32 mJ/cm² ↔ 1, 2, 4). ``duration``: intensity FWHM (fs). ``delays`` are fs after the end
-    of the pulse (centre + one intensity FWHM); the unrelaxed rows use the first delay (early),
-    the relaxed rows the last one. ``evolution_tol``: integrator tolerance.
+    With ``calibrate_fluence`` the ΔXAS fluence of each scenario is the one that excites the measured α at 8 mJ/cm² (the reference data), found in
+    linear response (α ∝ F exactly at first order, one evaluation; :mod:`localpairs.studies.xfel_pumped`); otherwise ``fluence`` is used as it is.
+    ``max_probe_excitation`` belonged to the former probe run and is no longer used. ``fluence_factors`` are multiples of that fluence (experiment: 8,
+    16, 32 mJ/cm² ↔ 1, 2, 4). ``duration``: intensity FWHM (fs). ``delays`` are fs after the end of the pulse (centre + one intensity FWHM); the
+    unrelaxed rows use the first delay (early), the relaxed rows the last one. ``evolution_tol``: integrator tolerance.
     """
 
     fluence: Fluence = 0.01
@@ -140,15 +135,12 @@ class XfelPumpSpec(Strict):
 class ProbeSpec(Strict):
     """``[xfel.probe]``: the O K-edge XAS (core-hole potential ``U_c`` and half width ``Gamma``, eV).
 
-    One offset per scenario puts the ground-state pre-edge peak at ``pre_edge_peak`` (eV); photon
-    energies ``pre_edge_peak + omega_span`` (eV) in steps of ``omega_step``; ``lanczos_steps``
-    per channel. ``probe_model`` (:mod:`localpairs.studies.xfel_probe_models`): ``"long"``
-    (each eigencomponent of the excited part from its own energy, energy windows), ``"instantaneous"``
-    (one reference energy for the excited part) or ``"finite"`` (two-time formula with a Gaussian
-    probe of intensity FWHM ``probe_fwhm`` fs on ψ(t) sampled every ``finite_time_step`` fs; core
-    hole ``"both"`` only). ``core_hole``: where U_c acts — ``"both"`` octahedra of the oxygen,
-    ``"site"`` (one, averaged over the two), ``"site_i"``, ``"site_j"``, ``"receiving"``, or two
-    weights ``[w_i, w_j]``.
+    One offset per scenario puts the ground-state pre-edge peak at ``pre_edge_peak`` (eV); photon energies ``pre_edge_peak + omega_span`` (eV) in
+    steps of ``omega_step``; ``lanczos_steps`` per channel. ``probe_model`` (:mod:`localpairs.studies.xfel_probe_models`): ``"long"`` (each
+    eigencomponent of the excited part from its own energy, energy windows), ``"instantaneous"`` (one reference energy for the excited part) or
+    ``"finite"`` (two-time formula with a Gaussian probe of intensity FWHM ``probe_fwhm`` fs on ψ(t) sampled every ``finite_time_step`` fs; core hole
+    ``"both"`` only). ``core_hole``: where U_c acts — ``"both"`` octahedra of the oxygen, ``"site"`` (one, averaged over the two), ``"site_i"``,
+    ``"site_j"``, ``"receiving"``, or two weights ``[w_i, w_j]``.
     """
 
     U_c: Annotated[float, Field(ge=-50, le=50)] = -1.0
@@ -267,15 +259,12 @@ def _distinct(name: str, values: list[Any]) -> None:
 class ScanSpec(Strict):
     """``[xfel.scan]``: the box of nuisance parameters over which A − B is computed for both scenarios.
 
-    ``U_c`` core-hole potentials (eV, ≤ 0: attractive or none) placed by ``core_hole`` (as
-    :func:`localpairs.solvers.spectra.xas.xas`); ``Gamma`` Lorentzian half widths of the O 1s core
-    hole (eV), each convolved with the instrument's Gaussian resolution (from the reference data);
-    ``U_unpaired`` the unpaired control's U values (eV, ≥ 0; each fitted to E_G like the study's
-    control); ``probes`` and ``lattices`` the probe models and lattices; ``doping_x`` the hole-doped
-    cluster of the static pre-edge constraint on U_c (it must have fewer large octahedra than the parent;
-    default: the x that removes one pair);
-    ``workers`` Dask worker processes (0: no Dask, the tasks one after the other in the run's own process). ``enabled = false``
-    skips the scan.
+    ``U_c`` core-hole potentials (eV, ≤ 0: attractive or none) placed by ``core_hole`` (as :func:`localpairs.solvers.spectra.xas.xas`); ``Gamma``
+    Lorentzian half widths of the O 1s core hole (eV), each convolved with the instrument's Gaussian resolution (from the reference data);
+    ``U_unpaired`` the unpaired control's U values (eV, ≥ 0; each fitted to E_G like the study's control); ``probes`` and ``lattices`` the probe
+    models and lattices; ``doping_x`` the hole-doped cluster of the static pre-edge constraint on U_c (it must have fewer large octahedra than the
+    parent; default: the x that removes one pair); ``workers`` Dask worker processes (0: no Dask, the tasks one after the other in the run's own
+    process). ``enabled = false`` skips the scan.
     """
 
     enabled: bool = True
@@ -386,7 +375,23 @@ class XfelSpec(Strict):
 
 
 def xfel_section(spec: RunSpec) -> XfelSpec:
-    """``spec.xfel``, which an xfel study needs; an :class:`InputError` when the section is absent."""
+    """The ``[xfel]`` section of a run spec, which an xfel study needs.
+
+    Parameters
+    ----------
+    spec
+        The validated run spec.
+
+    Returns
+    -------
+    XfelSpec
+        ``spec.xfel``.
+
+    Raises
+    ------
+    InputError
+        If the spec has no ``[xfel]`` section.
+    """
     if spec.xfel is None:
         raise InputError("xfel", None, f"an [xfel] section (study = {spec.study!r})")
     return spec.xfel

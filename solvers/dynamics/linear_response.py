@@ -12,22 +12,9 @@ polarization of :mod:`~localpairs.hamiltonians.driven_model`), a state that is t
     χ^{(1)}(t) = -\frac{i}{ħ}\, e^{-iE_0 (t - t_s)/ħ}\, e^{-i(H_0 - E_0)t/ħ}\,
                  \tilde A(H_0 - E_0)\,\frac{\partial H}{\partial A}\,ψ_0
 
-(Schrödinger picture; the interaction-picture state is ``e^{iH₀(t − t_s)/ħ}χ``), with the
-transform of the pulse
-
-.. math::
-
-    \tilde A(ε) = \int A(t')\,e^{iεt'/ħ}\,dt'
-      = A_0\,σ\sqrt{π/2}\;e^{iεt_0/ħ}\,
-        \bigl[e^{-σ^2(ε/ħ - ω)^2/2} + e^{-σ^2(ε/ħ + ω)^2/2}\bigr]
-
-for ``A(t) = A₀ exp[−(t − t₀)²/(2σ²)] cos[ω(t − t₀)]`` (the Fourier transform of a Gaussian,
-``∫e^{−τ²/(2σ²)}e^{ikτ}dτ = σ√(2π) e^{−σ²k²/2}``, with ``cos = (e^{iωτ} + e^{−iωτ})/2``). Units:
-``A₀`` in V·fs/Å, so ``Ã`` is in V·fs²/Å; ``∂H/∂A`` is in eV/(V·fs/Å) and ``Ã ∂H/∂A / ħ`` is
-dimensionless. The first term is absorption (``ε = +ħω``), the second the anti-resonant one.
-The integral runs over the whole line: the pulse must be over at ``t`` and not yet begun at
-``t_s`` (``|t − t₀|, |t_s − t₀| ≥`` :data:`~localpairs.hamiltonians.pulse.DEFAULT_CENTER_SIGMAS` σ,
-where the envelope is 1e-6 of its peak; the neglected tails are below 1e-6 relative).
+(Schrödinger picture; the interaction-picture state is ``e^{iH₀(t − t_s)/ħ}χ``), with
+``Ã(ε) = ∫A(t')e^{iεt'/ħ}dt'`` the transform of the pulse (closed form, units and the condition that
+the pulse is over at ``t`` and not yet begun at ``t_s``: :mod:`~localpairs.solvers.dynamics.pulse_spectrum`).
 
 The excited weight is ``α = ‖χ⁽¹⁾‖²`` and the absorbed energy ``⟨χ⁽¹⁾|H₀ − E₀|χ⁽¹⁾⟩`` (exact
 to O(A²): the cross term ``⟨ψ₀|H₀ − E₀|χ⁽²⁾⟩`` vanishes). On the Lanczos poles ``E_n`` of
@@ -36,30 +23,26 @@ to O(A²): the cross term ``⟨ψ₀|H₀ − E₀|χ⁽²⁾⟩`` vanishes). On
 
 Second order
 ------------
-Only the depletion of the ground state is given: unitarity fixes ``Re c₀⁽²⁾ = −α/2``, so
-``|⟨ψ₀|ψ(t)⟩| = 1 − α/2 + O(A⁴)``. Neither the phase of ``c₀`` at second order (the
-AC-Stark and diamagnetic shifts) nor the two-photon part ``χ⁽²⁾`` of the excited state is
-computed: it depends on the intermediate and the final energy (not one function of ``H₀``).
+Only the depletion of the ground state is given: unitarity fixes ``Re c₀⁽²⁾ = −α/2``, so ``|⟨ψ₀|ψ(t)⟩| = 1 − α/2 + O(A⁴)``. Neither the
+phase of ``c₀`` at second order (the AC-Stark and diamagnetic shifts) nor the two-photon part ``χ⁽²⁾`` of the excited state is computed: it
+depends on the intermediate and the final energy (not one function of ``H₀``).
 
 Lanczos
 -------
-``χ⁽¹⁾ = ‖φ‖ V_m g(T_m) e₁`` with ``φ = ∂H/∂A ψ₀`` and ``g(E) = −(i/ħ) e^{−iE₀(t − t_s)/ħ}
-e^{−iεt/ħ} Ã(ε)``, ``ε = E − E₀`` (evaluated as ``e^{−iε(t − t₀)/ħ}`` times the real transform of
-the pulse centred at 0), by :func:`~localpairs.solvers.dynamics.krylov_function.lanczos_function`
-(vectors kept, no reorthogonalization; in real arithmetic when ``H₀`` is real and ``φ`` a phase
-times a real vector, as for a real ground state: half the memory and faster products). ``g`` is a
-window of width ``ħ/σ`` around ``ħω``: it is resolved once Ritz values are that dense there, i.e.
-after ``m ≳ π W σ/(2ħ)`` steps (``W`` the Ritz range; nodes of Gauss quadrature are spaced
-``≈ πW/(2m)`` mid-spectrum). From then on the coefficients are compared every
-:data:`~localpairs.solvers.dynamics.krylov_function.CHECK_EVERY` steps and the recursion stops
-when they change by less than ``tol`` relative (or
-:data:`~localpairs.solvers.dynamics.krylov_function.ROUNDOFF` times ``sup|g|``, for a result that
-vanishes far off resonance), or when the Krylov space is exhausted.
+``χ⁽¹⁾ = ‖φ‖ V_m g(T_m) e₁`` with ``φ = ∂H/∂A ψ₀`` and ``g(E) = −(i/ħ) e^{−iE₀(t − t_s)/ħ} e^{−iεt/ħ} Ã(ε)``, ``ε = E − E₀`` (evaluated as
+``e^{−iε(t − t₀)/ħ}`` times the real transform of the pulse centred at 0), by
+:func:`~localpairs.solvers.dynamics.krylov_function.lanczos_function` (vectors kept, no reorthogonalization; in real arithmetic when ``H₀``
+is real and ``φ`` a phase times a real vector, as for a real ground state: half the memory and faster products). ``g`` is a window of width
+``ħ/σ`` around ``ħω``: it is resolved once Ritz values are that dense there, i.e. after ``m ≳ π W σ/(2ħ)`` steps (``W`` the Ritz range;
+nodes of Gauss quadrature are spaced ``≈ πW/(2m)`` mid-spectrum). From then on the coefficients are compared every
+:data:`~localpairs.solvers.dynamics.krylov_function.CHECK_EVERY` steps and the recursion stops when they change by less than ``tol``
+relative (or :data:`~localpairs.solvers.dynamics.krylov_function.ROUNDOFF` times ``sup|g|``, for a result that vanishes far off resonance),
+or when the Krylov space is exhausted.
 
-Steps and memory: by default the recursion runs until that criterion holds, capped at :data:`CAP_WINDOWS`
-× ``πWσ/(2ħ)`` (``W`` the Gershgorin range of ``H₀``; ≥ :data:`MIN_CAP`; reached unconverged it raises). 12 sites
-(853,776 states, 30 fs at 1.6 eV) need 710 steps. The ``(m + 1) × dim`` vectors (4.8 GB there) are kept when the
-cap's fit :data:`KEEP_VECTORS_BYTES`, else the recursion runs twice holding three (twice the products).
+Steps and memory: by default the recursion runs until that criterion holds, capped at :data:`CAP_WINDOWS` × ``πWσ/(2ħ)`` (``W`` the
+Gershgorin range of ``H₀``; ≥ :data:`MIN_CAP`; reached unconverged it raises). 12 sites (853,776 states, 30 fs at 1.6 eV) need 710 steps.
+The ``(m + 1) × dim`` vectors (4.8 GB there) are kept when the cap's fit :data:`KEEP_VECTORS_BYTES`, else the recursion runs twice holding
+three (twice the products).
 """
 
 from __future__ import annotations
@@ -75,10 +58,10 @@ import numpy as np
 from localpairs.errors import InputError, LocalPairsError, require
 from localpairs.hamiltonians.driven_model import DrivenModel, Pulse, drive
 from localpairs.hamiltonians.model import Model
-from localpairs.hamiltonians.pulse import DEFAULT_CENTER_SIGMAS
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.krylov import vector_norm
 from localpairs.solvers.dynamics.krylov_function import KrylovFunction, lanczos_function
+from localpairs.solvers.dynamics.pulse_spectrum import centered_pulse_transform, check_pulse_times, pulse_transform, window_steps
 from localpairs.units import HBAR_EV_FS
 
 logger = logging.getLogger(__name__)
@@ -98,34 +81,18 @@ CAP_WINDOWS, MIN_CAP = 3.0, 200
 KEEP_VECTORS_BYTES = 1_000_000_000
 
 
-def pulse_transform(pulse: Pulse, energy: float | np.ndarray) -> np.ndarray:
-    r"""``Ã(ε) = ∫ A(t) e^{iεt/ħ} dt`` of a Gaussian pulse along its polarization, in V·fs²/Å.
-
-    ``Ã(ε) = A₀ σ √(π/2) e^{iεt₀/ħ} [e^{−σ²(ε/ħ − ω)²/2} + e^{−σ²(ε/ħ + ω)²/2}]`` for ``ε`` in eV
-    (module docstring). ``Ã(−ε) = Ã(ε)*`` since ``A`` is real.
-    """
-    k = np.asarray(energy, dtype=float) / HBAR_EV_FS
-    return _centered_transform(pulse, energy) * np.exp(1j * k * pulse.center)
-
-
-def _centered_transform(pulse: Pulse, energy: float | np.ndarray) -> np.ndarray:
-    """``Ã(ε) e^{−iεt₀/ħ}`` (real): the transform of the pulse centred at t = 0."""
-    k = np.asarray(energy, dtype=float) / HBAR_EV_FS
-    s2 = pulse.sigma**2
-    envelope = np.exp(-0.5 * s2 * (k - pulse.omega) ** 2) + np.exp(-0.5 * s2 * (k + pulse.omega) ** 2)
-    return pulse.amplitude * pulse.sigma * math.sqrt(0.5 * math.pi) * envelope
-
-
 @dataclass(frozen=True, eq=False)
 class LinearResponseState:
     """First-order excited part of a pumped eigenstate after the pulse (module docstring).
 
-    Parameters
+    Attributes
     ----------
     chi
         ``χ⁽¹⁾(t)`` in the Schrödinger picture: ``ψ(t) ≈ e^{−iE₀(t − t_s)/ħ}ψ₀ + chi``.
-    t, t_start
-        Time of ``chi`` and time at which the state was ``ψ₀`` (fs).
+    t
+        Time of ``chi`` (fs).
+    t_start
+        Time at which the state was ``ψ₀`` (fs).
     e0
         ``E₀`` in eV.
     alpha
@@ -142,13 +109,19 @@ class LinearResponseState:
         The pulse.
     order
         1, or 2 when the ground-state depletion is wanted (:attr:`ground_amplitude`).
-    lanczos_steps, matvecs, converged, change, seconds
-        Steps used, matrix–vector products in total, whether the coefficients settled below the
-        tolerance (or the Krylov space was exhausted), their last relative change, wall time.
+    lanczos_steps
+        Lanczos steps used.
+    matvecs
+        Matrix–vector products in total.
+    converged
+        Whether the coefficients settled below the tolerance (or the Krylov space was exhausted).
+    change
+        The coefficients' last relative change.
+    seconds
+        Wall time (s).
     chi_centred
-        ``e^{i(H₀ − E₀)(t − t₀)/ħ} χ⁽¹⁾(t)``: χ⁽¹⁾ evolved back with ``H₀ − E₀`` to the pulse centre ``t₀``
-        (same weights on the eigenstates of ``H₀``; a phase times a real vector when
-        ``real_arithmetic``). None unless asked for (``keep_centred=True``).
+        ``e^{i(H₀ − E₀)(t − t₀)/ħ} χ⁽¹⁾(t)``: χ⁽¹⁾ evolved back with ``H₀ − E₀`` to the pulse centre ``t₀`` (same weights on the eigenstates
+        of ``H₀``; a phase times a real vector when ``real_arithmetic``). None unless asked for (``keep_centred=True``).
     real_arithmetic
         Whether the Lanczos recursion ran in float64 (module docstring).
     """
@@ -215,31 +188,34 @@ class LinearResponseState:
         return self.alpha <= ALPHA_LINEAR_MAX and self.two_photon_ratio <= TWO_PHOTON_RATIO_MAX
 
     def state(self, psi0: np.ndarray) -> np.ndarray:
-        """``ψ(t) ≈ c₀ e^{−iE₀(t − t_s)/ħ} ψ₀ + χ⁽¹⁾`` with ``c₀ =`` :attr:`ground_amplitude`."""
+        """``ψ(t) ≈ c₀ e^{−iE₀(t − t_s)/ħ} ψ₀ + χ⁽¹⁾`` with ``c₀ =`` :attr:`ground_amplitude`.
+
+        Parameters
+        ----------
+        psi0 : numpy.ndarray
+            The eigenstate ``ψ₀`` the response was computed for (length dim).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``ψ(t)`` at :attr:`t` (complex, length dim).
+        """
         phase = np.exp(-1j * self.e0 * (self.t - self.t_start) / HBAR_EV_FS)
         return self.ground_amplitude * phase * np.asarray(psi0, dtype=np.complex128) + self.chi
 
     def validity(self) -> dict:
-        """α, the threshold and the verdict, for the record."""
+        """Give α, the two-photon estimate, their thresholds and the verdict, for the record.
+
+        Returns
+        -------
+        dict
+            ``alpha``, ``alpha_linear_max``, ``virtual_weight``, ``two_photon_estimate``, ``two_photon_ratio``,
+            ``two_photon_ratio_max``, ``linear_regime``, ``order``, ``lanczos_converged`` and ``lanczos_change``.
+        """
         return {"alpha": self.alpha, "alpha_linear_max": ALPHA_LINEAR_MAX, "virtual_weight": self.virtual_weight,
                 "two_photon_estimate": self.two_photon_estimate, "two_photon_ratio": self.two_photon_ratio,
                 "two_photon_ratio_max": TWO_PHOTON_RATIO_MAX, "linear_regime": self.linear_regime,
                 "order": self.order, "lanczos_converged": self.converged, "lanczos_change": self.change}
-
-
-def _check_times(pulse: Pulse, t: float, t_start: float) -> None:
-    """The transform over the whole line needs the pulse over at t and not begun at t_start."""
-    reach = DEFAULT_CENTER_SIGMAS * pulse.sigma * (1.0 - 1e-9)
-    require(math.isfinite(t_start) and t_start <= pulse.center - reach, "t_start", t_start,
-            f"a time before the pulse, ≤ center − {DEFAULT_CENTER_SIGMAS:.3f}σ = {pulse.center - reach:.4g} fs")
-    require(math.isfinite(t) and t >= pulse.center + reach, "t", t,
-            f"a time after the pulse, ≥ center + {DEFAULT_CENTER_SIGMAS:.3f}σ = {pulse.center + reach:.4g} fs "
-            "(use the full evolution during the pulse)")
-
-
-def _window_steps(ritz_range: float, pulse: Pulse) -> int:
-    """Steps after which Gauss nodes are spaced ≤ ħ/σ mid-spectrum: ``π W σ/(2ħ)``."""
-    return math.ceil(0.5 * math.pi * ritz_range * pulse.sigma / HBAR_EV_FS)
 
 
 def _default_cap(matrix: Any, pulse: Pulse) -> int:
@@ -247,7 +223,7 @@ def _default_cap(matrix: Any, pulse: Pulse) -> int:
     diag = matrix.diagonal().real
     radius = np.asarray(abs(matrix).sum(axis=1)).ravel() - np.abs(diag)
     width = float((diag + radius).max() - (diag - radius).min())
-    return int(max(MIN_CAP, math.ceil(CAP_WINDOWS * _window_steps(width, pulse))))
+    return int(max(MIN_CAP, math.ceil(CAP_WINDOWS * window_steps(width, pulse))))
 
 
 def _checked_pulse(driven: DrivenModel, pulse: Pulse | None, order: Any, lanczos_steps: Any) -> Pulse:
@@ -270,7 +246,7 @@ def _krylov(op: DrivenOperator, phi: np.ndarray, functions: tuple, pulse: Pulse,
     cap = _default_cap(op.matrix, pulse) if lanczos_steps is None else int(lanczos_steps)
     keep = (cap + 1) * op.dim * 16 <= KEEP_VECTORS_BYTES  # complex size: the real path needs half
     res = lanczos_function(op.matrix, phi, functions[0], steps=cap, tol=tol, g_max=g_max, also=functions[1:],
-                           resolved=lambda theta: len(theta) >= _window_steps(theta[-1] - theta[0], pulse), keep_vectors=keep)
+                           resolved=lambda theta: len(theta) >= window_steps(theta[-1] - theta[0], pulse), keep_vectors=keep)
     if not res.converged and lanczos_steps is None:
         raise LocalPairsError(f"linear response: the Lanczos coefficients still change by {res.change:.3g} (> tol = {tol:g}) after the default cap "
                               f"of {cap} steps ({CAP_WINDOWS:g} × the π W σ/2ħ steps that resolve the pulse's window); pass lanczos_steps "
@@ -342,7 +318,7 @@ def linear_response(
     start = time.perf_counter()
     driven = op.driven
     pulse = _checked_pulse(driven, pulse, order, lanczos_steps)
-    _check_times(pulse, float(t), float(t_start))
+    check_pulse_times(pulse, float(t), float(t_start))
     psi0 = np.ascontiguousarray(psi0, dtype=np.complex128)
     require(psi0.shape == (op.dim,) and abs(float(vector_norm(psi0)) - 1.0) < 1e-8, "psi0", f"shape {psi0.shape}",
             f"a normalized vector of length {op.dim}")
@@ -354,12 +330,12 @@ def linear_response(
 
     def amplitude(energies: np.ndarray) -> np.ndarray:
         eps = energies - e0  # e^{−iεt/ħ}Ã(ε) = e^{−iε(t − t₀)/ħ} × (real centred transform)
-        return (-1j / HBAR_EV_FS) * ground_phase * np.exp(-1j * eps * (t - pulse.center) / HBAR_EV_FS) * _centered_transform(pulse, eps)
+        return (-1j / HBAR_EV_FS) * ground_phase * np.exp(-1j * eps * (t - pulse.center) / HBAR_EV_FS) * centered_pulse_transform(pulse, eps)
 
     g_max = 2.0 * abs(pulse.amplitude) * pulse.sigma * math.sqrt(0.5 * math.pi) / HBAR_EV_FS  # sup |Ã|/ħ
 
     def centred(energies: np.ndarray) -> np.ndarray:  # the same without the free evolution from t₀ to t
-        return (-1j / HBAR_EV_FS) * ground_phase * _centered_transform(pulse, energies - e0)
+        return (-1j / HBAR_EV_FS) * ground_phase * centered_pulse_transform(pulse, energies - e0)
 
     res, keep = _krylov(op, phi, (amplitude, centred) if keep_centred else (amplitude,), pulse, g_max=g_max, tol=tol, lanczos_steps=lanczos_steps)
     chi = res.vectors[0]
@@ -389,6 +365,31 @@ def linear_response_state(
 
     Builds the :class:`~localpairs.solvers.dynamics.driven_operator.DrivenOperator` of
     ``drive(model, pulse=pulse)``; pass an existing operator to :func:`linear_response` to reuse it.
+
+    Parameters
+    ----------
+    system : Model or DrivenModel
+        The model ``H₀`` (a driven model's pulse is replaced by ``pulse``; it must have no quench).
+    basis
+        The QuSpin basis of the sector of ``psi0``.
+    psi0, e0
+        Normalized eigenstate of ``H₀`` and its energy (eV).
+    pulse : Pulse
+        The pump pulse.
+    t, t_start
+        Time after the pulse, and the time before it at which the state is ``psi0`` (fs).
+    lanczos_steps, tol, order
+        As in :func:`linear_response`.
+
+    Returns
+    -------
+    LinearResponseState
+        χ⁽¹⁾(t), α, the absorbed energy, the Krylov poles and the recursion's record.
+
+    Raises
+    ------
+    InputError, LocalPairsError
+        If ``system`` is neither a Model nor a DrivenModel, or has a quench; otherwise as :func:`linear_response`.
     """
     if isinstance(system, DrivenModel):
         require(system.quench is None, "system.quench", system.quench, "None: linear response is about a pulse on a fixed H₀")

@@ -58,7 +58,20 @@ S_PER_CM = E_CHARGE_C / (HBAR_EV_FS * 1e-15) * 1e8
 def peierls_model(model: Model, vector_potential: Sequence[float] | np.ndarray) -> Model:
     """``H(A)``: ``model`` with every charge-moving term given its Peierls factor ``exp(i q A·d_b)``.
 
-    ``A`` in Å⁻¹ (ħ = e = 1); ``d_b`` = ``bond.displacement``. Terms that move no charge are kept.
+    ``d_b`` = ``bond.displacement`` (Å). Terms that move no charge are kept.
+
+    Parameters
+    ----------
+    model : Model
+        The model at zero vector potential.
+    vector_potential : sequence of float
+        The uniform vector potential ``A`` (x, y, z) in Å⁻¹ (ħ = e = 1).
+
+    Returns
+    -------
+    Model
+        ``model`` with the charge-moving terms replaced by their Peierls-substituted forms and
+        ``vector_potential`` recorded.
     """
     static = tuple(t for t in model.terms if not t.moves_charge)
     return model.with_terms(static + peierls_terms(model, vector_potential), vector_potential=list(map(float, vector_potential)))
@@ -162,7 +175,7 @@ def optical_conductivity(
 
     Parameters
     ----------
-    model
+    model : Model
         The model at A = 0 (real couplings).
     sec
         Sector of the state.
