@@ -220,9 +220,14 @@ def compute(ctx: RunContext) -> Results:
         nuisance = _nuisance_scan(context, cp, ref, fits, spectra, measured, timings) if cfg.scan.enabled else None
     except InputError as err:
         raise SpecError(f"[xfel]: {err}") from None
+    first = cp.load("first_complete_run_seconds")
+    if first is None:
+        cp.save("first_complete_run_seconds", timings)
+        first = timings
     ds = _dataset(fits, spectra)
     ds.attrs.update(title=spec.title, extras=json.dumps(more["summary"], default=str), calibration=json.dumps(calib))
-    summary = summarize(system=ctx.system, ref=ref, measured=measured, fits=fits, spectra=spectra, calib=calib, scan=scan, more=more, cfg=cfg, timings=timings,
+    summary = summarize(system=ctx.system, ref=ref, measured=measured, fits=fits, spectra=spectra, calib=calib, scan=scan, more=more, cfg=cfg,
+                        timings={"this run": timings, "first complete run": first},
                         nuisance=None if nuisance is None else nuisance[0])
     return Results(ds, {"summary": summary} if nuisance is None else {"summary": summary, "scan": nuisance[1]})
 

@@ -327,7 +327,7 @@ def honest_peak_rows(spectra: dict[str, Any], cfg: XfelSpec) -> list[dict[str, A
 
 
 def summarize(*, system: System, ref: Reference, measured: dict[str, float], fits: dict, spectra: dict, calib: dict, scan: dict, more: dict, cfg: XfelSpec,
-              timings: dict[str, float], nuisance: dict[str, Any] | None = None) -> xr.Dataset:
+              timings: dict[str, dict[str, float]], nuisance: dict[str, Any] | None = None) -> xr.Dataset:
     """The ``summary`` group: tables (JSON attributes) and figure arrays (variables) of the XFEL report.
 
     ``nuisance``: the nuisance scan's summary (:func:`~.xfel_verdict.scan_summary`), None when ``xfel.scan.enabled`` is false.
@@ -353,7 +353,8 @@ def summarize(*, system: System, ref: Reference, measured: dict[str, float], fit
     cfg
         The ``[xfel]`` section.
     timings
-        Wall seconds per stage.
+        Wall seconds per stage of ``"this run"`` and of the ``"first complete run"`` in this output
+        folder (a rerun reads its stages from checkpoints in seconds).
     nuisance
         The nuisance scan's summary (:func:`~.xfel_verdict.scan_summary`), None when ``xfel.scan.enabled`` is false.
 
