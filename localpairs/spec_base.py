@@ -35,9 +35,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-#: Largest |energy| (eV) of a model parameter: t, U, V, Δ, ε, J_p, μ and the Fermi–Bose energies.
+#: Largest absolute energy (eV) of a model parameter (t, U, V, Δ, ε, J_p, μ and the Fermi–Bose energies).
 MAX_ENERGY_EV = 100.0
-#: Largest |energy| (eV) of a window edge given relative to a reference energy (XAS windows).
+#: Largest absolute energy (eV) of a window edge given relative to a reference energy (XAS windows).
 MAX_WINDOW_EV = 100.0
 
 #: Largest absolute photon energy (eV) of an absorption edge (K edges of the heaviest elements: ~120 keV).
@@ -45,7 +45,7 @@ MAX_EDGE_EV = 200_000.0
 
 #: Shortest pulse duration (fs) of a pump or probe.
 MIN_DURATION_FS = 0.1
-#: Largest |time| (fs) of a pump or probe.
+#: Largest absolute time (fs) of a pump or probe.
 MAX_TIME_FS = 1.0e6
 #: Largest fluence (mJ/cm²): well above the ablation threshold of any solid.
 MAX_FLUENCE = 10_000.0
