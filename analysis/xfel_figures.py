@@ -41,9 +41,10 @@ def dxas_maps(sp: Mapping[str, Any], *, title: str = "", hw: float | None = None
     for ax, lat in zip(axes, ("unrelaxed", "relaxed")):
         ax.axvspan(lo, hi, color="0.93", zorder=0)
         ax.plot(omega[view], ground[view] / ground.max() * scale, color="0.6", lw=1, label="ground-state XAS (scaled)")
-        for i, (d, curve, p) in enumerate(zip(sp["delays"], sp[lat]["dxas"], sp[lat]["peaks"])):
+        for i, (delays, curve, p) in enumerate(_distinct_curves(sp["delays"], sp[lat]["dxas"], sp[lat]["peaks"], tol=1e-9 * scale)):
             c = f"C{i}"
-            ax.plot(omega[view], np.asarray(curve)[view], color=c, label=f"ΔXAS, {d:g} fs")
+            same = " (identical: the probe of a freely evolving χ is stationary)" if len(delays) > 1 else ""
+            ax.plot(omega[view], np.asarray(curve)[view], color=c, label=f"ΔXAS, {', '.join(f'{d:g}' for d in delays)} fs{same}")
             if p["found"]:
                 ax.plot([p["A"]], [p["A_amp"]], "^", color=c, ms=7)
                 ax.plot([p["B"]], [p["B_amp"]], "v", color=c, ms=7)
@@ -54,6 +55,36 @@ def dxas_maps(sp: Mapping[str, Any], *, title: str = "", hw: float | None = None
     axes[0].legend(title="delay after pulse end", fontsize=8, title_fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _distinct_curves(delays: Any, curves: Any, peaks: Any, *, tol: float) -> list[tuple[list[float], Any, Any]]:
+    """Group the delays whose ΔXAS curves agree to ``tol`` (one line and one legend entry per group).
+
+    Parameters
+    ----------
+    delays : sequence of float
+        Delays (fs), one per curve.
+    curves : sequence of array_like
+        ΔXAS curves on a common ω grid.
+    peaks : sequence of dict
+        The A/B peaks found on each curve.
+    tol : float
+        Largest pointwise difference (the curves' units) for two curves to count as one.
+
+    Returns
+    -------
+    list of tuple
+        ``(delays of the group, its first curve, that curve's peaks)`` in the order of first appearance.
+    """
+    groups: list[tuple[list[float], Any, Any]] = []
+    for d, curve, p in zip(delays, curves, peaks):
+        for ds, first, _ in groups:
+            if np.max(np.abs(np.asarray(curve) - np.asarray(first))) <= tol:
+                ds.append(d)
+                break
+        else:
+            groups.append(([d], curve, p))
+    return groups
 
 
 def peaks_vs_delay(sp: Mapping[str, Any], *, title: str = "") -> Figure:
