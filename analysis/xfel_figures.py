@@ -52,7 +52,7 @@ def dxas_maps(sp: Mapping[str, Any], *, title: str = "", hw: float | None = None
         ax.set_xlabel("photon energy (eV)")
         ax.set_title(f"{title}: {lat} lattice" + (f" (ħω = {hw:.2f} eV)" if hw else ""), fontsize=10)
     axes[0].set_ylabel("ΔXAS (arb. units; α × per-cluster spectrum)")
-    axes[0].legend(title="delay after pulse end", fontsize=8, title_fontsize=8)
+    axes[0].legend(title="delay after pulse end", fontsize=8, title_fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
 
