@@ -52,8 +52,9 @@ def dxas_maps(sp: Mapping[str, Any], *, title: str = "", hw: float | None = None
         ax.set_xlabel("photon energy (eV)")
         ax.set_title(f"{title}: {lat} lattice" + (f" (ħω = {hw:.2f} eV)" if hw else ""), fontsize=10)
     axes[0].set_ylabel("ΔXAS (arb. units; α × per-cluster spectrum)")
-    axes[0].legend(title="delay after pulse end", fontsize=8, title_fontsize=8, loc="upper left")
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, title="delay after pulse end", fontsize=8, title_fontsize=8, loc="lower center", ncol=2)
+    fig.tight_layout(rect=(0.0, 0.14, 1.0, 1.0))
     return fig
 
 

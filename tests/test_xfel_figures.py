@@ -20,7 +20,7 @@ def _spectra(curves: list[np.ndarray]) -> dict:
 
 
 def _legend(fig) -> list[str]:
-    return [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    return [t.get_text() for t in fig.legends[0].get_texts()]
 
 
 def test_identical_delays_share_one_line_and_say_why():
