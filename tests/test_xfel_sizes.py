@@ -80,12 +80,16 @@ def test_resonance_fraction_against_dense_projections():
 
 
 def test_rows_converged_not_converged_and_the_12_site_record():
-    """|Δ| ≤ tolerance: converged; beyond: not converged; the 12-site record rides along; off: the switch is named."""
-    rec = {"separation": -1.2, "reason": "", "alpha_per_fluence": 1e-9, "resonance_fraction": 1e-4}
+    """|Δ| ≤ tolerance: converged; beyond: not converged; the 12-site record rides along (and where its χ̂ is first order);
+    off: the switch is named."""
+    rec = {"separation": -1.2, "reason": "", "alpha_per_fluence": 1e-9, "resonance_fraction": 1e-4, "linear_regime": True}
     rows = convergence_table({"paired": {8: -1.0, 12: -1.2}, "unpaired": {8: -2.0, 12: -1.5}},
                              {"paired": rec, "unpaired": {**rec, "separation": -1.5}}, tolerance=0.3, enabled=True)
     assert [r["verdict"] for r in rows] == ["converged", "not converged"]
     assert rows[0]["change"] == pytest.approx(-0.2) and rows[1]["change"] == pytest.approx(0.5)
-    assert rows[0]["points_12"] is rec
+    assert rows[0]["points_12"] is rec and "first-order" not in rows[0]["note"]
+    beyond = {**rec, "linear_regime": False, "linear_fluence_max": 2e-11, "two_photon_ratio": 2000.0, "fluence": 0.01}
+    note = convergence_table({"paired": {8: -1.0, 12: -1.2}}, {"paired": beyond}, tolerance=0.3, enabled=True)[0]["note"]
+    assert "only below 2e-11 mJ/cm²" in note and "2e+03 at 0.01 mJ/cm²" in note
     off = convergence_table({"paired": {8: -1.0}}, {}, tolerance=0.3, enabled=False)
     assert off[0]["verdict"] == NOT_COMPUTED

@@ -173,7 +173,8 @@ def convergence_table(values: dict[str, dict[int, float | None]], points_12: dic
     -------
     list of dict
         :func:`~localpairs.analysis.discrimination.convergence_rows` with ``points_12``; a 12-site point that could not be
-        computed says why in the verdict.
+        computed says why in the verdict; the note says where the 12-site first-order state holds when it is outside the
+        linear regime at the fluence it was computed at.
     """
     rows = convergence_rows(values, tolerance=tolerance, missing=None if enabled else NOT_COMPUTED)
     for r in rows:
@@ -181,4 +182,7 @@ def convergence_table(values: dict[str, dict[int, float | None]], points_12: dic
         r["points_12"] = rec
         if rec is not None and rec.get("separation") is None and rec.get("reason"):
             r["verdict"], r["note"] = "not computed on 12 sites", rec["reason"]
+        if rec is not None and rec.get("linear_regime") is False:
+            r["note"] += (f"; the 12-site χ̂ is the first-order state, which describes the pumped cluster only below {rec['linear_fluence_max']:.2g} mJ/cm² "
+                          f"(estimated two-photon ratio {rec['two_photon_ratio']:.3g} at {rec['fluence']:g} mJ/cm², ∝ √F)")
     return rows
