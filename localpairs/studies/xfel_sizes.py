@@ -14,12 +14,15 @@ evolved state at two fields). The 8-site rows use the same normalised χ̂ (the 
 sets α). The 12-site χ⁽¹⁾ is computed at :data:`~.xfel_points.LR_PROBE_FLUENCE` (the 8-site calibration's
 own evaluation) and the row records what the 12-site cluster absorbs at that ħω: α per mJ/cm², the
 fluence and peak field the measured α would need, and ``resonance_fraction`` (‖χ⁽¹⁾‖ against all the
-one-photon weight at ħω; far above the ≈ 1e-15 round-off means χ̂ is numerically meaningful). The 3×2×2
-cluster absorbs weakly at 1.96 eV (its one-photon weight lies elsewhere): the calibration to α = 0.05 asked
-866 V/Å against the model's 0.607 V/Å validity (attempt of 2026-11-29), which is why it is not done.
+one-photon weight at ħω; far above the ≈ 1e-15 round-off means χ̂ is numerically meaningful). The paired
+model's 3×2×2 cluster absorbs weakly at 1.96 eV (measured 2026-11-29: resonance fraction 2.7e-6, α = 1.6e-10
+per mJ/cm², so α = 0.05 would need 3.2e8 mJ/cm² and 866 V/Å against the model's 0.607 V/Å validity), which is
+why nothing is calibrated; its first-order state describes the pumped cluster only below 2e-11 mJ/cm² (estimated
+two-photon ratio 2.1e3 at 0.01 mJ/cm²), and the row's note says so.
 
-Cost on 2 cores (853,776 states): χ⁽¹⁾ 43 s quiet (two-pass Lanczos function, ≈ 1.4 GB), the long-probe XAS
-of χ̂ ≈ 1 min quiet; hence opt-in (``xfel.scan.twelve_sites``). Each scenario's 12-site point is checkpointed
+Cost on 2 cores (853,776 states, measured 2026-11-29 at load 3–7): 7 min wall, 4.6 min CPU and 1.45 GB peak
+per scenario (ground state, χ⁽¹⁾ by the two-pass Lanczos function, long-probe XAS of ψ₀ and χ̂; the lead measured
+χ⁽¹⁾ 43 s and the XAS of χ̂ 57 s on a quiet machine); hence opt-in (``xfel.scan.twelve_sites``). Each scenario's 12-site point is checkpointed
 (``size12_<scenario>``). A row says "not converged" where |ΔA−B| exceeds the tolerance, "not computed" with
 the switch that enables it when the 12-site point was not asked for.
 """
@@ -45,7 +48,7 @@ logger = logging.getLogger(__name__)
 #: The 12-site cluster of the convergence rows (runs/babio3_pump_12.toml, benchmarks/bench_12_sites.py).
 TWELVE_SITES = {"shape": "3x2x2", "periodic": [False, True, True], "bond_multiplicity": 1}
 #: What a row says when the 12-site point was not asked for.
-NOT_COMPUTED = "not computed (enable with xfel.scan.twelve_sites = true: a few minutes and ≈ 1.5 GB per scenario on 2 cores)"
+NOT_COMPUTED = "not computed (enable with xfel.scan.twelve_sites = true: ≈ 7 min and 1.5 GB per scenario on 2 cores)"
 
 
 def twelve_site_spec(spec: RunSpec) -> RunSpec:
