@@ -66,7 +66,7 @@ from localpairs.solvers import solve
 from localpairs.solvers.dynamics.breathing_relaxation import BreathingRelaxation, relax_breathing
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
-from localpairs.solvers.dynamics.linear_response import LinearResponseState, linear_response
+from localpairs.solvers.dynamics.linear_response import LinearResponseState, linear_response, pulse_transform
 from localpairs.solvers.spectra.spectral_functions import SectorCache
 from localpairs.solvers.spectra.windowed_chains import WindowedXasChains
 from localpairs.solvers.spectra.xas import check_core_hole
@@ -75,6 +75,7 @@ from localpairs.spec import RunSpec
 from localpairs.studies.common import build_system
 from localpairs.studies.xfel_fit import Context
 from localpairs.studies.xfel_probe_models import SpectrumChains, energy_spread, excited_chains, ground_chains
+from localpairs.units import HBAR_EV_FS
 
 logger = logging.getLogger(__name__)
 
@@ -197,9 +198,8 @@ def scaled_response(lr: LinearResponseState, pulse: Pulse) -> LinearResponseStat
 
 
 def _pulse(spec: RunSpec, fit: dict[str, Any], fluence: float) -> Pulse:
-    cfg = spec.xfel
-    assert cfg is not None
-    return gaussian_pulse(photon_energy=fit["E_G"], duration=cfg.pump.duration, fluence=fluence, polarization=list(POLARIZATION))
+    duration = spec.xfel.pump.duration  # type: ignore[union-attr]
+    return gaussian_pulse(photon_energy=fit["E_G"], duration=duration, fluence=fluence, polarization=list(POLARIZATION))
 
 
 def pumped_scenario(spec: RunSpec, fit: dict[str, Any], *, name: str = "", fluence: float | None = None, alpha: float | None = None,
@@ -223,7 +223,8 @@ def pumped_scenario(spec: RunSpec, fit: dict[str, Any], *, name: str = "", fluen
     Returns
     -------
     PumpedScenario
-        ψ₀, E₀, the excited part χ at the time after the pulse, the fluence and the linear-response validity record.
+        ψ₀, E₀, the excited part χ at the time after the pulse, the fluence and the linear-response validity record, with
+        ``resonance_fraction`` = ‖χ⁽¹⁾‖/(‖∂H/∂A ψ₀‖ sup|Ã|/ħ) (1: all one-photon weight at ħω; the Lanczos round-off ≈ 1e-15).
     """
     require(state in STATES, "state", state, f"one of {STATES}")
     require(fluence is None or alpha is None, "fluence", fluence, "None when alpha is given (one of the two)")
@@ -241,7 +242,8 @@ def pumped_scenario(spec: RunSpec, fit: dict[str, Any], *, name: str = "", fluen
         fluence = LR_PROBE_FLUENCE * target / lr.alpha
     lr = scaled_response(lr, _pulse(spec, fit, fluence))
     driven = drive(m, pulse=lr.pulse)  # refuses a field beyond the one-band model's validity (InputError "pump.peak_field")
-    validity = {**lr.validity(), "absorbed_energy": lr.absorbed_energy}
+    fraction = float(np.sqrt(lr.alpha / np.sum(lr.transition_weights)) * HBAR_EV_FS / abs(pulse_transform(lr.pulse, lr.pulse.omega * HBAR_EV_FS)))
+    validity = {**lr.validity(), "absorbed_energy": lr.absorbed_energy, "resonance_fraction": fraction}
     if state == "linear_response":
         chi = lr.chi
     else:
