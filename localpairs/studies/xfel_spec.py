@@ -287,7 +287,7 @@ class ScanSpec(Strict):
     """Dask worker processes of the scan (0: no Dask, the points one after the other)."""
     twelve_sites: bool = False
     """Also compute each scenario's headline A − B on the 12-site 3×2×2 cluster (x open, one oxygen per pair) for the cluster-size
-    convergence rows (about 10 min and 6 GB on 2 cores; off: the rows say "not computed")."""
+    convergence rows (about 6 min and 1.5 GB per scenario on 2 cores; off: the rows say "not computed")."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ScanSpec:
