@@ -28,6 +28,7 @@ import scipy.sparse as sp
 import xarray as xr
 
 from localpairs.hamiltonians import Model
+from localpairs.solvers.ed.charge_ladder import ladder_electrons, ladder_sector
 from localpairs.solvers.ed.eigensolve import lowest_eigenpairs
 from localpairs.solvers.ed.observables import occupations
 from localpairs.solvers.hilbert.basis import build_basis, is_pair_basis, operator_matrix
@@ -168,10 +169,8 @@ class FitMatrices:
         dict of float
             {N: E(N)} in eV.
         """
-        out = {}
-        for n in range(max(0, electrons - spread), min(2 * model.n_sites, electrons + spread) + 1):
-            out[n] = self.ground(model, Sector(n_up=(n + 1) // 2, n_down=n // 2))[0]
-        return out
+        offsets = range(-spread, spread + 1)
+        return {n: self.ground(model, ladder_sector(n))[0] for n in ladder_electrons(electrons, offsets, model.n_sites)}
 
     def conductivity(self, model: Model, sec: Sector, omega: np.ndarray, *, eta: float, polarization: tuple[float, float, float]) -> xr.Dataset:
         """The optical conductivity σ(ω) of the ground state of ``sec`` (``optical_conductivity`` on the cached matrix).
