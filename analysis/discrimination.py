@@ -24,7 +24,7 @@ Verdict (:func:`discrimination_verdict`)
 "discriminating" only if the paired and unpaired A − B sets, each point widened by its own model
 uncertainty sqrt(σ_A² + σ_B²), are disjoint over the whole box. Otherwise "not discriminating",
 with the reason: a scenario without features, or an overlap, and which nuisance parameter decides
-it — a shared parameter (U_c, Γ, probe, lattice, cluster size) decides when fixing it alone
+it — a shared parameter (U_c, Γ, probe, lattice, cluster size, pumped state) decides when fixing it alone
 restores the separation at every one of its values; the unpaired model's U decides when each of
 its values alone separates. When separated, the parameter with the largest swing of A − B is
 named as the one that limits the margin.

@@ -21,13 +21,13 @@ from typing import Any
 
 SCENARIOS = ("paired", "unpaired")
 #: Nuisance parameters shared by both scenarios (a setting of these is one point of the box per scenario).
-SHARED = ("U_c", "Gamma", "probe", "lattice", "sites")
+SHARED = ("U_c", "Gamma", "probe", "lattice", "sites", "pumped_state")
 #: Every parameter of a point besides the scenario; ``U`` is the scenario model's on-site U (fitted
 #: for the paired scenario, a nuisance value for the unpaired one).
 PARAMETERS = (*SHARED, "U")
 #: Names of the parameters in report text.
 PARAMETER_TEXT = {"U_c": "U_c", "Gamma": "Γ", "probe": "the probe model", "lattice": "the lattice", "sites": "the cluster size",
-                  "U": "the unpaired model's U"}
+                  "pumped_state": "the pumped-state model", "U": "the unpaired model's U"}
 
 TOLERANCE_DERIVATION = (
     "tol = sqrt(σ_A² + σ_B² + 2 σ_exp²): σ_A, σ_B the model's peak-position uncertainties sqrt(h²/12 + (FWHM/2)²) "
@@ -86,6 +86,8 @@ class ScanPoint:
         Strongest negative feature (None: none).
     reason
         Why a feature is missing.
+    pumped_state
+        The pumped-state model: ``"linear_response"`` (χ⁽¹⁾) or ``"evolved"`` (the full evolution's excited part).
     """
 
     scenario: str
@@ -99,6 +101,7 @@ class ScanPoint:
     A: Feature | None
     B: Feature | None
     reason: str = ""
+    pumped_state: str = "linear_response"
 
     @property
     def found(self) -> bool:

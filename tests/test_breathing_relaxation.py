@@ -78,3 +78,18 @@ def test_ground_state_stays_at_the_fitted_breathing():
     r = relax_breathing(m0, basis, LARGE, D, psi0=vecs[:, 0], state=vecs[:, 0], force_tol=1e-10)
     assert r.relaxed_breathing == pytest.approx(D, abs=1e-9) and abs(r.force_u0) < 1e-9
     assert r.well_minimum < r.u0  # the ground state's electrons push the oxygens outwards: the bare wells sit inside
+
+
+def test_populations_below_the_threshold_are_dropped_from_the_surface_and_the_kept_part():
+    """χ̂ with 97 % on the first excited state and 3 % on the third, threshold 5 %: the surface is that of the first excited
+    state alone (direct minimisation with weights (0, 1, 0)), the captured weight is 0.97, and the kept part is the dense
+    projection of χ̂ onto that eigenvector (round-off: dense eigenvectors of a 4-state sector against ARPACK's)."""
+    _, vecs = levels(D)
+    chi = vecs[:, 1:4] @ np.sqrt([0.97, 0.0, 0.03])
+    m0 = dimer(0.0)
+    r = relax_breathing(m0, build_basis(m0, sector(n_up=1, n_down=1)), LARGE, D, psi0=vecs[:, 0], state=chi, captured_tol=0.05, force_tol=1e-10)
+    assert r.captured == pytest.approx(0.97, abs=1e-12) and r.n_levels == 1
+    assert r.u == pytest.approx(direct_minimum(np.array([0.0, 1.0]), r.u0)[0], abs=U_TOL)
+    kept = r.kept_part(3.0 * chi)  # any norm
+    expected = vecs[:, 1] * (vecs[:, 1] @ chi)
+    np.testing.assert_allclose(kept, expected, atol=1e-12)

@@ -17,8 +17,8 @@ from localpairs.studies import check_study
 from localpairs.studies.common import Checkpoints, build_system
 from localpairs.studies.xfel_fit import Context
 from localpairs.studies.xfel_points import dxas_points, pumped_scenario
-from localpairs.studies.xfel_scan import run_scan
-from localpairs.studies.xfel_scan_points import doping_shift, prepare_model, scan_point
+from localpairs.studies.xfel_scan import EVOLVED_LATTICES, box_rows, run_scan
+from localpairs.studies.xfel_scan_points import doping_shift, evolve_model, prepare_model, scan_point
 from localpairs.studies.xfel_spec import CoreHolePlacement
 from localpairs.sweep import run_tasks, task_client
 
@@ -97,7 +97,11 @@ def test_scan_checkpointed_per_point_and_resumed(tmp_path):
     kw = {"fits": {"paired": FIT, "unpaired": {**FIT, "U": 0.5, "breathing": 0.6}},
           "ref": load_reference(), "measured": {"E_G": 1.96, "E_a": 0.24}}
     first = run_scan(ctx, cp, **kw)
-    assert not first["failed"] and len(first["points"]) == 3 * 2 * 2 * 2 and len(first["doping"]) == 3 * 2 * 2
+    # model × U_c × lattice × Γ for the linear-response state, and the lattices of EVOLVED_LATTICES for the evolved one
+    assert not first["failed"] and len(first["points"]) == 3 * 2 * 2 * 2 + 3 * 2 * len(EVOLVED_LATTICES) * 2 and len(first["doping"]) == 3 * 2 * 2
+    assert sum(p["pumped_state"] == "evolved" for p in first["points"]) == 3 * 2 * len(EVOLVED_LATTICES) * 2
+    assert {p["lattice"] for p in first["points"] if p["pumped_state"] == "evolved"} == set(EVOLVED_LATTICES)
+    assert all(m["evolved"] is not None and m["evolved"]["overlap"] > 0.9 for m in first["models"].values())  # weak pump: χ_ev ≈ χ⁽¹⁾
     assert first["models"]["unpaired_U2"]["fitted_here"] and not first["models"]["unpaired_U0.5"]["fitted_here"]
     again = run_scan(ctx, cp, **kw)
     assert all(k.startswith("scan: 0 of") for k in again["seconds"]) and again["points"] == first["points"]
@@ -115,6 +119,8 @@ def test_scan_checkpointed_per_point_and_resumed(tmp_path):
     ({"probes": ["sudden"]}, "xfel.scan.probes"),
     ({"lattices": []}, "xfel.scan.lattices"),
     ({"workers": -1}, "xfel.scan.workers"),
+    ({"pumped_states": []}, "xfel.scan.pumped_states"),
+    ({"pumped_states": ["evolved", "evolved"]}, "xfel.scan.pumped_states"),
 ])
 def test_bad_scan_spec_names_key(bad, key):
     with pytest.raises(SpecError, match=re.escape(key)):
@@ -176,3 +182,77 @@ def test_scan_summary_applies_the_doping_constraint():
     assert "does not separate" in out["headline"] and "Restricted to the U_c that reproduce" in out["headline"]
     assert out["headline_points"]["paired"]["separation"] == pytest.approx(-1.5)
     assert points_of_dataset(scan_dataset(raw, ref)) == scan_points(raw)
+
+
+def _weak_pair(alpha: float):
+    """The dimer's paired model pumped at its own E_G (resonant) and calibrated to ``alpha``: the prepared (linear-response)
+    and the evolved record, each through JSON as the checkpoints hold them."""
+    spec = parse_spec(data())
+    fit = {**FIT, "E_G": Context(spec, build_system(spec)).evaluate(U=FIT["U"], V=FIT["V"], breathing=FIT["breathing"])["E_G"]}
+    prepared = json.loads(json.dumps(prepare_model(data(), scenario="paired", U=FIT["U"], fit={**fit, "photon_energy": fit["E_G"]}, targets={},
+                                                   photon_energy=fit["E_G"], alpha_target=alpha)))
+    return prepared, json.loads(json.dumps(evolve_model(data(), prepared)))
+
+
+def test_evolved_state_tends_to_the_linear_response_state_for_a_weak_resonant_pulse():
+    """Resonant pump, α → 0: the full evolution's excited part tends to χ⁽¹⁾. The overlap deficit 1 − |⟨χ̂⁽¹⁾|χ̂_ev⟩| is
+    ‖χ⁽³⁾-type corrections‖²-like, O(α): 100× less α must give at least 30× less deficit (a factor 3 of margin on the
+    expected 100); the absorbed energy per excitation tends to ħω (one photon each); and the scan point of the evolved
+    state equals that of the linear-response state (features moved by far less than the 0.02 eV grid step)."""
+    deficits = []
+    for alpha in (1e-2, 1e-4):
+        prepared, evolved = _weak_pair(alpha)
+        c = evolved["check"]
+        assert evolved["pumped"]["state"] == "evolved" and c["alpha_lr"] == pytest.approx(alpha, rel=1e-6)
+        assert c["alpha_evolved"] == pytest.approx(alpha, rel=5 * alpha)  # saturation ∝ α
+        deficits.append(1.0 - c["overlap"])
+    assert 0.0 <= deficits[1] < deficits[0] / 30.0 and deficits[1] < 1e-4
+    assert c["absorbed_per_photon"] == pytest.approx(1.0, abs=1e-3)  # one ħω per excitation up to O(α) (6.7e-5 at α = 1e-4)
+    kw = {"U_c": -1.0, "gammas": [0.1, 0.2], "probe": "long", "lattice": "unrelaxed", "core_hole": "both", "resolution_fwhm": 0.1}
+    for lr, ev in zip(scan_point(data(), prepared, **kw), scan_point(data(), evolved, **kw)):
+        assert lr["A"] is not None and ev["A"] is not None
+        assert ev["A"]["energy"] == pytest.approx(lr["A"]["energy"], abs=1e-3) and ev["B"]["energy"] == pytest.approx(lr["B"]["energy"], abs=1e-3)
+
+
+def test_pumped_state_axis_in_the_distribution_swings_and_headline():
+    """The hand-made scan with an evolved copy of every point, A moved up by 0.8 eV: the axis is a shared parameter of the
+    box, its swing is 0.8 eV in both scenarios, the distributions count both states, the headline A − B is given per state,
+    the model's check and the relaxed lattice's cut effect (0.3 eV here) are carried to the report, the table keeps the axis."""
+    from localpairs.studies.xfel_pumped_axis import pumped_state_summary
+    from localpairs.studies.xfel_verdict import points_of_dataset, scan_dataset, scan_points, scan_summary
+
+    raw, ref = _raw(), load_reference()
+    evolved = [{**p, "pumped_state": "evolved", "A": {**p["A"], "energy": p["A"]["energy"] + 0.8}} for p in raw["points"]]
+    relaxed = [{**p, "lattice": "relaxed", "kept_weight": 0.97, "kept_separation": p["A"]["energy"] - p["B"]["energy"] + 0.3} for p in evolved
+               if p["model"] == "paired"]
+    raw["points"] += evolved + relaxed
+    check = {"two_photon_ratio": 2.5, "overlap": 0.14, "alpha_lr": 0.05, "alpha_evolved": 0.046}
+    raw["models"]["paired"]["evolved"] = check
+    cfg = parse_spec({**BASE, "xfel": {"probe": {"U_c": -1.0, "Gamma": 0.1}, "scan": {"pumped_states": ["linear_response", "evolved"]}}}).xfel
+    out = scan_summary(raw, ref, cfg, box=[])
+    assert out["n_points"] == {"paired": 18, "unpaired": 12} and out["full"]["distributions"]["paired"]["n_found"] == 18
+    assert dict(out["full"]["swings"])["the pumped-state model"] == pytest.approx(0.8)
+    ps = pumped_state_summary(raw, out, cfg)
+    assert ps["values"] == ["linear_response", "evolved"] and ps["swing"] == pytest.approx({"paired": 0.8, "unpaired": 0.8})
+    assert ps["headline"]["linear_response"]["paired"] == pytest.approx(-1.5) and ps["headline"]["evolved"]["paired"] == pytest.approx(-0.7)
+    assert ps["headline"]["evolved"]["unpaired"] == pytest.approx(-2.5 + 0.8)
+    [row] = ps["rows"]
+    assert row["model"] == "paired" and row["overlap"] == 0.14 and row["kept_weight"] == 0.97
+    assert row["cut_change_max"] == pytest.approx(0.3) and row["cut_compared"] == row["cut_points"] == 6
+    table = scan_dataset(raw, ref)
+    assert set(table["pumped_state"].values) == {"linear_response", "evolved"} and points_of_dataset(table) == scan_points(raw)
+
+
+def test_box_rows_name_the_pumped_state_axis():
+    spec = parse_spec(data())
+    rows = {r["parameter"]: r for r in box_rows(Context(spec, build_system(spec)), load_reference())}
+    assert rows["pumped state"]["values"] == ["linear_response", "evolved"]
+    assert "same calibrated fluence" in rows["pumped state"]["source"] and "dropped" in rows["pumped state"]["source"]
+
+
+@pytest.mark.parametrize("bad", [["sudden"], ["linear"]])
+def test_bad_pumped_state_names_the_field_the_value_and_what_is_allowed(bad):
+    with pytest.raises(SpecError) as err:
+        parse_spec({**BASE, "xfel": {"scan": {"pumped_states": bad}}})
+    text = str(err.value)
+    assert "xfel.scan.pumped_states" in text and repr(bad[0]) in text and "'linear_response'" in text and "'evolved'" in text

@@ -13,7 +13,7 @@ Steps (each piece is checkpointed in ``outdir/checkpoints`` and reused when the 
    review Sec. 7 (:mod:`.xfel_mechanism`: T_c(x), percolation, pair tunnelling);
 4. the nuisance scan (``[xfel.scan]``, :mod:`.xfel_scan` on Dask, per-point physics in :mod:`.xfel_scan_points`
    around :func:`.xfel_points.dxas_points`):
-   A − B of both scenarios over U_c × Γ × unpaired U × probe × lattice, the static pre-edge shift against
+   A − B of both scenarios over U_c × Γ × unpaired U × probe × lattice × pumped state (:mod:`.xfel_pumped_axis`), the static pre-edge shift against
    doping that narrows U_c, and the discrimination verdict (:mod:`.xfel_verdict`; table in the ``scan`` group);
 5. every verdict and table of the report (:mod:`.xfel_summary`), stored in the ``summary`` group;
    ``STUDY`` (:mod:`localpairs.studies.framework`) writes ``results.nc``, the figures and
@@ -51,6 +51,7 @@ from localpairs.studies.xfel_extras import extras
 from localpairs.studies.xfel_fit import Context, fit_scenario
 from localpairs.studies.xfel_kinetics import rise_trace
 from localpairs.studies.xfel_probe import check_pump_axis, scenario_xas
+from localpairs.studies.xfel_pumped_axis import pumped_state_summary
 from localpairs.studies.xfel_scan import box_rows, resolution_fwhm, run_scan, validate_scan
 from localpairs.studies.xfel_sizes import size_convergence
 from localpairs.studies.xfel_spec import xfel_section
@@ -242,6 +243,7 @@ def _nuisance_scan(ctx: Context, cp: Checkpoints, ref: Reference, fits: dict, sp
     timings.update(raw["seconds"])
     _stage(timings, "scan total (Dask start included)", t0)
     summary = scan_summary(raw, ref, ctx.cfg, box_rows(ctx, ref))
+    summary["pumped_states"] = pumped_state_summary(raw, summary, ctx.cfg)
     t0 = time.perf_counter()
     summary["convergence"] = size_convergence(ctx, cp, raw, summary, resolution_fwhm=resolution_fwhm(ref), alpha_target=ref["alpha_at_8"].number,
                                               photon_energy=ref["pump_photon_energy"].number)

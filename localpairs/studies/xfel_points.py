@@ -1,11 +1,7 @@
 r"""One point of the XFEL verdict scan: the strongest ΔXAS features of a fitted scenario's pumped state.
 
-Use (issue 12's scan driver)::
-
-    from localpairs.studies.xfel_points import pumped_scenario, dxas_point
-    sc = pumped_scenario(spec, fit)                     # once per scenario (seconds)
-    p = dxas_point(scenario=sc, U_c=-1.0, Gamma=0.2, core_hole="both", probe_model="long", lattice="relaxed")
-    p["A_energy"], p["B_energy"], p["separation"], p["separation_error"]
+Use: ``sc = pumped_scenario(spec, fit)`` once per scenario, then ``dxas_point(scenario=sc, U_c=-1.0, Gamma=0.2,
+lattice="relaxed")["separation"]`` (and the other keys of :func:`dxas_point`) per nuisance point.
 
 The pumped state
 ----------------
@@ -19,7 +15,8 @@ the first at which the pulse is over to 1e-6 of its envelope (the instantaneous 
 it, the long probe does not). With ``state = "evolved"`` the full evolution is used instead.
 If the lattice is relaxed, the excited part's breathing is relaxed once per scenario
 (:func:`~localpairs.solvers.dynamics.breathing_relaxation.relax_breathing`, module docstring
-there for the surface): χ̂ carried to the relaxed geometry, final states of H(Δ*).
+there for the surface; populations below :attr:`PumpedScenario.captured_tol` dropped, :data:`EVOLVED_CAPTURED_TOL`
+for an evolved state): χ̂ carried to the relaxed geometry and renormalised, final states of H(Δ*).
 
 Cost model
 ----------
@@ -31,18 +28,15 @@ call :func:`dxas_points` with all Γ of one (U_c, placement, lattice, model) to 
 the smallest. Caches live on the scenario object (not pickled: a worker that receives a scenario
 rebuilds its own), so schedule the Γ values of one chain set on one worker.
 
-Cost (8 sites, shared 2-core machine): ground state and χ⁽¹⁾ 28–60 s (one Lanczos function; a second fluence is a
-rescaling, :func:`scaled_response`); a chain set 3.5 s (instantaneous) or 13–17 s (long); every further Γ 0.1–0.2 s;
-the relaxation once per scenario 14–84 s. The agreement with the full evolution is not assumed: the study computes it
-(:func:`~.xfel_pumped.linear_response_check`) and its report prints α, the absorbed energy and the overlap.
+Cost (8 sites, shared machine): ground state and χ⁽¹⁾ 3–60 s (a second fluence is a rescaling, :func:`scaled_response`);
+a chain set 2–17 s (long; an evolved paired χ̂ 32 s); a further Γ 0.1–0.2 s; the relaxation once per scenario 14–84 s.
 
 Features (no forced order)
 --------------------------
-A: the largest positive local maximum of ΔXAS in ``[xfel.peaks] window``; B: the deepest negative
-local minimum there (:func:`~localpairs.analysis.xas_peaks.find_ab_peaks` without ``a_below_b``),
-above ``min_amplitude`` × max|ΔXAS|. Position uncertainties ``sqrt(h²/12 + (f/2)²)`` (grid and
-line FWHM f: 2Γ, or the Voigt FWHM of 2Γ and ``resolution_fwhm`` when the instrument's Gaussian
-resolution is convolved in; the convention of :mod:`~localpairs.analysis.xas_peaks`), the separation's in
+A: the largest positive local maximum of ΔXAS in ``[xfel.peaks] window``; B: the deepest negative local minimum there
+(:func:`~localpairs.analysis.xas_peaks.find_ab_peaks` without ``a_below_b``), above ``min_amplitude`` × max|ΔXAS|.
+Position uncertainties ``sqrt(h²/12 + (f/2)²)`` (grid and line FWHM f: 2Γ, or the Voigt FWHM of 2Γ and ``resolution_fwhm``
+when the instrument's Gaussian resolution is convolved in; :mod:`~localpairs.analysis.xas_peaks`), the separation's in
 quadrature. ``a_below_b`` = 1.0 when A lies below B (the experiment's pattern).
 """
 
@@ -63,7 +57,7 @@ from localpairs.hamiltonians.driven_model import Pulse, drive, gaussian_pulse
 from localpairs.hamiltonians.model import Model
 from localpairs.hamiltonians.pulse import DEFAULT_CENTER_SIGMAS
 from localpairs.solvers import solve
-from localpairs.solvers.dynamics.breathing_relaxation import BreathingRelaxation, relax_breathing
+from localpairs.solvers.dynamics.breathing_relaxation import DEFAULT_CAPTURED_TOL, BreathingRelaxation, relax_breathing
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import EvolutionOptions, evolve
 from localpairs.solvers.dynamics.linear_response import LinearResponseState, linear_response, pulse_transform
@@ -83,13 +77,15 @@ logger = logging.getLogger(__name__)
 POLARIZATION = (1.0, 0.0, 0.0)
 #: Lattices of a point.
 LATTICES = ("unrelaxed", "relaxed")
-#: Most Lanczos steps of the linear-response state: it converges after ≈ π W σ/(2ħ) (W the spectral
-#: range, σ the pulse's; 800 steps on the 8-site fits with the 30 fs pump). Memory: (steps + 1) × dim
-#: complex numbers (120 MB on 8 sites).
+#: Most Lanczos steps of the linear-response state: it converges after ≈ π W σ/(2ħ) (W the spectral range, σ the pulse's;
+#: 800 steps on the 8-site fits with the 30 fs pump). Memory: (steps + 1) × dim complex numbers (120 MB on 8 sites).
 LR_STEPS = 1500
 #: Fluence (mJ/cm²) of the one linear-response evaluation that calibrates α (any value: α ∝ F).
 LR_PROBE_FLUENCE = 0.01
 STATES = ("linear_response", "evolved")
+#: Populations of an evolved χ̂ below this are dropped from its relaxation surface: the paired 8-site χ_ev holds 2 % on
+#: ħω and 96 % on one level at 2ħω, the rest on 3–5ħω (hundreds of ranks up; kept, they cost a 1,300-state eigsh per step).
+EVOLVED_CAPTURED_TOL = 0.02
 
 
 @dataclass(eq=False)
@@ -112,6 +108,8 @@ class PumpedScenario:
         ``"linear_response"`` or ``"evolved"``.
     validity
         α, two-photon ratio, linear regime, absorbed energy.
+    captured_tol
+        Populations of χ̂ dropped from the relaxation surface below this (``relax_breathing``'s ``captured_tol``).
     _cache
         Chains, models and the relaxation computed on demand (not pickled).
     """
@@ -127,6 +125,7 @@ class PumpedScenario:
     time: float
     state: str
     validity: dict[str, Any]
+    captured_tol: float = DEFAULT_CAPTURED_TOL
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -160,7 +159,7 @@ class PumpedScenario:
                 self._cache[key] = (m, SectorCache(m), self.chi / np.sqrt(self.alpha))
             else:
                 rel = self.relaxation
-                self._cache[key] = (rel.relaxed_model, SectorCache(rel.relaxed_model), rel.relaxed_state)
+                self._cache[key] = (rel.relaxed_model, SectorCache(rel.relaxed_model), rel.relaxed_state / np.linalg.norm(rel.relaxed_state))
         return self._cache[key]
 
     @property
@@ -170,7 +169,7 @@ class PumpedScenario:
             f, ctx = self.fit, self.context
             basis = self.model("unrelaxed")[1].basis(ctx.system.sector)
             self._cache["relaxation"] = relax_breathing(ctx.model(f["U"], f["V"], 0.0), basis, ctx.system.doping.large, f["breathing"],
-                                                        psi0=self.psi0, state=self.chi)
+                                                        psi0=self.psi0, state=self.chi, captured_tol=self.captured_tol)
         return self._cache["relaxation"]
 
 
@@ -255,7 +254,8 @@ def pumped_scenario(spec: RunSpec, fit: dict[str, Any], *, name: str = "", fluen
     a = float(np.vdot(chi, chi).real)
     logger.info("pumped %s: F = %.4g mJ/cm², α = %.4g (%s; linear response α = %.4g, linear regime %s)", name, fluence, a, state, lr.alpha,
                 validity["linear_regime"])
-    return PumpedScenario(name, spec, dict(fit), float(fluence), psi0, float(gs.ground_energy), chi, a, float(t), state, validity)
+    return PumpedScenario(name, spec, dict(fit), float(fluence), psi0, float(gs.ground_energy), chi, a, float(t), state, validity,
+                          DEFAULT_CAPTURED_TOL if state == "linear_response" else EVOLVED_CAPTURED_TOL)
 
 
 def _grids(sc: PumpedScenario) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:

@@ -1,15 +1,18 @@
 """XFEL study, step 5: the nuisance scan behind the discrimination verdict.
 
 The box (``[xfel.scan]``, each range's source in :func:`box_rows`): U_c × Γ × (paired, unpaired at
-each U) × probe model × lattice on the spec's cluster. Work runs on Dask
-(:func:`localpairs.sweep.run_tasks`) in two rounds, each task checkpointed the moment it finishes
+each U) × probe model × lattice × pumped state on the spec's cluster (the evolved state's relaxation
+drops its smallest populations, :data:`EVOLVED_RELAXED_NOTE`). Work runs on Dask
+(:func:`localpairs.sweep.run_tasks`) in rounds, each task checkpointed the moment it finishes
 (``checkpoints/scan_*.json``, tied to the spec like every checkpoint of the study), so a killed run
 resumes where it stopped and a task that raised is recorded with its error (and retried by the
 next run) while the others finish:
 
 1. one task per scenario model (:func:`~.xfel_scan_points.prepare_model`): fit and pumped state (linear response,
    α calibrated to the measured one, :func:`~.xfel_points.pumped_scenario`);
-2. one task per (model, U_c, lattice, probe) (:func:`~.xfel_scan_points.scan_point`, every Γ at once)
+2. if ``pumped_states`` holds "evolved", one task per model (:func:`~.xfel_scan_points.evolve_model`): the full
+   evolution through the pulse at that calibrated fluence, and its comparison with linear response;
+3. one task per (model, U_c, lattice, probe, pumped state) (:func:`~.xfel_scan_points.scan_point`, every Γ at once)
    and per (model, U_c) for the static pre-edge shift against doping (:func:`~.xfel_scan_points.doping_shift`).
 
 The result is raw JSON-able data; :mod:`.xfel_summary` turns it into distributions and verdicts.
@@ -28,7 +31,16 @@ from localpairs.errors import InputError
 from localpairs.hamiltonians.doping import doping_config
 from localpairs.studies.common import Checkpoints
 from localpairs.studies.xfel_fit import Context
-from localpairs.studies.xfel_scan_points import SUPPORTED_PROBES, doped_context, doping_shift, prepare_model, scan_point, spec_as_data
+from localpairs.studies.xfel_points import EVOLVED_CAPTURED_TOL
+from localpairs.studies.xfel_scan_points import (
+    SUPPORTED_PROBES,
+    doped_context,
+    doping_shift,
+    evolve_model,
+    prepare_model,
+    scan_point,
+    spec_as_data,
+)
 from localpairs.sweep import run_tasks, task_client
 
 logger = logging.getLogger(__name__)
@@ -131,6 +143,13 @@ def box_rows(ctx: Context, ref: Reference) -> list[dict[str, Any]]:
          "own energy (the long-probe limit, windows converged in width); instantaneous: one reference energy ⟨χ̂|H|χ̂⟩ for χ̂. Pumped state: "
          "linear response after the pulse, α calibrated to the measured one (computed by this build: "
          f"{list(SUPPORTED_PROBES)}; the finite probe needs ψ(t) and is computed by the study's probe step only)"},
+        {"parameter": "pumped state", "values": sc.pumped_states, "source": "linear_response: the first-order excited part χ⁽¹⁾ "
+         "after the pulse (exact as the field → 0); evolved: the excited part χ_ev = ψ − ⟨ψ₀|ψ⟩ψ₀ of the full evolution through the "
+         "pulse at the same calibrated fluence (all orders in the field, once per model). Both are plausible readings of the "
+         "film's pumped clusters: the bare cluster's absorption differs from the film's (the fluence is calibrated to α, not taken "
+         "from the experiment), so whether the measured α is reached in one-photon or multi-photon absorption is not fixed by the "
+         "data; the linear-response check of each model (table below) says how far apart the two are. "
+         + (EVOLVED_RELAXED_NOTE if "relaxed" in sc.lattices and "evolved" in sc.pumped_states else "")},
         {"parameter": "lattice", "values": sc.lattices, "source": "unrelaxed: the fitted H; relaxed: χ̂ carried to the breathing Δ* that "
          "minimises the excited part's Born–Oppenheimer energy, final states of H(Δ*)"},
         {"parameter": "cluster size (sites)", "values": [n], "source": f"the spec's cluster ({ctx.system.cluster.describe()}) only: the 12-site "
@@ -157,6 +176,15 @@ def model_id(scenario: str, U: float) -> str:
     return scenario if scenario == "paired" else f"unpaired_U{U:g}"
 
 
+#: Lattices computed for the evolved pumped state (both: the relaxation drops the evolved χ̂'s populations below
+#: :data:`~.xfel_points.EVOLVED_CAPTURED_TOL`; the weight dropped and its effect on A − B are in the report).
+EVOLVED_LATTICES = ("unrelaxed", "relaxed")
+#: The relaxed lattice × evolved state in report text (the threshold; the numbers are in the pumped-state section).
+EVOLVED_RELAXED_NOTE = (f"Relaxed lattice × evolved state: the Born–Oppenheimer surface needs the eigenstates up to the highest populated "
+                        f"rank, and an evolved χ̂ far from the linear regime holds weight on multi-photon levels hundreds of ranks up "
+                        f"(kept, the relaxation took 1,403 s per scenario); populations below {EVOLVED_CAPTURED_TOL:g} of χ̂'s weight are "
+                        "dropped from its surface and its probe, and the weight dropped and the change of the unrelaxed A − B when χ̂ "
+                        "is cut to the kept levels are listed in the pumped-state table.")
 #: A scan U counts as the study's fitted unpaired U within this (eV): far below any U step worth scanning.
 SAME_U = 1e-6
 
@@ -186,10 +214,13 @@ def _round(cp: Checkpoints, client: Callable[[], Any], prefix: str, func: Callab
 
 
 def _index(models: dict[str, Any], ctx: Context) -> dict[str, dict[str, Any]]:
-    """Every point of the box by task id: its model id, U_c, lattice and probe."""
+    """Every point of the box by task id: its model id, U_c, lattice, probe and pumped state (ids of linear-response points
+    carry no suffix; the evolved state on :data:`EVOLVED_LATTICES`)."""
     sc = ctx.cfg.scan
-    return {f"{mid}_Uc{uc:g}_{lat}_{probe}": {"model": mid, "U_c": uc, "lattice": lat, "probe": probe}
-            for mid in models for uc in sc.U_c for lat in sc.lattices for probe in sc.probes}
+    return {f"{mid}_Uc{uc:g}_{lat}_{probe}{'' if st == 'linear_response' else '_' + st}":
+            {"model": mid, "U_c": uc, "lattice": lat, "probe": probe, "pumped_state": st}
+            for mid in models for uc in sc.U_c for lat in sc.lattices for probe in sc.probes for st in sc.pumped_states
+            if st == "linear_response" or lat in EVOLVED_LATTICES}
 
 
 def _model_summary(spec: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
@@ -201,7 +232,7 @@ def _model_summary(spec: dict[str, Any], record: dict[str, Any]) -> dict[str, An
 
 def _rounds(ctx: Context, cp: Checkpoints, client: Callable[[], Any], *, fits: dict[str, Any], ref: Reference,
             measured: dict[str, float]) -> dict[str, Any]:
-    """The three rounds of the scan; their values by task id, the errors, the indices and the seconds per round."""
+    """The rounds of the scan (module docstring); their values by task id, the errors, the indices and the seconds per round."""
     sc = ctx.cfg.scan
     data = spec_as_data(ctx)
     out: dict[str, Any] = {"seconds": {}, "errors": {}, "specs": _models(ctx, fits)}
@@ -211,18 +242,24 @@ def _rounds(ctx: Context, cp: Checkpoints, client: Callable[[], Any], *, fits: d
                    "photon_energy": ref["pump_photon_energy"].number, "alpha_target": ref["alpha_at_8"].number} for mid, m in out["specs"].items()}
     models, out["errors"]["model"], n = _round(cp, client, "scan_model", prepare_model, tasks)
     out["seconds"][f"scan: {n} of {len(tasks)} scenario models computed (fit, calibrated linear-response pumped state)"] = time.perf_counter() - t0
-    common = {"data": data, "gammas": list(sc.Gamma), "core_hole": sc.core_hole, "resolution_fwhm": resolution_fwhm(ref)}
-    out["index"] = _index(models, ctx)
     t0 = time.perf_counter()
-    ptasks = {tid: {**common, "model": models[p["model"]], "U_c": p["U_c"], "lattice": p["lattice"], "probe": p["probe"]} for tid, p in out["index"].items()}
+    etasks = {mid: {"data": data, "model": m} for mid, m in models.items()} if "evolved" in sc.pumped_states else {}
+    evolved, out["errors"]["evolved"], n = _round(cp, client, "scan_evolved", evolve_model, etasks)
+    out["seconds"][f"scan: {n} of {len(etasks)} evolved pumped states computed (full evolution through the pulse, one per model)"] = time.perf_counter() - t0
+    states = {"linear_response": models, "evolved": evolved}
+    common = {"data": data, "gammas": list(sc.Gamma), "core_hole": sc.core_hole, "resolution_fwhm": resolution_fwhm(ref)}
+    out["index"] = {tid: p for tid, p in _index(models, ctx).items() if p["model"] in states[p["pumped_state"]]}
+    t0 = time.perf_counter()
+    ptasks = {tid: {**common, "model": states[p["pumped_state"]][p["model"]], "U_c": p["U_c"], "lattice": p["lattice"], "probe": p["probe"]}
+              for tid, p in out["index"].items()}
     out["points"], out["errors"]["point"], n = _round(cp, client, "scan_point", scan_point, ptasks)
-    out["seconds"][f"scan: {n} of {len(ptasks)} points computed (model × U_c × lattice × probe, every Γ at once)"] = time.perf_counter() - t0
+    out["seconds"][f"scan: {n} of {len(ptasks)} points computed (model × U_c × lattice × probe × pumped state, every Γ at once)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     out["dindex"] = {f"{mid}_Uc{uc:g}": (mid, uc) for mid in models for uc in sc.U_c}
     dtasks = {tid: {**common, "fit": models[mid]["fit"], "x": doping_x(ctx), "U_c": uc} for tid, (mid, uc) in out["dindex"].items()}
     out["doping"], out["errors"]["doping"], n = _round(cp, client, "scan_doping", doping_shift, dtasks)
     out["seconds"][f"scan: {n} of {len(dtasks)} static doping points computed (model × U_c)"] = time.perf_counter() - t0
-    out["models"], out["resolution_fwhm"] = models, common["resolution_fwhm"]
+    out["models"], out["evolved"], out["resolution_fwhm"] = models, evolved, common["resolution_fwhm"]
     return out
 
 
@@ -264,7 +301,9 @@ def run_scan(ctx: Context, cp: Checkpoints, *, fits: dict[str, Any], ref: Refere
     rows = [{**r["index"][tid], **entry} for tid, entries in r["points"].items() for entry in entries]
     drows = [{"model": r["dindex"][tid][0], "U_c": r["dindex"][tid][1], **entry} for tid, entries in r["doping"].items() for entry in entries]
     doped = doped_context(spec_as_data(ctx), doping_x(ctx)).system
-    return {"models": {mid: _model_summary(r["specs"][mid], m) for mid, m in r["models"].items()}, "points": rows, "doping": drows,
+    models = {mid: {**_model_summary(r["specs"][mid], m), "evolved": r["evolved"][mid]["check"] if mid in r["evolved"] else None}
+              for mid, m in r["models"].items()}
+    return {"models": models, "points": rows, "doping": drows,
             "failed": failed, "resolution_fwhm": r["resolution_fwhm"], "seconds": r["seconds"], "n_sites": ctx.system.cluster.n_sites,
             "electrons": ctx.system.sector.n_electrons, "doped_electrons": doped.sector.n_electrons, "doped_large": doped.doping.n_large,
             "large": ctx.system.doping.n_large, "doping_x": doping_x(ctx)}

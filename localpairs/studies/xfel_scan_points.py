@@ -4,6 +4,8 @@
   its fit (the study's own fits are reused; at another U, Δ alone is fitted at that fixed U) and
   its pumped state (:func:`~.xfel_points.pumped_scenario`: linear-response excited part at the
   fluence that gives the measured α, calibrated there), stored as JSON;
+- :func:`evolve_model`: the same model's evolved pumped state (the full evolution through the
+  pulse at the calibrated fluence), once per model, for the box's pumped-state axis;
 - :func:`scan_point`: the strongest positive and negative ΔXAS features of a prepared model at one
   (U_c, lattice, probe) and every Γ of the box (:func:`~.xfel_points.dxas_points`: chains built
   once, every Γ by continued fractions; each line a Voigt of the Lorentzian HWHM Γ and the
@@ -18,6 +20,8 @@ carries them to and from the workers. The probe models it accepts are :data:`SUP
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -28,12 +32,14 @@ from localpairs.analysis.doping_constraint import pre_edge_shift
 from localpairs.analysis.xas_peaks import voigt_fwhm
 from localpairs.errors import InputError
 from localpairs.solvers import solve
+from localpairs.solvers.dynamics.breathing_relaxation import DEFAULT_CAPTURED_TOL
 from localpairs.solvers.lanczos import pole_spectrum
 from localpairs.solvers.spectra.xas import xas
 from localpairs.spec import parse_spec, spec_data
 from localpairs.studies.common import build_system
 from localpairs.studies.xfel_fit import Context, fit_scenario
 from localpairs.studies.xfel_points import PumpedScenario, dxas_points, pumped_scenario
+from localpairs.studies.xfel_pumped import linear_response_check
 
 #: Probe models :func:`~.xfel_points.dxas_point` computes ("long": each eigencomponent from its own energy, windowed;
 #: "instantaneous": one reference energy for χ̂). The finite probe needs ψ(t) (the study's probe step computes it).
@@ -93,11 +99,15 @@ def _parts(v: np.ndarray) -> dict[str, list[float]]:
     return {"re": np.real(v).tolist(), "im": np.imag(v).tolist()}
 
 
+def _record(sc: PumpedScenario) -> dict[str, Any]:
+    """A pumped scenario's fields as JSON-able data (what :func:`_scenario` rebuilds it from)."""
+    return {"name": sc.name, "fit": sc.fit, "fluence": sc.fluence, "psi0": _parts(sc.psi0), "e0": sc.e0, "chi": _parts(sc.chi), "alpha": sc.alpha,
+            "time": sc.time, "state": sc.state, "validity": sc.validity, "captured_tol": sc.captured_tol}
+
+
 def _pumped(ctx: Context, pump: dict[str, Any], name: str, alpha_target: float) -> dict[str, Any]:
     """:func:`~.xfel_points.pumped_scenario` at ``pump["E_G"]``, α calibrated to ``alpha_target``, as JSON-able fields."""
-    sc = pumped_scenario(ctx.spec, pump, name=name, alpha=alpha_target)
-    return {"name": sc.name, "fit": sc.fit, "fluence": sc.fluence, "psi0": _parts(sc.psi0), "e0": sc.e0, "chi": _parts(sc.chi), "alpha": sc.alpha,
-            "time": sc.time, "state": sc.state, "validity": sc.validity}
+    return _record(pumped_scenario(ctx.spec, pump, name=name, alpha=alpha_target))
 
 
 def prepare_model(data: dict[str, Any], *, scenario: str, U: float, fit: dict[str, Any] | None, targets: dict[str, float],
@@ -148,12 +158,56 @@ def prepare_model(data: dict[str, Any], *, scenario: str, U: float, fit: dict[st
     return {"fit": fit, "calibration": calibration, "pumped": {**pumped, "population": [pumped["alpha"]]}}
 
 
+def evolve_model(data: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
+    """The evolved pumped state of a prepared model: the full evolution through the pulse at the model's calibrated fluence.
+
+    The state is :func:`~.xfel_points.pumped_scenario`'s with ``state = "evolved"`` (the CFM4 evolution the study's fluence
+    scan runs, :func:`~localpairs.solvers.dynamics.evolution.evolve`, to the time at which the linear-response state is
+    taken), at the same fluence and photon energy as the prepared linear-response state; its excited part
+    χ_ev = ψ − ⟨ψ₀|ψ⟩ψ₀ is probed like χ⁽¹⁾. The comparison with linear response is
+    :func:`~.xfel_pumped.linear_response_check`'s (α, absorbed energy, |⟨χ̂⁽¹⁾|χ̂_ev⟩|).
+
+    Parameters
+    ----------
+    data
+        The spec as plain data.
+    model
+        The prepared model (:func:`prepare_model`'s record).
+
+    Returns
+    -------
+    dict
+        ``fit`` and ``calibration`` of ``model``, ``pumped`` (the JSON-able evolved state) and ``check`` (the comparison, with
+        ``absorbed_per_photon`` = absorbed energy / (α ħω) and the evolution's ``seconds``).
+    """
+    t0 = time.perf_counter()
+    ctx, lr = context_of(data), model["pumped"]
+    sc = pumped_scenario(ctx.spec, lr["fit"], name=lr["name"], fluence=lr["fluence"], state="evolved")
+    seconds = time.perf_counter() - t0
+    _, cache, _ = sc.model("unrelaxed")
+    absorbed = float(np.vdot(sc.chi, cache.matrix(ctx.system.sector) @ sc.chi).real) - sc.e0 * sc.alpha  # ⟨ψ|H − E₀|ψ⟩ = ⟨χ|H − E₀|χ⟩ (Hψ₀ = E₀ψ₀)
+    psi = np.sqrt(1.0 - sc.alpha) * sc.psi0 + sc.chi
+    check = linear_response_check(ctx, sc.fit, {"times": np.array([0.0, sc.time]), "states": np.stack([sc.psi0, psi], axis=1),
+                                                "absorbed": [absorbed], "pulse": {"fluence": sc.fluence}})
+    check.update(absorbed_per_photon=absorbed / (sc.alpha * float(sc.fit["E_G"])), evolution_seconds=seconds,
+                 two_photon_ratio=float(sc.validity["two_photon_ratio"]), linear_regime=bool(sc.validity["linear_regime"]))
+    return {"fit": model["fit"], "calibration": model["calibration"], "pumped": {**_record(sc), "population": [sc.alpha]}, "check": check}
+
+
 @lru_cache(maxsize=4)
 def _scenario(data_json: str, pumped_json: str) -> PumpedScenario:
     """The pumped scenario rebuilt on a worker (once per process: its chains and relaxation are cached on it)."""
     p = json.loads(pumped_json)
     return PumpedScenario(p["name"], context_of(json.loads(data_json)).spec, p["fit"], p["fluence"], _complex(p["psi0"]), p["e0"], _complex(p["chi"]),
-                          p["alpha"], p["time"], p["state"], p["validity"])
+                          p["alpha"], p["time"], p["state"], p["validity"], p.get("captured_tol", DEFAULT_CAPTURED_TOL))
+
+
+def _kept_separations(sc: PumpedScenario, **kw: Any) -> list[float | None]:
+    """A − B per Γ on the unrelaxed lattice of χ̂ cut to the levels its relaxation keeps (renormalised); against the unrelaxed
+    point of the whole χ̂, the effect of the populations the relaxed lattice drops (None: no pair of features)."""
+    kept = sc.relaxation.kept_part(sc.chi)
+    cut = replace(sc, chi=kept * np.sqrt(sc.alpha) / np.linalg.norm(kept), _cache={"context": sc.context})
+    return [p["separation"] if p["found"] else None for p in dxas_points(scenario=cut, lattice="unrelaxed", **kw)]
 
 
 def _poles(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -273,7 +327,9 @@ def scan_point(data: dict[str, Any], model: dict[str, Any], *, U_c: float, gamma
     -------
     list of dict
         Per Γ: the Voigt FWHM of the line, the offset, α, the features A (strongest positive) and B (strongest negative)
-        with position uncertainties, or None and the reason when there is no peak.
+        with position uncertainties, or None and the reason when there is no peak; on the relaxed lattice also the weight of χ̂
+        its relaxation keeps (``kept_weight``) and, for an evolved state, ``kept_separation`` (A − B on the unrelaxed lattice
+        of χ̂ cut to the kept levels, :func:`_kept_separations`).
 
     Raises
     ------
@@ -283,14 +339,17 @@ def scan_point(data: dict[str, Any], model: dict[str, Any], *, U_c: float, gamma
     if probe not in SUPPORTED_PROBES:
         raise ValueError(f"probe {probe!r} is not computed by this build (supported: {SUPPORTED_PROBES})")
     sc = _scenario(json.dumps(data, sort_keys=True), json.dumps(model["pumped"], sort_keys=True))
-    points = dxas_points(scenario=sc, U_c=U_c, Gammas=gammas, core_hole=core_hole, probe_model=probe, lattice=lattice, resolution_fwhm=resolution_fwhm)
+    kw: dict[str, Any] = {"U_c": U_c, "Gammas": gammas, "core_hole": core_hole, "probe_model": probe, "resolution_fwhm": resolution_fwhm}
+    points = dxas_points(scenario=sc, lattice=lattice, **kw)
+    kept = _kept_separations(sc, **kw) if lattice == "relaxed" and sc.state == "evolved" else [None] * len(gammas)
     cfg = sc.context.cfg
     out = []
-    for g, p in zip(gammas, points):
+    for g, p, k in zip(gammas, points, kept):
         found = bool(p["found"])
         reason = "" if found else (f"no positive and negative feature above {cfg.peaks.min_amplitude:g} × max|ΔXAS| in "
                                    f"{[cfg.probe.pre_edge_peak + w for w in cfg.peaks.window]} eV")
         out.append({"Gamma": g, "fwhm": voigt_fwhm(2.0 * g, resolution_fwhm), "offset": p["offset"], "alpha": p["alpha"],
                     "A": _feature(p, "A") if found else None, "B": _feature(p, "B") if found else None, "reason": reason,
-                    "breathing": p["breathing"], "window_width": p["window_width"], "halving_change": p["halving_change"]})
+                    "breathing": p["breathing"], "window_width": p["window_width"], "halving_change": p["halving_change"],
+                    **({"kept_weight": sc.relaxation.captured, "kept_separation": k} if lattice == "relaxed" else {})})
     return out

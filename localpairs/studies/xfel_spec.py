@@ -248,6 +248,7 @@ class TunnellingSpec(Strict):
 
 ProbeModel = Literal["instantaneous", "long", "finite"]
 Lattice = Literal["unrelaxed", "relaxed"]
+PumpedState = Literal["linear_response", "evolved"]
 CoreHolePlacement = Literal["both", "site", "site_i", "site_j", "receiving"]
 
 
@@ -261,10 +262,10 @@ class ScanSpec(Strict):
 
     ``U_c`` core-hole potentials (eV, ≤ 0: attractive or none) placed by ``core_hole`` (as :func:`localpairs.solvers.spectra.xas.xas`); ``Gamma``
     Lorentzian half widths of the O 1s core hole (eV), each convolved with the instrument's Gaussian resolution (from the reference data);
-    ``U_unpaired`` the unpaired control's U values (eV, ≥ 0; each fitted to E_G like the study's control); ``probes`` and ``lattices`` the probe
-    models and lattices; ``doping_x`` the hole-doped cluster of the static pre-edge constraint on U_c (it must have fewer large octahedra than the
-    parent; default: the x that removes one pair); ``workers`` Dask worker processes (0: no Dask, the tasks one after the other in the run's own
-    process). ``enabled = false`` skips the scan.
+    ``U_unpaired`` the unpaired control's U values (eV, ≥ 0; each fitted to E_G like the study's control); ``probes``, ``lattices`` and
+    ``pumped_states`` the probe models, lattices and pumped states; ``doping_x`` the hole-doped cluster of the static pre-edge constraint
+    on U_c (it must have fewer large octahedra than the parent; default: the x that removes one pair); ``workers`` Dask worker processes
+    (0: no Dask, the tasks one after the other in the run's own process). ``enabled = false`` skips the scan.
     """
 
     enabled: bool = True
@@ -279,6 +280,8 @@ class ScanSpec(Strict):
     """Probe models of the box: "long" (each eigencomponent from its own energy), "instantaneous" (one reference energy), "finite" where supported."""
     lattices: Annotated[list[Lattice], Field(min_length=1)] = ["unrelaxed", "relaxed"]
     """Lattices of the box: "unrelaxed" and/or "relaxed" (final states at the excited state's relaxed breathing)."""
+    pumped_states: Annotated[list[PumpedState], Field(min_length=1)] = ["linear_response", "evolved"]
+    """Pumped states of the box: "linear_response" (first-order χ⁽¹⁾) and/or "evolved" (full evolution at the same fluence)."""
     core_hole: CoreHolePlacement = "both"
     """Where U_c acts in the final state (as [spectra] core_hole)."""
     doping_x: Annotated[float, Field(allow_inf_nan=False, gt=0, le=1)] | None = None
@@ -291,7 +294,7 @@ class ScanSpec(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> ScanSpec:
-        for name in ("U_c", "Gamma", "U_unpaired", "probes", "lattices"):
+        for name in ("U_c", "Gamma", "U_unpaired", "probes", "lattices", "pumped_states"):
             _distinct(name, getattr(self, name))
         return self
 

@@ -52,11 +52,12 @@ def scan_points(raw: dict[str, Any]) -> list[ScanPoint]:
     Returns
     -------
     list of ScanPoint
-        One per model × U_c × lattice × probe × Γ.
+        One per model × U_c × lattice × probe × pumped state × Γ.
     """
     models = raw["models"]
     return [ScanPoint(models[r["model"]]["scenario"], r["U_c"], r["Gamma"], models[r["model"]]["U"], r["probe"], r["lattice"], raw["n_sites"],
-                      models[r["model"]]["fit"]["E_G"], _feature(r["A"]), _feature(r["B"]), r["reason"]) for r in raw["points"]]
+                      models[r["model"]]["fit"]["E_G"], _feature(r["A"]), _feature(r["B"]), r["reason"], r.get("pumped_state", "linear_response"))
+            for r in raw["points"]]
 
 
 def experiment_of(ref: Reference, raw: dict[str, Any]) -> Experiment:
@@ -132,9 +133,10 @@ def _constrained(points: list[ScanPoint], raw: dict[str, Any], doping: dict[str,
     return kept, ""
 
 
-def headline_point(points: list[ScanPoint], cfg: XfelSpec, scenario: str, *, study_U: float | None = None) -> ScanPoint | None:
-    """The scan point closest to the study's own setting ([xfel.probe] U_c and Γ, unrelaxed, first probe; for the unpaired
-    scenario the model of the study's own fit, at U = ``study_U``, if the box holds it).
+def headline_point(points: list[ScanPoint], cfg: XfelSpec, scenario: str, *, study_U: float | None = None,
+                   pumped_state: str = "linear_response") -> ScanPoint | None:
+    """The scan point closest to the study's own setting ([xfel.probe] U_c and Γ, unrelaxed, first probe, the pumped state
+    ``pumped_state``; for the unpaired scenario the model of the study's own fit, at U = ``study_U``, if the box holds it).
 
     Parameters
     ----------
@@ -146,13 +148,15 @@ def headline_point(points: list[ScanPoint], cfg: XfelSpec, scenario: str, *, stu
         ``"paired"`` or ``"unpaired"``.
     study_U
         U of the study's own unpaired fit (eV), if the box holds it.
+    pumped_state
+        The pumped-state model (default: the study's own, linear response).
 
     Returns
     -------
     ScanPoint or None
         The point, None when the scenario has none.
     """
-    mine = [p for p in points if p.scenario == scenario and p.lattice == "unrelaxed" and p.probe == cfg.scan.probes[0]]
+    mine = [p for p in points if p.scenario == scenario and p.lattice == "unrelaxed" and p.probe == cfg.scan.probes[0] and p.pumped_state == pumped_state]
     own = [p for p in mine if study_U is not None and p.U == study_U]
     if scenario == "unpaired" and own:
         mine = own
@@ -197,6 +201,7 @@ def scan_summary(raw: dict[str, Any], ref: Reference, cfg: XfelSpec, box: list[d
     study_U = next((m["U"] for m in raw["models"].values() if m["scenario"] == "unpaired" and not m.get("fitted_here", True)), None)
     heads = {s: headline_point(points, cfg, s, study_U=study_U) for s in SCENARIOS}
     out["headline_points"] = {s: None if p is None else {"U_c": p.U_c, "Gamma": p.Gamma, "U": p.U, "separation": p.separation} for s, p in heads.items()}
+    out["study_U"] = study_U
     tol = [point_tolerance(p, exp) for p in heads.values() if p is not None and p.found]
     out["convergence_tolerance"] = max([t for t in tol if t is not None], default=0.0)
     out["convergence"] = convergence_rows({s: {raw["n_sites"]: (None if p is None else p.separation)} for s, p in heads.items()},
@@ -262,6 +267,7 @@ def scan_dataset(raw: dict[str, Any], ref: Reference) -> xr.Dataset:
         "scenario": ("point", col(lambda p: p.scenario)), "U": ("point", col(lambda p: p.U), {"units": "eV"}),
         "U_c": ("point", col(lambda p: p.U_c), {"units": "eV"}), "Gamma": ("point", col(lambda p: p.Gamma), {"units": "eV", "long_name": "Lorentzian HWHM"}),
         "probe": ("point", col(lambda p: p.probe)), "lattice": ("point", col(lambda p: p.lattice)), "sites": ("point", col(lambda p: p.sites)),
+        "pumped_state": ("point", col(lambda p: p.pumped_state)),
         "hw": ("point", col(lambda p: p.hw), {"units": "eV", "long_name": "pump photon energy (the model's E_G)"}),
         "found_A": ("point", col(lambda p: p.A is not None)), "found_B": ("point", col(lambda p: p.B is not None)),
         "separation": ("point", col(lambda p: nan if p.separation is None else p.separation), {"units": "eV", "long_name": "E_A − E_B (NaN: no pair)"}),
@@ -292,7 +298,8 @@ def points_of_dataset(ds: xr.Dataset) -> list[ScanPoint]:
         return Feature(*(float(ds[f"{name}_{k}"].values[i]) for k in FEATURE_KEYS)) if bool(ds[f"found_{name}"].values[i]) else None
     return [ScanPoint(str(ds["scenario"].values[i]), float(ds["U_c"].values[i]), float(ds["Gamma"].values[i]), float(ds["U"].values[i]),
                       str(ds["probe"].values[i]), str(ds["lattice"].values[i]), int(ds["sites"].values[i]), float(ds["hw"].values[i]),
-                      feat("A", i), feat("B", i), str(ds["reason"].values[i])) for i in range(ds.sizes["point"])]
+                      feat("A", i), feat("B", i), str(ds["reason"].values[i]),
+                      str(ds["pumped_state"].values[i]) if "pumped_state" in ds else "linear_response") for i in range(ds.sizes["point"])]
 
 
 def scan_figures(group: xr.Dataset, summary: dict[str, Any], outdir: Path) -> list[str]:
@@ -317,11 +324,12 @@ def scan_figures(group: xr.Dataset, summary: dict[str, Any], outdir: Path) -> li
     names = []
     for s in SCENARIOS:
         mine = [p for p in points if p.scenario == s]
-        settings = sorted({(p.lattice != "unrelaxed", p.lattice, p.U, p.probe, p.sites) for p in mine})
+        settings = sorted({(p.lattice != "unrelaxed", p.lattice, p.U, p.probe, p.sites, p.pumped_state) for p in mine})
         panels = []
-        for _, lat, U, probe, sites in settings:
-            ucs, gs, grid = ab_map(points, s, select={"lattice": lat, "U": U, "probe": probe, "sites": sites})
-            panels.append({"title": f"{lat} lattice\nU = {U:.2f} eV, {probe} probe, {sites} sites", "U_c": ucs, "Gamma": gs, "grid": grid})
+        for _, lat, U, probe, sites, state in settings:
+            ucs, gs, grid = ab_map(points, s, select={"lattice": lat, "U": U, "probe": probe, "sites": sites, "pumped_state": state})
+            panels.append({"title": f"{lat} lattice, {state.replace('_', ' ')} state\nU = {U:.2f} eV, {probe} probe, {sites} sites",
+                           "U_c": ucs, "Gamma": gs, "grid": grid})
         if panels:
             save_figure(ab_maps(panels, title=f"A − B over (U_c, Γ): {s} scenario (measured {exp['separation']:g} eV)", measured=exp["separation"]),
                         outdir / f"ab_map_{s}.png")

@@ -263,6 +263,25 @@ class BreathingRelaxation:
         state = np.asarray(state, dtype=np.complex128)
         return _carried(state / np.linalg.norm(state), self._populations, self._levels, self._before, self._after)
 
+    def kept_part(self, state: np.ndarray) -> np.ndarray:
+        """The normalized ``state`` projected onto the levels of the surface (populations at or above ``captured_tol``), unmoved.
+
+        What the relaxation keeps of a state on the fitted lattice: the dropped populations' effect on a probe is the difference
+        between ``state`` and this.
+
+        Parameters
+        ----------
+        state
+            A state on the populated levels (any norm).
+
+        Returns
+        -------
+        numpy.ndarray
+            The projection (norm² = the kept weight, :attr:`captured` for the state the relaxation was computed on).
+        """
+        state = np.asarray(state, dtype=np.complex128)
+        return _carried(state / np.linalg.norm(state), self._populations, self._levels, self._before, self._before)
+
     def record(self) -> dict[str, float]:
         """The numbers, for a report (eV, Å).
 
