@@ -296,10 +296,15 @@ def test_smoke_run_and_resume(tmp_path):
     assert (tmp_path / "checkpoints" / "scan_point_paired_Uc-1_relaxed_long.json").is_file()
     import xarray as xr
 
-    with xr.open_dataset(tmp_path / "results.nc", group="scan", engine="h5netcdf") as table:  # 2 U_c × 2 Γ × 2 lattices per scenario
-        assert table.sizes["point"] == 16 and sorted(set(table["scenario"].values.tolist())) == ["paired", "unpaired"]
+    with xr.open_dataset(tmp_path / "results.nc", group="scan", engine="h5netcdf") as table:  # 2 U_c × 2 Γ × 2 lattices × 2 pumped states per scenario
+        assert table.sizes["point"] == 32 and sorted(set(table["scenario"].values.tolist())) == ["paired", "unpaired"]
+        assert sorted(set(table["pumped_state"].values.tolist())) == ["evolved", "linear_response"]
         n_found = int((table["found_A"] & table["found_B"] & (table["scenario"] == "paired")).sum())
-    assert re.search(rf"^\| paired \| 8 \| {n_found} \| ", text, re.M)  # the distribution row counts what the table holds
+    assert re.search(rf"^\| paired \| 16 \| {n_found} \| ", text, re.M)  # the distribution row counts what the table holds
+    # the pumped-state axis: its check per model, its swing and the headline A − B at both states
+    assert "**The pumped-state axis** (linear_response, evolved)" in text and "| pumped state | linear_response, evolved |" in text
+    assert "Swing of A − B along the pumped-state axis" in text and "the pumped-state model" in text
+    assert re.search(r"^\| paired \| [0-9.e-]+ \| (yes|\*\*no\*\*) \| ", text, re.M)
     # a rerun with nothing changed reuses every checkpoint: none is rewritten
     stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "checkpoints").iterdir()}
     run_study(s, tmp_path)

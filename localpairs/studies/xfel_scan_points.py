@@ -194,9 +194,10 @@ def evolve_model(data: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
     return {"fit": model["fit"], "calibration": model["calibration"], "pumped": {**_record(sc), "population": [sc.alpha]}, "check": check}
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _scenario(data_json: str, pumped_json: str) -> PumpedScenario:
-    """The pumped scenario rebuilt on a worker (once per process: its chains and relaxation are cached on it)."""
+    """The pumped scenario rebuilt on a worker (once per process: its chains and relaxation are cached on it; 8 holds the
+    box's three models in both pumped states, so a worker relaxes each at most once)."""
     p = json.loads(pumped_json)
     return PumpedScenario(p["name"], context_of(json.loads(data_json)).spec, p["fit"], p["fluence"], _complex(p["psi0"]), p["e0"], _complex(p["chi"]),
                           p["alpha"], p["time"], p["state"], p["validity"], p.get("captured_tol", DEFAULT_CAPTURED_TOL))
