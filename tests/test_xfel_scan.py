@@ -218,7 +218,7 @@ def test_pumped_state_axis_in_the_distribution_swings_and_headline():
     """The hand-made scan with an evolved copy of every point, A moved up by 0.8 eV: the axis is a shared parameter of the
     box, its swing is 0.8 eV in both scenarios, the distributions count both states, the headline A − B is given per state,
     the model's check and the relaxed lattice's cut effect (0.3 eV here) are carried to the report, the table keeps the axis."""
-    from localpairs.studies.xfel_pumped_axis import pumped_state_summary
+    from localpairs.studies.xfel_pumped_axis import pumped_state_sentence, pumped_state_summary
     from localpairs.studies.xfel_verdict import points_of_dataset, scan_dataset, scan_points, scan_summary
 
     raw, ref = _raw(), load_reference()
@@ -241,6 +241,9 @@ def test_pumped_state_axis_in_the_distribution_swings_and_headline():
     assert row["cut_change_max"] == pytest.approx(0.3) and row["cut_compared"] == row["cut_points"] == 6
     table = scan_dataset(raw, ref)
     assert set(table["pumped_state"].values) == {"linear_response", "evolved"} and points_of_dataset(table) == scan_points(raw)
+    sentence = pumped_state_sentence(ps)
+    assert "paired −1.50 eV → −0.70 eV".replace("−", "-") in sentence and "unpaired 0.80 eV" in sentence
+    assert pumped_state_sentence({**ps, "values": ["evolved"]}) == ""
 
 
 def test_box_rows_name_the_pumped_state_axis():

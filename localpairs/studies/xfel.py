@@ -51,7 +51,7 @@ from localpairs.studies.xfel_extras import extras
 from localpairs.studies.xfel_fit import Context, fit_scenario
 from localpairs.studies.xfel_kinetics import rise_trace
 from localpairs.studies.xfel_probe import check_pump_axis, scenario_xas
-from localpairs.studies.xfel_pumped_axis import pumped_state_summary
+from localpairs.studies.xfel_pumped_axis import pumped_state_sentence, pumped_state_summary
 from localpairs.studies.xfel_scan import box_rows, resolution_fwhm, run_scan, validate_scan
 from localpairs.studies.xfel_sizes import size_convergence
 from localpairs.studies.xfel_spec import xfel_section
@@ -244,6 +244,7 @@ def _nuisance_scan(ctx: Context, cp: Checkpoints, ref: Reference, fits: dict, sp
     _stage(timings, "scan total (Dask start included)", t0)
     summary = scan_summary(raw, ref, ctx.cfg, box_rows(ctx, ref))
     summary["pumped_states"] = pumped_state_summary(raw, summary, ctx.cfg)
+    summary["headline"] += pumped_state_sentence(summary["pumped_states"])
     t0 = time.perf_counter()
     summary["convergence"] = size_convergence(ctx, cp, raw, summary, resolution_fwhm=resolution_fwhm(ref), alpha_target=ref["alpha_at_8"].number,
                                               photon_energy=ref["pump_photon_energy"].number)

@@ -60,3 +60,25 @@ def pumped_state_summary(raw: dict[str, Any], summary: dict[str, Any], cfg: Xfel
             "headline": {st: {s: None if p is None else p.separation for s, p in h.items()} for st, h in heads.items()}}
 
 
+
+
+def pumped_state_sentence(ps: dict[str, Any]) -> str:
+    """The pumped-state axis in one sentence for the headline: the headline A − B at each state and the swing along the axis.
+
+    Parameters
+    ----------
+    ps
+        :func:`pumped_state_summary`'s output.
+
+    Returns
+    -------
+    str
+        The sentence ("" when the box has one pumped state).
+    """
+    if len(ps["values"]) < 2:
+        return ""
+    num = lambda v: "no pair of features" if v is None else f"{v:+.2f} eV"  # noqa: E731
+    heads = "; ".join(f"{s} " + " → ".join(num(ps["headline"][st][s]) for st in ps["values"]) for s in SCENARIOS)
+    swing = ", ".join(f"{s} {num(v) if v is None else f'{v:.2f} eV'}" for s, v in ps["swing"].items())
+    return (f" Pumped state ({' vs '.join(v.replace('_', ' ') for v in ps['values'])}, a nuisance axis of the box): at the headline point "
+            f"A − B is {heads}; the largest swing along the axis is {swing}.")

@@ -140,8 +140,8 @@ def box_rows(ctx: Context, ref: Reference) -> list[dict[str, Any]]:
          "free parameter, so these models may miss the targets (their residuals are listed with the models); the study's own unpaired "
          "fit (U and Δ fitted) is reused where its U equals a scanned one"},
         {"parameter": "probe model", "values": sc.probes, "source": "long: ψ0 and each energy window of the excited part χ̂ measured from its "
-         "own energy (the long-probe limit, windows converged in width); instantaneous: one reference energy ⟨χ̂|H|χ̂⟩ for χ̂. Pumped state: "
-         "linear response after the pulse, α calibrated to the measured one (computed by this build: "
+         "own energy (the long-probe limit, windows converged in width); instantaneous: one reference energy ⟨χ̂|H|χ̂⟩ for χ̂, the pumped "
+         "state of the next row (computed by this build: "
          f"{list(SUPPORTED_PROBES)}; the finite probe needs ψ(t) and is computed by the study's probe step only)"},
         {"parameter": "pumped state", "values": sc.pumped_states, "source": "linear_response: the first-order excited part χ⁽¹⁾ "
          "after the pulse (exact as the field → 0); evolved: the excited part χ_ev = ψ − ⟨ψ₀|ψ⟩ψ₀ of the full evolution through the "
