@@ -324,9 +324,9 @@ def scan_figures(group: xr.Dataset, summary: dict[str, Any], outdir: Path) -> li
     names = []
     for s in SCENARIOS:
         mine = [p for p in points if p.scenario == s]
-        settings = sorted({(p.lattice != "unrelaxed", p.lattice, p.U, p.probe, p.sites, p.pumped_state) for p in mine})
+        settings = sorted({(p.lattice != "unrelaxed", p.lattice, p.U, p.probe, p.sites, p.pumped_state != "linear_response", p.pumped_state) for p in mine})
         panels = []
-        for _, lat, U, probe, sites, state in settings:
+        for _, lat, U, probe, sites, _, state in settings:
             ucs, gs, grid = ab_map(points, s, select={"lattice": lat, "U": U, "probe": probe, "sites": sites, "pumped_state": state})
             panels.append({"title": f"{lat} lattice, {state.replace('_', ' ')} state\nU = {U:.2f} eV, {probe} probe, {sites} sites",
                            "U_c": ucs, "Gamma": gs, "grid": grid})
