@@ -15,7 +15,7 @@ the first at which the pulse is over to 1e-6 of its envelope (the instantaneous 
 it, the long probe does not). With ``state = "evolved"`` the full evolution is used instead.
 If the lattice is relaxed, the excited part's breathing is relaxed once per scenario
 (:func:`~localpairs.solvers.dynamics.breathing_relaxation.relax_breathing`, module docstring
-there for the surface; populations below :attr:`PumpedScenario.captured_tol` dropped, :data:`EVOLVED_CAPTURED_TOL`
+there for the surface; populations below ``PumpedScenario.captured_tol`` dropped, :data:`EVOLVED_CAPTURED_TOL`
 for an evolved state): χ̂ carried to the relaxed geometry and renormalised, final states of H(Δ*).
 
 Cost model

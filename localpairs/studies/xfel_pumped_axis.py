@@ -47,7 +47,7 @@ def pumped_state_summary(raw: dict[str, Any], summary: dict[str, Any], cfg: Xfel
     dict
         ``values`` (the axis), ``rows`` (per model: two-photon ratio, α of both states, overlap |⟨χ̂⁽¹⁾|χ̂_ev⟩|, absorbed energy per
         photon, seconds, and for the relaxed lattice the weight of χ̂_ev its relaxation keeps and the largest change of the
-        unrelaxed A − B when χ̂_ev is cut to the kept levels, :func:`_cut_effect`), ``swing`` (per scenario: the largest change of
+        unrelaxed A − B when χ̂_ev is cut to the kept levels, ``_cut_effect``), ``swing`` (per scenario: the largest change of
         A − B when only the pumped state changes, eV; None without both states at a setting), ``headline`` (per state and
         scenario: the headline point's A − B, eV, None without features) and ``captured_tol``.
     """

@@ -100,7 +100,7 @@ def _parts(v: np.ndarray) -> dict[str, list[float]]:
 
 
 def _record(sc: PumpedScenario) -> dict[str, Any]:
-    """A pumped scenario's fields as JSON-able data (what :func:`_scenario` rebuilds it from)."""
+    """A pumped scenario's fields as JSON-able data (what ``_scenario`` rebuilds it from)."""
     return {"name": sc.name, "fit": sc.fit, "fluence": sc.fluence, "psi0": _parts(sc.psi0), "e0": sc.e0, "chi": _parts(sc.chi), "alpha": sc.alpha,
             "time": sc.time, "state": sc.state, "validity": sc.validity, "captured_tol": sc.captured_tol}
 
@@ -330,7 +330,7 @@ def scan_point(data: dict[str, Any], model: dict[str, Any], *, U_c: float, gamma
         Per Γ: the Voigt FWHM of the line, the offset, α, the features A (strongest positive) and B (strongest negative)
         with position uncertainties, or None and the reason when there is no peak; on the relaxed lattice also the weight of χ̂
         its relaxation keeps (``kept_weight``) and, for an evolved state, ``kept_separation`` (A − B on the unrelaxed lattice
-        of χ̂ cut to the kept levels, :func:`_kept_separations`).
+        of χ̂ cut to the kept levels, ``_kept_separations``).
 
     Raises
     ------

@@ -277,7 +277,7 @@ class BreathingRelaxation:
         Returns
         -------
         numpy.ndarray
-            The projection (norm² = the kept weight, :attr:`captured` for the state the relaxation was computed on).
+            The projection (norm² = the kept weight, ``captured`` for the state the relaxation was computed on).
         """
         state = np.asarray(state, dtype=np.complex128)
         return _carried(state / np.linalg.norm(state), self._populations, self._levels, self._before, self._before)
