@@ -286,13 +286,16 @@ class ScanSpec(Strict):
     workers: Annotated[int, Field(ge=0, le=64)] = 2
     """Dask worker processes of the scan (0: no Dask, the points one after the other)."""
     twelve_sites: bool = False
-    """Also compute each scenario's headline A − B on the 12-site 3×2×2 cluster (x open, one oxygen per pair) for the cluster-size
-    convergence rows (about 6 min and 1.5 GB per scenario on 2 cores; off: the rows say "not computed")."""
+    """Also compute A − B on the 12-site 3×2×2 cluster (x open) for every model, unrelaxed, long probe, at twelve_sites_U_c × every Γ."""
+    twelve_sites_U_c: Annotated[list[Annotated[float, Field(allow_inf_nan=False, ge=-10, le=0)]], Field(min_length=1)] | None = None
+    """U_c values (eV, each one of ``U_c``; default: all) run on 12 sites, with the headline U_c always; needs ``twelve_sites = true``."""
 
     @model_validator(mode="after")
     def _consistent(self) -> ScanSpec:
-        for name in ("U_c", "Gamma", "U_unpaired", "probes", "lattices"):
-            _distinct(name, getattr(self, name))
+        for name in ("U_c", "Gamma", "U_unpaired", "probes", "lattices", "twelve_sites_U_c"):
+            _distinct(name, getattr(self, name) or [])
+        if self.twelve_sites_U_c is not None and not (self.twelve_sites and set(self.twelve_sites_U_c) <= set(self.U_c)):
+            raise ValueError(f"xfel.scan.twelve_sites_U_c = {self.twelve_sites_U_c} needs twelve_sites = true and values of U_c = {self.U_c}")
         return self
 
 
