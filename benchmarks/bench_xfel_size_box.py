@@ -12,7 +12,7 @@ study's 12-site cluster (:func:`localpairs.studies.xfel_sizes.twelve_site_spec`)
 Each phase: wall and process CPU seconds (``time.process_time``: all threads), the load average at its start and the
 peak resident memory so far. Sub-phases are timed by wrapping the functions the study calls.
 
-``--steps-check N``: at the first U_c the chains are run with N steps and the ΔXAS of every truncation in
+``--steps-check N``: at the first U_c the chains are run with N steps (the others with ``--steps``) and the ΔXAS of every truncation in
 ``--truncations`` (the first m coefficients of a chain are those an m-step chain computes, no reorthogonalization
 at this size) is compared with the N-step one at the smallest Γ of the box: A − B, and max|ΔΔXAS| / max|ΔXAS|.
 
@@ -30,6 +30,7 @@ import resource
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,7 @@ def main() -> None:
     ap.add_argument("--spec", type=Path, default=Path(__file__).resolve().parents[1] / "runs" / "babio3_xfel.toml")
     ap.add_argument("--model", default="paired")
     ap.add_argument("--U-c", type=float, nargs="+", default=[-1.0, -3.0])
-    ap.add_argument("--steps", type=int, default=None, help="Lanczos steps per chain (default: the spec's)")
+    ap.add_argument("--steps", type=int, default=None, help="Lanczos steps per chain (default: the study's 12-site setting)")
     ap.add_argument("--steps-check", type=int, default=0)
     ap.add_argument("--truncations", type=int, nargs="+", default=[40, 60, 80, 100, 120, 150, 200])
     ap.add_argument("--out", type=Path, default=None)
@@ -146,21 +147,29 @@ def main() -> None:
 
     _instrument()
     spec = load_spec(args.spec)
-    steps = args.steps_check or args.steps
-    if steps:
-        data = spec_data(spec, exclude_none=True)
-        data["xfel"]["probe"]["lanczos_steps"] = steps
-        spec = parse_spec(data, source="bench")
+
+    def with_steps(n: int | None) -> Any:
+        """The study's 12-site spec (:func:`twelve_site_spec`), with ``n`` Lanczos steps per chain if given (past its cap)."""
+        spec12 = twelve_site_spec(spec)
+        if not n:
+            return spec12
+        data = spec_data(spec12, exclude_none=True)
+        data["xfel"]["probe"]["lanczos_steps"] = n
+        return parse_spec(data, source="bench")
     model = json.loads((args.checkpoints / f"scan_model_{args.model}.json").read_text())["value"]
     fit = {**model["fit"], "E_G": model["fit"].get("photon_energy") or 1.96}
     sc_cfg = spec.xfel.scan
     res = 2e-4 * 529.0
-    report: dict[str, Any] = {"model": args.model, "fit": {k: fit[k] for k in ("U", "V", "breathing", "E_G")}, "steps": spec.xfel.probe.lanczos_steps,
+    report: dict[str, Any] = {"model": args.model, "fit": {k: fit[k] for k in ("U", "V", "breathing", "E_G")},
+                              "steps": with_steps(args.steps).xfel.probe.lanczos_steps,
+                              "steps_first_U_c": with_steps(args.steps_check or args.steps).xfel.probe.lanczos_steps,
                               "omp_threads": os.environ.get("OMP_NUM_THREADS")}
-    sc = _phase("setup (pumped 12-site scenario)", lambda: pumped_scenario(twelve_site_spec(spec), fit, name="12 sites", fluence=LR_PROBE_FLUENCE),
+    sc = _phase("setup (pumped 12-site scenario)", lambda: pumped_scenario(with_steps(None), fit, name="12 sites", fluence=LR_PROBE_FLUENCE),
                 report)
+    first = sc
     for k, uc in enumerate(args.U_c):
-        pts = _phase(f"U_c = {uc:g} (every Γ)", lambda uc=uc: dxas_points(scenario=sc, U_c=uc, Gammas=list(sc_cfg.Gamma), core_hole=sc_cfg.core_hole,
+        sc = replace(first, spec=with_steps(args.steps_check if k == 0 and args.steps_check else args.steps))
+        pts = _phase(f"U_c = {uc:g} (every Γ)", lambda uc=uc, sc=sc: dxas_points(scenario=sc, U_c=uc, Gammas=list(sc_cfg.Gamma), core_hole=sc_cfg.core_hole,
                                                                         resolution_fwhm=res), report)
         report[f"U_c = {uc:g} (every Γ)"]["separations"] = [p["separation"] for p in pts]
         report[f"U_c = {uc:g} (every Γ)"]["window_width"] = pts[0]["window_width"]

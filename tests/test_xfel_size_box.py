@@ -142,13 +142,14 @@ def test_spec_refuses_twelve_site_U_c_outside_the_box(scan, message):
 def test_check_refuses_what_run_refuses(line, switch, tmp_path, capsys):
     """``localpairs check`` on the shipped spec with a bad twelve_sites_U_c: refused, naming the key."""
     text = (RUNS / "babio3_xfel.toml").read_text()
-    assert "twelve_sites = true" in text
+    shipped = "twelve_sites = true\ntwelve_sites_U_c = [-3.0, -2.0, -1.0, 0.0]"
+    assert shipped in text
     path = tmp_path / "bad.toml"
-    path.write_text(text.replace("twelve_sites = true", f"twelve_sites = {switch}\n{line}"))
+    path.write_text(text.replace(shipped, f"twelve_sites = {switch}\n{line}"))
     assert cli_main(["check", str(path)]) != 0
     assert "twelve_sites_U_c" in capsys.readouterr().err
     good = tmp_path / "good.toml"
-    good.write_text(text.replace("twelve_sites = true", "twelve_sites = true\ntwelve_sites_U_c = [-3.0, -1.0, 0.0]"))
+    good.write_text(text)
     assert cli_main(["check", str(good)]) == 0
 
 
@@ -223,3 +224,34 @@ def test_study_reports_the_cluster_size_axis(tmp_path, monkeypatch):
     assert f"{point_name('paired', 0.0)}.json" in stamps
     run_study(s, tmp_path)
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "checkpoints").iterdir()} == stamps
+
+
+def test_twelve_site_spec_caps_the_lanczos_steps():
+    """12 sites: at most TWELVE_SITE_LANCZOS_STEPS per chain (the measured need of Γ ≥ 0.075 eV), the spec's own when smaller."""
+    from localpairs.studies.xfel_sizes import TWELVE_SITE_LANCZOS_STEPS, twelve_site_spec
+
+    long_chains = parse_spec({**BASE, "xfel": {**SMALL, "probe": {**SMALL["probe"], "lanczos_steps": 150}}})
+    assert twelve_site_spec(long_chains).xfel.probe.lanczos_steps == TWELVE_SITE_LANCZOS_STEPS == 100
+    assert twelve_site_spec(parse_spec({**BASE, "xfel": SMALL})).xfel.probe.lanczos_steps == SMALL["probe"]["lanczos_steps"]
+
+
+def test_chi_decomposition_shared_across_U_c_equals_a_fresh_one():
+    """χ̂'s symmetries and Ritz decomposition do not depend on U_c: reused at U_c = −3 eV from the U_c = −1 eV chains, the
+    long-probe spectrum equals a fresh computation (same arithmetic: round-off); another tolerance is refused."""
+    from localpairs.errors import InputError
+    from localpairs.solvers.spectra.windowed_chains import windowed_xas_chains
+
+    s, fit = _small()
+    sc, _ = twelve_site_model(s, fit, alpha_target=0.05)
+    m, cache, chi_hat = sc.model("unrelaxed")
+    sec, grid = sc.context.system.sector, np.arange(-4.0, 8.0, 0.05)
+    kw = {"Gamma": 0.075, "n_steps": 30, "cache": cache}
+    first = windowed_xas_chains(m, sec, chi_hat, grid, U_c=-1.0, **kw)
+    shared = windowed_xas_chains(m, sec, chi_hat, grid, U_c=-3.0, prepared=first.prepared, **kw)
+    fresh = windowed_xas_chains(m, sec, chi_hat, grid, U_c=-3.0, **kw)
+    assert shared.prepared is first.prepared and fresh.prepared is not first.prepared
+    a, b = (c.spectrum(grid, Gamma=0.1, gaussian_fwhm=RES) for c in (shared, fresh))
+    assert np.abs(a - b).max() <= SAME_CHAINS * b.max()
+    assert np.abs(a - first.spectrum(grid, Gamma=0.1, gaussian_fwhm=RES)).max() > 1e-3 * b.max()  # U_c does change the spectrum
+    with pytest.raises(InputError, match="prepared"):
+        windowed_xas_chains(m, sec, chi_hat, grid, U_c=-3.0, prepared=first.prepared, **{**kw, "Gamma": 0.2})
