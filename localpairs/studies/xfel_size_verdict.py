@@ -25,7 +25,7 @@ from localpairs.analysis.size_figures import ab_vs_core_hole
 from localpairs.studies.common import Checkpoints
 from localpairs.studies.xfel_fit import Context
 from localpairs.studies.xfel_size_box import run_size_box, twelve_site_U_c
-from localpairs.studies.xfel_sizes import size_convergence, twelve_site_spec
+from localpairs.studies.xfel_sizes import TWELVE_SITE_STEPS_CHECK, size_convergence, twelve_site_spec
 from localpairs.studies.xfel_verdict import experiment_of_summary, scan_points, verdict_block
 
 #: Lattice and probe of the 12-site points (the 8-site values beside them are taken at the same).
@@ -151,7 +151,9 @@ def size_axis_summary(raw: dict[str, Any], box12: dict[str, Any], exp: Experimen
     -------
     dict
         ``rows``, ``verdicts``, ``figure``, ``counts`` per scenario (points, not converged, no A − B, largest |change| in eV),
-        ``U_c`` run, ``seconds`` and ``computed`` (points computed in this run) and ``headline`` (plain words with numbers).
+        ``U_c`` run, ``seconds`` and ``computed`` (points computed in this run), ``n_steps`` (Lanczos steps per chain) with
+        ``steps_check`` (their evidence), ``halving_change_max`` (the long probe's largest window-halving change, relative to the
+        peak) and ``headline`` (plain words with numbers).
     """
     points8, points12 = scan_points(raw), twelve_site_points(raw, box12)
     rows = size_rows(points8, points12, exp)
@@ -162,8 +164,11 @@ def size_axis_summary(raw: dict[str, Any], box12: dict[str, Any], exp: Experimen
         counts[s] = {"points": len(mine), "not_converged": sum(r["verdict"] == "not converged" for r in mine),
                      "no_pair": sum(r["change"] is None for r in mine), "largest_change": max(changes, default=None)}
     verdicts = size_verdicts(points8, points12, exp)
+    recs = [rec for m in box12["models"].values() for rec in m["points"].values()]
+    halving = [p["halving_change"] for rec in recs for p in rec["points"] if p["halving_change"] is not None]
     out = {"rows": rows, "verdicts": verdicts, "figure": _figure(rows, box12), "counts": counts, "U_c": box12["U_c"], "seconds": box12["seconds"],
-           "computed": box12["computed"]}
+           "computed": box12["computed"], "n_steps": sorted({rec["n_steps"] for rec in recs}), "steps_check": TWELVE_SITE_STEPS_CHECK,
+           "halving_change_max": max(halving, default=None)}
     out["headline"] = size_headline(out)
     return out
 

@@ -38,12 +38,14 @@ logger = logging.getLogger(__name__)
 
 #: The 12-site cluster of the convergence rows (runs/babio3_pump_12.toml, benchmarks/bench_12_sites.py).
 TWELVE_SITES = {"shape": "3x2x2", "periodic": [False, True, True], "bond_multiplicity": 1}
-#: Lanczos steps per XAS chain on 12 sites (at most; the spec's ``[xfel.probe] lanczos_steps`` when smaller). Measured
-#: (benchmarks/bench_xfel_size_box.py, 2026-11-29) against longer chains at the box's smallest Γ = 0.075 eV with the 0.106 eV
-#: resolution, tolerance 0.1 × the resolution FWHM = 0.011 eV on E_A, E_B and A − B: paired model, U_c = −1 eV, 100 steps
-#: against 300: ΔE_A = 0.003, ΔE_B = 0.001, Δ(A − B) = 0.002 eV (80 steps: Δ(A − B) = 0.019 eV, refused); the unpaired check
-#: is in the report of the measurement (CHANGELOG). No full reorthogonalization at this size (100² × 731,808 > REORTH_BUDGET).
+#: Lanczos steps per XAS chain on 12 sites (at most; the spec's ``[xfel.probe] lanczos_steps`` when smaller), measured against
+#: longer chains (:data:`TWELVE_SITE_STEPS_CHECK`). No full reorthogonalization at this size (100² × 731,808 > REORTH_BUDGET).
 TWELVE_SITE_LANCZOS_STEPS = 100
+#: The evidence for :data:`TWELVE_SITE_LANCZOS_STEPS`, as the report prints it.
+TWELVE_SITE_STEPS_CHECK = ("at the box's smallest Γ = 0.075 eV with the 0.106 eV resolution, U_c = −1 eV (benchmarks/bench_xfel_size_box.py, "
+                           "2026-11-29), against 0.1 × the resolution FWHM = 0.011 eV on E_A, E_B and A − B: paired model against 300 steps, "
+                           "E_A moves 0.003 eV, E_B 0.001 eV, A − B 0.002 eV (80 steps: A − B 0.019 eV, refused); unpaired U = 0.5 eV against "
+                           "150 steps, E_B 0.0003 eV, A − B 0.00005 eV")
 #: What a row says when the 12-site point was not asked for.
 NOT_COMPUTED = "not computed (enable with xfel.scan.twelve_sites = true)"
 
