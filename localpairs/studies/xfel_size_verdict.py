@@ -25,7 +25,7 @@ from localpairs.analysis.size_figures import ab_vs_core_hole
 from localpairs.studies.common import Checkpoints
 from localpairs.studies.xfel_fit import Context
 from localpairs.studies.xfel_size_box import run_size_box, twelve_site_U_c
-from localpairs.studies.xfel_sizes import TWELVE_SITE_STEPS_CHECK, size_convergence, twelve_site_spec
+from localpairs.studies.xfel_sizes import TWELVE_SITE_LANCZOS_STEPS, TWELVE_SITE_STEPS_CHECK, size_convergence, twelve_site_spec
 from localpairs.studies.xfel_verdict import experiment_of_summary, scan_points, verdict_block
 
 #: Lattice and probe of the 12-site points (the 8-site values beside them are taken at the same).
@@ -167,8 +167,10 @@ def size_axis_summary(raw: dict[str, Any], box12: dict[str, Any], exp: Experimen
     recs = [rec for m in box12["models"].values() for rec in m["points"].values()]
     halving = [p["halving_change"] for rec in recs for p in rec["points"] if p["halving_change"] is not None]
     out = {"rows": rows, "verdicts": verdicts, "figure": _figure(rows, box12), "counts": counts, "U_c": box12["U_c"], "seconds": box12["seconds"],
-           "computed": box12["computed"], "n_steps": sorted({rec["n_steps"] for rec in recs}), "steps_check": TWELVE_SITE_STEPS_CHECK,
+           "computed": box12["computed"], "n_steps": sorted({rec["n_steps"] for rec in recs}),
            "halving_change_max": max(halving, default=None)}
+    out["steps_check"] = (TWELVE_SITE_STEPS_CHECK if out["n_steps"] == [TWELVE_SITE_LANCZOS_STEPS]
+                          else f"only for {TWELVE_SITE_LANCZOS_STEPS} steps (xfel_sizes.TWELVE_SITE_STEPS_CHECK), not at this number")
     out["headline"] = size_headline(out)
     return out
 
