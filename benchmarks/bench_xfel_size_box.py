@@ -16,6 +16,17 @@ peak resident memory so far. Sub-phases are timed by wrapping the functions the 
 ``--truncations`` (the first m coefficients of a chain are those an m-step chain computes, no reorthogonalization
 at this size) is compared with the N-step one at the smallest Γ of the box: A − B, and max|ΔΔXAS| / max|ΔXAS|.
 
+Measured 2026-11-29 on 2 cores shared with other jobs (phase wall / process CPU, load at start; checkpoints of the
+study run /work/lead/xfel_run2):
+
+- paired (U = −4.14, Δ = 0.165 eV): setup 256 s / 114 s (load 5; ground state 15 s, driven operator 9 s, χ⁽¹⁾ 90 s CPU),
+  1.5 GB; U_c = −1 with 300 steps 929 s / 314 s (load 7.8): χ̂ in 1 window + a light remainder (2 components), 24 chains,
+  278 s CPU in the chains (0.039 s per step), symmetries 7.6 s, Ritz decomposition 10.6 s; steps check at Γ = 0.075 eV
+  against 300 steps: A − B moves 0.0002 (40 steps), 0.012 (60), 0.019 (80), 0.002 (100), 0.008 (120), 0.001 (150) eV.
+- unpaired U = 0.5 eV: setup 250 s / 89 s (load 9.2); U_c = −1 with 150 steps 1146 s / 268 s (load 11.2; 4 components,
+  40 chains, 236 s CPU in them); 100 steps against 150: A − B moves 0.0003 (80), 0.00005 (100), 0.000001 (120) eV;
+  U_c = −3 with 100 steps 956 s / 175 s (load 11.8; chains 157 s, symmetries 7.5 s, decomposition 0.8 s).
+
     OMP_NUM_THREADS=2 python benchmarks/bench_xfel_size_box.py --checkpoints /path/to/study/checkpoints \
         --model paired --U-c -1 -3 [--steps N] [--steps-check 300]
 """

@@ -20,12 +20,14 @@ What is shared and what is not (measured in ``benchmarks/bench_xfel_size_box.py`
   instrument's resolution (:func:`~.xfel_points.dxas_points`).
 
 Cost (``benchmarks/bench_xfel_size_box.py``, 2026-11-29, machine shared at load 5–14, so CPU seconds are the figures; on
-an idle 2-core machine the OpenMP products give wall ≈ CPU/2, at load ≈ 4 wall ≈ CPU): a model's state 114 s CPU (paired;
-χ⁽¹⁾ 90 s of it) and 89 s (unpaired U = 0.5), 1.5 GB peak; per U_c 0.039 CPU-s per Lanczos step of one chain (731,808 N + 1
-states) × (8 ground + 8 per component of χ̂) chains: paired 24 chains (χ̂ in 2 components), unpaired 40 (4 components),
-i.e. 100 s and 165 s CPU at 100 steps; χ̂'s symmetries and Ritz decomposition 18 s CPU once per model; every Γ after
-the first milliseconds. The 4 U_c of ``runs/babio3_xfel.toml`` over the 3 models: ≈ 2,070 s CPU (≈ 17 min on an idle
-2-core machine); all 7 U_c: ≈ 3,360 s CPU (≈ 28 min): the whole box does not fit the study's 30 min with the rest of it.
+an idle 2-core machine the OpenMP products give wall ≈ CPU/2 (the lead's idle 61 s wall against ≈ 130 s CPU for the same
+chains), at load ≈ 4 wall ≈ CPU): a model's state 114 s CPU (paired; χ⁽¹⁾ 90 s of it) and 89 s (unpaired U = 0.5 eV),
+1.5 GB peak; per U_c 0.039 CPU-s per Lanczos step of one chain (731,808 N + 1 states) × (8 ground + 8 per component of χ̂)
+chains: paired 24 chains (χ̂ in 2 components; ≈ 100 s CPU at 100 steps, scaled from its 300-step run), unpaired U = 0.5 eV
+40 chains (4 components; measured at 100 steps, U_c = −3 eV: 175 s CPU, 157 s of it chains, 7.5 s the symmetries now
+shared); every Γ after the first milliseconds. The 4 U_c of ``runs/babio3_xfel.toml`` over the 3 models (unpaired U = 2 eV
+taken as U = 0.5 eV): ≈ 2,060 s CPU, ≈ 17 min on an idle 2-core machine; the other 3 U_c would add ≈ 1,300 s CPU
+(≈ 11 min): all 7 do not fit the study's 30 min with the rest of it (≈ 4–5.5 min).
 
 Each (model, U_c) is one checkpoint (``size12_<model>_Uc<U_c>``; the model's 12-site record
 ``size12_model_<model>``), so a rerun from checkpoints builds no 12-site state.
