@@ -53,7 +53,7 @@ from localpairs.studies.xfel_kinetics import rise_trace
 from localpairs.studies.xfel_probe import check_pump_axis, scenario_xas
 from localpairs.studies.xfel_pumped_axis import pumped_state_sentence, pumped_state_summary
 from localpairs.studies.xfel_scan import box_rows, resolution_fwhm, run_scan, validate_scan
-from localpairs.studies.xfel_sizes import size_convergence
+from localpairs.studies.xfel_size_verdict import cluster_size_axis, size_axis_figures
 from localpairs.studies.xfel_spec import xfel_section
 from localpairs.studies.xfel_summary import SCENARIOS, summarize
 from localpairs.studies.xfel_verdict import scan_dataset, scan_figures, scan_summary
@@ -246,10 +246,10 @@ def _nuisance_scan(ctx: Context, cp: Checkpoints, ref: Reference, fits: dict, sp
     summary["pumped_states"] = pumped_state_summary(raw, summary, ctx.cfg)
     summary["headline"] += pumped_state_sentence(summary["pumped_states"])
     t0 = time.perf_counter()
-    summary["convergence"] = size_convergence(ctx, cp, raw, summary, resolution_fwhm=resolution_fwhm(ref), alpha_target=ref["alpha_at_8"].number,
-                                              photon_energy=ref["pump_photon_energy"].number)
+    cluster_size_axis(ctx, cp, raw, summary, resolution_fwhm=resolution_fwhm(ref), alpha_target=ref["alpha_at_8"].number,
+                      photon_energy=ref["pump_photon_energy"].number)
     if ctx.cfg.scan.twelve_sites:
-        _stage(timings, "cluster-size convergence: 12-site headline points", t0)
+        _stage(timings, "cluster-size axis: 12-site points (model × U_c, every Γ)", t0)
     return summary, scan_dataset(raw, ref)
 
 
@@ -301,6 +301,7 @@ def figures(results: Results, outdir: Path, title: str) -> list[str]:
     save_figure(figs.percolation(perc["thresholds"], perc["measured"]), outdir / "percolation.png")
     if "scan" in results.groups:
         names += scan_figures(results.groups["scan"], json.loads(sm.attrs["nuisance_scan"]), outdir)
+        names += size_axis_figures(json.loads(sm.attrs["nuisance_scan"]), outdir)
     return [*names, "kinetics.png", "excited_fraction.png", "tc_vs_x.png", "percolation.png"]
 
 

@@ -246,10 +246,8 @@ def pumped_scenario(spec: RunSpec, fit: dict[str, Any], *, name: str = "", fluen
     if state == "linear_response":
         chi = lr.chi
     else:
-        cfg = spec.xfel
-        assert cfg is not None
         op = DrivenOperator(driven, gs.basis)
-        psi = evolve(op, psi0, np.array([0.0, t]), options=EvolutionOptions(tol=cfg.pump.evolution_tol)).states[:, -1]
+        psi = evolve(op, psi0, np.array([0.0, t]), options=EvolutionOptions(tol=spec.xfel.pump.evolution_tol)).states[:, -1]  # type: ignore[union-attr]
         chi = psi - np.vdot(psi0, psi) * psi0
     a = float(np.vdot(chi, chi).real)
     logger.info("pumped %s: F = %.4g mJ/cm², α = %.4g (%s; linear response α = %.4g, linear regime %s)", name, fluence, a, state, lr.alpha,
@@ -269,17 +267,18 @@ def _grids(sc: PumpedScenario) -> tuple[np.ndarray, np.ndarray, tuple[float, flo
 def _chains(sc: PumpedScenario, *, U_c: float, core_hole: Any, probe_model: str, lattice: str, Gamma: float) -> tuple[XasChains, SpectrumChains]:
     """Ground and excited chains (cached; the long probe's rebuilt if Γ is below the one it was converged at)."""
     sec, n_steps = sc.context.system.sector, sc.spec.xfel.probe.lanczos_steps  # type: ignore[union-attr]
-    hole = core_hole if isinstance(core_hole, str) else tuple(core_hole)
+    hole, (m0, cache0, _) = (core_hole if isinstance(core_hole, str) else tuple(core_hole)), sc.model("unrelaxed")
     gkey = ("ground", float(U_c), hole)
-    m0, cache0, _ = sc.model("unrelaxed")
     if gkey not in sc._cache:
         sc._cache[gkey] = ground_chains(m0, sec, sc.psi0, e0=sc.e0, U_c=U_c, core_hole=hole, n_steps=n_steps, cache=cache0)
     xkey = ("excited", float(U_c), hole, probe_model, lattice)
     old = sc._cache.get(xkey)
     if old is None or (probe_model == "long" and old.Gamma_checked > Gamma + 1e-12):
         m, cache, chi_hat = sc.model(lattice)
+        pkey = ("prepared", lattice, float(Gamma))  # χ̂'s symmetries and Ritz decomposition: the same at every U_c
         sc._cache[xkey] = excited_chains(m, sec, chi_hat, probe_model=probe_model, U_c=U_c, core_hole=hole, n_steps=n_steps, Gamma_check=Gamma,
-                                         check_grid=_grids(sc)[0], cache=cache)
+                                         check_grid=_grids(sc)[0], cache=cache, prepared=sc._cache.get(pkey))
+        sc._cache[pkey] = getattr(sc._cache[xkey], "prepared", None)
     return sc._cache[gkey], sc._cache[xkey]
 
 

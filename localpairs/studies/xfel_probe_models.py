@@ -33,7 +33,7 @@ import numpy as np
 from localpairs.hamiltonians import Model
 from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.spectra.spectral_functions import SectorCache
-from localpairs.solvers.spectra.windowed_chains import WindowedXasChains, windowed_xas_chains
+from localpairs.solvers.spectra.windowed_chains import PreparedState, WindowedXasChains, windowed_xas_chains
 from localpairs.solvers.spectra.xas import CoreHole
 from localpairs.solvers.spectra.xas_chains import XasChains, xas_chains
 
@@ -123,7 +123,7 @@ def ground_chains(model: Model, sec: Sector, psi0: np.ndarray, *, e0: float, U_c
 
 
 def long_probe_chains(model: Model, sec: Sector, chi_hat: np.ndarray, *, U_c: float, core_hole: CoreHole, n_steps: int, Gamma_check: float,
-                      check_grid: np.ndarray, cache: SectorCache) -> WindowedXasChains:
+                      check_grid: np.ndarray, cache: SectorCache, prepared: PreparedState | None = None) -> WindowedXasChains:
     """The long-probe chains of χ̂: energy windows converged in the width at ``Gamma_check`` on ``check_grid`` (offset 0).
 
     Parameters
@@ -146,6 +146,8 @@ def long_probe_chains(model: Model, sec: Sector, chi_hat: np.ndarray, *, U_c: fl
         Relative photon energies (eV, offset 0) of the convergence check.
     cache
         Sector cache of the model (matrices built once).
+    prepared
+        χ̂'s symmetries and Ritz decomposition from the chains of another U_c (:attr:`WindowedXasChains.prepared`; U_c-independent).
 
     Returns
     -------
@@ -153,11 +155,13 @@ def long_probe_chains(model: Model, sec: Sector, chi_hat: np.ndarray, *, U_c: fl
         The chains.
     """
     return windowed_xas_chains(model, sec, chi_hat, check_grid, U_c=U_c, Gamma=Gamma_check, core_hole=core_hole, n_steps=n_steps,
-                               halving_tol=LONG_PROBE_HALVING_TOL, cache=cache, reorthogonalize=reorthogonalize_for(chi_hat.size, n_steps))
+                               halving_tol=LONG_PROBE_HALVING_TOL, cache=cache, reorthogonalize=reorthogonalize_for(chi_hat.size, n_steps),
+                               prepared=prepared)
 
 
 def excited_chains(model: Model, sec: Sector, chi_hat: np.ndarray, *, probe_model: str, U_c: float, core_hole: CoreHole, n_steps: int,
-                   Gamma_check: float, check_grid: np.ndarray, cache: SectorCache) -> XasChains | WindowedXasChains:
+                   Gamma_check: float, check_grid: np.ndarray, cache: SectorCache, prepared: PreparedState | None = None
+                   ) -> XasChains | WindowedXasChains:
     """Chains of I[χ̂] for ``"instantaneous"`` (one reference ⟨χ̂|H|χ̂⟩) or ``"long"`` (windows); ``"finite"`` has none.
 
     Parameters
@@ -182,6 +186,8 @@ def excited_chains(model: Model, sec: Sector, chi_hat: np.ndarray, *, probe_mode
         Relative photon energies (eV, offset 0) of the convergence check.
     cache
         Sector cache of the model (matrices built once).
+    prepared
+        For ``"long"``: χ̂'s U_c-independent part from another U_c (:func:`long_probe_chains`).
 
     Returns
     -------
@@ -193,7 +199,7 @@ def excited_chains(model: Model, sec: Sector, chi_hat: np.ndarray, *, probe_mode
                           reorthogonalize=reorthogonalize_for(chi_hat.size, n_steps))
     if probe_model == "long":
         return long_probe_chains(model, sec, chi_hat, U_c=U_c, core_hole=core_hole, n_steps=n_steps, Gamma_check=Gamma_check,
-                                 check_grid=check_grid, cache=cache)
+                                 check_grid=check_grid, cache=cache, prepared=prepared)
     raise ValueError(f"probe_model = {probe_model!r} has no reusable chains (use 'instantaneous' or 'long'; 'finite' is computed per point)")
 
 

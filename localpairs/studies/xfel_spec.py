@@ -16,6 +16,11 @@ from pydantic import Field, model_validator
 
 from localpairs.errors import InputError
 from localpairs.spec_base import MAX_ENERGY_EV, Duration, EdgeEnergy, Fluence, Strict
+from localpairs.studies.xfel_scan_spec import CoreHolePlacement as CoreHolePlacement  # re-exported
+from localpairs.studies.xfel_scan_spec import Lattice as Lattice
+from localpairs.studies.xfel_scan_spec import ProbeModel as ProbeModel
+from localpairs.studies.xfel_scan_spec import PumpedState as PumpedState
+from localpairs.studies.xfel_scan_spec import ScanSpec as ScanSpec
 
 if TYPE_CHECKING:  # RunSpec imports this module
     from localpairs.spec import RunSpec
@@ -244,59 +249,6 @@ class TunnellingSpec(Strict):
     """Pair–fermion conversion of the chains in eV."""
     E_B: float = 0.5
     """Pair energy of the chains in eV."""
-
-
-ProbeModel = Literal["instantaneous", "long", "finite"]
-Lattice = Literal["unrelaxed", "relaxed"]
-PumpedState = Literal["linear_response", "evolved"]
-CoreHolePlacement = Literal["both", "site", "site_i", "site_j", "receiving"]
-
-
-def _distinct(name: str, values: list[Any]) -> None:
-    if len(set(values)) != len(values):
-        raise ValueError(f"xfel.scan.{name} = {values} must be distinct")
-
-
-class ScanSpec(Strict):
-    """``[xfel.scan]``: the box of nuisance parameters over which A − B is computed for both scenarios.
-
-    ``U_c`` core-hole potentials (eV, ≤ 0: attractive or none) placed by ``core_hole`` (as :func:`localpairs.solvers.spectra.xas.xas`); ``Gamma``
-    Lorentzian half widths of the O 1s core hole (eV), each convolved with the instrument's Gaussian resolution (from the reference data);
-    ``U_unpaired`` the unpaired control's U values (eV, ≥ 0; each fitted to E_G like the study's control); ``probes``, ``lattices`` and
-    ``pumped_states`` the probe models, lattices and pumped states; ``doping_x`` the hole-doped cluster of the static pre-edge constraint
-    on U_c (it must have fewer large octahedra than the parent; default: the x that removes one pair); ``workers`` Dask worker processes
-    (0: no Dask, the tasks one after the other in the run's own process). ``enabled = false`` skips the scan.
-    """
-
-    enabled: bool = True
-    """Run the nuisance scan (false: skip it; the report then has no verdict over the box)."""
-    U_c: Annotated[list[Annotated[float, Field(allow_inf_nan=False, ge=-10, le=0)]], Field(min_length=1)] = [-3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0]
-    """Core-hole potentials U_c of the box in eV (≤ 0: attractive or none)."""
-    Gamma: Annotated[list[Annotated[float, Field(allow_inf_nan=False, gt=0, le=2)]], Field(min_length=1)] = [0.075, 0.1, 0.15, 0.2]
-    """Lorentzian half widths Γ of the O 1s core hole in the box, eV (each convolved with the instrument's Gaussian resolution)."""
-    U_unpaired: Annotated[list[Annotated[float, Field(allow_inf_nan=False, ge=0, le=10)]], Field(min_length=1)] = [0.5, 2.0]
-    """U values (eV, ≥ 0) of the unpaired hypothesis in the box, each with its breathing fitted to the targets."""
-    probes: Annotated[list[ProbeModel], Field(min_length=1)] = ["long"]
-    """Probe models of the box: "long" (each eigencomponent from its own energy), "instantaneous" (one reference energy), "finite" where supported."""
-    lattices: Annotated[list[Lattice], Field(min_length=1)] = ["unrelaxed", "relaxed"]
-    """Lattices of the box: "unrelaxed" and/or "relaxed" (final states at the excited state's relaxed breathing)."""
-    pumped_states: Annotated[list[PumpedState], Field(min_length=1)] = ["linear_response", "evolved"]
-    """Pumped states of the box: "linear_response" (first-order χ⁽¹⁾) and/or "evolved" (full evolution at the same fluence)."""
-    core_hole: CoreHolePlacement = "both"
-    """Where U_c acts in the final state (as [spectra] core_hole)."""
-    doping_x: Annotated[float, Field(allow_inf_nan=False, gt=0, le=1)] | None = None
-    """K concentration of the hole-doped cluster of the static pre-edge constraint on U_c (default: the x that removes one pair)."""
-    workers: Annotated[int, Field(ge=0, le=64)] = 2
-    """Dask worker processes of the scan (0: no Dask, the points one after the other)."""
-    twelve_sites: bool = False
-    """Also compute each scenario's headline A − B on the 12-site 3×2×2 cluster (x open, one oxygen per pair) for the cluster-size
-    convergence rows (about 6 min and 1.5 GB per scenario on 2 cores; off: the rows say "not computed")."""
-
-    @model_validator(mode="after")
-    def _consistent(self) -> ScanSpec:
-        for name in ("U_c", "Gamma", "U_unpaired", "probes", "lattices", "pumped_states"):
-            _distinct(name, getattr(self, name))
-        return self
 
 
 class TolerancesSpec(Strict):

@@ -116,7 +116,21 @@ def doping_summary(raw: dict[str, Any], ref: Reference) -> dict[str, Any]:
             "electrons": [raw["electrons"], raw["doped_electrons"]], "large": [raw["large"], raw["doped_large"]], "x": raw["doping_x"]}
 
 
-def _verdict_block(points: list[ScanPoint], exp: Experiment) -> dict[str, Any]:
+def verdict_block(points: list[ScanPoint], exp: Experiment) -> dict[str, Any]:
+    """Distributions and discrimination verdict of a set of points (label, text, deciding parameter, margin, swings).
+
+    Parameters
+    ----------
+    points
+        Points of both scenarios.
+    exp
+        The measured signature.
+
+    Returns
+    -------
+    dict
+        ``distributions`` per scenario, ``label``, ``text``, ``deciding``, ``margin``, ``swings``.
+    """
     dists = {s: distribution(points, s, exp).summary() for s in SCENARIOS}
     v = discrimination_verdict(points)
     return {"distributions": dists, "label": v.label, "text": v.text, "deciding": v.deciding, "margin": v.margin,
@@ -194,9 +208,9 @@ def scan_summary(raw: dict[str, Any], ref: Reference, cfg: XfelSpec, box: list[d
         out["full"] = None
         out["full_reason"] = "a scenario has no finished point (see the failed tasks)"
     else:
-        out["full"] = _verdict_block(points, exp)
+        out["full"] = verdict_block(points, exp)
     kept, reason = _constrained(points, raw, doping) if out["full"] else (None, "no full box")
-    out["constrained"], out["constrained_reason"] = (_verdict_block(kept, exp) if kept else None), reason
+    out["constrained"], out["constrained_reason"] = (verdict_block(kept, exp) if kept else None), reason
     out["headline"] = headline(out)
     study_U = next((m["U"] for m in raw["models"].values() if m["scenario"] == "unpaired" and not m.get("fitted_here", True)), None)
     heads = {s: headline_point(points, cfg, s, study_U=study_U) for s in SCENARIOS}

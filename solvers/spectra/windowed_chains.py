@@ -156,6 +156,19 @@ def _converge(probe: _Probe, width: float, tol: float, max_halvings: int) -> _Pa
         width, halvings = width / 2.0, halvings + 1
 
 
+def _prepare(model: Model, sec: Sector, psi: np.ndarray, cache: SectorCache, use_symmetry: bool, krylov_steps: int | None, residual_tol: float,
+             budget_gb: float | None) -> PreparedState:
+    """ψ normalized (real form where it has one), its symmetries and its Ritz decomposition."""
+    psi = normalized_state(psi, cache.basis(sec).Ns)
+    form = real_form(psi)  # a global phase changes no spectrum; a real ψ runs in real arithmetic
+    psi = psi if form is None else form[1]
+    t0 = time.perf_counter()
+    known = symmetries(model, cache.basis(sec), psi, n_up=sec.n_up, n_down=sec.n_down) if use_symmetry else None
+    seconds_symmetry = time.perf_counter() - t0
+    dec, eigvecs = _decompose(cache, sec, psi, krylov_steps, residual_tol, budget_gb)
+    return PreparedState(psi, known, seconds_symmetry, dec, eigvecs, residual_tol)
+
+
 def _decompose(cache: SectorCache, sec: Sector, psi: np.ndarray, krylov_steps: int | None, residual_tol: float,
                budget_gb: float | None) -> tuple[RitzDecomposition, np.ndarray]:
     """The Ritz decomposition of ψ after checking that its Lanczos vectors fit the memory budget."""
@@ -171,6 +184,34 @@ def _decompose(cache: SectorCache, sec: Sector, psi: np.ndarray, krylov_steps: i
         raise TooLargeError(f"Lanczos vectors of the energy windows, sector {sec.label()}", dim, need_gb, budget,
                             "Lower krylov_steps or raise memory_budget_gb.")
     return ritz_decomposition(matrix, psi, max_steps=int(krylov_steps), residual_tol=residual_tol)
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedState:
+    """What :func:`windowed_xas_chains` computes from ψ and H alone, independent of U_c: reusable for another core-hole potential.
+
+    Parameters
+    ----------
+    psi : numpy.ndarray
+        ψ normalized (in real form when it has one).
+    symmetries : list or None
+        The symmetries of model and ψ (None: not used).
+    seconds_symmetry : float
+        Seconds their search took.
+    decomposition : RitzDecomposition
+        The Ritz decomposition of ψ.
+    eigvecs : numpy.ndarray
+        S, the eigenvectors of T.
+    residual_tol : float
+        The Ritz residual (eV) the decomposition was converged to.
+    """
+
+    psi: np.ndarray
+    symmetries: list | None
+    seconds_symmetry: float
+    decomposition: RitzDecomposition
+    eigvecs: np.ndarray
+    residual_tol: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,6 +232,8 @@ class WindowedXasChains:
         Seconds spent on the state's symmetries.
     real_arithmetic : bool
         Whether the chains ran in real arithmetic.
+    prepared : PreparedState or None
+        The U_c-independent part (pass it to :func:`windowed_xas_chains` for the same ψ at another U_c).
     """
 
     probe: _Probe
@@ -201,6 +244,7 @@ class WindowedXasChains:
     Gamma_checked: float
     seconds_symmetry: float = 0.0
     real_arithmetic: bool = False
+    prepared: PreparedState | None = None
 
     def groups(self) -> list[tuple[Window, ...]]:
         """The probed components: each heavy window, then the light remainder (if any).
@@ -277,6 +321,7 @@ def windowed_xas_chains(
     basis: Any = None,
     cache: SectorCache | None = None,
     memory_budget_gb: float | None = None,
+    prepared: PreparedState | None = None,
 ) -> WindowedXasChains:
     """Energy windows of ``psi`` converged in the width at ``Gamma`` on ``omega``, with their XAS chains kept.
 
@@ -289,6 +334,11 @@ def windowed_xas_chains(
     omega, Gamma, gaussian_fwhm, offset
         The broadening of the width check (use the smallest Γ to be evaluated); the result
         evaluates at any broadening (:meth:`WindowedXasChains.spectrum`).
+    prepared : PreparedState or None
+        The symmetries and Ritz decomposition of this ``psi`` and model from an earlier call
+        (:attr:`WindowedXasChains.prepared`, e.g. at another U_c): not recomputed. The caller
+        guarantees the same ψ and model; a different dimension, use of symmetry or residual
+        tolerance is refused.
 
     Returns
     -------
@@ -303,14 +353,15 @@ def windowed_xas_chains(
     cache = cache or SectorCache(model, memory_budget_gb=memory_budget_gb)
     if basis is not None:
         cache.add(sec, basis)
-    psi = normalized_state(psi, cache.basis(sec).Ns)
-    form = real_form(psi)  # a global phase changes no spectrum; a real ψ runs in real arithmetic
-    psi = psi if form is None else form[1]
-    t0 = time.perf_counter()
-    known = symmetries(model, cache.basis(sec), psi, n_up=sec.n_up, n_down=sec.n_down) if use_symmetry else None
-    seconds_symmetry = time.perf_counter() - t0
     residual_tol = RESIDUAL_PER_GAMMA_TOL * float(halving_tol) * Gamma
-    dec, eigvecs = _decompose(cache, sec, psi, krylov_steps, residual_tol, memory_budget_gb)
+    reused = prepared is not None
+    if prepared is None:
+        prepared = _prepare(model, sec, psi, cache, use_symmetry, krylov_steps, residual_tol, memory_budget_gb)
+    require(prepared.psi.size == cache.basis(sec).Ns and prepared.residual_tol == residual_tol and (prepared.symmetries is not None) == use_symmetry,
+            "prepared", "a PreparedState of another state, tolerance or symmetry setting",
+            f"the one of this ψ ({cache.basis(sec).Ns} states), residual_tol = {residual_tol:g} eV and use_symmetry = {use_symmetry}")
+    psi, known, dec, eigvecs = prepared.psi, prepared.symmetries, prepared.decomposition, prepared.eigvecs
+    seconds_symmetry = 0.0 if reused else prepared.seconds_symmetry
     chain_args = dict(U_c=U_c, coherence=coherence, core_hole=core_hole, use_symmetry=use_symmetry, state_symmetries=known, n_steps=n_steps,
                       reorthogonalize=reorthogonalize)
     broadening = dict(omega=omega, Gamma=Gamma, gaussian_fwhm=gaussian_fwhm, offset=offset)
@@ -323,6 +374,6 @@ def windowed_xas_chains(
     if not dec.exhausted and dec.residual_rms() > residual_tol:
         warnings.warn(f"windowed XAS: the Ritz vectors of ψ did not converge in {dec.matvecs} Lanczos steps "
                       f"(weighted residual {dec.residual_rms():.2g} eV > {residual_tol:.2g}); raise krylov_steps", SpectraWarning, stacklevel=2)
-    return WindowedXasChains(probe, part, used, float(halving_tol), residual_tol, Gamma, seconds_symmetry, not np.iscomplexobj(psi))
+    return WindowedXasChains(probe, part, used, float(halving_tol), residual_tol, Gamma, seconds_symmetry, not np.iscomplexobj(psi), prepared)
 
 
