@@ -210,8 +210,9 @@ class CFM4Integrator(FieldFreeStretches):
         matvecs, most = 0, 0
         for weights in scheme.weights:  # in the order the exponentials act
             coefs, diag = self._generator(weights, *values)
-            self.op.assemble(coefs, diag)
-            res = expm_lanczos(self.op.matvec, psi, h / HBAR_EV_FS, tol=ktol, work=self.work)
+            scale = self.op.assemble_scaled(coefs, diag)  # generator = scale × matrix; only the field's entries are refilled
+            # Lanczos' estimate β₀β_m|e_mᵀe^{−iτT}e₁| scales with the matrix: divide the tolerance by |scale|
+            res = expm_lanczos(self.op.matvec, psi, scale * h / HBAR_EV_FS, tol=ktol / abs(scale), work=self.work)
             matvecs += res.steps
             most = max(most, res.steps)
             if not res.converged:
