@@ -9,10 +9,16 @@ segment; each field-dependent piece keeps only its values and their positions in
 axis, are stored once with their coefficients added). One complex CSR matrix with the union
 pattern is refilled ("assembled") for any coefficients by a compiled loop
 (:mod:`~localpairs.solvers.dynamics.assembly_kernel`), and multiplied by scipy's serial CSR kernel
-(small dimensions) or QuSpin's OpenMP kernel.
+(small dimensions) or QuSpin's OpenMP kernel. The integrator's generators (weighted sums of H at a
+step's nodes) are filled scaled by their base weight w (:meth:`DrivenOperator.assemble_scaled`):
+the base then stays in place at weight 1 and only the field's entries are rewritten, in one pass
+over their positions with the base's values there kept alongside (2×2×2 cube, 22,400 of 72,100
+entries: 55 µs against 77 µs for a full fill, one product taking 75 µs; CPU times, 2026-11-29).
+A first version that read the base anew at those positions (two scattered passes) took 92 µs.
 
 Memory: the union CSR (16 + 4 bytes per non-zero), one base per segment (16 bytes per non-zero)
-and 12 bytes per non-zero of every field-dependent piece: about 2–3 complex Hamiltonians, nothing
+and 12 bytes per non-zero of every field-dependent piece (28 with the base's values kept for the
+scaled refill): about 2–3 complex Hamiltonians, nothing
 quadratic in the dimension. The assembled matrix is a shared buffer holding the last coefficients.
 
 Site-energy shifts (the lattice of :mod:`~localpairs.hamiltonians.oxygen_lattice`) enter as a diagonal

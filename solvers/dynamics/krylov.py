@@ -8,7 +8,9 @@ Error estimate (Saad 1992; Hochbruck & Lubich 1997): the first neglected term,
 ``‖v‖ β_m |e_m^T e^{-iτT_m} e_1|``, checked after every step; the recursion stops when it is
 below ``tol`` or when ``β_m`` vanishes (the Krylov space is invariant and the result exact). The
 estimate is sharp once the approximation converges superlinearly, which is where it is used:
-callers choose ``tol`` a decade below their error budget.
+callers choose ``tol`` a decade below their error budget. ``exp(−iτT_m)e_1`` is a compiled Taylor
+series on the shifted tridiagonal matrix where ``|τ|‖T_m‖`` is small (the driven steps: ~2–4 µs
+against ~8 µs through LAPACK's ``dstev`` at m = 8, once per Lanczos step), LAPACK above.
 
 The recursion is the shared :func:`~localpairs.solvers.lanczos.lanczos_recursion` (serial fused
 numba passes, not BLAS: multithreaded OpenBLAS level-1/2 calls on vectors of a few thousand
