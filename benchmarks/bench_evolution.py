@@ -14,7 +14,12 @@ dynamic terms. The sides are the functions of :mod:`localpairs.bench_evolution` 
 ``localpairs bench``'s ``evolution`` case).
 
     python benchmarks/bench_evolution.py [--size 2x2x2|2x2x3] [--windows 200 600] [--fluences issue calibrated]
-        [--sides cf6:doubling cf6:embedded cfm4:doubling] [--repeat 1] [--threads N]
+        [--sides cf6:doubling cf6:embedded cfm4:doubling] [--repeat 1] [--threads N] [--baseline DIR]
+
+``--baseline DIR`` also runs every side on another copy of the package (``DIR/localpairs`` with its
+sub-packages in place, e.g. ``git archive BASE localpairs hamiltonians solvers analysis`` unpacked
+and the three folders moved into ``localpairs/``), as ``SIDE@baseline``: before and after side by
+side with QuSpin in one invocation.
 
 Every (fluence, window) pair is one case, all in one invocation: ``issue`` is the issue's 8 mJ/cm²,
 ``calibrated`` the pump study's calibrated fluence (runs/babio3_pump.toml, ``alpha_target = 0.05``:
@@ -41,6 +46,17 @@ the other at load 2–7; references CFM4 at tol 1e-9, on the calibrated 0–600 
 8 mJ/cm² 0–200 fs 8.0 s (64,787 products) against 18.5 s, 2.3×; 0–600 fs 20.1 s (78,635) against
 123 s, 6.1×; calibrated 0.0119 mJ/cm² 0–200 fs 5.0 s (39,477) against 33.6 s, 6.7×; 0–600 fs 12.8 s
 (47,924) against 128 s, 10.0×. Peak memory 0.28 GB against QuSpin's 0.23 GB (1.20×) in every case.
+
+Measured later on 2026-11-29 with ``--baseline`` (the code above as ``cf6:doubling@baseline``) after
+the full step's looser Lanczos tolerance, the scaled refill of the generators and the compiled
+small exponentials: products 62,785, 76,291, 37,036 and 45,334 in the four cases (−3.1, −3.0,
+−6.2, −5.4 %) at the same final errors (8.7e-9, 8.2e-9, 9.8e-9, 9.2e-9). Two invocations at load
+9–15 (the machine shared by five engineers and a 12-site benchmark), best of the two per side:
+8 mJ/cm² 0–200 fs 21.2 s against the baseline's 19.3 s and QuSpin's 39.0 s (1.8× and 2.0×);
+0–600 fs 19.8 s, 21.6 s, 104 s (5.3×, 4.8×); calibrated 0–200 fs 7.2 s, 12.0 s, 41.7 s (5.8×, 3.5×);
+0–600 fs 11.8 s, 11.7 s, 100 s (8.5×, 8.6×). At this load single wall times scatter by ±30 % between
+invocations (the same side took 41 s and 21 s), more than the change; the product counts are the
+load-independent measure. Peak memory unchanged: 0.28 GB against QuSpin's 0.23 GB.
 The embedded control (``cf6:embedded``) needs 2.8× the products of doubling at 8 mJ/cm² and ≥ 1.8×
 at the calibrated fluence (see :mod:`localpairs.solvers.dynamics.cfm4`).
 

@@ -27,8 +27,9 @@ oxygen carrying the barrier energy). Each Lanczos exponential of the two half st
 to a tenth of the step's budget (``ktol``); those of the full step to ``ktol·(2^p − 1)/4``
 (:data:`FULL_STEP_KRYLOV_DIVISOR`): the full step enters the estimate and the extrapolated state
 only divided by 2^p − 1, so its Lanczos errors weigh there at most a quarter of the half steps'
-(measured on the 2×2×2 pump at 8 mJ/cm², 0–200 fs, CF6 at tol 1e-6: 62,473 products instead of
-64,787 with a factor 10 for CF6, final error 8.6e-9 against 8.0e-9; 61,516 with 30). When an exponential
+(measured on the 2×2×2 pump, CF6 at tol 1e-6: 62,785 products instead of 64,787 at 8 mJ/cm² on
+0–200 fs, final error 8.7e-9 against 8.0e-9; 37,036 instead of 39,477 at 0.0119 mJ/cm², 9.8e-9 against
+9.9e-9; a factor 10 or 30 instead of 63/4 gave 62,473 and 61,516). When an exponential
 needs more than ``m_max`` vectors the step is halved, and the step never
 grows so far that the last full step used more than ``0.8 m_max`` vectors. Estimates below
 :data:`ERROR_FLOOR` (round-off) always pass, so a tolerance below ~1e-14 × (number of steps)
