@@ -208,7 +208,7 @@ def evolve_quspin(*, size: str, cache: str, t_end: float, tol: float, fluence: f
 SIDES: dict[str, Callable[..., dict[str, Any]]] = {"prepare": prepare, "localpairs": evolve_localpairs, "quspin": evolve_quspin}
 
 
-def run_in_subprocess(side: str, *, threads: int = 1, **arguments: Any) -> dict[str, Any]:
+def run_in_subprocess(side: str, *, threads: int = 1, source: str | None = None, **arguments: Any) -> dict[str, Any]:
     """Run ``SIDES[side](**arguments)`` in a fresh Python process with ``threads`` OpenMP threads.
 
     Parameters
@@ -217,6 +217,11 @@ def run_in_subprocess(side: str, *, threads: int = 1, **arguments: Any) -> dict[
         Key of :data:`SIDES`.
     threads : int
         ``OMP_NUM_THREADS`` of the child.
+    source : str, optional
+        Folder holding another copy of the package (``localpairs/`` with its sub-packages in
+        place, e.g. an unpacked ``git archive`` of a baseline commit) put first on the child's
+        ``PYTHONPATH`` and made its working directory (``python -m`` puts the working directory
+        first on the path): the baseline side of a before/after comparison in one run.
     **arguments
         Keyword arguments of the side.
 
@@ -231,8 +236,10 @@ def run_in_subprocess(side: str, *, threads: int = 1, **arguments: Any) -> dict[
         With the end of the child's stderr if it fails.
     """
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS="1")
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(source), os.environ.get("PYTHONPATH", "")) if p)
     done = subprocess.run([sys.executable, "-m", "localpairs.bench_evolution", side, json.dumps(arguments)],
-                          capture_output=True, text=True, env=env)
+                          capture_output=True, text=True, env=env, cwd=source)
     if done.returncode != 0:
         raise RuntimeError(f"evolution benchmark side {side!r} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

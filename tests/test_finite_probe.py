@@ -305,4 +305,7 @@ def test_chains_advanced_together_equal_one_chain_at_a_time():
     block = fp(m, sec, states, times, t_probe=centre + 2.0, fwhm=fwhm, cache=cache)
     single = fp(m, sec, states, times, t_probe=centre + 2.0, fwhm=fwhm, cache=cache, chain_block=1)
     assert rel(block["total"].values, single["total"].values) < 1e-10
-    assert block.attrs["matvecs"] == single.attrs["matvecs"]
+    # Product counts agree to 1e-3, not exactly: a chain's stopping decision can flip at round-off. Measured
+    # 2026-11-29: perturbing the evolved states by ~1e-16 (the compiled Taylor exponential of the Lanczos matrix
+    # instead of LAPACK's, which differ by ≤ 3e-15) moved the counts from equal to 52,256 against 52,260.
+    assert abs(block.attrs["matvecs"] - single.attrs["matvecs"]) <= 1e-3 * single.attrs["matvecs"]

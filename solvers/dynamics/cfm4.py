@@ -48,8 +48,18 @@ size of its error constant (nested commutators of the static part with the field
 pump at fixed h = 0.5 fs CF6:5Opt and CF8:11Opt have the same error (8e-5, 7e-5; also with 8
 Gauss nodes), so steps of a few tenths of a fs are outside the asymptotic range of any of these
 schemes. At final error ≤ 1e-8 (``benchmarks/bench_evolution.py``, 2×2×2) CF6 (step doubling,
-extrapolated to order 8) needs 20 % fewer matrix–vector products than CFM4 on 0–200 fs (64,787
-against 80,871) and 29 % fewer on 0–600 fs (78,635 against 111,446).
+extrapolated to order 8) needed 20 % fewer matrix–vector products than CFM4 on 0–200 fs (64,787
+against 80,871) and 29 % fewer on 0–600 fs (78,635 against 111,446); with the full step's looser
+Lanczos tolerance (:mod:`~localpairs.solvers.dynamics.step_doubling`) CF6 needs 62,785 and 76,291.
+Where the time goes (8 mJ/cm², 0–200 fs, CF6, cProfile at load 2): 53 % in the sparse products
+(75 µs each, 4,900 states and 72,100 non-zeros), 11 % assembling the generators, 7 % in the
+small exponentials of the Lanczos convergence checks, 8 % in the Lanczos vector passes, ~15 % Python
+around them; 7.8 products per exponential (7.6 for the half steps, 8.5 for the full ones: set by
+the tolerance, not by the step), 14 of 551 attempts rejected. Measured dead ends (same case, 64,787
+products for 8.0e-9 then): Lanczos tolerance at 0.3 or 1.0 of the step's budget (63,008; 59,577 but
+4.4e-8: Lanczos errors add in phase), 2 steps per carrier period (66,509 for 6.3e-9; calibrated
+fluence 40,475 against 39,477), an optimized 3-exponential order-4 scheme on 3 Gauss nodes
+(82,996 for 9.8e-9) and an 8-exponential order-8 scheme on 4 nodes (86,457–99,074 for 7.6e-9–3.7e-8).
 
 Why no cheaper error control helps inside the pulse (measured 2026-11-29, 2×2×2, 0–200 fs, 8 mJ/cm²):
 CF6 at fixed steps, i.e. with an error estimate that costs nothing, needs h = 0.125 fs and 65,074
@@ -210,8 +220,9 @@ class CFM4Integrator(FieldFreeStretches):
         matvecs, most = 0, 0
         for weights in scheme.weights:  # in the order the exponentials act
             coefs, diag = self._generator(weights, *values)
-            self.op.assemble(coefs, diag)
-            res = expm_lanczos(self.op.matvec, psi, h / HBAR_EV_FS, tol=ktol, work=self.work)
+            scale = self.op.assemble_scaled(coefs, diag)  # generator = scale × matrix; only the field's entries are refilled
+            # Lanczos' estimate β₀β_m|e_mᵀe^{−iτT}e₁| scales with the matrix: divide the tolerance by |scale|
+            res = expm_lanczos(self.op.matvec, psi, scale * h / HBAR_EV_FS, tol=ktol / abs(scale), work=self.work)
             matvecs += res.steps
             most = max(most, res.steps)
             if not res.converged:

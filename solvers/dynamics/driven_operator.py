@@ -9,10 +9,16 @@ segment; each field-dependent piece keeps only its values and their positions in
 axis, are stored once with their coefficients added). One complex CSR matrix with the union
 pattern is refilled ("assembled") for any coefficients by a compiled loop
 (:mod:`~localpairs.solvers.dynamics.assembly_kernel`), and multiplied by scipy's serial CSR kernel
-(small dimensions) or QuSpin's OpenMP kernel.
+(small dimensions) or QuSpin's OpenMP kernel. The integrator's generators (weighted sums of H at a
+step's nodes) are filled scaled by their base weight w (:meth:`DrivenOperator.assemble_scaled`):
+the base then stays in place at weight 1 and only the field's entries are rewritten, in one pass
+over their positions with the base's values there kept alongside (2×2×2 cube, 22,400 of 72,100
+entries: 55 µs against 77 µs for a full fill, one product taking 75 µs; CPU times, 2026-11-29).
+A first version that read the base anew at those positions (two scattered passes) took 92 µs.
 
 Memory: the union CSR (16 + 4 bytes per non-zero), one base per segment (16 bytes per non-zero)
-and 12 bytes per non-zero of every field-dependent piece: about 2–3 complex Hamiltonians, nothing
+and 12 bytes per non-zero of every field-dependent piece (28 with the base's values kept for the
+scaled refill): about 2–3 complex Hamiltonians, nothing
 quadratic in the dimension. The assembled matrix is a shared buffer holding the last coefficients.
 
 Site-energy shifts (the lattice of :mod:`~localpairs.hamiltonians.oxygen_lattice`) enter as a diagonal
@@ -31,8 +37,8 @@ from scipy.sparse import _sparsetools
 
 from localpairs.errors import LocalPairsError
 from localpairs.hamiltonians.driven_model import DrivenModel
-from localpairs.solvers.dynamics.assembly_kernel import assemble_pieces
-from localpairs.solvers.ed.observables import occupations
+from localpairs.solvers.dynamics.assembly_kernel import assemble_pieces, refill_pieces
+from localpairs.solvers.dynamics.operator_observables import OperatorObservables
 from localpairs.solvers.hilbert.basis import operator_matrix
 
 #: Below this dimension scipy's serial kernel is called directly (QuSpin's OpenMP kernel has
@@ -47,7 +53,7 @@ def _piece_dtype(static: tuple, basis: Any) -> type:
     return np.float64
 
 
-class DrivenOperator:
+class DrivenOperator(OperatorObservables):
     """The pieces of ``driven`` on ``basis`` and their sum for any coefficients.
 
     Parameters
@@ -121,7 +127,13 @@ class DrivenOperator:
         self.matrix = sp.csr_matrix((np.zeros(len(indices), dtype=np.complex128), indices, indptr), shape=(dim, dim))
         self.matrix.has_sorted_indices = True
         self._matvec = get_matvec_function(self.matrix)
-        self._occupations: np.ndarray | None = None
+        #: What the shared matrix holds outside the pieces (shared with retargeted copies): the
+        #: segment whose base fills it at weight 1 (None: unknown), and whether a diagonal was added.
+        self._filled: dict[str, Any] = {"base": None, "diag": False}
+        #: The pieces' positions are distinct and off the diagonal: :meth:`assemble_scaled` may refill them in one pass.
+        self._refillable = bool(np.unique(self._pos).size == self._pos.size and not np.isin(self._pos, self._diag_pos).any())
+        self._base_values: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._occupations = None
         self._no_diag = np.zeros(0)
         self._sensitivity: float | None = None
 
@@ -161,6 +173,23 @@ class DrivenOperator:
         arrays = (m.data, m.indices, m.indptr, self._bases, self._pos, self._val, self._diag_pos)
         return int(sum(a.nbytes for a in arrays))
 
+    def _weights(self, coefs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coefficient of each segment's base and of each piece group (constant pieces of a segment must agree)."""
+        weights = np.zeros(len(self.segments), dtype=np.complex128)
+        for n, s in enumerate(self.segments):
+            const = coefs[self._const_of[s]]
+            if const.size:
+                if np.any(const != const[0]):
+                    raise LocalPairsError("constant pieces of one segment need one common coefficient")
+                weights[n] = const[0]
+        return weights, np.array([coefs[g].sum() for g in self._groups], dtype=np.complex128)
+
+    def _base_at(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Base ``n``'s values at the pieces' positions and on the diagonal (cached: 16 bytes per piece entry and state)."""
+        if n not in self._base_values:
+            self._base_values[n] = (self._bases[n][self._pos], self._bases[n][self._diag_pos])
+        return self._base_values[n]
+
     def assemble(self, coefs: np.ndarray, diag: np.ndarray | None = None) -> sp.csr_matrix:
         """Fill the shared matrix with ``Σ_k coefs[k] P_k + diag(diag)``; return it.
 
@@ -185,18 +214,54 @@ class DrivenOperator:
         LocalPairsError
             When constant pieces of one segment get different coefficients.
         """
-        coefs = np.asarray(coefs, dtype=np.complex128)
-        weights = np.zeros(len(self.segments), dtype=np.complex128)
-        for n, s in enumerate(self.segments):
-            const = coefs[self._const_of[s]]
-            if const.size:
-                if np.any(const != const[0]):
-                    raise LocalPairsError("constant pieces of one segment need one common coefficient")
-                weights[n] = const[0]
-        gcoefs = np.array([coefs[g].sum() for g in self._groups], dtype=np.complex128)
+        weights, gcoefs = self._weights(np.asarray(coefs, dtype=np.complex128))
         d = self._no_diag if diag is None else np.ascontiguousarray(diag, dtype=np.float64)
         assemble_pieces(self.matrix.data, self._bases, weights, self._pos, self._val, self._ptr, gcoefs, self._diag_pos, d)
+        self._filled["base"], self._filled["diag"] = None, False
         return self.matrix
+
+    def assemble_scaled(self, coefs: np.ndarray, diag: np.ndarray | None = None) -> float:
+        """Fill the shared matrix with ``(Σ_k coefs[k] P_k + diag(diag)) / w``, ``w`` the constant pieces' coefficient; return ``w``.
+
+        With the base at weight 1 only the entries of the field-dependent pieces (and the
+        diagonal) change from one generator to the next: they are refilled, the rest of the
+        matrix stays (a third of the entries on the 2×2×2 cube). ``w`` is real for the weighted
+        sums of H(t) a commutator-free scheme exponentiates; it multiplies the exponential's time.
+        Falls back to :meth:`assemble` (``w = 1``) when two segments or none carry a base, or
+        ``w`` is not real.
+
+        Parameters
+        ----------
+        coefs : numpy.ndarray
+            One complex coefficient per piece of the driven model.
+        diag : numpy.ndarray, optional
+            Real diagonal added (eV), length ``dim``.
+
+        Returns
+        -------
+        float
+            ``w``: the generator is ``w`` times the matrix.
+
+        Raises
+        ------
+        LocalPairsError
+            When constant pieces of one segment get different coefficients.
+        """
+        coefs = np.asarray(coefs, dtype=np.complex128)
+        weights, gcoefs = self._weights(coefs)
+        active = np.flatnonzero(weights)
+        if active.size != 1 or weights[active[0]].imag != 0.0 or not self._refillable:
+            self.assemble(coefs, diag)
+            return 1.0
+        n, w = int(active[0]), float(weights[active[0]].real)
+        if self._filled["base"] != n:
+            self.matrix.data[:] = self._bases[n]
+            self._filled["base"], self._filled["diag"] = n, False
+        base_at, diag_base = self._base_at(n)
+        d = self._no_diag if diag is None else np.ascontiguousarray(diag, dtype=np.float64) / w
+        refill_pieces(self.matrix.data, base_at, self._pos, self._val, self._ptr, gcoefs / w, self._diag_pos, diag_base, d, self._filled["diag"])
+        self._filled["diag"] = diag is not None
+        return w
 
     def field_sensitivity(self) -> float:
         """Upper bound on ``‖H(A) − H(0)‖ / |A|`` in eV per (V·fs/Å).
@@ -245,103 +310,6 @@ class DrivenOperator:
         else:
             self._matvec(m, v, out=out, overwrite_out=True)
         return out
-
-    def expectation(self, coefs: np.ndarray, psi: np.ndarray, diag: np.ndarray | None = None) -> complex:
-        """⟨ψ|Σ_k coefs[k] P_k + diag|ψ⟩ / ⟨ψ|ψ⟩.
-
-        Parameters
-        ----------
-        coefs : numpy.ndarray
-            One coefficient per piece.
-        psi : numpy.ndarray
-            The state.
-        diag : numpy.ndarray, optional
-            Real diagonal added (eV).
-
-        Returns
-        -------
-        complex
-            The expectation value.
-        """
-        self.assemble(coefs, diag)
-        psi = np.ascontiguousarray(psi, dtype=np.complex128)
-        out = np.empty(self.dim, dtype=np.complex128)
-        self.matvec(psi, out)
-        return complex(np.vdot(psi, out) / np.vdot(psi, psi))
-
-    @property
-    def site_occupations(self) -> np.ndarray:
-        """(dim, L) electron number of every site in every basis state (float64)."""
-        if self._occupations is None:
-            up, dn = occupations(self.basis, self.driven.model.n_sites)
-            self._occupations = up.astype(np.float64) + dn
-        return self._occupations
-
-    def site_charge(self, psi: np.ndarray) -> np.ndarray:
-        """⟨n_i⟩ of a normalised state.
-
-        Parameters
-        ----------
-        psi : numpy.ndarray
-            The state.
-
-        Returns
-        -------
-        numpy.ndarray
-            Electrons per site.
-        """
-        return (np.abs(psi) ** 2) @ self.site_occupations
-
-    def shift_diagonal(self, site_shifts: np.ndarray | None) -> np.ndarray | None:
-        """Diagonal of ``Σ_i δε_i n_i`` for site-energy shifts ``δε``.
-
-        Parameters
-        ----------
-        site_shifts : numpy.ndarray or None
-            ``δε_i`` in eV.
-
-        Returns
-        -------
-        numpy.ndarray or None
-            The diagonal (eV), None without shifts.
-        """
-        return None if site_shifts is None else self.site_occupations @ np.asarray(site_shifts, dtype=float)
-
-    def energy(self, t: float, psi: np.ndarray, site_shifts: np.ndarray | None = None) -> float:
-        """⟨H(t)⟩ in eV (with the site shifts of a lattice, if given).
-
-        Parameters
-        ----------
-        t : float
-            Time in fs.
-        psi : numpy.ndarray
-            The state.
-        site_shifts : numpy.ndarray, optional
-            Site-energy shifts in eV.
-
-        Returns
-        -------
-        float
-            The energy in eV.
-        """
-        return self.expectation(self.driven.coefficients(t), psi, self.shift_diagonal(site_shifts)).real
-
-    def current(self, t: float, psi: np.ndarray) -> float:
-        """⟨j⟩ = −⟨∂H/∂A⟩ along the polarization at time t.
-
-        Parameters
-        ----------
-        t : float
-            Time in fs.
-        psi : numpy.ndarray
-            The state.
-
-        Returns
-        -------
-        float
-            The current in e·Å/fs.
-        """
-        return self.expectation(self.driven.current_coefficients(t), psi).real
 
     def hamiltonian(self, t: float, site_shifts: np.ndarray | None = None) -> sp.csr_matrix:
         """A copy of H(t) as CSR (for dense checks and eigensolvers).

@@ -85,44 +85,44 @@ KEEP_VECTORS_BYTES = 1_000_000_000
 class LinearResponseState:
     """First-order excited part of a pumped eigenstate after the pulse (module docstring).
 
-    Attributes
+    Parameters
     ----------
-    chi
+    chi : numpy.ndarray
         ``χ⁽¹⁾(t)`` in the Schrödinger picture: ``ψ(t) ≈ e^{−iE₀(t − t_s)/ħ}ψ₀ + chi``.
-    t
+    t : float
         Time of ``chi`` (fs).
-    t_start
+    t_start : float
         Time at which the state was ``ψ₀`` (fs).
-    e0
+    e0 : float
         ``E₀`` in eV.
-    alpha
+    alpha : float
         ``‖χ⁽¹⁾‖²``.
-    absorbed_energy
+    absorbed_energy : float
         ``⟨χ⁽¹⁾|H₀ − E₀|χ⁽¹⁾⟩`` in eV.
-    excitation_energies
+    excitation_energies : numpy.ndarray
         Ritz values minus ``E₀`` (eV) of the Krylov space of ``∂H/∂A ψ₀``.
-    transition_weights
+    transition_weights : numpy.ndarray
         ``|⟨n|∂H/∂A|0⟩|²`` at each of them, in (e·Å/fs)².
-    pulse_spectrum
+    pulse_spectrum : numpy.ndarray
         ``Ã(ε_n)`` at each of them (V·fs²/Å).
-    pulse
+    pulse : Pulse
         The pulse.
-    order
+    order : int
         1, or 2 when the ground-state depletion is wanted (:attr:`ground_amplitude`).
-    lanczos_steps
+    lanczos_steps : int
         Lanczos steps used.
-    matvecs
+    matvecs : int
         Matrix–vector products in total.
-    converged
+    converged : bool
         Whether the coefficients settled below the tolerance (or the Krylov space was exhausted).
-    change
+    change : float
         The coefficients' last relative change.
-    seconds
+    seconds : float
         Wall time (s).
-    chi_centred
+    chi_centred : numpy.ndarray or None
         ``e^{i(H₀ − E₀)(t − t₀)/ħ} χ⁽¹⁾(t)``: χ⁽¹⁾ evolved back with ``H₀ − E₀`` to the pulse centre ``t₀`` (same weights on the eigenstates
         of ``H₀``; a phase times a real vector when ``real_arithmetic``). None unless asked for (``keep_centred=True``).
-    real_arithmetic
+    real_arithmetic : bool
         Whether the Lanczos recursion ran in float64 (module docstring).
     """
 
