@@ -171,6 +171,110 @@ def solve(
     EDResult
         The eigenpairs, with the basis, the method, the memory estimate and the timings.
     """
+    built = build_sector_matrix(model, sec, n_states=n_states, dense_threshold=dense_threshold, memory_budget_gb=memory_budget_gb,
+                                builder=builder, representatives=representatives, real_form=real_form)
+    t0 = time.perf_counter()
+    energies, states, method = lowest_eigenpairs(built.matrix, n_states, dense_threshold=dense_threshold, tol=tol)
+    built.seconds["solve"] = time.perf_counter() - t0
+    return built.result(energies, states, method)
+
+
+@dataclass
+class SectorMatrix:
+    """A sector's Hamiltonian matrix as the eigensolver sees it, with its basis and how it was built.
+
+    Parameters
+    ----------
+    model : Model
+        The model.
+    sector : Sector
+        The sector.
+    matrix : scipy.sparse.csr_matrix
+        The matrix in eV (the real standing-wave form of a complex block when ``form`` is set).
+    basis : Any
+        The basis of the block (QuSpin's, or a compiled :class:`BlockBasis`).
+    form : RealForm or None
+        The standing-wave form ``matrix`` is in (None: the block's own basis).
+    estimate : MemoryEstimate
+        The memory estimate made before building.
+    hermiticity : float
+        Relative hermiticity residual of the built matrix.
+    builder : str
+        ``"compiled"`` or ``"quspin"``.
+    seconds : dict
+        Wall time in s of basis and matrix build (the eigensolver adds ``solve``).
+    """
+
+    model: Model
+    sector: Sector
+    matrix: sp.csr_matrix
+    basis: Any
+    form: RealForm | None
+    estimate: MemoryEstimate
+    hermiticity: float
+    builder: str
+    seconds: dict
+
+    @property
+    def dimension(self) -> int:
+        """Sector dimension."""
+        return int(self.matrix.shape[0])
+
+    def result(self, energies: np.ndarray, states: np.ndarray, method: str) -> EDResult:
+        """The :class:`EDResult` of eigenpairs of :attr:`matrix`.
+
+        Parameters
+        ----------
+        energies : numpy.ndarray
+            (k,) eigenvalues in eV, ascending.
+        states : numpy.ndarray
+            (dim, k) eigenvectors of :attr:`matrix` (in the standing-wave form when :attr:`form` is set).
+        method : str
+            How they were found.
+
+        Returns
+        -------
+        EDResult
+            With the states in the block's basis.
+        """
+        if self.form is not None:
+            states = self.form.to_block(states)
+        return EDResult(model=self.model, sector=self.sector, energies=energies, states=states, matrix_basis=self.basis, method=method,
+                        estimate=self.estimate, hermiticity=self.hermiticity, seconds=dict(self.seconds), builder=self.builder)
+
+
+def build_sector_matrix(model: Model, sec: Sector, *, n_states: int = 1, dense_threshold: int = DENSE_THRESHOLD,
+                        memory_budget_gb: float | None = None, builder: str = "auto", representatives: Representatives | None = None,
+                        real_form: bool = True) -> SectorMatrix:
+    """Check the memory estimate, then build the basis and the matrix of ``model`` in ``sec``.
+
+    Parameters
+    ----------
+    model, sec : Model, Sector
+        The Hamiltonian and the sector.
+    n_states, dense_threshold : int, optional
+        Eigenpairs to be found and the dense threshold (for the memory estimate).
+    memory_budget_gb : float or None, optional
+        As for :func:`solve` (GB).
+    builder : str, optional
+        As for :func:`solve`.
+    representatives : Representatives or None, optional
+        As for :func:`solve`.
+    real_form : bool, optional
+        As for :func:`solve`.
+
+    Returns
+    -------
+    SectorMatrix
+        The matrix, its basis and build times.
+
+    Raises
+    ------
+    InputError
+        For a bad ``n_states``, ``dense_threshold`` or ``builder``.
+    LocalPairsError
+        When the sector is empty or the built matrix is not Hermitian.
+    """
     require(isinstance(n_states, int) and n_states >= 1, "n_states", n_states, "an integer ≥ 1")
     require(dense_threshold >= 0, "dense_threshold", dense_threshold, "a non-negative integer")
     require(builder in BUILDERS, "builder", builder, " or ".join(BUILDERS))
@@ -202,13 +306,8 @@ def solve(
     herm = hermiticity_residual(matrix) if matrix.shape[0] else 0.0
     if herm > HERMITICITY_TOL:
         raise LocalPairsError(f"Hamiltonian is not Hermitian: relative residual {herm:.2e}")
-    t0 = time.perf_counter()
-    energies, states, method = lowest_eigenpairs(matrix, n_states, dense_threshold=dense_threshold, tol=tol)
-    if form is not None:
-        states = form.to_block(states)
-    seconds["solve"] = time.perf_counter() - t0
-    return EDResult(model=model, sector=sec, energies=energies, states=states, matrix_basis=basis, method=method,
-                    estimate=estimate, hermiticity=herm, seconds=seconds, builder="compiled" if compiled else "quspin")
+    return SectorMatrix(model=model, sector=sec, matrix=matrix, basis=basis, form=form, estimate=estimate, hermiticity=herm,
+                        builder="compiled" if compiled else "quspin", seconds=seconds)
 
 
 def _compiled_matrix(model: Model, sec: Sector, reps: Representatives, basis: BlockBasis, *,
@@ -223,7 +322,8 @@ def _compiled_matrix(model: Model, sec: Sector, reps: Representatives, basis: Bl
     return real_matrix(matrix, form), form
 
 
-def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: int, tol: float) -> tuple[np.ndarray, np.ndarray, str]:
+def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: int, tol: float,
+                      operator: spla.LinearOperator | None = None) -> tuple[np.ndarray, np.ndarray, str]:
     """Find the lowest ``min(n_states, dim)`` eigenpairs of a Hermitian matrix.
 
     Dense ``eigh`` at or below ``dense_threshold`` (or when nearly all pairs are wanted), else
@@ -241,6 +341,8 @@ def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: in
         Dimension at or below which ``eigh`` is used.
     tol : float
         ``eigsh`` tolerance (0: machine precision).
+    operator : scipy.sparse.linalg.LinearOperator or None, optional
+        The products ``eigsh`` uses (e.g. counted); default :func:`matvec_operator` of ``matrix``.
 
     Returns
     -------
@@ -259,7 +361,7 @@ def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: in
         return np.asarray(energies[:k], dtype=float), states[:, :k], "dense"
     v0 = np.random.default_rng(12345).standard_normal(dim).astype(matrix.dtype)
     with single_threaded_blas():
-        energies, states = spla.eigsh(matvec_operator(matrix), k=k, which="SA", v0=v0, tol=tol)
+        energies, states = spla.eigsh(matvec_operator(matrix) if operator is None else operator, k=k, which="SA", v0=v0, tol=tol)
     order = np.argsort(energies)
     return np.asarray(energies[order], dtype=float), states[:, order], "lanczos"
 

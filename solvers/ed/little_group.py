@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from localpairs.hamiltonians import Model
-from localpairs.solvers.ed.eigensolve import EDResult, solve
+from localpairs.solvers.ed.eigensolve import EDResult, build_sector_matrix
+from localpairs.solvers.ed.sub_block_levels import SubBlock, complete_levels, first_level
 from localpairs.solvers.hilbert.block_matrix import Representatives, supported
 from localpairs.solvers.hilbert.group_action import SPIN_FLIP
 from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, resolve_blocks, spin_flip_commutes
@@ -85,6 +86,9 @@ class SplitSolver:
     seconds : dict[str, float]
         Wall time of the last solved block by phase (``basis``, ``matrix``, ``solve``), summed
         over its sub-blocks; finding representatives counts as ``basis``.
+    products : dict
+        Matrix–vector products of the last solved block per sub-block (its block labels as
+        ``(name, value)`` pairs).
     """
 
     model: Model
@@ -92,6 +96,7 @@ class SplitSolver:
     n_down: int
     options: dict
     seconds: dict[str, float] = field(default_factory=dict, init=False)
+    products: dict[tuple, int] = field(default_factory=dict, init=False)
     _reps: dict[tuple[str, ...], Representatives] = field(default_factory=dict, init=False, repr=False)
 
     def representatives(self, blocks: Mapping[str, int]) -> Representatives | None:
@@ -134,7 +139,12 @@ class SplitSolver:
         return [Sector(self.n_up, self.n_down, dict(labels) | dict(zip(extra, parity))) for parity in product((0, 1), repeat=len(extra))]
 
     def solve_block(self, labels: Mapping[str, int], *, split: bool) -> tuple[np.ndarray, int, str, EDResult]:
-        """The block's lowest levels from its sub-blocks.
+        """The block's lowest levels from its sub-blocks, each asked only for levels that can count.
+
+        Each sub-block's lowest level first, then more levels only of the sub-blocks whose next
+        level can still be among the block's ``options["n_states"]`` lowest
+        (:mod:`~localpairs.solvers.ed.sub_block_levels`). A block that is not split is asked for
+        its levels at once.
 
         Parameters
         ----------
@@ -152,30 +162,47 @@ class SplitSolver:
         method : str
             The solvers used (``"lanczos"``, ``"dense"``, ``"empty"`` or ``"dense+lanczos"``).
         best : EDResult
-            The result of the sub-block holding the block's lowest level (its basis and states).
+            The result of the sub-block holding the block's lowest level (its basis and at least
+            its lowest state).
+
+        Raises
+        ------
+        ValueError
+            When the block has no states.
         """
-        results: list[EDResult] = []
-        dimension, methods = 0, set()
-        self.seconds = dict(basis=0.0, matrix=0.0, solve=0.0)
-        for sec in self.sub_sectors(labels, split=split):
+        n, options = self.options["n_states"], {k: v for k, v in self.options.items() if k not in ("tol",)}
+        parts: list[SubBlock] = []
+        self.seconds, self.products = dict(basis=0.0, matrix=0.0, solve=0.0), {}
+        sectors = self.sub_sectors(labels, split=split)
+        for sec in sectors:
             t0 = time.perf_counter()
             reps = self.representatives(sec.blocks)
             self.seconds["basis"] += time.perf_counter() - t0
             if reps is not None and reps.block(sec.blocks, np.float64).Ns == 0:
-                methods.add("empty")
                 continue
-            result = solve(self.model, sec, representatives=reps, **self.options)
-            for phase, value in result.seconds.items():
-                self.seconds[phase] += value
-            dimension += result.dimension
-            methods.add(result.method)
-            results.append(result)
-        if not results:
+            built = build_sector_matrix(self.model, sec, representatives=reps, **options)
+            if len(sectors) == 1 and n > 1:  # nothing to choose between: all levels at once
+                parts.append(SubBlock(built, np.empty(0), None, None, "", seconds=dict(built.seconds)))
+                complete_levels(parts, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"])
+            else:
+                parts.append(first_level(built, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"]))
+                if n == 1:  # only the lowest sub-block is used again (for its state): keep one matrix at a time
+                    keep = min(parts, key=lambda p: float(p.energies[0]))
+                    for part in parts:
+                        if part is not keep:
+                            part.release_matrix()
+        if not parts:
             raise ValueError(f"block {dict(labels)} has no states")
-        levels = np.sort(np.concatenate([r.energies for r in results]))[: self.options["n_states"]]
-        best = min(results, key=lambda r: float(r.energies[0]))
-        method = "+".join(sorted(methods - {"empty"})) or "empty"
-        return levels, dimension, method, best
+        complete_levels(parts, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"])
+        best = min(parts, key=lambda p: float(p.energies[0]))
+        result = best.ground_result()
+        for part in parts:
+            for phase, value in part.seconds.items():
+                self.seconds[phase] += value
+            self.products[tuple(part.built.sector.blocks.items())] = part.products
+        levels = np.sort(np.concatenate([p.energies for p in parts]))[:n]
+        method = "+".join(sorted({p.method for p in parts}))
+        return levels, sum(p.built.dimension for p in parts), method, result
 
 
 def group_site_permutations(model: Model, blocks: Mapping[str, Any]) -> np.ndarray:
