@@ -11,8 +11,8 @@ import scipy.sparse as sp
 from test_little_group import block_spectrum, model_2x2x4
 
 from localpairs.hamiltonians import extended_hubbard, make_cluster
-from localpairs.solvers.ed.eigensolve import SectorMatrix
 from localpairs.solvers.ed.little_group import SplitSolver
+from localpairs.solvers.ed.sector_matrix import SectorMatrix
 from localpairs.solvers.ed.sub_block_levels import complete_levels, first_level, levels_to_request
 from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.lanczos_lowest import lowest_level

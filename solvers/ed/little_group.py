@@ -5,8 +5,10 @@ group: the reflection ``p{a}`` when q_a ≡ −q_a, the diagonal mirror ``dxy`` 
 in an S_z = 0 sector, the spin flip, commute with the translations on that block, so the block
 splits into sub-blocks with the labels 0/1 of each (one-dimensional characters only). The
 union of the sub-blocks' spectra is the block's spectrum (tests/test_little_group.py checks it
-against the unsplit block), so the block's lowest n levels are the lowest n of the union of every
-sub-block's lowest n.
+against the unsplit block), so the block's lowest n levels are the lowest n of the union. They
+need far fewer than n levels per sub-block: each sub-block's lowest level first (plain Lanczos),
+then more only of the sub-blocks whose next level can still be among the n
+(:mod:`~localpairs.solvers.ed.sub_block_levels`, with the exactness argument).
 
 Each sub-block is a fraction of the block: its matrix and Lanczos vectors take that fraction of
 the memory, and symmetry-enforced degeneracies between the parts no longer slow Lanczos down.
@@ -25,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from localpairs.hamiltonians import Model
-from localpairs.solvers.ed.eigensolve import EDResult, build_sector_matrix
+from localpairs.solvers.ed.eigensolve import EDResult
+from localpairs.solvers.ed.sector_matrix import build_sector_matrix
 from localpairs.solvers.ed.sub_block_levels import SubBlock, complete_levels, first_level
 from localpairs.solvers.hilbert.block_matrix import Representatives, supported
 from localpairs.solvers.hilbert.group_action import SPIN_FLIP

@@ -34,7 +34,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from localpairs.solvers.ed.eigensolve import EDResult, SectorMatrix, lowest_eigenpairs, matvec_operator
+from localpairs.solvers.ed.eigensolve import EDResult, ed_result, lowest_eigenpairs, matvec_operator
+from localpairs.solvers.ed.sector_matrix import SectorMatrix
 from localpairs.solvers.lanczos_lowest import LowestLevel, lowest_level
 
 #: Largest number of plain Lanczos steps for one lowest level (the 16-site sub-blocks take 60–100).
@@ -128,7 +129,7 @@ class SubBlock:
             assert self.lowest is not None
             states, energies = self.lowest.vector(self.built.matrix)[:, None], energies[:1]
             self.products += self.lowest.steps - 1
-        return self.built.result(energies, states, self.method)
+        return ed_result(self.built, energies, states, self.method)
 
 
 def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float) -> SubBlock:
