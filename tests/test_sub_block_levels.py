@@ -17,9 +17,9 @@ from localpairs.solvers.ed.sub_block_levels import complete_levels, first_level,
 from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.lanczos_lowest import lowest_level
 
-#: Lanczos/eigsh levels against dense eigenvalues of matrices with ‖H‖ ~ 10–20 eV: the first
-#: levels are converged to a relative residual 1e-10 (error ≤ 2e-9 eV, about residual²/gap
-#: away from degeneracy), the others to machine precision.
+#: Lanczos levels against dense eigenvalues of matrices with ‖H‖ ~ 10–20 eV: every level is
+#: converged to a relative residual 1e-10 (error ≤ 2e-9 eV, about residual²/gap away from
+#: degeneracy).
 LEVEL_TOL = 1e-8
 
 
@@ -27,9 +27,9 @@ def _simulate(spectra, n):
     """Run the request rule against exact sub-block spectra; return the levels and the number asked."""
     levels = [s[:1] for s in spectra]
     while todo := levels_to_request(levels, [s.size for s in spectra], n):
-        for i, k in todo.items():
-            assert k > levels[i].size  # every request adds a level: the loop ends
-            levels[i] = spectra[i][:k]
+        for i in todo:
+            assert levels[i].size < spectra[i].size  # never asks an exhausted sub-block
+            levels[i] = spectra[i][: levels[i].size + 1]
     return levels
 
 
@@ -47,12 +47,12 @@ def test_request_rule_gives_lowest_of_union(seed, n):
 
 
 def test_request_rule_asks_few_levels():
-    """Eight sub-blocks, the block's four lowest in two of them: 14 levels, not 8 × 4. A sub-block
-    below the threshold is asked at once for as many levels as can still count (one eigsh run,
-    not one per level): 4 − (others' levels below its lowest)."""
+    """Eight sub-blocks, the block's four lowest in two of them: 12 levels, not 8 × 4 (a sub-block
+    below the threshold adds one level at a time; the third sub-block's second level, 1.0, shows
+    it out)."""
     spectra = [np.array([-10.0, -9.0, -8.0, -7.0, -6.0])] + [np.array([-9.5, -1.0, 0.0])] + [np.array([-5.0 + i, 1.0, 2.0]) for i in range(6)]
     levels = _simulate(spectra, 4)
-    assert [lv.size for lv in levels] == [4, 3, 2, 1, 1, 1, 1, 1]
+    assert [lv.size for lv in levels] == [3, 2, 2, 1, 1, 1, 1, 1]
     np.testing.assert_array_equal(np.sort(np.concatenate(levels))[:4], [-10.0, -9.5, -9.0, -8.0])
 
 
@@ -69,13 +69,13 @@ def _part(matrix):
 
 def test_complete_levels_finds_degenerate_partners():
     """Sub-blocks with a doubly degenerate lowest level, a degenerate pair across sub-blocks and a
-    sub-block entirely above the block's levels: Lanczos first levels, eigsh (tolerance 0) for more."""
+    sub-block entirely above the block's levels: Lanczos first levels, deflated Lanczos for more."""
     rng = np.random.default_rng(3)
     spectra = [np.r_[-5.0, -5.0, -3.0, rng.uniform(0, 5, 57)], np.r_[-4.0, -3.0, rng.uniform(0, 5, 48)],
                np.r_[-2.0, rng.uniform(0, 5, 39)], np.r_[-1.0, rng.uniform(0, 5, 44)]]
     parts = [first_level(_part(_planted(s, i)), 4, dense_threshold=0, tol=0.0) for i, s in enumerate(spectra)]
     assert [p.energies.size for p in parts] == [1, 1, 1, 1]
-    complete_levels(parts, 4, dense_threshold=0, tol=0.0)
+    complete_levels(parts, 4, tol=0.0)
     got = np.sort(np.concatenate([p.energies for p in parts]))[:4]
     np.testing.assert_allclose(got, [-5.0, -5.0, -4.0, -3.0], atol=LEVEL_TOL)
     assert parts[3].energies.size == 1  # never asked again: its level is above the threshold
@@ -96,6 +96,18 @@ def test_split_block_equals_dense_unsplit_block(shape, spins, k):
     assert sum(solver.products.values()) > 0
     # the returned state is the block's lowest eigenvector: its energy is the lowest level
     assert best.energies[0] == pytest.approx(whole[0], abs=LEVEL_TOL)
+
+
+def test_unsplit_block_with_degenerate_levels():
+    """A block solved whole (one sub-block) whose levels come in degenerate pairs (−15.9288 and
+    −10.1467 eV, each twice): deflated Lanczos finds both partners; dense spectrum as reference."""
+    model = extended_hubbard(make_cluster((2, 2, 2), periodic=True), t=1.0, U=-2.5, V=0.3)
+    labels = dict(kx=0, ky=0, kz=0)
+    whole = block_spectrum(model, labels, 2, 2, lookup=False)
+    assert whole[2] - whole[1] < 1e-10 and whole[4] - whole[3] < 1e-10  # the degeneracies this test is about
+    solver = SplitSolver(model, 2, 2, dict(n_states=6, tol=0.0, dense_threshold=0))
+    levels, _, _, _ = solver.solve_block(labels, split=False)
+    np.testing.assert_allclose(levels, whole[:6], atol=LEVEL_TOL)
 
 
 def test_lowest_level_and_its_vector():

@@ -146,8 +146,8 @@ class SplitSolver:
 
         Each sub-block's lowest level first, then more levels only of the sub-blocks whose next
         level can still be among the block's ``options["n_states"]`` lowest
-        (:mod:`~localpairs.solvers.ed.sub_block_levels`). A block that is not split is asked for
-        its levels at once.
+        (:mod:`~localpairs.solvers.ed.sub_block_levels`; a block that is not split is its one
+        sub-block).
 
         Parameters
         ----------
@@ -176,27 +176,22 @@ class SplitSolver:
         n, options = self.options["n_states"], {k: v for k, v in self.options.items() if k not in ("tol",)}
         parts: list[SubBlock] = []
         self.seconds, self.products = dict(basis=0.0, matrix=0.0, solve=0.0), {}
-        sectors = self.sub_sectors(labels, split=split)
-        for sec in sectors:
+        for sec in self.sub_sectors(labels, split=split):
             t0 = time.perf_counter()
             reps = self.representatives(sec.blocks)
             self.seconds["basis"] += time.perf_counter() - t0
             if reps is not None and reps.block(sec.blocks, np.float64).Ns == 0:
                 continue
             built = build_sector_matrix(self.model, sec, representatives=reps, **options)
-            if len(sectors) == 1 and n > 1:  # nothing to choose between: all levels at once
-                parts.append(SubBlock(built, np.empty(0), None, None, "", seconds=dict(built.seconds)))
-                complete_levels(parts, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"])
-            else:
-                parts.append(first_level(built, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"]))
-                if n == 1:  # only the lowest sub-block is used again (for its state): keep one matrix at a time
-                    keep = min(parts, key=lambda p: float(p.energies[0]))
-                    for part in parts:
-                        if part is not keep:
-                            part.release_matrix()
+            parts.append(first_level(built, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"]))
+            if n == 1:  # only the lowest sub-block is used again (for its state): keep one matrix at a time
+                keep = min(parts, key=lambda p: float(p.energies[0]))
+                for part in parts:
+                    if part is not keep:
+                        part.release_matrix()
         if not parts:
             raise ValueError(f"block {dict(labels)} has no states")
-        complete_levels(parts, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"])
+        complete_levels(parts, n, tol=self.options["tol"])
         best = min(parts, key=lambda p: float(p.energies[0]))
         result = best.ground_result()
         for part in parts:

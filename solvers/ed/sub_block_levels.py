@@ -6,10 +6,12 @@ A block whose spectrum is the union of its sub-blocks' spectra (little group and
 1. every sub-block's lowest level, by plain Lanczos (:func:`~localpairs.solvers.lanczos_lowest.lowest_level`;
    dense ``eigh`` at or below the dense threshold, which gives its n lowest at once);
 2. the shared threshold T = the n-th lowest of all levels computed so far (+∞ while fewer than n);
-3. a sub-block that is not exhausted and whose highest computed level lies below T is asked
-   again, for as many of its lowest levels as can still be among the block's n
-   (:func:`levels_to_request`), by ``eigsh`` at the block's tolerance (0 by default: exactly
-   degenerate partners inside a sub-block are found through round-off, as for a whole block);
+3. every sub-block that is not exhausted and whose highest computed level lies below T
+   (:func:`levels_to_request`) gets its next level: the lowest level of the sub-block's matrix
+   deflated by the eigenvectors of its levels found so far
+   (:func:`~localpairs.solvers.lanczos_lowest.deflated`; each eigenvector regenerated from its
+   Lanczos coefficients once it is needed). A degenerate partner of a found level lies in the
+   deflated space, so it is found exactly, not through round-off as ``eigsh`` finds it;
    then back to 2, until no sub-block is asked.
 
 Exactness. An eigensolver returns a sub-block's lowest levels, so every level not computed in
@@ -19,7 +21,7 @@ computed levels are ≤ T: the n lowest computed levels are the n lowest of the 
 a level at T left uncomputed has T's value, and a degenerate level's partners are all counted
 because a sub-block holding one below T is asked again until its highest computed level reaches
 T). While fewer than n levels are computed, T = +∞ and every sub-block is asked until exhausted.
-Each round adds at least one level to every sub-block asked, so the loop ends.
+Each round adds one level to every sub-block asked, so the loop ends.
 (tests/test_sub_block_levels.py checks the union against the dense spectrum of the unsplit block,
 degenerate levels included.)
 """
@@ -32,30 +34,29 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
-from localpairs.solvers.ed.eigensolve import EDResult, ed_result, lowest_eigenpairs, matvec_operator
+from localpairs.solvers.ed.eigensolve import EDResult, ed_result, lowest_eigenpairs
 from localpairs.solvers.ed.sector_matrix import SectorMatrix
-from localpairs.solvers.lanczos_lowest import LowestLevel, lowest_level
+from localpairs.solvers.lanczos import Operator
+from localpairs.solvers.lanczos_lowest import LowestLevel, deflated, lowest_level, project_out
 
 #: Largest number of plain Lanczos steps for one lowest level (the 16-site sub-blocks take 60–100).
 LOWEST_MAX_STEPS = 3000
-#: Relative residual of a sub-block's first (lowest) level, whatever the block's tolerance: the
-#: level is then within 1e-10·|E| (1.3e-9 eV at the 16-site energies; about residual²/gap ~ 1e-17
-#: eV away from degeneracy) of the exact one, inside the 1e-8 eV the scans are compared at, with a
-#: third fewer products than machine precision (65 against 100 on the 16-site sub-blocks). A level
-#: that may have a degenerate partner is recomputed at the block's tolerance (step 3).
-FIRST_LEVEL_TOL = 1e-10
+#: Largest relative residual of every level, whatever the block's tolerance: a level is then within
+#: 1e-10·|E| (1.3e-9 eV at the 16-site energies; about residual²/gap ~ 1e-17 eV away from
+#: degeneracy) of the exact one, inside the 1e-8 eV the scans are compared at, with a third fewer
+#: products than machine precision (65 against 100 on the 16-site sub-blocks). Degenerate partners
+#: do not need a tighter tolerance: deflation finds them (step 3).
+LEVEL_TOL = 1e-10
 
 
-def levels_to_request(levels: Sequence[np.ndarray], dims: Sequence[int], n: int) -> dict[int, int]:
-    """How many lowest levels each sub-block must still be asked for (the module's rule).
+def levels_to_request(levels: Sequence[np.ndarray], dims: Sequence[int], n: int) -> list[int]:
+    """The sub-blocks that must compute their next level (the module's rule).
 
     Parameters
     ----------
     levels : sequence of numpy.ndarray
-        Each sub-block's lowest levels computed so far (eV), ascending (none yet: asked for
-        ``min(dim, n)``).
+        Each sub-block's lowest levels computed so far (eV), ascending, at least one each.
     dims : sequence of int
         The sub-blocks' dimensions.
     n : int
@@ -63,23 +64,13 @@ def levels_to_request(levels: Sequence[np.ndarray], dims: Sequence[int], n: int)
 
     Returns
     -------
-    dict[int, int]
-        Sub-block index → number of its lowest levels to compute (more than it has); empty when
-        the n lowest computed levels are the block's.
+    list of int
+        Indices of the sub-blocks to extend by one level; empty when the n lowest computed
+        levels are the block's.
     """
     computed = np.sort(np.concatenate(levels))
     threshold = computed[n - 1] if computed.size >= n else np.inf
-    out = {}
-    for i, (own, dim) in enumerate(zip(levels, dims)):
-        if own.size == 0:
-            out[i] = min(dim, n)
-            continue
-        top = own[-1]
-        if own.size >= min(dim, n) or top >= threshold:
-            continue
-        below = sum(int(np.sum(other < top)) for j, other in enumerate(levels) if j != i)  # others' levels that outrank any new one
-        out[i] = min(dim, n, max(own.size + 1, n - below))
-    return out
+    return [i for i, (own, dim) in enumerate(zip(levels, dims)) if own.size < min(dim, n) and own[-1] < threshold]
 
 
 @dataclass
@@ -92,12 +83,14 @@ class SubBlock:
         The sub-block's matrix.
     energies : numpy.ndarray
         Its lowest levels found so far (eV), ascending.
-    states : numpy.ndarray or None
-        Their eigenvectors of ``built.matrix`` (None when only ``lowest`` is known).
-    lowest : LowestLevel or None
-        The plain-Lanczos lowest level (regenerates its eigenvector).
     method : str
         ``"dense"`` or ``"lanczos"``.
+    states : numpy.ndarray or None
+        Dense: the eigenvectors of ``built.matrix`` of ``energies``; None for Lanczos.
+    levels : list of LowestLevel
+        Lanczos: level i as found (the lowest of the matrix deflated by the vectors of levels < i).
+    vectors : list of numpy.ndarray
+        Lanczos: the eigenvectors of the first levels, regenerated when needed.
     products : int
         Matrix–vector products spent on it.
     seconds : dict
@@ -106,11 +99,65 @@ class SubBlock:
 
     built: SectorMatrix
     energies: np.ndarray
-    states: np.ndarray | None
-    lowest: LowestLevel | None
     method: str
+    states: np.ndarray | None = None
+    levels: list[LowestLevel] = field(default_factory=list)
+    vectors: list[np.ndarray] = field(default_factory=list)
     products: int = 0
     seconds: dict = field(default_factory=dict)
+
+    def operator(self, i: int) -> Operator:
+        """The operator level i is the lowest of: the matrix deflated by the vectors of levels < i.
+
+        Parameters
+        ----------
+        i : int
+            Level index.
+
+        Returns
+        -------
+        scipy.sparse.spmatrix or callable
+            The matrix (i = 0) or its deflated product.
+        """
+        return self.built.matrix if i == 0 else deflated(self.built.matrix, self.vectors[:i])
+
+    def vector(self, i: int) -> np.ndarray:
+        """The eigenvector of level i (regenerated from its Lanczos coefficients on first use).
+
+        Parameters
+        ----------
+        i : int
+            Level index (the vectors of levels < i must exist; :meth:`next_level` sees to it).
+
+        Returns
+        -------
+        numpy.ndarray
+            The unit eigenvector of ``built.matrix``.
+        """
+        while len(self.vectors) <= i:
+            k = len(self.vectors)
+            self.vectors.append(self.levels[k].vector(self.operator(k)))
+            self.products += self.levels[k].steps - 1
+        return self.vectors[i]
+
+    def next_level(self, tol: float) -> None:
+        """Find the next level: the lowest of the matrix deflated by the levels found so far.
+
+        Parameters
+        ----------
+        tol : float
+            Relative residual (see :func:`~localpairs.solvers.lanczos_lowest.lowest_level`).
+        """
+        t0, c = time.perf_counter(), len(self.levels)
+        if c:
+            self.vector(c - 1)
+        dim = self.built.dimension
+        start = np.random.default_rng(12345 + c).standard_normal(dim).astype(self.built.matrix.dtype)  # reproducible
+        level = lowest_level(self.operator(c), project_out(start, self.vectors[:c]), tol=tol, m_max=min(dim, LOWEST_MAX_STEPS))
+        self.levels.append(level)
+        self.energies = np.sort(np.r_[self.energies, level.energy])
+        self.products += level.steps
+        self.seconds["solve"] = self.seconds.get("solve", 0.0) + time.perf_counter() - t0
 
     def release_matrix(self) -> None:
         """Drop the matrix (an empty one of the same shape stays): the sub-block will not be solved again."""
@@ -122,14 +169,11 @@ class SubBlock:
         Returns
         -------
         EDResult
-            Energies found so far and their states (the lowest one regenerated if needed).
+            Dense: every level found and its state; Lanczos: the lowest level and its state.
         """
-        states, energies = self.states, self.energies
-        if states is None:
-            assert self.lowest is not None
-            states, energies = self.lowest.vector(self.built.matrix)[:, None], energies[:1]
-            self.products += self.lowest.steps - 1
-        return ed_result(self.built, energies, states, self.method)
+        if self.states is not None:
+            return ed_result(self.built, self.energies, self.states, self.method)
+        return ed_result(self.built, np.array([self.levels[0].energy]), self.vector(0)[:, None], self.method)
 
 
 def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float) -> SubBlock:
@@ -144,25 +188,40 @@ def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float
     dense_threshold : int
         Dense ``eigh`` at or below this dimension.
     tol : float
-        Relative residual of the Lanczos level: the smaller of this and :data:`FIRST_LEVEL_TOL`
-        (0: :data:`FIRST_LEVEL_TOL`).
+        Relative residual of the Lanczos level: the smaller of this and :data:`LEVEL_TOL`
+        (0: :data:`LEVEL_TOL`).
 
     Returns
     -------
     SubBlock
         With one level (Lanczos) or up to n (dense).
     """
-    dim = built.dimension
-    t0 = time.perf_counter()
+    dim, t0 = built.dimension, time.perf_counter()
     if dim <= dense_threshold or n >= dim - 1:
         energies, states, method = lowest_eigenpairs(built.matrix, n, dense_threshold=dense_threshold, tol=tol)
-        return SubBlock(built, energies, states, None, method, seconds=dict(built.seconds, solve=time.perf_counter() - t0))
-    start = np.random.default_rng(12345).standard_normal(dim).astype(built.matrix.dtype)  # as lowest_eigenpairs: reproducible
-    level = lowest_level(built.matrix, start, tol=min(tol or FIRST_LEVEL_TOL, FIRST_LEVEL_TOL), m_max=min(dim, LOWEST_MAX_STEPS))
-    return SubBlock(built, np.array([level.energy]), None, level, "lanczos", level.steps, dict(built.seconds, solve=time.perf_counter() - t0))
+        return SubBlock(built, energies, method, states=states, seconds=dict(built.seconds, solve=time.perf_counter() - t0))
+    part = SubBlock(built, np.empty(0), "lanczos", seconds=dict(built.seconds))
+    part.next_level(level_tol(tol))
+    return part
 
 
-def complete_levels(parts: list[SubBlock], n: int, *, dense_threshold: int, tol: float) -> None:
+def level_tol(tol: float) -> float:
+    """The relative residual the levels are found to: the smaller of ``tol`` and :data:`LEVEL_TOL` (0: the latter).
+
+    Parameters
+    ----------
+    tol : float
+        The block's tolerance (0: machine precision asked).
+
+    Returns
+    -------
+    float
+        The tolerance used.
+    """
+    return min(tol or LEVEL_TOL, LEVEL_TOL)
+
+
+def complete_levels(parts: list[SubBlock], n: int, *, tol: float) -> None:
     """Ask sub-blocks for more levels until their union's n lowest are the block's (module docstring).
 
     Parameters
@@ -171,40 +230,9 @@ def complete_levels(parts: list[SubBlock], n: int, *, dense_threshold: int, tol:
         The sub-blocks, each with at least its lowest level; updated in place.
     n : int
         Levels wanted of the whole block.
-    dense_threshold : int
-        As for :func:`~localpairs.solvers.ed.eigensolve.lowest_eigenpairs`.
     tol : float
-        ``eigsh`` tolerance (0: machine precision).
+        The block's tolerance (see :func:`level_tol`).
     """
     while todo := levels_to_request([p.energies for p in parts], [p.built.dimension for p in parts], n):
-        for i, k in todo.items():
-            part, t0 = parts[i], time.perf_counter()
-            count, operator = counted_operator(part.built.matrix)
-            part.energies, part.states, part.method = lowest_eigenpairs(part.built.matrix, k, dense_threshold=dense_threshold, tol=tol,
-                                                                        operator=operator)
-            part.products += count[0]
-            part.seconds["solve"] = part.seconds.get("solve", 0.0) + time.perf_counter() - t0
-
-
-def counted_operator(matrix: sp.spmatrix) -> tuple[list[int], spla.LinearOperator]:
-    """:func:`~localpairs.solvers.ed.eigensolve.matvec_operator` of ``matrix`` with its products counted.
-
-    Parameters
-    ----------
-    matrix : scipy.sparse.spmatrix
-        The matrix.
-
-    Returns
-    -------
-    count : list of int
-        One entry, the number of products so far.
-    operator : scipy.sparse.linalg.LinearOperator
-        The counted operator.
-    """
-    inner, count = spla.aslinearoperator(matvec_operator(matrix)), [0]
-
-    def product(x: np.ndarray) -> np.ndarray:
-        count[0] += 1
-        return inner.matvec(x)
-
-    return count, spla.LinearOperator(matrix.shape, matvec=product, dtype=matrix.dtype)
+        for i in todo:
+            parts[i].next_level(level_tol(tol))
