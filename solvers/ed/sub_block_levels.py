@@ -169,11 +169,14 @@ class SubBlock:
         Returns
         -------
         EDResult
-            Dense: every level found and its state; Lanczos: the lowest level and its state.
+            Dense: every level found and its state; Lanczos: the levels whose eigenvectors have
+            been regenerated (the lowest one at least), in the order found.
         """
         if self.states is not None:
             return ed_result(self.built, self.energies, self.states, self.method)
-        return ed_result(self.built, np.array([self.levels[0].energy]), self.vector(0)[:, None], self.method)
+        self.vector(0)
+        return ed_result(self.built, np.array([lv.energy for lv in self.levels[: len(self.vectors)]]), np.stack(self.vectors, axis=1),
+                         self.method)
 
 
 def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float) -> SubBlock:
