@@ -83,16 +83,18 @@ def test_complete_levels_finds_degenerate_partners():
 
 @pytest.mark.parametrize(("shape", "spins", "k"), [("2x2x4", 2, (0, 0, 0)), ("2x2x4", 2, (0, 0, 1)), ("2x2x4", 2, (1, 1, 0)),
                                                    ((2, 2, 2), 2, (0, 0, 0)), ((2, 2, 2), 3, (1, 1, 1))])
-def test_split_block_equals_dense_unsplit_block(shape, spins, k):
-    """SplitSolver's lowest 6 levels of a block (Lanczos paths forced) against the dense spectrum of the
+@pytest.mark.parametrize("n", [3, 6])
+def test_split_block_equals_dense_unsplit_block(shape, spins, k, n):
+    """SplitSolver's lowest n levels of a block (Lanczos paths forced: one level at a time where the
+    block has ≥ n sub-blocks, eigsh per sub-block otherwise) against the dense spectrum of the
     unsplit block; the 2×2×2 blocks have levels degenerate across sub-blocks (−15.9288 eV twice at k = 0)."""
     model = model_2x2x4() if shape == "2x2x4" else extended_hubbard(make_cluster(shape, periodic=True), t=1.0, U=-2.5, V=0.3)
     labels = dict(zip(("kx", "ky", "kz"), k))
     whole = block_spectrum(model, labels, spins, spins, lookup=False)
-    solver = SplitSolver(model, spins, spins, dict(n_states=6, tol=0.0, dense_threshold=0))
+    solver = SplitSolver(model, spins, spins, dict(n_states=n, tol=0.0, dense_threshold=0))
     levels, dimension, method, best = solver.solve_block(labels, split=True)
     assert dimension == whole.size and method == "lanczos"
-    np.testing.assert_allclose(levels, whole[:6], atol=LEVEL_TOL)
+    np.testing.assert_allclose(levels, whole[:n], atol=LEVEL_TOL)
     assert sum(solver.products.values()) > 0
     # the returned state is the block's lowest eigenvector: its energy is the lowest level
     assert best.energies[0] == pytest.approx(whole[0], abs=LEVEL_TOL)
@@ -100,7 +102,7 @@ def test_split_block_equals_dense_unsplit_block(shape, spins, k):
 
 def test_unsplit_block_with_degenerate_levels():
     """A block solved whole (one sub-block) whose levels come in degenerate pairs (−15.9288 and
-    −10.1467 eV, each twice): deflated Lanczos finds both partners; dense spectrum as reference."""
+    −10.1467 eV, each twice): eigsh at tolerance 0 finds both partners; dense spectrum as reference."""
     model = extended_hubbard(make_cluster((2, 2, 2), periodic=True), t=1.0, U=-2.5, V=0.3)
     labels = dict(kx=0, ky=0, kz=0)
     whole = block_spectrum(model, labels, 2, 2, lookup=False)

@@ -29,7 +29,7 @@ import numpy as np
 from localpairs.hamiltonians import Model
 from localpairs.solvers.ed.eigensolve import EDResult
 from localpairs.solvers.ed.sector_matrix import build_sector_matrix
-from localpairs.solvers.ed.sub_block_levels import SubBlock, complete_levels, first_level
+from localpairs.solvers.ed.sub_block_levels import SubBlock, all_levels, complete_levels, first_level
 from localpairs.solvers.hilbert.block_matrix import Representatives, supported
 from localpairs.solvers.hilbert.group_action import SPIN_FLIP
 from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, resolve_blocks, spin_flip_commutes
@@ -146,8 +146,9 @@ class SplitSolver:
 
         Each sub-block's lowest level first, then more levels only of the sub-blocks whose next
         level can still be among the block's ``options["n_states"]`` lowest
-        (:mod:`~localpairs.solvers.ed.sub_block_levels`; a block that is not split is its one
-        sub-block).
+        (:mod:`~localpairs.solvers.ed.sub_block_levels`). A block of fewer sub-blocks than
+        levels wanted (one that is not split included) asks each sub-block for all its levels at
+        once (:func:`~localpairs.solvers.ed.sub_block_levels.all_levels`).
 
         Parameters
         ----------
@@ -176,14 +177,16 @@ class SplitSolver:
         n, options = self.options["n_states"], {k: v for k, v in self.options.items() if k not in ("tol",)}
         parts: list[SubBlock] = []
         self.seconds, self.products = dict(basis=0.0, matrix=0.0, solve=0.0), {}
-        for sec in self.sub_sectors(labels, split=split):
+        sectors = self.sub_sectors(labels, split=split)
+        solve_part = all_levels if len(sectors) < n else first_level
+        for sec in sectors:
             t0 = time.perf_counter()
             reps = self.representatives(sec.blocks)
             self.seconds["basis"] += time.perf_counter() - t0
             if reps is not None and reps.block(sec.blocks, np.float64).Ns == 0:
                 continue
             built = build_sector_matrix(self.model, sec, representatives=reps, **options)
-            parts.append(first_level(built, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"]))
+            parts.append(solve_part(built, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"]))
             if n == 1:  # only the lowest sub-block is used again (for its state): keep one matrix at a time
                 keep = min(parts, key=lambda p: float(p.energies[0]))
                 for part in parts:
