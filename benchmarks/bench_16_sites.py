@@ -20,17 +20,20 @@ Cases (t = 0.33, U = −1.2, V = 0.15 eV, no breathing; mixture as in runs/fermi
 ``fermi_bose``
     The mixture at x = 0.375, N = 10 (1,061,050 states, no translation symmetry): Lanczos.
 ``x0375_paths``
-    The ``x0375`` scan block by block, the previous path and the current one side by side in one
-    process (issue 14, item 3). Previous: each translation block whole (a complex one in its real
-    standing-wave form), orbit maxima found by trying all 16 translations. Current: each block as
-    the sub-blocks of its little group (pz at kz = 0, 2; dxy at kx = ky) and the spin flip
-    (:mod:`~localpairs.solvers.ed.little_group`), orbit maxima from the per-pattern tables of
-    :mod:`~localpairs.solvers.hilbert.group_action`. Per block: seconds of basis (the current
-    path's includes finding each group's representatives on first use), matrix and eigensolver
-    (summed over sub-blocks), products, peak resident memory while the block ran (sampled every
-    20 ms), the old/new time ratio and the largest difference of the block's levels.
+    The ``x0375`` scan block by block, a baseline path and the current one side by side in one
+    process (issue 14, item 3). Current: each block as the sub-blocks of its little group (pz at
+    kz = 0, 2; dxy at kx = ky) and the spin flip (:mod:`~localpairs.solvers.ed.little_group`),
+    each sub-block's lowest level by plain Lanczos and more levels only of the sub-blocks whose
+    next level can be among the block's n lowest (:mod:`~localpairs.solvers.ed.sub_block_levels`).
+    Baselines (``--baseline``): ``split`` (default), the same sub-blocks each asked for n levels
+    by ``eigsh``; ``whole``, each translation block whole (a complex one in its real standing-wave
+    form), orbit maxima found by trying all 16 translations. Per block: seconds of basis (finding
+    each group's representatives on first use included), matrix and eigensolver (summed over
+    sub-blocks), matrix–vector products, CPU seconds of the process, peak resident memory while
+    the block ran (sampled every 20 ms), the baseline/new wall and CPU ratios and the largest
+    difference of the block's levels.
 
-    OMP_NUM_THREADS=2 python benchmarks/bench_16_sites.py [--only CASE ...] [--n-states 4]
+    OMP_NUM_THREADS=2 python benchmarks/bench_16_sites.py [--only CASE ...] [--n-states 4] [--blocks 000 001] [--baseline split]
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ PARAMS = dict(t=0.33, U=-1.2, V=0.15)
 MIXTURE = dict(t_B=0.05, t_F=0.33, E_B=-0.5, g=0.2)
 
 
-def _case(name: str, n_states: int, shape: str, blocks: list[str] | None = None) -> dict:
+def _case(name: str, n_states: int, shape: str, blocks: list[str] | None = None, baseline: str = "split") -> dict:
     """Run one case in this process; return its numbers."""
     from localpairs.hamiltonians import doping_config, extended_hubbard, fermi_bose_mixture, make_cluster
     from localpairs.solvers import lowest_by_momentum, sector, solve
@@ -84,7 +87,7 @@ def _case(name: str, n_states: int, shape: str, blocks: list[str] | None = None)
         return dict(what=f"Fermi–Bose N={n0}, no symmetry", dimension=r.dimension, e0=r.ground_energy,
                     excitations=[float(e - r.ground_energy) for e in r.energies[1:]], seconds=r.seconds)
     if name == "x0375_paths":
-        return _paths(model, n0, n_states, blocks)
+        return _paths(model, n0, n_states, blocks, baseline)
     raise SystemExit(f"unknown case {name!r}; choose from {CASES}")
 
 
@@ -111,32 +114,54 @@ class _PeakRSS:
         self.peak = self.now()
 
 
-def _old_block(model, reps, labels: dict, n_states: int, tol: float, spins: tuple[int, int]) -> dict:
-    """The previous path: the whole translation block (real standing-wave form for a complex one),
-    orbit maxima by trying every translation (``reps`` built with ``lookup=False``)."""
+def _whole_block(model, reps, labels: dict, n_states: int, tol: float, spins: tuple[int, int]) -> dict:
+    """Main's path before the split: the whole translation block (real standing-wave form for a
+    complex one), orbit maxima by trying every translation (``reps`` built with ``lookup=False``)."""
     from localpairs.solvers import sector, solve
 
-    r = solve(model, sector(n_up=spins[0], n_down=spins[1], **labels), n_states=n_states, tol=tol, representatives=reps, dense_threshold=0)
-    return dict(r.seconds, e0=r.ground_energy, levels=[float(e) for e in r.energies])
+    r = _counted(lambda: solve(model, sector(n_up=spins[0], n_down=spins[1], **labels), n_states=n_states, tol=tol, representatives=reps,
+                               dense_threshold=0))
+    return dict(r[0].seconds, levels=[float(e) for e in r[0].energies], products=r[1])
+
+
+def _split_block(model, reps, labels: dict, n_states: int, tol: float, spins: tuple[int, int]) -> dict:
+    """The previous split path: every sub-block of the little group and the spin flip asked for
+    ``n_states`` levels by ``eigsh`` (representatives per group found on first use: ``basis``)."""
+    from localpairs.solvers import solve
+    from localpairs.solvers.ed.little_group import SplitSolver
+
+    solver = _solvers.setdefault(("split", spins), SplitSolver(model, spins[0], spins[1], dict(n_states=n_states, tol=tol, dense_threshold=0)))
+    seconds, levels, products = dict(basis=0.0, matrix=0.0, solve=0.0), [], 0
+    for sec in solver.sub_sectors(labels, split=True):
+        t0 = time.perf_counter()
+        sub_reps = solver.representatives(sec.blocks)
+        seconds["basis"] += time.perf_counter() - t0
+        if sub_reps.block(sec.blocks, float).Ns == 0:
+            continue
+        r, count = _counted(lambda sec=sec, sub_reps=sub_reps: solve(model, sec, representatives=sub_reps, **solver.options))
+        products += count
+        levels += list(r.energies)
+        for phase, value in r.seconds.items():
+            seconds[phase] += value
+    return dict(seconds, levels=sorted(float(e) for e in levels)[:n_states], products=products)
 
 
 def _new_block(model, reps, labels: dict, n_states: int, tol: float, spins: tuple[int, int]) -> dict:
-    """The current path: the block as the sub-blocks of its little group and the spin flip, as
-    ``lowest_by_momentum`` solves it (representatives per group, found on first use: ``basis``)."""
+    """The current path, as ``lowest_by_momentum`` solves a block: each sub-block's lowest level by plain
+    Lanczos, more levels only where they can be among the block's n lowest (:mod:`~localpairs.solvers.ed.sub_block_levels`)."""
     from localpairs.solvers.ed.little_group import SplitSolver
 
-    if spins not in _new_block.solvers:
-        _new_block.solvers[spins] = SplitSolver(model, spins[0], spins[1], dict(n_states=n_states, tol=tol, dense_threshold=0))
-    solver = _new_block.solvers[spins]
+    solver = _solvers.setdefault(("new", spins), SplitSolver(model, spins[0], spins[1], dict(n_states=n_states, tol=tol, dense_threshold=0)))
     energies, _, _, _ = solver.solve_block(labels, split=True)
-    return dict(solver.seconds, e0=float(energies[0]), levels=[float(e) for e in energies])
+    return dict(solver.seconds, levels=[float(e) for e in energies], products=sum(solver.products.values()))
 
 
-_new_block.solvers = {}  # type: ignore[attr-defined]
+_solvers: dict = {}
+PATHS = {"whole": _whole_block, "split": _split_block, "new": _new_block}
 
 
-def _counted(run, *args) -> dict:
-    """``run(*args)`` with the eigensolver's matrix–vector products counted."""
+def _counted(run) -> tuple:
+    """``run()`` and the number of matrix–vector products ``eigsh`` made through ``matvec_operator``."""
     import scipy.sparse.linalg as spla
 
     import localpairs.solvers.ed.eigensolve as eigensolve
@@ -154,14 +179,14 @@ def _counted(run, *args) -> dict:
 
     eigensolve.matvec_operator = counting
     try:
-        return run(*args) | dict(products=count[0])
+        return run(), count[0]
     finally:
         eigensolve.matvec_operator = original
 
 
-def _paths(model, n0: int, n_states: int, only: list[str] | None) -> dict:
-    """Every distinct block of N = n0 (or those labelled in ``only``, e.g. "001") by the old and the
-    new path, interleaved (same load)."""
+def _paths(model, n0: int, n_states: int, only: list[str] | None, baseline: str) -> dict:
+    """Every distinct block of N = n0 (or those labelled in ``only``, e.g. "001") by the ``baseline`` path and
+    the new one, interleaved (same load): wall and CPU seconds, phases, products, peak memory."""
     from localpairs.solvers.ed.momentum import block_maps, default_tol, stars, translation_names
     from localpairs.solvers.hilbert.block_matrix import Representatives
     from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks
@@ -169,42 +194,47 @@ def _paths(model, n0: int, n_states: int, only: list[str] | None) -> dict:
     names, periods = translation_names(model)
     rss = _PeakRSS()
     t0 = time.perf_counter()
-    reps = Representatives(resolve_blocks(model, {n: 0 for n in names}), n_sites=model.n_sites, n_up=(n0 + 1) // 2, n_down=n0 // 2,
-                           lookup=False)
-    out = dict(what=f"N={n0}, old vs new path per block", representatives=time.perf_counter() - t0, blocks=[])
+    reps = None
+    if baseline == "whole":
+        reps = Representatives(resolve_blocks(model, {n: 0 for n in names}), n_sites=model.n_sites, n_up=(n0 + 1) // 2, n_down=n0 // 2,
+                               lookup=False)
+    out = dict(what=f"N={n0}, {baseline} vs new path per block", baseline=baseline, representatives=time.perf_counter() - t0, blocks=[])
     for star in stars(periods, block_maps(model, names, periods)):
         labels = dict(zip(names, star[0]))
         if only and "".join(map(str, star[0])) not in only:
             continue
         row = dict(k=list(star[0]), load=os.getloadavg()[0])
-        for path, run in (("old", _old_block), ("new", _new_block)):
+        for path in (baseline, "new"):
             rss.reset()
-            start = time.perf_counter()
-            row[path] = _counted(run, model, reps, labels, n_states, default_tol(n_states), ((n0 + 1) // 2, n0 // 2)) | dict(wall=time.perf_counter() - start)
-            row[path]["peak_gb"] = rss.peak
+            start, cpu = time.perf_counter(), time.process_time()
+            row[path] = PATHS[path](model, reps, labels, n_states, default_tol(n_states), ((n0 + 1) // 2, n0 // 2))
+            row[path].update(wall=time.perf_counter() - start, cpu=time.process_time() - cpu, peak_gb=rss.peak)
         print(f"# {row}", file=sys.stderr, flush=True)
         out["blocks"].append(row)
-    out["old_total"] = sum(b["old"]["wall"] for b in out["blocks"])
-    out["new_total"] = sum(b["new"]["wall"] for b in out["blocks"])
+    for key in ("wall", "cpu"):
+        out[f"{baseline}_{key}"] = sum(b[baseline][key] for b in out["blocks"])
+        out[f"new_{key}"] = sum(b["new"][key] for b in out["blocks"])
     return out
 
 
 def _print_paths(r: dict) -> None:
-    print(f"representatives (shared by both paths): {r['representatives']:.1f} s")
-    print(f"{'k':<10} {'load':>5} | {'old: basis':>10} {'matrix':>7} {'solve':>7} {'Hv':>5} {'peak GB':>7} | "
-          f"{'new: basis':>10} {'matrix':>7} {'solve':>7} {'Hv':>5} {'peak GB':>7} | {'old/new':>7} {'max|ΔE| (eV)':>12}")
+    base = r["baseline"]
+    print(f"representatives for the 'whole' path: {r['representatives']:.1f} s; CPU s = user + system of both OpenMP threads")
+    print(f"{'k':<10} {'load':>5} | {base + ': basis':>12} {'matrix':>7} {'solve':>7} {'Hv':>5} {'CPU s':>6} {'peak GB':>7} | "
+          f"{'new: basis':>10} {'matrix':>7} {'solve':>7} {'Hv':>5} {'CPU s':>6} {'peak GB':>7} | {'wall':>5} {'CPU':>5} {'max|ΔE| (eV)':>12}")
     for b in r["blocks"]:
-        o, n = b["old"], b["new"]
+        o, n = b[base], b["new"]
         print(f"{tuple(b['k'])!s:<10} {b['load']:>5.1f} | "
-              f"{o['basis']:>10.1f} {o['matrix']:>7.1f} {o['solve']:>7.1f} {o['products']:>5} {o['peak_gb']:>7.2f} | "
-              f"{n['basis']:>10.1f} {n['matrix']:>7.1f} {n['solve']:>7.1f} {n['products']:>5} {n['peak_gb']:>7.2f} | "
-              f"{o['wall'] / n['wall']:>7.2f} {max(abs(a - b) for a, b in zip(o['levels'], n['levels'])):>10.1e}")
-    print(f"total (blocks only): old {r['old_total']:.1f} s, new {r['new_total']:.1f} s, ratio {r['old_total'] / r['new_total']:.2f}")
+              f"{o['basis']:>12.1f} {o['matrix']:>7.1f} {o['solve']:>7.1f} {o['products']:>5} {o['cpu']:>6.1f} {o['peak_gb']:>7.2f} | "
+              f"{n['basis']:>10.1f} {n['matrix']:>7.1f} {n['solve']:>7.1f} {n['products']:>5} {n['cpu']:>6.1f} {n['peak_gb']:>7.2f} | "
+              f"{o['wall'] / n['wall']:>5.2f} {o['cpu'] / n['cpu']:>5.2f} {max(abs(x - y) for x, y in zip(o['levels'], n['levels'])):>10.1e}")
+    print(f"total (blocks only): {base} {r[base + '_wall']:.1f} s wall, {r[base + '_cpu']:.1f} s CPU; new {r['new_wall']:.1f} s wall, "
+          f"{r['new_cpu']:.1f} s CPU; ratio {base}/new {r[base + '_wall'] / r['new_wall']:.2f} (wall), {r[base + '_cpu'] / r['new_cpu']:.2f} (CPU)")
 
 
-def _child(name: str, n_states: int, shape: str, blocks: list[str] | None) -> None:
+def _child(name: str, n_states: int, shape: str, blocks: list[str] | None, baseline: str) -> None:
     start = time.perf_counter()
-    out = _case(name, n_states, shape, blocks)
+    out = _case(name, n_states, shape, blocks, baseline)
     out.update(case=name, wall=time.perf_counter() - start, peak_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6)
     print(json.dumps(out), flush=True)
 
@@ -219,16 +249,18 @@ def main() -> None:
     parser.add_argument("--n-states", type=int, default=4)
     parser.add_argument("--quick", action="store_true", help="the 2×2×2 cube instead (seconds; checks the script)")
     parser.add_argument("--blocks", nargs="+", help="x0375_paths: only these k labels, e.g. 000 001 (default: all)")
+    parser.add_argument("--baseline", choices=("split", "whole"), default="split",
+                        help="x0375_paths: the path compared with the new one (default: split)")
     parser.add_argument("--child", choices=CASES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     shape = "2x2x2" if args.quick else "2x2x4"  # quick: no pz on the cube
     if args.child:
-        return _child(args.child, args.n_states, shape, args.blocks)
+        return _child(args.child, args.n_states, shape, args.blocks, args.baseline)
     results = {}
     for name in args.only:
         load = os.getloadavg()[0]
         done = subprocess.run([sys.executable, __file__, "--child", name, "--n-states", str(args.n_states), *(["--quick"] if args.quick else []),
-                               *(["--blocks", *args.blocks] if args.blocks else [])],
+                               *(["--blocks", *args.blocks] if args.blocks else []), "--baseline", args.baseline],
                               stdout=subprocess.PIPE, text=True, check=True)
         results[name] = json.loads(done.stdout.strip().splitlines()[-1]) | {"load": load}
         print(f"# {name}: {json.dumps(results[name])}", file=sys.stderr, flush=True)

@@ -1,7 +1,8 @@
 r"""The Lanczos recursion of the package (:func:`lanczos_recursion`) and continued fractions for spectra.
 
 Continued-fraction spectra (:func:`lanczos_chain`), Krylov exponentials
-(:mod:`~localpairs.solvers.dynamics.krylov`) and optical transitions all run :func:`lanczos_recursion`.
+(:mod:`~localpairs.solvers.dynamics.krylov`), optical transitions and the lowest levels of
+momentum sub-blocks (:mod:`~localpairs.solvers.lanczos_lowest`) all run :func:`lanczos_recursion`.
 
 For a start vector ``|φ⟩ = O|ψ⟩`` and a Hermitian matrix ``H`` the recursion builds the
 tridiagonal matrix ``T`` (diagonal ``α``, off-diagonal ``β``) of ``H`` in the Krylov space of

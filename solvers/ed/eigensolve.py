@@ -1,6 +1,6 @@
 """Exact diagonalization: lowest eigenpairs of a model in a sector. :func:`solve` is the one entry point.
 
-Basis and matrix: in a symmetry block of a spinful-fermion model the compiled block builder
+Basis and matrix (:mod:`~localpairs.solvers.ed.sector_matrix`): in a symmetry block of a spinful-fermion model the compiled block builder
 (:mod:`~localpairs.solvers.hilbert.block_matrix`, equal to QuSpin element by element and about 5×
 faster on a 2×2×3 k-block, 20× on the 16-site blocks); QuSpin otherwise. A complex momentum block
 of a real model is then solved as the real symmetric matrix of its standing waves
@@ -21,21 +21,14 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from localpairs.errors import LocalPairsError, require
 from localpairs.hamiltonians import Model
 from localpairs.solvers.ed.blas_threads import single_threaded_blas
-from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix, hermiticity_residual, sector_dtype
-from localpairs.solvers.hilbert.block_matrix import BlockBasis, Representatives, block_matrix, supported
-from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks
-from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
-from localpairs.solvers.hilbert.real_form import RealForm, real_matrix, reflection_for, standing_wave_form
+from localpairs.solvers.ed.sector_matrix import BUILDERS, HERMITICITY_TOL, SectorMatrix, build_sector_matrix, compiled_applies  # noqa: F401 - re-exported
+from localpairs.solvers.hilbert.basis import build_basis
+from localpairs.solvers.hilbert.block_matrix import Representatives
+from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, MemoryEstimate, estimate_memory
 from localpairs.solvers.hilbert.sector import Sector
 from localpairs.solvers.lanczos import PARALLEL_MATVEC_MIN_DIM
-
-#: Largest accepted relative hermiticity residual of a built matrix (round-off is ~1e-16).
-HERMITICITY_TOL = 1e-10
-#: How :func:`solve` builds basis and matrix: ``"auto"`` (compiled where it applies), or forced.
-BUILDERS = ("auto", "compiled", "quspin")
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,24 +104,6 @@ class EDResult:
         return self.states[:, 0]
 
 
-def compiled_applies(model: Model, sec: Sector) -> bool:
-    """Tell whether the compiled block builder handles ``sec``.
-
-    Parameters
-    ----------
-    model : Model
-        The model.
-    sec : Sector
-        The sector.
-
-    Returns
-    -------
-    bool
-        True for a spinful-fermion model in a symmetry block.
-    """
-    return bool(sec.blocks) and supported(model)
-
-
 def solve(
     model: Model,
     sec: Sector,
@@ -171,59 +146,41 @@ def solve(
     EDResult
         The eigenpairs, with the basis, the method, the memory estimate and the timings.
     """
-    require(isinstance(n_states, int) and n_states >= 1, "n_states", n_states, "an integer ≥ 1")
-    require(dense_threshold >= 0, "dense_threshold", dense_threshold, "a non-negative integer")
-    require(builder in BUILDERS, "builder", builder, " or ".join(BUILDERS))
-    compiled = builder == "compiled" or (builder == "auto" and compiled_applies(model, sec))
-    require(not compiled or compiled_applies(model, sec), "builder", builder,
-            "'auto' or 'quspin' here (the compiled builder needs a spinful-fermion model in a symmetry block)")
-    estimate = estimate_memory(model, sec, n_states=n_states, dense_threshold=dense_threshold)
-    if estimate.dimension == 0:
-        raise LocalPairsError(f"sector {sec.label()} of {model.kind} on {model.cluster.describe()} has no states")
-    check_memory(model, sec, estimate, memory_budget_gb)
-    seconds = {}
+    built = build_sector_matrix(model, sec, n_states=n_states, dense_threshold=dense_threshold, memory_budget_gb=memory_budget_gb,
+                                builder=builder, representatives=representatives, real_form=real_form)
     t0 = time.perf_counter()
-    compiled_reps: Representatives | None = None  # set when the compiled block build is used
-    if compiled:
-        resolved = resolve_blocks(model, sec.blocks)
-        if representatives is None or representatives.names != tuple(resolved):
-            representatives = Representatives(resolved, n_sites=model.n_sites, n_up=sec.n_up, n_down=sec.n_down)
-        compiled_reps = representatives
-        basis = representatives.block({n: q for n, (_, _, q) in resolved.items()}, sector_dtype(model, sec))
-    else:
-        basis = build_basis(model, sec)
-    seconds["basis"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    if compiled_reps is not None:
-        matrix, form = _compiled_matrix(model, sec, compiled_reps, basis, real_form=real_form)
-    else:
-        matrix, form = hamiltonian_matrix(model, basis), None
-    seconds["matrix"] = time.perf_counter() - t0
-    herm = hermiticity_residual(matrix) if matrix.shape[0] else 0.0
-    if herm > HERMITICITY_TOL:
-        raise LocalPairsError(f"Hamiltonian is not Hermitian: relative residual {herm:.2e}")
-    t0 = time.perf_counter()
-    energies, states, method = lowest_eigenpairs(matrix, n_states, dense_threshold=dense_threshold, tol=tol)
-    if form is not None:
-        states = form.to_block(states)
-    seconds["solve"] = time.perf_counter() - t0
-    return EDResult(model=model, sector=sec, energies=energies, states=states, matrix_basis=basis, method=method,
-                    estimate=estimate, hermiticity=herm, seconds=seconds, builder="compiled" if compiled else "quspin")
+    energies, states, method = lowest_eigenpairs(built.matrix, n_states, dense_threshold=dense_threshold, tol=tol)
+    built.seconds["solve"] = time.perf_counter() - t0
+    return ed_result(built, energies, states, method)
 
 
-def _compiled_matrix(model: Model, sec: Sector, reps: Representatives, basis: BlockBasis, *,
-                     real_form: bool) -> tuple[sp.csr_matrix, RealForm | None]:
-    """The block's matrix by the compiled builder: in its real form (and that form) for a complex
-    block where :func:`~localpairs.solvers.hilbert.real_form.reflection_for` finds one, else as built."""
-    matrix = block_matrix(model, reps, basis)
-    reflection = reflection_for(model, sec.blocks) if real_form and np.dtype(basis.localpairs_dtype).kind == "c" else None
-    if reflection is None:
-        return matrix, None
-    form = standing_wave_form(reps, basis, reflection)
-    return real_matrix(matrix, form), form
+def ed_result(built: SectorMatrix, energies: np.ndarray, states: np.ndarray, method: str) -> EDResult:
+    """The :class:`EDResult` of eigenpairs of a built sector matrix.
+
+    Parameters
+    ----------
+    built : SectorMatrix
+        The matrix and its basis.
+    energies : numpy.ndarray
+        (k,) eigenvalues in eV, ascending.
+    states : numpy.ndarray
+        (dim, k) eigenvectors of ``built.matrix`` (in its standing-wave form when ``built.form`` is set).
+    method : str
+        How they were found.
+
+    Returns
+    -------
+    EDResult
+        With the states in the block's basis.
+    """
+    if built.form is not None:
+        states = built.form.to_block(states)
+    return EDResult(model=built.model, sector=built.sector, energies=energies, states=states, matrix_basis=built.basis, method=method,
+                    estimate=built.estimate, hermiticity=built.hermiticity, seconds=dict(built.seconds), builder=built.builder)
 
 
-def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: int, tol: float) -> tuple[np.ndarray, np.ndarray, str]:
+def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: int, tol: float,
+                      operator: spla.LinearOperator | None = None) -> tuple[np.ndarray, np.ndarray, str]:
     """Find the lowest ``min(n_states, dim)`` eigenpairs of a Hermitian matrix.
 
     Dense ``eigh`` at or below ``dense_threshold`` (or when nearly all pairs are wanted), else
@@ -241,6 +198,8 @@ def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: in
         Dimension at or below which ``eigh`` is used.
     tol : float
         ``eigsh`` tolerance (0: machine precision).
+    operator : scipy.sparse.linalg.LinearOperator or None, optional
+        The products ``eigsh`` uses (e.g. counted); default :func:`matvec_operator` of ``matrix``.
 
     Returns
     -------
@@ -259,7 +218,7 @@ def lowest_eigenpairs(matrix: sp.spmatrix, n_states: int, *, dense_threshold: in
         return np.asarray(energies[:k], dtype=float), states[:, :k], "dense"
     v0 = np.random.default_rng(12345).standard_normal(dim).astype(matrix.dtype)
     with single_threaded_blas():
-        energies, states = spla.eigsh(matvec_operator(matrix), k=k, which="SA", v0=v0, tol=tol)
+        energies, states = spla.eigsh(matvec_operator(matrix) if operator is None else operator, k=k, which="SA", v0=v0, tol=tol)
     order = np.argsort(energies)
     return np.asarray(energies[order], dtype=float), states[:, order], "lanczos"
 

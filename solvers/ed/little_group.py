@@ -5,8 +5,10 @@ group: the reflection ``p{a}`` when q_a ≡ −q_a, the diagonal mirror ``dxy`` 
 in an S_z = 0 sector, the spin flip, commute with the translations on that block, so the block
 splits into sub-blocks with the labels 0/1 of each (one-dimensional characters only). The
 union of the sub-blocks' spectra is the block's spectrum (tests/test_little_group.py checks it
-against the unsplit block), so the block's lowest n levels are the lowest n of the union of every
-sub-block's lowest n.
+against the unsplit block), so the block's lowest n levels are the lowest n of the union. They
+need far fewer than n levels per sub-block: each sub-block's lowest level first (plain Lanczos),
+then more only of the sub-blocks whose next level can still be among the n
+(:mod:`~localpairs.solvers.ed.sub_block_levels`, with the exactness argument).
 
 Each sub-block is a fraction of the block: its matrix and Lanczos vectors take that fraction of
 the memory, and symmetry-enforced degeneracies between the parts no longer slow Lanczos down.
@@ -25,7 +27,9 @@ from typing import Any
 import numpy as np
 
 from localpairs.hamiltonians import Model
-from localpairs.solvers.ed.eigensolve import EDResult, solve
+from localpairs.solvers.ed.eigensolve import EDResult
+from localpairs.solvers.ed.sector_matrix import build_sector_matrix
+from localpairs.solvers.ed.sub_block_levels import SubBlock, all_levels, complete_levels, first_level
 from localpairs.solvers.hilbert.block_matrix import Representatives, supported
 from localpairs.solvers.hilbert.group_action import SPIN_FLIP
 from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, resolve_blocks, spin_flip_commutes
@@ -85,6 +89,9 @@ class SplitSolver:
     seconds : dict[str, float]
         Wall time of the last solved block by phase (``basis``, ``matrix``, ``solve``), summed
         over its sub-blocks; finding representatives counts as ``basis``.
+    products : dict
+        Matrix–vector products of the last solved block per sub-block (its block labels as
+        ``(name, value)`` pairs).
     """
 
     model: Model
@@ -92,6 +99,7 @@ class SplitSolver:
     n_down: int
     options: dict
     seconds: dict[str, float] = field(default_factory=dict, init=False)
+    products: dict[tuple, int] = field(default_factory=dict, init=False)
     _reps: dict[tuple[str, ...], Representatives] = field(default_factory=dict, init=False, repr=False)
 
     def representatives(self, blocks: Mapping[str, int]) -> Representatives | None:
@@ -134,7 +142,13 @@ class SplitSolver:
         return [Sector(self.n_up, self.n_down, dict(labels) | dict(zip(extra, parity))) for parity in product((0, 1), repeat=len(extra))]
 
     def solve_block(self, labels: Mapping[str, int], *, split: bool) -> tuple[np.ndarray, int, str, EDResult]:
-        """The block's lowest levels from its sub-blocks.
+        """The block's lowest levels from its sub-blocks, each asked only for levels that can count.
+
+        Each sub-block's lowest level first, then more levels only of the sub-blocks whose next
+        level can still be among the block's ``options["n_states"]`` lowest
+        (:mod:`~localpairs.solvers.ed.sub_block_levels`). A block of fewer sub-blocks than
+        levels wanted (one that is not split included) asks each sub-block for all its levels at
+        once (:func:`~localpairs.solvers.ed.sub_block_levels.all_levels`).
 
         Parameters
         ----------
@@ -152,30 +166,44 @@ class SplitSolver:
         method : str
             The solvers used (``"lanczos"``, ``"dense"``, ``"empty"`` or ``"dense+lanczos"``).
         best : EDResult
-            The result of the sub-block holding the block's lowest level (its basis and states).
+            The result of the sub-block holding the block's lowest level (its basis and at least
+            its lowest state).
+
+        Raises
+        ------
+        ValueError
+            When the block has no states.
         """
-        results: list[EDResult] = []
-        dimension, methods = 0, set()
-        self.seconds = dict(basis=0.0, matrix=0.0, solve=0.0)
-        for sec in self.sub_sectors(labels, split=split):
+        n, options = self.options["n_states"], {k: v for k, v in self.options.items() if k not in ("tol",)}
+        parts: list[SubBlock] = []
+        self.seconds, self.products = dict(basis=0.0, matrix=0.0, solve=0.0), {}
+        sectors = self.sub_sectors(labels, split=split)
+        solve_part = all_levels if len(sectors) < n else first_level
+        for sec in sectors:
             t0 = time.perf_counter()
             reps = self.representatives(sec.blocks)
             self.seconds["basis"] += time.perf_counter() - t0
             if reps is not None and reps.block(sec.blocks, np.float64).Ns == 0:
-                methods.add("empty")
                 continue
-            result = solve(self.model, sec, representatives=reps, **self.options)
-            for phase, value in result.seconds.items():
-                self.seconds[phase] += value
-            dimension += result.dimension
-            methods.add(result.method)
-            results.append(result)
-        if not results:
+            built = build_sector_matrix(self.model, sec, representatives=reps, **options)
+            parts.append(solve_part(built, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"]))
+            if n == 1:  # only the lowest sub-block is used again (for its state): keep one matrix at a time
+                keep = min(parts, key=lambda p: float(p.energies[0]))
+                for part in parts:
+                    if part is not keep:
+                        part.release_matrix()
+        if not parts:
             raise ValueError(f"block {dict(labels)} has no states")
-        levels = np.sort(np.concatenate([r.energies for r in results]))[: self.options["n_states"]]
-        best = min(results, key=lambda r: float(r.energies[0]))
-        method = "+".join(sorted(methods - {"empty"})) or "empty"
-        return levels, dimension, method, best
+        complete_levels(parts, n, tol=self.options["tol"])
+        best = min(parts, key=lambda p: float(p.energies[0]))
+        result = best.ground_result()
+        for part in parts:
+            for phase, value in part.seconds.items():
+                self.seconds[phase] += value
+            self.products[tuple(part.built.sector.blocks.items())] = part.products
+        levels = np.sort(np.concatenate([p.energies for p in parts]))[:n]
+        method = "+".join(sorted({p.method for p in parts}))
+        return levels, sum(p.built.dimension for p in parts), method, result
 
 
 def group_site_permutations(model: Model, blocks: Mapping[str, Any]) -> np.ndarray:

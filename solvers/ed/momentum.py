@@ -16,6 +16,12 @@ Every block's memory estimate is checked before the first one is built. Every bl
 and the spin flip (:mod:`~localpairs.solvers.ed.little_group`); the sector's representatives
 under each group are found once and shared by all its blocks, and a complex block of a real model
 is solved in its real standing-wave form (:mod:`~localpairs.solvers.hilbert.real_form`).
+
+Levels computed: each block's ``n_states`` lowest (what the scan reports: the per-block table,
+and from it the sector's ground level, degeneracy and the excitations below the lowest block's
+highest computed level), and no more: a split block asks its sub-blocks only for the levels that
+can be among its ``n_states`` lowest (:mod:`~localpairs.solvers.ed.sub_block_levels`). Each block's
+lowest state is kept for ``on_block`` (observables, checkpoints).
 """
 
 from __future__ import annotations
