@@ -178,9 +178,23 @@ def test_points_are_checkpointed_and_a_rerun_builds_no_state(tmp_path, monkeypat
     assert again["computed"] == 0 and again["models"] == first["models"]
 
 
-def _point(scenario, U_c, sep, sites, *, U=-1.0, lattice="unrelaxed", err=0.05):
+def _point(scenario, U_c, sep, sites, *, U=-1.0, lattice="unrelaxed", err=0.05, pumped_state="linear_response"):
     A, B = Feature(528.0 + sep, err, 1.0), Feature(528.0, err, -1.0)
-    return ScanPoint(scenario, U_c, 0.1, U, "long", lattice, sites, 2.0, A, B)
+    return ScanPoint(scenario, U_c, 0.1, U, "long", lattice, sites, 2.0, A, B, pumped_state=pumped_state)
+
+
+def test_rows_compare_like_with_like_pumped_states():
+    """The 12-site points are linear-response states: an 8-site evolved-state point at the same (model, U_c, Γ) is neither
+    their twin in the rows nor replaced by them (the merged box once compared 12-site χ̂⁽¹⁾ with the 8-site evolved state)."""
+    exp = Experiment(separation=-1.0, photon_energy=1.96, resolution_fwhm=0.1)
+    p8 = [_point("paired", -1.0, -1.0, 8), _point("paired", -1.0, -3.0, 8, pumped_state="evolved"), _point("unpaired", -1.0, -2.0, 8, U=0.5)]
+    p12 = [_point("paired", -1.0, -1.05, 12)]
+    rows = size_rows(p8, p12, exp)
+    assert len(rows) == 1 and rows[0]["sep8"] == pytest.approx(-1.0) and rows[0]["verdict"] == "converged"
+    assert rows[0]["change"] == pytest.approx(-0.05)
+    # in "12 sites replacing 8" the evolved 8-site point stays and the linear-response one is replaced
+    replaced = size_verdicts(p8, p12, exp)["blocks"]["12 sites replacing 8"]
+    assert replaced is not None and replaced["distributions"]["paired"]["min_eV"] == pytest.approx(-3.0)
 
 
 def test_rows_say_not_converged_beyond_the_tolerance_and_the_verdict_change():

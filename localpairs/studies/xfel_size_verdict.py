@@ -28,8 +28,14 @@ from localpairs.studies.xfel_size_box import run_size_box, twelve_site_U_c
 from localpairs.studies.xfel_sizes import TWELVE_SITE_LANCZOS_STEPS, TWELVE_SITE_STEPS_CHECK, size_convergence, twelve_site_spec
 from localpairs.studies.xfel_verdict import experiment_of_summary, scan_points, verdict_block
 
-#: Lattice and probe of the 12-site points (the 8-site values beside them are taken at the same).
-LATTICE, PROBE = "unrelaxed", "long"
+#: Lattice, probe and pumped state of the 12-site points (the 8-site values beside them are taken at the same: the
+#: 12 sites are probed in the linear-response state χ̂⁽¹⁾ only, so an 8-site point of the evolved state has no twin).
+LATTICE, PROBE, PUMPED_STATE = "unrelaxed", "long", "linear_response"
+
+
+def _twin_setting(p: ScanPoint) -> bool:
+    """Whether an 8-site point is at the lattice, probe and pumped state of the 12-site points."""
+    return p.lattice == LATTICE and p.probe == PROBE and p.pumped_state == PUMPED_STATE
 #: The box row of the cluster size (:func:`~.xfel_scan.box_rows`), updated when 12 sites are computed.
 SIZE_ROW = "cluster size (sites)"
 
@@ -73,7 +79,7 @@ def size_rows(points8: list[ScanPoint], points12: list[ScanPoint], exp: Experime
         ``scenario``, ``U``, ``U_c``, ``Gamma`` (eV), ``sep8``, ``sep12``, ``change`` (eV; None where a size has no pair of features),
         ``tolerance`` (eV, the larger of the two points'), ``verdict`` ("converged", "not converged", "no A − B on N sites").
     """
-    index = {(p.scenario, p.U, p.U_c, p.Gamma): p for p in points8 if p.lattice == LATTICE and p.probe == PROBE}
+    index = {(p.scenario, p.U, p.U_c, p.Gamma): p for p in points8 if _twin_setting(p)}
     rows = []
     for q in points12:
         p = index.get((q.scenario, q.U, q.U_c, q.Gamma))
@@ -115,7 +121,7 @@ def size_verdicts(points8: list[ScanPoint], points12: list[ScanPoint], exp: Expe
         ``changed`` (whether any label differs from the 8-site box's).
     """
     twins = {(q.scenario, q.U, q.U_c, q.Gamma) for q in points12}
-    replaced = [p for p in points8 if not (p.lattice == LATTICE and p.probe == PROBE and (p.scenario, p.U, p.U_c, p.Gamma) in twins)] + points12
+    replaced = [p for p in points8 if not (_twin_setting(p) and (p.scenario, p.U, p.U_c, p.Gamma) in twins)] + points12
     blocks = {"8 sites": _block(points8, exp), "12 sites replacing 8": _block(replaced, exp), "8 and 12 sites": _block(points8 + points12, exp),
               "12 sites only": _block(points12, exp)}
     labels = {k: None if b is None else b["label"] for k, b in blocks.items()}
