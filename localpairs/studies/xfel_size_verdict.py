@@ -5,7 +5,7 @@ Input: the scan's raw data (:func:`~.xfel_scan.run_scan`), its summary (:func:`~
 
 - ``rows``: per model, U_c and Γ the 8-site and 12-site A − B (unrelaxed lattice, long probe), their change and
   "converged" / "not converged" against the larger of the two points' tolerances (the box's tolerance,
-  :data:`~localpairs.analysis.discrimination.TOLERANCE_DERIVATION`);
+  ``analysis.discrimination_points.TOLERANCE_DERIVATION``);
 - ``verdicts``: the discrimination verdict over the whole 8-site box, with the 12-site values *replacing* the 8-site
   ones at the points computed on both, with them *joining* the box (cluster size then one more box axis), and over the
   12-site points alone — and whether the label changes;

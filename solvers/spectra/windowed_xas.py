@@ -52,7 +52,7 @@ which 62 hold all but 1e-4 of the weight.
 
 Real arithmetic and symmetry: a ψ that is a global phase times a real vector (a real Hamiltonian's
 eigenstates and the centred linear-response state,
-:attr:`~localpairs.solvers.dynamics.linear_response.LinearResponseState.chi_centred`) is probed as
+``LinearResponseState.chi_centred``) is probed as
 that real vector: the spectrum does not depend on a global phase, and real Lanczos vectors take half
 the memory and time. The symmetries of model and ψ are searched once and reused for every
 component: a component is a polynomial in H applied to ψ, so ``Pψ = λψ`` implies ``Pφ_W = λφ_W``.
