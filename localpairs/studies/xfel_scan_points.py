@@ -297,7 +297,21 @@ def spec_as_data(ctx: Context) -> dict[str, Any]:
 
 
 
-def _feature(p: dict[str, float], side: str) -> dict[str, Any]:
+def feature_record(p: dict[str, float], side: str) -> dict[str, Any]:
+    """The JSON-able record of one ΔXAS feature of a point.
+
+    Parameters
+    ----------
+    p
+        One point of :func:`~.xfel_points.dxas_points` (keys ``{side}_energy``, ``{side}_error``, ``{side}_amplitude``, ``{side}_at_edge``).
+    side
+        ``"A"`` or ``"B"``.
+
+    Returns
+    -------
+    dict
+        ``energy``, ``energy_error``, ``amplitude`` and ``at_edge``.
+    """
     return {"energy": p[f"{side}_energy"], "energy_error": p[f"{side}_error"], "amplitude": p[f"{side}_amplitude"], "at_edge": bool(p[f"{side}_at_edge"])}
 
 
@@ -350,7 +364,7 @@ def scan_point(data: dict[str, Any], model: dict[str, Any], *, U_c: float, gamma
         reason = "" if found else (f"no positive and negative feature above {cfg.peaks.min_amplitude:g} × max|ΔXAS| in "
                                    f"{[cfg.probe.pre_edge_peak + w for w in cfg.peaks.window]} eV")
         out.append({"Gamma": g, "fwhm": voigt_fwhm(2.0 * g, resolution_fwhm), "offset": p["offset"], "alpha": p["alpha"],
-                    "A": _feature(p, "A") if found else None, "B": _feature(p, "B") if found else None, "reason": reason,
+                    "A": feature_record(p, "A") if found else None, "B": feature_record(p, "B") if found else None, "reason": reason,
                     "breathing": p["breathing"], "window_width": p["window_width"], "halving_change": p["halving_change"],
                     **({"kept_weight": sc.relaxation.captured, "kept_separation": k} if lattice == "relaxed" else {})})
     return out

@@ -45,6 +45,7 @@ from localpairs.hamiltonians.driven_model import gaussian_pulse
 from localpairs.spec import RunSpec
 from localpairs.studies.common import Checkpoints
 from localpairs.studies.xfel_points import LR_PROBE_FLUENCE, POLARIZATION, PumpedScenario, dxas_points, pumped_scenario
+from localpairs.studies.xfel_scan_points import feature_record
 from localpairs.studies.xfel_spec import ScanSpec
 
 logger = logging.getLogger(__name__)
@@ -109,10 +110,6 @@ def _finite(x: float) -> float | None:
     return None if x != x else float(x)  # NaN → None (checkpoints hold finite numbers only)
 
 
-def _feature(p: dict[str, float], side: str) -> dict[str, Any]:
-    return {"energy": p[f"{side}_energy"], "energy_error": p[f"{side}_error"], "amplitude": p[f"{side}_amplitude"], "at_edge": bool(p[f"{side}_at_edge"])}
-
-
 def box_point(sc: PumpedScenario, *, U_c: float, gammas: list[float], core_hole: str, resolution_fwhm: float) -> dict[str, Any]:
     """A − B of a 12-site model at one U_c and every Γ: one set of chains, their poles broadened per Γ; the chains are freed after.
 
@@ -143,8 +140,8 @@ def box_point(sc: PumpedScenario, *, U_c: float, gammas: list[float], core_hole:
     out = []
     for g, p in zip(gammas, pts):
         found = bool(p["found"])
-        out.append({"Gamma": float(g), "fwhm": voigt_fwhm(2.0 * g, resolution_fwhm), "A": _feature(p, "A") if found else None,
-                    "B": _feature(p, "B") if found else None, "separation": float(p["separation"]) if found else None,
+        out.append({"Gamma": float(g), "fwhm": voigt_fwhm(2.0 * g, resolution_fwhm), "A": feature_record(p, "A") if found else None,
+                    "B": feature_record(p, "B") if found else None, "separation": float(p["separation"]) if found else None,
                     "separation_error": float(p["separation_error"]) if found else None,
                     "reason": "" if found else "no positive and negative feature above threshold in the peak window",
                     "window_width": _finite(p["window_width"]), "halving_change": _finite(p["halving_change"]), "offset": float(p["offset"])})
