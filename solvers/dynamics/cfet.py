@@ -18,6 +18,12 @@ table (and the middle row) is printed in the paper.
 
 Schemes
 -------
+``cf2``
+    The exponential midpoint rule, one exponential at the single Gauss node: ``c = 1/2``,
+    ``g = ((1,),)``, i.e. ``ψ(t+h) = e^{-ih H(t + h/2)/ħ} ψ(t)``. Time-symmetric, order 2 (the
+    one-node Magnus expansion truncated after its first term). The cheapest rung of the scheme
+    ladder (:mod:`~localpairs.solvers.dynamics.scheme_ladder`); on its own (``scheme = "cf2"``)
+    capped at 16 steps per carrier period like CFM4.
 ``cfm4``
     CF4:2, the two-exponential 4th-order scheme with two Gauss nodes (Eq. (61); Blanes & Moan,
     Appl. Numer. Math. 56, 1519 (2006)), in closed form: ``c_{1,2} = 1/2 ∓ √3/6``,
@@ -149,6 +155,9 @@ CFM4_NODES = (0.5 - SQRT3 / 6.0, 0.5 + SQRT3 / 6.0)
 CFM4_ALPHA = ((3.0 - 2.0 * SQRT3) / 12.0, (3.0 + 2.0 * SQRT3) / 12.0)
 CFM4 = CommutatorFreeScheme("cfm4", 4, CFM4_NODES, ((CFM4_ALPHA[1], CFM4_ALPHA[0]), (CFM4_ALPHA[0], CFM4_ALPHA[1])), True, 16, 0.9)
 
+#: The exponential midpoint rule (closed form): one exponential of H at the step's midpoint, order 2.
+CF2 = CommutatorFreeScheme("cf2", 2, (0.5,), ((1.0,),), True, 16, 0.9)
+
 #: CF6:5Opt, Alvermann & Fehske (2011), Table 6: rows f_1, f_2 (f_4, f_5 by symmetry).
 _CF6_F1 = [0.1714, 0.15409059414309687213, 0.11947178242929061641, 0.07195]
 _CF6_F2 = [0.37496374319946236513, 0.13813675394387646682, -0.13090674649282935743, -0.21123356253315514306]
@@ -163,6 +172,11 @@ CF6 = legendre_scheme("cf6", symmetric_table([_CF6_F1, _CF6_F2], _CF6_F3), order
 CF4_ON_CF6_NODES = legendre_scheme("cf4_on_cf6_nodes", [[0.5, 1.0 / 3.0], [0.5, -1.0 / 3.0]], order=4, n_nodes=4, steps_per_cycle=4, safety=0.8)
 
 #: Scheme name → scheme (``EvolutionOptions.scheme``).
-SCHEMES: dict[str, CommutatorFreeScheme] = {s.name: s for s in (CFM4, CF6)}
+SCHEMES: dict[str, CommutatorFreeScheme] = {s.name: s for s in (CF2, CFM4, CF6)}
 #: Scheme name → its embedded lower-order companion on the same nodes (schemes that have one).
 EMBEDDED: dict[str, CommutatorFreeScheme] = {"cf6": CF4_ON_CF6_NODES}
+#: Scheme name → its scheme ladder, cheapest first and ending with the scheme itself
+#: (``EvolutionOptions.scheme_ladder``, :mod:`~localpairs.solvers.dynamics.scheme_ladder`).
+LADDERS: dict[str, tuple[CommutatorFreeScheme, ...]] = {"cfm4": (CF2, CFM4), "cf6": (CF2, CFM4, CF6)}
+#: Scheme name → whether its adaptive steps use the ladder by default (measured in ``benchmarks/bench_evolution.py``).
+LADDER_DEFAULT: dict[str, bool] = {"cf6": True}

@@ -86,12 +86,13 @@ import numpy as np
 
 from localpairs.errors import LocalPairsError, require
 from localpairs.hamiltonians.oxygen_lattice import Lattice
-from localpairs.solvers.dynamics.cfet import CFM4_ALPHA, CFM4_NODES, SCHEMES, CommutatorFreeScheme  # noqa: F401 (re-exported)
+from localpairs.solvers.dynamics.cfet import CFM4_ALPHA, CFM4_NODES, LADDERS, SCHEMES, CommutatorFreeScheme  # noqa: F401 (re-exported)
 from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.embedded_control import embedded_attempt
 from localpairs.solvers.dynamics.field_free import KRYLOV_TOL_FLOOR, STATIC_SHARE, FieldFreeStretches
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
 from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos
+from localpairs.solvers.dynamics.scheme_ladder import ladder_attempt
 from localpairs.solvers.dynamics.step_doubling import ERROR_FLOOR, doubling_attempt
 from localpairs.units import HBAR_EV_FS
 
@@ -139,8 +140,14 @@ class CFM4Integrator(FieldFreeStretches):
             lattice is None or self.scheme.name == "cfm4",
             "scheme", self.options.scheme, "'cfm4' when a lattice is coupled (its triple jump is of order 4)",
         )
+        require(
+            lattice is None or not self.options.ladder,
+            "scheme_ladder", self.options.scheme_ladder, "False when a lattice is coupled (its triple jump needs the order-4 scheme)",
+        )
         #: 2^p − 1 of the scheme's order p: Richardson's factor of the step-doubling estimate.
         self.richardson = 2.0 ** self.scheme.order - 1.0
+        #: Schemes of the adaptive driven steps, cheapest first (None: always ``scheme``).
+        self.ladder: tuple[CommutatorFreeScheme, ...] | None = LADDERS[self.scheme.name] if self.options.ladder and self.options.fixed_step is None else None
         self.work = KrylovWorkspace(op.dim, self.options.m_max)
         self.stops = sorted({b for b in self.driven.breakpoints if self.t_start < b < self.t_end} | {self.t_end})
         self.field_window, self.field_span = self._field_window()
@@ -149,7 +156,7 @@ class CFM4Integrator(FieldFreeStretches):
 
     # -- one step ----------------------------------------------------------------------------
     def node_values(
-        self, t: float, h: float, u0: np.ndarray | None, u1: np.ndarray | None, segment: int,
+        self, t: float, h: float, u0: np.ndarray | None, u1: np.ndarray | None, segment: int, scheme: CommutatorFreeScheme | None = None,
     ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
         """Piece coefficients (and lattice site shifts) at the scheme's nodes ``t + c_m h``.
 
@@ -161,13 +168,15 @@ class CFM4Integrator(FieldFreeStretches):
             Lattice displacements (Å) at the start and end of the step (None without a lattice).
         segment : int
             Quench segment of the step.
+        scheme : CommutatorFreeScheme, optional
+            Scheme whose nodes are used (default the integrator's scheme).
 
         Returns
         -------
         tuple
             Coefficients per node, and site shifts (eV) per node or None.
         """
-        d, nodes = self.driven, self.scheme.nodes
+        d, nodes = self.driven, (scheme or self.scheme).nodes
         coefs = [d.coefficients_at(d.vector_potential(t + c * h), segment) for c in nodes]
         if self.lattice is None:
             return coefs, None
@@ -190,8 +199,11 @@ class CFM4Integrator(FieldFreeStretches):
 
     def _quantum(
         self, t: float, psi: np.ndarray, h: float, ktol: float, segment: int, u0: np.ndarray | None = None, u1: np.ndarray | None = None,
+        scheme: CommutatorFreeScheme | None = None,
     ) -> tuple[np.ndarray | None, int, int]:
-        return self.exponentials(self.scheme, self.node_values(t, h, u0, u1, segment), psi, h, ktol)
+        """One step of ``scheme`` (default the integrator's) for the electrons: ``(psi, matvecs, most_lanczos_steps)``."""
+        scheme = scheme or self.scheme
+        return self.exponentials(scheme, self.node_values(t, h, u0, u1, segment, scheme), psi, h, ktol)
 
     def exponentials(
         self, scheme: CommutatorFreeScheme, values: tuple[list[np.ndarray], list[np.ndarray] | None], psi: np.ndarray, h: float, ktol: float,
@@ -232,6 +244,7 @@ class CFM4Integrator(FieldFreeStretches):
 
     def step(
         self, t: float, psi: np.ndarray, h: float, *, u: np.ndarray | None = None, p: np.ndarray | None = None, ktol: float | None = None,
+        scheme: CommutatorFreeScheme | None = None,
     ) -> StepResult:
         """One step of the scheme (with a lattice: a triple jump of Strang steps) without error control.
 
@@ -245,6 +258,9 @@ class CFM4Integrator(FieldFreeStretches):
             Lattice displacements (Å) and momenta (eV·fs/Å) at ``t``.
         ktol : float, optional
             Lanczos tolerance (default ``options.krylov_tol``).
+        scheme : CommutatorFreeScheme, optional
+            Scheme of the step without a lattice (default the integrator's; a rung of the scheme
+            ladder, :mod:`~localpairs.solvers.dynamics.scheme_ladder`).
 
         Returns
         -------
@@ -255,7 +271,7 @@ class CFM4Integrator(FieldFreeStretches):
         ktol = self.options.krylov_tol if ktol is None else ktol
         segment = self.driven.segment(t + 0.5 * h)  # a step never crosses a quench: the triple jump's substeps overshoot it
         if self.lattice is None:
-            out, mv, most = self._quantum(t, psi, h, ktol, segment)
+            out, mv, most = self._quantum(t, psi, h, ktol, segment, scheme=scheme)
             return out, None, None, mv, most
         matvecs, most = 0, 0
         for w in TRIPLE_JUMP:
@@ -322,6 +338,8 @@ class CFM4Integrator(FieldFreeStretches):
         target = max(target, ERROR_FLOOR)
         if opt.error_control == "embedded":
             return embedded_attempt(self, state, h, t_new, target=target, ktol=ktol)
+        if self.ladder is not None:
+            return ladder_attempt(self, state, h, t_new, target=target, ktol=ktol)
         return doubling_attempt(self, state, h, t_new, target=target, ktol=ktol)
 
     def check_h(self, h: float) -> None:

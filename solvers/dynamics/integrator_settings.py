@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from localpairs.errors import LocalPairsError, require
-from localpairs.solvers.dynamics.cfet import EMBEDDED, SCHEMES
+from localpairs.solvers.dynamics.cfet import EMBEDDED, LADDER_DEFAULT, LADDERS, SCHEMES
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,11 @@ class EvolutionOptions:
         ``"cf6"`` only, no lattice).
     fac_min, fac_max
         Bounds of the step-size change factor per attempt.
+    scheme_ladder
+        Let the adaptive driven steps switch to a cheaper scheme of lower order where the carrier
+        cap, not the error, limits the step (:mod:`~localpairs.solvers.dynamics.scheme_ladder`;
+        step doubling only, no lattice, not for ``"cf2"``); None: the scheme's default
+        (:data:`~localpairs.solvers.dynamics.cfet.LADDER_DEFAULT`).
     """
 
     tol: float = 1e-8
@@ -71,6 +76,7 @@ class EvolutionOptions:
     fac_min: float = 0.25
     fac_max: float = 4.0
     error_control: str = "doubling"
+    scheme_ladder: bool | None = None
 
     def validate(self) -> EvolutionOptions:
         """Check the settings.
@@ -99,7 +105,18 @@ class EvolutionOptions:
                 f"'doubling' for scheme {self.scheme!r} (an embedded companion exists for {sorted(EMBEDDED)})")
         require(self.steps_per_cycle is None or (isinstance(self.steps_per_cycle, int) and self.steps_per_cycle >= 1), "steps_per_cycle", self.steps_per_cycle,
                 "an integer ≥ 1, or None for the scheme's default (16 for cfm4, 4 for cf6)")
+        require(self.scheme_ladder in (None, True, False), "scheme_ladder", self.scheme_ladder, "True, False or None for the scheme's default")
+        if self.scheme_ladder:
+            require(self.error_control == "doubling" and self.scheme in LADDERS, "scheme_ladder", self.scheme_ladder,
+                    f"False unless error_control is 'doubling' and the scheme is one of {sorted(LADDERS)} (got {self.error_control!r}, {self.scheme!r})")
         return self
+
+    @property
+    def ladder(self) -> bool:
+        """Whether the adaptive driven steps use the scheme ladder: :attr:`scheme_ladder` or the scheme's default."""
+        if self.scheme_ladder is not None:
+            return self.scheme_ladder
+        return self.error_control == "doubling" and LADDER_DEFAULT.get(self.scheme, False)
 
     @property
     def step_safety(self) -> float:
@@ -130,6 +147,11 @@ class IntegratorState:
         Accepted and rejected steps, matrix–vector products so far.
     last_error : float
         Error estimate of the last step.
+    rung : int
+        Index into the scheme ladder (cheapest first) of the next driven attempt; −1: the top,
+        ``options.scheme`` (:mod:`~localpairs.solvers.dynamics.scheme_ladder`).
+    ladder_wait : int
+        Accepted steps before the ladder may step down again.
     extra : dict
         Non-checkpointed helpers (the Lanczos propagator of a field-free step).
     """
@@ -143,6 +165,8 @@ class IntegratorState:
     rejected: int = 0
     matvecs: int = 0
     last_error: float = 0.0
+    rung: int = -1
+    ladder_wait: int = 0
     extra: dict = field(default_factory=dict)
 
     def lattice_state(self) -> tuple[np.ndarray, np.ndarray]:
@@ -173,6 +197,7 @@ class IntegratorState:
         out: dict[str, np.ndarray | np.generic] = {
             "t": np.float64(self.t), "psi": self.psi, "h": np.float64(self.h), "steps": np.int64(self.steps),
             "rejected": np.int64(self.rejected), "matvecs": np.int64(self.matvecs), "last_error": np.float64(self.last_error),
+            "rung": np.int64(self.rung), "ladder_wait": np.int64(self.ladder_wait),
         }
         if self.u is not None:
             # u and p are set together: both with a coupled lattice, neither without one.
@@ -199,4 +224,5 @@ class IntegratorState:
             t=float(data["t"]), psi=np.array(data["psi"]), h=float(data["h"]),
             u=np.array(data["u"]) if has_lattice else None, p=np.array(data["p"]) if has_lattice else None,
             steps=int(data["steps"]), rejected=int(data["rejected"]), matvecs=int(data["matvecs"]), last_error=float(data["last_error"]),
+            rung=int(data.get("rung", -1)), ladder_wait=int(data.get("ladder_wait", 0)),
         )

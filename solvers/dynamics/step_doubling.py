@@ -49,6 +49,7 @@ from localpairs.solvers.dynamics.integrator_settings import IntegratorState
 from localpairs.solvers.dynamics.krylov import vector_norm
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from localpairs.solvers.dynamics.cfet import CommutatorFreeScheme
     from localpairs.solvers.dynamics.cfm4 import CFM4Integrator
 
 #: 2^p − 1 for the Richardson estimate of a method of order p = 4 (CFM4, and the lattice's triple jump).
@@ -60,8 +61,10 @@ FULL_STEP_KRYLOV_DIVISOR = 4.0
 ERROR_FLOOR = 1e-14
 
 
-def doubling_attempt(integ: CFM4Integrator, state: IntegratorState, h: float, t_new: float, *, target: float, ktol: float) -> tuple[bool, IntegratorState]:
-    """Try one step of ``integ``'s scheme from ``state``, its error estimated by step doubling (module docstring).
+def doubling_attempt(
+    integ: CFM4Integrator, state: IntegratorState, h: float, t_new: float, *, target: float, ktol: float, scheme: CommutatorFreeScheme | None = None,
+) -> tuple[bool, IntegratorState]:
+    """Try one step of ``scheme`` (default ``integ``'s) from ``state``, its error estimated by step doubling (module docstring).
 
     Parameters
     ----------
@@ -77,6 +80,9 @@ def doubling_attempt(integ: CFM4Integrator, state: IntegratorState, h: float, t_
         Largest accepted estimate (the step's share of the tolerance).
     ktol : float
         Lanczos tolerance of each exponential.
+    scheme : CommutatorFreeScheme, optional
+        Scheme of the attempt (a rung of the scheme ladder; no lattice): its order p sets the
+        Richardson factor 2^p − 1, the controller exponent 1/p and the extrapolation.
 
     Returns
     -------
@@ -84,19 +90,21 @@ def doubling_attempt(integ: CFM4Integrator, state: IntegratorState, h: float, t_
         ``(accepted, next state)``; when rejected, the next state is ``state`` with a smaller h.
     """
     opt = integ.options
-    full = integ.step(state.t, state.psi, h, u=state.u, p=state.p, ktol=ktol * integ.richardson / FULL_STEP_KRYLOV_DIVISOR)
+    scheme = scheme or integ.scheme
+    richardson = 2.0**scheme.order - 1.0
+    full = integ.step(state.t, state.psi, h, u=state.u, p=state.p, ktol=ktol * richardson / FULL_STEP_KRYLOV_DIVISOR, scheme=scheme)
     mv = full[3]
-    half = integ.step(state.t, state.psi, 0.5 * h, u=state.u, p=state.p, ktol=ktol) if full[0] is not None else (None,) * 5
+    half = integ.step(state.t, state.psi, 0.5 * h, u=state.u, p=state.p, ktol=ktol, scheme=scheme) if full[0] is not None else (None,) * 5
     mv += half[3] or 0
-    two = integ.step(state.t + 0.5 * h, half[0], 0.5 * h, u=half[1], p=half[2], ktol=ktol) if half[0] is not None else (None,) * 5
+    two = integ.step(state.t + 0.5 * h, half[0], 0.5 * h, u=half[1], p=half[2], ktol=ktol, scheme=scheme) if half[0] is not None else (None,) * 5
     mv += two[3] or 0
     psi_two, psi_full = two[0], full[0]
     if psi_two is None:  # Lanczos not converged: halve
         integ.check_h(0.5 * h)
         return False, replace(state, h=0.5 * h, rejected=state.rejected + 1, matvecs=state.matvecs + mv)
     assert psi_full is not None  # the half steps run only after the full step converged
-    err = float(vector_norm(psi_two - psi_full)) / integ.richardson
-    factor = opt.fac_max if err == 0 else opt.step_safety * (target / err) ** (1.0 / integ.scheme.order)
+    err = float(vector_norm(psi_two - psi_full)) / richardson
+    factor = opt.fac_max if err == 0 else opt.step_safety * (target / err) ** (1.0 / scheme.order)
     if integ.lattice is not None:
         lat = integ.lattice
         (_, u_two, p_two, _, _), (_, u_full, p_full, _, _) = two, full
@@ -114,5 +122,5 @@ def doubling_attempt(integ: CFM4Integrator, state: IntegratorState, h: float, t_
         return False, replace(state, h=new_h, rejected=state.rejected + 1, matvecs=state.matvecs + mv, last_error=err)
     psi_new = psi_two
     if opt.extrapolate and integ.lattice is None:
-        psi_new = ((integ.richardson + 1.0) * psi_two - psi_full) / integ.richardson
+        psi_new = ((richardson + 1.0) * psi_two - psi_full) / richardson
     return True, IntegratorState(t_new, psi_new, new_h, two[1], two[2], state.steps + 1, state.rejected, state.matvecs + mv, err)
