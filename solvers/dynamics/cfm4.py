@@ -30,7 +30,8 @@ Step-size control
 By step doubling (:mod:`~localpairs.solvers.dynamics.step_doubling`, default) or by an embedded
 lower-order companion (:mod:`~localpairs.solvers.dynamics.embedded_control`, CF6 only), chosen by
 ``EvolutionOptions.error_control``; while the field is on, steps are capped at
-2π/(ω·steps_per_cycle) in both.
+2π/(ω·steps_per_cycle) in both. Where that cap limits a doubling step, a cheaper scheme at the same
+cap may take it, passing its own doubling estimate (``EvolutionOptions.scheme_ladder``, CF2–CFM4–CF6).
 
 Output at requested times is "dense": a state at ``t_out`` inside an accepted step
 ``[t_n, t_n + h]`` is one extra CFM4 step of size ``t_out − t_n < h`` from ``ψ(t_n)``, so the
@@ -61,16 +62,12 @@ products for 8.0e-9 then): Lanczos tolerance at 0.3 or 1.0 of the step's budget 
 fluence 40,475 against 39,477), an optimized 3-exponential order-4 scheme on 3 Gauss nodes
 (82,996 for 9.8e-9) and an 8-exponential order-8 scheme on 4 nodes (86,457–99,074 for 7.6e-9–3.7e-8).
 
-Why no cheaper error control helps inside the pulse (measured 2026-11-29, 2×2×2, 0–200 fs, 8 mJ/cm²):
-CF6 at fixed steps, i.e. with an error estimate that costs nothing, needs h = 0.125 fs and 65,074
-products for 6.8e-9 — as many as adaptive CF6 with step doubling and extrapolation to order 8
-(64,787 for 8.0e-9). The step is bounded by ``h·ΔE/ħ`` (ΔE = 15.5 eV, the spectral width): the
-Gauss nodes must resolve the static part's frequencies, which any polynomial quadrature of the
-field term needs, whatever its order. The embedded estimate
-(:mod:`~localpairs.solvers.dynamics.embedded_control`) costs 7 exponentials per step against
-doubling's 5 + 10 half-size ones, but keeps order 6 instead of 8 and controls the companion's larger
-error: 2.8× the products of doubling at 8 mJ/cm² (179,210 for 1.2e-8) and ≥ 1.8× at the calibrated
-0.0119 mJ/cm² (70,362 for 3.7e-8 against 39,477 for 9.9e-9).
+Scheme ladder (CF6 default, :mod:`~localpairs.solvers.dynamics.scheme_ladder`, 2×2×2, tol 1e-6): products
+61,553 / 71,131 (8 mJ/cm², 0–200 / 0–600 fs) and 34,735 / 41,533 (0.0119 mJ/cm²) against 62,785 /
+76,291 and 37,036 / 45,334 without (−2.0, −6.8, −6.2, −8.4 %) at final errors 8.4e-9, 6.9e-9,
+9.6e-9, 8.9e-9 (without: 8.7e-9, 8.2e-9, 9.8e-9, 9.2e-9): only the outer weak-field tails gain.
+
+Why no cheaper error control helps inside the pulse: see :mod:`~localpairs.solvers.dynamics.step_doubling`.
 
 Settings and the checkpointable state live in :mod:`~localpairs.solvers.dynamics.integrator_settings`;
 the driver over output times is :func:`~localpairs.solvers.dynamics.evolution.evolve`.
@@ -140,14 +137,10 @@ class CFM4Integrator(FieldFreeStretches):
             lattice is None or self.scheme.name == "cfm4",
             "scheme", self.options.scheme, "'cfm4' when a lattice is coupled (its triple jump is of order 4)",
         )
-        require(
-            lattice is None or not self.options.ladder,
-            "scheme_ladder", self.options.scheme_ladder, "False when a lattice is coupled (its triple jump needs the order-4 scheme)",
-        )
+        require(lattice is None or not self.options.ladder, "scheme_ladder", self.options.scheme_ladder, "False with a lattice (its triple jump needs CFM4)")
         #: 2^p − 1 of the scheme's order p: Richardson's factor of the step-doubling estimate.
         self.richardson = 2.0 ** self.scheme.order - 1.0
-        #: Schemes of the adaptive driven steps, cheapest first (None: always ``scheme``).
-        self.ladder: tuple[CommutatorFreeScheme, ...] | None = LADDERS[self.scheme.name] if self.options.ladder and self.options.fixed_step is None else None
+        self.ladder: tuple[CommutatorFreeScheme, ...] | None = LADDERS[self.scheme.name] if self.options.ladder and not self.options.fixed_step else None
         self.work = KrylovWorkspace(op.dim, self.options.m_max)
         self.stops = sorted({b for b in self.driven.breakpoints if self.t_start < b < self.t_end} | {self.t_end})
         self.field_window, self.field_span = self._field_window()
@@ -202,8 +195,7 @@ class CFM4Integrator(FieldFreeStretches):
         scheme: CommutatorFreeScheme | None = None,
     ) -> tuple[np.ndarray | None, int, int]:
         """One step of ``scheme`` (default the integrator's) for the electrons: ``(psi, matvecs, most_lanczos_steps)``."""
-        scheme = scheme or self.scheme
-        return self.exponentials(scheme, self.node_values(t, h, u0, u1, segment, scheme), psi, h, ktol)
+        return self.exponentials(scheme or self.scheme, self.node_values(t, h, u0, u1, segment, scheme), psi, h, ktol)
 
     def exponentials(
         self, scheme: CommutatorFreeScheme, values: tuple[list[np.ndarray], list[np.ndarray] | None], psi: np.ndarray, h: float, ktol: float,

@@ -147,13 +147,14 @@ class IntegratorState:
         Accepted and rejected steps, matrix–vector products so far.
     last_error : float
         Error estimate of the last step.
+    extra : dict
+        Non-checkpointed helpers (the Lanczos propagator of a field-free step, the scheme of a
+        driven step with the scheme ladder).
     rung : int
         Index into the scheme ladder (cheapest first) of the next driven attempt; −1: the top,
         ``options.scheme`` (:mod:`~localpairs.solvers.dynamics.scheme_ladder`).
     ladder_wait : int
         Accepted steps before the ladder may step down again.
-    extra : dict
-        Non-checkpointed helpers (the Lanczos propagator of a field-free step).
     """
 
     t: float
@@ -165,9 +166,9 @@ class IntegratorState:
     rejected: int = 0
     matvecs: int = 0
     last_error: float = 0.0
+    extra: dict = field(default_factory=dict)
     rung: int = -1
     ladder_wait: int = 0
-    extra: dict = field(default_factory=dict)
 
     def lattice_state(self) -> tuple[np.ndarray, np.ndarray]:
         """``(u, p)`` of the coupled lattice.

@@ -2,12 +2,12 @@ r"""Scheme ladder of the adaptive driven steps: a cheaper scheme where the carri
 
 ``EvolutionOptions.scheme_ladder`` (step doubling only, no lattice). In the weak-field tails of a
 pulse the step sits at the carrier cap ``2π/(ω·steps_per_cycle)`` (:mod:`~localpairs.solvers.dynamics.step_doubling`)
-with an error estimate far below its target: there a scheme of lower order passes the same test
-at the same step for fewer exponentials. The ladder of a scheme
+with an error estimate below its target: where a scheme of lower order passes the same test at
+the same step, it does so for fewer exponentials. The ladder of a scheme
 (:data:`~localpairs.solvers.dynamics.cfet.LADDERS`) is CF2 (exponential midpoint, 1 exponential,
 order 2) – CFM4 (2, order 4) – CF6 (5, order 6), cheapest first, ending at ``options.scheme``.
 Every attempt, whatever its rung, is a step-doubling attempt of that rung's scheme with the same
-target and Lanczos tolerance, Richardson factor ``2^p − 1`` of its order p, controller exponent
+Lanczos tolerance and the same target (a share of it below the top, see below), Richardson factor ``2^p − 1`` of its order p, controller exponent
 1/p, and its own extrapolated state (order p + 2: all rungs are time-symmetric) kept: an accepted
 step has passed its own doubling estimate, so the error control is the same in kind. The cap is the
 top scheme's (``options.cycle_steps``) on every rung; the midpoint rule's half steps then still
@@ -17,22 +17,32 @@ carrier phase is a series in (ωh)²).
 Policy
 ------
 The state carries the rung of the next attempt (:attr:`IntegratorState.rung`, checkpointed) and
-a wait counter (:attr:`IntegratorState.ladder_wait`), so a resumed run repeats the uninterrupted
-one bit for bit. With ``cap = min(h_max, h_cycle)``:
+a wait counter (:attr:`IntegratorState.ladder_wait`, checkpointed), so a resumed run repeats the
+uninterrupted one bit for bit. With ``cap = min(h_max, h_cycle)``:
 
-* an accepted step at the cap whose controller proposes the cap again (estimate ≤ safety^p ×
-  target) steps *down* one rung for the next attempt, unless the wait counter is running;
-* a rejected attempt below the top rung is retried at the same h one rung *up* (the rejection
-  is the cheap rung's, not the step's), and the wait counter is set to :data:`WAIT`;
-* an accepted step below the top rung that is not cap-limited (the controller proposes less than
-  the cap) moves *up* one rung at the same h, and sets the wait counter;
-* the top rung behaves exactly as without the ladder (rejections shrink h);
-* every accepted step counts the wait counter down.
+* the top rung is judged by the step's target, a lower rung by :data:`LOWER_RUNG_SHARE` of it
+  (0.3: a cheap rung's extrapolated state is closer to its estimate than CF6's order-8 one, and
+  at the full target the final error grew past the top's);
+* an accepted step at the cap whose controller proposes the cap again (the cap, not the error,
+  limits the step) steps *down* one rung for the next attempt, unless the wait counter runs;
+* a rejected attempt below the top rung (a failed probe) is retried at the same h one rung *up*,
+  and the wait counter is set to ``ceil(8·ln q)`` accepted steps (:func:`probe_wait`; q the
+  probe's estimate over its target, at most 64): in the weak-field tails the error is linear in
+  the field amplitude, which falls by e every few fs in a pulse's trailing edge and only grows in
+  its leading edge (each failed probe there waits longer);
+* an accepted step below the top rung that is not cap-limited moves *up* one rung at the same h
+  and waits 8 steps;
+* the top rung behaves exactly as without the ladder (a rejection shrinks h), and every accepted
+  step counts the wait down. Field-free steps leave the ladder (the next driven attempt starts at
+  the top).
 
-The wait keeps a rung that just failed from being probed again at once: in a pulse's rising edge
-the field only grows, in its falling edge it decays by ~e per 5 fs (30 fs FWHM).
-
-Measured: see "Cost" in :mod:`~localpairs.solvers.dynamics.cfm4`.
+Measured (2×2×2 pump, ``benchmarks/bench_evolution.py``): at the CF6 cap (0.52 fs) in the tails
+CFM4's doubling estimate is ~10³ times CF6's and CF2's ~60 times CFM4's, so CFM4 passes only
+below |A| ≈ 4e-6 of the peak at 8 mJ/cm² and CF2 below ~3e-8: the ladder pays in the outer tails
+(a CF2 step costs ~46 products there against CF6's ~134), not where |A| is 1e-4–1e-6 of the peak.
+Products see "Cost" in :mod:`~localpairs.solvers.dynamics.cfm4`. On short pulses (tails of a
+few carrier periods) the failed probes can cost more than the cheap steps save (+1 % measured on
+a 4 fs pulse on the 2×2×1 plaquette).
 """
 
 from __future__ import annotations
