@@ -57,6 +57,18 @@ small exponentials: products 62,785, 76,291, 37,036 and 45,334 in the four cases
 0–600 fs 11.8 s, 11.7 s, 100 s (8.5×, 8.6×). At this load single wall times scatter by ±30 % between
 invocations (the same side took 41 s and 21 s), more than the change; the product counts are the
 load-independent measure. Peak memory unchanged: 0.28 GB against QuSpin's 0.23 GB.
+Measured 2026-11-30 with the scheme ladder (CF2–CFM4–CF6 where the carrier cap limits the step,
+:mod:`localpairs.solvers.dynamics.scheme_ladder`, default of ``cf6:doubling``) against
+``--baseline`` main c4f039a (no ladder), all at tol 1e-6: products 61,553, 71,131, 34,735 and
+41,533 against 62,785, 76,291, 37,036 and 45,334 (−2.0, −6.8, −6.2, −8.4 %) at final errors 8.4e-9,
+6.9e-9, 9.6e-9, 8.9e-9 (baseline 8.7e-9, 8.2e-9, 9.8e-9, 9.2e-9). One invocation at load 6–12:
+8 mJ/cm² 0–200 fs 14.5 s against the baseline's 39.0 s and QuSpin's 56.6 s (3.9× and 1.5×, the
+baseline's time an outlier of the load); 0–600 fs 34.1 s, 39.8 s, 166 s (4.9×, 4.2×); calibrated
+0–200 fs 11.2 s, 17.1 s, 73.0 s (6.5×, 4.3×); 0–600 fs 22.0 s, 25.4 s, 127 s (5.8×, 5.0×). Peak
+memory 0.28 GB against QuSpin's 0.23 GB. The issue's targets (≥ 3× on 0–200 fs and ≥ 10× on
+0–600 fs at 8 mJ/cm², quiet machine) stay out of reach of the ladder: in the tails where |A| is
+1e-4–1e-6 of its peak CFM4's doubling estimate at the cap is ~10³ times CF6's, so CF6 keeps
+those steps.
 The embedded control (``cf6:embedded``) needs 2.8× the products of doubling at 8 mJ/cm² and ≥ 1.8×
 at the calibrated fluence (see :mod:`localpairs.solvers.dynamics.cfm4`).
 

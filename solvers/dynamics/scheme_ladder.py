@@ -16,8 +16,8 @@ carrier phase is a series in (ωh)²).
 
 Policy
 ------
-The state carries the rung of the next attempt (:attr:`IntegratorState.rung`, checkpointed) and
-a wait counter (:attr:`IntegratorState.ladder_wait`, checkpointed), so a resumed run repeats the
+The state carries the rung of the next attempt (``IntegratorState.rung``, checkpointed) and
+a wait counter (``IntegratorState.ladder_wait``, checkpointed), so a resumed run repeats the
 uninterrupted one bit for bit. With ``cap = min(h_max, h_cycle)``:
 
 * the top rung is judged by the step's target, a lower rung by :data:`LOWER_RUNG_SHARE` of it
