@@ -92,6 +92,7 @@ from localpairs.solvers.dynamics.embedded_control import embedded_attempt
 from localpairs.solvers.dynamics.field_free import KRYLOV_TOL_FLOOR, STATIC_SHARE, FieldFreeStretches
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
 from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos
+from localpairs.solvers.dynamics.length_gauge import LengthGauge, NodeValues, length_gauge, static_matrices, weighted_sum
 from localpairs.solvers.dynamics.step_doubling import ERROR_FLOOR, doubling_attempt
 from localpairs.units import HBAR_EV_FS
 
@@ -144,14 +145,18 @@ class CFM4Integrator(FieldFreeStretches):
         self.work = KrylovWorkspace(op.dim, self.options.m_max)
         self.stops = sorted({b for b in self.driven.breakpoints if self.t_start < b < self.t_end} | {self.t_end})
         self.field_window, self.field_span = self._field_window()
+        #: Real H(0) per segment (field-free steps) and the length gauge of the driven steps, or None (velocity gauge).
+        self.statics = static_matrices(op)
+        gauge = self.options.gauge
+        self.gauge: LengthGauge | None = None if gauge == "velocity" else length_gauge(op, statics=self.statics, required=gauge == "length")
         pulse = self.driven.pulse
         self.h_cycle = 2.0 * math.pi / (pulse.omega * self.options.cycle_steps) if pulse is not None else math.inf
 
     # -- one step ----------------------------------------------------------------------------
     def node_values(
-        self, t: float, h: float, u0: np.ndarray | None, u1: np.ndarray | None, segment: int,
-    ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
-        """Piece coefficients (and lattice site shifts) at the scheme's nodes ``t + c_m h``.
+        self, t: float, h: float, u0: np.ndarray | None, u1: np.ndarray | None, segment: int, *, scheme: CommutatorFreeScheme | None = None,
+    ) -> NodeValues:
+        """What the exponentials of a step need at the nodes ``t + c_m h`` of ``scheme`` (default: the integrator's).
 
         Parameters
         ----------
@@ -161,51 +166,46 @@ class CFM4Integrator(FieldFreeStretches):
             Lattice displacements (Å) at the start and end of the step (None without a lattice).
         segment : int
             Quench segment of the step.
+        scheme : CommutatorFreeScheme, optional
+            Scheme whose nodes are used.
 
         Returns
         -------
-        tuple
-            Coefficients per node, and site shifts (eV) per node or None.
+        NodeValues
+            Length gauge: fields E at the nodes and A at both ends; velocity gauge: piece
+            coefficients at the nodes. Lattice site shifts (eV) per node in both, or None.
         """
-        d, nodes = self.driven, self.scheme.nodes
-        coefs = [d.coefficients_at(d.vector_potential(t + c * h), segment) for c in nodes]
-        if self.lattice is None:
-            return coefs, None
-        assert u0 is not None and u1 is not None  # with a lattice, _strang always passes both coordinates
-        return coefs, [self.lattice.site_shifts(u0 + c * (u1 - u0)) for c in nodes]
+        d, nodes = self.driven, (scheme or self.scheme).nodes
+        shifts = None
+        if self.lattice is not None:
+            assert u0 is not None and u1 is not None  # with a lattice, _strang always passes both coordinates
+            shifts = [self.lattice.site_shifts(u0 + c * (u1 - u0)) for c in nodes]
+        if self.gauge is not None:
+            return NodeValues(None, shifts, [d.electric_field(t + c * h) for c in nodes], (d.vector_potential(t), d.vector_potential(t + h)), segment)
+        return NodeValues([d.coefficients_at(d.vector_potential(t + c * h), segment) for c in nodes], shifts, None, (0.0, 0.0), segment)
 
-    def _generator(
-        self, weights: tuple[float, ...], coefs: list[np.ndarray], shifts: list[np.ndarray] | None,
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """``Σ_m g_m c(t + c_m h)`` and the diagonal of ``Σ_m g_m δε(u(t + c_m h))``."""
-        total = weights[0] * coefs[0]
-        for w, c in zip(weights[1:], coefs[1:]):
-            total = total + w * c
-        if shifts is None:
-            return total, None
-        shift = weights[0] * shifts[0]
-        for w, s in zip(weights[1:], shifts[1:]):
-            shift = shift + w * s
-        return total, self.op.shift_diagonal(shift)
+    def _generator(self, weights: tuple[float, ...], values: NodeValues) -> tuple[np.ndarray, np.ndarray | None]:
+        """Velocity gauge: ``Σ_m g_m c(t + c_m h)`` and the diagonal of ``Σ_m g_m δε(u(t + c_m h))``."""
+        assert values.coefs is not None  # node_values fills them in the velocity gauge
+        total = weighted_sum(weights, values.coefs)
+        return total, None if values.shifts is None else self.op.shift_diagonal(weighted_sum(weights, values.shifts))
 
     def _quantum(
         self, t: float, psi: np.ndarray, h: float, ktol: float, segment: int, u0: np.ndarray | None = None, u1: np.ndarray | None = None,
     ) -> tuple[np.ndarray | None, int, int]:
         return self.exponentials(self.scheme, self.node_values(t, h, u0, u1, segment), psi, h, ktol)
 
-    def exponentials(
-        self, scheme: CommutatorFreeScheme, values: tuple[list[np.ndarray], list[np.ndarray] | None], psi: np.ndarray, h: float, ktol: float,
-    ) -> tuple[np.ndarray | None, int, int]:
-        """The exponentials of one step of ``scheme`` applied to ``psi``.
+    def exponentials(self, scheme: CommutatorFreeScheme, values: NodeValues, psi: np.ndarray, h: float, ktol: float) -> tuple[np.ndarray | None, int, int]:
+        """The exponentials of one step of ``scheme`` applied to ``psi`` (in the length gauge where :attr:`gauge` is set).
 
         Parameters
         ----------
         scheme : CommutatorFreeScheme
             Scheme whose node weights combine ``values`` (its nodes must be those of ``values``).
-        values : tuple
-            Piece coefficients (and lattice site shifts, or None) at the nodes, from :meth:`node_values`.
+        values : NodeValues
+            The step's values at the nodes, from :meth:`node_values`.
         psi : numpy.ndarray
-            State at the start of the step.
+            State at the start of the step (velocity gauge, as the result).
         h : float
             Step in fs.
         ktol : float
@@ -217,9 +217,12 @@ class CFM4Integrator(FieldFreeStretches):
             ``(psi, matvecs, most_lanczos_steps)``; ``psi`` is None when a Lanczos exponential did
             not converge within ``m_max`` vectors.
         """
+        if values.fields is not None:
+            assert self.gauge is not None  # node_values gives fields only in the length gauge
+            return self.gauge.exponentials(scheme.weights, values, psi, h, ktol, self.work)
         matvecs, most = 0, 0
         for weights in scheme.weights:  # in the order the exponentials act
-            coefs, diag = self._generator(weights, *values)
+            coefs, diag = self._generator(weights, values)
             scale = self.op.assemble_scaled(coefs, diag)  # generator = scale × matrix; only the field's entries are refilled
             # Lanczos' estimate β₀β_m|e_mᵀe^{−iτT}e₁| scales with the matrix: divide the tolerance by |scale|
             res = expm_lanczos(self.op.matvec, psi, scale * h / HBAR_EV_FS, tol=ktol / abs(scale), work=self.work)

@@ -14,6 +14,9 @@ import numpy as np
 from localpairs.errors import LocalPairsError, require
 from localpairs.solvers.dynamics.cfet import EMBEDDED, SCHEMES
 
+#: Values of :attr:`EvolutionOptions.gauge`.
+GAUGES = ("auto", "velocity", "length")
+
 
 @dataclass(frozen=True)
 class EvolutionOptions:
@@ -55,6 +58,11 @@ class EvolutionOptions:
         ``"cf6"`` only, no lattice).
     fac_min, fac_max
         Bounds of the step-size change factor per attempt.
+    gauge
+        Gauge of the driven steps: ``"auto"`` (default: the length gauge ``H(0) + E(t)·D`` where it
+        is exact and H(0) is real, else the velocity gauge; logged), ``"velocity"`` (Peierls phases
+        ``H(A(t))``) or ``"length"`` (refused where it is not exact). The state is in the velocity
+        gauge at every step end either way (:mod:`~localpairs.solvers.dynamics.length_gauge`).
     """
 
     tol: float = 1e-8
@@ -71,6 +79,7 @@ class EvolutionOptions:
     fac_min: float = 0.25
     fac_max: float = 4.0
     error_control: str = "doubling"
+    gauge: str = "auto"
 
     def validate(self) -> EvolutionOptions:
         """Check the settings.
@@ -97,6 +106,7 @@ class EvolutionOptions:
         require(self.error_control in ("doubling", "embedded"), "error_control", self.error_control, "'doubling' or 'embedded'")
         require(self.error_control == "doubling" or self.scheme in EMBEDDED, "error_control", self.error_control,
                 f"'doubling' for scheme {self.scheme!r} (an embedded companion exists for {sorted(EMBEDDED)})")
+        require(self.gauge in GAUGES, "gauge", self.gauge, f"one of {list(GAUGES)}")
         require(self.steps_per_cycle is None or (isinstance(self.steps_per_cycle, int) and self.steps_per_cycle >= 1), "steps_per_cycle", self.steps_per_cycle,
                 "an integer ≥ 1, or None for the scheme's default (16 for cfm4, 4 for cf6)")
         return self
