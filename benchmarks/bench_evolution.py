@@ -75,8 +75,9 @@ from localpairs.bench_evolution import FLUENCES, PULSE, REFERENCE_TOL, cache_fol
 TARGET = 1e-8
 LOCAL_TOLS = [1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7, 1e-7, 3e-8, 1e-8, 3e-9]
 QUSPIN_TOLS = [1e-11, 3e-12, 1e-12, 3e-13, 1e-13, 3e-14]
-LOCALPAIRS, PLAIN_QUSPIN, PREPARE = "localpairs", "quspin", "prepare"  # sides of localpairs.bench_evolution
+LOCALPAIRS, PLAIN_QUSPIN, QUSPIN_LENGTH, PREPARE = "localpairs", "quspin", "quspin_length", "prepare"  # sides of localpairs.bench_evolution
 QUSPIN = "QuSpin evolve"
+QUSPIN_L = "QuSpin evolve length"
 #: First tolerance tried per (side, fluence, window); measured on 2×2×2, 2026-11-29.
 STARTS: dict[tuple[str, str, float], float] = {
     ("cf6:doubling", "issue", 200.0): 1e-6, ("cf6:embedded", "issue", 200.0): 3e-6, ("cfm4:doubling", "issue", 200.0): 1e-5,
@@ -94,7 +95,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--size", default="2x2x2", choices=["2x2x2", "2x2x3"])
     parser.add_argument("--windows", type=float, nargs="+", default=[200.0, 600.0], help="end times in fs (pulse centre 94.7 fs)")
     parser.add_argument("--fluences", nargs="+", default=list(FLUENCES), choices=list(FLUENCES), help="fluence labels (FLUENCES)")
-    parser.add_argument("--sides", nargs="+", default=["cf6:doubling", "cf6:embedded", "cfm4:doubling"], help="SCHEME:CONTROL of the localpairs sides")
+    parser.add_argument("--sides", nargs="+", default=["cf6:doubling", "cf6:embedded", "cfm4:doubling"],
+                        help="SCHEME:CONTROL[:GAUGE] of the localpairs sides (GAUGE: EvolutionOptions.gauge, default auto)")
+    parser.add_argument("--quspin-length", action="store_true", help="also QuSpin evolve in the length gauge (H(0) + E(t)·D, x open)")
     parser.add_argument("--repeat", type=int, default=1, help="alternating timed runs per side; the best is kept")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--cache", type=Path, default=None, help="cache root (default: $XDG_CACHE_HOME/localpairs-bench)")
@@ -128,14 +131,17 @@ def _case(args: argparse.Namespace, label: str, t_end: float, threads: int) -> l
         print(f"reference: CFM4 at tol {REFERENCE_TOL:g} ({ref['wall']:.1f} s)", flush=True)
     sides, lists = {}, {}
     for side in args.sides:
-        scheme, control = side.split(":")
-        start = STARTS.get((side, label, t_end), LOCAL_TOLS[0])
-        for name, source in [(side, None)] + ([(f"{side}@baseline", str(args.baseline))] if args.baseline else []):
-            sides[name] = lambda tol, s=scheme, c=control, src=source: run_in_subprocess(LOCALPAIRS, threads=threads, tol=tol, scheme=s, error_control=c,
-                                                                                          source=src, **fmt)
+        scheme, control, *gauge = side.split(":")
+        start = STARTS.get((":".join((scheme, control)), label, t_end), LOCAL_TOLS[0])
+        extra = {"gauge": gauge[0]} if gauge else {}  # a baseline without the option runs only sides without it
+        for name, source in [(side, None)] + ([(f"{side}@baseline", str(args.baseline))] if args.baseline and not gauge else []):
+            sides[name] = lambda tol, s=scheme, c=control, src=source, e=extra: run_in_subprocess(LOCALPAIRS, threads=threads, tol=tol, scheme=s,
+                                                                                                   error_control=c, source=src, **e, **fmt)
             lists[name] = [t for t in LOCAL_TOLS if t <= start]
-    sides[QUSPIN] = lambda tol: run_in_subprocess(PLAIN_QUSPIN, threads=threads, tol=tol, **fmt)
-    lists[QUSPIN] = [t for t in QUSPIN_TOLS if t <= QUSPIN_STARTS.get(t_end, QUSPIN_TOLS[0])]
+    quspin_sides = [(QUSPIN, PLAIN_QUSPIN)] + ([(QUSPIN_L, QUSPIN_LENGTH)] if args.quspin_length else [])
+    for name, side in quspin_sides:
+        sides[name] = lambda tol, s=side: run_in_subprocess(s, threads=threads, tol=tol, **fmt)
+        lists[name] = [t for t in QUSPIN_TOLS if t <= QUSPIN_STARTS.get(t_end, QUSPIN_TOLS[0])]
     chosen = {name: _search(run, lists[name], name) for name, run in sides.items()}
     timed: dict[str, list[dict]] = {name: [chosen[name][1]] for name in sides}
     for _ in range(args.repeat - 1):
