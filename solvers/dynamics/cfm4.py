@@ -92,7 +92,7 @@ from localpairs.solvers.dynamics.embedded_control import embedded_attempt
 from localpairs.solvers.dynamics.field_free import KRYLOV_TOL_FLOOR, STATIC_SHARE, FieldFreeStretches
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
 from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos
-from localpairs.solvers.dynamics.length_gauge import LengthGauge, NodeValues, length_gauge, static_matrices, weighted_sum
+from localpairs.solvers.dynamics.length_gauge import LengthGauge, NodeValues, length_gauge, static_matrices, static_operator, weighted_sum
 from localpairs.solvers.dynamics.step_doubling import ERROR_FLOOR, doubling_attempt
 from localpairs.units import HBAR_EV_FS
 
@@ -147,6 +147,7 @@ class CFM4Integrator(FieldFreeStretches):
         self.field_window, self.field_span = self._field_window()
         #: Real H(0) per segment (field-free steps) and the length gauge of the driven steps, or None (velocity gauge).
         self.statics = static_matrices(op)
+        self.static_operators = {s: static_operator(m) for s, m in self.statics.items()}
         gauge = self.options.gauge
         self.gauge: LengthGauge | None = None if gauge == "velocity" else length_gauge(op, statics=self.statics, required=gauge == "length")
         pulse = self.driven.pulse

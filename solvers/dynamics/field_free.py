@@ -9,7 +9,7 @@ step is the longest the basis supports at ``f·tol`` per unit time
 (:func:`~localpairs.solvers.dynamics.krylov.propagate_lanczos`), and output times inside it cost no
 matrix–vector product (the same basis gives ψ at every time of the step). Where H(0) is real its
 products run on a real copy (:func:`~localpairs.solvers.dynamics.length_gauge.static_matrices`:
-half the value bytes, the same arithmetic as the complex product, so the same results bit for bit). The CFM4 steps inside
+half the value bytes, the same arithmetic as the complex product). The CFM4 steps inside
 the field window then get the rest of the budget, ``(1 − 2f)·tol`` spread over the window's
 length rather than over the whole span. Not used with a lattice (u moves) or fixed steps.
 
@@ -24,8 +24,6 @@ from localpairs.solvers.dynamics.krylov import propagate_lanczos
 from localpairs.units import HBAR_EV_FS
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    import scipy.sparse as sp
-
     from localpairs.hamiltonians.driven_model import DrivenModel
     from localpairs.hamiltonians.oxygen_lattice import Lattice
     from localpairs.solvers.dynamics.driven_operator import DrivenOperator
@@ -54,7 +52,7 @@ class FieldFreeStretches:
     stops: list[float]
     work: KrylovWorkspace
     field_window: tuple[float, float] | None
-    statics: dict[int, sp.csr_matrix]
+    static_operators: dict[int, Operator]
 
     def _field_window(self) -> tuple[tuple[float, float] | None, float]:
         """Where H(t) depends on time, and the length of that part of the window.
@@ -105,7 +103,7 @@ class FieldFreeStretches:
         opt = self.options
         h_max = min(until - state.t, opt.h_max)
         segment = self.driven.segment(state.t + 0.5 * h_max)
-        static: Operator | None = self.statics.get(segment)  # real H(0): the product reads half the bytes
+        static: Operator | None = self.static_operators.get(segment)  # real H(0): the product reads half the bytes
         if static is None:
             self.op.assemble(self.driven.coefficients_at(0.0, segment))
             static = self.op.matvec
