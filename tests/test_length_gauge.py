@@ -177,3 +177,19 @@ def test_dense_check_of_one_step(open_plaquette):
         gen = sum(g) * h0 + float(np.dot(g, values.fields)) * d
         psi = sla.expm(-1j * h / HBAR_EV_FS * gen) @ psi
     assert np.linalg.norm(out - integ.gauge.to_velocity(psi, values.potentials[1])) < 1e-12
+
+
+def test_threaded_static_product_is_the_real_product():
+    """From SERIAL_MATVEC_MAX_DIM states on, QuSpin's kernel multiplies the real matrix: equal to scipy's product to round-off."""
+    from localpairs.solvers.dynamics.driven_operator import SERIAL_MATVEC_MAX_DIM
+    from localpairs.solvers.dynamics.length_gauge import static_operator
+
+    n, rng = SERIAL_MATVEC_MAX_DIM + 1, np.random.default_rng(5)
+    rows, cols = np.repeat(np.arange(n), 6), rng.integers(0, n, 6 * n)
+    matrix = sp.csr_matrix((rng.standard_normal(6 * n), (rows, cols)), shape=(n, n))
+    product = static_operator(matrix)
+    small = matrix[:100, :100].tocsr()
+    assert callable(product) and static_operator(small) is small  # below the threshold: the recursion's serial kernel
+    x = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+    out = product(x, np.full(n, np.nan, dtype=complex))
+    assert np.abs(out - matrix @ x).max() < 1e-12  # six terms of O(1): round-off ~1e-15
