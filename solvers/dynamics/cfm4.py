@@ -41,25 +41,28 @@ Field-free stretches
 Where the field is negligible at the tolerance, H is constant and a step is one Lanczos basis
 (:mod:`~localpairs.solvers.dynamics.field_free`); the driven steps get the rest of the budget.
 
-Cost: inside the pulse CFM4 steps are limited to ``h‖H‖/ħ ≲ 0.4`` at tolerances ~1e-7 by the
-size of its error constant (nested commutators of the static part with the field term, see
-``benchmarks/bench_evolution.py``), about as short as dop853's; the gain over QuSpin's
-``evolve`` comes from the field-free stretches. Higher order helps little there: on the 2×2×2
-pump at fixed h = 0.5 fs CF6:5Opt and CF8:11Opt have the same error (8e-5, 7e-5; also with 8
-Gauss nodes), so steps of a few tenths of a fs are outside the asymptotic range of any of these
-schemes. At final error ≤ 1e-8 (``benchmarks/bench_evolution.py``, 2×2×2) CF6 (step doubling,
-extrapolated to order 8) needed 20 % fewer matrix–vector products than CFM4 on 0–200 fs (64,787
-against 80,871) and 29 % fewer on 0–600 fs (78,635 against 111,446); with the full step's looser
-Lanczos tolerance (:mod:`~localpairs.solvers.dynamics.step_doubling`) CF6 needs 62,785 and 76,291.
-Where the time goes (8 mJ/cm², 0–200 fs, CF6, cProfile at load 2): 53 % in the sparse products
-(75 µs each, 4,900 states and 72,100 non-zeros), 11 % assembling the generators, 7 % in the
-small exponentials of the Lanczos convergence checks, 8 % in the Lanczos vector passes, ~15 % Python
-around them; 7.8 products per exponential (7.6 for the half steps, 8.5 for the full ones: set by
-the tolerance, not by the step), 14 of 551 attempts rejected. Measured dead ends (same case, 64,787
-products for 8.0e-9 then): Lanczos tolerance at 0.3 or 1.0 of the step's budget (63,008; 59,577 but
-4.4e-8: Lanczos errors add in phase), 2 steps per carrier period (66,509 for 6.3e-9; calibrated
-fluence 40,475 against 39,477), an optimized 3-exponential order-4 scheme on 3 Gauss nodes
-(82,996 for 9.8e-9) and an 8-exponential order-8 scheme on 4 nodes (86,457–99,074 for 7.6e-9–3.7e-8).
+Gauge: where the length gauge is exact (every axis with a polarization component open, H(0) real;
+checked on the matrices, :mod:`~localpairs.solvers.dynamics.length_gauge`) the driven steps
+exponentiate ``w H(0) + f D`` (``EvolutionOptions.gauge = "auto"``): a real matrix and a diagonal
+instead of refilled complex Peierls entries; the state is in the velocity gauge at every step end.
+
+Cost: inside the pulse steps are limited to ``h‖H‖/ħ ≲ 0.4`` at tolerances ~1e-7 by the error
+constant (nested commutators of the static part with the field term), about as short as dop853's;
+higher order helps little (2×2×2 pump, fixed h = 0.5 fs: CF6:5Opt 8e-5, CF8:11Opt 7e-5, also with 8
+Gauss nodes). At final error ≤ 1e-8 (``benchmarks/bench_evolution.py``, 2×2×2, 8 mJ/cm²) CF6 (step
+doubling, extrapolated to order 8) needs 62,785 products on 0–200 fs and 76,291 on 0–600 fs in the
+velocity gauge (CFM4: 80,871 and 111,446 before the full step's looser Lanczos tolerance), and
+58,887 and 72,122 in the length gauge (7.9e-9, 8.3e-9), each product reading 12 instead of 20 bytes
+per entry: CPU time 0.63–0.66× the velocity gauge's (4.5 s against 7.1 s on 0–200 fs, 5.9 s against
+8.9 s on 0–600 fs; one process each, load 7–8, 2026-11-29). Where the time goes in the length gauge
+(0–200 fs, cProfile at load 6): 50 % in the real×complex products (64 µs each, 4,900 states, 72,100
+entries), 18 % in the Lanczos vector passes (the field's diagonal rides in one of them), 4 % in the
+small exponentials of the convergence checks, the rest Python around them; 7.7 products per
+exponential. In the velocity gauge (load 2) the products were 53 % (75 µs each) and the refill of the
+generators 11 %. Measured dead ends (velocity gauge, 64,787 products for 8.0e-9 then): Lanczos
+tolerance at 0.3 or 1.0 of the step's budget (63,008; 59,577 but 4.4e-8: Lanczos errors add in
+phase), 2 steps per carrier period (66,509 for 6.3e-9), a 3-exponential order-4 scheme on 3 Gauss
+nodes (82,996 for 9.8e-9) and an 8-exponential order-8 scheme on 4 nodes (86,457–99,074 for 7.6e-9–3.7e-8).
 
 Why no cheaper error control helps inside the pulse (measured 2026-11-29, 2×2×2, 0–200 fs, 8 mJ/cm²):
 CF6 at fixed steps, i.e. with an error estimate that costs nothing, needs h = 0.125 fs and 65,074
