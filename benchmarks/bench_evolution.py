@@ -14,7 +14,8 @@ dynamic terms. The sides are the functions of :mod:`localpairs.bench_evolution` 
 ``localpairs bench``'s ``evolution`` case).
 
     python benchmarks/bench_evolution.py [--size 2x2x2|2x2x3] [--windows 200 600] [--fluences issue calibrated]
-        [--sides cf6:doubling cf6:embedded cfm4:doubling] [--repeat 1] [--threads N] [--baseline DIR]
+        [--sides cf6:doubling cf6:embedded cfm4:doubling cf6:doubling:velocity] [--repeat 1] [--threads N] [--baseline DIR]
+        [--quspin-length]
 
 ``--baseline DIR`` also runs every side on another copy of the package (``DIR/localpairs`` with its
 sub-packages in place, e.g. ``git archive BASE localpairs hamiltonians solvers analysis`` unpacked
@@ -23,8 +24,11 @@ side with QuSpin in one invocation.
 
 Every (fluence, window) pair is one case, all in one invocation: ``issue`` is the issue's 8 mJ/cm²,
 ``calibrated`` the pump study's calibrated fluence (runs/babio3_pump.toml, ``alpha_target = 0.05``:
-0.0119 mJ/cm² on the cube). A side is ``SCHEME:CONTROL`` (``EvolutionOptions.scheme`` and
-``error_control``). Each row of the table: fluence, window, side, tolerance, final error,
+0.0119 mJ/cm² on the cube). A side is ``SCHEME:CONTROL[:GAUGE]`` (``EvolutionOptions.scheme``,
+``error_control`` and ``gauge``, default ``auto``: the length gauge on this x-open cluster; a side
+with a gauge has no baseline run). ``--quspin-length`` adds QuSpin's ``evolve`` in the length gauge
+(static H(0), the dynamic diagonal ``E(t)·Σ_i (x_i − x̄) n_i``, the state converted at both ends), for
+honesty: the issue's baseline stays plain QuSpin with Peierls phases. Each row of the table: fluence, window, side, tolerance, final error,
 matrix–vector products (load independent), evolve wall time, QuSpin's time over it, peak memory
 and QuSpin's peak over it, and the 1-minute load average during the run. ``uptime`` is printed
 before and after.
@@ -57,6 +61,33 @@ small exponentials: products 62,785, 76,291, 37,036 and 45,334 in the four cases
 0–600 fs 11.8 s, 11.7 s, 100 s (8.5×, 8.6×). At this load single wall times scatter by ±30 % between
 invocations (the same side took 41 s and 21 s), more than the change; the product counts are the
 load-independent measure. Peak memory unchanged: 0.28 GB against QuSpin's 0.23 GB.
+Measured 2026-11-30 00:00 UTC with the length gauge (``--fluences issue calibrated --sides cf6:doubling
+--baseline`` main at c4f039a ``--quspin-length``), one invocation at load 5.6–14 (four engineers and
+their test suites on 2 cores: every wall time is inflated 2–4× against the quiet-machine figures
+above, QuSpin's 0–200 fs run took 61 s against 17.1 s quiet; ratios within a case are run minutes
+apart at different loads). Products and errors are load independent:
+
+=========================  ==========================  ==========================  ===================
+case                       length gauge (this)         velocity gauge (baseline)   QuSpin, QuSpin length
+=========================  ==========================  ==========================  ===================
+8 mJ/cm², 0–200 fs         58,887, 7.9e-9, 11.4 s      62,785, 8.7e-9, 28.5 s      61.0 s, 61.0 s
+8 mJ/cm², 0–600 fs         72,122, 8.3e-9, 19.0 s      76,291, 8.2e-9, 28.5 s      245 s, 352 s
+0.0119 mJ/cm², 0–200 fs    32,823, 9.8e-9, 17.5 s      37,036, 9.8e-9, 24.7 s      90.5 s, 58.7 s
+0.0119 mJ/cm², 0–600 fs    48,640, 2.6e-9, 35.9 s (a)  45,334, 9.2e-9, 53.2 s      407 s, 316 s
+=========================  ==========================  ==========================  ===================
+
+Ratios to plain QuSpin at these loads: 5.35× (baseline 2.14×), 12.9× (8.6×), 5.2× (3.7×), 11.4× (7.6×).
+(a) at tol 1e-6 the length gauge reached 1.26e-8 (40,712 products), just over the target, so the
+search took 3e-7; at 1e-6 both gauges sit at the 1e-8 edge on this case (the driven and field-free
+errors add with different phases). The CPU time of single runs side by side (load 7–8) is the
+cleaner measure of the gain: 4.5 s against 7.1 s on 0–200 fs and 5.9 s against 8.9 s on 0–600 fs
+(8 mJ/cm²), 0.63–0.66×; on the lead's quiet-machine baseline (6.80 s and 8.60 s against QuSpin's
+17.1 s and 59.7 s) that projects to ≈ 4.0× and ≈ 10.5×. QuSpin in the length gauge is not faster at
+8 mJ/cm² (dop853's steps are set by the same spectral width) and 1.3–1.5× faster at the calibrated
+fluence. Peak memory 0.280–0.283 GB against QuSpin's 0.233 GB (1.20×, as before): the difference is
+imports (``localpairs.solvers`` pulls xarray and pandas through the trajectory module, +43 MB), not
+the integrator (the real H(0) adds 8 bytes per stored entry, 0.6 MB here).
+
 The embedded control (``cf6:embedded``) needs 2.8× the products of doubling at 8 mJ/cm² and ≥ 1.8×
 at the calibrated fluence (see :mod:`localpairs.solvers.dynamics.cfm4`).
 
