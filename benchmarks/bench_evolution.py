@@ -14,7 +14,8 @@ dynamic terms. The sides are the functions of :mod:`localpairs.bench_evolution` 
 ``localpairs bench``'s ``evolution`` case).
 
     python benchmarks/bench_evolution.py [--size 2x2x2|2x2x3] [--windows 200 600] [--fluences issue calibrated]
-        [--sides cf6:doubling cf6:embedded cfm4:doubling] [--repeat 1] [--threads N] [--baseline DIR]
+        [--sides cf6:doubling cf6:embedded cfm4:doubling cf6:doubling:velocity] [--repeat 1] [--threads N] [--baseline DIR]
+        [--quspin-length]
 
 ``--baseline DIR`` also runs every side on another copy of the package (``DIR/localpairs`` with its
 sub-packages in place, e.g. ``git archive BASE localpairs hamiltonians solvers analysis`` unpacked
@@ -23,8 +24,11 @@ side with QuSpin in one invocation.
 
 Every (fluence, window) pair is one case, all in one invocation: ``issue`` is the issue's 8 mJ/cm²,
 ``calibrated`` the pump study's calibrated fluence (runs/babio3_pump.toml, ``alpha_target = 0.05``:
-0.0119 mJ/cm² on the cube). A side is ``SCHEME:CONTROL`` (``EvolutionOptions.scheme`` and
-``error_control``). Each row of the table: fluence, window, side, tolerance, final error,
+0.0119 mJ/cm² on the cube). A side is ``SCHEME:CONTROL[:GAUGE]`` (``EvolutionOptions.scheme``,
+``error_control`` and ``gauge``, default ``auto``: the length gauge on this x-open cluster; a side
+with a gauge has no baseline run). ``--quspin-length`` adds QuSpin's ``evolve`` in the length gauge
+(static H(0), the dynamic diagonal ``E(t)·Σ_i (x_i − x̄) n_i``, the state converted at both ends), for
+honesty: the issue's baseline stays plain QuSpin with Peierls phases. Each row of the table: fluence, window, side, tolerance, final error,
 matrix–vector products (load independent), evolve wall time, QuSpin's time over it, peak memory
 and QuSpin's peak over it, and the 1-minute load average during the run. ``uptime`` is printed
 before and after.
@@ -75,6 +79,33 @@ the Lanczos sides, so the ratios are above a quiet machine's (2.52× and 6.95× 
 0–600 fs at 8 mJ/cm², quiet machine) stay out of reach of the ladder: in the tails where |A| is
 1e-4–1e-6 of its peak CFM4's doubling estimate at the cap is ~10³ times CF6's, so CF6 keeps
 those steps.
+Measured 2026-11-30 00:00 UTC with the length gauge (``--fluences issue calibrated --sides cf6:doubling
+--baseline`` main at c4f039a ``--quspin-length``), one invocation at load 5.6–14 (four engineers and
+their test suites on 2 cores: every wall time is inflated 2–4× against the quiet-machine figures
+above, QuSpin's 0–200 fs run took 61 s against 17.1 s quiet; ratios within a case are run minutes
+apart at different loads). Products and errors are load independent:
+
+=========================  ==========================  ==========================  ===================
+case                       length gauge (this)         velocity gauge (baseline)   QuSpin, QuSpin length
+=========================  ==========================  ==========================  ===================
+8 mJ/cm², 0–200 fs         58,887, 7.9e-9, 11.4 s      62,785, 8.7e-9, 28.5 s      61.0 s, 61.0 s
+8 mJ/cm², 0–600 fs         72,122, 8.3e-9, 19.0 s      76,291, 8.2e-9, 28.5 s      245 s, 352 s
+0.0119 mJ/cm², 0–200 fs    32,823, 9.8e-9, 17.5 s      37,036, 9.8e-9, 24.7 s      90.5 s, 58.7 s
+0.0119 mJ/cm², 0–600 fs    48,640, 2.6e-9, 35.9 s (a)  45,334, 9.2e-9, 53.2 s      407 s, 316 s
+=========================  ==========================  ==========================  ===================
+
+Ratios to plain QuSpin at these loads: 5.35× (baseline 2.14×), 12.9× (8.6×), 5.2× (3.7×), 11.4× (7.6×).
+(a) at tol 1e-6 the length gauge reached 1.26e-8 (40,712 products), just over the target, so the
+search took 3e-7; at 1e-6 both gauges sit at the 1e-8 edge on this case (the driven and field-free
+errors add with different phases). The CPU time of single runs side by side (load 7–8) is the
+cleaner measure of the gain: 4.5 s against 7.1 s on 0–200 fs and 5.9 s against 8.9 s on 0–600 fs
+(8 mJ/cm²), 0.63–0.66×; on the lead's quiet-machine baseline (6.80 s and 8.60 s against QuSpin's
+17.1 s and 59.7 s) that projects to ≈ 4.0× and ≈ 10.5×. QuSpin in the length gauge is not faster at
+8 mJ/cm² (dop853's steps are set by the same spectral width) and 1.3–1.5× faster at the calibrated
+fluence. Peak memory 0.280–0.283 GB against QuSpin's 0.233 GB (1.20×, as before): the difference is
+imports (``localpairs.solvers`` pulls xarray and pandas through the trajectory module, +43 MB), not
+the integrator (the real H(0) adds 8 bytes per stored entry, 0.6 MB here).
+
 The embedded control (``cf6:embedded``) needs 2.8× the products of doubling at 8 mJ/cm² and ≥ 1.8×
 at the calibrated fluence (see :mod:`localpairs.solvers.dynamics.cfm4`).
 
@@ -93,8 +124,9 @@ from localpairs.bench_evolution import FLUENCES, PULSE, REFERENCE_TOL, cache_fol
 TARGET = 1e-8
 LOCAL_TOLS = [1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7, 1e-7, 3e-8, 1e-8, 3e-9]
 QUSPIN_TOLS = [1e-11, 3e-12, 1e-12, 3e-13, 1e-13, 3e-14]
-LOCALPAIRS, PLAIN_QUSPIN, PREPARE = "localpairs", "quspin", "prepare"  # sides of localpairs.bench_evolution
+LOCALPAIRS, PLAIN_QUSPIN, QUSPIN_LENGTH, PREPARE = "localpairs", "quspin", "quspin_length", "prepare"  # sides of localpairs.bench_evolution
 QUSPIN = "QuSpin evolve"
+QUSPIN_L = "QuSpin evolve length"
 #: First tolerance tried per (side, fluence, window); measured on 2×2×2, 2026-11-29.
 STARTS: dict[tuple[str, str, float], float] = {
     ("cf6:doubling", "issue", 200.0): 1e-6, ("cf6:embedded", "issue", 200.0): 3e-6, ("cfm4:doubling", "issue", 200.0): 1e-5,
@@ -112,7 +144,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--size", default="2x2x2", choices=["2x2x2", "2x2x3"])
     parser.add_argument("--windows", type=float, nargs="+", default=[200.0, 600.0], help="end times in fs (pulse centre 94.7 fs)")
     parser.add_argument("--fluences", nargs="+", default=list(FLUENCES), choices=list(FLUENCES), help="fluence labels (FLUENCES)")
-    parser.add_argument("--sides", nargs="+", default=["cf6:doubling", "cf6:embedded", "cfm4:doubling"], help="SCHEME:CONTROL of the localpairs sides")
+    parser.add_argument("--sides", nargs="+", default=["cf6:doubling", "cf6:embedded", "cfm4:doubling"],
+                        help="SCHEME:CONTROL[:GAUGE] of the localpairs sides (GAUGE: EvolutionOptions.gauge, default auto)")
+    parser.add_argument("--quspin-length", action="store_true", help="also QuSpin evolve in the length gauge (H(0) + E(t)·D, x open)")
     parser.add_argument("--repeat", type=int, default=1, help="alternating timed runs per side; the best is kept")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--cache", type=Path, default=None, help="cache root (default: $XDG_CACHE_HOME/localpairs-bench)")
@@ -146,14 +180,17 @@ def _case(args: argparse.Namespace, label: str, t_end: float, threads: int) -> l
         print(f"reference: CFM4 at tol {REFERENCE_TOL:g} ({ref['wall']:.1f} s)", flush=True)
     sides, lists = {}, {}
     for side in args.sides:
-        scheme, control = side.split(":")
-        start = STARTS.get((side, label, t_end), LOCAL_TOLS[0])
-        for name, source in [(side, None)] + ([(f"{side}@baseline", str(args.baseline))] if args.baseline else []):
-            sides[name] = lambda tol, s=scheme, c=control, src=source: run_in_subprocess(LOCALPAIRS, threads=threads, tol=tol, scheme=s, error_control=c,
-                                                                                          source=src, **fmt)
+        scheme, control, *gauge = side.split(":")
+        start = STARTS.get((":".join((scheme, control)), label, t_end), LOCAL_TOLS[0])
+        extra = {"gauge": gauge[0]} if gauge else {}  # a baseline without the option runs only sides without it
+        for name, source in [(side, None)] + ([(f"{side}@baseline", str(args.baseline))] if args.baseline and not gauge else []):
+            sides[name] = lambda tol, s=scheme, c=control, src=source, e=extra: run_in_subprocess(LOCALPAIRS, threads=threads, tol=tol, scheme=s,
+                                                                                                   error_control=c, source=src, **e, **fmt)
             lists[name] = [t for t in LOCAL_TOLS if t <= start]
-    sides[QUSPIN] = lambda tol: run_in_subprocess(PLAIN_QUSPIN, threads=threads, tol=tol, **fmt)
-    lists[QUSPIN] = [t for t in QUSPIN_TOLS if t <= QUSPIN_STARTS.get(t_end, QUSPIN_TOLS[0])]
+    quspin_sides = [(QUSPIN, PLAIN_QUSPIN)] + ([(QUSPIN_L, QUSPIN_LENGTH)] if args.quspin_length else [])
+    for name, side in quspin_sides:
+        sides[name] = lambda tol, s=side: run_in_subprocess(s, threads=threads, tol=tol, **fmt)
+        lists[name] = [t for t in QUSPIN_TOLS if t <= QUSPIN_STARTS.get(t_end, QUSPIN_TOLS[0])]
     chosen = {name: _search(run, lists[name], name) for name, run in sides.items()}
     timed: dict[str, list[dict]] = {name: [chosen[name][1]] for name in sides}
     for _ in range(args.repeat - 1):

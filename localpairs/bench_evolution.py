@@ -111,7 +111,7 @@ def prepare(*, size: str, cache: str, t_end: float | None = None, tol: float | N
 
 
 def evolve_localpairs(*, size: str, cache: str, t_end: float, tol: float, scheme: str = "cfm4", error_control: str = "doubling",
-                      fluence: float = PULSE["fluence"]) -> dict[str, Any]:
+                      fluence: float = PULSE["fluence"], gauge: str = "auto") -> dict[str, Any]:
     """Evolve with localpairs' :class:`DrivenOperator` and :func:`evolve` (commutator-free Lanczos) at ``tol``.
 
     Parameters
@@ -124,8 +124,8 @@ def evolve_localpairs(*, size: str, cache: str, t_end: float, tol: float, scheme
         End of the evolution in fs.
     tol : float
         ``EvolutionOptions.tol``.
-    scheme, error_control : str
-        ``EvolutionOptions.scheme`` and ``EvolutionOptions.error_control``.
+    scheme, error_control, gauge : str
+        ``EvolutionOptions.scheme``, ``error_control`` and ``gauge``.
     fluence : float
         Pulse fluence in mJ/cm².
 
@@ -146,12 +146,36 @@ def evolve_localpairs(*, size: str, cache: str, t_end: float, tol: float, scheme
     op = DrivenOperator(drive(model, pulse=pulse), build_basis(model, sector(electrons=cluster.n_sites)))
     setup = time.perf_counter() - start
     start = time.perf_counter()
-    res = evolve(op, psi0, [0.0, t_end], options=EvolutionOptions(tol=tol, scheme=scheme, error_control=error_control))
+    res = evolve(op, psi0, [0.0, t_end], options=EvolutionOptions(tol=tol, scheme=scheme, error_control=error_control, gauge=gauge))
     return _report(res.states[:, -1], Path(cache), wall=time.perf_counter() - start, setup=setup, stats=res.stats)
 
 
-def evolve_quspin(*, size: str, cache: str, t_end: float, tol: float, fluence: float = PULSE["fluence"]) -> dict[str, Any]:
+def _quspin_static(cluster: Any, *, length: bool) -> tuple[list, list, Any]:
+    """QuSpin static list of the model (hops along x included when ``length``), the x hops' forward and backward lists, the basis."""
+    from quspin.basis import spinful_fermion_basis_general
+
+    from localpairs.units import HBAR_EV_FS as hbar
+
+    N = cluster.n_sites
+    basis = spinful_fermion_basis_general(N, Nf=(N // 2, N // 2))
+    t, U, V, D = PARAMS["t"], PARAMS["U"], PARAMS["V"], PARAMS["breathing"]
+    eps = [-D if s == 0 else D for s in cluster.sublattice]
+    bonds = [(b.i, b.j, b.axis) for b in cluster.bonds]
+    fixed = [[-t / hbar, i, j] for i, j, a in bonds if a != 0 or length] + [[-t / hbar, j, i] for i, j, a in bonds if a != 0 or length]
+    fwd = [[-t / hbar, i, j] for i, j, a in bonds if a == 0]
+    bwd = [[-t / hbar, j, i] for i, j, a in bonds if a == 0]
+    static = [["+-|", fixed], ["|+-", fixed], ["n|n", [[U / hbar, i, i] for i in range(N)]],
+              ["nn|", [[V / hbar, i, j] for i, j, _ in bonds]], ["|nn", [[V / hbar, i, j] for i, j, _ in bonds]],
+              ["n|n", [[V / hbar, i, j] for i, j, _ in bonds] + [[V / hbar, j, i] for i, j, _ in bonds]],
+              ["n|", [[e / hbar, i] for i, e in enumerate(eps)]], ["|n", [[e / hbar, i] for i, e in enumerate(eps)]]]
+    return static, [fwd, bwd], basis
+
+
+def evolve_quspin(*, size: str, cache: str, t_end: float, tol: float, fluence: float = PULSE["fluence"], length: bool = False) -> dict[str, Any]:
     """Plain QuSpin: ``hamiltonian`` from operator strings, Peierls factors as dynamic terms, ``evolve`` (dop853).
+
+    With ``length`` QuSpin runs in the length gauge instead: static H(0) and the dynamic diagonal
+    ``E(t)·Σ_i (x_i − x̄) n_i`` (x open), the state converted by ``e^{±iA D/ħ}`` at both ends.
 
     Parameters
     ----------
@@ -165,13 +189,14 @@ def evolve_quspin(*, size: str, cache: str, t_end: float, tol: float, fluence: f
         dop853's ``rtol = atol`` (times in fs, energies over ħ).
     fluence : float
         Pulse fluence in mJ/cm².
+    length : bool
+        Length gauge (see above) instead of the Peierls phases.
 
     Returns
     -------
     dict
         Wall times (s), peak memory (GB), load and the final error against the reference.
     """
-    from quspin.basis import spinful_fermion_basis_general
     from quspin.operators import hamiltonian
 
     from localpairs.units import HBAR_EV_FS as hbar
@@ -179,33 +204,50 @@ def evolve_quspin(*, size: str, cache: str, t_end: float, tol: float, fluence: f
     cluster, _, pulse = _setting(size, fluence)
     psi0 = np.load(Path(cache) / "psi0.npy")
     start = time.perf_counter()
-    N = cluster.n_sites
-    basis = spinful_fermion_basis_general(N, Nf=(N // 2, N // 2))
-    t, U, V, D = PARAMS["t"], PARAMS["U"], PARAMS["V"], PARAMS["breathing"]
-    eps = [-D if s == 0 else D for s in cluster.sublattice]
-    bonds = [(b.i, b.j, b.axis) for b in cluster.bonds]
-    fixed = [[-t / hbar, i, j] for i, j, a in bonds if a != 0] + [[-t / hbar, j, i] for i, j, a in bonds if a != 0]
-    fwd = [[-t / hbar, i, j] for i, j, a in bonds if a == 0]
-    bwd = [[-t / hbar, j, i] for i, j, a in bonds if a == 0]
-    static = [["+-|", fixed], ["|+-", fixed], ["n|n", [[U / hbar, i, i] for i in range(N)]],
-              ["nn|", [[V / hbar, i, j] for i, j, _ in bonds]], ["|nn", [[V / hbar, i, j] for i, j, _ in bonds]],
-              ["n|n", [[V / hbar, i, j] for i, j, _ in bonds] + [[V / hbar, j, i] for i, j, _ in bonds]],
-              ["n|", [[e / hbar, i] for i, e in enumerate(eps)]], ["|n", [[e / hbar, i] for i, e in enumerate(eps)]]]
+    static, (fwd, bwd), basis = _quspin_static(cluster, length=length)
     a = cluster.lattice_constant
+    x = cluster.positions[:, 0] - cluster.positions[:, 0].mean()
+    dipole = [[xi / hbar, i] for i, xi in enumerate(x)]
 
     def peierls(t_fs: float, sign: float) -> complex:
         return np.exp(sign * 1j * a * pulse.vector_potential(t_fs) / hbar)
 
-    dynamic = [[op, fwd, peierls, (1.0,)] for op in ("+-|", "|+-")] + [[op, bwd, peierls, (-1.0,)] for op in ("+-|", "|+-")]
+    def field(t_fs: float) -> float:
+        return float(pulse.electric_field(t_fs))
+
+    if length:
+        dynamic = [[op, dipole, field, ()] for op in ("n|", "|n")]
+    else:
+        dynamic = [[op, fwd, peierls, (1.0,)] for op in ("+-|", "|+-")] + [[op, bwd, peierls, (-1.0,)] for op in ("+-|", "|+-")]
     H = hamiltonian(static, dynamic, basis=basis, dtype=np.complex128, check_herm=False, check_symm=False, check_pcon=False)
+    d = hamiltonian([[op, dipole] for op in ("n|", "|n")], [], basis=basis, dtype=np.float64, check_herm=False, check_symm=False,
+                    check_pcon=False).diagonal() * hbar if length else np.zeros(basis.Ns)
     setup = time.perf_counter() - start
     start = time.perf_counter()
-    psi = H.evolve(psi0, 0.0, [t_end], rtol=tol, atol=tol)
-    return _report(np.asarray(psi).reshape(-1), Path(cache), wall=time.perf_counter() - start, setup=setup)
+    psi = H.evolve(psi0 * np.exp(1j * pulse.vector_potential(0.0) * d / hbar), 0.0, [t_end], rtol=tol, atol=tol)
+    psi = np.asarray(psi).reshape(-1) * np.exp(-1j * pulse.vector_potential(t_end) * d / hbar)
+    return _report(psi, Path(cache), wall=time.perf_counter() - start, setup=setup)
+
+
+def evolve_quspin_length(**arguments: Any) -> dict[str, Any]:
+    """:func:`evolve_quspin` in the length gauge.
+
+    Parameters
+    ----------
+    **arguments
+        Keyword arguments of :func:`evolve_quspin`.
+
+    Returns
+    -------
+    dict
+        As :func:`evolve_quspin`.
+    """
+    return evolve_quspin(**arguments, length=True)
 
 
 #: Side name → function, for ``python -m localpairs.bench_evolution SIDE JSON``.
-SIDES: dict[str, Callable[..., dict[str, Any]]] = {"prepare": prepare, "localpairs": evolve_localpairs, "quspin": evolve_quspin}
+SIDES: dict[str, Callable[..., dict[str, Any]]] = {"prepare": prepare, "localpairs": evolve_localpairs, "quspin": evolve_quspin,
+                                                   "quspin_length": evolve_quspin_length}
 
 
 def run_in_subprocess(side: str, *, threads: int = 1, source: str | None = None, **arguments: Any) -> dict[str, Any]:

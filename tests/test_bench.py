@@ -23,7 +23,7 @@ def test_new_cases_are_registered():
 def test_evolution_sides_are_importable_functions_shared_with_the_script():
     from localpairs import bench_evolution
 
-    assert set(bench_evolution.SIDES) == {"prepare", "localpairs", "quspin"}
+    assert set(bench_evolution.SIDES) == {"prepare", "localpairs", "quspin", "quspin_length"}
     for side in bench_evolution.SIDES.values():
         assert callable(side) and side.__module__ == "localpairs.bench_evolution"
     script = ast.parse((REPO / "benchmarks" / "bench_evolution.py").read_text())

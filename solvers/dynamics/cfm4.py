@@ -42,32 +42,30 @@ Field-free stretches
 Where the field is negligible at the tolerance, H is constant and a step is one Lanczos basis
 (:mod:`~localpairs.solvers.dynamics.field_free`); the driven steps get the rest of the budget.
 
-Cost: inside the pulse CFM4 steps are limited to ``h‖H‖/ħ ≲ 0.4`` at tolerances ~1e-7 by the
-size of its error constant (nested commutators of the static part with the field term, see
-``benchmarks/bench_evolution.py``), about as short as dop853's; the gain over QuSpin's
-``evolve`` comes from the field-free stretches. Higher order helps little there: on the 2×2×2
-pump at fixed h = 0.5 fs CF6:5Opt and CF8:11Opt have the same error (8e-5, 7e-5; also with 8
-Gauss nodes), so steps of a few tenths of a fs are outside the asymptotic range of any of these
-schemes. At final error ≤ 1e-8 (``benchmarks/bench_evolution.py``, 2×2×2) CF6 (step doubling,
-extrapolated to order 8) needed 20 % fewer matrix–vector products than CFM4 on 0–200 fs (64,787
-against 80,871) and 29 % fewer on 0–600 fs (78,635 against 111,446); with the full step's looser
-Lanczos tolerance (:mod:`~localpairs.solvers.dynamics.step_doubling`) CF6 needs 62,785 and 76,291.
-Where the time goes (8 mJ/cm², 0–200 fs, CF6, cProfile at load 2): 53 % in the sparse products
-(75 µs each, 4,900 states and 72,100 non-zeros), 11 % assembling the generators, 7 % in the
-small exponentials of the Lanczos convergence checks, 8 % in the Lanczos vector passes, ~15 % Python
-around them; 7.8 products per exponential (7.6 for the half steps, 8.5 for the full ones: set by
-the tolerance, not by the step), 14 of 551 attempts rejected. Measured dead ends (same case, 64,787
-products for 8.0e-9 then): Lanczos tolerance at 0.3 or 1.0 of the step's budget (63,008; 59,577 but
-4.4e-8: Lanczos errors add in phase), 2 steps per carrier period (66,509 for 6.3e-9; calibrated
-fluence 40,475 against 39,477), an optimized 3-exponential order-4 scheme on 3 Gauss nodes
-(82,996 for 9.8e-9) and an 8-exponential order-8 scheme on 4 nodes (86,457–99,074 for 7.6e-9–3.7e-8).
+Gauge: where the length gauge is exact (every axis with a polarization component open, H(0) real;
+checked on the matrices, :mod:`~localpairs.solvers.dynamics.length_gauge`) the driven steps
+exponentiate ``w H(0) + f D`` (``EvolutionOptions.gauge``): a real matrix and a diagonal, no
+refilled Peierls entries; the state is in the velocity gauge at every step end.
 
-Scheme ladder (CF6 default, :mod:`~localpairs.solvers.dynamics.scheme_ladder`, 2×2×2, tol 1e-6): products
-61,553 / 71,131 (8 mJ/cm², 0–200 / 0–600 fs) and 34,735 / 41,533 (0.0119 mJ/cm²) against 62,785 /
-76,291 and 37,036 / 45,334 without (−2.0, −6.8, −6.2, −8.4 %) at final errors 8.4e-9, 6.9e-9,
-9.6e-9, 8.9e-9 (without: 8.7e-9, 8.2e-9, 9.8e-9, 9.2e-9): only the outer weak-field tails gain.
+Cost: inside the pulse steps are limited to ``h‖H‖/ħ ≲ 0.4`` at tolerances ~1e-7 by the error
+constant (nested commutators of the static part with the field term), about as short as dop853's;
+higher order helps little (2×2×2 pump, fixed h = 0.5 fs: CF6:5Opt 8e-5, CF8:11Opt 7e-5, also with 8
+Gauss nodes). At final error ≤ 1e-8 (``benchmarks/bench_evolution.py``, 2×2×2, 8 mJ/cm²) CF6 (step
+doubling, extrapolated to order 8) needs 62,785 products on 0–200 fs and 76,291 on 0–600 fs in the
+velocity gauge (CFM4: 80,871 and 111,446 before the full step's looser Lanczos tolerance), and
+58,887 and 72,122 in the length gauge (7.9e-9, 8.3e-9), each product reading 12 instead of 20 bytes
+per entry: CPU time 0.63–0.66× the velocity gauge's (4.5 s against 7.1 s on 0–200 fs, 5.9 s against
+8.9 s on 0–600 fs; one process each, load 7–8, 2026-11-29). Where the time goes in the length gauge
+(0–200 fs, cProfile at load 6): 50 % in the real×complex products (64 µs each, 4,900 states, 72,100
+entries), 18 % in the Lanczos vector passes (the field's diagonal rides in one of them), 4 % in the
+small exponentials of the convergence checks, the rest Python around them; 7.7 products per
+exponential (velocity gauge, load 2: products 53 % at 75 µs each, refills 11 %).
 
-Why no cheaper error control helps inside the pulse: see :mod:`~localpairs.solvers.dynamics.step_doubling`.
+Scheme ladder (CF6 default, :mod:`~localpairs.solvers.dynamics.scheme_ladder`): −2 to −8 % products
+on the 2×2×2 pump at equal final error (measured in ``benchmarks/bench_evolution.py``); only the
+outer weak-field tails gain.
+
+Why no cheaper error control helps inside the pulse, and measured dead ends: :mod:`~localpairs.solvers.dynamics.step_doubling`.
 
 Settings and the checkpointable state live in :mod:`~localpairs.solvers.dynamics.integrator_settings`;
 the driver over output times is :func:`~localpairs.solvers.dynamics.evolution.evolve`.
@@ -90,6 +88,7 @@ from localpairs.solvers.dynamics.field_free import KRYLOV_TOL_FLOOR, STATIC_SHAR
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
 from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos
 from localpairs.solvers.dynamics.scheme_ladder import ladder_attempt
+from localpairs.solvers.dynamics.length_gauge import LengthGauge, NodeValues, length_gauge, static_matrices, static_operator, weighted_sum
 from localpairs.solvers.dynamics.step_doubling import ERROR_FLOOR, doubling_attempt
 from localpairs.units import HBAR_EV_FS
 
@@ -144,14 +143,19 @@ class CFM4Integrator(FieldFreeStretches):
         self.work = KrylovWorkspace(op.dim, self.options.m_max)
         self.stops = sorted({b for b in self.driven.breakpoints if self.t_start < b < self.t_end} | {self.t_end})
         self.field_window, self.field_span = self._field_window()
+        #: Real H(0) per segment (field-free steps) and the length gauge of the driven steps, or None (velocity gauge).
+        self.statics = static_matrices(op)
+        self.static_operators = {s: static_operator(m) for s, m in self.statics.items()}
+        gauge = self.options.gauge
+        self.gauge: LengthGauge | None = None if gauge == "velocity" else length_gauge(op, statics=self.statics, required=gauge == "length")
         pulse = self.driven.pulse
         self.h_cycle = 2.0 * math.pi / (pulse.omega * self.options.cycle_steps) if pulse is not None else math.inf
 
     # -- one step ----------------------------------------------------------------------------
     def node_values(
-        self, t: float, h: float, u0: np.ndarray | None, u1: np.ndarray | None, segment: int, scheme: CommutatorFreeScheme | None = None,
-    ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
-        """Piece coefficients (and lattice site shifts) at the scheme's nodes ``t + c_m h``.
+        self, t: float, h: float, u0: np.ndarray | None, u1: np.ndarray | None, segment: int, *, scheme: CommutatorFreeScheme | None = None,
+    ) -> NodeValues:
+        """What the exponentials of a step need at the nodes ``t + c_m h`` of ``scheme`` (default: the integrator's).
 
         Parameters
         ----------
@@ -162,54 +166,47 @@ class CFM4Integrator(FieldFreeStretches):
         segment : int
             Quench segment of the step.
         scheme : CommutatorFreeScheme, optional
-            Scheme whose nodes are used (default the integrator's scheme).
+            Scheme whose nodes are used.
 
         Returns
         -------
-        tuple
-            Coefficients per node, and site shifts (eV) per node or None.
+        NodeValues
+            Length gauge: fields E at the nodes and A at both ends; velocity gauge: piece
+            coefficients at the nodes. Lattice site shifts (eV) per node in both, or None.
         """
         d, nodes = self.driven, (scheme or self.scheme).nodes
-        coefs = [d.coefficients_at(d.vector_potential(t + c * h), segment) for c in nodes]
-        if self.lattice is None:
-            return coefs, None
-        assert u0 is not None and u1 is not None  # with a lattice, _strang always passes both coordinates
-        return coefs, [self.lattice.site_shifts(u0 + c * (u1 - u0)) for c in nodes]
+        shifts = None
+        if self.lattice is not None:
+            assert u0 is not None and u1 is not None  # with a lattice, _strang always passes both coordinates
+            shifts = [self.lattice.site_shifts(u0 + c * (u1 - u0)) for c in nodes]
+        if self.gauge is not None:
+            return NodeValues(None, shifts, [d.electric_field(t + c * h) for c in nodes], (d.vector_potential(t), d.vector_potential(t + h)), segment)
+        return NodeValues([d.coefficients_at(d.vector_potential(t + c * h), segment) for c in nodes], shifts, None, (0.0, 0.0), segment)
 
-    def _generator(
-        self, weights: tuple[float, ...], coefs: list[np.ndarray], shifts: list[np.ndarray] | None,
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """``Σ_m g_m c(t + c_m h)`` and the diagonal of ``Σ_m g_m δε(u(t + c_m h))``."""
-        total = weights[0] * coefs[0]
-        for w, c in zip(weights[1:], coefs[1:]):
-            total = total + w * c
-        if shifts is None:
-            return total, None
-        shift = weights[0] * shifts[0]
-        for w, s in zip(weights[1:], shifts[1:]):
-            shift = shift + w * s
-        return total, self.op.shift_diagonal(shift)
+    def _generator(self, weights: tuple[float, ...], values: NodeValues) -> tuple[np.ndarray, np.ndarray | None]:
+        """Velocity gauge: ``Σ_m g_m c(t + c_m h)`` and the diagonal of ``Σ_m g_m δε(u(t + c_m h))``."""
+        assert values.coefs is not None  # node_values fills them in the velocity gauge
+        total = weighted_sum(weights, values.coefs)
+        return total, None if values.shifts is None else self.op.shift_diagonal(weighted_sum(weights, values.shifts))
 
     def _quantum(
         self, t: float, psi: np.ndarray, h: float, ktol: float, segment: int, u0: np.ndarray | None = None, u1: np.ndarray | None = None,
         scheme: CommutatorFreeScheme | None = None,
     ) -> tuple[np.ndarray | None, int, int]:
         """One step of ``scheme`` (default the integrator's) for the electrons: ``(psi, matvecs, most_lanczos_steps)``."""
-        return self.exponentials(scheme or self.scheme, self.node_values(t, h, u0, u1, segment, scheme), psi, h, ktol)
+        return self.exponentials(scheme or self.scheme, self.node_values(t, h, u0, u1, segment, scheme=scheme), psi, h, ktol)
 
-    def exponentials(
-        self, scheme: CommutatorFreeScheme, values: tuple[list[np.ndarray], list[np.ndarray] | None], psi: np.ndarray, h: float, ktol: float,
-    ) -> tuple[np.ndarray | None, int, int]:
-        """The exponentials of one step of ``scheme`` applied to ``psi``.
+    def exponentials(self, scheme: CommutatorFreeScheme, values: NodeValues, psi: np.ndarray, h: float, ktol: float) -> tuple[np.ndarray | None, int, int]:
+        """The exponentials of one step of ``scheme`` applied to ``psi`` (in the length gauge where :attr:`gauge` is set).
 
         Parameters
         ----------
         scheme : CommutatorFreeScheme
             Scheme whose node weights combine ``values`` (its nodes must be those of ``values``).
-        values : tuple
-            Piece coefficients (and lattice site shifts, or None) at the nodes, from :meth:`node_values`.
+        values : NodeValues
+            The step's values at the nodes, from :meth:`node_values`.
         psi : numpy.ndarray
-            State at the start of the step.
+            State at the start of the step (velocity gauge, as the result).
         h : float
             Step in fs.
         ktol : float
@@ -221,9 +218,12 @@ class CFM4Integrator(FieldFreeStretches):
             ``(psi, matvecs, most_lanczos_steps)``; ``psi`` is None when a Lanczos exponential did
             not converge within ``m_max`` vectors.
         """
+        if values.fields is not None:
+            assert self.gauge is not None  # node_values gives fields only in the length gauge
+            return self.gauge.exponentials(scheme.weights, values, psi, h, ktol, self.work)
         matvecs, most = 0, 0
         for weights in scheme.weights:  # in the order the exponentials act
-            coefs, diag = self._generator(weights, *values)
+            coefs, diag = self._generator(weights, values)
             scale = self.op.assemble_scaled(coefs, diag)  # generator = scale × matrix; only the field's entries are refilled
             # Lanczos' estimate β₀β_m|e_mᵀe^{−iτT}e₁| scales with the matrix: divide the tolerance by |scale|
             res = expm_lanczos(self.op.matvec, psi, scale * h / HBAR_EV_FS, tol=ktol / abs(scale), work=self.work)

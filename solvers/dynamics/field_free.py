@@ -7,7 +7,9 @@ without a pulse — H is treated as constant (error ≤ ``f·tol`` over the whol
 step is one Lanczos basis of up to ``m_max`` vectors, no CFM4 pair and no step doubling: the
 step is the longest the basis supports at ``f·tol`` per unit time
 (:func:`~localpairs.solvers.dynamics.krylov.propagate_lanczos`), and output times inside it cost no
-matrix–vector product (the same basis gives ψ at every time of the step). The CFM4 steps inside
+matrix–vector product (the same basis gives ψ at every time of the step). Where H(0) is real its
+products run on a real copy (:func:`~localpairs.solvers.dynamics.length_gauge.static_matrices`:
+half the value bytes, the same arithmetic as the complex product). The CFM4 steps inside
 the field window then get the rest of the budget, ``(1 − 2f)·tol`` spread over the window's
 length rather than over the whole span. Not used with a lattice (u moves) or fixed steps.
 
@@ -27,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from localpairs.solvers.dynamics.driven_operator import DrivenOperator
     from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions
     from localpairs.solvers.dynamics.krylov import KrylovWorkspace
+    from localpairs.solvers.lanczos import Operator
 
 #: Smallest Krylov tolerance asked for (round-off of the recursion is ~1e-15).
 KRYLOV_TOL_FLOOR = 1e-15
@@ -49,6 +52,7 @@ class FieldFreeStretches:
     stops: list[float]
     work: KrylovWorkspace
     field_window: tuple[float, float] | None
+    static_operators: dict[int, Operator]
 
     def _field_window(self) -> tuple[tuple[float, float] | None, float]:
         """Where H(t) depends on time, and the length of that part of the window.
@@ -98,9 +102,13 @@ class FieldFreeStretches:
         """One Lanczos step of a constant H (no step doubling: the only error is Lanczos')."""
         opt = self.options
         h_max = min(until - state.t, opt.h_max)
-        self.op.assemble(self.driven.coefficients_at(0.0, self.driven.segment(state.t + 0.5 * h_max)))
+        segment = self.driven.segment(state.t + 0.5 * h_max)
+        static: Operator | None = self.static_operators.get(segment)  # real H(0): the product reads half the bytes
+        if static is None:
+            self.op.assemble(self.driven.coefficients_at(0.0, segment))
+            static = self.op.matvec
         rate = STATIC_SHARE * opt.tol / self.span * HBAR_EV_FS  # error per unit τ = h/ħ
-        prop = propagate_lanczos(self.op.matvec, state.psi, h_max / HBAR_EV_FS, error_rate=max(rate, KRYLOV_TOL_FLOOR), work=self.work)
+        prop = propagate_lanczos(static, state.psi, h_max / HBAR_EV_FS, error_rate=max(rate, KRYLOV_TOL_FLOOR), work=self.work)
         if prop.tau <= 0.0:
             return None
         h = prop.tau * HBAR_EV_FS

@@ -14,6 +14,9 @@ import numpy as np
 from localpairs.errors import LocalPairsError, require
 from localpairs.solvers.dynamics.cfet import EMBEDDED, LADDER_DEFAULT, LADDERS, SCHEMES
 
+#: Values of :attr:`EvolutionOptions.gauge`.
+GAUGES = ("auto", "velocity", "length")
+
 
 @dataclass(frozen=True)
 class EvolutionOptions:
@@ -60,6 +63,11 @@ class EvolutionOptions:
         cap, not the error, limits the step (:mod:`~localpairs.solvers.dynamics.scheme_ladder`;
         step doubling only, no lattice, not for ``"cf2"``); None: the scheme's default
         (:data:`~localpairs.solvers.dynamics.cfet.LADDER_DEFAULT`).
+    gauge
+        Gauge of the driven steps: ``"auto"`` (default: the length gauge ``H(0) + E(t)·D`` where it
+        is exact and H(0) is real, else the velocity gauge; logged), ``"velocity"`` (Peierls phases
+        ``H(A(t))``) or ``"length"`` (refused where it is not exact). The state is in the velocity
+        gauge at every step end either way (:mod:`~localpairs.solvers.dynamics.length_gauge`).
     """
 
     tol: float = 1e-8
@@ -77,6 +85,7 @@ class EvolutionOptions:
     fac_max: float = 4.0
     error_control: str = "doubling"
     scheme_ladder: bool | None = None
+    gauge: str = "auto"
 
     def validate(self) -> EvolutionOptions:
         """Check the settings.
@@ -103,6 +112,7 @@ class EvolutionOptions:
         require(self.error_control in ("doubling", "embedded"), "error_control", self.error_control, "'doubling' or 'embedded'")
         require(self.error_control == "doubling" or self.scheme in EMBEDDED, "error_control", self.error_control,
                 f"'doubling' for scheme {self.scheme!r} (an embedded companion exists for {sorted(EMBEDDED)})")
+        require(self.gauge in GAUGES, "gauge", self.gauge, f"one of {list(GAUGES)}")
         require(self.steps_per_cycle is None or (isinstance(self.steps_per_cycle, int) and self.steps_per_cycle >= 1), "steps_per_cycle", self.steps_per_cycle,
                 "an integer ≥ 1, or None for the scheme's default (16 for cfm4, 4 for cf6)")
         require(self.scheme_ladder in (None, True, False), "scheme_ladder", self.scheme_ladder, "True, False or None for the scheme's default")

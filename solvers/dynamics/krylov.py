@@ -33,7 +33,7 @@ from scipy.linalg import eigh_tridiagonal
 from scipy.linalg.lapack import dstev
 
 from localpairs.errors import LocalPairsError
-from localpairs.solvers.lanczos import Matvec, lanczos_recursion
+from localpairs.solvers.lanczos import Operator, lanczos_recursion
 
 #: β below this (relative to the largest |α|, β seen) ends the recursion: invariant subspace.
 BREAKDOWN_TOL = 1e-13
@@ -170,20 +170,22 @@ def _exp_tridiagonal(alpha: np.ndarray, beta: np.ndarray, tau: float) -> np.ndar
 
 
 def expm_lanczos(
-    matvec: Matvec,
+    matvec: Operator,
     v: np.ndarray,
     tau: float,
     *,
     tol: float,
     work: KrylovWorkspace,
     m_min: int = 2,
+    diagonal: np.ndarray | None = None,
 ) -> KrylovResult:
     """``exp(−iτH) v`` by Lanczos.
 
     Parameters
     ----------
     matvec
-        ``matvec(x, out)`` writes ``H x`` into ``out``.
+        ``matvec(x, out)`` writes ``H x`` into ``out``, or H as a CSR matrix (a real one is not
+        upcast, :func:`~localpairs.solvers.lanczos.lanczos_recursion`).
     v
         Start vector (complex, any norm).
     tau
@@ -194,6 +196,8 @@ def expm_lanczos(
         Lanczos vectors, see :class:`KrylovWorkspace`.
     m_min
         Fewest steps before the error estimate is trusted.
+    diagonal
+        Real vector (eV) added to the diagonal of H, or None.
 
     Returns
     -------
@@ -207,7 +211,7 @@ def expm_lanczos(
         return KrylovResult(np.zeros_like(v), 0, 0.0, True)
     y = np.ones(1, dtype=np.complex128)
     err = np.inf
-    for j, alpha, beta, invariant in _recursion(matvec, v, beta0, work):
+    for j, alpha, beta, invariant in _recursion(matvec, v, beta0, work, diagonal):
         y = _exp_tridiagonal(alpha[: j + 1], beta[:j], tau)
         err = beta0 * beta[j] * abs(y[j])
         if invariant or (j + 1 >= m_min and err <= tol):
@@ -217,11 +221,12 @@ def expm_lanczos(
     return KrylovResult(out, work.m_max, err, False)
 
 
-def _recursion(matvec: Matvec, v: np.ndarray, beta0: float, work: KrylovWorkspace) -> Iterator[tuple[int, np.ndarray, np.ndarray, bool]]:
+def _recursion(matvec: Operator, v: np.ndarray, beta0: float, work: KrylovWorkspace,
+               diagonal: np.ndarray | None = None) -> Iterator[tuple[int, np.ndarray, np.ndarray, bool]]:
     """:func:`~localpairs.solvers.lanczos.lanczos_recursion` from ``v`` (norm ``beta0`` > 0) into ``work.V``."""
     work.generation += 1
     np.multiply(v, 1.0 / beta0, out=work.V[0])
-    return lanczos_recursion(matvec, work.V[0], m_max=work.m_max, vectors=work.V, breakdown_tol=BREAKDOWN_TOL)
+    return lanczos_recursion(matvec, work.V[0], m_max=work.m_max, vectors=work.V, breakdown_tol=BREAKDOWN_TOL, diagonal=diagonal)
 
 
 class KrylovPropagator:
@@ -315,7 +320,7 @@ class KrylovPropagator:
 
 
 def propagate_lanczos(
-    matvec: Matvec,
+    matvec: Operator,
     v: np.ndarray,
     tau_max: float,
     *,
@@ -334,8 +339,8 @@ def propagate_lanczos(
 
     Parameters
     ----------
-    matvec : callable
-        ``matvec(x, out)`` writes ``H x`` into ``out``.
+    matvec : callable or scipy.sparse.csr_matrix
+        ``matvec(x, out)`` writes ``H x`` into ``out``, or H as a CSR matrix (real or complex).
     v : numpy.ndarray
         Start vector (complex, non-zero).
     tau_max : float

@@ -48,6 +48,11 @@ field term needs, whatever its order. The embedded estimate
 doubling's 5 + 10 half-size ones, but keeps order 6 instead of 8 and controls the companion's larger
 error: 2.8× the products of doubling at 8 mJ/cm² (179,210 for 1.2e-8) and ≥ 1.8× at the calibrated
 0.0119 mJ/cm² (70,362 for 3.7e-8 against 39,477 for 9.9e-9).
+
+Measured dead ends (velocity gauge, 64,787 products for 8.0e-9 then): Lanczos tolerance at 0.3 or
+1.0 of the step's budget (63,008; 59,577 but 4.4e-8: Lanczos errors add in phase), 2 steps per
+carrier period (66,509 for 6.3e-9), a 3-exponential order-4 scheme on 3 Gauss nodes (82,996 for
+9.8e-9) and an 8-exponential order-8 scheme on 4 nodes (86,457–99,074 for 7.6e-9–3.7e-8).
 """
 
 from __future__ import annotations
