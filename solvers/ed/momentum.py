@@ -230,6 +230,7 @@ def lowest_by_momentum(
     done: Mapping[Label, MomentumBlock] | None = None,
     on_block: Callable[[MomentumBlock, EDResult], None] | None = None,
     split: bool = True,
+    states: bool = True,
 ) -> MomentumScan:
     """Lowest ``n_states`` levels of every distinct translation block of the sector (n_up, n_down).
 
@@ -257,6 +258,10 @@ def lowest_by_momentum(
     split
         Solve every block as the sub-blocks of its little group and the spin flip
         (:mod:`~localpairs.solvers.ed.little_group`); False: each block whole.
+    states
+        Form each block's lowest eigenvector for ``on_block`` (False: only energies are used and
+        the :class:`EDResult` passed has no state; with one level per block no Lanczos vectors
+        are kept, :mod:`~localpairs.solvers.ed.sub_block_levels`).
 
     Returns
     -------
@@ -284,7 +289,7 @@ def lowest_by_momentum(
               disable=not progress, leave=False, mininterval=1.0) as bar:
         for star in orbits:
             if star in todo:
-                blocks.append(_solve_block(solver, dict(zip(names, star[0])), star, on_block, split=split))
+                blocks.append(_solve_block(solver, dict(zip(names, star[0])), star, on_block, split=split, state=states))
                 if progress:
                     bar.write(blocks[-1].summary(n_up + n_down), file=sys.stderr)
             else:
@@ -300,10 +305,10 @@ def lowest_by_momentum(
 
 
 def _solve_block(solver: SplitSolver, labels: dict[str, int], star: tuple[Label, ...],
-                 on_block: Callable[[MomentumBlock, EDResult], None] | None, *, split: bool) -> MomentumBlock:
+                 on_block: Callable[[MomentumBlock, EDResult], None] | None, *, split: bool, state: bool) -> MomentumBlock:
     """Solve the block ``labels`` (standing for ``star``) through ``solver``; report it to ``on_block``."""
     t0 = time.perf_counter()
-    energies, dimension, method, best = solver.solve_block(labels, split=split)
+    energies, dimension, method, best = solver.solve_block(labels, split=split, state=state)
     block = MomentumBlock(star[0], star, dimension, tuple(float(e) for e in energies), method, time.perf_counter() - t0)
     if on_block is not None:
         on_block(block, best)

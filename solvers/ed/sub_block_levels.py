@@ -3,17 +3,23 @@
 A block whose spectrum is the union of its sub-blocks' spectra (little group and spin flip,
 :mod:`~localpairs.solvers.ed.little_group`) needs its n lowest levels, not n per sub-block:
 
-1. every sub-block's lowest level, by plain Lanczos (in a block of fewer than n sub-blocks,
-   every sub-block's n lowest by ``eigsh`` instead, :func:`all_levels`: measured cheaper there) (:func:`~localpairs.solvers.lanczos_lowest.lowest_level`;
-   dense ``eigh`` at or below the dense threshold, which gives its n lowest at once);
+1. every sub-block's lowest level, by plain Lanczos (:class:`~localpairs.solvers.lanczos_lowest.LowestRun`;
+   dense ``eigh`` at or below the dense threshold, which gives its n lowest at once; in a block
+   of fewer than n sub-blocks, every sub-block's n lowest by ``eigsh`` instead,
+   :func:`all_levels`: measured cheaper there);
 2. the shared threshold T = the n-th lowest of all levels computed so far (+∞ while fewer than n);
 3. every sub-block that is not exhausted and whose highest computed level lies below T
    (:func:`levels_to_request`) gets its next level: the lowest level of the sub-block's matrix
    deflated by the eigenvectors of its levels found so far
-   (:func:`~localpairs.solvers.lanczos_lowest.deflated`; each eigenvector regenerated from its
-   Lanczos coefficients once it is needed). A degenerate partner of a found level lies in the
-   deflated space, so it is found exactly, not through round-off as ``eigsh`` finds it;
-   then back to 2, until no sub-block is asked.
+   (:func:`~localpairs.solvers.lanczos_lowest.deflated`, from a fresh random start). A
+   degenerate partner of a found level lies in the deflated space, so it is found exactly, not
+   through round-off as ``eigsh`` finds it; then back to 2, until no sub-block is asked.
+
+Convergence. Every Lanczos level stops at the *energy rule* (Temple's bound residual²/gap ≤
+:data:`ENERGY_ERROR`, :mod:`~localpairs.solvers.lanczos_lowest`); the eigenvectors deflated by are
+those Ritz vectors, formed from the kept Lanczos vectors without a second pass. Only the block's
+ground state is advanced to the *vector rule* (relative residual :data:`LEVEL_TOL`): its run is
+resumed, not redone (:meth:`SubBlock.ground_state`).
 
 Exactness. An eigensolver returns a sub-block's lowest levels, so every level not computed in
 sub-block i is at or above its highest computed one, ``e_i``. At the end, for every sub-block,
@@ -40,16 +46,19 @@ import scipy.sparse.linalg as spla
 from localpairs.solvers.ed.eigensolve import EDResult, ed_result, lowest_eigenpairs, matvec_operator
 from localpairs.solvers.ed.sector_matrix import SectorMatrix
 from localpairs.solvers.lanczos import Operator
-from localpairs.solvers.lanczos_lowest import LowestLevel, deflated, lowest_level, project_out
+from localpairs.solvers.lanczos_lowest import LowestRun, deflated, project_out
 
-#: Largest number of plain Lanczos steps for one lowest level (the 16-site sub-blocks take 60–100).
+#: Largest number of plain Lanczos steps for one lowest level (the 16-site sub-blocks take 60–150).
 LOWEST_MAX_STEPS = 3000
-#: Largest relative residual of every level, whatever the block's tolerance: a level is then within
-#: 1e-10·|E| (1.3e-9 eV at the 16-site energies; about residual²/gap ~ 1e-17 eV away from
-#: degeneracy) of the exact one, inside the 1e-8 eV the scans are compared at, with a third fewer
-#: products than machine precision (65 against 100 on the 16-site sub-blocks). Degenerate partners
-#: do not need a tighter tolerance: deflation finds them (step 3).
+#: Relative residual of a block's ground state (the vector rule), whatever the block's tolerance:
+#: its level is then within 1e-10·|E| (1.3e-9 eV at the 16-site energies; about residual²/gap ~
+#: 1e-17 eV away from degeneracy) of the exact one, and its observables as accurate as eigsh's.
 LEVEL_TOL = 1e-10
+#: Temple bound (eV) of every Lanczos level (the energy rule): residual²/gap ≤ 1e-10 eV, the gap
+#: estimated from below by the second Ritz value minus its residual. Measured on the 16-site
+#: sub-blocks at N = 10: levels within 1e-11 eV of those at :data:`LEVEL_TOL`, after about 30 %
+#: fewer products; deflating by such vectors moves the next level by as little (:meth:`SubBlock.vector`).
+ENERGY_ERROR = 1e-10
 
 
 def levels_to_request(levels: Sequence[np.ndarray], dims: Sequence[int], n: int) -> list[int]:
@@ -88,13 +97,15 @@ class SubBlock:
     method : str
         ``"dense"`` or ``"lanczos"``.
     states : numpy.ndarray or None
-        Dense: the eigenvectors of ``built.matrix`` of ``energies``; None for Lanczos.
-    levels : list of LowestLevel
-        Lanczos: level i as found (the lowest of the matrix deflated by the vectors of levels < i).
+        Dense or ``eigsh``: the eigenvectors of ``built.matrix`` of ``energies``; None for Lanczos.
+    runs : list of LowestRun
+        Lanczos: level i's run (the lowest of the matrix deflated by the vectors of levels < i).
     vectors : list of numpy.ndarray
-        Lanczos: the eigenvectors of the first levels, regenerated when needed.
-    products : int
-        Matrix–vector products spent on it.
+        Lanczos: the eigenvectors of the first levels, formed when needed.
+    keep : bool
+        Lanczos: keep each run's Lanczos vectors (no second pass for its eigenvector).
+    counted : int
+        Matrix–vector products spent outside the runs (``eigsh``).
     seconds : dict
         Wall time in s by phase (``basis``, ``matrix``, ``solve``).
     """
@@ -103,10 +114,16 @@ class SubBlock:
     energies: np.ndarray
     method: str
     states: np.ndarray | None = None
-    levels: list[LowestLevel] = field(default_factory=list)
+    runs: list[LowestRun] = field(default_factory=list)
     vectors: list[np.ndarray] = field(default_factory=list)
-    products: int = 0
+    keep: bool = True
+    counted: int = 0
     seconds: dict = field(default_factory=dict)
+
+    @property
+    def products(self) -> int:
+        """Matrix–vector products spent on the sub-block."""
+        return self.counted + sum(run.products for run in self.runs)
 
     def operator(self, i: int) -> Operator:
         """The operator level i is the lowest of: the matrix deflated by the vectors of levels < i.
@@ -124,61 +141,99 @@ class SubBlock:
         return self.built.matrix if i == 0 else deflated(self.built.matrix, self.vectors[:i])
 
     def vector(self, i: int) -> np.ndarray:
-        """The eigenvector of level i (regenerated from its Lanczos coefficients on first use).
+        """The eigenvector of level i as found (energy rule): what further levels are deflated by.
+
+        Deflating by a vector of residual r (angle ≲ r/δ to the eigenvector, δ the gap to the rest
+        of the spectrum) moves the next level by at most about (r/δ)²·g ≲ r²/δ (g the gap between
+        the two levels): within the energy rule's bound :data:`ENERGY_ERROR`.
 
         Parameters
         ----------
         i : int
-            Level index (the vectors of levels < i must exist; :meth:`next_level` sees to it).
+            Level index (the vectors of levels < i exist: :meth:`next_level` sees to it).
+
+        Returns
+        -------
+        numpy.ndarray
+            The unit eigenvector estimate of ``built.matrix``.
+        """
+        while len(self.vectors) <= i:
+            k = len(self.vectors)
+            self.vectors.append(self.runs[k].vector())
+            if k:  # level 0's vectors stay for the ground state (:meth:`ground_state`)
+                self.runs[k].forget_vectors()
+        return self.vectors[i]
+
+    def next_level(self, tol: float) -> None:
+        """Find the next level to the energy rule: the lowest of the matrix deflated by the levels found so far.
+
+        Parameters
+        ----------
+        tol : float
+            The block's tolerance; the level stops at the Temple bound :func:`energy_error` of it.
+        """
+        t0, c, dim = time.perf_counter(), len(self.runs), self.built.dimension
+        if c:
+            self.vector(c - 1)
+        start = np.random.default_rng(12345 + c).standard_normal(dim).astype(self.built.matrix.dtype)  # reproducible
+        run = LowestRun(self.operator(c), project_out(start, self.vectors[:c]), m_max=min(dim, LOWEST_MAX_STEPS), keep=self.keep)
+        run.advance(tol=level_tol(tol), energy_error=energy_error(tol))
+        self.runs.append(run)
+        self.energies = np.sort([r.energy for r in self.runs])
+        self.seconds["solve"] = self.seconds.get("solve", 0.0) + time.perf_counter() - t0
+
+    def ground_state(self, tol: float) -> np.ndarray:
+        """The lowest eigenvector to the vector rule (level 0's run resumed to ``level_tol(tol)``).
+
+        Parameters
+        ----------
+        tol : float
+            The block's tolerance (:func:`level_tol`).
 
         Returns
         -------
         numpy.ndarray
             The unit eigenvector of ``built.matrix``.
         """
-        while len(self.vectors) <= i:
-            k = len(self.vectors)
-            self.vectors.append(self.levels[k].vector(self.operator(k)))
-            self.products += self.levels[k].steps - 1
-        return self.vectors[i]
+        t0, run = time.perf_counter(), self.runs[0]
+        run.advance(tol=level_tol(tol))
+        state = run.vector()
+        self.energies = np.sort([r.energy for r in self.runs])
+        self.seconds["solve"] = self.seconds.get("solve", 0.0) + time.perf_counter() - t0
+        return state
 
-    def next_level(self, tol: float) -> None:
-        """Find the next level: the lowest of the matrix deflated by the levels found so far.
+    def forget_vectors(self) -> None:
+        """Free the kept Lanczos vectors of every run (their runs stay resumable)."""
+        for run in self.runs:
+            run.forget_vectors()
+
+    def release_matrix(self) -> None:
+        """Drop the matrix (an empty one of the same shape stays) and the kept vectors: the sub-block will not be solved again."""
+        self.forget_vectors()
+        self.built = replace(self.built, matrix=sp.csr_matrix(self.built.matrix.shape, dtype=self.built.matrix.dtype))
+
+    def ground_result(self, *, state: bool = True, tol: float = LEVEL_TOL) -> EDResult:
+        """The sub-block's :class:`EDResult`: its levels and states (dense, ``eigsh``) or its lowest level (Lanczos).
 
         Parameters
         ----------
-        tol : float
-            Relative residual (see :func:`~localpairs.solvers.lanczos_lowest.lowest_level`).
-        """
-        t0, c = time.perf_counter(), len(self.levels)
-        if c:
-            self.vector(c - 1)
-        dim = self.built.dimension
-        start = np.random.default_rng(12345 + c).standard_normal(dim).astype(self.built.matrix.dtype)  # reproducible
-        level = lowest_level(self.operator(c), project_out(start, self.vectors[:c]), tol=tol, m_max=min(dim, LOWEST_MAX_STEPS))
-        self.levels.append(level)
-        self.energies = np.sort(np.r_[self.energies, level.energy])
-        self.products += level.steps
-        self.seconds["solve"] = self.seconds.get("solve", 0.0) + time.perf_counter() - t0
-
-    def release_matrix(self) -> None:
-        """Drop the matrix (an empty one of the same shape stays): the sub-block will not be solved again."""
-        self.built = replace(self.built, matrix=sp.csr_matrix(self.built.matrix.shape, dtype=self.built.matrix.dtype))
-
-    def ground_result(self) -> EDResult:
-        """The sub-block's :class:`EDResult` with at least its lowest eigenvector.
+        state : bool, optional
+            Form the lowest eigenvector (Lanczos: :meth:`ground_state`; False: the result's
+            states have no columns).
+        tol : float, optional
+            The block's tolerance (:func:`level_tol`).
 
         Returns
         -------
         EDResult
-            Dense: every level found and its state; Lanczos: the levels whose eigenvectors have
-            been regenerated (the lowest one at least), in the order found.
+            Dense or ``eigsh``: every level found and its state; Lanczos: the lowest level and,
+            when ``state``, its eigenvector.
         """
         if self.states is not None:
             return ed_result(self.built, self.energies, self.states, self.method)
-        self.vector(0)
-        return ed_result(self.built, np.array([lv.energy for lv in self.levels[: len(self.vectors)]]), np.stack(self.vectors, axis=1),
-                         self.method)
+        dtype = self.built.matrix.dtype
+        states = self.ground_state(tol)[:, None] if state else np.empty((self.built.dimension, 0), dtype=dtype)
+        return ed_result(self.built, self.energies[:1], states, self.method)
 
 
 def all_levels(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float) -> SubBlock:
@@ -209,7 +264,7 @@ def all_levels(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float)
     t0 = time.perf_counter()
     count, operator = counted_operator(built.matrix)
     energies, states, method = lowest_eigenpairs(built.matrix, n, dense_threshold=dense_threshold, tol=tol, operator=operator)
-    return SubBlock(built, energies, method, states=states, products=count[0], seconds=dict(built.seconds, solve=time.perf_counter() - t0))
+    return SubBlock(built, energies, method, states=states, counted=count[0], seconds=dict(built.seconds, solve=time.perf_counter() - t0))
 
 
 def counted_operator(matrix: sp.spmatrix) -> tuple[list[int], spla.LinearOperator]:
@@ -236,7 +291,7 @@ def counted_operator(matrix: sp.spmatrix) -> tuple[list[int], spla.LinearOperato
     return count, spla.LinearOperator(matrix.shape, matvec=product, dtype=matrix.dtype)
 
 
-def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float) -> SubBlock:
+def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float, keep: bool = True) -> SubBlock:
     """A sub-block's lowest level (its n lowest where dense ``eigh`` applies).
 
     Parameters
@@ -248,8 +303,11 @@ def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float
     dense_threshold : int
         Dense ``eigh`` at or below this dimension.
     tol : float
-        Relative residual of the Lanczos level: the smaller of this and :data:`LEVEL_TOL`
-        (0: :data:`LEVEL_TOL`).
+        The block's tolerance: the Lanczos level stops at the energy rule of :func:`level_tol`
+        (:func:`energy_error`), and is advanced to the vector rule when its vector is needed.
+    keep : bool, optional
+        Keep the Lanczos vectors of the sub-block's runs (no second pass for eigenvectors; False
+        where no eigenvector will be needed).
 
     Returns
     -------
@@ -260,7 +318,7 @@ def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float
     if dim <= dense_threshold or n >= dim - 1:
         energies, states, method = lowest_eigenpairs(built.matrix, n, dense_threshold=dense_threshold, tol=tol)
         return SubBlock(built, energies, method, states=states, seconds=dict(built.seconds, solve=time.perf_counter() - t0))
-    part = SubBlock(built, np.empty(0), "lanczos", seconds=dict(built.seconds))
+    part = SubBlock(built, np.empty(0), "lanczos", keep=keep, seconds=dict(built.seconds))
     part.next_level(level_tol(tol))
     return part
 
@@ -281,6 +339,22 @@ def level_tol(tol: float) -> float:
     return min(tol or LEVEL_TOL, LEVEL_TOL)
 
 
+def energy_error(tol: float) -> float:
+    """The Temple bound (eV) of levels of which only the energy is used: :data:`ENERGY_ERROR`, scaled down with a tighter ``tol``.
+
+    Parameters
+    ----------
+    tol : float
+        The block's tolerance (0: machine precision asked).
+
+    Returns
+    -------
+    float
+        ``ENERGY_ERROR × level_tol(tol) / LEVEL_TOL`` in eV.
+    """
+    return ENERGY_ERROR * level_tol(tol) / LEVEL_TOL
+
+
 def complete_levels(parts: list[SubBlock], n: int, *, tol: float) -> None:
     """Ask sub-blocks for more levels until their union's n lowest are the block's (module docstring).
 
@@ -293,6 +367,10 @@ def complete_levels(parts: list[SubBlock], n: int, *, tol: float) -> None:
     tol : float
         The block's tolerance (see :func:`level_tol`).
     """
+    best = min(parts, key=lambda p: float(p.energies[0]))
     while todo := levels_to_request([p.energies for p in parts], [p.built.dimension for p in parts], n):
-        for i in todo:
-            parts[i].next_level(level_tol(tol))
+        for i, part in enumerate(parts):
+            if i in todo:
+                part.next_level(level_tol(tol))
+            elif part is not best:  # not asked now, hence not later (the threshold only falls): its kept vectors go
+                part.forget_vectors()
