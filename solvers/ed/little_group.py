@@ -29,7 +29,7 @@ import numpy as np
 from localpairs.hamiltonians import Model
 from localpairs.solvers.ed.eigensolve import EDResult
 from localpairs.solvers.ed.sector_matrix import build_sector_matrix
-from localpairs.solvers.ed.sub_block_levels import SubBlock, all_levels, complete_levels, first_level, level_tol
+from localpairs.solvers.ed.sub_block_levels import SubBlock, all_levels, block_threshold, complete_levels, first_level, level_tol
 from localpairs.solvers.hilbert.block_matrix import Representatives, supported
 from localpairs.solvers.hilbert.group_action import SPIN_FLIP
 from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, resolve_blocks, spin_flip_commutes
@@ -192,7 +192,9 @@ class SplitSolver:
             if at_once:
                 parts.append(all_levels(built, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"]))
             else:
-                parts.append(first_level(built, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"], keep=state or n > 1))
+                threshold = block_threshold([p.energies for p in parts], n) if n == 1 else None  # n = 1: settled now, one matrix at a time
+                parts.append(first_level(built, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"], keep=state or n > 1,
+                                         threshold=threshold))
             if n == 1:  # only the lowest sub-block is used again (for its state, if wanted): keep at most one matrix
                 keep = min(parts, key=lambda p: float(p.energies[0])) if state else None
                 for part in parts:

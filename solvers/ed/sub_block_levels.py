@@ -59,6 +59,9 @@ LEVEL_TOL = 1e-10
 #: sub-blocks at N = 10: levels within 1e-11 eV of those at :data:`LEVEL_TOL`, after about 30 %
 #: fewer products; deflating by such vectors moves the next level by as little (:meth:`SubBlock.vector`).
 ENERGY_ERROR = 1e-10
+#: Temple bound (eV) of the rough first stage of a level found before the threshold it is settled
+#: against is known (:func:`first_level` without ``threshold``, :meth:`SubBlock.next_level`).
+ROUGH_ERROR = 1e-2
 
 
 def levels_to_request(levels: Sequence[np.ndarray], dims: Sequence[int], n: int) -> list[int]:
@@ -79,8 +82,7 @@ def levels_to_request(levels: Sequence[np.ndarray], dims: Sequence[int], n: int)
         Indices of the sub-blocks to extend by one level; empty when the n lowest computed
         levels are the block's.
     """
-    computed = np.sort(np.concatenate(levels))
-    threshold = computed[n - 1] if computed.size >= n else np.inf
+    threshold = block_threshold(levels, n)
     return [i for i, (own, dim) in enumerate(zip(levels, dims)) if own.size < min(dim, n) and own[-1] < threshold]
 
 
@@ -164,21 +166,63 @@ class SubBlock:
                 self.runs[k].forget_vectors()
         return self.vectors[i]
 
-    def next_level(self, tol: float) -> None:
-        """Find the next level to the energy rule: the lowest of the matrix deflated by the levels found so far.
+    def next_level(self, tol: float, *, above: float | None = None) -> None:
+        """Find the next level: the lowest of the matrix deflated by the levels found so far.
 
         Parameters
         ----------
         tol : float
-            The block's tolerance; the level stops at the Temple bound :func:`energy_error` of it.
+            The block's tolerance (:func:`energy_error`, :func:`level_tol`).
+        above : float or None, optional
+            Settle the level now against this threshold (:meth:`settle`); None: only the rough
+            stage (Temple bound :data:`ROUGH_ERROR`), settled later.
         """
         t0, c, dim = time.perf_counter(), len(self.runs), self.built.dimension
         if c:
             self.vector(c - 1)
         start = np.random.default_rng(12345 + c).standard_normal(dim).astype(self.built.matrix.dtype)  # reproducible
         run = LowestRun(self.operator(c), project_out(start, self.vectors[:c]), m_max=min(dim, LOWEST_MAX_STEPS), keep=self.keep)
-        run.advance(tol=level_tol(tol), energy_error=energy_error(tol))
         self.runs.append(run)
+        if above is None:
+            run.advance(tol=level_tol(tol), energy_error=max(ROUGH_ERROR, energy_error(tol)))
+            self.energies = np.sort([r.energy for r in self.runs])
+        self.seconds["solve"] = self.seconds.get("solve", 0.0) + time.perf_counter() - t0
+        if above is not None:
+            self.settle(tol, above)
+
+    def unsettled(self, tol: float) -> bool:
+        """Whether the last level is neither converged (energy rule) nor certified above a threshold.
+
+        Parameters
+        ----------
+        tol : float
+            The block's tolerance.
+
+        Returns
+        -------
+        bool
+            True while the last run needs more steps.
+        """
+        run = self.runs[-1] if self.runs else None
+        return run is not None and run.certified is None and not run.converged(tol=level_tol(tol), energy_error=energy_error(tol))
+
+    def settle(self, tol: float, above: float) -> None:
+        """Advance the last level to the energy rule, or until it is certified above ``above`` (its vectors then go).
+
+        A level certified above the block's threshold is not among the block's lowest levels
+        and the sub-block is never asked again (its highest level lies above the threshold).
+
+        Parameters
+        ----------
+        tol : float
+            The block's tolerance.
+        above : float
+            Threshold T in eV (+∞: converge).
+        """
+        t0, run = time.perf_counter(), self.runs[-1]
+        run.advance(tol=level_tol(tol), energy_error=energy_error(tol), above=above)
+        if run.certified is not None and len(self.runs) > 1:
+            run.forget_vectors()
         self.energies = np.sort([r.energy for r in self.runs])
         self.seconds["solve"] = self.seconds.get("solve", 0.0) + time.perf_counter() - t0
 
@@ -291,7 +335,8 @@ def counted_operator(matrix: sp.spmatrix) -> tuple[list[int], spla.LinearOperato
     return count, spla.LinearOperator(matrix.shape, matvec=product, dtype=matrix.dtype)
 
 
-def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float, keep: bool = True) -> SubBlock:
+def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float, keep: bool = True,
+                threshold: float | None = None) -> SubBlock:
     """A sub-block's lowest level (its n lowest where dense ``eigh`` applies).
 
     Parameters
@@ -303,11 +348,13 @@ def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float
     dense_threshold : int
         Dense ``eigh`` at or below this dimension.
     tol : float
-        The block's tolerance: the Lanczos level stops at the energy rule of :func:`level_tol`
-        (:func:`energy_error`), and is advanced to the vector rule when its vector is needed.
+        The block's tolerance (:func:`energy_error`, :func:`level_tol`).
     keep : bool, optional
         Keep the Lanczos vectors of the sub-block's runs (no second pass for eigenvectors; False
         where no eigenvector will be needed).
+    threshold : float or None, optional
+        Settle the Lanczos level now: converged, or certified above this threshold in eV (+∞:
+        converged); None: its rough stage only, settled by :func:`complete_levels`.
 
     Returns
     -------
@@ -319,8 +366,27 @@ def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float
         energies, states, method = lowest_eigenpairs(built.matrix, n, dense_threshold=dense_threshold, tol=tol)
         return SubBlock(built, energies, method, states=states, seconds=dict(built.seconds, solve=time.perf_counter() - t0))
     part = SubBlock(built, np.empty(0), "lanczos", keep=keep, seconds=dict(built.seconds))
-    part.next_level(level_tol(tol))
+    part.next_level(tol, above=threshold)
     return part
+
+
+def block_threshold(levels: Sequence[np.ndarray], n: int) -> float:
+    """The shared threshold T: the n-th lowest of the levels computed so far (+∞ while fewer than n).
+
+    Parameters
+    ----------
+    levels : sequence of numpy.ndarray
+        Each sub-block's levels computed so far (eV; upper bounds of distinct eigenvalues).
+    n : int
+        Levels wanted of the whole block.
+
+    Returns
+    -------
+    float
+        T in eV.
+    """
+    computed = np.sort(np.concatenate([np.zeros(0), *levels]))
+    return float(computed[n - 1]) if computed.size >= n else np.inf
 
 
 def level_tol(tol: float) -> float:
@@ -356,7 +422,10 @@ def energy_error(tol: float) -> float:
 
 
 def complete_levels(parts: list[SubBlock], n: int, *, tol: float) -> None:
-    """Ask sub-blocks for more levels until their union's n lowest are the block's (module docstring).
+    """Settle every level and ask sub-blocks for more until their union's n lowest are the block's (module docstring).
+
+    Unsettled levels (rough stage) are settled lowest first, each against the threshold of all
+    other levels (:func:`block_threshold`): converged to the energy rule, or certified above it.
 
     Parameters
     ----------
@@ -367,10 +436,17 @@ def complete_levels(parts: list[SubBlock], n: int, *, tol: float) -> None:
     tol : float
         The block's tolerance (see :func:`level_tol`).
     """
-    best = min(parts, key=lambda p: float(p.energies[0]))
-    while todo := levels_to_request([p.energies for p in parts], [p.built.dimension for p in parts], n):
+    while True:
+        while unsettled := [p for p in parts if p.unsettled(tol)]:
+            part = min(unsettled, key=lambda p: p.runs[-1].energy)
+            others = [p.energies for p in parts if p is not part] + [np.array([r.energy for r in part.runs[:-1]])]
+            part.settle(tol, block_threshold(others, n))
+        todo = levels_to_request([p.energies for p in parts], [p.built.dimension for p in parts], n)
+        if not todo:
+            return
+        best = min(parts, key=lambda p: float(p.energies[0]))
         for i, part in enumerate(parts):
             if i in todo:
-                part.next_level(level_tol(tol))
+                part.next_level(tol)
             elif part is not best:  # not asked now, hence not later (the threshold only falls): its kept vectors go
                 part.forget_vectors()
