@@ -238,24 +238,26 @@ class SubBlock:
         self.built = replace(self.built, matrix=sp.csr_matrix(self.built.matrix.shape, dtype=self.built.matrix.dtype))
 
     def ground_result(self, *, state: bool = True, tol: float = LEVEL_TOL) -> EDResult:
-        """The sub-block's :class:`EDResult`: its levels and states (dense, ``eigsh``) or its lowest level (Lanczos).
+        """The sub-block's :class:`EDResult`: its levels and states (dense, ``eigsh``) or those of its Lanczos levels with vectors.
 
         Parameters
         ----------
         state : bool, optional
-            Form the lowest eigenvector (Lanczos: :meth:`ground_state`; False: the result's
-            states have no columns).
+            Form the lowest eigenvector (Lanczos: :meth:`ground_state`; False: the lowest level
+            only, and the result's states have no columns).
         tol : float, optional
             The block's tolerance (:func:`level_tol`).
 
         Returns
         -------
         EDResult
-            Dense or ``eigsh``: every level found and its state; Lanczos: the lowest level and,
-            when ``state``, its eigenvector.
+            Dense or ``eigsh``: every level found and its state. Lanczos: the levels whose
+            eigenvectors have been formed, in the order found (the lowest one at least), the
+            lowest one's state to the vector rule, the others' to the energy rule.
         """
         if self.states is not None:
             return ed_result(self.built, self.energies, self.states, self.method)
-        dtype = self.built.matrix.dtype
-        states = self.ground_state(tol)[:, None] if state else np.empty((self.built.dimension, 0), dtype=dtype)
-        return ed_result(self.built, self.energies[:1], states, self.method)
+        if not state:
+            return ed_result(self.built, self.energies[:1], np.empty((self.built.dimension, 0), dtype=self.built.matrix.dtype), self.method)
+        states = np.stack([self.ground_state(tol), *self.vectors[1:]], axis=1)
+        return ed_result(self.built, np.array([run.energy for run in self.runs[: states.shape[1]]]), states, self.method)
