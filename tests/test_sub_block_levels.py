@@ -15,7 +15,7 @@ from localpairs.solvers.ed.little_group import SplitSolver
 from localpairs.solvers.ed.sector_matrix import SectorMatrix
 from localpairs.solvers.ed.sub_block_levels import complete_levels, first_level, levels_to_request
 from localpairs.solvers.hilbert.sector import Sector
-from localpairs.solvers.lanczos_lowest import lowest_level
+from localpairs.solvers.lanczos_lowest import KrylovRows, LowestRun, lowest_level
 
 #: Lanczos levels against dense eigenvalues of matrices with ‖H‖ ~ 10–20 eV: every level is
 #: converged to a relative residual 1e-10 (error ≤ 2e-9 eV, about residual²/gap away from
@@ -83,7 +83,7 @@ def test_complete_levels_finds_degenerate_partners():
 
 @pytest.mark.parametrize(("shape", "spins", "k"), [("2x2x4", 2, (0, 0, 0)), ("2x2x4", 2, (0, 0, 1)), ("2x2x4", 2, (1, 1, 0)),
                                                    ((2, 2, 2), 2, (0, 0, 0)), ((2, 2, 2), 3, (1, 1, 1))])
-@pytest.mark.parametrize("n", [3, 6])
+@pytest.mark.parametrize("n", [1, 3, 6])
 def test_split_block_equals_dense_unsplit_block(shape, spins, k, n):
     """SplitSolver's lowest n levels of a block (Lanczos paths forced: one level at a time where the
     block has ≥ n sub-blocks, eigsh per sub-block otherwise) against the dense spectrum of the
@@ -119,5 +119,36 @@ def test_lowest_level_and_its_vector():
     start = np.random.default_rng(1).standard_normal(300)
     level = lowest_level(matrix, start, tol=1e-12, m_max=300)
     assert level.energy == pytest.approx(-7.0, abs=1e-10)
-    v = level.vector(matrix)
+    v = level.vector()
     assert np.linalg.norm(matrix @ v - level.energy * v) < 1e-9  # the residual bound the stop rule checks: 7e-12
+
+
+def test_vector_without_kept_rows_equals_kept_one(monkeypatch):
+    """A run whose kept vectors hit KrylovRows' limit goes on in a ring and regenerates its vector by a
+    second pass: the same vector as from the kept rows (same recursion, same operations), at the cost
+    of steps − 1 more products."""
+    energies = np.r_[-7.0, -6.5, np.linspace(-6.0, 6.0, 398)]
+    matrix = _planted(energies, 5)
+    start = np.random.default_rng(2).standard_normal(400)
+    kept = lowest_level(matrix, start, tol=1e-12, m_max=400, keep=True)
+    monkeypatch.setattr(KrylovRows, "limit_bytes", KrylovRows._live_bytes + 20 * 400 * 8)  # room for one chunk of 16 rows
+    ring = lowest_level(matrix, start, tol=1e-12, m_max=400, keep=True)
+    assert ring.steps == kept.steps > 16 and not ring.rows.kept
+    np.testing.assert_allclose(ring.vector(), kept.vector(), atol=1e-12)  # round-off of two orders of summation
+    assert ring.products == 2 * ring.steps - 1 and kept.products == kept.steps
+
+
+def test_certified_level_lies_above_threshold():
+    """A level certified above T stops well before the energy rule, and the exact lowest eigenvalue
+    does lie above T (dense reference: the planted spectrum); its energy is an upper bound."""
+    energies = np.r_[-3.0, -2.6, np.linspace(-2.0, 6.0, 298)]
+    matrix = _planted(energies, 8)
+    start = np.random.default_rng(4).standard_normal(300)
+    certified = LowestRun(matrix, start, m_max=300, keep=False)
+    certified.advance(tol=1e-10, energy_error=1e-10, above=-3.5)
+    converged = LowestRun(matrix, start, m_max=300, keep=False)
+    converged.advance(tol=1e-10, energy_error=1e-10)
+    assert certified.certified == -3.5 and converged.certified is None
+    assert certified.steps < converged.steps
+    assert certified.energy >= -3.0 > -3.5
+    assert converged.energy == pytest.approx(-3.0, abs=1e-10)

@@ -85,7 +85,7 @@ def checkpointed_scan(spec: RunSpec, system: System, checkpoints: Checkpoints, n
         checkpoints.save(key(block.k), {"block": block.as_dict(), "observables": obs})
 
     scan = lowest_by_momentum(model, n_up=n_up, n_down=n_down, n_states=n_states, dense_threshold=spec.solver.dense_threshold,
-                              memory_budget_gb=spec.solver.memory_budget_gb, done=done, on_block=on_block)
+                              memory_budget_gb=spec.solver.memory_budget_gb, done=done, on_block=on_block, states=observe)
     return scan, observed
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from localpairs.hamiltonians import Model
 from localpairs.solvers.ed.eigensolve import EDResult
 from localpairs.solvers.ed.sector_matrix import build_sector_matrix
-from localpairs.solvers.ed.sub_block_levels import SubBlock, all_levels, complete_levels, first_level
+from localpairs.solvers.ed.sub_block_levels import SubBlock, all_levels, block_threshold, complete_levels, first_level, level_tol
 from localpairs.solvers.hilbert.block_matrix import Representatives, supported
 from localpairs.solvers.hilbert.group_action import SPIN_FLIP
 from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, resolve_blocks, spin_flip_commutes
@@ -141,7 +141,7 @@ class SplitSolver:
         extra = little_group(self.model, labels, n_up=self.n_up, n_down=self.n_down) if split else ()
         return [Sector(self.n_up, self.n_down, dict(labels) | dict(zip(extra, parity))) for parity in product((0, 1), repeat=len(extra))]
 
-    def solve_block(self, labels: Mapping[str, int], *, split: bool) -> tuple[np.ndarray, int, str, EDResult]:
+    def solve_block(self, labels: Mapping[str, int], *, split: bool, state: bool = True) -> tuple[np.ndarray, int, str, EDResult]:
         """The block's lowest levels from its sub-blocks, each asked only for levels that can count.
 
         Each sub-block's lowest level first, then more levels only of the sub-blocks whose next
@@ -156,6 +156,9 @@ class SplitSolver:
             Translation labels of the block.
         split : bool
             Split by :func:`little_group`.
+        state : bool, optional
+            Form the block's lowest eigenvector (False: only energies are used; with one level
+            wanted no Lanczos vectors are kept and no eigenvector is formed).
 
         Returns
         -------
@@ -166,8 +169,8 @@ class SplitSolver:
         method : str
             The solvers used (``"lanczos"``, ``"dense"``, ``"empty"`` or ``"dense+lanczos"``).
         best : EDResult
-            The result of the sub-block holding the block's lowest level (its basis and at least
-            its lowest state).
+            The result of the sub-block holding the block's lowest level (its basis and, when
+            ``state``, at least its lowest state).
 
         Raises
         ------
@@ -178,7 +181,7 @@ class SplitSolver:
         parts: list[SubBlock] = []
         self.seconds, self.products = dict(basis=0.0, matrix=0.0, solve=0.0), {}
         sectors = self.sub_sectors(labels, split=split)
-        solve_part = all_levels if len(sectors) < n else first_level
+        at_once = len(sectors) < n
         for sec in sectors:
             t0 = time.perf_counter()
             reps = self.representatives(sec.blocks)
@@ -186,9 +189,14 @@ class SplitSolver:
             if reps is not None and reps.block(sec.blocks, np.float64).Ns == 0:
                 continue
             built = build_sector_matrix(self.model, sec, representatives=reps, **options)
-            parts.append(solve_part(built, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"]))
-            if n == 1:  # only the lowest sub-block is used again (for its state): keep one matrix at a time
-                keep = min(parts, key=lambda p: float(p.energies[0]))
+            if at_once:
+                parts.append(all_levels(built, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"]))
+            else:
+                threshold = block_threshold([p.energies for p in parts], n) if n == 1 else None  # n = 1: settled now, one matrix at a time
+                parts.append(first_level(built, n, dense_threshold=options["dense_threshold"], tol=self.options["tol"], keep=state or n > 1,
+                                         threshold=threshold))
+            if n == 1:  # only the lowest sub-block is used again (for its state, if wanted): keep at most one matrix
+                keep = min(parts, key=lambda p: float(p.energies[0])) if state else None
                 for part in parts:
                     if part is not keep:
                         part.release_matrix()
@@ -196,7 +204,7 @@ class SplitSolver:
             raise ValueError(f"block {dict(labels)} has no states")
         complete_levels(parts, n, tol=self.options["tol"])
         best = min(parts, key=lambda p: float(p.energies[0]))
-        result = best.ground_result()
+        result = best.ground_result(state=state, tol=level_tol(self.options["tol"]))
         for part in parts:
             for phase, value in part.seconds.items():
                 self.seconds[phase] += value

@@ -229,7 +229,7 @@ def lowest_by_momentum(
     progress: bool = True,
     done: Mapping[Label, MomentumBlock] | None = None,
     on_block: Callable[[MomentumBlock, EDResult], None] | None = None,
-    split: bool = True,
+    split: bool = True, states: bool = True,
 ) -> MomentumScan:
     """Lowest ``n_states`` levels of every distinct translation block of the sector (n_up, n_down).
 
@@ -251,12 +251,13 @@ def lowest_by_momentum(
     done
         Blocks solved earlier (e.g. from checkpoints), keyed by their k label: reused, not solved.
     on_block
-        Called after each newly solved block with the block and the :class:`EDResult` of the
-        (sub-)block holding its lowest level (states and basis, e.g. for checkpoints or
-        observables; its ``sector.blocks`` name the sub-block's group); dropped afterwards.
+        Called after each newly solved block with the block and the :class:`EDResult` of the (sub-)block holding its
+        lowest level (states and basis, e.g. for checkpoints or observables; ``sector.blocks`` name its group).
     split
         Solve every block as the sub-blocks of its little group and the spin flip
         (:mod:`~localpairs.solvers.ed.little_group`); False: each block whole.
+    states
+        Form each block's lowest eigenvector for ``on_block`` (False: energies only, no state passed).
 
     Returns
     -------
@@ -284,15 +285,14 @@ def lowest_by_momentum(
               disable=not progress, leave=False, mininterval=1.0) as bar:
         for star in orbits:
             if star in todo:
-                blocks.append(_solve_block(solver, dict(zip(names, star[0])), star, on_block, split=split))
+                blocks.append(_solve_block(solver, dict(zip(names, star[0])), star, on_block, split=split, state=states))
                 if progress:
                     bar.write(blocks[-1].summary(n_up + n_down), file=sys.stderr)
             else:
                 blocks.append(replace(done[star[0]], star=star))
             bar.update(1)
     scan = MomentumScan(n_up, n_down, names, periods, tuple(blocks), tuple(maps), n_states)
-    expected = sector_dimension(model, Sector(n_up, n_down))
-    if scan.dimension != expected:
+    if scan.dimension != (expected := sector_dimension(model, Sector(n_up, n_down))):
         raise LocalPairsError(f"momentum blocks of N={n_up + n_down} add up to {scan.dimension:,} states, not the sector's {expected:,}")
     if not any(b.energies for b in blocks):
         raise LocalPairsError(f"sector {n_up}↑{n_down}↓ of {model.kind} on {model.cluster.describe()} has no states")
@@ -300,10 +300,10 @@ def lowest_by_momentum(
 
 
 def _solve_block(solver: SplitSolver, labels: dict[str, int], star: tuple[Label, ...],
-                 on_block: Callable[[MomentumBlock, EDResult], None] | None, *, split: bool) -> MomentumBlock:
+                 on_block: Callable[[MomentumBlock, EDResult], None] | None, *, split: bool, state: bool) -> MomentumBlock:
     """Solve the block ``labels`` (standing for ``star``) through ``solver``; report it to ``on_block``."""
     t0 = time.perf_counter()
-    energies, dimension, method, best = solver.solve_block(labels, split=split)
+    energies, dimension, method, best = solver.solve_block(labels, split=split, state=state)
     block = MomentumBlock(star[0], star, dimension, tuple(float(e) for e in energies), method, time.perf_counter() - t0)
     if on_block is not None:
         on_block(block, best)

@@ -3,17 +3,23 @@
 A block whose spectrum is the union of its sub-blocks' spectra (little group and spin flip,
 :mod:`~localpairs.solvers.ed.little_group`) needs its n lowest levels, not n per sub-block:
 
-1. every sub-block's lowest level, by plain Lanczos (in a block of fewer than n sub-blocks,
-   every sub-block's n lowest by ``eigsh`` instead, :func:`all_levels`: measured cheaper there) (:func:`~localpairs.solvers.lanczos_lowest.lowest_level`;
-   dense ``eigh`` at or below the dense threshold, which gives its n lowest at once);
+1. every sub-block's lowest level, by plain Lanczos (:class:`~localpairs.solvers.lanczos_lowest.LowestRun`;
+   dense ``eigh`` at or below the dense threshold, which gives its n lowest at once; in a block
+   of fewer than n sub-blocks, every sub-block's n lowest by ``eigsh`` instead,
+   :func:`all_levels`: measured cheaper there);
 2. the shared threshold T = the n-th lowest of all levels computed so far (+∞ while fewer than n);
 3. every sub-block that is not exhausted and whose highest computed level lies below T
    (:func:`levels_to_request`) gets its next level: the lowest level of the sub-block's matrix
    deflated by the eigenvectors of its levels found so far
-   (:func:`~localpairs.solvers.lanczos_lowest.deflated`; each eigenvector regenerated from its
-   Lanczos coefficients once it is needed). A degenerate partner of a found level lies in the
-   deflated space, so it is found exactly, not through round-off as ``eigsh`` finds it;
-   then back to 2, until no sub-block is asked.
+   (:func:`~localpairs.solvers.lanczos_lowest.deflated`, from a fresh random start). A
+   degenerate partner of a found level lies in the deflated space, so it is found exactly, not
+   through round-off as ``eigsh`` finds it; then back to 2, until no sub-block is asked.
+
+Convergence. Every Lanczos level stops at the *energy rule* (Temple's bound residual²/gap ≤
+:data:`~localpairs.solvers.ed.sub_block.ENERGY_ERROR`, :mod:`~localpairs.solvers.lanczos_lowest`); the eigenvectors deflated by are
+those Ritz vectors, formed from the kept Lanczos vectors without a second pass. Only the block's
+ground state is advanced to the *vector rule* (relative residual :data:`~localpairs.solvers.ed.sub_block.LEVEL_TOL`): its run is
+resumed, not redone (:meth:`~localpairs.solvers.ed.sub_block.SubBlock.ground_state`).
 
 Exactness. An eigensolver returns a sub-block's lowest levels, so every level not computed in
 sub-block i is at or above its highest computed one, ``e_i``. At the end, for every sub-block,
@@ -31,25 +37,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from localpairs.solvers.ed.eigensolve import EDResult, ed_result, lowest_eigenpairs, matvec_operator
+from localpairs.solvers.ed.eigensolve import lowest_eigenpairs, matvec_operator
 from localpairs.solvers.ed.sector_matrix import SectorMatrix
-from localpairs.solvers.lanczos import Operator
-from localpairs.solvers.lanczos_lowest import LowestLevel, deflated, lowest_level, project_out
-
-#: Largest number of plain Lanczos steps for one lowest level (the 16-site sub-blocks take 60–100).
-LOWEST_MAX_STEPS = 3000
-#: Largest relative residual of every level, whatever the block's tolerance: a level is then within
-#: 1e-10·|E| (1.3e-9 eV at the 16-site energies; about residual²/gap ~ 1e-17 eV away from
-#: degeneracy) of the exact one, inside the 1e-8 eV the scans are compared at, with a third fewer
-#: products than machine precision (65 against 100 on the 16-site sub-blocks). Degenerate partners
-#: do not need a tighter tolerance: deflation finds them (step 3).
-LEVEL_TOL = 1e-10
+from localpairs.solvers.ed.sub_block import ENERGY_ERROR, LEVEL_TOL, LOWEST_MAX_STEPS, ROUGH_ERROR, SubBlock, energy_error, level_tol  # noqa: F401 - re-exported
 
 
 def levels_to_request(levels: Sequence[np.ndarray], dims: Sequence[int], n: int) -> list[int]:
@@ -70,115 +65,9 @@ def levels_to_request(levels: Sequence[np.ndarray], dims: Sequence[int], n: int)
         Indices of the sub-blocks to extend by one level; empty when the n lowest computed
         levels are the block's.
     """
-    computed = np.sort(np.concatenate(levels))
-    threshold = computed[n - 1] if computed.size >= n else np.inf
+    threshold = block_threshold(levels, n)
     return [i for i, (own, dim) in enumerate(zip(levels, dims)) if own.size < min(dim, n) and own[-1] < threshold]
 
-
-@dataclass
-class SubBlock:
-    """One sub-block's matrix and the levels found so far.
-
-    Parameters
-    ----------
-    built : SectorMatrix
-        The sub-block's matrix.
-    energies : numpy.ndarray
-        Its lowest levels found so far (eV), ascending.
-    method : str
-        ``"dense"`` or ``"lanczos"``.
-    states : numpy.ndarray or None
-        Dense: the eigenvectors of ``built.matrix`` of ``energies``; None for Lanczos.
-    levels : list of LowestLevel
-        Lanczos: level i as found (the lowest of the matrix deflated by the vectors of levels < i).
-    vectors : list of numpy.ndarray
-        Lanczos: the eigenvectors of the first levels, regenerated when needed.
-    products : int
-        Matrix–vector products spent on it.
-    seconds : dict
-        Wall time in s by phase (``basis``, ``matrix``, ``solve``).
-    """
-
-    built: SectorMatrix
-    energies: np.ndarray
-    method: str
-    states: np.ndarray | None = None
-    levels: list[LowestLevel] = field(default_factory=list)
-    vectors: list[np.ndarray] = field(default_factory=list)
-    products: int = 0
-    seconds: dict = field(default_factory=dict)
-
-    def operator(self, i: int) -> Operator:
-        """The operator level i is the lowest of: the matrix deflated by the vectors of levels < i.
-
-        Parameters
-        ----------
-        i : int
-            Level index.
-
-        Returns
-        -------
-        scipy.sparse.spmatrix or callable
-            The matrix (i = 0) or its deflated product.
-        """
-        return self.built.matrix if i == 0 else deflated(self.built.matrix, self.vectors[:i])
-
-    def vector(self, i: int) -> np.ndarray:
-        """The eigenvector of level i (regenerated from its Lanczos coefficients on first use).
-
-        Parameters
-        ----------
-        i : int
-            Level index (the vectors of levels < i must exist; :meth:`next_level` sees to it).
-
-        Returns
-        -------
-        numpy.ndarray
-            The unit eigenvector of ``built.matrix``.
-        """
-        while len(self.vectors) <= i:
-            k = len(self.vectors)
-            self.vectors.append(self.levels[k].vector(self.operator(k)))
-            self.products += self.levels[k].steps - 1
-        return self.vectors[i]
-
-    def next_level(self, tol: float) -> None:
-        """Find the next level: the lowest of the matrix deflated by the levels found so far.
-
-        Parameters
-        ----------
-        tol : float
-            Relative residual (see :func:`~localpairs.solvers.lanczos_lowest.lowest_level`).
-        """
-        t0, c = time.perf_counter(), len(self.levels)
-        if c:
-            self.vector(c - 1)
-        dim = self.built.dimension
-        start = np.random.default_rng(12345 + c).standard_normal(dim).astype(self.built.matrix.dtype)  # reproducible
-        level = lowest_level(self.operator(c), project_out(start, self.vectors[:c]), tol=tol, m_max=min(dim, LOWEST_MAX_STEPS))
-        self.levels.append(level)
-        self.energies = np.sort(np.r_[self.energies, level.energy])
-        self.products += level.steps
-        self.seconds["solve"] = self.seconds.get("solve", 0.0) + time.perf_counter() - t0
-
-    def release_matrix(self) -> None:
-        """Drop the matrix (an empty one of the same shape stays): the sub-block will not be solved again."""
-        self.built = replace(self.built, matrix=sp.csr_matrix(self.built.matrix.shape, dtype=self.built.matrix.dtype))
-
-    def ground_result(self) -> EDResult:
-        """The sub-block's :class:`EDResult` with at least its lowest eigenvector.
-
-        Returns
-        -------
-        EDResult
-            Dense: every level found and its state; Lanczos: the levels whose eigenvectors have
-            been regenerated (the lowest one at least), in the order found.
-        """
-        if self.states is not None:
-            return ed_result(self.built, self.energies, self.states, self.method)
-        self.vector(0)
-        return ed_result(self.built, np.array([lv.energy for lv in self.levels[: len(self.vectors)]]), np.stack(self.vectors, axis=1),
-                         self.method)
 
 
 def all_levels(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float) -> SubBlock:
@@ -209,7 +98,7 @@ def all_levels(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float)
     t0 = time.perf_counter()
     count, operator = counted_operator(built.matrix)
     energies, states, method = lowest_eigenpairs(built.matrix, n, dense_threshold=dense_threshold, tol=tol, operator=operator)
-    return SubBlock(built, energies, method, states=states, products=count[0], seconds=dict(built.seconds, solve=time.perf_counter() - t0))
+    return SubBlock(built, energies, method, states=states, counted=count[0], seconds=dict(built.seconds, solve=time.perf_counter() - t0))
 
 
 def counted_operator(matrix: sp.spmatrix) -> tuple[list[int], spla.LinearOperator]:
@@ -236,7 +125,8 @@ def counted_operator(matrix: sp.spmatrix) -> tuple[list[int], spla.LinearOperato
     return count, spla.LinearOperator(matrix.shape, matvec=product, dtype=matrix.dtype)
 
 
-def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float) -> SubBlock:
+def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float, keep: bool = True,
+                threshold: float | None = None) -> SubBlock:
     """A sub-block's lowest level (its n lowest where dense ``eigh`` applies).
 
     Parameters
@@ -248,8 +138,13 @@ def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float
     dense_threshold : int
         Dense ``eigh`` at or below this dimension.
     tol : float
-        Relative residual of the Lanczos level: the smaller of this and :data:`LEVEL_TOL`
-        (0: :data:`LEVEL_TOL`).
+        The block's tolerance (:func:`~localpairs.solvers.ed.sub_block.energy_error`, :func:`~localpairs.solvers.ed.sub_block.level_tol`).
+    keep : bool, optional
+        Keep the Lanczos vectors of the sub-block's runs (no second pass for eigenvectors; False
+        where no eigenvector will be needed).
+    threshold : float or None, optional
+        Settle the Lanczos level now: converged, or certified above this threshold in eV (+∞:
+        converged); None: its rough stage only, settled by :func:`complete_levels`.
 
     Returns
     -------
@@ -260,29 +155,35 @@ def first_level(built: SectorMatrix, n: int, *, dense_threshold: int, tol: float
     if dim <= dense_threshold or n >= dim - 1:
         energies, states, method = lowest_eigenpairs(built.matrix, n, dense_threshold=dense_threshold, tol=tol)
         return SubBlock(built, energies, method, states=states, seconds=dict(built.seconds, solve=time.perf_counter() - t0))
-    part = SubBlock(built, np.empty(0), "lanczos", seconds=dict(built.seconds))
-    part.next_level(level_tol(tol))
+    part = SubBlock(built, np.empty(0), "lanczos", keep=keep, seconds=dict(built.seconds))
+    part.next_level(tol, above=threshold)
     return part
 
 
-def level_tol(tol: float) -> float:
-    """The relative residual the levels are found to: the smaller of ``tol`` and :data:`LEVEL_TOL` (0: the latter).
+def block_threshold(levels: Sequence[np.ndarray], n: int) -> float:
+    """The shared threshold T: the n-th lowest of the levels computed so far (+∞ while fewer than n).
 
     Parameters
     ----------
-    tol : float
-        The block's tolerance (0: machine precision asked).
+    levels : sequence of numpy.ndarray
+        Each sub-block's levels computed so far (eV; upper bounds of distinct eigenvalues).
+    n : int
+        Levels wanted of the whole block.
 
     Returns
     -------
     float
-        The tolerance used.
+        T in eV.
     """
-    return min(tol or LEVEL_TOL, LEVEL_TOL)
+    computed = np.sort(np.concatenate([np.zeros(0), *levels]))
+    return float(computed[n - 1]) if computed.size >= n else np.inf
 
 
 def complete_levels(parts: list[SubBlock], n: int, *, tol: float) -> None:
-    """Ask sub-blocks for more levels until their union's n lowest are the block's (module docstring).
+    """Settle every level and ask sub-blocks for more until their union's n lowest are the block's (module docstring).
+
+    Unsettled levels (rough stage) are settled lowest first, each against the threshold of all
+    other levels (:func:`block_threshold`): converged to the energy rule, or certified above it.
 
     Parameters
     ----------
@@ -291,8 +192,19 @@ def complete_levels(parts: list[SubBlock], n: int, *, tol: float) -> None:
     n : int
         Levels wanted of the whole block.
     tol : float
-        The block's tolerance (see :func:`level_tol`).
+        The block's tolerance (see :func:`~localpairs.solvers.ed.sub_block.level_tol`).
     """
-    while todo := levels_to_request([p.energies for p in parts], [p.built.dimension for p in parts], n):
-        for i in todo:
-            parts[i].next_level(level_tol(tol))
+    while True:
+        while unsettled := [p for p in parts if p.unsettled(tol)]:
+            part = min(unsettled, key=lambda p: p.runs[-1].energy)
+            others = [p.energies for p in parts if p is not part] + [np.array([r.energy for r in part.runs[:-1]])]
+            part.settle(tol, block_threshold(others, n))
+        todo = levels_to_request([p.energies for p in parts], [p.built.dimension for p in parts], n)
+        if not todo:
+            return
+        best = min(parts, key=lambda p: float(p.energies[0]))
+        for i, part in enumerate(parts):
+            if i in todo:
+                part.next_level(tol)
+            elif part is not best:  # not asked now, hence not later (the threshold only falls): its kept vectors go
+                part.forget_vectors()
