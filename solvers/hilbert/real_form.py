@@ -31,7 +31,8 @@ import scipy.sparse as sp
 from numba import njit, prange
 
 from localpairs.hamiltonians import Model
-from localpairs.solvers.hilbert.block_matrix import BlockBasis, Representatives, _find, _lookup
+from localpairs.solvers.hilbert.block_columns import _compact, _find, _lookup
+from localpairs.solvers.hilbert.block_matrix import BlockBasis, Representatives
 from localpairs.solvers.hilbert.group_action import canonical, group_tables, image, sign
 from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, is_complex_block
 
@@ -88,10 +89,17 @@ class RealForm:
     Parameters
     ----------
     unitary : scipy.sparse.csr_matrix
-        U, columns the A-invariant vectors in the block basis.
+        U, columns the A-invariant vectors in the block basis (in block-state order: one column
+        per fixed state, the columns u and w of a pair at its first state).
+    partner : numpy.ndarray
+        π(j) of every block state (int64).
+    phase : numpy.ndarray
+        φ_j of every block state (complex128, |φ_j| = 1, ``φ_π(j) = φ_j``).
     """
 
     unitary: sp.csr_matrix
+    partner: np.ndarray
+    phase: np.ndarray
 
     def to_block(self, vectors: np.ndarray) -> np.ndarray:
         """Real-form vectors (n, m) as complex vectors of the block basis: ``U v``.
@@ -150,7 +158,7 @@ def standing_wave_form(reps: Representatives, basis: BlockBasis, reflection: np.
     cols = np.concatenate([col_fixed, col_pair, col_pair, col_pair + 1, col_pair + 1])
     vals = np.concatenate([np.sqrt(phase[fixed]), np.full(first.size, s2 + 0j), s2 * phase[first],
                            np.full(first.size, 1j * s2), -1j * s2 * phase[first]])
-    return RealForm(sp.csr_matrix((vals, (rows, cols)), shape=(n, n)))
+    return RealForm(sp.csr_matrix((vals, (rows, cols)), shape=(n, n)), partner, phase)
 
 
 #: Column ranges of :func:`_transform` run in parallel, each with one dense scratch row of the block.
@@ -222,8 +230,6 @@ def real_matrix(matrix: sp.csr_matrix, form: RealForm) -> sp.csr_matrix:
     ValueError
         When the imaginary part exceeds :data:`IMAGINARY_TOL` × max |H|: U is not A-invariant.
     """
-    from localpairs.solvers.hilbert.block_matrix import _compact
-
     u = form.unitary.tocsr()
     ut = u.T.tocsr()
     n = matrix.shape[0]
