@@ -34,6 +34,14 @@ Cases (t = 0.33, U = −1.2, V = 0.15 eV, no breathing; mixture as in runs/fermi
     difference of the block's levels.
 
     OMP_NUM_THREADS=2 python benchmarks/bench_16_sites.py [--only CASE ...] [--n-states 4] [--blocks 000 001] [--baseline split]
+
+``--baseline-source DIR`` runs every case also from another copy of the package (``DIR/localpairs``
+with ``hamiltonians``, ``solvers`` and ``analysis`` moved into it, e.g. ``git -C /work/main archive
+HEAD localpairs hamiltonians solvers analysis | tar -x -C DIR``), in its own subprocess before the
+current code's, and prints both side by side with the ratios (wall, CPU seconds of the process,
+peak memory); ``x0375_paths`` then runs only the current path (``--baseline none``) in each copy
+and prints per block the phases (basis, matrix, eigensolver), products, CPU seconds and the
+largest difference of the levels. The machine's ``uptime`` load is printed first.
 """
 
 from __future__ import annotations
@@ -204,7 +212,7 @@ def _paths(model, n0: int, n_states: int, only: list[str] | None, baseline: str)
         if only and "".join(map(str, star[0])) not in only:
             continue
         row = dict(k=list(star[0]), load=os.getloadavg()[0])
-        for path in (baseline, "new"):
+        for path in (baseline, "new") if baseline != "none" else ("new",):
             rss.reset()
             start, cpu = time.perf_counter(), time.process_time()
             row[path] = PATHS[path](model, reps, labels, n_states, default_tol(n_states), ((n0 + 1) // 2, n0 // 2))
@@ -212,8 +220,8 @@ def _paths(model, n0: int, n_states: int, only: list[str] | None, baseline: str)
         print(f"# {row}", file=sys.stderr, flush=True)
         out["blocks"].append(row)
     for key in ("wall", "cpu"):
-        out[f"{baseline}_{key}"] = sum(b[baseline][key] for b in out["blocks"])
-        out[f"new_{key}"] = sum(b["new"][key] for b in out["blocks"])
+        for path in (baseline, "new") if baseline != "none" else ("new",):
+            out[f"{path}_{key}"] = sum(b[path][key] for b in out["blocks"])
     return out
 
 
@@ -235,8 +243,50 @@ def _print_paths(r: dict) -> None:
 def _child(name: str, n_states: int, shape: str, blocks: list[str] | None, baseline: str) -> None:
     start = time.perf_counter()
     out = _case(name, n_states, shape, blocks, baseline)
-    out.update(case=name, wall=time.perf_counter() - start, peak_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out.update(case=name, wall=time.perf_counter() - start, cpu=usage.ru_utime + usage.ru_stime, peak_gb=usage.ru_maxrss / 1e6)
     print(json.dumps(out), flush=True)
+
+
+def _run_child(args: argparse.Namespace, name: str, baseline: str, source: str | None = None) -> dict:
+    """Case ``name`` in a fresh process, from the package copy in ``source`` (None: the installed one)."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH", "")) if p)
+    load = os.getloadavg()[0]
+    done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", name, "--n-states", str(args.n_states),
+                           *(["--quick"] if args.quick else []), *(["--blocks", *args.blocks] if args.blocks else []), "--baseline", baseline],
+                          stdout=subprocess.PIPE, text=True, check=True, env=env, cwd=source)
+    result = json.loads(done.stdout.strip().splitlines()[-1]) | {"load": load}
+    print(f"# {name}{' from ' + source if source else ''}: {json.dumps(result)}", file=sys.stderr, flush=True)
+    return result
+
+
+def _levels(r: dict) -> list[float]:
+    """Every level a case reports, in a fixed order (for the largest difference between two copies)."""
+    if "blocks" in r:
+        return [e for b in r["blocks"] for e in (b.get("energies") or b["new"]["levels"])]
+    return [r[key] for key in ("e0",) if key in r] + list(r.get("energies", {}).values()) + list(r.get("levels", []))
+
+
+def _print_sources(name: str, base: dict, new: dict) -> None:
+    """One case run from the baseline copy and from the current code, side by side."""
+    diff = max((abs(x - y) for x, y in zip(_levels(base), _levels(new))), default=float("nan"))
+    print(f"\n{name}: baseline {base['wall']:.1f} s wall, {base['cpu']:.1f} CPU-s, {base['peak_gb']:.2f} GB (load {base['load']:.1f}); "
+          f"current {new['wall']:.1f} s, {new['cpu']:.1f} CPU-s, {new['peak_gb']:.2f} GB (load {new['load']:.1f}); "
+          f"ratio baseline/current {base['wall'] / new['wall']:.2f} wall, {base['cpu'] / new['cpu']:.2f} CPU; max |ΔE| {diff:.1e} eV")
+    if name != "x0375_paths":
+        return
+    print(f"{'k':<10} | {'baseline: basis':>15} {'matrix':>7} {'solve':>7} {'Hv':>5} {'CPU s':>6} | "
+          f"{'current: basis':>14} {'matrix':>7} {'solve':>7} {'Hv':>5} {'CPU s':>6} | {'matrix':>6} {'CPU':>5} {'max|ΔE| (eV)':>12}")
+    for b, c in zip(base["blocks"], new["blocks"]):
+        o, n = b["new"], c["new"]
+        print(f"{tuple(b['k'])!s:<10} | {o['basis']:>15.1f} {o['matrix']:>7.1f} {o['solve']:>7.1f} {o['products']:>5} {o['cpu']:>6.1f} | "
+              f"{n['basis']:>14.1f} {n['matrix']:>7.1f} {n['solve']:>7.1f} {n['products']:>5} {n['cpu']:>6.1f} | "
+              f"{o['matrix'] / n['matrix']:>6.2f} {o['cpu'] / n['cpu']:>5.2f} {max(abs(x - y) for x, y in zip(o['levels'], n['levels'])):>12.1e}")
+    totals = {key: (sum(b["new"][key] for b in base["blocks"]), sum(b["new"][key] for b in new["blocks"]))
+              for key in ("basis", "matrix", "solve", "products", "cpu")}
+    print("blocks summed: " + ", ".join(f"{key} {o:.1f} → {n:.1f} ({o / n:.2f}×)" for key, (o, n) in totals.items()))
 
 
 def _fmt_exc(values: list) -> str:
@@ -249,21 +299,22 @@ def main() -> None:
     parser.add_argument("--n-states", type=int, default=4)
     parser.add_argument("--quick", action="store_true", help="the 2×2×2 cube instead (seconds; checks the script)")
     parser.add_argument("--blocks", nargs="+", help="x0375_paths: only these k labels, e.g. 000 001 (default: all)")
-    parser.add_argument("--baseline", choices=("split", "whole"), default="split",
-                        help="x0375_paths: the path compared with the new one (default: split)")
+    parser.add_argument("--baseline", choices=("split", "whole", "none"), default="split",
+                        help="x0375_paths: the path compared with the new one in the same process (default: split; none: only the new)")
+    parser.add_argument("--baseline-source", metavar="DIR",
+                        help="also run every case from the package copy in DIR (see the module docstring) and print both side by side")
     parser.add_argument("--child", choices=CASES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     shape = "2x2x2" if args.quick else "2x2x4"  # quick: no pz on the cube
     if args.child:
         return _child(args.child, args.n_states, shape, args.blocks, args.baseline)
-    results = {}
-    for name in args.only:
-        load = os.getloadavg()[0]
-        done = subprocess.run([sys.executable, __file__, "--child", name, "--n-states", str(args.n_states), *(["--quick"] if args.quick else []),
-                               *(["--blocks", *args.blocks] if args.blocks else []), "--baseline", args.baseline],
-                              stdout=subprocess.PIPE, text=True, check=True)
-        results[name] = json.loads(done.stdout.strip().splitlines()[-1]) | {"load": load}
-        print(f"# {name}: {json.dumps(results[name])}", file=sys.stderr, flush=True)
+    print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(), flush=True)
+    if args.baseline_source:
+        source = os.path.abspath(args.baseline_source)
+        for name in args.only:
+            _print_sources(name, _run_child(args, name, "none", source), _run_child(args, name, "none"))
+        return
+    results = {name: _run_child(args, name, args.baseline) for name in args.only}
     if "pair_binding" in results and "x0375" in results:
         n = results["pair_binding"]["n0"]
         e = {int(k): v for k, v in results["pair_binding"]["energies"].items()} | {n: results["x0375"]["e0"]}
