@@ -18,10 +18,20 @@ from localpairs.solvers.hilbert.group_action import canonical, sign
 
 #: Largest L for the per-spin-up index table of the state lookup (2^L entries).
 LOOKUP_MAX_SITES = 20
+#: Largest L for the dense state lookup of :func:`state_index` (tables of 2^L entries).
+DENSE_MAX_SITES = 16
+#: Largest number of dense lookup entries per block state (the table is mostly filled: 2–3 on the 16-site blocks).
+DENSE_MAX_FILL = 8
 
 
 @njit(cache=True, inline="always")
-def _find(states, x, lo_tab, hi_tab, L):
+def _find(states, x, index, L):
+    """Position of the Fock state x in the descending ``states`` (-1 if absent), through ``index`` (:func:`state_index`)."""
+    lo_tab, hi_tab, uid, rank, dense, n_patterns = index
+    if dense.size:
+        u = uid[np.int64(x >> np.uint64(L))]
+        r = rank[np.int64(x & ((np.uint64(1) << np.uint64(L)) - np.uint64(1)))]
+        return -1 if u < 0 or r < 0 else np.int64(dense[np.int64(u) * n_patterns + r])
     if lo_tab.size > 1:
         u = x >> np.uint64(L)
         lo, hi = lo_tab[u], hi_tab[u]
@@ -37,7 +47,7 @@ def _find(states, x, lo_tab, hi_tab, L):
 
 
 @njit(cache=True, inline="always")
-def column_entries(j, states, norms, P, X, tables, chis, lo_tab, hi_tab, L, terms, diag_terms, rows, vals):
+def column_entries(j, states, norms, P, X, tables, chis, index, L, terms, diag_terms, rows, vals):
     """Column j of the block matrix, its non-zeros merged and sorted by row into ``rows``/``vals``; their number."""
     r0 = states[j]
     diag = diagonal_value(r0, diag_terms)
@@ -50,7 +60,7 @@ def column_entries(j, states, norms, P, X, tables, chis, lo_tab, hi_tab, L, term
         if sh == 0.0:
             continue
         best, bg = canonical(s, P, tables, L)
-        i = _find(states, best, lo_tab, hi_tab, L)
+        i = _find(states, best, index, L)
         if i < 0:
             continue
         v = coefs[t] * sh * sign(s, X, bg) * np.conj(chis[bg]) * np.sqrt(norms[i] / norms[j])
@@ -79,7 +89,7 @@ def column_bound(r0, terms):
 
 
 @njit(cache=True, parallel=True)
-def _columns(states, norms, P, X, tables, chis, lo_tab, hi_tab, L, terms, diag_terms, indptr, indices, data_re, data_im, fill):
+def _columns(states, norms, P, X, tables, chis, index, L, terms, diag_terms, indptr, indices, data_re, data_im, fill):
     """Pass 1 (fill=False): an upper bound of the non-zeros of column j into indptr[j + 1].
     Pass 2 (indptr now cumulative): column j's merged entries from indptr[j], NaN in unused slots."""
     n = states.size
@@ -91,7 +101,7 @@ def _columns(states, norms, P, X, tables, chis, lo_tab, hi_tab, L, terms, diag_t
             if not fill:
                 indptr[j + 1] = column_bound(states[j], terms)
                 continue
-            count = column_entries(j, states, norms, P, X, tables, chis, lo_tab, hi_tab, L, terms, diag_terms, rows, vals)
+            count = column_entries(j, states, norms, P, X, tables, chis, index, L, terms, diag_terms, rows, vals)
             start = indptr[j]
             for k in range(count):
                 indices[start + k] = rows[k]
@@ -118,15 +128,50 @@ def _compact(indptr, indices, data_re, data_im):
     return out
 
 
-def _lookup(states: np.ndarray, L: int) -> tuple[np.ndarray, np.ndarray]:
-    """Index range of every spin-up pattern in the descending ``states`` (or dummies for large L)."""
-    if L > LOOKUP_MAX_SITES:
-        return np.zeros(1, np.int64), np.zeros(1, np.int64)
+def state_index(states: np.ndarray, L: int) -> tuple:
+    """Lookup tables of the descending block states ``states`` for :func:`_find`.
+
+    Dense where it fits (L ≤ :data:`DENSE_MAX_SITES`, at most :data:`DENSE_MAX_FILL` entries per
+    state): the position of ``(u, d)`` is ``dense[uid[u] · C + rank[d]]``, with ``uid`` numbering
+    the distinct upper halves and ``rank`` the C lower-half patterns of the sector, one lookup
+    instead of a binary search (about 20× faster on the 16-site blocks). Otherwise the index range
+    of every upper half (L ≤ :data:`LOOKUP_MAX_SITES`) for a binary search, or a search of all.
+
+    Parameters
+    ----------
+    states : numpy.ndarray
+        The block's representatives (uint64), descending.
+    L : int
+        Number of sites (the lower half holds the down spins).
+
+    Returns
+    -------
+    tuple
+        ``(lo, hi, uid, rank, dense, C)``; unused tables have one entry (lo, hi) or none.
+    """
+    dummy, none = np.zeros(1, np.int64), np.zeros(0, np.int32)
     ups = (states >> np.uint64(L)).astype(np.int64)
+    downs = (states & np.uint64((1 << L) - 1)).astype(np.int64)
+    counts = sum((downs >> b) & 1 for b in range(L)) if states.size else np.zeros(0, np.int64)
+    if states.size and L <= DENSE_MAX_SITES and np.all(counts == counts[0]):
+        patterns = np.arange(1 << L)
+        rank = np.full(1 << L, -1, np.int32)
+        member = sum((patterns >> b) & 1 for b in range(L)) == counts[0]
+        rank[member] = np.arange(int(member.sum()), dtype=np.int32)
+        distinct = np.unique(ups)
+        n_patterns = int(member.sum())
+        if distinct.size * n_patterns <= DENSE_MAX_FILL * states.size:
+            uid = np.full(1 << L, -1, np.int32)
+            uid[distinct] = np.arange(distinct.size, dtype=np.int32)
+            dense = np.full(distinct.size * n_patterns, -1, np.int32 if states.size < 2**31 else np.int64)
+            dense[uid[ups].astype(np.int64) * n_patterns + rank[downs]] = np.arange(states.size)
+            return dummy, dummy, uid, rank, dense, n_patterns
+    if L > LOOKUP_MAX_SITES:
+        return dummy, dummy, none, none, none, 0
     keys = np.arange(1 << L)
     lo = np.searchsorted(-ups, -keys, side="left")
     hi = np.searchsorted(-ups, -keys, side="right")
-    return lo.astype(np.int64), hi.astype(np.int64)
+    return lo.astype(np.int64), hi.astype(np.int64), none, none, none, 0
 
 
 def assemble_csr(kernel, arguments: tuple, n: int, *, is_complex: bool) -> sp.csr_matrix:

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from numba import njit, prange
 
 from localpairs.hamiltonians import Model
-from localpairs.solvers.hilbert.block_columns import _columns, _lookup, assemble_csr
+from localpairs.solvers.hilbert.block_columns import _columns, assemble_csr, state_index
 from localpairs.solvers.hilbert.fock_terms import term_masks
 from localpairs.solvers.hilbert.group_action import SPIN_FLIP, TABLE_MAX_SITES, canonical, group_tables, image, orbit_tables, sign
 
@@ -246,10 +246,10 @@ def kernel_arguments(model: Model, reps: Representatives, basis: BlockBasis) -> 
     Returns
     -------
     tuple
-        ``(states, norms, P, X, tables, chis, lo, hi, L, off_terms, diagonal_terms)`` as
+        ``(states, norms, P, X, tables, chis, index, L, off_terms, diagonal_terms)`` as
         :func:`column_entries` takes them.
     """
     L, static = model.n_sites, model.static_list()
-    lo, hi = _lookup(basis.states, L)
+    index = state_index(basis.states, L)
     off, diag = term_masks(static, L, diagonal=False), term_masks(static, L, diagonal=True)
-    return (basis.states, basis.norms, reps.P, reps.X, reps.tables, basis.chis, lo, hi, L, off, diag)
+    return (basis.states, basis.norms, reps.P, reps.X, reps.tables, basis.chis, index, L, off, diag)

@@ -38,25 +38,15 @@ CHUNK = 512
 #: some: about 13 % more non-zeros on a 2×2×3 block. A dropped element moves a level by at most
 #: its size times the few such elements per row, < 1e-13 eV at couplings of eV.
 DROP_TOL = 1e-15
-
-
-@njit(cache=True, inline="always")
-def _u_entry(m, a_row, partner, phase):
-    """U[m, a] for block state m and the real-form column a of m's pair (0: its u or e, 1: its w)."""
-    p, s2 = partner[m], 1.0 / np.sqrt(2.0)
-    if p == m:
-        return np.sqrt(phase[m]) if a_row == 0 else 0.0j
-    if p > m:  # m first of its pair: u = (|m⟩ + φ|p⟩)/√2, w = i(|m⟩ − φ|p⟩)/√2
-        return s2 + 0.0j if a_row == 0 else 1j * s2
-    return s2 * phase[m] if a_row == 0 else -1j * s2 * phase[m]
+S2 = 1.0 / np.sqrt(2.0)
 
 
 @njit(cache=True)
-def _fold(count, rows, vals, alpha, beta, partner, phase, keys, acc):
-    """Real-form rows of ``α y + β A y`` (y the column's entries, β already times φ_j*): merged by pair, sorted; their number."""
+def _fold(count, rows, vals, partner, keys, pairs):
+    """Column entries y_m grouped by pair (sorted by its first state): ``pairs[c] = (y_i, y_π(i))`` (y_i twice for a fixed state); their number."""
     n_keys = 0
     for k in range(count):
-        m, y = rows[k], vals[k]
+        m = rows[k]
         p = partner[m]
         first = m if p >= m else p
         c = 0  # insert sorted by pair, merging
@@ -64,19 +54,30 @@ def _fold(count, rows, vals, alpha, beta, partner, phase, keys, acc):
             c += 1
         if c == n_keys or keys[c] != first:
             for q in range(n_keys, c, -1):
-                keys[q], acc[q, 0], acc[q, 1] = keys[q - 1], acc[q - 1, 0], acc[q - 1, 1]
-            keys[c], acc[c, 0], acc[c, 1] = first, 0.0, 0.0
+                keys[q], pairs[q, 0], pairs[q, 1] = keys[q - 1], pairs[q - 1, 0], pairs[q - 1, 1]
+            keys[c], pairs[c, 0], pairs[c, 1] = first, 0.0, 0.0
             n_keys += 1
-        conj_term = beta * phase[m] * np.conj(y)
-        for a_row in range(1 if p == m else 2):
-            acc[c, a_row] += np.conj(_u_entry(m, a_row, partner, phase)) * alpha * y
-            if beta != 0:
-                acc[c, a_row] += np.conj(_u_entry(p, a_row, partner, phase)) * conj_term
+        if p == m:
+            pairs[c, 0] = pairs[c, 1] = vals[k]
+        else:
+            pairs[c, 0 if m == first else 1] = vals[k]
     return n_keys
 
 
+@njit(cache=True, inline="always")
+def _component(alpha, beta, y1, y2, phi, root, fixed, a_row):
+    """⟨a|α y + β A y⟩ for the real-form vector a (u: a_row 0, w: 1; or e of a fixed state) of the pair with entries y1 = y_i, y2 = y_π(i)."""
+    z1 = alpha * y1 + beta * phi * np.conj(y2)  # (A y)_i = φ_π(i) y*_π(i), φ_π(i) = φ_i
+    if fixed:
+        return np.conj(root) * z1
+    z2 = alpha * y2 + beta * phi * np.conj(y1)
+    if a_row == 0:
+        return (z1 + np.conj(phi) * z2) * S2
+    return -1j * (z1 - np.conj(phi) * z2) * S2
+
+
 @njit(cache=True, parallel=True)
-def _real_columns(states, norms, P, X, tables, chis, lo_tab, hi_tab, L, terms, diag_terms, partner, phase, col, worst, drop,
+def _real_columns(states, norms, P, X, tables, chis, index, L, terms, diag_terms, partner, phase, root, col, worst, drop,
                   indptr, indices, data_re, data_im, fill):
     """Pass 1 (fill=False): bounds of the real-form columns' non-zeros into indptr; pass 2: the
     columns (= rows) from indptr, NaN in unused slots; the largest |imaginary part| per chunk into worst."""
@@ -85,7 +86,7 @@ def _real_columns(states, norms, P, X, tables, chis, lo_tab, hi_tab, L, terms, d
         rows = np.empty(terms[4].size + 1, dtype=np.int64)
         vals = np.empty(terms[4].size + 1, dtype=np.complex128)
         keys = np.empty(terms[4].size + 1, dtype=np.int64)
-        acc = np.empty((terms[4].size + 1, 2), dtype=np.complex128)
+        pairs = np.empty((terms[4].size + 1, 2), dtype=np.complex128)
         for j in range(chunk * CHUNK, min(n, (chunk + 1) * CHUNK)):
             mate = partner[j]
             if mate < j:
@@ -96,18 +97,21 @@ def _real_columns(states, norms, P, X, tables, chis, lo_tab, hi_tab, L, terms, d
                 if mate != j:
                     indptr[col[j] + 2] = bound
                 continue
-            count = column_entries(j, states, norms, P, X, tables, chis, lo_tab, hi_tab, L, terms, diag_terms, rows, vals)
+            count = column_entries(j, states, norms, P, X, tables, chis, index, L, terms, diag_terms, rows, vals)
+            n_keys = _fold(count, rows, vals, partner, keys, pairs)
             for b_row in range(1 if mate == j else 2):
-                alpha = _u_entry(j, b_row, partner, phase)
-                beta = _u_entry(mate, b_row, partner, phase) * np.conj(phase[j]) if mate != j else 0.0j
-                n_keys = _fold(count, rows, vals, alpha, beta, partner, phase, keys, acc)
+                # the column α|r̃_j⟩ + β|r̃_l⟩ of U: H of it is α y + β φ_j* A y (β' = β φ_j* below)
+                alpha = root[j] if mate == j else (S2 + 0.0j if b_row == 0 else 1j * S2)
+                beta = 0.0j if mate == j else (S2 + 0.0j if b_row == 0 else -1j * S2)
                 start, k = indptr[col[j] + b_row], 0
                 for c in range(n_keys):
-                    for a_row in range(1 if partner[keys[c]] == keys[c] else 2):
-                        v = acc[c, a_row]
+                    i = keys[c]
+                    fixed = partner[i] == i
+                    for a_row in range(1 if fixed else 2):
+                        v = _component(alpha, beta, pairs[c, 0], pairs[c, 1], phase[i], root[i], fixed, a_row)
                         worst[chunk] = max(worst[chunk], abs(v.imag))
                         if abs(v.real) > drop:
-                            indices[start + k], data_re[start + k] = col[keys[c]] + a_row, v.real
+                            indices[start + k], data_re[start + k] = col[i] + a_row, v.real
                             k += 1
                 data_re[start + k: indptr[col[j] + b_row + 1]] = np.nan
 
@@ -145,7 +149,7 @@ def standing_wave_matrix(model: Model, reps: Representatives, basis: BlockBasis,
     arguments = kernel_arguments(model, reps, basis)
     couplings = np.concatenate([arguments[-2][4], arguments[-1][4]])
     drop = DROP_TOL * float(np.abs(couplings).max()) if couplings.size else 0.0
-    arguments = (*arguments, form.partner, form.phase, col, worst, drop)
+    arguments = (*arguments, form.partner, form.phase, np.sqrt(form.phase), col, worst, drop)
     matrix = assemble_csr(_real_columns, arguments, n, is_complex=False)
     scale = float(np.abs(matrix.data).max()) if matrix.nnz else 1.0
     if worst.size and worst.max() > IMAGINARY_TOL * scale:
