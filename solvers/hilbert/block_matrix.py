@@ -56,6 +56,35 @@ def supported(model: Model) -> bool:
     return not model.bosonic_sites and model.n_sites <= 32 and all(set(o) <= set("+-n|") for o, _ in model.static_list())
 
 
+@njit(cache=True, inline="always")
+def _stabilizer(s, P, X, tables, L, rep, stab_rep, stab_g, stab_sign, start, fill):
+    """The elements g ≠ 1 with g s = s of the representative s, ascending (written from ``start`` if fill); their number.
+
+    With orbit tables only the elements reaching the maximum of s's upper half (or, swapping the
+    spins, of its lower half) can fix s, usually one or two instead of all |G|."""
+    half, max_a, ptr_a, cand_a, max_b, ptr_b, cand_b = tables
+    n = 0
+    if half.shape[0] == 0:
+        ia, ea, ib, eb = 1, P.shape[0], 0, 0
+    else:
+        u = np.int64(s >> np.uint64(L))
+        d = np.int64(s & ((np.uint64(1) << np.uint64(L)) - np.uint64(1)))
+        ia, ea = (ptr_a[u], ptr_a[u + 1]) if max_a[u] == u else (0, 0)
+        ib, eb = (ptr_b[d], ptr_b[d + 1]) if max_b[d] == u else (0, 0)
+    while ia < ea or ib < eb:
+        if half.shape[0] == 0:
+            g, ia = ia, ia + 1
+        elif ib >= eb or (ia < ea and cand_a[ia] < cand_b[ib]):
+            g, ia = cand_a[ia], ia + 1
+        else:
+            g, ib = cand_b[ib], ib + 1
+        if g != 0 and image(s, P, g) == s:
+            if fill:
+                stab_rep[start + n], stab_g[start + n], stab_sign[start + n] = rep, g, sign(s, X, g)
+            n += 1
+    return n
+
+
 @njit(cache=True, parallel=True)
 def _scan_sector(ups, downs, L, P, X, tables, counts, reps, stab_rep, stab_g, stab_sign, offsets, fill):
     """Representatives (largest of their orbit) of the sector, descending; fill=False only counts."""
@@ -67,14 +96,28 @@ def _scan_sector(ups, downs, L, P, X, tables, counts, reps, stab_rep, stab_g, st
                 continue
             if fill:
                 reps[offsets[a, 0] + n_rep] = s
-            for g in range(1, P.shape[0]):
-                if image(s, P, g) == s:
-                    if fill:
-                        k = offsets[a, 1] + n_stab
-                        stab_rep[k] = offsets[a, 0] + n_rep
-                        stab_g[k] = g
-                        stab_sign[k] = sign(s, X, g)
-                    n_stab += 1
+            n_stab += _stabilizer(s, P, X, tables, L, offsets[a, 0] + n_rep, stab_rep, stab_g, stab_sign, offsets[a, 1] + n_stab, fill)
+            n_rep += 1
+        counts[a, 0] = n_rep
+        counts[a, 1] = n_stab
+
+
+#: Candidate states per parallel work item of :func:`_scan_candidates`.
+SCAN_CHUNK = 4096
+
+
+@njit(cache=True, parallel=True)
+def _scan_candidates(candidates, L, P, X, tables, counts, reps, stab_rep, stab_g, stab_sign, offsets, fill):
+    """As :func:`_scan_sector` over the descending ``candidates`` (in chunks of :data:`SCAN_CHUNK`) instead of the sector."""
+    for a in prange(counts.shape[0]):
+        n_rep, n_stab = 0, 0
+        for c in range(a * SCAN_CHUNK, min(candidates.size, (a + 1) * SCAN_CHUNK)):
+            s = candidates[c]
+            if canonical(s, P, tables, L)[0] != s:
+                continue
+            if fill:
+                reps[offsets[a, 0] + n_rep] = s
+            n_stab += _stabilizer(s, P, X, tables, L, offsets[a, 0] + n_rep, stab_rep, stab_g, stab_sign, offsets[a, 1] + n_stab, fill)
             n_rep += 1
         counts[a, 0] = n_rep
         counts[a, 1] = n_stab
@@ -128,6 +171,10 @@ class Representatives:
         Find orbit maxima through the per-pattern tables of
         :func:`~localpairs.solvers.hilbert.group_action.orbit_tables` (False: try every group
         element, the previous way, kept as the baseline of ``benchmarks/bench_16_sites.py``).
+    within : numpy.ndarray or None
+        Descending Fock states known to contain every representative, e.g. those of a subgroup
+        (the largest of an orbit is the largest of its part under the subgroup): only they are
+        tried instead of the whole sector. None: the whole sector.
 
     Raises
     ------
@@ -136,7 +183,7 @@ class Representatives:
     """
 
     def __init__(self, resolved: Mapping[str, tuple[np.ndarray, int, int]], *, n_sites: int, n_up: int, n_down: int,
-                 lookup: bool = True) -> None:
+                 lookup: bool = True, within: np.ndarray | None = None) -> None:
         if SPIN_FLIP in resolved and n_up != n_down:
             raise ValueError(f"spin-flip block with n_up = {n_up} != n_down = {n_down}: the spin flip maps the sector to another")
         _threads()
@@ -145,16 +192,22 @@ class Representatives:
         self.n_sites = n_sites
         self.P, self.X, self.exponents = group_tables(resolved, n_sites)
         ups, downs = _patterns(n_sites, n_up), _patterns(n_sites, n_down)
-        counts = np.zeros((ups.size, 2), dtype=np.int64)
+        rows = ups.size if within is None else (within.size + SCAN_CHUNK - 1) // SCAN_CHUNK
+        counts = np.zeros((rows, 2), dtype=np.int64)
         none_u, none_i, none_f = np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0)
         self.tables = orbit_tables(resolved, n_sites if lookup else TABLE_MAX_SITES + 1)
-        _scan_sector(ups, downs, n_sites, self.P, self.X, self.tables, counts, none_u, none_i, none_i, none_f, counts, False)
+
+        def scan(*out: np.ndarray, fill: bool) -> None:
+            head = (ups, downs, n_sites) if within is None else (within, n_sites)
+            (_scan_sector if within is None else _scan_candidates)(*head, self.P, self.X, self.tables, counts, *out, fill)
+
+        scan(none_u, none_i, none_i, none_f, counts, fill=False)
         offsets = np.zeros_like(counts)
         offsets[1:] = np.cumsum(counts, axis=0)[:-1]
         n_rep, n_stab = counts.sum(axis=0)
         self.states = np.empty(n_rep, dtype=np.uint64)
         self.stab_rep, self.stab_g, self.stab_sign = np.empty(n_stab, np.int64), np.empty(n_stab, np.int64), np.empty(n_stab)
-        _scan_sector(ups, downs, n_sites, self.P, self.X, self.tables, counts, self.states, self.stab_rep, self.stab_g, self.stab_sign, offsets, True)
+        scan(self.states, self.stab_rep, self.stab_g, self.stab_sign, offsets, fill=True)
 
     def characters(self, labels: Mapping[str, int]) -> np.ndarray:
         """Characters χ(g) of every group element for block ``labels`` (exact ±1 where real).
