@@ -9,6 +9,8 @@ merged, row-sorted non-zeros of column j (:func:`column_entries`, the element fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
@@ -48,7 +50,34 @@ def _find(states, x, index, L):
 
 @njit(cache=True, inline="always")
 def column_entries(j, states, norms, P, X, tables, chis, index, L, terms, diag_terms, rows, vals):
-    """Column j of the block matrix, its non-zeros merged and sorted by row into ``rows``/``vals``; their number."""
+    """Column j of the block matrix, its non-zeros merged and sorted by row into ``rows``/``vals``.
+
+    Parameters
+    ----------
+    j : int
+        The column (block state).
+    states, norms : numpy.ndarray
+        The block's representatives (descending) and their S_r.
+    P, X : numpy.ndarray
+        The group's byte tables (:func:`~localpairs.solvers.hilbert.group_action.group_tables`).
+    tables : tuple
+        Its orbit tables (:func:`~localpairs.solvers.hilbert.group_action.orbit_tables`).
+    chis : numpy.ndarray
+        The block's characters.
+    index : tuple
+        The state lookup (:func:`state_index`).
+    L : int
+        Number of sites.
+    terms, diag_terms : tuple
+        Off-diagonal and diagonal couplings (:func:`~localpairs.solvers.hilbert.fock_terms.term_masks`).
+    rows, vals : numpy.ndarray
+        Scratch of at least ``len(terms[4]) + 1`` entries (int64, complex128), overwritten.
+
+    Returns
+    -------
+    int
+        The number of entries written: ``vals[k] = ⟨r̃_rows[k]|H|r̃_j⟩`` (eV).
+    """
     r0 = states[j]
     diag = diagonal_value(r0, diag_terms)
     count = 0
@@ -79,7 +108,20 @@ def column_entries(j, states, norms, P, X, tables, chis, index, L, terms, diag_t
 
 @njit(cache=True, inline="always")
 def column_bound(r0, terms):
-    """An upper bound of the non-zeros of the column of Fock state r0: the terms that act on it, plus the diagonal."""
+    """An upper bound of the non-zeros of the column of Fock state r0: the terms that act on it, plus the diagonal.
+
+    Parameters
+    ----------
+    r0 : numpy.uint64
+        The representative of the column.
+    terms : tuple
+        Off-diagonal couplings (:func:`~localpairs.solvers.hilbert.fock_terms.term_masks`).
+
+    Returns
+    -------
+    int
+        The bound.
+    """
     need_mask, need_value = terms[0], terms[1]
     count = 1
     for t in range(need_mask.size):
@@ -128,6 +170,14 @@ def _compact(indptr, indices, data_re, data_im):
     return out
 
 
+def _bit_counts(values: np.ndarray, L: int) -> np.ndarray:
+    """Number of set bits among the lowest L of every (int64) value."""
+    counts = np.zeros(values.shape, np.int64)
+    for b in range(L):
+        counts += (values >> b) & 1
+    return counts
+
+
 def state_index(states: np.ndarray, L: int) -> tuple:
     """Lookup tables of the descending block states ``states`` for :func:`_find`.
 
@@ -152,11 +202,11 @@ def state_index(states: np.ndarray, L: int) -> tuple:
     dummy, none = np.zeros(1, np.int64), np.zeros(0, np.int32)
     ups = (states >> np.uint64(L)).astype(np.int64)
     downs = (states & np.uint64((1 << L) - 1)).astype(np.int64)
-    counts = sum((downs >> b) & 1 for b in range(L)) if states.size else np.zeros(0, np.int64)
+    counts = _bit_counts(downs, L)
     if states.size and L <= DENSE_MAX_SITES and np.all(counts == counts[0]):
         patterns = np.arange(1 << L)
         rank = np.full(1 << L, -1, np.int32)
-        member = sum((patterns >> b) & 1 for b in range(L)) == counts[0]
+        member = _bit_counts(patterns, L) == counts[0]
         rank[member] = np.arange(int(member.sum()), dtype=np.int32)
         distinct = np.unique(ups)
         n_patterns = int(member.sum())
@@ -174,7 +224,7 @@ def state_index(states: np.ndarray, L: int) -> tuple:
     return lo.astype(np.int64), hi.astype(np.int64), none, none, none, 0
 
 
-def assemble_csr(kernel, arguments: tuple, n: int, *, is_complex: bool) -> sp.csr_matrix:
+def assemble_csr(kernel: Callable[..., None], arguments: tuple, n: int, *, is_complex: bool) -> sp.csr_matrix:
     """An n × n CSR matrix from a two-pass row kernel ``kernel(*arguments, indptr, indices, re, im, fill)``.
 
     Pass 1 (``fill=False``) writes an upper bound of the non-zeros of row r into ``indptr[r + 1]``;

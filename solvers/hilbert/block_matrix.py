@@ -197,9 +197,12 @@ class Representatives:
         none_u, none_i, none_f = np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0)
         self.tables = orbit_tables(resolved, n_sites if lookup else TABLE_MAX_SITES + 1)
 
-        def scan(*out: np.ndarray, fill: bool) -> None:
-            head = (ups, downs, n_sites) if within is None else (within, n_sites)
-            (_scan_sector if within is None else _scan_candidates)(*head, self.P, self.X, self.tables, counts, *out, fill)
+        def scan(reps: np.ndarray, stab_rep: np.ndarray, stab_g: np.ndarray, stab_sign: np.ndarray, offsets: np.ndarray, *, fill: bool) -> None:
+            tables = (self.P, self.X, self.tables, counts, reps, stab_rep, stab_g, stab_sign, offsets, fill)
+            if within is None:
+                _scan_sector(ups, downs, n_sites, *tables)
+            else:
+                _scan_candidates(within, n_sites, *tables)
 
         scan(none_u, none_i, none_i, none_f, counts, fill=False)
         offsets = np.zeros_like(counts)

@@ -81,7 +81,22 @@ def term_masks(static: list, n_sites: int, *, diagonal: bool) -> tuple[np.ndarra
 
 @njit(cache=True, inline="always")
 def apply_mask(s, terms, t):
-    """Term t of ``terms`` (from :func:`term_masks`) on the Fock state s: (image, ±1.0), or (s, 0.0) if it vanishes."""
+    """Term t of ``terms`` on the Fock state s, without its coefficient.
+
+    Parameters
+    ----------
+    s : numpy.uint64
+        The Fock state.
+    terms : tuple
+        Couplings from :func:`term_masks`.
+    t : int
+        Which coupling.
+
+    Returns
+    -------
+    tuple
+        ``(image, ±1.0)``, or ``(s, 0.0)`` when the term vanishes on s.
+    """
     need_mask, need_value, flip, sign_mask, _ = terms
     if (s & need_mask[t]) != need_value[t]:
         return s, 0.0
@@ -90,7 +105,20 @@ def apply_mask(s, terms, t):
 
 @njit(cache=True, inline="always")
 def diagonal_value(s, terms):
-    """Sum of the number-operator couplings ``terms`` (from :func:`term_masks`) that are non-zero on s."""
+    """Sum of the number-operator couplings ``terms`` that are non-zero on s.
+
+    Parameters
+    ----------
+    s : numpy.uint64
+        The Fock state.
+    terms : tuple
+        Diagonal couplings from :func:`term_masks` (``diagonal=True``).
+
+    Returns
+    -------
+    complex
+        The diagonal element ⟨s|H_diag|s⟩ (eV).
+    """
     need_mask, need_value, _, _, coefficients = terms
     total = 0.0 + 0.0j
     for t in range(coefficients.size):
