@@ -34,6 +34,22 @@ Cases (t = 0.33, U = −1.2, V = 0.15 eV, no breathing; mixture as in runs/fermi
     difference of the block's levels.
 
     OMP_NUM_THREADS=2 python benchmarks/bench_16_sites.py [--only CASE ...] [--n-states 4] [--blocks 000 001] [--baseline split]
+
+``--baseline-source DIR`` runs every case also from another copy of the package (``DIR/localpairs``
+with ``hamiltonians``, ``solvers`` and ``analysis`` moved into it, e.g. ``git -C /work/main archive
+HEAD localpairs hamiltonians solvers analysis | tar -x -C DIR``), in its own subprocess before the
+current code's, and prints both side by side with the ratios (wall, CPU seconds of the process,
+peak memory); ``x0375_paths`` then runs only the current path (``--baseline none``) in each copy
+and prints per block the phases (basis, matrix, eigensolver), products, CPU seconds and the
+largest difference of the levels. The machine's ``uptime`` load is printed first.
+
+Measured 2026-11-30 against main (c4f039a) as ``--baseline-source`` on the shared machine (the
+eigensolver code is the same on both sides): ``--only x0375`` baseline 439.4 s wall, 430.3 CPU-s,
+1.84 GB (load 2.5) against 182.9 s, 272.0 CPU-s, 1.63 GB (load 5.0), levels equal to 4.6e-14 eV;
+``x0375_paths --blocks 000 001 012`` (load 8–10): CPU-s of the sub-block builds 14.6 → 9.5,
+22.1 → 9.0 (complex), 13.5 → 6.7, same products. Single-threaded builds of whole blocks (all
+sub-blocks): real k=000 13.0 → 8.9 CPU-s, complex k=001 20.9 → 8.6, k=011 21.7 → 8.0; the
+representatives of the scan's four groups 8.2 → 2.1 CPU-s.
 """
 
 from __future__ import annotations
@@ -149,11 +165,27 @@ def _split_block(model, reps, labels: dict, n_states: int, tol: float, spins: tu
 def _new_block(model, reps, labels: dict, n_states: int, tol: float, spins: tuple[int, int]) -> dict:
     """The current path, as ``lowest_by_momentum`` solves a block: each sub-block's lowest level by plain
     Lanczos, more levels only where they can be among the block's n lowest (:mod:`~localpairs.solvers.ed.sub_block_levels`)."""
+    import localpairs.solvers.ed.little_group as little_group
     from localpairs.solvers.ed.little_group import SplitSolver
 
     solver = _solvers.setdefault(("new", spins), SplitSolver(model, spins[0], spins[1], dict(n_states=n_states, tol=tol, dense_threshold=0)))
-    energies, _, _, _ = solver.solve_block(labels, split=True)
-    return dict(solver.seconds, levels=[float(e) for e in energies], products=sum(solver.products.values()))
+    build, cpu = little_group.build_sector_matrix, [0.0]
+
+    def timed_build(*args, **kwargs):  # CPU seconds of every sub-block's basis and matrix (load-independent)
+        start = time.process_time()
+        try:
+            return build(*args, **kwargs)
+        finally:
+            cpu[0] += time.process_time() - start
+
+    little_group.build_sector_matrix = timed_build
+    start = time.process_time()
+    try:
+        energies, _, _, _ = solver.solve_block(labels, split=True)
+    finally:
+        little_group.build_sector_matrix = build
+    reps_cpu = time.process_time() - start - cpu[0]  # representatives and eigensolver
+    return dict(solver.seconds, levels=[float(e) for e in energies], products=sum(solver.products.values()), build_cpu=cpu[0], rest_cpu=reps_cpu)
 
 
 _solvers: dict = {}
@@ -204,7 +236,7 @@ def _paths(model, n0: int, n_states: int, only: list[str] | None, baseline: str)
         if only and "".join(map(str, star[0])) not in only:
             continue
         row = dict(k=list(star[0]), load=os.getloadavg()[0])
-        for path in (baseline, "new"):
+        for path in (baseline, "new") if baseline != "none" else ("new",):
             rss.reset()
             start, cpu = time.perf_counter(), time.process_time()
             row[path] = PATHS[path](model, reps, labels, n_states, default_tol(n_states), ((n0 + 1) // 2, n0 // 2))
@@ -212,8 +244,8 @@ def _paths(model, n0: int, n_states: int, only: list[str] | None, baseline: str)
         print(f"# {row}", file=sys.stderr, flush=True)
         out["blocks"].append(row)
     for key in ("wall", "cpu"):
-        out[f"{baseline}_{key}"] = sum(b[baseline][key] for b in out["blocks"])
-        out[f"new_{key}"] = sum(b["new"][key] for b in out["blocks"])
+        for path in (baseline, "new") if baseline != "none" else ("new",):
+            out[f"{path}_{key}"] = sum(b[path][key] for b in out["blocks"])
     return out
 
 
@@ -235,8 +267,54 @@ def _print_paths(r: dict) -> None:
 def _child(name: str, n_states: int, shape: str, blocks: list[str] | None, baseline: str) -> None:
     start = time.perf_counter()
     out = _case(name, n_states, shape, blocks, baseline)
-    out.update(case=name, wall=time.perf_counter() - start, peak_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out.update(case=name, wall=time.perf_counter() - start, cpu=usage.ru_utime + usage.ru_stime, peak_gb=usage.ru_maxrss / 1e6)
     print(json.dumps(out), flush=True)
+
+
+def _run_child(args: argparse.Namespace, name: str, baseline: str, source: str | None = None) -> dict:
+    """Case ``name`` in a fresh process, from the package copy in ``source`` (None: the installed one)."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH", "")) if p)
+    load = os.getloadavg()[0]
+    done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", name, "--n-states", str(args.n_states),
+                           *(["--quick"] if args.quick else []), *(["--blocks", *args.blocks] if args.blocks else []), "--baseline", baseline],
+                          stdout=subprocess.PIPE, text=True, check=True, env=env, cwd=source)
+    result = json.loads(done.stdout.strip().splitlines()[-1]) | {"load": load}
+    print(f"# {name}{' from ' + source if source else ''}: {json.dumps(result)}", file=sys.stderr, flush=True)
+    return result
+
+
+def _levels(r: dict) -> list[float]:
+    """Every level a case reports, in a fixed order (for the largest difference between two copies)."""
+    if "blocks" in r:
+        return [e for b in r["blocks"] for e in (b.get("energies") or b["new"]["levels"])]
+    return [r[key] for key in ("e0",) if key in r] + list(r.get("energies", {}).values()) + list(r.get("levels", []))
+
+
+def _print_sources(name: str, base: dict, new: dict) -> None:
+    """One case run from the baseline copy and from the current code, side by side."""
+    diff = max((abs(x - y) for x, y in zip(_levels(base), _levels(new))), default=float("nan"))
+    print(f"\n{name}: baseline {base['wall']:.1f} s wall, {base['cpu']:.1f} CPU-s, {base['peak_gb']:.2f} GB (load {base['load']:.1f}); "
+          f"current {new['wall']:.1f} s, {new['cpu']:.1f} CPU-s, {new['peak_gb']:.2f} GB (load {new['load']:.1f}); "
+          f"ratio baseline/current {base['wall'] / new['wall']:.2f} wall, {base['cpu'] / new['cpu']:.2f} CPU; max |ΔE| {diff:.1e} eV")
+    if name != "x0375_paths":
+        return
+    print(f"{'k':<10} | {'baseline: basis':>15} {'matrix':>7} {'solve':>7} {'Hv':>5} {'CPU s':>6} {'build':>6} | "
+          f"{'current: basis':>14} {'matrix':>7} {'solve':>7} {'Hv':>5} {'CPU s':>6} {'build':>6} | {'matrix':>6} {'CPU':>5} {'build':>5} "
+          f"{'max|ΔE| (eV)':>12}")
+    for b, c in zip(base["blocks"], new["blocks"]):
+        o, n = b["new"], c["new"]
+        print(f"{tuple(b['k'])!s:<10} | {o['basis']:>15.1f} {o['matrix']:>7.1f} {o['solve']:>7.1f} {o['products']:>5} {o['cpu']:>6.1f} "
+              f"{o['build_cpu']:>6.1f} | {n['basis']:>14.1f} {n['matrix']:>7.1f} {n['solve']:>7.1f} {n['products']:>5} {n['cpu']:>6.1f} "
+              f"{n['build_cpu']:>6.1f} | {o['matrix'] / n['matrix']:>6.2f} {o['cpu'] / n['cpu']:>5.2f} {o['build_cpu'] / n['build_cpu']:>5.2f} "
+              f"{max(abs(x - y) for x, y in zip(o['levels'], n['levels'])):>12.1e}")
+    totals = {key: (sum(b["new"][key] for b in base["blocks"]), sum(b["new"][key] for b in new["blocks"]))
+              for key in ("basis", "matrix", "solve", "products", "cpu", "build_cpu", "rest_cpu")}
+    print("build_cpu: CPU-s of the sub-blocks' basis and matrix builds (memory check, hermiticity check included); "
+          "rest_cpu: the block's other CPU-s (representatives on first use, eigensolver)")
+    print("blocks summed: " + ", ".join(f"{key} {o:.1f} → {n:.1f} ({o / n:.2f}×)" for key, (o, n) in totals.items()))
 
 
 def _fmt_exc(values: list) -> str:
@@ -249,21 +327,22 @@ def main() -> None:
     parser.add_argument("--n-states", type=int, default=4)
     parser.add_argument("--quick", action="store_true", help="the 2×2×2 cube instead (seconds; checks the script)")
     parser.add_argument("--blocks", nargs="+", help="x0375_paths: only these k labels, e.g. 000 001 (default: all)")
-    parser.add_argument("--baseline", choices=("split", "whole"), default="split",
-                        help="x0375_paths: the path compared with the new one (default: split)")
+    parser.add_argument("--baseline", choices=("split", "whole", "none"), default="split",
+                        help="x0375_paths: the path compared with the new one in the same process (default: split; none: only the new)")
+    parser.add_argument("--baseline-source", metavar="DIR",
+                        help="also run every case from the package copy in DIR (see the module docstring) and print both side by side")
     parser.add_argument("--child", choices=CASES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     shape = "2x2x2" if args.quick else "2x2x4"  # quick: no pz on the cube
     if args.child:
         return _child(args.child, args.n_states, shape, args.blocks, args.baseline)
-    results = {}
-    for name in args.only:
-        load = os.getloadavg()[0]
-        done = subprocess.run([sys.executable, __file__, "--child", name, "--n-states", str(args.n_states), *(["--quick"] if args.quick else []),
-                               *(["--blocks", *args.blocks] if args.blocks else []), "--baseline", args.baseline],
-                              stdout=subprocess.PIPE, text=True, check=True)
-        results[name] = json.loads(done.stdout.strip().splitlines()[-1]) | {"load": load}
-        print(f"# {name}: {json.dumps(results[name])}", file=sys.stderr, flush=True)
+    print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(), flush=True)
+    if args.baseline_source:
+        source = os.path.abspath(args.baseline_source)
+        for name in args.only:
+            _print_sources(name, _run_child(args, name, "none", source), _run_child(args, name, "none"))
+        return
+    results = {name: _run_child(args, name, args.baseline) for name in args.only}
     if "pair_binding" in results and "x0375" in results:
         n = results["pair_binding"]["n0"]
         e = {int(k): v for k, v in results["pair_binding"]["energies"].items()} | {n: results["x0375"]["e0"]}

@@ -124,3 +124,17 @@ def test_16_site_k0_block_split_gives_mains_levels():
     assert dimension == 1_192_464
     np.testing.assert_allclose(levels, MAIN_K0_LEVELS, atol=1e-8)  # eigsh at machine precision, |E| ~ 12 eV
     assert abs(best.energies[1] - levels[0]) > 1e-3  # no degenerate partner of the ground level in its sub-block
+
+
+@pytest.mark.parametrize("blocks", [dict(kx=0, ky=0, kz=0, dxy=0, pz=0, sf=0), dict(kx=0, ky=1, kz=2, pz=0, sf=0)])
+def test_representatives_within_a_subgroups_equal_the_full_sector_scan(blocks):
+    """Searching only the translations' and spin flip's representatives, and the stabilizers from the
+    orbit-table candidates, against the whole sector scanned with every group element tried."""
+    model = model_2x2x4()
+    resolved = resolve_blocks(model, blocks)
+    base = Representatives(resolve_blocks(model, dict(kx=0, ky=0, kz=0, sf=0)), n_sites=16, n_up=3, n_down=3)
+    within = Representatives(resolved, n_sites=16, n_up=3, n_down=3, within=base.states)
+    plain = Representatives(resolved, n_sites=16, n_up=3, n_down=3, lookup=False)
+    assert base.states.size > within.states.size
+    for name in ("states", "stab_rep", "stab_g", "stab_sign"):
+        assert np.array_equal(getattr(within, name), getattr(plain, name)), name

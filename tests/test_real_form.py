@@ -1,7 +1,9 @@
-"""Complex momentum blocks solved as real symmetric matrices (solvers/hilbert/real_form.py).
+"""Complex momentum blocks solved as real symmetric matrices (solvers/hilbert/real_form.py,
+solvers/hilbert/standing_wave_matrix.py).
 
 References: the complex block matrix built by the compiled builder (itself equal to QuSpin's,
-tests/test_momentum_blocks.py), diagonalized densely; and the explicit product U† H U.
+tests/test_momentum_blocks.py), diagonalized densely; the explicit product U† H U; and, for the
+directly built real form, the two-stage construction (complex H, then ``real_matrix``).
 """
 
 import numpy as np
@@ -13,7 +15,8 @@ from localpairs.solvers import sector, solve
 from localpairs.solvers.ed.blas_threads import single_threaded_blas
 from localpairs.solvers.hilbert.block_matrix import Representatives, block_matrix
 from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks
-from localpairs.solvers.hilbert.real_form import real_matrix, reflection_for, standing_wave_form
+from localpairs.solvers.hilbert.real_form import RealForm, real_matrix, reflection_for, standing_wave_form
+from localpairs.solvers.hilbert.standing_wave_matrix import standing_wave_matrix
 
 #: Dense eigenvalues of matrices of ≤ 5,000 states with ‖H‖ ~ 10: round-off ~1e-13.
 EIG_TOL = 1e-10
@@ -49,6 +52,45 @@ def test_real_form_is_real_symmetric_with_the_block_spectrum(shape, blocks, n_up
     assert real.dtype == np.float64 and abs(real - real.T).max() < ELEMENT_TOL
     assert abs(real - (u.conj().T @ h @ u)).max() < ELEMENT_TOL
     assert np.allclose(np.linalg.eigvalsh(real.toarray()), np.linalg.eigvalsh(h.toarray()), atol=EIG_TOL)
+
+
+@pytest.mark.parametrize(
+    "shape, blocks, n_up, n_down",
+    [
+        ((4, 1, 1), dict(kx=1), 2, 1),
+        ((2, 2, 3), dict(kx=0, ky=1, kz=1), 2, 3),  # characters e^{2πi/3}: round-off elements dropped
+        ((3, 3, 1), dict(kx=1, ky=2), 2, 2),  # two complex axes
+        ((2, 2, 4), dict(kx=0, ky=1, kz=3), 3, 2),
+        ((2, 2, 4), dict(kx=1, ky=1, kz=1, dxy=1, sf=0), 2, 2),  # the 16-site scan's little group
+        ((2, 2, 4), dict(kx=0, ky=0, kz=1, dxy=0, sf=1), 3, 3),
+    ],
+)
+def test_direct_real_form_equals_the_two_stage_construction(shape, blocks, n_up, n_down):
+    """Built from half the columns of H and the antiunitary A, against U† H U of the whole complex H."""
+    m = hubbard(shape)
+    reps = Representatives(resolve_blocks(m, blocks), n_sites=m.n_sites, n_up=n_up, n_down=n_down)
+    basis = reps.block(blocks, np.complex128)
+    form = standing_wave_form(reps, basis, reflection_for(m, blocks))
+    direct, reference = standing_wave_matrix(m, reps, basis, form), real_matrix(block_matrix(m, reps, basis), form)
+    assert direct.dtype == np.float64 and direct.has_sorted_indices
+    assert abs(direct - reference).max() < ELEMENT_TOL
+    assert abs(direct - direct.T).max() < ELEMENT_TOL
+    assert direct.nnz <= reference.nnz  # no round-off elements kept that the reference drops
+
+
+def test_direct_real_form_refuses_inconsistent_phases():
+    """One pair's phase turned by i: not the phases of an antiunitary symmetry, imaginary elements remain."""
+    m = hubbard((2, 2, 3))
+    blocks = dict(kx=0, ky=1, kz=1)
+    reps = Representatives(resolve_blocks(m, blocks), n_sites=m.n_sites, n_up=2, n_down=3)
+    basis = reps.block(blocks, np.complex128)
+    form = standing_wave_form(reps, basis, reflection_for(m, blocks))
+    j = int(np.flatnonzero(form.partner > np.arange(basis.Ns))[0])
+    phase = form.phase.copy()
+    phase[[j, form.partner[j]]] *= 1j
+    standing_wave_matrix(m, reps, basis, form)  # the consistent form passes
+    with pytest.raises(ValueError, match="imaginary"):
+        standing_wave_matrix(m, reps, basis, RealForm(form.unitary, form.partner, phase))
 
 
 def test_solve_returns_block_eigenvectors_through_the_real_form():

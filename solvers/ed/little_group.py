@@ -105,6 +105,9 @@ class SplitSolver:
     def representatives(self, blocks: Mapping[str, int]) -> Representatives | None:
         """The sector's representatives under the group of ``blocks`` (found once per group).
 
+        A group with mirrors is searched among the representatives of its translations and spin
+        flip (the subgroup every block's group contains, found first), not the whole sector.
+
         Parameters
         ----------
         blocks : Mapping[str, int]
@@ -119,8 +122,12 @@ class SplitSolver:
             return None
         names = tuple(blocks)
         if names not in self._reps:
+            base = tuple(n for n in names if n.startswith("k") or n == SPIN_FLIP)  # in every block's group
+            within = None
+            if base != names:  # the largest of an orbit is the largest of its part under a subgroup
+                within = self.representatives(dict.fromkeys(base, 0)).states  # type: ignore[union-attr]
             resolved = resolve_blocks(self.model, {n: 0 for n in names})
-            self._reps[names] = Representatives(resolved, n_sites=self.model.n_sites, n_up=self.n_up, n_down=self.n_down)
+            self._reps[names] = Representatives(resolved, n_sites=self.model.n_sites, n_up=self.n_up, n_down=self.n_down, within=within)
         return self._reps[names]
 
     def sub_sectors(self, labels: Mapping[str, int], *, split: bool) -> list[Sector]:

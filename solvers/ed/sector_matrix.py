@@ -23,8 +23,9 @@ from localpairs.solvers.hilbert.basis import build_basis, hamiltonian_matrix, he
 from localpairs.solvers.hilbert.block_matrix import BlockBasis, Representatives, block_matrix, supported
 from localpairs.solvers.hilbert.lattice_symmetry import resolve_blocks
 from localpairs.solvers.hilbert.memory import DENSE_THRESHOLD, MemoryEstimate, check_memory, estimate_memory
-from localpairs.solvers.hilbert.real_form import RealForm, real_matrix, reflection_for, standing_wave_form
+from localpairs.solvers.hilbert.real_form import RealForm, reflection_for, standing_wave_form
 from localpairs.solvers.hilbert.sector import Sector
+from localpairs.solvers.hilbert.standing_wave_matrix import standing_wave_matrix
 
 #: Largest accepted relative hermiticity residual of a built matrix (round-off is ~1e-16).
 HERMITICITY_TOL = 1e-10
@@ -162,11 +163,10 @@ def build_sector_matrix(model: Model, sec: Sector, *, n_states: int = 1, dense_t
 
 def _compiled_matrix(model: Model, sec: Sector, reps: Representatives, basis: BlockBasis, *,
                      real_form: bool) -> tuple[sp.csr_matrix, RealForm | None]:
-    """The block's matrix by the compiled builder: in its real form (and that form) for a complex
-    block where :func:`~localpairs.solvers.hilbert.real_form.reflection_for` finds one, else as built."""
-    matrix = block_matrix(model, reps, basis)
+    """The block's matrix by the compiled builder: its real form built directly (and that form) for a
+    complex block where :func:`~localpairs.solvers.hilbert.real_form.reflection_for` finds one, else as built."""
     reflection = reflection_for(model, sec.blocks) if real_form and np.dtype(basis.localpairs_dtype).kind == "c" else None
     if reflection is None:
-        return matrix, None
+        return block_matrix(model, reps, basis), None
     form = standing_wave_form(reps, basis, reflection)
-    return real_matrix(matrix, form), form
+    return standing_wave_matrix(model, reps, basis, form), form

@@ -171,7 +171,18 @@ def orbit_tables(resolved: Mapping[str, tuple[np.ndarray, int, int]], n_sites: i
 
 @njit(cache=True, inline="always")
 def popcount(x):
-    """Number of set bits of a uint64."""
+    """Number of set bits of a uint64.
+
+    Parameters
+    ----------
+    x : numpy.uint64
+        The integer.
+
+    Returns
+    -------
+    numpy.uint64
+        Its number of set bits.
+    """
     x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
     x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
     x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
@@ -180,7 +191,22 @@ def popcount(x):
 
 @njit(cache=True, inline="always")
 def image(s, P, g):
-    """g s for the state s (no sign)."""
+    """The image g s of the Fock state s (without the fermion sign).
+
+    Parameters
+    ----------
+    s : numpy.uint64
+        The Fock state.
+    P : numpy.ndarray
+        Byte image tables from :func:`group_tables`.
+    g : int
+        The group element.
+
+    Returns
+    -------
+    numpy.uint64
+        g s.
+    """
     t = np.uint64(0)
     for c in range(P.shape[1]):
         t |= P[g, c, (s >> np.uint64(8 * c)) & np.uint64(255)]
@@ -189,7 +215,22 @@ def image(s, P, g):
 
 @njit(cache=True, inline="always")
 def sign(s, X, g):
-    """σ_g(s) = ±1.0, the fermion sign of g on s."""
+    """The fermion sign σ_g(s) = ±1.0 of g on the Fock state s.
+
+    Parameters
+    ----------
+    s : numpy.uint64
+        The Fock state.
+    X : numpy.ndarray
+        Sign tables from :func:`group_tables`.
+    g : int
+        The group element.
+
+    Returns
+    -------
+    float
+        ±1.0.
+    """
     x = np.uint64(0)
     for c in range(X.shape[1]):
         x ^= X[g, c, (s >> np.uint64(8 * c)) & np.uint64(255)]
@@ -198,7 +239,24 @@ def sign(s, X, g):
 
 @njit(cache=True, inline="always")
 def canonical(s, P, tables, L):
-    """(largest state of s's orbit, an element g with g s = it)."""
+    """The largest state of s's orbit and an element reaching it.
+
+    Parameters
+    ----------
+    s : numpy.uint64
+        The Fock state.
+    P : numpy.ndarray
+        Byte image tables from :func:`group_tables`.
+    tables : tuple
+        Orbit tables from :func:`orbit_tables` (empty ones: every element is tried).
+    L : int
+        Number of sites.
+
+    Returns
+    -------
+    tuple
+        ``(representative, g)`` with ``g s = representative`` (up to the sign).
+    """
     half, max_a, ptr_a, cand_a, max_b, ptr_b, cand_b = tables
     if half.shape[0] == 0:
         best, bg = s, 0

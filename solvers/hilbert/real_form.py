@@ -31,7 +31,8 @@ import scipy.sparse as sp
 from numba import njit, prange
 
 from localpairs.hamiltonians import Model
-from localpairs.solvers.hilbert.block_matrix import BlockBasis, Representatives, _find, _lookup
+from localpairs.solvers.hilbert.block_columns import _compact, _find, state_index
+from localpairs.solvers.hilbert.block_matrix import BlockBasis, Representatives
 from localpairs.solvers.hilbert.group_action import canonical, group_tables, image, sign
 from localpairs.solvers.hilbert.lattice_symmetry import commutes, generators, is_complex_block
 
@@ -69,13 +70,13 @@ def reflection_for(model: Model, labels: Mapping[str, int]) -> np.ndarray | None
 
 
 @njit(cache=True, parallel=True)
-def _partners(states, norms, P, X, tables, chis, PR, XR, lo_tab, hi_tab, L, partner, phase):
+def _partners(states, norms, P, X, tables, chis, PR, XR, index, L, partner, phase):
     """π(j) and φ_j of ``A|r̃_j⟩ = φ_j |r̃_π(j)⟩`` (partner −1 when the image is not in the block)."""
     for j in prange(states.size):
         s = image(states[j], PR, 0)
         sr = sign(states[j], XR, 0)
         best, bg = canonical(s, P, tables, L)
-        i = _find(states, best, lo_tab, hi_tab, L)
+        i = _find(states, best, index, L)
         partner[j] = i
         if i >= 0:
             phase[j] = sr * sign(s, X, bg) * np.conj(chis[bg]) * np.sqrt(norms[i] / norms[j])
@@ -88,10 +89,17 @@ class RealForm:
     Parameters
     ----------
     unitary : scipy.sparse.csr_matrix
-        U, columns the A-invariant vectors in the block basis.
+        U, columns the A-invariant vectors in the block basis (in block-state order: one column
+        per fixed state, the columns u and w of a pair at its first state).
+    partner : numpy.ndarray
+        π(j) of every block state (int64).
+    phase : numpy.ndarray
+        φ_j of every block state (complex128, |φ_j| = 1, ``φ_π(j) = φ_j``).
     """
 
     unitary: sp.csr_matrix
+    partner: np.ndarray
+    phase: np.ndarray
 
     def to_block(self, vectors: np.ndarray) -> np.ndarray:
         """Real-form vectors (n, m) as complex vectors of the block basis: ``U v``.
@@ -134,8 +142,8 @@ def standing_wave_form(reps: Representatives, basis: BlockBasis, reflection: np.
     PR, XR, _ = group_tables({"R": (np.asarray(reflection), 2, 0)}, reps.n_sites)
     n = basis.Ns
     partner, phase = np.empty(n, np.int64), np.zeros(n, np.complex128)
-    lo, hi = _lookup(basis.states, reps.n_sites)
-    _partners(basis.states, basis.norms, reps.P, reps.X, reps.tables, basis.chis, PR[1:], XR[1:], lo, hi, reps.n_sites, partner, phase)
+    index = state_index(basis.states, reps.n_sites)
+    _partners(basis.states, basis.norms, reps.P, reps.X, reps.tables, basis.chis, PR[1:], XR[1:], index, reps.n_sites, partner, phase)
     idx = np.arange(n)
     if np.any(partner < 0) or np.any(partner[partner] != idx) or not np.allclose(np.abs(phase), 1.0, atol=1e-12) \
             or not np.allclose(phase[partner], phase, atol=1e-12):
@@ -150,7 +158,7 @@ def standing_wave_form(reps: Representatives, basis: BlockBasis, reflection: np.
     cols = np.concatenate([col_fixed, col_pair, col_pair, col_pair + 1, col_pair + 1])
     vals = np.concatenate([np.sqrt(phase[fixed]), np.full(first.size, s2 + 0j), s2 * phase[first],
                            np.full(first.size, 1j * s2), -1j * s2 * phase[first]])
-    return RealForm(sp.csr_matrix((vals, (rows, cols)), shape=(n, n)))
+    return RealForm(sp.csr_matrix((vals, (rows, cols)), shape=(n, n)), partner, phase)
 
 
 #: Column ranges of :func:`_transform` run in parallel, each with one dense scratch row of the block.
@@ -222,8 +230,6 @@ def real_matrix(matrix: sp.csr_matrix, form: RealForm) -> sp.csr_matrix:
     ValueError
         When the imaginary part exceeds :data:`IMAGINARY_TOL` × max |H|: U is not A-invariant.
     """
-    from localpairs.solvers.hilbert.block_matrix import _compact
-
     u = form.unitary.tocsr()
     ut = u.T.tocsr()
     n = matrix.shape[0]
