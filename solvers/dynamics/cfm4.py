@@ -87,8 +87,8 @@ from localpairs.solvers.dynamics.embedded_control import embedded_attempt
 from localpairs.solvers.dynamics.field_free import KRYLOV_TOL_FLOOR, STATIC_SHARE, FieldFreeStretches
 from localpairs.solvers.dynamics.integrator_settings import EvolutionOptions, IntegratorState
 from localpairs.solvers.dynamics.krylov import KrylovWorkspace, expm_lanczos
-from localpairs.solvers.dynamics.scheme_ladder import ladder_attempt
 from localpairs.solvers.dynamics.length_gauge import LengthGauge, NodeValues, length_gauge, static_matrices, static_operator, weighted_sum
+from localpairs.solvers.dynamics.scheme_ladder import ladder_attempt
 from localpairs.solvers.dynamics.step_doubling import ERROR_FLOOR, doubling_attempt
 from localpairs.units import HBAR_EV_FS
 
