@@ -61,50 +61,33 @@ small exponentials: products 62,785, 76,291, 37,036 and 45,334 in the four cases
 0–600 fs 11.8 s, 11.7 s, 100 s (8.5×, 8.6×). At this load single wall times scatter by ±30 % between
 invocations (the same side took 41 s and 21 s), more than the change; the product counts are the
 load-independent measure. Peak memory unchanged: 0.28 GB against QuSpin's 0.23 GB.
-Measured 2026-11-30 with the scheme ladder (CF2–CFM4–CF6 where the carrier cap limits the step,
-:mod:`localpairs.solvers.dynamics.scheme_ladder`, default of ``cf6:doubling``) against
-``--baseline`` main c4f039a (no ladder), all at tol 1e-6: products 61,553, 71,131, 34,735 and
-41,533 against 62,785, 76,291, 37,036 and 45,334 (−2.0, −6.8, −6.2, −8.4 %) at final errors 8.4e-9,
-6.9e-9, 9.6e-9, 8.9e-9 (baseline 8.7e-9, 8.2e-9, 9.8e-9, 9.2e-9). One invocation at load 6–12:
-8 mJ/cm² 0–200 fs 14.5 s against the baseline's 39.0 s and QuSpin's 56.6 s (3.9× and 1.5×, the
-baseline's time an outlier of the load); 0–600 fs 34.1 s, 39.8 s, 166 s (4.9×, 4.2×); calibrated
-0–200 fs 11.2 s, 17.1 s, 73.0 s (6.5×, 4.3×); 0–600 fs 22.0 s, 25.4 s, 127 s (5.8×, 5.0×). Peak
-memory 0.28 GB against QuSpin's 0.23 GB. A second invocation with ``--repeat 2`` (best of two, load
-10–12, same products and errors): 11.5 s, 15.0 s, 35.3 s (3.1×, 2.4×); 16.0 s, 18.5 s, 125 s (7.8×,
-6.8×); calibrated 8.3 s, 9.4 s, 38.4 s (4.6×, 4.1×); 7.5 s, 8.2 s, 91.6 s (12.2×, 11.2×). Wall
-times −9 to −23 % against the baseline, more than the products' −2 to −8 %: noise at this load, the
-products are the load-independent measure; at this load QuSpin slows more than
-the Lanczos sides, so the ratios are above a quiet machine's (2.52× and 6.95× for the baseline on
-8 mJ/cm²). The issue's targets (≥ 3× on 0–200 fs and ≥ 10× on
-0–600 fs at 8 mJ/cm², quiet machine) stay out of reach of the ladder: in the tails where |A| is
-1e-4–1e-6 of its peak CFM4's doubling estimate at the cap is ~10³ times CF6's, so CF6 keeps
-those steps.
-Measured 2026-11-30 00:00 UTC with the length gauge (``--fluences issue calibrated --sides cf6:doubling
---baseline`` main at c4f039a ``--quspin-length``), one invocation at load 5.6–14 (four engineers and
-their test suites on 2 cores: every wall time is inflated 2–4× against the quiet-machine figures
-above, QuSpin's 0–200 fs run took 61 s against 17.1 s quiet; ratios within a case are run minutes
-apart at different loads). Products and errors are load independent:
+Measured 2026-11-30 with the scheme ladder (:mod:`localpairs.solvers.dynamics.scheme_ladder`) and the
+length gauge (:mod:`localpairs.solvers.dynamics.length_gauge`), both defaults of ``cf6:doubling``
+since, each against ``--baseline`` main c4f039a at load 5–14 (products load independent; walls not):
+the ladder alone −2.0, −6.8, −6.2, −8.4 % products in the four cases (61,553, 71,131, 34,735, 41,533
+against 62,785, 76,291, 37,036, 45,334); the length gauge alone 58,887, 72,122, 32,823 and 48,640
+(the calibrated 0–600 fs case reached 1.26e-8 at tol 1e-6 and took 3e-7) with 0.63–0.66× the CPU time
+per run: products read 12 instead of 20 bytes per entry and nothing is refilled. QuSpin in the
+length gauge (``--quspin-length``) is not faster at 8 mJ/cm² and 1.3–1.5× faster at the calibrated
+fluence (load 5–14).
 
-=========================  ==========================  ==========================  ===================
-case                       length gauge (this)         velocity gauge (baseline)   QuSpin, QuSpin length
-=========================  ==========================  ==========================  ===================
-8 mJ/cm², 0–200 fs         58,887, 7.9e-9, 11.4 s      62,785, 8.7e-9, 28.5 s      61.0 s, 61.0 s
-8 mJ/cm², 0–600 fs         72,122, 8.3e-9, 19.0 s      76,291, 8.2e-9, 28.5 s      245 s, 352 s
-0.0119 mJ/cm², 0–200 fs    32,823, 9.8e-9, 17.5 s      37,036, 9.8e-9, 24.7 s      90.5 s, 58.7 s
-0.0119 mJ/cm², 0–600 fs    48,640, 2.6e-9, 35.9 s (a)  45,334, 9.2e-9, 53.2 s      407 s, 316 s
-=========================  ==========================  ==========================  ===================
+Measured 2026-11-30 01:05–01:10 UTC on a quiet machine (load 1.0–1.6, nothing else running),
+``--fluences issue --sides cf6:doubling --baseline`` main c4f039a ``--repeat 2`` (best of two),
+ladder and length gauge together, 8 mJ/cm², final error ≤ 1e-8, 1 thread:
 
-Ratios to plain QuSpin at these loads: 5.35× (baseline 2.14×), 12.9× (8.6×), 5.2× (3.7×), 11.4× (7.6×).
-(a) at tol 1e-6 the length gauge reached 1.26e-8 (40,712 products), just over the target, so the
-search took 3e-7; at 1e-6 both gauges sit at the 1e-8 edge on this case (the driven and field-free
-errors add with different phases). The CPU time of single runs side by side (load 7–8) is the
-cleaner measure of the gain: 4.5 s against 7.1 s on 0–200 fs and 5.9 s against 8.9 s on 0–600 fs
-(8 mJ/cm²), 0.63–0.66×; on the lead's quiet-machine baseline (6.80 s and 8.60 s against QuSpin's
-17.1 s and 59.7 s) that projects to ≈ 4.0× and ≈ 10.5×. QuSpin in the length gauge is not faster at
-8 mJ/cm² (dop853's steps are set by the same spectral width) and 1.3–1.5× faster at the calibrated
-fluence. Peak memory 0.280–0.283 GB against QuSpin's 0.233 GB (1.20×, as before): the difference is
-imports (``localpairs.solvers`` pulls xarray and pandas through the trajectory module, +43 MB), not
-the integrator (the real H(0) adds 8 bytes per stored entry, 0.6 MB here).
+=================  ==============================  ==============================  ==============
+window             this code                       baseline (c4f039a)              QuSpin evolve
+=================  ==============================  ==============================  ==============
+0–200 fs           57,583 products, 7.4e-9,        62,785, 8.7e-9, 6.99 s (2.47×)  17.28 s
+                   4.30 s: **4.02×**
+0–600 fs           66,871, 6.7e-9, 5.30 s:         76,291, 8.2e-9, 8.77 s (6.77×)  59.41 s
+                   **11.21×**
+=================  ==============================  ==============================  ==============
+
+Peak memory 0.241 / 0.243 GB against QuSpin's 0.232 GB (1.04×; 0.28 GB before: importing
+``localpairs.solvers`` no longer loads xarray and pandas). The issue's targets (≥ 3× and ≥ 10×,
+≤ 1.2× the memory) are met at 8 mJ/cm²; at the calibrated fluence the products fall from 37,036 /
+45,334 to 30,404 / 36,569 (the last at 1.25e-8 for tol 1e-6, so that case searches to 3e-7).
 
 The embedded control (``cf6:embedded``) needs 2.8× the products of doubling at 8 mJ/cm² and ≥ 1.8×
 at the calibrated fluence (see :mod:`localpairs.solvers.dynamics.cfm4`).
