@@ -11,16 +11,12 @@ import math
 
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
+from plaquette_reference import pumped_plaquette
 
 from localpairs.errors import InputError
-from localpairs.hamiltonians import extended_hubbard, make_cluster
-from localpairs.hamiltonians.driven_model import drive, gaussian_pulse
-from localpairs.solvers import build_basis, hamiltonian_matrix, sector
+from localpairs.hamiltonians.driven_model import gaussian_pulse
 from localpairs.solvers.dynamics.cfet import CF6, CFM4, SCHEMES
-from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import CFM4Integrator, EvolutionOptions, IntegratorState, evolve
-from localpairs.units import HBAR_EV_FS
 
 PARAMS = dict(t=0.33, U=-1.2, V=0.15, breathing=0.1, J_p=0.05)
 
@@ -29,19 +25,7 @@ PARAMS = dict(t=0.33, U=-1.2, V=0.15, breathing=0.1, J_p=0.05)
 def pumped():
     """2×2×1 plaquette (36 states), ground state, a 4 fs 1.5 eV pulse in the xy plane, and the
     DOP853 state at the end of [0, 2·centre]."""
-    cluster = make_cluster((2, 2, 1), periodic=[False, True, False])
-    model = extended_hubbard(cluster, **PARAMS)
-    basis = build_basis(model, sector(electrons=4))
-    pulse = gaussian_pulse(photon_energy=1.5, duration=4.0, peak_field=0.1, polarization=(1.0, 1.0, 0.0))
-    op = DrivenOperator(drive(model, pulse=pulse), basis)
-    psi0 = np.linalg.eigh(hamiltonian_matrix(model, basis).toarray())[1][:, 0].astype(complex)
-    t_end = 2 * pulse.center
-
-    def rhs(t, y):
-        return -1j / HBAR_EV_FS * (op.assemble(op.driven.coefficients(t)) @ y)
-
-    ref = solve_ivp(rhs, (0.0, t_end), psi0, method="DOP853", rtol=1e-13, atol=1e-15).y[:, -1]
-    return op, psi0, t_end, ref
+    return pumped_plaquette(gaussian_pulse(photon_energy=1.5, duration=4.0, peak_field=0.1, polarization=(1.0, 1.0, 0.0)), **PARAMS)
 
 
 def test_coefficient_tables_are_consistent():

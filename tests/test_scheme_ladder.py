@@ -19,15 +19,12 @@ import math
 
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
+from plaquette_reference import pumped_plaquette
 from scipy.linalg import expm
 
 from localpairs.errors import InputError
-from localpairs.hamiltonians import extended_hubbard, make_cluster
-from localpairs.hamiltonians.driven_model import drive, gaussian_pulse
-from localpairs.solvers import build_basis, hamiltonian_matrix, sector
+from localpairs.hamiltonians.driven_model import gaussian_pulse
 from localpairs.solvers.dynamics.cfet import CF2, LADDERS
-from localpairs.solvers.dynamics.driven_operator import DrivenOperator
 from localpairs.solvers.dynamics.evolution import CFM4Integrator, EvolutionOptions, IntegratorState, evolve
 from localpairs.solvers.dynamics.field_free import STATIC_SHARE
 from localpairs.solvers.dynamics.krylov import vector_norm
@@ -43,19 +40,7 @@ TOL = 1e-6  # loose enough that the ladder reaches CF2 in both tails (measured: 
 @pytest.fixture(scope="module")
 def weak():
     """Operator, ground state, window end and the DOP853 state at the window's end."""
-    cluster = make_cluster((2, 2, 1), periodic=[False, True, False])
-    model = extended_hubbard(cluster, **PARAMS)
-    basis = build_basis(model, sector(electrons=4))
-    pulse = gaussian_pulse(photon_energy=2.0, duration=10.0, peak_field=0.001, polarization=(1.0, 0.0, 0.0))
-    op = DrivenOperator(drive(model, pulse=pulse), basis)
-    psi0 = np.linalg.eigh(hamiltonian_matrix(model, basis).toarray())[1][:, 0].astype(complex)
-    t_end = 2 * pulse.center
-
-    def rhs(t, y):
-        return -1j / HBAR_EV_FS * (op.assemble(op.driven.coefficients(t)) @ y)
-
-    ref = solve_ivp(rhs, (0.0, t_end), psi0, method="DOP853", rtol=1e-13, atol=1e-15).y[:, -1]
-    return op, psi0, t_end, ref
+    return pumped_plaquette(gaussian_pulse(photon_energy=2.0, duration=10.0, peak_field=0.001, polarization=(1.0, 0.0, 0.0)), **PARAMS)
 
 
 def _accepted(op, psi0, t_end, options):
