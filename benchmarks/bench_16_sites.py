@@ -55,8 +55,10 @@ Measured 2026-11-30 on a quiet machine (nothing else running), ``OMP_NUM_THREADS
 both builds and the eigensolver of :mod:`localpairs.solvers.lanczos_lowest` (kept Lanczos vectors,
 Temple-bound energy rule, levels certified above the block's threshold): **118.8 s wall** (target
 120 s), 184 CPU-s, peak 1.98 GB (load 0.42 at the start); main c4f039a, run alone the same way
-1.5 h earlier (load 1.1): 198.8 s, 300 CPU-s, 1.84 GB: 1.67× (two invocations, not one). The 36 levels
-of the 9 blocks agree to 1.1e-11 eV.
+1.5 h earlier (load 1.1): 198.8 s, 300 CPU-s, 1.84 GB. Side by side in one invocation
+(``--only x0375 --baseline-source`` main c4f039a, quiet, 01:28 UTC): baseline 179.4 s wall, 315.8 CPU-s,
+1.94 GB (load 0.8) against **94.6 s**, 172.0 CPU-s, 1.86 GB (load 2.2): 1.90× wall, 1.84× CPU. The 36
+levels of the 9 blocks agree to 1.1e-11 eV.
 """
 
 from __future__ import annotations
