@@ -137,8 +137,6 @@ class CFM4Integrator(FieldFreeStretches):
             "scheme", self.options.scheme, "'cfm4' when a lattice is coupled (its triple jump is of order 4)",
         )
         require(lattice is None or not self.options.ladder, "scheme_ladder", self.options.scheme_ladder, "False with a lattice (its triple jump needs CFM4)")
-        #: 2^p − 1 of the scheme's order p: Richardson's factor of the step-doubling estimate.
-        self.richardson = 2.0 ** self.scheme.order - 1.0
         self.ladder: tuple[CommutatorFreeScheme, ...] | None = LADDERS[self.scheme.name] if self.options.ladder and not self.options.fixed_step else None
         self.work = KrylovWorkspace(op.dim, self.options.m_max)
         self.stops = sorted({b for b in self.driven.breakpoints if self.t_start < b < self.t_end} | {self.t_end})
